@@ -1,0 +1,271 @@
+/**
+ * Probability distributions of durations (in seconds), with validated parameters.
+ * A distribution is immutable and shared by all replications; the random stream is
+ * passed to every `sample` call, so a distribution never owns randomness.
+ */
+import { erf } from 'mathjs';
+import type { RandomStream } from './rng.js';
+
+/** Thrown when a distribution's parameters are invalid. */
+export class DistributionError extends RangeError {
+  override name = 'DistributionError';
+}
+
+/** A distribution of non-negative durations. */
+export interface Distribution {
+  /** The family, e.g. `exponential`. */
+  readonly kind: string;
+  /** The exact mean, in seconds. */
+  readonly mean: number;
+  /** Draws one value (seconds, >= 0) from `rng`. */
+  sample(rng: RandomStream): number;
+  /** A short human description, e.g. `exponential(mean 1 y)`. */
+  describe(): string;
+}
+
+function requirePositive(name: string, v: number): void {
+  if (!(v > 0) || !Number.isFinite(v)) throw new DistributionError(`${name} must be a finite number > 0, got ${v}`);
+}
+function requireNonNegative(name: string, v: number): void {
+  if (!(v >= 0) || !Number.isFinite(v)) throw new DistributionError(`${name} must be a finite number >= 0, got ${v}`);
+}
+
+/** Standard normal draw by Box-Muller; consumes exactly two uniforms. */
+export function standardNormal(rng: RandomStream): number {
+  const u1 = rng.nextOpen();
+  const u2 = rng.next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/** Lanczos approximation of the gamma function (relative error < 1e-13 for x > 0). */
+export function gammaFn(x: number): number {
+  if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * gammaFn(1 - x));
+  const g = 7;
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  x -= 1;
+  let a = c[0];
+  const t = x + g + 0.5;
+  for (let i = 1; i < g + 2; i++) a += c[i] / (x + i);
+  return Math.sqrt(2 * Math.PI) * Math.pow(t, x + 0.5) * Math.exp(-t) * a;
+}
+
+/** Exponential distribution with the given mean (seconds). */
+export class Exponential implements Distribution {
+  readonly kind = 'exponential';
+  constructor(readonly mean: number) {
+    requirePositive('exponential mean', mean);
+  }
+  sample(rng: RandomStream): number {
+    return -this.mean * Math.log(1 - rng.next());
+  }
+  describe(): string {
+    return `exponential(mean ${this.mean} s)`;
+  }
+}
+
+/** Weibull distribution: shape k > 0, scale lambda > 0 (seconds). Mean = lambda * Gamma(1 + 1/k). */
+export class Weibull implements Distribution {
+  readonly kind = 'weibull';
+  readonly mean: number;
+  private readonly invShape: number;
+  constructor(
+    readonly shape: number,
+    readonly scale: number,
+  ) {
+    requirePositive('weibull shape', shape);
+    requirePositive('weibull scale', scale);
+    this.invShape = 1 / shape;
+    this.mean = scale * gammaFn(1 + 1 / shape);
+    if (!Number.isFinite(this.mean)) throw new DistributionError(`weibull shape ${shape} gives an infinite mean`);
+  }
+  sample(rng: RandomStream): number {
+    return this.scale * Math.pow(-Math.log(1 - rng.next()), this.invShape);
+  }
+  describe(): string {
+    return `weibull(shape ${this.shape}, scale ${this.scale} s)`;
+  }
+}
+
+/** Lognormal distribution of exp(N(mu, sigma^2)); build it from (mu, sigma) or with `fromMeanCv`. */
+export class Lognormal implements Distribution {
+  readonly kind = 'lognormal';
+  readonly mean: number;
+  constructor(
+    readonly mu: number,
+    readonly sigma: number,
+  ) {
+    if (!Number.isFinite(mu)) throw new DistributionError(`lognormal mu must be finite, got ${mu}`);
+    requirePositive('lognormal sigma', sigma);
+    this.mean = Math.exp(mu + (sigma * sigma) / 2);
+    if (!Number.isFinite(this.mean)) throw new DistributionError('lognormal mean overflows');
+  }
+  /** The lognormal with the given mean (seconds) and coefficient of variation (sd / mean). */
+  static fromMeanCv(mean: number, cv: number): Lognormal {
+    requirePositive('lognormal mean', mean);
+    requirePositive('lognormal cv', cv);
+    const s2 = Math.log(1 + cv * cv);
+    return new Lognormal(Math.log(mean) - s2 / 2, Math.sqrt(s2));
+  }
+  sample(rng: RandomStream): number {
+    return Math.exp(this.mu + this.sigma * standardNormal(rng));
+  }
+  describe(): string {
+    return `lognormal(mean ${this.mean} s, sigma ${this.sigma})`;
+  }
+}
+
+/** Gamma distribution: shape k > 0, scale theta > 0 (seconds). Mean = k * theta. Marsaglia-Tsang sampling. */
+export class GammaDist implements Distribution {
+  readonly kind = 'gamma';
+  readonly mean: number;
+  constructor(
+    readonly shape: number,
+    readonly scale: number,
+  ) {
+    requirePositive('gamma shape', shape);
+    requirePositive('gamma scale', scale);
+    this.mean = shape * scale;
+  }
+  sample(rng: RandomStream): number {
+    return this.scale * sampleStdGamma(this.shape, rng);
+  }
+  describe(): string {
+    return `gamma(shape ${this.shape}, scale ${this.scale} s)`;
+  }
+}
+
+function sampleStdGamma(shape: number, rng: RandomStream): number {
+  if (shape < 1) {
+    // Boost: Gamma(a) = Gamma(a + 1) * U^(1/a).
+    return sampleStdGamma(shape + 1, rng) * Math.pow(rng.nextOpen(), 1 / shape);
+  }
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = standardNormal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng.nextOpen();
+    if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function normalCdf(z: number): number {
+  return 0.5 * (1 + (erf(z / Math.SQRT2) as number));
+}
+
+/**
+ * Normal distribution N(mu, sd^2) truncated to values >= 0 (rejection sampling).
+ * `mu` must be > 0, so at least half of the mass is kept.
+ */
+export class TruncatedNormal implements Distribution {
+  readonly kind = 'normal';
+  readonly mean: number;
+  constructor(
+    readonly mu: number,
+    readonly sd: number,
+  ) {
+    requirePositive('normal mean', mu);
+    requirePositive('normal sd', sd);
+    const alpha = -mu / sd;
+    const phi = Math.exp(-0.5 * alpha * alpha) / Math.sqrt(2 * Math.PI);
+    this.mean = mu + (sd * phi) / (1 - normalCdf(alpha));
+  }
+  sample(rng: RandomStream): number {
+    for (;;) {
+      const x = this.mu + this.sd * standardNormal(rng);
+      if (x >= 0) return x;
+    }
+  }
+  describe(): string {
+    return `normal(mean ${this.mu} s, sd ${this.sd} s, truncated at 0)`;
+  }
+}
+
+/** Uniform distribution on [min, max] (seconds). */
+export class Uniform implements Distribution {
+  readonly kind = 'uniform';
+  readonly mean: number;
+  constructor(
+    readonly min: number,
+    readonly max: number,
+  ) {
+    requireNonNegative('uniform min', min);
+    requireNonNegative('uniform max', max);
+    if (!(max >= min)) throw new DistributionError(`uniform max (${max}) must be >= min (${min})`);
+    this.mean = (min + max) / 2;
+  }
+  sample(rng: RandomStream): number {
+    return this.min + (this.max - this.min) * rng.next();
+  }
+  describe(): string {
+    return `uniform(${this.min} s .. ${this.max} s)`;
+  }
+}
+
+/** A fixed duration. Draws nothing from the stream. */
+export class Deterministic implements Distribution {
+  readonly kind = 'deterministic';
+  constructor(readonly mean: number) {
+    requireNonNegative('deterministic value', mean);
+  }
+  sample(): number {
+    return this.mean;
+  }
+  describe(): string {
+    return `deterministic(${this.mean} s)`;
+  }
+}
+
+/** An empirical distribution: the given values (seconds) with optional weights (default equal). */
+export class Empirical implements Distribution {
+  readonly kind = 'empirical';
+  readonly mean: number;
+  private readonly cumulative: Float64Array;
+  constructor(
+    readonly values: readonly number[],
+    weights?: readonly number[],
+  ) {
+    if (values.length === 0) throw new DistributionError('empirical values must not be empty');
+    values.forEach((v, i) => requireNonNegative(`empirical value ${i}`, v));
+    const w = weights ?? values.map(() => 1);
+    if (w.length !== values.length) {
+      throw new DistributionError(`empirical weights (${w.length}) must match values (${values.length})`);
+    }
+    w.forEach((x, i) => requireNonNegative(`empirical weight ${i}`, x));
+    const total = w.reduce((a, b) => a + b, 0);
+    if (!(total > 0)) throw new DistributionError('empirical weights must not all be zero');
+    this.cumulative = new Float64Array(values.length);
+    let acc = 0;
+    let mean = 0;
+    for (let i = 0; i < values.length; i++) {
+      acc += w[i] / total;
+      this.cumulative[i] = acc;
+      mean += (values[i] * w[i]) / total;
+    }
+    this.cumulative[values.length - 1] = 1;
+    this.mean = mean;
+  }
+  sample(rng: RandomStream): number {
+    const u = rng.next();
+    let lo = 0;
+    let hi = this.cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (u < this.cumulative[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.values[lo];
+  }
+  describe(): string {
+    return `empirical(${this.values.length} values, mean ${this.mean} s)`;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The contract between the system simulation and HA mechanisms. A mechanism decides
+ * the state of a group of instances (a VNF or VIM service) from the states of its
+ * instances, possibly after delays it schedules itself (detection, failover...).
+ *
+ * Contract:
+ * - The simulation calls `instanceChanged(i, up)` at the moment instance i (0-based)
+ *   goes up or down; calls come in time order and only on a real change.
+ * - The mechanism reports the group's level through `GroupOutput.set` whenever it
+ *   changes: whether the group is up and the share of capacity it serves (0..1).
+ * - Every random draw goes through a stream taken from `ctx.streams` with a stable name
+ *   under the group's path (e.g. `vnfs.vMME:failover`).
+ * - A mechanism schedules its own events on `ctx.scheduler` as an EventHandler.
+ */
+import type { Scheduler } from '../engine/scheduler.js';
+import type { StreamFactory } from '../engine/rng.js';
+import type { FunctionModel } from '../model/build.js';
+
+/** What a mechanism may use of the running replication. */
+export interface MechanismContext {
+  readonly scheduler: Scheduler;
+  readonly streams: StreamFactory;
+}
+
+/** Where a mechanism reports the group's level. */
+export interface GroupOutput {
+  /** The group is up (`up`) and serves `capacity` (0..1) of its full capacity, from now on. */
+  set(up: boolean, capacity: number): void;
+}
+
+/** A running mechanism attached to one group. */
+export interface GroupMechanism {
+  /** Instance `i` (0-based) went up (`true`) or down (`false`) now. */
+  instanceChanged(i: number, up: boolean): void;
+}
+
+/** Creates a mechanism for a group; registered by name in `registry.ts`. */
+export interface GroupMechanismFactory {
+  /** The name used in topology files and reports. */
+  readonly name: string;
+  /** One line on what it models. */
+  readonly description: string;
+  /** Builds the mechanism for one replication. All instances start up. */
+  create(group: FunctionModel, ctx: MechanismContext, out: GroupOutput): GroupMechanism;
+}

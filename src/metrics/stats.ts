@@ -1,0 +1,195 @@
+/**
+ * Streaming statistics with exact, order-fixed merging: per-shard accumulators are
+ * merged in shard order, so the result does not depend on how many workers ran them.
+ */
+import { lgamma } from 'mathjs';
+
+/** Running count, mean and sum of squared deviations (Welford). Plain data: JSON-safe. */
+export interface Moments {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+/** An empty accumulator. */
+export function moments(): Moments {
+  return { n: 0, mean: 0, m2: 0 };
+}
+
+/** Adds one observation. */
+export function addMoment(a: Moments, x: number): void {
+  a.n++;
+  const d = x - a.mean;
+  a.mean += d / a.n;
+  a.m2 += d * (x - a.mean);
+}
+
+/** Merges `b` into `a` (Chan et al.). */
+export function mergeMoments(a: Moments, b: Moments): void {
+  if (b.n === 0) return;
+  if (a.n === 0) {
+    a.n = b.n;
+    a.mean = b.mean;
+    a.m2 = b.m2;
+    return;
+  }
+  const n = a.n + b.n;
+  const d = b.mean - a.mean;
+  a.mean += (d * b.n) / n;
+  a.m2 += b.m2 + (d * d * a.n * b.n) / n;
+  a.n = n;
+}
+
+/** Sample variance (n - 1 in the denominator); NaN below two observations. */
+export function variance(a: Moments): number {
+  return a.n > 1 ? a.m2 / (a.n - 1) : NaN;
+}
+
+/** Two variables observed together, with their co-moment (for ratio estimators). */
+export interface Bivariate {
+  n: number;
+  mx: number;
+  my: number;
+  m2x: number;
+  m2y: number;
+  cxy: number;
+}
+
+/** An empty bivariate accumulator. */
+export function bivariate(): Bivariate {
+  return { n: 0, mx: 0, my: 0, m2x: 0, m2y: 0, cxy: 0 };
+}
+
+/** Adds one (x, y) observation. */
+export function addBivariate(a: Bivariate, x: number, y: number): void {
+  a.n++;
+  const dx = x - a.mx;
+  const dy = y - a.my;
+  a.mx += dx / a.n;
+  a.my += dy / a.n;
+  a.m2x += dx * (x - a.mx);
+  a.m2y += dy * (y - a.my);
+  a.cxy += dx * (y - a.my);
+}
+
+/** Merges `b` into `a`. */
+export function mergeBivariate(a: Bivariate, b: Bivariate): void {
+  if (b.n === 0) return;
+  if (a.n === 0) {
+    Object.assign(a, b);
+    return;
+  }
+  const n = a.n + b.n;
+  const dx = b.mx - a.mx;
+  const dy = b.my - a.my;
+  const f = (a.n * b.n) / n;
+  a.m2x += b.m2x + dx * dx * f;
+  a.m2y += b.m2y + dy * dy * f;
+  a.cxy += b.cxy + dx * dy * f;
+  a.mx += (dx * b.n) / n;
+  a.my += (dy * b.n) / n;
+  a.n = n;
+}
+
+/** Regularized incomplete beta I_x(a, b) (continued fraction, Numerical Recipes 6.4). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const lbeta = (lgamma(a + b) as number) - (lgamma(a) as number) - (lgamma(b) as number);
+  const front = Math.exp(Math.log(x) * a + Math.log(1 - x) * b + lbeta);
+  if (x < (a + 1) / (a + b + 2)) return (front * betaCf(x, a, b)) / a;
+  return 1 - (front * betaCf(1 - x, b, a)) / b;
+}
+
+function betaCf(x: number, a: number, b: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** CDF of Student's t with `df` degrees of freedom. */
+export function studentTCdf(t: number, df: number): number {
+  const x = df / (df + t * t);
+  const tail = 0.5 * incompleteBeta(x, df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/** The p-quantile of Student's t with `df` degrees of freedom (bisection on the CDF, |error| < 1e-10). */
+export function studentTQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`p must lie in (0, 1), got ${p}`);
+  if (!(df > 0)) throw new RangeError(`df must be > 0, got ${df}`);
+  let lo = -1e3;
+  let hi = 1e3;
+  for (let i = 0; i < 200 && hi - lo > 1e-10; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** A point estimate with a two-sided confidence interval. */
+export interface Estimate {
+  /** The point estimate. */
+  mean: number;
+  /** Standard error of the estimate (NaN if it cannot be estimated). */
+  se: number;
+  /** Lower bound of the confidence interval. */
+  lo: number;
+  /** Upper bound of the confidence interval. */
+  hi: number;
+}
+
+/** Mean of the observations with a Student-t confidence interval at `level` (default 95%). */
+export function meanEstimate(a: Moments, level = 0.95): Estimate {
+  if (a.n < 2) return { mean: a.n ? a.mean : NaN, se: NaN, lo: NaN, hi: NaN };
+  const se = Math.sqrt(variance(a) / a.n);
+  const t = studentTQuantile(1 - (1 - level) / 2, a.n - 1);
+  return { mean: a.mean, se, lo: a.mean - t * se, hi: a.mean + t * se };
+}
+
+/**
+ * The ratio of means sum(x) / sum(y) with a delta-method confidence interval, e.g. mean
+ * outage duration = total downtime / total outages over replications. NaN if sum(y) = 0.
+ */
+export function ratioEstimate(a: Bivariate, level = 0.95): Estimate {
+  if (a.n < 2 || !(a.my > 0)) return { mean: a.my > 0 ? a.mx / a.my : NaN, se: NaN, lo: NaN, hi: NaN };
+  const r = a.mx / a.my;
+  const vx = a.m2x / (a.n - 1);
+  const vy = a.m2y / (a.n - 1);
+  const cxy = a.cxy / (a.n - 1);
+  const v = Math.max(0, (vx - 2 * r * cxy + r * r * vy) / (a.n * a.my * a.my));
+  const se = Math.sqrt(v);
+  const t = studentTQuantile(1 - (1 - level) / 2, a.n - 1);
+  return { mean: r, se, lo: r - t * se, hi: r + t * se };
+}
+
+/** Maps an estimate through an increasing affine map x -> a*x + b (a > 0) or a decreasing one (a < 0). */
+export function scaleEstimate(e: Estimate, a: number, b = 0): Estimate {
+  const lo = a * e.lo + b;
+  const hi = a * e.hi + b;
+  return { mean: a * e.mean + b, se: Math.abs(a) * e.se, lo: Math.min(lo, hi), hi: Math.max(lo, hi) };
+}

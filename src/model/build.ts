@@ -1,0 +1,609 @@
+/**
+ * Semantic checks and instantiation: a schema-valid topology -> an immutable
+ * SystemModel shared by every replication. Every problem found (unknown names,
+ * layer order, k > n, impossible placement, bad distribution parameters) is
+ * collected with its path and thrown together as one TopologyError.
+ */
+import {
+  Deterministic,
+  Distribution,
+  DistributionError,
+  Empirical,
+  Exponential,
+  GammaDist,
+  Lognormal,
+  TruncatedNormal,
+  Uniform,
+  Weibull,
+} from '../engine/distributions.js';
+import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
+import { TopologyError, formatPath, type InputIssue } from './errors.js';
+import type { ParsedText } from './load.js';
+import { LAYERS, type DistributionSpecT, type LayerName, type Topology } from './schema.js';
+
+/** One failure mode of one component, with its distributions built. */
+export interface FailureModeModel {
+  /** Mode name, e.g. `crash`. */
+  readonly name: string;
+  /** Time to failure (seconds of up time). */
+  readonly ttf: Distribution;
+  /** Time to repair after this failure (seconds). */
+  readonly repair: Distribution;
+  /** True for a crash noticed at once by the layer below; false for a silent hang. */
+  readonly announced: boolean;
+}
+
+/** One component instance in the system (a host's hardware, a VM, a VNF instance's software...). */
+export interface ComponentModel {
+  /** Position in `SystemModel.components`; parents come before children. */
+  readonly index: number;
+  /** Stable path, e.g. `hosts.compute-1.hardware` or `vnfs.vMME.instances.1.app`; random streams are named after it. */
+  readonly path: string;
+  /** Component type name (a key of `components` in the topology). */
+  readonly type: string;
+  /** Layer of the stack. */
+  readonly layer: LayerName;
+  /** Index of the component it runs on, or -1. */
+  readonly parent: number;
+  /** Indices of the components running on it. */
+  readonly children: readonly number[];
+  /** Failure modes (competing risks). */
+  readonly modes: readonly FailureModeModel[];
+  /** Time to come back after the layer below returns. */
+  readonly restart: Distribution;
+  /** Index into `SystemModel.crews`, or -1 for unlimited repair. */
+  readonly crew: number;
+}
+
+/** One instance of a VNF or VIM service. */
+export interface InstanceModel {
+  /** 1-based instance number. */
+  readonly number: number;
+  /** Path, e.g. `vnfs.vMME.instances.1`. */
+  readonly path: string;
+  /** Host it is placed on. */
+  readonly host: string;
+  /** Index of its top component (the application); the instance is up when that component is up. */
+  readonly top: number;
+}
+
+/** A VNF or VIM service: n instances, k needed, m carry full capacity. */
+export interface FunctionModel {
+  readonly name: string;
+  readonly kind: 'vnf' | 'vim';
+  /** Path, e.g. `vnfs.vMME`. */
+  readonly path: string;
+  readonly n: number;
+  readonly k: number;
+  readonly m: number;
+  readonly instances: readonly InstanceModel[];
+}
+
+/** A chain of functions that must all be up. */
+export interface ServiceModel {
+  readonly name: string;
+  /** `data` for a chain of VNFs, `control` for a chain of VIM services. */
+  readonly plane: 'data' | 'control';
+  /** Indices into `SystemModel.functions`. */
+  readonly chain: readonly number[];
+}
+
+/** A host: a hardware -> host OS -> hypervisor stack. */
+export interface HostModel {
+  readonly name: string;
+  readonly group: string;
+  readonly rack: string | null;
+  readonly slots: number;
+  /** Index of the top component of its stack (what instances run on). */
+  readonly top: number;
+  /** Layers present in its stack. */
+  readonly layers: readonly LayerName[];
+}
+
+/** Simulation settings resolved from the file's `simulation` section (CLI options override them). */
+export interface SimulationDefaults {
+  readonly runs: number;
+  /** Seconds per replication. */
+  readonly horizon: number;
+  /** Why this horizon: `file` when the file set it, else the rule that chose it. */
+  readonly horizonReason: string;
+  /** Seconds at the start not counted. */
+  readonly warmup: number;
+  readonly seed: number;
+}
+
+/** The instantiated, immutable system shared by all replications. */
+export interface SystemModel {
+  readonly name: string;
+  readonly file: string;
+  readonly components: readonly ComponentModel[];
+  readonly functions: readonly FunctionModel[];
+  readonly services: readonly ServiceModel[];
+  readonly hosts: readonly HostModel[];
+  readonly crews: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  readonly defaults: SimulationDefaults;
+  /** The largest mean time to failure of any mode, and where it is. */
+  readonly maxMttf: { readonly seconds: number; readonly path: string };
+}
+
+/** Default number of replications. */
+export const DEFAULT_RUNS = 100;
+/** Default seed. */
+export const DEFAULT_SEED = 1;
+/** The default horizon is this many times the largest MTTF ... */
+export const HORIZON_MTTF_FACTOR = 10;
+/** ... and at least this long (seconds). */
+export const MIN_DEFAULT_HORIZON = 10 * YEAR;
+
+type Seg = string | number;
+
+const RATE_RE = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*\/\s*(ms|s|min|m|h|d|w|mo|y)\s*$/;
+
+class Builder {
+  readonly issues: InputIssue[] = [];
+  constructor(
+    readonly file: string,
+    readonly parsed: ParsedText | undefined,
+  ) {}
+
+  fail(path: Seg[], message: string): void {
+    this.issues.push({ path: formatPath(path), message, ...this.parsed?.locate(path) });
+  }
+
+  duration(text: string, path: Seg[]): number {
+    try {
+      return parseDuration(text);
+    } catch (e) {
+      this.fail(path, (e as Error).message);
+      return NaN;
+    }
+  }
+
+  /** Builds a distribution; `positiveMean` requires a mean > 0 (times to failure). */
+  distribution(spec: DistributionSpecT, path: Seg[], positiveMean: boolean): Distribution | undefined {
+    const d = (key: string, text: string) => this.duration(text, [...path, key]);
+    let dist: Distribution | undefined;
+    try {
+      switch (spec.dist) {
+        case 'exponential': {
+          if ((spec.mean === undefined) === (spec.rate === undefined)) {
+            this.fail(path, 'exponential needs exactly one of mean or rate');
+            return undefined;
+          }
+          let mean: number;
+          if (spec.mean !== undefined) mean = d('mean', spec.mean);
+          else {
+            const m = RATE_RE.exec(spec.rate!)!;
+            mean = UNIT_SECONDS[m[2]] / Number(m[1]);
+          }
+          dist = new Exponential(mean);
+          break;
+        }
+        case 'weibull':
+          dist = new Weibull(spec.shape, d('scale', spec.scale));
+          break;
+        case 'lognormal': {
+          const meanCv = spec.mean !== undefined || spec.cv !== undefined;
+          const muSigma = spec.mu !== undefined || spec.sigma !== undefined;
+          if (meanCv === muSigma || (meanCv && (spec.mean === undefined || spec.cv === undefined)) || (muSigma && (spec.mu === undefined || spec.sigma === undefined))) {
+            this.fail(path, 'lognormal needs either mean and cv, or mu and sigma');
+            return undefined;
+          }
+          dist = meanCv ? Lognormal.fromMeanCv(d('mean', spec.mean!), spec.cv!) : new Lognormal(spec.mu!, spec.sigma!);
+          break;
+        }
+        case 'gamma':
+          dist = new GammaDist(spec.shape, d('scale', spec.scale));
+          break;
+        case 'normal':
+          dist = new TruncatedNormal(d('mean', spec.mean), d('sd', spec.sd));
+          break;
+        case 'uniform':
+          dist = new Uniform(d('min', spec.min), d('max', spec.max));
+          break;
+        case 'deterministic':
+          dist = new Deterministic(d('value', spec.value));
+          break;
+        case 'empirical':
+          dist = new Empirical(
+            spec.values.map((v, i) => this.duration(v, [...path, 'values', i])),
+            spec.weights,
+          );
+          break;
+      }
+    } catch (e) {
+      if (e instanceof DistributionError) {
+        this.fail(path, e.message);
+        return undefined;
+      }
+      throw e;
+    }
+    if (dist && positiveMean && !(dist.mean > 0)) {
+      this.fail(path, `a time to failure must have a mean > 0 (got ${dist.mean} s)`);
+      return undefined;
+    }
+    return dist;
+  }
+}
+
+const ZERO = new Deterministic(0);
+
+/**
+ * Checks a schema-valid topology for meaning and builds its SystemModel.
+ * @param topology the schema-validated topology
+ * @param file the file name to report in errors
+ * @param parsed the parsed text, to give line numbers in errors (optional)
+ * @throws TopologyError listing every problem found
+ */
+export function buildModel(topology: Topology, file: string, parsed?: ParsedText): SystemModel {
+  const b = new Builder(file, parsed);
+  const components: Array<ComponentModel & { children: number[] }> = [];
+
+  // Component types: distributions once per type.
+  interface TypeInfo {
+    layer: LayerName;
+    modes: FailureModeModel[];
+    restart: Distribution;
+    crew: number;
+  }
+  const crewNames = Object.keys(topology.crews);
+  const types = new Map<string, TypeInfo>();
+  let maxMttf = { seconds: 0, path: '' };
+  for (const [name, spec] of Object.entries(topology.components)) {
+    const base: Seg[] = ['components', name];
+    const typeRepair = spec.repair ? b.distribution(spec.repair, [...base, 'repair'], false) : undefined;
+    const modes: FailureModeModel[] = [];
+    for (const [mode, ms] of Object.entries(spec.failures)) {
+      const mp: Seg[] = [...base, 'failures', mode];
+      const ttf = b.distribution(ms.ttf, [...mp, 'ttf'], true);
+      const repair = ms.repair ? b.distribution(ms.repair, [...mp, 'repair'], false) : typeRepair;
+      if (!ms.repair && !spec.repair) b.fail(mp, `failure mode '${mode}' has no repair: give 'repair' here or on the component type`);
+      if (ttf && repair) {
+        modes.push({ name: mode, ttf, repair, announced: ms.announced });
+        if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
+      }
+    }
+    const restart = spec.restart ? (b.distribution(spec.restart, [...base, 'restart'], false) ?? ZERO) : ZERO;
+    let crew = -1;
+    if (spec.crew !== undefined) {
+      crew = crewNames.indexOf(spec.crew);
+      if (crew < 0) b.fail([...base, 'crew'], unknown('crew', spec.crew, crewNames));
+    }
+    types.set(name, { layer: spec.layer, modes, restart, crew });
+  }
+  const typeNames = [...types.keys()];
+
+  const addComponent = (path: string, type: string, parent: number): number => {
+    const t = types.get(type)!;
+    const index = components.length;
+    components.push({ index, path, type, layer: t.layer, parent, children: [], modes: t.modes, restart: t.restart, crew: t.crew });
+    if (parent >= 0) components[parent].children.push(index);
+    return index;
+  };
+
+  /** Resolves a component type reference that must be of `layer`; returns false (and reports) if not. */
+  const typeRef = (name: string, layers: LayerName[], path: Seg[]): boolean => {
+    const t = types.get(name);
+    if (!t) {
+      b.fail(path, unknown('component type', name, typeNames));
+      return false;
+    }
+    if (!layers.includes(t.layer)) {
+      b.fail(path, `component type '${name}' has layer '${t.layer}', expected ${layers.map((l) => `'${l}'`).join(' or ')}`);
+      return false;
+    }
+    return true;
+  };
+
+  // Sites and racks.
+  const siteTop = new Map<string, number>();
+  for (const [name, spec] of Object.entries(topology.sites)) {
+    let idx = -1;
+    if (spec.component !== undefined && typeRef(spec.component, ['site'], ['sites', name, 'component'])) {
+      idx = addComponent(`sites.${name}`, spec.component, -1);
+    }
+    siteTop.set(name, idx);
+  }
+  const siteNames = Object.keys(topology.sites);
+  const rackTop = new Map<string, number>();
+  for (const [name, spec] of Object.entries(topology.racks)) {
+    let below = -1;
+    if (spec.site !== undefined) {
+      if (!siteTop.has(spec.site)) b.fail(['racks', name, 'site'], unknown('site', spec.site, siteNames));
+      else below = siteTop.get(spec.site)!;
+    }
+    let idx = below;
+    if (spec.component !== undefined && typeRef(spec.component, ['rack'], ['racks', name, 'component'])) {
+      idx = addComponent(`racks.${name}`, spec.component, below);
+    }
+    rackTop.set(name, idx);
+  }
+  const rackNames = Object.keys(topology.racks);
+
+  // Hosts.
+  const hosts: HostModel[] = [];
+  const hostByName = new Map<string, HostModel>();
+  const groupHosts = new Map<string, HostModel[]>();
+  const hostLayers: LayerName[] = ['hardware', 'hostOS', 'hypervisor'];
+  for (const [group, spec] of Object.entries(topology.hosts)) {
+    const gp: Seg[] = ['hosts', group];
+    // Check the stack once for the group.
+    let stackOk = true;
+    let prevLayer = -1;
+    spec.stack.forEach((typeName, i) => {
+      if (!typeRef(typeName, hostLayers, [...gp, 'stack', i])) {
+        stackOk = false;
+        return;
+      }
+      const li = hostLayers.indexOf(types.get(typeName)!.layer);
+      if (i === 0 && li !== 0) {
+        b.fail([...gp, 'stack', i], `a host stack starts with a hardware component, got layer '${hostLayers[li]}'`);
+        stackOk = false;
+      } else if (li <= prevLayer) {
+        b.fail([...gp, 'stack', i], `layers must go up: hardware, then hostOS, then hypervisor; '${typeName}' (${hostLayers[li]}) comes after ${hostLayers[prevLayer]}`);
+        stackOk = false;
+      }
+      prevLayer = li;
+    });
+    for (const [i, r] of (spec.racks ?? []).entries()) {
+      if (!rackTop.has(r)) b.fail([...gp, 'racks', i], unknown('rack', r, rackNames));
+    }
+    const list: HostModel[] = [];
+    for (let i = 1; i <= spec.count; i++) {
+      const name = `${group}-${i}`;
+      const rack = spec.racks ? spec.racks[(i - 1) % spec.racks.length] : null;
+      let top = rack !== null ? (rackTop.get(rack) ?? -1) : -1;
+      const layers: LayerName[] = [];
+      if (stackOk) {
+        for (const typeName of spec.stack) {
+          const layer = types.get(typeName)!.layer;
+          top = addComponent(`hosts.${name}.${layer}`, typeName, top);
+          layers.push(layer);
+        }
+      }
+      if (hostByName.has(name)) {
+        b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
+        continue;
+      }
+      const host: HostModel = { name, group, rack, slots: spec.slots, top, layers };
+      hosts.push(host);
+      list.push(host);
+      hostByName.set(name, host);
+    }
+    groupHosts.set(group, list);
+  }
+  const groupNames = [...groupHosts.keys()];
+
+  // Functions (VIM services first, then VNFs): placement and instance stacks.
+  const used = new Map<string, number>(); // host -> instances placed
+  const functions: FunctionModel[] = [];
+  const functionIndex = new Map<string, number>();
+  const sections: Array<['vim' | 'vnfs', Topology['vim']]> = [
+    ['vim', topology.vim],
+    ['vnfs', topology.vnfs],
+  ];
+  for (const [section, specs] of sections) {
+    const kind = section === 'vim' ? 'vim' : 'vnf';
+    for (const [name, spec] of Object.entries(specs)) {
+      const fp: Seg[] = [section, name];
+      if (functionIndex.has(name)) {
+        b.fail(fp, `name '${name}' is used both as a VIM service and as a VNF; names must be unique`);
+        continue;
+      }
+      const n = spec.instances;
+      const k = spec.k ?? n;
+      const m = spec.m ?? k;
+      let ok = true;
+      if (k > n) {
+        b.fail([...fp, 'k'], `k (${k}) must not exceed instances (${n})`);
+        ok = false;
+      }
+      if (m < k || m > n) {
+        b.fail([...fp, 'm'], `m (${m}) must lie between k (${k}) and instances (${n})`);
+        ok = false;
+      }
+      const appOk = typeRef(spec.app, [kind], [...fp, 'app']);
+      const vmOk = spec.vm === undefined || typeRef(spec.vm, ['vm'], [...fp, 'vm']);
+      const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used);
+      if (!placed || !appOk || !vmOk || !ok) continue;
+      const instances: InstanceModel[] = [];
+      placed.forEach((host, i) => {
+        const path = `${section}.${name}.instances.${i + 1}`;
+        let top = host.top;
+        if (spec.vm !== undefined) {
+          if (!host.layers.includes('hypervisor')) {
+            b.fail([...fp, 'vm'], `a VM or pod needs a hypervisor or container runtime in the stack of host '${host.name}'`);
+            return;
+          }
+          top = addComponent(`${path}.vm`, spec.vm, top);
+        }
+        top = addComponent(`${path}.app`, spec.app, top);
+        instances.push({ number: i + 1, path, host: host.name, top });
+      });
+      functionIndex.set(name, functions.length);
+      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances });
+    }
+  }
+
+  // Services.
+  const services: ServiceModel[] = [];
+  const fnNames = [...Object.keys(topology.vim), ...Object.keys(topology.vnfs)];
+  for (const [name, spec] of Object.entries(topology.services)) {
+    const chain: number[] = [];
+    const kinds = new Set<string>();
+    spec.chain.forEach((member, i) => {
+      const idx = functionIndex.get(member);
+      if (idx === undefined) {
+        if (!fnNames.includes(member)) b.fail(['services', name, 'chain', i], unknown('VNF or VIM service', member, fnNames));
+        return;
+      }
+      if (chain.includes(idx)) b.fail(['services', name, 'chain', i], `'${member}' appears twice in the chain`);
+      chain.push(idx);
+      kinds.add(functions[idx].kind);
+    });
+    if (kinds.size > 1) {
+      b.fail(['services', name, 'chain'], 'a chain holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
+    }
+    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain });
+  }
+
+  // Simulation defaults.
+  const sim = topology.simulation;
+  const warmup = sim.warmup !== undefined ? b.duration(sim.warmup, ['simulation', 'warmup']) : 0;
+  let horizon: number;
+  let horizonReason: string;
+  if (sim.horizon !== undefined) {
+    horizon = b.duration(sim.horizon, ['simulation', 'horizon']);
+    horizonReason = 'set in the topology file';
+    if (!(horizon > 0)) b.fail(['simulation', 'horizon'], 'the horizon must be > 0');
+  } else {
+    horizon = defaultHorizon(maxMttf.seconds);
+    horizonReason = `default: ${HORIZON_MTTF_FACTOR} x the largest MTTF (${maxMttf.path || 'none'}), at least 10y`;
+  }
+
+  if (b.issues.length > 0) throw new TopologyError(file, b.issues);
+  return deepFreeze({
+    name: topology.name ?? file,
+    file,
+    components,
+    functions,
+    services,
+    hosts,
+    crews: crewNames.map((name) => ({ name, size: topology.crews[name] })),
+    defaults: { runs: sim.runs ?? DEFAULT_RUNS, horizon, horizonReason, warmup, seed: sim.seed ?? DEFAULT_SEED },
+    maxMttf,
+  });
+}
+
+/** The default horizon for a system whose largest mean time to failure is `maxMttf` seconds. */
+export function defaultHorizon(maxMttf: number): number {
+  const h = Math.max(MIN_DEFAULT_HORIZON, HORIZON_MTTF_FACTOR * maxMttf);
+  return Math.ceil(h / YEAR) * YEAR;
+}
+
+function unknown(what: string, name: string, known: string[]): string {
+  const list = known.length === 0 ? 'none are defined' : `expected one of: ${known.map((k) => `'${k}'`).join(', ')}`;
+  return `unknown ${what} '${name}' (${list})`;
+}
+
+/** Places n instances per the placement spec; reports and returns undefined if impossible. */
+function place(
+  b: Builder,
+  fp: Seg[],
+  n: number,
+  spec: Topology['vnfs'][string]['placement'],
+  hostByName: Map<string, HostModel>,
+  groupHosts: Map<string, HostModel[]>,
+  groupNames: string[],
+  used: Map<string, number>,
+): HostModel[] | undefined {
+  const pp: Seg[] = [...fp, 'placement'];
+  const free = (h: HostModel) => (used.get(h.name) ?? 0) < h.slots;
+  const take = (h: HostModel) => used.set(h.name, (used.get(h.name) ?? 0) + 1);
+  if (spec.hosts !== undefined) {
+    if (spec.group !== undefined) {
+      b.fail(pp, "give either 'hosts' (explicit) or 'group' (with a policy), not both");
+      return undefined;
+    }
+    if (spec.hosts.length !== n) {
+      b.fail([...pp, 'hosts'], `expected ${n} host names (one per instance), got ${spec.hosts.length}`);
+      return undefined;
+    }
+    const out: HostModel[] = [];
+    let ok = true;
+    spec.hosts.forEach((name, i) => {
+      const h = hostByName.get(name);
+      if (!h) {
+        b.fail([...pp, 'hosts', i], unknown('host', name, [...hostByName.keys()].slice(0, 20)));
+        ok = false;
+        return;
+      }
+      if (!free(h)) {
+        b.fail([...pp, 'hosts', i], `host '${name}' has no free slot (slots: ${h.slots})`);
+        ok = false;
+        return;
+      }
+      take(h);
+      out.push(h);
+    });
+    return ok ? out : undefined;
+  }
+  if (spec.group === undefined) {
+    b.fail(pp, "expected 'hosts' (explicit host names) or 'group' (host group names with a policy)");
+    return undefined;
+  }
+  const groups = Array.isArray(spec.group) ? spec.group : [spec.group];
+  const candidates: HostModel[] = [];
+  let ok = true;
+  groups.forEach((g, i) => {
+    const list = groupHosts.get(g);
+    if (!list) {
+      b.fail(Array.isArray(spec.group) ? [...pp, 'group', i] : [...pp, 'group'], unknown('host group', g, groupNames));
+      ok = false;
+    } else candidates.push(...list);
+  });
+  if (!ok) return undefined;
+  const policy = spec.policy;
+  if (policy === 'anti-affinity' && n > candidates.length) {
+    b.fail([...pp, 'policy'], `impossible anti-affinity: ${n} instances need ${n} distinct hosts, group(s) ${groups.join(', ')} have ${candidates.length}`);
+    return undefined;
+  }
+  if (policy === 'rack-anti-affinity') {
+    const noRack = candidates.find((h) => h.rack === null);
+    if (noRack) {
+      b.fail([...pp, 'policy'], `rack anti-affinity needs racks, but host '${noRack.name}' has none (set 'racks' on its host group)`);
+      return undefined;
+    }
+    const racks = new Set(candidates.map((h) => h.rack));
+    if (n > racks.size) {
+      b.fail([...pp, 'policy'], `impossible rack anti-affinity: ${n} instances need ${n} distinct racks, group(s) ${groups.join(', ')} span ${racks.size}`);
+      return undefined;
+    }
+  }
+  const mine = new Map<string, number>();
+  const myRacks = new Set<string | null>();
+  const out: HostModel[] = [];
+  for (let i = 0; i < n; i++) {
+    let best: HostModel | undefined;
+    let bestKey: [number, number] = [Infinity, Infinity];
+    for (const h of candidates) {
+      if (!free(h)) continue;
+      if (policy === 'anti-affinity' && mine.has(h.name)) continue;
+      if (policy === 'rack-anti-affinity' && myRacks.has(h.rack)) continue;
+      if (policy === 'pack') {
+        best = h;
+        break;
+      }
+      const key: [number, number] = [mine.get(h.name) ?? 0, used.get(h.name) ?? 0];
+      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+        best = h;
+        bestKey = key;
+      }
+    }
+    if (!best) {
+      b.fail([...pp, 'policy'], `cannot place instance ${i + 1} of ${n} with policy '${policy}': no host in ${groups.join(', ')} has a free slot that satisfies it`);
+      return undefined;
+    }
+    take(best);
+    mine.set(best.name, (mine.get(best.name) ?? 0) + 1);
+    myRacks.add(best.rack);
+    out.push(best);
+  }
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    // Distributions are immutable by construction; do not walk into class instances.
+    const proto = Object.getPrototypeOf(o);
+    if (proto !== Object.prototype && !Array.isArray(o)) return o;
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Layer index (0 = site ... 7 = vnf). */
+export function layerIndex(layer: LayerName): number {
+  return LAYERS.indexOf(layer);
+}

@@ -1,0 +1,39 @@
+/**
+ * Loading a topology: file or text -> YAML/JSON syntax -> schema -> semantic checks ->
+ * an immutable SystemModel. Every failure is a TopologyError naming the file and path.
+ */
+import { createHash } from 'node:crypto';
+import { buildModel, type SystemModel } from './build.js';
+import { parseText, readInputFile, validateTopologyData } from './load.js';
+import { TopologyError } from './errors.js';
+
+export * from './build.js';
+export * from './errors.js';
+export { topologyJsonSchema, TopologySpec, LAYERS, type Topology, type TopologyInput, type LayerName } from './schema.js';
+
+/** A loaded topology: the model and the identity of its input. */
+export interface LoadedTopology {
+  model: SystemModel;
+  /** The file name as given. */
+  file: string;
+  /** SHA-256 of the input text (hex). */
+  sha256: string;
+}
+
+/** Loads a topology from YAML or JSON text; `file` is the name used in error messages. */
+export function loadTopologyText(text: string, file: string): LoadedTopology {
+  const parsed = parseText(text, file);
+  const topology = validateTopologyData(parsed, file);
+  const model = buildModel(topology, file, parsed);
+  return { model, file, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Loads a topology file (YAML or JSON); `displayName` (default: `file`) is the name used in reports and errors. */
+export function loadTopologyFile(file: string, displayName = file): LoadedTopology {
+  try {
+    return loadTopologyText(readInputFile(file), displayName);
+  } catch (e) {
+    if (e instanceof TopologyError && e.file !== displayName) throw new TopologyError(displayName, e.issues);
+    throw e;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The topology file format: the single source of truth for its TypeScript types
+ * (`z.infer`), its JSON Schema (`nfvsim schema`) and its reference documentation
+ * (the `.describe()` texts). Durations are strings with units ("30s", "4h", "1y").
+ *
+ * This schema checks shape only. Meaning (references between sections, k <= n,
+ * feasible placement) is checked in `build.ts`, which reports the same kind of
+ * path-addressed errors.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../engine/units.js';
+
+/** A duration string with a unit. */
+export const Duration = z
+  .string()
+  .regex(DURATION_PATTERN, { message: "expected a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2y'" })
+  .describe("A duration: a number and a unit (ms, s, m|min, h, d, w, mo, y), e.g. '30s', '4h', '1y'. A year is 365 days.");
+
+/** A rate string: a number per time unit, e.g. "2/y". */
+export const Rate = z
+  .string()
+  .regex(/^\s*\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*\/\s*(ms|s|min|m|h|d|w|mo|y)\s*$/, {
+    message: "expected a rate such as '2/y' or '0.5/h'",
+  })
+  .describe("Events per time unit, e.g. '2/y'.");
+
+const positive = z.number().positive().finite();
+
+/** A distribution of durations, discriminated by `dist`. */
+export const DistributionSpec = z
+  .discriminatedUnion('dist', [
+    z
+      .strictObject({
+        dist: z.literal('exponential'),
+        mean: Duration.optional().describe('Mean duration (give mean or rate).'),
+        rate: Rate.optional().describe('Rate = 1/mean (give mean or rate).'),
+      })
+      .describe('Exponential (memoryless).'),
+    z
+      .strictObject({
+        dist: z.literal('weibull'),
+        shape: positive.describe('Shape k (k > 1: wear-out; k < 1: infant mortality).'),
+        scale: Duration.describe('Scale lambda; mean = lambda * Gamma(1 + 1/k).'),
+      })
+      .describe('Weibull.'),
+    z
+      .strictObject({
+        dist: z.literal('lognormal'),
+        mean: Duration.optional().describe('Mean (with cv).'),
+        cv: positive.optional().describe('Coefficient of variation sd/mean (with mean).'),
+        mu: z.number().finite().optional().describe('Mean of ln(duration in seconds) (with sigma).'),
+        sigma: positive.optional().describe('Standard deviation of ln(duration) (with mu).'),
+      })
+      .describe('Lognormal, from mean + cv or from mu + sigma (of the natural log of the duration in seconds).'),
+    z
+      .strictObject({
+        dist: z.literal('gamma'),
+        shape: positive.describe('Shape k.'),
+        scale: Duration.describe('Scale theta; mean = k * theta.'),
+      })
+      .describe('Gamma.'),
+    z
+      .strictObject({
+        dist: z.literal('normal'),
+        mean: Duration.describe('Mean of the untruncated normal (> 0).'),
+        sd: Duration.describe('Standard deviation of the untruncated normal.'),
+      })
+      .describe('Normal truncated at 0 (values below 0 are redrawn).'),
+    z
+      .strictObject({
+        dist: z.literal('uniform'),
+        min: Duration,
+        max: Duration,
+      })
+      .describe('Uniform on [min, max].'),
+    z
+      .strictObject({
+        dist: z.literal('deterministic'),
+        value: Duration,
+      })
+      .describe('A fixed duration.'),
+    z
+      .strictObject({
+        dist: z.literal('empirical'),
+        values: z.array(Duration).min(1),
+        weights: z.array(z.number().nonnegative().finite()).optional().describe('Relative weights, one per value; equal if omitted.'),
+      })
+      .describe('An empirical distribution over the listed values.'),
+  ])
+  .describe('A distribution of durations, chosen by `dist`.');
+
+/** The layers of the NFV stack, bottom to top. */
+export const LAYERS = ['site', 'rack', 'hardware', 'hostOS', 'hypervisor', 'vm', 'vim', 'vnf'] as const;
+/** A layer of the NFV stack. */
+export const Layer = z
+  .enum(LAYERS)
+  .describe(
+    'Layer: site | rack | hardware | hostOS | hypervisor (or container runtime) | vm (or pod) | vim (a VIM service) | vnf (a VNF component).',
+  );
+
+/** One way a component fails. */
+export const FailureModeSpec = z
+  .strictObject({
+    ttf: DistributionSpec.describe('Time to failure, counted in up time (the clock stops while the component is down).'),
+    announced: z
+      .boolean()
+      .default(true)
+      .describe('true: a crash noticed at once by the layer below; false: a silent hang that only a detector notices.'),
+    repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
+    description: z.string().optional(),
+  })
+  .describe('A failure mode of a component type.');
+
+/** A component type: a failure/repair behaviour shared by every component built from it. */
+export const ComponentTypeSpec = z
+  .strictObject({
+    layer: Layer,
+    description: z.string().optional(),
+    failures: z
+      .record(z.string(), FailureModeSpec)
+      .default({})
+      .describe('Failure modes by name, e.g. crash, hang. Each runs its own time-to-failure clock (competing risks).'),
+    repair: DistributionSpec.optional().describe('Time to repair or restart after a failure (for modes without their own).'),
+    restart: DistributionSpec.optional().describe(
+      'Time to come back up after the layer below returns (it was down, not failed). Default: instant.',
+    ),
+    crew: z.string().optional().describe('Name of the repair crew pool its repairs queue for (see `crews`); unlimited if omitted.'),
+  })
+  .describe('A component type.');
+
+/** A site: a failure domain holding racks. */
+export const SiteSpec = z
+  .strictObject({
+    component: z.string().optional().describe('Component type (layer site) of the site-wide infrastructure; never fails if omitted.'),
+    description: z.string().optional(),
+  })
+  .describe('A site.');
+
+/** A rack: power and top-of-rack switch shared by its hosts. */
+export const RackSpec = z
+  .strictObject({
+    site: z.string().optional().describe('The site the rack stands in.'),
+    component: z.string().optional().describe('Component type (layer rack) of the rack infrastructure; never fails if omitted.'),
+    description: z.string().optional(),
+  })
+  .describe('A rack.');
+
+/** A group of identical hosts named `<group>-1 .. <group>-<count>`. */
+export const HostGroupSpec = z
+  .strictObject({
+    count: z.number().int().positive().default(1).describe('Number of hosts; they are named <group>-1 .. <group>-<count>.'),
+    stack: z
+      .array(z.string())
+      .min(1)
+      .describe('Component types from the bottom up: hardware, then optionally hostOS, then optionally hypervisor.'),
+    slots: z.number().int().positive().default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
+    racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
+    description: z.string().optional(),
+  })
+  .describe('A group of hosts.');
+
+/** Where the instances of a VNF or VIM service run. */
+export const PlacementSpec = z
+  .strictObject({
+    group: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('Host group(s) to place on (with `policy`).'),
+    policy: z
+      .enum(['spread', 'anti-affinity', 'rack-anti-affinity', 'pack'])
+      .default('spread')
+      .describe(
+        'spread: the least-loaded host first; anti-affinity: every instance on its own host; rack-anti-affinity: every instance in its own rack; pack: fill hosts in order.',
+      ),
+    hosts: z.array(z.string()).min(1).optional().describe('Explicit host names, one per instance (instead of group + policy).'),
+  })
+  .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
+
+/** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
+export const FunctionSpec = z
+  .strictObject({
+    instances: z.number().int().positive().describe('n: number of instances.'),
+    k: z.number().int().positive().optional().describe('Instances that must be up for it to be up. Default: all n (no redundancy).'),
+    m: z.number().int().positive().optional().describe('Instances that carry full capacity (k <= m <= n). Default: k.'),
+    vm: z.string().optional().describe('Component type (layer vm) of the VM or pod each instance runs in; none: runs on the host directly.'),
+    app: z.string().describe('Component type of the software of each instance (layer vnf for VNFs, vim for VIM services).'),
+    placement: PlacementSpec,
+    description: z.string().optional(),
+  })
+  .describe('A VNF or VIM service.');
+
+/** A chain of VNFs (data plane) or of VIM services (control plane) that must all be up. */
+export const ServiceSpec = z
+  .strictObject({
+    chain: z.array(z.string()).min(1).describe('VNFs, or VIM services, that must all be up for the service to be up.'),
+    description: z.string().optional(),
+  })
+  .describe('A service.');
+
+/** Simulation defaults stored with the topology; command-line options override them. */
+export const SimulationSpec = z
+  .strictObject({
+    runs: z.number().int().positive().optional().describe('Replications (independent histories). Default 100.'),
+    horizon: Duration.optional().describe('Simulated time per replication. Default: 10 x the largest mean time to failure, at least 10y.'),
+    warmup: Duration.optional().describe('Initial time not counted in the statistics. Default 0.'),
+    seed: z.number().int().nonnegative().optional().describe('Seed of every random stream. Default 1.'),
+  })
+  .describe('Simulation defaults.');
+
+/** A whole topology file. */
+export const TopologySpec = z
+  .strictObject({
+    name: z.string().optional().describe('A name for reports.'),
+    description: z.string().optional(),
+    components: z.record(z.string(), ComponentTypeSpec).describe('Component types by name.'),
+    crews: z
+      .record(z.string(), z.number().int().positive())
+      .default({})
+      .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
+    sites: z.record(z.string(), SiteSpec).default({}).describe('Sites by name.'),
+    racks: z.record(z.string(), RackSpec).default({}).describe('Racks by name.'),
+    hosts: z.record(z.string(), HostGroupSpec).describe('Host groups by name.'),
+    vim: z.record(z.string(), FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
+    vnfs: z.record(z.string(), FunctionSpec).default({}).describe('VNFs by name.'),
+    services: z.record(z.string(), ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
+    simulation: SimulationSpec.default({}),
+  })
+  .describe('An nfvsim topology.');
+
+/** A topology as written in a file (before defaults). */
+export type TopologyInput = z.input<typeof TopologySpec>;
+/** A topology after schema validation, with defaults applied. */
+export type Topology = z.output<typeof TopologySpec>;
+/** A distribution as written in a topology. */
+export type DistributionSpecT = z.output<typeof DistributionSpec>;
+/** A layer name. */
+export type LayerName = (typeof LAYERS)[number];
+
+/** The JSON Schema (draft 2020-12) of topology files, generated from the zod schema. */
+export function topologyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TopologySpec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

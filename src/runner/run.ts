@@ -1,0 +1,57 @@
+/**
+ * Running many replications. The replications 0..runs-1 are split into shards of a
+ * fixed size that does not depend on how they are executed; each shard folds its
+ * replications in order, and shards are merged in shard order. So the result is the
+ * same bytes whether the shards run inline, on worker threads or on other machines.
+ */
+import type { SystemModel } from '../model/build.js';
+import { addReplication, emptyAccumulator, mergeAccumulators, type RunAccumulator } from '../metrics/summary.js';
+import { runReplication, type RunSettings } from './replication.js';
+
+/** Replications per shard. Part of the reproducibility contract: changing it changes the last bits of results. */
+export const SHARD_SIZE = 50;
+
+/** A contiguous range of replications [from, to). */
+export interface Shard {
+  index: number;
+  from: number;
+  to: number;
+}
+
+/** Splits replications 0..runs-1 into shards of SHARD_SIZE (the last may be smaller). */
+export function planShards(runs: number): Shard[] {
+  const shards: Shard[] = [];
+  for (let from = 0, index = 0; from < runs; from += SHARD_SIZE, index++) {
+    shards.push({ index, from, to: Math.min(runs, from + SHARD_SIZE) });
+  }
+  return shards;
+}
+
+/** Runs one shard's replications in order and folds them. `onReplication` is called after each. */
+export function runShard(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): RunAccumulator {
+  const acc = emptyAccumulator(model);
+  for (let r = shard.from; r < shard.to; r++) {
+    addReplication(acc, runReplication(model, settings, r));
+    onReplication?.();
+  }
+  return acc;
+}
+
+/** Merges shard accumulators in shard order. */
+export function mergeShards(model: SystemModel, shards: readonly RunAccumulator[]): RunAccumulator {
+  const total = emptyAccumulator(model);
+  for (const s of shards) mergeAccumulators(total, s);
+  return total;
+}
+
+/** Runs `runs` replications inline (in this thread) and returns the merged accumulator. */
+export function runAll(
+  model: SystemModel,
+  settings: RunSettings,
+  runs: number,
+  onProgress?: (done: number, total: number) => void,
+): RunAccumulator {
+  let done = 0;
+  const parts = planShards(runs).map((shard) => runShard(model, settings, shard, () => onProgress?.(++done, runs)));
+  return mergeShards(model, parts);
+}

@@ -1,0 +1,370 @@
+/**
+ * One replication of an NFV system: component lifecycles (failure, repair, restart,
+ * propagation through the stack), groups (VNFs, VIM services) driven by their
+ * mechanism, services (chains), and the per-replication recorder.
+ *
+ * Component semantics (all times in seconds):
+ * - A component is *up* when it has not failed, the component below it is up, and it is
+ *   not restarting. Each failure mode runs a time-to-failure clock that advances only
+ *   while the component is up (competing risks; a clock frozen while down resumes
+ *   where it stopped).
+ * - When a mode fires, the component *fails*: its repair starts at once (or queues for
+ *   a crew), everything stacked on it goes *down*. Down components do not fail.
+ * - When a repair ends and the layer below is up, the component is up at once (the
+ *   repair includes its restart). If the layer below is down, it waits, and restarts
+ *   with its restart time when that layer returns.
+ * - When a layer returns, each component stacked on it that has not failed restarts
+ *   (restart time), then the layers above it in turn.
+ * - A repair already running continues while the layer below is down.
+ */
+import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
+import type { RandomStream, StreamFactory } from '../engine/rng.js';
+import type { Distribution } from '../engine/distributions.js';
+import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
+import { LAYERS } from '../model/schema.js';
+import type { GroupMechanism, GroupOutput, MechanismContext } from '../mechanisms/types.js';
+import { MECHANISMS, DEFAULT_MECHANISM } from '../mechanisms/registry.js';
+
+const FAIL = 0;
+const REPAIR_DONE = 1;
+const RESTART_DONE = 2;
+
+/** Index of each layer name, for per-layer counters. */
+const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
+
+/** Repair crews of one pool: at most `size` repairs at once, the rest wait in FIFO order. */
+class CrewPool {
+  busy = 0;
+  private queue: ComponentSim[] = [];
+  private head = 0;
+  constructor(readonly size: number) {}
+  /** Asks for a crew; returns true if one is free now, else queues `c`. */
+  request(c: ComponentSim): boolean {
+    if (this.busy < this.size) {
+      this.busy++;
+      return true;
+    }
+    this.queue.push(c);
+    return false;
+  }
+  /** A repair ended: hands the crew to the next waiting component, if any. */
+  release(): ComponentSim | undefined {
+    if (this.head < this.queue.length) {
+      const next = this.queue[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      return next;
+    }
+    this.busy--;
+    return undefined;
+  }
+}
+
+/** The runtime state of one component in one replication. */
+class ComponentSim implements EventHandler {
+  failed = false;
+  supported = true;
+  restarting = false;
+  up = true;
+  upSince = 0;
+  /** Id of the one event this component expects next; others are stale. */
+  pending: EventId = -1;
+  failedMode = -1;
+  readonly remaining: Float64Array;
+  readonly ttfStreams: RandomStream[];
+  readonly repairStreams: RandomStream[];
+  readonly restartStream: RandomStream;
+  readonly ttf: Distribution[];
+  readonly repair: Distribution[];
+  readonly restart: Distribution;
+  readonly layer: number;
+  children: ComponentSim[] = [];
+  /** The group instance this component is the top of, if any. */
+  group: GroupSim | null = null;
+  instance = -1;
+
+  constructor(
+    readonly model: ComponentModel,
+    readonly sys: SystemSim,
+    readonly crew: CrewPool | null,
+    streams: StreamFactory,
+  ) {
+    const modes = model.modes;
+    this.remaining = new Float64Array(modes.length);
+    this.ttf = modes.map((m) => m.ttf);
+    this.repair = modes.map((m) => m.repair);
+    this.ttfStreams = modes.map((m) => streams.stream(`${model.path}:${m.name}:ttf`));
+    this.repairStreams = modes.map((m) => streams.stream(`${model.path}:${m.name}:repair`));
+    this.restartStream = streams.stream(`${model.path}:restart`);
+    this.restart = model.restart;
+    this.layer = LAYER_INDEX[model.layer];
+  }
+
+  /** Starts the clocks at time 0 (everything new and up). */
+  start(): void {
+    for (let j = 0; j < this.remaining.length; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]);
+    this.armFailure();
+  }
+
+  handle(kind: number, arg: number): void {
+    // Stale events (superseded when the component went down) are skipped here rather
+    // than cancelled in the scheduler: a component expects exactly one event at a time.
+    if (this.sys.scheduler.currentId !== this.pending) return;
+    this.pending = -1;
+    if (kind === FAIL) this.onFail(arg);
+    else if (kind === REPAIR_DONE) this.onRepaired();
+    else this.onRestarted();
+  }
+
+  /** Schedules the earliest failure mode's event (the component is up). */
+  private armFailure(): void {
+    const r = this.remaining;
+    const n = r.length;
+    this.upSince = this.sys.scheduler.now;
+    if (n === 0) return;
+    let j = 0;
+    for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
+    this.pending = this.sys.scheduler.schedule(r[j], this, FAIL, j);
+  }
+
+  /** Stops the failure clocks (the component leaves the up state without failing). */
+  private freezeClocks(except: number): void {
+    const elapsed = this.sys.scheduler.now - this.upSince;
+    const r = this.remaining;
+    for (let i = 0; i < r.length; i++) {
+      if (i === except) continue;
+      const left = r[i] - elapsed;
+      r[i] = left > 0 ? left : 0;
+    }
+  }
+
+  private onFail(mode: number): void {
+    const sys = this.sys;
+    this.freezeClocks(mode);
+    this.remaining[mode] = this.ttf[mode].sample(this.ttfStreams[mode]);
+    this.failed = true;
+    this.failedMode = mode;
+    this.up = false;
+    sys.recordFailure(this, mode);
+    this.propagateDown();
+    if (this.crew === null || this.crew.request(this)) this.startRepair();
+  }
+
+  /** Begins the repair of the failed mode (a crew, if any, is already held). */
+  startRepair(): void {
+    const m = this.failedMode;
+    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStreams[m]), this, REPAIR_DONE, 0);
+  }
+
+  private onRepaired(): void {
+    this.failed = false;
+    this.failedMode = -1;
+    if (this.crew !== null) {
+      const next = this.crew.release();
+      if (next) next.startRepair();
+    }
+    if (this.supported) this.becomeUp();
+  }
+
+  private onRestarted(): void {
+    this.restarting = false;
+    this.becomeUp();
+  }
+
+  private becomeUp(): void {
+    this.up = true;
+    this.armFailure();
+    if (this.group !== null) this.group.instanceChanged(this.instance, true);
+    const ch = this.children;
+    for (let i = 0; i < ch.length; i++) ch[i].supportReturned();
+  }
+
+  private propagateDown(): void {
+    if (this.group !== null) this.group.instanceChanged(this.instance, false);
+    const ch = this.children;
+    for (let i = 0; i < ch.length; i++) ch[i].supportLost();
+  }
+
+  /** The layer below went down. */
+  supportLost(): void {
+    this.supported = false;
+    if (this.up) {
+      this.up = false;
+      this.freezeClocks(-1);
+      this.pending = -1;
+      this.propagateDown();
+    } else if (this.restarting) {
+      this.restarting = false;
+      this.pending = -1;
+    }
+  }
+
+  /** The layer below came back up. */
+  supportReturned(): void {
+    this.supported = true;
+    if (!this.failed) {
+      this.restarting = true;
+      this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
+    }
+  }
+}
+
+/** Per-replication figures of one service. Times in seconds, inside the observation window. */
+export interface ServiceReplication {
+  /** Time the service was down. */
+  downtime: number;
+  /** Outages that started inside the window. */
+  outages: number;
+  /** Integral of the served capacity share (0..1) over the window. */
+  capacityTime: number;
+  /** Downtime by the layer of the failure that started each outage (indexed like LAYERS). */
+  downtimeByLayer: number[];
+  /** Outages by the layer of the failure that started them (indexed like LAYERS). */
+  outagesByLayer: number[];
+}
+
+/** A group (VNF or VIM service) at run time. */
+class GroupSim implements GroupOutput {
+  up = true;
+  capacity = 1;
+  services: ServiceSim[] = [];
+  mechanism!: GroupMechanism;
+  constructor(readonly model: FunctionModel) {}
+  instanceChanged(i: number, up: boolean): void {
+    this.mechanism.instanceChanged(i, up);
+  }
+  set(up: boolean, capacity: number): void {
+    const changedUp = up !== this.up;
+    this.up = up;
+    this.capacity = capacity;
+    const s = this.services;
+    for (let i = 0; i < s.length; i++) s[i].memberChanged(changedUp ? (up ? -1 : 1) : 0);
+  }
+}
+
+/** A service (chain) at run time: records its outages. */
+class ServiceSim {
+  downMembers = 0;
+  members: GroupSim[] = [];
+  capacity = 1;
+  private capSince: number;
+  private downSince = -1;
+  private cause = -1;
+  readonly result: ServiceReplication;
+
+  constructor(
+    private readonly sys: SystemSim,
+    private readonly windowStart: number,
+  ) {
+    this.capSince = windowStart;
+    this.result = {
+      downtime: 0,
+      outages: 0,
+      capacityTime: 0,
+      downtimeByLayer: new Array(LAYERS.length).fill(0),
+      outagesByLayer: new Array(LAYERS.length).fill(0),
+    };
+  }
+
+  memberChanged(downDelta: number): void {
+    const now = this.sys.scheduler.now;
+    const wasDown = this.downMembers > 0;
+    this.downMembers += downDelta;
+    const isDown = this.downMembers > 0;
+    let cap = 0;
+    if (!isDown) {
+      cap = 1;
+      const m = this.members;
+      for (let i = 0; i < m.length; i++) if (m[i].capacity < cap) cap = m[i].capacity;
+    }
+    if (cap !== this.capacity) {
+      if (now > this.capSince) {
+        this.result.capacityTime += this.capacity * (now - this.capSince);
+        this.capSince = now;
+      }
+      this.capacity = cap;
+    }
+    if (isDown && !wasDown) {
+      this.downSince = now;
+      this.cause = this.sys.causeLayer;
+      if (now >= this.windowStart) {
+        this.result.outages++;
+        this.result.outagesByLayer[this.cause]++;
+      }
+    } else if (!isDown && wasDown) {
+      this.closeOutage(now);
+    }
+  }
+
+  private closeOutage(now: number): void {
+    const from = this.downSince > this.windowStart ? this.downSince : this.windowStart;
+    if (now > from) {
+      this.result.downtime += now - from;
+      this.result.downtimeByLayer[this.cause] += now - from;
+    }
+    this.downSince = -1;
+  }
+
+  /** Closes the books at the horizon. */
+  finish(horizon: number): void {
+    if (this.downMembers > 0) this.closeOutage(horizon);
+    if (horizon > this.capSince) this.result.capacityTime += this.capacity * (horizon - this.capSince);
+  }
+}
+
+/** The whole system in one replication. */
+export class SystemSim {
+  readonly components: ComponentSim[];
+  readonly groups: GroupSim[];
+  readonly services: ServiceSim[];
+  /** Own failures inside the window, by layer. */
+  readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
+  /** Layer of the most recent failure: the cause of an outage that starts now. */
+  causeLayer = 0;
+
+  constructor(
+    readonly model: SystemModel,
+    readonly scheduler: Scheduler,
+    streams: StreamFactory,
+    readonly windowStart: number,
+  ) {
+    const crews = model.crews.map((c) => new CrewPool(c.size));
+    this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
+    for (const c of this.components) c.children = c.model.children.map((i) => this.components[i]);
+    const ctx: MechanismContext = { scheduler, streams };
+    this.groups = model.functions.map((f) => {
+      const g = new GroupSim(f);
+      g.mechanism = MECHANISMS[DEFAULT_MECHANISM].create(f, ctx, g);
+      f.instances.forEach((inst, i) => {
+        const top = this.components[inst.top];
+        top.group = g;
+        top.instance = i;
+      });
+      return g;
+    });
+    this.services = model.services.map((s) => {
+      const sim = new ServiceSim(this, windowStart);
+      sim.members = s.chain.map((i) => this.groups[i]);
+      for (const g of sim.members) g.services.push(sim);
+      return sim;
+    });
+  }
+
+  /** Starts every component's clocks (all up at time 0). */
+  start(): void {
+    for (const c of this.components) c.start();
+  }
+
+  /** Records an own failure of `c` in mode `mode` now. */
+  recordFailure(c: ComponentSim, _mode: number): void {
+    this.causeLayer = c.layer;
+    if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
+  }
+
+  /** Closes every service's books at the horizon. */
+  finish(horizon: number): void {
+    for (const s of this.services) s.finish(horizon);
+  }
+}

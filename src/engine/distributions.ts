@@ -3,8 +3,10 @@
  * A distribution is immutable and shared by all replications; the random stream is
  * passed to every `sample` call, so a distribution never owns randomness.
  */
-import { erf } from 'mathjs';
+import { gammaFn, normalCdf } from './special.js';
 import type { RandomStream } from './rng.js';
+
+export { gammaFn };
 
 /** Thrown when a distribution's parameters are invalid. */
 export class DistributionError extends RangeError {
@@ -35,21 +37,6 @@ export function standardNormal(rng: RandomStream): number {
   const u1 = rng.nextOpen();
   const u2 = rng.next();
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-}
-
-/** Lanczos approximation of the gamma function (relative error < 1e-13 for x > 0). */
-export function gammaFn(x: number): number {
-  if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * gammaFn(1 - x));
-  const g = 7;
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  x -= 1;
-  let a = c[0];
-  const t = x + g + 0.5;
-  for (let i = 1; i < g + 2; i++) a += c[i] / (x + i);
-  return Math.sqrt(2 * Math.PI) * Math.pow(t, x + 0.5) * Math.exp(-t) * a;
 }
 
 /** Exponential distribution with the given mean (seconds). */
@@ -158,10 +145,6 @@ function sampleStdGamma(shape: number, rng: RandomStream): number {
   }
 }
 
-function normalCdf(z: number): number {
-  return 0.5 * (1 + (erf(z / Math.SQRT2) as number));
-}
-
 /**
  * Normal distribution N(mu, sd^2) truncated to values >= 0 (rejection sampling).
  * `mu` must be > 0, so at least half of the mass is kept.
@@ -242,7 +225,7 @@ export class Empirical implements Distribution {
     }
     w.forEach((x, i) => requireNonNegative(`empirical weight ${i}`, x));
     const total = w.reduce((a, b) => a + b, 0);
-    if (!(total > 0)) throw new DistributionError('empirical weights must not all be zero');
+    if (!(total > 0) || !Number.isFinite(total)) throw new DistributionError('empirical weights must be finite and not all zero');
     this.cumulative = new Float64Array(values.length);
     let acc = 0;
     let mean = 0;

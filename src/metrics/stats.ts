@@ -2,7 +2,7 @@
  * Streaming statistics with exact, order-fixed merging: per-shard accumulators are
  * merged in shard order, so the result does not depend on how many workers ran them.
  */
-import { lgamma } from 'mathjs';
+import { lgamma } from '../engine/special.js';
 
 /** Running count, mean and sum of squared deviations (Welford). Plain data: JSON-safe. */
 export interface Moments {
@@ -95,7 +95,7 @@ export function mergeBivariate(a: Bivariate, b: Bivariate): void {
 export function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const lbeta = (lgamma(a + b) as number) - (lgamma(a) as number) - (lgamma(b) as number);
+  const lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
   const front = Math.exp(Math.log(x) * a + Math.log(1 - x) * b + lbeta);
   if (x < (a + 1) / (a + b + 2)) return (front * betaCf(x, a, b)) / a;
   return 1 - (front * betaCf(1 - x, b, a)) / b;

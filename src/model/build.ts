@@ -398,7 +398,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         b.fail([...fp, 'k'], `k (${k}) must not exceed instances (${n})`);
         ok = false;
       }
-      if (m < k || m > n) {
+      if ((m < k || m > n) && (spec.m !== undefined || k <= n)) {
         b.fail([...fp, 'm'], `m (${m}) must lie between k (${k}) and instances (${n})`);
         ok = false;
       }
@@ -461,6 +461,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     horizonReason = `default: ${HORIZON_MTTF_FACTOR} x the largest MTTF (${maxMttf.path || 'none'}), at least 10y`;
   }
 
+  if (Number.isFinite(horizon) && Number.isFinite(warmup) && warmup >= horizon) {
+    b.fail(['simulation', 'warmup'], `the warm-up (${sim.warmup}) must be shorter than the horizon (${sim.horizon ?? 'default'})`);
+  }
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
     name: topology.name ?? file,

@@ -12,7 +12,14 @@ import { DURATION_PATTERN } from '../engine/units.js';
 
 /** A duration string with a unit. */
 export const Duration = z
-  .string()
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? 'required: a duration with a unit'
+        : typeof iss.input === 'number'
+          ? `expected a duration with a unit, e.g. '${iss.input}h' or '${iss.input}s'; a bare number has no unit`
+          : `expected a duration with a unit, e.g. '30s', got ${typeof iss.input}`,
+  })
   .regex(DURATION_PATTERN, { message: "expected a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2y'" })
   .describe("A duration: a number and a unit (ms, s, m|min, h, d, w, mo, y), e.g. '30s', '4h', '1y'. A year is 365 days.");
 
@@ -148,12 +155,12 @@ export const RackSpec = z
 /** A group of identical hosts named `<group>-1 .. <group>-<count>`. */
 export const HostGroupSpec = z
   .strictObject({
-    count: z.number().int().positive().default(1).describe('Number of hosts; they are named <group>-1 .. <group>-<count>.'),
+    count: z.number().int().positive().max(10000).default(1).describe('Number of hosts; they are named <group>-1 .. <group>-<count>.'),
     stack: z
       .array(z.string())
       .min(1)
       .describe('Component types from the bottom up: hardware, then optionally hostOS, then optionally hypervisor.'),
-    slots: z.number().int().positive().default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
+    slots: z.number().int().positive().max(1e6).default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
     description: z.string().optional(),
   })
@@ -179,7 +186,7 @@ export const PlacementSpec = z
 /** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
 export const FunctionSpec = z
   .strictObject({
-    instances: z.number().int().positive().describe('n: number of instances.'),
+    instances: z.number().int().positive().max(10000).describe('n: number of instances.'),
     k: z.number().int().positive().optional().describe('Instances that must be up for it to be up. Default: all n (no redundancy).'),
     m: z.number().int().positive().optional().describe('Instances that carry full capacity (k <= m <= n). Default: k.'),
     vm: z.string().optional().describe('Component type (layer vm) of the VM or pod each instance runs in; none: runs on the host directly.'),
@@ -200,10 +207,10 @@ export const ServiceSpec = z
 /** Simulation defaults stored with the topology; command-line options override them. */
 export const SimulationSpec = z
   .strictObject({
-    runs: z.number().int().positive().optional().describe('Replications (independent histories). Default 100.'),
+    runs: z.number().int().positive().max(1e9).optional().describe('Replications (independent histories). Default 100.'),
     horizon: Duration.optional().describe('Simulated time per replication. Default: 10 x the largest mean time to failure, at least 10y.'),
     warmup: Duration.optional().describe('Initial time not counted in the statistics. Default 0.'),
-    seed: z.number().int().nonnegative().optional().describe('Seed of every random stream. Default 1.'),
+    seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional().describe('Seed of every random stream. Default 1.'),
   })
   .describe('Simulation defaults.');
 
@@ -214,7 +221,7 @@ export const TopologySpec = z
     description: z.string().optional(),
     components: z.record(z.string(), ComponentTypeSpec).describe('Component types by name.'),
     crews: z
-      .record(z.string(), z.number().int().positive())
+      .record(z.string(), z.number().int().positive().max(1e6))
       .default({})
       .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
     sites: z.record(z.string(), SiteSpec).default({}).describe('Sites by name.'),

@@ -1,0 +1,143 @@
+/**
+ * The command line as a user meets it: bad input of every kind gives a message that
+ * names the file, the path inside it and what was expected, exit code 2, and no stack
+ * trace; good input runs; --json prints exactly one JSON document.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers.js';
+
+let dir: string;
+const BASE = `
+components:
+  hw: { layer: hardware, failures: { crash: { ttf: { dist: exponential, mean: 1000h } } }, repair: { dist: exponential, mean: 10h } }
+  app: { layer: vnf }
+racks:
+  r1: {}
+hosts:
+  h: { count: 2, stack: [hw], racks: [r1] }
+vnfs:
+  f: { instances: 2, k: 1, app: app, placement: { group: h, policy: anti-affinity } }
+services:
+  s: { chain: [f] }
+simulation: { runs: 10, horizon: 2y }
+`;
+
+function write(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nfvsim-cli-'));
+});
+
+/** Each bad input: [description, file text, the path the message must name, a phrase it must contain]. */
+const BAD: Array<[string, string, string, string]> = [
+  ['YAML syntax error', 'components:\n  hw: { layer: hardware\nhosts: [\n', 'bad.yaml:3:1', 'syntax error'],
+  ['a duration without a unit', BASE.replace('mean: 1000h', 'mean: 1000'), 'components.hw.failures.crash.ttf.mean', 'duration with a unit'],
+  ['an unknown key', BASE.replace('count: 2,', 'count: 2, colour: blue,'), 'hosts.h.colour', "unknown key 'colour'"],
+  ['a wrong type', BASE.replace('instances: 2', 'instances: two'), 'vnfs.f.instances', 'expected number'],
+  ['an unknown distribution', BASE.replace('dist: exponential, mean: 10h', 'dist: exponentail, mean: 10h'), 'components.hw.repair.dist', "'exponential'"],
+  ['an unknown component type', BASE.replace('stack: [hw]', 'stack: [hw, linux]'), 'hosts.h.stack[1]', "unknown component type 'linux'"],
+  ['an unknown host', BASE.replace('placement: { group: h, policy: anti-affinity }', 'placement: { hosts: [h-1, h-7] }'), 'vnfs.f.placement.hosts[1]', "unknown host 'h-7'"],
+  ['an unknown rack', BASE.replace('racks: [r1]', 'racks: [r9]'), 'hosts.h.racks[0]', "unknown rack 'r9'"],
+  ['k > n', BASE.replace('k: 1', 'k: 3'), 'vnfs.f.k', 'k (3) must not exceed instances (2)'],
+  ['a chain naming a missing VNF', BASE.replace('chain: [f]', 'chain: [f, vFW]'), 'services.s.chain[1]', "unknown VNF or VIM service 'vFW'"],
+  ['impossible anti-affinity', BASE.replace('instances: 2', 'instances: 3'), 'vnfs.f.placement.policy', 'impossible anti-affinity'],
+  ['impossible rack anti-affinity', BASE.replace('policy: anti-affinity', 'policy: rack-anti-affinity'), 'vnfs.f.placement.policy', 'impossible rack anti-affinity'],
+  ['a layer out of place', BASE.replace('app: app,', 'app: hw,'), 'vnfs.f.app', "has layer 'hardware', expected 'vnf'"],
+  ['bad distribution parameters', BASE.replace('{ dist: exponential, mean: 10h }', '{ dist: uniform, min: 5h, max: 1h }'), 'components.hw.repair', 'must be >= min'],
+  ['a zero time to failure', BASE.replace('mean: 1000h', 'mean: 0s'), 'components.hw.failures.crash.ttf', 'must be a finite number > 0'],
+  ['warm-up longer than the horizon', BASE.replace('horizon: 2y', 'horizon: 2y, warmup: 3y'), 'simulation.warmup', 'shorter than the horizon'],
+  ['a list where a mapping belongs', 'components: []\nhosts: {}\nservices: {}\n', 'components', 'expected record'],
+  ['an empty file', '', 'bad.yaml', 'expected a mapping'],
+];
+
+describe('bad input', () => {
+  it.each(BAD)('%s: names the file and path, exits 2, prints no stack trace', (_what, text, path, phrase) => {
+    const file = write('bad.yaml', text);
+    for (const cmd of [['validate', file], ['run', file]]) {
+      const r = cli(cmd);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(file);
+      expect(r.stderr).toContain(path.replace('bad.yaml', file));
+      expect(r.stderr).toContain(phrase);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a missing file', () => {
+    const r = cli(['run', join(dir, 'nope.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nope.yaml: cannot read: no such file');
+  });
+
+  it('bad options', () => {
+    const file = write('good.yaml', BASE);
+    for (const args of [['--runs', '0'], ['--runs', 'x'], ['--horizon', '10'], ['--seed', '-3'], ['--horizon', '1h', '--warmup', '2h'], ['--bogus']]) {
+      const r = cli(['run', file, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('good input', () => {
+  it('validate says what it found', () => {
+    const r = cli(['validate', write('good.yaml', BASE)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid: 2 hosts, 4 components, 1 VNFs\/VIM services, 1 services/);
+  });
+
+  it('run prints availability with a confidence interval, downtime and outages per year', () => {
+    const r = cli(['run', write('good.yaml', BASE)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/availability\s+[\d.]+ %\s+95% CI [\d.]+ \.\. [\d.]+ %/);
+    expect(r.stdout).toMatch(/downtime per year/);
+    expect(r.stdout).toMatch(/outages per year/);
+    expect(r.stdout).toMatch(/10 runs x 2 y horizon \(set in the topology file\)/);
+  });
+
+  it('run --json prints exactly one JSON document with version, input hash and seed', () => {
+    const r = cli(['run', write('good.yaml', BASE), '--json', '--seed', '9']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.nfvsim).toMatch(/^\d+\.\d+\.\d+/);
+    expect(doc.input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.settings.seed).toBe(9);
+    expect(doc.results.services[0].availability.mean).toBeGreaterThan(0.9);
+  });
+
+  it('says so, with bounds, when no outage is seen', () => {
+    const text = BASE.replace('mean: 1000h', 'mean: 100y');
+    const r = cli(['run', write('rare.yaml', text)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/no outage observed in 20 simulated years/);
+    expect(r.stdout).toMatch(/outages per year\s+< 0.15/);
+    expect(r.stdout).toMatch(/unavailability\s+< /);
+    expect(r.stdout).not.toMatch(/100(\.0+)? %/);
+  });
+
+  it('schema prints the JSON Schema', () => {
+    const r = cli(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.$schema).toContain('json-schema.org');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['components', 'hosts', 'vnfs', 'services']));
+  });
+
+  it('--help states the defaults', () => {
+    const r = cli(['run', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/default: the file's simulation.runs, else 100\)/);
+    expect(help).toMatch(/seed .*\(default: the file's, else 1\)/);
+    expect(help).toMatch(/10 x the largest MTTF, at least 10y/);
+  });
+});

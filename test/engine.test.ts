@@ -217,7 +217,7 @@ describe('special functions agree with mathjs', async () => {
   it('lgamma, gamma, erf', () => {
     for (const x of [0.1, 0.5, 1, 1.5, 2.5, 7, 20.3, 150]) {
       const ref = math.lgamma(x) as number;
-      expect(Math.abs(lgamma(x) - ref)).toBeLessThan(1e-12 * Math.max(1, Math.abs(ref)));
+      expect(Math.abs(lgamma(x) - ref)).toBeLessThan(1e-11 * Math.max(1, Math.abs(ref)));
       if (x < 100) expect(gammaFn(x) / (math.gamma(x) as number)).toBeCloseTo(1, 12);
     }
     for (const x of [-3, -1, -0.2, 0, 0.1, 0.5, 1, 2, 4]) expect(erf(x)).toBeCloseTo(math.erf(x) as number, 13);

@@ -1,5 +1,5 @@
 /**
- * Special functions, accurate to about 1e-14 relative. Written here rather than taken
+ * Special functions, accurate to about 1e-12. Written here rather than taken
  * from mathjs because importing mathjs costs 0.5-0.8 s of start-up on every CLI call;
  * the tests check these against mathjs.
  */

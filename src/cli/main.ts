@@ -10,6 +10,7 @@ import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { ProgressBar } from './progress.js';
+import { topologyReferenceMarkdown } from '../model/docs.js';
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
@@ -74,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt('max-events'))
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .action((file: string | undefined, opts: RunOptions) => {
-      const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'topologies/default.yaml (built-in)') : loadTopologyFile(file);
+      const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
       const warmup = opts.warmup ?? topo.model.defaults.warmup;
       if (!(horizon > warmup)) {
@@ -109,9 +110,10 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('schema')
-    .description('print the JSON Schema of topology files')
-    .action(() => {
-      out.write(JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
+    .description('print the JSON Schema of topology files (or, with --markdown, the reference table)')
+    .option('--markdown', 'print the topology reference as Markdown instead')
+    .action((opts: { markdown?: boolean }) => {
+      out.write(opts.markdown ? topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
     });
 
   try {

@@ -4,7 +4,7 @@
  * parser knows it, the line and column.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, isCollection, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { TopologySpec, type Topology } from './schema.js';
@@ -38,6 +38,18 @@ export function parseText(text: string, file: string): ParsedText {
       }),
     );
   }
+  // A mapping key that is itself a mapping or a list has no place in a topology (and
+  // would be silently turned into a string by the conversion below).
+  const complexKeys: InputIssue[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        const pos = pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
+        complexKeys.push({ path: '', message: 'a mapping key must be a plain name, not a mapping or a list', ...(pos ? { line: pos.line, col: pos.col } : {}) });
+      }
+    },
+  });
+  if (complexKeys.length > 0) throw new TopologyError(file, complexKeys);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });

@@ -62,6 +62,7 @@ export function simulate(topo: LoadedTopology, options: SimulateOptions = {}): R
       warmupSeconds: warmup,
       maxEvents: options.maxEvents ?? null,
     },
+    idealGroups: topo.model.functions.filter((f) => f.ha.mechanism === 'k-of-n').map((f) => f.name),
     results: summarize(topo.model, acc),
   };
 }

@@ -71,7 +71,7 @@ describe('determinism', () => {
     writeFileSync(f, stringify({ components: { hw: { layer: 'hardware' }, app: { layer: 'vnf' } }, hosts: { h: { stack: ['hw'] } }, vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } }, services: { s: { chain: ['f'] } } }));
     const out = cli(['run', f, '--json', '--runs', '3']);
     const doc = JSON.parse(out.stdout);
-    expect(Object.keys(doc)).toEqual(['nfvsim', 'input', 'settings', 'results']);
+    expect(Object.keys(doc)).toEqual(['nfvsim', 'input', 'settings', 'idealGroups', 'results']);
     expect(out.stdout).not.toMatch(/elapsed|time(stamp)?"|date/i);
   });
 });

@@ -1,25 +1,48 @@
 /**
  * The contract between the system simulation and HA mechanisms. A mechanism decides
  * the state of a group of instances (a VNF or VIM service) from the states of its
- * instances, possibly after delays it schedules itself (detection, failover...).
+ * instances, possibly after delays it schedules itself (detection, fencing,
+ * switchover, election...).
  *
  * Contract:
  * - The simulation calls `instanceChanged(i, up)` at the moment instance i (0-based)
- *   goes up or down; calls come in time order and only on a real change.
+ *   goes up or down; calls come in time order and only on a real change. When an
+ *   instance goes down, `ctx.cause` describes the failure that took it down.
  * - The mechanism reports the group's level through `GroupOutput.set` whenever it
- *   changes: whether the group is up and the share of capacity it serves (0..1).
+ *   changes: whether the group is up and the share of capacity it serves (0..1). All
+ *   instances start up and the group starts up with full capacity.
+ * - Dependencies on other groups (a load balancer, a broker) are not the mechanism's
+ *   business: the simulation holds the group down while a group it requires is down.
  * - Every random draw goes through a stream taken from `ctx.streams` with a stable name
- *   under the group's path (e.g. `vnfs.vMME:failover`).
- * - A mechanism schedules its own events on `ctx.scheduler` as an EventHandler.
+ *   under the group's path (e.g. `vnfs.vMME.instances.1:detect`).
+ * - A mechanism schedules its own events on `ctx.scheduler` (it is an EventHandler);
+ *   it ignores stale events by comparing `scheduler.currentId` with the id it expects.
  */
 import type { Scheduler } from '../engine/scheduler.js';
 import type { StreamFactory } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
 
+/** The counters a mechanism can increment, per group. */
+export const COUNTERS = ['detections', 'failovers', 'failedFailovers', 'spuriousFailovers', 'splitBrains', 'elections'] as const;
+/** A counter name. */
+export type CounterName = (typeof COUNTERS)[number];
+
+/** The failure that is taking instances down now. */
+export interface FailureCause {
+  /** Layer index (into LAYERS) of the component that failed. */
+  readonly layer: number;
+  /** True for an announced failure (a crash), false for a silent one (a hang). */
+  readonly announced: boolean;
+}
+
 /** What a mechanism may use of the running replication. */
 export interface MechanismContext {
   readonly scheduler: Scheduler;
   readonly streams: StreamFactory;
+  /** The failure being propagated now (valid inside `instanceChanged(i, false)`). */
+  readonly cause: FailureCause;
+  /** Adds one to this group's counter. */
+  count(counter: CounterName): void;
 }
 
 /** Where a mechanism reports the group's level. */

@@ -8,6 +8,7 @@ import { YEAR } from '../engine/units.js';
 import type { SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ReplicationResult } from '../runner/replication.js';
+import { COUNTERS, type CounterName } from '../mechanisms/types.js';
 import {
   addBivariate,
   addMoment,
@@ -50,6 +51,8 @@ export interface RunAccumulator {
   services: ServiceAccumulator[];
   /** Per replication: own failures per year, by layer. */
   failureRate: Moments[];
+  /** Per group, per counter (indexed like COUNTERS): per replication, events per year. */
+  groupCounters: Moments[][];
 }
 
 /** An empty accumulator for `model`. */
@@ -69,6 +72,7 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
       outages: 0,
     })),
     failureRate: LAYERS.map(() => moments()),
+    groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
   };
 }
 
@@ -93,6 +97,7 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
     }
   });
   r.failuresByLayer.forEach((n, l) => addMoment(acc.failureRate[l], n / years));
+  r.groupCounters.forEach((counts, g) => counts.forEach((n, c) => addMoment(acc.groupCounters[g][c], n / years)));
 }
 
 /** Merges `b` into `a`. Merge shards in shard order for reproducible bytes. */
@@ -114,6 +119,7 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
     }
   });
   a.failureRate.forEach((m, l) => mergeMoments(m, b.failureRate[l]));
+  a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));
 }
 
 /** Figures of one service, with 95% confidence intervals. */
@@ -165,6 +171,17 @@ export interface RunSummary {
   services: ServiceSummary[];
   /** Own component failures per year, by layer (layers with none are left out). */
   failuresPerYear: Partial<Record<LayerName, Estimate>>;
+  /** HA mechanism events per year, per group that had any. */
+  groups: GroupSummary[];
+}
+
+/** HA mechanism events of one group. */
+export interface GroupSummary {
+  name: string;
+  kind: 'vnf' | 'vim';
+  mechanism: string;
+  /** Events per year by counter (counters that never fired are left out). */
+  perYear: Partial<Record<CounterName, Estimate>>;
 }
 
 const MIN_PER_YEAR = YEAR / 60;
@@ -204,7 +221,17 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
   LAYERS.forEach((l, li) => {
     if (acc.failureRate[li].n > 0 && acc.failureRate[li].mean > 0) failuresPerYear[l] = meanEstimate(acc.failureRate[li]);
   });
+  const groups: GroupSummary[] = [];
+  model.functions.forEach((f, g) => {
+    const perYear: Partial<Record<CounterName, Estimate>> = {};
+    COUNTERS.forEach((c, ci) => {
+      const m = acc.groupCounters[g][ci];
+      if (m.n > 0 && m.mean > 0) perYear[c] = meanEstimate(m);
+    });
+    if (Object.keys(perYear).length > 0) groups.push({ name: f.name, kind: f.kind, mechanism: f.ha.mechanism, perYear });
+  });
   return {
+    groups,
     replications: acc.replications,
     truncatedReplications: acc.truncated,
     events: acc.events,

@@ -19,7 +19,7 @@ import {
 import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import type { ParsedText } from './load.js';
-import { LAYERS, type DistributionSpecT, type LayerName, type Topology } from './schema.js';
+import { LAYERS, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -67,6 +67,45 @@ export interface InstanceModel {
   readonly top: number;
 }
 
+/** A failure detector, resolved. Times in seconds. */
+export interface DetectorModel {
+  readonly kind: 'heartbeat' | 'process' | 'watchdog';
+  /** Beat interval; Infinity when there are no beats. */
+  readonly interval: number;
+  readonly misses: number;
+  readonly loss: number;
+  /** Delay to react to an announced failure, or null (found by missed beats). */
+  readonly announced: Distribution | null;
+  /** Peer notification delay for host-level failures, or null. */
+  readonly peerNotification: Distribution | null;
+}
+
+/** Fencing, resolved. */
+export interface FencingModel {
+  readonly time: Distribution;
+  readonly success: number;
+  readonly onFailure: 'wait' | 'takeover';
+  readonly operator: Distribution | null;
+}
+
+/** The HA mechanism of a group, resolved (distributions built, names turned into indices). */
+export type HaModel =
+  | { readonly mechanism: 'k-of-n' }
+  | {
+      readonly mechanism: 'active-passive';
+      readonly detector: DetectorModel;
+      readonly switchover: Distribution;
+      readonly coverage: number;
+      readonly manual: Distribution | null;
+      readonly standbyCheck: number | null;
+      readonly fencing: FencingModel | null;
+      readonly aliveProbability: number;
+      readonly splitBrainRecovery: Distribution | null;
+    }
+  | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
+  | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
+  | { readonly mechanism: 'message-queue'; readonly broker: number };
+
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
 export interface FunctionModel {
   readonly name: string;
@@ -77,6 +116,10 @@ export interface FunctionModel {
   readonly k: number;
   readonly m: number;
   readonly instances: readonly InstanceModel[];
+  /** Its HA mechanism. */
+  readonly ha: HaModel;
+  /** Indices of the groups it cannot work without (its load balancer, its broker). */
+  readonly requires: readonly number[];
 }
 
 /** A chain of functions that must all be up. */
@@ -228,6 +271,33 @@ class Builder {
 
 const ZERO = new Deterministic(0);
 
+/** Builds a delay: a plain duration is a fixed time. */
+function delay(b: Builder, spec: DelaySpecT, path: Seg[]): Distribution | undefined {
+  if (typeof spec === 'string') {
+    const v = b.duration(spec, path);
+    return Number.isFinite(v) ? new Deterministic(v) : undefined;
+  }
+  return b.distribution(spec, path, false);
+}
+
+function detector(b: Builder, spec: DetectorSpecT, path: Seg[]): DetectorModel | undefined {
+  let interval = Infinity;
+  if (spec.interval !== undefined) {
+    interval = b.duration(spec.interval, [...path, 'interval']);
+    if (!(interval > 0)) {
+      if (Number.isFinite(interval)) b.fail([...path, 'interval'], 'the interval must be > 0');
+      return undefined;
+    }
+  } else if (spec.announced === undefined && spec.peerNotification === undefined) {
+    b.fail(path, "a detector needs 'interval' (beats), 'announced' or 'peerNotification'");
+    return undefined;
+  }
+  const announced = spec.announced !== undefined ? delay(b, spec.announced, [...path, 'announced']) : null;
+  const peer = spec.peerNotification !== undefined ? delay(b, spec.peerNotification, [...path, 'peerNotification']) : null;
+  if (announced === undefined || peer === undefined) return undefined;
+  return { kind: spec.kind, interval, misses: spec.misses, loss: spec.loss, announced, peerNotification: peer };
+}
+
 /**
  * Checks a schema-valid topology for meaning and builds its SystemModel.
  * @param topology the schema-validated topology
@@ -376,8 +446,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   // Functions (VIM services first, then VNFs): placement and instance stacks.
   const used = new Map<string, number>(); // host -> instances placed
-  const functions: FunctionModel[] = [];
+  const functions: Array<{ -readonly [K in keyof FunctionModel]: FunctionModel[K] } & { requires: number[] }> = [];
   const functionIndex = new Map<string, number>();
+  const haSpecs: Array<[Seg[], HaSpecT | undefined, boolean]> = [];
   const sections: Array<['vim' | 'vnfs', Topology['vim']]> = [
     ['vim', topology.vim],
     ['vnfs', topology.vnfs],
@@ -421,9 +492,112 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         instances.push({ number: i + 1, path, host: host.name, top });
       });
       functionIndex.set(name, functions.length);
-      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances });
+      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [] });
+      haSpecs.push([[section, name], spec.ha, spec.k !== undefined]);
     }
   }
+
+  // HA mechanisms (after all groups exist, so that they can name each other).
+  haSpecs.forEach(([fp, spec, kGiven], i) => {
+    if (!spec) return;
+    const f = functions[i];
+    const hp: Seg[] = [...fp, 'ha'];
+    const ref = (name: string, key: string): number => {
+      const idx = functionIndex.get(name);
+      if (idx === undefined) {
+        b.fail([...hp, key], unknown('VNF or VIM service', name, [...functionIndex.keys()]));
+        return -1;
+      }
+      if (idx === i) {
+        b.fail([...hp, key], `'${name}' cannot depend on itself`);
+        return -1;
+      }
+      f.requires.push(idx);
+      return idx;
+    };
+    switch (spec.mechanism) {
+      case 'k-of-n':
+        break;
+      case 'active-passive': {
+        if (f.n < 2) b.fail([...fp, 'instances'], 'active-passive needs at least 2 instances (an active and a standby)');
+        if (f.k !== 1) b.fail([...fp, 'k'], `active-passive runs one active instance: k must be 1, got ${f.k}`);
+        const det = detector(b, spec.detector, [...hp, 'detector']);
+        const switchover = delay(b, spec.switchover, [...hp, 'switchover']);
+        const manual = spec.manual !== undefined ? delay(b, spec.manual, [...hp, 'manual']) : null;
+        const sbr = spec.splitBrainRecovery !== undefined ? delay(b, spec.splitBrainRecovery, [...hp, 'splitBrainRecovery']) : null;
+        const standbyCheck = spec.standbyCheck !== undefined ? b.duration(spec.standbyCheck, [...hp, 'standbyCheck']) : null;
+        let fencing: FencingModel | null = null;
+        if (spec.fencing) {
+          const fpth: Seg[] = [...hp, 'fencing'];
+          const time = delay(b, spec.fencing.time, [...fpth, 'time']);
+          const operator = spec.fencing.operator !== undefined ? delay(b, spec.fencing.operator, [...fpth, 'operator']) : null;
+          if (spec.fencing.onFailure === 'wait' && spec.fencing.success < 1 && !operator) {
+            b.fail(fpth, "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
+          }
+          if (time && operator !== undefined) fencing = { time, success: spec.fencing.success, onFailure: spec.fencing.onFailure, operator };
+        }
+        // A failed failover (coverage < 1) needs a manual recovery time.
+        if (!manual && spec.coverage < 1) b.fail([...hp, 'manual'], "coverage < 1: give 'manual', the manual recovery time after a failed failover");
+        if (!spec.fencing && !sbr && (spec.aliveProbability > 0 || spec.detector.loss > 0)) {
+          b.fail([...hp, 'splitBrainRecovery'], 'a takeover without fencing can cause split brain here (aliveProbability > 0 or lost beats): give splitBrainRecovery');
+        } else if (spec.fencing?.onFailure === 'takeover' && spec.fencing.success < 1 && !sbr) {
+          b.fail([...hp, 'splitBrainRecovery'], "fencing can fail with policy 'takeover', which can cause split brain: give splitBrainRecovery");
+        }
+        if (det && switchover && manual !== undefined && sbr !== undefined) {
+          f.ha = {
+            mechanism: 'active-passive',
+            detector: det,
+            switchover,
+            coverage: spec.coverage,
+            manual,
+            standbyCheck: standbyCheck !== null && Number.isFinite(standbyCheck) ? standbyCheck : null,
+            fencing,
+            aliveProbability: spec.aliveProbability,
+            splitBrainRecovery: sbr,
+          };
+        }
+        break;
+      }
+      case 'active-active': {
+        const det = detector(b, spec.detector, [...hp, 'detector']);
+        const balancer = spec.balancer !== undefined ? ref(spec.balancer, 'balancer') : -1;
+        if (det) f.ha = { mechanism: 'active-active', detector: det, balancer, downBelow: spec.downBelow };
+        break;
+      }
+      case 'quorum': {
+        if (!kGiven) f.k = Math.floor(f.n / 2) + 1;
+        if (f.k * 2 <= f.n) b.fail([...fp, 'k'], `a quorum needs a majority: k (${f.k}) must exceed half of ${f.n}`);
+        if (f.m < f.k) f.m = f.k;
+        const electionTimeout = delay(b, spec.electionTimeout, [...hp, 'electionTimeout']);
+        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout };
+        break;
+      }
+      case 'message-queue': {
+        const broker = ref(spec.broker, 'broker');
+        if (!kGiven) {
+          f.k = 1;
+          f.m = f.n;
+        }
+        f.ha = { mechanism: 'message-queue', broker };
+        break;
+      }
+    }
+  });
+  // Dependencies must not form a cycle.
+  const visiting = new Set<number>();
+  const done = new Set<number>();
+  const cyclic = (i: number): boolean => {
+    if (done.has(i)) return false;
+    if (visiting.has(i)) return true;
+    visiting.add(i);
+    const c = functions[i].requires.some(cyclic);
+    visiting.delete(i);
+    done.add(i);
+    return c;
+  };
+  functions.forEach((f, i) => {
+    if (cyclic(i)) b.fail([f.kind === 'vim' ? 'vim' : 'vnfs', f.name, 'ha'], `'${f.name}' depends on itself through its balancer or broker`);
+  });
 
   // Services.
   const services: ServiceModel[] = [];

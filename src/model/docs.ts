@@ -11,8 +11,17 @@ function isDistribution(n: Node): boolean {
   return Array.isArray(n.oneOf) && n.oneOf.every((v: Node) => v?.properties?.dist?.const !== undefined);
 }
 
+/** The discriminator field of a union of objects (`mechanism`), or undefined. */
+function discriminator(n: Node): string | undefined {
+  if (!Array.isArray(n.oneOf) || n.oneOf.length === 0) return undefined;
+  const first = Object.entries<Node>(n.oneOf[0]?.properties ?? {}).find(([, v]) => v.const !== undefined)?.[0];
+  return first && n.oneOf.every((v: Node) => v?.properties?.[first]?.const !== undefined) ? first : undefined;
+}
+
 function typeOf(n: Node): string {
   if (isDistribution(n)) return 'distribution';
+  const d = discriminator(n);
+  if (d) return `one of, by \`${d}\``;
   if (n.anyOf) return n.anyOf.map(typeOf).join(' or ');
   if (n.enum) return n.enum.map((e: unknown) => `\`${e}\``).join(' \\| ');
   if (n.const !== undefined) return `\`${n.const}\``;
@@ -32,20 +41,34 @@ function constraints(n: Node): string {
   return c.join(', ');
 }
 
-function walk(n: Node, path: string, required: boolean, rows: string[]): void {
+function walk(n: Node, path: string, required: boolean, rows: string[], seen = new Map<string, string>()): void {
   const desc = (n.description ?? '').replace(/\|/g, '\\|');
+  if (n.type === 'object' && n.properties && Object.keys(n.properties).length > 3) {
+    const key = JSON.stringify(n);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      rows.push(`| \`${path}\` | object | ${required ? 'yes' : ''} | ${desc} The same fields as \`${first}\`. |`);
+      return;
+    }
+    seen.set(key, path);
+  }
   if (path) {
     const c = constraints(n);
     rows.push(`| \`${path}\` | ${typeOf(n)} | ${required ? 'yes' : ''} | ${desc}${c ? ` (${c})` : ''} |`);
   }
   if (isDistribution(n)) return;
+  const d = discriminator(n);
+  if (d) {
+    for (const v of n.oneOf as Node[]) walk(v, `${path}{${d}: ${v.properties[d].const}}`, false, rows, seen);
+    return;
+  }
   if (n.type === 'object' && n.properties) {
     const req = new Set<string>(n.required ?? []);
-    for (const [k, v] of Object.entries<Node>(n.properties)) walk(v, path ? `${path}.${k}` : k, req.has(k) && v.default === undefined, rows);
+    for (const [k, v] of Object.entries<Node>(n.properties)) walk(v, path ? `${path}.${k}` : k, req.has(k) && v.default === undefined, rows, seen);
   } else if (n.type === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object') {
-    walk(n.additionalProperties, `${path}.<name>`, false, rows);
+    walk(n.additionalProperties, `${path}.<name>`, false, rows, seen);
   } else if (n.type === 'array' && n.items?.type === 'object') {
-    walk(n.items, `${path}[]`, false, rows);
+    walk(n.items, `${path}[]`, false, rows, seen);
   }
 }
 

@@ -183,6 +183,80 @@ export const PlacementSpec = z
   })
   .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
 
+/** A delay: a duration (a fixed time) or a distribution. */
+export const Delay = z
+  .union([Duration, DistributionSpec])
+  .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
+
+const probability = z.number().min(0).max(1);
+
+/** How a group notices that one of its instances failed. */
+export const DetectorSpec = z
+  .strictObject({
+    kind: z
+      .enum(['heartbeat', 'process', 'watchdog'])
+      .default('heartbeat')
+      .describe(
+        'What the detector can see. heartbeat (guest heartbeat, challenge/response): every failure, hangs and unhealthy applications included; process (a process check): announced failures only, it misses silent hangs; watchdog (libvirt-style): failures of the VM and the layers below it, not of the application.',
+      ),
+    interval: Duration.optional().describe('Heartbeat or check interval; without it there are no beats, only the announced and peer-notification paths.'),
+    misses: z.number().int().positive().max(1000).default(3).describe('Consecutive missed beats that declare a failure.'),
+    loss: probability.max(0.999).default(0).describe('Probability that a beat is lost on a healthy instance; misses in a row cause spurious detections.'),
+    announced: Delay.optional().describe('Delay to react to an announced failure (a crash notification); without it, announced failures are found by missed beats too.'),
+    peerNotification: Delay.optional().describe('Server-group peer notification: delay after which the platform reports a host-level failure (hardware, host OS, hypervisor) to the group.'),
+  })
+  .describe('A failure detector (heartbeat / health check).');
+
+/** Fencing (STONITH) before a takeover. */
+export const FencingSpec = z
+  .strictObject({
+    time: Delay.describe('Time to fence (isolate / power off) the failed node.'),
+    success: probability.default(1).describe('Probability that fencing succeeds.'),
+    onFailure: z.enum(['wait', 'takeover']).default('wait').describe('wait: for an operator (no split brain); takeover: go on anyway (split brain if the old node is still alive).'),
+    operator: Delay.optional().describe('Operator time after a failed fence (policy wait).'),
+  })
+  .describe('Fencing before takeover.');
+
+/** The HA mechanism of a group, chosen by `mechanism`. */
+export const HaSpec = z
+  .discriminatedUnion('mechanism', [
+    z.strictObject({ mechanism: z.literal('k-of-n') }).describe('Ideal: up while k instances are up; instant, perfect failover (the default).'),
+    z
+      .strictObject({
+        mechanism: z.literal('active-passive'),
+        detector: DetectorSpec,
+        switchover: Delay.describe('Time to bring the standby online behind the VIP.'),
+        coverage: probability.default(1).describe('Probability that a failover works; otherwise manual recovery.'),
+        manual: Delay.optional().describe('Manual recovery time after a failed failover (needed when coverage < 1 or a standby can fail silently).'),
+        standbyCheck: Duration.optional().describe('Interval of the periodic health check of standbys; without it a silently failed standby is found only at switchover.'),
+        fencing: FencingSpec.optional(),
+        aliveProbability: probability.default(0).describe('Probability that a node declared failed without a clean crash (silent or host-level failure) is still alive; a takeover without fencing then causes split brain.'),
+        splitBrainRecovery: Delay.optional().describe('Time to resolve a split brain (needed when one can occur).'),
+      })
+      .describe('Active/passive under a cluster manager (Pacemaker/Corosync): one active, the others standbys.'),
+    z
+      .strictObject({
+        mechanism: z.literal('active-active'),
+        detector: DetectorSpec.describe('The load balancer health check.'),
+        balancer: z.string().optional().describe('The VNF or VIM service that is the load balancer (e.g. an active-passive HAProxy pair); the group is down while it is.'),
+        downBelow: probability.default(0).describe('The group counts as down while the share of requests served is below this (0: only when none are).'),
+      })
+      .describe('Active/active behind a load balancer: a failed instance gets its share of requests until the health check takes it out of rotation.'),
+    z
+      .strictObject({
+        mechanism: z.literal('quorum'),
+        electionTimeout: Delay.default('0s').describe('Time without a leader after the leader fails or quorum returns.'),
+      })
+      .describe('Quorum with leader election (etcd, Galera, Kubernetes masters): up while a majority (k) is up and a leader is elected.'),
+    z
+      .strictObject({
+        mechanism: z.literal('message-queue'),
+        broker: z.string().describe('The VNF or VIM service that is the message broker (itself A/P or clustered).'),
+      })
+      .describe('Competing consumers on a queue: up while the broker and at least k workers are up; capacity is the share of workers up.'),
+  ])
+  .describe('The HA mechanism of a group.');
+
 /** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
 export const FunctionSpec = z
   .strictObject({
@@ -192,6 +266,7 @@ export const FunctionSpec = z
     vm: z.string().optional().describe('Component type (layer vm) of the VM or pod each instance runs in; none: runs on the host directly.'),
     app: z.string().describe('Component type of the software of each instance (layer vnf for VNFs, vim for VIM services).'),
     placement: PlacementSpec,
+    ha: HaSpec.optional().describe('The HA mechanism; default k-of-n (ideal).'),
     description: z.string().optional(),
   })
   .describe('A VNF or VIM service.');
@@ -240,6 +315,12 @@ export type TopologyInput = z.input<typeof TopologySpec>;
 export type Topology = z.output<typeof TopologySpec>;
 /** A distribution as written in a topology. */
 export type DistributionSpecT = z.output<typeof DistributionSpec>;
+/** A delay as written in a topology. */
+export type DelaySpecT = z.output<typeof Delay>;
+/** An HA mechanism as written in a topology. */
+export type HaSpecT = z.output<typeof HaSpec>;
+/** A detector as written in a topology. */
+export type DetectorSpecT = z.output<typeof DetectorSpec>;
 /** A layer name. */
 export type LayerName = (typeof LAYERS)[number];
 

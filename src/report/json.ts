@@ -19,6 +19,8 @@ export interface RunReport {
     warmupSeconds: number;
     maxEvents: number | null;
   };
+  /** Groups with no HA mechanism configured (ideal k-of-n). */
+  idealGroups: string[];
   /** The estimates. */
   results: RunSummary;
 }

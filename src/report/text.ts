@@ -71,6 +71,16 @@ export function renderText(report: RunReport, elapsedSeconds?: number): string {
   lines.push('');
   const f = Object.entries(s.failuresPerYear).map(([layer, e]) => `${layer} ${sig(e.mean)}`);
   lines.push(`Component failures per year: ${f.join(', ') || 'none'}`);
-  lines.push('Groups are ideal k-of-n: failover is instant and perfect (no HA mechanism timing is modelled yet).');
+  if (s.groups.length > 0) {
+    lines.push('HA events per year:');
+    for (const g of s.groups) {
+      const parts = Object.entries(g.perYear).map(([c, e]) => `${c} ${sig(e.mean)}`);
+      lines.push(`  ${g.name} (${g.mechanism}): ${parts.join(', ')}`);
+    }
+  }
+  const ideal = report.idealGroups;
+  if (ideal.length > 0) {
+    lines.push(`Ideal k-of-n (instant, perfect failover): ${ideal.length > 6 ? `${ideal.slice(0, 6).join(', ')} and ${ideal.length - 6} more` : ideal.join(', ')}.`);
+  }
   return lines.join('\n') + '\n';
 }

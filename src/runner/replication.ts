@@ -34,6 +34,8 @@ export interface ReplicationResult {
   services: ServiceReplication[];
   /** Own component failures inside the window, by layer (indexed like LAYERS). */
   failuresByLayer: number[];
+  /** Per group (model order): mechanism counters inside the window, indexed like COUNTERS. */
+  groupCounters: number[][];
 }
 
 /** Runs replication `replication` of `model` under `settings`. Deterministic in its inputs. */
@@ -60,5 +62,6 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     truncated,
     services: sys.services.map((s) => s.result),
     failuresByLayer: sys.failuresByLayer,
+    groupCounters: sys.groups.map((g) => g.counters),
   };
 }

@@ -22,12 +22,15 @@ import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import type { Distribution } from '../engine/distributions.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import type { GroupMechanism, GroupOutput, MechanismContext } from '../mechanisms/types.js';
-import { MECHANISMS, DEFAULT_MECHANISM } from '../mechanisms/registry.js';
+import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
+import { MECHANISMS } from '../mechanisms/registry.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
 const RESTART_DONE = 2;
+
+/** Index of each counter name. */
+const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<CounterName, number>;
 
 /** Index of each layer name, for per-layer counters. */
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
@@ -226,21 +229,46 @@ export interface ServiceReplication {
 }
 
 /** A group (VNF or VIM service) at run time. */
-class GroupSim implements GroupOutput {
+export class GroupSim implements GroupOutput {
+  /** Effective state: the mechanism's, held down while a required group is down. */
   up = true;
   capacity = 1;
+  private mechUp = true;
+  private mechCapacity = 1;
+  private requiredDown = 0;
   services: ServiceSim[] = [];
+  dependents: GroupSim[] = [];
   mechanism!: GroupMechanism;
+  /** Per-replication counters, indexed like COUNTERS. */
+  readonly counters: number[] = new Array(COUNTERS.length).fill(0);
   constructor(readonly model: FunctionModel) {}
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
   }
+  /** Called by the mechanism. */
   set(up: boolean, capacity: number): void {
+    this.mechUp = up;
+    this.mechCapacity = capacity;
+    this.refresh();
+  }
+  /** A group this one requires went up or down. */
+  requiredChanged(up: boolean): void {
+    this.requiredDown += up ? -1 : 1;
+    this.refresh();
+  }
+  private refresh(): void {
+    const up = this.mechUp && this.requiredDown === 0;
+    const capacity = up ? this.mechCapacity : 0;
+    if (up === this.up && capacity === this.capacity) return;
     const changedUp = up !== this.up;
     this.up = up;
     this.capacity = capacity;
     const s = this.services;
     for (let i = 0; i < s.length; i++) s[i].memberChanged(changedUp ? (up ? -1 : 1) : 0);
+    if (changedUp) {
+      const d = this.dependents;
+      for (let i = 0; i < d.length; i++) d[i].requiredChanged(up);
+    }
   }
 }
 
@@ -289,16 +317,17 @@ class ServiceSim {
     if (isDown && !wasDown) {
       this.downSince = now;
       this.cause = this.sys.causeLayer;
-      if (now >= this.windowStart) {
-        this.result.outages++;
-        this.result.outagesByLayer[this.cause]++;
-      }
     } else if (!isDown && wasDown) {
       this.closeOutage(now);
     }
   }
 
+  /** Books the outage that ends now. Outages of zero length (down and up at one instant) are not outages. */
   private closeOutage(now: number): void {
+    if (now > this.downSince && this.downSince >= this.windowStart) {
+      this.result.outages++;
+      this.result.outagesByLayer[this.cause]++;
+    }
     const from = this.downSince > this.windowStart ? this.downSince : this.windowStart;
     if (now > from) {
       this.result.downtime += now - from;
@@ -323,6 +352,8 @@ export class SystemSim {
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** Layer of the most recent failure: the cause of an outage that starts now. */
   causeLayer = 0;
+  /** The most recent failure, as mechanisms see it. */
+  cause: FailureCause = { layer: 0, announced: true };
 
   constructor(
     readonly model: SystemModel,
@@ -333,16 +364,29 @@ export class SystemSim {
     const crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
     for (const c of this.components) c.children = c.model.children.map((i) => this.components[i]);
-    const ctx: MechanismContext = { scheduler, streams };
+    const sys = this;
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f);
-      g.mechanism = MECHANISMS[DEFAULT_MECHANISM].create(f, ctx, g);
+      const ctx: MechanismContext = {
+        scheduler,
+        streams,
+        get cause() {
+          return sys.cause;
+        },
+        count(counter: CounterName) {
+          if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[counter]]++;
+        },
+      };
+      g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
       f.instances.forEach((inst, i) => {
         const top = this.components[inst.top];
         top.group = g;
         top.instance = i;
       });
       return g;
+    });
+    model.functions.forEach((f, i) => {
+      for (const r of f.requires) this.groups[r].dependents.push(this.groups[i]);
     });
     this.services = model.services.map((s) => {
       const sim = new ServiceSim(this, windowStart);
@@ -357,9 +401,10 @@ export class SystemSim {
     for (const c of this.components) c.start();
   }
 
-  /** Records an own failure of `c` in mode `mode` now. */
-  recordFailure(c: ComponentSim, _mode: number): void {
+  /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
+  recordFailure(c: ComponentSim, mode: number): void {
     this.causeLayer = c.layer;
+    this.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }
 

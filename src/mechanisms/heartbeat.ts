@@ -111,8 +111,10 @@ export class Detector {
   spuriousDelay(): number {
     if (this.model.loss <= 0 || this.model.interval === Infinity) return Infinity;
     const q = 1 / (this.extraMean + 1);
+    // So rare (mean beyond 1e15 beats) that it never happens within any horizon.
+    if (!(q > 1e-15)) return Infinity;
     // Geometric number of extra beats (failures before success) with mean extraMean.
-    const extra = q >= 1 ? 0 : Math.floor(Math.log(1 - this.spuriousStream.next()) / Math.log(1 - q));
+    const extra = q >= 1 ? 0 : Math.floor(Math.log(1 - this.spuriousStream.next()) / Math.log1p(-q));
     return (this.model.misses + extra) * this.model.interval;
   }
 }

@@ -380,3 +380,39 @@ describe('message queue', () => {
     expect(r.results.services[0].capacityWeightedAvailability.mean).toBeLessThan(r.results.services[0].availability.mean);
   });
 });
+
+describe('process supervision', () => {
+  it('restart in place, escalating to reboot and rebuild: A = MTTF / (MTTF + mean repair)', () => {
+    const doc: any = group({ n: 1, ttf: exp('100h'), repair: exp('30m') });
+    doc.vnfs.g.supervision = {
+      restart: '1m',
+      success: 0.8,
+      reboot: '10m',
+      rebootSuccess: 0.5,
+      rebuild: '60m',
+    };
+    const r = run(doc, { runs: 40, horizon: 50000 * H });
+    // Mean repair = 1 + 0.2 (10 + 0.5 x 60) = 9 min.
+    const exact = 100 / (100 + 9 / 60);
+    // Wrong answer: the component's own repair (30 min) is used.
+    expectWithin(r.results.services[0].availability, exact, 100 / 100.5);
+    const g = r.results.groups[0].perYear;
+    expect(g.reboots!.mean / g.restarts!.mean).toBeCloseTo(0.2, 1);
+    expect(g.rebuilds!.mean / g.restarts!.mean).toBeCloseTo(0.1, 1);
+  });
+
+  it('a crash loop escalates at once; silent hangs keep their own repair', () => {
+    // maxRestarts 1 within 1000 h: with MTTF 100 h most crashes follow another within the window.
+    const doc: any = group({ n: 1, ttf: exp('100h'), repair: { dist: 'deterministic', value: '7m' } });
+    doc.vnfs.g.supervision = { restart: '1m', reboot: '10m', rebuild: '60m', window: '1000h', maxRestarts: 1 };
+    const r = run(doc, { runs: 10, horizon: 50000 * H });
+    const g = r.results.groups[0].perYear;
+    // Crash i is a loop when the previous crash was within 1000 h: P = 1 - exp(-10).
+    expect(g.reboots!.mean / (g.restarts!.mean + g.reboots!.mean)).toBeGreaterThan(0.99);
+    const hang = group({ n: 1, announced: false, ttf: exp('100h'), repair: { dist: 'deterministic', value: '7m' } }) as any;
+    hang.vnfs.g.supervision = doc.vnfs.g.supervision;
+    const h = run(hang, { runs: 10, horizon: 20000 * H });
+    expect(h.results.services[0].meanOutageSeconds!.mean).toBeCloseTo(420, 6);
+    expect(h.results.groups.length).toBe(0);
+  });
+});

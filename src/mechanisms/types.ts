@@ -23,7 +23,17 @@ import type { StreamFactory } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
 
 /** The counters a mechanism can increment, per group. */
-export const COUNTERS = ['detections', 'failovers', 'failedFailovers', 'spuriousFailovers', 'splitBrains', 'elections'] as const;
+export const COUNTERS = [
+  'detections',
+  'failovers',
+  'failedFailovers',
+  'spuriousFailovers',
+  'splitBrains',
+  'elections',
+  'restarts',
+  'reboots',
+  'rebuilds',
+] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];
 

@@ -106,6 +106,18 @@ export type HaModel =
   | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
   | { readonly mechanism: 'message-queue'; readonly broker: number };
 
+/** Process supervision, resolved. Times in seconds. */
+export interface SupervisionModel {
+  readonly restart: Distribution;
+  readonly success: number;
+  /** Escalation window (seconds), or Infinity when not set. */
+  readonly window: number;
+  readonly maxRestarts: number;
+  readonly reboot: Distribution;
+  readonly rebootSuccess: number;
+  readonly rebuild: Distribution;
+}
+
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
 export interface FunctionModel {
   readonly name: string;
@@ -120,6 +132,8 @@ export interface FunctionModel {
   readonly ha: HaModel;
   /** Indices of the groups it cannot work without (its load balancer, its broker). */
   readonly requires: readonly number[];
+  /** Process supervision of its applications, or null. */
+  readonly supervision: SupervisionModel | null;
 }
 
 /** A chain of functions that must all be up. */
@@ -278,6 +292,15 @@ function delay(b: Builder, spec: DelaySpecT, path: Seg[]): Distribution | undefi
     return Number.isFinite(v) ? new Deterministic(v) : undefined;
   }
   return b.distribution(spec, path, false);
+}
+
+function supervision(b: Builder, spec: NonNullable<Topology['vnfs'][string]['supervision']>, path: Seg[]): SupervisionModel | undefined {
+  const restart = delay(b, spec.restart, [...path, 'restart']);
+  const reboot = delay(b, spec.reboot, [...path, 'reboot']);
+  const rebuild = delay(b, spec.rebuild, [...path, 'rebuild']);
+  const window = spec.window !== undefined ? b.duration(spec.window, [...path, 'window']) : Infinity;
+  if (!restart || !reboot || !rebuild || Number.isNaN(window)) return undefined;
+  return { restart, success: spec.success, window, maxRestarts: spec.maxRestarts, reboot, rebootSuccess: spec.rebootSuccess, rebuild };
 }
 
 function detector(b: Builder, spec: DetectorSpecT, path: Seg[]): DetectorModel | undefined {
@@ -492,7 +515,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         instances.push({ number: i + 1, path, host: host.name, top });
       });
       functionIndex.set(name, functions.length);
-      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [] });
+      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [], supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined]);
     }
   }

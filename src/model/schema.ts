@@ -257,6 +257,21 @@ export const HaSpec = z
   ])
   .describe('The HA mechanism of a group.');
 
+/** Process supervision of each instance's application: restart in place, escalating. */
+export const SupervisionSpec = z
+  .strictObject({
+    restart: Delay.describe('Time to restart the crashed process in place.'),
+    success: probability.default(1).describe('Probability that a restart brings it back; otherwise escalate to a VM reboot.'),
+    window: Duration.optional().describe('Escalation window: a crash within it after `maxRestarts` earlier crashes escalates at once.'),
+    maxRestarts: z.number().int().nonnegative().max(1000).default(3).describe('Restarts allowed within `window` before escalating.'),
+    reboot: Delay.describe('Time to reboot the VM (or restart the pod), the first escalation.'),
+    rebootSuccess: probability.default(1).describe('Probability that the reboot brings it back; otherwise rebuild.'),
+    rebuild: Delay.describe('Time to rebuild the instance from its image, the last escalation (always works).'),
+  })
+  .describe(
+    "Process supervision: an announced crash of the application is restarted in place by its supervisor (instead of the component's own repair); failed restarts and repeated crashes escalate to a VM reboot, then to a rebuild. Silent hangs are not seen by a supervisor and keep their own repair.",
+  );
+
 /** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
 export const FunctionSpec = z
   .strictObject({
@@ -267,6 +282,7 @@ export const FunctionSpec = z
     app: z.string().describe('Component type of the software of each instance (layer vnf for VNFs, vim for VIM services).'),
     placement: PlacementSpec,
     ha: HaSpec.optional().describe('The HA mechanism; default k-of-n (ideal).'),
+    supervision: SupervisionSpec.optional(),
     description: z.string().optional(),
   })
   .describe('A VNF or VIM service.');

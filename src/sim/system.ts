@@ -24,6 +24,7 @@ import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.
 import { LAYERS } from '../model/schema.js';
 import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
 import { MECHANISMS } from '../mechanisms/registry.js';
+import { Supervisor } from '../mechanisms/supervision.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -86,6 +87,8 @@ class ComponentSim implements EventHandler {
   children: ComponentSim[] = [];
   /** The group instance this component is the top of, if any. */
   group: GroupSim | null = null;
+  /** The supervisor of this application component, if its group has one. */
+  supervisor: Supervisor | null = null;
   instance = -1;
 
   constructor(
@@ -158,7 +161,9 @@ class ComponentSim implements EventHandler {
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
   startRepair(): void {
     const m = this.failedMode;
-    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStreams[m]), this, REPAIR_DONE, 0);
+    let t = this.supervisor !== null ? this.supervisor.repairTime(this.sys.scheduler.now, this.model.modes[m].announced) : NaN;
+    if (Number.isNaN(t)) t = this.repair[m].sample(this.repairStreams[m]);
+    this.pending = this.sys.scheduler.schedule(t, this, REPAIR_DONE, 0);
   }
 
   private onRepaired(): void {
@@ -382,6 +387,7 @@ export class SystemSim {
         const top = this.components[inst.top];
         top.group = g;
         top.instance = i;
+        if (f.supervision) top.supervisor = new Supervisor(f.supervision, streams.stream(`${inst.path}:supervision`), (c) => ctx.count(c));
       });
       return g;
     });

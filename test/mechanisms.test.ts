@@ -416,3 +416,58 @@ describe('process supervision', () => {
     expect(h.results.groups.length).toBe(0);
   });
 });
+
+describe('evacuation and replica sets', () => {
+  /** One VM-based instance on 5 computes whose hardware fails; a VIM service on a controller that never fails as a host. */
+  function evacDoc(vimApi: { ttf: object; repair: object } | null, rescheduling: object) {
+    return {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: exp('1000h') } }, repair: { dist: 'deterministic', value: '10h' } },
+        ctl: { layer: 'hardware' },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm' },
+        app: { layer: 'vnf' },
+        api: vimApi ? { layer: 'vim', failures: { crash: { ttf: vimApi.ttf } }, repair: vimApi.repair } : { layer: 'vim' },
+      },
+      hosts: { compute: { count: 5, stack: ['hw', 'kvm'] }, controller: { stack: ['ctl'] } },
+      vim: { api: { instances: 1, app: 'api', placement: { group: 'controller' } } },
+      vnfs: { f: { instances: 1, vm: 'vm', app: 'app', placement: { group: 'compute' }, ...rescheduling } },
+      services: { data: { chain: ['f'] }, control: { chain: ['api'] } },
+    };
+  }
+
+  it('evacuation is blocked while the VIM is down: mean outage = rebuild + P(VIM down) x its mean residual downtime', () => {
+    // The VIM is down 1/11 of the time with exponential repairs (mean 1 h): a host failure
+    // finds it down with probability 1/11 (independent streams: PASTA) and then waits a
+    // mean of 1 h more. Host repair (10 h) outlasts all of it.
+    const doc = evacDoc({ ttf: exp('10h'), repair: exp('1h') }, { evacuation: { vim: 'control', detection: '0s', rebuild: '10m' } });
+    const r = run(doc, { runs: 40, horizon: 200000 * H });
+    const data = r.results.services[0];
+    // Wrong answer: the VIM ignored (10 min).
+    expectWithin(data.meanOutageSeconds!, 600 + 3600 / 11, 600);
+    const g = r.results.groups.find((x) => x.name === 'f')!.perYear;
+    const share = g.secondOrderOutages!.mean / g.evacuations!.mean;
+    const n = g.evacuations!.mean * r.results.observedYears;
+    expect(Math.abs(share - 1 / 11)).toBeLessThan(4 * Math.sqrt(((1 / 11) * (10 / 11)) / n));
+  });
+
+  it('a replica set reschedules after the grace period, eviction timeout and pod start', () => {
+    const doc = evacDoc(null, { replicaSet: { controlPlane: 'control', nodeMonitorGracePeriod: '40s', podEvictionTimeout: '5m', podStart: '30s' } });
+    const r = run(doc, { runs: 10, horizon: 100000 * H });
+    const data = r.results.services[0];
+    expect(data.meanOutageSeconds!.mean).toBeCloseTo(40 + 300 + 30, 6);
+    // Without rescheduling the outage is the host repair (10 h).
+    const none = run(evacDoc(null, {}), { runs: 10, horizon: 100000 * H });
+    expect(none.results.services[0].meanOutageSeconds!.mean).toBeCloseTo(36000, 6);
+  });
+
+  it('anti-affinity is kept: a 1+1 pair on 2 hosts has nowhere to go', () => {
+    const doc: any = evacDoc(null, { evacuation: { vim: 'control', detection: '0s', rebuild: '10m' } });
+    doc.hosts.compute.count = 2;
+    doc.vnfs.f.instances = 2;
+    doc.vnfs.f.k = 1;
+    doc.vnfs.f.placement.policy = 'anti-affinity';
+    const r = run(doc, { runs: 10, horizon: 100000 * H });
+    expect(r.results.groups.find((x) => x.name === 'f')?.perYear.evacuations).toBeUndefined();
+  });
+});

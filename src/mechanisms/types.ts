@@ -33,6 +33,8 @@ export const COUNTERS = [
   'restarts',
   'reboots',
   'rebuilds',
+  'evacuations',
+  'secondOrderOutages',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

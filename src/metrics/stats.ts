@@ -187,6 +187,11 @@ export function ratioEstimate(a: Bivariate, level = 0.95): Estimate {
   return { mean: r, se, lo: r - t * se, hi: r + t * se };
 }
 
+/** Clips the interval (not the point estimate) to physical bounds, e.g. [0, 1] for a probability. */
+export function clipEstimate(e: Estimate, min: number, max = Infinity): Estimate {
+  return { ...e, lo: Math.max(min, Math.min(max, e.lo)), hi: Math.max(min, Math.min(max, e.hi)) };
+}
+
 /** Maps an estimate through an increasing affine map x -> a*x + b (a > 0) or a decreasing one (a < 0). */
 export function scaleEstimate(e: Estimate, a: number, b = 0): Estimate {
   const lo = a * e.lo + b;

@@ -13,6 +13,7 @@ import {
   addBivariate,
   addMoment,
   bivariate,
+  clipEstimate,
   meanEstimate,
   mergeBivariate,
   mergeMoments,
@@ -191,7 +192,8 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
   const observedYears = acc.observed / YEAR;
   const services = model.services.map((svc, i): ServiceSummary => {
     const a = acc.services[i];
-    const u = meanEstimate(a.unavailability);
+    // Intervals are clipped to physical bounds (a t-interval on few, skewed outages can cross them).
+    const u = clipEstimate(meanEstimate(a.unavailability), 0, 1);
     const downtimeByLayer: Partial<Record<LayerName, number>> = {};
     LAYERS.forEach((l, li) => {
       if (a.downtimeByLayer[li] > 0) downtimeByLayer[l] = (a.downtimeByLayer[li] / acc.observed) * MIN_PER_YEAR;
@@ -209,9 +211,9 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       availability: scaleEstimate(u, -1, 1),
       unavailability: u,
       downtimeMinutesPerYear: scaleEstimate(u, MIN_PER_YEAR),
-      outagesPerYear: meanEstimate(a.outageRate),
-      meanOutageSeconds: a.outages > 0 ? ratioEstimate(a.downtimePerOutage) : null,
-      capacityWeightedAvailability: scaleEstimate(meanEstimate(a.capacityLoss), -1, 1),
+      outagesPerYear: clipEstimate(meanEstimate(a.outageRate), 0),
+      meanOutageSeconds: a.outages > 0 ? clipEstimate(ratioEstimate(a.downtimePerOutage), 0) : null,
+      capacityWeightedAvailability: scaleEstimate(clipEstimate(meanEstimate(a.capacityLoss), 0, 1), -1, 1),
       outagesObserved: a.outages,
       noOutage,
       downtimeByLayer,

@@ -118,6 +118,22 @@ export interface SupervisionModel {
   readonly rebuild: Distribution;
 }
 
+/** Rescheduling of the instances of failed hosts (OpenStack evacuation or a Kubernetes replica set), resolved. */
+export interface EvacuationModel {
+  /** `evacuation` or `replicaSet`, as configured. */
+  readonly style: 'evacuation' | 'replicaSet';
+  /** Index of the control-plane service that must be up. */
+  readonly vim: number;
+  readonly detection: Distribution;
+  readonly wait: Distribution;
+  readonly fencing: FencingModel | null;
+  readonly rebuild: Distribution;
+  /** Hosts it may move instances to (names), in preference order. */
+  readonly candidates: readonly string[];
+  /** The placement policy kept when moving: `anti-affinity` and `rack-anti-affinity` avoid hosts / racks of other instances. */
+  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+}
+
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
 export interface FunctionModel {
   readonly name: string;
@@ -134,6 +150,10 @@ export interface FunctionModel {
   readonly requires: readonly number[];
   /** Process supervision of its applications, or null. */
   readonly supervision: SupervisionModel | null;
+  /** Rescheduling off failed hosts, or null. */
+  readonly evacuation: EvacuationModel | null;
+  /** True when its instances run in VMs or pods (so they can only move to hosts with a hypervisor / runtime). */
+  readonly hasVm: boolean;
 }
 
 /** A chain of functions that must all be up. */
@@ -472,6 +492,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   const functions: Array<{ -readonly [K in keyof FunctionModel]: FunctionModel[K] } & { requires: number[] }> = [];
   const functionIndex = new Map<string, number>();
   const haSpecs: Array<[Seg[], HaSpecT | undefined, boolean]> = [];
+  const evacSpecs: Array<[Seg[], Topology['vnfs'][string]]> = [];
   const sections: Array<['vim' | 'vnfs', Topology['vim']]> = [
     ['vim', topology.vim],
     ['vnfs', topology.vnfs],
@@ -515,8 +536,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         instances.push({ number: i + 1, path, host: host.name, top });
       });
       functionIndex.set(name, functions.length);
-      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [], supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null });
+      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [], evacuation: null, hasVm: spec.vm !== undefined, supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined]);
+      evacSpecs.push([[section, name], spec]);
     }
   }
 
@@ -657,6 +679,51 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     horizon = defaultHorizon(maxMttf.seconds);
     horizonReason = `default: ${HORIZON_MTTF_FACTOR} x the largest MTTF (${maxMttf.path || 'none'}), at least 10y`;
   }
+
+  // Evacuation / replica sets (after services, which they name).
+  evacSpecs.forEach(([fp, spec], i) => {
+    if (!spec.evacuation && !spec.replicaSet) return;
+    const f = functions[i];
+    if (spec.evacuation && spec.replicaSet) {
+      b.fail(fp, "give 'evacuation' (OpenStack) or 'replicaSet' (Kubernetes), not both");
+      return;
+    }
+    const key = spec.evacuation ? 'evacuation' : 'replicaSet';
+    const ep: Seg[] = [...fp, key];
+    const vimName = spec.evacuation ? spec.evacuation.vim : spec.replicaSet!.controlPlane;
+    const vim = services.findIndex((x) => x.name === vimName);
+    const vimKey = spec.evacuation ? 'vim' : 'controlPlane';
+    if (vim < 0) {
+      b.fail([...ep, vimKey], unknown('service', vimName, services.map((x) => x.name)));
+      return;
+    }
+    if (services[vim].plane !== 'control') b.fail([...ep, vimKey], `'${vimName}' is a data-plane service; name a chain of VIM services`);
+    const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(f.instances.map((inst) => hostByName.get(inst.host)!.group))];
+    const candidates = groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name));
+    let model: EvacuationModel | undefined;
+    if (spec.evacuation) {
+      const e = spec.evacuation;
+      const detection = delay(b, e.detection, [...ep, 'detection']);
+      const wait = delay(b, e.wait, [...ep, 'wait']);
+      const rebuild = delay(b, e.rebuild, [...ep, 'rebuild']);
+      let fencing: FencingModel | null = null;
+      if (e.fencing) {
+        const time = delay(b, e.fencing.time, [...ep, 'fencing', 'time']);
+        const operator = e.fencing.operator !== undefined ? delay(b, e.fencing.operator, [...ep, 'fencing', 'operator']) : null;
+        if (e.fencing.onFailure === 'takeover') b.fail([...ep, 'fencing', 'onFailure'], "evacuation does not take over without fencing: use 'wait'");
+        if (e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail: give 'operator', the time an operator takes");
+        if (time && operator !== undefined) fencing = { time, success: e.fencing.success, onFailure: 'wait', operator };
+      }
+      if (detection && wait && rebuild) model = { style: 'evacuation', vim, detection, wait, fencing, rebuild, candidates, policy: spec.placement.policy };
+    } else {
+      const r = spec.replicaSet!;
+      const detection = delay(b, r.nodeMonitorGracePeriod, [...ep, 'nodeMonitorGracePeriod']);
+      const wait = delay(b, r.podEvictionTimeout, [...ep, 'podEvictionTimeout']);
+      const rebuild = delay(b, r.podStart, [...ep, 'podStart']);
+      if (detection && wait && rebuild) model = { style: 'replicaSet', vim, detection, wait, fencing: null, rebuild, candidates, policy: spec.placement.policy };
+    }
+    if (model) f.evacuation = model;
+  });
 
   if (Number.isFinite(horizon) && Number.isFinite(warmup) && warmup >= horizon) {
     b.fail(['simulation', 'warmup'], `the warm-up (${sim.warmup}) must be shorter than the horizon (${sim.horizon ?? 'default'})`);

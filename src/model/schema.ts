@@ -272,6 +272,31 @@ export const SupervisionSpec = z
     "Process supervision: an announced crash of the application is restarted in place by its supervisor (instead of the component's own repair); failed restarts and repeated crashes escalate to a VM reboot, then to a rebuild. Silent hangs are not seen by a supervisor and keep their own repair.",
   );
 
+/** Evacuation of the instances of a failed host by the VIM (OpenStack). */
+export const EvacuationSpec = z
+  .strictObject({
+    vim: z.string().describe('The control-plane service (in `services`) that must be up to evacuate; while it is down, evacuation waits (a second-order outage).'),
+    detection: Delay.describe('Time for the VIM to declare the host failed (e.g. the compute service heartbeat timing out).'),
+    wait: Delay.default('0s').describe('Further wait before evacuating.'),
+    fencing: FencingSpec.optional().describe('Fence the host before evacuating it.'),
+    rebuild: Delay.describe('Time to rebuild the VM on another host and boot it (its application then restarts).'),
+  })
+  .describe(
+    "Evacuation: after a host failure is detected (and the host fenced), the VIM rebuilds the host's instances on other hosts with a free slot that keep the group's anti-affinity; it needs the VIM up.",
+  );
+
+/** A Kubernetes replica set: pods of a failed node are rescheduled on other nodes. */
+export const ReplicaSetSpec = z
+  .strictObject({
+    controlPlane: z.string().describe('The Kubernetes control-plane service (in `services`) that must be up to reschedule.'),
+    nodeMonitorGracePeriod: Delay.default('40s').describe('Time before a silent node is marked NotReady.'),
+    podEvictionTimeout: Delay.default('5m').describe('Time a NotReady node keeps its pods before they are evicted.'),
+    podStart: Delay.describe('Time to schedule and start a replacement pod (image pull included).'),
+  })
+  .describe(
+    "A replica set keeps n pods running: kubelet restarts a failed pod in place (the pod's and container's own repair); pods of a failed node are evicted after the grace period and eviction timeout and started on nodes with free capacity; it needs the control plane up.",
+  );
+
 /** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
 export const FunctionSpec = z
   .strictObject({
@@ -283,6 +308,8 @@ export const FunctionSpec = z
     placement: PlacementSpec,
     ha: HaSpec.optional().describe('The HA mechanism; default k-of-n (ideal).'),
     supervision: SupervisionSpec.optional(),
+    evacuation: EvacuationSpec.optional(),
+    replicaSet: ReplicaSetSpec.optional(),
     description: z.string().optional(),
   })
   .describe('A VNF or VIM service.');

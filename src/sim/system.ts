@@ -25,6 +25,7 @@ import { LAYERS } from '../model/schema.js';
 import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
 import { MECHANISMS } from '../mechanisms/registry.js';
 import { Supervisor } from '../mechanisms/supervision.js';
+import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -85,6 +86,8 @@ class ComponentSim implements EventHandler {
   readonly restart: Distribution;
   readonly layer: number;
   children: ComponentSim[] = [];
+  /** The component it runs on (changes when its instance is moved to another host). */
+  parent: ComponentSim | null = null;
   /** The group instance this component is the top of, if any. */
   group: GroupSim | null = null;
   /** The supervisor of this application component, if its group has one. */
@@ -209,6 +212,25 @@ class ComponentSim implements EventHandler {
     }
   }
 
+  /**
+   * Moves this component (and what runs on it) onto `to`: it was down with its old
+   * host. It comes up after `delay` seconds if `to` is up and it has not failed itself;
+   * otherwise it follows the usual rules.
+   */
+  relocate(to: ComponentSim, delay: number): void {
+    const old = this.parent;
+    if (old) old.children.splice(old.children.indexOf(this), 1);
+    this.parent = to;
+    to.children.push(this);
+    if (this.up) return;
+    this.restarting = false;
+    this.supported = to.up;
+    if (this.supported && !this.failed) {
+      this.restarting = true;
+      this.pending = this.sys.scheduler.schedule(delay, this, RESTART_DONE, 0);
+    } else if (!this.failed) this.pending = -1;
+  }
+
   /** The layer below came back up. */
   supportReturned(): void {
     this.supported = true;
@@ -247,8 +269,10 @@ export class GroupSim implements GroupOutput {
   /** Per-replication counters, indexed like COUNTERS. */
   readonly counters: number[] = new Array(COUNTERS.length).fill(0);
   constructor(readonly model: FunctionModel) {}
+  evacuator: Evacuator | null = null;
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
+    if (this.evacuator !== null) this.evacuator.instanceChanged(i, up);
   }
   /** Called by the mechanism. */
   set(up: boolean, capacity: number): void {
@@ -281,6 +305,8 @@ export class GroupSim implements GroupOutput {
 class ServiceSim {
   downMembers = 0;
   members: GroupSim[] = [];
+  /** Called when the service comes back up. */
+  readonly upListeners: Array<() => void> = [];
   capacity = 1;
   private capSince: number;
   private downSince = -1;
@@ -324,6 +350,7 @@ class ServiceSim {
       this.cause = this.sys.causeLayer;
     } else if (!isDown && wasDown) {
       this.closeOutage(now);
+      for (const fn of this.upListeners) fn();
     }
   }
 
@@ -359,6 +386,11 @@ export class SystemSim {
   causeLayer = 0;
   /** The most recent failure, as mechanisms see it. */
   cause: FailureCause = { layer: 0, announced: true };
+  /** Per host (model order): instances placed on it now. */
+  private readonly hostLoad: number[];
+  /** Per group, per instance: index of the host it runs on now. */
+  private readonly instanceHost: number[][];
+  private readonly hostIndex: Map<string, number>;
 
   constructor(
     readonly model: SystemModel,
@@ -368,7 +400,10 @@ export class SystemSim {
   ) {
     const crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
-    for (const c of this.components) c.children = c.model.children.map((i) => this.components[i]);
+    for (const c of this.components) {
+      c.children = c.model.children.map((i) => this.components[i]);
+      c.parent = c.model.parent >= 0 ? this.components[c.model.parent] : null;
+    }
     const sys = this;
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f);
@@ -400,6 +435,66 @@ export class SystemSim {
       for (const g of sim.members) g.services.push(sim);
       return sim;
     });
+    this.hostIndex = new Map(model.hosts.map((h, i) => [h.name, i]));
+    this.hostLoad = new Array(model.hosts.length).fill(0);
+    this.instanceHost = model.functions.map((f) =>
+      f.instances.map((inst) => {
+        const h = this.hostIndex.get(inst.host)!;
+        this.hostLoad[h]++;
+        return h;
+      }),
+    );
+    model.functions.forEach((f, gi) => {
+      if (!f.evacuation) return;
+      const g = this.groups[gi];
+      const count = (c: CounterName) => {
+        if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[c]]++;
+      };
+      g.evacuator = new Evacuator(f, gi, f.evacuation, this.placement(), streams, count);
+    });
+  }
+
+  /** The placement operations evacuation uses. */
+  private placement(): PlacementControl {
+    const sys = this;
+    const model = this.model;
+    const hostTop = (h: number) => this.components[model.hosts[h].top];
+    const base = (g: number, i: number) => {
+      // The instance's lowest own component: walk down from its top while still above the host.
+      let c = this.components[model.functions[g].instances[i].top];
+      while (c.parent !== null && c.parent.layer > LAYER_INDEX.hypervisor) c = c.parent;
+      return c;
+    };
+    return {
+      scheduler: this.scheduler,
+      hostUp: (g, i) => hostTop(this.instanceHost[g][i]).up,
+      serviceUp: (s) => this.services[s].downMembers === 0,
+      onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
+      pickHost(g, i) {
+        const f = model.functions[g];
+        const ev = f.evacuation!;
+        const others = sys.instanceHost[g].filter((_, j) => j !== i);
+        const otherRacks = new Set(others.map((h) => model.hosts[h].rack));
+        let best = -1;
+        for (const name of ev.candidates) {
+          const h = sys.hostIndex.get(name)!;
+          const host = model.hosts[h];
+          if (!hostTop(h).up || sys.hostLoad[h] >= host.slots) continue;
+          if (f.hasVm && !host.layers.includes('hypervisor')) continue;
+          if (h === sys.instanceHost[g][i]) continue;
+          if ((ev.policy === 'anti-affinity' || ev.policy === 'rack-anti-affinity') && others.includes(h)) continue;
+          if (ev.policy === 'rack-anti-affinity' && otherRacks.has(host.rack)) continue;
+          if (best < 0 || sys.hostLoad[h] < sys.hostLoad[best]) best = h;
+        }
+        return best;
+      },
+      move(g, i, h, rebuild) {
+        sys.hostLoad[sys.instanceHost[g][i]]--;
+        sys.hostLoad[h]++;
+        sys.instanceHost[g][i] = h;
+        base(g, i).relocate(hostTop(h), rebuild);
+      },
+    };
   }
 
   /** Starts every component's clocks (all up at time 0). */

@@ -1,0 +1,113 @@
+/**
+ * Evacuation / VM replacement by the VIM (OpenStack), and the Kubernetes replica set's
+ * rescheduling of pods off a failed node: the same sequence with other names.
+ *
+ * When an instance goes down because its host failed (a failure at the host's hardware,
+ * host OS, hypervisor, rack or site):
+ *   1. the VIM declares the host failed after `detection` (Kubernetes: the node monitor
+ *      grace period) and waits `wait` more (Kubernetes: the pod eviction timeout);
+ *   2. OpenStack only: the host is fenced (`fencing`: time, success; on failure an
+ *      operator is waited for);
+ *   3. the control-plane service `vim` must be up: if it is down, the evacuation waits
+ *      for it (counted as a second-order outage);
+ *   4. a target host is chosen among the group's placement hosts: up, with a free slot,
+ *      and, under anti-affinity, not holding another instance of the group (under rack
+ *      anti-affinity, not in a rack that does); the least loaded first. Without one, the
+ *      instance waits for its own host to be repaired;
+ *   5. the instance's VM (or pod, or process) is rebuilt there: `rebuild` time, after
+ *      which its application restarts with its own restart time. It stays on the new host.
+ * If the host comes back before step 5, nothing moves.
+ */
+import type { EventHandler, EventId } from '../engine/scheduler.js';
+import type { RandomStream } from '../engine/rng.js';
+import type { EvacuationModel, FunctionModel } from '../model/build.js';
+import type { CounterName } from './types.js';
+
+/** What the evacuator needs from the running system. */
+export interface PlacementControl {
+  readonly scheduler: import('../engine/scheduler.js').Scheduler;
+  /** True when the host the instance runs on is up. */
+  hostUp(group: number, instance: number): boolean;
+  /** True when the control-plane service is up. */
+  serviceUp(service: number): boolean;
+  /** Calls `fn` every time the service comes up. */
+  onServiceUp(service: number, fn: () => void): void;
+  /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
+  pickHost(group: number, instance: number): number;
+  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. */
+  move(group: number, instance: number, host: number, rebuild: number): void;
+}
+
+const READY = 0;
+const FENCED = 1;
+const FENCE_FAILED = 2;
+
+/** Reschedules the instances of one group off failed hosts. */
+export class Evacuator implements EventHandler {
+  private readonly pending: EventId[];
+  private readonly waitingForVim: boolean[];
+  private readonly rng: RandomStream;
+
+  constructor(
+    private readonly group: FunctionModel,
+    private readonly index: number,
+    private readonly cfg: EvacuationModel,
+    private readonly sys: PlacementControl,
+    streams: { stream(name: string): RandomStream },
+    private readonly count: (c: CounterName) => void,
+  ) {
+    this.pending = new Array(group.n).fill(-1);
+    this.waitingForVim = new Array(group.n).fill(false);
+    this.rng = streams.stream(`${group.path}:evacuation`);
+    sys.onServiceUp(cfg.vim, () => {
+      for (let i = 0; i < group.n; i++) {
+        if (this.waitingForVim[i]) {
+          this.waitingForVim[i] = false;
+          this.rebuild(i);
+        }
+      }
+    });
+  }
+
+  /** Instance `i` went up or down now. */
+  instanceChanged(i: number, up: boolean): void {
+    if (up) {
+      this.pending[i] = -1;
+      this.waitingForVim[i] = false;
+      return;
+    }
+    if (this.sys.hostUp(this.index, i) || this.pending[i] >= 0 || this.waitingForVim[i]) return;
+    const t = this.cfg.detection.sample(this.rng) + this.cfg.wait.sample(this.rng);
+    this.pending[i] = this.sys.scheduler.schedule(t, this, READY, i);
+  }
+
+  handle(kind: number, i: number): void {
+    if (this.sys.scheduler.currentId !== this.pending[i]) return;
+    this.pending[i] = -1;
+    if (this.sys.hostUp(this.index, i)) return;
+    const f = this.cfg.fencing;
+    if (kind === READY && f) {
+      const t = f.time.sample(this.rng);
+      this.pending[i] = this.sys.scheduler.schedule(t, this, this.rng.next() < f.success ? FENCED : FENCE_FAILED, i);
+      return;
+    }
+    if (kind === FENCE_FAILED) {
+      this.pending[i] = this.sys.scheduler.schedule(f!.operator?.sample(this.rng) ?? 0, this, FENCED, i);
+      return;
+    }
+    this.rebuild(i);
+  }
+
+  private rebuild(i: number): void {
+    if (this.sys.hostUp(this.index, i)) return;
+    if (!this.sys.serviceUp(this.cfg.vim)) {
+      this.waitingForVim[i] = true;
+      this.count('secondOrderOutages');
+      return;
+    }
+    const host = this.sys.pickHost(this.index, i);
+    if (host < 0) return;
+    this.count('evacuations');
+    this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng));
+  }
+}

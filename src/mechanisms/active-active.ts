@@ -115,6 +115,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
 export const activeActive: GroupMechanismFactory = {
   name: 'active-active',
   description: 'all instances serve behind a load balancer; a failed one loses its share of requests until the health check removes it',
+  example: { k: 1, ha: { mechanism: 'active-active', balancer: 'aux', downBelow: 0.5, detector: { kind: 'process', interval: '2s', misses: 2 } } },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'active-active') throw new Error('active-active: wrong configuration');
     return new ActiveActive(group, group.ha, ctx, out);

@@ -257,6 +257,20 @@ class ActivePassive implements GroupMechanism, EventHandler {
 export const activePassive: GroupMechanismFactory = {
   name: 'active-passive',
   description: 'one active, standbys; detection, fencing, switchover with coverage; split brain without fencing',
+  example: {
+    k: 1,
+    ha: {
+      mechanism: 'active-passive',
+      detector: { kind: 'heartbeat', interval: '1s', misses: 3, announced: '100ms' },
+      switchover: '2s',
+      coverage: 0.9,
+      manual: '1m',
+      standbyCheck: '1m',
+      fencing: { time: '1s', success: 0.8, onFailure: 'takeover' },
+      aliveProbability: 0.5,
+      splitBrainRecovery: '1m',
+    },
+  },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'active-passive') throw new Error('active-passive: wrong configuration');
     return new ActivePassive(group, group.ha, ctx, out);

@@ -38,5 +38,6 @@ class KOfN implements GroupMechanism {
 export const kOfN: GroupMechanismFactory = {
   name: 'k-of-n',
   description: 'up while at least k of n instances are up; failover is instant and perfect',
+  example: { k: 2, ha: { mechanism: 'k-of-n' } },
   create: (group, _ctx, out) => new KOfN(group, out),
 };

@@ -12,5 +12,6 @@ import type { GroupMechanismFactory } from './types.js';
 export const messageQueue: GroupMechanismFactory = {
   name: 'message-queue',
   description: 'competing consumers: up while the broker and at least k workers are up; capacity is the share of workers up',
+  example: { ha: { mechanism: 'message-queue', broker: 'aux' } },
   create: (group, ctx, out) => kOfN.create(group, ctx, out),
 };

@@ -82,6 +82,7 @@ class Quorum implements GroupMechanism, EventHandler {
 export const quorum: GroupMechanismFactory = {
   name: 'quorum',
   description: 'up while a majority is up and a leader is elected; losing the leader costs an election',
+  example: { ha: { mechanism: 'quorum', electionTimeout: { dist: 'exponential', mean: '3s' } } },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'quorum') throw new Error('quorum: wrong configuration');
     return new Quorum(group, group.ha, ctx, out);

@@ -75,6 +75,12 @@ export interface GroupMechanismFactory {
   readonly name: string;
   /** One line on what it models. */
   readonly description: string;
+  /**
+   * A working configuration for a group of 3 instances, used by the shared contract
+   * tests: `k` if the mechanism needs a particular one, and the `ha` section (it may
+   * name a helper group `aux` as its balancer or broker).
+   */
+  readonly example: { readonly k?: number; readonly ha: Record<string, unknown> };
   /** Builds the mechanism for one replication. All instances start up. */
   create(group: FunctionModel, ctx: MechanismContext, out: GroupOutput): GroupMechanism;
 }

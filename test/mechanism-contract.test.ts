@@ -1,0 +1,88 @@
+/**
+ * The contract every registered mechanism must keep (see src/mechanisms/types.ts),
+ * checked on its own example configuration under a random script of instance failures
+ * and recoveries: capacity in [0, 1] and 0 when down; never up with fewer than k
+ * instances up; up again once every instance has been up long enough; the same
+ * sequence of reports for the same seed. A new mechanism is picked up here by its
+ * registry line.
+ */
+import { describe, expect, it } from 'vitest';
+import { Scheduler, type EventHandler } from '../src/engine/scheduler.js';
+import { RandomStream, StreamFactory } from '../src/engine/rng.js';
+import { MECHANISMS } from '../src/mechanisms/registry.js';
+import type { FailureCause, MechanismContext } from '../src/mechanisms/types.js';
+import { exp, topo } from './helpers.js';
+
+function groupModel(example: { k?: number; ha: Record<string, unknown> }) {
+  const doc = {
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('10h') } }, repair: exp('1h') },
+    },
+    hosts: { h: { count: 4, stack: ['hw'] } },
+    vnfs: {
+      aux: { instances: 1, app: 'app', placement: { group: 'h' } },
+      g: { instances: 3, ...(example.k ? { k: example.k } : {}), app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: example.ha },
+    },
+    services: { s: { chain: ['g'] } },
+  };
+  return topo(doc).model.functions.find((f) => f.name === 'g')!;
+}
+
+function drive(name: string, seed: number) {
+  const factory = MECHANISMS[name];
+  const f = groupModel(factory.example);
+  const scheduler = new Scheduler();
+  const rng = new RandomStream(`contract:${name}:${seed}`);
+  let cause: FailureCause = { layer: 7, announced: true };
+  const ctx: MechanismContext = { scheduler, streams: new StreamFactory(seed, 0), get cause() { return cause; }, count: () => {} };
+  const upNow = [true, true, true];
+  const state = { up: true, capacity: 1 };
+  const log: string[] = [];
+  const violations: string[] = [];
+  const countUp = () => upNow.filter(Boolean).length;
+  const mech = factory.create(f, ctx, {
+    set(up, capacity) {
+      if (!(capacity >= 0 && capacity <= 1)) violations.push(`capacity ${capacity}`);
+      if (!up && capacity !== 0) violations.push(`down with capacity ${capacity}`);
+      if (up && countUp() < f.k) violations.push(`up with ${countUp()} < k = ${f.k} instances up at ${scheduler.now}`);
+      state.up = up;
+      state.capacity = capacity;
+      log.push(`${scheduler.now.toFixed(6)}:${up}:${capacity}`);
+    },
+  });
+  let toggles = 0;
+  const driver: EventHandler = {
+    handle() {
+      if (toggles++ >= 3000) return;
+      const i = Math.floor(rng.next() * 3);
+      upNow[i] = !upNow[i];
+      if (!upNow[i]) cause = { layer: Math.floor(rng.next() * 8), announced: rng.next() < 0.5 };
+      mech.instanceChanged(i, upNow[i]);
+      if (state.up && countUp() < f.k) violations.push(`stayed up with ${countUp()} < k instances up at ${scheduler.now}`);
+      scheduler.schedule(-Math.log(1 - rng.next()) * 20, driver);
+    },
+  };
+  scheduler.schedule(1, driver);
+  scheduler.run(1e7);
+  // Bring every instance up and give the mechanism time to settle.
+  upNow.forEach((u, i) => {
+    if (!u) {
+      upNow[i] = true;
+      mech.instanceChanged(i, true);
+    }
+  });
+  scheduler.run(scheduler.now + 1e6);
+  return { violations, up: state.up, log: log.join(' ') };
+}
+
+describe.each(Object.keys(MECHANISMS))('mechanism contract: %s', (name) => {
+  it('keeps capacity in [0, 1], is never up below k, recovers, and is deterministic', () => {
+    const a = drive(name, 1);
+    expect(a.violations).toEqual([]);
+    expect(a.up, 'up once all instances are up').toBe(true);
+    expect(a.log.length).toBeGreaterThan(0);
+    expect(drive(name, 1).log).toBe(a.log);
+    expect(drive(name, 2).log).not.toBe(a.log);
+  });
+});

@@ -7,7 +7,9 @@
  * rotation at once. Lost health-check replies take a healthy instance out of rotation
  * for one interval (a spurious removal, counted as a spurious failover).
  *
- * Served share = (healthy in rotation / in rotation) * min(1, healthy in rotation / m).
+ * Each instance in rotation receives 1/R of the load (R instances in rotation) and can
+ * carry 1/m of the full load; the H healthy ones serve min(H/R, H/m, 1) of it: losing
+ * 1 of 4 instances (m = 4) costs a quarter of the requests, before and after detection.
  * The group is up while at least k healthy instances are in rotation and the served
  * share is at least `downBelow` (and above 0). The balancer itself is another group
  * (`balancer`), e.g. an active/passive HAProxy pair: the group is down while it is.
@@ -99,8 +101,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
       rotation++;
       if (this.up[i]) healthy++;
     }
-    const share = rotation > 0 ? healthy / rotation : 0;
-    const served = share * Math.min(1, healthy / this.group.m);
+    const served = rotation > 0 ? Math.min(healthy / rotation, healthy / this.group.m, 1) : 0;
     const up = healthy >= this.group.k && served > 0 && served >= this.cfg.downBelow;
     const capacity = up ? served : 0;
     if (up !== this.isUp || capacity !== this.capacity) {

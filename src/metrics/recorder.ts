@@ -1,0 +1,269 @@
+/**
+ * The per-replication recorder of one service: a pure state machine fed with the
+ * service's level over time (up or down, served capacity, recovery phase, cause of the
+ * outage). It books downtime, outages with their phases, incidents (periods with
+ * capacity < 1) and their impact fraction, SAL breaches, correlated failures per impact
+ * zone, and downtime per simulated year and month. Hand-built timelines test it.
+ *
+ * Definitions (times in seconds, inside the window [windowStart, end]):
+ * - outage: a maximal period with the service down and positive length; it belongs to
+ *   the window when it starts inside it; its recovery time is its duration, split into
+ *   the phases reported while it lasted (they add up to it); its detection time is its
+ *   time in the `detection` phase.
+ * - incident: a maximal period with served capacity < 1 (outages included); its impact
+ *   fraction is the largest share of capacity lost during it (1 for an outage).
+ * - failure frequency: outages per year; outages whose causes lie in the same impact
+ *   zone (the host, rack or site of the failed component) within `probation` seconds of
+ *   the first outage of a group (a window fixed at that first outage, not sliding) count
+ *   as one correlated failure.
+ */
+import { addLin, addLog, linHistogram, logHistogram, type LinHistogram, type LogHistogram } from './histogram.js';
+import { DEFAULT_SAL_BOUNDS, TL9000_SECONDS, type SalBounds } from './sal.js';
+
+/** Recovery phases of an outage, in report order. */
+export const PHASES = ['detection', 'fencing', 'failover', 'restart', 'manual', 'splitBrain'] as const;
+/** A recovery phase. */
+export type Phase = (typeof PHASES)[number];
+/** Index of each phase. */
+export const PHASE_INDEX: Readonly<Record<Phase, number>> = Object.fromEntries(PHASES.map((p, i) => [p, i])) as Record<Phase, number>;
+
+/** What caused an outage: indices into the model's lists. */
+export interface OutageCause {
+  /** Layer index (into LAYERS). */
+  layer: number;
+  /** Component type index (SystemModel component types in order of first use). */
+  type: number;
+  /** Failure mode key index (type/mode pairs). */
+  mode: number;
+  /** Component index of the failed component. */
+  component: number;
+  /** Impact zone: index of the zone (host, rack or site) of the failed component. */
+  zone: number;
+}
+
+/** One outage, as written to CSV. */
+export interface OutageRecord {
+  start: number;
+  end: number;
+  duration: number;
+  /** Seconds in each phase, indexed like PHASES. */
+  phases: number[];
+  cause: OutageCause;
+}
+
+/** Settings of a recorder. */
+export interface RecorderOptions {
+  windowStart: number;
+  /** Capacity thresholds x for "availability of at least x capacity". */
+  capacityThresholds: readonly number[];
+  /** SAL bounds, SAL 1..3. */
+  salBounds: readonly SalBounds[];
+  /** Probation window for correlated failures, seconds. */
+  probation: number;
+  /** Number of impact zones (for per-zone counts). */
+  zones: number;
+  /** Called for every outage booked (for --csv); optional. */
+  onOutage?: (o: OutageRecord) => void;
+}
+
+/** What one replication recorded for one service. Plain JSON. */
+export interface ServiceReplication {
+  downtime: number;
+  outages: number;
+  /** Integral of served capacity over the window. */
+  capacityTime: number;
+  /** Time with capacity >= each threshold. */
+  timeAtLeast: number[];
+  /** Recovery time per outage. */
+  recovery: LogHistogram;
+  /** Detection time per outage. */
+  detection: LogHistogram;
+  /** Total seconds per phase, indexed like PHASES. */
+  phaseTime: number[];
+  /** Impact fraction per incident. */
+  impact: LinHistogram;
+  /** Outages breaching SAL 1..3 (detection or recovery bound), and each bound alone. */
+  salBreaches: number[];
+  salDetectionBreaches: number[];
+  salRecoveryBreaches: number[];
+  /** Outages longer than 15 s (TL-9000). */
+  tl9000: number;
+  /** Correlated failures (after the probation window), in all and per zone. */
+  correlated: number;
+  correlatedByZone: number[];
+  /** Downtime (s) by cause: layer, component type, failure mode. */
+  downtimeByLayer: number[];
+  downtimeByType: number[];
+  downtimeByMode: number[];
+  outagesByLayer: number[];
+  /** Downtime per whole simulated year and month of the window (seconds). */
+  yearly: LogHistogram;
+  monthly: LogHistogram;
+}
+
+const YEAR = 365 * 86400;
+const MONTH = YEAR / 12;
+
+/** Books one service's history. */
+export class ServiceRecorder {
+  readonly result: ServiceReplication;
+  private up = true;
+  private capacity = 1;
+  private phase = 3;
+  private since: number;
+  private outageStart = -1;
+  private outageCause: OutageCause | null = null;
+  private readonly outagePhases: number[] = new Array(PHASES.length).fill(0);
+  private incidentStart = -1;
+  private incidentMin = 1;
+  private readonly zoneWindow: Map<number, number> = new Map();
+  private readonly yearDown: number[] = [];
+  private readonly monthDown: number[] = [];
+
+  constructor(
+    private readonly opts: RecorderOptions,
+    nLayers: number,
+    nTypes: number,
+    nModes: number,
+  ) {
+    this.since = opts.windowStart;
+    const zeros = (n: number) => new Array(n).fill(0);
+    this.result = {
+      downtime: 0,
+      outages: 0,
+      capacityTime: 0,
+      timeAtLeast: zeros(opts.capacityThresholds.length),
+      recovery: logHistogram(),
+      detection: logHistogram(),
+      phaseTime: zeros(PHASES.length),
+      impact: linHistogram(),
+      salBreaches: zeros(opts.salBounds.length),
+      salDetectionBreaches: zeros(opts.salBounds.length),
+      salRecoveryBreaches: zeros(opts.salBounds.length),
+      tl9000: 0,
+      correlated: 0,
+      correlatedByZone: zeros(opts.zones),
+      downtimeByLayer: zeros(nLayers),
+      downtimeByType: zeros(nTypes),
+      downtimeByMode: zeros(nModes),
+      outagesByLayer: zeros(nLayers),
+      yearly: logHistogram(),
+      monthly: logHistogram(),
+    };
+  }
+
+  /**
+   * The service is now (`t`, never decreasing) `up` or not, serving `capacity` (0 when
+   * down), in recovery `phase` (index into PHASES; read when down), with `cause` the
+   * failure that started a new outage (read when it goes down).
+   */
+  update(t: number, up: boolean, capacity: number, phase: number, cause: OutageCause): void {
+    this.advance(t);
+    const wasUp = this.up;
+    if (wasUp && !up) {
+      this.outageStart = t;
+      this.outageCause = cause;
+      this.outagePhases.fill(0);
+    } else if (!wasUp && up) this.closeOutage(t);
+    if (capacity < 1 && this.incidentStart < 0) {
+      this.incidentStart = t;
+      this.incidentMin = capacity;
+    } else if (capacity < 1 && capacity < this.incidentMin) this.incidentMin = capacity;
+    else if (capacity >= 1 && this.incidentStart >= 0) this.closeIncident(t);
+    this.up = up;
+    this.capacity = capacity;
+    this.phase = phase;
+  }
+
+  /** Closes the books at the end of the window. */
+  finish(t: number): void {
+    this.advance(t);
+    if (!this.up) this.closeOutage(t);
+    if (this.incidentStart >= 0) this.closeIncident(t);
+    const r = this.result;
+    const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
+    for (let y = 0; y < years; y++) addLog(r.yearly, this.yearDown[y] ?? 0);
+    const months = Math.floor((t - this.opts.windowStart) / MONTH + 1e-9);
+    for (let m = 0; m < months; m++) addLog(r.monthly, this.monthDown[m] ?? 0);
+  }
+
+  /** Accrues time-weighted figures from `since` to `t`. */
+  private advance(t: number): void {
+    const from = this.since > this.opts.windowStart ? this.since : this.opts.windowStart;
+    if (t > from) {
+      const dt = t - from;
+      const r = this.result;
+      r.capacityTime += this.capacity * dt;
+      const th = this.opts.capacityThresholds;
+      for (let i = 0; i < th.length; i++) if (this.capacity >= th[i]) r.timeAtLeast[i] += dt;
+      if (!this.up) {
+        r.downtime += dt;
+        r.phaseTime[this.phase] += dt;
+        this.spread(from, t);
+      }
+    }
+    if (!this.up && t > this.since) this.outagePhases[this.phase] += t - this.since;
+    this.since = t;
+  }
+
+  /** Adds downtime [a, b] to the per-year and per-month tallies. */
+  private spread(a: number, b: number): void {
+    const w0 = this.opts.windowStart;
+    for (const [size, tally] of [
+      [YEAR, this.yearDown],
+      [MONTH, this.monthDown],
+    ] as Array<[number, number[]]>) {
+      let x = a;
+      while (x < b) {
+        const idx = Math.floor((x - w0) / size);
+        const edge = w0 + (idx + 1) * size;
+        const y = Math.min(b, edge);
+        tally[idx] = (tally[idx] ?? 0) + (y - x);
+        x = y;
+      }
+    }
+  }
+
+  private closeOutage(t: number): void {
+    const start = this.outageStart;
+    const cause = this.outageCause!;
+    this.outageStart = -1;
+    if (!(t > start) || start < this.opts.windowStart) return;
+    const r = this.result;
+    const duration = t - start;
+    const detection = this.outagePhases[0];
+    r.outages++;
+    r.outagesByLayer[cause.layer]++;
+    r.downtimeByLayer[cause.layer] += duration;
+    r.downtimeByType[cause.type] += duration;
+    r.downtimeByMode[cause.mode] += duration;
+    addLog(r.recovery, duration);
+    addLog(r.detection, detection);
+    if (duration > TL9000_SECONDS) r.tl9000++;
+    this.opts.salBounds.forEach((b, i) => {
+      const d = detection > b.detection;
+      const rec = duration > b.recovery;
+      if (d) r.salDetectionBreaches[i]++;
+      if (rec) r.salRecoveryBreaches[i]++;
+      if (d || rec) r.salBreaches[i]++;
+    });
+    const opened = this.zoneWindow.get(cause.zone);
+    if (opened === undefined || start - opened > this.opts.probation) {
+      this.zoneWindow.set(cause.zone, start);
+      r.correlated++;
+      r.correlatedByZone[cause.zone]++;
+    }
+    this.opts.onOutage?.({ start, end: t, duration, phases: [...this.outagePhases], cause });
+  }
+
+  private closeIncident(t: number): void {
+    if (t > this.incidentStart && this.incidentStart >= this.opts.windowStart) addLin(this.result.impact, 1 - this.incidentMin);
+    this.incidentStart = -1;
+    this.incidentMin = 1;
+  }
+}
+
+/** Default recorder options for a window starting at `windowStart`. */
+export function defaultRecorderOptions(windowStart: number, zones: number): RecorderOptions {
+  return { windowStart, capacityThresholds: [0.5, 1], salBounds: DEFAULT_SAL_BOUNDS, probation: 0, zones };
+}

@@ -100,7 +100,7 @@ describe('SAL verdicts on built timelines', () => {
       t = outage(r, t + 1000, [['detection', detection], ['failover', recovery - detection]], cause(0));
     }
     r.finish(t + 1000);
-    return [0, 1, 2].map((s) => salVerdict(r.result.salBreaches[s], r.result.outages, 0.05).verdict).concat([String(r.result.tl9000)]);
+    return [...[0, 1, 2].map((s): string => salVerdict(r.result.salBreaches[s], r.result.outages, 0.05).verdict), String(r.result.tl9000)];
   }
   it('passes and fails each bound', () => {
     expect(run(0.5, 4)).toEqual(['PASS', 'PASS', 'PASS', '0']);

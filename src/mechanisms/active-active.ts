@@ -33,6 +33,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
   private readonly detectors: Detector[];
   private isUp = true;
   private capacity = 1;
+  private phase: 'detection' | 'restart' = 'restart';
 
   constructor(
     private readonly group: FunctionModel,
@@ -96,7 +97,9 @@ class ActiveActive implements GroupMechanism, EventHandler {
   private update(): void {
     let rotation = 0;
     let healthy = 0;
+    let upTotal = 0;
     for (let i = 0; i < this.up.length; i++) {
+      if (this.up[i]) upTotal++;
       if (!this.inRotation[i]) continue;
       rotation++;
       if (this.up[i]) healthy++;
@@ -104,10 +107,14 @@ class ActiveActive implements GroupMechanism, EventHandler {
     const served = rotation > 0 ? Math.min(healthy / rotation, healthy / this.group.m, 1) : 0;
     const up = healthy >= this.group.k && served > 0 && served >= this.cfg.downBelow;
     const capacity = up ? served : 0;
-    if (up !== this.isUp || capacity !== this.capacity) {
+    // Down with enough instances up: a failed one is still in rotation (detection pending),
+    // or healthy ones are out of rotation (spurious removal); else waiting for restarts.
+    const phase = upTotal >= this.group.k ? 'detection' : 'restart';
+    if (up !== this.isUp || capacity !== this.capacity || (!up && phase !== this.phase)) {
       this.isUp = up;
       this.capacity = capacity;
-      this.out.set(up, capacity);
+      this.phase = phase;
+      this.out.set(up, capacity, phase);
     }
   }
 }

@@ -114,7 +114,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
       return;
     }
     if (i === this.active && this.state === State.Serving) {
-      this.out.set(false, 0);
+      this.out.set(false, 0, 'detection');
       this.spuriousId = -1;
       const cause = this.ctx.cause;
       this.cleanCrash = cause.announced && cause.layer >= APP_LAYER;
@@ -138,7 +138,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
       this.spuriousId = -1;
       if (this.state !== State.Serving) return;
       this.ctx.count('spuriousFailovers');
-      this.out.set(false, 0);
+      this.out.set(false, 0, 'failover');
       this.spurious = true;
       this.cleanCrash = false;
       this.takeover();
@@ -161,6 +161,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
       case FENCE_FAILED:
         if (this.cfg.fencing!.onFailure === 'wait') {
           this.state = State.Manual;
+          this.out.set(false, 0, 'manual');
           this.after(this.cfg.fencing!.operator?.sample(this.rng) ?? 0, FENCED);
         } else {
           this.splitBrain = this.spurious || this.rng.next() < this.cfg.aliveProbability;
@@ -173,12 +174,14 @@ class ActivePassive implements GroupMechanism, EventHandler {
           if (this.splitBrain) {
             this.ctx.count('splitBrains');
             this.state = State.Split;
+            this.out.set(false, 0, 'splitBrain');
             this.after(this.cfg.splitBrainRecovery?.sample(this.rng) ?? 0, SPLIT_DONE);
           } else this.serve();
         } else {
           this.ctx.count('failedFailovers');
           if (!this.up[this.target]) this.knownDown[this.target] = true;
           this.state = State.Manual;
+          this.out.set(false, 0, 'manual');
           this.after(this.cfg.manual?.sample(this.rng) ?? 0, MANUAL_DONE);
         }
         break;
@@ -186,7 +189,10 @@ class ActivePassive implements GroupMechanism, EventHandler {
         // The operator looks at reality and starts an instance that is up.
         for (let j = 0; j < this.up.length; j++) this.knownDown[j] = !this.up[j];
         const j = this.up.indexOf(true);
-        if (j < 0) this.state = State.Waiting;
+        if (j < 0) {
+          this.state = State.Waiting;
+          this.out.set(false, 0, 'restart');
+        }
         else {
           this.active = j;
           this.serve();
@@ -205,6 +211,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     const f = this.cfg.fencing;
     if (f && !this.cleanCrash) {
       this.state = State.Fencing;
+      this.out.set(false, 0, 'fencing');
       const t = f.time.sample(this.rng);
       this.after(t, this.rng.next() < f.success ? FENCED : FENCE_FAILED);
       return;
@@ -229,11 +236,13 @@ class ActivePassive implements GroupMechanism, EventHandler {
       if (this.up[this.active]) target = this.active;
       else {
         this.state = State.Waiting;
+        this.out.set(false, 0, 'restart');
         return;
       }
     }
     this.target = target;
     this.state = State.Switching;
+    this.out.set(false, 0, 'failover');
     this.ctx.count('failovers');
     this.works = this.rng.next() < this.cfg.coverage;
     this.after(this.cfg.switchover.sample(this.rng), SWITCHED);

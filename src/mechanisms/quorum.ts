@@ -20,6 +20,7 @@ class Quorum implements GroupMechanism, EventHandler {
   private leader = 0;
   private election: EventId = -1;
   private isUp = true;
+  private phase: 'failover' | 'restart' = 'restart';
   private readonly rng: RandomStream;
   private readonly scheduler: Scheduler;
 
@@ -71,9 +72,11 @@ class Quorum implements GroupMechanism, EventHandler {
 
   private update(): void {
     const up = this.leader >= 0 && this.upCount >= this.group.k;
-    if (up !== this.isUp) {
+    const phase = this.upCount >= this.group.k ? 'failover' : 'restart';
+    if (up !== this.isUp || (!up && phase !== this.phase)) {
       this.isUp = up;
-      this.out.set(up, up ? 1 : 0);
+      this.phase = phase;
+      this.out.set(up, up ? 1 : 0, phase);
     }
   }
 }

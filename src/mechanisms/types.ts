@@ -21,6 +21,7 @@
 import type { Scheduler } from '../engine/scheduler.js';
 import type { StreamFactory } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
+import type { Phase } from '../metrics/recorder.js';
 
 /** The counters a mechanism can increment, per group. */
 export const COUNTERS = [
@@ -59,8 +60,12 @@ export interface MechanismContext {
 
 /** Where a mechanism reports the group's level. */
 export interface GroupOutput {
-  /** The group is up (`up`) and serves `capacity` (0..1) of its full capacity, from now on. */
-  set(up: boolean, capacity: number): void;
+  /**
+   * The group is up (`up`) and serves `capacity` (0..1) of its full capacity, from now
+   * on; while down, `phase` says which recovery phase the outage is in (default
+   * `restart`: waiting for an instance to come back by its own repair or restart).
+   */
+  set(up: boolean, capacity: number, phase?: Phase): void;
 }
 
 /** A running mechanism attached to one group. */

@@ -161,6 +161,8 @@ export interface ServiceModel {
   readonly name: string;
   /** `data` for a chain of VNFs, `control` for a chain of VIM services. */
   readonly plane: 'data' | 'control';
+  /** Target SAL (1..3), or null. */
+  readonly sal: 1 | 2 | 3 | null;
   /** Indices into `SystemModel.functions`. */
   readonly chain: readonly number[];
 }
@@ -175,6 +177,16 @@ export interface HostModel {
   readonly top: number;
   /** Layers present in its stack. */
   readonly layers: readonly LayerName[];
+}
+
+/** Metrics settings, resolved. Times in seconds. */
+export interface MetricsModel {
+  readonly probation: number;
+  readonly capacityThresholds: readonly number[];
+  readonly salTolerance: number;
+  /** Bounds of SAL 1, 2, 3. */
+  readonly salBounds: ReadonlyArray<{ readonly detection: number; readonly recovery: number }>;
+  readonly downtimeBudget: number;
 }
 
 /** Simulation settings resolved from the file's `simulation` section (CLI options override them). */
@@ -199,6 +211,7 @@ export interface SystemModel {
   readonly hosts: readonly HostModel[];
   readonly crews: ReadonlyArray<{ readonly name: string; readonly size: number }>;
   readonly defaults: SimulationDefaults;
+  readonly metrics: MetricsModel;
   /** The largest mean time to failure of any mode, and where it is. */
   readonly maxMttf: { readonly seconds: number; readonly path: string };
 }
@@ -663,7 +676,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (kinds.size > 1) {
       b.fail(['services', name, 'chain'], 'a chain holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
     }
-    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain });
+    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null });
   }
 
   // Simulation defaults.
@@ -728,8 +741,31 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   if (Number.isFinite(horizon) && Number.isFinite(warmup) && warmup >= horizon) {
     b.fail(['simulation', 'warmup'], `the warm-up (${sim.warmup}) must be shorter than the horizon (${sim.horizon ?? 'default'})`);
   }
+  const mt = topology.metrics;
+  const defaultsSal = [
+    { detection: 1, recovery: 6 },
+    { detection: 5, recovery: 15 },
+    { detection: 10, recovery: 25 },
+  ];
+  const salBounds = defaultsSal.map((d, i) => {
+    const o = mt.salBounds?.[(i + 1) as 1 | 2 | 3];
+    if (!o) return d;
+    return {
+      detection: b.duration(o.detection, ['metrics', 'salBounds', String(i + 1), 'detection']),
+      recovery: b.duration(o.recovery, ['metrics', 'salBounds', String(i + 1), 'recovery']),
+    };
+  });
+  const metrics: MetricsModel = {
+    probation: b.duration(mt.probation, ['metrics', 'probation']),
+    capacityThresholds: mt.capacityThresholds,
+    salTolerance: mt.salTolerance,
+    salBounds,
+    downtimeBudget: b.duration(mt.downtimeBudget, ['metrics', 'downtimeBudget']),
+  };
+
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
+    metrics,
     name: topology.name ?? file,
     file,
     components,

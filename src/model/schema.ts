@@ -318,9 +318,28 @@ export const FunctionSpec = z
 export const ServiceSpec = z
   .strictObject({
     chain: z.array(z.string()).min(1).describe('VNFs, or VIM services, that must all be up for the service to be up.'),
+    sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('Target ETSI Service Availability Level (1, 2 or 3); `--fail-on-sal` exits 3 when it is not met.'),
     description: z.string().optional(),
   })
   .describe('A service.');
+
+const SalBoundsSpec = z.strictObject({ detection: Duration, recovery: Duration });
+
+/** Settings of the metrics. */
+export const MetricsSpec = z
+  .strictObject({
+    probation: Duration.default('0s').describe(
+      'Failure frequency: outages caused in the same impact zone (host, rack or site) within this window of the first count as one failure; the window is fixed at the first outage, not sliding.',
+    ),
+    capacityThresholds: z.array(probability).default([0.5, 1]).describe('Report the share of time with at least this share of capacity served.'),
+    salTolerance: probability.default(0.05).describe('A SAL passes when the one-sided 95% upper bound of the share of outages breaching its bounds is within this.'),
+    salBounds: z
+      .strictObject({ 1: SalBoundsSpec.optional(), 2: SalBoundsSpec.optional(), 3: SalBoundsSpec.optional() })
+      .optional()
+      .describe('Override the SAL bounds (defaults: SAL 1 detection 1s, recovery 6s; SAL 2 5s, 15s; SAL 3 10s, 25s).'),
+    downtimeBudget: Duration.default('5.26m').describe('SLA view: a simulated year whose downtime exceeds this breaches the budget (5.26 min is five nines).'),
+  })
+  .describe('Metrics settings.');
 
 /** Simulation defaults stored with the topology; command-line options override them. */
 export const SimulationSpec = z
@@ -349,6 +368,7 @@ export const TopologySpec = z
     vnfs: z.record(z.string(), FunctionSpec).default({}).describe('VNFs by name.'),
     services: z.record(z.string(), ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
     simulation: SimulationSpec.default({}),
+    metrics: MetricsSpec.default({ probation: '0s', capacityThresholds: [0.5, 1], salTolerance: 0.05, downtimeBudget: '5.26m' }),
   })
   .describe('An nfvsim topology.');
 

@@ -6,7 +6,8 @@
 import { Scheduler, EventLimitError } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { SystemSim, type ServiceReplication } from '../sim/system.js';
+import { SystemSim } from '../sim/system.js';
+import type { OutageRecord, ServiceReplication } from '../metrics/recorder.js';
 
 /** Settings of a run, shared by all its replications. Times in seconds. */
 export interface RunSettings {
@@ -18,6 +19,8 @@ export interface RunSettings {
   warmup: number;
   /** Cap on events per replication; a replication that hits it stops there and is marked truncated. */
   maxEvents?: number;
+  /** Called for every outage booked (service index, replication index, outage); for --csv. */
+  onOutage?: (service: number, replication: number, o: OutageRecord) => void;
 }
 
 /** What one replication produced. Every time is in seconds inside the window [warmup, end]. */
@@ -43,7 +46,16 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
   const { horizon, warmup } = settings;
   if (!(horizon > warmup) || !(warmup >= 0)) throw new RangeError(`horizon (${horizon} s) must exceed warm-up (${warmup} s) >= 0`);
   const scheduler = new Scheduler();
-  const sys = new SystemSim(model, scheduler, new StreamFactory(settings.seed, replication), warmup);
+  const m = model.metrics;
+  const onOutage = settings.onOutage;
+  const sys = new SystemSim(
+    model,
+    scheduler,
+    new StreamFactory(settings.seed, replication),
+    warmup,
+    { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation },
+    onOutage ? (s, o) => onOutage(s, replication, o) : undefined,
+  );
   sys.start();
   let truncated = false;
   let end = horizon;
@@ -60,7 +72,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     window: Math.max(0, end - warmup),
     events: scheduler.processed,
     truncated,
-    services: sys.services.map((s) => s.result),
+    services: sys.services.map((s) => s.recorder.result),
     failuresByLayer: sys.failuresByLayer,
     groupCounters: sys.groups.map((g) => g.counters),
   };

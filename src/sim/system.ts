@@ -26,6 +26,7 @@ import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, typ
 import { MECHANISMS } from '../mechanisms/registry.js';
 import { Supervisor } from '../mechanisms/supervision.js';
 import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
+import { ServiceRecorder, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -241,28 +242,19 @@ class ComponentSim implements EventHandler {
   }
 }
 
-/** Per-replication figures of one service. Times in seconds, inside the observation window. */
-export interface ServiceReplication {
-  /** Time the service was down. */
-  downtime: number;
-  /** Outages that started inside the window. */
-  outages: number;
-  /** Integral of the served capacity share (0..1) over the window. */
-  capacityTime: number;
-  /** Downtime by the layer of the failure that started each outage (indexed like LAYERS). */
-  downtimeByLayer: number[];
-  /** Outages by the layer of the failure that started them (indexed like LAYERS). */
-  outagesByLayer: number[];
-}
-
 /** A group (VNF or VIM service) at run time. */
 export class GroupSim implements GroupOutput {
   /** Effective state: the mechanism's, held down while a required group is down. */
   up = true;
   capacity = 1;
+  /** Recovery phase while down (index into PHASES). */
+  phase: number = PHASE_INDEX.restart;
   private mechUp = true;
   private mechCapacity = 1;
+  private mechPhase: number = PHASE_INDEX.restart;
   private requiredDown = 0;
+  /** The groups it requires (to take the phase of the one that is down). */
+  required: GroupSim[] = [];
   services: ServiceSim[] = [];
   dependents: GroupSim[] = [];
   mechanism!: GroupMechanism;
@@ -275,103 +267,90 @@ export class GroupSim implements GroupOutput {
     if (this.evacuator !== null) this.evacuator.instanceChanged(i, up);
   }
   /** Called by the mechanism. */
-  set(up: boolean, capacity: number): void {
+  set(up: boolean, capacity: number, phase: Phase = 'restart'): void {
     this.mechUp = up;
     this.mechCapacity = capacity;
-    this.refresh();
+    this.mechPhase = PHASE_INDEX[phase];
+    this.refresh(0);
   }
-  /** A group this one requires went up or down. */
-  requiredChanged(up: boolean): void {
-    this.requiredDown += up ? -1 : 1;
-    this.refresh();
+  /** A group this one requires went up (-1) or down (+1), or changed phase (0). */
+  requiredChanged(delta: number): void {
+    this.requiredDown += delta;
+    this.refresh(0);
   }
-  private refresh(): void {
+  private refresh(_: number): void {
     const up = this.mechUp && this.requiredDown === 0;
     const capacity = up ? this.mechCapacity : 0;
-    if (up === this.up && capacity === this.capacity) return;
+    let phase = this.mechPhase;
+    if (this.mechUp && !up) {
+      for (const r of this.required) {
+        if (!r.up) {
+          phase = r.phase;
+          break;
+        }
+      }
+    }
+    if (up === this.up && capacity === this.capacity && (up || phase === this.phase)) return;
     const changedUp = up !== this.up;
     this.up = up;
     this.capacity = capacity;
+    this.phase = phase;
+    const delta = changedUp ? (up ? -1 : 1) : 0;
     const s = this.services;
-    for (let i = 0; i < s.length; i++) s[i].memberChanged(changedUp ? (up ? -1 : 1) : 0);
-    if (changedUp) {
+    for (let i = 0; i < s.length; i++) s[i].memberChanged(delta);
+    if (changedUp || !up) {
       const d = this.dependents;
-      for (let i = 0; i < d.length; i++) d[i].requiredChanged(up);
+      for (let i = 0; i < d.length; i++) d[i].requiredChanged(delta);
     }
   }
 }
 
-/** A service (chain) at run time: records its outages. */
+/** A service (chain) at run time: feeds its recorder. */
 class ServiceSim {
   downMembers = 0;
   members: GroupSim[] = [];
   /** Called when the service comes back up. */
   readonly upListeners: Array<() => void> = [];
-  capacity = 1;
-  private capSince: number;
-  private downSince = -1;
-  private cause = -1;
-  readonly result: ServiceReplication;
+  private capacity = 1;
+  private phase = -1;
+  readonly recorder: ServiceRecorder;
 
   constructor(
     private readonly sys: SystemSim,
-    private readonly windowStart: number,
+    opts: RecorderOptions,
   ) {
-    this.capSince = windowStart;
-    this.result = {
-      downtime: 0,
-      outages: 0,
-      capacityTime: 0,
-      downtimeByLayer: new Array(LAYERS.length).fill(0),
-      outagesByLayer: new Array(LAYERS.length).fill(0),
-    };
+    this.recorder = new ServiceRecorder(opts, LAYERS.length, sys.typeNames.length, sys.modeNames.length);
   }
 
+  /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
   memberChanged(downDelta: number): void {
-    const now = this.sys.scheduler.now;
     const wasDown = this.downMembers > 0;
     this.downMembers += downDelta;
     const isDown = this.downMembers > 0;
+    const m = this.members;
     let cap = 0;
+    let phase = -1;
     if (!isDown) {
       cap = 1;
-      const m = this.members;
       for (let i = 0; i < m.length; i++) if (m[i].capacity < cap) cap = m[i].capacity;
-    }
-    if (cap !== this.capacity) {
-      if (now > this.capSince) {
-        this.result.capacityTime += this.capacity * (now - this.capSince);
-        this.capSince = now;
+    } else {
+      for (let i = 0; i < m.length; i++) {
+        if (!m[i].up) {
+          phase = m[i].phase;
+          break;
+        }
       }
-      this.capacity = cap;
     }
-    if (isDown && !wasDown) {
-      this.downSince = now;
-      this.cause = this.sys.causeLayer;
-    } else if (!isDown && wasDown) {
-      this.closeOutage(now);
-      for (const fn of this.upListeners) fn();
-    }
+    if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
+    this.capacity = cap;
+    this.phase = phase;
+    this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, this.sys.outageCause());
+    if (!isDown && wasDown) for (const fn of this.upListeners) fn();
   }
 
-  /** Books the outage that ends now. Outages of zero length (down and up at one instant) are not outages. */
-  private closeOutage(now: number): void {
-    if (now > this.downSince && this.downSince >= this.windowStart) {
-      this.result.outages++;
-      this.result.outagesByLayer[this.cause]++;
-    }
-    const from = this.downSince > this.windowStart ? this.downSince : this.windowStart;
-    if (now > from) {
-      this.result.downtime += now - from;
-      this.result.downtimeByLayer[this.cause] += now - from;
-    }
-    this.downSince = -1;
-  }
-
-  /** Closes the books at the horizon. */
-  finish(horizon: number): void {
-    if (this.downMembers > 0) this.closeOutage(horizon);
-    if (horizon > this.capSince) this.result.capacityTime += this.capacity * (horizon - this.capSince);
+  /** Closes the books at the end of the window. */
+  finish(end: number): void {
+    this.recorder.finish(end);
   }
 }
 
@@ -382,10 +361,19 @@ export class SystemSim {
   readonly services: ServiceSim[];
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
-  /** Layer of the most recent failure: the cause of an outage that starts now. */
-  causeLayer = 0;
   /** The most recent failure, as mechanisms see it. */
   cause: FailureCause = { layer: 0, announced: true };
+  /** The most recent failure: component and mode (the cause of an outage that starts now). */
+  private causeComponent: ComponentSim | null = null;
+  private causeMode = 0;
+  /** Component type names and `type/mode` names, for attribution. */
+  readonly typeNames: string[];
+  readonly modeNames: string[];
+  /** Impact zones: component indices of the sites, racks and host hardware. */
+  readonly zoneComponents: number[];
+  private readonly zoneIndex: Map<number, number>;
+  private readonly typeIndex: Map<string, number>;
+  private readonly modeIndex: Map<string, number>;
   /** Per host (model order): instances placed on it now. */
   private readonly hostLoad: number[];
   /** Per group, per instance: index of the host it runs on now. */
@@ -397,7 +385,24 @@ export class SystemSim {
     readonly scheduler: Scheduler,
     streams: StreamFactory,
     readonly windowStart: number,
+    recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>,
+    onOutage?: (service: number, o: OutageRecord) => void,
   ) {
+    this.typeNames = [...new Set(model.components.map((c) => c.type))];
+    this.typeIndex = new Map(this.typeNames.map((t, i) => [t, i]));
+    this.modeNames = [];
+    this.modeIndex = new Map();
+    for (const c of model.components) {
+      for (const m of c.modes) {
+        const key = `${c.type}/${m.name}`;
+        if (!this.modeIndex.has(key)) {
+          this.modeIndex.set(key, this.modeNames.length);
+          this.modeNames.push(key);
+        }
+      }
+    }
+    this.zoneComponents = model.components.filter((c) => LAYER_INDEX[c.layer] <= LAYER_INDEX.hardware).map((c) => c.index);
+    this.zoneIndex = new Map(this.zoneComponents.map((c, i) => [c, i]));
     const crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
     for (const c of this.components) {
@@ -427,10 +432,18 @@ export class SystemSim {
       return g;
     });
     model.functions.forEach((f, i) => {
-      for (const r of f.requires) this.groups[r].dependents.push(this.groups[i]);
+      for (const r of f.requires) {
+        this.groups[r].dependents.push(this.groups[i]);
+        this.groups[i].required.push(this.groups[r]);
+      }
     });
-    this.services = model.services.map((s) => {
-      const sim = new ServiceSim(this, windowStart);
+    this.services = model.services.map((s, si) => {
+      const sim = new ServiceSim(this, {
+        ...recorderOptions,
+        windowStart,
+        zones: Math.max(1, this.zoneComponents.length),
+        onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
+      });
       sim.members = s.chain.map((i) => this.groups[i]);
       for (const g of sim.members) g.services.push(sim);
       return sim;
@@ -504,9 +517,26 @@ export class SystemSim {
 
   /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
   recordFailure(c: ComponentSim, mode: number): void {
-    this.causeLayer = c.layer;
+    this.causeComponent = c;
+    this.causeMode = mode;
     this.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
+  }
+
+  /** The cause of an outage starting now: the most recent failure, with its impact zone. */
+  outageCause(): OutageCause {
+    const c = this.causeComponent;
+    if (c === null) return { layer: 0, type: 0, mode: 0, component: 0, zone: 0 };
+    // The zone: the first site, rack or host hardware at or below the failed component (now).
+    let z: ComponentSim | null = c;
+    while (z !== null && z.layer > LAYER_INDEX.hardware) z = z.parent;
+    return {
+      layer: c.layer,
+      type: this.typeIndex.get(c.model.type)!,
+      mode: this.modeIndex.get(`${c.model.type}/${c.model.modes[this.causeMode].name}`)!,
+      component: c.model.index,
+      zone: z !== null ? this.zoneIndex.get(z.model.index)! : 0,
+    };
   }
 
   /** Closes every service's books at the horizon. */

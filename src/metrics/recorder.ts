@@ -62,6 +62,8 @@ export interface RecorderOptions {
   probation: number;
   /** Number of impact zones (for per-zone counts). */
   zones: number;
+  /** SLA view: a whole simulated year with more downtime (seconds) than this breaches the budget. */
+  downtimeBudget?: number;
   /** Called for every outage booked (for --csv); optional. */
   onOutage?: (o: OutageRecord) => void;
 }
@@ -99,6 +101,8 @@ export interface ServiceReplication {
   /** Downtime per whole simulated year and month of the window (seconds). */
   yearly: LogHistogram;
   monthly: LogHistogram;
+  /** Whole simulated years whose downtime exceeded the budget. */
+  yearsOverBudget: number;
 }
 
 const YEAR = 365 * 86400;
@@ -149,6 +153,7 @@ export class ServiceRecorder {
       outagesByLayer: zeros(nLayers),
       yearly: logHistogram(),
       monthly: logHistogram(),
+      yearsOverBudget: 0,
     };
   }
 
@@ -182,7 +187,12 @@ export class ServiceRecorder {
     if (this.incidentStart >= 0) this.closeIncident(t);
     const r = this.result;
     const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
-    for (let y = 0; y < years; y++) addLog(r.yearly, this.yearDown[y] ?? 0);
+    const budget = this.opts.downtimeBudget ?? Infinity;
+    for (let y = 0; y < years; y++) {
+      const d = this.yearDown[y] ?? 0;
+      addLog(r.yearly, d);
+      if (d > budget) r.yearsOverBudget++;
+    }
     const months = Math.floor((t - this.opts.windowStart) / MONTH + 1e-9);
     for (let m = 0; m < months; m++) addLog(r.monthly, this.monthDown[m] ?? 0);
   }

@@ -2,13 +2,26 @@
  * Estimators across replications. Replication results are folded into a
  * RunAccumulator (plain JSON, constant size whatever the number of replications);
  * accumulators of shards merge exactly, in shard order; `summarize` turns one into
- * estimates with 95% confidence intervals.
+ * estimates with 95% confidence intervals, distributions and SAL verdicts.
  */
 import { YEAR } from '../engine/units.js';
 import type { SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ReplicationResult } from '../runner/replication.js';
 import { COUNTERS, type CounterName } from '../mechanisms/types.js';
+import { PHASES, type Phase } from './recorder.js';
+import {
+
+  linHistogram,
+  linQuantile,
+  logHistogram,
+  logQuantile,
+  mergeLin,
+  mergeLog,
+  type LinHistogram,
+  type LogHistogram,
+} from './histogram.js';
+import { clopperPearson, salVerdict, type SalVerdict } from './sal.js';
 import {
   addBivariate,
   addMoment,
@@ -25,21 +38,40 @@ import {
   type Moments,
 } from './stats.js';
 
+
 /** Accumulated figures of one service. */
 export interface ServiceAccumulator {
   /** Per replication: downtime / window (unavailability). */
   unavailability: Moments;
   /** Per replication: outages per year. */
   outageRate: Moments;
+  /** Per replication: correlated failures per year (after the probation window). */
+  correlatedRate: Moments;
+  /** Per replication: outages over 15 s (TL-9000) per year. */
+  tl9000Rate: Moments;
   /** Per replication: 1 - mean served capacity share. */
   capacityLoss: Moments;
+  /** Per replication, per threshold: share of time below that capacity. */
+  belowThreshold: Moments[];
   /** Per replication: (downtime seconds, outages) for the mean outage duration. */
   downtimePerOutage: Bivariate;
-  /** Totals over replications, by cause layer: downtime seconds and outages. */
-  downtimeByLayer: number[];
-  outagesByLayer: number[];
-  /** Total outages seen. */
+  recovery: LogHistogram;
+  detection: LogHistogram;
+  impact: LinHistogram;
+  yearly: LogHistogram;
+  monthly: LogHistogram;
+  yearsOverBudget: number;
+  /** Totals over replications. */
   outages: number;
+  phaseTime: number[];
+  salBreaches: number[];
+  salDetectionBreaches: number[];
+  salRecoveryBreaches: number[];
+  downtimeByLayer: number[];
+  downtimeByType: number[];
+  downtimeByMode: number[];
+  outagesByLayer: number[];
+  correlatedByZone: number[];
 }
 
 /** Everything accumulated over a set of replications. Plain JSON; mergeable. */
@@ -58,6 +90,8 @@ export interface RunAccumulator {
 
 /** An empty accumulator for `model`. */
 export function emptyAccumulator(model: SystemModel): RunAccumulator {
+  const names = attributionNames(model);
+  const zeros = (n: number) => new Array(n).fill(0);
   return {
     replications: 0,
     truncated: 0,
@@ -66,16 +100,50 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
     services: model.services.map(() => ({
       unavailability: moments(),
       outageRate: moments(),
+      correlatedRate: moments(),
+      tl9000Rate: moments(),
       capacityLoss: moments(),
+      belowThreshold: model.metrics.capacityThresholds.map(() => moments()),
       downtimePerOutage: bivariate(),
-      downtimeByLayer: new Array(LAYERS.length).fill(0),
-      outagesByLayer: new Array(LAYERS.length).fill(0),
+      recovery: logHistogram(),
+      detection: logHistogram(),
+      impact: linHistogram(),
+      yearly: logHistogram(),
+      monthly: logHistogram(),
+      yearsOverBudget: 0,
       outages: 0,
+      phaseTime: zeros(PHASES.length),
+      salBreaches: zeros(3),
+      salDetectionBreaches: zeros(3),
+      salRecoveryBreaches: zeros(3),
+      downtimeByLayer: zeros(LAYERS.length),
+      downtimeByType: zeros(names.types.length),
+      downtimeByMode: zeros(names.modes.length),
+      outagesByLayer: zeros(LAYERS.length),
+      correlatedByZone: zeros(Math.max(1, names.zones.length)),
     })),
     failureRate: LAYERS.map(() => moments()),
     groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
   };
 }
+
+/**
+ * The names behind the attribution indices, in the order the simulation uses:
+ * component types in order of first use, `type/mode` pairs, and impact zones (sites,
+ * racks, host hardware, in component order).
+ */
+export function attributionNames(model: SystemModel): { types: string[]; modes: string[]; zones: string[] } {
+  const types = [...new Set(model.components.map((c) => c.type))];
+  const modes: string[] = [];
+  for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
+  const zoneLayers = new Set(['site', 'rack', 'hardware']);
+  const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
+  return { types, modes, zones };
+}
+
+const addInto = (a: number[], b: readonly number[]) => {
+  for (let i = 0; i < a.length; i++) a[i] += b[i];
+};
 
 /** Folds one replication into `acc`. Replications must be added in index order for reproducible bytes. */
 export function addReplication(acc: RunAccumulator, r: ReplicationResult): void {
@@ -89,13 +157,27 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
     const a = acc.services[i];
     addMoment(a.unavailability, s.downtime / r.window);
     addMoment(a.outageRate, s.outages / years);
+    addMoment(a.correlatedRate, s.correlated / years);
+    addMoment(a.tl9000Rate, s.tl9000 / years);
     addMoment(a.capacityLoss, 1 - s.capacityTime / r.window);
+    s.timeAtLeast.forEach((t, k) => addMoment(a.belowThreshold[k], 1 - t / r.window));
     addBivariate(a.downtimePerOutage, s.downtime, s.outages);
+    mergeLog(a.recovery, s.recovery);
+    mergeLog(a.detection, s.detection);
+    mergeLin(a.impact, s.impact);
+    mergeLog(a.yearly, s.yearly);
+    mergeLog(a.monthly, s.monthly);
+    a.yearsOverBudget += s.yearsOverBudget;
     a.outages += s.outages;
-    for (let l = 0; l < LAYERS.length; l++) {
-      a.downtimeByLayer[l] += s.downtimeByLayer[l];
-      a.outagesByLayer[l] += s.outagesByLayer[l];
-    }
+    addInto(a.phaseTime, s.phaseTime);
+    addInto(a.salBreaches, s.salBreaches);
+    addInto(a.salDetectionBreaches, s.salDetectionBreaches);
+    addInto(a.salRecoveryBreaches, s.salRecoveryBreaches);
+    addInto(a.downtimeByLayer, s.downtimeByLayer);
+    addInto(a.downtimeByType, s.downtimeByType);
+    addInto(a.downtimeByMode, s.downtimeByMode);
+    addInto(a.outagesByLayer, s.outagesByLayer);
+    addInto(a.correlatedByZone, s.correlatedByZone);
   });
   r.failuresByLayer.forEach((n, l) => addMoment(acc.failureRate[l], n / years));
   r.groupCounters.forEach((counts, g) => counts.forEach((n, c) => addMoment(acc.groupCounters[g][c], n / years)));
@@ -111,16 +193,57 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
     const t = b.services[i];
     mergeMoments(s.unavailability, t.unavailability);
     mergeMoments(s.outageRate, t.outageRate);
+    mergeMoments(s.correlatedRate, t.correlatedRate);
+    mergeMoments(s.tl9000Rate, t.tl9000Rate);
     mergeMoments(s.capacityLoss, t.capacityLoss);
+    s.belowThreshold.forEach((m, k) => mergeMoments(m, t.belowThreshold[k]));
     mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
+    mergeLog(s.recovery, t.recovery);
+    mergeLog(s.detection, t.detection);
+    mergeLin(s.impact, t.impact);
+    mergeLog(s.yearly, t.yearly);
+    mergeLog(s.monthly, t.monthly);
+    s.yearsOverBudget += t.yearsOverBudget;
     s.outages += t.outages;
-    for (let l = 0; l < LAYERS.length; l++) {
-      s.downtimeByLayer[l] += t.downtimeByLayer[l];
-      s.outagesByLayer[l] += t.outagesByLayer[l];
-    }
+    addInto(s.phaseTime, t.phaseTime);
+    addInto(s.salBreaches, t.salBreaches);
+    addInto(s.salDetectionBreaches, t.salDetectionBreaches);
+    addInto(s.salRecoveryBreaches, t.salRecoveryBreaches);
+    addInto(s.downtimeByLayer, t.downtimeByLayer);
+    addInto(s.downtimeByType, t.downtimeByType);
+    addInto(s.downtimeByMode, t.downtimeByMode);
+    addInto(s.outagesByLayer, t.outagesByLayer);
+    addInto(s.correlatedByZone, t.correlatedByZone);
   });
   a.failureRate.forEach((m, l) => mergeMoments(m, b.failureRate[l]));
   a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));
+}
+
+/** A distribution of durations (seconds) or fractions. */
+export interface Distribution {
+  count: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One SAL's compliance. */
+export interface SalCompliance {
+  sal: 1 | 2 | 3;
+  /** Bounds, seconds. */
+  detectionBound: number;
+  recoveryBound: number;
+  /** Outages breaching the detection bound, the recovery bound, either. */
+  detectionBreaches: number;
+  recoveryBreaches: number;
+  breaches: number;
+  /** Share of outages breaching, and its one-sided 95% Clopper-Pearson bounds. */
+  share: number;
+  lower: number;
+  upper: number;
+  verdict: SalVerdict;
 }
 
 /** Figures of one service, with 95% confidence intervals. */
@@ -128,6 +251,8 @@ export interface ServiceSummary {
   name: string;
   plane: 'data' | 'control';
   chain: string[];
+  /** Target SAL from the topology, or null. */
+  targetSal: 1 | 2 | 3 | null;
   /** Share of time the service was up. */
   availability: Estimate;
   /** Share of time the service was down. */
@@ -140,12 +265,50 @@ export interface ServiceSummary {
   meanOutageSeconds: Estimate | null;
   /** Mean share of full capacity served (0 while down). */
   capacityWeightedAvailability: Estimate;
+  /** Share of time with at least `threshold` of capacity served. */
+  availabilityAtLeast: Array<{ threshold: number; availability: Estimate }>;
+  /** Failure recovery time per outage (detection + restoration), seconds. */
+  recoveryTime: Distribution;
+  /** Detection time per outage, seconds. */
+  detectionTime: Distribution;
+  /** Share of downtime spent in each recovery phase. */
+  phases: Partial<Record<Phase, number>>;
+  /** Failure impact fraction per incident (a period with capacity < 1). */
+  impactFraction: Distribution;
+  /** Failure frequency. */
+  failureFrequency: {
+    /** Outages per year (the same as outagesPerYear). */
+    outagesPerYear: Estimate;
+    /** Failures per year after correlating outages of one impact zone within the probation window. */
+    correlatedPerYear: Estimate;
+    probationSeconds: number;
+    /** The impact zones with the most correlated failures per year (at most 5). */
+    topZones: Array<{ zone: string; perYear: number }>;
+  };
+  /** SLA view: downtime per simulated year and month, minutes. */
+  sla: {
+    downtimeBudgetMinutes: number;
+    years: number;
+    /** Share of whole simulated years over the budget, with its 95% Clopper-Pearson interval. */
+    yearsOverBudget: { share: number; lo: number; hi: number };
+    perYearMinutes: Distribution;
+    perMonthMinutes: Distribution;
+  };
+  /** SAL 1, 2, 3 side by side. */
+  sal: SalCompliance[];
+  tolerance: number;
+  /** Outages longer than 15 s (TL-9000) per year. */
+  tl9000PerYear: Estimate;
   /** Outages seen in all replications. */
   outagesObserved: number;
   /** When no outage was seen: bounds instead of a zero estimate; else null. */
   noOutage: NoOutageBound | null;
-  /** Minutes of downtime per year by the layer of the failure that started the outage. */
+  /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode). */
   downtimeByLayer: Partial<Record<LayerName, number>>;
+  downtimeByType: Record<string, number>;
+  downtimeByMode: Record<string, number>;
+  /** HA events per year summed over the groups of the chain and those they require. */
+  events: Partial<Record<CounterName, number>>;
 }
 
 /** What can be said when no outage was observed. */
@@ -163,6 +326,15 @@ export interface NoOutageBound {
   restoreSeconds: number;
 }
 
+/** HA mechanism events of one group. */
+export interface GroupSummary {
+  name: string;
+  kind: 'vnf' | 'vim';
+  mechanism: string;
+  /** Events per year by counter (counters that never fired are left out). */
+  perYear: Partial<Record<CounterName, Estimate>>;
+}
+
 /** The summary of a run. */
 export interface RunSummary {
   replications: number;
@@ -176,47 +348,146 @@ export interface RunSummary {
   groups: GroupSummary[];
 }
 
-/** HA mechanism events of one group. */
-export interface GroupSummary {
-  name: string;
-  kind: 'vnf' | 'vim';
-  mechanism: string;
-  /** Events per year by counter (counters that never fired are left out). */
-  perYear: Partial<Record<CounterName, Estimate>>;
+const MIN_PER_YEAR = YEAR / 60;
+
+function logDistribution(h: LogHistogram, scale = 1): Distribution {
+  return {
+    count: h.count,
+    mean: h.count ? (h.sum / h.count) * scale : NaN,
+    p50: logQuantile(h, 0.5) * scale,
+    p95: logQuantile(h, 0.95) * scale,
+    p99: logQuantile(h, 0.99) * scale,
+    max: h.count ? h.max * scale : NaN,
+  };
 }
 
-const MIN_PER_YEAR = YEAR / 60;
+function linDistribution(h: LinHistogram): Distribution {
+  return {
+    count: h.count,
+    mean: h.count ? h.sum / h.count : NaN,
+    p50: linQuantile(h, 0.5),
+    p95: linQuantile(h, 0.95),
+    p99: linQuantile(h, 0.99),
+    max: h.count ? h.max : NaN,
+  };
+}
+
+/** Groups a service depends on: its chain and, recursively, what they require. */
+function serviceGroups(model: SystemModel, s: number): number[] {
+  const out = new Set<number>();
+  const visit = (g: number) => {
+    if (out.has(g)) return;
+    out.add(g);
+    model.functions[g].requires.forEach(visit);
+  };
+  model.services[s].chain.forEach(visit);
+  return [...out];
+}
 
 /** Turns an accumulator into estimates. */
 export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
   const observedYears = acc.observed / YEAR;
+  const names = attributionNames(model);
+  const mt = model.metrics;
+  const perYearOfTotal = (seconds: number) => (acc.observed > 0 ? (seconds / acc.observed) * MIN_PER_YEAR : 0);
   const services = model.services.map((svc, i): ServiceSummary => {
     const a = acc.services[i];
     // Intervals are clipped to physical bounds (a t-interval on few, skewed outages can cross them).
     const u = clipEstimate(meanEstimate(a.unavailability), 0, 1);
     const downtimeByLayer: Partial<Record<LayerName, number>> = {};
     LAYERS.forEach((l, li) => {
-      if (a.downtimeByLayer[li] > 0) downtimeByLayer[l] = (a.downtimeByLayer[li] / acc.observed) * MIN_PER_YEAR;
+      if (a.downtimeByLayer[li] > 0) downtimeByLayer[l] = perYearOfTotal(a.downtimeByLayer[li]);
     });
+    const byName = (names: string[], values: number[]) => {
+      const out: Record<string, number> = {};
+      values
+        .map((v, k) => [names[k], v] as const)
+        .filter(([, v]) => v > 0)
+        .sort((x, y) => y[1] - x[1])
+        .forEach(([n, v]) => (out[n] = perYearOfTotal(v)));
+      return out;
+    };
     let noOutage: NoOutageBound | null = null;
     if (a.outages === 0 && observedYears > 0) {
       const outageRateUpper = -Math.log(0.05) / observedYears;
       const restoreSeconds = longestRestore(model, i);
       noOutage = { observedYears, outageRateUpper, unavailabilityUpper: (outageRateUpper * restoreSeconds) / YEAR, restoreSeconds };
     }
+    const totalDown = a.phaseTime.reduce((x, y) => x + y, 0);
+    const phases: Partial<Record<Phase, number>> = {};
+    PHASES.forEach((p, k) => {
+      if (a.phaseTime[k] > 0) phases[p] = a.phaseTime[k] / totalDown;
+    });
+    const sal = mt.salBounds.map((b, k): SalCompliance => {
+      const v = salVerdict(a.salBreaches[k], a.outages, mt.salTolerance);
+      return {
+        sal: (k + 1) as 1 | 2 | 3,
+        detectionBound: b.detection,
+        recoveryBound: b.recovery,
+        detectionBreaches: a.salDetectionBreaches[k],
+        recoveryBreaches: a.salRecoveryBreaches[k],
+        breaches: a.salBreaches[k],
+        share: v.share,
+        lower: v.lo,
+        upper: v.hi,
+        verdict: v.verdict,
+      };
+    });
+    const zones = a.correlatedByZone
+      .map((n, z) => ({ zone: names.zones[z] ?? `zone ${z}`, perYear: observedYears > 0 ? n / observedYears : 0 }))
+      .filter((z) => z.perYear > 0)
+      .sort((x, y) => y.perYear - x.perYear)
+      .slice(0, 5);
+    const years = a.yearly.count;
+    const ci = clopperPearson(a.yearsOverBudget, years);
+    const events: Partial<Record<CounterName, number>> = {};
+    for (const g of serviceGroups(model, i)) {
+      COUNTERS.forEach((c, ci2) => {
+        const m = acc.groupCounters[g][ci2];
+        if (m.n > 0 && m.mean > 0) events[c] = (events[c] ?? 0) + m.mean;
+      });
+    }
     return {
       name: svc.name,
       plane: svc.plane,
       chain: svc.chain.map((f) => model.functions[f].name),
+      targetSal: svc.sal,
       availability: scaleEstimate(u, -1, 1),
       unavailability: u,
       downtimeMinutesPerYear: scaleEstimate(u, MIN_PER_YEAR),
       outagesPerYear: clipEstimate(meanEstimate(a.outageRate), 0),
       meanOutageSeconds: a.outages > 0 ? clipEstimate(ratioEstimate(a.downtimePerOutage), 0) : null,
       capacityWeightedAvailability: scaleEstimate(clipEstimate(meanEstimate(a.capacityLoss), 0, 1), -1, 1),
+      availabilityAtLeast: mt.capacityThresholds.map((threshold, k) => ({
+        threshold,
+        availability: scaleEstimate(clipEstimate(meanEstimate(a.belowThreshold[k]), 0, 1), -1, 1),
+      })),
+      recoveryTime: logDistribution(a.recovery),
+      detectionTime: logDistribution(a.detection),
+      phases,
+      impactFraction: linDistribution(a.impact),
+      failureFrequency: {
+        outagesPerYear: clipEstimate(meanEstimate(a.outageRate), 0),
+        correlatedPerYear: clipEstimate(meanEstimate(a.correlatedRate), 0),
+        probationSeconds: mt.probation,
+        topZones: zones,
+      },
+      sla: {
+        downtimeBudgetMinutes: mt.downtimeBudget / 60,
+        years,
+        yearsOverBudget: { share: years ? a.yearsOverBudget / years : NaN, lo: ci.lo, hi: ci.hi },
+        perYearMinutes: logDistribution(a.yearly, 1 / 60),
+        perMonthMinutes: logDistribution(a.monthly, 1 / 60),
+      },
+      sal,
+      tolerance: mt.salTolerance,
+      tl9000PerYear: clipEstimate(meanEstimate(a.tl9000Rate), 0),
       outagesObserved: a.outages,
       noOutage,
       downtimeByLayer,
+      downtimeByType: byName(names.types, a.downtimeByType),
+      downtimeByMode: byName(names.modes, a.downtimeByMode),
+      events,
     };
   });
   const failuresPerYear: Partial<Record<LayerName, Estimate>> = {};
@@ -233,13 +504,13 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
     if (Object.keys(perYear).length > 0) groups.push({ name: f.name, kind: f.kind, mechanism: f.ha.mechanism, perYear });
   });
   return {
-    groups,
     replications: acc.replications,
     truncatedReplications: acc.truncated,
     events: acc.events,
     observedYears,
     services,
     failuresPerYear,
+    groups,
   };
 }
 

@@ -1,16 +1,30 @@
 /** The terminal report of a run: what a planner reads in ten seconds. */
 import { formatDuration } from '../engine/units.js';
-import type { RunSummary, ServiceSummary } from '../metrics/summary.js';
+import type { Distribution, RunSummary, ServiceSummary } from '../metrics/summary.js';
 import { durationParts, estimateParts, num, sig } from './format.js';
 import type { RunReport } from './json.js';
 
+const W = 22;
+
 function row(label: string, value: string, ci: string): string {
-  return `  ${label.padEnd(22)}${value.padEnd(18)}${ci ? `95% CI ${ci}` : ''}`;
+  return `  ${label.padEnd(W)}${value.padEnd(18)}${ci ? `95% CI ${ci}` : ''}`;
+}
+
+function line(label: string, text: string): string {
+  return `  ${label.padEnd(W)}${text}`;
+}
+
+const pct = (x: number, d = 0) => `${(100 * x).toFixed(d)}%`;
+const dur = (s: number) => (Number.isFinite(s) ? formatDuration(s) : 'n/a');
+
+function durations(d: Distribution): string {
+  return `mean ${dur(d.mean)}, p50 ${dur(d.p50)}, p95 ${dur(d.p95)}, p99 ${dur(d.p99)}, max ${dur(d.max)}`;
 }
 
 function serviceBlock(s: ServiceSummary): string[] {
   const chain = s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
-  const lines = [`${s.name}  (${s.plane} plane: ${chain})`];
+  const target = s.targetSal ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` : '';
+  const lines = [`${s.name}  (${s.plane} plane: ${chain})${target}`];
   if (s.noOutage) {
     const b = s.noOutage;
     lines.push(`  no outage observed in ${num(b.observedYears)} simulated years`);
@@ -28,26 +42,61 @@ function serviceBlock(s: ServiceSummary): string[] {
   lines.push(row('downtime per year', `${d.mean} min`, `${d.ci} min`));
   const o = estimateParts(s.outagesPerYear);
   lines.push(row('outages per year', o.mean, o.ci));
+  const ff = s.failureFrequency;
+  lines.push(
+    line(
+      '',
+      `${sig(s.tl9000PerYear.mean)} over 15 s (TL-9000); ${sig(ff.correlatedPerYear.mean)} correlated failures` +
+        (ff.probationSeconds > 0 ? ` (probation ${formatDuration(ff.probationSeconds)})` : ' (no probation window)'),
+    ),
+  );
   if (s.meanOutageSeconds) {
     const m = durationParts(s.meanOutageSeconds);
     lines.push(row('mean outage', m.mean, m.ci));
   }
+  lines.push(line('recovery time', durations(s.recoveryTime)));
+  lines.push(line('detection time', durations(s.detectionTime)));
+  const phases = Object.entries(s.phases)
+    .sort((x, y) => y[1] - x[1])
+    .map(([p, v]) => `${p} ${pct(v)}`);
+  if (phases.length) lines.push(line('downtime by phase', phases.join(', ')));
   const c = estimateParts(s.capacityWeightedAvailability, 100, 3);
-  lines.push(row('capacity served', `${c.mean} %`, `${c.ci} %`));
-  const causes = Object.entries(s.downtimeByLayer).sort((x, y) => y[1] - x[1]);
-  const total = causes.reduce((acc, [, v]) => acc + v, 0);
-  if (total > 0) {
+  const atLeast = s.availabilityAtLeast.map((x) => `>= ${pct(x.threshold)}: ${estimateParts(x.availability, 100, 3).mean} %`).join(', ');
+  lines.push(line('capacity served', `${c.mean} % (time with ${atLeast})`));
+  if (s.impactFraction.count > 0) {
+    lines.push(line('impact per incident', `mean ${sig(s.impactFraction.mean, 2)}, p95 ${sig(s.impactFraction.p95, 2)}, max ${sig(s.impactFraction.max, 2)} of capacity (${num(s.impactFraction.count)} incidents)`));
+  }
+  if (s.sla.years > 0) {
+    const y = s.sla.perYearMinutes;
     lines.push(
-      `  downtime by cause     ${causes
-        .map(([layer, v]) => `${layer} ${sig(v, 2)} (${Math.round((100 * v) / total)}%)`)
-        .join(', ')} min/y`,
+      line(
+        'SLA (per year)',
+        `downtime p50 ${sig(y.p50, 2)} min, p95 ${sig(y.p95, 2)} min, max ${sig(y.max, 2)} min; ` +
+          `${pct(s.sla.yearsOverBudget.share, 1)} of ${num(s.sla.years)} years over the ${sig(s.sla.downtimeBudgetMinutes)} min budget`,
+      ),
     );
   }
-  lines.push(`  outages observed      ${num(s.outagesObserved)}`);
+  lines.push(
+    line(
+      'SAL compliance',
+      `${s.sal.map((x) => `SAL ${x.sal} ${x.verdict}`).join(', ')}   (outages breaching: ` +
+        `${s.sal.map((x) => `${pct(x.share, 1)} <= ${pct(x.upper, 1)}`).join(' / ')}; tolerance ${pct(s.tolerance)})`,
+    ),
+  );
+  const causes = Object.entries(s.downtimeByMode).slice(0, 4);
+  const total = Object.values(s.downtimeByLayer).reduce((x, y) => x + y, 0);
+  if (causes.length) {
+    lines.push(line('top causes (min/y)', causes.map(([k, v]) => `${k} ${sig(v, 2)} (${pct(v / total)})`).join(', ')));
+    const layers = Object.entries(s.downtimeByLayer).sort((x, y) => y[1] - x[1]);
+    lines.push(line('by layer (min/y)', layers.map(([k, v]) => `${k} ${sig(v, 2)}`).join(', ')));
+  }
+  const ev = Object.entries(s.events).map(([k, v]) => `${k} ${sig(v)}`);
+  if (ev.length) lines.push(line('HA events per year', ev.join(', ')));
+  lines.push(line('outages observed', num(s.outagesObserved)));
   return lines;
 }
 
-/** Renders a report as text for a terminal (no colours, fits 100 columns). */
+/** Renders a report as text for a terminal (no colours). */
 export function renderText(report: RunReport, elapsedSeconds?: number): string {
   const s: RunSummary = report.results;
   const set = report.settings;
@@ -72,7 +121,7 @@ export function renderText(report: RunReport, elapsedSeconds?: number): string {
   const f = Object.entries(s.failuresPerYear).map(([layer, e]) => `${layer} ${sig(e.mean)}`);
   lines.push(`Component failures per year: ${f.join(', ') || 'none'}`);
   if (s.groups.length > 0) {
-    lines.push('HA events per year:');
+    lines.push('HA events per year by group:');
     for (const g of s.groups) {
       const parts = Object.entries(g.perYear).map(([c, e]) => `${c} ${sig(e.mean)}`);
       lines.push(`  ${g.name} (${g.mechanism}): ${parts.join(', ')}`);

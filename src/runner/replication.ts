@@ -53,7 +53,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     scheduler,
     new StreamFactory(settings.seed, replication),
     warmup,
-    { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation },
+    { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget },
     onOutage ? (s, o) => onOutage(s, replication, o) : undefined,
   );
   sys.start();

@@ -305,6 +305,8 @@ export class GroupSim implements GroupOutput {
   }
 }
 
+const NO_CAUSE: OutageCause = { layer: 0, type: 0, mode: 0, component: 0, zone: 0 };
+
 /** A service (chain) at run time: feeds its recorder. */
 class ServiceSim {
   downMembers = 0;
@@ -344,7 +346,9 @@ class ServiceSim {
     if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
     this.capacity = cap;
     this.phase = phase;
-    this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, this.sys.outageCause());
+    // The cause is read by the recorder only when an outage starts: build it only then.
+    const cause = isDown && !wasDown ? this.sys.outageCause() : NO_CAUSE;
+    this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, cause);
     if (!isDown && wasDown) for (const fn of this.upListeners) fn();
   }
 
@@ -472,6 +476,7 @@ export class SystemSim {
     const sys = this;
     const model = this.model;
     const hostTop = (h: number) => this.components[model.hosts[h].top];
+    const candidates: number[][] = [];
     const base = (g: number, i: number) => {
       // The instance's lowest own component: walk down from its top while still above the host.
       let c = this.components[model.functions[g].instances[i].top];
@@ -486,17 +491,24 @@ export class SystemSim {
       pickHost(g, i) {
         const f = model.functions[g];
         const ev = f.evacuation!;
-        const others = sys.instanceHost[g].filter((_, j) => j !== i);
-        const otherRacks = new Set(others.map((h) => model.hosts[h].rack));
+        let cands = candidates[g];
+        if (cands === undefined) cands = candidates[g] = ev.candidates.map((name) => sys.hostIndex.get(name)!);
+        const mine = sys.instanceHost[g];
+        const spread = ev.policy === 'anti-affinity' || ev.policy === 'rack-anti-affinity';
         let best = -1;
-        for (const name of ev.candidates) {
-          const h = sys.hostIndex.get(name)!;
+        for (let c = 0; c < cands.length; c++) {
+          const h = cands[c];
           const host = model.hosts[h];
-          if (!hostTop(h).up || sys.hostLoad[h] >= host.slots) continue;
+          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
-          if (h === sys.instanceHost[g][i]) continue;
-          if ((ev.policy === 'anti-affinity' || ev.policy === 'rack-anti-affinity') && others.includes(h)) continue;
-          if (ev.policy === 'rack-anti-affinity' && otherRacks.has(host.rack)) continue;
+          let clash = false;
+          if (spread) {
+            for (let j = 0; j < mine.length && !clash; j++) {
+              if (j === i) continue;
+              clash = mine[j] === h || (ev.policy === 'rack-anti-affinity' && model.hosts[mine[j]].rack === host.rack);
+            }
+          }
+          if (clash) continue;
           if (best < 0 || sys.hostLoad[h] < sys.hostLoad[best]) best = h;
         }
         return best;

@@ -12,11 +12,14 @@ import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model
 import { summarize } from './metrics/summary.js';
 import { runAll } from './runner/run.js';
 import type { RunReport } from './report/json.js';
+import type { RunSettings } from './runner/replication.js';
 import { VERSION } from './version.js';
 
 export { loadTopologyFile, loadTopologyText, type LoadedTopology };
 export { TopologyError, type InputIssue, topologyJsonSchema, type SystemModel } from './model/index.js';
-export { runReplication, type ReplicationResult, type RunSettings } from './runner/replication.js';
+export { runReplication, type ReplicationResult, type RunSettings, type TraceOptions } from './runner/replication.js';
+export type { TraceEvent } from './sim/system.js';
+export type { OutageRecord } from './metrics/recorder.js';
 export { runAll, runShard, planShards, mergeShards, SHARD_SIZE, type Shard } from './runner/run.js';
 export { summarize, type RunSummary, type ServiceSummary, type RunAccumulator } from './metrics/summary.js';
 export type { Estimate } from './metrics/stats.js';
@@ -39,6 +42,8 @@ export interface SimulateOptions {
   maxEvents?: number;
   /** Called after each replication. */
   onProgress?: (done: number, total: number) => void;
+  /** Called for every outage (service index, replication, outage), in replication order. */
+  onOutage?: RunSettings['onOutage'];
 }
 
 /** Runs a loaded topology and returns the report (the same document `nfvsim run --json` prints). */
@@ -50,7 +55,7 @@ export function simulate(topo: LoadedTopology, options: SimulateOptions = {}): R
   const warmup = options.warmup ?? d.warmup;
   if (!(Number.isInteger(runs) && runs > 0)) throw new RangeError(`runs must be a positive integer, got ${runs}`);
   if (!(horizon > warmup)) throw new RangeError(`the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`);
-  const acc = runAll(topo.model, { seed, horizon, warmup, maxEvents: options.maxEvents }, runs, options.onProgress);
+  const acc = runAll(topo.model, { seed, horizon, warmup, maxEvents: options.maxEvents, onOutage: options.onOutage }, runs, options.onProgress);
   return {
     nfvsim: VERSION,
     input: { file: topo.file, name: topo.model.name, sha256: topo.sha256 },

@@ -3,7 +3,7 @@
  * names the file, the path inside it and what was expected, exit code 2, and no stack
  * trace; good input runs; --json prints exactly one JSON document.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,5 +139,52 @@ describe('good input', () => {
     expect(help).toMatch(/default: the file's simulation.runs, else 100\)/);
     expect(help).toMatch(/seed .*\(default: the file's, else 1\)/);
     expect(help).toMatch(/10 x the largest MTTF, at least 10y/);
+  });
+});
+
+describe('metrics outputs', () => {
+  const slow = BASE.replace('chain: [f] }', 'chain: [f], sal: 1 }').replace('k: 1,', 'k: 2,');
+  const fast = BASE.replace('chain: [f] }', 'chain: [f], sal: 3 }').replace('mean: 10h', 'mean: 2s');
+
+  it('--fail-on-sal exits 3 when the target SAL is not met, 0 when it is, 2 without a target', () => {
+    const bad = cli(['run', write('slow.yaml', slow), '--fail-on-sal']);
+    expect(bad.code, bad.stderr).toBe(3);
+    expect(bad.stderr).toMatch(/s: target SAL 1 not met \(FAIL\)/);
+    expect(bad.stdout).toMatch(/target SAL 1: FAIL/);
+    const good = cli(['run', write('fast.yaml', fast), '--fail-on-sal']);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/target SAL 3: PASS/);
+    const none = cli(['run', write('none.yaml', BASE), '--fail-on-sal']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no service .* has a target SAL/);
+  });
+
+  it('--csv writes one row per outage; --events writes one replication as JSON lines', () => {
+    const csv = join(dir, 'o.csv');
+    const ev = join(dir, 'ev.jsonl');
+    const r = cli(['run', write('good.yaml', BASE), '--json', '--csv', csv, '--events', ev, '--events-run', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toMatch(/^replication,service,start_s,end_s,duration_s,detection_s/);
+    expect(rows.length - 1).toBe(doc.results.services[0].outagesObserved);
+    const cells = rows[1].split(',');
+    expect(Number(cells[4])).toBeCloseTo(Number(cells[3]) - Number(cells[2]), 6);
+    const events = readFileSync(ev, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e, i) => i === 0 || e.t >= events[i - 1].t)).toBe(true);
+    expect(events.some((e) => e.kind === 'component' && e.event === 'fail')).toBe(true);
+    // The log replays the same history: the CSV's outages of replication 3 appear in it.
+    const rep3 = rows.slice(1).filter((l) => l.startsWith('3,')).length;
+    expect(events.filter((e) => e.kind === 'service' && e.event === 'down').length).toBe(rep3);
+  });
+
+  it('--json carries the ETSI metrics', () => {
+    const r = cli(['run', write('good.yaml', BASE), '--json']);
+    const s = JSON.parse(r.stdout).results.services[0];
+    for (const key of ['recoveryTime', 'detectionTime', 'impactFraction', 'failureFrequency', 'sla', 'sal', 'tl9000PerYear', 'downtimeByType', 'downtimeByMode', 'availabilityAtLeast']) {
+      expect(s, key).toHaveProperty(key);
+    }
+    expect(s.sal.map((x: { sal: number }) => x.sal)).toEqual([1, 2, 3]);
   });
 });

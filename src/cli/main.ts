@@ -1,10 +1,13 @@
 /**
  * The `nfvsim` command line. The only layer that touches argv, stdout, stderr and exit
- * codes. Exit codes: 0 success; 2 bad input (topology file, options); 70 internal error.
+ * codes. Exit codes: 0 success; 2 bad input (topology file, options); 3 a target SAL not
+ * met (with --fail-on-sal); 70 internal error.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { loadTopologyFile, simulate, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
+import { writeFileSync } from 'node:fs';
+import { loadTopologyFile, runReplication, simulate, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
+import { OutageCsv } from '../report/csv.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
@@ -14,6 +17,17 @@ import { topologyReferenceMarkdown } from '../model/docs.js';
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
+/** Exit code of `run --fail-on-sal` when a target SAL is not met. */
+export const EXIT_SAL = 3;
+
+/** Opens an output file through `fn`; an unwritable path is a usage error, not a crash. */
+function openOutput<T>(path: string, fn: (path: string) => T): T {
+  try {
+    return fn(path);
+  } catch (e) {
+    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
 
 /** The built-in default topology. */
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
@@ -40,6 +54,10 @@ function duration(v: string): number {
 }
 
 interface RunOptions {
+  failOnSal?: boolean;
+  csv?: string;
+  events?: string;
+  eventsRun?: number;
   runs?: number;
   horizon?: number;
   warmup?: number;
@@ -74,6 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt('max-events'))
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
+    .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met (verdict other than PASS)")
+    .option('--csv <file>', 'write one row per outage to this CSV file')
+    .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
+    .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
     .action((file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
@@ -81,18 +103,47 @@ export async function main(argv: string[]): Promise<number> {
       if (!(horizon > warmup)) {
         throw new UsageError(`the horizon (${formatDuration(horizon)}) must be longer than the warm-up (${formatDuration(warmup)})`);
       }
+      const targets = topo.model.services.filter((s) => s.sal !== null);
+      if (opts.failOnSal && targets.length === 0) {
+        throw new UsageError(`--fail-on-sal: no service in ${topo.file} has a target SAL; add 'sal: 1' (or 2, 3) to a service`);
+      }
+      const runs = opts.runs ?? topo.model.defaults.runs;
+      if (opts.eventsRun !== undefined && opts.eventsRun >= runs) throw new UsageError(`--events-run ${opts.eventsRun}: there are only ${runs} replications (0..${runs - 1})`);
+      const csv = opts.csv ? openOutput(opts.csv, (p) => new OutageCsv(p, topo.model)) : undefined;
       const bar = new ProgressBar(err, 'simulating');
       const started = Date.now();
-      const report = simulate(topo, {
-        runs: opts.runs,
-        seed: opts.seed,
-        horizon: opts.horizon,
-        warmup: opts.warmup,
-        maxEvents: opts.maxEvents,
-        onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
-      });
-      bar.finish();
+      let report;
+      try {
+        report = simulate(topo, {
+          runs: opts.runs,
+          seed: opts.seed,
+          horizon: opts.horizon,
+          warmup: opts.warmup,
+          maxEvents: opts.maxEvents,
+          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
+          onOutage: csv ? (s, r, o) => csv.write(s, r, o) : undefined,
+        });
+      } finally {
+        csv?.close();
+        bar.finish();
+      }
+      if (opts.events) {
+        const file = opts.events;
+        const lines: string[] = [];
+        runReplication(
+          topo.model,
+          { seed: report.settings.seed, horizon: report.settings.horizonSeconds, warmup: report.settings.warmupSeconds, maxEvents: opts.maxEvents },
+          opts.eventsRun ?? 0,
+          { trace: (e) => lines.push(JSON.stringify({ ...e, time: formatDuration(e.t) })) },
+        );
+        openOutput(file, (p) => writeFileSync(p, lines.join('\n') + '\n'));
+      }
       out.write(opts.json ? renderJson(report) : renderText(report, (Date.now() - started) / 1000));
+      if (opts.failOnSal) {
+        const failed = report.results.services.filter((s) => s.targetSal !== null && s.sal[s.targetSal - 1].verdict !== 'PASS');
+        for (const s of failed) err.write(`nfvsim: ${s.name}: target SAL ${s.targetSal} not met (${s.sal[s.targetSal! - 1].verdict})\n`);
+        if (failed.length > 0) code = EXIT_SAL;
+      }
     });
 
   program

@@ -6,7 +6,7 @@
 import { Scheduler, EventLimitError } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { SystemSim } from '../sim/system.js';
+import { SystemSim, type TraceEvent } from '../sim/system.js';
 import type { OutageRecord, ServiceReplication } from '../metrics/recorder.js';
 
 /** Settings of a run, shared by all its replications. Times in seconds. */
@@ -21,6 +21,12 @@ export interface RunSettings {
   maxEvents?: number;
   /** Called for every outage booked (service index, replication index, outage); for --csv. */
   onOutage?: (service: number, replication: number, o: OutageRecord) => void;
+}
+
+/** Options of one traced replication. */
+export interface TraceOptions {
+  /** Receives every event of the history, in order. */
+  trace?: (e: TraceEvent) => void;
 }
 
 /** What one replication produced. Every time is in seconds inside the window [warmup, end]. */
@@ -42,7 +48,7 @@ export interface ReplicationResult {
 }
 
 /** Runs replication `replication` of `model` under `settings`. Deterministic in its inputs. */
-export function runReplication(model: SystemModel, settings: RunSettings, replication: number): ReplicationResult {
+export function runReplication(model: SystemModel, settings: RunSettings, replication: number, opts: TraceOptions = {}): ReplicationResult {
   const { horizon, warmup } = settings;
   if (!(horizon > warmup) || !(warmup >= 0)) throw new RangeError(`horizon (${horizon} s) must exceed warm-up (${warmup} s) >= 0`);
   const scheduler = new Scheduler();
@@ -55,6 +61,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     warmup,
     { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget },
     onOutage ? (s, o) => onOutage(s, replication, o) : undefined,
+    opts.trace ?? null,
   );
   sys.start();
   let truncated = false;

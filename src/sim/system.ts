@@ -26,7 +26,7 @@ import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, typ
 import { MECHANISMS } from '../mechanisms/registry.js';
 import { Supervisor } from '../mechanisms/supervision.js';
 import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
-import { ServiceRecorder, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
+import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -158,6 +158,7 @@ class ComponentSim implements EventHandler {
     this.failedMode = mode;
     this.up = false;
     sys.recordFailure(this, mode);
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: this.model.modes[mode].name });
     this.propagateDown();
     if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
@@ -173,6 +174,8 @@ class ComponentSim implements EventHandler {
   private onRepaired(): void {
     this.failed = false;
     this.failedMode = -1;
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
     if (this.crew !== null) {
       const next = this.crew.release();
       if (next) next.startRepair();
@@ -187,6 +190,8 @@ class ComponentSim implements EventHandler {
 
   private becomeUp(): void {
     this.up = true;
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
     this.armFailure();
     if (this.group !== null) this.group.instanceChanged(this.instance, true);
     const ch = this.children;
@@ -204,6 +209,8 @@ class ComponentSim implements EventHandler {
     this.supported = false;
     if (this.up) {
       this.up = false;
+      const sys = this.sys;
+      if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'the layer below went down' });
       this.freezeClocks(-1);
       this.pending = -1;
       this.propagateDown();
@@ -223,6 +230,8 @@ class ComponentSim implements EventHandler {
     if (old) old.children.splice(old.children.indexOf(this), 1);
     this.parent = to;
     to.children.push(this);
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'moved', detail: `to ${to.model.path} (up in ${delay} s)` });
     if (this.up) return;
     this.restarting = false;
     this.supported = to.up;
@@ -260,7 +269,10 @@ export class GroupSim implements GroupOutput {
   mechanism!: GroupMechanism;
   /** Per-replication counters, indexed like COUNTERS. */
   readonly counters: number[] = new Array(COUNTERS.length).fill(0);
-  constructor(readonly model: FunctionModel) {}
+  constructor(
+    readonly model: FunctionModel,
+    private readonly sys: SystemSim,
+  ) {}
   evacuator: Evacuator | null = null;
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
@@ -295,6 +307,8 @@ export class GroupSim implements GroupOutput {
     this.up = up;
     this.capacity = capacity;
     this.phase = phase;
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'group', name: this.model.name, event: up ? 'up' : 'down', detail: up ? `capacity ${capacity}` : `phase ${PHASES[phase]}` });
     const delta = changedUp ? (up ? -1 : 1) : 0;
     const s = this.services;
     for (let i = 0; i < s.length; i++) s[i].memberChanged(delta);
@@ -303,6 +317,19 @@ export class GroupSim implements GroupOutput {
       for (let i = 0; i < d.length; i++) d[i].requiredChanged(delta);
     }
   }
+}
+
+/** One event of a traced history (`--events`). Times in seconds. */
+export interface TraceEvent {
+  t: number;
+  /** What changed: a component, a group (VNF / VIM service), a service, or a mechanism counter. */
+  kind: 'component' | 'group' | 'service' | 'counter';
+  /** Its path or name. */
+  name: string;
+  /** What happened: fail, repaired, up, down, moved; or the group/service state; or the counter name. */
+  event: string;
+  /** Details: failure mode, capacity, recovery phase, target host. */
+  detail?: string;
 }
 
 const NO_CAUSE: OutageCause = { layer: 0, type: 0, mode: 0, component: 0, zone: 0 };
@@ -319,6 +346,7 @@ class ServiceSim {
 
   constructor(
     private readonly sys: SystemSim,
+    private readonly name: string,
     opts: RecorderOptions,
   ) {
     this.recorder = new ServiceRecorder(opts, LAYERS.length, sys.typeNames.length, sys.modeNames.length);
@@ -346,6 +374,8 @@ class ServiceSim {
     if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
     this.capacity = cap;
     this.phase = phase;
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'service', name: this.name, event: isDown ? 'down' : 'up', detail: isDown ? `phase ${PHASES[phase < 0 ? PHASE_INDEX.restart : phase]}` : `capacity ${cap}` });
     // The cause is read by the recorder only when an outage starts: build it only then.
     const cause = isDown && !wasDown ? this.sys.outageCause() : NO_CAUSE;
     this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, cause);
@@ -391,6 +421,8 @@ export class SystemSim {
     readonly windowStart: number,
     recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>,
     onOutage?: (service: number, o: OutageRecord) => void,
+    /** Receives every event of the history, or null (the default: no cost). */
+    readonly trace: ((e: TraceEvent) => void) | null = null,
   ) {
     this.typeNames = [...new Set(model.components.map((c) => c.type))];
     this.typeIndex = new Map(this.typeNames.map((t, i) => [t, i]));
@@ -415,7 +447,7 @@ export class SystemSim {
     }
     const sys = this;
     this.groups = model.functions.map((f) => {
-      const g = new GroupSim(f);
+      const g = new GroupSim(f, this);
       const ctx: MechanismContext = {
         scheduler,
         streams,
@@ -424,6 +456,7 @@ export class SystemSim {
         },
         count(counter: CounterName) {
           if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[counter]]++;
+          if (sys.trace) sys.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: counter });
         },
       };
       g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
@@ -442,7 +475,7 @@ export class SystemSim {
       }
     });
     this.services = model.services.map((s, si) => {
-      const sim = new ServiceSim(this, {
+      const sim = new ServiceSim(this, s.name, {
         ...recorderOptions,
         windowStart,
         zones: Math.max(1, this.zoneComponents.length),
@@ -466,6 +499,7 @@ export class SystemSim {
       const g = this.groups[gi];
       const count = (c: CounterName) => {
         if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[c]]++;
+        if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: c });
       };
       g.evacuator = new Evacuator(f, gi, f.evacuation, this.placement(), streams, count);
     });

@@ -1,0 +1,56 @@
+/**
+ * `--csv FILE`: one row per outage, in replication order. Columns:
+ * replication, service, start_s, end_s, duration_s, then seconds per recovery phase
+ * (detection_s, fencing_s, failover_s, restart_s, manual_s, splitBrain_s), then the
+ * cause: layer, component type, failure mode, component path and impact zone.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { SystemModel } from '../model/build.js';
+import { LAYERS } from '../model/schema.js';
+import { PHASES, type OutageRecord } from '../metrics/recorder.js';
+import { attributionNames } from '../metrics/summary.js';
+
+/** Writes outage rows to a file as they come. */
+export class OutageCsv {
+  private readonly fd: number;
+  private readonly names: ReturnType<typeof attributionNames>;
+
+  constructor(
+    path: string,
+    private readonly model: SystemModel,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.names = attributionNames(model);
+    const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone'];
+    writeSync(this.fd, header.join(',') + '\n');
+  }
+
+  /** Writes one outage. */
+  write(service: number, replication: number, o: OutageRecord): void {
+    const c = o.cause;
+    const cells = [
+      replication,
+      this.model.services[service].name,
+      o.start,
+      o.end,
+      o.duration,
+      ...o.phases,
+      LAYERS[c.layer],
+      this.names.types[c.type],
+      this.names.modes[c.mode].split('/')[1],
+      this.model.components[c.component].path,
+      this.names.zones[c.zone] ?? '',
+    ];
+    writeSync(this.fd, cells.map(csvCell).join(',') + '\n');
+  }
+
+  /** Closes the file. */
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function csvCell(v: string | number): string {
+  if (typeof v === 'number') return String(v);
+  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

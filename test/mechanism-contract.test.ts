@@ -35,7 +35,7 @@ function drive(name: string, seed: number) {
   const scheduler = new Scheduler();
   const rng = new RandomStream(`contract:${name}:${seed}`);
   let cause: FailureCause = { layer: 7, announced: true };
-  const ctx: MechanismContext = { scheduler, streams: new StreamFactory(seed, 0), get cause() { return cause; }, count: () => {} };
+  const ctx: MechanismContext = { scheduler, streams: new StreamFactory(seed, 0), get cause() { return cause; }, count: () => {}, spurious: () => {} };
   const upNow = [true, true, true];
   const state = { up: true, capacity: 1 };
   const log: string[] = [];

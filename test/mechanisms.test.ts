@@ -235,6 +235,9 @@ describe('active-passive', () => {
     expectWithin(g.perYear.spuriousFailovers!, YEAR / cycle, YEAR / (1000 + 3));
     expectWithin(r.results.services[0].unavailability, 3 / cycle, 3 / 1003);
     expect(g.perYear.splitBrains).toBeUndefined();
+    // Nothing failed: no detections, and the downtime is attributed to spurious detection.
+    expect(g.perYear.detections).toBeUndefined();
+    expect(Object.keys(r.results.services[0].downtimeByLayer)).toEqual(['spurious-detection']);
   });
 
   it('without fencing, a spurious takeover is a split brain', () => {

@@ -77,6 +77,8 @@ describe('recorder', () => {
     r.finish(600);
     expect(r.result.outages).toBe(1);
     expect(r.result.downtime).toBeCloseTo(10 + 100, 9);
+    // Attribution covers all downtime inside the window, the part of the straddling outage included.
+    expect(r.result.downtimeByLayer.reduce((a, b) => a + b, 0)).toBeCloseTo(110, 9);
   });
 
   it('downtime per simulated year and month', () => {

@@ -83,6 +83,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
     } else if (kind === SPURIOUS) {
       if (id !== this.spuriousIds[i]) return;
       this.ctx.count('spuriousFailovers');
+      this.ctx.spurious();
       this.inRotation[i] = false;
       // Back at the next successful check (spurious removals need beats, so the interval is finite).
       this.spuriousIds[i] = this.ctx.scheduler.schedule(this.cfg.detector.interval, this, READD, i);

@@ -29,7 +29,7 @@ import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { Detector } from './heartbeat.js';
-import type { GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
+import type { FailureCause, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
 
 type Config = Extract<FunctionModel['ha'], { mechanism: 'active-passive' }>;
 
@@ -59,6 +59,8 @@ class ActivePassive implements GroupMechanism, EventHandler {
   private readonly up: boolean[];
   private readonly knownDown: boolean[];
   private readonly checkIds: EventId[];
+  private readonly failCause: FailureCause[];
+  private readonly failTime: number[];
   private active = 0;
   private target = -1;
   private state = State.Serving;
@@ -81,6 +83,8 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.up = new Array(n).fill(true);
     this.knownDown = new Array(n).fill(false);
     this.checkIds = new Array(n).fill(-1);
+    this.failCause = new Array(n).fill({ layer: 0, announced: true });
+    this.failTime = new Array(n).fill(0);
     this.detector = new Detector(cfg.detector, ctx.streams.stream(`${group.path}:detect`), ctx.streams.stream(`${group.path}:spurious`));
     this.rng = ctx.streams.stream(`${group.path}:failover`);
     this.armSpurious();
@@ -113,15 +117,12 @@ class ActivePassive implements GroupMechanism, EventHandler {
       }
       return;
     }
+    // Remember what took it down and when: a later look at it (after a split brain)
+    // must not read the cause of some other, more recent failure.
+    this.failCause[i] = this.ctx.cause;
+    this.failTime[i] = this.now;
     if (i === this.active && this.state === State.Serving) {
-      this.out.set(false, 0, 'detection');
-      this.spuriousId = -1;
-      const cause = this.ctx.cause;
-      this.cleanCrash = cause.announced && cause.layer >= APP_LAYER;
-      this.spurious = false;
-      this.state = State.Detecting;
-      const d = this.detector.detectionDelay(cause);
-      this.pending = d === Infinity ? -1 : this.after(d, DETECTED);
+      this.activeDown();
     } else if (i !== this.active || this.state !== State.Detecting) {
       // A standby (or the old active during a takeover) failed.
       if (this.ctx.cause.announced) this.knownDown[i] = true;
@@ -137,7 +138,13 @@ class ActivePassive implements GroupMechanism, EventHandler {
       if (id !== this.spuriousId) return;
       this.spuriousId = -1;
       if (this.state !== State.Serving) return;
+      if (!this.knownDown.some((d, j) => j !== this.active && !d)) {
+        // No standby to fail over to: the cluster manager leaves the active alone.
+        this.armSpurious();
+        return;
+      }
       this.ctx.count('spuriousFailovers');
+      this.ctx.spurious();
       this.out.set(false, 0, 'failover');
       this.spurious = true;
       this.cleanCrash = false;
@@ -152,6 +159,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.pending = -1;
     switch (kind) {
       case DETECTED:
+        this.ctx.count('detections');
         this.takeover();
         break;
       case FENCED:
@@ -207,7 +215,6 @@ class ActivePassive implements GroupMechanism, EventHandler {
 
   /** The failure is declared: fence if needed, then switch over. */
   private takeover(): void {
-    this.ctx.count('detections');
     const f = this.cfg.fencing;
     if (f && !this.cleanCrash) {
       this.state = State.Fencing;
@@ -240,6 +247,8 @@ class ActivePassive implements GroupMechanism, EventHandler {
         return;
       }
     }
+    // Back to the same node: no second node, no split brain.
+    if (target === this.active) this.splitBrain = false;
     this.target = target;
     this.state = State.Switching;
     this.out.set(false, 0, 'failover');
@@ -248,11 +257,23 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.after(this.cfg.switchover.sample(this.rng), SWITCHED);
   }
 
+  /** The active is down (it failed at failTime[active]): detect, then take over. */
+  private activeDown(): void {
+    const i = this.active;
+    const cause = this.failCause[i];
+    this.out.set(false, 0, 'detection');
+    this.spuriousId = -1;
+    this.cleanCrash = cause.announced && cause.layer >= APP_LAYER;
+    this.spurious = false;
+    this.state = State.Detecting;
+    const d = this.detector.detectionDelay(cause);
+    this.pending = d === Infinity ? -1 : this.after(Math.max(0, this.failTime[i] + d - this.now), DETECTED);
+  }
+
   private serve(): void {
     if (!this.up[this.active]) {
       // The instance we switched to failed meanwhile: handle it as an active failure.
-      this.state = State.Serving;
-      this.instanceChanged(this.active, false);
+      this.activeDown();
       return;
     }
     this.state = State.Serving;

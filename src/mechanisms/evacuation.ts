@@ -2,8 +2,8 @@
  * Evacuation / VM replacement by the VIM (OpenStack), and the Kubernetes replica set's
  * rescheduling of pods off a failed node: the same sequence with other names.
  *
- * When an instance goes down because its host failed (a failure at the host's hardware,
- * host OS, hypervisor, rack or site):
+ * When the host under an instance fails (a failure at the host's hardware, host OS,
+ * hypervisor, rack or site), whatever the instance was doing:
  *   1. the VIM declares the host failed after `detection` (Kubernetes: the node monitor
  *      grace period) and waits `wait` more (Kubernetes: the pod eviction timeout);
  *   2. OpenStack only: the host is fenced (`fencing`: time, success; on failure an
@@ -69,14 +69,18 @@ export class Evacuator implements EventHandler {
     });
   }
 
-  /** Instance `i` went up or down now. */
-  instanceChanged(i: number, up: boolean): void {
+  /**
+   * The host under instance `i` went down (`up` false) or came back (`up` true) now,
+   * whatever the instance itself was doing (up, restarting, failed).
+   */
+  hostChanged(i: number, up: boolean): void {
     if (up) {
+      // The host is back: an evacuation under way for its earlier failure is dropped.
       this.pending[i] = -1;
       this.waitingForVim[i] = false;
       return;
     }
-    if (this.sys.hostUp(this.index, i) || this.pending[i] >= 0 || this.waitingForVim[i]) return;
+    if (this.pending[i] >= 0 || this.waitingForVim[i]) return;
     const t = this.cfg.detection.sample(this.rng) + this.cfg.wait.sample(this.rng);
     this.pending[i] = this.sys.scheduler.schedule(t, this, READY, i);
   }

@@ -56,6 +56,12 @@ export interface MechanismContext {
   readonly cause: FailureCause;
   /** Adds one to this group's counter. */
   count(counter: CounterName): void;
+  /**
+   * Says that what goes down next was started by a spurious detection, not by a
+   * failure: outages it starts are attributed to `spurious` rather than to the most
+   * recent failure.
+   */
+  spurious(): void;
 }
 
 /** Where a mechanism reports the group's level. */

@@ -238,15 +238,19 @@ export class ServiceRecorder {
     const start = this.outageStart;
     const cause = this.outageCause!;
     this.outageStart = -1;
-    if (!(t > start) || start < this.opts.windowStart) return;
     const r = this.result;
+    // Downtime inside the window is attributed even for an outage that began before it.
+    const inWindow = t - Math.max(start, this.opts.windowStart);
+    if (inWindow > 0) {
+      r.downtimeByLayer[cause.layer] += inWindow;
+      r.downtimeByType[cause.type] += inWindow;
+      r.downtimeByMode[cause.mode] += inWindow;
+    }
+    if (!(t > start) || start < this.opts.windowStart) return;
     const duration = t - start;
     const detection = this.outagePhases[0];
     r.outages++;
     r.outagesByLayer[cause.layer]++;
-    r.downtimeByLayer[cause.layer] += duration;
-    r.downtimeByType[cause.type] += duration;
-    r.downtimeByMode[cause.mode] += duration;
     addLog(r.recovery, duration);
     addLog(r.detection, detection);
     if (duration > TL9000_SECONDS) r.tl9000++;

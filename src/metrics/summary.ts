@@ -116,11 +116,11 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
       salBreaches: zeros(3),
       salDetectionBreaches: zeros(3),
       salRecoveryBreaches: zeros(3),
-      downtimeByLayer: zeros(LAYERS.length),
+      downtimeByLayer: zeros(CAUSE_LAYERS.length),
       downtimeByType: zeros(names.types.length),
       downtimeByMode: zeros(names.modes.length),
-      outagesByLayer: zeros(LAYERS.length),
-      correlatedByZone: zeros(Math.max(1, names.zones.length)),
+      outagesByLayer: zeros(CAUSE_LAYERS.length),
+      correlatedByZone: zeros(names.zones.length),
     })),
     failureRate: LAYERS.map(() => moments()),
     groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
@@ -138,8 +138,14 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
   const zoneLayers = new Set(['site', 'rack', 'hardware']);
   const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
-  return { types, modes, zones };
+  // The last slot of each: outages started by a spurious detection, not by a failure.
+  return { types: [...types, SPURIOUS], modes: [...modes, SPURIOUS], zones: [...zones, SPURIOUS] };
 }
+
+/** The name of the attribution slot of outages started by a spurious detection. */
+export const SPURIOUS = 'spurious-detection';
+/** Layers as causes: the stack's layers, then spurious detections. */
+export const CAUSE_LAYERS: readonly string[] = [...LAYERS, SPURIOUS];
 
 const addInto = (a: number[], b: readonly number[]) => {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
@@ -303,8 +309,8 @@ export interface ServiceSummary {
   outagesObserved: number;
   /** When no outage was seen: bounds instead of a zero estimate; else null. */
   noOutage: NoOutageBound | null;
-  /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode). */
-  downtimeByLayer: Partial<Record<LayerName, number>>;
+  /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode); `spurious-detection` for outages no failure started. */
+  downtimeByLayer: Partial<Record<LayerName | 'spurious-detection', number>>;
   downtimeByType: Record<string, number>;
   downtimeByMode: Record<string, number>;
   /** HA events per year summed over the groups of the chain and those they require. */
@@ -394,9 +400,9 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
     const a = acc.services[i];
     // Intervals are clipped to physical bounds (a t-interval on few, skewed outages can cross them).
     const u = clipEstimate(meanEstimate(a.unavailability), 0, 1);
-    const downtimeByLayer: Partial<Record<LayerName, number>> = {};
-    LAYERS.forEach((l, li) => {
-      if (a.downtimeByLayer[li] > 0) downtimeByLayer[l] = perYearOfTotal(a.downtimeByLayer[li]);
+    const downtimeByLayer: Partial<Record<LayerName | typeof SPURIOUS, number>> = {};
+    CAUSE_LAYERS.forEach((l, li) => {
+      if (a.downtimeByLayer[li] > 0) downtimeByLayer[l as LayerName] = perYearOfTotal(a.downtimeByLayer[li]);
     });
     const byName = (names: string[], values: number[]) => {
       const out: Record<string, number> = {};

@@ -6,9 +6,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
-import { LAYERS } from '../model/schema.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
-import { attributionNames } from '../metrics/summary.js';
+import { attributionNames, CAUSE_LAYERS } from '../metrics/summary.js';
 
 /** Writes outage rows to a file as they come. */
 export class OutageCsv {
@@ -35,10 +34,10 @@ export class OutageCsv {
       o.end,
       o.duration,
       ...o.phases,
-      LAYERS[c.layer],
+      CAUSE_LAYERS[c.layer],
       this.names.types[c.type],
-      this.names.modes[c.mode].split('/')[1],
-      this.model.components[c.component].path,
+      this.names.modes[c.mode].split('/').pop()!,
+      c.component >= 0 ? this.model.components[c.component].path : '',
       this.names.zones[c.zone] ?? '',
     ];
     writeSync(this.fd, cells.map(csvCell).join(',') + '\n');

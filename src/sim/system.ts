@@ -75,6 +75,12 @@ class ComponentSim implements EventHandler {
   restarting = false;
   up = true;
   upSince = 0;
+  /** True while a repair crew works on (or is queued for) this component. */
+  holdsCrew = false;
+  /** After a move while failed: the rebuild time to apply once repaired (-1: none). */
+  rebuildAfterRepair = -1;
+  /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
+  hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
   pending: EventId = -1;
   failedMode = -1;
@@ -160,15 +166,21 @@ class ComponentSim implements EventHandler {
     sys.recordFailure(this, mode);
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: this.model.modes[mode].name });
     this.propagateDown();
+    // A supervisor decides at the crash and restarts automatically: no crew needed.
+    const t = this.supervisor !== null ? this.supervisor.repairTime(sys.scheduler.now, this.model.modes[mode].announced) : NaN;
+    if (!Number.isNaN(t)) {
+      this.holdsCrew = false;
+      this.pending = sys.scheduler.schedule(t, this, REPAIR_DONE, 0);
+      return;
+    }
+    this.holdsCrew = this.crew !== null;
     if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
 
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
   startRepair(): void {
     const m = this.failedMode;
-    let t = this.supervisor !== null ? this.supervisor.repairTime(this.sys.scheduler.now, this.model.modes[m].announced) : NaN;
-    if (Number.isNaN(t)) t = this.repair[m].sample(this.repairStreams[m]);
-    this.pending = this.sys.scheduler.schedule(t, this, REPAIR_DONE, 0);
+    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStreams[m]), this, REPAIR_DONE, 0);
   }
 
   private onRepaired(): void {
@@ -176,11 +188,20 @@ class ComponentSim implements EventHandler {
     this.failedMode = -1;
     const sys = this.sys;
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
-    if (this.crew !== null) {
-      const next = this.crew.release();
+    if (this.holdsCrew) {
+      this.holdsCrew = false;
+      const next = this.crew!.release();
       if (next) next.startRepair();
     }
-    if (this.supported) this.becomeUp();
+    if (!this.supported) return;
+    if (this.rebuildAfterRepair >= 0) {
+      // Moved to another host while failed: rebuilt there once repaired.
+      this.restarting = true;
+      this.pending = this.sys.scheduler.schedule(this.rebuildAfterRepair, this, RESTART_DONE, 0);
+      this.rebuildAfterRepair = -1;
+      return;
+    }
+    this.becomeUp();
   }
 
   private onRestarted(): void {
@@ -207,6 +228,7 @@ class ComponentSim implements EventHandler {
   /** The layer below went down. */
   supportLost(): void {
     this.supported = false;
+    if (this.hostHook !== null) this.hostHook(false);
     if (this.up) {
       this.up = false;
       const sys = this.sys;
@@ -235,15 +257,19 @@ class ComponentSim implements EventHandler {
     if (this.up) return;
     this.restarting = false;
     this.supported = to.up;
-    if (this.supported && !this.failed) {
+    // Without a VM the moved component is the application itself: redeployed, then started.
+    const total = this.layer > LAYER_INDEX.vm ? delay + this.restart.sample(this.restartStream) : delay;
+    if (this.failed) this.rebuildAfterRepair = total;
+    else if (this.supported) {
       this.restarting = true;
-      this.pending = this.sys.scheduler.schedule(delay, this, RESTART_DONE, 0);
-    } else if (!this.failed) this.pending = -1;
+      this.pending = this.sys.scheduler.schedule(total, this, RESTART_DONE, 0);
+    } else this.pending = -1;
   }
 
   /** The layer below came back up. */
   supportReturned(): void {
     this.supported = true;
+    if (this.hostHook !== null) this.hostHook(true);
     if (!this.failed) {
       this.restarting = true;
       this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
@@ -276,7 +302,6 @@ export class GroupSim implements GroupOutput {
   evacuator: Evacuator | null = null;
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
-    if (this.evacuator !== null) this.evacuator.instanceChanged(i, up);
   }
   /** Called by the mechanism. */
   set(up: boolean, capacity: number, phase: Phase = 'restart'): void {
@@ -349,7 +374,8 @@ class ServiceSim {
     private readonly name: string,
     opts: RecorderOptions,
   ) {
-    this.recorder = new ServiceRecorder(opts, LAYERS.length, sys.typeNames.length, sys.modeNames.length);
+    // One extra slot in each attribution for outages no failure started (spurious detections).
+    this.recorder = new ServiceRecorder(opts, LAYERS.length + 1, sys.typeNames.length + 1, sys.modeNames.length + 1);
   }
 
   /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
@@ -400,6 +426,8 @@ export class SystemSim {
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
   private causeComponent: ComponentSim | null = null;
   private causeMode = 0;
+  /** True when the latest thing to go down was started by a spurious detection. */
+  spuriousCause = false;
   /** Component type names and `type/mode` names, for attribution. */
   readonly typeNames: string[];
   readonly modeNames: string[];
@@ -458,6 +486,9 @@ export class SystemSim {
           if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[counter]]++;
           if (sys.trace) sys.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: counter });
         },
+        spurious() {
+          sys.spuriousCause = true;
+        },
       };
       g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
       f.instances.forEach((inst, i) => {
@@ -478,7 +509,7 @@ export class SystemSim {
       const sim = new ServiceSim(this, s.name, {
         ...recorderOptions,
         windowStart,
-        zones: Math.max(1, this.zoneComponents.length),
+        zones: this.zoneComponents.length + 1,
         onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
       });
       sim.members = s.chain.map((i) => this.groups[i]);
@@ -494,6 +525,7 @@ export class SystemSim {
         return h;
       }),
     );
+    const control = this.placement();
     model.functions.forEach((f, gi) => {
       if (!f.evacuation) return;
       const g = this.groups[gi];
@@ -501,12 +533,16 @@ export class SystemSim {
         if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[c]]++;
         if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: c });
       };
-      g.evacuator = new Evacuator(f, gi, f.evacuation, this.placement(), streams, count);
+      const ev = new Evacuator(f, gi, f.evacuation, control, streams, count);
+      g.evacuator = ev;
+      f.instances.forEach((_, i) => {
+        control.base(gi, i).hostHook = (up) => ev.hostChanged(i, up);
+      });
     });
   }
 
   /** The placement operations evacuation uses. */
-  private placement(): PlacementControl {
+  private placement(): PlacementControl & { base(g: number, i: number): ComponentSim } {
     const sys = this;
     const model = this.model;
     const hostTop = (h: number) => this.components[model.hosts[h].top];
@@ -518,6 +554,7 @@ export class SystemSim {
       return c;
     };
     return {
+      base,
       scheduler: this.scheduler,
       hostUp: (g, i) => hostTop(this.instanceHost[g][i]).up,
       serviceUp: (s) => this.services[s].downMembers === 0,
@@ -565,6 +602,7 @@ export class SystemSim {
   recordFailure(c: ComponentSim, mode: number): void {
     this.causeComponent = c;
     this.causeMode = mode;
+    this.spuriousCause = false;
     this.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }
@@ -572,7 +610,10 @@ export class SystemSim {
   /** The cause of an outage starting now: the most recent failure, with its impact zone. */
   outageCause(): OutageCause {
     const c = this.causeComponent;
-    if (c === null) return { layer: 0, type: 0, mode: 0, component: 0, zone: 0 };
+    // Outages no failure started (a spurious detection) have a slot of their own, after the real ones.
+    if (c === null || this.spuriousCause) {
+      return { layer: LAYERS.length, type: this.typeNames.length, mode: this.modeNames.length, component: -1, zone: this.zoneComponents.length };
+    }
     // The zone: the first site, rack or host hardware at or below the failed component (now).
     let z: ComponentSim | null = c;
     while (z !== null && z.layer > LAYER_INDEX.hardware) z = z.parent;

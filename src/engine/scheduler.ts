@@ -30,11 +30,10 @@ export class EventLimitError extends Error {
 /** Identifier of a scheduled event (its sequence number), used to cancel it. */
 export type EventId = number;
 
-const INITIAL_CAPACITY = 64;
-
 /**
  * Binary min-heap of events keyed by (time, seq), stored in parallel arrays so
- * scheduling allocates nothing once the arrays have grown.
+ * scheduling allocates nothing once the arrays have grown. (Slots past the heap's size
+ * keep stale handler references until overwritten; they are never read.)
  */
 export class Scheduler {
   /** Current simulation time. */
@@ -48,11 +47,13 @@ export class Scheduler {
    */
   currentId: EventId = -1;
 
-  private times = new Float64Array(INITIAL_CAPACITY);
-  private seqs = new Float64Array(INITIAL_CAPACITY);
-  private kinds = new Int32Array(INITIAL_CAPACITY);
-  private args = new Float64Array(INITIAL_CAPACITY);
-  private handlers: EventHandler[] = new Array(INITIAL_CAPACITY);
+  // Plain arrays rather than typed arrays: a typed array's backing store is costly to
+  // allocate and collect, and a scheduler lives for one short history.
+  private times: number[] = [];
+  private seqs: number[] = [];
+  private kinds: number[] = [];
+  private args: number[] = [];
+  private handlers: EventHandler[] = [];
   private size = 0;
   private nextSeq = 0;
   private cancelled = new Set<number>();
@@ -117,7 +118,13 @@ export class Scheduler {
   }
 
   private push(time: number, handler: EventHandler, kind: number, arg: number): EventId {
-    if (this.size === this.times.length) this.grow();
+    if (this.size === this.times.length) {
+      this.times.push(0);
+      this.seqs.push(0);
+      this.kinds.push(0);
+      this.args.push(0);
+      this.handlers.push(handler);
+    }
     const seq = this.nextSeq++;
     // Sift up from the end.
     let i = this.size++;
@@ -140,10 +147,7 @@ export class Scheduler {
 
   private popTop(): void {
     const last = --this.size;
-    if (last === 0) {
-      this.handlers[0] = undefined as unknown as EventHandler;
-      return;
-    }
+    if (last === 0) return;
     const times = this.times;
     const seqs = this.seqs;
     const t = times[last];
@@ -151,7 +155,6 @@ export class Scheduler {
     const k = this.kinds[last];
     const a = this.args[last];
     const h = this.handlers[last];
-    this.handlers[last] = undefined as unknown as EventHandler;
     // Sift down from the root.
     let i = 0;
     const n = last;
@@ -179,20 +182,4 @@ export class Scheduler {
     this.handlers[to] = this.handlers[from];
   }
 
-  private grow(): void {
-    const cap = this.times.length * 2;
-    const t = new Float64Array(cap);
-    t.set(this.times);
-    this.times = t;
-    const s = new Float64Array(cap);
-    s.set(this.seqs);
-    this.seqs = s;
-    const k = new Int32Array(cap);
-    k.set(this.kinds);
-    this.kinds = k;
-    const a = new Float64Array(cap);
-    a.set(this.args);
-    this.args = a;
-    this.handlers.length = cap;
-  }
 }

@@ -29,7 +29,7 @@ import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { Detector } from './heartbeat.js';
-import type { FailureCause, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
+import type { GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
 
 type Config = Extract<FunctionModel['ha'], { mechanism: 'active-passive' }>;
 
@@ -59,7 +59,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
   private readonly up: boolean[];
   private readonly knownDown: boolean[];
   private readonly checkIds: EventId[];
-  private readonly failCause: FailureCause[];
+  private readonly failCause: Array<{ layer: number; announced: boolean }>;
   private readonly failTime: number[];
   private active = 0;
   private target = -1;
@@ -83,7 +83,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.up = new Array(n).fill(true);
     this.knownDown = new Array(n).fill(false);
     this.checkIds = new Array(n).fill(-1);
-    this.failCause = new Array(n).fill({ layer: 0, announced: true });
+    this.failCause = Array.from({ length: n }, () => ({ layer: 0, announced: true }));
     this.failTime = new Array(n).fill(0);
     this.detector = new Detector(cfg.detector, ctx.streams.stream(`${group.path}:detect`), ctx.streams.stream(`${group.path}:spurious`));
     this.rng = ctx.streams.stream(`${group.path}:failover`);
@@ -119,7 +119,9 @@ class ActivePassive implements GroupMechanism, EventHandler {
     }
     // Remember what took it down and when: a later look at it (after a split brain)
     // must not read the cause of some other, more recent failure.
-    this.failCause[i] = this.ctx.cause;
+    // Copied: ctx.cause is overwritten by the next failure.
+    this.failCause[i].layer = this.ctx.cause.layer;
+    this.failCause[i].announced = this.ctx.cause.announced;
     this.failTime[i] = this.now;
     if (i === this.active && this.state === State.Serving) {
       this.activeDown();

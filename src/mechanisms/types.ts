@@ -7,7 +7,8 @@
  * Contract:
  * - The simulation calls `instanceChanged(i, up)` at the moment instance i (0-based)
  *   goes up or down; calls come in time order and only on a real change. When an
- *   instance goes down, `ctx.cause` describes the failure that took it down.
+ *   instance goes down, `ctx.cause` describes the failure that took it down. The object
+ *   is reused for the next failure: copy what must be kept.
  * - The mechanism reports the group's level through `GroupOutput.set` whenever it
  *   changes: whether the group is up and the share of capacity it serves (0..1). All
  *   instances start up and the group starts up with full capacity.

@@ -23,13 +23,13 @@ export interface LogHistogram {
   max: number;
   /** Values equal to 0 (or below 1 ms). */
   zeros: number;
-  /** Counts per bin; bin b holds [10^(MIN_EXP + b/20), 10^(MIN_EXP + (b+1)/20)). */
+  /** Counts per bin; bin b holds [10^(MIN_EXP + b/20), 10^(MIN_EXP + (b+1)/20)). Empty until the first value >= 1 ms (most per-replication histograms stay small). */
   bins: number[];
 }
 
 /** An empty log histogram. */
 export function logHistogram(): LogHistogram {
-  return { count: 0, sum: 0, min: Infinity, max: -Infinity, zeros: 0, bins: new Array(LOG_BINS).fill(0) };
+  return { count: 0, sum: 0, min: Infinity, max: -Infinity, zeros: 0, bins: [] };
 }
 
 /** Adds a value (>= 0). */
@@ -43,6 +43,7 @@ export function addLog(h: LogHistogram, x: number): void {
     return;
   }
   const b = Math.min(LOG_BINS - 1, Math.floor((Math.log10(x) - MIN_EXP) * PER_DECADE));
+  if (h.bins.length === 0) h.bins = new Array(LOG_BINS).fill(0);
   h.bins[b]++;
 }
 
@@ -53,6 +54,8 @@ export function mergeLog(a: LogHistogram, b: LogHistogram): void {
   a.min = Math.min(a.min, b.min);
   a.max = Math.max(a.max, b.max);
   a.zeros += b.zeros;
+  if (b.bins.length === 0) return;
+  if (a.bins.length === 0) a.bins = new Array(LOG_BINS).fill(0);
   for (let i = 0; i < LOG_BINS; i++) a.bins[i] += b.bins[i];
 }
 
@@ -62,7 +65,7 @@ export function logQuantile(h: LogHistogram, q: number): number {
   const rank = q * h.count;
   let acc = h.zeros;
   if (rank <= acc && h.zeros > 0) return Math.max(0, h.min);
-  for (let b = 0; b < LOG_BINS; b++) {
+  for (let b = 0; b < h.bins.length; b++) {
     acc += h.bins[b];
     if (acc >= rank && h.bins[b] > 0) {
       const mid = 10 ** (MIN_EXP + (b + 0.5) / PER_DECADE);
@@ -78,7 +81,7 @@ export function logShareAbove(h: LogHistogram, x: number): number {
   if (!(x >= 10 ** MIN_EXP)) return (h.count - h.zeros) / h.count;
   const b = Math.floor((Math.log10(x) - MIN_EXP) * PER_DECADE);
   let above = 0;
-  for (let i = b + 1; i < LOG_BINS; i++) above += h.bins[i];
+  for (let i = b + 1; i < h.bins.length; i++) above += h.bins[i];
   return above / h.count;
 }
 
@@ -96,7 +99,7 @@ export interface LinHistogram {
 
 /** An empty linear histogram. */
 export function linHistogram(): LinHistogram {
-  return { count: 0, sum: 0, max: 0, bins: new Array(LIN_BINS).fill(0) };
+  return { count: 0, sum: 0, max: 0, bins: [] };
 }
 
 /** Adds a fraction in [0, 1]. */
@@ -104,6 +107,7 @@ export function addLin(h: LinHistogram, x: number): void {
   h.count++;
   h.sum += x;
   if (x > h.max) h.max = x;
+  if (h.bins.length === 0) h.bins = new Array(LIN_BINS).fill(0);
   h.bins[Math.min(LIN_BINS - 1, Math.max(0, Math.ceil(x * LIN_BINS - 1e-9) - 1))]++;
 }
 
@@ -112,6 +116,8 @@ export function mergeLin(a: LinHistogram, b: LinHistogram): void {
   a.count += b.count;
   a.sum += b.sum;
   a.max = Math.max(a.max, b.max);
+  if (b.bins.length === 0) return;
+  if (a.bins.length === 0) a.bins = new Array(LIN_BINS).fill(0);
   for (let i = 0; i < LIN_BINS; i++) a.bins[i] += b.bins[i];
 }
 
@@ -120,7 +126,7 @@ export function linQuantile(h: LinHistogram, q: number): number {
   if (h.count === 0) return NaN;
   const rank = q * h.count;
   let acc = 0;
-  for (let i = 0; i < LIN_BINS; i++) {
+  for (let i = 0; i < h.bins.length; i++) {
     acc += h.bins[i];
     if (acc >= rank && h.bins[i] > 0) return Math.min(h.max, (i + 1) / LIN_BINS);
   }

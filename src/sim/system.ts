@@ -68,6 +68,34 @@ class CrewPool {
   }
 }
 
+/** The names of a component's random streams: its path plus the purpose. */
+interface StreamNames {
+  ttf: string[];
+  repair: string[];
+  restart: string;
+  /** The modes' distributions (shared, read-only). */
+  ttfDist: Distribution[];
+  repairDist: Distribution[];
+}
+
+/** Stream names per component model, built once per model rather than per replication. */
+const STREAM_NAMES = new WeakMap<ComponentModel, StreamNames>();
+
+function streamNames(model: ComponentModel): StreamNames {
+  let n = STREAM_NAMES.get(model);
+  if (!n) {
+    n = {
+      ttf: model.modes.map((m) => `${model.path}:${m.name}:ttf`),
+      repair: model.modes.map((m) => `${model.path}:${m.name}:repair`),
+      restart: `${model.path}:restart`,
+      ttfDist: model.modes.map((m) => m.ttf),
+      repairDist: model.modes.map((m) => m.repair),
+    };
+    STREAM_NAMES.set(model, n);
+  }
+  return n;
+}
+
 /** The runtime state of one component in one replication. */
 class ComponentSim implements EventHandler {
   failed = false;
@@ -84,12 +112,15 @@ class ComponentSim implements EventHandler {
   /** Id of the one event this component expects next; others are stale. */
   pending: EventId = -1;
   failedMode = -1;
-  readonly remaining: Float64Array;
+  readonly remaining: number[];
   readonly ttfStreams: RandomStream[];
-  readonly repairStreams: RandomStream[];
-  readonly restartStream: RandomStream;
-  readonly ttf: Distribution[];
-  readonly repair: Distribution[];
+  /** Created on first use (many components never fail or never restart in a history). */
+  private readonly repairStreams: Array<RandomStream | null>;
+  private restartStreamOrNull: RandomStream | null = null;
+  private readonly names: StreamNames;
+  private readonly streams: StreamFactory;
+  readonly ttf: readonly Distribution[];
+  readonly repair: readonly Distribution[];
   readonly restart: Distribution;
   readonly layer: number;
   children: ComponentSim[] = [];
@@ -108,14 +139,23 @@ class ComponentSim implements EventHandler {
     streams: StreamFactory,
   ) {
     const modes = model.modes;
-    this.remaining = new Float64Array(modes.length);
-    this.ttf = modes.map((m) => m.ttf);
-    this.repair = modes.map((m) => m.repair);
-    this.ttfStreams = modes.map((m) => streams.stream(`${model.path}:${m.name}:ttf`));
-    this.repairStreams = modes.map((m) => streams.stream(`${model.path}:${m.name}:repair`));
-    this.restartStream = streams.stream(`${model.path}:restart`);
+    this.names = streamNames(model);
+    this.remaining = new Array<number>(modes.length).fill(0);
+    this.ttf = this.names.ttfDist;
+    this.repair = this.names.repairDist;
+    this.streams = streams;
+    this.ttfStreams = this.names.ttf.map((n) => streams.stream(n));
+    this.repairStreams = modes.map(() => null);
     this.restart = model.restart;
     this.layer = LAYER_INDEX[model.layer];
+  }
+
+  private repairStream(m: number): RandomStream {
+    return (this.repairStreams[m] ??= this.streams.stream(this.names.repair[m]));
+  }
+
+  private get restartStream(): RandomStream {
+    return (this.restartStreamOrNull ??= this.streams.stream(this.names.restart));
   }
 
   /** Starts the clocks at time 0 (everything new and up). */
@@ -180,7 +220,7 @@ class ComponentSim implements EventHandler {
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
   startRepair(): void {
     const m = this.failedMode;
-    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStreams[m]), this, REPAIR_DONE, 0);
+    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStream(m)), this, REPAIR_DONE, 0);
   }
 
   private onRepaired(): void {
@@ -414,6 +454,48 @@ class ServiceSim {
   }
 }
 
+/** What every replication of a model shares: names and indices, computed once per model. */
+interface ModelStatics {
+  typeNames: string[];
+  typeIndex: Map<string, number>;
+  modeNames: string[];
+  modeIndex: Map<string, number>;
+  zoneComponents: number[];
+  zoneIndex: Map<number, number>;
+  hostIndex: Map<string, number>;
+}
+
+const STATICS = new WeakMap<SystemModel, ModelStatics>();
+
+function modelStatics(model: SystemModel): ModelStatics {
+  let st = STATICS.get(model);
+  if (st) return st;
+  const typeNames = [...new Set(model.components.map((c) => c.type))];
+  const modeNames: string[] = [];
+  const modeIndex = new Map<string, number>();
+  for (const c of model.components) {
+    for (const m of c.modes) {
+      const key = `${c.type}/${m.name}`;
+      if (!modeIndex.has(key)) {
+        modeIndex.set(key, modeNames.length);
+        modeNames.push(key);
+      }
+    }
+  }
+  const zoneComponents = model.components.filter((c) => LAYER_INDEX[c.layer] <= LAYER_INDEX.hardware).map((c) => c.index);
+  st = {
+    typeNames,
+    typeIndex: new Map(typeNames.map((t, i) => [t, i])),
+    modeNames,
+    modeIndex,
+    zoneComponents,
+    zoneIndex: new Map(zoneComponents.map((c, i) => [c, i])),
+    hostIndex: new Map(model.hosts.map((h, i) => [h.name, i])),
+  };
+  STATICS.set(model, st);
+  return st;
+}
+
 /** The whole system in one replication. */
 export class SystemSim {
   readonly components: ComponentSim[];
@@ -422,7 +504,7 @@ export class SystemSim {
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** The most recent failure, as mechanisms see it. */
-  cause: FailureCause = { layer: 0, announced: true };
+  readonly cause: { layer: number; announced: boolean } = { layer: 0, announced: true };
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
   private causeComponent: ComponentSim | null = null;
   private causeMode = 0;
@@ -452,21 +534,13 @@ export class SystemSim {
     /** Receives every event of the history, or null (the default: no cost). */
     readonly trace: ((e: TraceEvent) => void) | null = null,
   ) {
-    this.typeNames = [...new Set(model.components.map((c) => c.type))];
-    this.typeIndex = new Map(this.typeNames.map((t, i) => [t, i]));
-    this.modeNames = [];
-    this.modeIndex = new Map();
-    for (const c of model.components) {
-      for (const m of c.modes) {
-        const key = `${c.type}/${m.name}`;
-        if (!this.modeIndex.has(key)) {
-          this.modeIndex.set(key, this.modeNames.length);
-          this.modeNames.push(key);
-        }
-      }
-    }
-    this.zoneComponents = model.components.filter((c) => LAYER_INDEX[c.layer] <= LAYER_INDEX.hardware).map((c) => c.index);
-    this.zoneIndex = new Map(this.zoneComponents.map((c, i) => [c, i]));
+    const st = modelStatics(model);
+    this.typeNames = st.typeNames;
+    this.typeIndex = st.typeIndex;
+    this.modeNames = st.modeNames;
+    this.modeIndex = st.modeIndex;
+    this.zoneComponents = st.zoneComponents;
+    this.zoneIndex = st.zoneIndex;
     const crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
     for (const c of this.components) {
@@ -516,7 +590,7 @@ export class SystemSim {
       for (const g of sim.members) g.services.push(sim);
       return sim;
     });
-    this.hostIndex = new Map(model.hosts.map((h, i) => [h.name, i]));
+    this.hostIndex = st.hostIndex;
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) =>
       f.instances.map((inst) => {
@@ -603,7 +677,9 @@ export class SystemSim {
     this.causeComponent = c;
     this.causeMode = mode;
     this.spuriousCause = false;
-    this.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
+    // One object, overwritten per failure (no allocation on the hot path).
+    this.cause.layer = c.layer;
+    this.cause.announced = c.model.modes[mode].announced;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }
 

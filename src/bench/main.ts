@@ -1,0 +1,106 @@
+/**
+ * `npm run bench`: throughput of nfvsim against a hand-written event loop on the
+ * reference models B1 (20 1+1 groups in series) and B2 (200), plus the default
+ * topology. Each measurement repeats a batch of histories for at least `--seconds`
+ * (default 5) and the bench quotes the median of `--repeats` (default 5) measurements.
+ * Figures go to stdout and, as JSON, to `bench-results.json`.
+ *
+ *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json]
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadTopologyFile, loadTopologyText } from '../model/index.js';
+import { runAll } from '../runner/run.js';
+import { summarize } from '../metrics/summary.js';
+import type { SystemModel } from '../model/build.js';
+import { handLoop } from './hand.js';
+import { seriesOfPairs, seriesOfPairsExact } from './models.js';
+
+const HORIZON_H = 87600;
+
+interface Measurement {
+  historiesPerSecond: number;
+  eventsPerSecond: number;
+  availability: number;
+}
+
+function arg(name: string, fallback: number | string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : String(fallback);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Repeats `batch` (returns histories and events) until `seconds` have passed. */
+function measure(seconds: number, batch: (first: number) => { histories: number; events: number; availability: number }): Measurement {
+  const t0 = performance.now();
+  let histories = 0;
+  let events = 0;
+  let aSum = 0;
+  while ((performance.now() - t0) / 1000 < seconds) {
+    const r = batch(histories);
+    histories += r.histories;
+    events += r.events;
+    aSum += r.availability * r.histories;
+  }
+  const dt = (performance.now() - t0) / 1000;
+  return { historiesPerSecond: histories / dt, eventsPerSecond: events / dt, availability: aSum / histories };
+}
+
+function nfvsimBatch(model: SystemModel, histories: number, horizonSeconds: number) {
+  return (first: number) => {
+    // Replications first..first+histories-1 (distinct histories in every batch).
+    const acc = runAll(model, { seed: 1 + first, horizon: horizonSeconds, warmup: 0 }, histories);
+    return { histories, events: acc.events, availability: summarize(model, acc).services[0].availability.mean };
+  };
+}
+
+function main(): void {
+  const seconds = Number(arg('seconds', 5));
+  const repeats = Number(arg('repeats', 5));
+  const out = arg('out', 'bench-results.json');
+  const results: Record<string, unknown> = {};
+  console.log(`nfvsim bench: each figure is the median of ${repeats} measurements of at least ${seconds} s (node ${process.version})`);
+  for (const [name, groups, batch] of [
+    ['B1', 20, 100],
+    ['B2', 200, 10],
+  ] as Array<[string, number, number]>) {
+    const model = loadTopologyText(seriesOfPairs(groups), `${name}.yaml`).model;
+    const hand: Measurement[] = [];
+    const sim: Measurement[] = [];
+    for (let r = 0; r < repeats; r++) {
+      hand.push(measure(seconds, (first) => handLoop(groups, batch, HORIZON_H, 1, first)));
+      sim.push(measure(seconds, nfvsimBatch(model, batch, HORIZON_H * 3600)));
+    }
+    const h = median(hand.map((m) => m.historiesPerSecond));
+    const s = median(sim.map((m) => m.historiesPerSecond));
+    const exact = seriesOfPairsExact(groups);
+    const row = {
+      groups,
+      exactAvailability: exact,
+      hand: { historiesPerSecond: h, eventsPerSecond: median(hand.map((m) => m.eventsPerSecond)), availability: hand[0].availability },
+      nfvsim: { historiesPerSecond: s, eventsPerSecond: median(sim.map((m) => m.eventsPerSecond)), availability: sim[0].availability },
+      ratio: s / h,
+    };
+    results[name] = row;
+    console.log(
+      `${name} (${groups} 1+1 groups, 10 y): nfvsim ${s.toFixed(1)} histories/s (${(row.nfvsim.eventsPerSecond / 1e6).toFixed(2)} M events/s), ` +
+        `hand-written ${h.toFixed(1)} histories/s (${(row.hand.eventsPerSecond / 1e6).toFixed(2)} M events/s): ratio ${(100 * row.ratio).toFixed(1)}%; ` +
+        `availability ${row.nfvsim.availability.toFixed(8)} vs exact ${exact.toFixed(8)}`,
+    );
+  }
+  const def = loadTopologyFile(fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url)), 'topologies/default.yaml').model;
+  const d = median(Array.from({ length: repeats }, () => measure(seconds, nfvsimBatch(def, 5, def.defaults.horizon)).historiesPerSecond));
+  results.default = { historiesPerSecond: d, horizonYears: def.defaults.horizon / (365 * 86400) };
+  console.log(`default topology (${(def.defaults.horizon / (365 * 86400)).toFixed(0)} y histories): ${d.toFixed(2)} histories/s`);
+  const mem = process.resourceUsage().maxRSS / 1024;
+  results.peakMemoryMiB = mem;
+  console.log(`peak memory (max RSS): ${mem.toFixed(0)} MiB`);
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`figures written to ${out}`);
+}
+
+main();

@@ -59,6 +59,17 @@ export class Scheduler {
   private cancelled = new Set<number>();
   private stopped = false;
 
+  /** Empties the calendar and sets the clock and counters back to 0 (for reuse across histories). */
+  reset(): void {
+    this.now = 0;
+    this.processed = 0;
+    this.currentId = -1;
+    this.size = 0;
+    this.nextSeq = 0;
+    this.cancelled.clear();
+    this.stopped = false;
+  }
+
   /** Number of events in the calendar, cancelled ones included until they are popped. */
   get pending(): number {
     return this.size;

@@ -47,16 +47,23 @@ export interface ReplicationResult {
   groupCounters: number[][];
 }
 
+const SIMS = new WeakMap<SystemModel, SystemSim>();
+
 /** Runs replication `replication` of `model` under `settings`. Deterministic in its inputs. */
 export function runReplication(model: SystemModel, settings: RunSettings, replication: number, opts: TraceOptions = {}): ReplicationResult {
   const { horizon, warmup } = settings;
   if (!(horizon > warmup) || !(warmup >= 0)) throw new RangeError(`horizon (${horizon} s) must exceed warm-up (${warmup} s) >= 0`);
-  const scheduler = new Scheduler();
+  // One SystemSim per model and thread, reset for each replication (allocating a fresh
+  // one per short history cost more than the history itself).
+  let sys = SIMS.get(model);
+  if (!sys) {
+    sys = new SystemSim(model, new Scheduler());
+    SIMS.set(model, sys);
+  }
+  const scheduler = sys.scheduler;
   const m = model.metrics;
   const onOutage = settings.onOutage;
-  const sys = new SystemSim(
-    model,
-    scheduler,
+  sys.reset(
     new StreamFactory(settings.seed, replication),
     warmup,
     { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget },
@@ -80,7 +87,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     events: scheduler.processed,
     truncated,
     services: sys.services.map((s) => s.recorder.result),
-    failuresByLayer: sys.failuresByLayer,
-    groupCounters: sys.groups.map((g) => g.counters),
+    failuresByLayer: [...sys.failuresByLayer],
+    groupCounters: sys.groups.map((g) => [...g.counters]),
   };
 }

@@ -44,6 +44,12 @@ class CrewPool {
   private queue: ComponentSim[] = [];
   private head = 0;
   constructor(readonly size: number) {}
+  /** All crews free, nobody waiting. */
+  reset(): void {
+    this.busy = 0;
+    this.queue.length = 0;
+    this.head = 0;
+  }
   /** Asks for a crew; returns true if one is free now, else queues `c`. */
   request(c: ComponentSim): boolean {
     if (this.busy < this.size) {
@@ -113,12 +119,12 @@ class ComponentSim implements EventHandler {
   pending: EventId = -1;
   failedMode = -1;
   readonly remaining: number[];
-  readonly ttfStreams: RandomStream[];
+  private readonly ttfStreams: RandomStream[];
   /** Created on first use (many components never fail or never restart in a history). */
   private readonly repairStreams: Array<RandomStream | null>;
   private restartStreamOrNull: RandomStream | null = null;
   private readonly names: StreamNames;
-  private readonly streams: StreamFactory;
+  private streams!: StreamFactory;
   readonly ttf: readonly Distribution[];
   readonly repair: readonly Distribution[];
   readonly restart: Distribution;
@@ -136,18 +142,42 @@ class ComponentSim implements EventHandler {
     readonly model: ComponentModel,
     readonly sys: SystemSim,
     readonly crew: CrewPool | null,
-    streams: StreamFactory,
   ) {
     const modes = model.modes;
     this.names = streamNames(model);
     this.remaining = new Array<number>(modes.length).fill(0);
     this.ttf = this.names.ttfDist;
     this.repair = this.names.repairDist;
-    this.streams = streams;
-    this.ttfStreams = this.names.ttf.map((n) => streams.stream(n));
+    this.ttfStreams = new Array(modes.length);
     this.repairStreams = modes.map(() => null);
     this.restart = model.restart;
     this.layer = LAYER_INDEX[model.layer];
+  }
+
+  /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
+  reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
+    this.failed = false;
+    this.supported = true;
+    this.restarting = false;
+    this.up = true;
+    this.upSince = 0;
+    this.holdsCrew = false;
+    this.rebuildAfterRepair = -1;
+    this.pending = -1;
+    this.failedMode = -1;
+    this.streams = streams;
+    for (let j = 0; j < this.ttfStreams.length; j++) {
+      this.ttfStreams[j] = streams.stream(this.names.ttf[j]);
+      this.repairStreams[j] = null;
+      this.remaining[j] = 0;
+    }
+    this.restartStreamOrNull = null;
+    // Relocations of the previous history are undone.
+    const m = this.model;
+    this.children.length = 0;
+    for (const i of m.children) this.children.push(byIndex[i]);
+    this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
+    this.supervisor = null;
   }
 
   private repairStream(m: number): RandomStream {
@@ -339,6 +369,18 @@ export class GroupSim implements GroupOutput {
     readonly model: FunctionModel,
     private readonly sys: SystemSim,
   ) {}
+  /** Back to up with full capacity, counters at zero. */
+  reset(): void {
+    this.up = true;
+    this.capacity = 1;
+    this.phase = PHASE_INDEX.restart;
+    this.mechUp = true;
+    this.mechCapacity = 1;
+    this.mechPhase = PHASE_INDEX.restart;
+    this.requiredDown = 0;
+    this.counters.fill(0);
+    this.evacuator = null;
+  }
   evacuator: Evacuator | null = null;
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
@@ -407,15 +449,21 @@ class ServiceSim {
   readonly upListeners: Array<() => void> = [];
   private capacity = 1;
   private phase = -1;
-  readonly recorder: ServiceRecorder;
+  recorder!: ServiceRecorder;
 
   constructor(
     private readonly sys: SystemSim,
     private readonly name: string,
-    opts: RecorderOptions,
-  ) {
+  ) {}
+
+  /** Up at full capacity, with a fresh recorder. */
+  reset(opts: RecorderOptions): void {
+    this.downMembers = 0;
+    this.capacity = 1;
+    this.phase = -1;
+    this.upListeners.length = 0;
     // One extra slot in each attribution for outages no failure started (spurious detections).
-    this.recorder = new ServiceRecorder(opts, LAYERS.length + 1, sys.typeNames.length + 1, sys.modeNames.length + 1);
+    this.recorder = new ServiceRecorder(opts, LAYERS.length + 1, this.sys.typeNames.length + 1, this.sys.modeNames.length + 1);
   }
 
   /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
@@ -524,15 +572,22 @@ export class SystemSim {
   private readonly instanceHost: number[][];
   private readonly hostIndex: Map<string, number>;
 
+  /** The random streams of the current replication. */
+  private streams!: StreamFactory;
+  /** Start of the observation window of the current replication (seconds). */
+  windowStart = 0;
+  /** Receives every event of the history, or null (the default: no cost). */
+  trace: ((e: TraceEvent) => void) | null = null;
+  private readonly crews: CrewPool[];
+  private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
+
+  /**
+   * Builds the run-time structure of `model` once; `reset` prepares it for each
+   * replication, so a worker reuses one SystemSim for all its replications.
+   */
   constructor(
     readonly model: SystemModel,
     readonly scheduler: Scheduler,
-    streams: StreamFactory,
-    readonly windowStart: number,
-    recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>,
-    onOutage?: (service: number, o: OutageRecord) => void,
-    /** Receives every event of the history, or null (the default: no cost). */
-    readonly trace: ((e: TraceEvent) => void) | null = null,
   ) {
     const st = modelStatics(model);
     this.typeNames = st.typeNames;
@@ -541,35 +596,15 @@ export class SystemSim {
     this.modeIndex = st.modeIndex;
     this.zoneComponents = st.zoneComponents;
     this.zoneIndex = st.zoneIndex;
-    const crews = model.crews.map((c) => new CrewPool(c.size));
-    this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? crews[c.crew] : null, streams));
-    for (const c of this.components) {
-      c.children = c.model.children.map((i) => this.components[i]);
-      c.parent = c.model.parent >= 0 ? this.components[c.model.parent] : null;
-    }
-    const sys = this;
+    this.hostIndex = st.hostIndex;
+    this.crews = model.crews.map((c) => new CrewPool(c.size));
+    this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f, this);
-      const ctx: MechanismContext = {
-        scheduler,
-        streams,
-        get cause() {
-          return sys.cause;
-        },
-        count(counter: CounterName) {
-          if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[counter]]++;
-          if (sys.trace) sys.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: counter });
-        },
-        spurious() {
-          sys.spuriousCause = true;
-        },
-      };
-      g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
       f.instances.forEach((inst, i) => {
         const top = this.components[inst.top];
         top.group = g;
         top.instance = i;
-        if (f.supervision) top.supervisor = new Supervisor(f.supervision, streams.stream(`${inst.path}:supervision`), (c) => ctx.count(c));
       });
       return g;
     });
@@ -579,38 +614,95 @@ export class SystemSim {
         this.groups[i].required.push(this.groups[r]);
       }
     });
-    this.services = model.services.map((s, si) => {
-      const sim = new ServiceSim(this, s.name, {
-        ...recorderOptions,
-        windowStart,
-        zones: this.zoneComponents.length + 1,
-        onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
-      });
+    this.services = model.services.map((s) => {
+      const sim = new ServiceSim(this, s.name);
       sim.members = s.chain.map((i) => this.groups[i]);
       for (const g of sim.members) g.services.push(sim);
       return sim;
     });
-    this.hostIndex = st.hostIndex;
     this.hostLoad = new Array(model.hosts.length).fill(0);
-    this.instanceHost = model.functions.map((f) =>
-      f.instances.map((inst) => {
-        const h = this.hostIndex.get(inst.host)!;
-        this.hostLoad[h]++;
-        return h;
+    this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.control = this.placement();
+  }
+
+  /**
+   * Prepares a new replication: everything new and up at time 0, the scheduler empty,
+   * random streams from `streams`, statistics from `windowStart` on.
+   */
+  reset(
+    streams: StreamFactory,
+    windowStart: number,
+    recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>,
+    onOutage?: (service: number, o: OutageRecord) => void,
+    trace: ((e: TraceEvent) => void) | null = null,
+  ): void {
+    const model = this.model;
+    const scheduler = this.scheduler;
+    scheduler.reset();
+    this.streams = streams;
+    this.windowStart = windowStart;
+    this.trace = trace;
+    this.failuresByLayer.fill(0);
+    this.cause.layer = 0;
+    this.cause.announced = true;
+    this.causeComponent = null;
+    this.causeMode = 0;
+    this.spuriousCause = false;
+    for (const c of this.crews) c.reset();
+    for (const c of this.components) c.reset(streams, this.components);
+    const sys = this;
+    this.groups.forEach((g, gi) => {
+      const f = model.functions[gi];
+      g.reset();
+      const ctx: MechanismContext = {
+        scheduler,
+        streams,
+        get cause() {
+          return sys.cause;
+        },
+        count(counter: CounterName) {
+          if (scheduler.now >= sys.windowStart) g.counters[COUNTER_INDEX[counter]]++;
+          if (sys.trace) sys.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: counter });
+        },
+        spurious() {
+          sys.spuriousCause = true;
+        },
+      };
+      g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
+      if (f.supervision) {
+        const sup = f.supervision;
+        f.instances.forEach((inst) => {
+          this.components[inst.top].supervisor = new Supervisor(sup, streams.stream(`${inst.path}:supervision`), (c) => ctx.count(c));
+        });
+      }
+    });
+    this.services.forEach((svc, si) =>
+      svc.reset({
+        ...recorderOptions,
+        windowStart,
+        zones: this.zoneComponents.length + 1,
+        onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
       }),
     );
-    const control = this.placement();
+    this.hostLoad.fill(0);
+    model.functions.forEach((f, gi) =>
+      f.instances.forEach((inst, i) => {
+        const h = this.hostIndex.get(inst.host)!;
+        this.hostLoad[h]++;
+        this.instanceHost[gi][i] = h;
+      }),
+    );
     model.functions.forEach((f, gi) => {
       if (!f.evacuation) return;
       const g = this.groups[gi];
       const count = (c: CounterName) => {
-        if (scheduler.now >= windowStart) g.counters[COUNTER_INDEX[c]]++;
+        if (scheduler.now >= this.windowStart) g.counters[COUNTER_INDEX[c]]++;
         if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: c });
       };
-      const ev = new Evacuator(f, gi, f.evacuation, control, streams, count);
+      const ev = new Evacuator(f, gi, f.evacuation, this.control, streams, count);
       g.evacuator = ev;
       f.instances.forEach((_, i) => {
-        control.base(gi, i).hostHook = (up) => ev.hostChanged(i, up);
+        this.control.base(gi, i).hostHook = (up) => ev.hostChanged(i, up);
       });
     });
   }

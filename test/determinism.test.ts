@@ -3,7 +3,7 @@
  * streams are named after what draws from them, so a change to one part of a topology
  * leaves the random history of the other parts untouched (common random numbers).
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,27 @@ describe('determinism', () => {
     expect(a.stdout).toBe(b.stdout);
     expect(c.stdout).not.toBe(a.stdout);
     expect(JSON.parse(c.stdout).results.services[0].availability.mean).not.toBe(JSON.parse(a.stdout).results.services[0].availability.mean);
+  });
+
+  it('the same bytes with 1, 2 or 3 worker threads', () => {
+    const args = ['run', DEFAULT, '--json', '--runs', '120', '--horizon', '5y', '--seed', '8'];
+    const one = cli([...args, '--jobs', '1']);
+    expect(one.code, one.stderr).toBe(0);
+    for (const jobs of ['2', '3']) {
+      const r = cli([...args, '--jobs', jobs]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(one.stdout);
+    }
+  });
+
+  it('--csv rows come in replication order with any number of threads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-csv-'));
+    const args = ['run', DEFAULT, '--json', '--runs', '110', '--horizon', '3y', '--seed', '2'];
+    cli([...args, '--jobs', '1', '--csv', join(dir, 'a.csv')]);
+    cli([...args, '--jobs', '2', '--csv', join(dir, 'b.csv')]);
+    const a = readFileSync(join(dir, 'a.csv'), 'utf8');
+    expect(a.split('\n').length).toBeGreaterThan(10);
+    expect(readFileSync(join(dir, 'b.csv'), 'utf8')).toBe(a);
   });
 
   it('a replication is the same alone, after others, or in another order', () => {

@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { loadTopologyFile, runReplication, simulate, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
+import { availableParallelism } from 'node:os';
+import { loadTopologyFile, runReplication, simulateParallel, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
 import { OutageCsv } from '../report/csv.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
@@ -54,6 +55,7 @@ function duration(v: string): number {
 }
 
 interface RunOptions {
+  jobs?: number;
   failOnSal?: boolean;
   csv?: string;
   events?: string;
@@ -89,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y)", duration)
     .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", duration)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
+    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt('jobs'))
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt('max-events'))
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
@@ -96,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--csv <file>', 'write one row per outage to this CSV file')
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
-    .action((file: string | undefined, opts: RunOptions) => {
+    .action(async (file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
       const warmup = opts.warmup ?? topo.model.defaults.warmup;
@@ -114,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       const started = Date.now();
       let report;
       try {
-        report = simulate(topo, {
+        report = await simulateParallel(topo, {
+          jobs: opts.jobs ?? availableParallelism(),
           runs: opts.runs,
           seed: opts.seed,
           horizon: opts.horizon,

@@ -18,6 +18,8 @@ export interface LoadedTopology {
   file: string;
   /** SHA-256 of the input text (hex). */
   sha256: string;
+  /** The input text (worker threads load the topology from it). */
+  text: string;
 }
 
 /** Loads a topology from YAML or JSON text; `file` is the name used in error messages. */
@@ -25,7 +27,7 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
   const parsed = parseText(text, file);
   const topology = validateTopologyData(parsed, file);
   const model = buildModel(topology, file, parsed);
-  return { model, file, sha256: createHash('sha256').update(text).digest('hex') };
+  return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
 }
 
 /** Loads a topology file (YAML or JSON); `displayName` (default: `file`) is the name used in reports and errors. */

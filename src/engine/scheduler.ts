@@ -31,9 +31,10 @@ export class EventLimitError extends Error {
 export type EventId = number;
 
 /**
- * Binary min-heap of events keyed by (time, seq), stored in parallel arrays so
- * scheduling allocates nothing once the arrays have grown. (Slots past the heap's size
- * keep stale handler references until overwritten; they are never read.)
+ * Binary min-heap of events keyed by (time, seq). The heap holds only each event's time
+ * and the number of its slot; an event's seq, kind, argument and handler sit in slot
+ * arrays that the sifts do not move, and slots are reused through a free list, so
+ * scheduling allocates nothing once the arrays have grown.
  */
 export class Scheduler {
   /** Current simulation time. */
@@ -47,14 +48,18 @@ export class Scheduler {
    */
   currentId: EventId = -1;
 
-  // Plain arrays rather than typed arrays: a typed array's backing store is costly to
-  // allocate and collect, and a scheduler lives for one short history.
-  private times: number[] = [];
+  // The heap: times and slot numbers.
+  private heapT: number[] = [];
+  private heapS: number[] = [];
+  private size = 0;
+  // Slots, indexed by slot number.
   private seqs: number[] = [];
   private kinds: number[] = [];
   private args: number[] = [];
   private handlers: EventHandler[] = [];
-  private size = 0;
+  private free: number[] = [];
+  /** Slots in use or on the free list; the arrays may be longer (kept across resets). */
+  private slotCount = 0;
   private nextSeq = 0;
   private cancelled = new Set<number>();
   private stopped = false;
@@ -66,6 +71,8 @@ export class Scheduler {
     this.currentId = -1;
     this.size = 0;
     this.nextSeq = 0;
+    this.free.length = 0;
+    this.slotCount = 0;
     this.cancelled.clear();
     this.stopped = false;
   }
@@ -109,12 +116,14 @@ export class Scheduler {
   run(until = Infinity, maxEvents = Infinity): void {
     this.stopped = false;
     while (this.size > 0 && !this.stopped) {
-      const t = this.times[0];
+      const t = this.heapT[0];
       if (t > until) break;
-      const seq = this.seqs[0];
-      const handler = this.handlers[0];
-      const kind = this.kinds[0];
-      const arg = this.args[0];
+      const slot = this.heapS[0];
+      const seq = this.seqs[slot];
+      const handler = this.handlers[slot];
+      const kind = this.kinds[slot];
+      const arg = this.args[slot];
+      this.free.push(slot);
       this.popTop();
       if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
       this.now = t;
@@ -129,43 +138,53 @@ export class Scheduler {
   }
 
   private push(time: number, handler: EventHandler, kind: number, arg: number): EventId {
-    if (this.size === this.times.length) {
-      this.times.push(0);
-      this.seqs.push(0);
-      this.kinds.push(0);
-      this.args.push(0);
-      this.handlers.push(handler);
-    }
     const seq = this.nextSeq++;
+    let slot: number;
+    if (this.free.length > 0) slot = this.free.pop()!;
+    else {
+      slot = this.slotCount++;
+      if (slot === this.seqs.length) {
+        this.seqs.push(0);
+        this.kinds.push(0);
+        this.args.push(0);
+        this.handlers.push(handler);
+      }
+    }
+    this.seqs[slot] = seq;
+    this.kinds[slot] = kind;
+    this.args[slot] = arg;
+    this.handlers[slot] = handler;
+    if (this.size === this.heapT.length) {
+      this.heapT.push(0);
+      this.heapS.push(0);
+    }
     // Sift up from the end.
+    const ht = this.heapT;
+    const hs = this.heapS;
     let i = this.size++;
-    const times = this.times;
-    const seqs = this.seqs;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = times[p];
-      if (pt < time || (pt === time && seqs[p] < seq)) break;
-      this.move(p, i);
+      const pt = ht[p];
+      // Ties go by seq: the new event has the largest seq, so it stays below an equal time.
+      if (pt <= time) break;
+      ht[i] = pt;
+      hs[i] = hs[p];
       i = p;
     }
-    times[i] = time;
-    seqs[i] = seq;
-    this.kinds[i] = kind;
-    this.args[i] = arg;
-    this.handlers[i] = handler;
+    ht[i] = time;
+    hs[i] = slot;
     return seq;
   }
 
   private popTop(): void {
     const last = --this.size;
     if (last === 0) return;
-    const times = this.times;
+    const ht = this.heapT;
+    const hs = this.heapS;
     const seqs = this.seqs;
-    const t = times[last];
-    const s = seqs[last];
-    const k = this.kinds[last];
-    const a = this.args[last];
-    const h = this.handlers[last];
+    const t = ht[last];
+    const sl = hs[last];
+    const s = seqs[sl];
     // Sift down from the root.
     let i = 0;
     const n = last;
@@ -173,24 +192,13 @@ export class Scheduler {
       let c = 2 * i + 1;
       if (c >= n) break;
       const r = c + 1;
-      if (r < n && (times[r] < times[c] || (times[r] === times[c] && seqs[r] < seqs[c]))) c = r;
-      if (t < times[c] || (t === times[c] && s < seqs[c])) break;
-      this.move(c, i);
+      if (r < n && (ht[r] < ht[c] || (ht[r] === ht[c] && seqs[hs[r]] < seqs[hs[c]]))) c = r;
+      if (t < ht[c] || (t === ht[c] && s < seqs[hs[c]])) break;
+      ht[i] = ht[c];
+      hs[i] = hs[c];
       i = c;
     }
-    times[i] = t;
-    seqs[i] = s;
-    this.kinds[i] = k;
-    this.args[i] = a;
-    this.handlers[i] = h;
+    ht[i] = t;
+    hs[i] = sl;
   }
-
-  private move(from: number, to: number): void {
-    this.times[to] = this.times[from];
-    this.seqs[to] = this.seqs[from];
-    this.kinds[to] = this.kinds[from];
-    this.args[to] = this.args[from];
-    this.handlers[to] = this.handlers[from];
-  }
-
 }

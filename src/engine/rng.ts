@@ -37,7 +37,8 @@ function fnv1a(s: string, basis: number): number {
 
 const NAME_HASHES = new Map<string, [number, number]>();
 
-function nameHash(name: string): [number, number] {
+/** The two 32-bit hashes of a stream name (cached); pass them to `StreamFactory.streamHashed` to skip the lookup. */
+export function nameHash(name: string): [number, number] {
   let h = NAME_HASHES.get(name);
   if (!h) {
     h = [fnv1a(name, 0x811c9dc5), fmix32(fnv1a(name, 0x6c62272e))];
@@ -48,8 +49,8 @@ function nameHash(name: string): [number, number] {
 }
 
 /** The initial Alea state for (seed, replication, name): three fractions in (0, 1). */
-export function streamState(seed: number, replication: number, name: string): { c: number; s0: number; s1: number; s2: number } {
-  const [a, b] = nameHash(name);
+export function streamState(seed: number, replication: number, name: string, hash: readonly [number, number] = nameHash(name)): { c: number; s0: number; s1: number; s2: number } {
+  const [a, b] = hash;
   const seedMix = fmix32((seed >>> 0) ^ fmix32(Math.floor(seed / 4294967296) + 0x9e3779b9));
   const s: number[] = [];
   for (let j = 0; j < 3; j++) {
@@ -76,8 +77,9 @@ export class RandomStream {
     readonly name: string,
     readonly seed = 0,
     readonly replication = 0,
+    hash?: readonly [number, number],
   ) {
-    this.next = seedrandom.alea('', { state: streamState(seed, replication, name) }) as unknown as () => number;
+    this.next = seedrandom.alea('', { state: streamState(seed, replication, name, hash) }) as unknown as () => number;
   }
 
   /** The stream's identity, `seed:replication:name`. */
@@ -105,5 +107,10 @@ export class StreamFactory {
   /** The stream called `name` in this replication. Creating it twice gives two identical streams. */
   stream(name: string): RandomStream {
     return new RandomStream(name, this.seed, this.replication);
+  }
+
+  /** The same as `stream(name)`, with the name's hashes precomputed by `nameHash(name)`. */
+  streamHashed(name: string, hash: readonly [number, number]): RandomStream {
+    return new RandomStream(name, this.seed, this.replication, hash);
   }
 }

@@ -18,7 +18,7 @@
  * - A repair already running continues while the layer below is down.
  */
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
-import type { RandomStream, StreamFactory } from '../engine/rng.js';
+import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import type { Distribution } from '../engine/distributions.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
@@ -79,6 +79,10 @@ interface StreamNames {
   ttf: string[];
   repair: string[];
   restart: string;
+  /** Their hashes (see nameHash), computed once. */
+  ttfHash: Array<[number, number]>;
+  repairHash: Array<[number, number]>;
+  restartHash: [number, number];
   /** The modes' distributions (shared, read-only). */
   ttfDist: Distribution[];
   repairDist: Distribution[];
@@ -94,9 +98,15 @@ function streamNames(model: ComponentModel): StreamNames {
       ttf: model.modes.map((m) => `${model.path}:${m.name}:ttf`),
       repair: model.modes.map((m) => `${model.path}:${m.name}:repair`),
       restart: `${model.path}:restart`,
+      ttfHash: [],
+      repairHash: [],
+      restartHash: [0, 0],
       ttfDist: model.modes.map((m) => m.ttf),
       repairDist: model.modes.map((m) => m.repair),
     };
+    n.ttfHash = n.ttf.map(nameHash);
+    n.repairHash = n.repair.map(nameHash);
+    n.restartHash = nameHash(n.restart);
     STREAM_NAMES.set(model, n);
   }
   return n;
@@ -167,7 +177,7 @@ class ComponentSim implements EventHandler {
     this.failedMode = -1;
     this.streams = streams;
     for (let j = 0; j < this.ttfStreams.length; j++) {
-      this.ttfStreams[j] = streams.stream(this.names.ttf[j]);
+      this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       this.repairStreams[j] = null;
       this.remaining[j] = 0;
     }
@@ -181,11 +191,11 @@ class ComponentSim implements EventHandler {
   }
 
   private repairStream(m: number): RandomStream {
-    return (this.repairStreams[m] ??= this.streams.stream(this.names.repair[m]));
+    return (this.repairStreams[m] ??= this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]));
   }
 
   private get restartStream(): RandomStream {
-    return (this.restartStreamOrNull ??= this.streams.stream(this.names.restart));
+    return (this.restartStreamOrNull ??= this.streams.streamHashed(this.names.restart, this.names.restartHash));
   }
 
   /** Starts the clocks at time 0 (everything new and up). */
@@ -211,12 +221,13 @@ class ComponentSim implements EventHandler {
     this.upSince = this.sys.scheduler.now;
     if (n === 0) return;
     let j = 0;
-    for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
+    if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
     this.pending = this.sys.scheduler.schedule(r[j], this, FAIL, j);
   }
 
   /** Stops the failure clocks (the component leaves the up state without failing). */
   private freezeClocks(except: number): void {
+    if (this.remaining.length === 1 && except === 0) return;
     const elapsed = this.sys.scheduler.now - this.upSince;
     const r = this.remaining;
     for (let i = 0; i < r.length; i++) {

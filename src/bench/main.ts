@@ -5,10 +5,15 @@
  * (default 5) and the bench quotes the median of `--repeats` (default 5) measurements.
  * Figures go to stdout and, as JSON, to `bench-results.json`.
  *
- *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json]
+ * It also measures peak memory with 500 and 4000 histories (separate processes) and,
+ * unless `--no-scaling`, the speed-up of `nfvsim run --jobs 2` over `--jobs 1` on a B2
+ * run of 30 s or more.
+ *
+ *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-scaling]
  */
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { loadTopologyFile, loadTopologyText } from '../model/index.js';
 import { runAll } from '../runner/run.js';
 import { summarize } from '../metrics/summary.js';
@@ -63,6 +68,7 @@ function main(): void {
   const repeats = Number(arg('repeats', 5));
   const out = arg('out', 'bench-results.json');
   const results: Record<string, unknown> = {};
+  let s2 = 10;
   console.log(`nfvsim bench: each figure is the median of ${repeats} measurements of at least ${seconds} s (node ${process.version})`);
   for (const [name, groups, batch] of [
     ['B1', 20, 100],
@@ -77,6 +83,7 @@ function main(): void {
     }
     const h = median(hand.map((m) => m.historiesPerSecond));
     const s = median(sim.map((m) => m.historiesPerSecond));
+    if (name === 'B2') s2 = s;
     const exact = seriesOfPairsExact(groups);
     const row = {
       groups,
@@ -98,7 +105,33 @@ function main(): void {
   console.log(`default topology (${(def.defaults.horizon / (365 * 86400)).toFixed(0)} y histories): ${d.toFixed(2)} histories/s`);
   const mem = process.resourceUsage().maxRSS / 1024;
   results.peakMemoryMiB = mem;
-  console.log(`peak memory (max RSS): ${mem.toFixed(0)} MiB`);
+  console.log(`peak memory of this bench process (max RSS): ${mem.toFixed(0)} MiB`);
+
+  // Peak memory against the number of histories: separate processes, one thread.
+  const rss = (runs: number) => {
+    const script = `import('${pathToFileURL(fileURLToPath(new URL('../index.js', import.meta.url))).href}').then((m) => { const t = m.loadTopologyFile(${JSON.stringify(fileURLToPath(new URL('../../topologies/b1-20-pairs.yaml', import.meta.url)))}); m.simulate(t, { runs: ${runs} }); console.log(process.resourceUsage().maxRSS); })`;
+    return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()) / 1024;
+  };
+  const small = rss(500);
+  const large = rss(4000);
+  results.memory = { histories500MiB: small, histories4000MiB: large };
+  console.log(`peak memory, B1 with 500 histories: ${small.toFixed(0)} MiB; with 4000: ${large.toFixed(0)} MiB`);
+
+  if (!process.argv.includes('--no-scaling')) {
+    // --jobs 2 against --jobs 1 on a run of 30 s or more (whole CLI processes).
+    const cli = fileURLToPath(new URL('../../bin/nfvsim.js', import.meta.url));
+    const b2 = fileURLToPath(new URL('../../topologies/b2-200-pairs.yaml', import.meta.url));
+    const time = (jobs: number, runs: number) => {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [cli, 'run', b2, '--runs', String(runs), '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      return (performance.now() - t0) / 1000;
+    };
+    const runs = Math.max(100, Math.ceil((30 * s2) / 50) * 50);
+    const one = time(1, runs);
+    const two = time(2, runs);
+    results.scaling = { runs, jobs1Seconds: one, jobs2Seconds: two, speedup: one / two };
+    console.log(`B2, ${runs} histories: --jobs 1 ${one.toFixed(1)} s, --jobs 2 ${two.toFixed(1)} s: speedup ${(one / two).toFixed(2)}x`);
+  }
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.log(`figures written to ${out}`);
 }

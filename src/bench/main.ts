@@ -126,7 +126,8 @@ function main(): void {
       execFileSync(process.execPath, [cli, 'run', b2, '--runs', String(runs), '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
       return (performance.now() - t0) / 1000;
     };
-    const runs = Math.max(100, Math.ceil((30 * s2) / 50) * 50);
+    // About 40 s of single-thread work, so that start-up costs weigh as on real runs.
+    const runs = Math.max(100, Math.ceil((40 * s2) / 50) * 50);
     const one = time(1, runs);
     const two = time(2, runs);
     results.scaling = { runs, jobs1Seconds: one, jobs2Seconds: two, speedup: one / two };

@@ -151,6 +151,47 @@ const addInto = (a: number[], b: readonly number[]) => {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 };
 
+/** The fields a replication's result and an accumulator share: histograms and totals. */
+type Totals = Pick<
+  ServiceAccumulator,
+  | 'recovery'
+  | 'detection'
+  | 'impact'
+  | 'yearly'
+  | 'monthly'
+  | 'yearsOverBudget'
+  | 'outages'
+  | 'phaseTime'
+  | 'salBreaches'
+  | 'salDetectionBreaches'
+  | 'salRecoveryBreaches'
+  | 'downtimeByLayer'
+  | 'downtimeByType'
+  | 'downtimeByMode'
+  | 'outagesByLayer'
+  | 'correlatedByZone'
+>;
+
+/** Adds the histograms and totals of `b` (a replication's or another accumulator's) into `a`. */
+function addTotals(a: Totals, b: Totals): void {
+  mergeLog(a.recovery, b.recovery);
+  mergeLog(a.detection, b.detection);
+  mergeLin(a.impact, b.impact);
+  mergeLog(a.yearly, b.yearly);
+  mergeLog(a.monthly, b.monthly);
+  a.yearsOverBudget += b.yearsOverBudget;
+  a.outages += b.outages;
+  addInto(a.phaseTime, b.phaseTime);
+  addInto(a.salBreaches, b.salBreaches);
+  addInto(a.salDetectionBreaches, b.salDetectionBreaches);
+  addInto(a.salRecoveryBreaches, b.salRecoveryBreaches);
+  addInto(a.downtimeByLayer, b.downtimeByLayer);
+  addInto(a.downtimeByType, b.downtimeByType);
+  addInto(a.downtimeByMode, b.downtimeByMode);
+  addInto(a.outagesByLayer, b.outagesByLayer);
+  addInto(a.correlatedByZone, b.correlatedByZone);
+}
+
 /** Folds one replication into `acc`. Replications must be added in index order for reproducible bytes. */
 export function addReplication(acc: RunAccumulator, r: ReplicationResult): void {
   acc.replications++;
@@ -168,22 +209,7 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
     addMoment(a.capacityLoss, 1 - s.capacityTime / r.window);
     s.timeAtLeast.forEach((t, k) => addMoment(a.belowThreshold[k], 1 - t / r.window));
     addBivariate(a.downtimePerOutage, s.downtime, s.outages);
-    mergeLog(a.recovery, s.recovery);
-    mergeLog(a.detection, s.detection);
-    mergeLin(a.impact, s.impact);
-    mergeLog(a.yearly, s.yearly);
-    mergeLog(a.monthly, s.monthly);
-    a.yearsOverBudget += s.yearsOverBudget;
-    a.outages += s.outages;
-    addInto(a.phaseTime, s.phaseTime);
-    addInto(a.salBreaches, s.salBreaches);
-    addInto(a.salDetectionBreaches, s.salDetectionBreaches);
-    addInto(a.salRecoveryBreaches, s.salRecoveryBreaches);
-    addInto(a.downtimeByLayer, s.downtimeByLayer);
-    addInto(a.downtimeByType, s.downtimeByType);
-    addInto(a.downtimeByMode, s.downtimeByMode);
-    addInto(a.outagesByLayer, s.outagesByLayer);
-    addInto(a.correlatedByZone, s.correlatedByZone);
+    addTotals(a, s);
   });
   r.failuresByLayer.forEach((n, l) => addMoment(acc.failureRate[l], n / years));
   r.groupCounters.forEach((counts, g) => counts.forEach((n, c) => addMoment(acc.groupCounters[g][c], n / years)));
@@ -204,22 +230,7 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
     mergeMoments(s.capacityLoss, t.capacityLoss);
     s.belowThreshold.forEach((m, k) => mergeMoments(m, t.belowThreshold[k]));
     mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
-    mergeLog(s.recovery, t.recovery);
-    mergeLog(s.detection, t.detection);
-    mergeLin(s.impact, t.impact);
-    mergeLog(s.yearly, t.yearly);
-    mergeLog(s.monthly, t.monthly);
-    s.yearsOverBudget += t.yearsOverBudget;
-    s.outages += t.outages;
-    addInto(s.phaseTime, t.phaseTime);
-    addInto(s.salBreaches, t.salBreaches);
-    addInto(s.salDetectionBreaches, t.salDetectionBreaches);
-    addInto(s.salRecoveryBreaches, t.salRecoveryBreaches);
-    addInto(s.downtimeByLayer, t.downtimeByLayer);
-    addInto(s.downtimeByType, t.downtimeByType);
-    addInto(s.downtimeByMode, t.downtimeByMode);
-    addInto(s.outagesByLayer, t.outagesByLayer);
-    addInto(s.correlatedByZone, t.correlatedByZone);
+    addTotals(s, t);
   });
   a.failureRate.forEach((m, l) => mergeMoments(m, b.failureRate[l]));
   a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));

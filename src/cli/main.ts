@@ -36,7 +36,7 @@ export const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.
 /** An error in the user's input that the CLI reports without a stack trace. */
 class UsageError extends Error {}
 
-function positiveInt(name: string) {
+function positiveInt() {
   return (v: string): number => {
     if (!/^\d+$/.test(v.trim()) || Number(v) <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
     return Number(v);
@@ -87,13 +87,13 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('simulate a topology and report service availability with 95% confidence intervals')
     .argument('[topology]', 'topology file (YAML or JSON); default: the built-in topologies/default.yaml')
-    .option('-n, --runs <n>', `replications (default: the file's simulation.runs, else ${DEFAULT_RUNS})`, positiveInt('runs'))
+    .option('-n, --runs <n>', `replications (default: the file's simulation.runs, else ${DEFAULT_RUNS})`, positiveInt())
     .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y)", duration)
     .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", duration)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
-    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt('jobs'))
+    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
-    .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt('max-events'))
+    .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt())
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met (verdict other than PASS)")
     .option('--csv <file>', 'write one row per outage to this CSV file')

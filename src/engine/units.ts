@@ -18,8 +18,6 @@ export const UNIT_SECONDS: Readonly<Record<string, number>> = {
 
 /** Seconds in one (365-day) year. */
 export const YEAR = UNIT_SECONDS.y;
-/** Seconds in one hour. */
-export const HOUR = UNIT_SECONDS.h;
 
 /** The pattern a duration string must match: a non-negative number and a unit. */
 export const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(ms|s|min|m|h|d|w|mo|y)\s*$/;
@@ -37,11 +35,6 @@ export function parseDuration(text: string): number {
   const value = Number(m[1]) * UNIT_SECONDS[m[2]];
   if (!Number.isFinite(value)) throw new RangeError(`'${text}' is not a finite duration`);
   return value;
-}
-
-/** True when `text` parses as a duration. */
-export function isDuration(text: string): boolean {
-  return DURATION_PATTERN.test(text) && Number.isFinite(Number(DURATION_PATTERN.exec(text)![1]));
 }
 
 /**

@@ -49,7 +49,7 @@ export class Evacuator implements EventHandler {
   private readonly rng: RandomStream;
 
   constructor(
-    private readonly group: FunctionModel,
+    group: FunctionModel,
     private readonly index: number,
     private readonly cfg: EvacuationModel,
     private readonly sys: PlacementControl,

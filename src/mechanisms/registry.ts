@@ -17,6 +17,3 @@ export const MECHANISMS: Readonly<Record<string, GroupMechanismFactory>> = {
   quorum,
   'message-queue': messageQueue,
 };
-
-/** The mechanism used for groups that configure none. */
-export const DEFAULT_MECHANISM = 'k-of-n';

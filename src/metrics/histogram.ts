@@ -75,16 +75,6 @@ export function logQuantile(h: LogHistogram, q: number): number {
   return h.max;
 }
 
-/** Share of values strictly above `x` (exact up to the bin holding x). */
-export function logShareAbove(h: LogHistogram, x: number): number {
-  if (h.count === 0) return NaN;
-  if (!(x >= 10 ** MIN_EXP)) return (h.count - h.zeros) / h.count;
-  const b = Math.floor((Math.log10(x) - MIN_EXP) * PER_DECADE);
-  let above = 0;
-  for (let i = b + 1; i < h.bins.length; i++) above += h.bins[i];
-  return above / h.count;
-}
-
 /** Bins of the linear histogram. */
 export const LIN_BINS = 100;
 

@@ -18,7 +18,7 @@
  *   as one correlated failure.
  */
 import { addLin, addLog, linHistogram, logHistogram, type LinHistogram, type LogHistogram } from './histogram.js';
-import { DEFAULT_SAL_BOUNDS, TL9000_SECONDS, type SalBounds } from './sal.js';
+import { TL9000_SECONDS, type SalBounds } from './sal.js';
 
 /** Recovery phases of an outage, in report order. */
 export const PHASES = ['detection', 'fencing', 'failover', 'restart', 'manual', 'splitBrain'] as const;
@@ -275,9 +275,4 @@ export class ServiceRecorder {
     this.incidentStart = -1;
     this.incidentMin = 1;
   }
-}
-
-/** Default recorder options for a window starting at `windowStart`. */
-export function defaultRecorderOptions(windowStart: number, zones: number): RecorderOptions {
-  return { windowStart, capacityThresholds: [0.5, 1], salBounds: DEFAULT_SAL_BOUNDS, probation: 0, zones };
 }

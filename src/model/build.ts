@@ -19,7 +19,7 @@ import {
 import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import type { ParsedText } from './load.js';
-import { LAYERS, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
+import { type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -904,9 +904,4 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
-}
-
-/** Layer index (0 = site ... 7 = vnf). */
-export function layerIndex(layer: LayerName): number {
-  return LAYERS.indexOf(layer);
 }

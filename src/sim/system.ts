@@ -22,11 +22,11 @@ import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.j
 import type { Distribution } from '../engine/distributions.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import { COUNTERS, type CounterName, type FailureCause, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
+import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
 import { MECHANISMS } from '../mechanisms/registry.js';
 import { Supervisor } from '../mechanisms/supervision.js';
 import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
-import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
+import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions } from '../metrics/recorder.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -583,8 +583,6 @@ export class SystemSim {
   private readonly instanceHost: number[][];
   private readonly hostIndex: Map<string, number>;
 
-  /** The random streams of the current replication. */
-  private streams!: StreamFactory;
   /** Start of the observation window of the current replication (seconds). */
   windowStart = 0;
   /** Receives every event of the history, or null (the default: no cost). */
@@ -650,7 +648,6 @@ export class SystemSim {
     const model = this.model;
     const scheduler = this.scheduler;
     scheduler.reset();
-    this.streams = streams;
     this.windowStart = windowStart;
     this.trace = trace;
     this.failuresByLayer.fill(0);

@@ -5,7 +5,7 @@
  * (default 5) and the bench quotes the median of `--repeats` (default 5) measurements.
  * Figures go to stdout and, as JSON, to `bench-results.json`.
  *
- * It also measures peak memory with 500 and 4000 histories (separate processes) and,
+ * It also measures peak memory with 2,000, 8,000 and 32,000 histories (separate processes) and,
  * unless `--no-scaling`, the speed-up of `nfvsim run --jobs 2` over `--jobs 1` on a B2
  * run of 30 s or more.
  *
@@ -107,15 +107,16 @@ function main(): void {
   results.peakMemoryMiB = mem;
   console.log(`peak memory of this bench process (max RSS): ${mem.toFixed(0)} MiB`);
 
-  // Peak memory against the number of histories: separate processes, one thread.
-  const rss = (runs: number) => {
-    const script = `import('${pathToFileURL(fileURLToPath(new URL('../index.js', import.meta.url))).href}').then((m) => { const t = m.loadTopologyFile(${JSON.stringify(fileURLToPath(new URL('../../topologies/b1-20-pairs.yaml', import.meta.url)))}); m.simulate(t, { runs: ${runs} }); console.log(process.resourceUsage().maxRSS); })`;
-    return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()) / 1024;
+  // Peak memory against the number of histories: separate processes, one thread; the
+  // live heap after a full collection, and the process's peak RSS.
+  const mem2 = (runs: number) => {
+    const script = `import('${pathToFileURL(fileURLToPath(new URL('../index.js', import.meta.url))).href}').then((m) => { const t = m.loadTopologyFile(${JSON.stringify(fileURLToPath(new URL('../../topologies/b1-20-pairs.yaml', import.meta.url)))}); m.simulate(t, { runs: ${runs} }); gc(); console.log(process.resourceUsage().maxRSS / 1024, process.memoryUsage().heapUsed / 1048576); })`;
+    const [rssMiB, liveMiB] = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' }).trim().split(' ').map(Number);
+    return { histories: runs, peakRssMiB: rssMiB, liveHeapMiB: liveMiB };
   };
-  const small = rss(500);
-  const large = rss(4000);
-  results.memory = { histories500MiB: small, histories4000MiB: large };
-  console.log(`peak memory, B1 with 500 histories: ${small.toFixed(0)} MiB; with 4000: ${large.toFixed(0)} MiB`);
+  const mems = [2000, 8000, 32000].map(mem2);
+  results.memory = mems;
+  console.log(`memory, B1: ${mems.map((m) => `${m.histories} histories: peak RSS ${m.peakRssMiB.toFixed(0)} MiB, live heap ${m.liveHeapMiB.toFixed(1)} MiB`).join('; ')}`);
 
   if (!process.argv.includes('--no-scaling')) {
     // --jobs 2 against --jobs 1 on a run of 30 s or more (whole CLI processes).

@@ -7,9 +7,10 @@ import { Piscina } from 'piscina';
 import type { LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import type { RunAccumulator } from '../metrics/summary.js';
-import { mergeShards, planShards } from './run.js';
+import { planShards } from './run.js';
+import { emptyAccumulator, mergeAccumulators } from '../metrics/summary.js';
 import type { RunSettings } from './replication.js';
-import type { ShardResult, ShardTask } from './worker.js';
+import type { PoolData, ShardResult, ShardTask } from './worker.js';
 
 /**
  * The compiled worker (dist/runner/worker.js). It is resolved from the package root so
@@ -20,7 +21,7 @@ const WORKER = new URL('../../dist/runner/worker.js', import.meta.url).href;
 /**
  * Runs `runs` replications on `jobs` worker threads. `onShard` is called as shards
  * finish (in any order); outages, when `settings.onOutage` is given, are delivered in
- * replication order after all shards are done.
+ * replication order.
  */
 export async function runParallel(
   topo: LoadedTopology & { text: string },
@@ -30,22 +31,35 @@ export async function runParallel(
   onShard?: (replicationsDone: number, total: number) => void,
 ): Promise<RunAccumulator> {
   const shards = planShards(runs);
-  const pool = new Piscina({ filename: WORKER, minThreads: Math.min(jobs, shards.length), maxThreads: Math.min(jobs, shards.length), idleTimeout: 1000 });
+  const workerData: PoolData = { text: topo.text, file: topo.file, sha256: topo.sha256 };
+  const threads = Math.min(jobs, shards.length);
+  const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData });
   const { onOutage, ...plain } = settings;
   let done = 0;
+  // Shards finish in any order; they are merged (and their outages written) in shard
+  // order as soon as every earlier one is in, so only out-of-order results are held.
+  const total = emptyAccumulator(topo.model);
+  const waiting = new Map<number, ShardResult>();
+  let next = 0;
+  const flush = () => {
+    for (let r = waiting.get(next); r !== undefined; r = waiting.get(next)) {
+      waiting.delete(next++);
+      mergeAccumulators(total, r.acc);
+      if (onOutage) for (const [s, rep, o] of r.outages) onOutage(s, rep, o as OutageRecord);
+    }
+  };
   try {
-    const results: ShardResult[] = await Promise.all(
+    await Promise.all(
       shards.map(async (shard) => {
-        const task: ShardTask = { text: topo.text, file: topo.file, sha256: topo.sha256, settings: plain, shard, outages: onOutage !== undefined };
+        const task: ShardTask = { settings: plain, shard, outages: onOutage !== undefined };
         const r = (await pool.run(task)) as ShardResult;
+        waiting.set(r.index, r);
+        flush();
         done += shard.to - shard.from;
         onShard?.(done, runs);
-        return r;
       }),
     );
-    results.sort((a, b) => a.index - b.index);
-    if (onOutage) for (const r of results) for (const [s, rep, o] of r.outages) onOutage(s, rep, o as OutageRecord);
-    return mergeShards(topo.model, results.map((r) => r.acc));
+    return total;
   } finally {
     await pool.destroy();
   }

@@ -44,7 +44,11 @@ export function mergeShards(model: SystemModel, shards: readonly RunAccumulator[
   return total;
 }
 
-/** Runs `runs` replications inline (in this thread) and returns the merged accumulator. */
+/**
+ * Runs `runs` replications inline (in this thread) and returns the merged accumulator.
+ * Each shard is merged as soon as it is done (in shard order, the same operations as
+ * `mergeShards`), so memory does not grow with the number of replications.
+ */
 export function runAll(
   model: SystemModel,
   settings: RunSettings,
@@ -52,6 +56,7 @@ export function runAll(
   onProgress?: (done: number, total: number) => void,
 ): RunAccumulator {
   let done = 0;
-  const parts = planShards(runs).map((shard) => runShard(model, settings, shard, () => onProgress?.(++done, runs)));
-  return mergeShards(model, parts);
+  const total = emptyAccumulator(model);
+  for (const shard of planShards(runs)) mergeAccumulators(total, runShard(model, settings, shard, () => onProgress?.(++done, runs)));
+  return total;
 }

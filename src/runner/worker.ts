@@ -1,19 +1,24 @@
 /**
  * A worker thread's task: run one shard of replications of a topology. The topology
- * travels as text and is loaded (and validated) once per thread; results are plain
- * JSON (the shard's accumulator and, when asked, its outages).
+ * travels once per pool as text (workerData) and is loaded (and validated) once per
+ * thread; results are plain JSON (the shard's accumulator and, when asked, its outages).
  */
+import { workerData } from 'piscina';
 import { loadTopologyText, type LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import type { RunAccumulator } from '../metrics/summary.js';
 import { runShard, type Shard } from './run.js';
 import type { RunSettings } from './replication.js';
 
-/** What the main thread sends. */
-export interface ShardTask {
+/** What every worker of a pool gets once (piscina's workerData): the topology. */
+export interface PoolData {
   text: string;
   file: string;
   sha256: string;
+}
+
+/** What the main thread sends per shard. */
+export interface ShardTask {
   settings: Omit<RunSettings, 'onOutage'>;
   shard: Shard;
   /** Collect the shard's outages (for --csv). */
@@ -31,11 +36,12 @@ const loaded = new Map<string, LoadedTopology>();
 
 /** Runs one shard (the default export is what piscina calls). */
 export default function runShardTask(task: ShardTask): ShardResult {
-  let topo = loaded.get(task.sha256);
+  const data = workerData as PoolData;
+  let topo = loaded.get(data.sha256);
   if (!topo) {
-    topo = loadTopologyText(task.text, task.file);
-    if (topo.sha256 !== task.sha256) throw new Error(`worker: topology hash mismatch for ${task.file}`);
-    loaded.set(task.sha256, topo);
+    topo = loadTopologyText(data.text, data.file);
+    if (topo.sha256 !== data.sha256) throw new Error(`worker: topology hash mismatch for ${data.file}`);
+    loaded.set(data.sha256, topo);
   }
   const outages: Array<[number, number, OutageRecord]> = [];
   const settings: RunSettings = task.outages ? { ...task.settings, onOutage: (s, r, o) => outages.push([s, r, o]) } : task.settings;

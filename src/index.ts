@@ -4,19 +4,18 @@
  * ```ts
  * import { loadTopologyFile, simulate } from 'nfvsim';
  * const topo = loadTopologyFile('topologies/default.yaml');
- * const report = simulate(topo, { runs: 100, seed: 7 });
+ * const report = simulate(topo, { runs: 100, seed: 7 });          // this thread
+ * const same = await simulateParallel(topo, { runs: 100, seed: 7 }); // worker threads, same bytes
  * console.log(report.results.services[0].availability);
  * ```
  */
-import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model/index.js';
-import { summarize } from './metrics/summary.js';
-import { runAll } from './runner/run.js';
-import type { RunReport } from './report/json.js';
-import type { RunSettings } from './runner/replication.js';
-import { runParallel } from './runner/parallel.js';
-import { SHARD_SIZE } from './runner/run.js';
-import type { RunAccumulator } from './metrics/summary.js';
 import { availableParallelism } from 'node:os';
+import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model/index.js';
+import { summarize, type RunAccumulator } from './metrics/summary.js';
+import { runAll, SHARD_SIZE } from './runner/run.js';
+import { runParallel } from './runner/parallel.js';
+import type { RunSettings } from './runner/replication.js';
+import type { RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 
 export { loadTopologyFile, loadTopologyText, type LoadedTopology };

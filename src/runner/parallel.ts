@@ -6,9 +6,8 @@
 import { Piscina } from 'piscina';
 import type { LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
-import type { RunAccumulator } from '../metrics/summary.js';
+import { emptyAccumulator, mergeAccumulators, type RunAccumulator } from '../metrics/summary.js';
 import { planShards } from './run.js';
-import { emptyAccumulator, mergeAccumulators } from '../metrics/summary.js';
 import type { RunSettings } from './replication.js';
 import type { PoolData, ShardResult, ShardTask } from './worker.js';
 

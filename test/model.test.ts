@@ -1,0 +1,84 @@
+/** Instantiation: placement policies, stacks and links, defaults. */
+import { describe, expect, it } from 'vitest';
+import { TopologyError } from '../src/index.js';
+import { exp, topo } from './helpers.js';
+
+function doc(placement: object, instances = 4, extra: object = {}) {
+  return {
+    components: {
+      hw: { layer: 'hardware', failures: { crash: { ttf: exp('1y') } }, repair: exp('1d') },
+      os: { layer: 'hostOS' },
+      kvm: { layer: 'hypervisor' },
+      vm: { layer: 'vm' },
+      app: { layer: 'vnf' },
+      rack: { layer: 'rack' },
+    },
+    racks: { r1: { component: 'rack' }, r2: { component: 'rack' } },
+    hosts: { h: { count: 4, stack: ['hw', 'os', 'kvm'], slots: 3, racks: ['r1', 'r2'] } },
+    vnfs: { f: { instances, k: 1, vm: 'vm', app: 'app', placement } },
+    services: { s: { chain: ['f'] } },
+    ...extra,
+  };
+}
+
+const hostsOf = (d: object) => topo(d).model.functions[0].instances.map((i) => i.host);
+
+describe('placement', () => {
+  it('spread: least-loaded host first, in order', () => {
+    expect(hostsOf(doc({ group: 'h', policy: 'spread' }, 6))).toEqual(['h-1', 'h-2', 'h-3', 'h-4', 'h-1', 'h-2']);
+  });
+  it('pack: fills hosts in order up to their slots', () => {
+    expect(hostsOf(doc({ group: 'h', policy: 'pack' }, 5))).toEqual(['h-1', 'h-1', 'h-1', 'h-2', 'h-2']);
+  });
+  it('anti-affinity: one instance per host', () => {
+    expect(new Set(hostsOf(doc({ group: 'h', policy: 'anti-affinity' }, 4))).size).toBe(4);
+  });
+  it('rack anti-affinity: one instance per rack (racks assigned round-robin)', () => {
+    const m = topo(doc({ group: 'h', policy: 'rack-anti-affinity' }, 2)).model;
+    const racks = m.functions[0].instances.map((i) => m.hosts.find((h) => h.name === i.host)!.rack);
+    expect(racks.sort()).toEqual(['r1', 'r2']);
+  });
+  it('slots are a hard limit', () => {
+    expect(() => topo(doc({ group: 'h', policy: 'pack' }, 13))).toThrow(/no host in h has a free slot/);
+  });
+  it('explicit hosts, checked for count and existence', () => {
+    expect(hostsOf(doc({ hosts: ['h-4', 'h-2'] }, 2))).toEqual(['h-4', 'h-2']);
+    expect(() => topo(doc({ hosts: ['h-4'] }, 2))).toThrow(/expected 2 host names/);
+  });
+});
+
+describe('instantiation', () => {
+  it('stacks components bottom-up and names them by stable paths', () => {
+    const m = topo(doc({ hosts: ['h-1'] }, 1)).model;
+    const inst = m.functions[0].instances[0];
+    const chain: string[] = [];
+    for (let c = inst.top; c >= 0; c = m.components[c].parent) chain.push(m.components[c].path);
+    expect(chain).toEqual(['vnfs.f.instances.1.app', 'vnfs.f.instances.1.vm', 'hosts.h-1.hypervisor', 'hosts.h-1.hostOS', 'hosts.h-1.hardware', 'racks.r1']);
+  });
+  it('a VM needs a hypervisor in the host stack', () => {
+    const d = doc({ group: 'h' }, 1) as any;
+    d.hosts.h.stack = ['hw', 'os'];
+    expect(() => topo(d)).toThrow(/needs a hypervisor/);
+  });
+  it('defaults: k = n, m = k; the horizon from the largest MTTF', () => {
+    const d = doc({ group: 'h' }, 3) as any;
+    delete d.vnfs.f.k;
+    const m = topo(d).model;
+    expect([m.functions[0].k, m.functions[0].m]).toEqual([3, 3]);
+    expect(m.defaults.horizon).toBe(10 * 365 * 86400);
+    expect(m.defaults.horizonReason).toMatch(/10 x the largest MTTF/);
+  });
+  it('reports every problem at once, each with its path', () => {
+    const d = doc({ group: 'nope' }, 2) as any;
+    d.services.s.chain = ['f', 'g'];
+    d.components.hw.crew = 'techs';
+    try {
+      topo(d);
+      throw new Error('expected a TopologyError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(TopologyError);
+      const paths = (e as TopologyError).issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(['components.hw.crew', 'vnfs.f.placement.group', 'services.s.chain[1]']));
+    }
+  });
+});

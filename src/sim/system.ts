@@ -16,6 +16,13 @@
  * - When a layer returns, each component stacked on it that has not failed restarts
  *   (restart time), then the layers above it in turn.
  * - A repair already running continues while the layer below is down.
+ * - A supervised application's announced crash is repaired by its supervisor (no crew);
+ *   an evacuated instance's VM (or pod, or process) moves to another host and is rebuilt
+ *   there (see mechanisms/supervision.ts and mechanisms/evacuation.ts).
+ *
+ * One SystemSim is built per model and thread and `reset` for each replication; every
+ * piece of per-replication state is re-initialised there (the determinism tests check
+ * that a replication gives the same result alone or after others).
  */
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';

@@ -159,6 +159,17 @@ describe('metrics outputs', () => {
     expect(none.stderr).toMatch(/no service .* has a target SAL/);
   });
 
+  it('--fail-on-sal with nothing observed (an empty window) is INCONCLUSIVE: exit 3', () => {
+    const r = cli(['run', write('slow.yaml', slow), '--max-events', '1', '--warmup', '1y', '--fail-on-sal']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/INCONCLUSIVE/);
+  });
+
+  it('a fractional warm-up runs (period edges after it do not hang the recorder)', () => {
+    const r = cli(['run', write('good.yaml', BASE), '--warmup', '8.3y', '--horizon', '30y', '--runs', '20']);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('--csv writes one row per outage; --events writes one replication as JSON lines', () => {
     const csv = join(dir, 'o.csv');
     const ev = join(dir, 'ev.jsonl');
@@ -182,7 +193,7 @@ describe('metrics outputs', () => {
   it('--json carries the ETSI metrics', () => {
     const r = cli(['run', write('good.yaml', BASE), '--json']);
     const s = JSON.parse(r.stdout).results.services[0];
-    for (const key of ['recoveryTime', 'detectionTime', 'impactFraction', 'failureFrequency', 'sla', 'sal', 'tl9000PerYear', 'downtimeByType', 'downtimeByMode', 'availabilityAtLeast']) {
+    for (const key of ['recoveryTime', 'detectionTime', 'impactFraction', 'failureFrequency', 'sla', 'sal', 'tl9000PerYear', 'downtimeMinutesPerYearByType', 'downtimeMinutesPerYearByMode', 'availabilityAtLeast', 'outagesCensored']) {
       expect(s, key).toHaveProperty(key);
     }
     expect(s.sal.map((x: { sal: number }) => x.sal)).toEqual([1, 2, 3]);

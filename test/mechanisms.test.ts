@@ -237,7 +237,7 @@ describe('active-passive', () => {
     expect(g.perYear.splitBrains).toBeUndefined();
     // Nothing failed: no detections, and the downtime is attributed to spurious detection.
     expect(g.perYear.detections).toBeUndefined();
-    expect(Object.keys(r.results.services[0].downtimeByLayer)).toEqual(['spurious-detection']);
+    expect(Object.keys(r.results.services[0].downtimeMinutesPerYearByLayer)).toEqual(['spurious-detection']);
   });
 
   it('without fencing, a spurious takeover is a split brain', () => {

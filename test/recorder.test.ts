@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ServiceRecorder, PHASE_INDEX, type OutageCause, type OutageRecord } from '../src/metrics/recorder.js';
 import { DEFAULT_SAL_BOUNDS, salVerdict, clopperPearson } from '../src/metrics/sal.js';
 import { logQuantile, logHistogram, addLog, mergeLog, linQuantile } from '../src/metrics/histogram.js';
+import { parseDuration } from '../src/engine/units.js';
 
 const YEAR = 365 * 86400;
 const cause = (zone: number, layer = 2): OutageCause => ({ layer, type: 0, mode: 0, component: 0, zone });
@@ -70,15 +71,19 @@ describe('recorder', () => {
     expect(r.result.downtime).toBeCloseTo(6.5, 12);
   });
 
-  it('an outage in progress at the end is cut there; one before the window is not counted', () => {
+  it('outages cut by the window are counted as censored, not judged against SAL bounds', () => {
     const r = new ServiceRecorder({ windowStart: 100, capacityThresholds: [], salBounds: DEFAULT_SAL_BOUNDS, probation: 0, zones: 1 }, 8, 1, 1);
     outage(r, 90, [['restart', 20]], cause(0)); // 10 s inside the window, started before it
-    r.update(500, false, 0, PHASE_INDEX.restart, cause(0));
+    outage(r, 300, [['restart', 3]], cause(0)); // a complete one
+    r.update(597, false, 0, PHASE_INDEX.restart, cause(0)); // still down at the end: 3 s seen
     r.finish(600);
-    expect(r.result.outages).toBe(1);
-    expect(r.result.downtime).toBeCloseTo(10 + 100, 9);
+    expect(r.result.outages).toBe(3);
+    expect(r.result.censored).toBe(2);
+    expect(r.result.recovery.count).toBe(1);
+    expect(r.result.salBreaches).toEqual([0, 0, 0]);
+    expect(r.result.downtime).toBeCloseTo(10 + 3 + 3, 9);
     // Attribution covers all downtime inside the window, the part of the straddling outage included.
-    expect(r.result.downtimeByLayer.reduce((a, b) => a + b, 0)).toBeCloseTo(110, 9);
+    expect(r.result.downtimeByLayer.reduce((a, b) => a + b, 0)).toBeCloseTo(16, 9);
   });
 
   it('downtime per simulated year and month', () => {
@@ -91,6 +96,21 @@ describe('recorder', () => {
     expect(r.result.yearly.max).toBeCloseTo(700, 6);
     expect(r.result.monthly.count).toBe(24);
     expect(r.result.monthly.zeros).toBe(21);
+  });
+});
+
+describe('period boundaries', () => {
+  it('downtime across a year edge after a fractional warm-up (8.3 y) is split, not looped on', () => {
+    const w0 = parseDuration('8.3y');
+    const r = new ServiceRecorder({ windowStart: w0, capacityThresholds: [], salBounds: DEFAULT_SAL_BOUNDS, probation: 0, zones: 1 }, 8, 1, 1);
+    for (let k = 1; k <= 40; k++) {
+      r.update(w0 + k * YEAR - 5, false, 0, PHASE_INDEX.restart, cause(0));
+      r.update(w0 + k * YEAR + 5, true, 1, 0, cause(0));
+    }
+    r.finish(w0 + 41 * YEAR);
+    expect(r.result.yearly.count).toBe(41);
+    expect(r.result.yearly.sum).toBeCloseTo(400, 6);
+    expect(r.result.downtime).toBeCloseTo(400, 6);
   });
 });
 

@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { loadTopologyFile, runReplication, simulateParallel, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
-import { OutageCsv } from '../report/csv.js';
+import { OutageCsv, OutputError } from '../report/csv.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
@@ -43,7 +43,9 @@ function positiveInt() {
   };
 }
 function nonNegativeInt(v: string): number {
-  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a non-negative integer, got '${v}'`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) {
+    throw new InvalidArgumentError(`expected a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got '${v}'`);
+  }
   return Number(v);
 }
 function duration(v: string): number {
@@ -95,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt())
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
-    .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met (verdict other than PASS)")
+    .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--csv <file>', 'write one row per outage to this CSV file')
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
@@ -113,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       const runs = opts.runs ?? topo.model.defaults.runs;
       if (opts.eventsRun !== undefined && opts.eventsRun >= runs) throw new UsageError(`--events-run ${opts.eventsRun}: there are only ${runs} replications (0..${runs - 1})`);
       const csv = opts.csv ? openOutput(opts.csv, (p) => new OutageCsv(p, topo.model)) : undefined;
+      // Check that the event log can be written before spending the run.
+      if (opts.events) openOutput(opts.events, (p) => writeFileSync(p, ''));
       const bar = new ProgressBar(err, 'simulating');
       const started = Date.now();
       let report;
@@ -179,6 +183,9 @@ export async function main(argv: string[]): Promise<number> {
     } else if (e instanceof TopologyError) {
       err.write(`nfvsim: invalid input\n${e.message}\n`);
       code = EXIT_INPUT;
+    } else if (e instanceof OutputError) {
+      err.write(`nfvsim: ${e.message}\n`);
+      code = 1;
     } else if (e instanceof UsageError) {
       err.write(`nfvsim: ${e.message}\n`);
       code = EXIT_INPUT;

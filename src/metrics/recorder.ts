@@ -6,10 +6,12 @@
  * zone, and downtime per simulated year and month. Hand-built timelines test it.
  *
  * Definitions (times in seconds, inside the window [windowStart, end]):
- * - outage: a maximal period with the service down and positive length; it belongs to
- *   the window when it starts inside it; its recovery time is its duration, split into
+ * - outage: a maximal period with the service down and positive length; it counts when
+ *   part of it lies inside the window; its recovery time is its duration, split into
  *   the phases reported while it lasted (they add up to it); its detection time is its
- *   time in the `detection` phase.
+ *   time in the `detection` phase. An outage cut by the window's start or end is
+ *   censored: counted, but its (unknown) recovery time is left out of the recovery,
+ *   SAL and TL-9000 figures.
  * - incident: a maximal period with served capacity < 1 (outages included); its impact
  *   fraction is the largest share of capacity lost during it (1 for an outage).
  * - failure frequency: outages per year; outages whose causes lie in the same impact
@@ -49,6 +51,8 @@ export interface OutageRecord {
   /** Seconds in each phase, indexed like PHASES. */
   phases: number[];
   cause: OutageCause;
+  /** Cut by the window's start or end (its true duration is unknown). */
+  censored: boolean;
 }
 
 /** Settings of a recorder. */
@@ -71,7 +75,10 @@ export interface RecorderOptions {
 /** What one replication recorded for one service. Plain JSON. */
 export interface ServiceReplication {
   downtime: number;
+  /** Outages with time inside the window (censored ones included). */
   outages: number;
+  /** Of those, outages cut by the window's start or end: not in the recovery, SAL and TL-9000 figures. */
+  censored: number;
   /** Integral of served capacity over the window. */
   capacityTime: number;
   /** Time with capacity >= each threshold. */
@@ -135,6 +142,7 @@ export class ServiceRecorder {
     this.result = {
       downtime: 0,
       outages: 0,
+      censored: 0,
       capacityTime: 0,
       timeAtLeast: zeros(opts.capacityThresholds.length),
       recovery: logHistogram(),
@@ -183,7 +191,7 @@ export class ServiceRecorder {
   /** Closes the books at the end of the window. */
   finish(t: number): void {
     this.advance(t);
-    if (!this.up) this.closeOutage(t);
+    if (!this.up) this.closeOutage(t, true);
     if (this.incidentStart >= 0) this.closeIncident(t);
     const r = this.result;
     const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
@@ -223,18 +231,28 @@ export class ServiceRecorder {
       [YEAR, this.yearDown],
       [MONTH, this.monthDown],
     ] as Array<[number, number[]]>) {
+      // The index is computed once and then stepped: recomputing it from x at an edge
+      // can round down to the previous period and never advance.
+      let idx = Math.floor((a - w0) / size);
+      if (w0 + (idx + 1) * size <= a) idx++;
       let x = a;
       while (x < b) {
-        const idx = Math.floor((x - w0) / size);
         const edge = w0 + (idx + 1) * size;
         const y = Math.min(b, edge);
-        tally[idx] = (tally[idx] ?? 0) + (y - x);
+        if (y > x) tally[idx] = (tally[idx] ?? 0) + (y - x);
         x = y;
+        idx++;
       }
     }
   }
 
-  private closeOutage(t: number): void {
+  /**
+   * Books the outage that ends at `t`. An outage cut by the window (begun before it, or
+   * still going at its end: `censored`) counts as an outage and as downtime, but its
+   * duration is not a recovery time: it is left out of the recovery and detection
+   * distributions, the SAL and TL-9000 checks, and the probation grouping.
+   */
+  private closeOutage(t: number, censoredAtEnd = false): void {
     const start = this.outageStart;
     const cause = this.outageCause!;
     this.outageStart = -1;
@@ -246,11 +264,16 @@ export class ServiceRecorder {
       r.downtimeByType[cause.type] += inWindow;
       r.downtimeByMode[cause.mode] += inWindow;
     }
-    if (!(t > start) || start < this.opts.windowStart) return;
-    const duration = t - start;
-    const detection = this.outagePhases[0];
+    if (!(inWindow > 0)) return;
     r.outages++;
     r.outagesByLayer[cause.layer]++;
+    if (censoredAtEnd || start < this.opts.windowStart) {
+      r.censored++;
+      this.opts.onOutage?.({ start, end: t, duration: t - start, phases: [...this.outagePhases], cause, censored: true });
+      return;
+    }
+    const duration = t - start;
+    const detection = this.outagePhases[0];
     addLog(r.recovery, duration);
     addLog(r.detection, detection);
     if (duration > TL9000_SECONDS) r.tl9000++;
@@ -267,7 +290,7 @@ export class ServiceRecorder {
       r.correlated++;
       r.correlatedByZone[cause.zone]++;
     }
-    this.opts.onOutage?.({ start, end: t, duration, phases: [...this.outagePhases], cause });
+    this.opts.onOutage?.({ start, end: t, duration, phases: [...this.outagePhases], cause, censored: false });
   }
 
   private closeIncident(t: number): void {

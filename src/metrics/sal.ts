@@ -11,7 +11,8 @@
  * or its recovery time (the whole outage) exceeds the bound. The verdict compares the
  * share of breaching outages with a tolerance (default 5%), using exact
  * (Clopper-Pearson) one-sided 95% confidence bounds of that share:
- *   PASS: the upper bound is within the tolerance, or no outage was seen;
+ *   PASS: the upper bound is within the tolerance, or no outage was seen in a
+ *         non-empty window;
  *   FAIL: the lower bound exceeds the tolerance;
  *   INCONCLUSIVE: otherwise (more runs would decide).
  */

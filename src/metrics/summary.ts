@@ -63,6 +63,7 @@ export interface ServiceAccumulator {
   yearsOverBudget: number;
   /** Totals over replications. */
   outages: number;
+  censored: number;
   phaseTime: number[];
   salBreaches: number[];
   salDetectionBreaches: number[];
@@ -112,6 +113,7 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
       monthly: logHistogram(),
       yearsOverBudget: 0,
       outages: 0,
+      censored: 0,
       phaseTime: zeros(PHASES.length),
       salBreaches: zeros(3),
       salDetectionBreaches: zeros(3),
@@ -161,6 +163,7 @@ type Totals = Pick<
   | 'monthly'
   | 'yearsOverBudget'
   | 'outages'
+  | 'censored'
   | 'phaseTime'
   | 'salBreaches'
   | 'salDetectionBreaches'
@@ -181,6 +184,7 @@ function addTotals(a: Totals, b: Totals): void {
   mergeLog(a.monthly, b.monthly);
   a.yearsOverBudget += b.yearsOverBudget;
   a.outages += b.outages;
+  a.censored += b.censored;
   addInto(a.phaseTime, b.phaseTime);
   addInto(a.salBreaches, b.salBreaches);
   addInto(a.salDetectionBreaches, b.salDetectionBreaches);
@@ -316,14 +320,16 @@ export interface ServiceSummary {
   tolerance: number;
   /** Outages longer than 15 s (TL-9000) per year. */
   tl9000PerYear: Estimate;
-  /** Outages seen in all replications. */
+  /** Outages seen in all replications (censored ones included). */
   outagesObserved: number;
+  /** Of those, outages cut by a window's start or end: not in the recovery-time, SAL and TL-9000 figures. */
+  outagesCensored: number;
   /** When no outage was seen: bounds instead of a zero estimate; else null. */
   noOutage: NoOutageBound | null;
   /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode); `spurious-detection` for outages no failure started. */
-  downtimeByLayer: Partial<Record<LayerName | 'spurious-detection', number>>;
-  downtimeByType: Record<string, number>;
-  downtimeByMode: Record<string, number>;
+  downtimeMinutesPerYearByLayer: Partial<Record<LayerName | 'spurious-detection', number>>;
+  downtimeMinutesPerYearByType: Record<string, number>;
+  downtimeMinutesPerYearByMode: Record<string, number>;
   /** HA events per year summed over the groups of the chain and those they require. */
   events: Partial<Record<CounterName, number>>;
 }
@@ -425,18 +431,20 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       return out;
     };
     let noOutage: NoOutageBound | null = null;
-    if (a.outages === 0 && observedYears > 0) {
+    if (a.outages === 0 && a.unavailability.mean === 0 && observedYears > 0) {
       const outageRateUpper = -Math.log(0.05) / observedYears;
       const restoreSeconds = longestRestore(model, i);
-      noOutage = { observedYears, outageRateUpper, unavailabilityUpper: (outageRateUpper * restoreSeconds) / YEAR, restoreSeconds };
+      noOutage = { observedYears, outageRateUpper, unavailabilityUpper: Math.min(1, (outageRateUpper * restoreSeconds) / YEAR), restoreSeconds };
     }
     const totalDown = a.phaseTime.reduce((x, y) => x + y, 0);
     const phases: Partial<Record<Phase, number>> = {};
     PHASES.forEach((p, k) => {
       if (a.phaseTime[k] > 0) phases[p] = a.phaseTime[k] / totalDown;
     });
+    const judged = a.outages - a.censored;
     const sal = mt.salBounds.map((b, k): SalCompliance => {
-      const v = salVerdict(a.salBreaches[k], a.outages, mt.salTolerance);
+      // Nothing observed (an empty window) cannot pass anything.
+      const v = acc.observed > 0 ? salVerdict(a.salBreaches[k], judged, mt.salTolerance) : { verdict: 'INCONCLUSIVE' as const, share: NaN, lo: 0, hi: 1 };
       return {
         sal: (k + 1) as 1 | 2 | 3,
         detectionBound: b.detection,
@@ -500,10 +508,11 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       tolerance: mt.salTolerance,
       tl9000PerYear: clipEstimate(meanEstimate(a.tl9000Rate), 0),
       outagesObserved: a.outages,
+      outagesCensored: a.censored,
       noOutage,
-      downtimeByLayer,
-      downtimeByType: byName(names.types, a.downtimeByType),
-      downtimeByMode: byName(names.modes, a.downtimeByMode),
+      downtimeMinutesPerYearByLayer: downtimeByLayer,
+      downtimeMinutesPerYearByType: byName(names.types, a.downtimeByType),
+      downtimeMinutesPerYearByMode: byName(names.modes, a.downtimeByMode),
       events,
     };
   });

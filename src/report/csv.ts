@@ -2,7 +2,8 @@
  * `--csv FILE`: one row per outage, in replication order. Columns:
  * replication, service, start_s, end_s, duration_s, then seconds per recovery phase
  * (detection_s, fencing_s, failover_s, restart_s, manual_s, splitBrain_s), then the
- * cause: layer, component type, failure mode, component path and impact zone.
+ * cause: layer, component type, failure mode, component path and impact zone, and
+ * `censored` (1 when the outage was cut by the window's start or end).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
@@ -15,16 +16,16 @@ export class OutageCsv {
   private readonly names: ReturnType<typeof attributionNames>;
 
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly model: SystemModel,
   ) {
     this.fd = openSync(path, 'w');
     this.names = attributionNames(model);
-    const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone'];
-    writeSync(this.fd, header.join(',') + '\n');
+    const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone', 'censored'];
+    this.put(header.join(',') + '\n');
   }
 
-  /** Writes one outage. */
+  /** Writes one outage. A failed write (disk full...) throws an OutputError. */
   write(service: number, replication: number, o: OutageRecord): void {
     const c = o.cause;
     const cells = [
@@ -39,13 +40,37 @@ export class OutageCsv {
       this.names.modes[c.mode].split('/').pop()!,
       c.component >= 0 ? this.model.components[c.component].path : '',
       this.names.zones[c.zone] ?? '',
+      o.censored ? 1 : 0,
     ];
-    writeSync(this.fd, cells.map(csvCell).join(',') + '\n');
+    this.put(cells.map(csvCell).join(',') + '\n');
   }
 
   /** Closes the file. */
   close(): void {
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } catch (e) {
+      throw new OutputError(this.path, e);
+    }
+  }
+
+  private put(text: string): void {
+    try {
+      writeSync(this.fd, text);
+    } catch (e) {
+      throw new OutputError(this.path, e);
+    }
+  }
+}
+
+/** Writing an output file failed (after it was opened). */
+export class OutputError extends Error {
+  override name = 'OutputError';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
   }
 }
 

@@ -27,7 +27,7 @@ export function sig(x: number, digits = 3): string {
 export function estimateParts(e: Estimate, factor = 1, minDecimals = 0): { mean: string; ci: string } {
   const half = ((e.hi - e.lo) / 2) * factor;
   const d = Number.isFinite(half) ? Math.max(minDecimals, decimalsFor(half)) : Math.max(minDecimals, 2);
-  const ci = Number.isFinite(e.lo) ? `${num(e.lo * factor, d)} .. ${num(e.hi * factor, d)}` : 'n/a (too few runs)';
+  const ci = Number.isFinite(e.lo) ? `${num(e.lo * factor, d)} .. ${num(e.hi * factor, d)}` : 'n/a';
   return { mean: num(e.mean * factor, d), ci };
 }
 

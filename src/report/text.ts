@@ -7,7 +7,9 @@ import type { RunReport } from './json.js';
 const W = 22;
 
 function row(label: string, value: string, ci: string): string {
-  return `  ${label.padEnd(W)}${value.padEnd(18)}${ci ? `95% CI ${ci}` : ''}`;
+  // An interval that cannot be computed (one replication) shows as n/a, without its unit.
+  const c = ci.startsWith('n/a') ? 'n/a' : ci;
+  return `  ${label.padEnd(W)}${value.padEnd(18)}${c ? `95% CI ${c}` : ''}`;
 }
 
 function line(label: string, text: string): string {
@@ -27,7 +29,7 @@ function serviceBlock(s: ServiceSummary): string[] {
   const lines = [`${s.name}  (${s.plane} plane: ${chain})${target}`];
   if (s.noOutage) {
     const b = s.noOutage;
-    lines.push(`  no outage observed in ${num(b.observedYears)} simulated years`);
+    lines.push(`  no outage observed in ${sig(b.observedYears)} simulated years`);
     lines.push(row('outages per year', `< ${sig(b.outageRateUpper)}`, '') + '(95% upper bound, zero events)');
     lines.push(
       row('unavailability', `< ${sig(b.unavailabilityUpper)}`, '') +
@@ -79,20 +81,22 @@ function serviceBlock(s: ServiceSummary): string[] {
   lines.push(
     line(
       'SAL compliance',
-      `${s.sal.map((x) => `SAL ${x.sal} ${x.verdict}`).join(', ')}   (outages breaching: ` +
-        `${s.sal.map((x) => `${pct(x.share, 1)} <= ${pct(x.upper, 1)}`).join(' / ')}; tolerance ${pct(s.tolerance)})`,
+      `${s.sal.map((x) => `SAL ${x.sal} ${x.verdict}`).join(', ')}   ` +
+        (s.outagesObserved - s.outagesCensored > 0
+          ? `(outages breaching: ${s.sal.map((x) => `${pct(x.share, 1)} <= ${pct(x.upper, 1)}`).join(' / ')}; tolerance ${pct(s.tolerance)})`
+          : '(no complete outage to judge)'),
     ),
   );
-  const causes = Object.entries(s.downtimeByMode).slice(0, 4);
-  const total = Object.values(s.downtimeByLayer).reduce((x, y) => x + y, 0);
+  const causes = Object.entries(s.downtimeMinutesPerYearByMode).slice(0, 4);
+  const total = Object.values(s.downtimeMinutesPerYearByLayer).reduce((x, y) => x + y, 0);
   if (causes.length) {
     lines.push(line('top causes (min/y)', causes.map(([k, v]) => `${k} ${sig(v, 2)} (${pct(v / total)})`).join(', ')));
-    const layers = Object.entries(s.downtimeByLayer).sort((x, y) => y[1] - x[1]);
+    const layers = Object.entries(s.downtimeMinutesPerYearByLayer).sort((x, y) => y[1] - x[1]);
     lines.push(line('by layer (min/y)', layers.map(([k, v]) => `${k} ${sig(v, 2)}`).join(', ')));
   }
   const ev = Object.entries(s.events).map(([k, v]) => `${k} ${sig(v)}`);
   if (ev.length) lines.push(line('HA events per year', ev.join(', ')));
-  lines.push(line('outages observed', num(s.outagesObserved)));
+  lines.push(line('outages observed', num(s.outagesObserved) + (s.outagesCensored > 0 ? ` (${num(s.outagesCensored)} cut by the window's ends)` : '')));
   return lines;
 }
 

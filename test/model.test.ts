@@ -82,3 +82,33 @@ describe('instantiation', () => {
     }
   });
 });
+
+describe('defaults and checks found in review', () => {
+  const base = (vnfs: object, extra: object = {}) => ({
+    components: { hw: { layer: 'hardware' }, app: { layer: 'vnf', failures: { crash: { ttf: exp('10h') } }, repair: exp('1h') } },
+    hosts: { h: { count: 4, stack: ['hw'] } },
+    vnfs: { b: { instances: 1, app: 'app', placement: { group: 'h' } }, ...vnfs },
+    services: { s: { chain: ['b'] } },
+    ...extra,
+  });
+  const fn = (d: object, name: string) => topo(d).model.functions.find((f) => f.name === name)!;
+  it('k and m defaults follow the mechanism', () => {
+    expect(fn(base({ w: { instances: 4, k: 2, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'message-queue', broker: 'b' } } }), 'w')).toMatchObject({ k: 2, m: 4 });
+    expect(fn(base({ q: { instances: 3, m: 2, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'quorum' } } }), 'q')).toMatchObject({ k: 2, m: 2 });
+    const ap = { mechanism: 'active-passive', detector: { interval: '1s' }, switchover: '2s' };
+    expect(fn(base({ a: { instances: 2, app: 'app', placement: { group: 'h' }, ha: ap } }), 'a')).toMatchObject({ k: 1, m: 1 });
+  });
+  it('explicit hosts must keep the anti-affinity they state', () => {
+    expect(() => topo(base({ a: { instances: 2, app: 'app', placement: { hosts: ['h-1', 'h-1'], policy: 'anti-affinity' } } }))).toThrow(/listed twice/);
+  });
+  it('a mean of 2 y (as a lognormal) gives a 20 y default horizon, not 21', () => {
+    const d = base({}) as any;
+    d.components.app.failures.crash.ttf = { dist: 'lognormal', mean: '2y', cv: 1 };
+    expect(topo(d).model.defaults.horizon).toBe(20 * 365 * 86400);
+  });
+  it('__proto__ is not a name; a bad delay says what a delay is', () => {
+    expect(() => topo({ ...base({}), racks: JSON.parse('{"__proto__": {}}') })).toThrow(/'__proto__' cannot be a name/);
+    const ap = { mechanism: 'active-passive', detector: { interval: '1s' }, switchover: 5 };
+    expect(() => topo(base({ a: { instances: 2, app: 'app', placement: { group: 'h' }, ha: ap } }))).toThrow(/expected a duration with a unit such as '5s', or a distribution/);
+  });
+});

@@ -519,8 +519,11 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         continue;
       }
       const n = spec.instances;
-      const k = spec.k ?? n;
-      const m = spec.m ?? k;
+      // Defaults follow the mechanism: one active (A/P), a majority (quorum), one worker
+      // with capacity shared by all (message queue); otherwise all n, full capacity at k.
+      const mech = spec.ha?.mechanism;
+      const k = spec.k ?? (mech === 'active-passive' || mech === 'message-queue' ? 1 : mech === 'quorum' ? Math.floor(n / 2) + 1 : n);
+      const m = spec.m ?? (mech === 'message-queue' ? n : k);
       let ok = true;
       if (k > n) {
         b.fail([...fp, 'k'], `k (${k}) must not exceed instances (${n})`);
@@ -556,7 +559,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   }
 
   // HA mechanisms (after all groups exist, so that they can name each other).
-  haSpecs.forEach(([fp, spec, kGiven], i) => {
+  haSpecs.forEach(([fp, spec], i) => {
     if (!spec) return;
     const f = functions[i];
     const hp: Seg[] = [...fp, 'ha'];
@@ -623,19 +626,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         break;
       }
       case 'quorum': {
-        if (!kGiven) f.k = Math.floor(f.n / 2) + 1;
         if (f.k * 2 <= f.n) b.fail([...fp, 'k'], `a quorum needs a majority: k (${f.k}) must exceed half of ${f.n}`);
-        if (f.m < f.k) f.m = f.k;
         const electionTimeout = delay(b, spec.electionTimeout, [...hp, 'electionTimeout']);
         if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout };
         break;
       }
       case 'message-queue': {
         const broker = ref(spec.broker, 'broker');
-        if (!kGiven) {
-          f.k = 1;
-          f.m = f.n;
-        }
         f.ha = { mechanism: 'message-queue', broker };
         break;
       }
@@ -781,7 +778,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 /** The default horizon for a system whose largest mean time to failure is `maxMttf` seconds. */
 export function defaultHorizon(maxMttf: number): number {
   const h = Math.max(MIN_DEFAULT_HORIZON, HORIZON_MTTF_FACTOR * maxMttf);
-  return Math.ceil(h / YEAR) * YEAR;
+  // The epsilon keeps a mean such as 2.0000000000000004 y from adding a whole year.
+  return Math.ceil(h / YEAR - 1e-9) * YEAR;
 }
 
 function unknown(what: string, name: string, known: string[]): string {
@@ -818,6 +816,17 @@ function place(
       const h = hostByName.get(name);
       if (!h) {
         b.fail([...pp, 'hosts', i], unknown('host', name, [...hostByName.keys()].slice(0, 20)));
+        ok = false;
+        return;
+      }
+      // An explicit placement must keep the stated policy (evacuation keeps it later too).
+      if (spec.policy === 'anti-affinity' && out.some((o) => o.name === name)) {
+        b.fail([...pp, 'hosts', i], `anti-affinity: host '${name}' is listed twice`);
+        ok = false;
+        return;
+      }
+      if (spec.policy === 'rack-anti-affinity' && (h.rack === null || out.some((o) => o.rack === h.rack))) {
+        b.fail([...pp, 'hosts', i], h.rack === null ? `rack anti-affinity: host '${name}' has no rack` : `rack anti-affinity: rack '${h.rack}' of host '${name}' is already used`);
         ok = false;
         return;
       }

@@ -60,7 +60,11 @@ export function parseText(text: string, file: string): ParsedText {
     data,
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
-        const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+        let node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+        // A key written as a number (`3:`) is found under the number, not the string.
+        if (node === undefined && n > 0 && path.slice(0, n).some((seg) => typeof seg === 'string' && /^\d+$/.test(seg))) {
+          node = doc.getIn(path.slice(0, n).map((seg) => (typeof seg === 'string' && /^\d+$/.test(seg) ? Number(seg) : seg)), true);
+        }
         if (isNode(node) && node.range) {
           const pos = lineCounter.linePos(node.range[0]);
           return { line: pos.line, col: pos.col };
@@ -100,6 +104,18 @@ export function validateTopologyData(parsed: ParsedText, file: string): Topology
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
     throw new TopologyError(file, [{ path: '', message: 'expected a mapping (an object) at the top of the document' }]);
   }
+  // zod drops a `__proto__` key silently; a name the user wrote must not vanish.
+  const protoKeys: InputIssue[] = [];
+  const walk = (v: unknown, path: Array<string | number>): void => {
+    if (v === null || typeof v !== 'object') return;
+    for (const key of Object.keys(v)) {
+      const p = [...path, Array.isArray(v) ? Number(key) : key];
+      if (key === '__proto__') protoKeys.push({ path: formatPath(p), message: "'__proto__' cannot be a name", ...parsed.locate(p) });
+      else walk((v as Record<string, unknown>)[key], p);
+    }
+  };
+  walk(parsed.data, []);
+  if (protoKeys.length > 0) throw new TopologyError(file, protoKeys);
   const result = TopologySpec.safeParse(parsed.data);
   if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
   return result.data;

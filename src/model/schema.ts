@@ -33,6 +33,9 @@ export const Rate = z
 
 const positive = z.number().positive().finite();
 
+/** A name (a key of a named collection). (`__proto__` is rejected before the schema: zod drops it.) */
+const Name = z.string().min(1, { message: 'a name must not be empty' });
+
 /** A distribution of durations, discriminated by `dist`. */
 export const DistributionSpec = z
   .discriminatedUnion('dist', [
@@ -124,7 +127,7 @@ export const ComponentTypeSpec = z
     layer: Layer,
     description: z.string().optional(),
     failures: z
-      .record(z.string(), FailureModeSpec)
+      .record(Name, FailureModeSpec)
       .default({})
       .describe('Failure modes by name, e.g. crash, hang. Each runs its own time-to-failure clock (competing risks).'),
     repair: DistributionSpec.optional().describe('Time to repair or restart after a failure (for modes without their own).'),
@@ -185,7 +188,12 @@ export const PlacementSpec = z
 
 /** A delay: a duration (a fixed time) or a distribution. */
 export const Delay = z
-  .union([Duration, DistributionSpec])
+  .union([Duration, DistributionSpec], {
+    error: (iss) =>
+      iss.input !== null && typeof iss.input === 'object'
+        ? "expected a distribution such as {dist: exponential, mean: 5s} (check 'dist' and its fields)"
+        : "expected a duration with a unit such as '5s', or a distribution",
+  })
   .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
 
 const probability = z.number().min(0).max(1);
@@ -301,8 +309,13 @@ export const ReplicaSetSpec = z
 export const FunctionSpec = z
   .strictObject({
     instances: z.number().int().positive().max(10000).describe('n: number of instances.'),
-    k: z.number().int().positive().optional().describe('Instances that must be up for it to be up. Default: all n (no redundancy).'),
-    m: z.number().int().positive().optional().describe('Instances that carry full capacity (k <= m <= n). Default: k.'),
+    k: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Instances that must be up for it to be up. Default: all n (no redundancy); 1 for active-passive and message-queue; a majority for quorum.'),
+    m: z.number().int().positive().optional().describe('Instances that carry full capacity (k <= m <= n). Default: k; n for message-queue.'),
     vm: z.string().optional().describe('Component type (layer vm) of the VM or pod each instance runs in; none: runs on the host directly.'),
     app: z.string().describe('Component type of the software of each instance (layer vnf for VNFs, vim for VIM services).'),
     placement: PlacementSpec,
@@ -356,17 +369,17 @@ export const TopologySpec = z
   .strictObject({
     name: z.string().optional().describe('A name for reports.'),
     description: z.string().optional(),
-    components: z.record(z.string(), ComponentTypeSpec).describe('Component types by name.'),
+    components: z.record(Name, ComponentTypeSpec).describe('Component types by name.'),
     crews: z
-      .record(z.string(), z.number().int().positive().max(1e6))
+      .record(Name, z.number().int().positive().max(1e6))
       .default({})
       .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
-    sites: z.record(z.string(), SiteSpec).default({}).describe('Sites by name.'),
-    racks: z.record(z.string(), RackSpec).default({}).describe('Racks by name.'),
-    hosts: z.record(z.string(), HostGroupSpec).describe('Host groups by name.'),
-    vim: z.record(z.string(), FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
-    vnfs: z.record(z.string(), FunctionSpec).default({}).describe('VNFs by name.'),
-    services: z.record(z.string(), ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
+    sites: z.record(Name, SiteSpec).default({}).describe('Sites by name.'),
+    racks: z.record(Name, RackSpec).default({}).describe('Racks by name.'),
+    hosts: z.record(Name, HostGroupSpec).describe('Host groups by name.'),
+    vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
+    vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),
+    services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
     simulation: SimulationSpec.default({}),
     metrics: MetricsSpec.default({ probation: '0s', capacityThresholds: [0.5, 1], salTolerance: 0.05, downtimeBudget: '5.26m' }),
   })

@@ -46,9 +46,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
     this.inRotation = new Array(n).fill(true);
     this.removeIds = new Array(n).fill(-1);
     this.spuriousIds = new Array(n).fill(-1);
-    this.detectors = group.instances.map(
-      (inst) => new Detector(cfg.detector, ctx.streams.stream(`${inst.path}:detect`), ctx.streams.stream(`${inst.path}:spurious`)),
-    );
+    this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx.streams, inst.path));
     for (let i = 0; i < n; i++) this.armSpurious(i);
   }
 

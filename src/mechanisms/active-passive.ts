@@ -85,7 +85,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.checkIds = new Array(n).fill(-1);
     this.failCause = Array.from({ length: n }, () => ({ layer: 0, announced: true }));
     this.failTime = new Array(n).fill(0);
-    this.detector = new Detector(cfg.detector, ctx.streams.stream(`${group.path}:detect`), ctx.streams.stream(`${group.path}:spurious`));
+    this.detector = Detector.at(cfg.detector, ctx.streams, group.path);
     this.rng = ctx.streams.stream(`${group.path}:failover`);
     this.armSpurious();
   }

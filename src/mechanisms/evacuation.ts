@@ -18,14 +18,14 @@
  *      which its application restarts with its own restart time. It stays on the new host.
  * If the host comes back before step 5, nothing moves.
  */
-import type { EventHandler, EventId } from '../engine/scheduler.js';
+import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
 import type { EvacuationModel, FunctionModel } from '../model/build.js';
 import type { CounterName } from './types.js';
 
 /** What the evacuator needs from the running system. */
 export interface PlacementControl {
-  readonly scheduler: import('../engine/scheduler.js').Scheduler;
+  readonly scheduler: Scheduler;
   /** True when the host the instance runs on is up. */
   hostUp(group: number, instance: number): boolean;
   /** True when the control-plane service is up. */

@@ -76,6 +76,11 @@ export class Detector {
     this.extraMean = meanBeatsToSpurious(model.loss, k) - k;
   }
 
+  /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`. */
+  static at(model: DetectorModel, streams: { stream(name: string): RandomStream }, path: string): Detector {
+    return new Detector(model, streams.stream(`${path}:detect`), streams.stream(`${path}:spurious`));
+  }
+
   /** True when missed beats reveal a failure with this cause. */
   beatsSee(cause: FailureCause): boolean {
     if (this.model.interval === Infinity) return false;

@@ -408,14 +408,14 @@ export class GroupSim implements GroupOutput {
     this.mechUp = up;
     this.mechCapacity = capacity;
     this.mechPhase = PHASE_INDEX[phase];
-    this.refresh(0);
+    this.refresh();
   }
   /** A group this one requires went up (-1) or down (+1), or changed phase (0). */
   requiredChanged(delta: number): void {
     this.requiredDown += delta;
-    this.refresh(0);
+    this.refresh();
   }
-  private refresh(_: number): void {
+  private refresh(): void {
     const up = this.mechUp && this.requiredDown === 0;
     const capacity = up ? this.mechCapacity : 0;
     let phase = this.mechPhase;

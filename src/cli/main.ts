@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { loadTopologyFile, runReplication, simulateParallel, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
@@ -15,6 +16,13 @@ import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { ProgressBar } from './progress.js';
 import { topologyReferenceMarkdown } from '../model/docs.js';
+import { loadExperimentFile } from '../experiment/load.js';
+import { experimentJsonSchema } from '../experiment/schema.js';
+import { runSweep, SweepError } from '../sweep/sweep.js';
+import { JournalError } from '../sweep/journal.js';
+import { writeReport } from '../report/html.js';
+import { renderSweepText } from '../report/sweep-text.js';
+import { isSweepResults } from '../report/charts.js';
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
@@ -69,6 +77,16 @@ interface RunOptions {
   json?: boolean;
   maxEvents?: number;
   progress: boolean;
+  report?: string;
+}
+
+interface SweepCliOptions {
+  out?: string;
+  jobs?: number;
+  resume?: boolean;
+  charts: boolean;
+  progress: boolean;
+  json?: boolean;
 }
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args...). Resolves to the exit code. */
@@ -101,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--csv <file>', 'write one row per outage to this CSV file')
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
+    .option('--report <dir>', 'also write report.json, charts (Vega-Lite, SVG, PNG) and report.html into this folder')
     .action(async (file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
@@ -147,6 +166,15 @@ export async function main(argv: string[]): Promise<number> {
         openOutput(file, (p) => writeFileSync(p, lines.join('\n') + '\n'));
       }
       out.write(opts.json ? renderJson(report) : renderText(report, (Date.now() - started) / 1000));
+      if (opts.report) {
+        const dir = opts.report;
+        openOutput(join(dir, 'report.json'), (p) => {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(p, renderJson(report));
+        });
+        await writeReport(dir, report);
+        err.write(`nfvsim: report written to ${join(dir, 'report.html')} (charts in ${join(dir, 'charts')})\n`);
+      }
       if (opts.failOnSal) {
         const failed = report.results.services.filter((s) => s.targetSal !== null && s.sal[s.targetSal - 1].verdict !== 'PASS');
         for (const s of failed) err.write(`nfvsim: ${s.name}: target SAL ${s.targetSal} not met (${s.sal[s.targetSal! - 1].verdict})\n`);
@@ -168,11 +196,66 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('sweep')
+    .description('run an experiment (a base topology and parameters to vary) point by point; resumable; writes results, charts and report.html')
+    .argument('<experiment>', 'experiment file (YAML or JSON), e.g. experiments/heartbeat-sal1.yaml')
+    .option('-o, --out <dir>', 'results folder (default: results/<experiment name>)')
+    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}); results are the same bytes for any number`, positiveInt())
+    .option('--resume', 'continue the sweep already in --out: shards already done are not run again')
+    .option('--no-charts', 'do not draw the charts and report.html (nfvsim chart draws them later)')
+    .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
+    .option('--json', 'print results.json on stdout instead of the table')
+    .action(async (file: string, opts: SweepCliOptions) => {
+      const exp = loadExperimentFile(file);
+      const dir = opts.out ?? join('results', exp.name);
+      const bar = new ProgressBar(err, 'sweeping');
+      const started = Date.now();
+      let results;
+      try {
+        results = await runSweep(exp, {
+          out: dir,
+          jobs: opts.jobs ?? availableParallelism(),
+          resume: opts.resume,
+          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
+        });
+      } finally {
+        bar.finish();
+      }
+      out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
+      if (opts.charts) await writeReport(dir, results);
+      err.write(
+        `nfvsim: ${exp.points.length} points x ${exp.runs} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+          `results in ${join(dir, 'results.json')} and results.csv${opts.charts ? `, report in ${join(dir, 'report.html')}` : ''}\n`,
+      );
+    });
+
+  program
+    .command('chart')
+    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, or run --report)')
+    .argument('<dir>', 'results folder holding results.json (a sweep) or report.json (a run)')
+    .action(async (dir: string) => {
+      const path = existsSync(join(dir, 'results.json')) ? join(dir, 'results.json') : join(dir, 'report.json');
+      if (!existsSync(path)) throw new UsageError(`${dir}: no results.json (from nfvsim sweep) or report.json (from nfvsim run --report) there`);
+      let results;
+      try {
+        results = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`${path}: cannot read: ${(e as Error).message}`);
+      }
+      const ok = results && typeof results === 'object' && (isSweepResults(results) ? Array.isArray(results.points) && results.points.length > 0 : Array.isArray(results.results?.services));
+      if (!ok) throw new UsageError(`${path}: not nfvsim results (expected the results.json of a sweep or the report.json of a run)`);
+      const written = await writeReport(dir, results);
+      out.write(`${join(dir, written.html)}: ${written.files.length - 1} chart files and the report redrawn\n`);
+    });
+
+  program
     .command('schema')
-    .description('print the JSON Schema of topology files (or, with --markdown, the reference table)')
+    .description('print the JSON Schema of topology files (or, with --markdown, the reference table; with --experiment, of experiment files)')
     .option('--markdown', 'print the topology reference as Markdown instead')
-    .action((opts: { markdown?: boolean }) => {
-      out.write(opts.markdown ? topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
+    .option('--experiment', 'print the JSON Schema of experiment files instead')
+    .action((opts: { markdown?: boolean; experiment?: boolean }) => {
+      if (opts.experiment) out.write(JSON.stringify(experimentJsonSchema(), null, 2) + '\n');
+      else out.write(opts.markdown ? topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
     });
 
   try {
@@ -186,7 +269,7 @@ export async function main(argv: string[]): Promise<number> {
     } else if (e instanceof OutputError) {
       err.write(`nfvsim: ${e.message}\n`);
       code = 1;
-    } else if (e instanceof UsageError) {
+    } else if (e instanceof UsageError || e instanceof SweepError || e instanceof JournalError) {
       err.write(`nfvsim: ${e.message}\n`);
       code = EXIT_INPUT;
     } else {

@@ -122,3 +122,29 @@ export function linQuantile(h: LinHistogram, q: number): number {
   }
   return h.max;
 }
+
+/** A histogram bin for reports and charts: values in [lo, hi), and how many. */
+export interface Bin {
+  lo: number;
+  hi: number;
+  count: number;
+}
+
+/** The non-empty bins of a log histogram, in increasing order; values below 1 ms form the bin [0, 0.001). */
+export function logBins(h: LogHistogram): Bin[] {
+  const out: Bin[] = [];
+  if (h.zeros > 0) out.push({ lo: 0, hi: 10 ** MIN_EXP, count: h.zeros });
+  h.bins.forEach((count, b) => {
+    if (count > 0) out.push({ lo: 10 ** (MIN_EXP + b / PER_DECADE), hi: 10 ** (MIN_EXP + (b + 1) / PER_DECADE), count });
+  });
+  return out;
+}
+
+/** The non-empty bins of a linear histogram (bin i holds (i/100, (i+1)/100]). */
+export function linBins(h: LinHistogram): Bin[] {
+  const out: Bin[] = [];
+  h.bins.forEach((count, i) => {
+    if (count > 0) out.push({ lo: i / LIN_BINS, hi: (i + 1) / LIN_BINS, count });
+  });
+  return out;
+}

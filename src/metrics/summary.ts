@@ -18,6 +18,9 @@ import {
   logQuantile,
   mergeLin,
   mergeLog,
+  logBins,
+  linBins,
+  type Bin,
   type LinHistogram,
   type LogHistogram,
 } from './histogram.js';
@@ -296,6 +299,10 @@ export interface ServiceSummary {
   phases: Partial<Record<Phase, number>>;
   /** Failure impact fraction per incident (a period with capacity < 1). */
   impactFraction: Distribution;
+  /** The recovery-time histogram (seconds, log bins; empty bins left out), for the ECDF chart. */
+  recoveryTimeBins: Bin[];
+  /** The impact-fraction histogram (bins of 0.01; empty bins left out). */
+  impactFractionBins: Bin[];
   /** Failure frequency. */
   failureFrequency: {
     /** Outages per year (the same as outagesPerYear). */
@@ -491,6 +498,8 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       detectionTime: logDistribution(a.detection),
       phases,
       impactFraction: linDistribution(a.impact),
+      recoveryTimeBins: logBins(a.recovery),
+      impactFractionBins: linBins(a.impact),
       failureFrequency: {
         outagesPerYear: clipEstimate(meanEstimate(a.outageRate), 0),
         correlatedPerYear: clipEstimate(meanEstimate(a.correlatedRate), 0),

@@ -5,8 +5,9 @@
  * same bytes whether the shards run inline, on worker threads or on other machines.
  */
 import type { SystemModel } from '../model/build.js';
+import { YEAR } from '../engine/units.js';
 import { addReplication, emptyAccumulator, mergeAccumulators, type RunAccumulator } from '../metrics/summary.js';
-import { runReplication, type RunSettings } from './replication.js';
+import { runReplication, type ReplicationResult, type RunSettings } from './replication.js';
 
 /** Replications per shard. Part of the reproducibility contract: changing it changes the last bits of results. */
 export const SHARD_SIZE = 50;
@@ -27,14 +28,38 @@ export function planShards(runs: number): Shard[] {
   return shards;
 }
 
-/** Runs one shard's replications in order and folds them. `onReplication` is called after each. */
-export function runShard(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): RunAccumulator {
+/** Runs one shard's replications in order and folds them. `onReplication` is called after each, with its result. */
+export function runShard(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): RunAccumulator {
   const acc = emptyAccumulator(model);
   for (let r = shard.from; r < shard.to; r++) {
-    addReplication(acc, runReplication(model, settings, r));
-    onReplication?.();
+    const result = runReplication(model, settings, r);
+    addReplication(acc, result);
+    onReplication?.(result);
   }
   return acc;
+}
+
+/**
+ * Per-replication values of each service, for paired comparisons between scenarios
+ * that share their random numbers: indexed [service][replication - shard.from].
+ */
+export interface PairedValues {
+  /** Downtime / window. */
+  unavailability: number[][];
+  /** Outages per year. */
+  outagesPerYear: number[][];
+}
+
+/** Runs a shard like `runShard`, and also returns each replication's per-service values. */
+export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard): { acc: RunAccumulator; paired: PairedValues } {
+  const paired: PairedValues = { unavailability: model.services.map(() => []), outagesPerYear: model.services.map(() => []) };
+  const acc = runShard(model, settings, shard, (r) => {
+    r.services.forEach((s, i) => {
+      paired.unavailability[i].push(r.window > 0 ? s.downtime / r.window : 0);
+      paired.outagesPerYear[i].push(r.window > 0 ? s.outages / (r.window / YEAR) : 0);
+    });
+  });
+  return { acc, paired };
 }
 
 /** Merges shard accumulators in shard order. */

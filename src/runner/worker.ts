@@ -7,7 +7,7 @@ import { workerData } from 'piscina';
 import { loadTopologyText, type LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import type { RunAccumulator } from '../metrics/summary.js';
-import { runShard, type Shard } from './run.js';
+import { runShard, runShardPaired, type PairedValues, type Shard } from './run.js';
 import type { RunSettings } from './replication.js';
 
 /** What every worker of a pool gets once (piscina's workerData): the topology. */
@@ -23,6 +23,10 @@ export interface ShardTask {
   shard: Shard;
   /** Collect the shard's outages (for --csv). */
   outages: boolean;
+  /** The topology, when it is not the pool's (a sweep runs every point on one pool). */
+  topology?: PoolData;
+  /** Also return each replication's per-service values (for paired comparisons). */
+  paired?: boolean;
 }
 
 /** What the worker returns. */
@@ -30,20 +34,25 @@ export interface ShardResult {
   index: number;
   acc: RunAccumulator;
   outages: Array<[number, number, OutageRecord]>;
+  /** When the task asked for them. */
+  paired?: PairedValues;
 }
 
 const loaded = new Map<string, LoadedTopology>();
 
 /** Runs one shard (the default export is what piscina calls). */
 export default function runShardTask(task: ShardTask): ShardResult {
-  const data = workerData as PoolData;
+  const data = task.topology ?? (workerData as PoolData);
   let topo = loaded.get(data.sha256);
   if (!topo) {
     topo = loadTopologyText(data.text, data.file);
     if (topo.sha256 !== data.sha256) throw new Error(`worker: topology hash mismatch for ${data.file}`);
+    // A sweep sends its points in order: a few recent topologies are all a thread needs.
+    if (loaded.size >= 8) loaded.delete(loaded.keys().next().value!);
     loaded.set(data.sha256, topo);
   }
   const outages: Array<[number, number, OutageRecord]> = [];
   const settings: RunSettings = task.outages ? { ...task.settings, onOutage: (s, r, o) => outages.push([s, r, o]) } : task.settings;
+  if (task.paired) return { index: task.shard.index, ...runShardPaired(topo.model, settings, task.shard), outages };
   return { index: task.shard.index, acc: runShard(topo.model, settings, task.shard), outages };
 }

@@ -1,0 +1,134 @@
+/**
+ * Experiment designs: a grid, named scenarios, or random / Latin-hypercube samples,
+ * turned into an ordered list of points (name + values by path). Pure: the points
+ * depend only on the experiment (and its seed, for samples).
+ */
+import { RandomStream } from '../engine/rng.js';
+import { parseDuration } from '../engine/units.js';
+import type { Experiment, RangeSpecT } from './schema.js';
+
+/** One point of a design before its topology is built. */
+export interface DesignPoint {
+  /** Name used in reports, e.g. `interval=500ms, misses=3` or a scenario's name. */
+  name: string;
+  /** Values set at this point, by path (the experiment-wide `set` is not repeated here). */
+  params: Record<string, unknown>;
+  /** Where each value comes from in the experiment file, for error messages (path segments). */
+  origin: Record<string, Array<string | number>>;
+}
+
+/** The kind of design of an experiment. */
+export type DesignKind = 'grid' | 'scenarios' | 'random' | 'latin-hypercube';
+
+/** The kind of design `e` uses. */
+export function designKind(e: Experiment): DesignKind {
+  if (e.grid) return 'grid';
+  if (e.scenarios) return 'scenarios';
+  return e.sample!.method;
+}
+
+/** The parameters that vary across points, in order. */
+export function designParameters(e: Experiment): string[] {
+  if (e.grid) return Object.keys(e.grid);
+  if (e.sample) return Object.keys(e.sample.ranges);
+  const seen = new Set<string>();
+  for (const s of e.scenarios!) for (const p of Object.keys(s.set)) seen.add(p);
+  return [...seen];
+}
+
+/** Short labels for paths: the last segment, or more segments where the last is ambiguous. */
+export function pathLabels(paths: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of paths) {
+    const segs = p.split('.');
+    let n = 1;
+    const label = (q: string, k: number) => q.split('.').slice(-k).join('.');
+    while (n < segs.length && paths.some((q) => q !== p && label(q, n) === label(p, n))) n++;
+    out[p] = label(p, n);
+  }
+  return out;
+}
+
+/** A value as it appears in a point name or a table; `(base)` where a point leaves the base topology's value. */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return '(base)';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return JSON.stringify(v);
+}
+
+/** The points of an experiment, in order. */
+export function designPoints(e: Experiment): DesignPoint[] {
+  if (e.grid) {
+    const paths = Object.keys(e.grid);
+    const labels = pathLabels(paths);
+    let points: DesignPoint[] = [{ name: '', params: {}, origin: {} }];
+    // The first parameter varies slowest.
+    for (const p of paths) {
+      const next: DesignPoint[] = [];
+      for (const pt of points) {
+        e.grid[p].forEach((v, i) => {
+          next.push({ name: '', params: { ...pt.params, [p]: v }, origin: { ...pt.origin, [p]: ['grid', p, i] } });
+        });
+      }
+      points = next;
+    }
+    for (const pt of points) pt.name = paths.map((p) => `${labels[p]}=${formatValue(pt.params[p])}`).join(', ');
+    return points;
+  }
+  if (e.scenarios) {
+    return e.scenarios.map((s, i) => ({
+      name: s.name,
+      params: { ...s.set },
+      origin: Object.fromEntries(Object.keys(s.set).map((p) => [p, ['scenarios', i, 'set', p]])),
+    }));
+  }
+  const sample = e.sample!;
+  const paths = Object.keys(sample.ranges);
+  const n = sample.points;
+  const columns = paths.map((p) => sampleColumn(sample.ranges[p], n, sample.method, new RandomStream(`experiment/sample/${p}`, e.seed, 0)));
+  const width = String(n).length;
+  return Array.from({ length: n }, (_, i) => ({
+    name: `sample ${String(i + 1).padStart(width, '0')}`,
+    params: Object.fromEntries(paths.map((p, j) => [p, columns[j][i]])),
+    origin: Object.fromEntries(paths.map((p) => [p, ['sample', 'ranges', p]])),
+  }));
+}
+
+/** Draws `n` values of one range: independent uniforms, or one per stratum in a random order (Latin hypercube). */
+function sampleColumn(r: RangeSpecT, n: number, method: 'random' | 'latin-hypercube', rng: RandomStream): Array<number | string> {
+  const isDuration = typeof r.min === 'string';
+  const lo = typeof r.min === 'string' ? parseDuration(r.min) : r.min;
+  const hi = typeof r.max === 'string' ? parseDuration(r.max) : r.max;
+  let u: number[];
+  if (method === 'random') {
+    u = Array.from({ length: n }, () => rng.next());
+  } else {
+    // A random permutation of the strata (Fisher-Yates), then a uniform draw inside each.
+    const perm = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    u = perm.map((s) => (s + rng.next()) / n);
+  }
+  return u.map((x) => {
+    let v = r.scale === 'log' ? Math.exp(Math.log(lo) + x * (Math.log(hi) - Math.log(lo))) : lo + x * (hi - lo);
+    if (r.integer) v = Math.round(v);
+    // Six significant digits: enough for a parameter, and a stable text form.
+    v = Number(v.toPrecision(6));
+    return isDuration ? `${v}s` : v;
+  });
+}
+
+/** Checks a range: kinds agree, min <= max, log scale needs min > 0. Returns problems (path relative to the range). */
+export function rangeProblems(r: RangeSpecT): Array<{ path: string[]; message: string }> {
+  const out: Array<{ path: string[]; message: string }> = [];
+  if (typeof r.min !== typeof r.max) return [{ path: ['max'], message: 'min and max must both be numbers or both be durations' }];
+  const lo = typeof r.min === 'string' ? parseDuration(r.min) : r.min;
+  const hi = typeof r.max === 'string' ? parseDuration(r.max) : (r.max as number);
+  if (!(lo <= hi)) out.push({ path: ['max'], message: `max (${formatValue(r.max)}) must be at least min (${formatValue(r.min)})` });
+  if (r.scale === 'log' && !(lo > 0)) out.push({ path: ['min'], message: 'a log scale needs min > 0' });
+  if (r.integer && typeof r.min === 'string') out.push({ path: ['integer'], message: 'integer applies to numbers, not durations' });
+  return out;
+}

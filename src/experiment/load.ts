@@ -1,0 +1,216 @@
+/**
+ * Loading an experiment file: syntax -> schema -> the base topology -> one validated
+ * topology per point. Every problem is a TopologyError naming the experiment file, the
+ * path inside it (line:col where known) and what was expected; a point whose values make
+ * the topology invalid is reported with the topology's own path and message.
+ */
+import { createHash } from 'node:crypto';
+import { dirname, resolve, isAbsolute, relative } from 'node:path';
+import { loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
+import { parseText, readInputFile, zodIssues } from '../model/load.js';
+import { formatPath, type InputIssue } from '../model/errors.js';
+import { parseDuration } from '../engine/units.js';
+import { ExperimentSpec, type Experiment } from './schema.js';
+import { designKind, designParameters, designPoints, formatValue, rangeProblems, type DesignKind } from './design.js';
+
+/** One point of a loaded experiment: its values and its validated topology. */
+export interface ExperimentPoint {
+  /** 0-based position in the design. */
+  index: number;
+  name: string;
+  /** Values set at this point, by path (without the experiment-wide `set`). */
+  params: Record<string, unknown>;
+  /** The topology of this point (its text is the base document with the values set, as JSON). */
+  topology: LoadedTopology;
+}
+
+/** A validated experiment, ready to run. Times in seconds. */
+export interface LoadedExperiment {
+  /** The experiment file as named by the user. */
+  file: string;
+  /** SHA-256 of the experiment text. */
+  sha256: string;
+  spec: Experiment;
+  name: string;
+  design: DesignKind;
+  /** The paths that vary across points. */
+  parameters: string[];
+  base: { file: string; sha256: string; topology: LoadedTopology };
+  points: ExperimentPoint[];
+  runs: number;
+  seed: number;
+  horizon: number;
+  warmup: number;
+  /** Where the horizon came from. */
+  horizonReason: string;
+  /** The focus service (index into every point's services) and its name. */
+  service: { index: number; name: string };
+  /** The SAL the compliance heatmap shows. */
+  sal: 1 | 2 | 3;
+  /** Index of the baseline point. */
+  baseline: number;
+}
+
+/** Loads and validates an experiment file. */
+export function loadExperimentFile(file: string): LoadedExperiment {
+  return loadExperimentText(readInputFile(file), file, dirname(file));
+}
+
+/**
+ * Loads an experiment from text. `file` names it in errors; `dir` is the folder the
+ * base topology path is relative to.
+ */
+export function loadExperimentText(text: string, file: string, dir: string): LoadedExperiment {
+  const parsed = parseText(text, file);
+  const result = ExperimentSpec.safeParse(parsed.data);
+  if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
+  const spec = result.data;
+  const issue = (path: Array<string | number>, message: string): InputIssue => ({ path: formatPath(path), message, ...parsed.locate(path) });
+  const problems: InputIssue[] = [];
+  if (spec.sample) {
+    for (const [p, r] of Object.entries(spec.sample.ranges)) for (const pr of rangeProblems(r)) problems.push(issue(['sample', 'ranges', p, ...pr.path], pr.message));
+  }
+  if (problems.length) throw new TopologyError(file, problems);
+
+  // The base topology: its own errors name its own file.
+  const basePath = isAbsolute(spec.base) ? spec.base : resolve(dir, spec.base);
+  const baseDisplay = isAbsolute(spec.base) ? spec.base : relative(process.cwd(), basePath) || basePath;
+  let baseText: string;
+  try {
+    baseText = readInputFile(basePath);
+  } catch (e) {
+    if (e instanceof TopologyError) throw new TopologyError(file, [issue(['base'], `${e.issues[0].message}: ${basePath}`)]);
+    throw e;
+  }
+  const baseTopology = loadTopologyText(baseText, baseDisplay);
+  // Aliases in YAML share objects; a plain JSON copy gives each path its own value.
+  const baseData = JSON.parse(JSON.stringify(parseText(baseText, baseDisplay).data)) as Record<string, unknown>;
+
+  const points: ExperimentPoint[] = [];
+  const design = designPoints(spec);
+  const names = new Map<string, number>();
+  design.forEach((dp, index) => {
+    const prior = names.get(dp.name);
+    if (prior !== undefined) {
+      throw new TopologyError(file, [issue(['scenarios', index, 'name'], `duplicate point name '${dp.name}' (also point ${prior + 1})`)]);
+    }
+    names.set(dp.name, index);
+    const doc = JSON.parse(JSON.stringify(baseData)) as Record<string, unknown>;
+    for (const [p, v] of Object.entries(spec.set ?? {})) {
+      const why = setPath(doc, p, v);
+      if (why) throw new TopologyError(file, [issue(['set', p], why)]);
+    }
+    for (const [p, v] of Object.entries(dp.params)) {
+      const why = setPath(doc, p, v);
+      if (why) throw new TopologyError(file, [issue(dp.origin[p], why)]);
+    }
+    const pointText = JSON.stringify(doc, null, 1);
+    let topology: LoadedTopology;
+    try {
+      topology = loadTopologyText(pointText, `${baseDisplay} @ ${dp.name}`);
+    } catch (e) {
+      if (!(e instanceof TopologyError)) throw e;
+      const where = Object.values(dp.origin)[0] ?? ['set'];
+      const what = Object.entries(dp.params)
+        .map(([p, v]) => `${p}=${formatValue(v)}`)
+        .join(', ');
+      throw new TopologyError(
+        file,
+        e.issues.map((i) => issue(where, `point ${index + 1} (${what || dp.name}) makes the base topology invalid: ${i.path ? `${i.path}: ` : ''}${i.message}`)),
+      );
+    }
+    points.push({ index, name: dp.name, params: dp.params, topology });
+  });
+
+  const model = baseTopology.model;
+  let service = { index: 0, name: model.services[0].name };
+  if (spec.service !== undefined) {
+    const i = model.services.findIndex((s) => s.name === spec.service);
+    if (i < 0) throw new TopologyError(file, [issue(['service'], `unknown service '${spec.service}'; the base topology has: ${model.services.map((s) => s.name).join(', ')}`)]);
+    service = { index: i, name: spec.service };
+  }
+  // Paired comparisons match services by position: every point must keep the base's services.
+  const serviceNames = model.services.map((s) => s.name).join(', ');
+  for (const pt of points) {
+    const names = pt.topology.model.services.map((s) => s.name).join(', ');
+    if (names !== serviceNames) {
+      throw new TopologyError(file, [issue(Object.values(design[pt.index].origin)[0] ?? [], `point '${pt.name}' changes the services (${names}); every point must keep the base topology's services (${serviceNames})`)]);
+    }
+  }
+  let baseline = 0;
+  if (spec.baseline !== undefined) {
+    baseline = points.findIndex((p) => p.name === spec.baseline);
+    if (baseline < 0) throw new TopologyError(file, [issue(['baseline'], `no point named '${spec.baseline}'; the points are: ${points.map((p) => `'${p.name}'`).join(', ')}`)]);
+  }
+  const horizon = spec.horizon !== undefined ? parseDuration(spec.horizon) : model.defaults.horizon;
+  const warmup = spec.warmup !== undefined ? parseDuration(spec.warmup) : model.defaults.warmup;
+  if (!(horizon > warmup)) throw new TopologyError(file, [issue(['horizon'], `the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`)]);
+  return {
+    file,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    spec,
+    name: spec.name ?? file.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, ''),
+    design: designKind(spec),
+    parameters: designParameters(spec),
+    base: { file: baseDisplay, sha256: baseTopology.sha256, topology: baseTopology },
+    points,
+    runs: spec.runs,
+    seed: spec.seed,
+    horizon,
+    warmup,
+    horizonReason: spec.horizon !== undefined ? 'set in the experiment' : `the base topology's: ${model.defaults.horizonReason}`,
+    service,
+    sal: spec.sal ?? model.services[service.index].sal ?? 1,
+    baseline,
+  };
+}
+
+/**
+ * Sets `value` at dotted `path` in `doc`. Every segment but the last must exist (so a
+ * misspelt name is an error, not a new branch); the last may be new. A `*` segment
+ * stands for every key of a mapping (or item of a list) there. A `null` value removes
+ * the key (to switch an optional feature off). Returns why it cannot be set, or undefined.
+ */
+export function setPath(doc: Record<string, unknown>, path: string, value: unknown): string | undefined {
+  return setAt(doc, path.split('.'), 0, path, value);
+}
+
+function setAt(node: unknown, segs: string[], i: number, path: string, value: unknown): string | undefined {
+  const seg = segs[i];
+  const at = segs.slice(0, i).join('.') || 'the top level';
+  if (node === null || typeof node !== 'object') return `'${path}': '${at}' is a ${node === null ? 'null' : typeof node}, not a mapping or a list`;
+  if (seg === '*') {
+    const keys = Object.keys(node);
+    if (keys.length === 0) return `'${path}': '*' matches nothing: '${at}' is empty`;
+    for (const k of keys) {
+      const why = setAt(node, [...segs.slice(0, i), k, ...segs.slice(i + 1)], i, path, value);
+      if (why) return why;
+    }
+    return undefined;
+  }
+  if (i < segs.length - 1) {
+    const next = child(node, seg);
+    if (next === undefined) {
+      const keys = Object.keys(node);
+      return `'${path}': the base topology has no '${seg}' in ${at}${keys.length ? ` (it has: ${keys.slice(0, 20).join(', ')})` : ''}`;
+    }
+    return setAt(next, segs, i + 1, path, value);
+  }
+  if (Array.isArray(node)) {
+    const k = Number(seg);
+    if (!/^\d+$/.test(seg) || k > node.length || (value === null && k >= node.length)) return `'${path}': '${seg}' is not an index of the list at '${at}' (0..${node.length - 1})`;
+    if (value === null) node.splice(k, 1);
+    else node[k] = value;
+    return undefined;
+  }
+  if (seg === '__proto__') return `'${path}': '__proto__' cannot be a name`;
+  if (value === null) delete (node as Record<string, unknown>)[seg];
+  else (node as Record<string, unknown>)[seg] = value;
+  return undefined;
+}
+
+function child(node: unknown, seg: string): unknown {
+  if (Array.isArray(node)) return /^\d+$/.test(seg) ? node[Number(seg)] : undefined;
+  if (node !== null && typeof node === 'object' && Object.prototype.hasOwnProperty.call(node, seg)) return (node as Record<string, unknown>)[seg];
+  return undefined;
+}

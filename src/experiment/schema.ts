@@ -1,0 +1,86 @@
+/**
+ * The zod schema of experiment files (`experiments/*.yaml`): a base topology and the
+ * parameters to vary, addressed by dotted paths into the topology document. The single
+ * source of truth for the experiment types and their JSON Schema (`nfvsim schema --experiment`).
+ */
+import { z } from 'zod';
+import { Duration } from '../model/schema.js';
+
+/** A dotted path into the topology document, e.g. `vnfs.vMME.ha.detector.interval` (a number segment indexes a list). */
+export const ParameterPath = z
+  .string()
+  .regex(/^([A-Za-z0-9_-]+|\*)(\.([A-Za-z0-9_-]+|\*))*$/, { message: "expected a dotted path into the topology such as 'vnfs.vMME.ha.detector.interval' (names, list indices or '*')" })
+  .describe("A dotted path into the topology document, e.g. 'vnfs.vMME.ha.detector.interval'; a number segment indexes a list; '*' stands for every key there (e.g. 'vim.*.instances').");
+
+/** Values set at paths: `{ path: value }`. A value is anything the topology accepts there; null removes the key. */
+export const Assignments = z.record(ParameterPath, z.unknown()).describe('Values to set, by path: { path: value }; null removes the key (switches an optional feature off).');
+
+/** A range sampled by `random` or `latin-hypercube` designs. */
+export const RangeSpec = z
+  .strictObject({
+    min: z.union([z.number(), Duration]).describe("Lower end: a number, or a duration such as '1d' (then the value set is a duration)."),
+    max: z.union([z.number(), Duration]).describe('Upper end, of the same kind as min.'),
+    scale: z.enum(['linear', 'log']).default('linear').describe('Sample uniformly on a linear or a logarithmic scale (log needs min > 0).'),
+    integer: z.boolean().default(false).describe('Round to the nearest integer (numbers only).'),
+  })
+  .describe('A range to sample from.');
+
+/** A named scenario: values set on top of the base. */
+export const ScenarioSpec = z
+  .strictObject({
+    name: z.string().min(1).max(60).describe('The scenario name used in reports.'),
+    description: z.string().optional(),
+    set: Assignments.default({}),
+  })
+  .describe('A named scenario.');
+
+/** Random or Latin-hypercube samples over ranges. */
+export const SampleSpec = z
+  .strictObject({
+    method: z.enum(['random', 'latin-hypercube']).describe('Independent uniform draws, or one draw in each of `points` equal strata per parameter.'),
+    points: z.number().int().min(1).max(10000).describe('Number of points.'),
+    ranges: z.record(ParameterPath, RangeSpec).refine((r) => Object.keys(r).length > 0, { message: 'give at least one range' }),
+  })
+  .describe('Sampled points over ranges.');
+
+/** A whole experiment file. */
+export const ExperimentSpec = z
+  .strictObject({
+    name: z.string().min(1).optional().describe('A name for reports (default: the file name).'),
+    description: z.string().optional(),
+    base: z.string().min(1).describe('The base topology file, relative to the experiment file.'),
+    runs: z.number().int().positive().max(1e7).describe('Replications per point.'),
+    seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).describe('Seed of every random stream (and of the sampling). Every point uses it: common random numbers.'),
+    horizon: Duration.optional().describe("Simulated time per replication (default: the base topology's, the same for every point)."),
+    warmup: Duration.optional().describe("Initial time not counted (default: the base topology's)."),
+    service: z.string().optional().describe('The service the charts and comparisons focus on (default: the first service). Every service is in results.json.'),
+    sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe("The SAL the compliance heatmap shows (default: the service's target SAL, else 1)."),
+    baseline: z.string().optional().describe('The point the others are compared with, by name (default: the first point).'),
+    set: Assignments.optional().describe('Values set at every point, before the point’s own.'),
+    grid: z
+      .record(ParameterPath, z.array(z.unknown()).min(1, { message: 'give at least one value' }))
+      .optional()
+      .describe('A full factorial grid: every combination of the listed values (the first parameter varies slowest).'),
+    scenarios: z.array(ScenarioSpec).min(1).optional().describe('A list of named scenarios.'),
+    sample: SampleSpec.optional(),
+  })
+  .superRefine((e, ctx) => {
+    const given = (['grid', 'scenarios', 'sample'] as const).filter((k) => e[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: given.length > 1 ? [given[1]] : [], message: `give exactly one design: grid, scenarios or sample (found ${given.length ? given.join(', ') : 'none'})` });
+    }
+    if (e.grid && Object.keys(e.grid).length === 0) ctx.addIssue({ code: 'custom', path: ['grid'], message: 'give at least one parameter' });
+  })
+  .describe('An nfvsim experiment: a base topology, the parameters to vary, replications per point and a seed.');
+
+/** An experiment as written. */
+export type ExperimentInput = z.input<typeof ExperimentSpec>;
+/** An experiment after validation, with defaults. */
+export type Experiment = z.output<typeof ExperimentSpec>;
+/** A range after validation. */
+export type RangeSpecT = z.output<typeof RangeSpec>;
+
+/** The JSON Schema (draft 2020-12) of experiment files. */
+export function experimentJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ExperimentSpec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

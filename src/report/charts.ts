@@ -1,0 +1,449 @@
+/**
+ * Vega-Lite chart specs built from results: pure functions of a sweep's results.json or
+ * a run's report.json, with the data inlined, so a spec renders the same anywhere
+ * (headlessly here, in the Vega editor, in a notebook).
+ *
+ * Charts of a sweep (for its focus service): downtime per year against the swept
+ * parameter with 95% CI bands; each point's paired difference to the baseline; downtime
+ * per cause layer as stacked bars; the recovery-time ECDF with the SAL bounds marked; the
+ * impact-fraction histogram; a SAL-compliance heatmap for two-parameter grids. Charts of
+ * a run: the same per service.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { RunReport } from './json.js';
+import type { ServiceSummary } from '../metrics/summary.js';
+import type { SweepResults } from '../sweep/sweep.js';
+import { CAUSE_LAYERS } from '../metrics/summary.js';
+import { DURATION_PATTERN, parseDuration } from '../engine/units.js';
+import { formatValue, pathLabels } from '../experiment/design.js';
+
+/** The font every chart uses (shipped in assets/fonts, so PNGs render text anywhere). */
+export const CHART_FONT = 'DejaVu Sans';
+
+/** The kinds of chart. */
+export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap';
+
+/** A chart: its spec and the words around it in the report. */
+export interface Chart {
+  kind: ChartKind;
+  title: string;
+  /** One or two sentences on how to read it. */
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+/** The most series drawn in one ECDF or histogram; beyond it, an even selection (said in the caption). */
+export const MAX_SERIES = 8;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const WIDTH = 560;
+const VERDICT_COLOURS = { domain: ['PASS', 'INCONCLUSIVE', 'FAIL'], range: ['#2e7d32', '#f9a825', '#c62828'] };
+
+/** A top-level spec with the house style; `extra` holds data, marks and encodings (checked when compiled). */
+function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec {
+  const spec = {
+    $schema: SCHEMA,
+    title: { text: title, anchor: 'start', fontSize: 15 },
+    config: {
+      font: CHART_FONT,
+      axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+      view: { stroke: '#cccccc' },
+    },
+    background: 'white',
+    padding: 12,
+    ...extra,
+  };
+  return spec as unknown as TopLevelSpec;
+}
+
+/** One labelled series of a chart: a point of a sweep, or a service of a run. */
+interface Series {
+  label: string;
+  s: ServiceSummary;
+}
+
+/** Up to MAX_SERIES series evenly spread over the list (first and last kept). */
+function pick<T>(xs: readonly T[]): T[] {
+  if (xs.length <= MAX_SERIES) return [...xs];
+  const out: T[] = [];
+  for (let i = 0; i < MAX_SERIES; i++) out.push(xs[Math.round((i * (xs.length - 1)) / (MAX_SERIES - 1))]);
+  return out;
+}
+
+const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Downtime by cause layer, stacked, one bar per series. */
+function layersChart(series: Series[], what: string): Chart {
+  const rows = series.flatMap((x) =>
+    CAUSE_LAYERS.filter((l) => (x.s.downtimeMinutesPerYearByLayer as Record<string, number>)[l] > 0).map((l) => ({
+      series: x.label,
+      layer: l,
+      layerIndex: CAUSE_LAYERS.indexOf(l),
+      minutes: (x.s.downtimeMinutesPerYearByLayer as Record<string, number>)[l],
+    })),
+  );
+  return {
+    kind: 'layers',
+    title: `Downtime per year by cause layer`,
+    caption: `Minutes of downtime per year of ${what}, split by the layer of the failure that started each outage ('spurious-detection': outages no failure started).`,
+    spec: base('Downtime per year by cause layer', {
+      width: WIDTH,
+      height: { step: 26 },
+      data: { values: rows },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'series', type: 'nominal', sort: series.map((x) => x.label), title: null, axis: { labelLimit: 240 } },
+        x: { field: 'minutes', type: 'quantitative', stack: 'zero', title: 'downtime (minutes per year)' },
+        color: { field: 'layer', type: 'nominal', sort: [...CAUSE_LAYERS], scale: { domain: [...CAUSE_LAYERS], scheme: 'tableau10' }, title: 'cause layer' },
+        order: { field: 'layerIndex', type: 'quantitative' },
+        tooltip: [
+          { field: 'series', type: 'nominal' },
+          { field: 'layer', type: 'nominal' },
+          { field: 'minutes', type: 'quantitative', format: '.2f' },
+        ],
+      },
+    }),
+  };
+}
+
+/** ECDF of recovery times (log axis), with the SAL recovery bounds as rules. */
+function recoveryChart(series: Series[], what: string): Chart {
+  const shown = pick(series);
+  const rows: Array<{ series: string; seconds: number; share: number }> = [];
+  for (const x of shown) {
+    const n = x.s.recoveryTimeBins.reduce((a, b) => a + b.count, 0);
+    if (n === 0) continue;
+    let acc = 0;
+    // The ECDF starts at the first bin's lower edge (1 ms for values below it).
+    rows.push({ series: x.label, seconds: Math.max(1e-3, x.s.recoveryTimeBins[0].lo), share: 0 });
+    for (const b of x.s.recoveryTimeBins) {
+      acc += b.count;
+      rows.push({ series: x.label, seconds: b.hi, share: acc / n });
+    }
+  }
+  const bounds = series[0]?.s.sal.map((c) => ({ bound: c.recoveryBound, label: `SAL ${c.sal}: ${c.recoveryBound} s` })) ?? [];
+  const note = shown.length < series.length ? ` Showing ${shown.length} of ${series.length} series, evenly spread.` : '';
+  return {
+    kind: 'recovery',
+    title: 'Failure recovery time (ECDF)',
+    caption: `Share of outages of ${what} recovered (detected and restored) within a time; the rules mark the SAL recovery bounds. Histogram bins are 1/20 decade wide.${note}`,
+    spec: base('Failure recovery time (ECDF)', {
+      width: WIDTH,
+      height: 300,
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+          encoding: {
+            x: { field: 'seconds', type: 'quantitative', scale: { type: 'log' }, title: 'recovery time (s, log scale)' },
+            y: { field: 'share', type: 'quantitative', title: 'share of outages recovered', scale: { domain: [0, 1] }, axis: { format: '%' } },
+            color: { field: 'series', type: 'nominal', sort: shown.map((x) => x.label), title: null },
+            tooltip: [
+              { field: 'series', type: 'nominal' },
+              { field: 'seconds', type: 'quantitative', format: '.3~s' },
+              { field: 'share', type: 'quantitative', format: '.1%' },
+            ],
+          },
+        },
+        {
+          data: { values: bounds },
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#555555' },
+          encoding: { x: { field: 'bound', type: 'quantitative' } },
+        },
+        {
+          data: { values: bounds },
+          mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, y: 4, fontSize: 10, color: '#333333' },
+          encoding: { x: { field: 'bound', type: 'quantitative' }, text: { field: 'label' } },
+        },
+      ],
+    }),
+  };
+}
+
+/** Impact fraction per incident, in 10 bins, one colour per series. */
+function impactChart(series: Series[], what: string): Chart {
+  const shown = pick(series);
+  const rows: Array<{ series: string; bin: string; order: number; share: number }> = [];
+  for (const x of shown) {
+    const n = x.s.impactFractionBins.reduce((a, b) => a + b.count, 0);
+    if (n === 0) continue;
+    const tens = new Array(10).fill(0);
+    for (const b of x.s.impactFractionBins) tens[Math.min(9, Math.floor(b.lo * 10 + 1e-9))] += b.count;
+    tens.forEach((c, i) => rows.push({ series: x.label, bin: `${i * 10}–${(i + 1) * 10}%`, order: i, share: c / n }));
+  }
+  const note = shown.length < series.length ? ` Showing ${shown.length} of ${series.length} series.` : '';
+  return {
+    kind: 'impact',
+    title: 'Failure impact fraction',
+    caption: `Share of incidents of ${what} (periods with less than full capacity) by the largest share of capacity lost; 100% is an outage.${note}`,
+    spec: base('Failure impact fraction', {
+      width: WIDTH,
+      height: 260,
+      data: { values: rows },
+      mark: { type: 'bar' },
+      encoding: {
+        x: { field: 'bin', type: 'ordinal', sort: { field: 'order' }, title: 'capacity lost in the incident', axis: { labelAngle: 0 } },
+        xOffset: { field: 'series', type: 'nominal', sort: shown.map((x) => x.label) },
+        y: { field: 'share', type: 'quantitative', title: 'share of incidents', axis: { format: '%' } },
+        color: { field: 'series', type: 'nominal', sort: shown.map((x) => x.label), title: null },
+        tooltip: [
+          { field: 'series', type: 'nominal' },
+          { field: 'bin', type: 'ordinal' },
+          { field: 'share', type: 'quantitative', format: '.1%' },
+        ],
+      },
+    }),
+  };
+}
+
+/** Downtime per year per series as points with 95% CI bars (a nominal axis). */
+function downtimeNominal(series: Series[], title: string, caption: string): Chart {
+  const rows = series.map((x) => ({ series: x.label, mean: fin(x.s.downtimeMinutesPerYear.mean), lo: fin(x.s.downtimeMinutesPerYear.lo), hi: fin(x.s.downtimeMinutesPerYear.hi) }));
+  const budget = series[0]?.s.sla.downtimeBudgetMinutes;
+  return {
+    kind: 'downtime',
+    title,
+    caption,
+    spec: base(title, {
+      width: WIDTH,
+      height: { step: 28 },
+      layer: [
+        {
+          data: { values: rows },
+          layer: [
+            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'downtime (minutes per year, 95% CI)' }, x2: { field: 'hi' } } },
+            { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
+          ],
+          encoding: {
+            y: { field: 'series', type: 'nominal', sort: series.map((x) => x.label), title: null, axis: { labelLimit: 240 } },
+            color: { value: '#1f5f99' },
+            tooltip: [
+              { field: 'series', type: 'nominal' },
+              { field: 'mean', type: 'quantitative', format: '.3f' },
+              { field: 'lo', type: 'quantitative', format: '.3f' },
+              { field: 'hi', type: 'quantitative', format: '.3f' },
+            ],
+          },
+        },
+        ...(budget !== undefined
+          ? [
+              {
+                data: { values: [{ budget, label: `budget ${budget} min` }] },
+                layer: [
+                  { mark: { type: 'rule', strokeDash: [4, 3], color: '#c62828' }, encoding: { x: { field: 'budget', type: 'quantitative' } } },
+                  { mark: { type: 'text', align: 'left', dx: 4, y: -6, color: '#c62828', fontSize: 10 }, encoding: { x: { field: 'budget', type: 'quantitative' }, text: { field: 'label' } } },
+                ],
+              },
+            ]
+          : []),
+      ],
+    }),
+  };
+}
+
+/** A parameter's values as numbers (durations in seconds), or null when they are not all numeric. */
+function numericValues(values: unknown[]): { values: number[]; duration: boolean } | null {
+  if (values.every((v) => typeof v === 'number' && Number.isFinite(v))) return { values: values as number[], duration: false };
+  if (values.every((v) => typeof v === 'string' && DURATION_PATTERN.test(v))) return { values: (values as string[]).map(parseDuration), duration: true };
+  return null;
+}
+
+/** Downtime per year against the (first) swept parameter, with a 95% CI band; one line per value of the second. */
+function downtimeSweep(r: SweepResults, service: number): Chart {
+  const params = r.experiment.parameters;
+  const labels = pathLabels(params);
+  const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
+  const title = `${r.focus.service}: downtime per year`;
+  const x = params[0];
+  const num = x !== undefined && r.experiment.design !== 'scenarios' ? numericValues(r.points.map((p) => p.params[x])) : null;
+  if (!num) {
+    return downtimeNominal(series, title, `Expected downtime of ${r.focus.service} per year at each point, with its 95% confidence interval; the dashed line is the yearly downtime budget.`);
+  }
+  const colour = params.length > 1 && r.experiment.design === 'grid' ? params[1] : undefined;
+  const rows = r.points.map((p, i) => {
+    const d = p.summary.services[service].downtimeMinutesPerYear;
+    return { x: num.values[i], group: colour !== undefined ? formatValue(p.params[colour]) : r.focus.service, point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi) };
+  });
+  const positive = num.values.every((v) => v > 0);
+  const spread = positive ? Math.max(...num.values) / Math.min(...num.values) : 1;
+  const xTitle = `${labels[x]}${num.duration ? ' (s)' : ''}${spread >= 20 ? ', log scale' : ''}`;
+  const xEnc = { field: 'x', type: 'quantitative', title: xTitle, scale: spread >= 20 ? { type: 'log' } : { zero: false } };
+  const colourEnc = colour !== undefined ? { field: 'group', type: 'nominal', title: labels[colour], sort: [...new Set(rows.map((q) => q.group))] } : { value: '#1f5f99' };
+  const sampled = r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube';
+  const budget = series[0]?.s.sla.downtimeBudgetMinutes;
+  return {
+    kind: 'downtime',
+    title,
+    caption:
+      `Expected downtime of ${r.focus.service} per year against ${labels[x]}` +
+      (colour !== undefined ? `, one line per ${labels[colour]}` : '') +
+      `; the band (or bar) is the 95% confidence interval and the dashed line the yearly downtime budget.` +
+      (sampled && params.length > 1 ? ' Other parameters vary too (a sampled design).' : ''),
+    spec: base(title, {
+      width: WIDTH,
+      height: 300,
+      layer: [
+        {
+          data: { values: rows },
+          encoding: { x: xEnc, color: colourEnc },
+          layer: sampled
+            ? [
+                { mark: { type: 'rule' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+                { mark: { type: 'point', filled: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year)' } } },
+              ]
+            : [
+                { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+                {
+                  mark: { type: 'line', point: true },
+                  encoding: {
+                    y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year)' },
+                    tooltip: [
+                      { field: 'point', type: 'nominal' },
+                      { field: 'mean', type: 'quantitative', format: '.3f' },
+                      { field: 'lo', type: 'quantitative', format: '.3f' },
+                      { field: 'hi', type: 'quantitative', format: '.3f' },
+                    ],
+                  },
+                },
+              ],
+        },
+        ...(budget !== undefined
+          ? [
+              {
+                data: { values: [{ budget }] },
+                mark: { type: 'rule', strokeDash: [4, 3], color: '#c62828' },
+                encoding: { y: { field: 'budget', type: 'quantitative' } },
+              },
+            ]
+          : []),
+      ],
+    }),
+  };
+}
+
+/** Each point's paired difference in downtime to the baseline, with its 95% CI. */
+function differenceChart(r: SweepResults, service: number): Chart | null {
+  const rows = r.points
+    .filter((p) => p.difference !== null)
+    .map((p) => {
+      const d = p.difference![service].downtimeMinutesPerYear;
+      return { point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi) };
+    });
+  if (rows.length === 0) return null;
+  const title = `${r.focus.service}: change in downtime vs '${r.baseline}'`;
+  return {
+    kind: 'difference',
+    title,
+    caption: `Each point's downtime per year minus the baseline's ('${r.baseline}'), estimated from paired replications that share their random numbers, with its 95% confidence interval. An interval clear of zero is a real difference.`,
+    spec: base(title, {
+      width: WIDTH,
+      height: { step: 28 },
+      layer: [
+        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+        {
+          data: { values: rows },
+          encoding: {
+            y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 240 } },
+            color: { condition: { test: 'datum.lo > 0', value: '#c62828' }, value: '#2e7d32' },
+            tooltip: [
+              { field: 'point', type: 'nominal' },
+              { field: 'mean', type: 'quantitative', format: '.3f' },
+              { field: 'lo', type: 'quantitative', format: '.3f' },
+              { field: 'hi', type: 'quantitative', format: '.3f' },
+            ],
+          },
+          layer: [
+            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'difference in downtime (minutes per year, 95% CI)' }, x2: { field: 'hi' } } },
+            { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
+          ],
+        },
+      ],
+    }),
+  };
+}
+
+/** SAL compliance of the focus service over a two-parameter grid. */
+function heatmapChart(r: SweepResults, service: number): Chart | null {
+  const params = r.experiment.parameters;
+  if (r.experiment.design !== 'grid' || params.length !== 2) return null;
+  const labels = pathLabels(params);
+  const sal = r.focus.sal;
+  const rows = r.points.map((p) => {
+    const s = p.summary.services[service];
+    return {
+      x: formatValue(p.params[params[0]]),
+      y: formatValue(p.params[params[1]]),
+      verdict: s.sal[sal - 1].verdict,
+      text: `${s.downtimeMinutesPerYear.mean.toFixed(2)} min/y`,
+      share: s.sal[sal - 1].share,
+    };
+  });
+  const title = `${r.focus.service}: SAL ${sal} compliance`;
+  return {
+    kind: 'heatmap',
+    title,
+    caption: `Verdict on SAL ${sal} at each combination: PASS when the share of outages breaching the SAL's detection or recovery bound is below the tolerance with 95% confidence, FAIL when above, INCONCLUSIVE otherwise. The text is the downtime per year.`,
+    spec: base(title, {
+      data: { values: rows },
+      width: { step: 110 },
+      height: { step: 44 },
+      encoding: {
+        x: { field: 'x', type: 'ordinal', sort: [...new Set(rows.map((q) => q.x))], title: labels[params[0]], axis: { labelAngle: 0 } },
+        y: { field: 'y', type: 'ordinal', sort: [...new Set(rows.map((q) => q.y))], title: labels[params[1]] },
+      },
+      layer: [
+        {
+          mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
+          encoding: {
+            color: { field: 'verdict', type: 'nominal', scale: VERDICT_COLOURS, title: `SAL ${sal}` },
+            tooltip: [
+              { field: 'x', type: 'ordinal', title: labels[params[0]] },
+              { field: 'y', type: 'ordinal', title: labels[params[1]] },
+              { field: 'verdict', type: 'nominal' },
+              { field: 'share', type: 'quantitative', format: '.1%', title: 'share breaching' },
+            ],
+          },
+        },
+        { mark: { type: 'text', fontSize: 11, color: 'white' }, encoding: { text: { field: 'text' } } },
+      ],
+    }),
+  };
+}
+
+/** The charts of a sweep, in report order. */
+export function sweepCharts(r: SweepResults): Chart[] {
+  const service = r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+  const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
+  const what = `${r.focus.service} at each point`;
+  return [downtimeSweep(r, service), differenceChart(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(
+    (c): c is Chart => c !== null,
+  );
+}
+
+/** The charts of a single run, one series per service. */
+export function runCharts(r: RunReport): Chart[] {
+  const series: Series[] = r.results.services.map((s) => ({ label: s.name, s }));
+  const what = 'each service';
+  return [
+    downtimeNominal(series, 'Downtime per year by service', 'Expected downtime per year of each service with its 95% confidence interval; the dashed line is the yearly downtime budget.'),
+    layersChart(series, what),
+    recoveryChart(series, what),
+    impactChart(series, what),
+  ];
+}
+
+/** True when `x` is a sweep's results (results.json) rather than a run's report. */
+export function isSweepResults(x: SweepResults | RunReport): x is SweepResults {
+  return Array.isArray((x as SweepResults).points);
+}
+
+/**
+ * The Vega-Lite spec of one chart of a sweep's or a run's results, or null when that
+ * chart does not apply (a heatmap needs a two-parameter grid; a difference needs a baseline
+ * and another point).
+ */
+export function toVegaLite(results: SweepResults | RunReport, kind: ChartKind): TopLevelSpec | null {
+  const charts = isSweepResults(results) ? sweepCharts(results) : runCharts(results);
+  return charts.find((c) => c.kind === kind)?.spec ?? null;
+}

@@ -1,0 +1,33 @@
+/**
+ * Rendering Vega-Lite specs headlessly: Vega-Lite -> Vega -> SVG (vega's own SVG
+ * renderer, no browser, no canvas), and SVG -> PNG with resvg, given the font shipped in
+ * assets/fonts (resvg draws no text without a font file). The same spec gives the same
+ * bytes.
+ */
+import { fileURLToPath } from 'node:url';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { parse, View } from 'vega';
+import { Resvg } from '@resvg/resvg-js';
+
+/** The font files PNGs are rendered with (DejaVu Sans, Bitstream Vera licence: assets/fonts/LICENSE). */
+export const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => fileURLToPath(new URL(`../../assets/fonts/${f}`, import.meta.url)));
+
+/** Renders a Vega-Lite spec to an SVG document (text). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new View(parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renders an SVG document to PNG at `scale` times its size (default 2, for sharp text). */
+export function renderPng(svg: string, scale = 2): Buffer {
+  const r = new Resvg(svg, {
+    font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+  });
+  return r.render().asPng();
+}

@@ -1,0 +1,45 @@
+/** A sweep's results as text for a terminal: one line per point for the focus service. */
+import type { SweepResults } from '../sweep/sweep.js';
+import { formatDuration } from '../engine/units.js';
+import { estimateParts, num, sig } from './format.js';
+
+/** HA events per year, as `failovers 25.7, splitBrains 0.31` (counters that fired). */
+export function haEvents(events: Partial<Record<string, number>>): string {
+  return (
+    Object.entries(events)
+      .filter(([, v]) => (v ?? 0) > 0)
+      .map(([k, v]) => `${k} ${sig(v!)}`)
+      .join(', ') || 'none'
+  );
+}
+
+/** Renders the focus service's figures per point, with the paired difference to the baseline. */
+export function renderSweepText(r: SweepResults): string {
+  const si = r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+  const set = r.settings;
+  const lines = [
+    `nfvsim ${r.nfvsim}   experiment ${r.experiment.name} (${r.experiment.file}) on ${r.base.file}`,
+    `${r.experiment.design}, ${r.points.length} points x ${num(set.runs)} runs x ${formatDuration(set.horizonSeconds)}, seed ${set.seed} (common random numbers)`,
+    `service ${r.focus.service}; differences are paired, to the baseline '${r.baseline}'; 95% confidence intervals`,
+    '',
+  ];
+  const rows = r.points.map((p) => {
+    const s = p.summary.services[si];
+    const d = estimateParts(s.downtimeMinutesPerYear);
+    const diff = p.difference?.[si]?.downtimeMinutesPerYear;
+    const dd = diff ? estimateParts(diff) : undefined;
+    return [
+      p.name,
+      `${d.mean} [${d.ci}]`,
+      dd ? `${diff!.mean > 0 ? '+' : ''}${dd.mean} [${dd.ci}]` : 'baseline',
+      s.recoveryTime.count ? formatDuration(s.recoveryTime.p95) : 'n/a',
+      s.sal.map((c) => c.verdict.slice(0, 4)).join(' '),
+      haEvents(s.events),
+    ];
+  });
+  const head = ['point', 'downtime min/y', 'vs baseline min/y', 'recovery p95', 'SAL 1 2 3', 'HA events per year'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  lines.push(fmt(head), ...rows.map(fmt));
+  return lines.join('\n') + '\n';
+}

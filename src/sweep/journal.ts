@@ -1,0 +1,86 @@
+/**
+ * The journal of a sweep: one JSON line per finished shard, appended and flushed to disk
+ * as each shard finishes, so a sweep killed at any moment loses at most the shards that
+ * were running. A line cut short by a kill (no newline at the end) is dropped on resume.
+ *
+ * Numbers survive the round trip exactly (JSON prints the shortest text that parses back
+ * to the same double); the non-finite ones, which JSON lacks, are written as the strings
+ * "Infinity", "-Infinity" and "NaN" and read back as numbers.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import type { RunAccumulator } from '../metrics/summary.js';
+import type { PairedValues } from '../runner/run.js';
+
+/** One finished shard of one point. */
+export interface JournalEntry {
+  /** Task number: the position of (point, shard) in the sweep's fixed task order. */
+  task: number;
+  point: number;
+  shard: number;
+  acc: RunAccumulator;
+  paired: PairedValues;
+}
+
+const NON_FINITE = new Set(['Infinity', '-Infinity', 'NaN']);
+
+/** Serializes a value as one JSON line, keeping non-finite numbers. */
+export function encodeLine(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) + '\n';
+}
+
+/** Parses a line written by `encodeLine`. */
+export function decodeLine(line: string): unknown {
+  return JSON.parse(line, (_k, x) => (typeof x === 'string' && NON_FINITE.has(x) ? Number(x) : x));
+}
+
+/** A journal file open for appending. */
+export class Journal {
+  private fd: number;
+
+  /** Opens (creating if needed) `path` for appending. */
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  /** Appends one entry and flushes it to disk before returning. */
+  append(e: JournalEntry): void {
+    writeSync(this.fd, encodeLine(e));
+    fsyncSync(this.fd);
+  }
+
+  /** Closes the file. */
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** A journal line that is complete but cannot be read. */
+export class JournalError extends Error {}
+
+/**
+ * Reads the entries of a journal. A last line without its newline (a write cut short by
+ * a kill) is removed from the file, so appending can go on after it. A complete line
+ * that does not parse is an error (the file was changed by something else).
+ */
+export function readJournal(path: string): JournalEntry[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
+  const out: JournalEntry[] = [];
+  const lines = text.slice(0, end).split('\n');
+  lines.pop();
+  lines.forEach((line, i) => {
+    let e: JournalEntry;
+    try {
+      e = decodeLine(line) as JournalEntry;
+    } catch {
+      throw new JournalError(`${path}:${i + 1}: not a journal line (the file was changed by hand?); remove the line or start the sweep in a new folder`);
+    }
+    if (typeof e?.task !== 'number' || typeof e.point !== 'number' || typeof e.shard !== 'number' || typeof e.acc !== 'object' || typeof e.paired !== 'object') {
+      throw new JournalError(`${path}:${i + 1}: a journal line lacks task, point, shard, acc or paired`);
+    }
+    out.push(e);
+  });
+  return out;
+}

@@ -1,0 +1,330 @@
+/**
+ * Running an experiment: every point x replication, split into deterministic shards
+ * (point by point, SHARD_SIZE replications each), run inline or on worker threads.
+ * Each finished shard is appended to `journal.jsonl` in the results folder; the results
+ * are built from the journal alone, merging each point's shards in shard order, so they
+ * are the same bytes for any number of threads and after any number of interruptions
+ * (`resume`). Every point uses the experiment's seed: replication r of every point draws
+ * from the same named streams (common random numbers), and each point's difference to
+ * the baseline is estimated from the paired per-replication differences.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { VERSION } from '../version.js';
+import { YEAR } from '../engine/units.js';
+import { emptyAccumulator, mergeAccumulators, summarize, type RunSummary } from '../metrics/summary.js';
+import { addMoment, meanEstimate, moments, type Estimate } from '../metrics/stats.js';
+import { planShards, runShardPaired, SHARD_SIZE } from '../runner/run.js';
+import type { RunSettings } from '../runner/replication.js';
+import type { ShardResult, ShardTask } from '../runner/worker.js';
+import type { LoadedExperiment } from '../experiment/load.js';
+import { Journal, readJournal, type JournalEntry } from './journal.js';
+
+/** The compiled worker, shared with `run --jobs`. */
+const WORKER = new URL('../../dist/runner/worker.js', import.meta.url).href;
+
+/** What identifies a sweep: resuming needs exactly the same. No dates, so it is reproducible. */
+export interface SweepManifest {
+  nfvsim: string;
+  experiment: { file: string; name: string; sha256: string };
+  base: { file: string; sha256: string };
+  seed: number;
+  runs: number;
+  horizonSeconds: number;
+  warmupSeconds: number;
+  shardSize: number;
+  points: Array<{ name: string; topologySha256: string }>;
+  tasks: number;
+}
+
+/** A point's paired difference to the baseline, for one service (this point minus baseline). */
+export interface PairedDifference {
+  service: string;
+  unavailability: Estimate;
+  downtimeMinutesPerYear: Estimate;
+  outagesPerYear: Estimate;
+}
+
+/** One point's results. */
+export interface PointResult {
+  index: number;
+  name: string;
+  params: Record<string, unknown>;
+  topologySha256: string;
+  summary: RunSummary;
+  /** Differences to the baseline, per service; null for the baseline itself. */
+  difference: PairedDifference[] | null;
+}
+
+/** What `results.json` holds. Times in seconds unless a name says otherwise. */
+export interface SweepResults {
+  nfvsim: string;
+  experiment: { file: string; name: string; sha256: string; description: string | null; design: string; parameters: string[] };
+  base: { file: string; sha256: string };
+  settings: { seed: number; runs: number; horizonSeconds: number; horizonReason: string; warmupSeconds: number; shardSize: number };
+  /** The service and SAL the charts focus on. */
+  focus: { service: string; sal: 1 | 2 | 3 };
+  baseline: string;
+  points: PointResult[];
+}
+
+/** Options of a sweep. */
+export interface SweepOptions {
+  /** Results folder (created if needed). */
+  out: string;
+  /** Worker threads (1: this thread). */
+  jobs?: number;
+  /** Continue the sweep already in `out` (must be the same experiment and inputs). */
+  resume?: boolean;
+  /** Called as replications finish (done, total), counting those already in the journal. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stop after this many shards have been journalled in this call (for tests of interruption). */
+  stopAfterShards?: number;
+}
+
+/** A problem with the results folder (not with the experiment): exit 2 in the CLI. */
+export class SweepError extends Error {}
+
+/** The fixed task order: point by point, shard by shard. */
+export function planTasks(exp: LoadedExperiment): Array<{ task: number; point: number; shard: ReturnType<typeof planShards>[number] }> {
+  const out: Array<{ task: number; point: number; shard: ReturnType<typeof planShards>[number] }> = [];
+  for (const p of exp.points) for (const shard of planShards(exp.runs)) out.push({ task: out.length, point: p.index, shard });
+  return out;
+}
+
+/** The manifest of a sweep of `exp`. */
+export function sweepManifest(exp: LoadedExperiment): SweepManifest {
+  return {
+    nfvsim: VERSION,
+    experiment: { file: exp.file, name: exp.name, sha256: exp.sha256 },
+    base: { file: exp.base.file, sha256: exp.base.sha256 },
+    seed: exp.seed,
+    runs: exp.runs,
+    horizonSeconds: exp.horizon,
+    warmupSeconds: exp.warmup,
+    shardSize: SHARD_SIZE,
+    points: exp.points.map((p) => ({ name: p.name, topologySha256: p.topology.sha256 })),
+    tasks: exp.points.length * planShards(exp.runs).length,
+  };
+}
+
+/** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
+
+/** Checks the results folder and writes (or checks, on resume) its manifest. */
+function prepareFolder(exp: LoadedExperiment, opts: SweepOptions): void {
+  const manifest = sweepManifest(exp);
+  const path = join(opts.out, 'manifest.json');
+  if (existsSync(path)) {
+    if (!opts.resume) throw new SweepError(`${opts.out} already holds a sweep (manifest.json); add --resume to continue it, or choose another --out`);
+    let old: SweepManifest;
+    try {
+      old = JSON.parse(readFileSync(path, 'utf8')) as SweepManifest;
+    } catch (e) {
+      throw new SweepError(`${path}: cannot read the manifest: ${(e as Error).message}`);
+    }
+    const diffs = (Object.keys(manifest) as Array<keyof SweepManifest>).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(manifest[k]));
+    if (diffs.length > 0) {
+      throw new SweepError(
+        `${opts.out}: cannot resume: the sweep there was made with different ${diffs.join(', ')} ` +
+          `(${diffs.map((k) => `${k}: was ${JSON.stringify(old[k]).slice(0, 80)}, now ${JSON.stringify(manifest[k]).slice(0, 80)}`).join('; ')}); ` +
+          'start it in another --out folder',
+      );
+    }
+    return;
+  }
+  if (existsSync(opts.out) && readdirSync(opts.out).length > 0) {
+    throw new SweepError(`${opts.out} exists and is not empty, and holds no sweep (no manifest.json); choose another --out`);
+  }
+  mkdirSync(opts.out, { recursive: true });
+  writeFileAtomic(path, JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * Runs (or resumes) the sweep of `exp` into `opts.out`, then writes `results.json` and
+ * `results.csv` there and returns the results. Shards already in the journal are not
+ * run again.
+ */
+export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promise<SweepResults> {
+  prepareFolder(exp, opts);
+  const journalPath = join(opts.out, 'journal.jsonl');
+  const done = new Set(readJournal(journalPath).map((e) => e.task));
+  const tasks = planTasks(exp);
+  const todo = tasks.filter((t) => !done.has(t.task));
+  const total = exp.points.length * exp.runs;
+  let finished = tasks.filter((t) => done.has(t.task)).reduce((n, t) => n + t.shard.to - t.shard.from, 0);
+  opts.onProgress?.(finished, total);
+  const settings: RunSettings = { seed: exp.seed, horizon: exp.horizon, warmup: exp.warmup };
+  const journal = new Journal(journalPath);
+  let written = 0;
+  const limit = opts.stopAfterShards ?? Infinity;
+  const record = (e: JournalEntry, reps: number) => {
+    if (written >= limit) return;
+    journal.append(e);
+    written++;
+    finished += reps;
+    opts.onProgress?.(finished, total);
+  };
+  try {
+    const jobs = Math.max(1, opts.jobs ?? 1);
+    if (jobs === 1 || todo.length <= 1) {
+      for (const t of todo) {
+        if (written >= limit) break;
+        const { acc, paired } = runShardPaired(exp.points[t.point].topology.model, settings, t.shard);
+        record({ task: t.task, point: t.point, shard: t.shard.index, acc, paired }, t.shard.to - t.shard.from);
+      }
+    } else {
+      const threads = Math.min(jobs, todo.length);
+      const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+      try {
+        await Promise.all(
+          todo.map(async (t) => {
+            const topo = exp.points[t.point].topology;
+            const task: ShardTask = { settings, shard: t.shard, outages: false, paired: true, topology: { text: topo.text, file: topo.file, sha256: topo.sha256 } };
+            const r = (await pool.run(task)) as ShardResult;
+            record({ task: t.task, point: t.point, shard: t.shard.index, acc: r.acc, paired: r.paired! }, t.shard.to - t.shard.from);
+          }),
+        );
+      } finally {
+        await pool.destroy();
+      }
+    }
+  } finally {
+    journal.close();
+  }
+  const entries = readJournal(journalPath);
+  const have = new Set(entries.map((e) => e.task));
+  const missing = tasks.filter((t) => !have.has(t.task)).length;
+  if (missing > 0) throw new SweepInterrupted(`${missing} of ${tasks.length} shards still to run; run again with --resume`);
+  const results = buildResults(exp, entries);
+  writeResults(opts.out, results);
+  return results;
+}
+
+/** The sweep stopped before every shard was in (see `stopAfterShards`). */
+export class SweepInterrupted extends Error {}
+
+/** Builds the results from journal entries (any order; duplicates of a task are ignored). */
+export function buildResults(exp: LoadedExperiment, entries: readonly JournalEntry[]): SweepResults {
+  const byTask = new Map<number, JournalEntry>();
+  for (const e of entries) if (!byTask.has(e.task)) byTask.set(e.task, e);
+  const tasks = planTasks(exp);
+  const services = exp.base.topology.model.services.map((s) => s.name);
+  // Per point: the merged accumulator and the per-replication values, in replication order.
+  const perPoint = exp.points.map((p) => {
+    const acc = emptyAccumulator(p.topology.model);
+    const unavailability: number[][] = p.topology.model.services.map(() => []);
+    const outages: number[][] = p.topology.model.services.map(() => []);
+    for (const t of tasks) {
+      if (t.point !== p.index) continue;
+      const e = byTask.get(t.task)!;
+      mergeAccumulators(acc, e.acc);
+      e.paired.unavailability.forEach((xs, s) => unavailability[s].push(...xs));
+      e.paired.outagesPerYear.forEach((xs, s) => outages[s].push(...xs));
+    }
+    return { acc, unavailability, outages };
+  });
+  const base = perPoint[exp.baseline];
+  const diff = (a: number[], b: number[], scale = 1): Estimate => {
+    const m = moments();
+    for (let r = 0; r < a.length; r++) addMoment(m, (a[r] - b[r]) * scale);
+    return meanEstimate(m);
+  };
+  const spec = exp.spec;
+  return {
+    nfvsim: VERSION,
+    experiment: { file: exp.file, name: exp.name, sha256: exp.sha256, description: spec.description ?? null, design: exp.design, parameters: exp.parameters },
+    base: { file: exp.base.file, sha256: exp.base.sha256 },
+    settings: { seed: exp.seed, runs: exp.runs, horizonSeconds: exp.horizon, horizonReason: exp.horizonReason, warmupSeconds: exp.warmup, shardSize: SHARD_SIZE },
+    focus: { service: exp.service.name, sal: exp.sal },
+    baseline: exp.points[exp.baseline].name,
+    points: exp.points.map((p, i) => ({
+      index: p.index,
+      name: p.name,
+      params: p.params,
+      topologySha256: p.topology.sha256,
+      summary: summarize(p.topology.model, perPoint[i].acc),
+      difference:
+        i === exp.baseline
+          ? null
+          : services.map((name, s) => ({
+              service: name,
+              unavailability: diff(perPoint[i].unavailability[s], base.unavailability[s]),
+              downtimeMinutesPerYear: diff(perPoint[i].unavailability[s], base.unavailability[s], YEAR / 60),
+              outagesPerYear: diff(perPoint[i].outages[s], base.outages[s]),
+            })),
+    })),
+  };
+}
+
+/** Writes results.json and results.csv into `out`. */
+export function writeResults(out: string, results: SweepResults): void {
+  writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileAtomic(join(out, 'results.csv'), resultsCsv(results));
+}
+
+function csvField(v: unknown): string {
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per point and service: parameters, availability, downtime, outages, recovery, SAL verdicts, difference to the baseline. */
+export function resultsCsv(r: SweepResults): string {
+  const head = [
+    'point',
+    ...r.experiment.parameters,
+    'service',
+    'availability',
+    'availability_lo',
+    'availability_hi',
+    'downtime_min_per_year',
+    'downtime_lo',
+    'downtime_hi',
+    'outages_per_year',
+    'outages_lo',
+    'outages_hi',
+    'recovery_p50_s',
+    'recovery_p95_s',
+    'sal1',
+    'sal2',
+    'sal3',
+    'downtime_diff_vs_baseline',
+    'downtime_diff_lo',
+    'downtime_diff_hi',
+  ];
+  const rows = [head.join(',')];
+  for (const p of r.points) {
+    p.summary.services.forEach((s, i) => {
+      const d = p.difference?.[i]?.downtimeMinutesPerYear;
+      rows.push(
+        [
+          p.name,
+          ...r.experiment.parameters.map((k) => p.params[k]),
+          s.name,
+          s.availability.mean,
+          s.availability.lo,
+          s.availability.hi,
+          s.downtimeMinutesPerYear.mean,
+          s.downtimeMinutesPerYear.lo,
+          s.downtimeMinutesPerYear.hi,
+          s.outagesPerYear.mean,
+          s.outagesPerYear.lo,
+          s.outagesPerYear.hi,
+          s.recoveryTime.p50,
+          s.recoveryTime.p95,
+          ...s.sal.map((c) => c.verdict),
+          d?.mean,
+          d?.lo,
+          d?.hi,
+        ]
+          .map(csvField)
+          .join(','),
+      );
+    });
+  }
+  return rows.join('\n') + '\n';
+}

@@ -7,6 +7,12 @@
  * const report = simulate(topo, { runs: 100, seed: 7 });          // this thread
  * const same = await simulateParallel(topo, { runs: 100, seed: 7 }); // worker threads, same bytes
  * console.log(report.results.services[0].availability);
+ *
+ * // A sweep: resumable, the same bytes for any number of threads.
+ * const exp = loadExperiment('experiments/heartbeat-sal1.yaml');
+ * const results = await sweep(exp, { out: 'results/hb', jobs: 2, resume: true });
+ * const spec = toVegaLite(results, 'downtime');                 // a Vega-Lite spec
+ * await writeReport('results/hb', results);                     // SVG, PNG, report.html
  * ```
  */
 import { availableParallelism } from 'node:os';
@@ -17,8 +23,17 @@ import { runParallel } from './runner/parallel.js';
 import type { RunSettings } from './runner/replication.js';
 import type { RunReport } from './report/json.js';
 import { VERSION } from './version.js';
+import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
+import { runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
 
 export { loadTopologyFile, loadTopologyText, type LoadedTopology };
+export { loadExperimentFile, loadExperimentText, setPath, type LoadedExperiment, type ExperimentPoint } from './experiment/load.js';
+export { ExperimentSpec, experimentJsonSchema, type Experiment, type ExperimentInput } from './experiment/schema.js';
+export { runSweep, buildResults, sweepManifest, SweepError, SweepInterrupted, type SweepOptions, type SweepResults, type PointResult, type PairedDifference } from './sweep/sweep.js';
+export { toVegaLite, sweepCharts, runCharts, type Chart, type ChartKind } from './report/charts.js';
+export { renderSvg, renderPng } from './report/render.js';
+export { writeReport } from './report/html.js';
+export { renderSweepText } from './report/sweep-text.js';
 export { TopologyError, type InputIssue, topologyJsonSchema, type SystemModel } from './model/index.js';
 export { runReplication, type ReplicationResult, type RunSettings, type TraceOptions } from './runner/replication.js';
 export type { TraceEvent } from './sim/system.js';
@@ -30,6 +45,21 @@ export { renderText } from './report/text.js';
 export { renderJson, type RunReport } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';
 export { VERSION };
+
+/** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */
+export const loadTopology = loadTopologyFile;
+
+/** Loads and validates an experiment file (a base topology and the parameters to vary); the same as `loadExperimentFile`. */
+export const loadExperiment = loadExperimentFile;
+
+/**
+ * Runs (or, with `resume`, continues) the sweep of an experiment into `options.out` and
+ * returns its results (also written as results.json and results.csv there). Threads
+ * (`jobs`, default 1) need the compiled package (npm run build).
+ */
+export function sweep(exp: LoadedExperiment, options: SweepOptions): Promise<SweepResults> {
+  return runSweep(exp, options);
+}
 
 /** Options of `simulate`; each defaults to the topology's `simulation` section, then to the built-in default. */
 export interface SimulateOptions {

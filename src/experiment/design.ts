@@ -88,8 +88,9 @@ export function designPoints(e: Experiment): DesignPoint[] {
   const n = sample.points;
   const columns = paths.map((p) => sampleColumn(sample.ranges[p], n, sample.method, new RandomStream(`experiment/sample/${p}`, e.seed, 0)));
   const width = String(n).length;
+  const labels = pathLabels(paths);
   return Array.from({ length: n }, (_, i) => ({
-    name: `sample ${String(i + 1).padStart(width, '0')}`,
+    name: `#${String(i + 1).padStart(width, '0')} ${paths.map((p, j) => `${labels[p]}=${formatValue(columns[j][i])}`).join(', ')}`,
     params: Object.fromEntries(paths.map((p, j) => [p, columns[j][i]])),
     origin: Object.fromEntries(paths.map((p) => [p, ['sample', 'ranges', p]])),
   }));

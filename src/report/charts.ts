@@ -95,7 +95,7 @@ function layersChart(series: Series[], what: string): Chart {
       encoding: {
         y: { field: 'series', type: 'nominal', sort: series.map((x) => x.label), title: null, axis: { labelLimit: 240 } },
         x: { field: 'minutes', type: 'quantitative', stack: 'zero', title: 'downtime (minutes per year)' },
-        color: { field: 'layer', type: 'nominal', sort: [...CAUSE_LAYERS], scale: { domain: [...CAUSE_LAYERS], scheme: 'tableau10' }, title: 'cause layer' },
+        color: { field: 'layer', type: 'nominal', scale: { domain: CAUSE_LAYERS.filter((l) => rows.some((q) => q.layer === l)), scheme: 'tableau10' }, title: 'cause layer' },
         order: { field: 'layerIndex', type: 'quantitative' },
         tooltip: [
           { field: 'series', type: 'nominal' },
@@ -153,7 +153,8 @@ function recoveryChart(series: Series[], what: string): Chart {
         },
         {
           data: { values: bounds },
-          mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, y: 4, fontSize: 10, color: '#333333' },
+          // Right of each rule, from the bottom up: where an ECDF has little ink.
+          mark: { type: 'text', angle: 270, align: 'left', baseline: 'top', dy: 3, y: { expr: 'height - 4' }, fontSize: 10, color: '#333333' },
           encoding: { x: { field: 'bound', type: 'quantitative' }, text: { field: 'label' } },
         },
       ],
@@ -328,7 +329,8 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
     .filter((p) => p.difference !== null)
     .map((p) => {
       const d = p.difference![service].downtimeMinutesPerYear;
-      return { point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi) };
+      const effect = d.lo > 0 ? 'more downtime' : d.hi < 0 ? 'less downtime' : 'no clear difference';
+      return { point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi), effect };
     });
   if (rows.length === 0) return null;
   const title = `${r.focus.service}: change in downtime vs '${r.baseline}'`;
@@ -345,7 +347,12 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
           data: { values: rows },
           encoding: {
             y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 240 } },
-            color: { condition: { test: 'datum.lo > 0', value: '#c62828' }, value: '#2e7d32' },
+            color: {
+              field: 'effect',
+              type: 'nominal',
+              title: 'vs baseline (95%)',
+              scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
+            },
             tooltip: [
               { field: 'point', type: 'nominal' },
               { field: 'mean', type: 'quantitative', format: '.3f' },
@@ -389,8 +396,8 @@ function heatmapChart(r: SweepResults, service: number): Chart | null {
       width: { step: 110 },
       height: { step: 44 },
       encoding: {
-        x: { field: 'x', type: 'ordinal', sort: [...new Set(rows.map((q) => q.x))], title: labels[params[0]], axis: { labelAngle: 0 } },
-        y: { field: 'y', type: 'ordinal', sort: [...new Set(rows.map((q) => q.y))], title: labels[params[1]] },
+        x: { field: 'x', type: 'ordinal', sort: [...new Set(rows.map((q) => q.x))], title: labels[params[0]], axis: { labelAngle: 0, grid: false, ticks: false } },
+        y: { field: 'y', type: 'ordinal', sort: [...new Set(rows.map((q) => q.y))], title: labels[params[1]], axis: { grid: false, ticks: false } },
       },
       layer: [
         {

@@ -1,9 +1,10 @@
-/** Every file in topologies/ validates and runs; every script in experiments/ runs (small sizes). */
-import { readdirSync } from 'node:fs';
+/** Every file in topologies/ validates and runs; every experiment file and script in experiments/ runs (small sizes). */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadTopologyFile, simulate } from '../src/index.js';
+import { loadExperimentFile, loadTopologyFile, runSweep, simulate, writeReport } from '../src/index.js';
 import { cli, ROOT } from './helpers.js';
 
 const topologies = readdirSync(join(ROOT, 'topologies')).filter((f) => /\.(ya?ml|json)$/.test(f));
@@ -30,11 +31,35 @@ describe('topologies/', () => {
 });
 
 describe('experiments/', () => {
-  it.each(experiments)('%s runs', async (f) => {
+  const scripts = experiments.filter((f) => f.endsWith('.ts'));
+  const files = experiments.filter((f) => /\.ya?ml$/.test(f));
+
+  it('ships the experiments the issue asks for', () => {
+    expect(files).toEqual(expect.arrayContaining(['heartbeat-sal1.yaml', 'replicas-mttf.yaml', 'fencing.yaml', 'controllers.yaml']));
+  });
+
+  it.each(scripts)('%s runs', async (f) => {
     const mod = await import(pathToFileURL(join(ROOT, 'experiments', f)).href);
     expect(typeof mod.main).toBe('function');
-    const out: string = await mod.main({ runs: 4, horizonYears: 5 });
+    const out: string = await mod.main({ runs: 4, horizonYears: 5, points: 3, out: mkdtempSync(join(tmpdir(), 'nfvsim-exp-')) });
     expect(out.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('%s validates and sweeps (small), with charts', async (f) => {
+    const exp = loadExperimentFile(join(ROOT, 'experiments', f));
+    expect(exp.points.length).toBeGreaterThanOrEqual(3);
+    // Small: 6 replications of 2 years per point.
+    const small = { ...exp, runs: 6, horizon: 2 * 365 * 86400, warmup: 0 };
+    const out = mkdtempSync(join(tmpdir(), 'nfvsim-exp-'));
+    const r = await runSweep(small, { out, jobs: 1 });
+    expect(r.points.map((p) => p.name)).toEqual(exp.points.map((p) => p.name));
+    for (const p of r.points) {
+      expect(p.summary.replications).toBe(6);
+      expect(p.summary.services.find((s) => s.name === exp.service.name)).toBeDefined();
+    }
+    const written = await writeReport(out, r);
+    expect(written.files).toContain('charts/downtime.svg');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
   });
 });
 

@@ -91,6 +91,11 @@ export function zodIssues(error: z.ZodError, parsed: ParsedText | undefined): In
       }
       continue;
     }
+    // A bad record key: zod says only 'Invalid key in record'; the key's own issue says what was expected.
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      out.push({ path: formatPath(segs), message: issue.issues[0].message, ...parsed?.locate(segs) });
+      continue;
+    }
     out.push({ path: formatPath(segs), message: issue.message, ...parsed?.locate(segs) });
   }
   return out;

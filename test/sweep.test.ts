@@ -1,0 +1,245 @@
+/**
+ * Experiments and sweeps: designs, errors that name the experiment file and path,
+ * results that are the same bytes for any number of threads and after a SIGKILL and a
+ * resume, paired differences, and charts that render.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadExperimentText, runSweep, SweepInterrupted, TopologyError, toVegaLite, writeReport, renderSvg, type ExperimentInput } from '../src/index.js';
+import { designPoints } from '../src/experiment/design.js';
+import { ExperimentSpec } from '../src/experiment/schema.js';
+import { cli, ROOT } from './helpers.js';
+
+const tmp = (p = 'nfvsim-sweep-') => mkdtempSync(join(tmpdir(), p));
+
+/** A small experiment on the SAL 1 pair: 3 points x 120 runs (3 shards each) of 2 years. */
+const SMALL: ExperimentInput = {
+  name: 'small',
+  base: 'topologies/sal1-pair.yaml',
+  runs: 120,
+  seed: 3,
+  horizon: '2y',
+  grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '500ms', '2s'] },
+  baseline: 'interval=500ms',
+};
+
+function load(e: ExperimentInput, file = 'test-experiment.yaml') {
+  return loadExperimentText(stringify(e), file, ROOT);
+}
+
+function errorOf(e: unknown, file = 'exp.yaml'): TopologyError {
+  try {
+    loadExperimentText(typeof e === 'string' ? e : stringify(e), file, ROOT);
+  } catch (err) {
+    if (err instanceof TopologyError) return err;
+    throw err;
+  }
+  throw new Error('expected a TopologyError');
+}
+
+const files = (dir: string) => ['results.json', 'results.csv'].map((f) => readFileSync(join(dir, f), 'utf8'));
+
+describe('designs', () => {
+  it('a grid is every combination, the first parameter slowest', () => {
+    const e = ExperimentSpec.parse({ base: 'x', runs: 1, grid: { 'a.b': [1, 2], 'c.d': ['x', 'y', 'z'] } });
+    expect(designPoints(e).map((p) => p.name)).toEqual(['b=1, d=x', 'b=1, d=y', 'b=1, d=z', 'b=2, d=x', 'b=2, d=y', 'b=2, d=z']);
+  });
+
+  it('a Latin hypercube puts exactly one point in each stratum of each range, reproducibly from the seed', () => {
+    const spec = { base: 'x', runs: 1, seed: 9, sample: { method: 'latin-hypercube', points: 20, ranges: { 'a.x': { min: 0, max: 1 }, 'a.y': { min: '1s', max: '21s' } } } };
+    const pts = designPoints(ExperimentSpec.parse(spec));
+    const xs = pts.map((p) => p.params['a.x'] as number);
+    const ys = pts.map((p) => parseFloat(p.params['a.y'] as string));
+    expect(new Set(xs.map((x) => Math.min(19, Math.floor(x * 20)))).size).toBe(20);
+    expect(new Set(ys.map((y) => Math.min(19, Math.floor(y - 1)))).size).toBe(20);
+    expect(designPoints(ExperimentSpec.parse(spec))).toEqual(pts);
+    expect(designPoints(ExperimentSpec.parse({ ...spec, seed: 10 }))).not.toEqual(pts);
+  });
+
+  it('log-scale random samples stay in range; integers are rounded', () => {
+    const pts = designPoints(ExperimentSpec.parse({ base: 'x', runs: 1, sample: { method: 'random', points: 50, ranges: { 'a.n': { min: 1, max: 1000, scale: 'log', integer: true } } } }));
+    for (const p of pts) {
+      const v = p.params['a.n'] as number;
+      expect(Number.isInteger(v) && v >= 1 && v <= 1000).toBe(true);
+    }
+  });
+
+  it("'*' sets every key, null removes one, and YAML aliases in the base are not shared", () => {
+    const exp = load({ ...SMALL, grid: undefined, baseline: undefined, scenarios: [{ name: 'a', set: { 'vnfs.*.ha.fencing': null, 'vnfs.vCSCF.ha.splitBrainRecovery': '10m' } }, { name: 'b' }] });
+    const doc = JSON.parse(exp.points[0].topology.text);
+    expect(doc.vnfs.vCSCF.ha.fencing).toBeUndefined();
+    expect(JSON.parse(exp.points[1].topology.text).vnfs.vCSCF.ha.fencing).toBeDefined();
+    const dflt = load({ base: 'topologies/default.yaml', runs: 1, scenarios: [{ name: 'x', set: { 'vnfs.vMME.evacuation.rebuild': '1m' } }] });
+    const d = JSON.parse(dflt.points[0].topology.text);
+    expect(d.vnfs.vMME.evacuation.rebuild).toBe('1m');
+    expect(d.vnfs.vLB.evacuation.rebuild).not.toBe('1m');
+  });
+});
+
+describe('bad experiments name the file, the path and what was expected', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['no design', { base: 'topologies/sal1-pair.yaml', runs: 10 }, /exactly one design/],
+    ['two designs', { ...SMALL, scenarios: [{ name: 'a' }] }, /scenarios: give exactly one design: grid, scenarios or sample \(found grid, scenarios\)/],
+    ['missing base file', { ...SMALL, base: 'topologies/nope.yaml' }, /exp\.yaml:\d+:\d+: base: cannot read: no such file/],
+    ['misspelt path', { ...SMALL, grid: { 'vnfs.vCSF.ha.detector.interval': ['1s'] } }, /grid\["vnfs\.vCSF\.ha\.detector\.interval"\]\[0\]: 'vnfs\.vCSF\.ha\.detector\.interval': the base topology has no 'vCSF' in vnfs \(it has: vCSCF\)/],
+    ['a value the topology rejects', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': ['1s', 'soon'] } }, /grid\[.*\]\[1\]: point 2 .* makes the base topology invalid: vnfs\.vCSCF\.ha\.detector\.interval: expected a duration/],
+    ['unknown baseline', { ...SMALL, baseline: 'fast' }, /baseline: no point named 'fast'; the points are: 'interval=100ms'/],
+    ['unknown service', { ...SMALL, service: 'voice' }, /service: unknown service 'voice'; the base topology has: volte-call-control/],
+    ['bad range', { ...SMALL, grid: undefined, sample: { method: 'random', points: 3, ranges: { 'vnfs.vCSCF.ha.coverage': { min: 0.99, max: 0.9 } } } }, /sample\.ranges\[.*\]\.max: max \(0\.9\) must be at least min \(0\.99\)/],
+    ['bad path syntax', { ...SMALL, grid: { 'vnfs..x': [1] } }, /expected a dotted path/],
+    ['unknown key', { ...SMALL, replications: 5 }, /unknown key 'replications'/],
+  ];
+  it.each(cases)('%s', (_, doc, re) => {
+    const e = errorOf(doc);
+    expect(e.file).toBe('exp.yaml');
+    expect(e.message).toMatch(re);
+  });
+
+  it('the CLI exits 2 with the message and no stack trace', () => {
+    const dir = tmp();
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, stringify({ ...SMALL, base: join(ROOT, 'topologies/sal1-pair.yaml'), grid: { 'vnfs.vCSCF.ha.detector.misses': [3, 'many'] } }));
+    const r = cli(['sweep', f, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: grid\["vnfs\.vCSCF\.ha\.detector\.misses"\]\[1\]: point 2/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
+
+describe('sweeps', () => {
+  it('give the same bytes for 1 and 2 worker threads', async () => {
+    const exp = load(SMALL);
+    const [a, b] = [tmp(), tmp()];
+    await runSweep(exp, { out: a, jobs: 1 });
+    await runSweep(exp, { out: b, jobs: 2 });
+    expect(files(b)).toEqual(files(a));
+    const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ seed: 3, runs: 120, shardSize: 50, tasks: 9 });
+    expect(manifest.experiment.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.nfvsim).toBeTypeOf('string');
+  });
+
+  it('resume after an interruption and a torn journal line, with the same bytes as an uninterrupted sweep', async () => {
+    const exp = load(SMALL);
+    const whole = tmp();
+    await runSweep(exp, { out: whole, jobs: 1 });
+    const cut = tmp();
+    await expect(runSweep(exp, { out: cut, jobs: 1, stopAfterShards: 4 })).rejects.toThrow(SweepInterrupted);
+    // A write cut short: half a line at the end of the journal.
+    const line = readFileSync(join(cut, 'journal.jsonl'), 'utf8').split('\n')[0];
+    appendFileSync(join(cut, 'journal.jsonl'), line.slice(0, line.length / 2));
+    let seen = 0;
+    await runSweep(exp, { out: cut, jobs: 2, resume: true, onProgress: (d) => (seen = Math.max(seen, d)) });
+    expect(files(cut)).toEqual(files(whole));
+    expect(seen).toBe(360);
+    // Only the 5 missing shards ran: 4 + 5 lines.
+    expect(readFileSync(join(cut, 'journal.jsonl'), 'utf8').trim().split('\n').length).toBe(9);
+  });
+
+  it('are not resumed into a folder of another experiment, nor written over without --resume', async () => {
+    const exp = load(SMALL);
+    const dir = tmp();
+    await runSweep(exp, { out: dir, jobs: 1, stopAfterShards: 1 }).catch(() => undefined);
+    await expect(runSweep(exp, { out: dir })).rejects.toThrow(/already holds a sweep.*--resume/);
+    await expect(runSweep(load({ ...SMALL, seed: 4 }), { out: dir, resume: true })).rejects.toThrow(/cannot resume: the sweep there was made with different experiment, seed .*seed: was 3, now 4/);
+  });
+
+  it('survive SIGKILL of the CLI mid-run: --resume gives the same bytes as an uninterrupted run', async () => {
+    const dir = tmp();
+    const expFile = join(dir, 'kill.yaml');
+    // Big enough that the kill lands mid-run: 6 points x 150 runs of 10 years.
+    writeFileSync(
+      expFile,
+      stringify({ ...SMALL, base: join(ROOT, 'topologies/sal1-pair.yaml'), runs: 150, horizon: '10y', grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '200ms', '500ms', '1s', '2s', '5s'] } }),
+    );
+    const whole = join(dir, 'whole');
+    expect(cli(['sweep', expFile, '--out', whole, '--jobs', '1', '--no-charts']).code).toBe(0);
+    const cut = join(dir, 'cut');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/nfvsim.js'), 'sweep', expFile, '--out', cut, '--jobs', '1', '--no-charts'], { stdio: 'ignore' });
+    const journal = join(cut, 'journal.jsonl');
+    const lines = () => (existsSync(journal) ? readFileSync(journal, 'utf8').split('\n').length - 1 : 0);
+    const t0 = Date.now();
+    while (lines() < 3 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const done = lines();
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(18);
+    expect(existsSync(join(cut, 'results.json'))).toBe(false);
+    const again = cli(['sweep', expFile, '--out', cut, '--jobs', '2', '--no-charts', '--resume']);
+    expect(again.code).toBe(0);
+    expect(files(cut)).toEqual(files(whole));
+    const without = cli(['sweep', expFile, '--out', cut, '--no-charts']);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/already holds a sweep/);
+  }, 180_000);
+});
+
+describe('paired comparisons', () => {
+  it('identical scenarios differ by exactly 0; the paired mean is the difference of the means', async () => {
+    const exp = load({ ...SMALL, grid: undefined, baseline: 'same', scenarios: [{ name: 'same' }, { name: 'copy' }, { name: 'slow', set: { 'vnfs.vCSCF.ha.switchover.max': '20s' } }] });
+    const r = await runSweep(exp, { out: tmp(), jobs: 1 });
+    const copy = r.points[1].difference![0].downtimeMinutesPerYear;
+    expect(copy.mean).toBe(0);
+    expect(copy.se).toBe(0);
+    const slow = r.points[2].difference![0];
+    const means = r.points.map((p) => p.summary.services[0].unavailability.mean);
+    expect(slow.unavailability.mean).toBeCloseTo(means[2] - means[0], 12);
+    // Common random numbers: the paired interval is much narrower than the points' own.
+    const own = r.points[2].summary.services[0].unavailability;
+    expect(slow.unavailability.hi - slow.unavailability.lo).toBeLessThan((own.hi - own.lo) / 3);
+    expect(slow.unavailability.lo).toBeGreaterThan(0);
+  });
+});
+
+describe('charts', () => {
+  it('every chart compiles, renders to SVG and PNG, and the HTML report is self-contained', async () => {
+    const exp = load({ ...SMALL, runs: 20, grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '1s'], 'vnfs.vCSCF.ha.detector.misses': [2, 3] }, baseline: undefined });
+    const dir = tmp();
+    const r = await runSweep(exp, { out: dir, jobs: 1 });
+    const w = await writeReport(dir, r);
+    for (const kind of ['downtime', 'difference', 'heatmap', 'layers', 'recovery', 'impact']) {
+      expect(w.files).toContain(`charts/${kind}.svg`);
+      const svg = readFileSync(join(dir, 'charts', `${kind}.svg`), 'utf8');
+      expect(svg).toMatch(/^<svg/);
+      expect(svg).toMatch(/<text/);
+      const png = readFileSync(join(dir, 'charts', `${kind}.png`));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect(png.length).toBeGreaterThan(5000);
+      expect(JSON.parse(readFileSync(join(dir, 'charts', `${kind}.vl.json`), 'utf8')).$schema).toMatch(/vega-lite/);
+    }
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!vega\.github\.io|www\.w3\.org)/);
+    expect((html.match(/<svg/g) ?? []).length).toBe(6);
+    expect(html).toContain('SAL 1 compliance');
+    // The same results give the same bytes.
+    const again = await renderSvg(toVegaLite(r, 'recovery')!);
+    expect(again).toBe(readFileSync(join(dir, 'charts', 'recovery.svg'), 'utf8'));
+    // nfvsim chart redraws from the saved results alone.
+    const redraw = cli(['chart', dir]);
+    expect(redraw.code).toBe(0);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(html);
+  });
+
+  it('a one-parameter sweep has no heatmap; toVegaLite says so with null', async () => {
+    const r = await runSweep(load({ ...SMALL, runs: 10 }), { out: tmp(), jobs: 1 });
+    expect(toVegaLite(r, 'heatmap')).toBeNull();
+    expect(toVegaLite(r, 'downtime')).not.toBeNull();
+  });
+
+  it('run --report writes report.json, the charts and report.html; chart on a folder without results exits 2', () => {
+    const dir = tmp();
+    const r = cli(['run', 'topologies/sal1-pair.yaml', '--runs', '10', '--horizon', '2y', '--report', dir, '--jobs', '1']);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'charts')).length).toBe(12);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('volte-call-control');
+    const empty = cli(['chart', tmp()]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no results\.json/);
+  });
+});

@@ -52,12 +52,12 @@ function verdicts(s: ServiceSummary): string {
 }
 
 const STYLE = `
-body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; margin: 24px auto; max-width: 1100px; color: #222; padding: 0 16px; }
+body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; margin: 24px auto; max-width: 1280px; color: #222; padding: 0 16px; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 p.meta { color: #555; font-size: 13px; margin-top: 2px; line-height: 1.5; }
-table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+div.table { overflow-x: auto; } table { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 10px; text-align: right; white-space: nowrap; }
-th { background: #f4f6f8; } td.l, th.l { text-align: left; }
+th { background: #f4f6f8; } td.l, th.l { text-align: left; } td.ev { white-space: normal; min-width: 240px; color: #444; }
 tr.baseline td { background: #f3f8fd; font-weight: 600; }
 .ci { color: #777; font-size: 12px; }
 .v { display: inline-block; min-width: 14px; padding: 0 4px; border-radius: 3px; color: white; font-size: 11px; text-align: center; }
@@ -109,20 +109,22 @@ export function sweepHtml(r: SweepResults, charts: RenderedChart[]): string {
     `${num(set.runs)} replications per point of ${esc(formatDuration(set.horizonSeconds))}${set.warmupSeconds > 0 ? ` after a ${esc(formatDuration(set.warmupSeconds))} warm-up` : ''}, seed ${set.seed} (common random numbers: every point replays the same failure histories where the topologies allow). `,
     `Focus: service <b>${esc(r.focus.service)}</b>; baseline <b>${esc(r.baseline)}</b>.`,
   ].join('');
+  // Grid and sampled points are named by their values: show the values in columns. Scenarios by their names.
+  const byName = r.experiment.design === 'scenarios';
   const head =
-    `<tr><th class="l">point</th>${params.map((p) => `<th title="${esc(p)}">${esc(labels[p])}</th>`).join('')}` +
+    `<tr>${byName ? '<th class="l">scenario</th>' : params.map((p) => `<th title="${esc(p)}">${esc(labels[p])}</th>`).join('')}` +
     `<th>availability</th><th>downtime (min/y)</th><th>vs baseline (min/y)</th><th>outages/y</th><th>recovery p95</th><th>SAL 1 2 3</th><th class="l">HA events per year</th></tr>`;
   const rows = r.points.map((p) => {
     const s = p.summary.services[si];
     const d = p.difference?.[si]?.downtimeMinutesPerYear;
     return (
-      `<tr${p.difference === null ? ' class="baseline"' : ''}><td class="l">${esc(p.name)}</td>` +
-      params.map((k) => `<td>${esc(formatValue(p.params[k]))}</td>`).join('') +
+      `<tr${p.difference === null ? ' class="baseline"' : ''}>` +
+      (byName ? `<td class="l">${esc(p.name)}</td>` : params.map((k) => `<td>${esc(formatValue(p.params[k]))}</td>`).join('')) +
       `<td>${availability(s)}</td><td>${est(s.downtimeMinutesPerYear)}</td><td>${d ? est(d) : 'baseline'}</td>` +
-      `<td>${est(s.outagesPerYear)}</td><td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p95)) : 'n/a'}</td><td>${verdicts(s)}</td><td class="l">${esc(haEvents(s.events))}</td></tr>`
+      `<td>${est(s.outagesPerYear)}</td><td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p95)) : 'n/a'}</td><td>${verdicts(s)}</td><td class="l ev">${esc(haEvents(s.events))}</td></tr>`
     );
   });
-  const body = `<h2>Results for ${esc(r.focus.service)}</h2>\n<table>\n${head}\n${rows.join('\n')}\n</table>`;
+  const body = `<h2>Results for ${esc(r.focus.service)}</h2>\n<div class="table"><table>\n${head}\n${rows.join('\n')}\n</table></div>`;
   return page(`${r.experiment.name}: ${r.focus.service}`, meta, body, charts, r.nfvsim);
 }
 
@@ -138,7 +140,7 @@ export function runHtml(r: RunReport, charts: RenderedChart[]): string {
       `<tr><td class="l">${esc(s.name)}</td><td>${availability(s)}</td><td>${est(s.downtimeMinutesPerYear)}</td><td>${est(s.outagesPerYear)}</td>` +
       `<td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p50)) : 'n/a'}</td><td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p95)) : 'n/a'}</td><td>${verdicts(s)}</td></tr>`,
   );
-  const body = `<h2>Services</h2>\n<table>\n${head}\n${rows.join('\n')}\n</table>\n<p class="meta">Failures per year by layer: ${
+  const body = `<h2>Services</h2>\n<div class="table"><table>\n${head}\n${rows.join('\n')}\n</table></div>\n<p class="meta">Failures per year by layer: ${
     Object.entries(r.results.failuresPerYear)
       .map(([l, e]) => `${esc(l)} ${sig(e.mean)}`)
       .join(', ') || 'none'

@@ -72,4 +72,13 @@ describe('README', () => {
     expect(m, 'reference markers').not.toBeNull();
     expect(m![1]).toBe(topologyReferenceMarkdown());
   });
+
+  it('holds the experiment reference generated from the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { experimentReferenceMarkdown } = await import('../src/model/docs.js');
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const m = /<!-- experiment-reference:start -->\n([\s\S]*)<!-- experiment-reference:end -->/.exec(readme);
+    expect(m, 'experiment reference markers').not.toBeNull();
+    expect(m![1]).toBe(experimentReferenceMarkdown());
+  });
 });

@@ -17,6 +17,7 @@ import { renderText } from '../report/text.js';
 import { ProgressBar } from './progress.js';
 import { topologyReferenceMarkdown } from '../model/docs.js';
 import { loadExperimentFile } from '../experiment/load.js';
+import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
 import { runSweep, SweepError } from '../sweep/sweep.js';
 import { JournalError } from '../sweep/journal.js';
@@ -184,9 +185,18 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('validate')
-    .description('check a topology file and exit 0 if it is valid, 2 if not')
-    .argument('<topology>', 'topology file (YAML or JSON)')
+    .description('check a topology or experiment file and exit 0 if it is valid, 2 if not')
+    .argument('<file>', 'topology or experiment file (YAML or JSON); an experiment is a file with a `base:` topology')
     .action((file: string) => {
+      const data = parseText(readInputFile(file), file).data;
+      if (data !== null && typeof data === 'object' && 'base' in data) {
+        const exp = loadExperimentFile(file);
+        out.write(
+          `${file}: valid experiment: ${exp.design}, ${exp.points.length} points x ${exp.runs} runs on ${exp.base.file}, ` +
+            `baseline '${exp.points[exp.baseline].name}', service ${exp.service.name}\n`,
+        );
+        return;
+      }
       const topo = loadTopologyFile(file);
       const m = topo.model;
       out.write(

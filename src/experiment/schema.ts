@@ -13,7 +13,7 @@ export const ParameterPath = z
   .describe("A dotted path into the topology document, e.g. 'vnfs.vMME.ha.detector.interval'; a number segment indexes a list; '*' stands for every key there (e.g. 'vim.*.instances').");
 
 /** Values set at paths: `{ path: value }`. A value is anything the topology accepts there; null removes the key. */
-export const Assignments = z.record(ParameterPath, z.unknown()).describe('Values to set, by path: { path: value }; null removes the key (switches an optional feature off).');
+export const Assignments = z.record(ParameterPath, z.unknown().describe('The value set at that path (anything the topology accepts there; null removes the key).')).describe('Values to set, by path: { path: value }; null removes the key (switches an optional feature off).');
 
 /** A range sampled by `random` or `latin-hypercube` designs. */
 export const RangeSpec = z
@@ -29,7 +29,7 @@ export const RangeSpec = z
 export const ScenarioSpec = z
   .strictObject({
     name: z.string().min(1).max(60).describe('The scenario name used in reports.'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('What the scenario is.'),
     set: Assignments.default({}),
   })
   .describe('A named scenario.');
@@ -39,7 +39,10 @@ export const SampleSpec = z
   .strictObject({
     method: z.enum(['random', 'latin-hypercube']).describe('Independent uniform draws, or one draw in each of `points` equal strata per parameter.'),
     points: z.number().int().min(1).max(10000).describe('Number of points.'),
-    ranges: z.record(ParameterPath, RangeSpec).refine((r) => Object.keys(r).length > 0, { message: 'give at least one range' }),
+    ranges: z
+      .record(ParameterPath, RangeSpec)
+      .refine((r) => Object.keys(r).length > 0, { message: 'give at least one range' })
+      .describe('The range of each sampled parameter, by path.'),
   })
   .describe('Sampled points over ranges.');
 
@@ -47,7 +50,7 @@ export const SampleSpec = z
 export const ExperimentSpec = z
   .strictObject({
     name: z.string().min(1).optional().describe('A name for reports (default: the file name).'),
-    description: z.string().optional(),
+    description: z.string().optional().describe('What the experiment asks, for reports.'),
     base: z.string().min(1).describe('The base topology file, relative to the experiment file.'),
     runs: z.number().int().positive().max(1e7).describe('Replications per point.'),
     seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).describe('Seed of every random stream (and of the sampling). Every point uses it: common random numbers.'),
@@ -58,7 +61,7 @@ export const ExperimentSpec = z
     baseline: z.string().optional().describe('The point the others are compared with, by name (default: the first point).'),
     set: Assignments.optional().describe('Values set at every point, before the point’s own.'),
     grid: z
-      .record(ParameterPath, z.array(z.unknown()).min(1, { message: 'give at least one value' }))
+      .record(ParameterPath, z.array(z.unknown()).min(1, { message: 'give at least one value' }).describe('The values the parameter at that path takes.'))
       .optional()
       .describe('A full factorial grid: every combination of the listed values (the first parameter varies slowest).'),
     scenarios: z.array(ScenarioSpec).min(1).optional().describe('A list of named scenarios.'),

@@ -4,6 +4,7 @@
  * (a test compares them).
  */
 import { topologyJsonSchema } from './schema.js';
+import { experimentJsonSchema } from '../experiment/schema.js';
 
 type Node = Record<string, any>;
 
@@ -70,6 +71,13 @@ function walk(n: Node, path: string, required: boolean, rows: string[], seen = n
   } else if (n.type === 'array' && n.items?.type === 'object') {
     walk(n.items, `${path}[]`, false, rows, seen);
   }
+}
+
+/** The Markdown reference of the experiment format: one row per field. */
+export function experimentReferenceMarkdown(): string {
+  const rows: string[] = ['| path | type | required | meaning |', '| --- | --- | --- | --- |'];
+  walk(experimentJsonSchema() as Node, '', false, rows);
+  return rows.join('\n') + '\n';
 }
 
 /** The Markdown reference of the topology format: one row per field, then the distributions. */

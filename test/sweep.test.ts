@@ -13,6 +13,7 @@ import { loadExperimentText, runSweep, SweepInterrupted, TopologyError, toVegaLi
 import { designPoints } from '../src/experiment/design.js';
 import { ExperimentSpec } from '../src/experiment/schema.js';
 import { cli, ROOT } from './helpers.js';
+import { encodeLine, Journal, JournalError, readJournal } from '../src/sweep/journal.js';
 
 const tmp = (p = 'nfvsim-sweep-') => mkdtempSync(join(tmpdir(), p));
 
@@ -178,6 +179,28 @@ describe('sweeps', () => {
     expect(without.code).toBe(2);
     expect(without.stderr).toMatch(/already holds a sweep/);
   }, 180_000);
+});
+
+describe('the journal', () => {
+  it('reads lines longer than its read buffer, keeps non-finite numbers, drops a torn last line and refuses a garbled one', () => {
+    const dir = tmp();
+    const path = join(dir, 'journal.jsonl');
+    const j = new Journal(path);
+    const big = Array.from({ length: 300_000 }, (_, i) => i / 7);
+    const entry = (task: number) => ({ task, point: 0, shard: task, acc: { min: Infinity, max: -Infinity, nan: NaN, big } as never, paired: { unavailability: [[task]], outagesPerYear: [[0]] } });
+    j.append(entry(0));
+    j.append(entry(1));
+    j.close();
+    const whole = readFileSync(path).length;
+    appendFileSync(path, encodeLine(entry(2)).slice(0, 1000));
+    const got = [...readJournal(path)];
+    expect(got.map((e) => e.task)).toEqual([0, 1]);
+    expect(got[1].acc).toEqual(entry(1).acc);
+    expect(readFileSync(path).length).toBe(whole);
+    appendFileSync(path, 'not json\n');
+    expect(() => [...readJournal(path)]).toThrow(JournalError);
+    expect(() => [...readJournal(path)]).toThrow(/journal\.jsonl:3: not a journal line/);
+  });
 });
 
 describe('paired comparisons', () => {

@@ -220,6 +220,13 @@ export async function main(argv: string[]): Promise<number> {
       const dir = opts.out ?? join('results', exp.name);
       const bar = new ProgressBar(err, 'sweeping');
       const started = Date.now();
+      // Every finished shard is already on disk: say how to go on, and stop.
+      const onInterrupt = () => {
+        bar.finish();
+        err.write(`\nnfvsim: interrupted; finished shards are kept in ${join(dir, 'journal.jsonl')}. Continue with:\n  nfvsim sweep ${file} --out ${dir} --resume\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', onInterrupt);
       let results;
       try {
         results = await runSweep(exp, {
@@ -229,6 +236,7 @@ export async function main(argv: string[]): Promise<number> {
           onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
         });
       } finally {
+        process.removeListener('SIGINT', onInterrupt);
         bar.finish();
       }
       out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));

@@ -7,7 +7,7 @@
  * to the same double); the non-finite ones, which JSON lacks, are written as the strings
  * "Infinity", "-Infinity" and "NaN" and read back as numbers.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
 import type { RunAccumulator } from '../metrics/summary.js';
 import type { PairedValues } from '../runner/run.js';
 
@@ -58,29 +58,50 @@ export class Journal {
 export class JournalError extends Error {}
 
 /**
- * Reads the entries of a journal. A last line without its newline (a write cut short by
- * a kill) is removed from the file, so appending can go on after it. A complete line
- * that does not parse is an error (the file was changed by something else).
+ * Reads the entries of a journal one at a time, in file order, without holding the
+ * file in memory. A last line without its newline (a write cut short by a kill) is
+ * removed from the file, so appending can go on after it. A complete line that does not
+ * parse is an error (the file was changed by something else).
  */
-export function readJournal(path: string): JournalEntry[] {
-  if (!existsSync(path)) return [];
-  const text = readFileSync(path, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
-  const out: JournalEntry[] = [];
-  const lines = text.slice(0, end).split('\n');
-  lines.pop();
-  lines.forEach((line, i) => {
-    let e: JournalEntry;
-    try {
-      e = decodeLine(line) as JournalEntry;
-    } catch {
-      throw new JournalError(`${path}:${i + 1}: not a journal line (the file was changed by hand?); remove the line or start the sweep in a new folder`);
+export function* readJournal(path: string): Generator<JournalEntry> {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, 'r');
+  const chunk = Buffer.alloc(1 << 20);
+  let pending: Buffer[] = [];
+  let offset = 0;
+  let complete = 0;
+  let lineNo = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, offset);
+      if (n === 0) break;
+      offset += n;
+      let from = 0;
+      for (let nl = chunk.indexOf(10, from); nl !== -1 && nl < n; nl = chunk.indexOf(10, from)) {
+        pending.push(Buffer.from(chunk.subarray(from, nl)));
+        const line = Buffer.concat(pending).toString('utf8');
+        pending = [];
+        complete += Buffer.byteLength(line) + 1;
+        from = nl + 1;
+        yield parseEntry(line, path, ++lineNo);
+      }
+      if (from < n) pending.push(Buffer.from(chunk.subarray(from, n)));
     }
-    if (typeof e?.task !== 'number' || typeof e.point !== 'number' || typeof e.shard !== 'number' || typeof e.acc !== 'object' || typeof e.paired !== 'object') {
-      throw new JournalError(`${path}:${i + 1}: a journal line lacks task, point, shard, acc or paired`);
-    }
-    out.push(e);
-  });
-  return out;
+  } finally {
+    closeSync(fd);
+  }
+  if (complete < offset) truncateSync(path, complete);
+}
+
+function parseEntry(line: string, path: string, lineNo: number): JournalEntry {
+  let e: JournalEntry;
+  try {
+    e = decodeLine(line) as JournalEntry;
+  } catch {
+    throw new JournalError(`${path}:${lineNo}: not a journal line (the file was changed by hand?); remove the line or start the sweep in a new folder`);
+  }
+  if (typeof e?.task !== 'number' || typeof e.point !== 'number' || typeof e.shard !== 'number' || typeof e.acc !== 'object' || typeof e.paired !== 'object') {
+    throw new JournalError(`${path}:${lineNo}: a journal line lacks task, point, shard, acc or paired`);
+  }
+  return e;
 }

@@ -152,7 +152,8 @@ function prepareFolder(exp: LoadedExperiment, opts: SweepOptions): void {
 export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promise<SweepResults> {
   prepareFolder(exp, opts);
   const journalPath = join(opts.out, 'journal.jsonl');
-  const done = new Set(readJournal(journalPath).map((e) => e.task));
+  const done = new Set<number>();
+  for (const e of readJournal(journalPath)) done.add(e.task);
   const tasks = planTasks(exp);
   const todo = tasks.filter((t) => !done.has(t.task));
   const total = exp.points.length * exp.runs;
@@ -196,11 +197,7 @@ export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promi
   } finally {
     journal.close();
   }
-  const entries = readJournal(journalPath);
-  const have = new Set(entries.map((e) => e.task));
-  const missing = tasks.filter((t) => !have.has(t.task)).length;
-  if (missing > 0) throw new SweepInterrupted(`${missing} of ${tasks.length} shards still to run; run again with --resume`);
-  const results = buildResults(exp, entries);
+  const results = buildResults(exp, readJournal(journalPath));
   writeResults(opts.out, results);
   return results;
 }
@@ -208,26 +205,35 @@ export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promi
 /** The sweep stopped before every shard was in (see `stopAfterShards`). */
 export class SweepInterrupted extends Error {}
 
-/** Builds the results from journal entries (any order; duplicates of a task are ignored). */
-export function buildResults(exp: LoadedExperiment, entries: readonly JournalEntry[]): SweepResults {
-  const byTask = new Map<number, JournalEntry>();
-  for (const e of entries) if (!byTask.has(e.task)) byTask.set(e.task, e);
-  const tasks = planTasks(exp);
-  const services = exp.base.topology.model.services.map((s) => s.name);
-  // Per point: the merged accumulator and the per-replication values, in replication order.
-  const perPoint = exp.points.map((p) => {
-    const acc = emptyAccumulator(p.topology.model);
-    const unavailability: number[][] = p.topology.model.services.map(() => []);
-    const outages: number[][] = p.topology.model.services.map(() => []);
-    for (const t of tasks) {
-      if (t.point !== p.index) continue;
-      const e = byTask.get(t.task)!;
-      mergeAccumulators(acc, e.acc);
-      e.paired.unavailability.forEach((xs, s) => unavailability[s].push(...xs));
-      e.paired.outagesPerYear.forEach((xs, s) => outages[s].push(...xs));
+/**
+ * Builds the results from journal entries, in any order (duplicates of a task are
+ * ignored). Each point's shards are merged in shard order as soon as the next one is in,
+ * so only shards that arrive out of order are held: memory grows with the points, not
+ * with the replications. Throws SweepInterrupted when shards are missing.
+ */
+export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEntry>): SweepResults {
+  const shardsPerPoint = planShards(exp.runs).length;
+  const perPoint = exp.points.map((p) => ({
+    acc: emptyAccumulator(p.topology.model),
+    unavailability: p.topology.model.services.map((): number[] => []),
+    outages: p.topology.model.services.map((): number[] => []),
+    next: 0,
+    waiting: new Map<number, JournalEntry>(),
+  }));
+  for (const e of entries) {
+    const pp = perPoint[e.point];
+    if (!pp || e.shard < pp.next || pp.waiting.has(e.shard) || e.task !== e.point * shardsPerPoint + e.shard) continue;
+    pp.waiting.set(e.shard, e);
+    for (let w = pp.waiting.get(pp.next); w !== undefined; w = pp.waiting.get(pp.next)) {
+      pp.waiting.delete(pp.next++);
+      mergeAccumulators(pp.acc, w.acc);
+      w.paired.unavailability.forEach((xs, s) => pp.unavailability[s].push(...xs));
+      w.paired.outagesPerYear.forEach((xs, s) => pp.outages[s].push(...xs));
     }
-    return { acc, unavailability, outages };
-  });
+  }
+  const missing = perPoint.reduce((n, pp) => n + shardsPerPoint - pp.next, 0);
+  if (missing > 0) throw new SweepInterrupted(`${missing} of ${shardsPerPoint * exp.points.length} shards still to run; run again with --resume`);
+  const services = exp.base.topology.model.services.map((s) => s.name);
   const base = perPoint[exp.baseline];
   const diff = (a: number[], b: number[], scale = 1): Estimate => {
     const m = moments();

@@ -59,11 +59,13 @@ export class JournalError extends Error {}
 
 /**
  * Reads the entries of a journal one at a time, in file order, without holding the
- * file in memory. A last line without its newline (a write cut short by a kill) is
- * removed from the file, so appending can go on after it. A complete line that does not
- * parse is an error (the file was changed by something else).
+ * file in memory. A last line without its newline (a write cut short by a kill, or a
+ * line another process is writing now) is skipped; with `repair` (only for the journal
+ * this process is about to append to) it is also cut from the file, so appending can go
+ * on after it. A complete line that does not parse is an error (the file was changed by
+ * something else).
  */
-export function* readJournal(path: string): Generator<JournalEntry> {
+export function* readJournal(path: string, repair = false): Generator<JournalEntry> {
   if (!existsSync(path)) return;
   const fd = openSync(path, 'r');
   const chunk = Buffer.alloc(1 << 20);
@@ -90,7 +92,7 @@ export function* readJournal(path: string): Generator<JournalEntry> {
   } finally {
     closeSync(fd);
   }
-  if (complete < offset) truncateSync(path, complete);
+  if (repair && complete < offset) truncateSync(path, complete);
 }
 
 function parseEntry(line: string, path: string, lineNo: number): JournalEntry {

@@ -111,12 +111,13 @@ export function sweepManifest(exp: LoadedExperiment): SweepManifest {
 
 /** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
 
 /** Checks the results folder and writes (or checks, on resume) its manifest. */
-function prepareFolder(exp: LoadedExperiment, opts: SweepOptions): void {
+export function prepareFolder(exp: LoadedExperiment, opts: { out: string; resume?: boolean }): void {
   const manifest = sweepManifest(exp);
   const path = join(opts.out, 'manifest.json');
   if (existsSync(path)) {
@@ -137,67 +138,161 @@ function prepareFolder(exp: LoadedExperiment, opts: SweepOptions): void {
     }
     return;
   }
-  if (existsSync(opts.out) && readdirSync(opts.out).length > 0) {
+  // Temporary files of a concurrent writer (array-job shards starting together) do not count.
+  if (existsSync(opts.out) && readdirSync(opts.out).some((f) => !f.endsWith('.tmp'))) {
     throw new SweepError(`${opts.out} exists and is not empty, and holds no sweep (no manifest.json); choose another --out`);
   }
   mkdirSync(opts.out, { recursive: true });
   writeFileAtomic(path, JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/**
- * Runs (or resumes) the sweep of `exp` into `opts.out`, then writes `results.json` and
- * `results.csv` there and returns the results. Shards already in the journal are not
- * run again.
- */
-export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promise<SweepResults> {
-  prepareFolder(exp, opts);
-  const journalPath = join(opts.out, 'journal.jsonl');
+/** The journal files of a results folder: journal.jsonl and those of array-job shards, in name order. */
+export function journalFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^journal(\.shard-\d+-of-\d+)?\.jsonl$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Every entry of every journal in `dirs`, file by file; `repair` names the one journal this process appends to (its torn last line is cut). */
+export function* readJournals(dirs: readonly string[], repair?: string): Generator<JournalEntry> {
+  for (const d of dirs) for (const f of journalFiles(d)) yield* readJournal(f, f === repair);
+}
+
+/** The tasks already in the journals of `dirs` (see readJournals for `repair`). */
+export function doneTasks(dirs: readonly string[], repair?: string): Set<number> {
   const done = new Set<number>();
-  for (const e of readJournal(journalPath)) done.add(e.task);
-  const tasks = planTasks(exp);
-  const todo = tasks.filter((t) => !done.has(t.task));
-  const total = exp.points.length * exp.runs;
-  let finished = tasks.filter((t) => done.has(t.task)).reduce((n, t) => n + t.shard.to - t.shard.from, 0);
-  opts.onProgress?.(finished, total);
+  for (const e of readJournals(dirs, repair)) done.add(e.task);
+  return done;
+}
+
+/** Replications in `tasks`. */
+function replicationsOf(tasks: ReadonlyArray<{ shard: { from: number; to: number } }>): number {
+  return tasks.reduce((n, t) => n + t.shard.to - t.shard.from, 0);
+}
+
+/**
+ * Runs `todo` (inline or on `jobs` worker threads) and appends each finished shard to
+ * `journalPath`. `onDone` is called with each shard's replications as it is journalled.
+ * At most `limit` shards are journalled.
+ */
+async function executeTasks(
+  exp: LoadedExperiment,
+  todo: ReturnType<typeof planTasks>,
+  journalPath: string,
+  jobs: number,
+  onDone: (replications: number) => void,
+  limit = Infinity,
+): Promise<void> {
   const settings: RunSettings = { seed: exp.seed, horizon: exp.horizon, warmup: exp.warmup };
   const journal = new Journal(journalPath);
   let written = 0;
-  const limit = opts.stopAfterShards ?? Infinity;
   const record = (e: JournalEntry, reps: number) => {
     if (written >= limit) return;
     journal.append(e);
     written++;
-    finished += reps;
-    opts.onProgress?.(finished, total);
+    onDone(reps);
   };
   try {
-    const jobs = Math.max(1, opts.jobs ?? 1);
-    if (jobs === 1 || todo.length <= 1) {
+    if (jobs <= 1 || todo.length <= 1) {
       for (const t of todo) {
         if (written >= limit) break;
         const { acc, paired } = runShardPaired(exp.points[t.point].topology.model, settings, t.shard);
         record({ task: t.task, point: t.point, shard: t.shard.index, acc, paired }, t.shard.to - t.shard.from);
       }
-    } else {
-      const threads = Math.min(jobs, todo.length);
-      const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-      try {
-        await Promise.all(
-          todo.map(async (t) => {
-            const topo = exp.points[t.point].topology;
-            const task: ShardTask = { settings, shard: t.shard, outages: false, paired: true, topology: { text: topo.text, file: topo.file, sha256: topo.sha256 } };
-            const r = (await pool.run(task)) as ShardResult;
-            record({ task: t.task, point: t.point, shard: t.shard.index, acc: r.acc, paired: r.paired! }, t.shard.to - t.shard.from);
-          }),
-        );
-      } finally {
-        await pool.destroy();
-      }
+      return;
+    }
+    const threads = Math.min(jobs, todo.length);
+    const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+    try {
+      await Promise.all(
+        todo.map(async (t) => {
+          const topo = exp.points[t.point].topology;
+          const task: ShardTask = { settings, shard: t.shard, outages: false, paired: true, topology: { text: topo.text, file: topo.file, sha256: topo.sha256 } };
+          const r = (await pool.run(task)) as ShardResult;
+          record({ task: t.task, point: t.point, shard: t.shard.index, acc: r.acc, paired: r.paired! }, t.shard.to - t.shard.from);
+        }),
+      );
+    } finally {
+      await pool.destroy();
     }
   } finally {
     journal.close();
   }
-  const results = buildResults(exp, readJournal(journalPath));
+}
+
+/**
+ * Runs (or resumes) the sweep of `exp` into `opts.out`, then writes `results.json` and
+ * `results.csv` there and returns the results. Shards already in a journal of the
+ * folder are not run again.
+ */
+export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promise<SweepResults> {
+  prepareFolder(exp, opts);
+  const done = doneTasks([opts.out], join(opts.out, 'journal.jsonl'));
+  const tasks = planTasks(exp);
+  const todo = tasks.filter((t) => !done.has(t.task));
+  const total = exp.points.length * exp.runs;
+  let finished = total - replicationsOf(todo);
+  opts.onProgress?.(finished, total);
+  await executeTasks(exp, todo, join(opts.out, 'journal.jsonl'), Math.max(1, opts.jobs ?? 1), (reps) => opts.onProgress?.((finished += reps), total), opts.stopAfterShards);
+  const results = buildResults(exp, readJournals([opts.out]));
+  writeResults(opts.out, results);
+  return results;
+}
+
+/** One shard of an array job: index `index` (0-based) of `count`. */
+export interface ArrayShard {
+  index: number;
+  count: number;
+}
+
+/** What one array-job shard did. */
+export interface ArrayShardReport {
+  /** Tasks (shards of points) that belong to this array shard, and how many of them it ran now (the rest were already journalled). */
+  tasks: number;
+  ran: number;
+  /** The journal it wrote. */
+  journal: string;
+}
+
+/**
+ * Runs the tasks of one array-job shard (tasks i, i+n, i+2n, ... of the fixed task
+ * order) into `opts.out`, in a journal of its own (`journal.shard-i-of-n.jsonl`), so
+ * array tasks can share a folder or write to separate folders that `mergeSweep` reads.
+ * Rerunning a shard runs only what its journal lacks. No broker, no coordination.
+ */
+export async function runSweepShard(exp: LoadedExperiment, opts: Omit<SweepOptions, 'resume' | 'stopAfterShards'> & { shard: ArrayShard }): Promise<ArrayShardReport> {
+  const { index, count } = opts.shard;
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new SweepError(`--shard ${index}/${count}: expected i/n with 0 <= i < n`);
+  }
+  // Array tasks start together: each may find the manifest another wrote; it must match.
+  prepareFolder(exp, { out: opts.out, resume: true });
+  const journal = join(opts.out, `journal.shard-${index}-of-${count}.jsonl`);
+  const done = doneTasks([opts.out], journal);
+  const mine = planTasks(exp).filter((t) => t.task % count === index);
+  const todo = mine.filter((t) => !done.has(t.task));
+  const total = replicationsOf(mine);
+  let finished = total - replicationsOf(todo);
+  opts.onProgress?.(finished, total);
+  await executeTasks(exp, todo, journal, Math.max(1, opts.jobs ?? 1), (reps) => opts.onProgress?.((finished += reps), total));
+  return { tasks: mine.length, ran: todo.length, journal };
+}
+
+/**
+ * Merges the journals of a sweep's results folder and of any other folders (`from`:
+ * array-job shards that wrote elsewhere) into results.json and results.csv in `out`.
+ * Every folder must hold the same sweep (its manifest is checked). Throws
+ * SweepInterrupted, naming how many shards are missing, when the sweep is not complete.
+ */
+export function mergeSweep(exp: LoadedExperiment, opts: { out: string; from?: readonly string[] }): SweepResults {
+  const dirs = [opts.out, ...(opts.from ?? [])];
+  for (const d of dirs) {
+    if (!existsSync(join(d, 'manifest.json'))) throw new SweepError(`${d}: no manifest.json: not the results folder of a sweep`);
+    prepareFolder(exp, { out: d, resume: true });
+  }
+  const results = buildResults(exp, readJournals(dirs));
   writeResults(opts.out, results);
   return results;
 }

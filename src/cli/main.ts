@@ -19,7 +19,8 @@ import { topologyReferenceMarkdown } from '../model/docs.js';
 import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
-import { runSweep, SweepError } from '../sweep/sweep.js';
+import { mergeSweep, runSweep, runSweepShard, SweepError, SweepInterrupted, type ArrayShard } from '../sweep/sweep.js';
+import { runSweepOnQueue, startQueueWorker } from '../sweep/queue.js';
 import { JournalError } from '../sweep/journal.js';
 import { writeReport } from '../report/html.js';
 import { renderSweepText } from '../report/sweep-text.js';
@@ -83,11 +84,31 @@ interface RunOptions {
 
 interface SweepCliOptions {
   out?: string;
+  queue?: string;
+  queueName?: string;
+  shard?: string;
   jobs?: number;
   resume?: boolean;
   charts: boolean;
   progress: boolean;
   json?: boolean;
+}
+
+/**
+ * Parses `--shard i/n`, or `--shard n` with i from JOB_COMPLETION_INDEX (Kubernetes
+ * Indexed Job) or SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN (Slurm job array).
+ */
+export function parseShardOption(v: string, env: NodeJS.ProcessEnv): ArrayShard {
+  const m = /^\s*(?:(\d+)\s*\/\s*)?(\d+)\s*$/.exec(v);
+  if (!m || Number(m[2]) < 1) throw new UsageError(`--shard ${v}: expected i/n (0 <= i < n), or n with the index in JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
+  const count = Number(m[2]);
+  let index: number;
+  if (m[1] !== undefined) index = Number(m[1]);
+  else if (env.JOB_COMPLETION_INDEX !== undefined) index = Number(env.JOB_COMPLETION_INDEX);
+  else if (env.SLURM_ARRAY_TASK_ID !== undefined) index = Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
+  else throw new UsageError(`--shard ${v}: no shard index: give i/n, or set JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
+  if (!(Number.isInteger(index) && index >= 0 && index < count)) throw new UsageError(`--shard ${v}: shard index ${index} is not in 0..${count - 1}`);
+  return { index, count };
 }
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args...). Resolves to the exit code. */
@@ -212,6 +233,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('-o, --out <dir>', 'results folder (default: results/<experiment name>)')
     .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}); results are the same bytes for any number`, positiveInt())
     .option('--resume', 'continue the sweep already in --out: shards already done are not run again')
+    .option('--queue <url>', 'coordinate the sweep on a BullMQ queue in Redis (e.g. redis://127.0.0.1:6379); `nfvsim worker` processes run the shards')
+    .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim); workers must use the same')
+    .option('--shard <i/n>', 'run only array-job shard i of n (0-based) into its own journal, then stop; `nfvsim merge` gathers them. With just n, i comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID')
     .option('--no-charts', 'do not draw the charts and report.html (nfvsim chart draws them later)')
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .option('--json', 'print results.json on stdout instead of the table')
@@ -227,14 +251,23 @@ export async function main(argv: string[]): Promise<number> {
         process.exit(130);
       };
       process.once('SIGINT', onInterrupt);
+      if (opts.queue && opts.shard) throw new UsageError('--queue and --shard are two ways to split a sweep: give one');
+      const onProgress = opts.progress ? (d: number, t: number) => bar.update(d, t) : undefined;
       let results;
       try {
-        results = await runSweep(exp, {
-          out: dir,
-          jobs: opts.jobs ?? availableParallelism(),
-          resume: opts.resume,
-          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
-        });
+        if (opts.shard) {
+          const shard = parseShardOption(opts.shard, process.env);
+          const r = await runSweepShard(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), shard, onProgress });
+          bar.finish();
+          err.write(
+            `nfvsim: shard ${shard.index}/${shard.count}: ${r.ran} of its ${r.tasks} tasks run now (the rest were done before), in ${r.journal}; ` +
+              `when every shard is done: nfvsim merge ${file} --out ${dir}\n`,
+          );
+          return;
+        }
+        results = opts.queue
+          ? await runSweepOnQueue(exp, { out: dir, resume: opts.resume, queue: opts.queue, queueName: opts.queueName, onProgress, log: (l) => err.write(`nfvsim: ${l}\n`) })
+          : await runSweep(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), resume: opts.resume, onProgress });
       } finally {
         process.removeListener('SIGINT', onInterrupt);
         bar.finish();
@@ -245,6 +278,56 @@ export async function main(argv: string[]): Promise<number> {
         `nfvsim: ${exp.points.length} points x ${exp.runs} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
           `results in ${join(dir, 'results.json')} and results.csv${opts.charts ? `, report in ${join(dir, 'report.html')}` : ''}\n`,
       );
+    });
+
+  program
+    .command('worker')
+    .description('take shards of sweeps from a BullMQ queue and run them (one child process per --concurrency); stop with Ctrl-C or SIGTERM')
+    .requiredOption('--queue <url>', 'Redis URL of the queue, e.g. redis://127.0.0.1:6379')
+    .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim)')
+    .option('-c, --concurrency <n>', 'shards at once (default: the available parallelism)', positiveInt())
+    .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", duration)
+    .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number }) => {
+      const worker = startQueueWorker({
+        queue: opts.queue,
+        queueName: opts.queueName,
+        concurrency: opts.concurrency ?? availableParallelism(),
+        lockDuration: opts.lockDuration !== undefined ? Math.round(opts.lockDuration * 1000) : undefined,
+        log: (l) => err.write(`nfvsim worker ${process.pid}: ${l}\n`),
+      });
+      await worker.waitUntilReady();
+      err.write(`nfvsim worker ${process.pid}: waiting for shards on ${opts.queue} (queue ${opts.queueName ?? 'nfvsim'})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          err.write(`nfvsim worker ${process.pid}: stopping after the shards in hand\n`);
+          void worker.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('merge')
+    .description('merge the journals of an array-job sweep (nfvsim sweep --shard i/n) into results, charts and report.html')
+    .argument('<experiment>', 'the experiment file the shards ran')
+    .option('-o, --out <dir>', 'results folder (default: results/<experiment name>)')
+    .option('--from <dirs...>', 'more folders whose journals to read (shards that wrote elsewhere)')
+    .option('--no-charts', 'do not draw the charts and report.html')
+    .option('--json', 'print results.json on stdout instead of the table')
+    .action(async (file: string, opts: { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
+      const exp = loadExperimentFile(file);
+      const dir = opts.out ?? join('results', exp.name);
+      let results;
+      try {
+        results = mergeSweep(exp, { out: dir, from: opts.from });
+      } catch (e) {
+        if (e instanceof SweepInterrupted) throw new UsageError(`${dir}: cannot merge yet: ${e.message.replace(/; run again with --resume$/, '')} (run the missing array shards again)`);
+        throw e;
+      }
+      out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
+      if (opts.charts) await writeReport(dir, results);
+      err.write(`nfvsim: merged into ${join(dir, 'results.json')}${opts.charts ? ` and ${join(dir, 'report.html')}` : ''}\n`);
     });
 
   program

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler, SchedulingError, EventLimitError, type EventHandler } from '../src/engine/scheduler.js';
-import { RandomStream, StreamFactory } from '../src/engine/rng.js';
+import seedrandom from 'seedrandom';
+import { RandomStream, StreamFactory, streamState } from '../src/engine/rng.js';
 import {
   Deterministic,
   DistributionError,
@@ -100,6 +101,20 @@ describe('random streams', () => {
     const other = [new StreamFactory(8, 3), new StreamFactory(7, 4)].map((f) => f.stream('vnfs.vMME.instances.1.app:crash:ttf').next());
     expect(other).not.toContain(va[0]);
     expect(new StreamFactory(7, 3).stream('vnfs.vMME.instances.2.app:crash:ttf').next()).not.toBe(va[0]);
+  });
+
+  it("are seedrandom's Alea, bit for bit, and re-seed in place to the same numbers", () => {
+    for (const [seed, rep, name] of [[1, 0, 'a'], [123456789, 77, 'vnfs.vMME.instances.1.app:crash:ttf'], [2 ** 40 + 3, 5, 'x:repair']] as const) {
+      const ours = new RandomStream(name, seed, rep);
+      const ref = seedrandom.alea('', { state: streamState(seed, rep, name) }) as unknown as () => number;
+      const a = Array.from({ length: 1000 }, () => ours.next());
+      expect(a).toEqual(Array.from({ length: 1000 }, () => ref()));
+      ours.reseed(seed + 1, rep);
+      const b = ours.next();
+      expect(b).toBe(new RandomStream(name, seed + 1, rep).next());
+      ours.reseed(seed, rep);
+      expect(Array.from({ length: 1000 }, () => ours.next())).toEqual(a);
+    }
   });
 
   it('draws uniforms in [0, 1) with the right mean and variance', () => {

@@ -11,10 +11,11 @@
  * seeding (3.5 us per stream, which dominated short histories), a stream's initial
  * Alea state (three 32-bit fractions) is a hash of (seed, replication, name): the name
  * is hashed once (FNV-1a and a second FNV basis, cached) and mixed with the seed and
- * replication through murmur3's 32-bit finalizer; seedrandom then starts from that
- * state (0.25 us). There is no global generator: every draw goes through a stream.
+ * replication through murmur3's 32-bit finalizer. The step runs on the stream's own
+ * fields (the same numbers as seedrandom.alea from that state, checked by a test), so a
+ * stream is re-seeded in place for the next replication. There is no global generator:
+ * every draw goes through a stream.
  */
-import seedrandom from 'seedrandom';
 
 /** murmur3's 32-bit finalizer: a bijective avalanche mix. */
 function fmix32(h: number): number {
@@ -50,36 +51,74 @@ export function nameHash(name: string): [number, number] {
 
 /** The initial Alea state for (seed, replication, name): three fractions in (0, 1). */
 export function streamState(seed: number, replication: number, name: string, hash: readonly [number, number] = nameHash(name)): { c: number; s0: number; s1: number; s2: number } {
-  const [a, b] = hash;
-  const seedMix = fmix32((seed >>> 0) ^ fmix32(Math.floor(seed / 4294967296) + 0x9e3779b9));
-  const s: number[] = [];
-  for (let j = 0; j < 3; j++) {
-    let x = fmix32(a ^ Math.imul(j + 1, 0x9e3779b9));
-    x = fmix32(x ^ b);
-    x = fmix32(x ^ seedMix);
-    x = fmix32(x ^ fmix32((replication >>> 0) + Math.imul(j + 1, 0x85ebca6b)));
-    s.push((x || 1) / 4294967296);
-  }
-  return { c: 1, s0: s[0], s1: s[1], s2: s[2] };
+  const mix = seedMixOf(seed);
+  return { c: 1, s0: stateWord(hash[0], hash[1], mix, replication, 0), s1: stateWord(hash[0], hash[1], mix, replication, 1), s2: stateWord(hash[0], hash[1], mix, replication, 2) };
 }
 
-/** One independent sequence of uniform numbers. */
+/** The seed's contribution to every stream state (see streamState). */
+function seedMixOf(seed: number): number {
+  return fmix32((seed >>> 0) ^ fmix32(Math.floor(seed / 4294967296) + 0x9e3779b9));
+}
+
+/** Word j (0..2) of the initial state of (seed, replication, name hash), as a fraction in (0, 1). */
+function stateWord(a: number, b: number, seedMix: number, replication: number, j: number): number {
+  let x = fmix32(a ^ Math.imul(j + 1, 0x9e3779b9));
+  x = fmix32(x ^ b);
+  x = fmix32(x ^ seedMix);
+  x = fmix32(x ^ fmix32((replication >>> 0) + Math.imul(j + 1, 0x85ebca6b)));
+  return (x || 1) / 4294967296;
+}
+
+/**
+ * One independent sequence of uniform numbers: seedrandom's Alea step, run on this
+ * object's own fields. It gives exactly the numbers of `seedrandom.alea('', { state })`
+ * started from `streamState(seed, replication, name)` (a test checks them bit for bit),
+ * but can be re-seeded in place: a component keeps its streams from one replication to
+ * the next instead of allocating new generators (which cost more, in allocation and
+ * garbage collection, than a short history).
+ */
 export class RandomStream {
-  /** Draws a uniform number in [0, 1) with 32 bits of resolution. */
-  readonly next: () => number;
+  private c = 1;
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private hashA = 0;
+  private hashB = 0;
 
   /**
    * @param name the stream's name
    * @param seed the run's seed
    * @param replication the replication index
+   * @param hash the name's hashes (nameHash(name)), when already known
    */
   constructor(
     readonly name: string,
-    readonly seed = 0,
-    readonly replication = 0,
-    hash?: readonly [number, number],
+    public seed = 0,
+    public replication = 0,
+    hash: readonly [number, number] = nameHash(name),
   ) {
-    this.next = seedrandom.alea('', { state: streamState(seed, replication, name, hash) }) as unknown as () => number;
+    this.hashA = hash[0];
+    this.hashB = hash[1];
+    this.reseed(seed, replication);
+  }
+
+  /** Restarts the stream at the beginning of (seed, replication, its name). Allocates nothing. */
+  reseed(seed: number, replication: number): void {
+    this.seed = seed;
+    this.replication = replication;
+    const mix = seedMixOf(seed);
+    this.c = 1;
+    this.s0 = stateWord(this.hashA, this.hashB, mix, replication, 0);
+    this.s1 = stateWord(this.hashA, this.hashB, mix, replication, 1);
+    this.s2 = stateWord(this.hashA, this.hashB, mix, replication, 2);
+  }
+
+  /** Draws a uniform number in [0, 1) with 32 bits of resolution (Alea's step). */
+  next(): number {
+    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    return (this.s2 = t - (this.c = t | 0));
   }
 
   /** The stream's identity, `seed:replication:name`. */

@@ -88,13 +88,17 @@ export class Scheduler {
    */
   schedule(delay: number, handler: EventHandler, kind = 0, arg = 0): EventId {
     if (!(delay >= 0)) throw new SchedulingError(`event delay must be a number >= 0, got ${delay}`);
-    return this.push(this.now + delay, handler, kind, arg);
+    // The time travels in a field, not as an argument: a double passed to a call that is
+    // not inlined is boxed (a heap allocation per event); a field holds it unboxed.
+    this.pushTime = this.now + delay;
+    return this.push(handler, kind, arg);
   }
 
   /** Schedules an event at absolute time `time` (>= now). Returns its id. */
   scheduleAt(time: number, handler: EventHandler, kind = 0, arg = 0): EventId {
     if (!(time >= this.now)) throw new SchedulingError(`event time ${time} is before now (${this.now}) or NaN`);
-    return this.push(time, handler, kind, arg);
+    this.pushTime = time;
+    return this.push(handler, kind, arg);
   }
 
   /** Cancels a scheduled event. Cancelling an event that already ran or was cancelled is a no-op. */
@@ -137,7 +141,11 @@ export class Scheduler {
     if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
   }
 
-  private push(time: number, handler: EventHandler, kind: number, arg: number): EventId {
+  /** The time of the event `push` adds (see `schedule`). */
+  private pushTime = 0.5;
+
+  private push(handler: EventHandler, kind: number, arg: number): EventId {
+    const time = this.pushTime;
     const seq = this.nextSeq++;
     let slot: number;
     if (this.free.length > 0) slot = this.free.pop()!;

@@ -136,10 +136,13 @@ class ComponentSim implements EventHandler {
   pending: EventId = -1;
   failedMode = -1;
   readonly remaining: number[];
+  /** Streams live as long as the component and are re-seeded for each replication. */
   private readonly ttfStreams: RandomStream[];
-  /** Created on first use (many components never fail or never restart in a history). */
+  /** Re-seeded on first use in a replication (many components never fail or never restart in a history). */
   private readonly repairStreams: Array<RandomStream | null>;
+  private readonly repairSeeded: boolean[];
   private restartStreamOrNull: RandomStream | null = null;
+  private restartSeeded = false;
   private readonly names: StreamNames;
   private streams!: StreamFactory;
   readonly ttf: readonly Distribution[];
@@ -165,8 +168,9 @@ class ComponentSim implements EventHandler {
     this.remaining = new Array<number>(modes.length).fill(0);
     this.ttf = this.names.ttfDist;
     this.repair = this.names.repairDist;
-    this.ttfStreams = new Array(modes.length);
+    this.ttfStreams = [];
     this.repairStreams = modes.map(() => null);
+    this.repairSeeded = modes.map(() => false);
     this.restart = model.restart;
     this.layer = LAYER_INDEX[model.layer];
   }
@@ -183,12 +187,14 @@ class ComponentSim implements EventHandler {
     this.pending = -1;
     this.failedMode = -1;
     this.streams = streams;
-    for (let j = 0; j < this.ttfStreams.length; j++) {
-      this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
-      this.repairStreams[j] = null;
+    for (let j = 0; j < this.remaining.length; j++) {
+      const ttf = this.ttfStreams[j];
+      if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
+      else ttf.reseed(streams.seed, streams.replication);
+      this.repairSeeded[j] = false;
       this.remaining[j] = 0;
     }
-    this.restartStreamOrNull = null;
+    this.restartSeeded = false;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -198,11 +204,19 @@ class ComponentSim implements EventHandler {
   }
 
   private repairStream(m: number): RandomStream {
-    return (this.repairStreams[m] ??= this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]));
+    let r = this.repairStreams[m];
+    if (r === null) r = this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
+    else if (!this.repairSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    this.repairSeeded[m] = true;
+    return r;
   }
 
   private get restartStream(): RandomStream {
-    return (this.restartStreamOrNull ??= this.streams.streamHashed(this.names.restart, this.names.restartHash));
+    let r = this.restartStreamOrNull;
+    if (r === null) r = this.restartStreamOrNull = this.streams.streamHashed(this.names.restart, this.names.restartHash);
+    else if (!this.restartSeeded) r.reseed(this.streams.seed, this.streams.replication);
+    this.restartSeeded = true;
+    return r;
   }
 
   /** Starts the clocks at time 0 (everything new and up). */

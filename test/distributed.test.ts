@@ -168,6 +168,18 @@ describe('array-job shards and merge (no broker)', () => {
     expect(JSON.stringify(buildResults(exp, [...entries, ...[...entries].reverse()]))).toBe(JSON.stringify(buildResults(exp, entries)));
   }, 120_000);
 
+  it('an unreachable Redis is a clear error (exit 2), not endless retries', async () => {
+    const port = await freePort();
+    const dir = tmp();
+    const w = cli(['worker', '--queue', `redis://127.0.0.1:${port}`]);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    const c = cli(['sweep', experimentFile(dir), '--out', join(dir, 'out'), '--queue', `redis://127.0.0.1:${port}`]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/cannot reach Redis/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('--shard takes its index from the environment of an Indexed Job or a job array', () => {
     expect(parseShardOption('2/5', {})).toEqual({ index: 2, count: 5 });
     expect(parseShardOption('4', { JOB_COMPLETION_INDEX: '3' })).toEqual({ index: 3, count: 4 });

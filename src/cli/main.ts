@@ -20,7 +20,7 @@ import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
 import { mergeSweep, runSweep, runSweepShard, SweepError, SweepInterrupted, type ArrayShard } from '../sweep/sweep.js';
-import { runSweepOnQueue, startQueueWorker } from '../sweep/queue.js';
+import { checkRedis, runSweepOnQueue, startQueueWorker } from '../sweep/queue.js';
 import { JournalError } from '../sweep/journal.js';
 import { writeReport } from '../report/html.js';
 import { renderSweepText } from '../report/sweep-text.js';
@@ -288,6 +288,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --concurrency <n>', 'shards at once (default: the available parallelism)', positiveInt())
     .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", duration)
     .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number }) => {
+      await checkRedis(opts.queue);
       const worker = startQueueWorker({
         queue: opts.queue,
         queueName: opts.queueName,

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { Journal, decodeLine, type JournalEntry } from './journal.js';
 import { buildResults, doneTasks, planTasks, prepareFolder, readJournals, sweepManifest, SweepError, writeResults, type SweepOptions, type SweepResults } from './sweep.js';
@@ -27,6 +28,37 @@ const PROCESSOR = new URL('../../dist/sweep/processor.js', import.meta.url);
 export function connection(url: string): { url: string; maxRetriesPerRequest: null } {
   if (!/^rediss?:\/\//.test(url)) throw new SweepError(`--queue ${url}: expected a Redis URL such as redis://127.0.0.1:6379`);
   return { url, maxRetriesPerRequest: null };
+}
+
+/**
+ * Checks that Redis answers at `url` within `timeoutMs`, or throws a SweepError saying
+ * why (BullMQ itself would retry a refused connection for ever, printing each failure).
+ */
+export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
+  connection(url);
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  let cause = '';
+  client.on('error', (e: Error) => (cause ||= e.message));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    const why = (cause || (e as Error).message).replace(/\.$/, '');
+    throw new SweepError(`cannot reach Redis at ${url}: ${why}. Is redis-server running there (and bound to an address this machine can reach)?`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Reports errors of a BullMQ object once per kind every 10 s, as one line, instead of a stack trace per retry. */
+function quietErrors(target: { on(event: 'error', fn: (e: Error) => void): unknown }, log: (line: string) => void): void {
+  const last = new Map<string, number>();
+  target.on('error', (e: Error) => {
+    const now = Date.now();
+    if (now - (last.get(e.message) ?? 0) < 10_000) return;
+    last.set(e.message, now);
+    log(`queue error (retrying): ${e.message}`);
+  });
 }
 
 /** The id of a sweep: a hash of its manifest (inputs, seed, runs, version). */
@@ -72,6 +104,7 @@ export interface QueueSweepOptions extends Omit<SweepOptions, 'jobs' | 'stopAfte
  * like a local sweep; a coordinator restarted while workers run picks up their results.
  */
 export async function runSweepOnQueue(exp: LoadedExperiment, opts: QueueSweepOptions): Promise<SweepResults> {
+  await checkRedis(opts.queue);
   prepareFolder(exp, opts);
   const journalPath = join(opts.out, 'journal.jsonl');
   const done = doneTasks([opts.out], journalPath);
@@ -83,6 +116,7 @@ export async function runSweepOnQueue(exp: LoadedExperiment, opts: QueueSweepOpt
   const id = sweepId(exp);
   const prefix = `${id}-`;
   const queue = new Queue(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: connection(opts.queue) });
+  quietErrors(queue, opts.log ?? ((l) => process.stderr.write(`nfvsim: ${l}\n`)));
   const journal = new Journal(journalPath);
   try {
     const jobs = shardJobs(exp, done);
@@ -177,6 +211,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): Worker {
     maxStalledCount: 5,
   });
   const log = opts.log ?? (() => undefined);
+  quietErrors(worker, log);
   const what = (job: Job) => {
     const d = job.data as Partial<ShardJob>;
     return `task ${d.task} (point ${d.point}, replications ${d.shard?.from}..${d.shard ? d.shard.to - 1 : '?'}) of sweep ${d.sweep}`;
@@ -184,6 +219,5 @@ export function startQueueWorker(opts: QueueWorkerOptions): Worker {
   worker.on('active', (job) => log(`taking ${what(job)}${job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0 ? ' (a retry)' : ''}`));
   worker.on('completed', (job) => log(`done ${what(job)}`));
   worker.on('failed', (job, err) => log(`failed ${job ? what(job) : 'a job'}: ${err.message}`));
-  worker.on('error', (err) => log(`error: ${err.message}`));
   return worker;
 }

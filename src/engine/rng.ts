@@ -113,12 +113,24 @@ export class RandomStream {
     this.s2 = stateWord(this.hashA, this.hashB, mix, replication, 2);
   }
 
-  /** Draws a uniform number in [0, 1) with 32 bits of resolution (Alea's step). */
-  next(): number {
+  /** The number the last `advance` drew. */
+  u = 0.5;
+
+  /**
+   * Draws the next uniform number into `u` (Alea's step). Hot paths call this and read
+   * `u`: a double returned from a call that is not inlined is boxed, an allocation per draw.
+   */
+  advance(): void {
     const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
     this.s0 = this.s1;
     this.s1 = this.s2;
-    return (this.s2 = t - (this.c = t | 0));
+    this.u = this.s2 = t - (this.c = t | 0);
+  }
+
+  /** Draws a uniform number in [0, 1) with 32 bits of resolution. */
+  next(): number {
+    this.advance();
+    return this.u;
   }
 
   /** The stream's identity, `seed:replication:name`. */

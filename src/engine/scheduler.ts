@@ -94,6 +94,21 @@ export class Scheduler {
     return this.push(handler, kind, arg);
   }
 
+  /**
+   * The delay `scheduleDelay` uses. Hot paths set it and call `scheduleDelay`, so that the
+   * delay (a double) travels in a field: passed as an argument to a call that is not
+   * inlined, it would be boxed, a heap allocation per event.
+   */
+  delay = 0.5;
+
+  /** `schedule(this.delay, handler, kind, arg)`: see `delay`. */
+  scheduleDelay(handler: EventHandler, kind = 0, arg = 0): EventId {
+    const delay = this.delay;
+    if (!(delay >= 0)) throw new SchedulingError(`event delay must be a number >= 0, got ${delay}`);
+    this.pushTime = this.now + delay;
+    return this.push(handler, kind, arg);
+  }
+
   /** Schedules an event at absolute time `time` (>= now). Returns its id. */
   scheduleAt(time: number, handler: EventHandler, kind = 0, arg = 0): EventId {
     if (!(time >= this.now)) throw new SchedulingError(`event time ${time} is before now (${this.now}) or NaN`);

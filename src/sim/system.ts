@@ -26,7 +26,7 @@
  */
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
-import type { Distribution } from '../engine/distributions.js';
+import { Exponential, type Distribution } from '../engine/distributions.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
@@ -119,6 +119,11 @@ function streamNames(model: ComponentModel): StreamNames {
   return n;
 }
 
+/** The mean of an exponential distribution, else 0 (see ComponentSim.ttfExp). */
+function expMean(d: Distribution): number {
+  return d instanceof Exponential ? d.mean : 0;
+}
+
 /** The runtime state of one component in one replication. */
 class ComponentSim implements EventHandler {
   failed = false;
@@ -148,6 +153,13 @@ class ComponentSim implements EventHandler {
   readonly ttf: readonly Distribution[];
   readonly repair: readonly Distribution[];
   readonly restart: Distribution;
+  /**
+   * Per mode, the mean of an exponential time to failure / repair, else 0. The hot paths
+   * draw exponentials inline (-mean * ln(1 - u), exactly Exponential.sample): a call
+   * that returns a double and is not inlined boxes it, a heap allocation per event.
+   */
+  private readonly ttfExp: number[];
+  private readonly repairExp: number[];
   readonly layer: number;
   children: ComponentSim[] = [];
   /** The component it runs on (changes when its instance is moved to another host). */
@@ -172,6 +184,8 @@ class ComponentSim implements EventHandler {
     this.repairStreams = modes.map(() => null);
     this.repairSeeded = modes.map(() => false);
     this.restart = model.restart;
+    this.ttfExp = this.ttf.map(expMean);
+    this.repairExp = this.repair.map(expMean);
     this.layer = LAYER_INDEX[model.layer];
   }
 
@@ -243,7 +257,9 @@ class ComponentSim implements EventHandler {
     if (n === 0) return;
     let j = 0;
     if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
-    this.pending = this.sys.scheduler.schedule(r[j], this, FAIL, j);
+    const scheduler = this.sys.scheduler;
+    scheduler.delay = r[j];
+    this.pending = scheduler.scheduleDelay(this, FAIL, j);
   }
 
   /** Stops the failure clocks (the component leaves the up state without failing). */
@@ -261,7 +277,12 @@ class ComponentSim implements EventHandler {
   private onFail(mode: number): void {
     const sys = this.sys;
     this.freezeClocks(mode);
-    this.remaining[mode] = this.ttf[mode].sample(this.ttfStreams[mode]);
+    const mean = this.ttfExp[mode];
+    const rng = this.ttfStreams[mode];
+    if (mean > 0) {
+      rng.advance();
+      this.remaining[mode] = -mean * Math.log(1 - rng.u);
+    } else this.remaining[mode] = this.ttf[mode].sample(rng);
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
@@ -282,7 +303,14 @@ class ComponentSim implements EventHandler {
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
   startRepair(): void {
     const m = this.failedMode;
-    this.pending = this.sys.scheduler.schedule(this.repair[m].sample(this.repairStream(m)), this, REPAIR_DONE, 0);
+    const mean = this.repairExp[m];
+    const rng = this.repairStream(m);
+    const scheduler = this.sys.scheduler;
+    if (mean > 0) {
+      rng.advance();
+      scheduler.delay = -mean * Math.log(1 - rng.u);
+    } else scheduler.delay = this.repair[m].sample(rng);
+    this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
 
   private onRepaired(): void {

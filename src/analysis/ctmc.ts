@@ -83,3 +83,94 @@ export function exploreCtmc<S>(
   }
   return { chain: { n: states.length, transitions }, states };
 }
+
+/**
+ * Solves pi Q = 0, sum(pi) = 1 for an irreducible chain by GTH elimination on sparse
+ * rows (the same subtraction-free arithmetic as `steadyState`, so as accurate when rates
+ * span many orders of magnitude). States are eliminated from n-1 down to 1, so an order
+ * in which the last states are the "far" ones (breadth-first from a typical state, as
+ * `exploreCtmc` numbers them) keeps the fill-in small. Memory and time grow with the
+ * fill-in, not with n^2.
+ * @throws RangeError when a rate is not finite and >= 0, or the chain is not irreducible
+ */
+export function steadyStateSparse(chain: Ctmc): Float64Array {
+  const n = chain.n;
+  if (n === 1) return Float64Array.of(1);
+  const rows: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+  // cols[j]: rows i that may hold a[i][j] != 0 (a superset is harmless).
+  const cols: Array<number[]> = Array.from({ length: n }, () => []);
+  const colSeen: Array<Set<number>> = Array.from({ length: n }, () => new Set());
+  const link = (i: number, j: number) => {
+    const s = colSeen[j];
+    if (!s.has(i)) {
+      s.add(i);
+      cols[j].push(i);
+    }
+  };
+  for (const { from, to, rate } of chain.transitions) {
+    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
+    if (from === to || rate === 0) continue;
+    const r = rows[from];
+    r.set(to, (r.get(to) ?? 0) + rate);
+    link(from, to);
+  }
+  for (let k = n - 1; k > 0; k--) {
+    const rk = rows[k];
+    let s = 0;
+    const lower: Array<[number, number]> = [];
+    for (const [j, v] of rk) {
+      if (j < k) {
+        s += v;
+        lower.push([j, v]);
+      }
+    }
+    if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach lower states)`);
+    for (const i of cols[k]) {
+      if (i >= k) continue;
+      const ri = rows[i];
+      const aik = ri.get(k);
+      if (aik === undefined || aik === 0) continue;
+      const f = aik / s;
+      for (const [j, v] of lower) {
+        if (j === i) continue;
+        const old = ri.get(j);
+        if (old === undefined) link(i, j);
+        ri.set(j, (old ?? 0) + f * v);
+      }
+      ri.set(k, f);
+    }
+    // Row k's entries to higher states are no longer needed.
+    colSeen[k].clear();
+  }
+  const pi = new Float64Array(n);
+  pi[0] = 1;
+  let total = 1;
+  for (let k = 1; k < n; k++) {
+    let v = 0;
+    for (const i of cols[k]) if (i < k) v += pi[i] * (rows[i].get(k) ?? 0);
+    pi[k] = v;
+    total += v;
+  }
+  for (let k = 0; k < n; k++) pi[k] /= total;
+  return pi;
+}
+
+/**
+ * The relative residual of a steady-state vector: sum_j |(pi Q)_j| / sum_j pi_j q_j,
+ * where q_j is the total rate out of state j (dimensionless; 0 for an exact solution,
+ * about 1e-15 for a good floating-point one).
+ */
+export function residual(chain: Ctmc, pi: Float64Array): number {
+  const flow = new Float64Array(chain.n);
+  let out = 0;
+  for (const { from, to, rate } of chain.transitions) {
+    if (from === to) continue;
+    const f = pi[from] * rate;
+    flow[to] += f;
+    flow[from] -= f;
+    out += f;
+  }
+  let r = 0;
+  for (let j = 0; j < chain.n; j++) r += Math.abs(flow[j]);
+  return out > 0 ? r / out : 0;
+}

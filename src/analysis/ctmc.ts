@@ -84,73 +84,158 @@ export function exploreCtmc<S>(
   return { chain: { n: states.length, transitions }, states };
 }
 
+/** Largest number of states left that `steadyStateSparse` hands to the dense solver. */
+export const DENSE_SWITCH = 2500;
+
 /**
  * Solves pi Q = 0, sum(pi) = 1 for an irreducible chain by GTH elimination on sparse
- * rows (the same subtraction-free arithmetic as `steadyState`, so as accurate when rates
- * span many orders of magnitude). States are eliminated from n-1 down to 1, so an order
- * in which the last states are the "far" ones (breadth-first from a typical state, as
- * `exploreCtmc` numbers them) keeps the fill-in small. Memory and time grow with the
- * fill-in, not with n^2.
+ * rows: the same subtraction-free arithmetic as `steadyState` (so as accurate when
+ * rates span many orders of magnitude), with the states eliminated in a fill-reducing
+ * order (minimum degree: next, the state whose elimination links the fewest pairs of
+ * its remaining predecessors and successors). GTH is stable in any elimination order.
+ * When the states left have filled in (at most DENSE_SWITCH of them, with a fifth of
+ * their pairs linked), they are solved densely by `steadyState` (their censored chain
+ * has the same stationary distribution up to a factor), which is faster there. Time
+ * and memory grow with the fill-in, not with n^2 or n^3.
  * @throws RangeError when a rate is not finite and >= 0, or the chain is not irreducible
  */
 export function steadyStateSparse(chain: Ctmc): Float64Array {
   const n = chain.n;
   if (n === 1) return Float64Array.of(1);
-  const rows: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
-  // cols[j]: rows i that may hold a[i][j] != 0 (a superset is harmless).
-  const cols: Array<number[]> = Array.from({ length: n }, () => []);
-  const colSeen: Array<Set<number>> = Array.from({ length: n }, () => new Set());
-  const link = (i: number, j: number) => {
-    const s = colSeen[j];
-    if (!s.has(i)) {
-      s.add(i);
-      cols[j].push(i);
-    }
-  };
+  const out: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+  const inn: Array<Set<number>> = Array.from({ length: n }, () => new Set());
+  let nnz = 0;
   for (const { from, to, rate } of chain.transitions) {
     if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
     if (from === to || rate === 0) continue;
-    const r = rows[from];
-    r.set(to, (r.get(to) ?? 0) + rate);
-    link(from, to);
+    const r = out[from];
+    const old = r.get(to);
+    if (old === undefined) nnz++;
+    r.set(to, (old ?? 0) + rate);
+    inn[to].add(from);
   }
-  for (let k = n - 1; k > 0; k--) {
-    const rk = rows[k];
-    let s = 0;
-    const lower: Array<[number, number]> = [];
-    for (const [j, v] of rk) {
-      if (j < k) {
-        s += v;
-        lower.push([j, v]);
-      }
+  // A binary min-heap of [cost, state], with stale entries skipped when popped.
+  const heapCost: number[] = [];
+  const heapState: number[] = [];
+  const push = (c: number, k: number) => {
+    let i = heapCost.length;
+    heapCost.push(c);
+    heapState.push(k);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heapCost[p] <= c) break;
+      heapCost[i] = heapCost[p];
+      heapState[i] = heapState[p];
+      i = p;
     }
-    if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach lower states)`);
-    for (const i of cols[k]) {
-      if (i >= k) continue;
-      const ri = rows[i];
-      const aik = ri.get(k);
-      if (aik === undefined || aik === 0) continue;
-      const f = aik / s;
-      for (const [j, v] of lower) {
+    heapCost[i] = c;
+    heapState[i] = k;
+  };
+  /** Pops the cheapest entry: [cost, state]. */
+  const pop = (): [number, number] => {
+    const top: [number, number] = [heapCost[0], heapState[0]];
+    const c = heapCost.pop()!;
+    const k = heapState.pop()!;
+    const len = heapCost.length;
+    if (len > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= len) break;
+        const r = l + 1;
+        const m = r < len && heapCost[r] < heapCost[l] ? r : l;
+        if (heapCost[m] >= c) break;
+        heapCost[i] = heapCost[m];
+        heapState[i] = heapState[m];
+        i = m;
+      }
+      heapCost[i] = c;
+      heapState[i] = k;
+    }
+    return top;
+  };
+  const cost = (k: number) => inn[k].size * out[k].size;
+  const current = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    current[k] = cost(k);
+    push(current[k], k);
+  }
+  const eliminated = new Uint8Array(n);
+  const order: number[] = [];
+  // For each eliminated state: the states (eliminated later) that fed it, and the factor a[i][k] / s_k.
+  const feeders: Array<Array<[number, number]>> = new Array(n);
+  const touched = new Set<number>();
+  const pi = new Float64Array(n);
+  let denseDone = false;
+  for (let step = 0; step < n - 1; step++) {
+    const left = n - step;
+    if (left <= DENSE_SWITCH && nnz * 5 >= left * left) {
+      // Solve the states left densely (their censored chain), then back-substitute.
+      const ids: number[] = [];
+      for (let k = 0; k < n; k++) if (!eliminated[k]) ids.push(k);
+      const local = new Map(ids.map((k, i) => [k, i]));
+      const transitions: Ctmc['transitions'] = [];
+      ids.forEach((k, i) => {
+        for (const [j, v] of out[k]) transitions.push({ from: i, to: local.get(j)!, rate: v });
+      });
+      const sub = steadyState({ n: ids.length, transitions });
+      ids.forEach((k, i) => (pi[k] = sub[i]));
+      denseDone = true;
+      break;
+    }
+    // Entries whose cost is no longer current were superseded by a newer push.
+    let [c, k] = pop();
+    while (eliminated[k] || c !== current[k]) [c, k] = pop();
+    const rk = out[k];
+    let s = 0;
+    for (const v of rk.values()) s += v;
+    if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach the states left)`);
+    const list: Array<[number, number]> = [];
+    touched.clear();
+    for (const i of inn[k]) {
+      const ri = out[i];
+      const f = ri.get(k)! / s;
+      ri.delete(k);
+      nnz--;
+      list.push([i, f]);
+      touched.add(i);
+      for (const [j, v] of rk) {
         if (j === i) continue;
         const old = ri.get(j);
-        if (old === undefined) link(i, j);
+        if (old === undefined) {
+          inn[j].add(i);
+          touched.add(j);
+          nnz++;
+        }
         ri.set(j, (old ?? 0) + f * v);
       }
-      ri.set(k, f);
     }
-    // Row k's entries to higher states are no longer needed.
-    colSeen[k].clear();
+    for (const j of rk.keys()) {
+      inn[j].delete(k);
+      touched.add(j);
+    }
+    nnz -= rk.size;
+    feeders[k] = list;
+    eliminated[k] = 1;
+    order.push(k);
+    out[k] = new Map();
+    inn[k] = new Set();
+    for (const t of touched) {
+      const c = cost(t);
+      if (c !== current[t]) push((current[t] = c), t);
+    }
   }
-  const pi = new Float64Array(n);
-  pi[0] = 1;
-  let total = 1;
-  for (let k = 1; k < n; k++) {
+  if (!denseDone) {
+    for (let k = 0; k < n; k++) if (!eliminated[k]) pi[k] = 1;
+  }
+  for (let m = order.length - 1; m >= 0; m--) {
+    const k = order[m];
     let v = 0;
-    for (const i of cols[k]) if (i < k) v += pi[i] * (rows[i].get(k) ?? 0);
+    for (const [i, f] of feeders[k]) v += pi[i] * f;
     pi[k] = v;
-    total += v;
   }
+  let total = 0;
+  for (let k = 0; k < n; k++) total += pi[k];
   for (let k = 0; k < n; k++) pi[k] /= total;
   return pi;
 }

@@ -749,6 +749,7 @@ function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) 
     if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || g.check.some(left) || g.rm.some(left))) {
       throw new PortError('a zero-delay event was left pending');
     }
+    canonical(w.s);
     out.push({ state: w.s, prob: w.prob, seenUp: seen });
     // Next branch (depth first): flip the last `true` choice to `false`, dropping the choices after it.
     while (script.length > 0 && script[script.length - 1] === false) script.pop();
@@ -756,6 +757,21 @@ function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) 
     script[script.length - 1] = false;
   }
   return out;
+}
+
+/**
+ * Clears what the simulator keeps but never reads again, so that states that behave
+ * the same have one key: an active-passive group's switchover target and coverage draw
+ * are read only while switching, its clean-crash flag only while detecting.
+ */
+function canonical(s: State): void {
+  for (const g of s.g) {
+    if (g.st !== SWITCHING) {
+      g.target = -1;
+      g.works = true;
+    }
+    if (g.st !== DETECTING) g.clean = false;
+  }
 }
 
 /** The clocks running in a tangible state: [rate, action]. */

@@ -21,7 +21,9 @@
  * Decomposition. Groups (VNFs, VIM services) are split into blocks that share no
  * component instance, host, rack or site (a component and what runs on it are in one
  * block), no repair crew pool, and no mechanism dependency (load balancer, broker);
- * evacuation (which moves instances and needs the VIM) is refused. Blocks are then
+ * evacuation (which moves instances and needs the VIM) is refused. A component that
+ * can never go down (no failure mode in it or below it) is a constant and couples
+ * nothing: groups on a host whose stack never fails are independent. Blocks are then
  * stochastically independent: their clocks and state never interact. So the
  * availability of a service is the product over blocks of the probability that the
  * chain members in that block are all up, and its outage frequency (up -> down
@@ -40,7 +42,7 @@
  * (aliveProbability > 0 or lost beats), a block with more states than the limit.
  */
 import type { Distribution } from '../engine/distributions.js';
-import { YEAR } from '../engine/units.js';
+import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { meanBeatDetection } from '../mechanisms/heartbeat.js';
@@ -142,7 +144,7 @@ class DelayResolver {
   rate(d: Distribution, where: string): number {
     if (d.mean === 0) return IMMEDIATE;
     if (d.kind === 'exponential') return 1 / d.mean;
-    this.nonExponential(where, d.describe(), d.mean);
+    this.nonExponential(where, `${d.kind} (mean ${formatDuration(d.mean, 4)})`, d.mean);
     return 1 / d.mean;
   }
 
@@ -878,7 +880,7 @@ function detectRate(det: DetectorModel, where: string, res: DelayResolver): Dete
   if (det.interval !== Infinity) {
     if (det.loss > 0) res.refuse(`${where}.loss: lost beats cause spurious detections (split brain, removal for one interval) that analyze does not model; set loss: 0`);
     const mean = meanBeatDetection(det.interval, det.misses, det.loss);
-    res.nonExponential(`${where} (missed beats)`, `a heartbeat detection delay ((k - 1 + U) T, U uniform; mean ${mean} s)`, mean);
+    res.nonExponential(`${where} (missed beats)`, `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`, mean);
     beats = mean === 0 ? IMMEDIATE : 1 / mean;
   }
   const ann = det.announced ? res.rate(det.announced, `${where}.announced`) : 0;
@@ -908,10 +910,14 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   const C = model.components.length;
   const F = model.functions.length;
   const uf = new UnionFind(C + F);
-  for (const c of model.components) if (c.parent >= 0) uf.union(c.index, c.parent);
+  // A component that never goes down (no failure mode, nothing below it that fails) is a
+  // constant: what runs on it is not coupled through it. Parents come before children.
+  const canGoDown: boolean[] = [];
+  for (const c of model.components) canGoDown[c.index] = c.modes.length > 0 || (c.parent >= 0 && canGoDown[c.parent]);
+  for (const c of model.components) if (c.parent >= 0 && canGoDown[c.parent]) uf.union(c.index, c.parent);
   const byCrew = new Map<number, number>();
   for (const c of model.components) {
-    if (c.crew < 0) continue;
+    if (c.crew < 0 || c.modes.length === 0) continue;
     const first = byCrew.get(c.crew);
     if (first === undefined) byCrew.set(c.crew, c.index);
     else uf.union(first, c.index);
@@ -957,8 +963,9 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       return {
         path: c.path,
         layer: LAYERS.indexOf(c.layer),
-        parent: c.parent >= 0 ? local.get(c.parent)! : -1,
-        children: c.children.map((ch) => local.get(ch)!),
+        // A parent outside the block never goes down (see canGoDown): the component is a root here.
+        parent: c.parent >= 0 && local.has(c.parent) ? local.get(c.parent)! : -1,
+        children: c.children.filter((ch) => local.has(ch)).map((ch) => local.get(ch)!),
         modes: c.modes.map((m) => {
           const mw = `${w}.failures.${m.name}`;
           return { rate: nonZero(res, m.ttf, `${mw}.ttf`), announced: m.announced, repair: res.rate(m.repair, `${mw}.repair (or ${w}.repair)`) };
@@ -1027,7 +1034,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
             const silent = f.instances.some((inst) => stackOf(model, inst.top).some((c) => c.modes.some((m) => !m.announced)));
             if (silent) {
               const mean = ha.standbyCheck / 2;
-              res.nonExponential(`${hw}.standbyCheck`, `a standby check delay (uniform over ${ha.standbyCheck} s)`, mean);
+              res.nonExponential(`${hw}.standbyCheck`, `standby check (uniform over ${formatDuration(ha.standbyCheck, 4)}; mean ${formatDuration(mean, 4)})`, mean);
               standbyCheck = mean === 0 ? IMMEDIATE : 1 / mean;
             }
           }

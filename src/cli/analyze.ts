@@ -66,7 +66,10 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     `${a.exact ? 'exact' : 'APPROXIMATE'} steady state of the continuous-time Markov chain: ${a.blocks.length} independent block${a.blocks.length === 1 ? '' : 's'}, ` +
       `${states.toLocaleString('en-US')} states in all, solved by GTH elimination; residual ${sig(a.residual, 2)}`,
   );
-  for (const b of a.blocks) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+  // The largest blocks first; many small ones are summarised.
+  const shown = [...a.blocks].sort((x, y) => y.states - x.states).slice(0, 8);
+  for (const b of shown) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+  if (a.blocks.length > shown.length) out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks`);
   if (!a.exact) {
     out.push('');
     out.push(`APPROXIMATE (--approximate): ${a.approximations.length} non-exponential delay${a.approximations.length === 1 ? '' : 's'} replaced by exponentials of the same mean:`);

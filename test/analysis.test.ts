@@ -294,7 +294,8 @@ describe('refusals and approximations', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(AnalysisRefused);
-    expect((err as AnalysisRefused).reasons.join('\n')).toMatch(/components\.hw\.failures\.crash\.repair.*lognormal.*not exponential.*--approximate/);
+    expect((err as AnalysisRefused).reasons.join('\n')).toMatch(/components\.hw\.failures\.crash\.repair.*lognormal.*not exponential/);
+    expect((err as AnalysisRefused).message).toMatch(/--approximate replaces the non-exponential delays/);
     const r = analyze(doc, { approximate: true });
     expect(r.exact).toBe(false);
     expect(r.approximations.length).toBe(1);

@@ -123,8 +123,10 @@ export class AnalysisRefused extends Error {
     readonly file: string,
     /** One line per refused part: what and why. */
     readonly reasons: string[],
+    /** A closing hint (e.g. that --approximate would accept the non-exponential delays), or ''. */
+    readonly hint = '',
   ) {
-    super(`${file}: cannot analyze exactly:\n${reasons.map((r) => `  - ${r}`).join('\n')}`);
+    super(`${file}: cannot analyze exactly:\n${reasons.map((r) => `  - ${r}`).join('\n')}${hint ? `\n${hint}` : ''}`);
   }
 }
 
@@ -136,6 +138,8 @@ const IMMEDIATE = Infinity;
 
 class DelayResolver {
   readonly refusals: string[] = [];
+  /** True when a delay was refused for not being exponential (--approximate would accept it). */
+  nonExponentialRefused = false;
   readonly approximations: Approximation[] = [];
   private readonly seen = new Set<string>();
   constructor(private readonly approximate: boolean) {}
@@ -153,7 +157,10 @@ class DelayResolver {
     if (this.seen.has(where)) return;
     this.seen.add(where);
     if (this.approximate) this.approximations.push({ where, original: what, meanSeconds: mean });
-    else this.refusals.push(`${where}: ${what} is not exponential (use --approximate to replace it by an exponential of the same mean)`);
+    else {
+      this.refusals.push(`${where}: ${what} is not exponential`);
+      this.nonExponentialRefused = true;
+    }
   }
 
   refuse(reason: string): void {
@@ -1069,7 +1076,13 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     });
     return { blk: { comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch }, fns: fnIdx.map((i) => model.functions[i]), services };
   });
-  if (res.refusals.length > 0) throw new AnalysisRefused(model.file, res.refusals);
+  if (res.refusals.length > 0) {
+    const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;
+    const hint = res.nonExponentialRefused
+      ? `--approximate replaces the non-exponential delays by exponentials of the same mean${only ? '' : ' (the other parts stay refused)'}`
+      : '';
+    throw new AnalysisRefused(model.file, res.refusals, hint);
+  }
 
   const blocks: BlockResult[] = [];
   const perBlock = pendings.map((p) => {

@@ -79,7 +79,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
   if (cmp) {
     const s = cmp.settings;
     out.push('');
-    out.push(`simulated: ${s.runs} runs x ${formatDuration(s.horizonSeconds)} horizon${s.warmupSeconds > 0 ? `, ${formatDuration(s.warmupSeconds)} warm-up` : ''}, seed ${s.seed}`);
+    out.push(`simulated (nfvsim run): ${s.runs} runs x ${formatDuration(s.horizonSeconds)} horizon${s.warmupSeconds > 0 ? `, ${formatDuration(s.warmupSeconds)} warm-up` : ''}, seed ${s.seed}; SE = standard error of the estimate`);
   }
   for (const s of a.services) {
     out.push('');
@@ -93,7 +93,8 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
       out.push(`  ${'mean outage'.padEnd(22)}${s.meanOutageSeconds === null ? 'no outages' : formatDuration(s.meanOutageSeconds, 4)}`);
       continue;
     }
-    out.push(`  ${''.padEnd(22)}${'exact'.padEnd(20)}${'simulated'.padEnd(20)}${'95% CI'.padEnd(30)}exact inside CI`);
+    const label = a.exact ? 'exact' : 'Markov (approx.)';
+    out.push(`  ${''.padEnd(22)}${label.padEnd(20)}${'simulated'.padEnd(20)}${'95% CI'.padEnd(30)}${a.exact ? 'exact' : 'Markov'} inside CI`);
     const row = (label: string, f: ComparedFigure, fmt: (x: number) => string) =>
       out.push(`  ${label.padEnd(22)}${fmt(f.exact).padEnd(20)}${fmt(f.simulated.mean).padEnd(20)}${`${fmt(f.simulated.lo)} .. ${fmt(f.simulated.hi)}`.padEnd(30)}${f.inside ? 'yes' : 'NO'}  (${zText(f)})`);
     row('availability', c.availability, (x) => pct(x, d));
@@ -106,7 +107,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
 function zText(f: ComparedFigure): string {
   const se = f.simulated.se;
   if (!(se > 0)) return 'no spread';
-  return `${sig(Math.abs(f.simulated.mean - f.exact) / se, 2)} SE`;
+  return `${sig(Math.abs(f.simulated.mean - f.exact) / se, 2)} SE apart`;
 }
 
 /** Registers `nfvsim analyze` on the program; `io` are the streams main() writes to. */

@@ -84,6 +84,17 @@ export function exploreCtmc<S>(
   return { chain: { n: states.length, transitions }, states };
 }
 
+/** Default bound on the nonzero rates `steadyStateSparse` holds during elimination (about 2 GB of maps). */
+export const DEFAULT_MAX_FILL = 20_000_000;
+
+/** The elimination filled in more nonzero rates than allowed. */
+export class FillError extends RangeError {
+  override name = 'FillError';
+  constructor(readonly maxFill: number) {
+    super(`the elimination fills in more than ${maxFill} nonzero rates`);
+  }
+}
+
 /** Largest number of states left that `steadyStateSparse` hands to the dense solver. */
 export const DENSE_SWITCH = 2500;
 
@@ -97,9 +108,11 @@ export const DENSE_SWITCH = 2500;
  * their pairs linked), they are solved densely by `steadyState` (their censored chain
  * has the same stationary distribution up to a factor), which is faster there. Time
  * and memory grow with the fill-in, not with n^2 or n^3.
+ * @param maxFill the most nonzero rates the elimination may hold at once (a memory bound)
  * @throws RangeError when a rate is not finite and >= 0, or the chain is not irreducible
+ * @throws FillError when the fill-in exceeds `maxFill`
  */
-export function steadyStateSparse(chain: Ctmc): Float64Array {
+export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Float64Array {
   const n = chain.n;
   if (n === 1) return Float64Array.of(1);
   const out: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
@@ -205,7 +218,7 @@ export function steadyStateSparse(chain: Ctmc): Float64Array {
         if (old === undefined) {
           inn[j].add(i);
           touched.add(j);
-          nnz++;
+          if (++nnz > maxFill) throw new FillError(maxFill);
         }
         ri.set(j, (old ?? 0) + f * v);
       }

@@ -46,7 +46,7 @@ import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { meanBeatDetection } from '../mechanisms/heartbeat.js';
-import { residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
+import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
 export const DEFAULT_MAX_STATES = 200_000;
@@ -850,7 +850,15 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string): { ava
     }
   }
   const chain: Ctmc = { n: keys.length, transitions };
-  const pi = steadyStateSparse(chain);
+  let pi: Float64Array;
+  try {
+    pi = steadyStateSparse(chain);
+  } catch (e) {
+    if (e instanceof FillError) throw new AnalysisRefused('', [`${describe}: ${chain.n} states, but ${e.message} (too much memory); lower --max-states or split the block`]);
+    // Reachable from everything up and never back: a bug in the port, not bad input.
+    if (e instanceof RangeError) throw new PortError(`${describe}: ${e.message}`);
+    throw e;
+  }
   const avail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a + pi[i] : a), 0));
   const unavail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a : a + pi[i]), 0));
   const rate = outageFlows.map((fl) => fl.reduce((acc, t) => acc + pi[t.from] * t.rate, 0));

@@ -367,6 +367,21 @@ describe('simulation against analysis', () => {
   }, 60_000);
 });
 
+describe('simulation against analysis: instantaneous failover', () => {
+  it('a failover that takes no time is no outage, in the simulator and in the chain (coverage 0.9, 2 h manual recovery)', () => {
+    const t = topo(
+      hosts({ count: 2, k: 1, ha: { mechanism: 'active-passive', detector: { peerNotification: '0s' }, switchover: '0s', coverage: 0.9, manual: exp('2h') } }),
+    );
+    const exact = analyzeModel(t.model).services[0];
+    const sim = simulate(t, { runs: 100, horizon: 20 * YEAR, seed: 3 }).results.services[0];
+    expect(zScore(sim.availability, exact.availability)).toBeLessThanOrEqual(4);
+    expect(zScore(sim.outagesPerYear, exact.outagesPerYear)).toBeLessThanOrEqual(4);
+    // Wrong answer: every failure of the serving active counted as an outage, l A per year.
+    const wrong = (YEAR / (100 * H)) * exact.availability;
+    expect(Math.abs(wrong - exact.outagesPerYear)).toBeGreaterThan(4 * sim.outagesPerYear.se);
+  });
+});
+
 describe('nfvsim analyze (CLI)', () => {
   it('prints the exact figures; --json prints one document', () => {
     const path = join(ROOT, 'topologies', 'exp-quorum-crew.yaml');

@@ -29,6 +29,7 @@ export type { Estimate } from './metrics/stats.js';
 export { renderText } from './report/text.js';
 export { renderJson, type RunReport } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';
+export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
 
 /** Options of `simulate`; each defaults to the topology's `simulation` section, then to the built-in default. */

@@ -289,6 +289,9 @@ const ELECTED = 11;
 /** An internal inconsistency of the port (a bug, not bad input). */
 class PortError extends Error {}
 
+/** Zero delays that trigger each other without end (the simulator would not advance either). */
+class ZeroDelayLoop extends Error {}
+
 /** One resolution of a fired event: runs the simulator's rules on a copy of a state. */
 class World {
   s: State;
@@ -335,7 +338,7 @@ class World {
   drain(observe: () => void): void {
     let guard = 0;
     while (this.head < this.queue.length) {
-      if (++guard > 100000) throw new PortError('zero-delay events never stop (a loop of zero delays)');
+      if (++guard > 100000) throw new ZeroDelayLoop();
       const e = this.queue[this.head++];
       if (e.owner === 'c') {
         const c = this.s.c[e.idx];
@@ -805,6 +808,33 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   return list;
 }
 
+/** Breadth-first exploration: expands every state added so far (and those it adds). */
+function explore(
+  blk: BlockModel,
+  keys: string[],
+  add: (s: State) => number,
+  upIn: boolean[][],
+  transitions: Ctmc['transitions'],
+  outageFlows: Array<Array<{ from: number; rate: number }>>,
+): void {
+  for (let from = 0; from < keys.length; from++) {
+    const s = JSON.parse(keys[from]) as State;
+    const startUp = groupsUp(blk, s);
+    for (const [rate, act] of clocks(blk, s)) {
+      if (!(rate > 0)) continue;
+      for (const o of fire(blk, keys[from], startUp, act)) {
+        if (!(o.prob > 0)) continue;
+        const to = add(o.state);
+        const r = rate * o.prob;
+        if (to !== from) transitions.push({ from, to, rate: r });
+        blk.watch.forEach((_, k) => {
+          if (o.seenUp[k] && !upIn[to][k]) outageFlows[k].push({ from, rate: r });
+        });
+      }
+    }
+  }
+}
+
 /**
  * Explores (breadth first from everything up, the simulator's start) and solves one
  * block; returns per watched service its availability, unavailability (summed over the
@@ -833,21 +863,11 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string): { ava
     return i;
   };
   add(initialState(blk));
-  for (let from = 0; from < keys.length; from++) {
-    const s = JSON.parse(keys[from]) as State;
-    const startUp = groupsUp(blk, s);
-    for (const [rate, act] of clocks(blk, s)) {
-      if (!(rate > 0)) continue;
-      for (const o of fire(blk, keys[from], startUp, act)) {
-        if (!(o.prob > 0)) continue;
-        const to = add(o.state);
-        const r = rate * o.prob;
-        if (to !== from) transitions.push({ from, to, rate: r });
-        blk.watch.forEach((_, k) => {
-          if (o.seenUp[k] && !upIn[to][k]) outageFlows[k].push({ from, rate: r });
-        });
-      }
-    }
+  try {
+    explore(blk, keys, add, upIn, transitions, outageFlows);
+  } catch (e) {
+    if (e instanceof ZeroDelayLoop) throw new AnalysisRefused('', [`${describe}: zero delays trigger each other without end (time would not advance); give one of them a duration > 0`]);
+    throw e;
   }
   const chain: Ctmc = { n: keys.length, transitions };
   let pi: Float64Array;

@@ -115,19 +115,46 @@ export const DENSE_SWITCH = 2500;
 export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Float64Array {
   const n = chain.n;
   if (n === 1) return Float64Array.of(1);
-  const out: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+  // Row k: the rates a[k][j] to the states j not yet eliminated, as parallel arrays.
+  const cols: Int32Array[] = new Array(n);
+  const vals: Float64Array[] = new Array(n);
+  const len = new Int32Array(n);
   const inn: Array<Set<number>> = Array.from({ length: n }, () => new Set());
+  // pos[j]: where column j sits in the row being updated, or -1 (a scatter marker).
+  const pos = new Int32Array(n).fill(-1);
+  const append = (i: number, j: number, v: number) => {
+    let c = cols[i];
+    if (c === undefined || len[i] === c.length) {
+      const size = c === undefined ? 4 : c.length * 2;
+      const nc = new Int32Array(size);
+      const nv = new Float64Array(size);
+      if (c !== undefined) {
+        nc.set(c);
+        nv.set(vals[i]);
+      }
+      cols[i] = c = nc;
+      vals[i] = nv;
+    }
+    c[len[i]] = j;
+    vals[i][len[i]] = v;
+    return len[i]++;
+  };
   let nnz = 0;
-  for (const { from, to, rate } of chain.transitions) {
-    if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
-    if (from === to || rate === 0) continue;
-    const r = out[from];
-    const old = r.get(to);
-    if (old === undefined) nnz++;
-    r.set(to, (old ?? 0) + rate);
-    inn[to].add(from);
+  {
+    const byRow: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+    for (const { from, to, rate } of chain.transitions) {
+      if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
+      if (from === to || rate === 0) continue;
+      const r = byRow[from];
+      r.set(to, (r.get(to) ?? 0) + rate);
+      inn[to].add(from);
+    }
+    byRow.forEach((r, i) => {
+      for (const [j, v] of r) append(i, j, v);
+      nnz += r.size;
+    });
   }
-  // A binary min-heap of [cost, state], with stale entries skipped when popped.
+  // A binary min-heap of (cost, state), with stale entries skipped when popped.
   const heapCost: number[] = [];
   const heapState: number[] = [];
   const push = (c: number, k: number) => {
@@ -144,19 +171,21 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
     heapCost[i] = c;
     heapState[i] = k;
   };
-  /** Pops the cheapest entry: [cost, state]. */
-  const pop = (): [number, number] => {
-    const top: [number, number] = [heapCost[0], heapState[0]];
+  let poppedCost = 0;
+  /** Pops the cheapest entry: returns its state, its cost in `poppedCost`. */
+  const pop = (): number => {
+    const top = heapState[0];
+    poppedCost = heapCost[0];
     const c = heapCost.pop()!;
     const k = heapState.pop()!;
-    const len = heapCost.length;
-    if (len > 0) {
+    const size = heapCost.length;
+    if (size > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
-        if (l >= len) break;
+        if (l >= size) break;
         const r = l + 1;
-        const m = r < len && heapCost[r] < heapCost[l] ? r : l;
+        const m = r < size && heapCost[r] < heapCost[l] ? r : l;
         if (heapCost[m] >= c) break;
         heapCost[i] = heapCost[m];
         heapState[i] = heapState[m];
@@ -167,7 +196,7 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
     }
     return top;
   };
-  const cost = (k: number) => inn[k].size * out[k].size;
+  const cost = (k: number) => inn[k].size * len[k];
   const current = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     current[k] = cost(k);
@@ -175,8 +204,9 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
   }
   const eliminated = new Uint8Array(n);
   const order: number[] = [];
-  // For each eliminated state: the states (eliminated later) that fed it, and the factor a[i][k] / s_k.
-  const feeders: Array<Array<[number, number]>> = new Array(n);
+  // For each eliminated state k: the states (eliminated later) that fed it, and the factors a[i][k] / s_k.
+  const feedFrom: Int32Array[] = new Array(n);
+  const feedBy: Float64Array[] = new Array(n);
   const touched = new Set<number>();
   const pi = new Float64Array(n);
   let denseDone = false;
@@ -189,7 +219,7 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
       const local = new Map(ids.map((k, i) => [k, i]));
       const transitions: Ctmc['transitions'] = [];
       ids.forEach((k, i) => {
-        for (const [j, v] of out[k]) transitions.push({ from: i, to: local.get(j)!, rate: v });
+        for (let p = 0; p < len[k]; p++) transitions.push({ from: i, to: local.get(cols[k][p])!, rate: vals[k][p] });
       });
       const sub = steadyState({ n: ids.length, transitions });
       ids.forEach((k, i) => (pi[k] = sub[i]));
@@ -197,42 +227,67 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
       break;
     }
     // Entries whose cost is no longer current were superseded by a newer push.
-    let [c, k] = pop();
-    while (eliminated[k] || c !== current[k]) [c, k] = pop();
-    const rk = out[k];
+    let k = pop();
+    while (eliminated[k] || poppedCost !== current[k]) k = pop();
+    const lk = len[k];
+    const ck = cols[k];
+    const vk = vals[k];
     let s = 0;
-    for (const v of rk.values()) s += v;
+    for (let p = 0; p < lk; p++) s += vk[p];
     if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach the states left)`);
-    const list: Array<[number, number]> = [];
+    const from = new Int32Array(inn[k].size);
+    const by = new Float64Array(inn[k].size);
+    let nf = 0;
     touched.clear();
     for (const i of inn[k]) {
-      const ri = out[i];
-      const f = ri.get(k)! / s;
-      ri.delete(k);
+      // Scatter row i, take a[i][k] out of it, add f a[k][j], gather.
+      let ci = cols[i];
+      let vi = vals[i];
+      let li = len[i];
+      for (let p = 0; p < li; p++) pos[ci[p]] = p;
+      const pk = pos[k];
+      if (pk < 0) throw new Error(`internal: state ${i} is listed as feeding ${k} but has no rate to it`);
+      const f = vi[pk] / s;
+      li--;
+      if (pk !== li) {
+        ci[pk] = ci[li];
+        vi[pk] = vi[li];
+        pos[ci[pk]] = pk;
+      }
+      pos[k] = -1;
+      len[i] = li;
       nnz--;
-      list.push([i, f]);
+      from[nf] = i;
+      by[nf++] = f;
       touched.add(i);
-      for (const [j, v] of rk) {
+      for (let q = 0; q < lk; q++) {
+        const j = ck[q];
         if (j === i) continue;
-        const old = ri.get(j);
-        if (old === undefined) {
+        const p = pos[j];
+        if (p >= 0) vi[p] += f * vk[q];
+        else {
+          pos[j] = append(i, j, f * vk[q]);
+          ci = cols[i];
+          vi = vals[i];
           inn[j].add(i);
           touched.add(j);
           if (++nnz > maxFill) throw new FillError(maxFill);
         }
-        ri.set(j, (old ?? 0) + f * v);
       }
+      li = len[i];
+      for (let p = 0; p < li; p++) pos[ci[p]] = -1;
     }
-    for (const j of rk.keys()) {
-      inn[j].delete(k);
-      touched.add(j);
+    for (let q = 0; q < lk; q++) {
+      inn[ck[q]].delete(k);
+      touched.add(ck[q]);
     }
-    nnz -= rk.size;
-    feeders[k] = list;
+    nnz -= lk;
+    feedFrom[k] = from;
+    feedBy[k] = by;
     eliminated[k] = 1;
     order.push(k);
-    out[k] = new Map();
-    inn[k] = new Set();
+    len[k] = 0;
+    inn[k].clear();
     for (const t of touched) {
       const c = cost(t);
       if (c !== current[t]) push((current[t] = c), t);
@@ -243,8 +298,10 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
   }
   for (let m = order.length - 1; m >= 0; m--) {
     const k = order[m];
+    const from = feedFrom[k];
+    const by = feedBy[k];
     let v = 0;
-    for (const [i, f] of feeders[k]) v += pi[i] * f;
+    for (let q = 0; q < from.length; q++) v += pi[from[q]] * by[q];
     pi[k] = v;
   }
   let total = 0;

@@ -122,7 +122,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('-s, --seed <n>', "seed for --compare (default: the file's, else 1)", nonNegativeInt)
     .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()})`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout')
-    .option('--max-states <n>', `refuse a block that needs more states than this (default ${DEFAULT_MAX_STATES})`, positiveInt(), DEFAULT_MAX_STATES)
+    .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), DEFAULT_MAX_STATES)
     .action(async (file: string, opts: AnalyzeCliOptions) => {
       if (!opts.compare && (opts.runs !== undefined || opts.seed !== undefined || opts.jobs !== undefined)) {
         throw new UsageError('--runs, --seed and --jobs apply to the simulation: add --compare');

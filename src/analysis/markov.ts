@@ -874,7 +874,11 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string): { ava
   try {
     pi = steadyStateSparse(chain);
   } catch (e) {
-    if (e instanceof FillError) throw new AnalysisRefused('', [`${describe}: ${chain.n} states, but ${e.message} (too much memory); lower --max-states or split the block`]);
+    if (e instanceof FillError) {
+      throw new AnalysisRefused('', [
+        `${describe}: ${chain.n.toLocaleString('en-US')} states, but ${e.message} (too much memory): too large to solve exactly; fewer failing layers, restart times or instances in it would shrink it`,
+      ]);
+    }
     // Reachable from everything up and never back: a bug in the port, not bad input.
     if (e instanceof RangeError) throw new PortError(`${describe}: ${e.message}`);
     throw e;

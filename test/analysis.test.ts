@@ -382,6 +382,55 @@ describe('simulation against analysis: instantaneous failover', () => {
   });
 });
 
+describe('simulation against analysis: split brain', () => {
+  // A 1+1 pair whose old node may still be alive at takeover (aliveProbability 0.6): split
+  // brain for an exponential 5 h, during which the new active may fail too (its detection
+  // is then counted from its failure). Hosts also hang silently. Without fencing, and with
+  // a fence that fails 30% of the time and then takes over anyway.
+  it.each([
+    ['without fencing', undefined],
+    ['fencing that fails, then takes over', { time: exp('30s'), success: 0.7, onFailure: 'takeover' }],
+  ])('%s: simulated availability and outage rate within 4 standard errors of the exact values', (_name, fencing) => {
+    const doc = {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: exp('200h') }, hang: { ttf: exp('300h'), announced: false } }, repair: exp('10h') },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('40h') } }, repair: exp('1h') },
+      },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vnfs: {
+        f: {
+          instances: 2,
+          app: 'app',
+          placement: { group: 'h', policy: 'anti-affinity' },
+          ha: {
+            mechanism: 'active-passive',
+            detector: { announced: exp('1m'), peerNotification: exp('2m') },
+            switchover: exp('1m'),
+            coverage: 0.95,
+            manual: exp('1h'),
+            aliveProbability: 0.6,
+            splitBrainRecovery: exp('5h'),
+            ...(fencing ? { fencing } : {}),
+          },
+        },
+      },
+      services: { s: { chain: ['f'] } },
+    };
+    const t = topo(doc);
+    const exact = analyzeModel(t.model).services[0];
+    const r = simulate(t, { runs: 200, horizon: 10 * YEAR, seed: 5 });
+    const sim = r.results.services[0];
+    expect(sim.events.splitBrains ?? 0).toBeGreaterThan(5);
+    expect(zScore(sim.availability, exact.availability)).toBeLessThanOrEqual(4);
+    expect(zScore(sim.outagesPerYear, exact.outagesPerYear)).toBeLessThanOrEqual(4);
+    // Wrong answer: the same pair without split brain.
+    const ha = (doc.vnfs.f.ha as Record<string, unknown>);
+    ha.aliveProbability = 0;
+    const noSplit = analyzeModel(topo(doc).model).services[0];
+    expect(Math.abs(noSplit.availability - exact.availability)).toBeGreaterThan(4 * sim.availability.se);
+  });
+});
+
 describe('nfvsim analyze (CLI)', () => {
   it('prints the exact figures; --json prints one document', () => {
     const path = join(ROOT, 'topologies', 'exp-quorum-crew.yaml');

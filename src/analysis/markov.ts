@@ -38,8 +38,8 @@
  *
  * What is refused, with a message naming the part: non-exponential delays (unless
  * `approximate`, which replaces each by an exponential of the same mean and lists it),
- * evacuation and replica sets, crash-loop windows of supervision, split brain
- * (aliveProbability > 0 or lost beats), a block with more states than the limit.
+ * evacuation and replica sets, crash-loop windows of supervision, lost beats (spurious
+ * detections), a block with more states than the limit.
  */
 import type { Distribution } from '../engine/distributions.js';
 import { formatDuration, YEAR } from '../engine/units.js';
@@ -213,6 +213,8 @@ interface LGroup {
   manual: number;
   standbyCheck: number;
   fencing: { time: number; success: number; wait: boolean; operator: number } | null;
+  alive: number;
+  splitRecovery: number;
   // active-active
   downBelow: number;
   // quorum
@@ -254,6 +256,13 @@ interface GroupState {
   pend: Slot | null;
   clean: boolean;
   works: boolean;
+  /** A takeover that will end in split brain (read when the switchover ends). */
+  split: boolean;
+  /** For an active that failed during a split brain: its detection has (virtually) fired; its detection rate; clean crash. */
+  det: boolean;
+  dr: number;
+  dc: boolean;
+  vd: Slot | null;
   // active-active
   rot: boolean[];
   rm: Array<Slot | null>;
@@ -276,13 +285,17 @@ const DETECTING = 1;
 const FENCING = 2;
 const SWITCHING = 3;
 const MANUAL = 4;
+const SPLIT = 5;
 const WAITING = 6;
 const DETECTED = 0;
 const FENCED = 1;
 const FENCE_FAILED = 2;
 const SWITCHED = 3;
 const MANUAL_DONE = 4;
+const SPLIT_DONE = 5;
 const STANDBY_FOUND = 7;
+/** The detection the simulator would have drawn for a failure of the active during a split brain (see apChanged). */
+const SPLIT_DETECT = 8;
 const REMOVE = 10;
 const ELECTED = 11;
 
@@ -502,6 +515,12 @@ class World {
       this.aaUpdate(gi);
       return;
     }
+    if (kind === SPLIT_DETECT) {
+      if (g.vd === null || g.vd.id !== id) return;
+      g.vd = null;
+      g.det = true;
+      return;
+    }
     if (kind === STANDBY_FOUND) {
       const s = g.check[arg];
       if (s === null || s.id !== id) return;
@@ -573,7 +592,7 @@ class World {
     g.mu = healthy >= G.k && served > 0 && served >= G.downBelow;
   }
 
-  // active-passive (mechanisms/active-passive.ts), without split brain and lost beats
+  // active-passive (mechanisms/active-passive.ts), without lost beats (refused)
   private apChanged(gi: number, i: number, isUp: boolean): void {
     const G = this.blk.groups[gi];
     const g = this.s.g[gi];
@@ -581,11 +600,24 @@ class World {
     if (isUp) {
       g.known[i] = false;
       g.check[i] = null;
+      if (i === g.active) {
+        g.det = false;
+        g.vd = null;
+      }
       if (i === g.active && g.st === DETECTING) {
         g.pend = null;
         this.apServe(gi);
       } else if (g.st === WAITING) this.apStartSwitch(gi, i);
       return;
+    }
+    if (i === g.active && g.st === SPLIT) {
+      // The simulator will detect this failure when the split brain ends, after the delay
+      // it draws then, counted from the failure. With an exponential delay that is the same
+      // as a detection clock started now, which has fired or not by then (memorylessness).
+      g.dr = G.detect(this.cause.layer, this.cause.announced);
+      g.dc = this.cause.announced && this.cause.layer >= APP_LAYER;
+      if (g.dr === IMMEDIATE) g.det = true;
+      else if (g.dr > 0) g.vd = this.schedule(g.dr, 'g', gi, SPLIT_DETECT);
     }
     if (i === g.active && g.st === SERVING) this.apActiveDown(gi);
     else if (i !== g.active || g.st !== DETECTING) {
@@ -601,6 +633,7 @@ class World {
         this.apTakeover(gi);
         break;
       case FENCED:
+        g.split = false;
         this.apStartSwitch(gi, -1);
         break;
       case FENCE_FAILED:
@@ -608,12 +641,19 @@ class World {
           g.st = MANUAL;
           g.mu = false;
           g.pend = this.schedule(G.fencing!.operator, 'g', gi, FENCED);
-        } else this.apStartSwitch(gi, -1); // takeover; no split brain (aliveProbability 0)
+        } else {
+          g.split = this.chance(G.alive);
+          this.apStartSwitch(gi, -1);
+        }
         break;
       case SWITCHED:
         if (g.works && g.up[g.target]) {
           g.active = g.target;
-          this.apServe(gi);
+          if (g.split) {
+            g.st = SPLIT;
+            g.mu = false;
+            g.pend = this.schedule(G.splitRecovery, 'g', gi, SPLIT_DONE);
+          } else this.apServe(gi);
         } else {
           if (!g.up[g.target]) g.known[g.target] = true;
           g.st = MANUAL;
@@ -633,6 +673,9 @@ class World {
         }
         break;
       }
+      case SPLIT_DONE:
+        this.apServe(gi);
+        break;
       default:
         throw new PortError(`unknown active-passive event ${kind}`);
     }
@@ -647,6 +690,7 @@ class World {
       g.pend = this.schedule(f.time, 'g', gi, this.chance(f.success) ? FENCED : FENCE_FAILED);
       return;
     }
+    g.split = !g.clean && this.chance(G.alive);
     this.apStartSwitch(gi, -1);
   }
   private apStartSwitch(gi: number, to: number): void {
@@ -669,6 +713,8 @@ class World {
         return;
       }
     }
+    // Back to the same node: no second node, no split brain.
+    if (target === g.active) g.split = false;
     g.target = target;
     g.st = SWITCHING;
     g.mu = false;
@@ -686,8 +732,18 @@ class World {
   }
   private apServe(gi: number): void {
     const g = this.s.g[gi];
-    // Without split brain, serve() is only reached with the active up (see active-passive.ts).
-    if (!g.up[g.active]) throw new PortError('active-passive: serving a down active');
+    if (!g.up[g.active]) {
+      // Only after a split brain, whose new active failed meanwhile: detect that failure
+      // as the simulator does, with the delay counted from the failure (see apChanged).
+      if (g.st !== SPLIT) throw new PortError('active-passive: serving a down active outside a split brain');
+      g.mu = false;
+      g.clean = g.dc;
+      g.st = DETECTING;
+      g.pend = g.det ? this.schedule(IMMEDIATE, 'g', gi, DETECTED) : g.dr === 0 ? null : this.schedule(g.dr, 'g', gi, DETECTED);
+      g.det = false;
+      g.vd = null;
+      return;
+    }
     g.st = SERVING;
     g.mu = true;
   }
@@ -726,6 +782,11 @@ function initialState(blk: BlockModel): State {
       pend: null,
       clean: false,
       works: true,
+      split: false,
+      det: false,
+      dr: 0,
+      dc: false,
+      vd: null,
       rot: new Array(G.n).fill(true),
       rm: new Array(G.n).fill(null),
       leader: 0,
@@ -758,7 +819,7 @@ function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) 
     observe();
     w.drain(observe);
     const left = (x: Slot | null) => x !== null && x.id > 0;
-    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || g.check.some(left) || g.rm.some(left))) {
+    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || left(g.vd) || g.check.some(left) || g.rm.some(left))) {
       throw new PortError('a zero-delay event was left pending');
     }
     canonical(w.s);
@@ -773,8 +834,11 @@ function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) 
 
 /**
  * Clears what the simulator keeps but never reads again, so that states that behave
- * the same have one key: an active-passive group's switchover target and coverage draw
- * are read only while switching, its clean-crash flag only while detecting.
+ * the same have one key. Of an active-passive group: the switchover target and coverage
+ * draw are read only while switching; the clean-crash flag only while detecting; the
+ * split-brain flag is set at every takeover and read when a switchover ends, so it is
+ * dead while serving, detecting, fencing, in a split brain, or waiting for an operator
+ * after a failed fence; the late-detection fields live only in a split brain.
  */
 function canonical(s: State): void {
   for (const g of s.g) {
@@ -783,6 +847,13 @@ function canonical(s: State): void {
       g.works = true;
     }
     if (g.st !== DETECTING) g.clean = false;
+    if (g.st === SERVING || g.st === DETECTING || g.st === FENCING || g.st === SPLIT || (g.st === MANUAL && g.pend !== null && g.pend.kind === FENCED)) g.split = false;
+    if (g.st !== SPLIT) {
+      g.det = false;
+      g.dr = 0;
+      g.dc = false;
+      g.vd = null;
+    }
   }
 }
 
@@ -800,7 +871,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
     }
   });
   s.g.forEach((g, gi) => {
-    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0]];
+    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0]];
     g.check.forEach((x, i) => slots.push([x, i]));
     g.rm.forEach((x, i) => slots.push([x, i]));
     for (const [slot, arg] of slots) if (slot !== null) list.push([slot.rate, (w) => w.groupEvent(gi, slot.kind, arg, -1)]);
@@ -1052,6 +1123,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         manual: IMMEDIATE,
         standbyCheck: 0,
         fencing: null,
+        alive: 0,
+        splitRecovery: IMMEDIATE,
         downBelow: 0,
         election: IMMEDIATE,
       };
@@ -1066,7 +1139,6 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         case 'active-active':
           return { ...base, mech: 'active-active', detect: detectRate(ha.detector, `${hw}.detector`, res), downBelow: ha.downBelow };
         case 'active-passive': {
-          if (ha.aliveProbability > 0) res.refuse(`${hw}.aliveProbability: split brain is not modelled by analyze; set aliveProbability: 0`);
           let standbyCheck = 0;
           if (ha.standbyCheck !== null) {
             // The check finds a silent standby failure a uniform part of the interval later.
@@ -1083,6 +1155,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
             detect: detectRate(ha.detector, `${hw}.detector`, res),
             switchover: res.rate(ha.switchover, `${hw}.switchover`),
             coverage: ha.coverage,
+            alive: ha.aliveProbability,
+            splitRecovery: ha.splitBrainRecovery ? res.rate(ha.splitBrainRecovery, `${hw}.splitBrainRecovery`) : IMMEDIATE,
             manual: ha.manual ? res.rate(ha.manual, `${hw}.manual`) : IMMEDIATE,
             standbyCheck,
             fencing: ha.fencing

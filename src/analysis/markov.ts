@@ -17,6 +17,14 @@
  * scheduler orders equal times by scheduling order); random choices (coverage, fencing
  * success, supervision success) branch with their probabilities. Because every clock is
  * exponential, nothing else needs remembering (memorylessness), so the chain is exact.
+ * The one place where the simulator reads the time since a failure (a new active that
+ * failed during a split brain is detected, when the split brain ends, after a delay
+ * counted from its failure) is held exactly by a detection clock started at the failure.
+ * The port must follow the simulator when its rules change: the tests that compare both
+ * on every exponential topology in topologies/ catch a divergence.
+ *
+ * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
+ * states, and the residual sum |pi Q| / sum pi q reported per block.
  *
  * Decomposition. Groups (VNFs, VIM services) are split into blocks that share no
  * component instance, host, rack or site (a component and what runs on it are in one
@@ -177,11 +185,16 @@ const VM = LAYERS.indexOf('vm');
 const HYPERVISOR = LAYERS.indexOf('hypervisor');
 const APP_LAYER = LAYERS.indexOf('vim');
 
+// Rates are per second; IMMEDIATE marks a zero delay (run at once, in order); a detection
+// rate of 0 means that no path sees the failure.
+
+/** A failure mode: its failure rate, whether it is announced, its repair rate. */
 interface LMode {
   rate: number;
   announced: boolean;
   repair: number;
 }
+/** A component of a block (local indices; a parent outside the block never goes down and is -1). */
 interface LComp {
   path: string;
   layer: number;
@@ -198,6 +211,7 @@ interface LComp {
 }
 /** Detection rate for a cause: IMMEDIATE, a rate, or 0 (no path sees it). */
 type DetectRate = (layer: number, announced: boolean) => number;
+/** A group (VNF or VIM service) of a block; message queues are k-of-n with their broker required. */
 interface LGroup {
   name: string;
   n: number;
@@ -230,17 +244,23 @@ interface Slot {
   kind: number;
   rate: number;
 }
+/** A component's state, as ComponentSim's fields. */
 interface CompState {
   up: boolean;
+  /** Supported: the component below is up. */
   sup: boolean;
+  /** Restarting (its restart clock runs). */
   rs: boolean;
   /** Failed mode, or -1. */
   f: number;
+  /** Holds a repair crew. */
   hc: boolean;
+  /** Its one running clock (a repair step or a restart), or null. */
   t: Slot | null;
   /** Remaining supervision phases (rates) after the running one. */
   plan: number[];
 }
+/** A group's mechanism state, as the mechanism classes' fields (each mechanism uses its own). */
 interface GroupState {
   /** The mechanism's verdict (the group is up when this holds and its required groups are up). */
   mu: boolean;
@@ -270,6 +290,7 @@ interface GroupState {
   leader: number;
   el: Slot | null;
 }
+/** A tangible state of a block: what the simulator holds between two events. */
 interface State {
   c: CompState[];
   pools: Array<{ busy: number; q: number[] }>;

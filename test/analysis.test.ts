@@ -382,6 +382,40 @@ describe('simulation against analysis: instantaneous failover', () => {
   });
 });
 
+describe('simulation against analysis: services sharing a block, a chain over two blocks', () => {
+  it('three services over an A (1-of-2) and B (active/passive) pair on the same hosts and a C elsewhere', () => {
+    const doc = {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: exp('100h') } }, repair: exp('10h') },
+        a: { layer: 'vnf', failures: { crash: { ttf: exp('30h') } }, repair: exp('2h') },
+        b: { layer: 'vnf', failures: { crash: { ttf: exp('50h') } }, repair: exp('1h') },
+        c: { layer: 'vnf', failures: { crash: { ttf: exp('20h') } }, repair: exp('3h') },
+      },
+      hosts: { h: { count: 2, stack: ['hw'] }, g: { count: 1, stack: ['hw'] } },
+      vnfs: {
+        A: { instances: 2, k: 1, app: 'a', placement: { group: 'h' } },
+        B: { instances: 2, app: 'b', placement: { group: 'h' }, ha: { mechanism: 'active-passive', detector: { announced: exp('1m'), peerNotification: exp('1m') }, switchover: exp('2m') } },
+        C: { instances: 1, app: 'c', placement: { group: 'g' } },
+      },
+      services: { sa: { chain: ['A'] }, sb: { chain: ['B'] }, sab: { chain: ['A', 'B', 'C'] } },
+    };
+    const t = topo(doc);
+    const exact = analyzeModel(t.model);
+    expect(exact.blocks.map((b) => b.groups)).toEqual([['A', 'B'], ['C']]);
+    expect(exact.services.map((s) => s.blocks)).toEqual([[0], [0], [0, 1]]);
+    const r = simulate(t, { runs: 200, horizon: 10 * YEAR, seed: 11 });
+    for (const s of exact.services) {
+      const sim = r.results.services.find((x) => x.name === s.name)!;
+      expect(zScore(sim.availability, s.availability), `${s.name} availability`).toBeLessThanOrEqual(4);
+      expect(zScore(sim.outagesPerYear, s.outagesPerYear), `${s.name} outages per year`).toBeLessThanOrEqual(4);
+    }
+    // Wrong answer: the chain as a product of its members' availabilities (A and B share hosts).
+    const [sa, sb, sab] = exact.services;
+    const c = 20 / 23;
+    expect(Math.abs(sa.availability * sb.availability * c - sab.availability)).toBeGreaterThan(4 * r.results.services[2].availability.se);
+  });
+});
+
 describe('simulation against analysis: split brain', () => {
   // A 1+1 pair whose old node may still be alive at takeover (aliveProbability 0.6): split
   // brain for an exponential 5 h, during which the new active may fail too (its detection

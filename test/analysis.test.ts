@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { residual, steadyState, steadyStateSparse, type Ctmc } from '../src/analysis/ctmc.js';
 import { analyzeModel, AnalysisRefused, type AnalysisResult } from '../src/analysis/markov.js';
 import { loadTopologyFile, simulate } from '../src/index.js';
+import { meanBeatsToSpurious } from '../src/mechanisms/heartbeat.js';
 import { cli, exp, ROOT, topo, zScore } from './helpers.js';
 
 const H = 3600;
@@ -315,6 +316,46 @@ describe('refusals and approximations', () => {
     doc.components.app = { layer: 'vnf', failures: { crash: { ttf: exp('10h') } }, repair: exp('1m') };
     doc.vnfs.f.supervision = { restart: '0s', reboot: '0s', rebuild: '0s', window: '1h' };
     expect(() => analyze(doc)).toThrow(/vnfs\.f\.supervision\.window/);
+  });
+
+  it('lost beats (--approximate): spurious failovers of a 1+1 pair that never fails, A = E[N] T / (E[N] T + S + B), also simulated', () => {
+    // Every spurious failover (k = 3 lost beats in a row, loss 0.3, 1 min beats) is a
+    // takeover from a live node without fencing: a switchover (mean S = 5 min), then a
+    // split brain (mean B = 20 min). Renewal-reward: the formula holds for any
+    // distributions with these means, so the simulator must agree too.
+    const doc = {
+      components: { hw: { layer: 'hardware' }, app: { layer: 'vnf' } },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vnfs: { f: { instances: 2, app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'active-passive', detector: { interval: '1m', misses: 3, loss: 0.3 }, switchover: exp('5m'), splitBrainRecovery: exp('20m') } } },
+      services: { s: { chain: ['f'] } },
+    };
+    expect(() => analyze(doc)).toThrow(/lost beats.*not exponential/);
+    const t = topo(doc);
+    const r = analyzeModel(t.model, { approximate: true });
+    const up = meanBeatsToSpurious(0.3, 3) * 60;
+    const cycle = up + 300 + 1200;
+    close(r.services[0].availability, up / cycle);
+    close(r.services[0].outagesPerYear, YEAR / cycle);
+    expect(r.approximations.map((x) => x.where)).toContain('vnfs.f.ha.detector (lost beats)');
+    const sim = simulate(t, { runs: 40, horizon: YEAR, seed: 3 }).results.services[0];
+    expect(zScore(sim.availability, up / cycle)).toBeLessThanOrEqual(4);
+    expect(zScore(sim.outagesPerYear, YEAR / cycle)).toBeLessThanOrEqual(4);
+  });
+
+  it('lost beats (--approximate): spurious removals from an active/active pair, down while both are out, A = 1 - q^2', () => {
+    // Each instance alternates E[N] T in rotation and (approximately) T out of it, independently.
+    const doc = {
+      components: { hw: { layer: 'hardware' }, app: { layer: 'vnf' } },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'active-active', detector: { interval: '1m', misses: 3, loss: 0.3 } } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const r = analyze(doc, { approximate: true });
+    const cycle = (meanBeatsToSpurious(0.3, 3) + 1) * 60;
+    const q = 60 / cycle;
+    close(r.services[0].availability, 1 - q * q);
+    // One goes out while the other is out.
+    close(r.services[0].outagesPerYear, (2 / cycle) * q * YEAR);
   });
 
   it('a block over the state limit is refused, naming its groups and hosts', () => {

@@ -46,14 +46,16 @@
  *
  * What is refused, with a message naming the part: non-exponential delays (unless
  * `approximate`, which replaces each by an exponential of the same mean and lists it),
- * evacuation and replica sets, crash-loop windows of supervision, lost beats (spurious
- * detections), a block with more states than the limit.
+ * evacuation and replica sets, crash-loop windows of supervision, a block with more
+ * states than the limit. Lost beats (spurious detections) need beats, which are never
+ * exponential: with `approximate` the time to a spurious detection and the interval a
+ * spuriously removed instance stays out of rotation are exponentials of their means.
  */
-import type { Distribution } from '../engine/distributions.js';
+import { Deterministic, type Distribution } from '../engine/distributions.js';
 import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import { meanBeatDetection } from '../mechanisms/heartbeat.js';
+import { meanBeatDetection, meanBeatsToSpurious } from '../mechanisms/heartbeat.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
@@ -229,6 +231,9 @@ interface LGroup {
   fencing: { time: number; success: number; wait: boolean; operator: number } | null;
   alive: number;
   splitRecovery: number;
+  /** Rate of spurious detections of a healthy instance (0: none); active-active: rate back into rotation. */
+  spurious: number;
+  readd: number;
   // active-active
   downBelow: number;
   // quorum
@@ -278,6 +283,11 @@ interface GroupState {
   works: boolean;
   /** A takeover that will end in split brain (read when the switchover ends). */
   split: boolean;
+  /** The failover under way was started by a spurious detection; the spurious-detection clock of the active. */
+  spur: boolean;
+  sp: Slot | null;
+  /** Active-active: per instance, its spurious-removal or back-in-rotation clock. */
+  spa: Array<Slot | null>;
   /** For an active that failed during a split brain: its detection has (virtually) fired; its detection rate; clean crash. */
   det: boolean;
   dr: number;
@@ -317,6 +327,9 @@ const SPLIT_DONE = 5;
 const STANDBY_FOUND = 7;
 /** The detection the simulator would have drawn for a failure of the active during a split brain (see apChanged). */
 const SPLIT_DETECT = 8;
+const SPURIOUS = 6;
+const SPURIOUS_AA = 12;
+const READD = 13;
 const REMOVE = 10;
 const ELECTED = 11;
 
@@ -536,6 +549,38 @@ class World {
       this.aaUpdate(gi);
       return;
     }
+    if (kind === SPURIOUS) {
+      // Lost beats declare the healthy active failed (active-passive.ts).
+      if (g.sp === null || g.sp.id !== id) return;
+      g.sp = null;
+      if (g.st !== SERVING) return;
+      let standby = false;
+      for (let j = 0; j < g.known.length; j++) if (j !== g.active && !g.known[j]) standby = true;
+      if (!standby) {
+        this.apArmSpurious(gi);
+        return;
+      }
+      g.mu = false;
+      g.spur = true;
+      g.clean = false;
+      this.apTakeover(gi);
+      return;
+    }
+    if (kind === SPURIOUS_AA || kind === READD) {
+      // Lost health-check replies take a healthy instance out of rotation for an interval (active-active.ts).
+      const slot = g.spa[arg];
+      if (slot === null || slot.id !== id) return;
+      const G = this.blk.groups[gi];
+      if (kind === SPURIOUS_AA) {
+        g.rot[arg] = false;
+        g.spa[arg] = this.schedule(G.readd, 'g', gi, READD, arg);
+      } else {
+        g.rot[arg] = true;
+        g.spa[arg] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, arg) : null;
+      }
+      this.aaUpdate(gi);
+      return;
+    }
     if (kind === SPLIT_DETECT) {
       if (g.vd === null || g.vd.id !== id) return;
       g.vd = null;
@@ -593,9 +638,13 @@ class World {
     if (isUp) {
       g.rm[i] = null;
       g.rot[i] = true;
-    } else if (g.rot[i]) {
-      const r = G.detect(this.cause.layer, this.cause.announced);
-      g.rm[i] = r === 0 ? null : this.schedule(r, 'g', gi, REMOVE, i);
+      g.spa[i] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, i) : null;
+    } else {
+      g.spa[i] = null;
+      if (g.rot[i]) {
+        const r = G.detect(this.cause.layer, this.cause.announced);
+        g.rm[i] = r === 0 ? null : this.schedule(r, 'g', gi, REMOVE, i);
+      }
     }
     this.aaUpdate(gi);
   }
@@ -613,7 +662,7 @@ class World {
     g.mu = healthy >= G.k && served > 0 && served >= G.downBelow;
   }
 
-  // active-passive (mechanisms/active-passive.ts), without lost beats (refused)
+  // active-passive (mechanisms/active-passive.ts)
   private apChanged(gi: number, i: number, isUp: boolean): void {
     const G = this.blk.groups[gi];
     const g = this.s.g[gi];
@@ -663,7 +712,7 @@ class World {
           g.mu = false;
           g.pend = this.schedule(G.fencing!.operator, 'g', gi, FENCED);
         } else {
-          g.split = this.chance(G.alive);
+          g.split = g.spur || this.chance(G.alive);
           this.apStartSwitch(gi, -1);
         }
         break;
@@ -711,7 +760,7 @@ class World {
       g.pend = this.schedule(f.time, 'g', gi, this.chance(f.success) ? FENCED : FENCE_FAILED);
       return;
     }
-    g.split = !g.clean && this.chance(G.alive);
+    g.split = !g.clean && (g.spur || this.chance(G.alive));
     this.apStartSwitch(gi, -1);
   }
   private apStartSwitch(gi: number, to: number): void {
@@ -746,6 +795,8 @@ class World {
     const G = this.blk.groups[gi];
     const g = this.s.g[gi];
     g.mu = false;
+    g.sp = null;
+    g.spur = false;
     g.clean = this.cause.announced && this.cause.layer >= APP_LAYER;
     g.st = DETECTING;
     const r = G.detect(this.cause.layer, this.cause.announced);
@@ -758,6 +809,8 @@ class World {
       // as the simulator does, with the delay counted from the failure (see apChanged).
       if (g.st !== SPLIT) throw new PortError('active-passive: serving a down active outside a split brain');
       g.mu = false;
+      g.sp = null;
+      g.spur = false;
       g.clean = g.dc;
       g.st = DETECTING;
       g.pend = g.det ? this.schedule(IMMEDIATE, 'g', gi, DETECTED) : g.dr === 0 ? null : this.schedule(g.dr, 'g', gi, DETECTED);
@@ -767,6 +820,12 @@ class World {
     }
     g.st = SERVING;
     g.mu = true;
+    g.spur = false;
+    this.apArmSpurious(gi);
+  }
+  private apArmSpurious(gi: number): void {
+    const G = this.blk.groups[gi];
+    this.s.g[gi].sp = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS) : null;
   }
 }
 
@@ -804,6 +863,9 @@ function initialState(blk: BlockModel): State {
       clean: false,
       works: true,
       split: false,
+      spur: false,
+      sp: G.mech === 'active-passive' && G.spurious > 0 ? { id: -1, kind: SPURIOUS, rate: G.spurious } : null,
+      spa: new Array(G.n).fill(G.mech === 'active-active' && G.spurious > 0 ? { id: -1, kind: SPURIOUS_AA, rate: G.spurious } : null),
       det: false,
       dr: 0,
       dc: false,
@@ -840,7 +902,7 @@ function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) 
     observe();
     w.drain(observe);
     const left = (x: Slot | null) => x !== null && x.id > 0;
-    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || left(g.vd) || g.check.some(left) || g.rm.some(left))) {
+    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || left(g.vd) || left(g.sp) || g.check.some(left) || g.rm.some(left) || g.spa.some(left))) {
       throw new PortError('a zero-delay event was left pending');
     }
     canonical(w.s);
@@ -868,6 +930,8 @@ function canonical(s: State): void {
       g.works = true;
     }
     if (g.st !== DETECTING) g.clean = false;
+    // Whether the failover was spurious is read only when a fence fails.
+    if (g.st !== FENCING) g.spur = false;
     if (g.st === SERVING || g.st === DETECTING || g.st === FENCING || g.st === SPLIT || (g.st === MANUAL && g.pend !== null && g.pend.kind === FENCED)) g.split = false;
     if (g.st !== SPLIT) {
       g.det = false;
@@ -892,7 +956,8 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
     }
   });
   s.g.forEach((g, gi) => {
-    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0]];
+    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0], [g.sp, 0]];
+    g.spa.forEach((x, i) => slots.push([x, i]));
     g.check.forEach((x, i) => slots.push([x, i]));
     g.rm.forEach((x, i) => slots.push([x, i]));
     for (const [slot, arg] of slots) if (slot !== null) list.push([slot.rate, (w) => w.groupEvent(gi, slot.kind, arg, -1)]);
@@ -1006,10 +1071,24 @@ function blockName(fns: readonly FunctionModel[]): { name: string; groups: strin
   return { name: `block {${groups.join(', ')} on host${hosts.length === 1 ? '' : 's'} ${shown}}`, groups, hosts };
 }
 
+/**
+ * Rate (1/s) of spurious detections of a healthy instance (k lost beats in a row), 0 when
+ * beats are never lost. Its time is (k + a geometric number) x interval in the simulator,
+ * with the exact mean E[N] T (heartbeat.ts): not exponential, so only with `approximate`.
+ */
+function spuriousRate(det: DetectorModel, where: string, res: DelayResolver): number {
+  if (!(det.loss > 0) || det.interval === Infinity) return 0;
+  const beats = meanBeatsToSpurious(det.loss, det.misses);
+  // As the simulator: a mean beyond 1e15 beats never happens.
+  if (!(1 / (beats - det.misses + 1) > 1e-15)) return 0;
+  const mean = beats * det.interval;
+  res.nonExponential(`${where} (lost beats)`, `time to a spurious detection ((k + geometric) x interval; mean ${formatDuration(mean, 4)})`, mean);
+  return 1 / mean;
+}
+
 function detectRate(det: DetectorModel, where: string, res: DelayResolver): DetectRate {
   let beats = 0;
   if (det.interval !== Infinity) {
-    if (det.loss > 0) res.refuse(`${where}.loss: lost beats cause spurious detections (split brain, removal for one interval) that analyze does not model; set loss: 0`);
     const mean = meanBeatDetection(det.interval, det.misses, det.loss);
     res.nonExponential(`${where} (missed beats)`, `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`, mean);
     beats = mean === 0 ? IMMEDIATE : 1 / mean;
@@ -1146,6 +1225,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         fencing: null,
         alive: 0,
         splitRecovery: IMMEDIATE,
+        spurious: 0,
+        readd: IMMEDIATE,
         downBelow: 0,
         election: IMMEDIATE,
       };
@@ -1158,7 +1239,15 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         case 'quorum':
           return { ...base, mech: 'quorum', election: res.rate(ha.electionTimeout, `${hw}.electionTimeout`) };
         case 'active-active':
-          return { ...base, mech: 'active-active', detect: detectRate(ha.detector, `${hw}.detector`, res), downBelow: ha.downBelow };
+          return {
+            ...base,
+            mech: 'active-active',
+            detect: detectRate(ha.detector, `${hw}.detector`, res),
+            downBelow: ha.downBelow,
+            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
+            // Back in rotation one interval after a spurious removal.
+            readd: ha.detector.loss > 0 && ha.detector.interval !== Infinity ? res.rate(new Deterministic(ha.detector.interval), `${hw}.detector (back in rotation after a spurious removal)`) : IMMEDIATE,
+          };
         case 'active-passive': {
           let standbyCheck = 0;
           if (ha.standbyCheck !== null) {
@@ -1174,6 +1263,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
             ...base,
             mech: 'active-passive',
             detect: detectRate(ha.detector, `${hw}.detector`, res),
+            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
             switchover: res.rate(ha.switchover, `${hw}.switchover`),
             coverage: ha.coverage,
             alive: ha.aliveProbability,

@@ -307,7 +307,7 @@ describe('refusals and approximations', () => {
     close(r.services[0].availability, 1 - (1 / 6) ** 2);
   });
 
-  it('a heartbeat detector is non-exponential; evacuation and crash-loop windows are refused', () => {
+  it('a heartbeat detector is non-exponential (its mean kept with --approximate); a crash-loop window is refused', () => {
     const ap = { mechanism: 'active-passive', detector: { interval: '1s', misses: 3 }, switchover: '1s' };
     expect(() => analyze(hosts({ count: 2, k: 1, ha: ap }))).toThrow(/vnfs\.f\.ha\.detector \(missed beats\).*not exponential/);
     const r = analyze(hosts({ count: 2, k: 1, ha: ap }), { approximate: true });

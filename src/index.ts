@@ -44,6 +44,7 @@ export type { Estimate } from './metrics/stats.js';
 export { renderText } from './report/text.js';
 export { renderJson, type RunReport } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';
+export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
 
 /** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */

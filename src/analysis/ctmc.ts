@@ -83,3 +83,249 @@ export function exploreCtmc<S>(
   }
   return { chain: { n: states.length, transitions }, states };
 }
+
+/** Default bound on the nonzero rates `steadyStateSparse` holds during elimination (about 2 GB of maps). */
+export const DEFAULT_MAX_FILL = 20_000_000;
+
+/** The elimination filled in more nonzero rates than allowed. */
+export class FillError extends RangeError {
+  override name = 'FillError';
+  constructor(readonly maxFill: number) {
+    super(`the elimination fills in more than ${maxFill} nonzero rates`);
+  }
+}
+
+/** Largest number of states left that `steadyStateSparse` hands to the dense solver. */
+export const DENSE_SWITCH = 2500;
+
+/**
+ * Solves pi Q = 0, sum(pi) = 1 for an irreducible chain by GTH elimination on sparse
+ * rows: the same subtraction-free arithmetic as `steadyState` (so as accurate when
+ * rates span many orders of magnitude), with the states eliminated in a fill-reducing
+ * order (minimum degree: next, the state whose elimination links the fewest pairs of
+ * its remaining predecessors and successors). GTH is stable in any elimination order.
+ * When the states left have filled in (at most DENSE_SWITCH of them, with a fifth of
+ * their pairs linked), they are solved densely by `steadyState` (their censored chain
+ * has the same stationary distribution up to a factor), which is faster there. Time
+ * and memory grow with the fill-in, not with n^2 or n^3.
+ * @param maxFill the most nonzero rates the elimination may hold at once (a memory bound)
+ * @throws RangeError when a rate is not finite and >= 0, or the chain is not irreducible
+ * @throws FillError when the fill-in exceeds `maxFill`
+ */
+export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Float64Array {
+  const n = chain.n;
+  if (n === 1) return Float64Array.of(1);
+  // Row k: the rates a[k][j] to the states j not yet eliminated, as parallel arrays.
+  const cols: Int32Array[] = new Array(n);
+  const vals: Float64Array[] = new Array(n);
+  const len = new Int32Array(n);
+  const inn: Array<Set<number>> = Array.from({ length: n }, () => new Set());
+  // pos[j]: where column j sits in the row being updated, or -1 (a scatter marker).
+  const pos = new Int32Array(n).fill(-1);
+  const append = (i: number, j: number, v: number) => {
+    let c = cols[i];
+    if (c === undefined || len[i] === c.length) {
+      const size = c === undefined ? 4 : c.length * 2;
+      const nc = new Int32Array(size);
+      const nv = new Float64Array(size);
+      if (c !== undefined) {
+        nc.set(c);
+        nv.set(vals[i]);
+      }
+      cols[i] = c = nc;
+      vals[i] = nv;
+    }
+    c[len[i]] = j;
+    vals[i][len[i]] = v;
+    return len[i]++;
+  };
+  let nnz = 0;
+  {
+    const byRow: Array<Map<number, number>> = Array.from({ length: n }, () => new Map());
+    for (const { from, to, rate } of chain.transitions) {
+      if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
+      if (from === to || rate === 0) continue;
+      const r = byRow[from];
+      r.set(to, (r.get(to) ?? 0) + rate);
+      inn[to].add(from);
+    }
+    byRow.forEach((r, i) => {
+      for (const [j, v] of r) append(i, j, v);
+      nnz += r.size;
+    });
+  }
+  // A binary min-heap of (cost, state), with stale entries skipped when popped.
+  const heapCost: number[] = [];
+  const heapState: number[] = [];
+  const push = (c: number, k: number) => {
+    let i = heapCost.length;
+    heapCost.push(c);
+    heapState.push(k);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (heapCost[p] <= c) break;
+      heapCost[i] = heapCost[p];
+      heapState[i] = heapState[p];
+      i = p;
+    }
+    heapCost[i] = c;
+    heapState[i] = k;
+  };
+  let poppedCost = 0;
+  /** Pops the cheapest entry: returns its state, its cost in `poppedCost`. */
+  const pop = (): number => {
+    const top = heapState[0];
+    poppedCost = heapCost[0];
+    const c = heapCost.pop()!;
+    const k = heapState.pop()!;
+    const size = heapCost.length;
+    if (size > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const m = r < size && heapCost[r] < heapCost[l] ? r : l;
+        if (heapCost[m] >= c) break;
+        heapCost[i] = heapCost[m];
+        heapState[i] = heapState[m];
+        i = m;
+      }
+      heapCost[i] = c;
+      heapState[i] = k;
+    }
+    return top;
+  };
+  const cost = (k: number) => inn[k].size * len[k];
+  const current = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    current[k] = cost(k);
+    push(current[k], k);
+  }
+  const eliminated = new Uint8Array(n);
+  const order: number[] = [];
+  // For each eliminated state k: the states (eliminated later) that fed it, and the factors a[i][k] / s_k.
+  const feedFrom: Int32Array[] = new Array(n);
+  const feedBy: Float64Array[] = new Array(n);
+  const touched = new Set<number>();
+  const pi = new Float64Array(n);
+  let denseDone = false;
+  for (let step = 0; step < n - 1; step++) {
+    const left = n - step;
+    if (left <= DENSE_SWITCH && nnz * 5 >= left * left) {
+      // Solve the states left densely (their censored chain), then back-substitute.
+      const ids: number[] = [];
+      for (let k = 0; k < n; k++) if (!eliminated[k]) ids.push(k);
+      const local = new Map(ids.map((k, i) => [k, i]));
+      const transitions: Ctmc['transitions'] = [];
+      ids.forEach((k, i) => {
+        for (let p = 0; p < len[k]; p++) transitions.push({ from: i, to: local.get(cols[k][p])!, rate: vals[k][p] });
+      });
+      const sub = steadyState({ n: ids.length, transitions });
+      ids.forEach((k, i) => (pi[k] = sub[i]));
+      denseDone = true;
+      break;
+    }
+    // Entries whose cost is no longer current were superseded by a newer push.
+    let k = pop();
+    while (eliminated[k] || poppedCost !== current[k]) k = pop();
+    const lk = len[k];
+    const ck = cols[k];
+    const vk = vals[k];
+    let s = 0;
+    for (let p = 0; p < lk; p++) s += vk[p];
+    if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach the states left)`);
+    const from = new Int32Array(inn[k].size);
+    const by = new Float64Array(inn[k].size);
+    let nf = 0;
+    touched.clear();
+    for (const i of inn[k]) {
+      // Scatter row i, take a[i][k] out of it, add f a[k][j], gather.
+      let ci = cols[i];
+      let vi = vals[i];
+      let li = len[i];
+      for (let p = 0; p < li; p++) pos[ci[p]] = p;
+      const pk = pos[k];
+      if (pk < 0) throw new Error(`internal: state ${i} is listed as feeding ${k} but has no rate to it`);
+      const f = vi[pk] / s;
+      li--;
+      if (pk !== li) {
+        ci[pk] = ci[li];
+        vi[pk] = vi[li];
+        pos[ci[pk]] = pk;
+      }
+      pos[k] = -1;
+      len[i] = li;
+      nnz--;
+      from[nf] = i;
+      by[nf++] = f;
+      touched.add(i);
+      for (let q = 0; q < lk; q++) {
+        const j = ck[q];
+        if (j === i) continue;
+        const p = pos[j];
+        if (p >= 0) vi[p] += f * vk[q];
+        else {
+          pos[j] = append(i, j, f * vk[q]);
+          ci = cols[i];
+          vi = vals[i];
+          inn[j].add(i);
+          touched.add(j);
+          if (++nnz > maxFill) throw new FillError(maxFill);
+        }
+      }
+      li = len[i];
+      for (let p = 0; p < li; p++) pos[ci[p]] = -1;
+    }
+    for (let q = 0; q < lk; q++) {
+      inn[ck[q]].delete(k);
+      touched.add(ck[q]);
+    }
+    nnz -= lk;
+    feedFrom[k] = from;
+    feedBy[k] = by;
+    eliminated[k] = 1;
+    order.push(k);
+    len[k] = 0;
+    inn[k].clear();
+    for (const t of touched) {
+      const c = cost(t);
+      if (c !== current[t]) push((current[t] = c), t);
+    }
+  }
+  if (!denseDone) {
+    for (let k = 0; k < n; k++) if (!eliminated[k]) pi[k] = 1;
+  }
+  for (let m = order.length - 1; m >= 0; m--) {
+    const k = order[m];
+    const from = feedFrom[k];
+    const by = feedBy[k];
+    let v = 0;
+    for (let q = 0; q < from.length; q++) v += pi[from[q]] * by[q];
+    pi[k] = v;
+  }
+  let total = 0;
+  for (let k = 0; k < n; k++) total += pi[k];
+  for (let k = 0; k < n; k++) pi[k] /= total;
+  return pi;
+}
+
+/**
+ * The relative residual of a steady-state vector: sum_j |(pi Q)_j| / sum_j pi_j q_j,
+ * where q_j is the total rate out of state j (dimensionless; 0 for an exact solution,
+ * about 1e-15 for a good floating-point one).
+ */
+export function residual(chain: Ctmc, pi: Float64Array): number {
+  const flow = new Float64Array(chain.n);
+  let out = 0;
+  for (const { from, to, rate } of chain.transitions) {
+    if (from === to) continue;
+    const f = pi[from] * rate;
+    flow[to] += f;
+    flow[from] -= f;
+    out += f;
+  }
+  let r = 0;
+  for (let j = 0; j < chain.n; j++) r += Math.abs(flow[j]);
+  return out > 0 ? r / out : 0;
+}

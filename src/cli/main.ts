@@ -25,6 +25,7 @@ import { JournalError } from '../sweep/journal.js';
 import { writeReport } from '../report/html.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
+import { registerAnalyze } from './analyze.js';
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
@@ -43,16 +44,18 @@ function openOutput<T>(path: string, fn: (path: string) => T): T {
 /** The built-in default topology. */
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 
-/** An error in the user's input that the CLI reports without a stack trace. */
-class UsageError extends Error {}
+/** An error in the user's input that the CLI reports without a stack trace (exit 2). */
+export class UsageError extends Error {}
 
-function positiveInt() {
+/** A commander option parser for a positive integer. */
+export function positiveInt() {
   return (v: string): number => {
     if (!/^\d+$/.test(v.trim()) || Number(v) <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
     return Number(v);
   };
 }
-function nonNegativeInt(v: string): number {
+/** A commander option parser for a non-negative safe integer. */
+export function nonNegativeInt(v: string): number {
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) {
     throw new InvalidArgumentError(`expected a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got '${v}'`);
   }
@@ -225,6 +228,8 @@ export async function main(argv: string[]): Promise<number> {
           `${m.functions.length} VNFs/VIM services, ${m.services.length} services\n`,
       );
     });
+
+  registerAnalyze(program, { out });
 
   program
     .command('sweep')

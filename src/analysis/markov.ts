@@ -1,0 +1,1364 @@
+/**
+ * `nfvsim analyze`: the exact continuous-time Markov chain of a topology whose delays
+ * are all exponential (or zero), built from the instantiated SystemModel and solved for
+ * its steady state.
+ *
+ * The chain is not a separate model of the system: its transitions are computed by
+ * running the simulator's own rules (sim/system.ts and the mechanisms, ported line by
+ * line below) on a discrete state, one event at a time. A tangible state holds, for
+ * every component, whether it is up, supported, restarting or failed (in which mode,
+ * holding a crew or queued for one, in which supervision phase), the FIFO queue of each
+ * crew pool, and the whole state of every group's mechanism (who is active, which
+ * standbys the cluster manager believes down, which delay is running...). From a
+ * tangible state every running exponential clock (a failure mode of an up component, a
+ * repair, a restart, a detection, a fence, a switchover, an election...) is a
+ * transition at its rate. Firing one runs the same code as the simulator; zero delays
+ * are queued and run in the simulator's order (first scheduled, first run: the
+ * scheduler orders equal times by scheduling order); random choices (coverage, fencing
+ * success, supervision success) branch with their probabilities. Because every clock is
+ * exponential, nothing else needs remembering (memorylessness), so the chain is exact.
+ * The one place where the simulator reads the time since a failure (a new active that
+ * failed during a split brain is detected, when the split brain ends, after a delay
+ * counted from its failure) is held exactly by a detection clock started at the failure.
+ * The port must follow the simulator when its rules change: the tests that compare both
+ * on every exponential topology in topologies/ catch a divergence.
+ *
+ * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
+ * states, and the residual sum |pi Q| / sum pi q reported per block.
+ *
+ * Decomposition. Groups (VNFs, VIM services) are split into blocks that share no
+ * component instance, host, rack or site (a component and what runs on it are in one
+ * block), no repair crew pool, and no mechanism dependency (load balancer, broker);
+ * evacuation (which moves instances and needs the VIM) is refused. A component that
+ * can never go down (no failure mode in it or below it) is a constant and couples
+ * nothing: groups on a host whose stack never fails are independent. Blocks are then
+ * stochastically independent: their clocks and state never interact. So the
+ * availability of a service is the product over blocks of the probability that the
+ * chain members in that block are all up, and its outage frequency (up -> down
+ * transitions per unit time) is sum over blocks of (the block's up -> down rate) x
+ * (the product of the other blocks' availabilities): two independent blocks never
+ * change state at the same instant.
+ *
+ * What is counted as an outage is what the simulator's recorder counts: a period of
+ * positive length with the service down. A failure that takes the service down and up
+ * again in zero time (all-zero detection and switchover) is not an outage; a service
+ * that comes up and goes down again at the same instant starts a new one.
+ *
+ * What is refused, with a message naming the part: non-exponential delays (unless
+ * `approximate`, which replaces each by an exponential of the same mean and lists it),
+ * evacuation and replica sets, crash-loop windows of supervision, a block with more
+ * states than the limit. Lost beats (spurious detections) need beats, which are never
+ * exponential: with `approximate` the time to a spurious detection and the interval a
+ * spuriously removed instance stays out of rotation are exponentials of their means.
+ */
+import { Deterministic, type Distribution } from '../engine/distributions.js';
+import { formatDuration, YEAR } from '../engine/units.js';
+import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
+import { LAYERS } from '../model/schema.js';
+import { meanBeatDetection, meanBeatsToSpurious } from '../mechanisms/heartbeat.js';
+import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
+
+/** Default limit on the states of one block. */
+export const DEFAULT_MAX_STATES = 200_000;
+
+/** Options of `analyzeModel`. */
+export interface AnalyzeOptions {
+  /** Replace each non-exponential delay by an exponential of the same mean (listed in `approximations`). Default false. */
+  approximate?: boolean;
+  /** Refuse a block that needs more states than this. Default DEFAULT_MAX_STATES. */
+  maxStates?: number;
+}
+
+/** One non-exponential delay replaced by an exponential of the same mean (with `approximate`). */
+export interface Approximation {
+  /** Where it is in the topology, e.g. `components.server.repair` or `vnfs.vMME.ha.detector (heartbeat beats)`. */
+  where: string;
+  /** The original distribution, e.g. `lognormal(mean 3600 s, cv 1)`. */
+  original: string;
+  /** The mean kept (seconds). */
+  meanSeconds: number;
+}
+
+/** One independent block and its chain. */
+export interface BlockResult {
+  /** A description: its groups and their hosts. */
+  name: string;
+  /** Names of its groups (VNFs, VIM services). */
+  groups: string[];
+  /** Names of the hosts its groups run on. */
+  hosts: string[];
+  /** Tangible states and transitions of its chain. */
+  states: number;
+  transitions: number;
+  /** Relative residual sum |pi Q| / sum pi q of the solution. */
+  residual: number;
+}
+
+/** Exact figures of one service. */
+export interface ServiceAnalysis {
+  name: string;
+  plane: 'data' | 'control';
+  chain: string[];
+  /** Steady-state share of time the service is up. */
+  availability: number;
+  /** 1 - availability, summed directly over the down states (not computed as 1 - A). */
+  unavailability: number;
+  /** Expected downtime per year (365 d), minutes. */
+  downtimeMinutesPerYear: number;
+  /** Outages (up -> down transitions of the service, of positive length) per year: what the simulator's `outagesPerYear` estimates. */
+  outagesPerYear: number;
+  /** Mean outage duration (seconds): unavailability / outage rate; null without outages. */
+  meanOutageSeconds: number | null;
+  /** Indices into `AnalysisResult.blocks` of the blocks its chain spans. */
+  blocks: number[];
+}
+
+/** The result of `analyzeModel`. */
+export interface AnalysisResult {
+  services: ServiceAnalysis[];
+  blocks: BlockResult[];
+  /** Delays replaced by exponentials (empty unless `approximate`). */
+  approximations: Approximation[];
+  /** True when every delay was exponential or zero (no approximation was needed). */
+  exact: boolean;
+  /** The largest block residual. */
+  residual: number;
+}
+
+/** A topology analyze cannot represent exactly; `reasons` name each part and why. */
+export class AnalysisRefused extends Error {
+  override name = 'AnalysisRefused';
+  constructor(
+    /** The topology file. */
+    readonly file: string,
+    /** One line per refused part: what and why. */
+    readonly reasons: string[],
+    /** A closing hint (e.g. that --approximate would accept the non-exponential delays), or ''. */
+    readonly hint = '',
+  ) {
+    super(`${file}: cannot analyze exactly:\n${reasons.map((r) => `  - ${r}`).join('\n')}${hint ? `\n${hint}` : ''}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Delays: an exponential rate (per second), IMMEDIATE (zero), or refused.
+
+/** Rate of a zero delay. */
+const IMMEDIATE = Infinity;
+
+class DelayResolver {
+  readonly refusals: string[] = [];
+  /** True when a delay was refused for not being exponential (--approximate would accept it). */
+  nonExponentialRefused = false;
+  readonly approximations: Approximation[] = [];
+  private readonly seen = new Set<string>();
+  constructor(private readonly approximate: boolean) {}
+
+  /** The rate (1/s) of a delay, IMMEDIATE for a zero delay; refuses or approximates others. */
+  rate(d: Distribution, where: string): number {
+    if (d.mean === 0) return IMMEDIATE;
+    if (d.kind === 'exponential') return 1 / d.mean;
+    this.nonExponential(where, `${d.kind} (mean ${formatDuration(d.mean, 4)})`, d.mean);
+    return 1 / d.mean;
+  }
+
+  /** Records a delay that is not exponential (mean in seconds). */
+  nonExponential(where: string, what: string, mean: number): void {
+    if (this.seen.has(where)) return;
+    this.seen.add(where);
+    if (this.approximate) this.approximations.push({ where, original: what, meanSeconds: mean });
+    else {
+      this.refusals.push(`${where}: ${what} is not exponential`);
+      this.nonExponentialRefused = true;
+    }
+  }
+
+  refuse(reason: string): void {
+    if (this.seen.has(reason)) return;
+    this.seen.add(reason);
+    this.refusals.push(reason);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The block model: components and groups with their rates resolved.
+
+const VM = LAYERS.indexOf('vm');
+const HYPERVISOR = LAYERS.indexOf('hypervisor');
+const APP_LAYER = LAYERS.indexOf('vim');
+
+// Rates are per second; IMMEDIATE marks a zero delay (run at once, in order); a detection
+// rate of 0 means that no path sees the failure.
+
+/** A failure mode: its failure rate, whether it is announced, its repair rate. */
+interface LMode {
+  rate: number;
+  announced: boolean;
+  repair: number;
+}
+/** A component of a block (local indices; a parent outside the block never goes down and is -1). */
+interface LComp {
+  path: string;
+  layer: number;
+  parent: number;
+  children: number[];
+  modes: LMode[];
+  restart: number;
+  crew: number;
+  /** Local group index if it is an instance's top component, else -1. */
+  group: number;
+  instance: number;
+  /** Supervision phase rates (restart, reboot, rebuild) and success probabilities, or null. */
+  sup: { restart: number; success: number; reboot: number; rebootSuccess: number; rebuild: number } | null;
+}
+/** Detection rate for a cause: IMMEDIATE, a rate, or 0 (no path sees it). */
+type DetectRate = (layer: number, announced: boolean) => number;
+/** A group (VNF or VIM service) of a block; message queues are k-of-n with their broker required. */
+interface LGroup {
+  name: string;
+  n: number;
+  k: number;
+  m: number;
+  mech: 'k-of-n' | 'active-passive' | 'active-active' | 'quorum';
+  /** Local indices of the groups it requires. */
+  requires: number[];
+  detect: DetectRate;
+  // active-passive
+  switchover: number;
+  coverage: number;
+  manual: number;
+  standbyCheck: number;
+  fencing: { time: number; success: number; wait: boolean; operator: number } | null;
+  alive: number;
+  splitRecovery: number;
+  /** Rate of spurious detections of a healthy instance (0: none); active-active: rate back into rotation. */
+  spurious: number;
+  readd: number;
+  // active-active
+  downBelow: number;
+  // quorum
+  election: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// The discrete state. Timer slots: `id` -1 for an exponential clock (rate `rate`), > 0
+// for a zero delay waiting in the queue of the event being resolved.
+
+interface Slot {
+  id: number;
+  kind: number;
+  rate: number;
+}
+/** A component's state, as ComponentSim's fields. */
+interface CompState {
+  up: boolean;
+  /** Supported: the component below is up. */
+  sup: boolean;
+  /** Restarting (its restart clock runs). */
+  rs: boolean;
+  /** Failed mode, or -1. */
+  f: number;
+  /** Holds a repair crew. */
+  hc: boolean;
+  /** Its one running clock (a repair step or a restart), or null. */
+  t: Slot | null;
+  /** Remaining supervision phases (rates) after the running one. */
+  plan: number[];
+}
+/** A group's mechanism state, as the mechanism classes' fields (each mechanism uses its own). */
+interface GroupState {
+  /** The mechanism's verdict (the group is up when this holds and its required groups are up). */
+  mu: boolean;
+  up: boolean[];
+  // k-of-n
+  cnt: number;
+  // active-passive
+  known: boolean[];
+  check: Array<Slot | null>;
+  active: number;
+  target: number;
+  st: number;
+  pend: Slot | null;
+  clean: boolean;
+  works: boolean;
+  /** A takeover that will end in split brain (read when the switchover ends). */
+  split: boolean;
+  /** The failover under way was started by a spurious detection; the spurious-detection clock of the active. */
+  spur: boolean;
+  sp: Slot | null;
+  /** Active-active: per instance, its spurious-removal or back-in-rotation clock. */
+  spa: Array<Slot | null>;
+  /** For an active that failed during a split brain: its detection has (virtually) fired; its detection rate; clean crash. */
+  det: boolean;
+  dr: number;
+  dc: boolean;
+  vd: Slot | null;
+  // active-active
+  rot: boolean[];
+  rm: Array<Slot | null>;
+  // quorum
+  leader: number;
+  el: Slot | null;
+}
+/** A tangible state of a block: what the simulator holds between two events. */
+interface State {
+  c: CompState[];
+  pools: Array<{ busy: number; q: number[] }>;
+  g: GroupState[];
+}
+
+// Component timer kinds.
+const REPAIR_DONE = 1;
+const RESTART_DONE = 2;
+// Active-passive states and event kinds (as in mechanisms/active-passive.ts).
+const SERVING = 0;
+const DETECTING = 1;
+const FENCING = 2;
+const SWITCHING = 3;
+const MANUAL = 4;
+const SPLIT = 5;
+const WAITING = 6;
+const DETECTED = 0;
+const FENCED = 1;
+const FENCE_FAILED = 2;
+const SWITCHED = 3;
+const MANUAL_DONE = 4;
+const SPLIT_DONE = 5;
+const STANDBY_FOUND = 7;
+/** The detection the simulator would have drawn for a failure of the active during a split brain (see apChanged). */
+const SPLIT_DETECT = 8;
+const SPURIOUS = 6;
+const SPURIOUS_AA = 12;
+const READD = 13;
+const REMOVE = 10;
+const ELECTED = 11;
+
+/** An internal inconsistency of the port (a bug, not bad input). */
+class PortError extends Error {}
+
+/** Zero delays that trigger each other without end (the simulator would not advance either). */
+class ZeroDelayLoop extends Error {}
+
+/** One resolution of a fired event: runs the simulator's rules on a copy of a state. */
+class World {
+  s: State;
+  private queue: Array<{ id: number; owner: 'c' | 'g'; idx: number; kind: number; arg: number }> = [];
+  private head = 0;
+  private nextId = 1;
+  private cause = { layer: 0, announced: true };
+  /** Probability of the choices made so far. */
+  prob = 1;
+  private choiceAt = 0;
+
+  constructor(
+    readonly blk: BlockModel,
+    /** A private copy of the state to change. */
+    state: State,
+    /** Choices to replay (true/false), then new ones (default true) are appended. */
+    readonly script: boolean[],
+  ) {
+    this.s = state;
+  }
+
+  /** A random choice with probability p of true: replayed from the script, else true first. */
+  chance(p: number): boolean {
+    if (p >= 1) return true;
+    if (p <= 0) return false;
+    const i = this.choiceAt++;
+    if (i >= this.script.length) this.script.push(true);
+    const v = this.script[i];
+    this.prob *= v ? p : 1 - p;
+    return v;
+  }
+
+  private schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number, arg = 0): Slot {
+    if (rate === IMMEDIATE) {
+      const id = this.nextId++;
+      this.queue.push({ id, owner, idx, kind, arg });
+      return { id, kind, rate };
+    }
+    if (!(rate > 0)) throw new PortError(`bad rate ${rate}`);
+    return { id: -1, kind, rate };
+  }
+
+  /** Runs the queued zero-delay events, observing the services after each. */
+  drain(observe: () => void): void {
+    let guard = 0;
+    while (this.head < this.queue.length) {
+      if (++guard > 100000) throw new ZeroDelayLoop();
+      const e = this.queue[this.head++];
+      if (e.owner === 'c') {
+        const c = this.s.c[e.idx];
+        if (c.t === null || c.t.id !== e.id) continue;
+        c.t = null;
+        this.compTimer(e.idx, e.kind);
+      } else this.groupEvent(e.idx, e.kind, e.arg, e.id);
+      observe();
+    }
+  }
+
+  // --- components (sim/system.ts ComponentSim) ---
+
+  /** Failure mode `mode` of component `ci` fires. */
+  fail(ci: number, mode: number): void {
+    const m = this.blk.comps[ci];
+    const c = this.s.c[ci];
+    c.f = mode;
+    c.up = false;
+    this.cause = { layer: m.layer, announced: m.modes[mode].announced };
+    this.propagateDown(ci);
+    if (m.sup !== null && m.modes[mode].announced) {
+      // Supervisor: restart, else reboot, else rebuild; the sum of the steps taken.
+      const sp = m.sup;
+      const phases = [sp.restart];
+      if (!this.chance(sp.success)) {
+        phases.push(sp.reboot);
+        if (!this.chance(sp.rebootSuccess)) phases.push(sp.rebuild);
+      }
+      const timed = phases.filter((r) => r !== IMMEDIATE);
+      c.hc = false;
+      c.plan = timed.slice(1);
+      c.t = this.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', ci, REPAIR_DONE);
+      return;
+    }
+    c.hc = m.crew >= 0;
+    if (m.crew < 0 || this.request(m.crew, ci)) this.startRepair(ci);
+  }
+
+  private request(pool: number, ci: number): boolean {
+    const p = this.s.pools[pool];
+    if (p.busy < this.blk.crewSizes[pool]) {
+      p.busy++;
+      return true;
+    }
+    p.q.push(ci);
+    return false;
+  }
+
+  private release(pool: number): number {
+    const p = this.s.pools[pool];
+    if (p.q.length > 0) return p.q.shift()!;
+    p.busy--;
+    return -1;
+  }
+
+  private startRepair(ci: number): void {
+    const c = this.s.c[ci];
+    c.plan = [];
+    c.t = this.schedule(this.blk.comps[ci].modes[c.f].repair, 'c', ci, REPAIR_DONE);
+  }
+
+  /** The component's own timer fired (repair phase or restart). */
+  compTimer(ci: number, kind: number): void {
+    const c = this.s.c[ci];
+    if (kind === REPAIR_DONE) {
+      if (c.plan.length > 0) {
+        c.t = this.schedule(c.plan.shift()!, 'c', ci, REPAIR_DONE);
+        return;
+      }
+      this.repaired(ci);
+    } else {
+      c.rs = false;
+      this.becomeUp(ci);
+    }
+  }
+
+  private repaired(ci: number): void {
+    const m = this.blk.comps[ci];
+    const c = this.s.c[ci];
+    c.f = -1;
+    if (c.hc) {
+      c.hc = false;
+      const next = this.release(m.crew);
+      if (next >= 0) this.startRepair(next);
+    }
+    if (!c.sup) return;
+    this.becomeUp(ci);
+  }
+
+  private becomeUp(ci: number): void {
+    const m = this.blk.comps[ci];
+    this.s.c[ci].up = true;
+    if (m.group >= 0) this.instanceChanged(m.group, m.instance, true);
+    for (const ch of m.children) this.supportReturned(ch);
+  }
+
+  private propagateDown(ci: number): void {
+    const m = this.blk.comps[ci];
+    if (m.group >= 0) this.instanceChanged(m.group, m.instance, false);
+    for (const ch of m.children) this.supportLost(ch);
+  }
+
+  private supportLost(ci: number): void {
+    const c = this.s.c[ci];
+    c.sup = false;
+    if (c.up) {
+      c.up = false;
+      c.t = null;
+      this.propagateDown(ci);
+    } else if (c.rs) {
+      c.rs = false;
+      c.t = null;
+    }
+  }
+
+  private supportReturned(ci: number): void {
+    const c = this.s.c[ci];
+    c.sup = true;
+    if (c.f < 0) {
+      c.rs = true;
+      c.t = this.schedule(this.blk.comps[ci].restart, 'c', ci, RESTART_DONE);
+    }
+  }
+
+  // --- groups (mechanisms/*.ts) ---
+
+  private instanceChanged(gi: number, i: number, isUp: boolean): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    switch (G.mech) {
+      case 'k-of-n':
+        g.up[i] = isUp;
+        g.cnt += isUp ? 1 : -1;
+        g.mu = g.cnt >= G.k;
+        return;
+      case 'quorum':
+        return this.quorumChanged(gi, i, isUp);
+      case 'active-active':
+        return this.aaChanged(gi, i, isUp);
+      case 'active-passive':
+        return this.apChanged(gi, i, isUp);
+    }
+  }
+
+  /** A group's event (exponential or zero delay) fires; `id` is its slot id (-1 for exponential clocks). */
+  groupEvent(gi: number, kind: number, arg: number, id: number): void {
+    const g = this.s.g[gi];
+    if (kind === ELECTED) {
+      if (g.el === null || g.el.id !== id) return;
+      g.el = null;
+      g.leader = g.up.indexOf(true);
+      this.quorumUpdate(gi);
+      return;
+    }
+    if (kind === REMOVE) {
+      const s = g.rm[arg];
+      if (s === null || s.id !== id) return;
+      g.rm[arg] = null;
+      g.rot[arg] = false;
+      this.aaUpdate(gi);
+      return;
+    }
+    if (kind === SPURIOUS) {
+      // Lost beats declare the healthy active failed (active-passive.ts).
+      if (g.sp === null || g.sp.id !== id) return;
+      g.sp = null;
+      if (g.st !== SERVING) return;
+      let standby = false;
+      for (let j = 0; j < g.known.length; j++) if (j !== g.active && !g.known[j]) standby = true;
+      if (!standby) {
+        this.apArmSpurious(gi);
+        return;
+      }
+      g.mu = false;
+      g.spur = true;
+      g.clean = false;
+      this.apTakeover(gi);
+      return;
+    }
+    if (kind === SPURIOUS_AA || kind === READD) {
+      // Lost health-check replies take a healthy instance out of rotation for an interval (active-active.ts).
+      const slot = g.spa[arg];
+      if (slot === null || slot.id !== id) return;
+      const G = this.blk.groups[gi];
+      if (kind === SPURIOUS_AA) {
+        g.rot[arg] = false;
+        g.spa[arg] = this.schedule(G.readd, 'g', gi, READD, arg);
+      } else {
+        g.rot[arg] = true;
+        g.spa[arg] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, arg) : null;
+      }
+      this.aaUpdate(gi);
+      return;
+    }
+    if (kind === SPLIT_DETECT) {
+      if (g.vd === null || g.vd.id !== id) return;
+      g.vd = null;
+      g.det = true;
+      return;
+    }
+    if (kind === STANDBY_FOUND) {
+      const s = g.check[arg];
+      if (s === null || s.id !== id) return;
+      g.check[arg] = null;
+      if (!g.up[arg]) g.known[arg] = true;
+      return;
+    }
+    if (g.pend === null || g.pend.id !== id) return;
+    g.pend = null;
+    this.apEvent(gi, kind);
+  }
+
+  // quorum (mechanisms/quorum.ts)
+  private quorumChanged(gi: number, i: number, isUp: boolean): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    g.up[i] = isUp;
+    g.cnt += isUp ? 1 : -1;
+    if (g.cnt < G.k) {
+      g.leader = -1;
+      g.el = null;
+    } else if (!isUp && i === g.leader) {
+      g.leader = -1;
+      this.startElection(gi);
+    } else if (isUp && g.leader < 0 && g.el === null) {
+      this.startElection(gi);
+    }
+    this.quorumUpdate(gi);
+  }
+  private startElection(gi: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    // As the simulator: a zero timeout elects at once (no event).
+    if (G.election === IMMEDIATE) {
+      g.el = null;
+      g.leader = g.up.indexOf(true);
+    } else g.el = this.schedule(G.election, 'g', gi, ELECTED);
+  }
+  private quorumUpdate(gi: number): void {
+    const g = this.s.g[gi];
+    g.mu = g.leader >= 0 && g.cnt >= this.blk.groups[gi].k;
+  }
+
+  // active-active (mechanisms/active-active.ts), without lost beats
+  private aaChanged(gi: number, i: number, isUp: boolean): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    g.up[i] = isUp;
+    if (isUp) {
+      g.rm[i] = null;
+      g.rot[i] = true;
+      g.spa[i] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, i) : null;
+    } else {
+      g.spa[i] = null;
+      if (g.rot[i]) {
+        const r = G.detect(this.cause.layer, this.cause.announced);
+        g.rm[i] = r === 0 ? null : this.schedule(r, 'g', gi, REMOVE, i);
+      }
+    }
+    this.aaUpdate(gi);
+  }
+  private aaUpdate(gi: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    let rotation = 0;
+    let healthy = 0;
+    for (let i = 0; i < G.n; i++) {
+      if (!g.rot[i]) continue;
+      rotation++;
+      if (g.up[i]) healthy++;
+    }
+    const served = rotation > 0 ? Math.min(healthy / rotation, healthy / G.m, 1) : 0;
+    g.mu = healthy >= G.k && served > 0 && served >= G.downBelow;
+  }
+
+  // active-passive (mechanisms/active-passive.ts)
+  private apChanged(gi: number, i: number, isUp: boolean): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    g.up[i] = isUp;
+    if (isUp) {
+      g.known[i] = false;
+      g.check[i] = null;
+      if (i === g.active) {
+        g.det = false;
+        g.vd = null;
+      }
+      if (i === g.active && g.st === DETECTING) {
+        g.pend = null;
+        this.apServe(gi);
+      } else if (g.st === WAITING) this.apStartSwitch(gi, i);
+      return;
+    }
+    if (i === g.active && g.st === SPLIT) {
+      // The simulator will detect this failure when the split brain ends, after the delay
+      // it draws then, counted from the failure. With an exponential delay that is the same
+      // as a detection clock started now, which has fired or not by then (memorylessness).
+      g.dr = G.detect(this.cause.layer, this.cause.announced);
+      g.dc = this.cause.announced && this.cause.layer >= APP_LAYER;
+      if (g.dr === IMMEDIATE) g.det = true;
+      else if (g.dr > 0) g.vd = this.schedule(g.dr, 'g', gi, SPLIT_DETECT);
+    }
+    if (i === g.active && g.st === SERVING) this.apActiveDown(gi);
+    else if (i !== g.active || g.st !== DETECTING) {
+      if (this.cause.announced) g.known[i] = true;
+      else if (G.standbyCheck !== 0) g.check[i] = this.schedule(G.standbyCheck, 'g', gi, STANDBY_FOUND, i);
+    }
+  }
+  private apEvent(gi: number, kind: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    switch (kind) {
+      case DETECTED:
+        this.apTakeover(gi);
+        break;
+      case FENCED:
+        g.split = false;
+        this.apStartSwitch(gi, -1);
+        break;
+      case FENCE_FAILED:
+        if (G.fencing!.wait) {
+          g.st = MANUAL;
+          g.mu = false;
+          g.pend = this.schedule(G.fencing!.operator, 'g', gi, FENCED);
+        } else {
+          g.split = g.spur || this.chance(G.alive);
+          this.apStartSwitch(gi, -1);
+        }
+        break;
+      case SWITCHED:
+        if (g.works && g.up[g.target]) {
+          g.active = g.target;
+          if (g.split) {
+            g.st = SPLIT;
+            g.mu = false;
+            g.pend = this.schedule(G.splitRecovery, 'g', gi, SPLIT_DONE);
+          } else this.apServe(gi);
+        } else {
+          if (!g.up[g.target]) g.known[g.target] = true;
+          g.st = MANUAL;
+          g.mu = false;
+          g.pend = this.schedule(G.manual, 'g', gi, MANUAL_DONE);
+        }
+        break;
+      case MANUAL_DONE: {
+        for (let j = 0; j < G.n; j++) g.known[j] = !g.up[j];
+        const j = g.up.indexOf(true);
+        if (j < 0) {
+          g.st = WAITING;
+          g.mu = false;
+        } else {
+          g.active = j;
+          this.apServe(gi);
+        }
+        break;
+      }
+      case SPLIT_DONE:
+        this.apServe(gi);
+        break;
+      default:
+        throw new PortError(`unknown active-passive event ${kind}`);
+    }
+  }
+  private apTakeover(gi: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    const f = G.fencing;
+    if (f && !g.clean) {
+      g.st = FENCING;
+      g.mu = false;
+      g.pend = this.schedule(f.time, 'g', gi, this.chance(f.success) ? FENCED : FENCE_FAILED);
+      return;
+    }
+    g.split = !g.clean && (g.spur || this.chance(G.alive));
+    this.apStartSwitch(gi, -1);
+  }
+  private apStartSwitch(gi: number, to: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    let target = to;
+    if (target < 0) {
+      for (let j = 0; j < G.n; j++) {
+        if (j !== g.active && !g.known[j]) {
+          target = j;
+          break;
+        }
+      }
+    }
+    if (target < 0) {
+      if (g.up[g.active]) target = g.active;
+      else {
+        g.st = WAITING;
+        g.mu = false;
+        return;
+      }
+    }
+    // Back to the same node: no second node, no split brain.
+    if (target === g.active) g.split = false;
+    g.target = target;
+    g.st = SWITCHING;
+    g.mu = false;
+    g.works = this.chance(G.coverage);
+    g.pend = this.schedule(G.switchover, 'g', gi, SWITCHED);
+  }
+  private apActiveDown(gi: number): void {
+    const G = this.blk.groups[gi];
+    const g = this.s.g[gi];
+    g.mu = false;
+    g.sp = null;
+    g.spur = false;
+    g.clean = this.cause.announced && this.cause.layer >= APP_LAYER;
+    g.st = DETECTING;
+    const r = G.detect(this.cause.layer, this.cause.announced);
+    g.pend = r === 0 ? null : this.schedule(r, 'g', gi, DETECTED);
+  }
+  private apServe(gi: number): void {
+    const g = this.s.g[gi];
+    if (!g.up[g.active]) {
+      // Only after a split brain, whose new active failed meanwhile: detect that failure
+      // as the simulator does, with the delay counted from the failure (see apChanged).
+      if (g.st !== SPLIT) throw new PortError('active-passive: serving a down active outside a split brain');
+      g.mu = false;
+      g.sp = null;
+      g.spur = false;
+      g.clean = g.dc;
+      g.st = DETECTING;
+      g.pend = g.det ? this.schedule(IMMEDIATE, 'g', gi, DETECTED) : g.dr === 0 ? null : this.schedule(g.dr, 'g', gi, DETECTED);
+      g.det = false;
+      g.vd = null;
+      return;
+    }
+    g.st = SERVING;
+    g.mu = true;
+    g.spur = false;
+    this.apArmSpurious(gi);
+  }
+  private apArmSpurious(gi: number): void {
+    const G = this.blk.groups[gi];
+    this.s.g[gi].sp = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS) : null;
+  }
+}
+
+/** A block: its components and groups (local indices) and what to observe. */
+interface BlockModel {
+  comps: LComp[];
+  groups: LGroup[];
+  crewSizes: number[];
+  /** Per service touching the block: local indices of its chain members in the block. */
+  watch: number[][];
+}
+
+/** Effective up of each group: its mechanism's verdict and every required group up (requirements are acyclic). */
+function groupsUp(blk: BlockModel, s: State): boolean[] {
+  if (blk.groups.length === 0) return [];
+  const memo: Array<boolean | undefined> = new Array(blk.groups.length);
+  const up = (i: number): boolean => (memo[i] ??= s.g[i].mu && blk.groups[i].requires.every(up));
+  return blk.groups.map((_, i) => up(i));
+}
+
+function initialState(blk: BlockModel): State {
+  return {
+    c: blk.comps.map(() => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [] })),
+    pools: blk.crewSizes.map(() => ({ busy: 0, q: [] })),
+    g: blk.groups.map((G) => ({
+      mu: true,
+      up: new Array(G.n).fill(true),
+      cnt: G.n,
+      known: new Array(G.n).fill(false),
+      check: new Array(G.n).fill(null),
+      active: 0,
+      target: -1,
+      st: SERVING,
+      pend: null,
+      clean: false,
+      works: true,
+      split: false,
+      spur: false,
+      sp: G.mech === 'active-passive' && G.spurious > 0 ? { id: -1, kind: SPURIOUS, rate: G.spurious } : null,
+      spa: new Array(G.n).fill(G.mech === 'active-active' && G.spurious > 0 ? { id: -1, kind: SPURIOUS_AA, rate: G.spurious } : null),
+      det: false,
+      dr: 0,
+      dc: false,
+      vd: null,
+      rot: new Array(G.n).fill(true),
+      rm: new Array(G.n).fill(null),
+      leader: 0,
+      el: null,
+    })),
+  };
+}
+
+/** A tangible successor: the state, its probability, and per watched service whether it was up at some instant on the way. */
+interface Outcome {
+  state: State;
+  prob: number;
+  seenUp: boolean[];
+}
+
+/** Every outcome of firing one clock from the state whose key is `key` (branches over the random choices). */
+function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) => void): Outcome[] {
+  const out: Outcome[] = [];
+  const script: boolean[] = [];
+  for (;;) {
+    const w = new World(blk, JSON.parse(key) as State, script);
+    const seen = blk.watch.map((ch) => ch.every((i) => startUp[i]));
+    const observe = () => {
+      const up = groupsUp(blk, w.s);
+      blk.watch.forEach((ch, k) => {
+        if (ch.every((i) => up[i])) seen[k] = true;
+      });
+    };
+    act(w);
+    observe();
+    w.drain(observe);
+    const left = (x: Slot | null) => x !== null && x.id > 0;
+    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || left(g.vd) || left(g.sp) || g.check.some(left) || g.rm.some(left) || g.spa.some(left))) {
+      throw new PortError('a zero-delay event was left pending');
+    }
+    canonical(w.s);
+    out.push({ state: w.s, prob: w.prob, seenUp: seen });
+    // Next branch (depth first): flip the last `true` choice to `false`, dropping the choices after it.
+    while (script.length > 0 && script[script.length - 1] === false) script.pop();
+    if (script.length === 0) break;
+    script[script.length - 1] = false;
+  }
+  return out;
+}
+
+/**
+ * Clears what the simulator keeps but never reads again, so that states that behave
+ * the same have one key. Of an active-passive group: the switchover target and coverage
+ * draw are read only while switching; the clean-crash flag only while detecting; the
+ * split-brain flag is set at every takeover and read when a switchover ends, so it is
+ * dead while serving, detecting, fencing, in a split brain, or waiting for an operator
+ * after a failed fence; the late-detection fields live only in a split brain.
+ */
+function canonical(s: State): void {
+  for (const g of s.g) {
+    if (g.st !== SWITCHING) {
+      g.target = -1;
+      g.works = true;
+    }
+    if (g.st !== DETECTING) g.clean = false;
+    // Whether the failover was spurious is read only when a fence fails.
+    if (g.st !== FENCING) g.spur = false;
+    if (g.st === SERVING || g.st === DETECTING || g.st === FENCING || g.st === SPLIT || (g.st === MANUAL && g.pend !== null && g.pend.kind === FENCED)) g.split = false;
+    if (g.st !== SPLIT) {
+      g.det = false;
+      g.dr = 0;
+      g.dc = false;
+      g.vd = null;
+    }
+  }
+}
+
+/** The clocks running in a tangible state: [rate, action]. */
+function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> {
+  const list: Array<[number, (w: World) => void]> = [];
+  s.c.forEach((c, ci) => {
+    if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
+    if (c.t !== null) {
+      const kind = c.t.kind;
+      list.push([c.t.rate, (w) => {
+        w.s.c[ci].t = null;
+        w.compTimer(ci, kind);
+      }]);
+    }
+  });
+  s.g.forEach((g, gi) => {
+    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0], [g.sp, 0]];
+    g.spa.forEach((x, i) => slots.push([x, i]));
+    g.check.forEach((x, i) => slots.push([x, i]));
+    g.rm.forEach((x, i) => slots.push([x, i]));
+    for (const [slot, arg] of slots) if (slot !== null) list.push([slot.rate, (w) => w.groupEvent(gi, slot.kind, arg, -1)]);
+  });
+  return list;
+}
+
+/** Breadth-first exploration: expands every state added so far (and those it adds). */
+function explore(
+  blk: BlockModel,
+  keys: string[],
+  add: (s: State) => number,
+  upIn: boolean[][],
+  transitions: Ctmc['transitions'],
+  outageFlows: Array<Array<{ from: number; rate: number }>>,
+): void {
+  for (let from = 0; from < keys.length; from++) {
+    const s = JSON.parse(keys[from]) as State;
+    const startUp = groupsUp(blk, s);
+    for (const [rate, act] of clocks(blk, s)) {
+      if (!(rate > 0)) continue;
+      for (const o of fire(blk, keys[from], startUp, act)) {
+        if (!(o.prob > 0)) continue;
+        const to = add(o.state);
+        const r = rate * o.prob;
+        if (to !== from) transitions.push({ from, to, rate: r });
+        blk.watch.forEach((_, k) => {
+          if (o.seenUp[k] && !upIn[to][k]) outageFlows[k].push({ from, rate: r });
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Explores (breadth first from everything up, the simulator's start) and solves one
+ * block; returns per watched service its availability, unavailability (summed over the
+ * down states) and outage rate (1/s).
+ */
+function solveBlock(blk: BlockModel, maxStates: number, describe: string): { avail: number[]; unavail: number[]; rate: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+  const index = new Map<string, number>();
+  const keys: string[] = [];
+  const upIn: boolean[][] = [];
+  const transitions: Ctmc['transitions'] = [];
+  // Per watched service: transitions that start an outage (the path saw it up and ends with it down).
+  const outageFlows: Array<Array<{ from: number; rate: number }>> = blk.watch.map(() => []);
+  const add = (s: State): number => {
+    const k = JSON.stringify(s);
+    let i = index.get(k);
+    if (i === undefined) {
+      if (keys.length >= maxStates) {
+        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart)`]);
+      }
+      i = keys.length;
+      index.set(k, i);
+      keys.push(k);
+      const up = groupsUp(blk, s);
+      upIn.push(blk.watch.map((ch) => ch.every((g) => up[g])));
+    }
+    return i;
+  };
+  add(initialState(blk));
+  try {
+    explore(blk, keys, add, upIn, transitions, outageFlows);
+  } catch (e) {
+    if (e instanceof ZeroDelayLoop) throw new AnalysisRefused('', [`${describe}: zero delays trigger each other without end (time would not advance); give one of them a duration > 0`]);
+    throw e;
+  }
+  const chain: Ctmc = { n: keys.length, transitions };
+  let pi: Float64Array;
+  try {
+    pi = steadyStateSparse(chain);
+  } catch (e) {
+    if (e instanceof FillError) {
+      throw new AnalysisRefused('', [
+        `${describe}: ${chain.n.toLocaleString('en-US')} states, but ${e.message} (too much memory): too large to solve exactly; fewer failing layers, restart times or instances in it would shrink it`,
+      ]);
+    }
+    // Reachable from everything up and never back: a bug in the port, not bad input.
+    if (e instanceof RangeError) throw new PortError(`${describe}: ${e.message}`);
+    throw e;
+  }
+  const avail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a + pi[i] : a), 0));
+  const unavail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a : a + pi[i]), 0));
+  const rate = outageFlows.map((fl) => fl.reduce((acc, t) => acc + pi[t.from] * t.rate, 0));
+  return { avail, unavail, rate, result: { states: chain.n, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+}
+
+// ---------------------------------------------------------------------------------------
+// From the SystemModel to blocks.
+
+class UnionFind {
+  private readonly p: number[];
+  constructor(n: number) {
+    this.p = Array.from({ length: n }, (_, i) => i);
+  }
+  find(i: number): number {
+    while (this.p[i] !== i) i = this.p[i] = this.p[this.p[i]];
+    return i;
+  }
+  union(a: number, b: number): void {
+    this.p[this.find(a)] = this.find(b);
+  }
+}
+
+/** The groups and hosts of a block, for messages: `block {vMME, vSGW on hosts c-1, c-2}`. */
+function blockName(fns: readonly FunctionModel[]): { name: string; groups: string[]; hosts: string[] } {
+  const groups = fns.map((f) => f.name);
+  const hosts = [...new Set(fns.flatMap((f) => f.instances.map((i) => i.host)))];
+  const shown = hosts.length <= 6 ? hosts.join(', ') : `${hosts.slice(0, 3).join(', ')} ... ${hosts[hosts.length - 1]} (${hosts.length} hosts)`;
+  return { name: `block {${groups.join(', ')} on host${hosts.length === 1 ? '' : 's'} ${shown}}`, groups, hosts };
+}
+
+/**
+ * Rate (1/s) of spurious detections of a healthy instance (k lost beats in a row), 0 when
+ * beats are never lost. Its time is (k + a geometric number) x interval in the simulator,
+ * with the exact mean E[N] T (heartbeat.ts): not exponential, so only with `approximate`.
+ */
+function spuriousRate(det: DetectorModel, where: string, res: DelayResolver): number {
+  if (!(det.loss > 0) || det.interval === Infinity) return 0;
+  const beats = meanBeatsToSpurious(det.loss, det.misses);
+  // As the simulator: a mean beyond 1e15 beats never happens.
+  if (!(1 / (beats - det.misses + 1) > 1e-15)) return 0;
+  const mean = beats * det.interval;
+  res.nonExponential(`${where} (lost beats)`, `time to a spurious detection ((k + geometric) x interval; mean ${formatDuration(mean, 4)})`, mean);
+  return 1 / mean;
+}
+
+function detectRate(det: DetectorModel, where: string, res: DelayResolver): DetectRate {
+  let beats = 0;
+  if (det.interval !== Infinity) {
+    const mean = meanBeatDetection(det.interval, det.misses, det.loss);
+    res.nonExponential(`${where} (missed beats)`, `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`, mean);
+    beats = mean === 0 ? IMMEDIATE : 1 / mean;
+  }
+  const ann = det.announced ? res.rate(det.announced, `${where}.announced`) : 0;
+  const peer = det.peerNotification ? res.rate(det.peerNotification, `${where}.peerNotification`) : 0;
+  return (layer, announced) => {
+    const paths: number[] = [];
+    if (det.interval !== Infinity && (det.kind === 'heartbeat' || (det.kind === 'process' && announced) || (det.kind === 'watchdog' && layer <= VM))) paths.push(beats);
+    if (announced && det.announced) paths.push(ann);
+    if (layer <= HYPERVISOR && det.peerNotification) paths.push(peer);
+    // The earliest path wins: the minimum of independent exponentials has the sum of their rates.
+    return paths.includes(IMMEDIATE) ? IMMEDIATE : paths.reduce((a, b) => a + b, 0);
+  };
+}
+
+function typeWhere(c: ComponentModel): string {
+  return `components.${c.type}`;
+}
+
+/**
+ * Builds and solves the exact Markov chain of every block of `model` that a service
+ * depends on, and combines the blocks per service.
+ * @throws AnalysisRefused naming every part that cannot be represented exactly (or a block over the state limit)
+ */
+export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): AnalysisResult {
+  const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
+  const res = new DelayResolver(opts.approximate ?? false);
+  const C = model.components.length;
+  const F = model.functions.length;
+  const uf = new UnionFind(C + F);
+  // A component that never goes down (no failure mode, nothing below it that fails) is a
+  // constant: what runs on it is not coupled through it. Parents come before children.
+  const canGoDown: boolean[] = [];
+  for (const c of model.components) canGoDown[c.index] = c.modes.length > 0 || (c.parent >= 0 && canGoDown[c.parent]);
+  for (const c of model.components) if (c.parent >= 0 && canGoDown[c.parent]) uf.union(c.index, c.parent);
+  const byCrew = new Map<number, number>();
+  for (const c of model.components) {
+    if (c.crew < 0 || c.modes.length === 0) continue;
+    const first = byCrew.get(c.crew);
+    if (first === undefined) byCrew.set(c.crew, c.index);
+    else uf.union(first, c.index);
+  }
+  model.functions.forEach((f, fi) => {
+    for (const inst of f.instances) uf.union(C + fi, inst.top);
+    for (const r of f.requires) uf.union(C + fi, C + r);
+  });
+  // Blocks the services need, in order of first use.
+  const roots: number[] = [];
+  const serviceBlocks = model.services.map((s) => {
+    const bs: number[] = [];
+    for (const fi of s.chain) {
+      const r = uf.find(C + fi);
+      let b = roots.indexOf(r);
+      if (b < 0) b = roots.push(r) - 1;
+      if (!bs.includes(b)) bs.push(b);
+    }
+    return bs;
+  });
+
+  // Check and resolve every part of the blocks; collect refusals before solving anything.
+  interface Pending {
+    blk: BlockModel;
+    fns: FunctionModel[];
+    /** Per watched service: its index in model.services. */
+    services: number[];
+  }
+  const pendings: Pending[] = roots.map((root) => {
+    const compIdx = model.components.filter((c) => uf.find(c.index) === root).map((c) => c.index);
+    const fnIdx = model.functions.map((_, i) => i).filter((i) => uf.find(C + i) === root);
+    const local = new Map(compIdx.map((g, l) => [g, l]));
+    const localFn = new Map(fnIdx.map((g, l) => [g, l]));
+    const crewIdx: number[] = [];
+    const comps: LComp[] = compIdx.map((gi) => {
+      const c = model.components[gi];
+      const w = typeWhere(c);
+      let crew = -1;
+      if (c.crew >= 0) {
+        crew = crewIdx.indexOf(c.crew);
+        if (crew < 0) crew = crewIdx.push(c.crew) - 1;
+      }
+      return {
+        path: c.path,
+        layer: LAYERS.indexOf(c.layer),
+        // A parent outside the block never goes down (see canGoDown): the component is a root here.
+        parent: c.parent >= 0 && local.has(c.parent) ? local.get(c.parent)! : -1,
+        children: c.children.filter((ch) => local.has(ch)).map((ch) => local.get(ch)!),
+        modes: c.modes.map((m) => {
+          const mw = `${w}.failures.${m.name}`;
+          return { rate: nonZero(res, m.ttf, `${mw}.ttf`), announced: m.announced, repair: res.rate(m.repair, `${mw}.repair (or ${w}.repair)`) };
+        }),
+        restart: res.rate(c.restart, `${w}.restart`),
+        crew,
+        group: -1,
+        instance: -1,
+        sup: null,
+      };
+    });
+    const groups: LGroup[] = fnIdx.map((fi, li) => {
+      const f = model.functions[fi];
+      const where = `${f.path}`;
+      f.instances.forEach((inst, i) => {
+        const lc = comps[local.get(inst.top)!];
+        lc.group = li;
+        lc.instance = i;
+        if (f.supervision) {
+          const sv = f.supervision;
+          if (sv.window !== Infinity) res.refuse(`${where}.supervision.window: a crash-loop window makes repairs depend on the crash history, which a Markov chain cannot hold; remove 'window'`);
+          lc.sup = {
+            restart: res.rate(sv.restart, `${where}.supervision.restart`),
+            success: sv.success,
+            reboot: res.rate(sv.reboot, `${where}.supervision.reboot`),
+            rebootSuccess: sv.rebootSuccess,
+            rebuild: res.rate(sv.rebuild, `${where}.supervision.rebuild`),
+          };
+        }
+      });
+      if (f.evacuation) {
+        const key = f.evacuation.style === 'evacuation' ? 'evacuation' : 'replicaSet';
+        res.refuse(`${where}.${key}: instances that move between hosts (and wait for the VIM) are not modelled by analyze; remove '${key}' to analyze the rest`);
+      }
+      const base: LGroup = {
+        name: f.name,
+        n: f.n,
+        k: f.k,
+        m: f.m,
+        mech: 'k-of-n',
+        requires: f.requires.map((r) => localFn.get(r)!),
+        detect: () => 0,
+        switchover: 0,
+        coverage: 1,
+        manual: IMMEDIATE,
+        standbyCheck: 0,
+        fencing: null,
+        alive: 0,
+        splitRecovery: IMMEDIATE,
+        spurious: 0,
+        readd: IMMEDIATE,
+        downBelow: 0,
+        election: IMMEDIATE,
+      };
+      const ha = f.ha;
+      const hw = `${where}.ha`;
+      switch (ha.mechanism) {
+        case 'k-of-n':
+        case 'message-queue':
+          return base;
+        case 'quorum':
+          return { ...base, mech: 'quorum', election: res.rate(ha.electionTimeout, `${hw}.electionTimeout`) };
+        case 'active-active':
+          return {
+            ...base,
+            mech: 'active-active',
+            detect: detectRate(ha.detector, `${hw}.detector`, res),
+            downBelow: ha.downBelow,
+            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
+            // Back in rotation one interval after a spurious removal.
+            readd: ha.detector.loss > 0 && ha.detector.interval !== Infinity ? res.rate(new Deterministic(ha.detector.interval), `${hw}.detector (back in rotation after a spurious removal)`) : IMMEDIATE,
+          };
+        case 'active-passive': {
+          let standbyCheck = 0;
+          if (ha.standbyCheck !== null) {
+            // The check finds a silent standby failure a uniform part of the interval later.
+            const silent = f.instances.some((inst) => stackOf(model, inst.top).some((c) => c.modes.some((m) => !m.announced)));
+            if (silent) {
+              const mean = ha.standbyCheck / 2;
+              res.nonExponential(`${hw}.standbyCheck`, `standby check (uniform over ${formatDuration(ha.standbyCheck, 4)}; mean ${formatDuration(mean, 4)})`, mean);
+              standbyCheck = mean === 0 ? IMMEDIATE : 1 / mean;
+            }
+          }
+          return {
+            ...base,
+            mech: 'active-passive',
+            detect: detectRate(ha.detector, `${hw}.detector`, res),
+            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
+            switchover: res.rate(ha.switchover, `${hw}.switchover`),
+            coverage: ha.coverage,
+            alive: ha.aliveProbability,
+            splitRecovery: ha.splitBrainRecovery ? res.rate(ha.splitBrainRecovery, `${hw}.splitBrainRecovery`) : IMMEDIATE,
+            manual: ha.manual ? res.rate(ha.manual, `${hw}.manual`) : IMMEDIATE,
+            standbyCheck,
+            fencing: ha.fencing
+              ? {
+                  time: res.rate(ha.fencing.time, `${hw}.fencing.time`),
+                  success: ha.fencing.success,
+                  wait: ha.fencing.onFailure === 'wait',
+                  operator: ha.fencing.operator ? res.rate(ha.fencing.operator, `${hw}.fencing.operator`) : IMMEDIATE,
+                }
+              : null,
+          };
+        }
+      }
+    });
+    const services: number[] = [];
+    const watch: number[][] = [];
+    model.services.forEach((s, si) => {
+      const members = s.chain.filter((fi) => localFn.has(fi)).map((fi) => localFn.get(fi)!);
+      if (members.length > 0) {
+        services.push(si);
+        watch.push(members);
+      }
+    });
+    return { blk: { comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch }, fns: fnIdx.map((i) => model.functions[i]), services };
+  });
+  if (res.refusals.length > 0) {
+    const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;
+    const hint = res.nonExponentialRefused
+      ? `--approximate replaces the non-exponential delays by exponentials of the same mean${only ? '' : ' (the other parts stay refused)'}`
+      : '';
+    throw new AnalysisRefused(model.file, res.refusals, hint);
+  }
+
+  const blocks: BlockResult[] = [];
+  const perBlock = pendings.map((p) => {
+    const nm = blockName(p.fns);
+    let solved;
+    try {
+      solved = solveBlock(p.blk, maxStates, nm.name);
+    } catch (e) {
+      if (e instanceof AnalysisRefused) throw new AnalysisRefused(model.file, e.reasons);
+      throw e;
+    }
+    blocks.push({ ...nm, ...solved.result });
+    return solved;
+  });
+  const services: ServiceAnalysis[] = model.services.map((s, si) => {
+    const bs = serviceBlocks[si];
+    const parts = bs.map((b) => {
+      const k = pendings[b].services.indexOf(si);
+      return { a: perBlock[b].avail[k], u: perBlock[b].unavail[k], r: perBlock[b].rate[k] };
+    });
+    const availability = parts.reduce((acc, p) => acc * p.a, 1);
+    // 1 - prod(1 - u_b), without cancellation: sum over b of u_b prod_{b' < b} (1 - u_b').
+    let unavailability = 0;
+    let upBefore = 1;
+    for (const p of parts) {
+      unavailability += p.u * upBefore;
+      upBefore *= p.a;
+    }
+    const rate = parts.reduce((acc, p, i) => acc + p.r * parts.reduce((x, q, j) => (j === i ? x : x * q.a), 1), 0);
+    return {
+      name: s.name,
+      plane: s.plane,
+      chain: s.chain.map((i) => model.functions[i].name),
+      availability,
+      unavailability,
+      downtimeMinutesPerYear: (unavailability * YEAR) / 60,
+      outagesPerYear: rate * YEAR,
+      meanOutageSeconds: rate > 0 ? unavailability / rate : null,
+      blocks: bs,
+    };
+  });
+  return {
+    services,
+    blocks,
+    approximations: res.approximations,
+    exact: res.approximations.length === 0,
+    residual: blocks.reduce((m, b) => Math.max(m, b.residual), 0),
+  };
+}
+
+/** A time to failure: refused or approximated like any delay, but never zero (build.ts requires a mean > 0). */
+function nonZero(res: DelayResolver, d: Distribution, where: string): number {
+  const r = res.rate(d, where);
+  return r === IMMEDIATE ? 0 : r;
+}
+
+/** The component `top` and everything below it. */
+function stackOf(model: SystemModel, top: number): ComponentModel[] {
+  const out: ComponentModel[] = [];
+  for (let i = top; i >= 0; i = model.components[i].parent) out.push(model.components[i]);
+  return out;
+}

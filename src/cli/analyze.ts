@@ -1,0 +1,162 @@
+/**
+ * `nfvsim analyze <topology>`: the exact steady state of the topology's continuous-time
+ * Markov chain (src/analysis/markov.ts), and with `--compare` the Monte Carlo estimate
+ * of the same topology beside it. Text by default, one JSON document with `--json`.
+ * Refused topologies (a non-exponential delay without --approximate, evacuation, a block
+ * over the state limit...) exit 2 with the reasons, like any bad input.
+ */
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { analyzeModel, AnalysisRefused, DEFAULT_MAX_STATES, type AnalysisResult } from '../analysis/markov.js';
+import { loadTopologyFile, simulateParallel, VERSION, type RunReport } from '../index.js';
+import type { Estimate } from '../metrics/stats.js';
+import { formatDuration } from '../engine/units.js';
+import { sig } from '../report/format.js';
+import { nonNegativeInt, positiveInt, UsageError } from './main.js';
+
+/** Options of `nfvsim analyze`. */
+interface AnalyzeCliOptions {
+  approximate?: boolean;
+  compare?: boolean;
+  runs?: number;
+  seed?: number;
+  jobs?: number;
+  json?: boolean;
+  maxStates: number;
+}
+
+/** One figure, exact against simulated. */
+export interface ComparedFigure {
+  exact: number;
+  simulated: Estimate;
+  /** True when the exact value lies inside the simulated 95% confidence interval. */
+  inside: boolean;
+}
+
+/** The document `nfvsim analyze --json` prints. Times in seconds unless a name says otherwise. */
+export interface AnalyzeReport {
+  nfvsim: string;
+  input: { file: string; name: string; sha256: string };
+  settings: { approximate: boolean; maxStates: number };
+  analysis: AnalysisResult;
+  /** With --compare: the simulation settings and, per service, exact against simulated. */
+  comparison: null | {
+    settings: RunReport['settings'];
+    services: Array<{ name: string; availability: ComparedFigure; downtimeMinutesPerYear: ComparedFigure; outagesPerYear: ComparedFigure }>;
+  };
+}
+
+const compared = (exact: number, simulated: Estimate): ComparedFigure => ({ exact, simulated, inside: simulated.lo <= exact && exact <= simulated.hi });
+
+/** Decimals of a percentage that show three significant digits of its complement `u` (an unavailability). */
+function pctDecimals(u: number): number {
+  if (!(u > 0)) return 6;
+  return Math.max(2, Math.min(12, 2 - Math.floor(Math.log10(u * 100))));
+}
+
+const pct = (x: number, d: number) => `${(100 * x).toFixed(d)} %`;
+
+/** Renders the text report. */
+export function renderAnalyzeText(r: AnalyzeReport): string {
+  const a = r.analysis;
+  const out: string[] = [];
+  out.push(`nfvsim ${r.nfvsim} analyze   ${r.input.name} (${r.input.file})`);
+  const states = a.blocks.reduce((s, b) => s + b.states, 0);
+  out.push(
+    `${a.exact ? 'exact' : 'APPROXIMATE'} steady state of the continuous-time Markov chain: ${a.blocks.length} independent block${a.blocks.length === 1 ? '' : 's'}, ` +
+      `${states.toLocaleString('en-US')} states in all, solved by GTH elimination; residual ${sig(a.residual, 2)}`,
+  );
+  // The largest blocks first; many small ones are summarised.
+  const shown = [...a.blocks].sort((x, y) => y.states - x.states).slice(0, 8);
+  for (const b of shown) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+  if (a.blocks.length > shown.length) out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks`);
+  if (!a.exact) {
+    out.push('');
+    out.push(`APPROXIMATE (--approximate): ${a.approximations.length} non-exponential delay${a.approximations.length === 1 ? '' : 's'} replaced by exponentials of the same mean:`);
+    for (const x of a.approximations) out.push(`  ${x.where}: ${x.original} -> exponential(mean ${formatDuration(x.meanSeconds)})`);
+  }
+  const cmp = r.comparison;
+  if (cmp) {
+    const s = cmp.settings;
+    out.push('');
+    out.push(`simulated (nfvsim run): ${s.runs} runs x ${formatDuration(s.horizonSeconds)} horizon${s.warmupSeconds > 0 ? `, ${formatDuration(s.warmupSeconds)} warm-up` : ''}, seed ${s.seed}; SE = standard error of the estimate`);
+  }
+  for (const s of a.services) {
+    out.push('');
+    out.push(`${s.name}  (${s.plane} plane: ${s.chain.join(' -> ')}; ${s.blocks.length} block${s.blocks.length === 1 ? '' : 's'})`);
+    const d = pctDecimals(s.unavailability);
+    const c = cmp?.services.find((x) => x.name === s.name);
+    if (!c) {
+      out.push(`  ${'availability'.padEnd(22)}${pct(s.availability, d)}   (unavailability ${sig(s.unavailability, 4)})`);
+      out.push(`  ${'downtime per year'.padEnd(22)}${sig(s.downtimeMinutesPerYear, 4)} min`);
+      out.push(`  ${'outages per year'.padEnd(22)}${sig(s.outagesPerYear, 4)}`);
+      out.push(`  ${'mean outage'.padEnd(22)}${s.meanOutageSeconds === null ? 'no outages' : formatDuration(s.meanOutageSeconds, 4)}`);
+      continue;
+    }
+    const label = a.exact ? 'exact' : 'Markov (approx.)';
+    out.push(`  ${''.padEnd(22)}${label.padEnd(20)}${'simulated'.padEnd(20)}${'95% CI'.padEnd(30)}${a.exact ? 'exact' : 'Markov'} inside CI`);
+    const row = (label: string, f: ComparedFigure, fmt: (x: number) => string) =>
+      out.push(`  ${label.padEnd(22)}${fmt(f.exact).padEnd(20)}${fmt(f.simulated.mean).padEnd(20)}${`${fmt(f.simulated.lo)} .. ${fmt(f.simulated.hi)}`.padEnd(30)}${f.inside ? 'yes' : 'NO'}  (${zText(f)})`);
+    row('availability', c.availability, (x) => pct(x, d));
+    row('downtime per year', c.downtimeMinutesPerYear, (x) => `${sig(x, 4)} min`);
+    row('outages per year', c.outagesPerYear, (x) => sig(x, 4));
+  }
+  return out.join('\n') + '\n';
+}
+
+function zText(f: ComparedFigure): string {
+  const se = f.simulated.se;
+  if (!(se > 0)) return 'no spread';
+  return `${sig(Math.abs(f.simulated.mean - f.exact) / se, 2)} SE apart`;
+}
+
+/** Registers `nfvsim analyze` on the program; `io` are the streams main() writes to. */
+export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStream }): void {
+  program
+    .command('analyze')
+    .description('solve the exact continuous-time Markov chain of an all-exponential topology (steady state), optionally beside the simulation')
+    .argument('<topology>', 'topology file (YAML or JSON)')
+    .option('--approximate', 'replace non-exponential delays by exponentials of the same mean (the output lists each one)')
+    .option('--compare', 'also simulate the topology and print the estimate, its 95% CI and whether the exact value lies inside')
+    .option('-n, --runs <n>', "replications for --compare (default: the file's simulation.runs, else 100)", positiveInt())
+    .option('-s, --seed <n>', "seed for --compare (default: the file's, else 1)", nonNegativeInt)
+    .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()})`, positiveInt())
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), DEFAULT_MAX_STATES)
+    .action(async (file: string, opts: AnalyzeCliOptions) => {
+      if (!opts.compare && (opts.runs !== undefined || opts.seed !== undefined || opts.jobs !== undefined)) {
+        throw new UsageError('--runs, --seed and --jobs apply to the simulation: add --compare');
+      }
+      const topo = loadTopologyFile(file);
+      let analysis: AnalysisResult;
+      try {
+        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates });
+      } catch (e) {
+        if (e instanceof AnalysisRefused) throw new UsageError(e.message);
+        throw e;
+      }
+      const report: AnalyzeReport = {
+        nfvsim: VERSION,
+        input: { file: topo.file, name: topo.model.name, sha256: topo.sha256 },
+        settings: { approximate: opts.approximate ?? false, maxStates: opts.maxStates },
+        analysis,
+        comparison: null,
+      };
+      if (opts.compare) {
+        const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs ?? availableParallelism() });
+        report.comparison = {
+          settings: sim.settings,
+          services: analysis.services.map((s) => {
+            const m = sim.results.services.find((x) => x.name === s.name)!;
+            return {
+              name: s.name,
+              availability: compared(s.availability, m.availability),
+              downtimeMinutesPerYear: compared(s.downtimeMinutesPerYear, m.downtimeMinutesPerYear),
+              outagesPerYear: compared(s.outagesPerYear, m.outagesPerYear),
+            };
+          }),
+        };
+      }
+      io.out.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderAnalyzeText(report));
+    });
+}

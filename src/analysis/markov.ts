@@ -700,6 +700,7 @@ class World {
     const g = this.s.g[gi];
     switch (kind) {
       case DETECTED:
+        g.known[g.active] = true;
         this.apTakeover(gi);
         break;
       case FENCED:

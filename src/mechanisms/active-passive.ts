@@ -15,7 +15,8 @@
  *    switchover time; it works with probability `coverage`. A standby that failed
  *    silently is believed healthy until the periodic standby check (a uniformly
  *    distributed part of `standbyCheck` after its failure) or until the switchover
- *    finds it down;
+ *    finds it down. An active whose failure was detected is known down until it is
+ *    repaired (it is not a failover target meanwhile);
  * 5. a failed failover (coverage, or a standby found down) is counted and waits for
  *    manual recovery (`manual`, else 0), after which the operator starts any instance
  *    that is really up (the group comes back when one is);
@@ -162,6 +163,8 @@ class ActivePassive implements GroupMechanism, EventHandler {
     switch (kind) {
       case DETECTED:
         this.ctx.count('detections');
+        // The cluster manager has seen the active fail: not a target until it is back up.
+        this.knownDown[this.active] = true;
         this.takeover();
         break;
       case FENCED:

@@ -25,14 +25,15 @@ import type { RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
 import { runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
+import type { TopLevelSpec } from 'vega-lite';
+import type { WrittenReport } from './report/html.js';
 
 export { loadTopologyFile, loadTopologyText, type LoadedTopology };
 export { loadExperimentFile, loadExperimentText, setPath, type LoadedExperiment, type ExperimentPoint } from './experiment/load.js';
 export { ExperimentSpec, experimentJsonSchema, type Experiment, type ExperimentInput } from './experiment/schema.js';
 export { runSweep, buildResults, sweepManifest, SweepError, SweepInterrupted, type SweepOptions, type SweepResults, type PointResult, type PairedDifference } from './sweep/sweep.js';
 export { toVegaLite, sweepCharts, runCharts, type Chart, type ChartKind } from './report/charts.js';
-export { renderSvg, renderPng } from './report/render.js';
-export { writeReport } from './report/html.js';
+export type { WrittenReport } from './report/html.js';
 export { renderSweepText } from './report/sweep-text.js';
 export { TopologyError, type InputIssue, topologyJsonSchema, type SystemModel } from './model/index.js';
 export { runReplication, type ReplicationResult, type RunSettings, type TraceOptions } from './runner/replication.js';
@@ -46,6 +47,25 @@ export { renderJson, type RunReport } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';
 export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
+
+/** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  return (await import('./report/render.js')).renderSvg(spec);
+}
+
+/** Renders an SVG document to PNG at `scale` times its size (default 2), with the shipped DejaVu Sans font. Loads resvg on first use. */
+export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
+  return (await import('./report/render.js')).renderPng(svg, scale);
+}
+
+/**
+ * Writes the charts (`charts/<kind>.vl.json`, `.svg`, `.png`) and `report.html` of a
+ * sweep's results or a run's report into `dir`. The same results give the same bytes.
+ * Loads vega and resvg on first use (importing nfvsim stays light).
+ */
+export async function writeReport(dir: string, results: SweepResults | RunReport): Promise<WrittenReport> {
+  return (await import('./report/html.js')).writeReport(dir, results);
+}
 
 /** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */
 export const loadTopology = loadTopologyFile;

@@ -20,12 +20,20 @@ import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
 import { mergeSweep, runSweep, runSweepShard, SweepError, SweepInterrupted, type ArrayShard } from '../sweep/sweep.js';
-import { checkRedis, runSweepOnQueue, startQueueWorker } from '../sweep/queue.js';
 import { JournalError } from '../sweep/journal.js';
-import { writeReport } from '../report/html.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
+
+/** The chart report (vega, vega-lite and resvg: loaded only by the commands that draw). */
+async function writeReport(...args: Parameters<typeof import('../report/html.js').writeReport>) {
+  return (await import('../report/html.js')).writeReport(...args);
+}
+
+/** The BullMQ queue module (bullmq and ioredis: loaded only by --queue and worker). */
+function queueModule() {
+  return import('../sweep/queue.js');
+}
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
@@ -271,7 +279,7 @@ export async function main(argv: string[]): Promise<number> {
           return;
         }
         results = opts.queue
-          ? await runSweepOnQueue(exp, { out: dir, resume: opts.resume, queue: opts.queue, queueName: opts.queueName, onProgress, log: (l) => err.write(`nfvsim: ${l}\n`) })
+          ? await (await queueModule()).runSweepOnQueue(exp, { out: dir, resume: opts.resume, queue: opts.queue, queueName: opts.queueName, onProgress, log: (l) => err.write(`nfvsim: ${l}\n`) })
           : await runSweep(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), resume: opts.resume, onProgress });
       } finally {
         process.removeListener('SIGINT', onInterrupt);
@@ -293,6 +301,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --concurrency <n>', 'shards at once (default: the available parallelism)', positiveInt())
     .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", duration)
     .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number }) => {
+      const { checkRedis, startQueueWorker } = await queueModule();
       await checkRedis(opts.queue);
       const worker = startQueueWorker({
         queue: opts.queue,

@@ -14,7 +14,8 @@ import { stringify } from 'yaml';
 import { Queue, QueueEvents } from 'bullmq';
 import { buildResults, loadExperimentFile, runSweep } from '../src/index.js';
 import { readJournals } from '../src/sweep/sweep.js';
-import { startQueueWorker } from '../src/sweep/queue.js';
+import { shardJobs, startQueueWorker } from '../src/sweep/queue.js';
+import { parseShardJob } from '../src/sweep/shard-job.js';
 import { parseShardOption } from '../src/cli/main.js';
 import { cli, ROOT } from './helpers.js';
 
@@ -161,6 +162,13 @@ describe('array-job shards and merge (no broker)', () => {
     const r = cli(['merge', file, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot merge yet: 2 of 4 shards still to run/);
+    // A gap (shard 0 of point 0 missing, shard 1 present) counts one missing shard, not two.
+    const journal = join(out, 'journal.shard-0-of-2.jsonl');
+    const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(journal, lines.filter((l) => !l.startsWith('{"task":0,')).join('\n') + '\n');
+    expect(cli(['sweep', file, '--out', out, '--shard', '1/2', '--jobs', '1', '--no-charts']).code).toBe(0);
+    expect(cli(['merge', file, '--out', out, '--no-charts']).stderr).toMatch(/cannot merge yet: 1 of 4 shards still to run/);
+    expect(cli(['sweep', file, '--out', out, '--shard', '0/2', '--jobs', '1', '--no-charts']).code).toBe(0);
     expect(cli(['sweep', file, '--out', out, '--shard', '1/2', '--jobs', '1', '--no-charts']).code).toBe(0);
     const exp = loadExperimentFile(file);
     const entries = [...readJournals([out])];
@@ -178,6 +186,14 @@ describe('array-job shards and merge (no broker)', () => {
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/cannot reach Redis/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a worker rejects a job from another build', () => {
+    const exp = loadExperimentFile(experimentFile(tmp()));
+    const [job] = shardJobs(exp, new Set());
+    expect(() => parseShardJob(job)).not.toThrow();
+    expect(() => parseShardJob({ ...job, code: '0123456789abcdef' })).toThrow(/shard job from another nfvsim build/);
+    expect(() => parseShardJob({ ...job, topology: { ...job.topology, text: job.topology.text + ' ' } })).toThrow(/does not match its sha256/);
   });
 
   it('--shard takes its index from the environment of an Indexed Job or a job array', () => {

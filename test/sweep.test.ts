@@ -4,7 +4,7 @@
  * resume, paired differences, and charts that render.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,8 @@ describe('bad experiments name the file, the path and what was expected', () => 
     ['bad range', { ...SMALL, grid: undefined, sample: { method: 'random', points: 3, ranges: { 'vnfs.vCSCF.ha.coverage': { min: 0.99, max: 0.9 } } } }, /sample\.ranges\[.*\]\.max: max \(0\.9\) must be at least min \(0\.99\)/],
     ['bad path syntax', { ...SMALL, grid: { 'vnfs..x': [1] } }, /expected a dotted path/],
     ['unknown key', { ...SMALL, replications: 5 }, /unknown key 'replications'/],
+    ['a simulation setting as a parameter', { ...SMALL, grid: { 'simulation.horizon': ['1y', '5y'] } }, /'simulation\.horizon': a sweep's horizon, warm-up, runs and seed are the experiment's own fields/],
+    ['duplicate grid values', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': ['1s', '1s'] } }, /grid\[.*\]\[1\]: duplicate point name 'interval=1s'/],
   ];
   it.each(cases)('%s', (_, doc, re) => {
     const e = errorOf(doc);
@@ -202,6 +204,49 @@ describe('the journal', () => {
     appendFileSync(path, 'not json\n');
     expect(() => [...readJournal(path)]).toThrow(JournalError);
     expect(() => [...readJournal(path)]).toThrow(/journal\.jsonl:3: not a journal line/);
+  });
+});
+
+describe('sweep identity', () => {
+  it('resumes whatever the spelling of the paths and the working directory; refuses another build', async () => {
+    const dir = tmp();
+    const f = join(dir, 'id.yaml');
+    writeFileSync(f, stringify({ ...SMALL, runs: 60, base: join(ROOT, 'topologies/sal1-pair.yaml') }));
+    const out = join(dir, 'out');
+    await runSweep(loadExperimentText(readFileSync(f, 'utf8'), 'id.yaml', dir), { out, jobs: 1, stopAfterShards: 2 }).catch(() => undefined);
+    const again = cli(['sweep', `./${'id.yaml'}`, '--out', 'out', '--resume', '--jobs', '1', '--no-charts'], { cwd: dir });
+    expect(again.stderr).not.toMatch(/cannot resume/);
+    expect(again.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.code).toMatch(/^[0-9a-f]{16}$/);
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ ...manifest, code: '0123456789abcdef' }));
+    const other = cli(['sweep', f, '--out', out, '--resume', '--no-charts']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/cannot resume: the sweep there was made with different code/);
+  });
+
+  it('--out naming a file, and chart on results that are not a sweep, are clear errors', () => {
+    const dir = tmp();
+    const f = join(dir, 'afile');
+    writeFileSync(f, 'x');
+    const r = cli(['sweep', join(ROOT, 'experiments/fencing.yaml'), '--out', f, '--no-charts']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a file; --out must name a folder/);
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'results.json'), JSON.stringify({ points: [{}], focus: { service: 'x' }, experiment: { parameters: [] } }));
+    const c = cli(['chart', bad]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/not the results of a sweep: point 1 has no summary/);
+    expect(c.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a grid of three parameters draws every point on its own row', async () => {
+    const exp = load({ ...SMALL, runs: 5, baseline: undefined, grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '1s'], 'vnfs.vCSCF.ha.detector.misses': [2, 3], 'vnfs.vCSCF.ha.coverage': [0.99, 0.999] } });
+    const r = await runSweep(exp, { out: tmp(), jobs: 1 });
+    const spec = JSON.stringify(toVegaLite(r, 'downtime'));
+    expect(spec).toContain('"field":"series"');
+    expect(spec).not.toContain('"field":"group"');
   });
 });
 

@@ -35,6 +35,18 @@ function queueModule() {
   return import('../sweep/queue.js');
 }
 
+/** Why `r` cannot be charted (a results.json edited or from elsewhere), or null. */
+function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown }; experiment?: { parameters?: unknown } }): string | null {
+  if (!Array.isArray(r.points) || r.points.length === 0) return 'no points';
+  if (typeof r.focus?.service !== 'string') return 'no focus service';
+  if (!Array.isArray(r.experiment?.parameters)) return 'no parameter list';
+  for (const [i, p] of (r.points as Array<{ summary?: { services?: Array<{ name?: unknown }> } }>).entries()) {
+    if (!Array.isArray(p?.summary?.services)) return `point ${i + 1} has no summary`;
+    if (!p.summary.services.some((s) => s?.name === r.focus!.service)) return `point ${i + 1} has no service '${r.focus.service}'`;
+  }
+  return null;
+}
+
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
 /** Exit code of `run --fail-on-sal` when a target SAL is not met. */
@@ -260,7 +272,10 @@ export async function main(argv: string[]): Promise<number> {
       // Every finished shard is already on disk: say how to go on, and stop.
       const onInterrupt = () => {
         bar.finish();
-        err.write(`\nnfvsim: interrupted; finished shards are kept in ${join(dir, 'journal.jsonl')}. Continue with:\n  nfvsim sweep ${file} --out ${dir} --resume\n`);
+        const again = opts.shard
+          ? `nfvsim sweep ${file} --out ${dir} --shard ${opts.shard}`
+          : `nfvsim sweep ${file} --out ${dir} --resume${opts.queue ? ` --queue ${opts.queue}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
+        err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with:\n  ${again}\n`);
         process.exit(130);
       };
       process.once('SIGINT', onInterrupt);
@@ -358,7 +373,8 @@ export async function main(argv: string[]): Promise<number> {
       } catch (e) {
         throw new UsageError(`${path}: cannot read: ${(e as Error).message}`);
       }
-      const ok = results && typeof results === 'object' && (isSweepResults(results) ? Array.isArray(results.points) && results.points.length > 0 : Array.isArray(results.results?.services));
+      const ok = results && typeof results === 'object' && (isSweepResults(results) ? sweepResultsProblem(results) === null : Array.isArray(results.results?.services) && results.results.services.every((x: { name?: unknown; sal?: unknown }) => typeof x?.name === 'string' && Array.isArray(x.sal)));
+      if (isSweepResults(results) && sweepResultsProblem(results)) throw new UsageError(`${path}: not the results of a sweep: ${sweepResultsProblem(results)}`);
       if (!ok) throw new UsageError(`${path}: not nfvsim results (expected the results.json of a sweep or the report.json of a run)`);
       const written = await writeReport(dir, results);
       out.write(`${join(dir, written.html)}: ${written.files.length - 1} chart files and the report redrawn\n`);

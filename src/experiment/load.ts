@@ -70,6 +70,18 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   if (spec.sample) {
     for (const [p, r] of Object.entries(spec.sample.ranges)) for (const pr of rangeProblems(r)) problems.push(issue(['sample', 'ranges', p, ...pr.path], pr.message));
   }
+  // The simulation settings of a sweep are the experiment's own (the same for every point).
+  const setPaths: Array<[string, Array<string | number>]> = [
+    ...Object.keys(spec.set ?? {}).map((p): [string, Array<string | number>] => [p, ['set', p]]),
+    ...Object.keys(spec.grid ?? {}).map((p): [string, Array<string | number>] => [p, ['grid', p]]),
+    ...Object.keys(spec.sample?.ranges ?? {}).map((p): [string, Array<string | number>] => [p, ['sample', 'ranges', p]]),
+    ...(spec.scenarios ?? []).flatMap((sc, i) => Object.keys(sc.set).map((p): [string, Array<string | number>] => [p, ['scenarios', i, 'set', p]])),
+  ];
+  for (const [p, where] of setPaths) {
+    if (p === 'simulation' || p.startsWith('simulation.') || p === '*') {
+      problems.push(issue(where, `'${p}': a sweep's horizon, warm-up, runs and seed are the experiment's own fields (horizon, warmup, runs, seed), the same for every point; they cannot vary by point`));
+    }
+  }
   if (problems.length) throw new TopologyError(file, problems);
 
   // The base topology: its own errors name its own file.
@@ -92,7 +104,8 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   design.forEach((dp, index) => {
     const prior = names.get(dp.name);
     if (prior !== undefined) {
-      throw new TopologyError(file, [issue(['scenarios', index, 'name'], `duplicate point name '${dp.name}' (also point ${prior + 1})`)]);
+      const where = spec.scenarios ? ['scenarios', index, 'name'] : (Object.values(dp.origin)[0] ?? []);
+      throw new TopologyError(file, [issue(where, `duplicate point name '${dp.name}' (also point ${prior + 1}); give distinct values`)]);
     }
     names.set(dp.name, index);
     const doc = JSON.parse(JSON.stringify(baseData)) as Record<string, unknown>;
@@ -182,6 +195,8 @@ function setAt(node: unknown, segs: string[], i: number, path: string, value: un
   if (seg === '*') {
     const keys = Object.keys(node);
     if (keys.length === 0) return `'${path}': '*' matches nothing: '${at}' is empty`;
+    // Removing list items: from the end, so the indices still to visit stay valid.
+    if (Array.isArray(node) && value === null && i === segs.length - 1) keys.reverse();
     for (const k of keys) {
       const why = setAt(node, [...segs.slice(0, i), k, ...segs.slice(i + 1)], i, path, value);
       if (why) return why;

@@ -243,6 +243,14 @@ function downtimeNominal(series: Series[], title: string, caption: string): Char
   };
 }
 
+/** The unit to show durations up to `max` seconds in. */
+function durationUnit(max: number): { name: string; seconds: number } {
+  if (max >= 2 * 86400) return { name: 'days', seconds: 86400 };
+  if (max >= 2 * 3600) return { name: 'hours', seconds: 3600 };
+  if (max >= 120) return { name: 'minutes', seconds: 60 };
+  return { name: 's', seconds: 1 };
+}
+
 /** A parameter's values as numbers (durations in seconds), or null when they are not all numeric. */
 function numericValues(values: unknown[]): { values: number[]; duration: boolean } | null {
   if (values.every((v) => typeof v === 'number' && Number.isFinite(v))) return { values: values as number[], duration: false };
@@ -257,7 +265,10 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
   const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
   const title = `${r.focus.service}: downtime per year`;
   const x = params[0];
-  const num = x !== undefined && r.experiment.design !== 'scenarios' ? numericValues(r.points.map((p) => p.params[x])) : null;
+  // A line per value of the second parameter reads well; with a third, points that differ
+  // only in it would share a line: show every point on its own row instead.
+  const gridTooWide = r.experiment.design === 'grid' && params.length > 2;
+  const num = x !== undefined && r.experiment.design !== 'scenarios' && !gridTooWide ? numericValues(r.points.map((p) => p.params[x])) : null;
   if (!num) {
     return downtimeNominal(series, title, `Expected downtime of ${r.focus.service} per year at each point, with its 95% confidence interval; the dashed line is the yearly downtime budget.`);
   }
@@ -268,7 +279,10 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
   });
   const positive = num.values.every((v) => v > 0);
   const spread = positive ? Math.max(...num.values) / Math.min(...num.values) : 1;
-  const xTitle = `${labels[x]}${num.duration ? ' (s)' : ''}${spread >= 20 ? ', log scale' : ''}`;
+  // Durations in a unit that suits their size.
+  const unit = num.duration ? durationUnit(Math.max(...num.values)) : { name: '', seconds: 1 };
+  rows.forEach((q) => (q.x /= unit.seconds));
+  const xTitle = `${labels[x]}${num.duration ? ` (${unit.name})` : ''}${spread >= 20 ? ', log scale' : ''}`;
   const xEnc = { field: 'x', type: 'quantitative', title: xTitle, scale: spread >= 20 ? { type: 'log' } : { zero: false } };
   const colourEnc = colour !== undefined ? { field: 'group', type: 'nominal', title: labels[colour], sort: [...new Set(rows.map((q) => q.group))] } : { value: '#1f5f99' };
   const sampled = r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube';
@@ -337,7 +351,9 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
   return {
     kind: 'difference',
     title,
-    caption: `Each point's downtime per year minus the baseline's ('${r.baseline}'), estimated from paired replications that share their random numbers, with its 95% confidence interval. An interval clear of zero is a real difference.`,
+    caption:
+      `Each point's downtime per year minus the baseline's ('${r.baseline}'), estimated from paired replications that share their random numbers, with its 95% confidence interval. ` +
+      `Each interval is 95% on its own: of ${rows.length} comparisons with no real difference, about ${(rows.length / 20).toFixed(1)} would clear zero by chance.`,
     spec: base(title, {
       width: WIDTH,
       height: { step: 28 },

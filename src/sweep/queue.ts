@@ -15,7 +15,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { Journal, decodeLine, type JournalEntry } from './journal.js';
-import { buildResults, doneTasks, planTasks, prepareFolder, readJournals, sweepManifest, SweepError, writeResults, type SweepOptions, type SweepResults } from './sweep.js';
+import { buildResults, doneTasks, planTasks, prepareFolder, readJournals, sweepIdentity, sweepManifest, SweepError, writeResults, type SweepOptions, type SweepResults } from './sweep.js';
+import { codeFingerprint } from '../version.js';
 import type { ShardJob } from './shard-job.js';
 
 /** The default queue name. */
@@ -63,7 +64,7 @@ function quietErrors(target: { on(event: 'error', fn: (e: Error) => void): unkno
 
 /** The id of a sweep: a hash of its manifest (inputs, seed, runs, version). */
 export function sweepId(exp: LoadedExperiment): string {
-  return createHash('sha256').update(JSON.stringify(sweepManifest(exp))).digest('hex').slice(0, 24);
+  return createHash('sha256').update(JSON.stringify(sweepIdentity(sweepManifest(exp)))).digest('hex').slice(0, 24);
 }
 
 /** The shard jobs of every task of `exp` not in `done`. */
@@ -75,6 +76,7 @@ export function shardJobs(exp: LoadedExperiment, done: ReadonlySet<number>): Sha
       const topo = exp.points[t.point].topology;
       return {
         sweep: id,
+        code: codeFingerprint(),
         task: t.task,
         point: t.point,
         shard: { index: t.shard.index, from: t.shard.from, to: t.shard.to },
@@ -120,6 +122,12 @@ export async function runSweepOnQueue(exp: LoadedExperiment, opts: QueueSweepOpt
   const journal = new Journal(journalPath);
   try {
     const jobs = shardJobs(exp, done);
+    // Jobs of this sweep that failed in an earlier run go back to the queue (adding a job
+    // whose id still exists would add nothing).
+    for (const data of jobs) {
+      const old = await queue.getJob(`${prefix}${data.task}`);
+      if (old && (await old.isFailed())) await old.retry('failed');
+    }
     for (let i = 0; i < jobs.length; i += 500) {
       await queue.addBulk(
         jobs.slice(i, i + 500).map((data) => ({
@@ -149,12 +157,20 @@ export async function runSweepOnQueue(exp: LoadedExperiment, opts: QueueSweepOpt
         }
         if (page.length < 200) break;
       }
-      const failed = (await queue.getJobs(['failed'], 0, 99, true)).filter((j) => j.id?.startsWith(prefix));
-      if (failed.length > 0) {
-        const j = failed[0];
+      // Failed jobs of this sweep, wherever they are in the failed list (other sweeps' too).
+      let failedJob: Job | undefined;
+      if (!progressed) {
+        for (let start = 0; !failedJob; start += 500) {
+          const page = await queue.getJobs(['failed'], start, start + 499, true);
+          failedJob = page.find((j) => j.id?.startsWith(prefix));
+          if (page.length < 500) break;
+        }
+      }
+      if (failedJob) {
+        const j = failedJob;
         throw new SweepError(
           `shard ${(j.data as ShardJob).task} failed on a worker after ${j.attemptsMade} attempt(s): ${j.failedReason}; ` +
-            `the finished shards are kept in ${journalPath}. Remove the failed jobs (or fix the cause) and run again with --resume`,
+            `the finished shards are kept in ${journalPath}. Fix the cause and run again with --resume (failed shards are queued again)`,
         );
       }
       if (!progressed) await wait(opts.pollMs ?? 250);

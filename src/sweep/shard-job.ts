@@ -9,11 +9,14 @@ import { z } from 'zod';
 import { loadTopologyText, type LoadedTopology } from '../model/index.js';
 import { runShardPaired } from '../runner/run.js';
 import { encodeLine, type JournalEntry } from './journal.js';
+import { codeFingerprint } from '../version.js';
 
 /** The schema of a shard job. */
 export const ShardJobSchema = z.strictObject({
   /** Identifies the sweep (a hash of its manifest): a worker may serve many sweeps. */
   sweep: z.string().regex(/^[0-9a-f]{16,64}$/),
+  /** The coordinator's code fingerprint: a worker of another build would give other numbers. */
+  code: z.string().regex(/^[0-9a-f]{16}$/),
   task: z.number().int().nonnegative(),
   point: z.number().int().nonnegative(),
   shard: z.strictObject({ index: z.number().int().nonnegative(), from: z.number().int().nonnegative(), to: z.number().int().positive() }).refine((s) => s.to > s.from, 'shard.to must exceed shard.from'),
@@ -36,6 +39,9 @@ export function parseShardJob(data: unknown): ShardJob {
   const job = r.data;
   if (createHash('sha256').update(job.topology.text).digest('hex') !== job.topology.sha256) throw new ShardJobError(`invalid shard job: the topology text does not match its sha256 (task ${job.task})`);
   if (!(job.settings.horizon > job.settings.warmup)) throw new ShardJobError('invalid shard job: the horizon must exceed the warm-up');
+  if (job.code !== codeFingerprint()) {
+    throw new ShardJobError(`shard job from another nfvsim build (code ${job.code}; this worker is ${codeFingerprint()}): run workers from the same build as the coordinator`);
+  }
   return job;
 }
 

@@ -8,10 +8,11 @@
  * from the same named streams (common random numbers), and each point's difference to
  * the baseline is estimated from the paired per-replication differences.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
-import { VERSION } from '../version.js';
+import { codeFingerprint, VERSION } from '../version.js';
 import { YEAR } from '../engine/units.js';
 import { emptyAccumulator, mergeAccumulators, summarize, type RunSummary } from '../metrics/summary.js';
 import { addMoment, meanEstimate, moments, type Estimate } from '../metrics/stats.js';
@@ -24,9 +25,15 @@ import { Journal, readJournal, type JournalEntry } from './journal.js';
 /** The compiled worker, shared with `run --jobs`. */
 const WORKER = new URL('../../dist/runner/worker.js', import.meta.url).href;
 
-/** What identifies a sweep: resuming needs exactly the same. No dates, so it is reproducible. */
+/**
+ * What identifies a sweep. Resuming, array shards and merging need the same identity:
+ * every field but the file names (`experiment.file`, `base.file`), which depend on how a
+ * path was typed and on the working directory. No dates, so it is reproducible.
+ */
 export interface SweepManifest {
   nfvsim: string;
+  /** Fingerprint of the compiled code (see codeFingerprint): another build may give other numbers. */
+  code: string;
   experiment: { file: string; name: string; sha256: string };
   base: { file: string; sha256: string };
   seed: number;
@@ -97,6 +104,7 @@ export function planTasks(exp: LoadedExperiment): Array<{ task: number; point: n
 export function sweepManifest(exp: LoadedExperiment): SweepManifest {
   return {
     nfvsim: VERSION,
+    code: codeFingerprint(),
     experiment: { file: exp.file, name: exp.name, sha256: exp.sha256 },
     base: { file: exp.base.file, sha256: exp.base.sha256 },
     seed: exp.seed,
@@ -109,41 +117,86 @@ export function sweepManifest(exp: LoadedExperiment): SweepManifest {
   };
 }
 
-/** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+/** The manifest without the file names: what must match to resume, shard or merge. */
+export function sweepIdentity(m: SweepManifest): object {
+  return { ...m, experiment: { name: m.experiment?.name, sha256: m.experiment?.sha256 }, base: { sha256: m.base?.sha256 } };
 }
 
-/** Checks the results folder and writes (or checks, on resume) its manifest. */
+/** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+  fsStep(path, () => {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  });
+}
+
+/** Runs a file-system step; its errors become SweepErrors naming `what`. */
+function fsStep<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SweepError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new SweepError(`${what}: ${err.code ?? err.message}${err.code === 'ENOTDIR' || err.code === 'EEXIST' ? ' (a file is in the way; --out must name a folder)' : ''}`);
+  }
+}
+
+/** Compares the manifest at `path` with `manifest`; throws a SweepError saying what differs. */
+function checkManifest(path: string, out: string, manifest: SweepManifest): void {
+  let old: SweepManifest;
+  try {
+    old = JSON.parse(readFileSync(path, 'utf8')) as SweepManifest;
+  } catch (e) {
+    throw new SweepError(`${path}: cannot read the manifest: ${(e as Error).message}`);
+  }
+  const a = sweepIdentity(old) as Record<string, unknown>;
+  const b = sweepIdentity(manifest) as Record<string, unknown>;
+  const diffs = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+  if (diffs.length > 0) {
+    throw new SweepError(
+      `${out}: cannot resume: the sweep there was made with different ${diffs.join(', ')} ` +
+        `(${diffs.map((k) => `${k}: was ${JSON.stringify(a[k] ?? null).slice(0, 80)}, now ${JSON.stringify(b[k] ?? null).slice(0, 80)}`).join('; ')}); ` +
+        'start it in another --out folder',
+    );
+  }
+}
+
+/**
+ * Checks the results folder and writes (or checks, on resume) its manifest. The manifest
+ * is created exclusively (a hard link of a complete temporary file), so of several
+ * processes starting at once (array-job shards) exactly one writes it and the others
+ * check theirs against it.
+ */
 export function prepareFolder(exp: LoadedExperiment, opts: { out: string; resume?: boolean }): void {
   const manifest = sweepManifest(exp);
   const path = join(opts.out, 'manifest.json');
-  if (existsSync(path)) {
-    if (!opts.resume) throw new SweepError(`${opts.out} already holds a sweep (manifest.json); add --resume to continue it, or choose another --out`);
-    let old: SweepManifest;
+  fsStep(opts.out, () => {
+    if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new SweepError(`${opts.out} is a file; --out must name a folder`);
+  });
+  if (!existsSync(path)) {
+    // Temporary files of a concurrent writer do not count; a manifest that appears meanwhile does.
+    const others = fsStep(opts.out, () => (existsSync(opts.out) ? readdirSync(opts.out) : [])).filter((f) => !f.endsWith('.tmp') && f !== 'manifest.json');
+    if (others.length > 0 && !existsSync(path)) {
+      throw new SweepError(`${opts.out} exists and is not empty, and holds no sweep (no manifest.json); choose another --out`);
+    }
+    fsStep(opts.out, () => mkdirSync(opts.out, { recursive: true }));
+    const tmp = `${path}.${process.pid}.${threadId}.tmp`;
+    fsStep(opts.out, () => writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n'));
     try {
-      old = JSON.parse(readFileSync(path, 'utf8')) as SweepManifest;
+      linkSync(tmp, path);
+      return;
     } catch (e) {
-      throw new SweepError(`${path}: cannot read the manifest: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fsStep(opts.out, () => { throw e; });
+      // Another process wrote it first: ours must be the same sweep.
+      checkManifest(path, opts.out, manifest);
+      return;
+    } finally {
+      rmSync(tmp, { force: true });
     }
-    const diffs = (Object.keys(manifest) as Array<keyof SweepManifest>).filter((k) => JSON.stringify(old[k]) !== JSON.stringify(manifest[k]));
-    if (diffs.length > 0) {
-      throw new SweepError(
-        `${opts.out}: cannot resume: the sweep there was made with different ${diffs.join(', ')} ` +
-          `(${diffs.map((k) => `${k}: was ${JSON.stringify(old[k]).slice(0, 80)}, now ${JSON.stringify(manifest[k]).slice(0, 80)}`).join('; ')}); ` +
-          'start it in another --out folder',
-      );
-    }
-    return;
   }
-  // Temporary files of a concurrent writer (array-job shards starting together) do not count.
-  if (existsSync(opts.out) && readdirSync(opts.out).some((f) => !f.endsWith('.tmp'))) {
-    throw new SweepError(`${opts.out} exists and is not empty, and holds no sweep (no manifest.json); choose another --out`);
-  }
-  mkdirSync(opts.out, { recursive: true });
-  writeFileAtomic(path, JSON.stringify(manifest, null, 2) + '\n');
+  if (!opts.resume) throw new SweepError(`${opts.out} already holds a sweep (manifest.json); add --resume to continue it, or choose another --out`);
+  checkManifest(path, opts.out, manifest);
 }
 
 /** The journal files of a results folder: journal.jsonl and those of array-job shards, in name order. */
@@ -288,10 +341,12 @@ export async function runSweepShard(exp: LoadedExperiment, opts: Omit<SweepOptio
  */
 export function mergeSweep(exp: LoadedExperiment, opts: { out: string; from?: readonly string[] }): SweepResults {
   const dirs = [opts.out, ...(opts.from ?? [])];
-  for (const d of dirs) {
+  for (const d of opts.from ?? []) {
     if (!existsSync(join(d, 'manifest.json'))) throw new SweepError(`${d}: no manifest.json: not the results folder of a sweep`);
     prepareFolder(exp, { out: d, resume: true });
   }
+  // The folder merged into may be new (every journal elsewhere).
+  prepareFolder(exp, { out: opts.out, resume: true });
   const results = buildResults(exp, readJournals(dirs));
   writeResults(opts.out, results);
   return results;
@@ -303,8 +358,10 @@ export class SweepInterrupted extends Error {}
 /**
  * Builds the results from journal entries, in any order (duplicates of a task are
  * ignored). Each point's shards are merged in shard order as soon as the next one is in,
- * so only shards that arrive out of order are held: memory grows with the points, not
- * with the replications. Throws SweepInterrupted when shards are missing.
+ * so only shards that arrive out of order are held. Memory: one accumulator per point,
+ * plus the per-replication values the paired differences need (points x services x runs
+ * x 2 numbers: 16 MB for 100 points x 10,000 runs). Throws SweepInterrupted when shards
+ * are missing.
  */
 export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEntry>): SweepResults {
   const shardsPerPoint = planShards(exp.runs).length;
@@ -326,7 +383,7 @@ export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEnt
       w.paired.outagesPerYear.forEach((xs, s) => pp.outages[s].push(...xs));
     }
   }
-  const missing = perPoint.reduce((n, pp) => n + shardsPerPoint - pp.next, 0);
+  const missing = perPoint.reduce((n, pp) => n + shardsPerPoint - pp.next - pp.waiting.size, 0);
   if (missing > 0) throw new SweepInterrupted(`${missing} of ${shardsPerPoint * exp.points.length} shards still to run; run again with --resume`);
   const services = exp.base.topology.model.services.map((s) => s.name);
   const base = perPoint[exp.baseline];

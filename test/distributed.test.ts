@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { buildResults, loadExperimentFile, runSweep } from '../src/index.js';
 import { readJournals } from '../src/sweep/sweep.js';
 import { shardJobs, startQueueWorker } from '../src/sweep/queue.js';
@@ -104,6 +104,27 @@ describe.skipIf(!REDIS)('sweeps on a BullMQ queue (real redis-server)', () => {
     expect(b.log.stderr).toMatch(new RegExp(`done task ${killedTask} `));
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
+  }, 180_000);
+
+  it('a shard that fails stops the coordinator with the error; --resume queues it again and finishes', async () => {
+    const dir = tmp();
+    const file = experimentFile(dir);
+    const local = join(dir, 'local');
+    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+    // A broken worker: every job fails for good.
+    const broken = new Worker('nfvsim-fail', async () => { throw new UnrecoverableError('disk full'); }, { connection: { url } });
+    const out = join(dir, 'out');
+    const first = start(['sweep', file, '--out', out, '--queue', url, '--queue-name', 'nfvsim-fail', '--no-charts']);
+    expect(await first.exited).toBe(2);
+    expect(first.log.stderr).toMatch(/shard \d+ failed on a worker after 1 attempt\(s\): disk full/);
+    await broken.close();
+    const good = start(['worker', '--queue', url, '--queue-name', 'nfvsim-fail', '-c', '1']);
+    await until(() => good.log.stderr.includes('waiting for shards'));
+    const second = start(['sweep', file, '--out', out, '--queue', url, '--queue-name', 'nfvsim-fail', '--resume', '--no-charts']);
+    expect(await second.exited).toBe(0);
+    expect(files(out)).toEqual(files(local));
+    good.child.kill('SIGTERM');
+    await good.exited;
   }, 180_000);
 
   it('a worker validates every job: a malformed one fails at once, without retries', async () => {

@@ -98,9 +98,19 @@ describe('heartbeat detection (against beats simulated one by one)', () => {
     const exact = meanBeatsToSpurious(p, k);
     expect(Math.abs(mean - exact)).toBeLessThan(4 * se);
     const det = new Detector(model(k, p), new RandomStream('a'), new RandomStream('spurious-draws'));
+    // Counted from arbitrary times: the next beat on the detector's grid, then N - 1 more: mean E[N] - 1/2.
+    const times = new RandomStream('arming-times');
     let s = 0;
-    for (let t = 0; t < trials; t++) s += det.spuriousDelay();
-    expect(Math.abs(s / trials - exact)).toBeLessThan(4 * se);
+    const grid = new Set<string>();
+    for (let t = 0; t < trials; t++) {
+      const now = times.next() * 1000;
+      const d = det.spuriousDelay(now);
+      s += d;
+      // Every detection falls on the same grid phase + n T (T = 1).
+      grid.add((((now + d) % 1) + 1).toFixed(6).slice(-6));
+    }
+    expect(Math.abs(s / trials - (exact - 0.5))).toBeLessThan(4 * se);
+    expect(grid.size).toBe(1);
     // Wrong answer: 1/p^k beats (the chance of a run at a given beat, ignoring overlap).
     expect(Math.abs(1 / p ** k - exact)).toBeGreaterThan(4 * se);
   });
@@ -220,7 +230,7 @@ describe('active-passive', () => {
 
   it('lost beats on a healthy active cause spurious failovers at the exact renewal rate', () => {
     // Nothing fails. Beats lost with p = 0.1, k = 3, T = 1 s: a spurious detection every
-    // E[N] T = 1110 s; each costs fencing (1 s) + switchover (2 s) of downtime.
+    // (E[N] - 1/2) T = 1109.5 s of service; each costs fencing (1 s) + switchover (2 s) of downtime.
     const doc = group({
       n: 2,
       k: 1,
@@ -229,7 +239,7 @@ describe('active-passive', () => {
       ha: { mechanism: 'active-passive', detector: { kind: 'heartbeat', interval: '1s', misses: 3, loss: 0.1 }, switchover: '2s', fencing: { time: '1s' } },
     });
     const r = run(doc, { runs: 20, horizon: 1 * YEAR });
-    const cycle = meanBeatsToSpurious(0.1, 3) * 1 + 3;
+    const cycle = (meanBeatsToSpurious(0.1, 3) - 0.5) * 1 + 3;
     const g = r.results.groups.find((x) => x.name === 'g')!;
     // Wrong answer: one run of k losses every 1/p^k beats.
     expectWithin(g.perYear.spuriousFailovers!, YEAR / cycle, YEAR / (1000 + 3));
@@ -251,8 +261,8 @@ describe('active-passive', () => {
     const r = run(doc, { runs: 5, horizon: 0.2 * YEAR });
     const g = r.results.groups.find((x) => x.name === 'g')!;
     expect(g.perYear.splitBrains!.mean).toBeCloseTo(g.perYear.spuriousFailovers!.mean, 10);
-    // Each cycle: E[N] T of service, then 2 s switchover + 10 s split-brain recovery down.
-    const cycle = meanBeatsToSpurious(0.1, 3) + 12;
+    // Each cycle: (E[N] - 1/2) T of service, then 2 s switchover + 10 s split-brain recovery down.
+    const cycle = meanBeatsToSpurious(0.1, 3) - 0.5 + 12;
     expectWithin(r.results.services[0].unavailability, 12 / cycle, 2 / (cycle - 10));
   });
 

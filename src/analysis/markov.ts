@@ -1074,16 +1074,18 @@ function blockName(fns: readonly FunctionModel[]): { name: string; groups: strin
 
 /**
  * Rate (1/s) of spurious detections of a healthy instance (k lost beats in a row), 0 when
- * beats are never lost. Its time is (k + a geometric number) x interval in the simulator,
- * with the exact mean E[N] T (heartbeat.ts): not exponential, so only with `approximate`.
+ * beats are never lost. Its time is the next beat on the detector's grid plus (k - 1 + a
+ * geometric number) x interval in the simulator, with the exact mean (E[N] - 1/2) T
+ * (heartbeat.ts): not exponential, so only with `approximate`.
  */
 function spuriousRate(det: DetectorModel, where: string, res: DelayResolver): number {
   if (!(det.loss > 0) || det.interval === Infinity) return 0;
   const beats = meanBeatsToSpurious(det.loss, det.misses);
   // As the simulator: a mean beyond 1e15 beats never happens.
   if (!(1 / (beats - det.misses + 1) > 1e-15)) return 0;
-  const mean = beats * det.interval;
-  res.nonExponential(`${where} (lost beats)`, `time to a spurious detection ((k + geometric) x interval; mean ${formatDuration(mean, 4)})`, mean);
+  // The N-th beat from a time on the detector's grid (random phase): mean (E[N] - 1/2) T.
+  const mean = (beats - 0.5) * det.interval;
+  res.nonExponential(`${where} (lost beats)`, `time to a spurious detection (next beat + (k - 1 + geometric) x interval; mean ${formatDuration(mean, 4)})`, mean);
   return 1 / mean;
 }
 

@@ -51,7 +51,7 @@ class ActiveActive implements GroupMechanism, EventHandler {
   }
 
   private armSpurious(i: number): void {
-    const d = this.detectors[i].spuriousDelay();
+    const d = this.detectors[i].spuriousDelay(this.ctx.scheduler.now);
     this.spuriousIds[i] = d === Infinity ? -1 : this.ctx.scheduler.schedule(d, this, SPURIOUS, i);
   }
 

@@ -100,7 +100,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
   }
 
   private armSpurious(): void {
-    const d = this.detector.spuriousDelay();
+    const d = this.detector.spuriousDelay(this.ctx.scheduler.now);
     this.spuriousId = d === Infinity ? -1 : this.ctx.scheduler.schedule(d, this, SPURIOUS);
   }
 

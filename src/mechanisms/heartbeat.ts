@@ -24,7 +24,10 @@
  *   (sum of p^-i, i = 1..k). It is drawn as k + a geometric variable with that exact
  *   mean; the tail of the true distribution is geometric too, with a ratio that differs
  *   from ours by O(k p^k) relative (Feller, vol. 1, XIII.7), so rates are exact and the
- *   shape is accurate for small p^k.
+ *   shape is accurate for small p^k. Each detector beats on its own grid, phase + n T,
+ *   with the phase drawn uniformly per history (instances are not in step): counted
+ *   from a time t, the N-th beat falls at (next beat after t) + (N - 1) T, mean
+ *   (E[N] - 1/2) T.
  */
 import type { Distribution } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
@@ -58,6 +61,8 @@ export function meanBeatDetection(interval: number, k: number, p: number): numbe
 export class Detector {
   private readonly weights: Float64Array;
   private readonly extraMean: number;
+  /** Offset of this detector's beat grid in [0, interval), drawn on first use (-1: not yet). */
+  private phase = -1;
 
   constructor(
     readonly model: DetectorModel,
@@ -112,15 +117,21 @@ export class Detector {
     return best;
   }
 
-  /** Time (seconds) until lost beats falsely declare a healthy instance failed; Infinity if beats are never lost. */
-  spuriousDelay(): number {
+  /**
+   * Time (seconds) from `now` until lost beats falsely declare a healthy instance failed;
+   * Infinity if beats are never lost. The beats fall on this detector's grid.
+   */
+  spuriousDelay(now: number): number {
     if (this.model.loss <= 0 || this.model.interval === Infinity) return Infinity;
     const q = 1 / (this.extraMean + 1);
     // So rare (mean beyond 1e15 beats) that it never happens within any horizon.
     if (!(q > 1e-15)) return Infinity;
+    const t = this.model.interval;
+    if (this.phase < 0) this.phase = this.spuriousStream.next() * t;
     // Geometric number of extra beats (failures before success) with mean extraMean.
     const extra = q >= 1 ? 0 : Math.floor(Math.log(1 - this.spuriousStream.next()) / Math.log1p(-q));
-    return (this.model.misses + extra) * this.model.interval;
+    const next = this.phase + (Math.floor((now - this.phase) / t) + 1) * t;
+    return next - now + (this.model.misses + extra - 1) * t;
   }
 }
 

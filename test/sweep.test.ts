@@ -296,6 +296,51 @@ describe('charts', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toBe(html);
   });
 
+  it('charts and the CSV carry the numbers of results.json', async () => {
+    const exp = load({ ...SMALL, runs: 20, baseline: undefined, grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '1s'], 'vnfs.vCSCF.ha.detector.misses': [2, 3] } });
+    const dir = tmp();
+    const r = await runSweep(exp, { out: dir, jobs: 1 });
+    const values = (spec: unknown): Array<Record<string, unknown>> => {
+      const out: Array<Record<string, unknown>> = [];
+      const walk = (n: unknown): void => {
+        if (Array.isArray(n)) n.forEach(walk);
+        else if (n && typeof n === 'object') {
+          const v = (n as { data?: { values?: unknown } }).data?.values;
+          if (Array.isArray(v)) out.push(...(v as Array<Record<string, unknown>>));
+          Object.values(n).forEach(walk);
+        }
+      };
+      walk(spec);
+      return out;
+    };
+    // Downtime: one row per point, at the interval in seconds, with the point's mean and CI.
+    const rows = values(toVegaLite(r, 'downtime')).filter((v) => 'mean' in v);
+    expect(rows.map((v) => v.point)).toEqual(r.points.map((p) => p.name));
+    r.points.forEach((p, i) => {
+      const d = p.summary.services[0].downtimeMinutesPerYear;
+      expect(rows[i]).toMatchObject({ mean: d.mean, lo: d.lo, hi: d.hi, x: i < 2 ? 0.1 : 1 });
+    });
+    // Heatmap: each cell's verdict is the point's SAL 1 verdict.
+    const cells = values(toVegaLite(r, 'heatmap'));
+    expect(cells.map((c) => c.verdict)).toEqual(r.points.map((p) => p.summary.services[0].sal[0].verdict));
+    // Difference: the paired estimates of every point but the baseline.
+    const diffs = values(toVegaLite(r, 'difference')).filter((v) => 'point' in v);
+    expect(diffs.map((d) => d.mean)).toEqual(r.points.slice(1).map((p) => p.difference![0].downtimeMinutesPerYear.mean));
+    // CSV: a header with the parameters, one row per point and service, the same numbers.
+    const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^point,vnfs\.vCSCF\.ha\.detector\.interval,vnfs\.vCSCF\.ha\.detector\.misses,service,availability,/);
+    expect(csv.length).toBe(1 + r.points.length);
+    // Fields may be quoted (point names hold commas).
+    const fields = (line: string) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"'));
+    const head = fields(csv[0]);
+    const row = fields(csv[2]);
+    expect(row.length).toBe(head.length);
+    expect(row[head.indexOf('point')]).toBe('interval=100ms, misses=3');
+    expect(row[head.indexOf('vnfs.vCSCF.ha.detector.misses')]).toBe('3');
+    expect(Number(row[head.indexOf('downtime_min_per_year')])).toBe(r.points[1].summary.services[0].downtimeMinutesPerYear.mean);
+    expect(Number(row[head.indexOf('downtime_diff_vs_baseline')])).toBe(r.points[1].difference![0].downtimeMinutesPerYear.mean);
+  });
+
   it('a one-parameter sweep has no heatmap; toVegaLite says so with null', async () => {
     const r = await runSweep(load({ ...SMALL, runs: 10 }), { out: tmp(), jobs: 1 });
     expect(toVegaLite(r, 'heatmap')).toBeNull();

@@ -17,11 +17,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model/index.js';
-import { summarize, type RunAccumulator } from './metrics/summary.js';
+import { emptyAccumulator, summarize, type RunAccumulator } from './metrics/summary.js';
 import { runAll, SHARD_SIZE } from './runner/run.js';
 import { runParallel } from './runner/parallel.js';
 import type { RunSettings } from './runner/replication.js';
-import type { RunReport } from './report/json.js';
+import type { PrecisionStop, RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
 import { runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
@@ -43,7 +43,7 @@ export { runAll, runShard, planShards, mergeShards, SHARD_SIZE, type Shard } fro
 export { summarize, type RunSummary, type ServiceSummary, type RunAccumulator } from './metrics/summary.js';
 export type { Estimate } from './metrics/stats.js';
 export { renderText } from './report/text.js';
-export { renderJson, type RunReport } from './report/json.js';
+export { renderJson, type RunReport, type PrecisionStop } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';
 export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
@@ -146,4 +146,72 @@ export async function simulateParallel(topo: LoadedTopology, options: SimulateOp
   // One shard (or one thread): no pool to start.
   const acc = jobs <= 1 || runs <= SHARD_SIZE ? runAll(topo.model, settings, runs, options.onProgress) : await runParallel(topo, settings, runs, jobs, options.onProgress);
   return report(topo, options, runs, settings, acc);
+}
+
+/** Options of `simulateToPrecision`. */
+export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
+  /** Target relative 95% CI half-width of every service's unavailability, e.g. 0.1 for 10%. */
+  precision: number;
+  /** Budget of replications (default 1,000,000). */
+  maxRuns?: number;
+  /** Budget of wall time, seconds (default none). A run stopped by it is not reproducible from the seed. */
+  maxTimeSeconds?: number;
+  /** Worker threads (default: the available parallelism). */
+  jobs?: number;
+  /** Called after each batch with the replications done and the worst relative half-width. */
+  onBatch?: (runs: number, worst: number) => void;
+}
+
+/** First batch of a run to precision; then each batch doubles the replications done. */
+export const PRECISION_FIRST_BATCH = 4 * SHARD_SIZE;
+
+/**
+ * Adds replications in batches until the 95% CI half-width of every service's
+ * unavailability is within `precision` of its estimate, or a budget runs out. The batch
+ * boundaries (200, 400, 800, ... replications, or `maxRuns`) do not depend on `jobs`, and
+ * a batch continues the same shards in the same order, so a run stopped by precision or
+ * `maxRuns` after R replications is byte-identical to a plain run of R (report.settings.stop
+ * aside). A service with no outage yet never meets the rule (its estimate is 0).
+ */
+export async function simulateToPrecision(topo: LoadedTopology, options: PrecisionOptions): Promise<RunReport> {
+  const { precision } = options;
+  if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
+  const maxRuns = options.maxRuns ?? 1_000_000;
+  if (!(Number.isInteger(maxRuns) && maxRuns > 0)) throw new RangeError(`maxRuns must be a positive integer, got ${maxRuns}`);
+  const { settings } = resolve(topo, { ...options, runs: 1 });
+  const jobs = options.jobs ?? availableParallelism();
+  const started = Date.now();
+  const acc = emptyAccumulator(topo.model);
+  let done = 0;
+  let reason: PrecisionStop['reason'];
+  let achieved: PrecisionStop['achieved'];
+  for (;;) {
+    const to = Math.min(maxRuns, done === 0 ? PRECISION_FIRST_BATCH : 2 * done);
+    const progress = options.onProgress ? (d: number) => options.onProgress!(d, to) : undefined;
+    if (jobs <= 1 || to - done <= SHARD_SIZE) runAll(topo.model, settings, to, progress, { from: done, into: acc });
+    else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });
+    done = to;
+    achieved = summarize(topo.model, acc).services.map((s) => {
+      const u = s.unavailability;
+      const half = (u.hi - u.lo) / 2;
+      return { service: s.name, relativeHalfWidth: u.mean > 0 && Number.isFinite(half) ? half / u.mean : Infinity };
+    });
+    const worst = Math.max(...achieved.map((a) => a.relativeHalfWidth));
+    options.onBatch?.(done, worst);
+    if (worst <= precision) {
+      reason = 'precision';
+      break;
+    }
+    if (done >= maxRuns) {
+      reason = 'max-runs';
+      break;
+    }
+    if (options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds) {
+      reason = 'max-time';
+      break;
+    }
+  }
+  const r = report(topo, { ...options, runs: done }, done, settings, acc);
+  r.settings.stop = { precision, maxRuns, maxTimeSeconds: options.maxTimeSeconds ?? null, reason, achieved };
+  return r;
 }

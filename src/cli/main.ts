@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { loadTopologyFile, runReplication, simulateParallel, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
+import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
@@ -81,6 +81,14 @@ export function nonNegativeInt(v: string): number {
   }
   return Number(v);
 }
+/** '10%' or '0.1' -> 0.1, in (0, 1). */
+function percentage(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v);
+  const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a share such as '10%' or 0.1 (between 0 and 1), got '${v}'`);
+  return x;
+}
+
 function duration(v: string): number {
   try {
     return parseDuration(v);
@@ -103,6 +111,9 @@ interface RunOptions {
   maxEvents?: number;
   progress: boolean;
   report?: string;
+  precision?: number;
+  maxRuns?: number;
+  maxTime?: number;
 }
 
 interface SweepCliOptions {
@@ -165,6 +176,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
     .option('--report <dir>', 'also write report.json, charts (Vega-Lite, SVG, PNG) and report.html into this folder')
+    .option('--precision <pct>', "run to precision: add replications in batches (200, 400, 800, ...) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
+    .option('--max-runs <n>', 'with --precision: budget of replications (default 1000000)', positiveInt())
+    .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", duration)
     .action(async (file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
@@ -183,9 +197,22 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.events) openOutput(opts.events, (p) => writeFileSync(p, ''));
       const bar = new ProgressBar(err, 'simulating');
       const started = Date.now();
+      if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
+      if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
       try {
-        report = await simulateParallel(topo, {
+        report = opts.precision !== undefined ? await simulateToPrecision(topo, {
+          jobs: opts.jobs ?? availableParallelism(),
+          precision: opts.precision,
+          maxRuns: opts.maxRuns,
+          maxTimeSeconds: opts.maxTime,
+          seed: opts.seed,
+          horizon: opts.horizon,
+          warmup: opts.warmup,
+          maxEvents: opts.maxEvents,
+          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
+          onOutage: csv ? (s, r, o) => csv.write(s, r, o) : undefined,
+        }) : await simulateParallel(topo, {
           jobs: opts.jobs ?? availableParallelism(),
           runs: opts.runs,
           seed: opts.seed,

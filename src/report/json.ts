@@ -4,6 +4,19 @@
  */
 import type { RunSummary } from '../metrics/summary.js';
 
+/** How a run to precision ended. */
+export interface PrecisionStop {
+  /** Target: the 95% CI half-width of every service's unavailability within this share of its estimate. */
+  precision: number;
+  maxRuns: number;
+  /** Seconds, or null without a time budget. */
+  maxTimeSeconds: number | null;
+  /** `precision`: reached; `max-runs` or `max-time`: the budget ran out first. A `max-time` stop depends on the machine: not reproducible from the seed. */
+  reason: 'precision' | 'max-runs' | 'max-time';
+  /** The relative half-width reached, per service (Infinity when no outage was seen). */
+  achieved: Array<{ service: string; relativeHalfWidth: number }>;
+}
+
 /** The document `nfvsim run --json` prints. Times are in seconds unless a name says otherwise. */
 export interface RunReport {
   /** The nfvsim version that produced it. */
@@ -18,6 +31,8 @@ export interface RunReport {
     horizonReason: string;
     warmupSeconds: number;
     maxEvents: number | null;
+    /** With run-to-precision (`--precision`): the rule and why the run stopped. Absent otherwise. */
+    stop?: PrecisionStop;
   };
   /** Groups with no HA mechanism configured (ideal k-of-n). */
   idealGroups: string[];

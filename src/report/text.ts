@@ -114,6 +114,16 @@ export function renderText(report: RunReport, elapsedSeconds?: number): string {
     `${num(s.observedYears)} simulated years, ${sig(s.events / 1e6)} M events` +
       (elapsedSeconds !== undefined ? `, ${elapsedSeconds.toFixed(1)} s` : ''),
   );
+  const stop = set.stop;
+  if (stop) {
+    const worst = Math.max(...stop.achieved.map((a) => a.relativeHalfWidth));
+    const got = Number.isFinite(worst) ? `${(worst * 100).toFixed(1)}%` : 'no outage seen yet';
+    const why =
+      stop.reason === 'precision'
+        ? `precision reached: every service's unavailability within ${(stop.precision * 100).toFixed(1)}% (95% CI half-width; worst ${got})`
+        : `NOT reached: ${stop.reason === 'max-runs' ? `--max-runs ${num(stop.maxRuns)} ran out` : `--max-time ran out (this stop depends on the machine: not reproducible from the seed)`}; worst relative half-width ${got}, target ${(stop.precision * 100).toFixed(1)}%`;
+    lines.push(`Run to precision: ${why}; ${num(set.runs)} runs.`);
+  }
   if (s.truncatedReplications > 0) {
     lines.push(`WARNING: ${s.truncatedReplications} replications hit the event cap and stopped early; their figures cover less time.`);
   }

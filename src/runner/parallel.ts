@@ -20,7 +20,8 @@ const WORKER = new URL('../../dist/runner/worker.js', import.meta.url).href;
 /**
  * Runs `runs` replications on `jobs` worker threads. `onShard` is called as shards
  * finish (in any order); outages, when `settings.onOutage` is given, are delivered in
- * replication order.
+ * replication order. `range` as for runAll: continue from a shard boundary into an
+ * accumulator.
  */
 export async function runParallel(
   topo: LoadedTopology & { text: string },
@@ -28,18 +29,22 @@ export async function runParallel(
   runs: number,
   jobs: number,
   onShard?: (replicationsDone: number, total: number) => void,
+  range?: { from: number; into: RunAccumulator },
 ): Promise<RunAccumulator> {
-  const shards = planShards(runs);
+  const from = range?.from ?? 0;
+  const all = planShards(runs);
+  const shards = all.filter((s) => s.from >= from);
+  if (shards.length === 0) return range?.into ?? emptyAccumulator(topo.model);
   const workerData: PoolData = { text: topo.text, file: topo.file, sha256: topo.sha256 };
   const threads = Math.min(jobs, shards.length);
   const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData });
   const { onOutage, ...plain } = settings;
-  let done = 0;
+  let done = from;
   // Shards finish in any order; they are merged (and their outages written) in shard
   // order as soon as every earlier one is in, so only out-of-order results are held.
-  const total = emptyAccumulator(topo.model);
+  const total = range?.into ?? emptyAccumulator(topo.model);
   const waiting = new Map<number, ShardResult>();
-  let next = 0;
+  let next = shards.length > 0 ? shards[0].index : 0;
   const flush = () => {
     for (let r = waiting.get(next); r !== undefined; r = waiting.get(next)) {
       waiting.delete(next++);

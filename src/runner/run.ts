@@ -72,16 +72,23 @@ export function mergeShards(model: SystemModel, shards: readonly RunAccumulator[
 /**
  * Runs `runs` replications inline (in this thread) and returns the merged accumulator.
  * Each shard is merged as soon as it is done (in shard order, the same operations as
- * `mergeShards`), so memory does not grow with the number of replications.
+ * `mergeShards`), so memory does not grow with the number of replications. With `range`,
+ * only the shards from replication `range.from` on (a shard boundary) are run, merged
+ * into `range.into`: a run continued in steps gives the bytes of one run of `runs`.
  */
 export function runAll(
   model: SystemModel,
   settings: RunSettings,
   runs: number,
   onProgress?: (done: number, total: number) => void,
+  range?: { from: number; into: RunAccumulator },
 ): RunAccumulator {
-  let done = 0;
-  const total = emptyAccumulator(model);
-  for (const shard of planShards(runs)) mergeAccumulators(total, runShard(model, settings, shard, () => onProgress?.(++done, runs)));
+  const from = range?.from ?? 0;
+  let done = from;
+  const total = range?.into ?? emptyAccumulator(model);
+  for (const shard of planShards(runs)) {
+    if (shard.from < from) continue;
+    mergeAccumulators(total, runShard(model, settings, shard, () => onProgress?.(++done, runs)));
+  }
   return total;
 }

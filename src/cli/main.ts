@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
+import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
@@ -201,27 +202,19 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
       try {
-        report = opts.precision !== undefined ? await simulateToPrecision(topo, {
+        const common = {
           jobs: opts.jobs ?? availableParallelism(),
-          precision: opts.precision,
-          maxRuns: opts.maxRuns,
-          maxTimeSeconds: opts.maxTime,
           seed: opts.seed,
           horizon: opts.horizon,
           warmup: opts.warmup,
           maxEvents: opts.maxEvents,
-          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
-          onOutage: csv ? (s, r, o) => csv.write(s, r, o) : undefined,
-        }) : await simulateParallel(topo, {
-          jobs: opts.jobs ?? availableParallelism(),
-          runs: opts.runs,
-          seed: opts.seed,
-          horizon: opts.horizon,
-          warmup: opts.warmup,
-          maxEvents: opts.maxEvents,
-          onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
-          onOutage: csv ? (s, r, o) => csv.write(s, r, o) : undefined,
-        });
+          onProgress: opts.progress ? (d: number, t: number) => bar.update(d, t) : undefined,
+          onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
+        };
+        report =
+          opts.precision !== undefined
+            ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
+            : await simulateParallel(topo, { ...common, runs: opts.runs });
       } finally {
         csv?.close();
         bar.finish();

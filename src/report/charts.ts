@@ -63,6 +63,12 @@ interface Series {
   s: ServiceSummary;
 }
 
+/** The yearly downtime budget (minutes) when every series has the same, else undefined (no rule drawn). */
+function commonBudget(series: readonly Series[]): number | undefined {
+  const b = series[0]?.s.sla.downtimeBudgetMinutes;
+  return series.every((x) => x.s.sla.downtimeBudgetMinutes === b) ? b : undefined;
+}
+
 /** Up to MAX_SERIES series evenly spread over the list (first and last kept). */
 function pick<T>(xs: readonly T[]): T[] {
   if (xs.length <= MAX_SERIES) return [...xs];
@@ -122,12 +128,15 @@ function recoveryChart(series: Series[], what: string): Chart {
       rows.push({ series: x.label, seconds: b.hi, share: acc / n });
     }
   }
-  const bounds = series[0]?.s.sal.map((c) => ({ bound: c.recoveryBound, label: `SAL ${c.sal}: ${c.recoveryBound} s` })) ?? [];
+  // The SAL bounds, when every series has the same (a point may change metrics.salBounds).
+  const boundsOf = (x: Series) => x.s.sal.map((c) => c.recoveryBound).join(',');
+  const same = series.every((x) => boundsOf(x) === boundsOf(series[0]));
+  const bounds = same ? (series[0]?.s.sal.map((c) => ({ bound: c.recoveryBound, label: `SAL ${c.sal}: ${c.recoveryBound} s` })) ?? []) : [];
   const note = shown.length < series.length ? ` Showing ${shown.length} of ${series.length} series, evenly spread.` : '';
   return {
     kind: 'recovery',
     title: 'Failure recovery time (ECDF)',
-    caption: `Share of outages of ${what} recovered (detected and restored) within a time; the rules mark the SAL recovery bounds. Histogram bins are 1/20 decade wide.${note}`,
+    caption: `Share of outages of ${what} recovered (detected and restored) within a time; ${same ? 'the rules mark the SAL recovery bounds' : 'no SAL bounds are drawn: they differ between the series'}. Histogram bins are 1/20 decade wide.${note}`,
     spec: base('Failure recovery time (ECDF)', {
       width: WIDTH,
       height: 300,
@@ -201,7 +210,7 @@ function impactChart(series: Series[], what: string): Chart {
 /** Downtime per year per series as points with 95% CI bars (a nominal axis). */
 function downtimeNominal(series: Series[], title: string, caption: string): Chart {
   const rows = series.map((x) => ({ series: x.label, mean: fin(x.s.downtimeMinutesPerYear.mean), lo: fin(x.s.downtimeMinutesPerYear.lo), hi: fin(x.s.downtimeMinutesPerYear.hi) }));
-  const budget = series[0]?.s.sla.downtimeBudgetMinutes;
+  const budget = commonBudget(series);
   return {
     kind: 'downtime',
     title,
@@ -286,7 +295,7 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
   const xEnc = { field: 'x', type: 'quantitative', title: xTitle, scale: spread >= 20 ? { type: 'log' } : { zero: false } };
   const colourEnc = colour !== undefined ? { field: 'group', type: 'nominal', title: labels[colour], sort: [...new Set(rows.map((q) => q.group))] } : { value: '#1f5f99' };
   const sampled = r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube';
-  const budget = series[0]?.s.sla.downtimeBudgetMinutes;
+  const budget = commonBudget(series);
   return {
     kind: 'downtime',
     title,

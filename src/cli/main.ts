@@ -8,7 +8,8 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION } from '../index.js';
+// writeReport loads vega and resvg on first use: commands that do not draw stay light.
+import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION, writeReport } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
@@ -25,11 +26,6 @@ import { JournalError } from '../sweep/journal.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
-
-/** The chart report (vega, vega-lite and resvg: loaded only by the commands that draw). */
-async function writeReport(...args: Parameters<typeof import('../report/html.js').writeReport>) {
-  return (await import('../report/html.js')).writeReport(...args);
-}
 
 /** The BullMQ queue module (bullmq and ioredis: loaded only by --queue and worker). */
 function queueModule() {

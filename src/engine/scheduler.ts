@@ -87,11 +87,8 @@ export class Scheduler {
    * Returns the event's id for `cancel`.
    */
   schedule(delay: number, handler: EventHandler, kind = 0, arg = 0): EventId {
-    if (!(delay >= 0)) throw new SchedulingError(`event delay must be a number >= 0, got ${delay}`);
-    // The time travels in a field, not as an argument: a double passed to a call that is
-    // not inlined is boxed (a heap allocation per event); a field holds it unboxed.
-    this.pushTime = this.now + delay;
-    return this.push(handler, kind, arg);
+    this.delay = delay;
+    return this.scheduleDelay(handler, kind, arg);
   }
 
   /**
@@ -105,6 +102,7 @@ export class Scheduler {
   scheduleDelay(handler: EventHandler, kind = 0, arg = 0): EventId {
     const delay = this.delay;
     if (!(delay >= 0)) throw new SchedulingError(`event delay must be a number >= 0, got ${delay}`);
+    // The time travels in a field too (see `pushTime`).
     this.pushTime = this.now + delay;
     return this.push(handler, kind, arg);
   }
@@ -156,7 +154,7 @@ export class Scheduler {
     if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
   }
 
-  /** The time of the event `push` adds (see `schedule`). */
+  /** The time of the event `push` adds: a field, not an argument, so a double is not boxed per event. */
   private pushTime = 0.5;
 
   private push(handler: EventHandler, kind: number, arg: number): EventId {

@@ -39,3 +39,22 @@ export function loadTopologyFile(file: string, displayName = file): LoadedTopolo
     throw e;
   }
 }
+
+const RECENT = new Map<string, LoadedTopology>();
+
+/**
+ * `loadTopologyText` for processes that receive the same topologies again and again
+ * (worker threads, queue workers): keeps the 8 most recently loaded, by SHA-256. Throws
+ * if the text does not hash to `sha256`.
+ */
+export function loadTopologyCached(text: string, file: string, sha256: string): LoadedTopology {
+  let topo = RECENT.get(sha256);
+  if (!topo) {
+    topo = loadTopologyText(text, file);
+    if (topo.sha256 !== sha256) throw new Error(`topology hash mismatch for ${file}`);
+    // A sweep sends its points in order: a few recent topologies are all a process needs.
+    if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value!);
+    RECENT.set(sha256, topo);
+  }
+  return topo;
+}

@@ -12,7 +12,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunReport } from './json.js';
 import type { ServiceSummary } from '../metrics/summary.js';
-import type { SweepResults } from '../sweep/sweep.js';
+import { focusServiceIndex, type SweepResults } from '../sweep/sweep.js';
 import { CAUSE_LAYERS } from '../metrics/summary.js';
 import { DURATION_PATTERN, parseDuration } from '../engine/units.js';
 import { formatValue, pathLabels } from '../experiment/design.js';
@@ -207,6 +207,24 @@ function impactChart(series: Series[], what: string): Chart {
   };
 }
 
+/** Tooltip of a row with a name and an estimate (mean, lo, hi). */
+function ciTooltip(name: string): object[] {
+  return [
+    { field: name, type: 'nominal' },
+    { field: 'mean', type: 'quantitative', format: '.3f' },
+    { field: 'lo', type: 'quantitative', format: '.3f' },
+    { field: 'hi', type: 'quantitative', format: '.3f' },
+  ];
+}
+
+/** A horizontal estimate: a rule from lo to hi (its axis titled `title`) and a dot at the mean. */
+function ciBars(title: string): object[] {
+  return [
+    { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title }, x2: { field: 'hi' } } },
+    { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
+  ];
+}
+
 /** Downtime per year per series as points with 95% CI bars (a nominal axis). */
 function downtimeNominal(series: Series[], title: string, caption: string): Chart {
   const rows = series.map((x) => ({ series: x.label, mean: fin(x.s.downtimeMinutesPerYear.mean), lo: fin(x.s.downtimeMinutesPerYear.lo), hi: fin(x.s.downtimeMinutesPerYear.hi) }));
@@ -221,19 +239,11 @@ function downtimeNominal(series: Series[], title: string, caption: string): Char
       layer: [
         {
           data: { values: rows },
-          layer: [
-            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'downtime (minutes per year, 95% CI)' }, x2: { field: 'hi' } } },
-            { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
-          ],
+          layer: ciBars('downtime (minutes per year, 95% CI)'),
           encoding: {
             y: { field: 'series', type: 'nominal', sort: series.map((x) => x.label), title: null, axis: { labelLimit: 240 } },
             color: { value: '#1f5f99' },
-            tooltip: [
-              { field: 'series', type: 'nominal' },
-              { field: 'mean', type: 'quantitative', format: '.3f' },
-              { field: 'lo', type: 'quantitative', format: '.3f' },
-              { field: 'hi', type: 'quantitative', format: '.3f' },
-            ],
+            tooltip: ciTooltip('series'),
           },
         },
         ...(budget !== undefined
@@ -322,12 +332,7 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
                   mark: { type: 'line', point: true },
                   encoding: {
                     y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year)' },
-                    tooltip: [
-                      { field: 'point', type: 'nominal' },
-                      { field: 'mean', type: 'quantitative', format: '.3f' },
-                      { field: 'lo', type: 'quantitative', format: '.3f' },
-                      { field: 'hi', type: 'quantitative', format: '.3f' },
-                    ],
+                    tooltip: ciTooltip('point'),
                   },
                 },
               ],
@@ -378,17 +383,9 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
               title: 'vs baseline (95%)',
               scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
             },
-            tooltip: [
-              { field: 'point', type: 'nominal' },
-              { field: 'mean', type: 'quantitative', format: '.3f' },
-              { field: 'lo', type: 'quantitative', format: '.3f' },
-              { field: 'hi', type: 'quantitative', format: '.3f' },
-            ],
+            tooltip: ciTooltip('point'),
           },
-          layer: [
-            { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title: 'difference in downtime (minutes per year, 95% CI)' }, x2: { field: 'hi' } } },
-            { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
-          ],
+          layer: ciBars('difference in downtime (minutes per year, 95% CI)'),
         },
       ],
     }),
@@ -445,7 +442,7 @@ function heatmapChart(r: SweepResults, service: number): Chart | null {
 
 /** The charts of a sweep, in report order. */
 export function sweepCharts(r: SweepResults): Chart[] {
-  const service = r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+  const service = focusServiceIndex(r);
   const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
   const what = `${r.focus.service} at each point`;
   return [downtimeSweep(r, service), differenceChart(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(

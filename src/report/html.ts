@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RunReport } from './json.js';
 import type { ServiceSummary } from '../metrics/summary.js';
 import type { Estimate } from '../metrics/stats.js';
-import type { SweepResults } from '../sweep/sweep.js';
+import { focusServiceIndex, type SweepResults } from '../sweep/sweep.js';
 import { formatDuration } from '../engine/units.js';
 import { estimateParts, num, sig } from './format.js';
 import { isSweepResults, runCharts, sweepCharts, type Chart } from './charts.js';
@@ -101,7 +101,7 @@ ${figures(charts)}
 export function sweepHtml(r: SweepResults, charts: RenderedChart[]): string {
   const params = r.experiment.parameters;
   const labels = pathLabels(params);
-  const si = r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+  const si = focusServiceIndex(r);
   const set = r.settings;
   const meta = [
     r.experiment.description ? esc(r.experiment.description) + '<br>' : '',

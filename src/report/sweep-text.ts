@@ -1,5 +1,5 @@
 /** A sweep's results as text for a terminal: one line per point for the focus service. */
-import type { SweepResults } from '../sweep/sweep.js';
+import { focusServiceIndex, type SweepResults } from '../sweep/sweep.js';
 import { formatDuration } from '../engine/units.js';
 import { estimateParts, num, sig } from './format.js';
 
@@ -15,7 +15,7 @@ export function haEvents(events: Partial<Record<string, number>>): string {
 
 /** Renders the focus service's figures per point, with the paired difference to the baseline. */
 export function renderSweepText(r: SweepResults): string {
-  const si = r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+  const si = focusServiceIndex(r);
   const set = r.settings;
   const lines = [
     `nfvsim ${r.nfvsim}   experiment ${r.experiment.name} (${r.experiment.file}) on ${r.base.file}`,

@@ -4,7 +4,7 @@
  * thread; results are plain JSON (the shard's accumulator and, when asked, its outages).
  */
 import { workerData } from 'piscina';
-import { loadTopologyText, type LoadedTopology } from '../model/index.js';
+import { loadTopologyCached } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import type { RunAccumulator } from '../metrics/summary.js';
 import { runShard, runShardPaired, type PairedValues, type Shard } from './run.js';
@@ -38,19 +38,10 @@ export interface ShardResult {
   paired?: PairedValues;
 }
 
-const loaded = new Map<string, LoadedTopology>();
-
 /** Runs one shard (the default export is what piscina calls). */
 export default function runShardTask(task: ShardTask): ShardResult {
   const data = task.topology ?? (workerData as PoolData);
-  let topo = loaded.get(data.sha256);
-  if (!topo) {
-    topo = loadTopologyText(data.text, data.file);
-    if (topo.sha256 !== data.sha256) throw new Error(`worker: topology hash mismatch for ${data.file}`);
-    // A sweep sends its points in order: a few recent topologies are all a thread needs.
-    if (loaded.size >= 8) loaded.delete(loaded.keys().next().value!);
-    loaded.set(data.sha256, topo);
-  }
+  const topo = loadTopologyCached(data.text, data.file, data.sha256);
   const outages: Array<[number, number, OutageRecord]> = [];
   const settings: RunSettings = task.outages ? { ...task.settings, onOutage: (s, r, o) => outages.push([s, r, o]) } : task.settings;
   if (task.paired) return { index: task.shard.index, ...runShardPaired(topo.model, settings, task.shard), outages };

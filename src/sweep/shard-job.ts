@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { loadTopologyText, type LoadedTopology } from '../model/index.js';
+import { loadTopologyCached } from '../model/index.js';
 import { runShardPaired } from '../runner/run.js';
 import { encodeLine, type JournalEntry } from './journal.js';
 import { codeFingerprint } from '../version.js';
@@ -30,8 +30,6 @@ export type ShardJob = z.infer<typeof ShardJobSchema>;
 /** A job that cannot be run: bad fields, a topology that does not match its hash or does not load. */
 export class ShardJobError extends Error {}
 
-const cache = new Map<string, LoadedTopology>();
-
 /** Validates `data` as a shard job, or throws a ShardJobError saying what is wrong. */
 export function parseShardJob(data: unknown): ShardJob {
   const r = ShardJobSchema.safeParse(data);
@@ -47,12 +45,8 @@ export function parseShardJob(data: unknown): ShardJob {
 
 /** Runs a (validated) shard job and returns its journal entry. */
 export function runShardJob(job: ShardJob): JournalEntry {
-  let topo = cache.get(job.topology.sha256);
-  if (!topo) {
-    topo = loadTopologyText(job.topology.text, job.topology.file);
-    if (cache.size >= 8) cache.delete(cache.keys().next().value!);
-    cache.set(job.topology.sha256, topo);
-  }
+  // The hash was checked by parseShardJob.
+  const topo = loadTopologyCached(job.topology.text, job.topology.file, job.topology.sha256);
   const { acc, paired } = runShardPaired(topo.model, job.settings, job.shard);
   return { task: job.task, point: job.point, shard: job.shard.index, acc, paired };
 }

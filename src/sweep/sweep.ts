@@ -76,6 +76,11 @@ export interface SweepResults {
   points: PointResult[];
 }
 
+/** Index of the focus service in every point's services (they are the same at every point). */
+export function focusServiceIndex(r: SweepResults): number {
+  return r.points[0].summary.services.findIndex((s) => s.name === r.focus.service);
+}
+
 /** Options of a sweep. */
 export interface SweepOptions {
   /** Results folder (created if needed). */

@@ -1119,6 +1119,12 @@ function typeWhere(c: ComponentModel): string {
  */
 export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): AnalysisResult {
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
+  // Planned work runs on a calendar (and moves instances): not a time-homogeneous chain.
+  const planned = [
+    ...model.maintenance.map((p) => `maintenance.${p.name}: scheduled maintenance windows follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
+    ...model.upgrades.map((p) => `upgrades.${p.name}: scheduled upgrade campaigns follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
+  ];
+  if (planned.length > 0) throw new AnalysisRefused(model.file, planned);
   const res = new DelayResolver(opts.approximate ?? false);
   const C = model.components.length;
   const F = model.functions.length;

@@ -37,6 +37,11 @@ export const COUNTERS = [
   'rebuilds',
   'evacuations',
   'secondOrderOutages',
+  'liveMigrations',
+  'migrationOutages',
+  'coldMigrations',
+  'upgradeSteps',
+  'failedUpgradeSteps',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

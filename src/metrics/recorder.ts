@@ -110,6 +110,8 @@ export interface ServiceReplication {
   monthly: LogHistogram;
   /** Whole simulated years whose downtime exceeded the budget. */
   yearsOverBudget: number;
+  /** With planned work in the model: the same figures with every outage and capacity incident that planned work started left out. */
+  unplanned?: ServiceReplication;
 }
 
 const YEAR = 365 * 86400;

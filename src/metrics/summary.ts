@@ -8,6 +8,7 @@ import { YEAR } from '../engine/units.js';
 import type { SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ReplicationResult } from '../runner/replication.js';
+import type { ServiceReplication } from './recorder.js';
 import { COUNTERS, type CounterName } from '../mechanisms/types.js';
 import { PHASES, type Phase } from './recorder.js';
 import {
@@ -76,6 +77,8 @@ export interface ServiceAccumulator {
   downtimeByMode: number[];
   outagesByLayer: number[];
   correlatedByZone: number[];
+  /** With planned work in the model: the unplanned view (outages and incidents planned work started left out). */
+  unplanned?: ServiceAccumulator;
 }
 
 /** Everything accumulated over a set of replications. Plain JSON; mergeable. */
@@ -95,13 +98,20 @@ export interface RunAccumulator {
 /** An empty accumulator for `model`. */
 export function emptyAccumulator(model: SystemModel): RunAccumulator {
   const names = attributionNames(model);
-  const zeros = (n: number) => new Array(n).fill(0);
   return {
     replications: 0,
     truncated: 0,
     events: 0,
     observed: 0,
-    services: model.services.map(() => ({
+    services: model.services.map(() => emptyService(model, names)),
+    failureRate: LAYERS.map(() => moments()),
+    groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
+  };
+}
+
+function emptyService(model: SystemModel, names: { types: string[]; modes: string[]; zones: string[] }, view: 'all' | 'unplanned' = 'all'): ServiceAccumulator {
+  const zeros = (n: number) => new Array(n).fill(0);
+  const a: ServiceAccumulator = {
       unavailability: moments(),
       outageRate: moments(),
       correlatedRate: moments(),
@@ -126,10 +136,9 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
       downtimeByMode: zeros(names.modes.length),
       outagesByLayer: zeros(CAUSE_LAYERS.length),
       correlatedByZone: zeros(names.zones.length),
-    })),
-    failureRate: LAYERS.map(() => moments()),
-    groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
   };
+  if (view === 'all' && model.plannedCauses.length > 0) a.unplanned = emptyService(model, names, 'unplanned');
+  return a;
 }
 
 /**
@@ -143,14 +152,21 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
   const zoneLayers = new Set(['site', 'rack', 'hardware']);
   const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
-  // The last slot of each: outages started by a spurious detection, not by a failure.
-  return { types: [...types, SPURIOUS], modes: [...modes, SPURIOUS], zones: [...zones, SPURIOUS] };
+  // Planned work after the failure modes; the last slot of each: outages started by a
+  // spurious detection, not by a failure.
+  return { types: [...types, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
 }
 
 /** The name of the attribution slot of outages started by a spurious detection. */
 export const SPURIOUS = 'spurious-detection';
-/** Layers as causes: the stack's layers, then spurious detections. */
-export const CAUSE_LAYERS: readonly string[] = [...LAYERS, SPURIOUS];
+/** The name of the attribution slot of outages started by planned work (maintenance, live migration, upgrades). */
+export const PLANNED = 'planned';
+/** Layers as causes: the stack's layers, then planned work, then spurious detections. */
+export const CAUSE_LAYERS: readonly string[] = [...LAYERS, PLANNED, SPURIOUS];
+/** Index of the planned-work slot in CAUSE_LAYERS. */
+export const PLANNED_LAYER = LAYERS.length;
+/** Index of the spurious-detection slot in CAUSE_LAYERS. */
+export const SPURIOUS_LAYER = LAYERS.length + 1;
 
 const addInto = (a: number[], b: readonly number[]) => {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
@@ -206,20 +222,37 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
   acc.events += r.events;
   acc.observed += r.window;
   if (!(r.window > 0)) return;
+  r.services.forEach((s, i) => addService(acc.services[i], s, r.window));
   const years = r.window / YEAR;
-  r.services.forEach((s, i) => {
-    const a = acc.services[i];
-    addMoment(a.unavailability, s.downtime / r.window);
-    addMoment(a.outageRate, s.outages / years);
-    addMoment(a.correlatedRate, s.correlated / years);
-    addMoment(a.tl9000Rate, s.tl9000 / years);
-    addMoment(a.capacityLoss, 1 - s.capacityTime / r.window);
-    s.timeAtLeast.forEach((t, k) => addMoment(a.belowThreshold[k], 1 - t / r.window));
-    addBivariate(a.downtimePerOutage, s.downtime, s.outages);
-    addTotals(a, s);
-  });
   r.failuresByLayer.forEach((n, l) => addMoment(acc.failureRate[l], n / years));
   r.groupCounters.forEach((counts, g) => counts.forEach((n, c) => addMoment(acc.groupCounters[g][c], n / years)));
+}
+
+/** Folds one replication's figures of one service (and its unplanned view) into `a`; `window` in seconds (> 0). */
+function addService(a: ServiceAccumulator, s: ServiceReplication, window: number): void {
+  const years = window / YEAR;
+  addMoment(a.unavailability, s.downtime / window);
+  addMoment(a.outageRate, s.outages / years);
+  addMoment(a.correlatedRate, s.correlated / years);
+  addMoment(a.tl9000Rate, s.tl9000 / years);
+  addMoment(a.capacityLoss, 1 - s.capacityTime / window);
+  s.timeAtLeast.forEach((t, k) => addMoment(a.belowThreshold[k], 1 - t / window));
+  addBivariate(a.downtimePerOutage, s.downtime, s.outages);
+  addTotals(a, s);
+  if (a.unplanned && s.unplanned) addService(a.unplanned, s.unplanned, window);
+}
+
+/** Merges service accumulator `t` (and its unplanned view) into `s`. */
+function mergeService(s: ServiceAccumulator, t: ServiceAccumulator): void {
+  mergeMoments(s.unavailability, t.unavailability);
+  mergeMoments(s.outageRate, t.outageRate);
+  mergeMoments(s.correlatedRate, t.correlatedRate);
+  mergeMoments(s.tl9000Rate, t.tl9000Rate);
+  mergeMoments(s.capacityLoss, t.capacityLoss);
+  s.belowThreshold.forEach((m, k) => mergeMoments(m, t.belowThreshold[k]));
+  mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
+  addTotals(s, t);
+  if (s.unplanned && t.unplanned) mergeService(s.unplanned, t.unplanned);
 }
 
 /** Merges `b` into `a`. Merge shards in shard order for reproducible bytes. */
@@ -228,17 +261,7 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
   a.truncated += b.truncated;
   a.events += b.events;
   a.observed += b.observed;
-  a.services.forEach((s, i) => {
-    const t = b.services[i];
-    mergeMoments(s.unavailability, t.unavailability);
-    mergeMoments(s.outageRate, t.outageRate);
-    mergeMoments(s.correlatedRate, t.correlatedRate);
-    mergeMoments(s.tl9000Rate, t.tl9000Rate);
-    mergeMoments(s.capacityLoss, t.capacityLoss);
-    s.belowThreshold.forEach((m, k) => mergeMoments(m, t.belowThreshold[k]));
-    mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
-    addTotals(s, t);
-  });
+  a.services.forEach((s, i) => mergeService(s, b.services[i]));
   a.failureRate.forEach((m, l) => mergeMoments(m, b.failureRate[l]));
   a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));
 }
@@ -339,6 +362,12 @@ export interface ServiceSummary {
   downtimeMinutesPerYearByMode: Record<string, number>;
   /** HA events per year summed over the groups of the chain and those they require. */
   events: Partial<Record<CounterName, number>>;
+  /**
+   * With planned work in the model (maintenance, upgrades): the same figures for the
+   * unplanned view, in which every outage and capacity incident started by planned work
+   * is left out (this summary counts them, as ETSI requires). Absent otherwise.
+   */
+  unplanned?: Omit<ServiceSummary, 'unplanned'>;
 }
 
 /** What can be said when no outage was observed. */
@@ -420,8 +449,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
   const names = attributionNames(model);
   const mt = model.metrics;
   const perYearOfTotal = (seconds: number) => (acc.observed > 0 ? (seconds / acc.observed) * MIN_PER_YEAR : 0);
-  const services = model.services.map((svc, i): ServiceSummary => {
-    const a = acc.services[i];
+  const serviceSummary = (svc: SystemModel['services'][number], i: number, a: ServiceAccumulator): ServiceSummary => {
     // Intervals are clipped to physical bounds (a t-interval on few, skewed outages can cross them).
     const u = clipEstimate(meanEstimate(a.unavailability), 0, 1);
     const downtimeByLayer: Partial<Record<LayerName | typeof SPURIOUS, number>> = {};
@@ -524,6 +552,12 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       downtimeMinutesPerYearByMode: byName(names.modes, a.downtimeByMode),
       events,
     };
+  };
+  const services = model.services.map((svc, i): ServiceSummary => {
+    const a = acc.services[i];
+    const s = serviceSummary(svc, i, a);
+    if (a.unplanned) s.unplanned = serviceSummary(svc, i, a.unplanned);
+    return s;
   });
   const failuresPerYear: Partial<Record<LayerName, Estimate>> = {};
   LAYERS.forEach((l, li) => {

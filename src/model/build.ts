@@ -154,6 +154,59 @@ export interface FunctionModel {
   readonly evacuation: EvacuationModel | null;
   /** True when its instances run in VMs or pods (so they can only move to hosts with a hypervisor / runtime). */
   readonly hasVm: boolean;
+  /** Hosts its instances may run on (names, placement order): where migrations and evacuations may take them. */
+  readonly candidates: readonly string[];
+  /** Its placement policy, kept when instances move. */
+  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+  /** Live-migration policy during host maintenance, or null (cold migration). */
+  readonly migration: MigrationModel | null;
+}
+
+/** Live migration of a function's instances, resolved. Times in seconds. */
+export interface MigrationModel {
+  readonly live: boolean;
+  /** Pre-copy time (the instance runs). */
+  readonly time: Distribution;
+  /** Stun time at the switch-over. */
+  readonly blackout: Distribution;
+  /** A blackout longer than this takes the instance down for the blackout. */
+  readonly tolerance: number;
+  readonly maxConcurrent: number;
+}
+
+/** A rolling host maintenance plan, resolved. Times in seconds. */
+export interface MaintenanceModel {
+  readonly name: string;
+  /** Indices into `SystemModel.hosts`, in maintenance order. */
+  readonly hosts: readonly number[];
+  readonly every: number;
+  readonly start: number;
+  /** Between the due times of consecutive hosts of a round. */
+  readonly spacing: number;
+  readonly duration: Distribution;
+  readonly drain: 'migrate' | 'none';
+  /** Index of the control-plane service that must be up to drain, or -1. */
+  readonly vim: number;
+  /** Cold-migration time, or null (then every instance on its hosts migrates live). */
+  readonly coldMigration: Distribution | null;
+  /** Index of its attribution slot in `plannedCauses`. */
+  readonly cause: number;
+}
+
+/** A rolling upgrade campaign, resolved. Times in seconds. */
+export interface UpgradeModel {
+  readonly name: string;
+  /** Index into `SystemModel.functions`. */
+  readonly target: number;
+  readonly start: number;
+  /** Period between campaigns; Infinity for one campaign. */
+  readonly every: number;
+  readonly step: Distribution;
+  readonly pause: number;
+  readonly failure: number;
+  readonly rollback: Distribution | null;
+  /** Index of its attribution slot in `plannedCauses`. */
+  readonly cause: number;
 }
 
 /** A chain of functions that must all be up. */
@@ -177,6 +230,8 @@ export interface HostModel {
   readonly top: number;
   /** Layers present in its stack. */
   readonly layers: readonly LayerName[];
+  /** Index of the bottom (hardware) component of its stack, or -1 (taken down for maintenance). */
+  readonly hardware: number;
 }
 
 /** Metrics settings, resolved. Times in seconds. */
@@ -214,6 +269,15 @@ export interface SystemModel {
   readonly metrics: MetricsModel;
   /** The largest mean time to failure of any mode, and where it is. */
   readonly maxMttf: { readonly seconds: number; readonly path: string };
+  /** Planned host maintenance plans. */
+  readonly maintenance: readonly MaintenanceModel[];
+  /** Rolling upgrade campaigns. */
+  readonly upgrades: readonly UpgradeModel[];
+  /**
+   * Names of the causes of planned outages, the attribution slots after the failure
+   * modes: `maintenance/<plan>`, `live-migration/<function>`, `upgrade/<plan>`.
+   */
+  readonly plannedCauses: readonly string[];
 }
 
 /** Default number of replications. */
@@ -325,6 +389,80 @@ function delay(b: Builder, spec: DelaySpecT, path: Seg[]): Distribution | undefi
     return Number.isFinite(v) ? new Deterministic(v) : undefined;
   }
   return b.distribution(spec, path, false);
+}
+
+function migration(b: Builder, spec: NonNullable<Topology['vnfs'][string]['migration']>, path: Seg[]): MigrationModel | undefined {
+  const time = delay(b, spec.time, [...path, 'time']);
+  const blackout = delay(b, spec.blackout, [...path, 'blackout']);
+  const tolerance = b.duration(spec.tolerance, [...path, 'tolerance']);
+  if (!time || !blackout || !Number.isFinite(tolerance)) return undefined;
+  return { live: spec.live, time, blackout, tolerance, maxConcurrent: spec.maxConcurrent };
+}
+
+/** Resolves the `maintenance` and `upgrades` sections (after hosts, functions and services, which they name). */
+function plannedWork(
+  b: Builder,
+  topology: Topology,
+  hosts: readonly HostModel[],
+  groupHosts: ReadonlyMap<string, HostModel[]>,
+  functions: readonly FunctionModel[],
+  functionIndex: ReadonlyMap<string, number>,
+  services: readonly ServiceModel[],
+): { maintenance: MaintenanceModel[]; upgrades: UpgradeModel[]; plannedCauses: string[] } {
+  const plannedCauses: string[] = [];
+  const maintenance: MaintenanceModel[] = [];
+  const groupNames = [...groupHosts.keys()];
+  for (const [name, spec] of Object.entries(topology.maintenance)) {
+    const mp: Seg[] = ['maintenance', name];
+    const groups = Array.isArray(spec.hosts) ? spec.hosts : [spec.hosts];
+    const planHosts: number[] = [];
+    groups.forEach((g, i) => {
+      const list = groupHosts.get(g);
+      if (!list) b.fail(Array.isArray(spec.hosts) ? [...mp, 'hosts', i] : [...mp, 'hosts'], unknown('host group', g, groupNames));
+      else for (const h of list) planHosts.push(hosts.indexOf(h));
+    });
+    const every = b.duration(spec.every, [...mp, 'every']);
+    if (!(every > 0)) b.fail([...mp, 'every'], 'the period must be positive');
+    const start = b.duration(spec.start, [...mp, 'start']);
+    const spacing = spec.spacing !== undefined ? b.duration(spec.spacing, [...mp, 'spacing']) : every / Math.max(1, planHosts.length);
+    if (planHosts.length > 1 && spacing * (planHosts.length - 1) >= every) {
+      b.fail([...mp, 'spacing'], `a round of ${planHosts.length} hosts spaced ${spacing} s apart does not fit in the period of ${every} s`);
+    }
+    const duration = delay(b, spec.duration, [...mp, 'duration']);
+    let vim = -1;
+    if (spec.vim !== undefined) {
+      vim = services.findIndex((x) => x.name === spec.vim);
+      if (vim < 0) b.fail([...mp, 'vim'], unknown('service', spec.vim, services.map((x) => x.name)));
+      else if (services[vim].plane !== 'control') b.fail([...mp, 'vim'], `'${spec.vim}' is a data-plane service; name a chain of VIM services`);
+    }
+    const coldMigration = spec.coldMigration !== undefined ? delay(b, spec.coldMigration, [...mp, 'coldMigration']) ?? null : null;
+    if (spec.drain === 'migrate' && coldMigration === null && spec.coldMigration === undefined) {
+      const onPlan = new Set(planHosts.map((h) => hosts[h]?.name));
+      const cold = functions.find((f) => !f.migration?.live && f.instances.some((inst) => onPlan.has(inst.host)));
+      if (cold) b.fail(mp, `'${cold.name}' runs on these hosts without live migration: give 'coldMigration' (the time to shut an instance down, move it and boot it), or drain: none`);
+    }
+    if (!duration || planHosts.length !== groups.reduce((n, g) => n + (groupHosts.get(g)?.length ?? 0), 0)) continue;
+    maintenance.push({ name, hosts: planHosts, every, start, spacing, duration, drain: spec.drain, vim, coldMigration, cause: plannedCauses.length });
+    plannedCauses.push(`maintenance/${name}`);
+  }
+  if (maintenance.length > 0) for (const f of functions) if (f.migration?.live) plannedCauses.push(`live-migration/${f.name}`);
+  const upgrades: UpgradeModel[] = [];
+  for (const [name, spec] of Object.entries(topology.upgrades)) {
+    const up: Seg[] = ['upgrades', name];
+    const target = functionIndex.get(spec.target);
+    if (target === undefined) b.fail([...up, 'target'], unknown('VNF or VIM service', spec.target, [...functionIndex.keys()]));
+    const start = b.duration(spec.start, [...up, 'start']);
+    const every = spec.every !== undefined ? b.duration(spec.every, [...up, 'every']) : Infinity;
+    if (!(every > 0)) b.fail([...up, 'every'], 'the period must be positive');
+    const step = delay(b, spec.step, [...up, 'step']);
+    const pause = b.duration(spec.pause, [...up, 'pause']);
+    const rollback = spec.rollback !== undefined ? delay(b, spec.rollback, [...up, 'rollback']) ?? null : null;
+    if (spec.failure > 0 && spec.rollback === undefined) b.fail([...up, 'rollback'], 'a step can fail (failure > 0): give rollback, the time to roll it back');
+    if (target === undefined || !step) continue;
+    upgrades.push({ name, target, start, every, step, pause, failure: spec.failure, rollback, cause: plannedCauses.length });
+    plannedCauses.push(`upgrade/${name}`);
+  }
+  return { maintenance, upgrades, plannedCauses };
 }
 
 function supervision(b: Builder, spec: NonNullable<Topology['vnfs'][string]['supervision']>, path: Seg[]): SupervisionModel | undefined {
@@ -480,10 +618,12 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       const rack = spec.racks ? spec.racks[(i - 1) % spec.racks.length] : null;
       let top = rack !== null ? (rackTop.get(rack) ?? -1) : -1;
       const layers: LayerName[] = [];
+      let hardware = -1;
       if (stackOk) {
         for (const typeName of spec.stack) {
           const layer = types.get(typeName)!.layer;
           top = addComponent(`hosts.${name}.${layer}`, typeName, top);
+          if (hardware < 0) hardware = top;
           layers.push(layer);
         }
       }
@@ -491,7 +631,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, slots: spec.slots, top, layers };
+      const host: HostModel = { name, group, rack, slots: spec.slots, top, layers, hardware };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -552,7 +692,24 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         instances.push({ number: i + 1, path, host: host.name, top });
       });
       functionIndex.set(name, functions.length);
-      functions.push({ name, kind, path: `${section}.${name}`, n, k, m, instances, ha: { mechanism: 'k-of-n' }, requires: [], evacuation: null, hasVm: spec.vm !== undefined, supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null });
+      const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(placed.map((h) => h.group))];
+      functions.push({
+        name,
+        kind,
+        path: `${section}.${name}`,
+        n,
+        k,
+        m,
+        instances,
+        ha: { mechanism: 'k-of-n' },
+        requires: [],
+        evacuation: null,
+        hasVm: spec.vm !== undefined,
+        supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null,
+        candidates: groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name)),
+        policy: spec.placement.policy,
+        migration: spec.migration ? migration(b, spec.migration, [...fp, 'migration']) ?? null : null,
+      });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined]);
       evacSpecs.push([[section, name], spec]);
     }
@@ -708,8 +865,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       return;
     }
     if (services[vim].plane !== 'control') b.fail([...ep, vimKey], `'${vimName}' is a data-plane service; name a chain of VIM services`);
-    const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(f.instances.map((inst) => hostByName.get(inst.host)!.group))];
-    const candidates = groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name));
+    const candidates = f.candidates;
     let model: EvacuationModel | undefined;
     if (spec.evacuation) {
       const e = spec.evacuation;
@@ -760,8 +916,11 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     downtimeBudget: b.duration(mt.downtimeBudget, ['metrics', 'downtimeBudget']),
   };
 
+  const planned = plannedWork(b, topology, hosts, groupHosts, functions, functionIndex, services);
+
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
+    ...planned,
     metrics,
     name: topology.name ?? file,
     file,

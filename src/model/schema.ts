@@ -305,6 +305,17 @@ export const ReplicaSetSpec = z
     "A replica set keeps n pods running: kubelet restarts a failed pod in place (the pod's and container's own repair); pods of a failed node are evicted after the grace period and eviction timeout and started on nodes with free capacity; it needs the control plane up.",
   );
 
+/** Live migration of the instances of a VNF or VIM service off a host taken down for maintenance. */
+export const MigrationSpec = z
+  .strictObject({
+    live: z.boolean().default(true).describe('Live migration allowed; false: its instances are shut down, moved and booted again (cold migration, the maintenance plan\'s `coldMigration` time).'),
+    time: Delay.default('0s').describe('Pre-copy time of a live migration; the instance keeps running meanwhile.'),
+    blackout: Delay.default('0s').describe('Stun time at the switch-over of a live migration.'),
+    tolerance: Duration.default('0s').describe('Interruption the application tolerates: a blackout longer than this takes the instance down for the whole blackout (its HA mechanism sees a failure); a shorter one goes unnoticed.'),
+    maxConcurrent: z.number().int().positive().max(1000).default(1).describe('At most this many of its instances migrate at once; the others queue.'),
+  })
+  .describe('Migration policy during host maintenance: live or not, the tolerated interruption, how many at once.');
+
 /** A VNF or VIM service: n instances of which k must be up and m carry full capacity. */
 export const FunctionSpec = z
   .strictObject({
@@ -323,6 +334,7 @@ export const FunctionSpec = z
     supervision: SupervisionSpec.optional(),
     evacuation: EvacuationSpec.optional(),
     replicaSet: ReplicaSetSpec.optional(),
+    migration: MigrationSpec.optional().describe('How its instances leave a host taken down for maintenance; without it they are cold-migrated (shut down, moved, booted).'),
     description: z.string().optional(),
   })
   .describe('A VNF or VIM service.');
@@ -364,6 +376,40 @@ export const SimulationSpec = z
   })
   .describe('Simulation defaults.');
 
+/** A rolling maintenance plan of host groups (planned work). */
+export const MaintenanceSpec = z
+  .strictObject({
+    hosts: z.union([z.string(), z.array(z.string()).min(1)]).describe('Host group(s) maintained. Their hosts are taken one at a time, in order (rolling).'),
+    every: Duration.describe('Period: every host is maintained once per period.'),
+    start: Duration.default('0s').describe('When the first host of the first round is due.'),
+    spacing: Duration.optional().describe("Time between the due times of consecutive hosts in a round. Default: the period divided by the number of hosts. A host due while another is still in maintenance waits for it."),
+    duration: Delay.describe('Time the host is down for the work, after its instances have left; it then boots (its own restart time) and the layers above restart.'),
+    drain: z
+      .enum(['migrate', 'none'])
+      .default('migrate')
+      .describe("migrate: the VIM first moves the host's instances to other hosts (live where the VNF allows it, else cold), keeping their placement policy; none: they go down with the host and restart when it returns."),
+    vim: z.string().optional().describe('Control-plane service (in `services`) that must be up to set maintenance mode and migrate; a window waits for it.'),
+    coldMigration: Delay.optional().describe('Time to shut down, move and boot an instance that is not live-migrated (needed with drain: migrate unless every instance on these hosts migrates live).'),
+    description: z.string().optional(),
+  })
+  .describe(
+    'Planned host maintenance: each host in turn is put in maintenance mode, drained, taken down for the work and brought back. A host that is not up when its window is due skips that window. Outages it causes are planned downtime.',
+  );
+
+/** A rolling software upgrade campaign of a VNF or VIM service (planned work). */
+export const UpgradeSpec = z
+  .strictObject({
+    target: z.string().describe('The VNF or VIM service upgraded, one instance at a time in instance order.'),
+    start: Duration.default('0s').describe('When the first campaign begins.'),
+    every: Duration.optional().describe('Period between campaigns; one campaign if omitted. A campaign due while one runs starts when it ends.'),
+    step: Delay.describe("Time an instance is out of service for its upgrade (stop, install, start). To the HA mechanism a stop looks like an announced crash."),
+    pause: Duration.default('0s').describe('Wait after each step; then the next step also waits until every instance is up (redundancy restored: the rule for scale-in).'),
+    failure: probability.default(0).describe('Probability that a step fails: the instance is rolled back (`rollback` more time out of service) and the campaign stops.'),
+    rollback: Delay.optional().describe('Time to roll a failed step back (needed when failure > 0).'),
+    description: z.string().optional(),
+  })
+  .describe('A rolling upgrade: the instances of one VNF or VIM service are upgraded one at a time. Outages it causes are planned downtime.');
+
 /** A whole topology file. */
 export const TopologySpec = z
   .strictObject({
@@ -380,6 +426,8 @@ export const TopologySpec = z
     vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
     vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),
     services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
+    maintenance: z.record(Name, MaintenanceSpec).default({}).describe('Planned host maintenance plans by name.'),
+    upgrades: z.record(Name, UpgradeSpec).default({}).describe('Rolling software upgrade campaigns by name.'),
     simulation: SimulationSpec.default({}),
     metrics: MetricsSpec.default({ probation: '0s', capacityThresholds: [0.5, 1], salTolerance: 0.05, downtimeBudget: '5.26m' }),
   })

@@ -25,7 +25,9 @@ function durations(d: Distribution): string {
 
 function serviceBlock(s: ServiceSummary): string[] {
   const chain = s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
-  const target = s.targetSal ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` : '';
+  const target = s.targetSal
+    ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` + (s.unplanned ? ` (unplanned only: ${s.unplanned.sal[s.targetSal - 1].verdict})` : '')
+    : '';
   const lines = [`${s.name}  (${s.plane} plane: ${chain})${target}`];
   if (s.noOutage) {
     const b = s.noOutage;
@@ -87,6 +89,7 @@ function serviceBlock(s: ServiceSummary): string[] {
           : '(no complete outage to judge)'),
     ),
   );
+  if (s.unplanned) lines.push(...unplannedLines(s, s.unplanned));
   const causes = Object.entries(s.downtimeMinutesPerYearByMode).slice(0, 4);
   const total = Object.values(s.downtimeMinutesPerYearByLayer).reduce((x, y) => x + y, 0);
   if (causes.length) {
@@ -98,6 +101,20 @@ function serviceBlock(s: ServiceSummary): string[] {
   if (ev.length) lines.push(line('HA events per year', ev.join(', ')));
   lines.push(line('outages observed', num(s.outagesObserved) + (s.outagesCensored > 0 ? ` (${num(s.outagesCensored)} cut by the window's ends)` : '')));
   return lines;
+}
+
+/** The unplanned view beside the full one: planned work counted (above, as ETSI requires) and left out (here). */
+function unplannedLines(s: ServiceSummary, u: Omit<ServiceSummary, 'unplanned'>): string[] {
+  const planned = (s.downtimeMinutesPerYearByLayer as Record<string, number>).planned ?? 0;
+  const total = Object.values(s.downtimeMinutesPerYearByLayer).reduce((x, y) => x + y, 0);
+  const a = estimateParts(u.availability, 100, 3);
+  const d = estimateParts(u.downtimeMinutesPerYear);
+  const o = estimateParts(u.outagesPerYear);
+  return [
+    line('planned work', `${sig(planned, 3)} min/y of the downtime (${total > 0 ? pct(planned / total) : '0%'}); ${sig(Math.max(0, s.outagesPerYear.mean - u.outagesPerYear.mean), 3)} outages/y started by it`),
+    row('unplanned only', `${a.mean} %`, `${a.ci} %`) + `  downtime ${d.mean} min/y (${d.ci}), outages ${o.mean}/y`,
+    line('', `${u.sal.map((x) => `SAL ${x.sal} ${x.verdict}`).join(', ')} without planned work (recovery p95 ${dur(u.recoveryTime.p95)})`),
+  ];
 }
 
 /** Renders a report as text for a terminal (no colours). */

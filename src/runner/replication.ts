@@ -86,7 +86,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     window: Math.max(0, end - warmup),
     events: scheduler.processed,
     truncated,
-    services: sys.services.map((s) => s.recorder.result),
+    services: sys.services.map((s) => s.result()),
     failuresByLayer: [...sys.failuresByLayer],
     groupCounters: sys.groups.map((g) => [...g.counters]),
   };

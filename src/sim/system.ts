@@ -33,7 +33,10 @@ import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type
 import { MECHANISMS } from '../mechanisms/registry.js';
 import { Supervisor } from '../mechanisms/supervision.js';
 import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
-import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions } from '../metrics/recorder.js';
+import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
+import { PLANNED_LAYER, SPURIOUS_LAYER } from '../metrics/summary.js';
+import { MaintenanceController, type PlannedControl } from '../mechanisms/maintenance.js';
+import { UpgradeController } from '../mechanisms/upgrade.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -133,6 +136,8 @@ class ComponentSim implements EventHandler {
   upSince = 0;
   /** True while a repair crew works on (or is queued for) this component. */
   holdsCrew = false;
+  /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
+  planned = false;
   /** After a move while failed: the rebuild time to apply once repaired (-1: none). */
   rebuildAfterRepair = -1;
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
@@ -197,6 +202,7 @@ class ComponentSim implements EventHandler {
     this.up = true;
     this.upSince = 0;
     this.holdsCrew = false;
+    this.planned = false;
     this.rebuildAfterRepair = -1;
     this.pending = -1;
     this.failedMode = -1;
@@ -355,6 +361,36 @@ class ComponentSim implements EventHandler {
     for (let i = 0; i < ch.length; i++) ch[i].supportLost();
   }
 
+  /**
+   * Takes the component down for planned work (it must be up): its clocks stop and
+   * everything on it goes down, as for a failure, but nothing is repaired; it stays
+   * down until `plannedUp`. Record the planned cause first (SystemSim.recordPlanned).
+   */
+  plannedDown(): void {
+    this.planned = true;
+    this.up = false;
+    const sys = this.sys;
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'planned work' });
+    this.freezeClocks(-1);
+    this.pending = -1;
+    this.propagateDown();
+  }
+
+  /**
+   * The planned work is over: the component comes up now, or after its restart time
+   * with `restart`, unless it failed meanwhile or the layer below is down (then the
+   * usual rules bring it back).
+   */
+  plannedUp(restart: boolean): void {
+    if (!this.planned) return;
+    this.planned = false;
+    if (this.failed || !this.supported) return;
+    if (restart) {
+      this.restarting = true;
+      this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
+    } else this.becomeUp();
+  }
+
   /** The layer below went down. */
   supportLost(): void {
     this.supported = false;
@@ -386,6 +422,7 @@ class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'moved', detail: `to ${to.model.path} (up in ${delay} s)` });
     if (this.up) return;
     this.restarting = false;
+    this.planned = false;
     this.supported = to.up;
     // Without a VM the moved component is the application itself: redeployed, then started.
     const total = this.layer > LAYER_INDEX.vm ? delay + this.restart.sample(this.restartStream) : delay;
@@ -400,7 +437,7 @@ class ComponentSim implements EventHandler {
   supportReturned(): void {
     this.supported = true;
     if (this.hostHook !== null) this.hostHook(true);
-    if (!this.failed) {
+    if (!this.failed && !this.planned) {
       this.restarting = true;
       this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
     }
@@ -440,10 +477,14 @@ export class GroupSim implements GroupOutput {
     this.requiredDown = 0;
     this.counters.fill(0);
     this.evacuator = null;
+    this.upWatchers.length = 0;
   }
   evacuator: Evacuator | null = null;
+  /** Called after any of its instances comes up (planned work waiting for redundancy). */
+  readonly upWatchers: Array<() => void> = [];
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
+    if (up && this.upWatchers.length > 0) for (const fn of this.upWatchers) fn();
   }
   /** Called by the mechanism. */
   set(up: boolean, capacity: number, phase: Phase = 'restart'): void {
@@ -510,6 +551,15 @@ class ServiceSim {
   private capacity = 1;
   private phase = -1;
   recorder!: ServiceRecorder;
+  /**
+   * The unplanned view (only when the model has planned work): the same history with
+   * every outage and every capacity incident that planned work started taken out.
+   */
+  unplanned: ServiceRecorder | null = null;
+  /** The current outage / capacity incident was started by planned work. */
+  private outagePlanned = false;
+  private incidentPlanned = false;
+  private unplannedCapacity = 1;
 
   constructor(
     private readonly sys: SystemSim,
@@ -523,7 +573,18 @@ class ServiceSim {
     this.phase = -1;
     this.upListeners.length = 0;
     // One extra slot in each attribution for outages no failure started (spurious detections).
-    this.recorder = new ServiceRecorder(opts, LAYERS.length + 1, this.sys.typeNames.length + 1, this.sys.modeNames.length + 1);
+    const sys = this.sys;
+    const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
+    this.recorder = new ServiceRecorder(opts, SPURIOUS_LAYER + 1, sys.typeNames.length + 1, modes);
+    this.unplanned = sys.hasPlannedWork ? new ServiceRecorder({ ...opts, onOutage: undefined }, SPURIOUS_LAYER + 1, sys.typeNames.length + 1, modes) : null;
+    this.outagePlanned = false;
+    this.incidentPlanned = false;
+    this.unplannedCapacity = 1;
+  }
+
+  /** What the replication recorded: with planned work, the unplanned view rides along. */
+  result(): ServiceReplication {
+    return this.unplanned === null ? this.recorder.result : { ...this.recorder.result, unplanned: this.unplanned.result };
   }
 
   /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
@@ -546,6 +607,7 @@ class ServiceSim {
       }
     }
     if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
+    const wasFull = !wasDown && this.capacity >= 1;
     this.capacity = cap;
     this.phase = phase;
     const sys = this.sys;
@@ -553,12 +615,30 @@ class ServiceSim {
     // The cause is read by the recorder only when an outage starts: build it only then.
     const cause = isDown && !wasDown ? this.sys.outageCause() : NO_CAUSE;
     this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, cause);
+    if (this.unplanned !== null) this.updateUnplanned(wasFull, isDown, wasDown, cap, phase, cause);
     if (!isDown && wasDown) for (const fn of this.upListeners) fn();
+  }
+
+  /** Feeds the unplanned view: outages and incidents that planned work started are left out. */
+  private updateUnplanned(wasFull: boolean, isDown: boolean, wasDown: boolean, cap: number, phase: number, cause: OutageCause): void {
+    if (wasFull && (isDown || cap < 1)) this.incidentPlanned = this.sys.plannedNow;
+    if (isDown && !wasDown) this.outagePlanned = cause.layer === PLANNED_LAYER;
+    let up = true;
+    let c: number;
+    if (isDown && !this.outagePlanned) {
+      up = false;
+      c = 0;
+    } else if (this.incidentPlanned) c = 1;
+    else c = isDown ? this.unplannedCapacity : cap;
+    this.unplannedCapacity = c;
+    this.unplanned!.update(this.sys.scheduler.now, up, c, phase < 0 ? PHASE_INDEX.restart : phase, cause);
+    if (!isDown && cap >= 1) this.incidentPlanned = false;
   }
 
   /** Closes the books at the end of the window. */
   finish(end: number): void {
     this.recorder.finish(end);
+    this.unplanned?.finish(end);
   }
 }
 
@@ -618,6 +698,14 @@ export class SystemSim {
   private causeMode = 0;
   /** True when the latest thing to go down was started by a spurious detection. */
   spuriousCause = false;
+  /** The planned-work slot (into model.plannedCauses) of the latest thing to go down, or -1 for a failure. */
+  private plannedCause = -1;
+  /** True when the latest thing to go down was planned work. */
+  plannedNow = false;
+  /** True when the model has maintenance or upgrades (services then keep an unplanned view). */
+  readonly hasPlannedWork: boolean;
+  /** Planned-work controllers of the current replication. */
+  private planners: Array<{ start(): void }> = [];
   /** Component type names and `type/mode` names, for attribution. */
   readonly typeNames: string[];
   readonly modeNames: string[];
@@ -681,6 +769,7 @@ export class SystemSim {
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
     this.control = this.placement();
+    this.hasPlannedWork = model.maintenance.length > 0 || model.upgrades.length > 0;
   }
 
   /**
@@ -705,6 +794,8 @@ export class SystemSim {
     this.causeComponent = null;
     this.causeMode = 0;
     this.spuriousCause = false;
+    this.plannedCause = -1;
+    this.plannedNow = false;
     for (const c of this.crews) c.reset();
     for (const c of this.components) c.reset(streams, this.components);
     const sys = this;
@@ -723,6 +814,7 @@ export class SystemSim {
         },
         spurious() {
           sys.spuriousCause = true;
+          sys.plannedNow = false;
         },
       };
       g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
@@ -762,6 +854,54 @@ export class SystemSim {
         this.control.base(gi, i).hostHook = (up) => ev.hostChanged(i, up);
       });
     });
+    this.planners = [];
+    if (this.hasPlannedWork) {
+      const ctl = this.plannedControl(streams);
+      for (const plan of model.maintenance) this.planners.push(new MaintenanceController(plan, model, ctl, streams));
+      for (const plan of model.upgrades) this.planners.push(new UpgradeController(plan, model, ctl, streams));
+    }
+  }
+
+  /** What planned work may do to the running system (see mechanisms/maintenance.ts). */
+  private plannedControl(streams: StreamFactory): PlannedControl {
+    const sys = this;
+    const model = this.model;
+    const scheduler = this.scheduler;
+    const top = (g: number, i: number) => this.components[model.functions[g].instances[i].top];
+    const hw = (h: number) => this.components[model.hosts[h].hardware];
+    return {
+      ...this.control,
+      streams,
+      hostReady: (h) => model.hosts[h].hardware >= 0 && hw(h).up && this.components[model.hosts[h].top].up,
+      hostOf: (g, i) => this.instanceHost[g][i],
+      instancesOn(h) {
+        const out: Array<[number, number]> = [];
+        sys.instanceHost.forEach((row, g) => row.forEach((hh, i) => hh === h && out.push([g, i])));
+        return out;
+      },
+      instanceUp: (g, i) => top(g, i).up,
+      baseUp: (g, i) => this.control.base(g, i).up,
+      hostDown(h, cause) {
+        sys.recordPlanned(hw(h), cause);
+        hw(h).plannedDown();
+      },
+      hostBack: (h) => hw(h).plannedUp(true),
+      instanceDown(g, i, cause) {
+        sys.recordPlanned(top(g, i), cause);
+        top(g, i).plannedDown();
+      },
+      instanceBack: (g, i) => top(g, i).plannedUp(false),
+      baseDown(g, i, cause) {
+        const b = sys.control.base(g, i);
+        sys.recordPlanned(b, cause);
+        b.plannedDown();
+      },
+      watchGroup: (g, fn) => this.groups[g].upWatchers.push(fn),
+      count: (g, c) => {
+        if (scheduler.now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]]++;
+        if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: model.functions[g].name, event: c });
+      },
+    };
   }
 
   /** The placement operations evacuation uses. */
@@ -784,11 +924,10 @@ export class SystemSim {
       onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
       pickHost(g, i) {
         const f = model.functions[g];
-        const ev = f.evacuation!;
         let cands = candidates[g];
-        if (cands === undefined) cands = candidates[g] = ev.candidates.map((name) => sys.hostIndex.get(name)!);
+        if (cands === undefined) cands = candidates[g] = f.candidates.map((name) => sys.hostIndex.get(name)!);
         const mine = sys.instanceHost[g];
-        const spread = ev.policy === 'anti-affinity' || ev.policy === 'rack-anti-affinity';
+        const spread = f.policy === 'anti-affinity' || f.policy === 'rack-anti-affinity';
         let best = -1;
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
@@ -799,7 +938,7 @@ export class SystemSim {
           if (spread) {
             for (let j = 0; j < mine.length && !clash; j++) {
               if (j === i) continue;
-              clash = mine[j] === h || (ev.policy === 'rack-anti-affinity' && model.hosts[mine[j]].rack === host.rack);
+              clash = mine[j] === h || (f.policy === 'rack-anti-affinity' && model.hosts[mine[j]].rack === host.rack);
             }
           }
           if (clash) continue;
@@ -816,9 +955,22 @@ export class SystemSim {
     };
   }
 
-  /** Starts every component's clocks (all up at time 0). */
+  /** Starts every component's clocks (all up at time 0), and the planned work. */
   start(): void {
     for (const c of this.components) c.start();
+    for (const p of this.planners) p.start();
+  }
+
+  /** Planned work takes `c` down now: it is the cause of what goes down next (attributed to `cause`, a planned-work slot). */
+  recordPlanned(c: ComponentSim, cause: number): void {
+    this.causeComponent = c;
+    this.causeMode = 0;
+    this.plannedCause = cause;
+    this.plannedNow = true;
+    this.spuriousCause = false;
+    // To the HA mechanisms a planned stop looks like an announced failure (a clean shutdown).
+    this.cause.layer = c.layer;
+    this.cause.announced = true;
   }
 
   /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
@@ -826,6 +978,8 @@ export class SystemSim {
     this.causeComponent = c;
     this.causeMode = mode;
     this.spuriousCause = false;
+    this.plannedCause = -1;
+    this.plannedNow = false;
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
     this.cause.announced = c.model.modes[mode].announced;
@@ -837,15 +991,16 @@ export class SystemSim {
     const c = this.causeComponent;
     // Outages no failure started (a spurious detection) have a slot of their own, after the real ones.
     if (c === null || this.spuriousCause) {
-      return { layer: LAYERS.length, type: this.typeNames.length, mode: this.modeNames.length, component: -1, zone: this.zoneComponents.length };
+      return { layer: SPURIOUS_LAYER, type: this.typeNames.length, mode: this.modeNames.length + this.model.plannedCauses.length, component: -1, zone: this.zoneComponents.length };
     }
     // The zone: the first site, rack or host hardware at or below the failed component (now).
     let z: ComponentSim | null = c;
     while (z !== null && z.layer > LAYER_INDEX.hardware) z = z.parent;
+    const planned = this.plannedCause >= 0;
     return {
-      layer: c.layer,
+      layer: planned ? PLANNED_LAYER : c.layer,
       type: this.typeIndex.get(c.model.type)!,
-      mode: this.modeIndex.get(`${c.model.type}/${c.model.modes[this.causeMode].name}`)!,
+      mode: planned ? this.modeNames.length + this.plannedCause : this.modeIndex.get(`${c.model.type}/${c.model.modes[this.causeMode].name}`)!,
       component: c.model.index,
       zone: z !== null ? this.zoneIndex.get(z.model.index)! : 0,
     };

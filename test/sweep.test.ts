@@ -331,7 +331,8 @@ describe('charts', () => {
     expect(csv[0]).toMatch(/^point,vnfs\.vCSCF\.ha\.detector\.interval,vnfs\.vCSCF\.ha\.detector\.misses,service,availability,/);
     expect(csv.length).toBe(1 + r.points.length);
     // Fields may be quoted (point names hold commas).
-    const fields = (line: string) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].slice(0, -1).map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"'));
+    // Every field ends with a comma once one is appended (empty trailing fields included).
+    const fields = (line: string) => [...`${line},`.matchAll(/("(?:[^"]|"")*"|[^,]*),/g)].map((m) => m[1].replace(/^"|"$/g, '').replace(/""/g, '"'));
     const head = fields(csv[0]);
     const row = fields(csv[2]);
     expect(row.length).toBe(head.length);

@@ -356,8 +356,8 @@ export interface ServiceSummary {
   outagesCensored: number;
   /** When no outage was seen: bounds instead of a zero estimate; else null. */
   noOutage: NoOutageBound | null;
-  /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode); `spurious-detection` for outages no failure started. */
-  downtimeMinutesPerYearByLayer: Partial<Record<LayerName | 'spurious-detection', number>>;
+  /** Minutes of downtime per year by the cause of each outage: layer, component type, failure mode (type/mode); `planned` for outages planned work started, `spurious-detection` for outages no failure started. */
+  downtimeMinutesPerYearByLayer: Partial<Record<LayerName | 'planned' | 'spurious-detection', number>>;
   downtimeMinutesPerYearByType: Record<string, number>;
   downtimeMinutesPerYearByMode: Record<string, number>;
   /** HA events per year summed over the groups of the chain and those they require. */
@@ -452,7 +452,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
   const serviceSummary = (svc: SystemModel['services'][number], i: number, a: ServiceAccumulator): ServiceSummary => {
     // Intervals are clipped to physical bounds (a t-interval on few, skewed outages can cross them).
     const u = clipEstimate(meanEstimate(a.unavailability), 0, 1);
-    const downtimeByLayer: Partial<Record<LayerName | typeof SPURIOUS, number>> = {};
+    const downtimeByLayer: Partial<Record<LayerName | typeof PLANNED | typeof SPURIOUS, number>> = {};
     CAUSE_LAYERS.forEach((l, li) => {
       if (a.downtimeByLayer[li] > 0) downtimeByLayer[l as LayerName] = perYearOfTotal(a.downtimeByLayer[li]);
     });

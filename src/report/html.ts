@@ -38,7 +38,7 @@ function est(e: Estimate, factor = 1): string {
   return `${p.mean} <span class="ci">[${p.ci}]</span>`;
 }
 
-function availability(s: ServiceSummary): string {
+function availability(s: Omit<ServiceSummary, 'unplanned'>): string {
   const a = s.availability;
   if (!Number.isFinite(a.mean)) return 'n/a';
   // Enough decimals to show the interval: availability is close to 1.
@@ -47,7 +47,7 @@ function availability(s: ServiceSummary): string {
   return `${a.mean.toFixed(d)} <span class="ci">[${Number.isFinite(a.lo) ? `${a.lo.toFixed(d)} .. ${Math.min(1, a.hi).toFixed(d)}` : 'n/a'}]</span>`;
 }
 
-function verdicts(s: ServiceSummary): string {
+function verdicts(s: Omit<ServiceSummary, 'unplanned'>): string {
   return s.sal.map((c) => `<span class="v ${c.verdict}">${c.verdict === 'INCONCLUSIVE' ? '?' : c.verdict}</span>`).join(' ');
 }
 
@@ -135,11 +135,11 @@ export function runHtml(r: RunReport, charts: RenderedChart[]): string {
     `Topology <code>${esc(r.input.file)}</code>. ${num(set.runs)} replications of ${esc(formatDuration(set.horizonSeconds))} ` +
     `(${esc(set.horizonReason)}), seed ${set.seed}; ${num(r.results.observedYears)} simulated years.`;
   const head = `<tr><th class="l">service</th><th>availability</th><th>downtime (min/y)</th><th>outages/y</th><th>recovery p50</th><th>recovery p95</th><th>SAL 1 2 3</th></tr>`;
-  const rows = r.results.services.map(
-    (s) =>
-      `<tr><td class="l">${esc(s.name)}</td><td>${availability(s)}</td><td>${est(s.downtimeMinutesPerYear)}</td><td>${est(s.outagesPerYear)}</td>` +
-      `<td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p50)) : 'n/a'}</td><td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p95)) : 'n/a'}</td><td>${verdicts(s)}</td></tr>`,
-  );
+  const row = (name: string, s: Omit<ServiceSummary, 'unplanned'>) =>
+    `<tr><td class="l">${esc(name)}</td><td>${availability(s)}</td><td>${est(s.downtimeMinutesPerYear)}</td><td>${est(s.outagesPerYear)}</td>` +
+    `<td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p50)) : 'n/a'}</td><td>${s.recoveryTime.count ? esc(formatDuration(s.recoveryTime.p95)) : 'n/a'}</td><td>${verdicts(s)}</td></tr>`;
+  // With planned work, a second row per service: the unplanned view (planned outages left out).
+  const rows = r.results.services.flatMap((s) => (s.unplanned ? [row(s.name, s), row(`${s.name} (unplanned only)`, s.unplanned)] : [row(s.name, s)]));
   const body = `<h2>Services</h2>\n<div class="table"><table>\n${head}\n${rows.join('\n')}\n</table></div>\n<p class="meta">Failures per year by layer: ${
     Object.entries(r.results.failuresPerYear)
       .map(([l, e]) => `${esc(l)} ${sig(e.mean)}`)

@@ -105,7 +105,7 @@ function serviceBlock(s: ServiceSummary): string[] {
 
 /** The unplanned view beside the full one: planned work counted (above, as ETSI requires) and left out (here). */
 function unplannedLines(s: ServiceSummary, u: Omit<ServiceSummary, 'unplanned'>): string[] {
-  const planned = (s.downtimeMinutesPerYearByLayer as Record<string, number>).planned ?? 0;
+  const planned = s.downtimeMinutesPerYearByLayer.planned ?? 0;
   const total = Object.values(s.downtimeMinutesPerYearByLayer).reduce((x, y) => x + y, 0);
   const a = estimateParts(u.availability, 100, 3);
   const d = estimateParts(u.downtimeMinutesPerYear);

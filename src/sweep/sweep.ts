@@ -435,7 +435,11 @@ function csvField(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per point and service: parameters, availability, downtime, outages, recovery, SAL verdicts, difference to the baseline. */
+/**
+ * One row per point and service: parameters, availability, downtime, outages, recovery,
+ * SAL verdicts, difference to the baseline; with planned work, its downtime and the
+ * unplanned view's downtime and SAL verdicts (empty otherwise).
+ */
 export function resultsCsv(r: SweepResults): string {
   const head = [
     'point',
@@ -458,6 +462,12 @@ export function resultsCsv(r: SweepResults): string {
     'downtime_diff_vs_baseline',
     'downtime_diff_lo',
     'downtime_diff_hi',
+    // With planned work (maintenance, upgrades): its downtime, and the unplanned view.
+    'planned_downtime_min_per_year',
+    'unplanned_downtime_min_per_year',
+    'unplanned_sal1',
+    'unplanned_sal2',
+    'unplanned_sal3',
   ];
   const rows = [head.join(',')];
   for (const p of r.points) {
@@ -483,6 +493,9 @@ export function resultsCsv(r: SweepResults): string {
           d?.mean,
           d?.lo,
           d?.hi,
+          s.unplanned ? (s.downtimeMinutesPerYearByLayer.planned ?? 0) : undefined,
+          s.unplanned?.downtimeMinutesPerYear.mean,
+          ...(s.unplanned ? s.unplanned.sal.map((c) => c.verdict) : [undefined, undefined, undefined]),
         ]
           .map(csvField)
           .join(','),

@@ -160,6 +160,26 @@ describe('maintenance windows', () => {
     }
   });
 
+  it('the migration limit of a VNF holds across maintenance plans', () => {
+    const doc = {
+      components: { server: { layer: 'hardware' }, hv: { layer: 'hypervisor' }, vm: { layer: 'vm' }, app: { layer: 'vnf' } },
+      hosts: { a: { stack: ['server', 'hv'] }, b: { stack: ['server', 'hv'] }, spare: { count: 2, stack: ['server', 'hv'] } },
+      vnfs: { v: { instances: 2, vm: 'vm', app: 'app', placement: { hosts: ['a-1', 'b-1'] }, migration: { time: '10m', maxConcurrent: 1 } } },
+      services: { s: { chain: ['v'] } },
+      maintenance: { ma: { hosts: 'a', every: '30d', duration: '1h' }, mb: { hosts: 'b', every: '30d', duration: '1h' } },
+    };
+    const downs: Array<[number, string]> = [];
+    runReplication(topo(doc).model, { seed: 1, horizon: 5 * H, warmup: 0 }, 0, {
+      trace: (e) => {
+        if (e.detail === 'planned work') downs.push([e.t, e.name]);
+      },
+    });
+    expect(downs).toEqual([
+      [10 * 60, 'hosts.a-1.hardware'],
+      [20 * 60, 'hosts.b-1.hardware'],
+    ]);
+  });
+
   it('migrations keep anti-affinity: two instances never share a host, over years of rolling maintenance with failures', () => {
     const doc = cluster({
       count: 4,

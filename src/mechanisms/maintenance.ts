@@ -12,7 +12,7 @@
  *   the window waits for it. Then every instance on the host leaves it:
  *   - live (its function's `migration.live`, and the instance up): it queues for one of
  *     the function's `maxConcurrent` migration slots, keeps running through the
- *     pre-copy `time`, then switches to a target host (up, free slot, the function's
+ *     pre-copy `time` (slots shared by every plan: see MigrationSlots), then switches to a target host (up, free slot, the function's
  *     placement policy kept, the least loaded first). The switch stuns it for a
  *     `blackout`: longer than `tolerance`, the instance is down for the whole blackout
  *     (planned downtime, cause `live-migration/<function>`; its HA mechanism sees an
@@ -62,6 +62,33 @@ export interface PlannedControl extends PlacementControl {
   count(g: number, c: CounterName): void;
 }
 
+/**
+ * Live-migration slots of every function, shared by all maintenance plans of a
+ * replication: at most `maxConcurrent` migrations of one function's instances run at
+ * once, whichever plan started them; the others wait in FIFO order.
+ */
+export class MigrationSlots {
+  private readonly active: number[];
+  private readonly waiting: Array<Array<() => void>>;
+  constructor(private readonly model: SystemModel) {
+    this.active = model.functions.map(() => 0);
+    this.waiting = model.functions.map(() => []);
+  }
+  /** Runs `start` now if function g has a free slot, else when one frees up. */
+  request(g: number, start: () => void): void {
+    if (this.active[g] < this.model.functions[g].migration!.maxConcurrent) {
+      this.active[g]++;
+      start();
+    } else this.waiting[g].push(start);
+  }
+  /** A migration of function g ended: its slot goes to the next waiting one, if any. */
+  release(g: number): void {
+    const next = this.waiting[g].shift();
+    if (next !== undefined) next();
+    else this.active[g]--;
+  }
+}
+
 const DUE = 0;
 const PRECOPY_DONE = 1;
 const BLACKOUT_END = 2;
@@ -73,10 +100,8 @@ const pack = (g: number, i: number) => g * 16384 + i;
 /** Runs one maintenance plan in one replication. */
 export class MaintenanceController implements EventHandler {
   private readonly rng: RandomStream;
-  /** Per function: its migration stream (created when first used), busy slots, instances waiting. */
+  /** Per function: its migration stream (created when first used). */
   private readonly migrationRng: Array<RandomStream | null>;
-  private readonly active: number[];
-  private readonly waiting: number[][];
   /** The live-migration attribution slot of each function, or -1. */
   private readonly liveCause: number[];
   private readonly queue: number[] = [];
@@ -94,12 +119,11 @@ export class MaintenanceController implements EventHandler {
     private readonly model: SystemModel,
     private readonly ctl: PlannedControl,
     private readonly streams: StreamFactory,
+    private readonly slots: MigrationSlots,
   ) {
     this.rng = streams.stream(`maintenance.${plan.name}`);
     const fs = model.functions;
     this.migrationRng = fs.map(() => null);
-    this.active = fs.map(() => 0);
-    this.waiting = fs.map(() => []);
     this.liveCause = fs.map((f) => model.plannedCauses.indexOf(`live-migration/${f.name}`));
     if (plan.vim >= 0) ctl.onServiceUp(plan.vim, () => this.vimUp());
   }
@@ -158,8 +182,7 @@ export class MaintenanceController implements EventHandler {
         const mig = this.model.functions[g].migration;
         if (mig !== null && mig.live && ctl.instanceUp(g, i)) {
           this.draining++;
-          if (this.active[g] < mig.maxConcurrent) this.startLive(g, i);
-          else this.waiting[g].push(i);
+          this.slots.request(g, () => this.startLive(g, i));
         } else this.cold(g, i);
       }
     }
@@ -171,7 +194,6 @@ export class MaintenanceController implements EventHandler {
   }
 
   private startLive(g: number, i: number): void {
-    this.active[g]++;
     const t = this.model.functions[g].migration!.time.sample(this.migrationStream(g));
     this.ctl.scheduler.schedule(t, this, PRECOPY_DONE, pack(g, i));
   }
@@ -180,7 +202,6 @@ export class MaintenanceController implements EventHandler {
   private switchOver(g: number, i: number): void {
     const ctl = this.ctl;
     const mig = this.model.functions[g].migration!;
-    this.active[g]--;
     this.draining--;
     if (ctl.hostOf(g, i) === this.current) {
       if (!ctl.instanceUp(g, i)) this.cold(g, i);
@@ -199,8 +220,7 @@ export class MaintenanceController implements EventHandler {
         }
       }
     }
-    const next = this.waiting[g].shift();
-    if (next !== undefined) this.startLive(g, next);
+    this.slots.release(g);
     this.takeDown();
   }
 

@@ -35,7 +35,7 @@ import { Supervisor } from '../mechanisms/supervision.js';
 import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { PLANNED_LAYER, SPURIOUS_LAYER } from '../metrics/summary.js';
-import { MaintenanceController, type PlannedControl } from '../mechanisms/maintenance.js';
+import { MaintenanceController, MigrationSlots, type PlannedControl } from '../mechanisms/maintenance.js';
 import { UpgradeController } from '../mechanisms/upgrade.js';
 
 const FAIL = 0;
@@ -857,7 +857,8 @@ export class SystemSim {
     this.planners = [];
     if (this.hasPlannedWork) {
       const ctl = this.plannedControl(streams);
-      for (const plan of model.maintenance) this.planners.push(new MaintenanceController(plan, model, ctl, streams));
+      const slots = new MigrationSlots(model);
+      for (const plan of model.maintenance) this.planners.push(new MaintenanceController(plan, model, ctl, streams, slots));
       for (const plan of model.upgrades) this.planners.push(new UpgradeController(plan, model, ctl, streams));
     }
   }

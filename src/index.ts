@@ -47,6 +47,10 @@ export { renderJson, type RunReport, type PrecisionStop } from './report/json.js
 export { parseDuration, formatDuration } from './engine/units.js';
 export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
+export { runRareEvent, type RareRunOptions, type RareEventReport, type RareStop } from './rare/run.js';
+export { RareEventRefused, rareEventBlockers } from './rare/applicability.js';
+export { RareEventError, autoBias, failureTable, CYCLES_PER_BATCH, type RareSummary, type RareServiceSummary } from './rare/cycles.js';
+export { renderRareText } from './report/rare.js';
 
 /** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -132,22 +132,22 @@ export interface FailureTable {
   lambda: number;
   /** Per component: the sum of its modes' rates (1/s). */
   componentRate: number[];
-  /** Σ λ_i × mean repair of mode i (dimensionless): the expected number of components down in the unbiased all-up-ish system. */
-  downLoad: number;
+  /** The longest mean repair of any failure mode (seconds). */
+  longestRepair: number;
 }
 
 /** Builds the failure table of `model`; throws RareEventRefused when the estimator does not apply. */
 export function failureTable(model: SystemModel): FailureTable {
   const blockers = rareEventBlockers(model);
   if (blockers.length > 0) throw new RareEventRefused(model.file, blockers);
-  const t: FailureTable = { component: [], mode: [], cumulative: [], lambda: 0, componentRate: [], downLoad: 0 };
+  const t: FailureTable = { component: [], mode: [], cumulative: [], lambda: 0, componentRate: [], longestRepair: 0 };
   for (const c of model.components) {
     let r = 0;
     c.modes.forEach((m, j) => {
       const rate = 1 / m.ttf.mean;
       r += rate;
       t.lambda += rate;
-      t.downLoad += rate * m.repair.mean;
+      t.longestRepair = Math.max(t.longestRepair, m.repair.mean);
       t.component.push(c.index);
       t.mode.push(j);
       t.cumulative.push(t.lambda);
@@ -158,13 +158,16 @@ export function failureTable(model: SystemModel): FailureTable {
 }
 
 /**
- * The automatic failure-biasing factor: θ = max(1, 1 / Σ λ_i r_i), with r_i the mean
- * repair of mode i, so that during a typical degraded period (a rate-weighted mean repair
- * r̄ = Σ λ_i r_i / Λ) the biased failures of the rest of the system number about one:
- * θ Λ r̄ ≈ 1, i.e. another failure before the repair ends with probability about 1/2.
+ * The automatic failure-biasing factor: θ = max(1, 1 + 1 / (2 Λ r_max)), with Λ the
+ * total failure rate and r_max the longest mean repair of any mode. A degraded period of
+ * length r with no further failure has likelihood ratio at most about e^((θ - 1) Λ r);
+ * this keeps it near e^(1/2) for a repair of mean length, so the ratio's spread stays
+ * bounded, while the failures during the degraded period are made about 1 / (2 Λ r_max)
+ * times likelier. Short-repair systems (B1: Λ r_max = 0.02) get a large factor (26);
+ * systems with long repairs beside frequent failures (sal1-pair: 0.42) a small one (2.2).
  */
 export function autoBias(table: FailureTable): number {
-  return Math.max(1, 1 / table.downLoad);
+  return Math.max(1, 1 + 1 / (2 * table.lambda * table.longestRepair));
 }
 
 /** Counts transitions for the regeneration test and integrates the up failure rate (the likelihood ratio). */

@@ -83,19 +83,35 @@ export interface RareEventReport {
 /** First step of a run to precision, in batches; each step then doubles the batches done. */
 export const RARE_PRECISION_FIRST = 2 * BATCHES_PER_SHARD;
 
-/** Runs batches [from, to) inline or on `jobs` threads, merging shard by shard in order into `into`. */
+/** A thread pool started on first use and kept for the steps of a run to precision. */
+class LazyPool {
+  private pool: Piscina | null = null;
+  constructor(
+    private readonly topo: LoadedTopology,
+    private readonly jobs: number,
+  ) {}
+  get(): Piscina {
+    const workerData = { text: this.topo.text, file: this.topo.file, sha256: this.topo.sha256 };
+    return (this.pool ??= new Piscina({ filename: WORKER, minThreads: this.jobs, maxThreads: this.jobs, idleTimeout: 1000, workerData }));
+  }
+  async destroy(): Promise<void> {
+    await this.pool?.destroy();
+  }
+}
+
+/** Runs batches [from, to) inline or on `pool`'s threads, merging shard by shard in order into `into`. */
 async function runBatches(
   topo: LoadedTopology,
   settings: RareSettings,
   from: number,
   to: number,
-  jobs: number,
+  pool: LazyPool | null,
   into: RareAccumulator,
   onProgress?: (cycles: number) => void,
 ): Promise<void> {
   const shards = planRareShards(to).filter((s) => s.from >= from);
   let done = from * CYCLES_PER_BATCH;
-  if (jobs <= 1 || shards.length <= 1) {
+  if (pool === null || shards.length <= 1) {
     for (const shard of shards) {
       mergeRareAccumulators(into, runRareShard(topo.model, settings, shard));
       done += (shard.to - shard.from) * CYCLES_PER_BATCH;
@@ -103,24 +119,18 @@ async function runBatches(
     }
     return;
   }
-  const workerData = { text: topo.text, file: topo.file, sha256: topo.sha256 };
-  const threads = Math.min(jobs, shards.length);
-  const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData });
-  try {
-    const results = await Promise.all(
-      shards.map(async (shard) => {
-        const task: RareShardTask = { settings, shard };
-        const acc = (await pool.run(task)) as RareAccumulator;
-        done += (shard.to - shard.from) * CYCLES_PER_BATCH;
-        onProgress?.(done);
-        return acc;
-      }),
-    );
-    // Merged in shard order, whatever order they finished in.
-    for (const acc of results) mergeRareAccumulators(into, acc);
-  } finally {
-    await pool.destroy();
-  }
+  const threads = pool.get();
+  const results = await Promise.all(
+    shards.map(async (shard) => {
+      const task: RareShardTask = { settings, shard };
+      const acc = (await threads.run(task)) as RareAccumulator;
+      done += (shard.to - shard.from) * CYCLES_PER_BATCH;
+      onProgress?.(done);
+      return acc;
+    }),
+  );
+  // Merged in shard order, whatever order they finished in.
+  for (const acc of results) mergeRareAccumulators(into, acc);
 }
 
 /**
@@ -143,51 +153,60 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
       : `automatic: 1 + 1 / (2 Λ r_max), Λ = ${(table.lambda * 365 * 86400).toPrecision(3)} failures/y, r_max = ${(table.longestRepair / 3600).toPrecision(3)} h`;
   const settings: RareSettings = { seed: options.seed ?? model.defaults.seed, bias, maxEventsPerCycle: options.maxEventsPerCycle };
   const jobs = options.jobs ?? 1;
-  const acc = emptyRareAccumulator(model);
-  let stop: RareStop | undefined;
-  let summary: RareSummary;
-  if (options.precision === undefined) {
-    const cycles = options.cycles ?? 100_000;
-    if (!(Number.isInteger(cycles) && cycles > 0)) throw new RangeError(`cycles must be a positive integer, got ${cycles}`);
-    const batches = Math.ceil(cycles / CYCLES_PER_BATCH);
-    await runBatches(topo, settings, 0, batches, jobs, acc, options.onProgress ? (d) => options.onProgress!(d, batches * CYCLES_PER_BATCH) : undefined);
-    summary = summarizeRare(model, acc, bias, biasReason);
-  } else {
-    const { precision } = options;
-    if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
-    if (options.cycles !== undefined) throw new RangeError('a run to precision decides the number of cycles: give maxCycles as its budget instead');
-    const maxCycles = options.maxCycles ?? 100_000_000;
-    if (!(Number.isInteger(maxCycles) && maxCycles > 0)) throw new RangeError(`maxCycles must be a positive integer, got ${maxCycles}`);
-    const maxBatches = Math.ceil(maxCycles / CYCLES_PER_BATCH);
-    const started = Date.now();
-    let done = 0;
-    for (;;) {
-      const to = Math.min(maxBatches, done === 0 ? RARE_PRECISION_FIRST : 2 * done);
-      await runBatches(topo, settings, done, to, jobs, acc, options.onProgress ? (d) => options.onProgress!(d, to * CYCLES_PER_BATCH) : undefined);
-      done = to;
+  const pool = jobs > 1 ? new LazyPool(topo, jobs) : null;
+  try {
+    return await run(pool);
+  } finally {
+    await pool?.destroy();
+  }
+
+  async function run(pool: LazyPool | null): Promise<RareEventReport> {
+    const acc = emptyRareAccumulator(model);
+    let stop: RareStop | undefined;
+    let summary: RareSummary;
+    if (options.precision === undefined) {
+      const cycles = options.cycles ?? 100_000;
+      if (!(Number.isInteger(cycles) && cycles > 0)) throw new RangeError(`cycles must be a positive integer, got ${cycles}`);
+      const batches = Math.ceil(cycles / CYCLES_PER_BATCH);
+      await runBatches(topo, settings, 0, batches, pool, acc, options.onProgress ? (d) => options.onProgress!(d, batches * CYCLES_PER_BATCH) : undefined);
       summary = summarizeRare(model, acc, bias, biasReason);
-      const worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
-      options.onStep?.(acc.cycles, worst);
-      const reason = worst <= precision ? 'precision' : done >= maxBatches ? 'max-cycles' : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds ? 'max-time' : null;
-      if (reason) {
-        stop = { precision, maxCycles, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
-        break;
+    } else {
+      const { precision } = options;
+      if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
+      if (options.cycles !== undefined) throw new RangeError('a run to precision decides the number of cycles: give maxCycles as its budget instead');
+      const maxCycles = options.maxCycles ?? 100_000_000;
+      if (!(Number.isInteger(maxCycles) && maxCycles > 0)) throw new RangeError(`maxCycles must be a positive integer, got ${maxCycles}`);
+      const maxBatches = Math.ceil(maxCycles / CYCLES_PER_BATCH);
+      const started = Date.now();
+      let done = 0;
+      for (;;) {
+        const to = Math.min(maxBatches, done === 0 ? RARE_PRECISION_FIRST : 2 * done);
+        await runBatches(topo, settings, done, to, pool, acc, options.onProgress ? (d) => options.onProgress!(d, to * CYCLES_PER_BATCH) : undefined);
+        done = to;
+        summary = summarizeRare(model, acc, bias, biasReason);
+        const worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
+        options.onStep?.(acc.cycles, worst);
+        const reason = worst <= precision ? 'precision' : done >= maxBatches ? 'max-cycles' : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds ? 'max-time' : null;
+        if (reason) {
+          stop = { precision, maxCycles, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
+          break;
+        }
       }
     }
+    return {
+      nfvsim: VERSION,
+      input: { file: topo.file, name: model.name, sha256: topo.sha256 },
+      settings: {
+        seed: settings.seed,
+        method: 'failure-biasing',
+        bias,
+        biasReason,
+        cycles: acc.cycles,
+        cyclesPerBatch: CYCLES_PER_BATCH,
+        maxEventsPerCycle: options.maxEventsPerCycle ?? null,
+        ...(stop ? { stop } : {}),
+      },
+      results: summary,
+    };
   }
-  return {
-    nfvsim: VERSION,
-    input: { file: topo.file, name: model.name, sha256: topo.sha256 },
-    settings: {
-      seed: settings.seed,
-      method: 'failure-biasing',
-      bias,
-      biasReason,
-      cycles: acc.cycles,
-      cyclesPerBatch: CYCLES_PER_BATCH,
-      maxEventsPerCycle: options.maxEventsPerCycle ?? null,
-      ...(stop ? { stop } : {}),
-    },
-    results: summary,
-  };
 }

@@ -8,6 +8,10 @@
  * const same = await simulateParallel(topo, { runs: 100, seed: 7 }); // worker threads, same bytes
  * console.log(report.results.services[0].availability);
  *
+ * // Rare outages: failure biasing over regenerative cycles (exponential failures only).
+ * const rare = await runRareEvent(loadTopologyFile('topologies/b1-20-pairs.yaml'), { precision: 0.1 });
+ * console.log(rare.results.services[0].unavailability, rare.settings.bias);
+ *
  * // A sweep: resumable, the same bytes for any number of threads.
  * const exp = loadExperiment('experiments/heartbeat-sal1.yaml');
  * const results = await sweep(exp, { out: 'results/hb', jobs: 2, resume: true });
@@ -47,6 +51,11 @@ export { renderJson, type RunReport, type PrecisionStop } from './report/json.js
 export { parseDuration, formatDuration } from './engine/units.js';
 export { analyzeModel, AnalysisRefused, type AnalysisResult, type ServiceAnalysis } from './analysis/markov.js';
 export { VERSION };
+/** Rare-event estimation (`nfvsim run --rare-event`): see src/rare/cycles.ts for the estimator, src/rare/applicability.ts for where it applies. */
+export { runRareEvent, type RareRunOptions, type RareEventReport, type RareStop } from './rare/run.js';
+export { RareEventRefused, rareEventBlockers } from './rare/applicability.js';
+export { RareEventError, autoBias, failureTable, CYCLES_PER_BATCH, type RareSummary, type RareServiceSummary } from './rare/cycles.js';
+export { renderRareText } from './report/rare.js';
 
 /** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -5,13 +5,19 @@
  * (default 5) and the bench quotes the median of `--repeats` (default 5) measurements.
  * Figures go to stdout and, as JSON, to `bench-results.json`.
  *
+ * It also measures the gain of the rare-event estimator (`--rare-event`, unless
+ * `--no-rare`): histories (plain run to precision) against cycles (failure biasing) and
+ * seconds, one thread each, to a 10% relative 95% half-width on the unavailability, on B1,
+ * on sal1-pair without heartbeat loss (the estimator refuses loss > 0) and on B1 with
+ * 10 times the MTTF (rarer outages).
+ *
  * It also measures peak memory with 2,000, 8,000 and 32,000 histories (separate processes) and,
  * unless `--no-scaling`, the speed-up of `nfvsim run --jobs 2` over `--jobs 1` on a B2
  * run of 30 s or more.
  *
  *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-scaling]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { loadTopologyFile, loadTopologyText } from '../model/index.js';
@@ -19,6 +25,8 @@ import { runAll } from '../runner/run.js';
 import { summarize } from '../metrics/summary.js';
 import type { SystemModel } from '../model/build.js';
 import { handLoop } from './hand.js';
+import { simulateToPrecision } from '../index.js';
+import { runRareEvent } from '../rare/run.js';
 import { seriesOfPairs, seriesOfPairsExact } from './models.js';
 
 const HORIZON_H = 87600;
@@ -63,7 +71,44 @@ function nfvsimBatch(model: SystemModel, histories: number, horizonSeconds: numb
   };
 }
 
-function main(): void {
+/**
+ * Histories and seconds to a 10% relative 95% half-width on the unavailability: the plain
+ * run to precision (`--precision 10%`) against failure biasing (`--rare-event --precision
+ * 10%`), one thread each; seconds are the median of `repeats` runs (the counts are fixed
+ * by the seed). `exact` is the exact unavailability where known, else null.
+ */
+async function rareGain(name: string, text: string, file: string, exact: number | null, repeats: number) {
+  const topo = loadTopologyText(text, file);
+  const plainS: number[] = [];
+  const rareS: number[] = [];
+  let plain;
+  let rare;
+  for (let i = 0; i < repeats; i++) {
+    let t0 = performance.now();
+    plain = await simulateToPrecision(topo, { precision: 0.1, jobs: 1 });
+    plainS.push((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    rare = await runRareEvent(topo, { precision: 0.1, jobs: 1 });
+    rareS.push((performance.now() - t0) / 1000);
+  }
+  const p = plain!.results.services[0];
+  const r = rare!.results.services[0];
+  const row = {
+    exactUnavailability: exact,
+    plain: { histories: plain!.settings.runs, horizonYears: plain!.settings.horizonSeconds / (365 * 86400), events: plain!.results.events, seconds: median(plainS), unavailability: p.unavailability },
+    rareEvent: { cycles: rare!.results.cycles, bias: rare!.settings.bias, events: rare!.results.events, seconds: median(rareS), unavailability: r.unavailability, likelihoodRatioMean: rare!.results.likelihoodRatio.mean.mean },
+    speedup: median(plainS) / median(rareS),
+  };
+  console.log(
+    `${name}: to a 10% half-width on the unavailability, plain ${row.plain.histories} histories of ${row.plain.horizonYears} y (${(row.plain.events / 1e6).toFixed(2)} M events, ${row.plain.seconds.toFixed(2)} s), ` +
+      `failure biasing (θ = ${row.rareEvent.bias.toPrecision(3)}) ${row.rareEvent.cycles} cycles (${(row.rareEvent.events / 1e6).toFixed(2)} M events, ${row.rareEvent.seconds.toFixed(2)} s): ` +
+      `speed-up ${row.speedup.toFixed(2)}x; U plain ${p.unavailability.mean.toExponential(3)}, biased ${r.unavailability.mean.toExponential(3)}` +
+      (exact !== null ? `, exact ${exact.toExponential(3)}` : ''),
+  );
+  return row;
+}
+
+async function main(): Promise<void> {
   const seconds = Number(arg('seconds', 5));
   const repeats = Number(arg('repeats', 5));
   const out = arg('out', 'bench-results.json');
@@ -103,6 +148,17 @@ function main(): void {
   const d = median(Array.from({ length: repeats }, () => measure(seconds, nfvsimBatch(def, 5, def.defaults.horizon)).historiesPerSecond));
   results.default = { historiesPerSecond: d, horizonYears: def.defaults.horizon / (365 * 86400) };
   console.log(`default topology (${(def.defaults.horizon / (365 * 86400)).toFixed(0)} y histories): ${d.toFixed(2)} histories/s`);
+  if (!process.argv.includes('--no-rare')) {
+    const b1File = fileURLToPath(new URL('../../topologies/b1-20-pairs.yaml', import.meta.url));
+    const b1 = readFileSync(b1File, 'utf8');
+    const sal1 = readFileSync(fileURLToPath(new URL('../../topologies/sal1-pair.yaml', import.meta.url)), 'utf8');
+    const u = (mttf: number) => 1 - (1 - (1 / (mttf + 1)) ** 2) ** 20;
+    results.rareEvent = {
+      B1: await rareGain('B1', b1, 'b1-20-pairs.yaml', u(2000), 3),
+      'sal1-pair (heartbeat loss 0)': await rareGain('sal1-pair (heartbeat loss 0)', sal1.replace('loss: 0.0001, ', ''), 'sal1-pair-noloss.yaml', null, 3),
+      'B1, MTTF 20000 h': await rareGain('B1 with MTTF 20,000 h', b1.replace('mean: 2000h', 'mean: 20000h'), 'b1-mttf20000h.yaml', u(20000), 3),
+    };
+  }
   const mem = process.resourceUsage().maxRSS / 1024;
   results.peakMemoryMiB = mem;
   console.log(`peak memory of this bench process (max RSS): ${mem.toFixed(0)} MiB`);
@@ -138,4 +194,4 @@ function main(): void {
   console.log(`figures written to ${out}`);
 }
 
-main();
+await main();

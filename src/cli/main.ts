@@ -26,6 +26,11 @@ import { JournalError } from '../sweep/journal.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
+import type { LoadedTopology } from '../model/index.js';
+import { runRareEvent } from '../rare/run.js';
+import { RareEventRefused } from '../rare/applicability.js';
+import { RareEventError } from '../rare/cycles.js';
+import { renderRareText } from '../report/rare.js';
 
 /** The BullMQ queue module (bullmq and ioredis: loaded only by --queue and worker). */
 function queueModule() {
@@ -111,6 +116,17 @@ interface RunOptions {
   precision?: number;
   maxRuns?: number;
   maxTime?: number;
+  rareEvent?: boolean;
+  bias?: number;
+  cycles?: number;
+  maxCycles?: number;
+}
+
+/** A commander option parser for a failure-biasing factor (a finite number >= 1). */
+function biasFactor(v: string): number {
+  const x = Number(v);
+  if (!(x >= 1 && Number.isFinite(x))) throw new InvalidArgumentError(`expected a factor >= 1 such as 20, got '${v}'`);
+  return x;
 }
 
 interface SweepCliOptions {
@@ -176,8 +192,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--precision <pct>', "run to precision: add replications in batches (200, 400, 800, ...) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
     .option('--max-runs <n>', 'with --precision: budget of replications (default 1000000)', positiveInt())
     .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", duration)
+    .option('--rare-event', 'estimate rare figures (unavailability of redundant groups, outages, outages over 15 s) by failure biasing over regenerative cycles instead of plain histories; needs exponential times to failure (see README)')
+    .option('--bias <theta>', 'with --rare-event: failure-biasing factor (>= 1; default: automatic, 1 + 1 / (2 Λ r_max))', biasFactor)
+    .option('--cycles <n>', 'with --rare-event: regenerative cycles to run (default 100000; with --precision, see --max-cycles)', positiveInt())
+    .option('--max-cycles <n>', 'with --rare-event --precision: budget of cycles (default 100000000)', positiveInt())
     .action(async (file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
+      if (opts.rareEvent) return runRare(topo, opts);
+      if (opts.bias !== undefined || opts.cycles !== undefined || opts.maxCycles !== undefined) throw new UsageError('--bias, --cycles and --max-cycles go with --rare-event');
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
       const warmup = opts.warmup ?? topo.model.defaults.warmup;
       if (!(horizon > warmup)) {
@@ -266,6 +288,47 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerAnalyze(program, { out });
+
+  /** `run --rare-event`: the regenerative failure-biasing estimator. */
+  async function runRare(topo: LoadedTopology, opts: RunOptions): Promise<void> {
+    const clash = (
+      [
+        ['--runs', opts.runs],
+        ['--horizon', opts.horizon],
+        ['--warmup', opts.warmup],
+        ['--csv', opts.csv],
+        ['--events', opts.events],
+        ['--report', opts.report],
+        ['--fail-on-sal', opts.failOnSal],
+        ['--max-runs', opts.maxRuns],
+        ['--max-events', opts.maxEvents],
+      ] as Array<[string, unknown]>
+    ).filter(([, v]) => v !== undefined && v !== false);
+    if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
+    if (opts.precision !== undefined && opts.cycles !== undefined) throw new UsageError('--precision decides the number of cycles: give --max-cycles as its budget instead of --cycles');
+    if (opts.precision === undefined && (opts.maxCycles !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-cycles and --max-time are budgets of --precision: give --precision too');
+    const bar = new ProgressBar(err, 'cycles');
+    const started = Date.now();
+    let report;
+    try {
+      report = await runRareEvent(topo, {
+        seed: opts.seed,
+        bias: opts.bias,
+        cycles: opts.cycles,
+        precision: opts.precision,
+        maxCycles: opts.maxCycles,
+        maxTimeSeconds: opts.maxTime,
+        jobs: opts.jobs ?? availableParallelism(),
+        onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
+      });
+    } catch (e) {
+      if (e instanceof RareEventRefused || e instanceof RareEventError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      bar.finish();
+    }
+    out.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderRareText(report, (Date.now() - started) / 1000));
+  }
 
   program
     .command('sweep')

@@ -241,7 +241,19 @@ class ComponentSim implements EventHandler {
 
   /** Starts the clocks at time 0 (everything new and up). */
   start(): void {
-    for (let j = 0; j < this.remaining.length; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]);
+    const scale = this.sys.ttfScale;
+    for (let j = 0; j < this.remaining.length; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
+    this.armFailure();
+  }
+
+  /**
+   * Makes the up component fail in `mode` now (rare-event cycles: the forced first
+   * failure of a cycle). Its other clocks keep their remaining up time.
+   */
+  failNow(mode: number): void {
+    if (!this.up) throw new Error(`${this.model.path} is not up: it cannot be made to fail`);
+    this.freezeClocks(-1);
+    this.remaining[mode] = 0;
     this.armFailure();
   }
 
@@ -287,11 +299,12 @@ class ComponentSim implements EventHandler {
     const rng = this.ttfStreams[mode];
     if (mean > 0) {
       rng.advance();
-      this.remaining[mode] = -mean * Math.log(1 - rng.u);
-    } else this.remaining[mode] = this.ttf[mode].sample(rng);
+      this.remaining[mode] = -mean * sys.ttfScale * Math.log(1 - rng.u);
+    } else this.remaining[mode] = this.ttf[mode].sample(rng) * sys.ttfScale;
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
     sys.recordFailure(this, mode);
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: this.model.modes[mode].name });
     this.propagateDown();
@@ -348,6 +361,7 @@ class ComponentSim implements EventHandler {
   private becomeUp(): void {
     this.up = true;
     const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, true, false);
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
     this.armFailure();
     if (this.group !== null) this.group.instanceChanged(this.instance, true);
@@ -398,6 +412,7 @@ class ComponentSim implements EventHandler {
     if (this.up) {
       this.up = false;
       const sys = this.sys;
+      if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
       if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'the layer below went down' });
       this.freezeClocks(-1);
       this.pending = -1;
@@ -511,6 +526,8 @@ export class GroupSim implements GroupOutput {
       }
     }
     if (up === this.up && capacity === this.capacity && (up || phase === this.phase)) return;
+    const obs = this.sys.observer;
+    if (obs !== null && (this.up && this.capacity === 1) !== (up && capacity === 1)) obs.groupChanged(up && capacity === 1);
     const changedUp = up !== this.up;
     this.up = up;
     this.capacity = capacity;
@@ -684,6 +701,18 @@ function modelStatics(model: SystemModel): ModelStatics {
   return st;
 }
 
+/**
+ * Told of every change of the up state of components and groups (rare-event cycles,
+ * src/rare; `SystemSim.observer` is null in normal runs). Calls come at the simulation's
+ * current time, after the state changed.
+ */
+export interface TransitionObserver {
+  /** Component `index` (model order) came up (`up`), or went down: by its own failure (`failed`) or with the layer below. */
+  componentChanged(index: number, up: boolean, failed: boolean): void;
+  /** A group became full (up at capacity 1: `full`) or stopped being full. */
+  groupChanged(full: boolean): void;
+}
+
 /** The whole system in one replication. */
 export class SystemSim {
   readonly components: ComponentSim[];
@@ -722,6 +751,13 @@ export class SystemSim {
 
   /** Start of the observation window of the current replication (seconds). */
   windowStart = 0;
+  /**
+   * Factor on every drawn time to failure: 1/θ under failure biasing with factor θ
+   * (src/rare), exactly 1 otherwise (so normal runs draw the same numbers). Not reset.
+   */
+  ttfScale = 1;
+  /** Receives every up/down transition (src/rare), or null (the default: no cost). Not reset. */
+  observer: TransitionObserver | null = null;
   /** Receives every event of the history, or null (the default: no cost). */
   trace: ((e: TraceEvent) => void) | null = null;
   private readonly crews: CrewPool[];

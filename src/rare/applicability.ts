@@ -1,0 +1,65 @@
+/**
+ * Where the regenerative failure-biasing estimator (src/rare/cycles.ts) applies.
+ *
+ * It needs a regeneration state: every component up, nothing recovering, every group
+ * up at full capacity, and nothing remembered that changes what happens next. That holds
+ * when every time to failure is exponential (memoryless clocks) and no part of the model
+ * keeps state or clocks of its own while everything is up. The parts that break it are
+ * refused, each named with its path in the topology.
+ */
+import { Exponential } from '../engine/distributions.js';
+import type { SystemModel } from '../model/build.js';
+
+/** Thrown when the estimator does not apply to a topology; `blockers` says what blocks it (one line each). */
+export class RareEventRefused extends Error {
+  constructor(
+    readonly file: string,
+    readonly blockers: readonly string[],
+  ) {
+    super(
+      `--rare-event does not apply to ${file}: ${blockers.length === 1 ? blockers[0] : `\n  - ${blockers.join('\n  - ')}`}\n` +
+        '(failure biasing over regenerative cycles needs exponential times to failure and no state that survives a return to all-up; run without --rare-event)',
+    );
+    this.name = 'RareEventRefused';
+  }
+}
+
+/**
+ * What keeps `model` from having a regeneration state, one line per part, naming its
+ * path; empty when the estimator applies:
+ * - a time to failure that is not exponential (its clock remembers its age);
+ * - no failure mode at all (nothing to estimate);
+ * - a heartbeat with `loss` > 0 (spurious detections happen while everything is up, on
+ *   a beat grid whose phase survives);
+ * - process supervision with an escalation `window` (it remembers recent crashes);
+ * - evacuation and replica sets (instances stay on the host they moved to).
+ */
+export function rareEventBlockers(model: SystemModel): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  let modes = 0;
+  for (const c of model.components) {
+    for (const m of c.modes) {
+      modes++;
+      const key = `components.${c.type}.failures.${m.name}.ttf`;
+      if (!(m.ttf instanceof Exponential) && !seen.has(key)) {
+        seen.add(key);
+        out.push(`${key} is ${m.ttf.describe()}: only exponential times to failure are memoryless`);
+      }
+    }
+  }
+  if (modes === 0) out.push('no component has a failure mode: nothing fails');
+  for (const f of model.functions) {
+    const ha = f.ha;
+    if ((ha.mechanism === 'active-passive' || ha.mechanism === 'active-active') && ha.detector.loss > 0 && ha.detector.interval !== Infinity) {
+      out.push(`${f.path}.ha.detector.loss is ${ha.detector.loss}: lost beats cause spurious detections while everything is up`);
+    }
+    if (f.supervision && f.supervision.window !== Infinity) {
+      out.push(`${f.path}.supervision.window is set: the supervisor remembers recent crashes across cycles`);
+    }
+    if (f.evacuation) {
+      out.push(`${f.path}.${f.evacuation.style}: an evacuated instance stays on its new host, so all-up is not one state`);
+    }
+  }
+  return out;
+}

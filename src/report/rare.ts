@@ -1,0 +1,67 @@
+/** The terminal report of a rare-event run (`nfvsim run --rare-event`). */
+import type { RareEventReport } from '../rare/run.js';
+import type { Estimate } from '../metrics/stats.js';
+import { durationParts, estimateParts, num, sig } from './format.js';
+
+const W = 22;
+
+/** `mean` and its 95% CI in significant digits (rare figures span many decades). */
+function sci(e: Estimate, unit = ''): string {
+  const u = unit ? ` ${unit}` : '';
+  const ci = Number.isFinite(e.lo) ? `95% CI ${sig(e.lo)} .. ${sig(e.hi)}${u}` : '95% CI n/a';
+  return `${(sig(e.mean) + u).padEnd(18)}${ci}`;
+}
+
+/** Renders a rare-event report as text for a terminal. */
+export function renderRareText(report: RareEventReport, elapsedSeconds?: number): string {
+  const r = report.results;
+  const set = report.settings;
+  const lines: string[] = [];
+  lines.push(`nfvsim ${report.nfvsim}   ${report.input.name} (${report.input.file})`);
+  lines.push(
+    `Rare-event estimate: failure biasing over regenerative cycles, bias θ = ${sig(set.bias)} (${set.biasReason}), seed ${set.seed}`,
+  );
+  lines.push(
+    `${num(r.cycles)} cycles (${num(r.batches)} batches of ${set.cyclesPerBatch}), ${sig(r.events / 1e6)} M events` +
+      (elapsedSeconds !== undefined ? `, ${elapsedSeconds.toFixed(1)} s` : '') +
+      `; all-up failure rate ${sig(r.failuresPerYearAllUp)} per year, mean cycle ${durationParts(r.meanCycleSeconds).mean}`,
+  );
+  const lr = r.likelihoodRatio;
+  lines.push(
+    `Likelihood ratio: mean ${sig(lr.mean.mean, 4)} (95% CI ${sig(lr.mean.lo, 4)} .. ${sig(lr.mean.hi, 4)}; 1 expected), ` +
+      `effective sample size ${num(lr.effectiveSampleSize)} of ${num(r.cycles)}, max ${sig(lr.max)}`,
+  );
+  const stop = set.stop;
+  if (stop) {
+    const worst = Math.max(...r.services.map((s) => s.relativeHalfWidth));
+    const got = Number.isFinite(worst) ? `${(worst * 100).toFixed(1)}%` : 'no outage seen yet';
+    lines.push(
+      `Run to precision: ` +
+        (stop.reason === 'precision'
+          ? `reached: every service's unavailability within ${(stop.precision * 100).toFixed(1)}% (95% CI half-width; worst ${got})`
+          : `NOT reached: ${stop.reason === 'max-cycles' ? `--max-cycles ${num(stop.maxCycles)} ran out` : '--max-time ran out (this stop depends on the machine: not reproducible from the seed)'}; worst relative half-width ${got}, target ${(stop.precision * 100).toFixed(1)}%`) +
+        `; ${num(r.cycles)} cycles.`,
+    );
+  }
+  for (const s of r.services) {
+    lines.push('');
+    lines.push(s.name);
+    if (s.cyclesWithOutage === 0) {
+      lines.push(`  no outage in ${num(r.cycles)} cycles: no estimate (try more cycles or a larger --bias)`);
+      continue;
+    }
+    const a = estimateParts(s.availability, 100, 3);
+    const nines = -Math.log10(s.unavailability.mean);
+    lines.push(`  ${'availability'.padEnd(W)}${(a.mean + ' %').padEnd(18)}95% CI ${a.ci} %` + (Number.isFinite(nines) ? `  (${nines.toFixed(1)} nines)` : ''));
+    lines.push(`  ${'unavailability'.padEnd(W)}${sci(s.unavailability)}  (relative half-width ${(s.relativeHalfWidth * 100).toFixed(1)}%)`);
+    lines.push(`  ${'downtime per year'.padEnd(W)}${sci(s.downtimeMinutesPerYear, 'min')}`);
+    lines.push(`  ${'outages per year'.padEnd(W)}${sci(s.outagesPerYear)}`);
+    lines.push(`  ${'over 15 s per year'.padEnd(W)}${sci(s.tl9000PerYear)}  (TL-9000)`);
+    const m = durationParts(s.meanOutageSeconds);
+    lines.push(`  ${'mean outage'.padEnd(W)}${m.mean.padEnd(18)}${Number.isFinite(s.meanOutageSeconds.lo) ? `95% CI ${m.ci}` : ''}`);
+    lines.push(`  ${'cycles with an outage'.padEnd(W)}${num(s.cyclesWithOutage)} of ${num(r.cycles)} (under the biased measure)`);
+  }
+  lines.push('');
+  lines.push('Only the figures above are estimated in this mode (no recovery-time distribution, SAL verdicts or attribution: run without --rare-event for those).');
+  return lines.join('\n') + '\n';
+}

@@ -32,7 +32,9 @@ export class RareEventRefused extends Error {
  * - a heartbeat with `loss` > 0 (spurious detections happen while everything is up, on
  *   a beat grid whose phase survives);
  * - process supervision with an escalation `window` (it remembers recent crashes);
- * - evacuation and replica sets (instances stay on the host they moved to).
+ * - evacuation and replica sets (instances stay on the host they moved to);
+ * - planned work (maintenance windows and upgrade campaigns run on a calendar, and
+ *   migrations move instances).
  */
 export function rareEventBlockers(model: SystemModel): string[] {
   const out: string[] = [];
@@ -61,5 +63,7 @@ export function rareEventBlockers(model: SystemModel): string[] {
       out.push(`${f.path}.${f.evacuation.style}: an evacuated instance stays on its new host, so all-up is not one state`);
     }
   }
+  for (const p of model.maintenance) out.push(`maintenance.${p.name}: maintenance windows follow a calendar (and move instances), not a return to all-up`);
+  for (const p of model.upgrades) out.push(`upgrades.${p.name}: upgrade campaigns follow a calendar, not a return to all-up`);
   return out;
 }

@@ -27,7 +27,7 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
+import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
 import { MECHANISMS } from '../mechanisms/registry.js';
@@ -128,6 +128,11 @@ function expMean(d: Distribution): number {
 class ComponentSim implements EventHandler {
   failed = false;
   supported = true;
+  /**
+   * How many of its supports are down: the component below, plus the shared elements a
+   * host's hardware depends on. `supported` is true exactly when this is 0.
+   */
+  downSupports = 0;
   restarting = false;
   up = true;
   upSince = 0;
@@ -193,6 +198,7 @@ class ComponentSim implements EventHandler {
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
     this.failed = false;
     this.supported = true;
+    this.downSupports = 0;
     this.restarting = false;
     this.up = true;
     this.upSince = 0;
@@ -275,7 +281,6 @@ class ComponentSim implements EventHandler {
   }
 
   private onFail(mode: number): void {
-    const sys = this.sys;
     this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
     const rng = this.ttfStreams[mode];
@@ -283,11 +288,27 @@ class ComponentSim implements EventHandler {
       rng.advance();
       this.remaining[mode] = -mean * Math.log(1 - rng.u);
     } else this.remaining[mode] = this.ttf[mode].sample(rng);
+    this.failNow(mode, false);
+  }
+
+  /**
+   * A common-cause clock fails this component in `mode` now (it must be up): its own
+   * clocks stop where they are (none is redrawn) and its pending failure event is dropped.
+   */
+  failCommon(mode: number): void {
+    this.freezeClocks(-1);
+    this.pending = -1;
+    this.failNow(mode, true);
+  }
+
+  /** The component fails in `mode` now (its clocks are already dealt with): repair, propagation. */
+  private failNow(mode: number, common: boolean): void {
+    const sys = this.sys;
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
     sys.recordFailure(this, mode);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: this.model.modes[mode].name });
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
     this.propagateDown();
     // A supervisor decides at the crash and restarts automatically: no crew needed.
     const t = this.supervisor !== null ? this.supervisor.repairTime(sys.scheduler.now, this.model.modes[mode].announced) : NaN;
@@ -355,8 +376,10 @@ class ComponentSim implements EventHandler {
     for (let i = 0; i < ch.length; i++) ch[i].supportLost();
   }
 
-  /** The layer below went down. */
+  /** The layer below (or a shared element it depends on) went down. */
   supportLost(): void {
+    // Already unsupported: another support is down too; nothing changes.
+    if (this.downSupports++ > 0) return;
     this.supported = false;
     if (this.hostHook !== null) this.hostHook(false);
     if (this.up) {
@@ -387,6 +410,7 @@ class ComponentSim implements EventHandler {
     if (this.up) return;
     this.restarting = false;
     this.supported = to.up;
+    this.downSupports = to.up ? 0 : 1;
     // Without a VM the moved component is the application itself: redeployed, then started.
     const total = this.layer > LAYER_INDEX.vm ? delay + this.restart.sample(this.restartStream) : delay;
     if (this.failed) this.rebuildAfterRepair = total;
@@ -396,14 +420,48 @@ class ComponentSim implements EventHandler {
     } else this.pending = -1;
   }
 
-  /** The layer below came back up. */
+  /** The layer below (or a shared element it depends on) came back up. */
   supportReturned(): void {
+    // Up only when every support is: the last one back restarts it.
+    if (--this.downSupports > 0) return;
     this.supported = true;
     if (this.hostHook !== null) this.hostHook(true);
     if (!this.failed) {
       this.restarting = true;
       this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
     }
+  }
+}
+
+/**
+ * The common-cause clock of one failure mode of one component type (see
+ * CommonCauseModel): a renewal process in calendar time, drawn from its own stream
+ * `<components.type.failures.mode>:common`. When it fires, every component of the type
+ * that is up at that instant fails in the mode, in model order; each is recorded as a
+ * failure of its own (failure counts per layer count every component failed).
+ */
+class CommonCauseSim implements EventHandler {
+  private stream!: RandomStream;
+  private readonly members: ComponentSim[];
+  constructor(
+    readonly model: CommonCauseModel,
+    private readonly sys: SystemSim,
+  ) {
+    this.members = model.components.map((i) => sys.components[i]);
+  }
+  /** A fresh stream for a replication. */
+  reset(streams: StreamFactory): void {
+    this.stream = streams.stream(`${this.model.path}:common`);
+  }
+  /** Draws the first firing (at time 0, everything new). */
+  start(): void {
+    this.sys.scheduler.schedule(this.model.ttf.sample(this.stream), this, 0, 0);
+  }
+  handle(): void {
+    const mode = this.model.modeIndex;
+    const m = this.members;
+    for (let i = 0; i < m.length; i++) if (m[i].up) m[i].failCommon(mode);
+    this.sys.scheduler.schedule(this.model.ttf.sample(this.stream), this, 0, 0);
   }
 }
 
@@ -637,6 +695,8 @@ export class SystemSim {
   /** Receives every event of the history, or null (the default: no cost). */
   trace: ((e: TraceEvent) => void) | null = null;
   private readonly crews: CrewPool[];
+  /** The common-cause clocks (`beta`, `common` on failure modes). */
+  private readonly commons: CommonCauseSim[];
   private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
 
   /**
@@ -657,6 +717,7 @@ export class SystemSim {
     this.hostIndex = st.hostIndex;
     this.crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
+    this.commons = model.commonCauses.map((cc) => new CommonCauseSim(cc, this));
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f, this);
       f.instances.forEach((inst, i) => {
@@ -707,6 +768,7 @@ export class SystemSim {
     this.spuriousCause = false;
     for (const c of this.crews) c.reset();
     for (const c of this.components) c.reset(streams, this.components);
+    for (const cc of this.commons) cc.reset(streams);
     const sys = this;
     this.groups.forEach((g, gi) => {
       const f = model.functions[gi];
@@ -819,6 +881,7 @@ export class SystemSim {
   /** Starts every component's clocks (all up at time 0). */
   start(): void {
     for (const c of this.components) c.start();
+    for (const cc of this.commons) cc.start();
   }
 
   /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */

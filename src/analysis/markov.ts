@@ -27,8 +27,9 @@
  * states, and the residual sum |pi Q| / sum pi q reported per block.
  *
  * Decomposition. Groups (VNFs, VIM services) are split into blocks that share no
- * component instance, host, rack or site (a component and what runs on it are in one
- * block), no repair crew pool, and no mechanism dependency (load balancer, broker);
+ * component instance, host, rack, site or shared element (a component and what runs on
+ * it are in one block), no repair crew pool, no common-cause clock, and no mechanism
+ * dependency (load balancer, broker);
  * evacuation (which moves instances and needs the VIM) is refused. A component that
  * can never go down (no failure mode in it or below it) is a constant and couples
  * nothing: groups on a host whose stack never fails are independent. Blocks are then
@@ -38,6 +39,15 @@
  * transitions per unit time) is sum over blocks of (the block's up -> down rate) x
  * (the product of the other blocks' availabilities): two independent blocks never
  * change state at the same instant.
+ *
+ * Common causes. A shared element (SAN, link) is one more support of the hardware of
+ * the hosts that depend on it: those are in its children, and a component with shared
+ * dependencies comes back only when its parent and every one of them are up (the
+ * simulator's count of down supports). A common-cause clock (`beta`, `common` on a
+ * failure mode) runs in calendar time, so it is a transition out of every state: it
+ * fails every component of its type that is up, in model order; it couples all of them
+ * into one block. A mode that fires only through its common clock has no clock of its
+ * own. A non-exponential `common` clock is refused (or approximated) like any delay.
  *
  * What is counted as an outage is what the simulator's recorder counts: a period of
  * positive length with the service down. A failure that takes the service down and up

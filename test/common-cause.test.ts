@@ -13,21 +13,10 @@ import { analyzeModel, AnalysisRefused } from '../src/analysis/markov.js';
 import { TopologyError } from '../src/model/errors.js';
 import { runReplication } from '../src/runner/replication.js';
 import type { TraceEvent } from '../src/sim/system.js';
-import { exp, run, topo, zScore } from './helpers.js';
+import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
 const YEAR = 365 * 86400;
-
-function expectWithin(est: { mean: number; se: number }, exact: number, wrong: number) {
-  const z = zScore({ ...est, lo: NaN, hi: NaN }, exact);
-  expect(z, `estimate ${est.mean} vs exact ${exact}: ${z.toFixed(2)} SE`).toBeLessThanOrEqual(4);
-  expect(Math.abs(wrong - exact), `wrong answer ${wrong} is inside the band`).toBeGreaterThan(4 * est.se);
-}
-
-/** Relative closeness to 1e-9. */
-function close(actual: number, expected: number) {
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.abs(expected));
-}
 
 // ---------------------------------------------------------------------------------------
 // Shared software faults: a 1-of-2 pair whose application fails at rate lambda (mean 100 h),
@@ -128,12 +117,7 @@ describe('shared software fault: beta factor', () => {
 
   it('analyze refuses a non-exponential common clock, naming it', () => {
     const doc = pair({ ttf: { dist: 'weibull', shape: 2, scale: '100h' }, common: true });
-    let err: unknown;
-    try {
-      analyzeModel(topo(doc).model);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => analyzeModel(topo(doc).model));
     expect(err).toBeInstanceOf(AnalysisRefused);
     expect((err as AnalysisRefused).reasons.join('\n')).toContain("components.app.failures.crash.ttf (the common clock of 'common: true'): weibull");
   });
@@ -297,12 +281,7 @@ describe('shared elements (SAN)', () => {
 
 describe('errors name the path', () => {
   const expectError = (doc: object, path: string, phrase: string) => {
-    let err: unknown;
-    try {
-      topo(doc);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => topo(doc));
     expect(err).toBeInstanceOf(TopologyError);
     const msg = (err as Error).message;
     expect(msg).toContain('test.yaml');

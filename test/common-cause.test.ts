@@ -7,13 +7,14 @@
  * it lies outside that band); `analyze` is compared to a relative 1e-9. Schema and
  * semantic errors name the path.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
 import { analyzeModel, AnalysisRefused } from '../src/analysis/markov.js';
 import { TopologyError } from '../src/model/errors.js';
 import { runReplication } from '../src/runner/replication.js';
 import type { TraceEvent } from '../src/sim/system.js';
-import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
+import { cli, close, exp, expectWithin, ROOT, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
 const YEAR = 365 * 86400;
@@ -276,6 +277,13 @@ describe('shared elements (SAN)', () => {
       [17, 'repaired'],
       [17, 'up'],
     ]);
+  });
+});
+
+describe('validate', () => {
+  it('names the shared elements and the common-cause clocks of a topology', () => {
+    expect(cli(['validate', join(ROOT, 'topologies', 'shared-software-fault.yaml')]).stdout).toContain('1 services, common-cause clocks on vnf-app/defect\n');
+    expect(cli(['validate', join(ROOT, 'topologies', 'shared-san.yaml')]).stdout).toContain('1 services, 1 shared elements\n');
   });
 });
 

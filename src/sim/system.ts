@@ -263,6 +263,8 @@ class ComponentSim implements EventHandler {
     if (n === 0) return;
     let j = 0;
     if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
+    // Only modes that fire through a common clock (Never): no event of its own.
+    if (r[j] === Infinity) return;
     const scheduler = this.sys.scheduler;
     scheduler.delay = r[j];
     this.pending = scheduler.scheduleDelay(this, FAIL, j);

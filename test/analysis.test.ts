@@ -11,7 +11,7 @@ import { residual, steadyState, steadyStateSparse, type Ctmc } from '../src/anal
 import { analyzeModel, AnalysisRefused, type AnalysisResult } from '../src/analysis/markov.js';
 import { loadTopologyFile, simulate } from '../src/index.js';
 import { meanBeatsToSpurious } from '../src/mechanisms/heartbeat.js';
-import { cli, exp, ROOT, topo, zScore } from './helpers.js';
+import { cli, close, exp, ROOT, topo, zScore } from './helpers.js';
 
 const H = 3600;
 const YEAR = 365 * 86400;
@@ -32,11 +32,6 @@ function hosts(opts: { count: number; k: number; mttf?: string; mttr?: string; c
 
 function analyze(doc: object, opts: { approximate?: boolean; maxStates?: number } = {}): AnalysisResult {
   return analyzeModel(topo(doc).model, opts);
-}
-
-/** Relative closeness to 1e-9. */
-function close(actual: number, expected: number) {
-  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.abs(expected));
 }
 
 describe('sparse GTH', () => {

@@ -1,5 +1,6 @@
 /** Shared helpers of the tests. */
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadTopologyText, simulate, type RunReport } from '../src/index.js';
@@ -31,3 +32,29 @@ export function cli(args: string[], opts: { cwd?: string } = {}) {
 
 /** Exponential distribution spec with the given mean (a duration string). */
 export const exp = (mean: string) => ({ dist: 'exponential', mean });
+
+/**
+ * Asserts |estimate - exact| <= 4 standard errors, and that the plausible `wrong` answer
+ * lies outside that band (so that the test can tell the two apart).
+ */
+export function expectWithin(est: { mean: number; se: number }, exact: number, wrong: number): void {
+  const z = zScore({ ...est, lo: NaN, hi: NaN }, exact);
+  if (process.env.NFVSIM_TEST_VERBOSE) console.log(`estimate ${est.mean} exact ${exact} z ${z.toFixed(2)} se ${est.se.toExponential(2)} wrong ${wrong} (${(Math.abs(wrong - exact) / est.se).toFixed(1)} SE away)`);
+  expect(z, `estimate ${est.mean} vs exact ${exact}: ${z.toFixed(2)} SE`).toBeLessThanOrEqual(4);
+  expect(Math.abs(wrong - exact), `wrong answer ${wrong} is inside the band`).toBeGreaterThan(4 * est.se);
+}
+
+/** Asserts relative closeness to 1e-9. */
+export function close(actual: number, expected: number): void {
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(1e-9 * Math.abs(expected));
+}
+
+/** What `fn` throws, or undefined when it returns. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

@@ -35,7 +35,7 @@ describe('experiments/', () => {
   const files = experiments.filter((f) => /\.ya?ml$/.test(f));
 
   it('ships the experiments the issue asks for', () => {
-    expect(files).toEqual(expect.arrayContaining(['heartbeat-sal1.yaml', 'replicas-mttf.yaml', 'fencing.yaml', 'controllers.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['heartbeat-sal1.yaml', 'replicas-mttf.yaml', 'fencing.yaml', 'controllers.yaml', 'rack-anti-affinity.yaml', 'beta-factor.yaml']));
   });
 
   it.each(scripts)('%s runs', async (f) => {

@@ -27,8 +27,9 @@
  * states, and the residual sum |pi Q| / sum pi q reported per block.
  *
  * Decomposition. Groups (VNFs, VIM services) are split into blocks that share no
- * component instance, host, rack or site (a component and what runs on it are in one
- * block), no repair crew pool, and no mechanism dependency (load balancer, broker);
+ * component instance, host, rack, site or shared element (a component and what runs on
+ * it are in one block), no repair crew pool, no common-cause clock, and no mechanism
+ * dependency (load balancer, broker);
  * evacuation (which moves instances and needs the VIM) is refused. A component that
  * can never go down (no failure mode in it or below it) is a constant and couples
  * nothing: groups on a host whose stack never fails are independent. Blocks are then
@@ -38,6 +39,15 @@
  * transitions per unit time) is sum over blocks of (the block's up -> down rate) x
  * (the product of the other blocks' availabilities): two independent blocks never
  * change state at the same instant.
+ *
+ * Common causes. A shared element (SAN, link) is one more support of the hardware of
+ * the hosts that depend on it: those are in its children, and a component with shared
+ * dependencies comes back only when its parent and every one of them are up (the
+ * simulator's count of down supports). A common-cause clock (`beta`, `common` on a
+ * failure mode) runs in calendar time, so it is a transition out of every state: it
+ * fails every component of its type that is up, in model order; it couples all of them
+ * into one block. A mode that fires only through its common clock has no clock of its
+ * own. A non-exponential `common` clock is refused (or approximated) like any delay.
  *
  * What is counted as an outage is what the simulator's recorder counts: a period of
  * positive length with the service down. A failure that takes the service down and up
@@ -51,7 +61,7 @@
  * exponential: with `approximate` the time to a spurious detection and the interval a
  * spuriously removed instance stays out of rotation are exponentials of their means.
  */
-import { Deterministic, type Distribution } from '../engine/distributions.js';
+import { Deterministic, Never, type Distribution } from '../engine/distributions.js';
 import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
@@ -205,6 +215,8 @@ interface LComp {
   modes: LMode[];
   restart: number;
   crew: number;
+  /** Local indices of the shared elements it depends on besides its parent (a host's hardware; those outside the block never go down). */
+  deps: number[];
   /** Local group index if it is an instance's top component, else -1. */
   group: number;
   instance: number;
@@ -504,11 +516,19 @@ class World {
 
   private supportReturned(ci: number): void {
     const c = this.s.c[ci];
+    // With shared dependencies, supported only when the parent and every one of them are up (the simulator's downSupports count).
+    const m = this.blk.comps[ci];
+    if (m.deps.length > 0 && ((m.parent >= 0 && !this.s.c[m.parent].up) || m.deps.some((d) => !this.s.c[d].up))) return;
     c.sup = true;
     if (c.f < 0) {
       c.rs = true;
       c.t = this.schedule(this.blk.comps[ci].restart, 'c', ci, RESTART_DONE);
     }
+  }
+
+  /** A common-cause clock fires: every listed component that is up now fails in `mode`, in order (sim/system.ts CommonCauseSim). */
+  failCommon(cc: LCommon): void {
+    for (const ci of cc.comps) if (this.s.c[ci].up) this.fail(ci, cc.mode);
   }
 
   // --- groups (mechanisms/*.ts) ---
@@ -831,10 +851,18 @@ class World {
 }
 
 /** A block: its components and groups (local indices) and what to observe. */
+/** A common-cause clock of a block: its rate (1/s), the mode it fails, the local components of its type. */
+interface LCommon {
+  rate: number;
+  mode: number;
+  comps: number[];
+}
 interface BlockModel {
   comps: LComp[];
   groups: LGroup[];
   crewSizes: number[];
+  /** Common-cause clocks (calendar time: they run in every state). */
+  commons: LCommon[];
   /** Per service touching the block: local indices of its chain members in the block. */
   watch: number[][];
 }
@@ -956,6 +984,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
       }]);
     }
   });
+  for (const cc of blk.commons) list.push([cc.rate, (w) => w.failCommon(cc)]);
   s.g.forEach((g, gi) => {
     const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0], [g.sp, 0]];
     g.spa.forEach((x, i) => slots.push([x, i]));
@@ -1131,9 +1160,15 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   const uf = new UnionFind(C + F);
   // A component that never goes down (no failure mode, nothing below it that fails) is a
   // constant: what runs on it is not coupled through it. Parents come before children.
+  // A host's hardware also rests on its shared elements (which come before it).
+  const deps: number[][] = model.components.map(() => []);
+  for (const sh of model.shared) for (const d of sh.dependents) deps[d].push(sh.component);
   const canGoDown: boolean[] = [];
-  for (const c of model.components) canGoDown[c.index] = c.modes.length > 0 || (c.parent >= 0 && canGoDown[c.parent]);
+  for (const c of model.components) canGoDown[c.index] = c.modes.length > 0 || (c.parent >= 0 && canGoDown[c.parent]) || deps[c.index].some((d) => canGoDown[d]);
   for (const c of model.components) if (c.parent >= 0 && canGoDown[c.parent]) uf.union(c.index, c.parent);
+  for (const c of model.components) for (const d of deps[c.index]) if (canGoDown[d]) uf.union(c.index, d);
+  // A common-cause clock couples every component of its type.
+  for (const cc of model.commonCauses) for (const ci of cc.components) uf.union(ci, cc.components[0]);
   const byCrew = new Map<number, number>();
   for (const c of model.components) {
     if (c.crew < 0 || c.modes.length === 0) continue;
@@ -1185,9 +1220,12 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         // A parent outside the block never goes down (see canGoDown): the component is a root here.
         parent: c.parent >= 0 && local.has(c.parent) ? local.get(c.parent)! : -1,
         children: c.children.filter((ch) => local.has(ch)).map((ch) => local.get(ch)!),
+        deps: deps[gi].filter((d) => local.has(d)).map((d) => local.get(d)!),
         modes: c.modes.map((m) => {
           const mw = `${w}.failures.${m.name}`;
-          return { rate: nonZero(res, m.ttf, `${mw}.ttf`), announced: m.announced, repair: res.rate(m.repair, `${mw}.repair (or ${w}.repair)`) };
+          // A mode that fires only through its common clock has no clock of its own.
+          const rate = m.ttf instanceof Never ? 0 : nonZero(res, m.ttf, `${mw}.ttf`);
+          return { rate, announced: m.announced, repair: res.rate(m.repair, `${mw}.repair (or ${w}.repair)`) };
         }),
         restart: res.rate(c.restart, `${w}.restart`),
         crew,
@@ -1300,7 +1338,12 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         watch.push(members);
       }
     });
-    return { blk: { comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch }, fns: fnIdx.map((i) => model.functions[i]), services };
+    const commons: LCommon[] = [];
+    for (const cc of model.commonCauses) {
+      const mine = cc.components.filter((ci) => local.has(ci)).map((ci) => local.get(ci)!);
+      if (mine.length > 0) commons.push({ rate: nonZero(res, cc.ttf, `${cc.path}.ttf (the common clock of 'common: true')`), mode: cc.modeIndex, comps: mine });
+    }
+    return { blk: { comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
   });
   if (res.refusals.length > 0) {
     const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;

@@ -283,7 +283,11 @@ export async function main(argv: string[]): Promise<number> {
       const m = topo.model;
       out.write(
         `${file}: valid: ${m.hosts.length} hosts, ${m.components.length} components, ` +
-          `${m.functions.length} VNFs/VIM services, ${m.services.length} services\n`,
+          `${m.functions.length} VNFs/VIM services, ${m.services.length} services` +
+          // Common causes, only where the topology has them.
+          (m.shared.length > 0 ? `, ${m.shared.length} shared elements` : '') +
+          (m.commonCauses.length > 0 ? `, common-cause clocks on ${m.commonCauses.map((c) => `${c.type}/${c.mode}`).join(', ')}` : '') +
+          '\n',
       );
     });
 

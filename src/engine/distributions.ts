@@ -208,6 +208,22 @@ export class Deterministic implements Distribution {
   }
 }
 
+/**
+ * A clock that never fires: mean and every draw are Infinity, and it draws nothing from
+ * the stream. The per-component clock of a failure mode that fires only through its
+ * common-cause clock (`common: true`, or `beta: 1`).
+ */
+export class Never implements Distribution {
+  readonly kind = 'never';
+  readonly mean = Infinity;
+  sample(): number {
+    return Infinity;
+  }
+  describe(): string {
+    return 'never';
+  }
+}
+
 /** An empirical distribution: the given values (seconds) with optional weights (default equal). */
 export class Empirical implements Distribution {
   readonly kind = 'empirical';

@@ -585,8 +585,8 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
 
 /**
  * The longest mean time to bring one instance of service `s` back from a failure at
- * any layer of its stack: the failed component's mean repair plus the mean restarts of
- * every component above it. Seconds.
+ * any layer of its stack (or a shared element its host depends on): the failed
+ * component's mean repair plus the mean restarts of every component above it. Seconds.
  */
 export function longestRestore(model: SystemModel, s: number): number {
   let worst = 0;
@@ -598,6 +598,10 @@ export function longestRestore(model: SystemModel, s: number): number {
         const comp = model.components[c];
         for (const m of comp.modes) worst = Math.max(worst, m.repair.mean + restartsAbove);
         restartsAbove += comp.restart.mean;
+        // A shared element (SAN, link) the host's hardware rests on, besides its parent.
+        for (const sh of model.shared) {
+          if (sh.dependents.includes(c)) for (const m of model.components[sh.component].modes) worst = Math.max(worst, m.repair.mean + restartsAbove);
+        }
       }
     }
   }

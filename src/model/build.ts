@@ -12,6 +12,7 @@ import {
   Exponential,
   GammaDist,
   Lognormal,
+  Never,
   TruncatedNormal,
   Uniform,
   Weibull,
@@ -45,7 +46,7 @@ export interface ComponentModel {
   readonly layer: LayerName;
   /** Index of the component it runs on, or -1. */
   readonly parent: number;
-  /** Indices of the components running on it. */
+  /** Indices of the components running on it; for a shared element, also the hosts' hardware that depends on it (whose `parent` is their rack). */
   readonly children: readonly number[];
   /** Failure modes (competing risks). */
   readonly modes: readonly FailureModeModel[];
@@ -53,6 +54,40 @@ export interface ComponentModel {
   readonly restart: Distribution;
   /** Index into `SystemModel.crews`, or -1 for unlimited repair. */
   readonly crew: number;
+}
+
+/**
+ * The common-cause clock of one failure mode of one component type (`beta` or `common`
+ * on the mode). It runs in calendar time from time 0; when it fires, every component
+ * in `components` that is up at that instant fails in that mode (in index order), and
+ * it draws its next time from `ttf`. A component down when it fires is not affected.
+ */
+export interface CommonCauseModel {
+  /** Component type name. */
+  readonly type: string;
+  /** Failure mode name. */
+  readonly mode: string;
+  /** Index of the mode in the `modes` of each component of the type. */
+  readonly modeIndex: number;
+  /** Time between firings (seconds): exponential of mean MTTF / beta, or the mode's ttf for `common`. */
+  readonly ttf: Distribution;
+  /** The beta factor, or null for a shared failure-mode stream (`common: true`). */
+  readonly beta: number | null;
+  /** Where it is in the topology, `components.<type>.failures.<mode>`; its random stream is `<path>:common`. */
+  readonly path: string;
+  /** Indices of every component of the type (scope: the whole topology). */
+  readonly components: readonly number[];
+}
+
+/** A shared element (SAN, network link): the hosts that depend on it are down while it is. */
+export interface SharedModel {
+  readonly name: string;
+  /** Index of its component; the bottom components of its dependent hosts are among that component's `children`. */
+  readonly component: number;
+  /** Names of the hosts that depend on it. */
+  readonly hosts: readonly string[];
+  /** Indices of the hosts' bottom (hardware) components that depend on it. */
+  readonly dependents: readonly number[];
 }
 
 /** One instance of a VNF or VIM service. */
@@ -265,6 +300,10 @@ export interface SystemModel {
   readonly services: readonly ServiceModel[];
   readonly hosts: readonly HostModel[];
   readonly crews: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  /** Common-cause clocks of failure modes (`beta`, `common`), in the order of the types and modes. */
+  readonly commonCauses: readonly CommonCauseModel[];
+  /** Shared elements (`shared`), in file order. */
+  readonly shared: readonly SharedModel[];
   readonly defaults: SimulationDefaults;
   readonly metrics: MetricsModel;
   /** The largest mean time to failure of any mode, and where it is. */
@@ -510,6 +549,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     restart: Distribution;
     crew: number;
   }
+  /** Common-cause clocks found on the modes, before their components are known. */
+  const commons: Array<Omit<CommonCauseModel, 'components'>> = [];
   const crewNames = Object.keys(topology.crews);
   const types = new Map<string, TypeInfo>();
   let maxMttf = { seconds: 0, path: '' };
@@ -522,8 +563,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       const ttf = b.distribution(ms.ttf, [...mp, 'ttf'], true);
       const repair = ms.repair ? b.distribution(ms.repair, [...mp, 'repair'], false) : typeRepair;
       if (!ms.repair && !spec.repair) b.fail(mp, `failure mode '${mode}' has no repair: give 'repair' here or on the component type`);
-      if (ttf && repair) {
-        modes.push({ name: mode, ttf, repair, announced: ms.announced });
+      const own = ttf ? commonCause(b, ms, ttf, mp, name, mode, modes.length, commons) : undefined;
+      if (ttf && repair && own) {
+        modes.push({ name: mode, ttf: own, repair, announced: ms.announced });
         if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
       }
     }
@@ -569,8 +611,33 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     siteTop.set(name, idx);
   }
   const siteNames = Object.keys(topology.sites);
+  // Shared elements (before racks, which may depend on them).
+  const sharedTop = new Map<string, number>();
+  for (const [name, spec] of Object.entries(topology.shared)) {
+    let below = -1;
+    if (spec.site !== undefined) {
+      if (!siteTop.has(spec.site)) b.fail(['shared', name, 'site'], unknown('site', spec.site, siteNames));
+      else below = siteTop.get(spec.site)!;
+    }
+    const ok = typeRef(spec.component, ['site', 'rack'], ['shared', name, 'component']);
+    sharedTop.set(name, ok ? addComponent(`shared.${name}`, spec.component, below) : -1);
+  }
+  const sharedNames = Object.keys(topology.shared);
+  /** Checks a `dependsOn` list; returns the names that exist. */
+  const dependsOn = (names: readonly string[] | undefined, path: Seg[]): string[] => {
+    const out: string[] = [];
+    (names ?? []).forEach((n, i) => {
+      if (!sharedTop.has(n)) b.fail([...path, 'dependsOn', i], unknown('shared element', n, sharedNames));
+      else if (out.includes(n)) b.fail([...path, 'dependsOn', i], `shared element '${n}' is listed twice`);
+      else out.push(n);
+    });
+    return out;
+  };
+  const rackDeps = new Map<string, string[]>();
+  const sharedHosts = new Map<string, string[]>(sharedNames.map((n) => [n, []]));
   const rackTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.racks)) {
+    rackDeps.set(name, dependsOn(spec.dependsOn, ['racks', name]));
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['racks', name, 'site'], unknown('site', spec.site, siteNames));
@@ -612,6 +679,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     for (const [i, r] of (spec.racks ?? []).entries()) {
       if (!rackTop.has(r)) b.fail([...gp, 'racks', i], unknown('rack', r, rackNames));
     }
+    const groupDeps = dependsOn(spec.dependsOn, gp);
     const list: HostModel[] = [];
     for (let i = 1; i <= spec.count; i++) {
       const name = `${group}-${i}`;
@@ -625,6 +693,14 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           top = addComponent(`hosts.${name}.${layer}`, typeName, top);
           if (hardware < 0) hardware = top;
           layers.push(layer);
+          // The host's hardware also rests on the shared elements of its group and rack.
+          if (layers.length === 1) {
+            for (const dep of new Set([...groupDeps, ...(rack !== null ? (rackDeps.get(rack) ?? []) : [])])) {
+              sharedHosts.get(dep)!.push(name);
+              const di = sharedTop.get(dep)!;
+              if (di >= 0) components[di].children.push(top);
+            }
+          }
         }
       }
       if (hostByName.has(name)) {
@@ -916,11 +992,23 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     downtimeBudget: b.duration(mt.downtimeBudget, ['metrics', 'downtimeBudget']),
   };
 
+  const commonCauses: CommonCauseModel[] = commons
+    .map((cc) => ({ ...cc, components: components.filter((c) => c.type === cc.type).map((c) => c.index) }))
+    .filter((cc) => cc.components.length > 0);
+  const shared: SharedModel[] = sharedNames
+    .filter((n) => sharedTop.get(n)! >= 0)
+    .map((n) => {
+      const ci = sharedTop.get(n)!;
+      return { name: n, component: ci, hosts: sharedHosts.get(n)!, dependents: components[ci].children.filter((ch) => components[ch].parent !== ci) };
+    });
+
   const planned = plannedWork(b, topology, hosts, groupHosts, functions, functionIndex, services);
 
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
     ...planned,
+    commonCauses,
+    shared,
     metrics,
     name: topology.name ?? file,
     file,
@@ -932,6 +1020,41 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     defaults: { runs: sim.runs ?? DEFAULT_RUNS, horizon, horizonReason, warmup, seed: sim.seed ?? DEFAULT_SEED },
     maxMttf,
   });
+}
+
+/**
+ * The per-component time to failure of mode `mode` of type `type`, given its `beta` or
+ * `common` (see CommonCauseModel), and the common clock it adds to `out`. Without either
+ * (or with beta 0) the ttf is returned unchanged and no clock is added. Reports (and
+ * returns undefined) a beta on a non-exponential ttf, or beta together with common.
+ */
+function commonCause(
+  b: Builder,
+  ms: Topology['components'][string]['failures'][string],
+  ttf: Distribution,
+  mp: Seg[],
+  type: string,
+  mode: string,
+  modeIndex: number,
+  out: Array<Omit<CommonCauseModel, 'components'>>,
+): Distribution | undefined {
+  const path = formatPath(mp);
+  if (ms.beta !== undefined && ms.common) {
+    b.fail([...mp, 'common'], "give 'beta' (a share of an exponential rate in common) or 'common: true' (the whole mode in common), not both");
+    return undefined;
+  }
+  if (ms.common) {
+    out.push({ type, mode, modeIndex, ttf, beta: null, path });
+    return new Never();
+  }
+  const beta = ms.beta;
+  if (beta === undefined || beta === 0) return ttf;
+  if (!(ttf instanceof Exponential)) {
+    b.fail([...mp, 'beta'], `a beta factor splits a constant failure rate: it needs an exponential ttf, got ${ttf.kind} (use 'common: true' for a shared clock of any distribution)`);
+    return undefined;
+  }
+  out.push({ type, mode, modeIndex, ttf: new Exponential(ttf.mean / beta), beta, path });
+  return beta < 1 ? new Exponential(ttf.mean / (1 - beta)) : new Never();
 }
 
 /** The default horizon for a system whose largest mean time to failure is `maxMttf` seconds. */

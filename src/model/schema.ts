@@ -117,6 +117,20 @@ export const FailureModeSpec = z
       .default(true)
       .describe('true: a crash noticed at once by the layer below; false: a silent hang that only a detector notices.'),
     repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
+    beta: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'Beta factor (common-cause share, exponential ttf only): of the rate 1/mean, each component keeps an independent clock of rate (1 - beta)/mean, and one common clock of rate beta/mean (calendar time) fails every component of this type that is up when it fires, in this mode, at once. Scope: every component of the type in the topology.',
+      ),
+    common: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: a shared failure-mode stream: no clock per component, one clock drawn from ttf (any distribution, in calendar time, renewed after each firing) fails every component of this type that is up when it fires. Scope: every component of the type in the topology.',
+      ),
     description: z.string().optional(),
   })
   .describe('A failure mode of a component type.');
@@ -138,6 +152,22 @@ export const ComponentTypeSpec = z
   })
   .describe('A component type.');
 
+/** A piece of shared infrastructure (a SAN, a network link) that hosts depend on besides their rack. */
+export const SharedSpec = z
+  .strictObject({
+    component: z.string().describe("Component type of the element (layer 'site' or 'rack': infrastructure below the hosts, an impact zone of its own)."),
+    site: z.string().optional().describe('The site it stands in (it goes down with the site).'),
+    description: z.string().optional(),
+  })
+  .describe("A shared element: while it is down, every host that depends on it (`dependsOn` of the host's group or rack) is down, with everything on it.");
+
+/** Names of shared elements a host group or a rack depends on. */
+const DependsOn = z
+  .array(z.string())
+  .min(1)
+  .optional()
+  .describe('Shared elements (see `shared`) its hosts depend on: a host is up only while its rack and every one of these are up.');
+
 /** A site: a failure domain holding racks. */
 export const SiteSpec = z
   .strictObject({
@@ -151,6 +181,7 @@ export const RackSpec = z
   .strictObject({
     site: z.string().optional().describe('The site the rack stands in.'),
     component: z.string().optional().describe('Component type (layer rack) of the rack infrastructure; never fails if omitted.'),
+    dependsOn: DependsOn,
     description: z.string().optional(),
   })
   .describe('A rack.');
@@ -165,6 +196,7 @@ export const HostGroupSpec = z
       .describe('Component types from the bottom up: hardware, then optionally hostOS, then optionally hypervisor.'),
     slots: z.number().int().positive().max(1e6).default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
+    dependsOn: DependsOn,
     description: z.string().optional(),
   })
   .describe('A group of hosts.');
@@ -422,6 +454,7 @@ export const TopologySpec = z
       .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
     sites: z.record(Name, SiteSpec).default({}).describe('Sites by name.'),
     racks: z.record(Name, RackSpec).default({}).describe('Racks by name.'),
+    shared: z.record(Name, SharedSpec).default({}).describe('Shared infrastructure by name (SANs, network links): common causes that hosts of several racks depend on.'),
     hosts: z.record(Name, HostGroupSpec).describe('Host groups by name.'),
     vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
     vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),

@@ -33,6 +33,7 @@ export class RareEventRefused extends Error {
  *   a beat grid whose phase survives);
  * - process supervision with an escalation `window` (it remembers recent crashes);
  * - evacuation and replica sets (instances stay on the host they moved to);
+ * - common-cause clocks (`beta`, `common`: not biased, not in the all-up rate);
  * - planned work (maintenance windows and upgrade campaigns run on a calendar, and
  *   migrations move instances).
  */
@@ -62,6 +63,9 @@ export function rareEventBlockers(model: SystemModel): string[] {
     if (f.evacuation) {
       out.push(`${f.path}.${f.evacuation.style}: an evacuated instance stays on its new host, so all-up is not one state`);
     }
+  }
+  for (const cc of model.commonCauses) {
+    out.push(`${cc.path}.${cc.beta !== null ? 'beta' : 'common'}: a common-cause clock fails several components at once, and the estimator does not bias it`);
   }
   for (const p of model.maintenance) out.push(`maintenance.${p.name}: maintenance windows follow a calendar (and move instances), not a return to all-up`);
   for (const p of model.upgrades) out.push(`upgrades.${p.name}: upgrade campaigns follow a calendar, not a return to all-up`);

@@ -27,7 +27,7 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
+import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
 import { MECHANISMS } from '../mechanisms/registry.js';
@@ -131,6 +131,11 @@ function expMean(d: Distribution): number {
 class ComponentSim implements EventHandler {
   failed = false;
   supported = true;
+  /**
+   * How many of its supports are down: the component below, plus the shared elements a
+   * host's hardware depends on. `supported` is true exactly when this is 0.
+   */
+  downSupports = 0;
   restarting = false;
   up = true;
   upSince = 0;
@@ -198,6 +203,7 @@ class ComponentSim implements EventHandler {
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
     this.failed = false;
     this.supported = true;
+    this.downSupports = 0;
     this.restarting = false;
     this.up = true;
     this.upSince = 0;
@@ -275,6 +281,8 @@ class ComponentSim implements EventHandler {
     if (n === 0) return;
     let j = 0;
     if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
+    // Only modes that fire through a common clock (Never): no event of its own.
+    if (r[j] === Infinity) return;
     const scheduler = this.sys.scheduler;
     scheduler.delay = r[j];
     this.pending = scheduler.scheduleDelay(this, FAIL, j);
@@ -293,20 +301,35 @@ class ComponentSim implements EventHandler {
   }
 
   private onFail(mode: number): void {
-    const sys = this.sys;
     this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
     const rng = this.ttfStreams[mode];
     if (mean > 0) {
       rng.advance();
-      this.remaining[mode] = -mean * sys.ttfScale * Math.log(1 - rng.u);
-    } else this.remaining[mode] = this.ttf[mode].sample(rng) * sys.ttfScale;
+      this.remaining[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
+    } else this.remaining[mode] = this.ttf[mode].sample(rng) * this.sys.ttfScale;
+    this.fail(mode, false);
+  }
+
+  /**
+   * A common-cause clock fails this component in `mode` now (it must be up): its own
+   * clocks stop where they are (none is redrawn) and its pending failure event is dropped.
+   */
+  failCommon(mode: number): void {
+    this.freezeClocks(-1);
+    this.pending = -1;
+    this.fail(mode, true);
+  }
+
+  /** The component fails in `mode` now (its clocks are already dealt with): repair, propagation. */
+  private fail(mode: number, common: boolean): void {
+    const sys = this.sys;
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
     sys.recordFailure(this, mode);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: this.model.modes[mode].name });
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
     this.propagateDown();
     // A supervisor decides at the crash and restarts automatically: no crew needed.
     const t = this.supervisor !== null ? this.supervisor.repairTime(sys.scheduler.now, this.model.modes[mode].announced) : NaN;
@@ -405,8 +428,10 @@ class ComponentSim implements EventHandler {
     } else this.becomeUp();
   }
 
-  /** The layer below went down. */
+  /** The layer below (or a shared element it depends on) went down. */
   supportLost(): void {
+    // Already unsupported: another support is down too; nothing changes.
+    if (this.downSupports++ > 0) return;
     this.supported = false;
     if (this.hostHook !== null) this.hostHook(false);
     if (this.up) {
@@ -439,6 +464,7 @@ class ComponentSim implements EventHandler {
     this.restarting = false;
     this.planned = false;
     this.supported = to.up;
+    this.downSupports = to.up ? 0 : 1;
     // Without a VM the moved component is the application itself: redeployed, then started.
     const total = this.layer > LAYER_INDEX.vm ? delay + this.restart.sample(this.restartStream) : delay;
     if (this.failed) this.rebuildAfterRepair = total;
@@ -448,14 +474,48 @@ class ComponentSim implements EventHandler {
     } else this.pending = -1;
   }
 
-  /** The layer below came back up. */
+  /** The layer below (or a shared element it depends on) came back up. */
   supportReturned(): void {
+    // Up only when every support is: the last one back restarts it.
+    if (--this.downSupports > 0) return;
     this.supported = true;
     if (this.hostHook !== null) this.hostHook(true);
     if (!this.failed && !this.planned) {
       this.restarting = true;
       this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
     }
+  }
+}
+
+/**
+ * The common-cause clock of one failure mode of one component type (see
+ * CommonCauseModel): a renewal process in calendar time, drawn from its own stream
+ * `<components.type.failures.mode>:common`. When it fires, every component of the type
+ * that is up at that instant fails in the mode, in model order; each is recorded as a
+ * failure of its own (failure counts per layer count every component failed).
+ */
+class CommonCauseSim implements EventHandler {
+  private stream!: RandomStream;
+  private readonly members: ComponentSim[];
+  constructor(
+    readonly model: CommonCauseModel,
+    private readonly sys: SystemSim,
+  ) {
+    this.members = model.components.map((i) => sys.components[i]);
+  }
+  /** A fresh stream for a replication. */
+  reset(streams: StreamFactory): void {
+    this.stream = streams.stream(`${this.model.path}:common`);
+  }
+  /** Draws the first firing (at time 0, everything new). */
+  start(): void {
+    this.sys.scheduler.schedule(this.model.ttf.sample(this.stream), this, 0, 0);
+  }
+  handle(): void {
+    const mode = this.model.modeIndex;
+    const m = this.members;
+    for (let i = 0; i < m.length; i++) if (m[i].up) m[i].failCommon(mode);
+    this.sys.scheduler.schedule(this.model.ttf.sample(this.stream), this, 0, 0);
   }
 }
 
@@ -761,6 +821,8 @@ export class SystemSim {
   /** Receives every event of the history, or null (the default: no cost). */
   trace: ((e: TraceEvent) => void) | null = null;
   private readonly crews: CrewPool[];
+  /** The common-cause clocks (`beta`, `common` on failure modes). */
+  private readonly commons: CommonCauseSim[];
   private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
 
   /**
@@ -781,6 +843,7 @@ export class SystemSim {
     this.hostIndex = st.hostIndex;
     this.crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
+    this.commons = model.commonCauses.map((cc) => new CommonCauseSim(cc, this));
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f, this);
       f.instances.forEach((inst, i) => {
@@ -834,6 +897,7 @@ export class SystemSim {
     this.plannedNow = false;
     for (const c of this.crews) c.reset();
     for (const c of this.components) c.reset(streams, this.components);
+    for (const cc of this.commons) cc.reset(streams);
     const sys = this;
     this.groups.forEach((g, gi) => {
       const f = model.functions[gi];
@@ -995,6 +1059,7 @@ export class SystemSim {
   /** Starts every component's clocks (all up at time 0), and the planned work. */
   start(): void {
     for (const c of this.components) c.start();
+    for (const cc of this.commons) cc.start();
     for (const p of this.planners) p.start();
   }
 

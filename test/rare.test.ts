@@ -64,6 +64,50 @@ describe('rare events: failure biasing over regenerative cycles', () => {
     expect(zScore(r.results.services[0].outagesPerYear, exact.outagesPerYear)).toBeLessThanOrEqual(4);
   });
 
+  it('covers the exact Markov chain of an active/passive pair with silent hangs on three layers, fencing, coverage and restarts (the parts of sal1-pair)', async () => {
+    // Every delay exponential, so analyzeModel is exact. A hung server is seen only by peer
+    // notification; a hung guest or an unhealthy application by nothing (it lasts until
+    // repaired); a standby that hung is believed healthy until a switchover finds it down
+    // (a failed failover, then manual recovery). A server's 3-day repair freezes the
+    // clocks of the VM and application on it, which restart when it returns.
+    const t = topo({
+      components: {
+        server: { layer: 'hardware', failures: { crash: { ttf: exp('1y') }, hang: { ttf: exp('5y'), announced: false } }, repair: exp('3d') },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm', failures: { 'hung-guest': { ttf: exp('8760h'), announced: false } }, repair: exp('30m'), restart: exp('30s') },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('1000h') }, unhealthy: { ttf: exp('4000h'), announced: false } }, repair: exp('2m') },
+      },
+      racks: { 'rack-a': {}, 'rack-b': {} },
+      hosts: { compute: { count: 2, stack: ['server', 'kvm'], racks: ['rack-a', 'rack-b'] } },
+      vnfs: {
+        f: {
+          instances: 2,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: 'compute', policy: 'rack-anti-affinity' },
+          ha: {
+            mechanism: 'active-passive',
+            detector: { announced: exp('500ms'), peerNotification: exp('1s') },
+            switchover: exp('2s'),
+            coverage: 0.99,
+            manual: exp('30m'),
+            fencing: { time: exp('2s'), success: 0.99, onFailure: 'wait', operator: exp('15m') },
+          },
+        },
+      },
+      services: { s: { chain: ['f'] } },
+    });
+    const exact = analyzeModel(t.model).services[0];
+    for (const [seed, bias] of [
+      [1, undefined],
+      [2, 1],
+    ] as const) {
+      const r = await runRareEvent(t, { seed, cycles: 200_000, bias });
+      expect(covers(r, 0, exact.unavailability)).toBeLessThanOrEqual(4);
+      expect(zScore(r.results.services[0].outagesPerYear, exact.outagesPerYear)).toBeLessThanOrEqual(4);
+    }
+  });
+
   it('refuses what has no regeneration state, naming the part (and the CLI exits 2 naming the topology)', () => {
     expect(rareEventBlockers(loadTopologyFile(`${ROOT}/topologies/b1-20-pairs.yaml`).model)).toEqual([]);
     const weibull = topo({

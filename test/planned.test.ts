@@ -9,7 +9,7 @@ import { analyzeModel, AnalysisRefused } from '../src/analysis/markov.js';
 import { runReplication } from '../src/runner/replication.js';
 import { PLANNED_LAYER } from '../src/metrics/summary.js';
 import { TopologyError } from '../src/model/errors.js';
-import { exp, run, topo } from './helpers.js';
+import { cli, exp, run, topo } from './helpers.js';
 
 const H = 3600;
 const D = 86400;
@@ -305,6 +305,12 @@ describe('planned work: input errors and analyze', () => {
     const text = String((err as Error).message);
     expect(text).toContain(path);
     expect(text).toContain(message);
+  });
+
+  it('validate names the maintenance plans and upgrade campaigns', () => {
+    const r = cli(['validate', 'topologies/maintenance-rolling.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('maintenance plans computes-monthly (6 hosts), upgrade campaigns mme-quarterly (vMME)');
   });
 
   it('analyze refuses planned work, naming it', () => {

@@ -287,6 +287,9 @@ export async function main(argv: string[]): Promise<number> {
           // Common causes, only where the topology has them.
           (m.shared.length > 0 ? `, ${m.shared.length} shared elements` : '') +
           (m.commonCauses.length > 0 ? `, common-cause clocks on ${m.commonCauses.map((c) => `${c.type}/${c.mode}`).join(', ')}` : '') +
+          // Planned work, only where the topology has it.
+          (m.maintenance.length > 0 ? `, maintenance plans ${m.maintenance.map((p) => `${p.name} (${p.hosts.length} hosts)`).join(', ')}` : '') +
+          (m.upgrades.length > 0 ? `, upgrade campaigns ${m.upgrades.map((p) => `${p.name} (${m.functions[p.target].name})`).join(', ')}` : '') +
           '\n',
       );
     });

@@ -23,21 +23,35 @@ export function renderSweepText(r: SweepResults): string {
     `service ${r.focus.service}; differences are paired, to the baseline '${r.baseline}'; 95% confidence intervals`,
     '',
   ];
+  // Planned work in any point: its downtime, and the SAL verdicts without it, in two more columns.
+  const planned = r.points.some((p) => p.summary.services[si].unplanned !== undefined);
   const rows = r.points.map((p) => {
     const s = p.summary.services[si];
     const d = estimateParts(s.downtimeMinutesPerYear);
     const diff = p.difference?.[si]?.downtimeMinutesPerYear;
     const dd = diff ? estimateParts(diff) : undefined;
+    const u = s.unplanned;
     return [
       p.name,
       `${d.mean} [${d.ci}]`,
       dd ? `${diff!.mean > 0 ? '+' : ''}${dd.mean} [${dd.ci}]` : 'baseline',
+      ...(planned ? [u ? sig(s.downtimeMinutesPerYearByLayer.planned ?? 0, 3) : '-'] : []),
       s.recoveryTime.count ? formatDuration(s.recoveryTime.p95) : 'n/a',
       s.sal.map((c) => c.verdict.slice(0, 4)).join(' '),
+      ...(planned ? [u ? u.sal.map((c) => c.verdict.slice(0, 4)).join(' ') : '-'] : []),
       haEvents(s.events),
     ];
   });
-  const head = ['point', 'downtime min/y', 'vs baseline min/y', 'recovery p95', 'SAL 1 2 3', 'HA events per year'];
+  const head = [
+    'point',
+    'downtime min/y',
+    'vs baseline min/y',
+    ...(planned ? ['of it planned'] : []),
+    'recovery p95',
+    'SAL 1 2 3',
+    ...(planned ? ['unplanned only'] : []),
+    'HA events per year',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   lines.push(fmt(head), ...rows.map(fmt));

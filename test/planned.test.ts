@@ -319,3 +319,31 @@ describe('planned work: input errors and analyze', () => {
     expect(() => analyzeModel(model)).toThrow(/upgrades\.u/);
   });
 });
+
+describe('planned work in sweeps', () => {
+  it('the sweep table and results.csv show planned downtime and the unplanned verdicts, per point', async () => {
+    const { loadExperimentFile } = await import('../src/experiment/load.js');
+    const { runSweep, resultsCsv } = await import('../src/sweep/sweep.js');
+    const { renderSweepText } = await import('../src/report/sweep-text.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('./helpers.js');
+    const exp = loadExperimentFile(join(ROOT, 'experiments', 'maintenance-live-migration.yaml'));
+    const r = await runSweep({ ...exp, runs: 4, horizon: YEAR, warmup: 0 }, { out: mkdtempSync(join(tmpdir(), 'nfvsim-planned-')), jobs: 1 });
+    const text = renderSweepText(r);
+    expect(text).toContain('of it planned');
+    expect(text).toContain('unplanned only');
+    const none = text.split('\n').find((l) => l.startsWith('no planned work'))!;
+    const drain = r.points.find((p) => p.name === 'no drain')!.summary.services[0];
+    // No planned work: no unplanned view; no drain: its planned downtime is in the row.
+    expect(r.points.find((p) => p.name === 'no planned work')!.summary.services[0].unplanned).toBeUndefined();
+    expect(none).toMatch(/\s-\s/);
+    expect(drain.downtimeMinutesPerYearByLayer.planned).toBeGreaterThan(0);
+    const csv = resultsCsv(r).trim().split('\n');
+    const head = csv[0].split(',');
+    const row = csv.map((l) => l.split(',')).find((f) => f[0] === 'no drain' && f[head.indexOf('service')] === 'mobile-core')!;
+    expect(Number(row[head.indexOf('planned_downtime_min_per_year')])).toBe(drain.downtimeMinutesPerYearByLayer.planned);
+    expect(Number(row[head.indexOf('unplanned_downtime_min_per_year')])).toBe(drain.unplanned!.downtimeMinutesPerYear.mean);
+  });
+});

@@ -230,6 +230,93 @@ describe('maintenance windows', () => {
   });
 });
 
+describe('maintenance against the other mechanisms (regressions from review)', () => {
+  const det = (v: string) => ({ dist: 'deterministic', value: v });
+  const stack = {
+    server: { layer: 'hardware', restart: det('1m') },
+    hv: { layer: 'hypervisor', restart: det('1m') },
+    vm: { layer: 'vm', restart: det('30s') },
+    app: { layer: 'vnf', restart: det('30s') },
+    ctlapp: { layer: 'vim' },
+  };
+  const base = {
+    components: stack,
+    hosts: { h: { count: 2, stack: ['server', 'hv'] }, ctl: { stack: ['server'] } },
+    vim: { api: { instances: 1, app: 'ctlapp', placement: { group: 'ctl' } } },
+    services: { s: { chain: ['v'] }, openstack: { chain: ['api'] } },
+  };
+
+  it('a host taken down for maintenance is no failure for evacuation: the instance waits for it', () => {
+    const doc = {
+      ...base,
+      vnfs: { v: { instances: 1, vm: 'vm', app: 'app', placement: { group: 'h', policy: 'pack' }, evacuation: { vim: 'openstack', detection: '1m', rebuild: '2m' } } },
+      maintenance: { m: { hosts: 'h', every: '365d', start: '10d', spacing: '1d', duration: '5h', drain: 'none' } },
+    };
+    const r = run(doc, { runs: 1, horizon: 20 * D });
+    expect(r.results.groups.find((g) => g.name === 'v')?.perYear.evacuations).toBeUndefined();
+    // 5 h down with h-1, then the host (1 min), hypervisor (1 min), VM (30 s) and application (30 s) restart.
+    expect(r.results.services[0].downtimeMinutesPerYear.mean).toBeCloseTo(((5 * 60 + 3) * YEAR) / (20 * D), 6);
+  });
+
+  it('rolling: the next host waits until the previous one and its instances are back, so a 1+1 pair never goes down', () => {
+    const doc = {
+      ...base,
+      vnfs: { v: { instances: 2, k: 1, vm: 'vm', app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+      maintenance: { m: { hosts: 'h', every: '30d', start: '1d', spacing: '1h', duration: '2h', drain: 'none' } },
+    };
+    const downs: number[] = [];
+    runReplication(topo(doc).model, { seed: 1, horizon: 3 * D, warmup: 0 }, 0, {
+      trace: (e) => {
+        if (e.detail === 'planned work') downs.push(e.t);
+      },
+    });
+    // h-1 down at 1 d for 2 h, back after 3 min of restarts: h-2 goes at 1 d + 2 h 3 min.
+    expect(downs).toEqual([D, D + 2 * H + 3 * 60]);
+    expect(run(doc, { runs: 1, horizon: 3 * D }).results.services[0].noOutage).not.toBeNull();
+  });
+
+  it('no migration off a dead host: a host that fails while the window waits for the VIM is not drained', () => {
+    const doc = {
+      ...base,
+      components: {
+        ...stack,
+        serverB: { layer: 'hardware', failures: { crash: { ttf: det('1.05d') } }, repair: det('10d'), restart: det('1m') },
+        ctlapp: { layer: 'vim', failures: { crash: { ttf: det('0.9d') } }, repair: det('0.2d') },
+      },
+      hosts: { gb: { stack: ['serverB', 'hv'] }, gc: { stack: ['server', 'hv'] }, ctl: { stack: ['server'] } },
+      vnfs: { v: { instances: 1, vm: 'vm', app: 'app', placement: { group: ['gb', 'gc'], policy: 'pack' } } },
+      maintenance: { m: { hosts: 'gb', every: '365d', start: '1d', duration: '5h', vim: 'openstack', coldMigration: '3m' } },
+    };
+    const r = run(doc, { runs: 1, horizon: 3 * D });
+    expect(r.results.groups.find((g) => g.name === 'v')?.perYear.coldMigrations).toBeUndefined();
+    // Down from the host's failure at 1.05 d to the horizon: the VIM (back at 1.1 d) moves nothing.
+    expect(r.results.services[0].unavailability.mean).toBeCloseTo((3 - 1.05) / 3, 9);
+  });
+
+  it('an active/passive pair does not fence a node that planned work stopped', () => {
+    const doc = {
+      ...base,
+      hosts: { h: { count: 3, stack: ['server', 'hv'] } },
+      vim: {},
+      services: { s: { chain: ['v'] } },
+      vnfs: {
+        v: {
+          instances: 2,
+          k: 1,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: 'h', policy: 'anti-affinity' },
+          ha: { mechanism: 'active-passive', detector: { kind: 'heartbeat', interval: '1s', misses: 3 }, switchover: '5s', fencing: { time: '2m', success: 1 } },
+        },
+      },
+      maintenance: { m: { hosts: 'h', every: '30d', start: '1d', spacing: '1d', duration: '2h', coldMigration: '3m' } },
+    };
+    const s = run(doc, { runs: 1, horizon: 3 * D }).results.services[0];
+    expect(s.outagesObserved).toBeGreaterThan(0);
+    expect(s.phases.fencing).toBeUndefined();
+  });
+});
+
 describe('rolling upgrades', () => {
   const step = 10 * 60;
   const rollback = 30 * 60;

@@ -60,7 +60,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
   private readonly up: boolean[];
   private readonly knownDown: boolean[];
   private readonly checkIds: EventId[];
-  private readonly failCause: Array<{ layer: number; announced: boolean }>;
+  private readonly failCause: Array<{ layer: number; announced: boolean; clean: boolean }>;
   private readonly failTime: number[];
   private active = 0;
   private target = -1;
@@ -84,7 +84,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     this.up = new Array(n).fill(true);
     this.knownDown = new Array(n).fill(false);
     this.checkIds = new Array(n).fill(-1);
-    this.failCause = Array.from({ length: n }, () => ({ layer: 0, announced: true }));
+    this.failCause = Array.from({ length: n }, () => ({ layer: 0, announced: true, clean: false }));
     this.failTime = new Array(n).fill(0);
     this.detector = Detector.at(cfg.detector, ctx.streams, group.path);
     this.rng = ctx.streams.stream(`${group.path}:failover`);
@@ -123,6 +123,7 @@ class ActivePassive implements GroupMechanism, EventHandler {
     // Copied: ctx.cause is overwritten by the next failure.
     this.failCause[i].layer = this.ctx.cause.layer;
     this.failCause[i].announced = this.ctx.cause.announced;
+    this.failCause[i].clean = this.ctx.cause.clean === true;
     this.failTime[i] = this.now;
     if (i === this.active && this.state === State.Serving) {
       this.activeDown();
@@ -268,7 +269,8 @@ class ActivePassive implements GroupMechanism, EventHandler {
     const cause = this.failCause[i];
     this.out.set(false, 0, 'detection');
     this.spuriousId = -1;
-    this.cleanCrash = cause.announced && cause.layer >= APP_LAYER;
+    // A crash of the application itself, or a clean stop by planned work: nothing left alive to fence.
+    this.cleanCrash = (cause.announced && cause.layer >= APP_LAYER) || cause.clean;
     this.spurious = false;
     this.state = State.Detecting;
     const d = this.detector.detectionDelay(cause);

@@ -5,27 +5,37 @@
  * Semantics (times in seconds):
  * - Due times: host p (0-based, plan order) of round r is due at
  *   `start + r * every + p * spacing`. Hosts are maintained one at a time: a host due
- *   while another of the plan is in maintenance waits for it (FIFO).
+ *   while another of the plan is in maintenance waits for it (FIFO); a host due again
+ *   while it still waits keeps one place in the queue.
  * - A host that is not up (hardware to hypervisor) when its turn comes skips this
- *   window (it is being repaired anyway).
+ *   window (it is being repaired anyway). From its turn until its window ends the host
+ *   is in maintenance mode: no migration or evacuation may choose it as a target.
  * - Drain (`drain: migrate`): the control-plane service `vim`, if named, must be up;
- *   the window waits for it. Then every instance on the host leaves it:
+ *   the window waits for it (and ends if the host fails meanwhile: a VIM does not
+ *   migrate off a dead host). Then every instance on the host leaves it:
  *   - live (its function's `migration.live`, and the instance up): it queues for one of
- *     the function's `maxConcurrent` migration slots, keeps running through the
- *     pre-copy `time` (slots shared by every plan: see MigrationSlots), then switches to a target host (up, free slot, the function's
- *     placement policy kept, the least loaded first). The switch stuns it for a
- *     `blackout`: longer than `tolerance`, the instance is down for the whole blackout
- *     (planned downtime, cause `live-migration/<function>`; its HA mechanism sees an
- *     announced failure); otherwise nobody notices. Without a target it stays.
+ *     the function's `maxConcurrent` migration slots (shared by every plan: see
+ *     MigrationSlots), keeps running through the pre-copy `time`, then switches to a
+ *     target host (up, free slot, not in maintenance, the function's placement policy
+ *     kept, the least loaded first). The switch stuns it for a `blackout`: longer than
+ *     `tolerance`, the instance is down for the whole blackout (planned downtime, cause
+ *     `live-migration/<function>`; its HA mechanism sees a clean stop); otherwise
+ *     nobody notices. Without a target it stays. If the host fails during the
+ *     pre-copy, the migration is dropped.
  *   - cold (otherwise, with `coldMigration` given): a target is chosen the same way and
- *     the instance's VM (or pod, or process) is shut down at once and booted there after
- *     `coldMigration`; then its application restarts (its restart time). Without a
- *     target it stays.
- *   Instances that stay go down with the host and restart when it returns.
+ *     the instance's VM (or pod, or process) is shut down at once and booted there
+ *     after `coldMigration`; then its application restarts (its restart time). Without
+ *     a target it stays.
+ *   Instances that stay go down with the host and restart when it returns (the VIM's
+ *   evacuation does not treat a host in maintenance as failed).
  * - When no migration is in flight, the host's hardware is taken down for `duration`
  *   (cause `maintenance/<plan>`); it then boots with its own restart time and the
  *   layers above restart. If the host failed during the drain, the window ends there.
- *   Instances are not moved back.
+ * - The window ends (and the next host may start) once the host is up again and every
+ *   instance on it is up: redundancy is restored before the next host goes. Instances
+ *   are not moved back.
+ * - Random streams: `maintenance.<plan>:duration`, `maintenance.<plan>:cold`, and per
+ *   function `<function path>:migration` (shared by every plan).
  */
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
@@ -46,14 +56,18 @@ export interface PlannedControl extends PlacementControl {
   instanceUp(g: number, i: number): boolean;
   /** True when the instance's base (its VM, pod or process) is up. */
   baseUp(g: number, i: number): boolean;
-  /** Takes the host's hardware down for planned work (it must be ready), attributed to planned slot `cause`. */
-  hostDown(h: number, cause: number): void;
-  /** The host's planned work is over: it boots (restart time), then the layers above restart. */
-  hostBack(h: number): void;
-  /** Takes the instance's application down for planned work (it must be up). */
-  instanceDown(g: number, i: number, cause: number): void;
-  /** The instance's application comes back at once (unless it failed or lost its support meanwhile). */
-  instanceBack(g: number, i: number): void;
+  /** Takes the host's hardware down for planned work (it must be ready), attributed to planned slot `cause`; returns the stop's token. */
+  hostDown(h: number, cause: number): number;
+  /** The host's planned work (the stop with `token`) is over: it boots (restart time), then the layers above restart. */
+  hostBack(h: number, token: number): void;
+  /** Takes the instance's application down for planned work (it must be up); returns the stop's token. */
+  instanceDown(g: number, i: number, cause: number): number;
+  /** The stop with `token` is over: the application comes back at once (unless it failed, lost its support or was moved meanwhile). */
+  instanceBack(g: number, i: number, token: number): void;
+  /** Puts host h in maintenance mode (no instance may move there) or takes it out. */
+  setMaintenance(h: number, on: boolean): void;
+  /** Calls `fn` every time host h's top component comes up. */
+  watchHost(h: number, fn: () => void): void;
   /** Shuts the instance's base (VM, pod or process) down for planned work (it must be up); `move` then boots it elsewhere. */
   baseDown(g: number, i: number, cause: number): void;
   /** Calls `fn` after any instance of function g comes up. */
@@ -70,9 +84,18 @@ export interface PlannedControl extends PlacementControl {
 export class MigrationSlots {
   private readonly active: number[];
   private readonly waiting: Array<Array<() => void>>;
-  constructor(private readonly model: SystemModel) {
+  private readonly streams: Array<RandomStream | null>;
+  constructor(
+    private readonly model: SystemModel,
+    private readonly factory: StreamFactory,
+  ) {
     this.active = model.functions.map(() => 0);
     this.waiting = model.functions.map(() => []);
+    this.streams = model.functions.map(() => null);
+  }
+  /** Function g's migration stream (pre-copy times, blackouts), one for every plan. */
+  stream(g: number): RandomStream {
+    return (this.streams[g] ??= this.factory.stream(`${this.model.functions[g].path}:migration`));
   }
   /** Runs `start` now if function g has a free slot, else when one frees up. */
   request(g: number, start: () => void): void {
@@ -99,9 +122,10 @@ const pack = (g: number, i: number) => g * 16384 + i;
 
 /** Runs one maintenance plan in one replication. */
 export class MaintenanceController implements EventHandler {
-  private readonly rng: RandomStream;
-  /** Per function: its migration stream (created when first used). */
-  private readonly migrationRng: Array<RandomStream | null>;
+  private readonly durationRng: RandomStream;
+  private readonly coldRng: RandomStream;
+  /** Per function and instance: the token of its blackout (a planned stop), for its end. */
+  private readonly blackoutToken: number[][];
   /** The live-migration attribution slot of each function, or -1. */
   private readonly liveCause: number[];
   private readonly queue: number[] = [];
@@ -112,20 +136,27 @@ export class MaintenanceController implements EventHandler {
   /** Live migrations queued or in flight off the current host. */
   private draining = 0;
   private hostIsDown = false;
+  private hostToken = 0;
+  /** The work is over: waiting for the host and its instances to be up before the next host. */
+  private returning = false;
   private waitingForVim = false;
 
   constructor(
     private readonly plan: MaintenanceModel,
     private readonly model: SystemModel,
     private readonly ctl: PlannedControl,
-    private readonly streams: StreamFactory,
+    streams: StreamFactory,
     private readonly slots: MigrationSlots,
   ) {
-    this.rng = streams.stream(`maintenance.${plan.name}`);
+    this.durationRng = streams.stream(`maintenance.${plan.name}:duration`);
+    this.coldRng = streams.stream(`maintenance.${plan.name}:cold`);
     const fs = model.functions;
-    this.migrationRng = fs.map(() => null);
+    this.blackoutToken = fs.map((f) => f.instances.map(() => 0));
     this.liveCause = fs.map((f) => model.plannedCauses.indexOf(`live-migration/${f.name}`));
     if (plan.vim >= 0) ctl.onServiceUp(plan.vim, () => this.vimUp());
+    const check = () => this.checkReturned();
+    for (const h of plan.hosts) ctl.watchHost(h, check);
+    fs.forEach((_, g) => ctl.watchGroup(g, check));
   }
 
   /** Schedules the first due time. */
@@ -136,14 +167,19 @@ export class MaintenanceController implements EventHandler {
   handle(kind: number, arg: number): void {
     if (kind === DUE) this.due();
     else if (kind === PRECOPY_DONE) this.switchOver(Math.floor(arg / 16384), arg % 16384);
-    else if (kind === BLACKOUT_END) this.ctl.instanceBack(Math.floor(arg / 16384), arg % 16384);
+    else if (kind === BLACKOUT_END) {
+      const g = Math.floor(arg / 16384);
+      const i = arg % 16384;
+      this.ctl.instanceBack(g, i, this.blackoutToken[g][i]);
+    }
     else this.workDone();
   }
 
   /** A host is due: queue it, schedule the next due time, start if idle. */
   private due(): void {
     const plan = this.plan;
-    this.queue.push(plan.hosts[this.position]);
+    const h = plan.hosts[this.position];
+    if (!this.queue.includes(h)) this.queue.push(h);
     if (++this.position === plan.hosts.length) {
       this.position = 0;
       this.round++;
@@ -159,8 +195,28 @@ export class MaintenanceController implements EventHandler {
       const h = this.queue.shift()!;
       if (!this.ctl.hostReady(h)) continue;
       this.current = h;
+      this.ctl.setMaintenance(h, true);
       this.drain();
     }
+  }
+
+  /** Ends the current window (the host is back, or the window was given up) and starts the next. */
+  private endWindow(): void {
+    this.ctl.setMaintenance(this.current, false);
+    this.current = -1;
+    this.returning = false;
+    this.waitingForVim = false;
+    this.begin();
+  }
+
+  /** After the work: the window ends once the host and every instance on it are up again. */
+  private checkReturned(): void {
+    if (!this.returning) return;
+    const { ctl } = this;
+    const h = this.current;
+    if (!ctl.hostReady(h)) return;
+    for (const [g, i] of ctl.instancesOn(h)) if (!ctl.instanceUp(g, i)) return;
+    this.endWindow();
   }
 
   private vimUp(): void {
@@ -173,6 +229,11 @@ export class MaintenanceController implements EventHandler {
   private drain(): void {
     const { plan, ctl } = this;
     const h = this.current;
+    if (!ctl.hostReady(h)) {
+      // It failed while the window waited for the VIM: no drain off a dead host.
+      this.endWindow();
+      return;
+    }
     if (plan.drain === 'migrate') {
       if (plan.vim >= 0 && !ctl.serviceUp(plan.vim)) {
         this.waitingForVim = true;
@@ -189,12 +250,8 @@ export class MaintenanceController implements EventHandler {
     this.takeDown();
   }
 
-  private migrationStream(g: number): RandomStream {
-    return (this.migrationRng[g] ??= this.streams.stream(`${this.model.functions[g].path}:migration`));
-  }
-
   private startLive(g: number, i: number): void {
-    const t = this.model.functions[g].migration!.time.sample(this.migrationStream(g));
+    const t = this.model.functions[g].migration!.time.sample(this.slots.stream(g));
     this.ctl.scheduler.schedule(t, this, PRECOPY_DONE, pack(g, i));
   }
 
@@ -203,18 +260,19 @@ export class MaintenanceController implements EventHandler {
     const ctl = this.ctl;
     const mig = this.model.functions[g].migration!;
     this.draining--;
-    if (ctl.hostOf(g, i) === this.current) {
+    // Only off a host that is still up: if it failed during the pre-copy, the migration is dropped.
+    if (ctl.hostOf(g, i) === this.current && ctl.hostReady(this.current)) {
       if (!ctl.instanceUp(g, i)) this.cold(g, i);
       else {
         const target = ctl.pickHost(g, i);
         if (target >= 0) {
-          const blackout = mig.blackout.sample(this.migrationStream(g));
+          const blackout = mig.blackout.sample(this.slots.stream(g));
           // Up: the move only relinks it to the target host.
           ctl.move(g, i, target, 0);
           ctl.count(g, 'liveMigrations');
           if (blackout > mig.tolerance) {
             ctl.count(g, 'migrationOutages');
-            ctl.instanceDown(g, i, this.liveCause[g]);
+            this.blackoutToken[g][i] = ctl.instanceDown(g, i, this.liveCause[g]);
             ctl.scheduler.schedule(blackout, this, BLACKOUT_END, pack(g, i));
           }
         }
@@ -231,28 +289,27 @@ export class MaintenanceController implements EventHandler {
     const target = ctl.pickHost(g, i);
     if (target < 0) return;
     if (ctl.baseUp(g, i)) ctl.baseDown(g, i, plan.cause);
-    ctl.move(g, i, target, plan.coldMigration.sample(this.rng));
+    ctl.move(g, i, target, plan.coldMigration.sample(this.coldRng));
     ctl.count(g, 'coldMigrations');
   }
 
   /** Once drained, takes the current host down for the work (or ends the window if it failed meanwhile). */
   private takeDown(): void {
     const h = this.current;
-    if (h < 0 || this.draining > 0 || this.hostIsDown || this.waitingForVim) return;
+    if (h < 0 || this.draining > 0 || this.hostIsDown || this.returning || this.waitingForVim) return;
     if (!this.ctl.hostReady(h)) {
-      this.current = -1;
-      this.begin();
+      this.endWindow();
       return;
     }
     this.hostIsDown = true;
-    this.ctl.hostDown(h, this.plan.cause);
-    this.ctl.scheduler.schedule(this.plan.duration.sample(this.rng), this, WORK_DONE, 0);
+    this.hostToken = this.ctl.hostDown(h, this.plan.cause);
+    this.ctl.scheduler.schedule(this.plan.duration.sample(this.durationRng), this, WORK_DONE, 0);
   }
 
   private workDone(): void {
-    this.ctl.hostBack(this.current);
+    this.ctl.hostBack(this.current, this.hostToken);
     this.hostIsDown = false;
-    this.current = -1;
-    this.begin();
+    this.returning = true;
+    this.checkReturned();
   }
 }

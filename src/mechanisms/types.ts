@@ -52,6 +52,11 @@ export interface FailureCause {
   readonly layer: number;
   /** True for an announced failure (a crash), false for a silent one (a hang). */
   readonly announced: boolean;
+  /**
+   * True when planned work stopped it cleanly (maintenance, a migration, an upgrade
+   * step): it is known to be down, so no fencing is needed before a takeover.
+   */
+  readonly clean?: boolean;
 }
 
 /** What a mechanism may use of the running replication. */

@@ -13,6 +13,7 @@
  *   longer and the campaign stops.
  * - If the instance fails or loses its VM or host during a step, it comes back by the
  *   usual rules once the step is over.
+ * - Random streams: `upgrades.<plan>:step`, `:failure`, `:rollback`.
  */
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
@@ -26,8 +27,12 @@ const PAUSE_DONE = 3;
 
 /** Runs one upgrade plan in one replication. */
 export class UpgradeController implements EventHandler {
-  private readonly rng: RandomStream;
+  private readonly stepRng: RandomStream;
+  private readonly failureRng: RandomStream;
+  private readonly rollbackRng: RandomStream;
   private readonly n: number;
+  /** The token of the current step's planned stop. */
+  private token = 0;
   private running = false;
   private due = 0;
   private next = 0;
@@ -39,7 +44,9 @@ export class UpgradeController implements EventHandler {
     private readonly ctl: PlannedControl,
     streams: StreamFactory,
   ) {
-    this.rng = streams.stream(`upgrades.${plan.name}`);
+    this.stepRng = streams.stream(`upgrades.${plan.name}:step`);
+    this.failureRng = streams.stream(`upgrades.${plan.name}:failure`);
+    this.rollbackRng = streams.stream(`upgrades.${plan.name}:rollback`);
     this.n = model.functions[plan.target].n;
     ctl.watchGroup(plan.target, () => this.instanceUp());
   }
@@ -56,7 +63,7 @@ export class UpgradeController implements EventHandler {
       if (!this.running) this.begin();
     } else if (kind === STEP_DONE) this.stepDone(arg);
     else if (kind === ROLLBACK_DONE) {
-      this.ctl.instanceBack(this.plan.target, arg);
+      this.ctl.instanceBack(this.plan.target, arg, this.token);
       this.end();
     } else this.tryStep();
   }
@@ -94,18 +101,18 @@ export class UpgradeController implements EventHandler {
     const { ctl, plan } = this;
     const i = this.next++;
     ctl.count(plan.target, 'upgradeSteps');
-    ctl.instanceDown(plan.target, i, plan.cause);
-    ctl.scheduler.schedule(plan.step.sample(this.rng), this, STEP_DONE, i);
+    this.token = ctl.instanceDown(plan.target, i, plan.cause);
+    ctl.scheduler.schedule(plan.step.sample(this.stepRng), this, STEP_DONE, i);
   }
 
   private stepDone(i: number): void {
     const { ctl, plan } = this;
-    if (plan.failure > 0 && this.rng.next() < plan.failure) {
+    if (plan.failure > 0 && this.failureRng.next() < plan.failure) {
       ctl.count(plan.target, 'failedUpgradeSteps');
-      ctl.scheduler.schedule(plan.rollback!.sample(this.rng), this, ROLLBACK_DONE, i);
+      ctl.scheduler.schedule(plan.rollback!.sample(this.rollbackRng), this, ROLLBACK_DONE, i);
       return;
     }
-    ctl.instanceBack(plan.target, i);
+    ctl.instanceBack(plan.target, i, this.token);
     if (this.next >= this.n) this.end();
     else ctl.scheduler.schedule(plan.pause, this, PAUSE_DONE, 0);
   }

@@ -154,7 +154,7 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
   // Planned work after the failure modes; the last slot of each: outages started by a
   // spurious detection, not by a failure.
-  return { types: [...types, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
+  return { types: [...types, PLANNED, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
 }
 
 /** The name of the attribution slot of outages started by a spurious detection. */

@@ -8,7 +8,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
-import { attributionNames, CAUSE_LAYERS } from '../metrics/summary.js';
+import { attributionNames, CAUSE_LAYERS, PLANNED_LAYER } from '../metrics/summary.js';
 
 /** Writes outage rows to a file as they come. */
 export class OutageCsv {
@@ -37,7 +37,8 @@ export class OutageCsv {
       ...o.phases,
       CAUSE_LAYERS[c.layer],
       this.names.types[c.type],
-      this.names.modes[c.mode].split('/').pop()!,
+      // A failure mode without its type (in the previous column); planned work by its full name.
+      c.layer === PLANNED_LAYER ? this.names.modes[c.mode] : this.names.modes[c.mode].split('/').pop()!,
       c.component >= 0 ? this.model.components[c.component].path : '',
       this.names.zones[c.zone] ?? '',
       o.censored ? 1 : 0,

@@ -143,6 +143,10 @@ class ComponentSim implements EventHandler {
   holdsCrew = false;
   /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
   planned = false;
+  /** Counts planned stops; `plannedDown` returns it and `plannedUp` must present it. */
+  private plannedToken = 0;
+  /** Called when it comes up (a host's top component, watched by maintenance), or null. */
+  upHook: (() => void) | null = null;
   /** After a move while failed: the rebuild time to apply once repaired (-1: none). */
   rebuildAfterRepair = -1;
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
@@ -209,6 +213,7 @@ class ComponentSim implements EventHandler {
     this.upSince = 0;
     this.holdsCrew = false;
     this.planned = false;
+    this.upHook = null;
     this.rebuildAfterRepair = -1;
     this.pending = -1;
     this.failedMode = -1;
@@ -387,6 +392,7 @@ class ComponentSim implements EventHandler {
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, true, false);
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
     this.armFailure();
+    if (this.upHook !== null) this.upHook();
     if (this.group !== null) this.group.instanceChanged(this.instance, true);
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) ch[i].supportReturned();
@@ -403,14 +409,17 @@ class ComponentSim implements EventHandler {
    * everything on it goes down, as for a failure, but nothing is repaired; it stays
    * down until `plannedUp`. Record the planned cause first (SystemSim.recordPlanned).
    */
-  plannedDown(): void {
+  plannedDown(): number {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'planned work' });
     this.freezeClocks(-1);
     this.pending = -1;
+    sys.inPlannedStop = true;
     this.propagateDown();
+    sys.inPlannedStop = false;
+    return ++this.plannedToken;
   }
 
   /**
@@ -418,8 +427,9 @@ class ComponentSim implements EventHandler {
    * with `restart`, unless it failed meanwhile or the layer below is down (then the
    * usual rules bring it back).
    */
-  plannedUp(restart: boolean): void {
-    if (!this.planned) return;
+  plannedUp(restart: boolean, token: number): void {
+    // A stale end (of a stop that relocation already ended) must not end a later stop.
+    if (!this.planned || token !== this.plannedToken) return;
     this.planned = false;
     if (this.failed || !this.supported) return;
     if (restart) {
@@ -652,8 +662,8 @@ class ServiceSim {
     // One extra slot in each attribution for outages no failure started (spurious detections).
     const sys = this.sys;
     const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
-    this.recorder = new ServiceRecorder(opts, SPURIOUS_LAYER + 1, sys.typeNames.length + 1, modes);
-    this.unplanned = sys.hasPlannedWork ? new ServiceRecorder({ ...opts, onOutage: undefined }, SPURIOUS_LAYER + 1, sys.typeNames.length + 1, modes) : null;
+    this.recorder = new ServiceRecorder(opts, SPURIOUS_LAYER + 1, sys.typeNames.length + 2, modes);
+    this.unplanned = sys.hasPlannedWork ? new ServiceRecorder({ ...opts, onOutage: undefined }, SPURIOUS_LAYER + 1, sys.typeNames.length + 2, modes) : null;
     this.outagePlanned = false;
     this.incidentPlanned = false;
     this.unplannedCapacity = 1;
@@ -781,7 +791,9 @@ export class SystemSim {
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** The most recent failure, as mechanisms see it. */
-  readonly cause: { layer: number; announced: boolean } = { layer: 0, announced: true };
+  readonly cause: { layer: number; announced: boolean; clean: boolean } = { layer: 0, announced: true, clean: false };
+  /** True while planned work is taking something down (hooks that react to host failures ignore it). */
+  inPlannedStop = false;
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
   private causeComponent: ComponentSim | null = null;
   private causeMode = 0;
@@ -807,6 +819,8 @@ export class SystemSim {
   private readonly hostLoad: number[];
   /** Per group, per instance: index of the host it runs on now. */
   private readonly instanceHost: number[][];
+  /** Per host (model order): in maintenance (draining, down for the work, or coming back): no instance may move there. */
+  private readonly hostInMaintenance: boolean[];
   private readonly hostIndex: Map<string, number>;
 
   /** Start of the observation window of the current replication (seconds). */
@@ -867,6 +881,7 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.hostInMaintenance = new Array(model.hosts.length).fill(false);
     this.control = this.placement();
     this.hasPlannedWork = model.maintenance.length > 0 || model.upgrades.length > 0;
   }
@@ -890,6 +905,8 @@ export class SystemSim {
     this.failuresByLayer.fill(0);
     this.cause.layer = 0;
     this.cause.announced = true;
+    this.cause.clean = false;
+    this.inPlannedStop = false;
     this.causeComponent = null;
     this.causeMode = 0;
     this.spuriousCause = false;
@@ -934,6 +951,7 @@ export class SystemSim {
       }),
     );
     this.hostLoad.fill(0);
+    this.hostInMaintenance.fill(false);
     model.functions.forEach((f, gi) =>
       f.instances.forEach((inst, i) => {
         const h = this.hostIndex.get(inst.host)!;
@@ -951,13 +969,16 @@ export class SystemSim {
       const ev = new Evacuator(f, gi, f.evacuation, this.control, streams, count);
       g.evacuator = ev;
       f.instances.forEach((_, i) => {
-        this.control.base(gi, i).hostHook = (up) => ev.hostChanged(i, up);
+        // A host taken down for planned work is no failure for the VIM: its instances wait for it.
+        this.control.base(gi, i).hostHook = (up) => {
+          if (up || !this.inPlannedStop) ev.hostChanged(i, up);
+        };
       });
     });
     this.planners = [];
     if (this.hasPlannedWork) {
       const ctl = this.plannedControl(streams);
-      const slots = new MigrationSlots(model);
+      const slots = new MigrationSlots(model, streams);
       for (const plan of model.maintenance) this.planners.push(new MaintenanceController(plan, model, ctl, streams, slots));
       for (const plan of model.upgrades) this.planners.push(new UpgradeController(plan, model, ctl, streams));
     }
@@ -984,14 +1005,22 @@ export class SystemSim {
       baseUp: (g, i) => this.control.base(g, i).up,
       hostDown(h, cause) {
         sys.recordPlanned(hw(h), cause);
-        hw(h).plannedDown();
+        return hw(h).plannedDown();
       },
-      hostBack: (h) => hw(h).plannedUp(true),
+      hostBack: (h, token) => hw(h).plannedUp(true, token),
       instanceDown(g, i, cause) {
         sys.recordPlanned(top(g, i), cause);
-        top(g, i).plannedDown();
+        return top(g, i).plannedDown();
       },
-      instanceBack: (g, i) => top(g, i).plannedUp(false),
+      instanceBack: (g, i, token) => top(g, i).plannedUp(false, token),
+      setMaintenance: (h, on) => {
+        this.hostInMaintenance[h] = on;
+      },
+      watchHost: (h, fn) => {
+        const c = this.components[model.hosts[h].top];
+        const prev = c.upHook;
+        c.upHook = prev === null ? fn : () => (prev(), fn());
+      },
       baseDown(g, i, cause) {
         const b = sys.control.base(g, i);
         sys.recordPlanned(b, cause);
@@ -1033,7 +1062,7 @@ export class SystemSim {
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
-          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up) continue;
+          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h]) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
           let clash = false;
           if (spread) {
@@ -1070,9 +1099,11 @@ export class SystemSim {
     this.plannedCause = cause;
     this.plannedNow = true;
     this.spuriousCause = false;
-    // To the HA mechanisms a planned stop looks like an announced failure (a clean shutdown).
+    // To the HA mechanisms a planned stop looks like an announced failure, and a clean
+    // one: the stopped node is known to be down (no fencing).
     this.cause.layer = c.layer;
     this.cause.announced = true;
+    this.cause.clean = true;
   }
 
   /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
@@ -1085,6 +1116,7 @@ export class SystemSim {
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
     this.cause.announced = c.model.modes[mode].announced;
+    this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }
 
@@ -1093,7 +1125,7 @@ export class SystemSim {
     const c = this.causeComponent;
     // Outages no failure started (a spurious detection) have a slot of their own, after the real ones.
     if (c === null || this.spuriousCause) {
-      return { layer: SPURIOUS_LAYER, type: this.typeNames.length, mode: this.modeNames.length + this.model.plannedCauses.length, component: -1, zone: this.zoneComponents.length };
+      return { layer: SPURIOUS_LAYER, type: this.typeNames.length + 1, mode: this.modeNames.length + this.model.plannedCauses.length, component: -1, zone: this.zoneComponents.length };
     }
     // The zone: the first site, rack or host hardware at or below the failed component (now).
     let z: ComponentSim | null = c;
@@ -1101,7 +1133,7 @@ export class SystemSim {
     const planned = this.plannedCause >= 0;
     return {
       layer: planned ? PLANNED_LAYER : c.layer,
-      type: this.typeIndex.get(c.model.type)!,
+      type: planned ? this.typeNames.length : this.typeIndex.get(c.model.type)!,
       mode: planned ? this.modeNames.length + this.plannedCause : this.modeIndex.get(`${c.model.type}/${c.model.modes[this.causeMode].name}`)!,
       component: c.model.index,
       zone: z !== null ? this.zoneIndex.get(z.model.index)! : 0,

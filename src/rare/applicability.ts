@@ -41,11 +41,13 @@ export function rareEventBlockers(model: SystemModel): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   let modes = 0;
+  // Common-cause modes are reported once, below (their own clock may be `never`).
+  const common = new Set(model.commonCauses.map((cc) => `${cc.type}/${cc.mode}`));
   for (const c of model.components) {
     for (const m of c.modes) {
       modes++;
       const key = `components.${c.type}.failures.${m.name}.ttf`;
-      if (!(m.ttf instanceof Exponential) && !seen.has(key)) {
+      if (!(m.ttf instanceof Exponential) && !common.has(`${c.type}/${m.name}`) && !seen.has(key)) {
         seen.add(key);
         out.push(`${key} is ${m.ttf.describe()}: only exponential times to failure are memoryless`);
       }

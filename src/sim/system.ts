@@ -492,7 +492,10 @@ class ComponentSim implements EventHandler {
     if (this.hostHook !== null) this.hostHook(true);
     if (!this.failed && !this.planned) {
       this.restarting = true;
-      this.pending = this.sys.scheduler.schedule(this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
+      // Moved while failed onto a host that was down, and repaired meanwhile: rebuilt now.
+      const rebuild = this.rebuildAfterRepair;
+      this.rebuildAfterRepair = -1;
+      this.pending = this.sys.scheduler.schedule(rebuild >= 0 ? rebuild : this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
     }
   }
 }

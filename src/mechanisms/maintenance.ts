@@ -165,13 +165,12 @@ export class MaintenanceController implements EventHandler {
   }
 
   handle(kind: number, arg: number): void {
+    // Migration events carry (function, instance) packed by `pack`.
+    const g = Math.floor(arg / 16384);
+    const i = arg % 16384;
     if (kind === DUE) this.due();
-    else if (kind === PRECOPY_DONE) this.switchOver(Math.floor(arg / 16384), arg % 16384);
-    else if (kind === BLACKOUT_END) {
-      const g = Math.floor(arg / 16384);
-      const i = arg % 16384;
-      this.ctl.instanceBack(g, i, this.blackoutToken[g][i]);
-    }
+    else if (kind === PRECOPY_DONE) this.switchOver(g, i);
+    else if (kind === BLACKOUT_END) this.ctl.instanceBack(g, i, this.blackoutToken[g][i]);
     else this.workDone();
   }
 

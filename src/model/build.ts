@@ -455,10 +455,14 @@ function plannedWork(
     const mp: Seg[] = ['maintenance', name];
     const groups = Array.isArray(spec.hosts) ? spec.hosts : [spec.hosts];
     const planHosts: number[] = [];
+    let groupsOk = true;
     groups.forEach((g, i) => {
       const list = groupHosts.get(g);
-      if (!list) b.fail(Array.isArray(spec.hosts) ? [...mp, 'hosts', i] : [...mp, 'hosts'], unknown('host group', g, groupNames));
-      else for (const h of list) planHosts.push(hosts.indexOf(h));
+      if (list) for (const h of list) planHosts.push(hosts.indexOf(h));
+      else {
+        b.fail(Array.isArray(spec.hosts) ? [...mp, 'hosts', i] : [...mp, 'hosts'], unknown('host group', g, groupNames));
+        groupsOk = false;
+      }
     });
     const every = b.duration(spec.every, [...mp, 'every']);
     if (!(every > 0)) b.fail([...mp, 'every'], 'the period must be positive');
@@ -480,7 +484,7 @@ function plannedWork(
       const cold = functions.find((f) => !f.migration?.live && f.instances.some((inst) => onPlan.has(inst.host)));
       if (cold) b.fail(mp, `'${cold.name}' runs on these hosts without live migration: give 'coldMigration' (the time to shut an instance down, move it and boot it), or drain: none`);
     }
-    if (!duration || planHosts.length !== groups.reduce((n, g) => n + (groupHosts.get(g)?.length ?? 0), 0)) continue;
+    if (!duration || !groupsOk) continue;
     maintenance.push({ name, hosts: planHosts, every, start, spacing, duration, drain: spec.drain, vim, coldMigration, cause: plannedCauses.length });
     plannedCauses.push(`maintenance/${name}`);
   }

@@ -804,8 +804,10 @@ export class SystemSim {
   spuriousCause = false;
   /** The planned-work slot (into model.plannedCauses) of the latest thing to go down, or -1 for a failure. */
   private plannedCause = -1;
-  /** True when the latest thing to go down was planned work. */
-  plannedNow = false;
+  /** True when the latest thing to go down was planned work (not a failure, not a spurious detection). */
+  get plannedNow(): boolean {
+    return this.plannedCause >= 0 && !this.spuriousCause;
+  }
   /** True when the model has maintenance or upgrades (services then keep an unplanned view). */
   readonly hasPlannedWork: boolean;
   /** Planned-work controllers of the current replication. */
@@ -914,7 +916,6 @@ export class SystemSim {
     this.causeMode = 0;
     this.spuriousCause = false;
     this.plannedCause = -1;
-    this.plannedNow = false;
     for (const c of this.crews) c.reset();
     for (const c of this.components) c.reset(streams, this.components);
     for (const cc of this.commons) cc.reset(streams);
@@ -928,13 +929,9 @@ export class SystemSim {
         get cause() {
           return sys.cause;
         },
-        count(counter: CounterName) {
-          if (scheduler.now >= sys.windowStart) g.counters[COUNTER_INDEX[counter]]++;
-          if (sys.trace) sys.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: counter });
-        },
+        count: (counter: CounterName) => this.count(gi, counter),
         spurious() {
           sys.spuriousCause = true;
-          sys.plannedNow = false;
         },
       };
       g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
@@ -965,11 +962,7 @@ export class SystemSim {
     model.functions.forEach((f, gi) => {
       if (!f.evacuation) return;
       const g = this.groups[gi];
-      const count = (c: CounterName) => {
-        if (scheduler.now >= this.windowStart) g.counters[COUNTER_INDEX[c]]++;
-        if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: f.name, event: c });
-      };
-      const ev = new Evacuator(f, gi, f.evacuation, this.control, streams, count);
+      const ev = new Evacuator(f, gi, f.evacuation, this.control, streams, (c) => this.count(gi, c));
       g.evacuator = ev;
       f.instances.forEach((_, i) => {
         // A host taken down for planned work is no failure for the VIM: its instances wait for it.
@@ -991,7 +984,6 @@ export class SystemSim {
   private plannedControl(streams: StreamFactory): PlannedControl {
     const sys = this;
     const model = this.model;
-    const scheduler = this.scheduler;
     const top = (g: number, i: number) => this.components[model.functions[g].instances[i].top];
     const hw = (h: number) => this.components[model.hosts[h].hardware];
     return {
@@ -1030,11 +1022,15 @@ export class SystemSim {
         b.plannedDown();
       },
       watchGroup: (g, fn) => this.groups[g].upWatchers.push(fn),
-      count: (g, c) => {
-        if (scheduler.now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]]++;
-        if (this.trace) this.trace({ t: scheduler.now, kind: 'counter', name: model.functions[g].name, event: c });
-      },
+      count: (g, c) => this.count(g, c),
     };
+  }
+
+  /** Adds one to group g's counter now (inside the window only), and traces it. */
+  private count(g: number, c: CounterName): void {
+    const now = this.scheduler.now;
+    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]]++;
+    if (this.trace) this.trace({ t: now, kind: 'counter', name: this.model.functions[g].name, event: c });
   }
 
   /** The placement operations evacuation uses. */
@@ -1100,7 +1096,6 @@ export class SystemSim {
     this.causeComponent = c;
     this.causeMode = 0;
     this.plannedCause = cause;
-    this.plannedNow = true;
     this.spuriousCause = false;
     // To the HA mechanisms a planned stop looks like an announced failure, and a clean
     // one: the stopped node is known to be down (no fencing).
@@ -1115,7 +1110,6 @@ export class SystemSim {
     this.causeMode = mode;
     this.spuriousCause = false;
     this.plannedCause = -1;
-    this.plannedNow = false;
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
     this.cause.announced = c.model.modes[mode].announced;

@@ -1,6 +1,6 @@
 // Regenerates the topology reference in README.md from the schema (npm run docs).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { experimentReferenceMarkdown, topologyReferenceMarkdown } from '../dist/model/docs.js';
+import { experimentReferenceMarkdown, topologyReferenceMarkdown } from '../dist/report/reference.js';
 
 const file = new URL('../README.md', import.meta.url);
 const readme = readFileSync(file, 'utf8');

@@ -4,14 +4,18 @@
  * and recoveries: capacity in [0, 1] and 0 when down; never up with fewer than k
  * instances up; up again once every instance has been up long enough; the same
  * sequence of reports for the same seed. A new mechanism is picked up here by its
- * registry line.
+ * registry line. Controllers (supervision, evacuation, planned work) are registered
+ * the same way: each has a name and a description, attaches nothing to a model that
+ * has no section for it, and the simulation core knows none of them by name.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Scheduler, type EventHandler } from '../src/engine/scheduler.js';
 import { RandomStream, StreamFactory } from '../src/engine/rng.js';
-import { MECHANISMS } from '../src/mechanisms/registry.js';
-import type { FailureCause, MechanismContext } from '../src/mechanisms/types.js';
-import { exp, topo } from './helpers.js';
+import { CONTROLLERS, MECHANISMS } from '../src/mechanisms/registry.js';
+import type { FailureCause, MechanismContext, SystemControl } from '../src/mechanisms/types.js';
+import { exp, ROOT, topo } from './helpers.js';
 
 function groupModel(example: { k?: number; ha: Record<string, unknown> }) {
   const doc = {
@@ -84,5 +88,41 @@ describe.each(Object.keys(MECHANISMS))('mechanism contract: %s', (name) => {
     expect(a.log.length).toBeGreaterThan(0);
     expect(drive(name, 1).log).toBe(a.log);
     expect(drive(name, 2).log).not.toBe(a.log);
+  });
+});
+
+/** A SystemControl whose every operation fails the test: a controller with nothing to do must touch nothing. */
+function untouchable(): SystemControl {
+  return new Proxy({} as SystemControl, {
+    get(_t, prop) {
+      throw new Error(`touched ctl.${String(prop)}`);
+    },
+  });
+}
+
+describe('controller registry', () => {
+  const plain = topo({
+    components: { hw: { layer: 'hardware', failures: { crash: { ttf: exp('10h') } }, repair: exp('1h') }, app: { layer: 'vnf' } },
+    hosts: { h: { count: 2, stack: ['hw'] } },
+    vnfs: { g: { instances: 2, app: 'app', placement: { group: 'h' } } },
+    services: { s: { chain: ['g'] } },
+  }).model;
+
+  it.each(CONTROLLERS.map((c) => [c.name, c] as const))('%s: named, described, and idle on a model without its section', (_name, c) => {
+    expect(c.name).toMatch(/^[a-z-]+$/);
+    expect(c.description.length).toBeGreaterThan(10);
+    expect(c.attach(plain, untouchable())).toEqual([]);
+  });
+
+  it('has unique names, distinct from the group mechanisms', () => {
+    const names = CONTROLLERS.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(MECHANISMS[n]).toBeUndefined();
+  });
+
+  it('is the only way the simulation core reaches a mechanism or controller', () => {
+    const src = readFileSync(join(ROOT, 'src/sim/system.ts'), 'utf8');
+    const imports = [...src.matchAll(/from '\.\.\/mechanisms\/([^']+)'/g)].map((m) => m[1]).sort();
+    expect(imports).toEqual(['registry.js', 'types.js']);
   });
 });

@@ -66,7 +66,7 @@ describe('experiments/', () => {
 describe('README', () => {
   it('holds the topology reference generated from the schema', async () => {
     const { readFileSync } = await import('node:fs');
-    const { topologyReferenceMarkdown } = await import('../src/model/docs.js');
+    const { topologyReferenceMarkdown } = await import('../src/report/reference.js');
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const m = /<!-- reference:start -->\n([\s\S]*)<!-- reference:end -->/.exec(readme);
     expect(m, 'reference markers').not.toBeNull();
@@ -75,7 +75,7 @@ describe('README', () => {
 
   it('holds the experiment reference generated from the schema', async () => {
     const { readFileSync } = await import('node:fs');
-    const { experimentReferenceMarkdown } = await import('../src/model/docs.js');
+    const { experimentReferenceMarkdown } = await import('../src/report/reference.js');
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const m = /<!-- experiment-reference:start -->\n([\s\S]*)<!-- experiment-reference:end -->/.exec(readme);
     expect(m, 'experiment reference markers').not.toBeNull();

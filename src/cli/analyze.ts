@@ -12,7 +12,7 @@ import { loadTopologyFile, simulateParallel, VERSION, type RunReport } from '../
 import type { Estimate } from '../metrics/stats.js';
 import { formatDuration } from '../engine/units.js';
 import { sig } from '../report/format.js';
-import { nonNegativeInt, positiveInt, UsageError } from './main.js';
+import { nonNegativeInt, positiveInt, UsageError } from './options.js';
 
 /** Options of `nfvsim analyze`. */
 interface AnalyzeCliOptions {

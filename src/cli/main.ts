@@ -17,7 +17,7 @@ import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { ProgressBar } from './progress.js';
-import { topologyReferenceMarkdown } from '../model/docs.js';
+import { topologyReferenceMarkdown } from '../report/reference.js';
 import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
@@ -26,6 +26,7 @@ import { JournalError } from '../sweep/journal.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
+import { nonNegativeInt, positiveInt, UsageError } from './options.js';
 import type { LoadedTopology } from '../model/index.js';
 import { runRareEvent } from '../rare/run.js';
 import { RareEventRefused } from '../rare/applicability.js';
@@ -66,23 +67,6 @@ function openOutput<T>(path: string, fn: (path: string) => T): T {
 /** The built-in default topology. */
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url));
 
-/** An error in the user's input that the CLI reports without a stack trace (exit 2). */
-export class UsageError extends Error {}
-
-/** A commander option parser for a positive integer. */
-export function positiveInt() {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim()) || Number(v) <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
-    return Number(v);
-  };
-}
-/** A commander option parser for a non-negative safe integer. */
-export function nonNegativeInt(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) {
-    throw new InvalidArgumentError(`expected a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got '${v}'`);
-  }
-  return Number(v);
-}
 /** '10%' or '0.1' -> 0.1, in (0, 1). */
 function percentage(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(v);

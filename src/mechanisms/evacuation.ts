@@ -18,25 +18,10 @@
  *      which its application restarts with its own restart time. It stays on the new host.
  * If the host comes back before step 5, nothing moves.
  */
-import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
+import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
 import type { EvacuationModel, FunctionModel } from '../model/build.js';
-import type { CounterName } from './types.js';
-
-/** What the evacuator needs from the running system. */
-export interface PlacementControl {
-  readonly scheduler: Scheduler;
-  /** True when the host the instance runs on is up. */
-  hostUp(group: number, instance: number): boolean;
-  /** True when the control-plane service is up. */
-  serviceUp(service: number): boolean;
-  /** Calls `fn` every time the service comes up. */
-  onServiceUp(service: number, fn: () => void): void;
-  /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
-  pickHost(group: number, instance: number): number;
-  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. */
-  move(group: number, instance: number, host: number, rebuild: number): void;
-}
+import type { ControllerFactory, CounterName, PlacementControl } from './types.js';
 
 const READY = 0;
 const FENCED = 1;
@@ -115,3 +100,25 @@ export class Evacuator implements EventHandler {
     this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng));
   }
 }
+
+/**
+ * The evacuation controller: one Evacuator per function with `evacuation`, told when
+ * the host under each of its instances goes down or comes back. A host taken down for
+ * planned work is no failure for the VIM: its instances wait for it.
+ */
+export const evacuation: ControllerFactory = {
+  name: 'evacuation',
+  description: 'evacuation by the VIM / rescheduling by a replica set: instances rebuilt on another host when theirs fails',
+  attach(model, ctl) {
+    model.functions.forEach((f, g) => {
+      if (!f.evacuation) return;
+      const ev = new Evacuator(f, g, f.evacuation, ctl, ctl.streams, (c) => ctl.count(g, c));
+      f.instances.forEach((_, i) =>
+        ctl.watchBase(g, i, (up) => {
+          if (up || !ctl.inPlannedStop) ev.hostChanged(i, up);
+        }),
+      );
+    });
+    return [];
+  },
+};

@@ -40,41 +40,7 @@
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import type { MaintenanceModel, SystemModel } from '../model/build.js';
-import type { PlacementControl } from './evacuation.js';
-import type { CounterName } from './types.js';
-
-/** What planned work may do to the running system. Indices: g = function, i = instance, h = host. */
-export interface PlannedControl extends PlacementControl {
-  readonly streams: StreamFactory;
-  /** True when the host's whole stack (hardware to its top) is up. */
-  hostReady(h: number): boolean;
-  /** The host instance i of function g runs on now. */
-  hostOf(g: number, i: number): number;
-  /** The instances on host h now, as [g, i] pairs in function and instance order. */
-  instancesOn(h: number): Array<[number, number]>;
-  /** True when the instance (its application) is up. */
-  instanceUp(g: number, i: number): boolean;
-  /** True when the instance's base (its VM, pod or process) is up. */
-  baseUp(g: number, i: number): boolean;
-  /** Takes the host's hardware down for planned work (it must be ready), attributed to planned slot `cause`; returns the stop's token. */
-  hostDown(h: number, cause: number): number;
-  /** The host's planned work (the stop with `token`) is over: it boots (restart time), then the layers above restart. */
-  hostBack(h: number, token: number): void;
-  /** Takes the instance's application down for planned work (it must be up); returns the stop's token. */
-  instanceDown(g: number, i: number, cause: number): number;
-  /** The stop with `token` is over: the application comes back at once (unless it failed, lost its support or was moved meanwhile). */
-  instanceBack(g: number, i: number, token: number): void;
-  /** Puts host h in maintenance mode (no instance may move there) or takes it out. */
-  setMaintenance(h: number, on: boolean): void;
-  /** Calls `fn` every time host h's top component comes up. */
-  watchHost(h: number, fn: () => void): void;
-  /** Shuts the instance's base (VM, pod or process) down for planned work (it must be up); `move` then boots it elsewhere. */
-  baseDown(g: number, i: number, cause: number): void;
-  /** Calls `fn` after any instance of function g comes up. */
-  watchGroup(g: number, fn: () => void): void;
-  /** Adds one to function g's counter. */
-  count(g: number, c: CounterName): void;
-}
+import type { ControllerFactory, PlannedControl } from './types.js';
 
 /**
  * Live-migration slots of every function, shared by all maintenance plans of a
@@ -312,3 +278,14 @@ export class MaintenanceController implements EventHandler {
     this.checkReturned();
   }
 }
+
+/** The maintenance controller: one MaintenanceController per plan, sharing one set of MigrationSlots. */
+export const maintenance: ControllerFactory = {
+  name: 'maintenance',
+  description: 'rolling host maintenance windows, draining hosts by live or cold migration',
+  attach(model, ctl) {
+    if (model.maintenance.length === 0) return [];
+    const slots = new MigrationSlots(model, ctl.streams);
+    return model.maintenance.map((plan) => new MaintenanceController(plan, model, ctl, ctl.streams, slots));
+  },
+};

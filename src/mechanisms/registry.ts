@@ -7,7 +7,11 @@ import { activePassive } from './active-passive.js';
 import { kOfN } from './k-of-n.js';
 import { messageQueue } from './message-queue.js';
 import { quorum } from './quorum.js';
-import type { GroupMechanismFactory } from './types.js';
+import { evacuation } from './evacuation.js';
+import { maintenance } from './maintenance.js';
+import { supervision } from './supervision.js';
+import { upgrades } from './upgrade.js';
+import type { ControllerFactory, GroupMechanismFactory } from './types.js';
 
 /** Every group mechanism by name. */
 export const MECHANISMS: Readonly<Record<string, GroupMechanismFactory>> = {
@@ -17,3 +21,10 @@ export const MECHANISMS: Readonly<Record<string, GroupMechanismFactory>> = {
   quorum,
   'message-queue': messageQueue,
 };
+
+/**
+ * Every controller kind, one line each, in the order the simulation attaches them at
+ * the start of a replication (hooks on the same event run in this order) and starts
+ * them at time 0.
+ */
+export const CONTROLLERS: readonly ControllerFactory[] = [supervision, evacuation, maintenance, upgrades];

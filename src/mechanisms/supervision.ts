@@ -14,7 +14,7 @@
  */
 import type { RandomStream } from '../engine/rng.js';
 import type { SupervisionModel } from '../model/build.js';
-import type { CounterName } from './types.js';
+import type { ControllerFactory, CounterName } from './types.js';
 
 /** Decides the repair time of one instance's application crashes. */
 export class Supervisor {
@@ -49,3 +49,24 @@ export class Supervisor {
     return t + c.rebuild.sample(this.rng);
   }
 }
+
+/**
+ * The supervision controller: every instance of a function with `supervision` gets a
+ * Supervisor (stream `<instance path>:supervision`) that takes over the repair of its
+ * application's crashes.
+ */
+export const supervision: ControllerFactory = {
+  name: 'supervision',
+  description: 'process supervision: restart in place, escalating to a VM reboot and a rebuild',
+  attach(model, ctl) {
+    model.functions.forEach((f, g) => {
+      const cfg = f.supervision;
+      if (!cfg) return;
+      f.instances.forEach((inst, i) => {
+        const sup = new Supervisor(cfg, ctl.streams.stream(`${inst.path}:supervision`), (c) => ctl.count(g, c));
+        ctl.takeRepair(g, i, (announced) => sup.repairTime(ctl.scheduler.now, announced));
+      });
+    });
+    return [];
+  },
+};

@@ -18,7 +18,7 @@
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import type { SystemModel, UpgradeModel } from '../model/build.js';
-import type { PlannedControl } from './maintenance.js';
+import type { ControllerFactory, PlannedControl } from './types.js';
 
 const CAMPAIGN_DUE = 0;
 const STEP_DONE = 1;
@@ -117,3 +117,10 @@ export class UpgradeController implements EventHandler {
     else ctl.scheduler.schedule(plan.pause, this, PAUSE_DONE, 0);
   }
 }
+
+/** The upgrade controller: one UpgradeController per campaign plan. */
+export const upgrades: ControllerFactory = {
+  name: 'upgrades',
+  description: 'rolling software upgrades, one instance at a time, with failed steps rolled back',
+  attach: (model, ctl) => model.upgrades.map((plan) => new UpgradeController(plan, model, ctl, ctl.streams)),
+};

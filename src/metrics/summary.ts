@@ -7,9 +7,8 @@
 import { YEAR } from '../engine/units.js';
 import type { SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
-import type { ReplicationResult } from '../runner/replication.js';
 import type { ServiceReplication } from './recorder.js';
-import { COUNTERS, type CounterName } from '../mechanisms/types.js';
+import { CAUSE_LAYERS, COUNTERS, PLANNED, SPURIOUS, type CounterName, type ReplicationResult } from './replication.js';
 import { PHASES, type Phase } from './recorder.js';
 import {
 
@@ -157,16 +156,7 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   return { types: [...types, PLANNED, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
 }
 
-/** The name of the attribution slot of outages started by a spurious detection. */
-export const SPURIOUS = 'spurious-detection';
-/** The name of the attribution slot of outages started by planned work (maintenance, live migration, upgrades). */
-export const PLANNED = 'planned';
-/** Layers as causes: the stack's layers, then planned work, then spurious detections. */
-export const CAUSE_LAYERS: readonly string[] = [...LAYERS, PLANNED, SPURIOUS];
-/** Index of the planned-work slot in CAUSE_LAYERS. */
-export const PLANNED_LAYER = LAYERS.length;
-/** Index of the spurious-detection slot in CAUSE_LAYERS. */
-export const SPURIOUS_LAYER = LAYERS.length + 1;
+export { CAUSE_LAYERS, PLANNED, PLANNED_LAYER, SPURIOUS, SPURIOUS_LAYER } from './replication.js';
 
 const addInto = (a: number[], b: readonly number[]) => {
   for (let i = 0; i < a.length; i++) a[i] += b[i];

@@ -7,7 +7,10 @@ import { Scheduler, EventLimitError } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
 import { SystemSim, type TraceEvent } from '../sim/system.js';
-import type { OutageRecord, ServiceReplication } from '../metrics/recorder.js';
+import type { OutageRecord } from '../metrics/recorder.js';
+import type { ReplicationResult } from '../metrics/replication.js';
+
+export type { ReplicationResult } from '../metrics/replication.js';
 
 /** Settings of a run, shared by all its replications. Times in seconds. */
 export interface RunSettings {
@@ -27,24 +30,6 @@ export interface RunSettings {
 export interface TraceOptions {
   /** Receives every event of the history, in order. */
   trace?: (e: TraceEvent) => void;
-}
-
-/** What one replication produced. Every time is in seconds inside the window [warmup, end]. */
-export interface ReplicationResult {
-  /** Replication index (0-based). */
-  replication: number;
-  /** Length of the observation window actually simulated (horizon - warmup, less if truncated). */
-  window: number;
-  /** Events handled. */
-  events: number;
-  /** True when the event cap stopped the replication before the horizon. */
-  truncated: boolean;
-  /** Per service, in model order. */
-  services: ServiceReplication[];
-  /** Own component failures inside the window, by layer (indexed like LAYERS). */
-  failuresByLayer: number[];
-  /** Per group (model order): mechanism counters inside the window, indexed like COUNTERS. */
-  groupCounters: number[][];
 }
 
 const SIMS = new WeakMap<SystemModel, SystemSim>();

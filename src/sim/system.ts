@@ -29,14 +29,10 @@ import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.j
 import { Exponential, type Distribution } from '../engine/distributions.js';
 import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import { COUNTERS, type CounterName, type GroupMechanism, type GroupOutput, type MechanismContext } from '../mechanisms/types.js';
-import { MECHANISMS } from '../mechanisms/registry.js';
-import { Supervisor } from '../mechanisms/supervision.js';
-import { Evacuator, type PlacementControl } from '../mechanisms/evacuation.js';
+import type { Controller, GroupMechanism, GroupOutput, MechanismContext, PlacementControl, SystemControl } from '../mechanisms/types.js';
+import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
-import { PLANNED_LAYER, SPURIOUS_LAYER } from '../metrics/summary.js';
-import { MaintenanceController, MigrationSlots, type PlannedControl } from '../mechanisms/maintenance.js';
-import { UpgradeController } from '../mechanisms/upgrade.js';
+import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
 
 const FAIL = 0;
 const REPAIR_DONE = 1;
@@ -180,8 +176,11 @@ class ComponentSim implements EventHandler {
   parent: ComponentSim | null = null;
   /** The group instance this component is the top of, if any. */
   group: GroupSim | null = null;
-  /** The supervisor of this application component, if its group has one. */
-  supervisor: Supervisor | null = null;
+  /**
+   * Takes over the repair of its own failures (a controller's, e.g. a supervisor's): the
+   * repair time in seconds, or NaN to leave the failure to the component's own repair.
+   */
+  repairBy: ((announced: boolean) => number) | null = null;
   instance = -1;
 
   constructor(
@@ -231,7 +230,8 @@ class ComponentSim implements EventHandler {
     this.children.length = 0;
     for (const i of m.children) this.children.push(byIndex[i]);
     this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
-    this.supervisor = null;
+    this.repairBy = null;
+    this.hostHook = null;
   }
 
   private repairStream(m: number): RandomStream {
@@ -336,8 +336,8 @@ class ComponentSim implements EventHandler {
     sys.recordFailure(this, mode);
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
     this.propagateDown();
-    // A supervisor decides at the crash and restarts automatically: no crew needed.
-    const t = this.supervisor !== null ? this.supervisor.repairTime(sys.scheduler.now, this.model.modes[mode].announced) : NaN;
+    // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
+    const t = this.repairBy !== null ? this.repairBy(this.model.modes[mode].announced) : NaN;
     if (!Number.isNaN(t)) {
       this.holdsCrew = false;
       this.pending = sys.scheduler.schedule(t, this, REPAIR_DONE, 0);
@@ -564,10 +564,8 @@ export class GroupSim implements GroupOutput {
     this.mechPhase = PHASE_INDEX.restart;
     this.requiredDown = 0;
     this.counters.fill(0);
-    this.evacuator = null;
     this.upWatchers.length = 0;
   }
-  evacuator: Evacuator | null = null;
   /** Called after any of its instances comes up (planned work waiting for redundancy). */
   readonly upWatchers: Array<() => void> = [];
   instanceChanged(i: number, up: boolean): void {
@@ -810,8 +808,10 @@ export class SystemSim {
   }
   /** True when the model has maintenance or upgrades (services then keep an unplanned view). */
   readonly hasPlannedWork: boolean;
-  /** Planned-work controllers of the current replication. */
-  private planners: Array<{ start(): void }> = [];
+  /** The controllers of the current replication (see CONTROLLERS), in start order. */
+  private controllers: Controller[] = [];
+  /** The random streams of the current replication. */
+  private streams!: StreamFactory;
   /** Component type names and `type/mode` names, for attribution. */
   readonly typeNames: string[];
   readonly modeNames: string[];
@@ -843,6 +843,8 @@ export class SystemSim {
   /** The common-cause clocks (`beta`, `common` on failure modes). */
   private readonly commons: CommonCauseSim[];
   private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
+  /** What controllers may use of the running system (one object; it reads the current replication's state). */
+  private readonly systemControl: SystemControl;
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -888,6 +890,7 @@ export class SystemSim {
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
     this.hostInMaintenance = new Array(model.hosts.length).fill(false);
     this.control = this.placement();
+    this.systemControl = this.controlOf();
     this.hasPlannedWork = model.maintenance.length > 0 || model.upgrades.length > 0;
   }
 
@@ -935,12 +938,6 @@ export class SystemSim {
         },
       };
       g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
-      if (f.supervision) {
-        const sup = f.supervision;
-        f.instances.forEach((inst) => {
-          this.components[inst.top].supervisor = new Supervisor(sup, streams.stream(`${inst.path}:supervision`), (c) => ctx.count(c));
-        });
-      }
     });
     this.services.forEach((svc, si) =>
       svc.reset({
@@ -959,36 +956,34 @@ export class SystemSim {
         this.instanceHost[gi][i] = h;
       }),
     );
-    model.functions.forEach((f, gi) => {
-      if (!f.evacuation) return;
-      const g = this.groups[gi];
-      const ev = new Evacuator(f, gi, f.evacuation, this.control, streams, (c) => this.count(gi, c));
-      g.evacuator = ev;
-      f.instances.forEach((_, i) => {
-        // A host taken down for planned work is no failure for the VIM: its instances wait for it.
-        this.control.base(gi, i).hostHook = (up) => {
-          if (up || !this.inPlannedStop) ev.hostChanged(i, up);
-        };
-      });
-    });
-    this.planners = [];
-    if (this.hasPlannedWork) {
-      const ctl = this.plannedControl(streams);
-      const slots = new MigrationSlots(model, streams);
-      for (const plan of model.maintenance) this.planners.push(new MaintenanceController(plan, model, ctl, streams, slots));
-      for (const plan of model.upgrades) this.planners.push(new UpgradeController(plan, model, ctl, streams));
-    }
+    // Controllers last: they see the placement above, and hook on in registry order.
+    this.streams = streams;
+    this.controllers = [];
+    for (const kind of CONTROLLERS) for (const c of kind.attach(model, this.systemControl)) this.controllers.push(c);
   }
 
-  /** What planned work may do to the running system (see mechanisms/maintenance.ts). */
-  private plannedControl(streams: StreamFactory): PlannedControl {
+  /** What controllers may use of the running system (see SystemControl in mechanisms/types.ts). */
+  private controlOf(): SystemControl {
     const sys = this;
     const model = this.model;
     const top = (g: number, i: number) => this.components[model.functions[g].instances[i].top];
     const hw = (h: number) => this.components[model.hosts[h].hardware];
     return {
       ...this.control,
-      streams,
+      get streams() {
+        return sys.streams;
+      },
+      get inPlannedStop() {
+        return sys.inPlannedStop;
+      },
+      takeRepair: (g, i, repair) => {
+        top(g, i).repairBy = repair;
+      },
+      watchBase: (g, i, fn) => {
+        const b = this.control.base(g, i);
+        const prev = b.hostHook;
+        b.hostHook = prev === null ? fn : (up) => (prev(up), fn(up));
+      },
       hostReady: (h) => model.hosts[h].hardware >= 0 && hw(h).up && this.components[model.hosts[h].top].up,
       hostOf: (g, i) => this.instanceHost[g][i],
       instancesOn(h) {
@@ -1084,11 +1079,11 @@ export class SystemSim {
     };
   }
 
-  /** Starts every component's clocks (all up at time 0), and the planned work. */
+  /** Starts every component's clocks (all up at time 0), then the controllers. */
   start(): void {
     for (const c of this.components) c.start();
     for (const cc of this.commons) cc.start();
-    for (const p of this.planners) p.start();
+    for (const c of this.controllers) c.start?.();
   }
 
   /** Planned work takes `c` down now: it is the cause of what goes down next (attributed to `cause`, a planned-work slot). */

@@ -3,7 +3,7 @@
  * generated from the zod schema, so the README's reference cannot drift from the code
  * (a test compares them).
  */
-import { topologyJsonSchema } from './schema.js';
+import { topologyJsonSchema } from '../model/schema.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
 
 type Node = Record<string, any>;

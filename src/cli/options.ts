@@ -1,0 +1,24 @@
+/**
+ * What every CLI command shares: the usage error (reported without a stack trace, exit 2)
+ * and commander option parsers. A leaf module, so commands import it without importing
+ * each other.
+ */
+import { InvalidArgumentError } from 'commander';
+
+/** An error in the user's input that the CLI reports without a stack trace (exit 2). */
+export class UsageError extends Error {}
+
+/** A commander option parser for a positive integer. */
+export function positiveInt() {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v.trim()) || Number(v) <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+    return Number(v);
+  };
+}
+/** A commander option parser for a non-negative safe integer. */
+export function nonNegativeInt(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(Number(v))) {
+    throw new InvalidArgumentError(`expected a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got '${v}'`);
+  }
+  return Number(v);
+}

@@ -51,7 +51,7 @@ const BAD: Array<[string, string, string, string]> = [
   ['impossible rack anti-affinity', BASE.replace('policy: anti-affinity', 'policy: rack-anti-affinity'), 'vnfs.f.placement.policy', 'impossible rack anti-affinity'],
   ['a layer out of place', BASE.replace('app: app,', 'app: hw,'), 'vnfs.f.app', "has layer 'hardware', expected 'vnf'"],
   ['bad distribution parameters', BASE.replace('{ dist: exponential, mean: 10h }', '{ dist: uniform, min: 5h, max: 1h }'), 'components.hw.repair', 'must be >= min'],
-  ['a zero time to failure', BASE.replace('mean: 1000h', 'mean: 0s'), 'components.hw.failures.crash.ttf', 'must be a finite number > 0'],
+  ['a zero time to failure', BASE.replace('mean: 1000h', 'mean: 0s'), 'components.hw.failures.crash.ttf.mean', 'expected a duration above zero'],
   ['warm-up longer than the horizon', BASE.replace('horizon: 2y', 'horizon: 2y, warmup: 3y'), 'simulation.warmup', 'shorter than the horizon'],
   ['a list where a mapping belongs', 'components: []\nhosts: {}\nservices: {}\n', 'components', 'expected record'],
   ['an empty file', '', 'bad.yaml', 'expected a mapping'],

@@ -4,7 +4,7 @@
  * source of truth for the experiment types and their JSON Schema (`nfvsim schema --experiment`).
  */
 import { z } from 'zod';
-import { Duration } from '../model/schema.js';
+import { Duration, type JsonSchemaOptions } from '../model/schema.js';
 
 /** A dotted path into the topology document, e.g. `vnfs.vMME.ha.detector.interval` (a number segment indexes a list). */
 export const ParameterPath = z
@@ -49,6 +49,7 @@ export const SampleSpec = z
 /** A whole experiment file. */
 export const ExperimentSpec = z
   .strictObject({
+    $schema: z.string().optional().describe('The JSON Schema this file follows (for editors; not read by nfvsim).'),
     name: z.string().min(1).optional().describe('A name for reports (default: the file name).'),
     description: z.string().optional().describe('What the experiment asks, for reports.'),
     base: z.string().min(1).describe('The base topology file, relative to the experiment file.'),
@@ -84,6 +85,6 @@ export type Experiment = z.output<typeof ExperimentSpec>;
 export type RangeSpecT = z.output<typeof RangeSpec>;
 
 /** The JSON Schema (draft 2020-12) of experiment files. */
-export function experimentJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(ExperimentSpec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+export function experimentJsonSchema(opts: JsonSchemaOptions = {}): Record<string, unknown> {
+  return z.toJSONSchema(ExperimentSpec, { io: 'input', target: 'draft-2020-12', reused: opts.inline ? 'inline' : 'ref' }) as Record<string, unknown>;
 }

@@ -10,24 +10,35 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../engine/units.js';
 
-/** A duration string with a unit. */
-export const Duration = z
-  .string({
-    error: (iss) =>
-      iss.input === undefined
-        ? 'required: a duration with a unit'
-        : typeof iss.input === 'number'
-          ? `expected a duration with a unit, e.g. '${iss.input}h' or '${iss.input}s'; a bare number has no unit`
-          : `expected a duration with a unit, e.g. '30s', got ${typeof iss.input}`,
-  })
-  .regex(DURATION_PATTERN, { message: "expected a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2y'" })
-  .describe("A duration: a number and a unit (ms, s, m|min, h, d, w, mo, y), e.g. '30s', '4h', '1y'. A year is 365 days.");
+/** A string schema for durations matching `pattern`, with the loader's messages. */
+function durationString(pattern: RegExp, message: string) {
+  return z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? 'required: a duration with a unit'
+          : typeof iss.input === 'number'
+            ? `expected a duration with a unit, e.g. '${iss.input}h' or '${iss.input}s'; a bare number has no unit`
+            : `expected a duration with a unit, e.g. '30s', got ${typeof iss.input}`,
+    })
+    .regex(pattern, { message })
+    .describe("A duration: a number and a unit (ms, s, m|min, h, d, w, mo, y), e.g. '30s', '4h', '1y'. A year is 365 days.");
+}
 
-/** A rate string: a number per time unit, e.g. "2/y". */
+/** A duration string with a unit. */
+export const Duration = durationString(DURATION_PATTERN, "expected a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2y'");
+
+/**
+ * A duration string that is not zero (the mean of an exponential): DURATION_PATTERN
+ * with a look-ahead for a non-zero digit, so the JSON Schema refuses '0s' as the loader does.
+ */
+const PositiveDuration = durationString(new RegExp(`^(?=\\s*[0.]*[1-9])${DURATION_PATTERN.source.slice(1)}`), "expected a duration above zero, e.g. '30s'");
+
+/** A rate string: a number per time unit, e.g. "2/y" (not zero). */
 export const Rate = z
   .string()
-  .regex(/^\s*\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*\/\s*(ms|s|min|m|h|d|w|mo|y)\s*$/, {
-    message: "expected a rate such as '2/y' or '0.5/h'",
+  .regex(/^\s*(?=[0.]*[1-9])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*\/\s*(ms|s|min|m|h|d|w|mo|y)\s*$/, {
+    message: "expected a rate above zero such as '2/y' or '0.5/h'",
   })
   .describe("Events per time unit, e.g. '2/y'.");
 
@@ -42,9 +53,11 @@ export const DistributionSpec = z
     z
       .strictObject({
         dist: z.literal('exponential'),
-        mean: Duration.optional().describe('Mean duration (give mean or rate).'),
+        mean: PositiveDuration.optional().describe('Mean duration (give mean or rate).'),
         rate: Rate.optional().describe('Rate = 1/mean (give mean or rate).'),
       })
+      // Exactly one of mean and rate, in the JSON Schema as in the loader (build.ts).
+      .meta({ oneOf: [{ required: ['mean'] }, { required: ['rate'] }] })
       .describe('Exponential (memoryless).'),
     z
       .strictObject({
@@ -445,6 +458,7 @@ export const UpgradeSpec = z
 /** A whole topology file. */
 export const TopologySpec = z
   .strictObject({
+    $schema: z.string().optional().describe('The JSON Schema this file follows (for editors; not read by nfvsim).'),
     name: z.string().optional().describe('A name for reports.'),
     description: z.string().optional(),
     components: z.record(Name, ComponentTypeSpec).describe('Component types by name.'),
@@ -481,7 +495,13 @@ export type DetectorSpecT = z.output<typeof DetectorSpec>;
 /** A layer name. */
 export type LayerName = (typeof LAYERS)[number];
 
+/** Options of the JSON Schema generators. */
+export interface JsonSchemaOptions {
+  /** Repeat every shared definition where it is used (for the reference generator) instead of one `$defs` entry referenced by `$ref` (the default: a schema ten times smaller). */
+  inline?: boolean;
+}
+
 /** The JSON Schema (draft 2020-12) of topology files, generated from the zod schema. */
-export function topologyJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(TopologySpec, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+export function topologyJsonSchema(opts: JsonSchemaOptions = {}): Record<string, unknown> {
+  return z.toJSONSchema(TopologySpec, { io: 'input', target: 'draft-2020-12', reused: opts.inline ? 'inline' : 'ref' }) as Record<string, unknown>;
 }

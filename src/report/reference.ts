@@ -76,13 +76,13 @@ function walk(n: Node, path: string, required: boolean, rows: string[], seen = n
 /** The Markdown reference of the experiment format: one row per field. */
 export function experimentReferenceMarkdown(): string {
   const rows: string[] = ['| path | type | required | meaning |', '| --- | --- | --- | --- |'];
-  walk(experimentJsonSchema() as Node, '', false, rows);
+  walk(experimentJsonSchema({ inline: true }) as Node, '', false, rows);
   return rows.join('\n') + '\n';
 }
 
 /** The Markdown reference of the topology format: one row per field, then the distributions. */
 export function topologyReferenceMarkdown(): string {
-  const schema = topologyJsonSchema() as Node;
+  const schema = topologyJsonSchema({ inline: true }) as Node;
   const rows: string[] = ['| path | type | required | meaning |', '| --- | --- | --- | --- |'];
   walk(schema, '', false, rows);
   // The distribution variants, once.

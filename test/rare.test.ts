@@ -5,12 +5,16 @@
  * likelihood ratio must average 1; it must refuse what it cannot do; its bytes must not
  * depend on threads; and on a rare case it must need far fewer cycles than plain
  * regenerative simulation for the same precision. Coverage is judged at 4 standard errors
- * with fixed seeds.
+ * with fixed seeds. It must never be confidently wrong: a bias so large that the
+ * likelihood ratios have a heavy tail gives an estimate whose CI misses the exact answer,
+ * and the report must say that no CI can be trusted (Pareto k of the tail >= 1/2).
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { loadTopologyFile, loadTopologyText, runRareEvent, RareEventRefused, rareEventBlockers, type RareEventReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
+import { RandomStream } from '../src/engine/rng.js';
+import { paretoK } from '../src/rare/pareto.js';
 import { cli, exp, ROOT, topo, zScore } from './helpers.js';
 
 /** A 1-of-2 group of applications on one host that never fails: exponential failures (mean `mttf`), repairs `repair`. */
@@ -167,5 +171,43 @@ describe('rare events: failure biasing over regenerative cycles', () => {
     const u = 1 / 1001;
     expect(covers(biased, 0, u * u)).toBeLessThanOrEqual(4);
     expect(covers(plain, 0, u * u)).toBeLessThanOrEqual(4);
+  });
+
+  it('estimates the Pareto tail shape k of known generalized Pareto samples (k = 0.2, 0.5, 0.9)', () => {
+    for (const k of [0.2, 0.5, 0.9]) {
+      const rng = new RandomStream(`gpd:${k}`, 1, 0);
+      // Inverse CDF of a generalized Pareto (scale 1): ((1 - u)^-k - 1) / k.
+      const w = Array.from({ length: 100_000 }, () => (Math.pow(1 - rng.next(), -k) - 1) / k);
+      const top = [...w].sort((a, b) => b - a).slice(0, 4096);
+      expect(Math.abs(paretoK(top, w.length) - k)).toBeLessThan(0.12);
+    }
+  });
+
+  it('never confidently wrong: too large a bias on exp-ap-pair gives a CI that misses the exact answer, and the report withholds it', async () => {
+    const t = loadTopologyFile(`${ROOT}/topologies/exp-ap-pair.yaml`);
+    const exact = analyzeModel(t.model).services[0];
+    const sound = await runRareEvent(t, { seed: 1, cycles: 100_000 });
+    expect(sound.results.problems).toEqual([]);
+    expect(sound.results.likelihoodRatio.paretoK).toBeLessThan(0.5);
+    expect(zScore(sound.results.services[0].unavailability, exact.unavailability)).toBeLessThanOrEqual(4);
+    for (const bias of [30, 300]) {
+      const r = await runRareEvent(t, { seed: 1, cycles: 100_000, bias });
+      // The naive interval is wrong (the exact value lies far outside it) ...
+      expect(zScore(r.results.services[0].unavailability, exact.unavailability)).toBeGreaterThan(4);
+      // ... and the run says so, naming the cause.
+      expect(r.results.problems.join(' ')).toMatch(/heavy tail \(Pareto k = \d\.\d\d >= 0\.5/);
+    }
+    const text = cli(['run', `${ROOT}/topologies/exp-ap-pair.yaml`, '--rare-event', '--bias', '300', '--cycles', '20000', '--no-progress']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/WARNING: no estimate below can be trusted/);
+    expect(text.stdout).toMatch(/downtime per year\s+\S+ min\s+no trustworthy 95% CI/);
+    expect(text.stdout).not.toMatch(/95% CI \d[^\n]*min\n/);
+  });
+
+  it('a run to precision stops at once when the weights cannot be trusted', async () => {
+    const t = loadTopologyFile(`${ROOT}/topologies/exp-ap-pair.yaml`);
+    const r = await runRareEvent(t, { seed: 1, precision: 0.1, bias: 300 });
+    expect(r.settings.stop?.reason).toBe('degenerate');
+    expect(r.results.cycles).toBe(10_000);
   });
 });

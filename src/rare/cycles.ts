@@ -41,6 +41,7 @@ import type { SystemModel } from '../model/build.js';
 import { SystemSim, type TransitionObserver } from '../sim/system.js';
 import { addBivariate, addMoment, bivariate, mergeBivariate, mergeMoments, moments, ratioEstimate, meanEstimate, clipEstimate, scaleEstimate, type Bivariate, type Estimate, type Moments } from '../metrics/stats.js';
 import { RareEventRefused, rareEventBlockers } from './applicability.js';
+import { paretoK, trimTail } from './pareto.js';
 
 /** Cycles per batch (one fresh system each). Part of the reproducibility contract. */
 export const CYCLES_PER_BATCH = 250;
@@ -84,6 +85,8 @@ export interface RareAccumulator {
   lrSum: number;
   lrSumSquares: number;
   lrMax: number;
+  /** The TAIL_KEEP largest likelihood ratios (descending), for the Pareto tail diagnostic. */
+  lrTail: number[];
   /** Over batches: the mean length of a degraded period, unweighted (seconds). */
   services: RareServiceAccumulator[];
 }
@@ -98,6 +101,7 @@ export function emptyRareAccumulator(model: SystemModel): RareAccumulator {
     lrSum: 0,
     lrSumSquares: 0,
     lrMax: 0,
+    lrTail: [],
     services: model.services.map(() => ({ downtime: bivariate(), outages: bivariate(), tl9000: bivariate(), meanOutage: bivariate(), cyclesWithOutage: 0 })),
   };
 }
@@ -111,6 +115,8 @@ export function mergeRareAccumulators(a: RareAccumulator, b: RareAccumulator): v
   a.lrSum += b.lrSum;
   a.lrSumSquares += b.lrSumSquares;
   a.lrMax = Math.max(a.lrMax, b.lrMax);
+  for (const l of b.lrTail) a.lrTail.push(l);
+  trimTail(a.lrTail);
   a.services.forEach((s, i) => {
     const t = b.services[i];
     mergeBivariate(s.downtime, t.downtime);
@@ -311,6 +317,7 @@ export function runRareBatch(model: SystemModel, settings: RareSettings, batch: 
     acc.lrSum += L;
     acc.lrSumSquares += L * L;
     if (L > acc.lrMax) acc.lrMax = L;
+    acc.lrTail.push(L);
     for (let s = 0; s < nS; s++) {
       const n = recorders[s].outages - before[3 * s + 1];
       if (n > 0) {
@@ -328,6 +335,7 @@ export function runRareBatch(model: SystemModel, settings: RareSettings, batch: 
     addBivariate(a.tl9000, sumTl[s], y);
     addBivariate(a.meanOutage, sumD[s], sumN[s]);
   });
+  trimTail(acc.lrTail);
   addMoment(acc.likelihoodRatio, sumL / CYCLES_PER_BATCH);
   acc.batches++;
   acc.cycles += CYCLES_PER_BATCH;
@@ -373,6 +381,37 @@ export interface RareServiceSummary {
   relativeHalfWidth: number;
 }
 
+/**
+ * When the weights cannot be trusted. Importance sampling can be confidently wrong: with
+ * too large a bias the likelihood ratios L have so heavy a tail that the cycles seen
+ * miss what carries the estimate, and the batch CI, computed from what was seen, is
+ * tight around a wrong value (exp-ap-pair at θ = 30: 23.7 min/y, 95% CI 16.4 .. 31.1,
+ * against the exact 41.79). Flagged when:
+ * - the Pareto k of the ratios' tail (pareto.ts) is at least `paretoK` (1/2: from there
+ *   on their variance is likely infinite, and no CI built on a variance holds; the
+ *   automatic bias gives 0.19 to 0.37 on the shipped exponential topologies);
+ * - the effective sample size (Σ L)² / Σ L² is below `essShare` of the cycles;
+ * - the mean of L (1 in expectation) is more than `lrMeanSe` standard errors from 1.
+ */
+export const RARE_LIMITS = { paretoK: 0.5, essShare: 0.01, lrMeanSe: 4 } as const;
+
+/** Why the change of measure of `acc` cannot be trusted (empty when it can); `k` is its Pareto k. */
+export function weightProblems(acc: RareAccumulator, lrMean: Estimate, k: number): string[] {
+  const out: string[] = [];
+  const hint = 'the failure bias is too large (try a smaller --bias, or the automatic one)';
+  if (k >= RARE_LIMITS.paretoK) {
+    out.push(`the likelihood ratios have a heavy tail (Pareto k = ${k.toFixed(2)} >= ${RARE_LIMITS.paretoK}: their variance is likely infinite, so no CI can be trusted): ${hint}`);
+  }
+  const ess = acc.lrSumSquares > 0 ? (acc.lrSum * acc.lrSum) / acc.lrSumSquares : 0;
+  if (acc.cycles > 0 && ess < RARE_LIMITS.essShare * acc.cycles) {
+    out.push(`degenerate likelihood ratios: an effective sample size of ${Math.round(ess)} of ${acc.cycles} cycles (under ${RARE_LIMITS.essShare * 100}%), the largest ratio ${acc.lrMax.toPrecision(3)}: ${hint}`);
+  }
+  if (lrMean.se > 0 && Math.abs(lrMean.mean - 1) > RARE_LIMITS.lrMeanSe * lrMean.se) {
+    out.push(`the mean likelihood ratio ${lrMean.mean.toPrecision(4)} is ${(Math.abs(lrMean.mean - 1) / lrMean.se).toFixed(1)} standard errors from 1: the change of measure does not check out`);
+  }
+  return out;
+}
+
 /** What a rare-event run estimated, and how. */
 export interface RareSummary {
   /** `failure-biasing` (regenerative cycles with failure biasing). */
@@ -391,7 +430,9 @@ export interface RareSummary {
    * The likelihood ratio: its mean over cycles (1 in expectation: a check of the change of
    * measure), its effective sample size (Σ L)² / Σ L² over cycles, and its largest value.
    */
-  likelihoodRatio: { mean: Estimate; effectiveSampleSize: number; max: number };
+  likelihoodRatio: { mean: Estimate; effectiveSampleSize: number; max: number; paretoK: number };
+  /** Why no estimate of this run can be trusted (see RARE_LIMITS), empty when the weights are sound. */
+  problems: string[];
   services: RareServiceSummary[];
 }
 
@@ -416,6 +457,8 @@ export function summarizeRare(model: SystemModel, acc: RareAccumulator, bias: nu
   });
   // Batch length / cycles per batch: the mean cycle length, with the CI of a mean over batches.
   const y = acc.services.length > 0 ? acc.services[0].downtime : null;
+  const lrMean = meanEstimate(acc.likelihoodRatio);
+  const k = paretoK(acc.lrTail, acc.cycles);
   const cycleLen: Estimate = y
     ? meanEstimate({ n: y.n, mean: y.my / CYCLES_PER_BATCH, m2: y.m2y / (CYCLES_PER_BATCH * CYCLES_PER_BATCH) })
     : { mean: NaN, se: NaN, lo: NaN, hi: NaN };
@@ -428,7 +471,8 @@ export function summarizeRare(model: SystemModel, acc: RareAccumulator, bias: nu
     events: acc.events,
     failuresPerYearAllUp: table.lambda * YEAR,
     meanCycleSeconds: cycleLen,
-    likelihoodRatio: { mean: meanEstimate(acc.likelihoodRatio), effectiveSampleSize: acc.lrSumSquares > 0 ? (acc.lrSum * acc.lrSum) / acc.lrSumSquares : 0, max: acc.lrMax },
+    likelihoodRatio: { mean: lrMean, effectiveSampleSize: acc.lrSumSquares > 0 ? (acc.lrSum * acc.lrSum) / acc.lrSumSquares : 0, max: acc.lrMax, paretoK: k },
+    problems: weightProblems(acc, lrMean, k),
     services,
   };
 }

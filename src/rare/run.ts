@@ -57,8 +57,13 @@ export interface RareStop {
   maxCycles: number;
   /** Seconds, or null without a time budget. */
   maxTimeSeconds: number | null;
-  /** `precision` reached, or the `max-cycles` / `max-time` budget ran out first (a `max-time` stop depends on the machine). */
-  reason: 'precision' | 'max-cycles' | 'max-time';
+  /**
+   * `precision` reached, or the `max-cycles` / `max-time` budget ran out first (a
+   * `max-time` stop depends on the machine), or `degenerate`: the likelihood ratios are
+   * degenerate (results.problems), so more cycles of the same bias would not make the
+   * intervals trustworthy.
+   */
+  reason: 'precision' | 'max-cycles' | 'max-time' | 'degenerate';
 }
 
 /** The document `nfvsim run --rare-event --json` prints. Times in seconds unless named. */
@@ -186,7 +191,8 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
         summary = summarizeRare(model, acc, bias, biasReason);
         const worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
         options.onStep?.(acc.cycles, worst);
-        const reason = worst <= precision ? 'precision' : done >= maxBatches ? 'max-cycles' : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds ? 'max-time' : null;
+        // Untrustworthy weights reach no precision, and more cycles of the same bias do not mend them.
+        const reason = summary.problems.length > 0 ? 'degenerate' : worst <= precision ? 'precision' : done >= maxBatches ? 'max-cycles' : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds ? 'max-time' : null;
         if (reason) {
           stop = { precision, maxCycles, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
           break;

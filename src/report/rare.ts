@@ -5,10 +5,13 @@ import { durationParts, estimateParts, num, sig } from './format.js';
 
 const W = 22;
 
-/** `mean` and its 95% CI in significant digits (rare figures span many decades). */
-function sci(e: Estimate, unit = ''): string {
+/** In place of a CI that cannot be trusted (the weights are degenerate). */
+const UNTRUSTED = 'no trustworthy 95% CI (see the warning)';
+
+/** `mean` and its 95% CI in significant digits (rare figures span many decades); no CI when `trusted` is false. */
+function sci(e: Estimate, unit = '', trusted = true): string {
   const u = unit ? ` ${unit}` : '';
-  const ci = Number.isFinite(e.lo) ? `95% CI ${sig(e.lo)} .. ${sig(e.hi)}${u}` : '95% CI n/a';
+  const ci = !trusted ? UNTRUSTED : Number.isFinite(e.lo) ? `95% CI ${sig(e.lo)} .. ${sig(e.hi)}${u}` : '95% CI n/a';
   return `${(sig(e.mean) + u).padEnd(18)}${ci}`;
 }
 
@@ -29,8 +32,9 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
   const lr = r.likelihoodRatio;
   lines.push(
     `Likelihood ratio: mean ${sig(lr.mean.mean, 4)} (95% CI ${sig(lr.mean.lo, 4)} .. ${sig(lr.mean.hi, 4)}; 1 expected), ` +
-      `effective sample size ${num(lr.effectiveSampleSize)} of ${num(r.cycles)}, max ${sig(lr.max)}`,
+      `effective sample size ${num(lr.effectiveSampleSize)} of ${num(r.cycles)}, max ${sig(lr.max)}, tail Pareto k ${Number.isFinite(lr.paretoK) ? lr.paretoK.toFixed(2) : 'n/a'} (< 0.5 needed)`,
   );
+  for (const p of r.problems) lines.push(`WARNING: no estimate below can be trusted: ${p}.`);
   const stop = set.stop;
   if (stop) {
     const worst = Math.max(...r.services.map((s) => s.relativeHalfWidth));
@@ -39,7 +43,7 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
       `Run to precision: ` +
         (stop.reason === 'precision'
           ? `reached: every service's unavailability within ${(stop.precision * 100).toFixed(1)}% (95% CI half-width; worst ${got})`
-          : `NOT reached: ${stop.reason === 'max-cycles' ? `--max-cycles ${num(stop.maxCycles)} ran out` : '--max-time ran out (this stop depends on the machine: not reproducible from the seed)'}; worst relative half-width ${got}, target ${(stop.precision * 100).toFixed(1)}%`) +
+          : `NOT reached: ${stop.reason === 'max-cycles' ? `--max-cycles ${num(stop.maxCycles)} ran out` : stop.reason === 'degenerate' ? 'stopped: the likelihood ratios are degenerate (see the warning)' : '--max-time ran out (this stop depends on the machine: not reproducible from the seed)'}; worst relative half-width ${got}, target ${(stop.precision * 100).toFixed(1)}%`) +
         `; ${num(r.cycles)} cycles.`,
     );
   }
@@ -50,15 +54,16 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
       lines.push(`  no outage in ${num(r.cycles)} cycles: no estimate (try more cycles or a larger --bias)`);
       continue;
     }
+    const trusted = r.problems.length === 0;
     const a = estimateParts(s.availability, 100, 3);
     const nines = -Math.log10(s.unavailability.mean);
-    lines.push(`  ${'availability'.padEnd(W)}${(a.mean + ' %').padEnd(18)}95% CI ${a.ci} %` + (Number.isFinite(nines) ? `  (${nines.toFixed(1)} nines)` : ''));
-    lines.push(`  ${'unavailability'.padEnd(W)}${sci(s.unavailability)}  (relative half-width ${(s.relativeHalfWidth * 100).toFixed(1)}%)`);
-    lines.push(`  ${'downtime per year'.padEnd(W)}${sci(s.downtimeMinutesPerYear, 'min')}`);
-    lines.push(`  ${'outages per year'.padEnd(W)}${sci(s.outagesPerYear)}`);
-    lines.push(`  ${'over 15 s per year'.padEnd(W)}${sci(s.tl9000PerYear)}  (TL-9000)`);
+    lines.push(`  ${'availability'.padEnd(W)}${(a.mean + ' %').padEnd(18)}${trusted ? `95% CI ${a.ci} %` : UNTRUSTED}` + (Number.isFinite(nines) ? `  (${nines.toFixed(1)} nines)` : ''));
+    lines.push(`  ${'unavailability'.padEnd(W)}${sci(s.unavailability, '', trusted)}` + (trusted ? `  (relative half-width ${(s.relativeHalfWidth * 100).toFixed(1)}%)` : ''));
+    lines.push(`  ${'downtime per year'.padEnd(W)}${sci(s.downtimeMinutesPerYear, 'min', trusted)}`);
+    lines.push(`  ${'outages per year'.padEnd(W)}${sci(s.outagesPerYear, '', trusted)}`);
+    lines.push(`  ${'over 15 s per year'.padEnd(W)}${sci(s.tl9000PerYear, '', trusted)}  (TL-9000)`);
     const m = durationParts(s.meanOutageSeconds);
-    lines.push(`  ${'mean outage'.padEnd(W)}${m.mean.padEnd(18)}${Number.isFinite(s.meanOutageSeconds.lo) ? `95% CI ${m.ci}` : ''}`);
+    lines.push(`  ${'mean outage'.padEnd(W)}${m.mean.padEnd(18)}${!trusted ? UNTRUSTED : Number.isFinite(s.meanOutageSeconds.lo) ? `95% CI ${m.ci}` : ''}`);
     lines.push(`  ${'cycles with an outage'.padEnd(W)}${num(s.cyclesWithOutage)} of ${num(r.cycles)} (under the biased measure)`);
   }
   lines.push('');

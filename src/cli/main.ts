@@ -1,7 +1,8 @@
 /**
  * The `nfvsim` command line. The only layer that touches argv, stdout, stderr and exit
  * codes. Exit codes: 0 success; 2 bad input (topology file, options); 3 a target SAL not
- * met (with --fail-on-sal); 70 internal error.
+ * met (with --fail-on-sal) or an availability target not met (with --fail-on-target);
+ * 70 internal error.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -52,7 +53,7 @@ function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown 
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
-/** Exit code of `run --fail-on-sal` when a target SAL is not met. */
+/** Exit code of `run --fail-on-sal` when a target SAL is not met, and of `run --fail-on-target` when an availability target is not met. */
 export const EXIT_SAL = 3;
 
 /** Opens an output file through `fn`; an unwritable path is a usage error, not a crash. */
@@ -86,6 +87,7 @@ function duration(v: string): number {
 interface RunOptions {
   jobs?: number;
   failOnSal?: boolean;
+  failOnTarget?: boolean;
   csv?: string;
   events?: string;
   eventsRun?: number;
@@ -169,6 +171,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt())
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
+    .option('--fail-on-target', "exit 3 when a service's availability target (its `target:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--csv <file>', 'write one row per outage to this CSV file')
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
@@ -192,6 +195,9 @@ export async function main(argv: string[]): Promise<number> {
       const targets = topo.model.services.filter((s) => s.sal !== null);
       if (opts.failOnSal && targets.length === 0) {
         throw new UsageError(`--fail-on-sal: no service in ${topo.file} has a target SAL; add 'sal: 1' (or 2, 3) to a service`);
+      }
+      if (opts.failOnTarget && !topo.model.services.some((s) => s.target !== null)) {
+        throw new UsageError(`--fail-on-target: no service in ${topo.file} has an availability target; add 'target: { availability: 0.99999 }' (or 'downtime: 5.26m') to a service`);
       }
       const runs = opts.runs ?? topo.model.defaults.runs;
       if (opts.eventsRun !== undefined && opts.eventsRun >= runs) throw new UsageError(`--events-run ${opts.eventsRun}: there are only ${runs} replications (0..${runs - 1})`);
@@ -247,6 +253,11 @@ export async function main(argv: string[]): Promise<number> {
         for (const s of failed) err.write(`nfvsim: ${s.name}: target SAL ${s.targetSal} not met (${s.sal[s.targetSal! - 1].verdict})\n`);
         if (failed.length > 0) code = EXIT_SAL;
       }
+      if (opts.failOnTarget) {
+        const failed = report.results.services.filter((s) => s.target !== null && s.target.verdict !== 'PASS');
+        for (const s of failed) err.write(`nfvsim: ${s.name}: availability target ${s.target!.availability} not met (${s.target!.verdict})\n`);
+        if (failed.length > 0) code = EXIT_SAL;
+      }
     });
 
   program
@@ -291,6 +302,7 @@ export async function main(argv: string[]): Promise<number> {
         ['--events', opts.events],
         ['--report', opts.report],
         ['--fail-on-sal', opts.failOnSal],
+        ['--fail-on-target', opts.failOnTarget],
         ['--max-runs', opts.maxRuns],
         ['--max-events', opts.maxEvents],
       ] as Array<[string, unknown]>

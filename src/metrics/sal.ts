@@ -69,3 +69,29 @@ export function salVerdict(breaches: number, outages: number, tolerance: number)
   const verdict: SalVerdict = hi <= tolerance ? 'PASS' : lo > tolerance ? 'FAIL' : 'INCONCLUSIVE';
   return { verdict, share: breaches / outages, lo, hi };
 }
+
+/** The verdict on a service's availability target (see `targetVerdict`). */
+export interface TargetVerdict {
+  /** The least availability the topology asks for, a share in (0, 1). */
+  availability: number;
+  /** The same as downtime per year (365 d), minutes. */
+  downtimeMinutesPerYear: number;
+  /**
+   * PASS when the availability's 95% CI lies at or above the target, FAIL when it lies
+   * below, INCONCLUSIVE when it straddles it (more replications may decide).
+   */
+  verdict: SalVerdict;
+}
+
+/**
+ * Judges `target` against an availability estimate with its 95% CI [lo, hi]. With no
+ * outage observed, pass `upperUnavailability` (the 95% upper bound from zero events):
+ * PASS when 1 - that bound reaches the target, else INCONCLUSIVE (never FAIL on no
+ * evidence of failure).
+ */
+export function targetVerdict(target: number, availability: { lo: number; hi: number }, upperUnavailability?: number): TargetVerdict {
+  let verdict: SalVerdict;
+  if (upperUnavailability !== undefined) verdict = 1 - upperUnavailability >= target ? 'PASS' : 'INCONCLUSIVE';
+  else verdict = availability.lo >= target ? 'PASS' : availability.hi < target ? 'FAIL' : 'INCONCLUSIVE';
+  return { availability: target, downtimeMinutesPerYear: ((1 - target) * 365 * 86400) / 60, verdict };
+}

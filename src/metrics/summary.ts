@@ -24,7 +24,7 @@ import {
   type LinHistogram,
   type LogHistogram,
 } from './histogram.js';
-import { clopperPearson, salVerdict, type SalVerdict } from './sal.js';
+import { clopperPearson, salVerdict, targetVerdict, type SalVerdict, type TargetVerdict } from './sal.js';
 import {
   addBivariate,
   addMoment,
@@ -290,6 +290,8 @@ export interface ServiceSummary {
   chain: string[];
   /** Target SAL from the topology, or null. */
   targetSal: 1 | 2 | 3 | null;
+  /** The service's availability target (`target:` in the topology) and the verdict on it, or null without one. */
+  target: TargetVerdict | null;
   /** Share of time the service was up. */
   availability: Estimate;
   /** Share of time the service was down. */
@@ -502,6 +504,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       plane: svc.plane,
       chain: svc.chain.map((f) => model.functions[f].name),
       targetSal: svc.sal,
+      target: svc.target === null ? null : targetVerdict(svc.target, scaleEstimate(u, -1, 1), noOutage?.unavailabilityUpper),
       availability: scaleEstimate(u, -1, 1),
       unavailability: u,
       downtimeMinutesPerYear: scaleEstimate(u, MIN_PER_YEAR),

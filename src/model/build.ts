@@ -251,6 +251,8 @@ export interface ServiceModel {
   readonly plane: 'data' | 'control';
   /** Target SAL (1..3), or null. */
   readonly sal: 1 | 2 | 3 | null;
+  /** Availability target: the least steady-state availability (a share in (0, 1)), or null. */
+  readonly target: number | null;
   /** Indices into `SystemModel.functions`. */
   readonly chain: readonly number[];
 }
@@ -350,6 +352,22 @@ class Builder {
       this.fail(path, (e as Error).message);
       return NaN;
     }
+  }
+
+  /** The least availability a service's `target` states (given as availability, or as downtime per 365-day year), or null without one. */
+  availabilityTarget(t: { availability?: number; downtime?: string } | undefined, path: Seg[]): number | null {
+    if (t === undefined) return null;
+    if ((t.availability === undefined) === (t.downtime === undefined)) {
+      this.fail(path, "give exactly one of 'availability' (e.g. 0.99999) and 'downtime' (per year, e.g. 5.26m)");
+      return null;
+    }
+    if (t.availability !== undefined) return t.availability;
+    const d = this.duration(t.downtime!, [...path, 'downtime']);
+    if (!(d < YEAR)) {
+      this.fail([...path, 'downtime'], `a downtime budget must be shorter than a year, got ${t.downtime}`);
+      return null;
+    }
+    return 1 - d / YEAR;
   }
 
   /** Builds a distribution; `positiveMean` requires a mean > 0 (times to failure). */
@@ -910,7 +928,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (kinds.size > 1) {
       b.fail(['services', name, 'chain'], 'a chain holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
     }
-    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null });
+    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
   }
 
   // Simulation defaults.

@@ -389,6 +389,15 @@ export const ServiceSpec = z
   .strictObject({
     chain: z.array(z.string()).min(1).describe('VNFs, or VIM services, that must all be up for the service to be up.'),
     sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('Target ETSI Service Availability Level (1, 2 or 3); `--fail-on-sal` exits 3 when it is not met.'),
+    target: z
+      .strictObject({
+        availability: z.number().gt(0).lt(1).optional().describe('Least availability, a share below 1, e.g. 0.99999 (five nines).'),
+        downtime: PositiveDuration.optional().describe('Most downtime per year (365 d), e.g. 5.26m; the same as availability 1 - downtime / year.'),
+      })
+      // Exactly one of the two, in the JSON Schema as in the loader (build.ts).
+      .meta({ oneOf: [{ required: ['availability'] }, { required: ['downtime'] }] })
+      .optional()
+      .describe('Availability target of the service (give availability or downtime): the report gives PASS (the 95% CI of availability lies at or above it), FAIL (below it) or INCONCLUSIVE; `--fail-on-target` exits 3 unless every target passes.'),
     description: z.string().optional(),
   })
   .describe('A service.');

@@ -1,6 +1,7 @@
 /** The terminal report of a run: what a planner reads in ten seconds. */
 import { formatDuration } from '../engine/units.js';
 import type { Distribution, RunSummary, ServiceSummary } from '../metrics/summary.js';
+import type { TargetVerdict } from '../metrics/sal.js';
 import { durationParts, estimateParts, num, sig } from './format.js';
 import type { RunReport } from './json.js';
 
@@ -23,12 +24,18 @@ function durations(d: Distribution): string {
   return `mean ${dur(d.mean)}, p50 ${dur(d.p50)}, p95 ${dur(d.p95)}, p99 ${dur(d.p99)}, max ${dur(d.max)}`;
 }
 
+/** An availability target as a planner states it: `99.999 % (5.26 min/y)`. */
+function targetText(t: TargetVerdict): string {
+  return `${sig(100 * t.availability, 7)} % (${sig(t.downtimeMinutesPerYear)} min/y)`;
+}
+
 function serviceBlock(s: ServiceSummary): string[] {
   const chain = s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
   const target = s.targetSal
     ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` + (s.unplanned ? ` (unplanned only: ${s.unplanned.sal[s.targetSal - 1].verdict})` : '')
     : '';
-  const lines = [`${s.name}  (${s.plane} plane: ${chain})${target}`];
+  const availabilityTarget = s.target ? `   target ${targetText(s.target)}: ${s.target.verdict}` : '';
+  const lines = [`${s.name}  (${s.plane} plane: ${chain})${target}${availabilityTarget}`];
   if (s.noOutage) {
     const b = s.noOutage;
     lines.push(`  no outage observed in ${sig(b.observedYears)} simulated years`);

@@ -11,7 +11,8 @@ import { parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
-import { designKind, designParameters, designPoints, formatValue, rangeProblems, type DesignKind } from './design.js';
+import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, type DesignKind } from './design.js';
+import { limitValue, MAX_POINTS, overLimit } from '../model/limits.js';
 
 /** One point of a loaded experiment: its values and its validated topology. */
 export interface ExperimentPoint {
@@ -82,6 +83,24 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
       problems.push(issue(where, `'${p}': a sweep's horizon, warm-up, runs and seed are the experiment's own fields (horizon, warmup, runs, seed), the same for every point; they cannot vary by point`));
     }
   }
+  const size = designSize(spec);
+  const maxPoints = limitValue(MAX_POINTS);
+  if (size > maxPoints) {
+    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : ['sample', 'points'];
+    problems.push(issue(where, `${size.toLocaleString('en-US')} points; ${overLimit(MAX_POINTS)}`));
+  }
+  const seconds = (key: 'horizon' | 'warmup'): number | undefined => {
+    const text = spec[key];
+    if (text === undefined) return undefined;
+    try {
+      return parseDuration(text);
+    } catch (e) {
+      problems.push(issue([key], (e as Error).message));
+      return NaN;
+    }
+  };
+  const horizonSet = seconds('horizon');
+  const warmupSet = seconds('warmup');
   if (problems.length) throw new TopologyError(file, problems);
 
   // The base topology: its own errors name its own file.
@@ -155,8 +174,8 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     baseline = points.findIndex((p) => p.name === spec.baseline);
     if (baseline < 0) throw new TopologyError(file, [issue(['baseline'], `no point named '${spec.baseline}'; the points are: ${points.map((p) => `'${p.name}'`).join(', ')}`)]);
   }
-  const horizon = spec.horizon !== undefined ? parseDuration(spec.horizon) : model.defaults.horizon;
-  const warmup = spec.warmup !== undefined ? parseDuration(spec.warmup) : model.defaults.warmup;
+  const horizon = horizonSet ?? model.defaults.horizon;
+  const warmup = warmupSet ?? model.defaults.warmup;
   if (!(horizon > warmup)) throw new TopologyError(file, [issue(['horizon'], `the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`)]);
   return {
     file,

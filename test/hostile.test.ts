@@ -15,23 +15,10 @@ import { YEAR } from '../src/engine/units.js';
 import { OutageCsv } from '../src/report/csv.js';
 import { OutputError, writeFileAtomic } from '../src/report/output.js';
 import { checkEventBudget } from '../src/runner/budget.js';
-import { cli, thrown } from './helpers.js';
+import { cli, SMALL_TOPOLOGY, thrown } from './helpers.js';
 
 let dir: string;
-const BASE = `
-components:
-  hw: { layer: hardware, failures: { crash: { ttf: { dist: exponential, mean: 1000h } } }, repair: { dist: exponential, mean: 10h } }
-  app: { layer: vnf, failures: { crash: { ttf: { dist: exponential, mean: 100h } } }, repair: { dist: exponential, mean: 1m } }
-racks:
-  r1: {}
-hosts:
-  h: { count: 2, stack: [hw], racks: [r1] }
-vnfs:
-  f: { instances: 2, k: 1, app: app, placement: { group: h, policy: anti-affinity } }
-services:
-  s: { chain: [f] }
-simulation: { runs: 4, horizon: 2y }
-`;
+const BASE = SMALL_TOPOLOGY.replace('app: { layer: vnf }', 'app: { layer: vnf, failures: { crash: { ttf: { dist: exponential, mean: 100h } } }, repair: { dist: exponential, mean: 1m } }').replace('runs: 10', 'runs: 4');
 
 function write(name: string, text: string): string {
   const p = join(dir, name);

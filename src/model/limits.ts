@@ -42,7 +42,7 @@ export function limitValue(limit: Limit, env: NodeJS.ProcessEnv = process.env): 
   return Number.isFinite(v) && v > 0 ? v : limit.fallback;
 }
 
-/** "more than the limit of 10,000 entries in one mapping or list (set NFVSIM_MAX_ENTRIES to raise it)". */
+/** The end of a message about `limit`: "the limit is 10,000 entries in one mapping or list (set NFVSIM_MAX_ENTRIES to raise it)". */
 export function overLimit(limit: Limit, env: NodeJS.ProcessEnv = process.env): string {
   return `the limit is ${limitValue(limit, env).toLocaleString('en-US')} ${limit.what} (set ${limit.env} to raise it)`;
 }

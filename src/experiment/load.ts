@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
-import { loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
+import { loadTopologyData, loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
 import { parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
@@ -139,7 +139,8 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     const pointText = JSON.stringify(doc, null, 1);
     let topology: LoadedTopology;
     try {
-      topology = loadTopologyText(pointText, `${baseDisplay} @ ${dp.name}`);
+      // The point is data already: no YAML parser (the base text was parsed once, above).
+      topology = loadTopologyData(pointText, JSON.parse(pointText), `${baseDisplay} @ ${dp.name}`);
     } catch (e) {
       if (!(e instanceof TopologyError)) throw e;
       const where = Object.values(dp.origin)[0] ?? ['set'];

@@ -12,7 +12,7 @@ import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
 import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, type DesignKind } from './design.js';
-import { limitValue, MAX_POINTS, overLimit } from '../model/limits.js';
+import { limitValue, MAX_NODES, MAX_POINTS, overLimit } from '../model/limits.js';
 
 /** One point of a loaded experiment: its values and its validated topology. */
 export interface ExperimentPoint {
@@ -118,6 +118,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   const baseData = JSON.parse(JSON.stringify(parseText(baseText, baseDisplay).data)) as Record<string, unknown>;
 
   const points: ExperimentPoint[] = [];
+  const maxNodes = limitValue(MAX_NODES);
   const design = designPoints(spec);
   const names = new Map<string, number>();
   design.forEach((dp, index) => {
@@ -135,6 +136,10 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     for (const [p, v] of Object.entries(dp.params)) {
       const why = setPath(doc, p, v);
       if (why) throw new TopologyError(file, [issue(dp.origin[p], why)]);
+    }
+    // Values set at '*' paths are copied to every match: the point must stay within the node bound.
+    if (nodesOver(doc, maxNodes)) {
+      throw new TopologyError(file, [issue(Object.values(dp.origin)[0] ?? ['set'], `point ${index + 1} grows the base topology beyond ${maxNodes.toLocaleString('en-US')} nodes; ${overLimit(MAX_NODES)}`)]);
     }
     const pointText = JSON.stringify(doc, null, 1);
     let topology: LoadedTopology;
@@ -248,4 +253,16 @@ function child(node: unknown, seg: string): unknown {
   if (Array.isArray(node)) return /^\d+$/.test(seg) ? node[Number(seg)] : undefined;
   if (node !== null && typeof node === 'object' && Object.prototype.hasOwnProperty.call(node, seg)) return (node as Record<string, unknown>)[seg];
   return undefined;
+}
+
+/** True when `value` holds more than `limit` nodes (objects, arrays and leaves, shared ones counted at each place). Stops counting there. */
+function nodesOver(value: unknown, limit: number): boolean {
+  const stack: unknown[] = [value];
+  let count = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++count > limit) return true;
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push(child);
+  }
+  return false;
 }

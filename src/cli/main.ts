@@ -1,7 +1,8 @@
 /**
  * The `nfvsim` command line. The only layer that touches argv, stdout, stderr and exit
- * codes. Exit codes: 0 success; 2 bad input (topology file, options); 3 a target SAL not
- * met (with --fail-on-sal); 70 internal error.
+ * codes. Exit codes: 0 success; 1 an output file cannot be written; 2 bad input (topology
+ * file, options, an output that would overwrite an input, a run over the event budget);
+ * 3 a target SAL not met (with --fail-on-sal); 70 internal error.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';

@@ -110,6 +110,14 @@ describe('sizes', () => {
     expect(expRefusal(`base: base.yaml\nruns: 2\ngrid:\n  vnfs.f.instances: [${Array(100_000).fill(2).join(',')}]\n`).message).toMatch(/grid\["vnfs\.f\.instances"\]: 100,000 entries; the limit is 10,000/);
   });
 
+  it('a topology that would build too many components is refused before building, naming the largest part and NFVSIM_MAX_COMPONENTS', () => {
+    const groups = Array.from({ length: 11 }, (_, i) => `  g${i}: { count: 10000, stack: [hw] }`).join('\n');
+    const started = Date.now();
+    const e = refusal(BASE.replace('hosts:\n', `hosts:\n${groups}\n`));
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(e.message).toMatch(/hosts\.g0\.count: the topology would build 110,004 components \(10,000 here\); the limit is 100,000 components in one topology \(set NFVSIM_MAX_COMPONENTS to raise it\)/);
+  });
+
   it('a malformed file lists 20 problems and says how many more there are', () => {
     const e = refusal(Array.from({ length: 100 }, (_, i) => (i % 2 ? `a${i}: [\n` : `  b: "${i}\n`)).join(''), 'many.yaml');
     expect(e.issues.length).toBeGreaterThan(100);

@@ -19,6 +19,7 @@ import {
 } from '../engine/distributions.js';
 import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
+import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
 import { type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
@@ -666,6 +667,21 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     rackTop.set(name, idx);
   }
   const rackNames = Object.keys(topology.racks);
+
+  // The size of what is about to be built: counts multiply (10,000 groups of 10,000 hosts).
+  const sizes: Array<[Seg[], number]> = [
+    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * spec.stack.length]),
+    ...(['vim', 'vnfs'] as const).flatMap((section) =>
+      Object.entries(topology[section]).map(([name, spec]): [Seg[], number] => [[section, name, 'instances'], spec.instances * (spec.vm !== undefined ? 2 : 1)]),
+    ),
+  ];
+  const maxComponents = limitValue(MAX_COMPONENTS);
+  const toBuild = components.length + sizes.reduce((n, [, k]) => n + k, 0);
+  if (toBuild > maxComponents) {
+    const [where, most] = sizes.reduce((a, x) => (x[1] > a[1] ? x : a), [[], 0] as [Seg[], number]);
+    b.fail(where, `the topology would build ${toBuild.toLocaleString('en-US')} components (${most.toLocaleString('en-US')} here); ${overLimit(MAX_COMPONENTS)}`);
+    throw new TopologyError(file, b.issues);
+  }
 
   // Hosts.
   const hosts: HostModel[] = [];

@@ -21,6 +21,8 @@ export const MAX_ENTRIES: Limit = { env: 'NFVSIM_MAX_ENTRIES', fallback: 10_000,
 export const MAX_NODES: Limit = { env: 'NFVSIM_MAX_NODES', fallback: 1_000_000, what: 'nodes in a document with its aliases expanded' };
 /** Nesting depth of a document once its aliases are expanded. */
 export const MAX_DEPTH: Limit = { env: 'NFVSIM_MAX_DEPTH', fallback: 64, what: 'levels of nesting' };
+/** Components a topology builds (hosts' stacks, racks, sites, shared elements, instances' VMs and applications). */
+export const MAX_COMPONENTS: Limit = { env: 'NFVSIM_MAX_COMPONENTS', fallback: 100_000, what: 'components in one topology' };
 /** Points of an experiment (a grid's combinations, scenarios or samples). */
 export const MAX_POINTS: Limit = { env: 'NFVSIM_MAX_POINTS', fallback: 2_000, what: 'points in an experiment' };
 /** Syntax and schema problems printed for one file (the rest are counted). */

@@ -7,23 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { cli, SMALL_TOPOLOGY } from './helpers.js';
 
 let dir: string;
-const BASE = `
-components:
-  hw: { layer: hardware, failures: { crash: { ttf: { dist: exponential, mean: 1000h } } }, repair: { dist: exponential, mean: 10h } }
-  app: { layer: vnf }
-racks:
-  r1: {}
-hosts:
-  h: { count: 2, stack: [hw], racks: [r1] }
-vnfs:
-  f: { instances: 2, k: 1, app: app, placement: { group: h, policy: anti-affinity } }
-services:
-  s: { chain: [f] }
-simulation: { runs: 10, horizon: 2y }
-`;
+const BASE = SMALL_TOPOLOGY;
 
 function write(name: string, text: string): string {
   const p = join(dir, name);

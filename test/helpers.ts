@@ -58,3 +58,19 @@ export function thrown(fn: () => unknown): unknown {
   }
   return undefined;
 }
+
+/** A small valid topology (two hosts in a rack, a 1-of-2 VNF, 10 runs x 2 y) that tests edit into bad ones. */
+export const SMALL_TOPOLOGY = `
+components:
+  hw: { layer: hardware, failures: { crash: { ttf: { dist: exponential, mean: 1000h } } }, repair: { dist: exponential, mean: 10h } }
+  app: { layer: vnf }
+racks:
+  r1: {}
+hosts:
+  h: { count: 2, stack: [hw], racks: [r1] }
+vnfs:
+  f: { instances: 2, k: 1, app: app, placement: { group: h, policy: anti-affinity } }
+services:
+  s: { chain: [f] }
+simulation: { runs: 10, horizon: 2y }
+`;

@@ -94,7 +94,7 @@ describe('defaults and checks found in review', () => {
   const fn = (d: object, name: string) => topo(d).model.functions.find((f) => f.name === name)!;
   it('k and m defaults follow the mechanism', () => {
     expect(fn(base({ w: { instances: 4, k: 2, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'message-queue', broker: 'b' } } }), 'w')).toMatchObject({ k: 2, m: 4 });
-    expect(fn(base({ q: { instances: 3, m: 2, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'quorum' } } }), 'q')).toMatchObject({ k: 2, m: 2 });
+    expect(fn(base({ q: { instances: 3, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'quorum' } } }), 'q')).toMatchObject({ k: 2, m: 2 });
     const ap = { mechanism: 'active-passive', detector: { interval: '1s' }, switchover: '2s' };
     expect(fn(base({ a: { instances: 2, app: 'app', placement: { group: 'h' }, ha: ap } }), 'a')).toMatchObject({ k: 1, m: 1 });
   });

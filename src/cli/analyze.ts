@@ -5,6 +5,7 @@
  * Refused topologies (a non-exponential delay without --approximate, evacuation, a block
  * over the state limit...) exit 2 with the reasons, like any bad input.
  */
+import { checkEventBudget } from '../runner/budget.js';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { analyzeModel, AnalysisRefused, DEFAULT_MAX_STATES, type AnalysisResult } from '../analysis/markov.js';
@@ -143,6 +144,8 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
         comparison: null,
       };
       if (opts.compare) {
+        const d = topo.model.defaults;
+        checkEventBudget([topo.model], { seed: opts.seed ?? d.seed, horizon: d.horizon, runs: opts.runs ?? d.runs }, topo.file, 'run fewer histories (--runs), or set simulation.horizon shorter in the file');
         const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs ?? availableParallelism() });
         report.comparison = {
           settings: sim.settings,

@@ -1,17 +1,21 @@
 /**
  * The `nfvsim` command line. The only layer that touches argv, stdout, stderr and exit
- * codes. Exit codes: 0 success; 2 bad input (topology file, options); 3 a target SAL not
- * met (with --fail-on-sal) or an availability target not met (with --fail-on-target);
- * 70 internal error.
+ * codes. Exit codes: 0 success; 1 an output file cannot be written; 2 bad input (topology
+ * file, options, an output that would overwrite an input, a run over the event budget);
+ * 3 a target SAL not met (with --fail-on-sal) or an availability target not met (with
+ * --fail-on-target); 70 internal error.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 // writeReport loads vega and resvg on first use: commands that do not draw stay light.
 import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION, writeReport } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
+import { checkWritable, outputClash, outputStep, runOutputs, writeFileAtomic } from '../report/output.js';
+import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
+import { PRECISION_FIRST_BATCH } from '../index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
@@ -53,16 +57,14 @@ function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown 
 
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
+/** Exit code when an output file cannot be written (README: exit codes). */
+export const EXIT_OUTPUT = 1;
 /** Exit code of `run --fail-on-sal` when a target SAL is not met, and of `run --fail-on-target` when an availability target is not met. */
 export const EXIT_SAL = 3;
 
-/** Opens an output file through `fn`; an unwritable path is a usage error, not a crash. */
+/** Opens an output file through `fn`; an unwritable path is an OutputError (exit 1), not a crash. */
 function openOutput<T>(path: string, fn: (path: string) => T): T {
-  try {
-    return fn(path);
-  } catch (e) {
-    throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  return outputStep(path, () => fn(path));
 }
 
 /** The built-in default topology. */
@@ -163,12 +165,12 @@ export async function main(argv: string[]): Promise<number> {
     .description('simulate a topology and report service availability with 95% confidence intervals')
     .argument('[topology]', 'topology file (YAML or JSON); default: the built-in topologies/default.yaml')
     .option('-n, --runs <n>', `replications (default: the file's simulation.runs, else ${DEFAULT_RUNS})`, positiveInt())
-    .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y)", duration)
+    .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y, at most 1000y)", duration)
     .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", duration)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
     .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
-    .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt())
+    .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged); without it, a run estimated over the event budget (NFVSIM_EVENT_BUDGET, 2e9) is refused', positiveInt())
     .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
     .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--fail-on-target', "exit 3 when a service's availability target (its `target:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
@@ -201,14 +203,25 @@ export async function main(argv: string[]): Promise<number> {
       }
       const runs = opts.runs ?? topo.model.defaults.runs;
       if (opts.eventsRun !== undefined && opts.eventsRun >= runs) throw new UsageError(`--events-run ${opts.eventsRun}: there are only ${runs} replications (0..${runs - 1})`);
-      const csv = opts.csv ? openOutput(opts.csv, (p) => new OutageCsv(p, topo.model)) : undefined;
-      // Check that the event log can be written before spending the run.
-      if (opts.events) openOutput(opts.events, (p) => writeFileSync(p, ''));
+      // Outputs are checked before the run is spent: none may overwrite the input or another, each must be writable.
+      const clash = outputClash([['the topology', file ?? DEFAULT_TOPOLOGY]], runOutputs(opts));
+      if (clash) throw new UsageError(clash);
+      if (opts.events) checkWritable(opts.events);
+      if (opts.report) {
+        openOutput(opts.report, (dir) => mkdirSync(dir, { recursive: true }));
+        checkWritable(join(opts.report, 'report.json'));
+      }
+      if (opts.maxEvents === undefined) {
+        const advice = 'shorten the horizon (--horizon), run fewer histories (--runs), cap each history with --max-events N (a capped history stops early and is flagged)';
+        checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
+      }
+      const csv = opts.csv ? new OutageCsv(opts.csv, topo.model) : undefined;
       const bar = new ProgressBar(err, 'simulating');
       const started = Date.now();
       if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
       if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
+      let complete = false;
       try {
         const common = {
           jobs: opts.jobs ?? availableParallelism(),
@@ -223,8 +236,11 @@ export async function main(argv: string[]): Promise<number> {
           opts.precision !== undefined
             ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
             : await simulateParallel(topo, { ...common, runs: opts.runs });
+        complete = true;
       } finally {
-        csv?.close();
+        // A run that failed leaves no CSV that looks complete.
+        if (complete) csv?.close();
+        else csv?.abort();
         bar.finish();
       }
       if (opts.events) {
@@ -236,15 +252,12 @@ export async function main(argv: string[]): Promise<number> {
           opts.eventsRun ?? 0,
           { trace: (e) => lines.push(JSON.stringify({ ...e, time: formatDuration(e.t) })) },
         );
-        openOutput(file, (p) => writeFileSync(p, lines.join('\n') + '\n'));
+        writeFileAtomic(file, lines.join('\n') + '\n');
       }
       out.write(opts.json ? renderJson(report) : renderText(report, (Date.now() - started) / 1000));
       if (opts.report) {
         const dir = opts.report;
-        openOutput(join(dir, 'report.json'), (p) => {
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(p, renderJson(report));
-        });
+        writeFileAtomic(join(dir, 'report.json'), renderJson(report));
         await writeReport(dir, report);
         err.write(`nfvsim: report written to ${join(dir, 'report.html')} (charts in ${join(dir, 'charts')})\n`);
       }
@@ -349,6 +362,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (file: string, opts: SweepCliOptions) => {
       const exp = loadExperimentFile(file);
       const dir = opts.out ?? join('results', exp.name);
+      checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon in the experiment', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
       const bar = new ProgressBar(err, 'sweeping');
       const started = Date.now();
       // Every finished shard is already on disk: say how to go on, and stop.
@@ -482,7 +496,7 @@ export async function main(argv: string[]): Promise<number> {
       code = EXIT_INPUT;
     } else if (e instanceof OutputError) {
       err.write(`nfvsim: ${e.message}\n`);
-      code = 1;
+      code = EXIT_OUTPUT;
     } else if (e instanceof UsageError || e instanceof SweepError || e instanceof JournalError) {
       err.write(`nfvsim: ${e.message}\n`);
       code = EXIT_INPUT;

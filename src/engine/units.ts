@@ -26,15 +26,29 @@ export const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(ms|s|mi
 export const DURATION_HELP = "a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2w', '1mo', '2y'";
 
 /**
- * Parses a duration such as `"200ms"`, `"30s"`, `"5m"`, `"4h"`, `"3d"`, `"2y"` into seconds.
- * Throws a RangeError for anything else (a bare number has no unit and is rejected).
+ * The longest duration accepted anywhere (seconds): a billion years. Longer ones are
+ * typing errors (or attempts to say "never", which an omitted failure mode says); at
+ * that size a double still resolves times to a few seconds.
+ */
+export const MAX_DURATION = 1e9 * YEAR;
+
+/**
+ * Parses a duration such as `"200ms"`, `"30s"`, `"5m"`, `"4h"`, `"3d"`, `"2y"` into seconds
+ * (finite, 0 .. MAX_DURATION). Throws a DurationError (a RangeError) for anything else: a
+ * bare number has no unit, `1e400y` is not finite, `2e9y` is over the bound.
  */
 export function parseDuration(text: string): number {
-  const m = DURATION_PATTERN.exec(text);
-  if (!m) throw new RangeError(`'${text}' is not ${DURATION_HELP}`);
+  const m = typeof text === 'string' ? DURATION_PATTERN.exec(text) : null;
+  if (!m) throw new DurationError(`'${text}' is not ${DURATION_HELP}`);
   const value = Number(m[1]) * UNIT_SECONDS[m[2]];
-  if (!Number.isFinite(value)) throw new RangeError(`'${text}' is not a finite duration`);
+  if (!Number.isFinite(value)) throw new DurationError(`'${text}' is not a finite duration (at most 1e9y)`);
+  if (value > MAX_DURATION) throw new DurationError(`'${text}' is longer than the longest duration accepted, 1e9y (a billion years)`);
   return value;
+}
+
+/** A duration that cannot be parsed or is out of bounds (see parseDuration); the message says why. */
+export class DurationError extends RangeError {
+  override name = 'DurationError';
 }
 
 /**

@@ -57,6 +57,13 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The number of points of an experiment, without building them (a grid's is the product of its lists' lengths). */
+export function designSize(e: Experiment): number {
+  if (e.grid) return Object.values(e.grid).reduce((n, values) => n * values.length, 1);
+  if (e.scenarios) return e.scenarios.length;
+  return e.sample!.points;
+}
+
 /** The points of an experiment, in order. */
 export function designPoints(e: Experiment): DesignPoint[] {
   if (e.grid) {
@@ -126,8 +133,20 @@ function sampleColumn(r: RangeSpecT, n: number, method: 'random' | 'latin-hyperc
 export function rangeProblems(r: RangeSpecT): Array<{ path: string[]; message: string }> {
   const out: Array<{ path: string[]; message: string }> = [];
   if (typeof r.min !== typeof r.max) return [{ path: ['max'], message: 'min and max must both be numbers or both be durations' }];
-  const lo = typeof r.min === 'string' ? parseDuration(r.min) : r.min;
-  const hi = typeof r.max === 'string' ? parseDuration(r.max) : (r.max as number);
+  const end = (key: 'min' | 'max'): number => {
+    const v = r[key];
+    if (typeof v !== 'string') return v;
+    try {
+      return parseDuration(v);
+    } catch (e) {
+      out.push({ path: [key], message: (e as Error).message });
+      return NaN;
+    }
+  };
+  const lo = end('min');
+  const hi = end('max');
+  if (out.length > 0) return out;
+  if (!Number.isFinite(hi - lo)) return [{ path: ['max'], message: `the range from ${formatValue(r.min)} to ${formatValue(r.max)} is too wide to sample (its width is not a finite number)` }];
   if (!(lo <= hi)) out.push({ path: ['max'], message: `max (${formatValue(r.max)}) must be at least min (${formatValue(r.min)})` });
   if (r.scale === 'log' && !(lo > 0)) out.push({ path: ['min'], message: 'a log scale needs min > 0' });
   if (r.integer && typeof r.min === 'string') out.push({ path: ['integer'], message: 'integer applies to numbers, not durations' });

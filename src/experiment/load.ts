@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
-import { loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
+import { loadTopologyData, loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
 import { parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
-import { designKind, designParameters, designPoints, formatValue, rangeProblems, type DesignKind } from './design.js';
+import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, type DesignKind } from './design.js';
+import { limitValue, MAX_NODES, MAX_POINTS, overLimit } from '../model/limits.js';
 
 /** One point of a loaded experiment: its values and its validated topology. */
 export interface ExperimentPoint {
@@ -82,6 +83,24 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
       problems.push(issue(where, `'${p}': a sweep's horizon, warm-up, runs and seed are the experiment's own fields (horizon, warmup, runs, seed), the same for every point; they cannot vary by point`));
     }
   }
+  const size = designSize(spec);
+  const maxPoints = limitValue(MAX_POINTS);
+  if (size > maxPoints) {
+    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : ['sample', 'points'];
+    problems.push(issue(where, `${size.toLocaleString('en-US')} points; ${overLimit(MAX_POINTS)}`));
+  }
+  const seconds = (key: 'horizon' | 'warmup'): number | undefined => {
+    const text = spec[key];
+    if (text === undefined) return undefined;
+    try {
+      return parseDuration(text);
+    } catch (e) {
+      problems.push(issue([key], (e as Error).message));
+      return NaN;
+    }
+  };
+  const horizonSet = seconds('horizon');
+  const warmupSet = seconds('warmup');
   if (problems.length) throw new TopologyError(file, problems);
 
   // The base topology: its own errors name its own file.
@@ -99,6 +118,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   const baseData = JSON.parse(JSON.stringify(parseText(baseText, baseDisplay).data)) as Record<string, unknown>;
 
   const points: ExperimentPoint[] = [];
+  const maxNodes = limitValue(MAX_NODES);
   const design = designPoints(spec);
   const names = new Map<string, number>();
   design.forEach((dp, index) => {
@@ -117,10 +137,15 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
       const why = setPath(doc, p, v);
       if (why) throw new TopologyError(file, [issue(dp.origin[p], why)]);
     }
+    // Values set at '*' paths are copied to every match: the point must stay within the node bound.
+    if (nodesOver(doc, maxNodes)) {
+      throw new TopologyError(file, [issue(Object.values(dp.origin)[0] ?? ['set'], `point ${index + 1} grows the base topology beyond ${maxNodes.toLocaleString('en-US')} nodes; ${overLimit(MAX_NODES)}`)]);
+    }
     const pointText = JSON.stringify(doc, null, 1);
     let topology: LoadedTopology;
     try {
-      topology = loadTopologyText(pointText, `${baseDisplay} @ ${dp.name}`);
+      // The point is data already: no YAML parser (the base text was parsed once, above).
+      topology = loadTopologyData(pointText, JSON.parse(pointText), `${baseDisplay} @ ${dp.name}`);
     } catch (e) {
       if (!(e instanceof TopologyError)) throw e;
       const where = Object.values(dp.origin)[0] ?? ['set'];
@@ -155,8 +180,8 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     baseline = points.findIndex((p) => p.name === spec.baseline);
     if (baseline < 0) throw new TopologyError(file, [issue(['baseline'], `no point named '${spec.baseline}'; the points are: ${points.map((p) => `'${p.name}'`).join(', ')}`)]);
   }
-  const horizon = spec.horizon !== undefined ? parseDuration(spec.horizon) : model.defaults.horizon;
-  const warmup = spec.warmup !== undefined ? parseDuration(spec.warmup) : model.defaults.warmup;
+  const horizon = horizonSet ?? model.defaults.horizon;
+  const warmup = warmupSet ?? model.defaults.warmup;
   if (!(horizon > warmup)) throw new TopologyError(file, [issue(['horizon'], `the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`)]);
   return {
     file,
@@ -228,4 +253,16 @@ function child(node: unknown, seg: string): unknown {
   if (Array.isArray(node)) return /^\d+$/.test(seg) ? node[Number(seg)] : undefined;
   if (node !== null && typeof node === 'object' && Object.prototype.hasOwnProperty.call(node, seg)) return (node as Record<string, unknown>)[seg];
   return undefined;
+}
+
+/** True when `value` holds more than `limit` nodes (objects, arrays and leaves, shared ones counted at each place). Stops counting there. */
+function nodesOver(value: unknown, limit: number): boolean {
+  const stack: unknown[] = [value];
+  let count = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++count > limit) return true;
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push(child);
+  }
+  return false;
 }

@@ -19,6 +19,7 @@ import {
 } from '../engine/distributions.js';
 import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
+import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
 import { type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
@@ -321,14 +322,23 @@ export interface SystemModel {
   readonly plannedCauses: readonly string[];
 }
 
+/** Restarts a supervisor allows within its `window` before escalating, when `maxRestarts` is not given. */
+export const DEFAULT_MAX_RESTARTS = 3;
+
 /** Default number of replications. */
 export const DEFAULT_RUNS = 100;
 /** Default seed. */
 export const DEFAULT_SEED = 1;
 /** The default horizon is this many times the largest MTTF ... */
 export const HORIZON_MTTF_FACTOR = 10;
-/** ... and at least this long (seconds). */
+/** ... and at least this long (seconds) ... */
 export const MIN_DEFAULT_HORIZON = 10 * YEAR;
+/**
+ * ... and at most this long (seconds): a component that fails once in 10,000 years
+ * would otherwise make the default run simulate a million years per replication.
+ * `--horizon` (or `simulation.horizon`) sets any horizon.
+ */
+export const MAX_DEFAULT_HORIZON = 1000 * YEAR;
 
 type Seg = string | number;
 
@@ -531,8 +541,11 @@ function supervision(b: Builder, spec: NonNullable<Topology['vnfs'][string]['sup
   const reboot = delay(b, spec.reboot, [...path, 'reboot']);
   const rebuild = delay(b, spec.rebuild, [...path, 'rebuild']);
   const window = spec.window !== undefined ? b.duration(spec.window, [...path, 'window']) : Infinity;
+  if (spec.maxRestarts !== undefined && spec.window === undefined) {
+    b.fail([...path, 'maxRestarts'], "maxRestarts has no effect without 'window' (restarts are counted within the window): give window, or remove maxRestarts");
+  }
   if (!restart || !reboot || !rebuild || Number.isNaN(window)) return undefined;
-  return { restart, success: spec.success, window, maxRestarts: spec.maxRestarts, reboot, rebootSuccess: spec.rebootSuccess, rebuild };
+  return { restart, success: spec.success, window, maxRestarts: spec.maxRestarts ?? DEFAULT_MAX_RESTARTS, reboot, rebootSuccess: spec.rebootSuccess, rebuild };
 }
 
 function detector(b: Builder, spec: DetectorSpecT, path: Seg[]): DetectorModel | undefined {
@@ -673,6 +686,21 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   }
   const rackNames = Object.keys(topology.racks);
 
+  // The size of what is about to be built: counts multiply (10,000 groups of 10,000 hosts).
+  const sizes: Array<[Seg[], number]> = [
+    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * spec.stack.length]),
+    ...(['vim', 'vnfs'] as const).flatMap((section) =>
+      Object.entries(topology[section]).map(([name, spec]): [Seg[], number] => [[section, name, 'instances'], spec.instances * (spec.vm !== undefined ? 2 : 1)]),
+    ),
+  ];
+  const maxComponents = limitValue(MAX_COMPONENTS);
+  const toBuild = components.length + sizes.reduce((n, [, k]) => n + k, 0);
+  if (toBuild > maxComponents) {
+    const [where, most] = sizes.reduce((a, x) => (x[1] > a[1] ? x : a), [[], 0] as [Seg[], number]);
+    b.fail(where, `the topology would build ${toBuild.toLocaleString('en-US')} components (${most.toLocaleString('en-US')} here); ${overLimit(MAX_COMPONENTS)}`);
+    throw new TopologyError(file, b.issues);
+  }
+
   // Hosts.
   const hosts: HostModel[] = [];
   const hostByName = new Map<string, HostModel>();
@@ -742,7 +770,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   const used = new Map<string, number>(); // host -> instances placed
   const functions: Array<{ -readonly [K in keyof FunctionModel]: FunctionModel[K] } & { requires: number[] }> = [];
   const functionIndex = new Map<string, number>();
-  const haSpecs: Array<[Seg[], HaSpecT | undefined, boolean]> = [];
+  /** Per function: its path, its mechanism, whether the file gave k, whether it gave m. */
+  const haSpecs: Array<[Seg[], HaSpecT | undefined, boolean, boolean]> = [];
   const evacSpecs: Array<[Seg[], Topology['vnfs'][string]]> = [];
   const sections: Array<['vim' | 'vnfs', Topology['vim']]> = [
     ['vim', topology.vim],
@@ -808,13 +837,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         policy: spec.placement.policy,
         migration: spec.migration ? migration(b, spec.migration, [...fp, 'migration']) ?? null : null,
       });
-      haSpecs.push([[section, name], spec.ha, spec.k !== undefined]);
+      haSpecs.push([[section, name], spec.ha, spec.k !== undefined, spec.m !== undefined]);
       evacSpecs.push([[section, name], spec]);
     }
   }
 
   // HA mechanisms (after all groups exist, so that they can name each other).
-  haSpecs.forEach(([fp, spec], i) => {
+  haSpecs.forEach(([fp, spec, , hasM], i) => {
     if (!spec) return;
     const f = functions[i];
     const hp: Seg[] = [...fp, 'ha'];
@@ -835,6 +864,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       case 'k-of-n':
         break;
       case 'active-passive': {
+        if (hasM) b.fail([...fp, 'm'], 'm has no effect on active-passive: the one active instance carries the full load; remove it');
         if (f.n < 2) b.fail([...fp, 'instances'], 'active-passive needs at least 2 instances (an active and a standby)');
         if (f.k !== 1) b.fail([...fp, 'k'], `active-passive runs one active instance: k must be 1, got ${f.k}`);
         const det = detector(b, spec.detector, [...hp, 'detector']);
@@ -881,6 +911,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         break;
       }
       case 'quorum': {
+        if (hasM) b.fail([...fp, 'm'], 'm has no effect on a quorum: it is up at full capacity while k members and a leader are; remove it');
         if (f.k * 2 <= f.n) b.fail([...fp, 'k'], `a quorum needs a majority: k (${f.k}) must exceed half of ${f.n}`);
         const electionTimeout = delay(b, spec.electionTimeout, [...hp, 'electionTimeout']);
         if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout };
@@ -931,6 +962,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
   }
 
+  // Nothing to simulate is a mistake, not a run that reports nothing.
+  if (Object.keys(topology.hosts).length === 0) b.fail(['hosts'], 'no host group: a topology needs at least one host for its instances to run on');
+  if (services.length === 0) b.fail(['services'], 'no service: give at least one service (a chain of VNFs or of VIM services) to report on');
+
   // Simulation defaults.
   const sim = topology.simulation;
   const warmup = sim.warmup !== undefined ? b.duration(sim.warmup, ['simulation', 'warmup']) : 0;
@@ -942,7 +977,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (!(horizon > 0)) b.fail(['simulation', 'horizon'], 'the horizon must be > 0');
   } else {
     horizon = defaultHorizon(maxMttf.seconds);
-    horizonReason = `default: ${HORIZON_MTTF_FACTOR} x the largest MTTF (${maxMttf.path || 'none'}), at least 10y`;
+    const rule = `${HORIZON_MTTF_FACTOR} x the largest MTTF (${maxMttf.path || 'none'}), at least 10y`;
+    horizonReason = horizon < HORIZON_MTTF_FACTOR * maxMttf.seconds ? `default: ${rule}, capped at ${MAX_DEFAULT_HORIZON / YEAR}y` : `default: ${rule}`;
   }
 
   // Evacuation / replica sets (after services, which they name).
@@ -1079,9 +1115,13 @@ function commonCause(
   return beta < 1 ? new Exponential(ttf.mean / (1 - beta)) : new Never();
 }
 
-/** The default horizon for a system whose largest mean time to failure is `maxMttf` seconds. */
+/**
+ * The default horizon (seconds) for a system whose largest mean time to failure is
+ * `maxMttf` seconds: HORIZON_MTTF_FACTOR x maxMttf in whole years, at least
+ * MIN_DEFAULT_HORIZON and at most MAX_DEFAULT_HORIZON.
+ */
 export function defaultHorizon(maxMttf: number): number {
-  const h = Math.max(MIN_DEFAULT_HORIZON, HORIZON_MTTF_FACTOR * maxMttf);
+  const h = Math.min(MAX_DEFAULT_HORIZON, Math.max(MIN_DEFAULT_HORIZON, HORIZON_MTTF_FACTOR * maxMttf));
   // The epsilon keeps a mean such as 2.0000000000000004 y from adding a whole year.
   return Math.ceil(h / YEAR - 1e-9) * YEAR;
 }

@@ -2,6 +2,7 @@
  * Errors in user input. Every problem names the file, the path inside it and what was
  * expected; the CLI prints them and exits 2 without a stack trace.
  */
+import { limitValue, MAX_ISSUES_SHOWN } from './limits.js';
 
 /** One problem found in an input file. */
 export interface InputIssue {
@@ -28,14 +29,20 @@ export class TopologyError extends Error {
   }
 }
 
-/** Formats issues as `file:line:col: path: message`, one per line. */
+/**
+ * Formats issues as `file:line:col: path: message`, one per line: the first
+ * MAX_ISSUES_SHOWN of them (default 20), then a line saying how many more there are.
+ */
 export function formatIssues(file: string, issues: InputIssue[]): string {
-  return issues
+  const shown = Math.max(1, Math.floor(limitValue(MAX_ISSUES_SHOWN)));
+  const lines = issues
+    .slice(0, shown)
     .map((i) => {
       const where = i.line !== undefined ? `${file}:${i.line}:${i.col ?? 1}` : file;
       return i.path ? `${where}: ${i.path}: ${i.message}` : `${where}: ${i.message}`;
-    })
-    .join('\n');
+    });
+  if (issues.length > shown) lines.push(`${file}: ... and ${issues.length - shown} more problems (${MAX_ISSUES_SHOWN.env} sets how many are listed)`);
+  return lines.join('\n');
 }
 
 /** Joins path segments as `a.b[2].c`. Keys that are not plain identifiers are quoted. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { buildModel, type SystemModel } from './build.js';
-import { parseText, readInputFile, validateTopologyData } from './load.js';
+import { parseText, readInputFile, validateTopologyData, type ParsedText } from './load.js';
 import { TopologyError } from './errors.js';
 
 export * from './build.js';
@@ -27,6 +27,18 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
   const parsed = parseText(text, file);
   const topology = validateTopologyData(parsed, file);
   const model = buildModel(topology, file, parsed);
+  return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
+}
+
+/**
+ * Loads a topology from JSON `text` whose parsed value is `data` (a fresh object: an
+ * experiment's point, built as data): the same model and identity as
+ * `loadTopologyText(text, file)`, without the YAML parser (ten times faster on a large
+ * topology); errors name paths but no lines.
+ */
+export function loadTopologyData(text: string, data: unknown, file: string): LoadedTopology {
+  const parsed: ParsedText = { data, locate: () => undefined };
+  const model = buildModel(validateTopologyData(parsed, file), file, parsed);
   return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
 }
 

@@ -4,10 +4,11 @@
  * parser knows it, the line and column.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, isCollection, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Document, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { TopologySpec, type Topology } from './schema.js';
+import { limitValue, MAX_DEPTH, MAX_ENTRIES, MAX_NODES, overLimit } from './limits.js';
 
 /** A parsed document with a way to find where a path lies in the text. */
 export interface ParsedText {
@@ -18,16 +19,22 @@ export interface ParsedText {
 }
 
 /**
- * Parses YAML (and therefore JSON, which YAML 1.2 contains) text. Syntax errors,
- * duplicate keys included, throw a TopologyError naming `file`, line and column.
+ * Parses YAML (and therefore JSON, which YAML 1.2 contains) text. Syntax errors throw a
+ * TopologyError naming `file`, line and column (the first MAX_ISSUES_SHOWN are printed,
+ * the rest counted). Before the document is turned into plain data, its structure is
+ * checked in one pass, linear in its size (see `checkStructure`): duplicate keys,
+ * mapping keys that are collections, recursive aliases, aliases that expand the document
+ * beyond MAX_NODES nodes or MAX_DEPTH levels, and mappings or lists with more than
+ * MAX_ENTRIES entries are errors naming the path and line.
  */
 export function parseText(text: string, file: string): ParsedText {
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
+    // Duplicate keys are found by checkStructure in linear time (the parser's own check is quadratic).
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: false });
   } catch (e) {
-    throw new TopologyError(file, [{ path: '', message: `cannot parse: ${(e as Error).message}` }]);
+    throw new TopologyError(file, [{ path: '', message: `cannot parse: ${firstLine((e as Error).message)}` }]);
   }
   if (doc.errors.length > 0) {
     throw new TopologyError(
@@ -38,21 +45,12 @@ export function parseText(text: string, file: string): ParsedText {
       }),
     );
   }
-  // A mapping key that is itself a mapping or a list has no place in a topology (and
-  // would be silently turned into a string by the conversion below).
-  const complexKeys: InputIssue[] = [];
-  visit(doc, {
-    Pair(_, pair) {
-      if (isCollection(pair.key)) {
-        const pos = pair.key.range ? lineCounter.linePos(pair.key.range[0]) : undefined;
-        complexKeys.push({ path: '', message: 'a mapping key must be a plain name, not a mapping or a list', ...(pos ? { line: pos.line, col: pos.col } : {}) });
-      }
-    },
-  });
-  if (complexKeys.length > 0) throw new TopologyError(file, complexKeys);
+  const structural = checkStructure(doc, lineCounter);
+  if (structural.length > 0) throw new TopologyError(file, structural);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    // Aliases are bounded by checkStructure; the conversion shares the object an alias names.
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (e) {
     throw new TopologyError(file, [{ path: '', message: `cannot read document: ${firstLine((e as Error).message)}` }]);
   }
@@ -73,6 +71,111 @@ export function parseText(text: string, file: string): ParsedText {
       return undefined;
     },
   };
+}
+
+/** Stop looking for more structural problems after this many. */
+const MAX_STRUCTURE_ISSUES = 100;
+
+/**
+ * Checks the structure of a parsed document in one pass over its nodes (aliases are not
+ * followed: the size and height of what an alias names are known by then, as an anchor
+ * precedes its aliases). Returns the problems found, each with its path and line:
+ * - a mapping key that is a mapping or a list (it has no place in an input file, and
+ *   would be turned into a string silently), or a key given twice;
+ * - more than MAX_ENTRIES entries in one mapping or list;
+ * - an alias inside the node it names (a recursive structure), or naming no anchor;
+ * - more than MAX_NODES nodes or MAX_DEPTH levels once every alias is expanded (an alias
+ *   bomb: a few lines of aliases of aliases that stand for billions of nodes).
+ */
+export function checkStructure(doc: Document, lineCounter: LineCounter): InputIssue[] {
+  const maxEntries = limitValue(MAX_ENTRIES);
+  const maxNodes = limitValue(MAX_NODES);
+  const maxDepth = limitValue(MAX_DEPTH);
+  const issues: InputIssue[] = [];
+  const at = (node: { range?: [number, number, number] | null } | null | undefined) => {
+    const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
+    return pos ? { line: pos.line, col: pos.col } : {};
+  };
+  const fail = (path: Array<string | number>, message: string, node: { range?: [number, number, number] | null } | null | undefined) => {
+    if (issues.length < MAX_STRUCTURE_ISSUES) issues.push({ path: formatPath(path), message, ...at(node) });
+  };
+  /** The latest node carrying each anchor, in document order (what an alias names). */
+  const anchors = new Map<string, Node>();
+  /** Size and height of every anchored node, once visited. */
+  const measured = new Map<Node, { size: number; height: number }>();
+  const open = new Set<Node>();
+  let biggest: { size: number; path: Array<string | number>; node: Node; source: string } | undefined;
+  const keyName = (key: unknown): string => {
+    const k = isAlias(key) ? anchors.get(key.source) : key;
+    return isScalar(k) ? String(k.value) : String(k);
+  };
+  /** Returns the node's size and height with aliases expanded (aliases counted as copies). */
+  const visitNode = (node: unknown, path: Array<string | number>, depth: number): { size: number; height: number } => {
+    if (issues.length >= MAX_STRUCTURE_ISSUES) return { size: 1, height: 1 };
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (target === undefined) {
+        fail(path, `alias '*${node.source}' names no anchor '&${node.source}' before it`, node);
+        return { size: 1, height: 1 };
+      }
+      if (open.has(target)) {
+        fail(path, `alias '*${node.source}' lies inside the node it names: a recursive structure has no place in an input file`, node);
+        return { size: 1, height: 1 };
+      }
+      const m = measured.get(target) ?? { size: 1, height: 1 };
+      if (!biggest || m.size > biggest.size) biggest = { size: m.size, path, node, source: node.source };
+      if (depth - 1 + m.height > maxDepth) fail(path, `alias '*${node.source}' nests the document more than ${maxDepth} levels deep; ${overLimit(MAX_DEPTH)}`, node);
+      return m;
+    }
+    if (!isNode(node)) return { size: 1, height: 1 };
+    if (depth > maxDepth) {
+      fail(path, `nested more than ${maxDepth} levels deep; ${overLimit(MAX_DEPTH)}`, node);
+      return { size: 1, height: 1 };
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    let size = 1;
+    let height = 1;
+    if (isCollection(node)) {
+      const items = node.items as unknown[];
+      if (items.length > maxEntries) {
+        fail(path, `${items.length.toLocaleString('en-US')} entries; ${overLimit(MAX_ENTRIES)}`, node);
+        return { size: items.length, height: 1 };
+      }
+      open.add(node);
+      const seen = isMap(node) ? new Map<string, Pair>() : undefined;
+      items.forEach((item, i) => {
+        let child: unknown = item;
+        let childPath: Array<string | number> = [...path, i];
+        if (isPair(item)) {
+          if (isCollection(item.key)) {
+            fail(path, 'a mapping key must be a plain name, not a mapping or a list', item.key);
+            return;
+          }
+          const name = keyName(item.key);
+          const prior = seen?.get(name);
+          if (prior) {
+            const first = at(prior.key as Node);
+            fail([...path, name], `key '${name}' is given twice${first.line !== undefined ? ` (first on line ${first.line})` : ''}`, item.key as Node);
+          } else seen?.set(name, item);
+          child = item.value;
+          childPath = [...path, name];
+        }
+        const m = visitNode(child, childPath, depth + 1);
+        size += m.size;
+        height = Math.max(height, m.height + 1);
+      });
+      open.delete(node);
+    }
+    if (node.anchor) measured.set(node, { size, height });
+    return { size, height };
+  };
+  const total = visitNode(doc.contents, [], 1);
+  if (issues.length === 0 && total.size > maxNodes) {
+    if (biggest && biggest.size > 1) {
+      fail(biggest.path, `aliases expand the document to ${total.size.toLocaleString('en-US')} nodes ('*${biggest.source}' here alone stands for ${biggest.size.toLocaleString('en-US')}); ${overLimit(MAX_NODES)}`, biggest.node);
+    } else fail([], `the document has ${total.size.toLocaleString('en-US')} nodes; ${overLimit(MAX_NODES)}`, undefined);
+  }
+  return issues;
 }
 
 function firstLine(s: string): string {

@@ -316,7 +316,7 @@ export const SupervisionSpec = z
     restart: Delay.describe('Time to restart the crashed process in place.'),
     success: probability.default(1).describe('Probability that a restart brings it back; otherwise escalate to a VM reboot.'),
     window: Duration.optional().describe('Escalation window: a crash within it after `maxRestarts` earlier crashes escalates at once.'),
-    maxRestarts: z.number().int().nonnegative().max(1000).default(3).describe('Restarts allowed within `window` before escalating.'),
+    maxRestarts: z.number().int().nonnegative().max(1000).optional().describe('Restarts allowed within `window` before escalating (only with `window`). Default 3.'),
     reboot: Delay.describe('Time to reboot the VM (or restart the pod), the first escalation.'),
     rebootSuccess: probability.default(1).describe('Probability that the reboot brings it back; otherwise rebuild.'),
     rebuild: Delay.describe('Time to rebuild the instance from its image, the last escalation (always works).'),
@@ -424,7 +424,7 @@ export const MetricsSpec = z
 export const SimulationSpec = z
   .strictObject({
     runs: z.number().int().positive().max(1e9).optional().describe('Replications (independent histories). Default 100.'),
-    horizon: Duration.optional().describe('Simulated time per replication. Default: 10 x the largest mean time to failure, at least 10y.'),
+    horizon: Duration.optional().describe('Simulated time per replication. Default: 10 x the largest mean time to failure, at least 10y, at most 1000y.'),
     warmup: Duration.optional().describe('Initial time not counted in the statistics. Default 0.'),
     seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional().describe('Seed of every random stream. Default 1.'),
   })

@@ -5,21 +5,31 @@
  * cause: layer, component type, failure mode, component path and impact zone, and
  * `censored` (1 when the outage was cut by the window's start or end).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
 import { attributionNames, CAUSE_LAYERS, PLANNED_LAYER } from '../metrics/summary.js';
+import { outputStep, temporaryName } from './output.js';
 
-/** Writes outage rows to a file as they come. */
+export { OutputError } from './output.js';
+
+/**
+ * Writes outage rows to a file as they come: to a temporary name in the same folder,
+ * renamed to `path` by `close` (after a complete run) and removed by `abort`, so a run
+ * that fails leaves no CSV that looks complete.
+ */
 export class OutageCsv {
   private readonly fd: number;
+  private readonly tmp: string;
   private readonly names: ReturnType<typeof attributionNames>;
 
+  /** Opens the temporary file and writes the header. An unwritable path throws an OutputError. */
   constructor(
     private readonly path: string,
     private readonly model: SystemModel,
   ) {
-    this.fd = openSync(path, 'w');
+    this.tmp = temporaryName(path);
+    this.fd = outputStep(path, () => openSync(this.tmp, 'w'));
     this.names = attributionNames(model);
     const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone', 'censored'];
     this.put(header.join(',') + '\n');
@@ -46,32 +56,31 @@ export class OutageCsv {
     this.put(cells.map(csvCell).join(',') + '\n');
   }
 
-  /** Closes the file. */
+  /** Closes the file and renames it to its final name (the run is complete). Throws an OutputError on failure, leaving no file at `path`. */
   close(): void {
     try {
-      closeSync(this.fd);
+      outputStep(this.path, () => {
+        closeSync(this.fd);
+        renameSync(this.tmp, this.path);
+      });
     } catch (e) {
-      throw new OutputError(this.path, e);
+      rmSync(this.tmp, { force: true });
+      throw e;
     }
+  }
+
+  /** Closes and removes the temporary file (the run failed): nothing is left at `path`. */
+  abort(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed, or the disk is gone: the file is removed all the same.
+    }
+    rmSync(this.tmp, { force: true });
   }
 
   private put(text: string): void {
-    try {
-      writeSync(this.fd, text);
-    } catch (e) {
-      throw new OutputError(this.path, e);
-    }
-  }
-}
-
-/** Writing an output file failed (after it was opened). */
-export class OutputError extends Error {
-  override name = 'OutputError';
-  constructor(
-    readonly path: string,
-    cause: unknown,
-  ) {
-    super(`cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
+    outputStep(this.path, () => writeSync(this.fd, text));
   }
 }
 

@@ -4,7 +4,8 @@
  * scripts, no network) that opens in any browser. Built from results alone, so
  * `nfvsim chart <folder>` redraws it from saved results.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { outputStep, writeFileAtomic } from './output.js';
 import { join } from 'node:path';
 import type { RunReport } from './json.js';
 import type { ServiceSummary } from '../metrics/summary.js';
@@ -155,19 +156,20 @@ export function runHtml(r: RunReport, charts: RenderedChart[]): string {
  */
 export async function writeReport(dir: string, results: SweepResults | RunReport): Promise<WrittenReport> {
   const charts = isSweepResults(results) ? sweepCharts(results) : runCharts(results);
-  mkdirSync(join(dir, 'charts'), { recursive: true });
+  outputStep(join(dir, 'charts'), () => mkdirSync(join(dir, 'charts'), { recursive: true }));
   const files: string[] = [];
   const rendered: RenderedChart[] = [];
   for (const c of charts) {
     const svg = await renderSvg(c.spec);
     rendered.push({ ...c, svg });
-    writeFileSync(join(dir, 'charts', `${c.kind}.vl.json`), JSON.stringify(c.spec, null, 2) + '\n');
-    writeFileSync(join(dir, 'charts', `${c.kind}.svg`), svg);
-    writeFileSync(join(dir, 'charts', `${c.kind}.png`), renderPng(svg));
+    writeFileAtomic(join(dir, 'charts', `${c.kind}.vl.json`), JSON.stringify(c.spec, null, 2) + '\n');
+    writeFileAtomic(join(dir, 'charts', `${c.kind}.svg`), svg);
+    writeFileAtomic(join(dir, 'charts', `${c.kind}.png`), renderPng(svg));
     files.push(`charts/${c.kind}.vl.json`, `charts/${c.kind}.svg`, `charts/${c.kind}.png`);
   }
   const html = isSweepResults(results) ? sweepHtml(results, rendered) : runHtml(results, rendered);
-  writeFileSync(join(dir, 'report.html'), html);
+  // Last: a report.html on disk means every chart it shows was written.
+  writeFileAtomic(join(dir, 'report.html'), html);
   files.push('report.html');
   return { html: 'report.html', files };
 }

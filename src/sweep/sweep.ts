@@ -8,8 +8,9 @@
  * from the same named streams (common random numbers), and each point's difference to
  * the baseline is estimated from the paired per-replication differences.
  */
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
+import { outputStep, writeFileAtomic } from '../report/output.js';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { codeFingerprint, VERSION } from '../version.js';
@@ -127,24 +128,12 @@ export function sweepIdentity(m: SweepManifest): object {
   return { ...m, experiment: { name: m.experiment?.name, sha256: m.experiment?.sha256 }, base: { sha256: m.base?.sha256 } };
 }
 
-/** Writes a file through a temporary name and a rename, so a reader never sees half of it. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
-  fsStep(path, () => {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  });
-}
-
-/** Runs a file-system step; its errors become SweepErrors naming `what`. */
+/**
+ * Runs a file-system step on the results folder; its errors become OutputErrors naming
+ * `what` (exit 1: an output that cannot be written), with a hint when a file is in the way.
+ */
 function fsStep<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof SweepError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new SweepError(`${what}: ${err.code ?? err.message}${err.code === 'ENOTDIR' || err.code === 'EEXIST' ? ' (a file is in the way; --out must name a folder)' : ''}`);
-  }
+  return outputStep(what, fn);
 }
 
 /** Compares the manifest at `path` with `manifest`; throws a SweepError saying what differs. */

@@ -210,4 +210,17 @@ describe('rare events: failure biasing over regenerative cycles', () => {
     expect(r.settings.stop?.reason).toBe('degenerate');
     expect(r.results.cycles).toBe(10_000);
   });
+
+  it('refuses at once a model whose cycles would almost never end (a 1 ms failure clock against 1 min repairs), instead of hanging', () => {
+    const t = topo({
+      components: { hw: { layer: 'hardware' }, app: { layer: 'vnf', failures: { crash: { ttf: exp('1ms') } }, repair: exp('1m') } },
+      hosts: { h: { count: 1, stack: ['hw'], slots: 4 } },
+      vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'pack' } } },
+      services: { s: { chain: ['f'] } },
+    });
+    const started = Date.now();
+    return expect(runRareEvent(t, { seed: 1 }))
+      .rejects.toThrow(/did not return to all-up within 200,000 events/)
+      .then(() => expect(Date.now() - started).toBeLessThan(20_000));
+  });
 });

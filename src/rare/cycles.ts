@@ -258,7 +258,7 @@ function simFor(model: SystemModel) {
  * Throws RareEventRefused when the estimator does not apply to `model`, RareEventError
  * when a cycle does not return to the regeneration state within the event cap.
  */
-export function runRareBatch(model: SystemModel, settings: RareSettings, batch: number, acc: RareAccumulator): void {
+export function runRareBatch(model: SystemModel, settings: RareSettings, batch: number, acc: RareAccumulator, cycles = CYCLES_PER_BATCH): void {
   const theta = settings.bias;
   if (!(theta >= 1 && Number.isFinite(theta))) throw new RangeError(`the failure bias must be a finite number >= 1, got ${theta}`);
   const { sys, table, obs } = simFor(model);
@@ -282,7 +282,7 @@ export function runRareBatch(model: SystemModel, settings: RareSettings, batch: 
   let sumLT = 0;
   let sumL = 0;
   const cum = table.cumulative;
-  for (let c = 0; c < CYCLES_PER_BATCH; c++) {
+  for (let c = 0; c < cycles; c++) {
     for (let s = 0; s < nS; s++) {
       before[3 * s] = recorders[s].downtime;
       before[3 * s + 1] = recorders[s].outages;
@@ -328,7 +328,7 @@ export function runRareBatch(model: SystemModel, settings: RareSettings, batch: 
       }
     }
   }
-  const y = CYCLES_PER_BATCH / table.lambda + sumLT;
+  const y = cycles / table.lambda + sumLT;
   acc.services.forEach((a, s) => {
     addBivariate(a.downtime, sumD[s], y);
     addBivariate(a.outages, sumN[s], y);
@@ -336,9 +336,9 @@ export function runRareBatch(model: SystemModel, settings: RareSettings, batch: 
     addBivariate(a.meanOutage, sumD[s], sumN[s]);
   });
   trimTail(acc.lrTail);
-  addMoment(acc.likelihoodRatio, sumL / CYCLES_PER_BATCH);
+  addMoment(acc.likelihoodRatio, sumL / cycles);
   acc.batches++;
-  acc.cycles += CYCLES_PER_BATCH;
+  acc.cycles += cycles;
   acc.events += scheduler.processed;
 }
 

@@ -15,13 +15,16 @@ import {
   failureTable,
   mergeRareAccumulators,
   planRareShards,
+  runRareBatch,
   runRareShard,
+  RareEventError,
   summarizeRare,
   type RareAccumulator,
   type RareSettings,
   type RareSummary,
 } from './cycles.js';
 import type { RareShardTask } from './worker.js';
+import { EVENT_BUDGET, limitValue } from '../model/limits.js';
 
 /** The compiled worker, resolved from the package root (works compiled and from the sources). */
 const WORKER = new URL('../../dist/rare/worker.js', import.meta.url).href;
@@ -83,6 +86,36 @@ export interface RareEventReport {
     stop?: RareStop;
   };
   results: RareSummary;
+}
+
+/** Cycles of the pilot that estimates a run's events (RARE_PILOT_EVENTS at most). */
+const RARE_PILOT_CYCLES = 20;
+/** Events the pilot may handle in all. */
+const RARE_PILOT_EVENTS = 200_000;
+
+/**
+ * Refuses (RareEventError) a rare-event run whose cycles are too long to finish: a pilot
+ * of RARE_PILOT_CYCLES cycles of batch 0 (apart from the run: its accumulator is thrown
+ * away) measures the events per cycle, at most RARE_PILOT_EVENTS in all; a cycle that
+ * does not return to all-up within them, or `cycles` cycles estimated over the event
+ * budget (EVENT_BUDGET), is refused with the figures and the ways out.
+ */
+function checkRareBudget(topo: LoadedTopology, settings: RareSettings, cycles: number): void {
+  const pilot = emptyRareAccumulator(topo.model);
+  const budget = limitValue(EVENT_BUDGET);
+  const advice = `try a smaller --bias, fewer --cycles, plain histories (without --rare-event), or raise ${EVENT_BUDGET.env}`;
+  try {
+    runRareBatch(topo.model, { ...settings, maxEventsPerCycle: RARE_PILOT_EVENTS }, 0, pilot, RARE_PILOT_CYCLES);
+  } catch (e) {
+    if (!(e instanceof RareEventError)) throw e;
+    throw new RareEventError(`${topo.file}: a regenerative cycle did not return to all-up within ${RARE_PILOT_EVENTS.toLocaleString('en-US')} events (the failure clocks are too fast for the repairs: cycles would almost never end); ${advice}`);
+  }
+  const perCycle = pilot.events / RARE_PILOT_CYCLES;
+  if (perCycle * cycles > budget) {
+    throw new RareEventError(
+      `${topo.file}: ${cycles.toLocaleString('en-US')} cycles would handle about ${Number((perCycle * cycles).toPrecision(2)).toExponential()} events (${Math.round(perCycle).toLocaleString('en-US')} per cycle, measured over ${RARE_PILOT_CYCLES}), more than the budget of ${budget.toExponential()}; ${advice}`,
+    );
+  }
 }
 
 /** First step of a run to precision, in batches; each step then doubles the batches done. */
@@ -157,6 +190,7 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
       ? 'set on the command line'
       : `automatic: 1 + 1 / (2 Λ r_max), Λ = ${(table.lambda * 365 * 86400).toPrecision(3)} failures/y, r_max = ${(table.longestRepair / 3600).toPrecision(3)} h`;
   const settings: RareSettings = { seed: options.seed ?? model.defaults.seed, bias, maxEventsPerCycle: options.maxEventsPerCycle };
+  checkRareBudget(topo, settings, options.precision === undefined ? (options.cycles ?? 100_000) : RARE_PRECISION_FIRST * CYCLES_PER_BATCH);
   const jobs = options.jobs ?? 1;
   const pool = jobs > 1 ? new LazyPool(topo, jobs) : null;
   try {

@@ -151,6 +151,7 @@ function page(title: string, meta: string, nav: Array<[string, string]>, body: s
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
 <style>${STYLE}</style>
 </head>

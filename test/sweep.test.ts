@@ -374,7 +374,8 @@ describe('charts', () => {
     expect(r.experiment.labels).toEqual({ 'vnfs.vCSCF.ha.detector.misses': 'missed beats' });
     const diff = toVegaLite(r, 'difference') as unknown as Record<string, any>;
     // One panel per value of the second parameter, each with its own y scale.
-    expect(diff.facet.field).toBe('group');
+    expect(diff.facet.field).toBe('panel');
+    expect(diff.data.values.map((v: { panel: string }) => v.panel)).toContain('missed beats = 3');
     expect(diff.resolve.scale.y).toBe('independent');
     // Integer parameters get whole ticks; the label names the axis; swatches are opaque.
     expect(diff.spec.encoding.x.axis).toEqual({ tickMinStep: 1, format: 'd' });

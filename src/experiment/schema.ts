@@ -27,7 +27,7 @@ export const GridValues = z.union([
       label: ParameterLabel.optional(),
     })
     .describe('The values, with a label for charts and tables.'),
-]);
+]).describe("The values the parameter at that path takes: a list, or { values: [...], label: 'heartbeat interval' } to name the parameter in charts and tables (default: a name derived from the path).");
 
 /** A range sampled by `random` or `latin-hypercube` designs. */
 export const RangeSpec = z

@@ -332,14 +332,15 @@ function sweepAxis(r: SweepResults): SweepAxis | null {
   };
 }
 
-/** The dashed budget line across a chart of downtime on y, labelled at its right end. */
+/** The dashed budget line across a chart of downtime on y, labelled at its left end. */
 function budgetRule(budget: number): object {
   return {
     data: { values: [{ budget, label: `budget ${sig(budget)} min/y` }] },
     layer: [
       { mark: { type: 'rule', strokeDash: [4, 3], color: '#c62828', strokeWidth: 1.5 }, encoding: { y: { field: 'budget', type: 'quantitative' } } },
       {
-        mark: { type: 'text', align: 'right', baseline: 'bottom', x: { expr: 'width' }, dx: -2, dy: -3, color: '#c62828', fontSize: 11 },
+        // At the left end, above the line.
+        mark: { type: 'text', align: 'left', baseline: 'bottom', x: 0, dx: 4, dy: -3, color: '#c62828', fontSize: 11 },
         encoding: { y: { field: 'budget', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],
@@ -397,8 +398,9 @@ function sweepLines(r: SweepResults, service: number, axis: SweepAxis, what: 'do
       title,
       caption: caption.replace(`, one line per ${labels[colour]}`, `, one panel per ${labels[colour]}`) + ' Each panel has its own scale: read the numbers on its axis.' + note,
       spec: base(title, {
-        data: { values: rows },
-        facet: { field: 'group', type: 'nominal', sort: groups, title: labels[colour], header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' } },
+        // Each panel headed by its value, named: 'missed beats = 3'.
+        data: { values: rows.map((q) => ({ ...q, panel: `${labels[colour]} = ${q.group}` })) },
+        facet: { field: 'panel', type: 'nominal', sort: groups.map((g) => `${labels[colour]} = ${g}`), title: null, header: { labelFontSize: 12.5, labelFontWeight: 'bold', labelLimit: 0 } },
         columns,
         spec: {
           width: Math.round(Math.max(200, Math.min(WIDTH, (WIDTH + 240) / columns - 40))),

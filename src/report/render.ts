@@ -1,8 +1,10 @@
 /**
  * Rendering Vega-Lite specs headlessly: Vega-Lite -> Vega -> SVG (vega's own SVG
  * renderer, no browser, no canvas), and SVG -> PNG with resvg, given the font shipped in
- * assets/fonts (resvg draws no text without a font file). The same spec gives the same
- * bytes.
+ * assets/fonts (resvg draws no text without a font file, and is given no system font, so
+ * PNGs are the same on every machine). The SVG text names a font stack (CHART_FONT:
+ * system-ui first, for browsers); resvg takes the first family of the stack it has, DejaVu
+ * Sans, and falls back to it for `sans-serif`. The same spec gives the same bytes.
  */
 import { fileURLToPath } from 'node:url';
 import { compile, type TopLevelSpec } from 'vega-lite';

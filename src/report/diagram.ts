@@ -48,9 +48,11 @@ export interface HostBox {
   dependsOn: string[];
 }
 
-/** A rack (or the hosts in no rack: name null) and its host boxes. */
+/** A rack (or the hosts of one group in no rack: name null) and its host boxes. */
 export interface RackBox {
   name: string | null;
+  /** For hosts in no rack: their group (one column per group). */
+  group?: string;
   /** Its own component type (a failure of it takes down everything in the rack: an impact zone), or null. */
   type: string | null;
   boxes: HostBox[];
@@ -150,6 +152,7 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
     if (inRack.length === 0) continue;
     const boxes: HostBox[] = [];
     const groups = [...new Set(inRack.map((h) => h.group))];
+    const r = model.racks.find((x) => x.name === rack);
     for (const g of groups) {
       const hosts = inRack.filter((h) => h.group === g);
       const h0 = hosts[0];
@@ -165,9 +168,10 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
           boxes.push({ title: h.name, group: g, hosts: [h.name], stack: stackOf(h.hardware, h.top), instances: insts.length, chips: chipsOf(insts, true), dependsOn: dependsOf(h.name) });
         }
       }
+      // Hosts in no rack: a column per group.
+      if (rack === null) racks.push({ name: null, group: g, type: null, boxes: boxes.splice(0) });
     }
-    const r = model.racks.find((x) => x.name === rack);
-    racks.push({ name: rack, type: r ? typeOf(r.component) : null, boxes });
+    if (rack !== null) racks.push({ name: rack, type: r ? typeOf(r.component) : null, boxes });
   }
   const siteOf = (rack: string | null) => model.racks.find((r) => r.name === rack)?.site ?? null;
   const sites: SiteBox[] = [...model.sites.map((s) => s.name), null]
@@ -199,9 +203,9 @@ function memberName(p: TopologyPicture, m: number): string {
   return m >= 0 ? p.functions[m].name : `... ${-m} more ...`;
 }
 
-/** A rack's or site's label, saying whether it is an impact zone of its own. */
-function zoneLabel(kind: 'site' | 'rack', name: string | null, type: string | null): string {
-  if (name === null) return kind === 'rack' ? 'hosts in no rack' : 'no site';
+/** A rack's or site's label, saying whether it is an impact zone of its own (`group`: the hosts' group, for hosts in no rack). */
+function zoneLabel(kind: 'site' | 'rack', name: string | null, type: string | null, group?: string): string {
+  if (name === null) return kind === 'rack' ? `hosts${group ? ` of group ${group}` : ''} in no rack` : 'no site';
   return `${kind} ${name}${type ? ` (${type}: its failure takes down everything in it)` : ''}`;
 }
 
@@ -230,7 +234,7 @@ export function diagramDot(p: TopologyPicture): string {
     const named = site.name !== null;
     if (named) out.push(`  subgraph cluster_${cluster++} {`, `    label=${dq(zoneLabel('site', site.name, site.type))};${site.type ? ' color="#c62828";' : ''}`);
     for (const rack of site.racks) {
-      out.push(`  subgraph cluster_${cluster++} {`, `    label=${dq(zoneLabel('rack', rack.name, rack.type))};${rack.type ? ' color="#c62828";' : ' style=dashed;'}`);
+      out.push(`  subgraph cluster_${cluster++} {`, `    label=${dq(zoneLabel('rack', rack.name, rack.type, rack.group))};${rack.type ? ' color="#c62828";' : ' style=dashed;'}`);
       for (const b of rack.boxes) {
         out.push(`    subgraph cluster_${cluster++} {`, `      label=${dq(boxLabel(b))}; style=filled; fillcolor="#ffffff";`);
         if (b.chips.length === 0) out.push(`      ${next()} [label="(no instances)", shape=plaintext, style=""];`);
@@ -277,7 +281,7 @@ export function diagramMermaid(p: TopologyPicture): string {
     }
     for (const rack of site.racks) {
       const rg = next();
-      out.push(`  subgraph ${rg}[${mq(zoneLabel('rack', rack.name, rack.type))}]`);
+      out.push(`  subgraph ${rg}[${mq(zoneLabel('rack', rack.name, rack.type, rack.group))}]`);
       if (rack.type) zones.push(rg);
       for (const b of rack.boxes) {
         out.push(`    subgraph ${next()}[${mq(boxLabel(b))}]`);
@@ -433,8 +437,8 @@ export function diagramSvg(p: TopologyPicture): string {
         const boxes = rack.boxes.map(hostBoxSvg);
         const h = 30 + boxes.reduce((a, b) => a + b.h + 10, 0);
         const zone = rack.type !== null;
-        const label = rack.name === null ? 'no rack' : `rack ${rack.name}${zone ? ` · ${rack.type}` : ''}`;
-        const tip = rack.name === null ? 'hosts in no rack' : zone ? `rack ${rack.name}: impact zone; a failure of its ${rack.type} takes down every host in it` : `rack ${rack.name}: no failure of its own`;
+        const label = rack.name === null ? `${rack.group ?? 'hosts'} (no rack)` : `rack ${rack.name}${zone ? ` · ${rack.type}` : ''}`;
+        const tip = rack.name === null ? zoneLabel('rack', null, null, rack.group) : zone ? `rack ${rack.name}: impact zone; a failure of its ${rack.type} takes down every host in it` : `rack ${rack.name}: no failure of its own`;
         body.push(
           `<g transform="translate(${rx},${y})"><rect width="${BOX_W + 20}" height="${h}" rx="8" fill="#f4f6f8" stroke="${zone ? '#c62828' : '#9aa5b1'}" stroke-width="${zone ? 2 : 1}"${zone ? '' : ' stroke-dasharray="5 4"'}><title>${x(tip)}</title></rect>` +
             t(10, 19, label, 12.5, `font-weight="bold" fill="${zone ? '#a52020' : '#4a5563'}"`),

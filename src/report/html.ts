@@ -113,6 +113,7 @@ tr.baseline td { background: #f3f8fd; font-weight: 600; }
 .v.PASS { background: #2e7d32; } .v.FAIL { background: #c62828; } .v.INCONCLUSIVE { background: #b7791f; }
 .cards { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 12px; }
 .card { flex: 1 1 380px; max-width: 620px; border: 1px solid #dde3ea; border-radius: 8px; padding: 14px 18px; background: #fbfcfd; }
+.card.PASS { border-left: 5px solid #2e7d32; } .card.FAIL { border-left: 5px solid #c62828; } .card.INCONCLUSIVE { border-left: 5px solid #b7791f; }
 .card h3 { margin: 0 0 2px; font-size: 17px; } .card .chain { color: #555; font-size: 12.5px; margin-bottom: 10px; }
 .big { font-size: 30px; font-weight: 700; color: #1d2733; letter-spacing: -0.5px; } .big small { font-size: 15px; font-weight: 600; color: #555; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 3px 14px; font-size: 13.5px; margin-top: 8px; } .kv dt { color: #555; } .kv dd { margin: 0; }
@@ -185,11 +186,13 @@ function summaryCard(s: ServiceSummary, id: string): string {
         s.unplanned ? ` <span class="ci" style="display:inline">(without planned work: ${s.unplanned.sal[s.targetSal - 1].verdict})</span>` : ''
       }</div>`
     : '<div class="target" style="color:#666;font-weight:normal">No target SAL in the topology (<code>sal:</code> on the service).</div>';
+  // The card's edge shows the verdict on the target SAL, when there is one.
+  const card = `<div class="card${s.targetSal ? ` ${s.sal[s.targetSal - 1].verdict}` : ''}">`;
   const head = `<h3><a href="#${id}">${esc(s.name)}</a></h3><div class="chain">${esc(s.plane)} plane: ${esc(chainText(s))}</div>`;
   if (s.noOutage) {
     const b = s.noOutage;
     return (
-      `<div class="card">${head}<div class="big">no outage seen</div><dl class="kv">` +
+      `${card}${head}<div class="big">no outage seen</div><dl class="kv">` +
       `<dt>in</dt><dd>${sig(b.observedYears)} simulated years</dd>` +
       `<dt>outages per year</dt><dd>&lt; ${sig(b.outageRateUpper)} (95% upper bound)</dd>` +
       `<dt>unavailability</dt><dd>&lt; ${sig(b.unavailabilityUpper)} (approximate: that rate x the longest mean restore, ${dur(b.restoreSeconds)})</dd>` +
@@ -201,7 +204,7 @@ function summaryCard(s: ServiceSummary, id: string): string {
   const cause = topCause(s);
   const sla = s.sla.years > 0 ? `${pct(s.sla.yearsOverBudget.share, 1)} of ${num(s.sla.years)} simulated years over the ${sig(s.sla.downtimeBudgetMinutes)} min budget` : 'n/a';
   return (
-    `<div class="card">${head}` +
+    `${card}${head}` +
     `<div class="big">${a.mean} %${n ? ` <small>${n} nines</small>` : ''}</div>` +
     `<div class="ci">availability, 95% CI ${a.ci} %</div>` +
     `<dl class="kv">` +

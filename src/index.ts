@@ -30,14 +30,15 @@ import { VERSION } from './version.js';
 import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
 import { runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
 import type { TopLevelSpec } from 'vega-lite';
-import type { WrittenReport } from './report/html.js';
+import type { ReportOptions, WrittenReport } from './report/html.js';
 
 export { loadTopologyFile, loadTopologyText, type LoadedTopology };
 export { loadExperimentFile, loadExperimentText, setPath, type LoadedExperiment, type ExperimentPoint } from './experiment/load.js';
 export { ExperimentSpec, experimentJsonSchema, type Experiment, type ExperimentInput } from './experiment/schema.js';
 export { runSweep, buildResults, sweepManifest, SweepError, SweepInterrupted, type SweepOptions, type SweepResults, type PointResult, type PairedDifference } from './sweep/sweep.js';
-export { toVegaLite, sweepCharts, runCharts, type Chart, type ChartKind } from './report/charts.js';
-export type { WrittenReport } from './report/html.js';
+export { toVegaLite, sweepCharts, runCharts, isPaired, type Chart, type ChartKind } from './report/charts.js';
+export type { ReportOptions, WrittenReport } from './report/html.js';
+export { topologyPicture, renderDiagram, diagramSvg, diagramDot, diagramMermaid, type DiagramOptions, type DiagramFormat, type TopologyPicture } from './report/diagram.js';
 export { renderSweepText } from './report/sweep-text.js';
 export { TopologyError, type InputIssue, topologyJsonSchema, type SystemModel } from './model/index.js';
 export { runReplication, type ReplicationResult, type RunSettings, type TraceOptions } from './runner/replication.js';
@@ -68,12 +69,13 @@ export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
 }
 
 /**
- * Writes the charts (`charts/<kind>.vl.json`, `.svg`, `.png`) and `report.html` of a
- * sweep's results or a run's report into `dir`. The same results give the same bytes.
- * Loads vega and resvg on first use (importing nfvsim stays light).
+ * Writes the charts (`charts/<kind>.vl.json`, `.svg`, `.png`), the topology diagram
+ * (`topology.svg`, when `options.model` is given: a run's topology or a sweep's base) and
+ * `report.html` of a sweep's results or a run's report into `dir`. The same results give
+ * the same bytes. Loads vega and resvg on first use (importing nfvsim stays light).
  */
-export async function writeReport(dir: string, results: SweepResults | RunReport): Promise<WrittenReport> {
-  return (await import('./report/html.js')).writeReport(dir, results);
+export async function writeReport(dir: string, results: SweepResults | RunReport, options: ReportOptions = {}): Promise<WrittenReport> {
+  return (await import('./report/html.js')).writeReport(dir, results, options);
 }
 
 /** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */

@@ -1,7 +1,10 @@
 /**
- * The HTML report in a real browser: headless Chromium (Debian's package; .ci/run
- * installs it) loads report.html from disk, its DOM holds every chart as SVG, and a
- * screenshot is taken. Skipped, and said so, only where no Chromium is installed.
+ * The HTML reports in a real browser: headless Chromium (Debian's package; .ci/run
+ * installs it) loads report.html from disk (a sweep's and a run's), logs no console
+ * message (the page's policy forbids any network access, so a fetch would log one), its
+ * DOM holds every chart and the topology diagram as SVG with text, and every section a
+ * planner reads; a screenshot is taken. Skipped, and said so, only where no Chromium is
+ * installed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -10,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadExperimentText, runSweep, writeReport } from '../src/index.js';
+import { loadExperimentText, loadTopology, runSweep, simulate, writeReport } from '../src/index.js';
 import { ROOT } from './helpers.js';
 // @ts-expect-error: a plain .mjs script without types
 import { chromium, screenshot } from '../scripts/screenshot.mjs';
@@ -18,33 +21,104 @@ import { chromium, screenshot } from '../scripts/screenshot.mjs';
 const bin: string | undefined = chromium();
 if (!bin) console.warn('report-browser.test.ts: no chromium installed (apt-get install -y chromium): the browser test is skipped');
 
-describe.skipIf(!bin)('the HTML report in headless Chromium', () => {
-  it('loads from disk with every chart as SVG, and screenshots', async () => {
+/** Loads `html` in headless Chromium: the DOM it built and the console messages it logged. */
+function open(html: string): { dom: string; console: string[] } {
+  const profile = mkdtempSync(join(tmpdir(), 'nfvsim-chromium-'));
+  const r = spawnSync(
+    bin!,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--enable-logging=stderr', '--v=0', `--user-data-dir=${profile}`, '--dump-dom', pathToFileURL(html).href],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(r.status).toBe(0);
+  return { dom: r.stdout, console: r.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l)) };
+}
+
+/** The inline SVGs of a DOM, each as text. */
+function svgs(dom: string): string[] {
+  return dom.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+}
+
+/** Screenshots `html` and checks the PNG's size, and that it is not blank. */
+function shoot(html: string, dir: string): void {
+  const png = join(dir, 'shot.png');
+  expect(screenshot(html, png, 1200, 2400)).toBe(0);
+  const bytes = readFileSync(png);
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  // Width and height from the IHDR chunk.
+  expect(bytes.readUInt32BE(16)).toBe(1200);
+  expect(bytes.readUInt32BE(20)).toBe(2400);
+  // A page of charts compresses far worse than a blank one (a blank 1200x2400 PNG is a few KB).
+  expect(bytes.length).toBeGreaterThan(100_000);
+}
+
+describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
+  it("a sweep's report: the answer first, every chart and the deployment as SVG, no console message", async () => {
     const exp = loadExperimentText(
-      stringify({ base: 'topologies/sal1-pair.yaml', runs: 20, horizon: '2y', grid: { 'vnfs.vCSCF.ha.detector.interval': ['100ms', '1s'], 'vnfs.vCSCF.ha.detector.misses': [2, 3] } }),
+      stringify({
+        base: 'topologies/sal1-pair.yaml',
+        runs: 20,
+        horizon: '2y',
+        grid: { 'vnfs.vCSCF.ha.detector.interval': { label: 'heartbeat interval', values: ['100ms', '1s'] }, 'vnfs.vCSCF.ha.detector.misses': [2, 3] },
+      }),
       'browser.yaml',
       ROOT,
     );
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-'));
-    await writeReport(dir, await runSweep(exp, { out: dir, jobs: 1 }));
+    await writeReport(dir, await runSweep(exp, { out: dir, jobs: 1 }), { model: exp.base.topology.model });
     const html = join(dir, 'report.html');
-    const profile = mkdtempSync(join(tmpdir(), 'nfvsim-chromium-'));
-    const dom = spawnSync(bin!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', `--user-data-dir=${profile}`, '--dump-dom', pathToFileURL(html).href], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(dom.status).toBe(0);
-    // The browser parsed the page: six inline charts, each with its text.
-    expect((dom.stdout.match(/<svg/g) ?? []).length).toBe(6);
-    expect(dom.stdout).toContain('SAL 1 compliance');
-    const png = join(dir, 'shot.png');
-    expect(screenshot(html, png, 1200, 2400)).toBe(0);
-    const bytes = readFileSync(png);
-    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
-    // Width and height from the IHDR chunk.
-    expect(bytes.readUInt32BE(16)).toBe(1200);
-    expect(bytes.readUInt32BE(20)).toBe(2400);
-    // A page of charts compresses far worse than a blank one (a blank 1200x2400 PNG is a few KB).
-    expect(bytes.length).toBeGreaterThan(100_000);
+    const { dom, console } = open(html);
+    expect(console).toEqual([]);
+    // Six charts and the topology, each with text.
+    const all = svgs(dom);
+    expect(all.length).toBe(7);
+    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    expect(dom).toContain('SAL 1 compliance');
+    // The answer leads: its words, then the paired difference (small multiples), before the table.
+    const order = ['id="answer"', 'figure id="difference"', 'id="results"', 'id="topology"', 'figure id="downtime"'].map((k) => dom.indexOf(k));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(dom).toMatch(/Paired with it, .* points? (cost|costs) clearly more downtime|no point costs clearly more downtime/);
+    expect(dom).toContain('heartbeat interval');
+    // The deployment: both hosts and instances of the pair.
+    const topo = all.find((s) => s.includes('class="topology"'))!;
+    for (const t of ['compute-1', 'compute-2', 'vCSCF/1', 'vCSCF/2', 'volte-call-control']) expect(topo).toContain(t);
+    shoot(html, dir);
+  });
+
+  it("a run's report: the summary, the deployment, every section of the text report, no console message", async () => {
+    const topo = loadTopology(join(ROOT, 'topologies/default.yaml'));
+    const report = simulate(topo, { runs: 4, horizon: 2 * 365 * 86400 });
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-run-'));
+    await writeReport(dir, report, { model: topo.model });
+    const html = join(dir, 'report.html');
+    const { dom, console } = open(html);
+    expect(console).toEqual([]);
+    for (const id of ['summary', 'topology', 'service-1', 'service-2', 'groups', 'charts']) expect(dom).toContain(`id="${id}"`);
+    // The executive summary comes first: availability in %, nines, downtime, verdicts.
+    expect(dom.indexOf('id="summary"')).toBeLessThan(dom.indexOf('id="topology"'));
+    expect(dom).toMatch(/<div class="big">99\.\d+ %/);
+    expect(dom).toContain('nines');
+    expect(dom).toContain('No target SAL in the topology');
+    for (const section of [
+      'Where the downtime comes from',
+      'recovery phase',
+      'cause (type/mode)',
+      'cause layer',
+      'SLA: downtime per simulated year and month',
+      'Recovery and detection times against the SAL bounds',
+      'detection time',
+      'HA events per year',
+      'HA events by group',
+    ]) {
+      expect(dom).toContain(section);
+    }
+    // Every figure the run has, by service.
+    for (const s of report.results.services) expect(dom).toContain(`${s.name} in detail`);
+    const all = svgs(dom);
+    expect(all.length).toBe(5);
+    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    const diagram = all.find((s) => s.includes('class="topology"'))!;
+    for (const h of topo.model.hosts) expect(diagram).toContain(`>${h.name}</text>`);
+    shoot(html, dir);
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadExperimentText, runSweep, SweepInterrupted, TopologyError, toVegaLite, writeReport, renderSvg, type ExperimentInput } from '../src/index.js';
+import { loadExperimentText, runSweep, SweepInterrupted, TopologyError, toVegaLite, writeReport, renderSvg, isPaired, sweepCharts, type ExperimentInput } from '../src/index.js';
 import { designPoints } from '../src/experiment/design.js';
 import { ExperimentSpec } from '../src/experiment/schema.js';
 import { cli, ROOT } from './helpers.js';
@@ -95,6 +95,8 @@ describe('bad experiments name the file, the path and what was expected', () => 
     ['unknown key', { ...SMALL, replications: 5 }, /unknown key 'replications'/],
     ['a simulation setting as a parameter', { ...SMALL, grid: { 'simulation.horizon': ['1y', '5y'] } }, /'simulation\.horizon': a sweep's horizon, warm-up, runs and seed are the experiment's own fields/],
     ['duplicate grid values', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': ['1s', '1s'] } }, /grid\[.*\]\[1\]: duplicate point name 'interval=1s'/],
+    ['duplicate labelled grid values', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': { label: 'heartbeat interval', values: ['1s', '1s'] } } }, /grid\[.*\]\.values\[1\]: duplicate point name 'interval=1s'/],
+    ['an unknown key beside values', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': { lable: 'x', values: ['1s'] } } }, /grid\[.*\]/],
   ];
   it.each(cases)('%s', (_, doc, re) => {
     const e = errorOf(doc);
@@ -323,9 +325,10 @@ describe('charts', () => {
     // Heatmap: each cell's verdict is the point's SAL 1 verdict.
     const cells = values(toVegaLite(r, 'heatmap'));
     expect(cells.map((c) => c.verdict)).toEqual(r.points.map((p) => p.summary.services[0].sal[0].verdict));
-    // Difference: the paired estimates of every point but the baseline.
+    // Difference: the paired estimates of every point; the baseline at exactly 0.
     const diffs = values(toVegaLite(r, 'difference')).filter((v) => 'point' in v);
-    expect(diffs.map((d) => d.mean)).toEqual(r.points.slice(1).map((p) => p.difference![0].downtimeMinutesPerYear.mean));
+    expect(diffs.map((d) => d.point)).toEqual(r.points.map((p) => p.name));
+    expect(diffs.map((d) => d.mean)).toEqual(r.points.map((p) => (p.difference ? p.difference[0].downtimeMinutesPerYear.mean : 0)));
     // CSV: a header with the parameters, one row per point and service, the same numbers.
     const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^point,vnfs\.vCSCF\.ha\.detector\.interval,vnfs\.vCSCF\.ha\.detector\.misses,service,availability,/);
@@ -340,6 +343,55 @@ describe('charts', () => {
     expect(row[head.indexOf('vnfs.vCSCF.ha.detector.misses')]).toBe('3');
     expect(Number(row[head.indexOf('downtime_min_per_year')])).toBe(r.points[1].summary.services[0].downtimeMinutesPerYear.mean);
     expect(Number(row[head.indexOf('downtime_diff_vs_baseline')])).toBe(r.points[1].difference![0].downtimeMinutesPerYear.mean);
+  });
+
+  it('the primary chart is the paired difference when points are paired, the absolute downtime otherwise', async () => {
+    const r = await runSweep(load({ ...SMALL, runs: 10 }), { out: tmp(), jobs: 1 });
+    expect(isPaired(r)).toBe(true);
+    const paired = sweepCharts(r);
+    expect(paired[0].kind).toBe('difference');
+    expect(paired[1].kind).toBe('downtime');
+    // The same results without the paired differences (a single point, or results without pairing).
+    const unpaired = { ...r, points: r.points.map((p) => ({ ...p, difference: null })) };
+    expect(isPaired(unpaired)).toBe(false);
+    expect(sweepCharts(unpaired)[0].kind).toBe('downtime');
+    expect(sweepCharts(unpaired).some((c) => c.kind === 'difference')).toBe(false);
+    const single = await runSweep(load({ ...SMALL, runs: 10, grid: undefined, baseline: undefined, scenarios: [{ name: 'only' }] }), { out: tmp(), jobs: 1 });
+    expect(sweepCharts(single)[0].kind).toBe('downtime');
+  });
+
+  it('charts read at a glance: small multiples of the difference, opaque legends, a labelled budget, integer ticks, parameter labels', async () => {
+    const exp = load({
+      ...SMALL,
+      runs: 10,
+      baseline: undefined,
+      grid: {
+        'vnfs.vCSCF.ha.detector.misses': { label: 'missed beats', values: [2, 3, 5] },
+        'vnfs.vCSCF.ha.detector.interval': ['100ms', '1s'],
+      },
+    });
+    const r = await runSweep(exp, { out: tmp(), jobs: 1 });
+    expect(r.experiment.labels).toEqual({ 'vnfs.vCSCF.ha.detector.misses': 'missed beats' });
+    const diff = toVegaLite(r, 'difference') as unknown as Record<string, any>;
+    // One panel per value of the second parameter, each with its own y scale.
+    expect(diff.facet.field).toBe('panel');
+    expect(new Set(diff.data.values.map((v: { panel: string }) => v.panel))).toEqual(new Set(['vCSCF detector interval = 100ms', 'vCSCF detector interval = 1s']));
+    expect(diff.resolve.scale.y).toBe('independent');
+    // Integer parameters get whole ticks; the label names the axis; swatches are opaque.
+    expect(diff.spec.encoding.x.axis).toEqual({ tickMinStep: 1, format: 'd' });
+    expect(diff.spec.encoding.x.title).toBe('missed beats');
+    expect(diff.config.legend.symbolOpacity).toBe(1);
+    const down = JSON.stringify(toVegaLite(r, 'downtime'));
+    expect(down).toContain('"title":"missed beats"');
+    expect(down).toMatch(/"label":"budget 5\.26 min\/y"/);
+    // Without a label, a readable name from the path (not just its last segment).
+    expect(JSON.stringify(toVegaLite(r, 'heatmap'))).toContain('vCSCF detector interval');
+    // Rendered: the budget's label is drawn, and marks carry hover titles.
+    const svg = await renderSvg(toVegaLite(r, 'downtime')!);
+    expect(svg).toContain('budget 5.26 min/y');
+    expect(svg).toMatch(/<title>[^<]*mean: /);
+    expect(svg).toContain('DejaVu Sans');
+    expect(svg).toMatch(/font-family="system-ui/);
   });
 
   it('a one-parameter sweep has no heatmap; toVegaLite says so with null', async () => {

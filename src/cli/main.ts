@@ -37,6 +37,14 @@ import { runRareEvent } from '../rare/run.js';
 import { RareEventRefused } from '../rare/applicability.js';
 import { RareEventError } from '../rare/cycles.js';
 import { renderRareText } from '../report/rare.js';
+import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
+
+/** The diagram format a file name implies (`.dot`/`.gv`: dot, `.mmd`/`.mermaid`: mermaid), else svg. */
+function diagramFormatOf(file: string | undefined): string {
+  if (file && /\.(dot|gv)$/i.test(file)) return 'dot';
+  if (file && /\.(mmd|mermaid)$/i.test(file)) return 'mermaid';
+  return 'svg';
+}
 
 /** The BullMQ queue module (bullmq and ioredis: loaded only by --queue and worker). */
 function queueModule() {
@@ -258,7 +266,7 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.report) {
         const dir = opts.report;
         writeFileAtomic(join(dir, 'report.json'), renderJson(report));
-        await writeReport(dir, report);
+        await writeReport(dir, report, { model: topo.model });
         err.write(`nfvsim: report written to ${join(dir, 'report.html')} (charts in ${join(dir, 'charts')})\n`);
       }
       if (opts.failOnSal) {
@@ -397,7 +405,7 @@ export async function main(argv: string[]): Promise<number> {
         bar.finish();
       }
       out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
-      if (opts.charts) await writeReport(dir, results);
+      if (opts.charts) await writeReport(dir, results, { model: exp.base.topology.model });
       err.write(
         `nfvsim: ${exp.points.length} points x ${exp.runs} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
           `results in ${join(dir, 'results.json')} and results.csv${opts.charts ? `, report in ${join(dir, 'report.html')}` : ''}\n`,
@@ -452,7 +460,7 @@ export async function main(argv: string[]): Promise<number> {
         throw e;
       }
       out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
-      if (opts.charts) await writeReport(dir, results);
+      if (opts.charts) await writeReport(dir, results, { model: exp.base.topology.model });
       err.write(`nfvsim: merged into ${join(dir, 'results.json')}${opts.charts ? ` and ${join(dir, 'report.html')}` : ''}\n`);
     });
 
@@ -474,6 +482,21 @@ export async function main(argv: string[]): Promise<number> {
       if (!ok) throw new UsageError(`${path}: not nfvsim results (expected the results.json of a sweep or the report.json of a run)`);
       const written = await writeReport(dir, results);
       out.write(`${join(dir, written.html)}: ${written.files.length - 1} chart files and the report redrawn\n`);
+    });
+
+  program
+    .command('diagram')
+    .description('draw a topology: sites, racks, hosts and their stacks, where every instance is placed, the services\' chains and the impact zones')
+    .argument('<topology>', 'topology file (YAML or JSON)')
+    .option('-f, --format <format>', 'svg (drawn here, no Graphviz needed), dot (Graphviz) or mermaid (default: from --out\'s extension, else svg)')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('--collapse <n>', `draw more than n hosts of one group in one rack as one box (default ${DEFAULT_COLLAPSE_HOSTS})`, nonNegativeInt)
+    .action((file: string, opts: { format?: string; out?: string; collapse?: number }) => {
+      const format = opts.format ?? diagramFormatOf(opts.out);
+      if (format !== 'svg' && format !== 'dot' && format !== 'mermaid') throw new UsageError(`--format ${format}: expected svg, dot or mermaid`);
+      const text = renderDiagram(loadTopologyFile(file).model, format, { collapseHosts: opts.collapse });
+      if (opts.out) writeFileAtomic(opts.out, text);
+      else out.write(text);
     });
 
   program

@@ -5,7 +5,7 @@
  */
 import { RandomStream } from '../engine/rng.js';
 import { parseDuration } from '../engine/units.js';
-import type { Experiment, RangeSpecT } from './schema.js';
+import { gridValues, type Experiment, type RangeSpecT } from './schema.js';
 
 /** One point of a design before its topology is built. */
 export interface DesignPoint {
@@ -49,6 +49,27 @@ export function pathLabels(paths: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** Top-level sections of a topology whose name adds nothing to a parameter's label. */
+const SECTIONS = new Set(['vnfs', 'vim', 'components', 'hosts', 'racks', 'sites', 'shared', 'services', 'maintenance', 'upgrades', 'crews', 'metrics']);
+/** Path segments that add nothing to a parameter's label. */
+const FILLER = new Set(['ha', 'failures', 'placement']);
+
+/**
+ * Readable names of parameters for charts and tables: the experiment's own `label:`
+ * where it gives one, else the path without its section and filler segments, in words
+ * (`components.vnf-app.failures.crash.ttf.mean` -> `vnf-app crash ttf mean`). Point
+ * names keep the short `pathLabels` (baselines refer to them).
+ */
+export function parameterLabels(paths: readonly string[], given: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of paths) {
+    const segs = p.split('.');
+    const words = segs.filter((s, i) => !(i === 0 && SECTIONS.has(s)) && !FILLER.has(s));
+    out[p] = given[p] ?? (words.length > 0 ? words.join(' ') : p);
+  }
+  return out;
+}
+
 /** A value as it appears in a point name or a table; `(base)` where a point leaves the base topology's value. */
 export function formatValue(v: unknown): string {
   if (v === undefined) return '(base)';
@@ -59,7 +80,7 @@ export function formatValue(v: unknown): string {
 
 /** The number of points of an experiment, without building them (a grid's is the product of its lists' lengths). */
 export function designSize(e: Experiment): number {
-  if (e.grid) return Object.values(e.grid).reduce((n, values) => n * values.length, 1);
+  if (e.grid) return Object.values(e.grid).reduce((n, g) => n * gridValues(g).length, 1);
   if (e.scenarios) return e.scenarios.length;
   return e.sample!.points;
 }
@@ -73,9 +94,11 @@ export function designPoints(e: Experiment): DesignPoint[] {
     // The first parameter varies slowest.
     for (const p of paths) {
       const next: DesignPoint[] = [];
+      // Where a value sits in the file: grid.<p>[i], or grid.<p>.values[i] in the { values, label } form.
+      const at = Array.isArray(e.grid[p]) ? ['grid', p] : ['grid', p, 'values'];
       for (const pt of points) {
-        e.grid[p].forEach((v, i) => {
-          next.push({ name: '', params: { ...pt.params, [p]: v }, origin: { ...pt.origin, [p]: ['grid', p, i] } });
+        gridValues(e.grid[p]).forEach((v, i) => {
+          next.push({ name: '', params: { ...pt.params, [p]: v }, origin: { ...pt.origin, [p]: [...at, i] } });
         });
       }
       points = next;

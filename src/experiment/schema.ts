@@ -15,6 +15,20 @@ export const ParameterPath = z
 /** Values set at paths: `{ path: value }`. A value is anything the topology accepts there; null removes the key. */
 export const Assignments = z.record(ParameterPath, z.unknown().describe('The value set at that path (anything the topology accepts there; null removes the key).')).describe('Values to set, by path: { path: value }; null removes the key (switches an optional feature off).');
 
+/** A parameter's name in charts and tables, e.g. 'heartbeat interval' (default: derived from its path). */
+export const ParameterLabel = z.string().min(1).max(60).describe("The parameter's name in charts and tables, e.g. 'heartbeat interval' (default: derived from its path).");
+
+/** The values of one grid parameter: a list, or `{ values, label }` to name the parameter in charts and tables. */
+export const GridValues = z.union([
+  z.array(z.unknown()).min(1, { message: 'give at least one value' }).describe('The values the parameter at that path takes.'),
+  z
+    .strictObject({
+      values: z.array(z.unknown()).min(1, { message: 'give at least one value' }).describe('The values the parameter at that path takes.'),
+      label: ParameterLabel.optional(),
+    })
+    .describe('The values, with a label for charts and tables.'),
+]).describe("The values the parameter at that path takes: a list, or { values: [...], label: 'heartbeat interval' } to name the parameter in charts and tables (default: a name derived from the path).");
+
 /** A range sampled by `random` or `latin-hypercube` designs. */
 export const RangeSpec = z
   .strictObject({
@@ -22,6 +36,7 @@ export const RangeSpec = z
     max: z.union([z.number(), Duration]).describe('Upper end, of the same kind as min.'),
     scale: z.enum(['linear', 'log']).default('linear').describe('Sample uniformly on a linear or a logarithmic scale (log needs min > 0).'),
     integer: z.boolean().default(false).describe('Round to the nearest integer (numbers only).'),
+    label: ParameterLabel.optional(),
   })
   .describe('A range to sample from.');
 
@@ -62,9 +77,9 @@ export const ExperimentSpec = z
     baseline: z.string().optional().describe('The point the others are compared with, by name (default: the first point).'),
     set: Assignments.optional().describe('Values set at every point, before the point’s own.'),
     grid: z
-      .record(ParameterPath, z.array(z.unknown()).min(1, { message: 'give at least one value' }).describe('The values the parameter at that path takes.'))
+      .record(ParameterPath, GridValues)
       .optional()
-      .describe('A full factorial grid: every combination of the listed values (the first parameter varies slowest).'),
+      .describe('A full factorial grid: every combination of the listed values (the first parameter varies slowest); a parameter is a list of values, or { values, label }.'),
     scenarios: z.array(ScenarioSpec).min(1).optional().describe('A list of named scenarios.'),
     sample: SampleSpec.optional(),
   })
@@ -83,6 +98,19 @@ export type ExperimentInput = z.input<typeof ExperimentSpec>;
 export type Experiment = z.output<typeof ExperimentSpec>;
 /** A range after validation. */
 export type RangeSpecT = z.output<typeof RangeSpec>;
+
+/** The values a grid parameter takes, whichever form it is written in. */
+export function gridValues(g: z.output<typeof GridValues>): unknown[] {
+  return Array.isArray(g) ? g : g.values;
+}
+
+/** The labels the experiment gives its parameters (`label:` on a grid parameter or a sampled range), by path. */
+export function parameterLabelsOf(e: Experiment): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [p, g] of Object.entries(e.grid ?? {})) if (!Array.isArray(g) && g.label !== undefined) out[p] = g.label;
+  for (const [p, r] of Object.entries(e.sample?.ranges ?? {})) if (r.label !== undefined) out[p] = r.label;
+  return out;
+}
 
 /** The JSON Schema (draft 2020-12) of experiment files. */
 export function experimentJsonSchema(opts: JsonSchemaOptions = {}): Record<string, unknown> {

@@ -307,6 +307,10 @@ export interface SystemModel {
   readonly commonCauses: readonly CommonCauseModel[];
   /** Shared elements (`shared`), in file order. */
   readonly shared: readonly SharedModel[];
+  /** Sites (`sites`), in file order: the index of the site's own component, or -1 when it has none. */
+  readonly sites: ReadonlyArray<{ readonly name: string; readonly component: number }>;
+  /** Racks (`racks`), in file order: the site it stands in (or null) and its own component (or -1). */
+  readonly racks: ReadonlyArray<{ readonly name: string; readonly site: string | null; readonly component: number }>;
   readonly defaults: SimulationDefaults;
   readonly metrics: MetricsModel;
   /** The largest mean time to failure of any mode, and where it is. */
@@ -1067,6 +1071,12 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     ...planned,
     commonCauses,
     shared,
+    sites: siteNames.map((name) => ({ name, component: siteTop.get(name)! })),
+    racks: rackNames.map((name) => ({
+      name,
+      site: topology.racks[name].site ?? null,
+      component: components.findIndex((c) => c.path === `racks.${name}`),
+    })),
     metrics,
     name: topology.name ?? file,
     file,

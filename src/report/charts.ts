@@ -3,8 +3,9 @@
  * a run's report.json, with the data inlined, so a spec renders the same anywhere
  * (headlessly here, in the Vega editor, in a notebook).
  *
- * Charts of a sweep (for its focus service): downtime per year against the swept
- * parameter with 95% CI bands; each point's paired difference to the baseline; downtime
+ * Charts of a sweep (for its focus service), the answer first: each point's paired
+ * difference to the baseline (when points are paired); downtime per year against the
+ * swept parameter with 95% CI bands; downtime
  * per cause layer as stacked bars; the recovery-time ECDF with the SAL bounds marked; the
  * impact-fraction histogram; a SAL-compliance heatmap for two-parameter grids. Charts of
  * a run: the same per service.
@@ -15,10 +16,15 @@ import type { ServiceSummary } from '../metrics/summary.js';
 import { focusServiceIndex, type SweepResults } from '../sweep/sweep.js';
 import { CAUSE_LAYERS } from '../metrics/summary.js';
 import { DURATION_PATTERN, parseDuration } from '../engine/units.js';
-import { formatValue, pathLabels } from '../experiment/design.js';
+import { formatValue, parameterLabels } from '../experiment/design.js';
+import { sig } from './format.js';
 
-/** The font every chart uses (shipped in assets/fonts, so PNGs render text anywhere). */
-export const CHART_FONT = 'DejaVu Sans';
+/**
+ * The font stack of every chart (SVG text and the HTML page): the reader's system
+ * font first, then DejaVu Sans, which is shipped in assets/fonts so PNGs (resvg, no
+ * system fonts) render text anywhere, then common fallbacks.
+ */
+export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
 export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap';
@@ -46,8 +52,9 @@ function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec 
     title: { text: title, anchor: 'start', fontSize: 15 },
     config: {
       font: CHART_FONT,
-      axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#e6e6e6' },
-      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+      axis: { labelFontSize: 11, titleFontSize: 12, titleLimit: 520, grid: true, gridColor: '#e6e6e6' },
+      // Swatches at full opacity, whatever the marks' (a CI band is drawn faint).
+      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260, titleLimit: 260, symbolOpacity: 1, symbolSize: 120, symbolStrokeWidth: 2.5 },
       view: { stroke: '#cccccc' },
     },
     background: 'white',
@@ -277,82 +284,176 @@ function numericValues(values: unknown[]): { values: number[]; duration: boolean
   return null;
 }
 
-/** Downtime per year against the (first) swept parameter, with a 95% CI band; one line per value of the second. */
-function downtimeSweep(r: SweepResults, service: number): Chart {
+/** A sweep's x axis: the first parameter when it is numeric (a number or a duration) and the design draws lines, else null. */
+interface SweepAxis {
+  /** The parameter on x, and the one drawn as colours (one line per value), if any. */
+  x: string;
+  colour: string | undefined;
+  /** x of each point, in `unit`. */
+  values: number[];
+  unit: { name: string; seconds: number };
+  /** Vega-Lite encoding of x. */
+  enc: Record<string, unknown>;
+  labels: Record<string, string>;
+  sampled: boolean;
+}
+
+/** The x axis of a sweep's line charts, or null when the points read better one per row (scenarios, a third grid parameter, values that are not numbers). */
+function sweepAxis(r: SweepResults): SweepAxis | null {
   const params = r.experiment.parameters;
-  const labels = pathLabels(params);
-  const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
-  const title = `${r.focus.service}: downtime per year`;
+  const labels = parameterLabels(params, r.experiment.labels);
   const x = params[0];
   // A line per value of the second parameter reads well; with a third, points that differ
   // only in it would share a line: show every point on its own row instead.
   const gridTooWide = r.experiment.design === 'grid' && params.length > 2;
   const num = x !== undefined && r.experiment.design !== 'scenarios' && !gridTooWide ? numericValues(r.points.map((p) => p.params[x])) : null;
-  if (!num) {
-    return downtimeNominal(series, title, `Expected downtime of ${r.focus.service} per year at each point, with its 95% confidence interval; the dashed line is the yearly downtime budget.`);
-  }
-  const colour = params.length > 1 && r.experiment.design === 'grid' ? params[1] : undefined;
-  const rows = r.points.map((p, i) => {
-    const d = p.summary.services[service].downtimeMinutesPerYear;
-    return { x: num.values[i], group: colour !== undefined ? formatValue(p.params[colour]) : r.focus.service, point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi) };
-  });
+  if (!num) return null;
   const positive = num.values.every((v) => v > 0);
   const spread = positive ? Math.max(...num.values) / Math.min(...num.values) : 1;
   // Durations in a unit that suits their size.
   const unit = num.duration ? durationUnit(Math.max(...num.values)) : { name: '', seconds: 1 };
-  rows.forEach((q) => (q.x /= unit.seconds));
-  const xTitle = `${labels[x]}${num.duration ? ` (${unit.name})` : ''}${spread >= 20 ? ', log scale' : ''}`;
-  const xEnc = { field: 'x', type: 'quantitative', title: xTitle, scale: spread >= 20 ? { type: 'log' } : { zero: false } };
-  const colourEnc = colour !== undefined ? { field: 'group', type: 'nominal', title: labels[colour], sort: [...new Set(rows.map((q) => q.group))] } : { value: '#1f5f99' };
-  const sampled = r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube';
-  const budget = commonBudget(series);
+  const integers = !num.duration && num.values.every((v) => Number.isInteger(v));
+  const title = `${labels[x]}${num.duration ? ` (${unit.name})` : ''}${spread >= 20 ? ', log scale' : ''}`;
   return {
-    kind: 'downtime',
+    x,
+    colour: params.length > 1 && r.experiment.design === 'grid' ? params[1] : undefined,
+    values: num.values.map((v) => v / unit.seconds),
+    unit,
+    enc: {
+      field: 'x',
+      type: 'quantitative',
+      title,
+      scale: spread >= 20 ? { type: 'log' } : { zero: false, nice: false, padding: 12 },
+      // Whole numbers (instances, misses) get whole ticks.
+      axis: integers ? { tickMinStep: 1, format: 'd' } : {},
+    },
+    labels,
+    sampled: r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube',
+  };
+}
+
+/** The dashed budget line across a chart of downtime on y, labelled at its left end. */
+function budgetRule(budget: number): object {
+  return {
+    data: { values: [{ budget, label: `budget ${sig(budget)} min/y` }] },
+    layer: [
+      { mark: { type: 'rule', strokeDash: [4, 3], color: '#c62828', strokeWidth: 1.5 }, encoding: { y: { field: 'budget', type: 'quantitative' } } },
+      {
+        // At the left end, above the line.
+        mark: { type: 'text', align: 'left', baseline: 'bottom', x: 0, dx: 4, dy: -3, color: '#c62828', fontSize: 11 },
+        encoding: { y: { field: 'budget', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+/**
+ * One line chart of a sweep against its first parameter, one line per value of the second,
+ * with 95% CI bands (bars for sampled designs): the downtime per year of each point
+ * (`absolute`), or its paired difference to the baseline (`difference`, the baseline at 0).
+ */
+function sweepLines(r: SweepResults, service: number, axis: SweepAxis, what: 'downtime' | 'difference'): Chart {
+  const { x, colour, labels } = axis;
+  const rows = r.points.map((p, i) => {
+    const d = what === 'downtime' ? p.summary.services[service].downtimeMinutesPerYear : p.difference?.[service]?.downtimeMinutesPerYear;
+    // The baseline is its own difference: exactly 0.
+    const e = d ?? { mean: 0, lo: 0, hi: 0 };
+    return { x: axis.values[i], group: colour !== undefined ? formatValue(p.params[colour]) : r.focus.service, point: p.name, mean: fin(e.mean), lo: fin(e.lo), hi: fin(e.hi) };
+  });
+  const colourEnc =
+    colour !== undefined
+      ? { field: 'group', type: 'nominal', title: labels[colour], sort: [...new Set(rows.map((q) => q.group))], scale: { scheme: 'tableau10' } }
+      : { value: '#1f5f99' };
+  const yTitle = what === 'downtime' ? 'downtime (minutes per year)' : `change in downtime vs baseline (min/y)`;
+  const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
+  const budget = what === 'downtime' ? commonBudget(series) : undefined;
+  const title = what === 'downtime' ? `${r.focus.service}: downtime per year` : `${r.focus.service}: change in downtime vs '${r.baseline}'`;
+  const against = `against ${labels[x]}` + (colour !== undefined ? `, one line per ${labels[colour]}` : '');
+  const caption =
+    what === 'downtime'
+      ? `Expected downtime of ${r.focus.service} per year ${against}; the band (or bar) is the 95% confidence interval` +
+        (budget !== undefined ? ' and the dashed line the yearly downtime budget.' : '.') +
+        ' Every point has wide intervals of its own (a few long repairs dominate the downtime); the paired differences to the baseline are much sharper.'
+      : `Each point's downtime per year minus the baseline's ('${r.baseline}', at 0), ${against}. Paired: every point replays the same failure histories ` +
+        `(common random numbers), so the difference is estimated replication by replication, with its own 95% confidence interval (the band or bar). ` +
+        `Above 0 costs downtime, below saves it. Each interval is 95% on its own.`;
+  const yEnc = { field: 'mean', type: 'quantitative', title: yTitle };
+  const marks = axis.sampled
+    ? [
+        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+        { mark: { type: 'point', filled: true, size: 60 }, encoding: { y: yEnc, tooltip: ciTooltip('point') } },
+      ]
+    : [
+        { mark: { type: 'area', opacity: 0.16 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', strokeWidth: 2.5, point: { filled: true, size: 60 } }, encoding: { y: yEnc, tooltip: ciTooltip('point') } },
+      ];
+  const note = axis.sampled && r.experiment.parameters.length > 1 ? ' Other parameters vary too (a sampled design).' : '';
+  const groups = [...new Set(rows.map((q) => q.group))];
+  if (what === 'difference' && colour !== undefined && groups.length > 1) {
+    // Small multiples, one panel per value of the second parameter, each with its own y
+    // scale: a large difference in one panel does not flatten the small ones of another.
+    const columns = Math.min(3, groups.length);
+    return {
+      kind: what,
+      title,
+      caption: caption.replace(`, one line per ${labels[colour]}`, `, one panel per ${labels[colour]}`) + ' Each panel has its own scale: read the numbers on its axis.' + note,
+      spec: base(title, {
+        // Each panel headed by its value, named: 'missed beats = 3'.
+        data: { values: rows.map((q) => ({ ...q, panel: `${labels[colour]} = ${q.group}` })) },
+        facet: { field: 'panel', type: 'nominal', sort: groups.map((g) => `${labels[colour]} = ${g}`), title: null, header: { labelFontSize: 12.5, labelFontWeight: 'bold', labelLimit: 0 } },
+        columns,
+        spec: {
+          width: Math.round(Math.max(200, Math.min(WIDTH, (WIDTH + 240) / columns - 40))),
+          height: 240,
+          encoding: { x: axis.enc, color: { ...colourEnc, legend: null } },
+          // A short y title: a rotated title longer than the panel pushes the panels apart.
+          layer: [
+            { mark: { type: 'rule', color: '#555555', strokeWidth: 1.5 }, encoding: { y: { datum: 0, type: 'quantitative', title: 'vs baseline (min/y)' } } },
+            ...marks.map((m) => (m.encoding.y && 'title' in m.encoding.y ? { ...m, encoding: { ...m.encoding, y: { ...m.encoding.y, title: 'vs baseline (min/y)' } } } : m)),
+          ],
+        },
+        resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
+      }),
+    };
+  }
+  return {
+    kind: what,
     title,
-    caption:
-      `Expected downtime of ${r.focus.service} per year against ${labels[x]}` +
-      (colour !== undefined ? `, one line per ${labels[colour]}` : '') +
-      `; the band (or bar) is the 95% confidence interval and the dashed line the yearly downtime budget.` +
-      (sampled && params.length > 1 ? ' Other parameters vary too (a sampled design).' : ''),
+    caption: caption + note,
     spec: base(title, {
       width: WIDTH,
-      height: 300,
+      height: 320,
       layer: [
-        {
-          data: { values: rows },
-          encoding: { x: xEnc, color: colourEnc },
-          layer: sampled
-            ? [
-                { mark: { type: 'rule' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-                { mark: { type: 'point', filled: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year)' } } },
-              ]
-            : [
-                { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-                {
-                  mark: { type: 'line', point: true },
-                  encoding: {
-                    y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year)' },
-                    tooltip: ciTooltip('point'),
-                  },
-                },
-              ],
-        },
-        ...(budget !== undefined
-          ? [
-              {
-                data: { values: [{ budget }] },
-                mark: { type: 'rule', strokeDash: [4, 3], color: '#c62828' },
-                encoding: { y: { field: 'budget', type: 'quantitative' } },
-              },
-            ]
-          : []),
+        ...(what === 'difference' ? [{ mark: { type: 'rule', color: '#555555', strokeWidth: 1.5 }, encoding: { y: { datum: 0 } } }] : []),
+        { data: { values: rows }, encoding: { x: axis.enc, color: colourEnc }, layer: marks },
+        ...(budget !== undefined ? [budgetRule(budget)] : []),
       ],
     }),
   };
 }
 
-/** Each point's paired difference in downtime to the baseline, with its 95% CI. */
+/** Downtime per year against the (first) swept parameter, with a 95% CI band; one line per value of the second. */
+function downtimeSweep(r: SweepResults, service: number): Chart {
+  const axis = sweepAxis(r);
+  if (axis) return sweepLines(r, service, axis, 'downtime');
+  const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
+  return downtimeNominal(
+    series,
+    `${r.focus.service}: downtime per year`,
+    `Expected downtime of ${r.focus.service} per year at each point, with its 95% confidence interval; the dashed line is the yearly downtime budget.`,
+  );
+}
+
+/** True when the points of `r` are paired with a baseline: some point has a paired difference. */
+export function isPaired(r: SweepResults): boolean {
+  return r.points.some((p) => Array.isArray(p.difference) && p.difference.length > 0);
+}
+
+/** Each point's paired difference in downtime to the baseline, with its 95% CI: lines against the parameter where it is numeric, else one row per point. */
 function differenceChart(r: SweepResults, service: number): Chart | null {
+  if (!isPaired(r)) return null;
+  const axis = sweepAxis(r);
+  if (axis) return sweepLines(r, service, axis, 'difference');
   const rows = r.points
     .filter((p) => p.difference !== null)
     .map((p) => {
@@ -360,7 +461,6 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
       const effect = d.lo > 0 ? 'more downtime' : d.hi < 0 ? 'less downtime' : 'no clear difference';
       return { point: p.name, mean: fin(d.mean), lo: fin(d.lo), hi: fin(d.hi), effect };
     });
-  if (rows.length === 0) return null;
   const title = `${r.focus.service}: change in downtime vs '${r.baseline}'`;
   return {
     kind: 'difference',
@@ -376,7 +476,7 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
         {
           data: { values: rows },
           encoding: {
-            y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 240 } },
+            y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 300 } },
             color: {
               field: 'effect',
               type: 'nominal',
@@ -396,7 +496,7 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
 function heatmapChart(r: SweepResults, service: number): Chart | null {
   const params = r.experiment.parameters;
   if (r.experiment.design !== 'grid' || params.length !== 2) return null;
-  const labels = pathLabels(params);
+  const labels = parameterLabels(params, r.experiment.labels);
   const sal = r.focus.sal;
   const rows = r.points.map((p) => {
     const s = p.summary.services[service];
@@ -440,12 +540,17 @@ function heatmapChart(r: SweepResults, service: number): Chart | null {
   };
 }
 
-/** The charts of a sweep, in report order. */
+/**
+ * The charts of a sweep, in report order. The first is the primary chart: the paired
+ * difference to the baseline when the points are paired (see `isPaired`), else the
+ * downtime per year of each point.
+ */
 export function sweepCharts(r: SweepResults): Chart[] {
   const service = focusServiceIndex(r);
   const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
   const what = `${r.focus.service} at each point`;
-  return [downtimeSweep(r, service), differenceChart(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(
+  // The answer first: with paired points, the difference to the baseline; the absolute figures second.
+  return [differenceChart(r, service), downtimeSweep(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(
     (c): c is Chart => c !== null,
   );
 }

@@ -21,6 +21,7 @@ import { planShards, runShardPaired, SHARD_SIZE } from '../runner/run.js';
 import type { RunSettings } from '../runner/replication.js';
 import type { ShardResult, ShardTask } from '../runner/worker.js';
 import type { LoadedExperiment } from '../experiment/load.js';
+import { parameterLabelsOf } from '../experiment/schema.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
 
 /** The compiled worker, shared with `run --jobs`. */
@@ -68,7 +69,16 @@ export interface PointResult {
 /** What `results.json` holds. Times in seconds unless a name says otherwise. */
 export interface SweepResults {
   nfvsim: string;
-  experiment: { file: string; name: string; sha256: string; description: string | null; design: string; parameters: string[] };
+  experiment: {
+    file: string;
+    name: string;
+    sha256: string;
+    description: string | null;
+    design: string;
+    parameters: string[];
+    /** Labels the experiment gives its parameters (`label:`), by path; absent when it gives none. */
+    labels?: Record<string, string>;
+  };
   base: { file: string; sha256: string };
   settings: { seed: number; runs: number; horizonSeconds: number; horizonReason: string; warmupSeconds: number; shardSize: number };
   /** The service and SAL the charts focus on. */
@@ -387,9 +397,18 @@ export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEnt
     return meanEstimate(m);
   };
   const spec = exp.spec;
+  const labels = parameterLabelsOf(spec);
   return {
     nfvsim: VERSION,
-    experiment: { file: exp.file, name: exp.name, sha256: exp.sha256, description: spec.description ?? null, design: exp.design, parameters: exp.parameters },
+    experiment: {
+      file: exp.file,
+      name: exp.name,
+      sha256: exp.sha256,
+      description: spec.description ?? null,
+      design: exp.design,
+      parameters: exp.parameters,
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    },
     base: { file: exp.base.file, sha256: exp.base.sha256 },
     settings: { seed: exp.seed, runs: exp.runs, horizonSeconds: exp.horizon, horizonReason: exp.horizonReason, warmupSeconds: exp.warmup, shardSize: SHARD_SIZE },
     focus: { service: exp.service.name, sal: exp.sal },

@@ -119,6 +119,7 @@ describe('quantile sketch', () => {
     mergeSketch(left, right);
     for (const m of [forward, backward, left]) {
       expect(m.bins).toEqual(whole.bins);
+      expect(m.sole).toEqual(whole.sole);
       expect(m.offset).toBe(whole.offset);
       expect([m.count, m.zeros, m.min, m.max]).toEqual([whole.count, whole.zeros, whole.min, whole.max]);
       expect(m.sum).toBeCloseTo(whole.sum, 3);
@@ -126,6 +127,19 @@ describe('quantile sketch', () => {
     }
     // Merging the same parts in the same order twice gives the same bytes.
     expect(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4]))).toBe(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4])));
+  });
+
+  it('a deterministic time (an atom) is reported exactly, not at its bucket\'s estimate', () => {
+    // 3,000 detections of exactly 1 s (three missed beats of 1/3 s) among 2,000 spread values
+    // (none in 1 s's bucket, (1/1.01, 1]: a bucket holding other values too gives its estimate).
+    const spread = samples.lognormal.filter((x) => x < 0.98 || x > 1.02).slice(0, 2000);
+    const values = [...Array.from({ length: 3000 }, () => 1), ...spread];
+    const s = sketchOf(values);
+    expect(s.exact).toBeNull();
+    const sorted = [...values].sort((a, b) => a - b);
+    expect(exactQuantile(sorted, 0.5)).toBe(1);
+    expect(sketchQuantile(s, 0.5)).toBe(1);
+    expect(formatDuration(sketchQuantile(s, 0.5))).toBe('1 s');
   });
 
   it('survives a JSON round trip (the sweep journal) unchanged', () => {

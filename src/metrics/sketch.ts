@@ -10,16 +10,19 @@
  *   within a relative error SKETCH_ALPHA = (gamma - 1) / (gamma + 1) = 1/201 (0.4975%) of
  *   every value in it. Bucket counts are exact, so the bucket that holds x_(k) is found
  *   exactly, and the estimate is within SKETCH_ALPHA of x_(k) itself (clamped to the exact
- *   min and max, which only brings it closer);
+ *   min and max, which only brings it closer). A bucket whose values are all the same
+ *   (a deterministic delay, a number of heartbeat periods) knows that value and gives it
+ *   exactly;
  * - values below SKETCH_MIN (1 ns; 0 included) are counted apart as zeros and reported as
  *   0; values above SKETCH_MAX (about 31,700 years) share the top bucket (the exact max
  *   still bounds them).
  * Rounding an estimate to 3 significant digits adds at most 0.5%, so a printed quantile
  * is within 1% of the exact order statistic (0.4975% x 1.005 + 0.5% < 1%).
  *
- * Plain JSON (the sweep journal writes it, worker threads clone it): buckets are a dense
- * array of counts from `offset` (the lowest bucket used) to the highest bucket used, at
- * most SKETCH_BUCKETS long; V8 keeps such arrays of small integers unboxed. Merging adds
+ * Plain JSON (the sweep journal writes it, worker threads clone it): buckets are dense
+ * arrays (counts, and each bucket's sole value or -1) from `offset` (the lowest bucket
+ * used) to the highest bucket used, at most SKETCH_BUCKETS long; V8 keeps such arrays of
+ * numbers unboxed, and JSON writes the -1 of a bucket with mixed values in two bytes. Merging adds
  * counts: the buckets, counts, min, max and exact samples of a merge do not depend on the
  * order of the operands, and every quantile is order-independent; `sum` (for the mean) is
  * a floating-point sum, so merge in a fixed order (shard order) for reproducible bytes.
@@ -57,13 +60,15 @@ export interface QuantileSketch {
   offset: number;
   /** Counts of buckets offset, offset + 1, ...; empty until the first value >= SKETCH_MIN. */
   bins: number[];
+  /** Per bucket, indexed like `bins`: the value of all its values when they are the same, -1 when they differ, 0 when empty. */
+  sole: number[];
   /** Every value added, in no particular order, while count <= EXACT_LIMIT; null beyond. */
   exact: number[] | null;
 }
 
 /** An empty sketch. */
 export function sketch(): QuantileSketch {
-  return { count: 0, sum: 0, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: [], exact: [] };
+  return { count: 0, sum: 0, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: [], sole: [], exact: [] };
 }
 
 /** The bucket index of a value >= SKETCH_MIN. */
@@ -76,14 +81,27 @@ function reserve(s: QuantileSketch, lo: number, hi: number): void {
   if (s.bins.length === 0) {
     s.offset = lo;
     s.bins = new Array(hi - lo + 1).fill(0);
+    s.sole = new Array(hi - lo + 1).fill(0);
     return;
   }
   if (lo < s.offset) {
-    s.bins = new Array(s.offset - lo).fill(0).concat(s.bins);
+    const pad = () => new Array(s.offset - lo).fill(0);
+    s.bins = pad().concat(s.bins);
+    s.sole = pad().concat(s.sole);
     s.offset = lo;
   }
   const top = s.offset + s.bins.length - 1;
-  if (hi > top) for (let i = top; i < hi; i++) s.bins.push(0);
+  for (let i = top; i < hi; i++) {
+    s.bins.push(0);
+    s.sole.push(0);
+  }
+}
+
+/** Adds `count` values to bucket j of `s` (which exists); `sole` their common value, or -1 when they differ. */
+function fill(s: QuantileSketch, j: number, count: number, sole: number): void {
+  if (s.bins[j] === 0) s.sole[j] = sole;
+  else if (s.sole[j] !== sole) s.sole[j] = -1;
+  s.bins[j] += count;
 }
 
 /** Adds a value (>= 0; seconds or any unit). */
@@ -102,7 +120,7 @@ export function addSketch(s: QuantileSketch, x: number): void {
   }
   const i = bucketOf(x);
   if (s.bins.length === 0 || i < s.offset || i >= s.offset + s.bins.length) reserve(s, i, i);
-  s.bins[i - s.offset]++;
+  fill(s, i - s.offset, 1, x);
 }
 
 /** Adds `b` into `a` (b unchanged). */
@@ -117,7 +135,7 @@ export function mergeSketch(a: QuantileSketch, b: QuantileSketch): void {
   if (b.bins.length === 0) return;
   reserve(a, b.offset, b.offset + b.bins.length - 1);
   const shift = b.offset - a.offset;
-  for (let i = 0; i < b.bins.length; i++) a.bins[i + shift] += b.bins[i];
+  for (let i = 0; i < b.bins.length; i++) if (b.bins[i] > 0) fill(a, i + shift, b.bins[i], b.sole[i]);
 }
 
 /** The 1-based rank of the q-quantile among n values: max(1, ceil(q n)), guarded against q n landing a hair above an integer. */
@@ -141,6 +159,7 @@ export function sketchQuantile(s: QuantileSketch, q: number): number {
   for (let j = 0; j < s.bins.length; j++) {
     acc += s.bins[j];
     if (acc >= k) {
+      if (s.sole[j] > 0) return s.sole[j];
       const estimate = (2 * SKETCH_GAMMA ** (s.offset + j)) / (SKETCH_GAMMA + 1);
       return Math.min(s.max, Math.max(s.min, estimate));
     }
@@ -148,7 +167,7 @@ export function sketchQuantile(s: QuantileSketch, q: number): number {
   return s.max;
 }
 
-/** The bound on the relative error of `sketchQuantile(s, q)` against the exact order statistic: 0 while exact, else SKETCH_ALPHA. */
+/** The bound on the relative error of `sketchQuantile(s, q)` against the exact order statistic: 0 while exact, else SKETCH_ALPHA (0 too in a bucket holding one distinct value). */
 export function sketchError(s: QuantileSketch): number {
   return s.exact !== null ? 0 : SKETCH_ALPHA;
 }

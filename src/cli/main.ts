@@ -184,7 +184,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged)', positiveInt())
-    .option('--progress <mode>', "progress on stderr: 'bar' (redrawn in place; the default, on a terminal only), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
+    .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
     .option('--no-progress', 'no progress (the same as --progress none)')
     .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--csv <file>', 'write one row per outage to this CSV file')
@@ -350,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim); workers must use the same')
     .option('--shard <i/n>', 'run only array-job shard i of n (0-based) into its own journal, then stop; `nfvsim merge` gathers them. With just n, i comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID')
     .option('--no-charts', 'do not draw the charts and report.html (nfvsim chart draws them later)')
-    .option('--progress <mode>', "progress on stderr: 'bar' (the default, on a terminal only), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
+    .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
     .option('--no-progress', 'no progress (the same as --progress none)')
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {

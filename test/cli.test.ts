@@ -186,3 +186,34 @@ describe('metrics outputs', () => {
     expect(s.sal.map((x: { sal: number }) => x.sal)).toEqual([1, 2, 3]);
   });
 });
+
+describe('progress', () => {
+  it('--progress plain writes plain lines (no carriage returns) counted per replication from the workers, with a last line', () => {
+    // The default topology over 10 years: long enough for the 100 ms counter reads to
+    // see replications between shard ends (shards are 50 replications).
+    const r = cli(['run', '--runs', '100', '--horizon', '10y', '--jobs', '2', '--progress', 'plain']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('\r');
+    const lines = r.stderr.trim().split('\n');
+    for (const l of lines) expect(l).toMatch(/^simulating: [\d,]+\/100 /);
+    expect(lines[lines.length - 1]).toMatch(/^simulating: 100\/100 done in [\d.]+ m?s, [\d.]+\/s, start-up [\d.]+ m?s$/);
+    // The first line comes before any replication is done; then the one that ends start-up.
+    expect(lines[0]).toMatch(/^simulating: 0\/100 \(0%\)/);
+    expect(lines[1]).toMatch(/start-up/);
+    const counts = lines.map((l) => Number(/: (\d+)\//.exec(l)![1]));
+    expect(counts.some((c) => c % 50 !== 0), counts.join(' ')).toBe(true);
+    // The report itself is unchanged on stdout.
+    expect(r.stdout).toContain('mobile-data');
+  });
+
+  it('nothing on stderr when it is not a terminal, unless asked; --no-progress and --progress none say nothing', () => {
+    for (const extra of [[], ['--no-progress'], ['--progress', 'none']]) {
+      const r = cli(['run', write('quiet.yaml', BASE), '--jobs', '1', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+    const bad = cli(['run', write('quiet.yaml', BASE), '--progress', 'fancy']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected one of auto, bar, plain, none');
+  });
+});

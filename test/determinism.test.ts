@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadTopologyFile, runAll, runReplication, simulate, planShards, runShard, mergeShards } from '../src/index.js';
 import { cli, exp, ROOT, topo } from './helpers.js';
+import type { ServiceSummary } from '../src/metrics/summary.js';
+import { SKETCH_ALPHA } from '../src/metrics/sketch.js';
 
 const DEFAULT = join(ROOT, 'topologies/default.yaml');
 
@@ -94,5 +96,34 @@ describe('determinism', () => {
     const doc = JSON.parse(out.stdout);
     expect(Object.keys(doc)).toEqual(['nfvsim', 'input', 'settings', 'idealGroups', 'results']);
     expect(out.stdout).not.toMatch(/"(elapsed\w*|timestamp|date|wall\w*|seconds)"/i);
+  });
+
+  it('quantiles: the same bytes for 1 and 2 threads with progress on; within the stated error of the outages themselves (--csv)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-quantiles-'));
+    // 60 one-year histories: thousands of outages (the sketch) but 60 years (exact order statistics).
+    const args = ['run', DEFAULT, '--json', '--runs', '60', '--horizon', '1y', '--seed', '4'];
+    const one = cli([...args, '--jobs', '1', '--csv', join(dir, 'one.csv')]);
+    const two = cli([...args, '--jobs', '2', '--progress', 'plain']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const services = JSON.parse(one.stdout).results.services as ServiceSummary[];
+    const rows = readFileSync(join(dir, 'one.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    for (const s of services) {
+      const mine = rows.filter((r) => r[1] === s.name && r[16] === '0');
+      expect(mine.length).toBe(s.recoveryTime.count);
+      expect(mine.length).toBeGreaterThan(1000);
+      for (const [d, column] of [[s.recoveryTime, 4], [s.detectionTime, 5]] as const) {
+        expect(d.quantileError).toEqual({ kind: 'relative', bound: SKETCH_ALPHA });
+        const sorted = mine.map((r) => Number(r[column])).sort((a, b) => a - b);
+        for (const [q, est] of [[0.5, d.p50], [0.95, d.p95], [0.99, d.p99]]) {
+          const exact = sorted[Math.ceil(q * sorted.length) - 1];
+          expect(Math.abs(est - exact), `${s.name} q ${q}: ${est} vs ${exact}`).toBeLessThanOrEqual(exact * d.quantileError.bound * (1 + 1e-12));
+        }
+        expect(d.max).toBe(sorted[sorted.length - 1]);
+      }
+      expect(s.sla.years).toBe(60);
+      expect(s.sla.perYearMinutes.quantileError.bound).toBe(0);
+    }
   });
 });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceRecorder, PHASE_INDEX, type OutageCause, type OutageRecord } from '../src/metrics/recorder.js';
 import { DEFAULT_SAL_BOUNDS, salVerdict, clopperPearson } from '../src/metrics/sal.js';
-import { logQuantile, logHistogram, addLog, mergeLog, linQuantile } from '../src/metrics/histogram.js';
+import { linQuantile } from '../src/metrics/histogram.js';
+import { sketchQuantile } from '../src/metrics/sketch.js';
 import { parseDuration } from '../src/engine/units.js';
 
 const YEAR = 365 * 86400;
@@ -142,17 +143,21 @@ describe('SAL verdicts on built timelines', () => {
   });
 });
 
-describe('histograms', () => {
-  it('quantiles within the stated 5.9% and exact merges', () => {
-    const a = logHistogram();
-    const b = logHistogram();
-    for (let i = 1; i <= 1000; i++) addLog(i % 2 ? a : b, i);
-    mergeLog(a, b);
-    expect(a.count).toBe(1000);
-    for (const q of [0.5, 0.95, 0.99]) {
-      const exact = q * 1000;
-      expect(Math.abs(logQuantile(a, q) / exact - 1)).toBeLessThan(0.06);
-    }
-    expect(logQuantile(a, 1)).toBe(1000);
+describe('recovery times against the SAL bounds', () => {
+  it('breaches are exact counts of outages over the bound, however close; quantiles of few outages are exact', () => {
+    const r = recorder();
+    // Around the SAL 1 recovery bound (6 s), closer than any histogram bin; all detected in 0.5 s.
+    const durations = [5.9, 5.99, 6, 6.001, 6.01, 6.1, 7];
+    let t = 100;
+    for (const d of durations) t = outage(r, t, [['detection', 0.5], ['failover', d - 0.5]], cause(0)) + 1000;
+    r.finish(t + 1000);
+    // Over the bound (strictly): 6.001, 6.01, 6.1, 7.
+    expect(r.result.salRecoveryBreaches[0]).toBe(4);
+    expect(r.result.salBreaches[0]).toBe(4);
+    expect(r.result.salRecoveryBreaches[1]).toBe(0);
+    // Few outages: the recovery quantiles are the observed order statistics themselves.
+    expect(sketchQuantile(r.result.recovery, 0.5)).toBeCloseTo(6.001, 9);
+    expect(sketchQuantile(r.result.recovery, 0.95)).toBeCloseTo(7, 9);
+    expect(sketchQuantile(r.result.detection, 0.5)).toBeCloseTo(0.5, 12);
   });
 });

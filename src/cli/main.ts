@@ -21,7 +21,7 @@ import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
-import { ProgressBar } from './progress.js';
+import { createProgress, progressMode, type ProgressMode } from './progress.js';
 import { topologyReferenceMarkdown } from '../report/reference.js';
 import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
@@ -107,7 +107,8 @@ interface RunOptions {
   seed?: number;
   json?: boolean;
   maxEvents?: number;
-  progress: boolean;
+  /** `--progress <mode>`; false: `--no-progress`; undefined: auto (a bar on a terminal). */
+  progress?: ProgressMode | false;
   report?: string;
   precision?: number;
   maxRuns?: number;
@@ -133,7 +134,7 @@ interface SweepCliOptions {
   jobs?: number;
   resume?: boolean;
   charts: boolean;
-  progress: boolean;
+  progress?: ProgressMode | false;
   json?: boolean;
 }
 
@@ -179,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged); without it, a run estimated over the event budget (NFVSIM_EVENT_BUDGET, 2e9) is refused', positiveInt())
-    .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
+    .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
+    .option('--no-progress', 'no progress (the same as --progress none)')
     .option('--fail-on-sal', "exit 3 when a service's target SAL (its `sal:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--fail-on-target', "exit 3 when a service's availability target (its `target:` in the topology) is not met: a verdict of FAIL or INCONCLUSIVE")
     .option('--csv <file>', 'write one row per outage to this CSV file')
@@ -224,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
         checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
       }
       const csv = opts.csv ? new OutageCsv(opts.csv, topo.model) : undefined;
-      const bar = new ProgressBar(err, 'simulating');
+      const bar = createProgress(err, 'simulating', opts.progress);
       const started = Date.now();
       if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
       if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
@@ -237,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
           horizon: opts.horizon,
           warmup: opts.warmup,
           maxEvents: opts.maxEvents,
-          onProgress: opts.progress ? (d: number, t: number) => bar.update(d, t) : undefined,
+          onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
           onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
         };
         report =
@@ -331,7 +333,7 @@ export async function main(argv: string[]): Promise<number> {
     if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
     if (opts.precision !== undefined && opts.cycles !== undefined) throw new UsageError('--precision decides the number of cycles: give --max-cycles as its budget instead of --cycles');
     if (opts.precision === undefined && (opts.maxCycles !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-cycles and --max-time are budgets of --precision: give --precision too');
-    const bar = new ProgressBar(err, 'cycles');
+    const bar = createProgress(err, 'cycles', opts.progress);
     const started = Date.now();
     let report;
     try {
@@ -343,7 +345,7 @@ export async function main(argv: string[]): Promise<number> {
         maxCycles: opts.maxCycles,
         maxTimeSeconds: opts.maxTime,
         jobs: opts.jobs ?? availableParallelism(),
-        onProgress: opts.progress ? (d, t) => bar.update(d, t) : undefined,
+        onProgress: bar.active ? (d, t) => bar.update(d, t) : undefined,
       });
     } catch (e) {
       if (e instanceof RareEventRefused || e instanceof RareEventError) throw new UsageError(e.message);
@@ -365,13 +367,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim); workers must use the same')
     .option('--shard <i/n>', 'run only array-job shard i of n (0-based) into its own journal, then stop; `nfvsim merge` gathers them. With just n, i comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID')
     .option('--no-charts', 'do not draw the charts and report.html (nfvsim chart draws them later)')
-    .option('--no-progress', 'do not draw the progress bar (it is drawn only when stderr is a terminal)')
+    .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
+    .option('--no-progress', 'no progress (the same as --progress none)')
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {
       const exp = loadExperimentFile(file);
       const dir = opts.out ?? join('results', exp.name);
       checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon in the experiment', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
-      const bar = new ProgressBar(err, 'sweeping');
+      const bar = createProgress(err, 'sweeping', opts.progress);
       const started = Date.now();
       // Every finished shard is already on disk: say how to go on, and stop.
       const onInterrupt = () => {
@@ -384,7 +387,7 @@ export async function main(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', onInterrupt);
       if (opts.queue && opts.shard) throw new UsageError('--queue and --shard are two ways to split a sweep: give one');
-      const onProgress = opts.progress ? (d: number, t: number) => bar.update(d, t) : undefined;
+      const onProgress = bar.active ? (d: number, t: number) => bar.update(d, t) : undefined;
       let results;
       try {
         if (opts.shard) {

@@ -19,7 +19,8 @@
  *   the first outage of a group (a window fixed at that first outage, not sliding) count
  *   as one correlated failure.
  */
-import { addLin, addLog, linHistogram, logHistogram, type LinHistogram, type LogHistogram } from './histogram.js';
+import { addLin, linHistogram, type LinHistogram } from './histogram.js';
+import { addSketch, sketch, type QuantileSketch } from './sketch.js';
 import { TL9000_SECONDS, type SalBounds } from './sal.js';
 
 /** Recovery phases of an outage, in report order. */
@@ -84,9 +85,9 @@ export interface ServiceReplication {
   /** Time with capacity >= each threshold. */
   timeAtLeast: number[];
   /** Recovery time per outage. */
-  recovery: LogHistogram;
+  recovery: QuantileSketch;
   /** Detection time per outage. */
-  detection: LogHistogram;
+  detection: QuantileSketch;
   /** Total seconds per phase, indexed like PHASES. */
   phaseTime: number[];
   /** Impact fraction per incident. */
@@ -106,8 +107,8 @@ export interface ServiceReplication {
   downtimeByMode: number[];
   outagesByLayer: number[];
   /** Downtime per whole simulated year and month of the window (seconds). */
-  yearly: LogHistogram;
-  monthly: LogHistogram;
+  yearly: QuantileSketch;
+  monthly: QuantileSketch;
   /** Whole simulated years whose downtime exceeded the budget. */
   yearsOverBudget: number;
   /** With planned work in the model: the same figures with every outage and capacity incident that planned work started left out. */
@@ -147,8 +148,8 @@ export class ServiceRecorder {
       censored: 0,
       capacityTime: 0,
       timeAtLeast: zeros(opts.capacityThresholds.length),
-      recovery: logHistogram(),
-      detection: logHistogram(),
+      recovery: sketch(),
+      detection: sketch(),
       phaseTime: zeros(PHASES.length),
       impact: linHistogram(),
       salBreaches: zeros(opts.salBounds.length),
@@ -161,8 +162,8 @@ export class ServiceRecorder {
       downtimeByType: zeros(nTypes),
       downtimeByMode: zeros(nModes),
       outagesByLayer: zeros(nLayers),
-      yearly: logHistogram(),
-      monthly: logHistogram(),
+      yearly: sketch(),
+      monthly: sketch(),
       yearsOverBudget: 0,
     };
   }
@@ -200,11 +201,11 @@ export class ServiceRecorder {
     const budget = this.opts.downtimeBudget ?? Infinity;
     for (let y = 0; y < years; y++) {
       const d = this.yearDown[y] ?? 0;
-      addLog(r.yearly, d);
+      addSketch(r.yearly, d);
       if (d > budget) r.yearsOverBudget++;
     }
     const months = Math.floor((t - this.opts.windowStart) / MONTH + 1e-9);
-    for (let m = 0; m < months; m++) addLog(r.monthly, this.monthDown[m] ?? 0);
+    for (let m = 0; m < months; m++) addSketch(r.monthly, this.monthDown[m] ?? 0);
   }
 
   /** Accrues time-weighted figures from `since` to `t`. */
@@ -276,8 +277,8 @@ export class ServiceRecorder {
     }
     const duration = t - start;
     const detection = this.outagePhases[0];
-    addLog(r.recovery, duration);
-    addLog(r.detection, detection);
+    addSketch(r.recovery, duration);
+    addSketch(r.detection, detection);
     if (duration > TL9000_SECONDS) r.tl9000++;
     this.opts.salBounds.forEach((b, i) => {
       const d = detection > b.detection;

@@ -10,20 +10,8 @@ import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ServiceReplication } from './recorder.js';
 import { CAUSE_LAYERS, COUNTERS, PLANNED, SPURIOUS, type CounterName, type ReplicationResult } from './replication.js';
 import { PHASES, type Phase } from './recorder.js';
-import {
-
-  linHistogram,
-  linQuantile,
-  logHistogram,
-  logQuantile,
-  mergeLin,
-  mergeLog,
-  logBins,
-  linBins,
-  type Bin,
-  type LinHistogram,
-  type LogHistogram,
-} from './histogram.js';
+import { LIN_BINS, linBins, linHistogram, linQuantile, mergeLin, type LinHistogram } from './histogram.js';
+import { mergeSketch, sketch, sketchBins, sketchError, sketchQuantile, type Bin, type QuantileSketch } from './sketch.js';
 import { clopperPearson, salVerdict, targetVerdict, type SalVerdict, type TargetVerdict } from './sal.js';
 import {
   addBivariate,
@@ -58,11 +46,11 @@ export interface ServiceAccumulator {
   belowThreshold: Moments[];
   /** Per replication: (downtime seconds, outages) for the mean outage duration. */
   downtimePerOutage: Bivariate;
-  recovery: LogHistogram;
-  detection: LogHistogram;
+  recovery: QuantileSketch;
+  detection: QuantileSketch;
   impact: LinHistogram;
-  yearly: LogHistogram;
-  monthly: LogHistogram;
+  yearly: QuantileSketch;
+  monthly: QuantileSketch;
   yearsOverBudget: number;
   /** Totals over replications. */
   outages: number;
@@ -118,11 +106,11 @@ function emptyService(model: SystemModel, names: { types: string[]; modes: strin
       capacityLoss: moments(),
       belowThreshold: model.metrics.capacityThresholds.map(() => moments()),
       downtimePerOutage: bivariate(),
-      recovery: logHistogram(),
-      detection: logHistogram(),
+      recovery: sketch(),
+      detection: sketch(),
       impact: linHistogram(),
-      yearly: logHistogram(),
-      monthly: logHistogram(),
+      yearly: sketch(),
+      monthly: sketch(),
       yearsOverBudget: 0,
       outages: 0,
       censored: 0,
@@ -186,11 +174,11 @@ type Totals = Pick<
 
 /** Adds the histograms and totals of `b` (a replication's or another accumulator's) into `a`. */
 function addTotals(a: Totals, b: Totals): void {
-  mergeLog(a.recovery, b.recovery);
-  mergeLog(a.detection, b.detection);
+  mergeSketch(a.recovery, b.recovery);
+  mergeSketch(a.detection, b.detection);
   mergeLin(a.impact, b.impact);
-  mergeLog(a.yearly, b.yearly);
-  mergeLog(a.monthly, b.monthly);
+  mergeSketch(a.yearly, b.yearly);
+  mergeSketch(a.monthly, b.monthly);
   a.yearsOverBudget += b.yearsOverBudget;
   a.outages += b.outages;
   a.censored += b.censored;
@@ -256,7 +244,11 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
   a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));
 }
 
-/** A distribution of durations (seconds) or fractions. */
+/**
+ * A distribution of durations (seconds, or minutes where the name says) or fractions.
+ * p50, p95 and p99 estimate the order statistics x_(k), k = max(1, ceil(q count)), of the
+ * values observed; `quantileError` bounds how far they may be from them.
+ */
 export interface Distribution {
   count: number;
   mean: number;
@@ -264,6 +256,12 @@ export interface Distribution {
   p95: number;
   p99: number;
   max: number;
+  /**
+   * Bound on the error of p50, p95 and p99: `relative` for durations (0 when computed
+   * from every value, at most 1,000 of them; else the sketch's 1/201 = 0.4975%),
+   * `absolute` for fractions (0.01: bins of 0.01, upper edges).
+   */
+  quantileError: { kind: 'relative' | 'absolute'; bound: number };
 }
 
 /** One SAL's compliance. */
@@ -314,7 +312,7 @@ export interface ServiceSummary {
   phases: Partial<Record<Phase, number>>;
   /** Failure impact fraction per incident (a period with capacity < 1). */
   impactFraction: Distribution;
-  /** The recovery-time histogram (seconds, log bins; empty bins left out), for the ECDF chart. */
+  /** The recovery-time histogram (seconds; bins 1.105 wide, see sketchBins; empty bins left out), for the ECDF chart. */
   recoveryTimeBins: Bin[];
   /** The impact-fraction histogram (bins of 0.01; empty bins left out). */
   impactFractionBins: Bin[];
@@ -401,14 +399,15 @@ export interface RunSummary {
 
 const MIN_PER_YEAR = YEAR / 60;
 
-function logDistribution(h: LogHistogram, scale = 1): Distribution {
+function sketchDistribution(h: QuantileSketch, scale = 1): Distribution {
   return {
     count: h.count,
     mean: h.count ? (h.sum / h.count) * scale : NaN,
-    p50: logQuantile(h, 0.5) * scale,
-    p95: logQuantile(h, 0.95) * scale,
-    p99: logQuantile(h, 0.99) * scale,
+    p50: sketchQuantile(h, 0.5) * scale,
+    p95: sketchQuantile(h, 0.95) * scale,
+    p99: sketchQuantile(h, 0.99) * scale,
     max: h.count ? h.max * scale : NaN,
+    quantileError: { kind: 'relative', bound: sketchError(h) },
   };
 }
 
@@ -420,6 +419,7 @@ function linDistribution(h: LinHistogram): Distribution {
     p95: linQuantile(h, 0.95),
     p99: linQuantile(h, 0.99),
     max: h.count ? h.max : NaN,
+    quantileError: { kind: 'absolute', bound: 1 / LIN_BINS },
   };
 }
 
@@ -515,11 +515,11 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
         threshold,
         availability: scaleEstimate(clipEstimate(meanEstimate(a.belowThreshold[k]), 0, 1), -1, 1),
       })),
-      recoveryTime: logDistribution(a.recovery),
-      detectionTime: logDistribution(a.detection),
+      recoveryTime: sketchDistribution(a.recovery),
+      detectionTime: sketchDistribution(a.detection),
       phases,
       impactFraction: linDistribution(a.impact),
-      recoveryTimeBins: logBins(a.recovery),
+      recoveryTimeBins: sketchBins(a.recovery),
       impactFractionBins: linBins(a.impact),
       failureFrequency: {
         outagesPerYear: clipEstimate(meanEstimate(a.outageRate), 0),
@@ -531,8 +531,8 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
         downtimeBudgetMinutes: mt.downtimeBudget / 60,
         years,
         yearsOverBudget: { share: years ? a.yearsOverBudget / years : NaN, lo: ci.lo, hi: ci.hi },
-        perYearMinutes: logDistribution(a.yearly, 1 / 60),
-        perMonthMinutes: logDistribution(a.monthly, 1 / 60),
+        perYearMinutes: sketchDistribution(a.yearly, 1 / 60),
+        perMonthMinutes: sketchDistribution(a.monthly, 1 / 60),
       },
       sal,
       tolerance: mt.salTolerance,

@@ -143,7 +143,7 @@ function recoveryChart(series: Series[], what: string): Chart {
   return {
     kind: 'recovery',
     title: 'Failure recovery time (ECDF)',
-    caption: `Share of outages of ${what} recovered (detected and restored) within a time; ${same ? 'the rules mark the SAL recovery bounds' : 'no SAL bounds are drawn: they differ between the series'}. Histogram bins are 1/20 decade wide.${note}`,
+    caption: `Share of outages of ${what} recovered (detected and restored) within a time; ${same ? 'the rules mark the SAL recovery bounds' : 'no SAL bounds are drawn: they differ between the series'}. Bins are a factor 1.01^10 = 1.105 wide (about 23 per decade).${note}`,
     spec: base('Failure recovery time (ECDF)', {
       width: WIDTH,
       height: 300,

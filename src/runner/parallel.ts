@@ -17,18 +17,42 @@ import type { PoolData, ShardResult, ShardTask } from './worker.js';
  */
 const WORKER = new URL('../../dist/runner/worker.js', import.meta.url).href;
 
+/** How often (ms) the main thread reads the workers' replication counter for progress. */
+export const PROGRESS_POLL_MS = 100;
+
 /**
- * Runs `runs` replications on `jobs` worker threads. `onShard` is called as shards
- * finish (in any order); outages, when `settings.onOutage` is given, are delivered in
- * replication order. `range` as for runAll: continue from a shard boundary into an
- * accumulator.
+ * A replication counter shared with worker threads (one Int32 in a SharedArrayBuffer,
+ * passed as ShardTask.progress; each worker adds 1 after each replication). While it
+ * runs, `onCount` is called with the count every PROGRESS_POLL_MS when it has changed,
+ * and by `poll()`. Without `onCount` there is no counter (`buffer` undefined). Progress
+ * only: results never depend on it.
+ */
+export function replicationCounter(onCount?: (replications: number) => void): { buffer: SharedArrayBuffer | undefined; poll(): void; stop(): void } {
+  if (!onCount) return { buffer: undefined, poll() {}, stop() {} };
+  const buffer = new SharedArrayBuffer(4);
+  const cells = new Int32Array(buffer);
+  let seen = -1;
+  const poll = () => {
+    const n = Atomics.load(cells, 0);
+    if (n !== seen) onCount((seen = n));
+  };
+  const timer = setInterval(poll, PROGRESS_POLL_MS);
+  return { buffer, poll, stop: () => clearInterval(timer) };
+}
+
+/**
+ * Runs `runs` replications on `jobs` worker threads. `onProgress` is called with the
+ * replications done (counted per replication in the workers, read every
+ * PROGRESS_POLL_MS) and `runs`; outages, when `settings.onOutage` is given, are
+ * delivered in replication order. `range` as for runAll: continue from a shard boundary
+ * into an accumulator.
  */
 export async function runParallel(
   topo: LoadedTopology & { text: string },
   settings: RunSettings,
   runs: number,
   jobs: number,
-  onShard?: (replicationsDone: number, total: number) => void,
+  onProgress?: (replicationsDone: number, total: number) => void,
   range?: { from: number; into: RunAccumulator },
 ): Promise<RunAccumulator> {
   const from = range?.from ?? 0;
@@ -39,7 +63,7 @@ export async function runParallel(
   const threads = Math.min(jobs, shards.length);
   const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData });
   const { onOutage, ...plain } = settings;
-  let done = from;
+  const counter = replicationCounter(onProgress ? (n) => onProgress(from + n, runs) : undefined);
   // Shards finish in any order; they are merged (and their outages written) in shard
   // order as soon as every earlier one is in, so only out-of-order results are held.
   const total = range?.into ?? emptyAccumulator(topo.model);
@@ -55,16 +79,16 @@ export async function runParallel(
   try {
     await Promise.all(
       shards.map(async (shard) => {
-        const task: ShardTask = { settings: plain, shard, outages: onOutage !== undefined };
+        const task: ShardTask = { settings: plain, shard, outages: onOutage !== undefined, progress: counter.buffer };
         const r = (await pool.run(task)) as ShardResult;
         waiting.set(r.index, r);
         flush();
-        done += shard.to - shard.from;
-        onShard?.(done, runs);
+        counter.poll();
       }),
     );
     return total;
   } finally {
+    counter.stop();
     await pool.destroy();
   }
 }

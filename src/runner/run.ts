@@ -50,14 +50,15 @@ export interface PairedValues {
   outagesPerYear: number[][];
 }
 
-/** Runs a shard like `runShard`, and also returns each replication's per-service values. */
-export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard): { acc: RunAccumulator; paired: PairedValues } {
+/** Runs a shard like `runShard`, and also returns each replication's per-service values; `onReplication` is called after each replication. */
+export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): { acc: RunAccumulator; paired: PairedValues } {
   const paired: PairedValues = { unavailability: model.services.map(() => []), outagesPerYear: model.services.map(() => []) };
   const acc = runShard(model, settings, shard, (r) => {
     r.services.forEach((s, i) => {
       paired.unavailability[i].push(r.window > 0 ? s.downtime / r.window : 0);
       paired.outagesPerYear[i].push(r.window > 0 ? s.outages / (r.window / YEAR) : 0);
     });
+    onReplication?.();
   });
   return { acc, paired };
 }
@@ -72,7 +73,8 @@ export function mergeShards(model: SystemModel, shards: readonly RunAccumulator[
 /**
  * Runs `runs` replications inline (in this thread) and returns the merged accumulator.
  * Each shard is merged as soon as it is done (in shard order, the same operations as
- * `mergeShards`), so memory does not grow with the number of replications. With `range`,
+ * `mergeShards`), so memory does not grow with the number of replications. `onProgress`
+ * is called with the replications done, before the first and after each. With `range`,
  * only the shards from replication `range.from` on (a shard boundary) are run, merged
  * into `range.into`: a run continued in steps gives the bytes of one run of `runs`.
  */
@@ -86,6 +88,7 @@ export function runAll(
   const from = range?.from ?? 0;
   let done = from;
   const total = range?.into ?? emptyAccumulator(model);
+  onProgress?.(done, runs);
   for (const shard of planShards(runs)) {
     if (shard.from < from) continue;
     mergeAccumulators(total, runShard(model, settings, shard, () => onProgress?.(++done, runs)));

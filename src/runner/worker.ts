@@ -27,6 +27,8 @@ export interface ShardTask {
   topology?: PoolData;
   /** Also return each replication's per-service values (for paired comparisons). */
   paired?: boolean;
+  /** A counter (one Int32 in shared memory) the worker adds 1 to after each replication, for progress between shards. */
+  progress?: SharedArrayBuffer;
 }
 
 /** What the worker returns. */
@@ -44,6 +46,8 @@ export default function runShardTask(task: ShardTask): ShardResult {
   const topo = loadTopologyCached(data.text, data.file, data.sha256);
   const outages: Array<[number, number, OutageRecord]> = [];
   const settings: RunSettings = task.outages ? { ...task.settings, onOutage: (s, r, o) => outages.push([s, r, o]) } : task.settings;
-  if (task.paired) return { index: task.shard.index, ...runShardPaired(topo.model, settings, task.shard), outages };
-  return { index: task.shard.index, acc: runShard(topo.model, settings, task.shard), outages };
+  const counter = task.progress ? new Int32Array(task.progress) : null;
+  const tick = counter ? () => void Atomics.add(counter, 0, 1) : undefined;
+  if (task.paired) return { index: task.shard.index, ...runShardPaired(topo.model, settings, task.shard, tick), outages };
+  return { index: task.shard.index, acc: runShard(topo.model, settings, task.shard, tick), outages };
 }

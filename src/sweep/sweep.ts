@@ -20,6 +20,7 @@ import { addMoment, meanEstimate, moments, type Estimate } from '../metrics/stat
 import { planShards, runShardPaired, SHARD_SIZE } from '../runner/run.js';
 import type { RunSettings } from '../runner/replication.js';
 import type { ShardResult, ShardTask } from '../runner/worker.js';
+import { replicationCounter } from '../runner/parallel.js';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { parameterLabelsOf } from '../experiment/schema.js';
 import { Journal, readJournal, type JournalEntry } from './journal.js';
@@ -231,47 +232,51 @@ function replicationsOf(tasks: ReadonlyArray<{ shard: { from: number; to: number
 
 /**
  * Runs `todo` (inline or on `jobs` worker threads) and appends each finished shard to
- * `journalPath`. `onDone` is called with each shard's replications as it is journalled.
- * At most `limit` shards are journalled.
+ * `journalPath`. `onProgress` is called with the replications run so far by this call,
+ * per replication (inline) or every PROGRESS_POLL_MS (threads). At most `limit` shards
+ * are journalled.
  */
 async function executeTasks(
   exp: LoadedExperiment,
   todo: ReturnType<typeof planTasks>,
   journalPath: string,
   jobs: number,
-  onDone: (replications: number) => void,
+  onProgress: (replications: number) => void,
   limit = Infinity,
 ): Promise<void> {
   const settings: RunSettings = { seed: exp.seed, horizon: exp.horizon, warmup: exp.warmup };
   const journal = new Journal(journalPath);
   let written = 0;
-  const record = (e: JournalEntry, reps: number) => {
+  const record = (e: JournalEntry) => {
     if (written >= limit) return;
     journal.append(e);
     written++;
-    onDone(reps);
   };
   try {
     if (jobs <= 1 || todo.length <= 1) {
+      let ran = 0;
       for (const t of todo) {
         if (written >= limit) break;
-        const { acc, paired } = runShardPaired(exp.points[t.point].topology.model, settings, t.shard);
-        record({ task: t.task, point: t.point, shard: t.shard.index, acc, paired }, t.shard.to - t.shard.from);
+        const { acc, paired } = runShardPaired(exp.points[t.point].topology.model, settings, t.shard, () => onProgress(++ran));
+        record({ task: t.task, point: t.point, shard: t.shard.index, acc, paired });
       }
       return;
     }
     const threads = Math.min(jobs, todo.length);
     const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+    const counter = replicationCounter(onProgress);
     try {
       await Promise.all(
         todo.map(async (t) => {
           const topo = exp.points[t.point].topology;
-          const task: ShardTask = { settings, shard: t.shard, outages: false, paired: true, topology: { text: topo.text, file: topo.file, sha256: topo.sha256 } };
+          const task: ShardTask = { settings, shard: t.shard, outages: false, paired: true, topology: { text: topo.text, file: topo.file, sha256: topo.sha256 }, progress: counter.buffer };
           const r = (await pool.run(task)) as ShardResult;
-          record({ task: t.task, point: t.point, shard: t.shard.index, acc: r.acc, paired: r.paired! }, t.shard.to - t.shard.from);
+          record({ task: t.task, point: t.point, shard: t.shard.index, acc: r.acc, paired: r.paired! });
+          counter.poll();
         }),
       );
     } finally {
+      counter.stop();
       await pool.destroy();
     }
   } finally {
@@ -292,7 +297,7 @@ export async function runSweep(exp: LoadedExperiment, opts: SweepOptions): Promi
   const total = exp.points.length * exp.runs;
   let finished = total - replicationsOf(todo);
   opts.onProgress?.(finished, total);
-  await executeTasks(exp, todo, join(opts.out, 'journal.jsonl'), Math.max(1, opts.jobs ?? 1), (reps) => opts.onProgress?.((finished += reps), total), opts.stopAfterShards);
+  await executeTasks(exp, todo, join(opts.out, 'journal.jsonl'), Math.max(1, opts.jobs ?? 1), (ran) => opts.onProgress?.(finished + ran, total), opts.stopAfterShards);
   const results = buildResults(exp, readJournals([opts.out]));
   writeResults(opts.out, results);
   return results;
@@ -333,7 +338,7 @@ export async function runSweepShard(exp: LoadedExperiment, opts: Omit<SweepOptio
   const total = replicationsOf(mine);
   let finished = total - replicationsOf(todo);
   opts.onProgress?.(finished, total);
-  await executeTasks(exp, todo, journal, Math.max(1, opts.jobs ?? 1), (reps) => opts.onProgress?.((finished += reps), total));
+  await executeTasks(exp, todo, journal, Math.max(1, opts.jobs ?? 1), (ran) => opts.onProgress?.(finished + ran, total));
   return { tasks: mine.length, ran: todo.length, journal };
 }
 

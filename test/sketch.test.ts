@@ -1,0 +1,189 @@
+/**
+ * The quantile sketch against exact sorted-sample quantiles: within its stated relative
+ * error on known distributions, exact for small samples, and merges that do not depend
+ * on how the values were split or in which order the parts were merged.
+ */
+import { describe, expect, it } from 'vitest';
+import { RandomStream } from '../src/engine/rng.js';
+import { Exponential, Lognormal } from '../src/engine/distributions.js';
+import {
+  addSketch,
+  EXACT_LIMIT,
+  mergeSketch,
+  sketch,
+  sketchBins,
+  sketchError,
+  sketchQuantile,
+  SKETCH_ALPHA,
+  SKETCH_BUCKETS,
+  type QuantileSketch,
+} from '../src/metrics/sketch.js';
+import { formatDuration } from '../src/engine/units.js';
+
+const QS = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999];
+
+/** The exact q-quantile of a sample: the order statistic x_(k), k = max(1, ceil(q n)). */
+function exactQuantile(sorted: number[], q: number): number {
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
+}
+
+/** `n` draws from a stream named after the test's distribution. */
+function draws(name: string, n: number, draw: (rng: RandomStream) => number): number[] {
+  const rng = new RandomStream(`test.sketch.${name}`, 1, 0);
+  return Array.from({ length: n }, () => draw(rng));
+}
+
+function sketchOf(values: number[]): QuantileSketch {
+  const s = sketch();
+  for (const x of values) addSketch(s, x);
+  return s;
+}
+
+const exponential = new Exponential(1 / 30); // rate 1/30 s: mean 30 s
+const lognormal = Lognormal.fromMeanCv(5, 3);
+const samples: Record<string, number[]> = {
+  exponential: draws('exponential', 50_000, (r) => exponential.sample(r)),
+  lognormal: draws('lognormal', 50_000, (r) => lognormal.sample(r)),
+  // An atom at zero (40% of the values: failures detected at once), then seconds to days.
+  'mixture with an atom at zero': draws('mixture', 50_000, (r) => (r.next() < 0.4 ? 0 : r.next() < 0.9 ? 1 + 4 * r.next() : lognormal.sample(r) * 1e4)),
+};
+
+describe('quantile sketch', () => {
+  it('states an accuracy of 1% or better and a bounded size', () => {
+    expect(SKETCH_ALPHA).toBeLessThanOrEqual(0.01);
+    expect(SKETCH_ALPHA).toBeCloseTo(1 / 201, 12);
+    expect(SKETCH_BUCKETS).toBeLessThan(5000);
+  });
+
+  for (const [name, values] of Object.entries(samples)) {
+    it(`${name}: every quantile within the stated relative error of the exact order statistic`, () => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const s = sketchOf(values);
+      expect(s.exact).toBeNull();
+      expect(sketchError(s)).toBe(SKETCH_ALPHA);
+      for (const q of QS) {
+        const exact = exactQuantile(sorted, q);
+        const est = sketchQuantile(s, q);
+        if (exact === 0) expect(est, `q ${q}`).toBe(0);
+        else expect(Math.abs(est - exact) / exact, `q ${q}: ${est} vs ${exact}`).toBeLessThanOrEqual(SKETCH_ALPHA * (1 + 1e-12));
+        // Printed to 3 significant digits, it is still within 1%.
+        if (exact > 0) expect(Math.abs(Number(est.toPrecision(3)) - exact) / exact).toBeLessThan(0.01);
+      }
+      expect(sketchQuantile(s, 1)).toBe(sorted[sorted.length - 1]);
+      expect(sketchQuantile(s, 0)).toBe(sorted[0]);
+      expect(s.count).toBe(values.length);
+      expect(s.bins.length).toBeLessThanOrEqual(SKETCH_BUCKETS);
+    });
+  }
+
+  it('the atom at zero is counted apart and reported as exactly 0', () => {
+    const s = sketchOf(samples['mixture with an atom at zero']);
+    expect(s.zeros / s.count).toBeGreaterThan(0.38);
+    expect(sketchQuantile(s, 0.3)).toBe(0);
+    expect(sketchQuantile(s, 0.5)).toBeGreaterThan(0);
+  });
+
+  it('small samples give exact quantiles; beyond EXACT_LIMIT values the sketch takes over', () => {
+    const values = samples.lognormal.slice(0, EXACT_LIMIT);
+    const sorted = [...values].sort((a, b) => a - b);
+    const s = sketchOf(values);
+    expect(sketchError(s)).toBe(0);
+    for (const q of QS) expect(sketchQuantile(s, q)).toBe(exactQuantile(sorted, q));
+    addSketch(s, 1);
+    expect(s.exact).toBeNull();
+    expect(sketchError(s)).toBe(SKETCH_ALPHA);
+    // Two exact halves merge exactly; together past the limit they do not.
+    const a = sketchOf(values.slice(0, 400));
+    mergeSketch(a, sketchOf(values.slice(400)));
+    expect(sketchQuantile(a, 0.95)).toBe(exactQuantile(sorted, 0.95));
+    mergeSketch(a, sketchOf([2]));
+    expect(a.exact).toBeNull();
+  });
+
+  it('a merge does not depend on how the values were split, nor on the order of merging', () => {
+    const values = samples['mixture with an atom at zero'];
+    const whole = sketchOf(values);
+    // Parts of uneven sizes (some small enough to stay exact), merged in three orders and shapes.
+    const cuts = [0, 7, 300, 1200, 9000, 9001, 30_000, values.length];
+    const parts = cuts.slice(1).map((c, i) => sketchOf(values.slice(cuts[i], c)));
+    const fold = (order: number[]) => {
+      const acc = sketch();
+      for (const i of order) mergeSketch(acc, structuredClone(parts[i]));
+      return acc;
+    };
+    const forward = fold(parts.map((_, i) => i));
+    const backward = fold(parts.map((_, i) => parts.length - 1 - i));
+    // Associativity: (p0 + p1) + (p2 + ... ) built as a tree.
+    const left = fold([0, 1, 2]);
+    const right = fold([3, 4, 5, 6]);
+    mergeSketch(left, right);
+    for (const m of [forward, backward, left]) {
+      expect(m.bins).toEqual(whole.bins);
+      expect(m.sole).toEqual(whole.sole);
+      expect(m.offset).toBe(whole.offset);
+      expect([m.count, m.zeros, m.min, m.max]).toEqual([whole.count, whole.zeros, whole.min, whole.max]);
+      expect(m.sum).toBeCloseTo(whole.sum, 3);
+      for (const q of QS) expect(sketchQuantile(m, q)).toBe(sketchQuantile(whole, q));
+    }
+    // Merging the same parts in the same order twice gives the same bytes.
+    expect(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4]))).toBe(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4])));
+  });
+
+  it('a deterministic time (an atom) is reported exactly, not at its bucket\'s estimate', () => {
+    // 3,000 detections of exactly 1 s (three missed beats of 1/3 s) among 2,000 spread values
+    // (none in 1 s's bucket, (1/1.01, 1]: a bucket holding other values too gives its estimate).
+    const spread = samples.lognormal.filter((x) => x < 0.98 || x > 1.02).slice(0, 2000);
+    const values = [...Array.from({ length: 3000 }, () => 1), ...spread];
+    const s = sketchOf(values);
+    expect(s.exact).toBeNull();
+    const sorted = [...values].sort((a, b) => a - b);
+    expect(exactQuantile(sorted, 0.5)).toBe(1);
+    expect(sketchQuantile(s, 0.5)).toBe(1);
+    expect(formatDuration(sketchQuantile(s, 0.5))).toBe('1 s');
+  });
+
+  it('survives a JSON round trip (the sweep journal) unchanged', () => {
+    const s = sketchOf(samples.exponential.slice(0, 5000));
+    const back = JSON.parse(JSON.stringify(s)) as QuantileSketch;
+    expect(back).toEqual(s);
+    for (const q of QS) expect(sketchQuantile(back, q)).toBe(sketchQuantile(s, q));
+  });
+
+  it('chart bins hold every value, in increasing, non-overlapping ranges', () => {
+    const s = sketchOf(samples['mixture with an atom at zero']);
+    const bins = sketchBins(s);
+    expect(bins.reduce((a, b) => a + b.count, 0)).toBe(s.count);
+    expect(bins[0]).toMatchObject({ lo: 0, count: s.zeros });
+    for (let i = 1; i < bins.length; i++) {
+      expect(bins[i].lo).toBeGreaterThanOrEqual(bins[i - 1].hi * (1 - 1e-12));
+      expect(bins[i].hi / bins[i].lo).toBeCloseTo(1.01 ** 10, 9);
+    }
+    // Each value lies in its bin.
+    const sorted = [...samples['mixture with an atom at zero']].sort((a, b) => a - b);
+    let k = 0;
+    const outside: string[] = [];
+    for (const b of bins) {
+      for (let j = 0; j < b.count; j++, k++) {
+        const x = sorted[k];
+        const inside = b.lo === 0 ? x === 0 : x > b.lo * (1 - 1e-12) && x <= b.hi * (1 + 1e-12);
+        if (!inside) outside.push(`${x} not in (${b.lo}, ${b.hi}]`);
+      }
+    }
+    expect(outside.slice(0, 5)).toEqual([]);
+  });
+
+  it('a bound inside what used to be one bin is now told apart (the SAL 1 recovery bound, 6 s)', () => {
+    // Recovery times just under and just over 6 s, 1.5% apart: the old 20-per-decade bins
+    // (12% wide) printed both as one value; the sketch keeps them apart.
+    const around = (bound: number) => [
+      ...Array.from({ length: 1000 }, (_, i) => 1 + (4 * i) / 1000),
+      ...Array.from({ length: 2000 }, () => bound),
+      ...Array.from({ length: 100 }, () => 30),
+    ];
+    const below = sketchOf(around(5.95));
+    const above = sketchOf(around(6.04));
+    expect(formatDuration(sketchQuantile(below, 0.95))).not.toBe(formatDuration(sketchQuantile(above, 0.95)));
+    expect(sketchQuantile(below, 0.95)).toBeLessThan(6);
+    expect(sketchQuantile(above, 0.95)).toBeGreaterThan(6);
+  });
+});

@@ -5,17 +5,18 @@
  * Each result must be the bytes of the same sweep run locally.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { buildResults, loadExperimentFile, runSweep } from '../src/index.js';
 import { readJournals } from '../src/sweep/sweep.js';
-import { shardJobs, startQueueWorker } from '../src/sweep/queue.js';
-import { parseShardJob } from '../src/sweep/shard-job.js';
+import { shardJobs, startQueueWorker, sweepId } from '../src/sweep/queue.js';
+import { parseShardJob, type ShardJob } from '../src/sweep/shard-job.js';
 import { parseShardOption } from '../src/cli/main.js';
 import { cli, ROOT } from './helpers.js';
 
@@ -145,6 +146,41 @@ describe.skipIf(!REDIS)('sweeps on a BullMQ queue (real redis-server)', () => {
       await queue.close();
     }
   }, 60_000);
+
+  it('a job beyond the limits or whose topology does not load fails at once; a shard past --job-timeout is stopped and fails', async () => {
+    const worker = startQueueWorker({ queue: url, queueName: 'nfvsim-limits', jobTimeout: 1000 });
+    const queue = new Queue('nfvsim-limits', { connection: { url } });
+    try {
+      const [good] = shardJobs(loadExperimentFile(oneShardFile(tmp(), '1000y')), new Set());
+      const text = 'services: [';
+      const bad = {
+        replications: { ...good, shard: { index: 0, from: 0, to: 1e15 } },
+        horizon: { ...good, settings: { ...good.settings, horizon: 1e300 } },
+        topology: { ...good, topology: { file: 'broken.yaml', text, sha256: createHash('sha256').update(text).digest('hex') } },
+        timeout: good,
+      };
+      const jobs = await Promise.all(Object.entries(bad).map(([name, data]) => queue.add(name, data, { attempts: 3, backoff: { type: 'fixed', delay: 10 } })));
+      const reasons: Record<string, string> = {};
+      for (let i = 0; i < 300 && Object.keys(reasons).length < jobs.length; i++) {
+        for (const j of jobs) {
+          const now = await queue.getJob(j.id!);
+          if (now?.failedReason && (await now.isFailed())) {
+            reasons[j.name] = now.failedReason;
+            expect(now.attemptsMade, j.name).toBe(1);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(reasons.replications).toMatch(/at most 100000 replications per job \(MAX_JOB_REPLICATIONS\)/);
+      expect(reasons.horizon).toMatch(/the horizon is at most 100000 years per job \(MAX_JOB_HORIZON\)/);
+      expect(reasons.topology).toMatch(/the topology of task 0 does not load/);
+      expect(reasons.timeout).toMatch(/the shard ran longer than the job timeout \(1 s, nfvsim worker --job-timeout\) and was stopped/);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 60_000);
 });
 
 describe('array-job shards and merge (no broker)', () => {
@@ -225,4 +261,135 @@ describe('array-job shards and merge (no broker)', () => {
     expect(() => parseShardOption('4/4', {})).toThrow(/not in 0\.\.3/);
     expect(() => parseShardOption('x', {})).toThrow(/expected i\/n/);
   });
+});
+
+/** The pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether process `pid` still runs (a zombie does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** An experiment of one point and one shard (50 runs) of `horizon`. */
+function oneShardFile(dir: string, horizon: string): string {
+  const f = join(dir, `one-${horizon}.yaml`);
+  writeFileSync(f, stringify({ base: join(ROOT, 'topologies/default.yaml'), runs: 50, seed: 5, horizon, grid: { 'vnfs.vSGW.instances': [3] } }));
+  return f;
+}
+
+describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run only what was queued (real redis-server)', () => {
+  let dir = '';
+  let file = '';
+  let local = '';
+  beforeAll(async () => {
+    if (!REDIS) return;
+    dir = tmp();
+    file = oneShardFile(dir, '10y');
+    local = join(dir, 'local');
+    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+  }, 60_000);
+
+  it('a worker killed with SIGKILL mid-shard leaves no child process behind', async () => {
+    const queue = new Queue('nfvsim-orphan', { connection: { url } });
+    try {
+      const w = start(['worker', '--queue', url, '--queue-name', 'nfvsim-orphan', '-c', '1']);
+      await until(() => w.log.stderr.includes('waiting for shards'), 30_000);
+      // A shard of 1000 years: it runs far longer than this test.
+      const [job] = shardJobs(loadExperimentFile(oneShardFile(dir, '1000y')), new Set());
+      await queue.add('long', job);
+      await until(() => w.log.stderr.includes('taking task'), 30_000);
+      // The sandbox's child process is forked as the job starts; let it reach the shard.
+      await until(() => childrenOf(w.child.pid!).length > 0, 10_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const kids = childrenOf(w.child.pid!);
+      w.child.kill('SIGKILL');
+      await w.exited;
+      const t0 = Date.now();
+      await until(() => kids.every((k) => !alive(k)), 2_000);
+      console.log(`distributed.test.ts: the killed worker's children were gone ${Date.now() - t0} ms after its death`);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 60_000);
+
+  it('SIGTERM stops a worker within 10 s, its shard goes back to wait and another worker completes it', async () => {
+    const q = ['--queue', url, '--queue-name', 'nfvsim-term'];
+    const a = start(['worker', ...q, '-c', '1']);
+    await until(() => a.log.stderr.includes('waiting for shards'), 30_000);
+    const out = join(dir, 'term');
+    const coord = start(['sweep', file, '--out', out, ...q, '--no-charts']);
+    await until(() => a.log.stderr.includes('taking task 0'), 30_000);
+    const kids = childrenOf(a.child.pid!);
+    const t0 = Date.now();
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    const stopMs = Date.now() - t0;
+    console.log(`distributed.test.ts: a worker stopped ${stopMs} ms after SIGTERM`);
+    expect(stopMs).toBeLessThan(10_000);
+    expect(a.log.stderr).not.toMatch(/done task 0/);
+    expect(kids.filter(alive)).toEqual([]);
+    // Moved back to wait at once (not by stall detection, which would wait for the lock to expire).
+    const queue = new Queue('nfvsim-term', { connection: { url } });
+    try {
+      const id = sweepId(loadExperimentFile(file));
+      expect(await queue.getJobState(`${id}-0`)).toBe('waiting');
+      const b = start(['worker', ...q, '-c', '1']);
+      expect(await coord.exited).toBe(0);
+      expect(b.log.stderr).toMatch(/taking task 0 .*of sweep \w+\n/);
+      expect(b.log.stderr).toMatch(/done task 0 /);
+      expect(files(out)).toEqual(files(local));
+      b.child.kill('SIGTERM');
+      expect(await b.exited).toBe(0);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 90_000);
+
+  it('a job altered in Redis before a worker takes it is rejected and queued again: results are the bytes of a local sweep', async () => {
+    const q = ['--queue', url, '--queue-name', 'nfvsim-alter'];
+    const out = join(dir, 'alter');
+    const coord = start(['sweep', file, '--out', out, ...q, '--no-charts']);
+    const queue = new Queue('nfvsim-alter', { connection: { url } });
+    try {
+      const id = sweepId(loadExperimentFile(file));
+      let job: Job | undefined;
+      for (let i = 0; i < 300 && !job; i++) {
+        job = await queue.getJob(`${id}-0`);
+        if (!job) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(job).toBeDefined();
+      const data = job!.data as ShardJob;
+      await job!.updateData({ ...data, settings: { ...data.settings, seed: data.settings.seed + 1 } });
+      const w = start(['worker', ...q, '-c', '1']);
+      expect(await coord.exited).toBe(0);
+      expect(coord.log.stderr).toMatch(/rejected job \w+-0 \(task 0\): the worker ran other data than was queued/);
+      expect(coord.log.stderr).toMatch(/queued task 0 again/);
+      expect(files(out)).toEqual(files(local));
+      w.child.kill('SIGTERM');
+      await w.exited;
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  }, 90_000);
 });

@@ -431,7 +431,7 @@ export async function main(argv: string[]): Promise<number> {
       });
       await worker.waitUntilReady();
       say(`waiting for shards on ${redactUrl(opts.queue)} (queue ${opts.queueName ?? 'nfvsim'})`);
-      await new Promise<void>((resolve) => {
+      await new Promise<never>(() => {
         const stop = (signal: string) => {
           say(`${signal}: putting the shards in hand back on the queue and stopping (within ${WORKER_STOP_MS / 1000} s)`);
           // Past the bound, exit anyway: children left die on their own (processor.ts).
@@ -445,7 +445,9 @@ export async function main(argv: string[]): Promise<number> {
               () => say('stopped'),
               (e: Error) => say(`stopping: ${redactUrl(e.message)}`),
             )
-            .then(() => resolve());
+            // Exit now: a child still starting up would keep the event loop alive; it dies
+            // with this process (see processor.ts).
+            .then(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

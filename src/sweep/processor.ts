@@ -24,9 +24,12 @@ import { formatDuration } from '../engine/units.js';
 export const PARENT_POLL_MS = 500;
 
 const die = () => process.kill(process.pid, 'SIGKILL');
-const parent = process.ppid;
+// The worker's pid comes from the worker itself: it may be gone before this module loads.
+const parent = Number(process.env.NFVSIM_WORKER_PID) || process.ppid;
+const orphaned = () => !process.connected || process.ppid !== parent;
+if (orphaned()) die();
 setInterval(() => {
-  if (process.ppid !== parent) die();
+  if (orphaned()) die();
 }, PARENT_POLL_MS).unref();
 process.on('disconnect', die);
 // Writes to a closed pipe (the parent gone) must not spin.

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Queue, WaitingError, Worker, type Job, type Processor } from 'bullmq';
+import { Queue, WaitingError, Worker, type ChildPool, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { Journal, decodeLine, type JournalEntry } from './journal.js';
@@ -300,10 +300,26 @@ export const JOB_TIMEOUT_MS = 3_600_000;
 export class ShardWorker extends Worker {
   private abandoning = false;
   private readonly inHand = new Map<string, Job>();
+  /** Children being started (forked, loading the processor). */
+  private readonly starting = new Set<Promise<unknown>>();
 
   /** Wraps BullMQ's sandbox: a job abandoned (see `abandon`) ends as moved back to wait, not as failed or completed. */
   protected override createSandbox(processor: Parameters<Worker['createSandbox']>[0]): void {
     super.createSandbox(processor);
+    // BullMQ's pool lists a child only once it has loaded the processor, so a child still
+    // starting when the worker abandons its jobs escapes close(): kill it as it comes.
+    const pool = (this as unknown as { childPool: ChildPool }).childPool;
+    const retain = pool.retain.bind(pool);
+    pool.retain = async (file: string) => {
+      const started = retain(file);
+      this.starting.add(started);
+      const child = await started.finally(() => this.starting.delete(started));
+      if (this.abandoning) {
+        await pool.kill(child, 'SIGKILL');
+        throw new WaitingError();
+      }
+      return child;
+    };
     const run = this.processFn;
     this.processFn = (async (job: Job, token?: string, signal?: AbortSignal) => {
       if (this.abandoning) {
@@ -326,7 +342,9 @@ export class ShardWorker extends Worker {
   /**
    * Stops the worker at once: takes no more jobs, moves the jobs in hand back to wait
    * (for any worker to take) and kills their child processes, then closes. Resolves
-   * when done; the caller bounds the time (WORKER_STOP_MS).
+   * when every child is dead; the caller bounds the time (WORKER_STOP_MS). A child
+   * still starting up is killed once it has started; a process that exits sooner takes
+   * it along all the same (the child sees its parent gone, see processor.ts).
    */
   async abandon(): Promise<void> {
     this.abandoning = true;
@@ -334,6 +352,8 @@ export class ShardWorker extends Worker {
     // close(true) does not wait for the jobs; it kills the children with SIGTERM, which
     // ends them at once (processor.ts removes BullMQ's handler that would wait).
     await this.close(true);
+    // Children still starting are killed as soon as they have started (see createSandbox).
+    await Promise.allSettled([...this.starting]);
   }
 }
 

@@ -15,7 +15,8 @@ import { stringify } from 'yaml';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { buildResults, loadExperimentFile, runSweep } from '../src/index.js';
 import { readJournals } from '../src/sweep/sweep.js';
-import { shardJobs, startQueueWorker, sweepId } from '../src/sweep/queue.js';
+import { checkRedis, queueAccess, shardJobs, startQueueWorker, sweepId } from '../src/sweep/queue.js';
+import { redact, redactUrl, redisOptions } from '../src/sweep/redis-access.js';
 import { parseShardJob, type ShardJob } from '../src/sweep/shard-job.js';
 import { parseShardOption } from '../src/cli/main.js';
 import { cli, ROOT } from './helpers.js';
@@ -392,4 +393,78 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
       await queue.close();
     }
   }, 90_000);
+});
+
+describe.skipIf(!REDIS)('Redis credentials and TLS (real redis-server with requirepass and a private CA)', () => {
+  const password = 'pw-Secret-4711';
+  let tlsUrl = '';
+  let plainPort = 0;
+  let ca = '';
+  let dir = '';
+  let server: ChildProcess | undefined;
+  let tlsOk = false;
+
+  beforeAll(async () => {
+    if (!REDIS) return;
+    dir = tmp();
+    const ssl = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    ssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=nfvsim test CA']);
+    ssl(['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf']);
+    ca = join(dir, 'ca.crt');
+    if (!existsSync(join(dir, 'server.crt'))) return;
+    const tlsPort = await freePort();
+    plainPort = await freePort();
+    server = spawn(REDIS!, ['--port', String(plainPort), '--tls-port', String(tlsPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password,
+      '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', ca, '--tls-auth-clients', 'no'], { stdio: 'ignore' });
+    children.push(server);
+    tlsUrl = `rediss://127.0.0.1:${tlsPort}`;
+    const access = { url: tlsUrl, password, ca: readFileSync(ca, 'utf8') };
+    for (let i = 0; i < 50 && !tlsOk; i++) {
+      tlsOk = await checkRedis(access, 1000).then(() => true, () => false);
+      if (!tlsOk) await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 30_000);
+
+  it('a sweep over rediss:// with the password from a file (coordinator) and the environment (worker), the CA from --redis-ca and NFVSIM_REDIS_CA: the bytes of a local sweep', async () => {
+    expect(tlsOk).toBe(true);
+    const file = oneShardFile(dir, '10y');
+    const local = join(dir, 'local');
+    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+    const pwFile = join(dir, 'password');
+    writeFileSync(pwFile, `${password}\n`);
+    const w = start(['worker', '--queue', tlsUrl, '-c', '1'], { NFVSIM_REDIS_PASSWORD: password, NFVSIM_REDIS_CA: ca });
+    await until(() => w.log.stderr.includes('waiting for shards'), 30_000);
+    const out = join(dir, 'tls');
+    const coord = start(['sweep', file, '--out', out, '--queue', tlsUrl, '--redis-password-file', pwFile, '--redis-ca', ca, '--no-charts']);
+    expect(await coord.exited).toBe(0);
+    expect(files(out)).toEqual(files(local));
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    for (const text of [w.log.stderr, coord.log.stderr, coord.log.stdout]) expect(text).not.toContain(password);
+  }, 90_000);
+
+  it('no message shows the password: a wrong one in the URL, a TLS server without its CA', async () => {
+    const wrong = cli(['worker', '--queue', `redis://default:wrong-${password}@127.0.0.1:${plainPort}`]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(new RegExp(`cannot reach Redis at redis://default:\\*\\*\\*@127\\.0\\.0\\.1:${plainPort}: WRONGPASS`));
+    expect(wrong.stderr).not.toContain(password);
+    const noCa = cli(['worker', '--queue', `rediss://:${password}@${tlsUrl.slice('rediss://'.length)}`]);
+    expect(noCa.code).toBe(2);
+    expect(noCa.stderr).toMatch(/cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*certificate/);
+    expect(noCa.stderr).not.toContain(password);
+  }, 60_000);
+
+  it('redactUrl and redisOptions: the password never printed, the options reach the connection', () => {
+    expect(redactUrl('see redis://nfv:s3cret@h:1/2 and rediss://:p@w@x:2')).toBe('see redis://nfv:***@h:1/2 and rediss://:***@x:2');
+    expect(redact('AUTH failed for s3cret-pass', { url: 'redis://h', password: 's3cret-pass' })).toBe('AUTH failed for ***');
+    expect(redisOptions({ url: 'rediss://nfv:from-url@[::1]:6380/3', password: 'from-env', ca: 'PEM' })).toEqual({ host: '::1', port: 6380, username: 'nfv', password: 'from-env', db: 3, tls: { ca: ['PEM'] } });
+    expect(redisOptions({ url: 'redis://:p%40ss@h' })).toEqual({ host: 'h', port: 6379, password: 'p@ss' });
+    expect(() => redisOptions({ url: 'http://h' })).toThrow(/expected a Redis URL/);
+    expect(() => queueAccess({ url: 'redis://h', passwordFile: '/nonexistent/pw' })).toThrow(/cannot read the Redis password file \/nonexistent\/pw: ENOENT/);
+    expect(() => queueAccess({ url: 'redis://h' }, { NFVSIM_REDIS_CA: join(ROOT, 'package.json') })).toThrow(/a CA .* is for TLS: use a rediss:\/\/ URL/);
+    expect(queueAccess({ url: 'rediss://u:in-url@h' }, { NFVSIM_REDIS_PASSWORD: 'env-pw', NFVSIM_REDIS_CA: join(ROOT, 'package.json') })).toMatchObject({ password: 'env-pw', ca: expect.stringContaining('nfvsim') });
+  });
 });

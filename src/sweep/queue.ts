@@ -373,7 +373,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): ShardWorker {
     maxStalledCount: 5,
     // Children in their own process group (a Ctrl-C reaches the worker alone, which
     // decides what becomes of the jobs), told the job timeout; see processor.ts.
-    workerForkOptions: { detached: true, env: { ...process.env, NFVSIM_JOB_TIMEOUT_MS: String(opts.jobTimeout ?? JOB_TIMEOUT_MS) } },
+    workerForkOptions: { detached: true, env: { ...process.env, NFVSIM_WORKER_PID: String(process.pid), NFVSIM_JOB_TIMEOUT_MS: String(opts.jobTimeout ?? JOB_TIMEOUT_MS) } },
   });
   const log = opts.log ?? (() => undefined);
   quietErrors(worker, acc, log);

@@ -32,7 +32,8 @@ export class RedisAccessError extends Error {}
 
 /** `url` with its password (if any) replaced by `***`: redis://user:***@host:port. Also fixes text that merely contains such URLs. */
 export function redactUrl(text: string): string {
-  return text.replace(/(rediss?:\/\/[^\s:@/]*:)[^\s@/]*@/g, '$1***@');
+  // Up to the last '@' of the authority: a password may hold a raw '@'.
+  return text.replace(/(rediss?:\/\/[^\s:@/]*:)[^\s/]*@/g, '$1***@');
 }
 
 /** `text` with the password of `access` (from the URL, the environment or the file) replaced by `***`, and every URL redacted. */

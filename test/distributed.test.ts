@@ -296,16 +296,25 @@ function oneShardFile(dir: string, horizon: string): string {
   return f;
 }
 
+/** A one-shard experiment of 10 years and its local sweep, made once for the tests below. */
+let oneShard: Promise<{ dir: string; file: string; local: string }> | undefined;
+function oneShardSweep() {
+  return (oneShard ??= (async () => {
+    const dir = tmp();
+    const file = oneShardFile(dir, '10y');
+    const local = join(dir, 'local');
+    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+    return { dir, file, local };
+  })());
+}
+
 describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run only what was queued (real redis-server)', () => {
   let dir = '';
   let file = '';
   let local = '';
   beforeAll(async () => {
     if (!REDIS) return;
-    dir = tmp();
-    file = oneShardFile(dir, '10y');
-    local = join(dir, 'local');
-    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+    ({ dir, file, local } = await oneShardSweep());
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-shard leaves no child process behind', async () => {
@@ -430,9 +439,7 @@ describe.skipIf(!REDIS)('Redis credentials and TLS (real redis-server with requi
 
   it('a sweep over rediss:// with the password from a file (coordinator) and the environment (worker), the CA from --redis-ca and NFVSIM_REDIS_CA: the bytes of a local sweep', async () => {
     expect(tlsOk).toBe(true);
-    const file = oneShardFile(dir, '10y');
-    const local = join(dir, 'local');
-    await runSweep(loadExperimentFile(file), { out: local, jobs: 1 });
+    const { file, local } = await oneShardSweep();
     const pwFile = join(dir, 'password');
     writeFileSync(pwFile, `${password}\n`);
     const w = start(['worker', '--queue', tlsUrl, '-c', '1'], { NFVSIM_REDIS_PASSWORD: password, NFVSIM_REDIS_CA: ca });

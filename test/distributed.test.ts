@@ -296,6 +296,17 @@ function oneShardFile(dir: string, horizon: string): string {
   return f;
 }
 
+/** Runs `fn` with a queue named `name`, then empties and closes it. */
+async function withQueue(name: string, fn: (queue: Queue) => Promise<void>): Promise<void> {
+  const queue = new Queue(name, { connection: { url } });
+  try {
+    await fn(queue);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
 /** A one-shard experiment of 10 years and its local sweep, made once for the tests below. */
 let oneShard: Promise<{ dir: string; file: string; local: string }> | undefined;
 function oneShardSweep() {
@@ -317,9 +328,8 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
     ({ dir, file, local } = await oneShardSweep());
   }, 60_000);
 
-  it('a worker killed with SIGKILL mid-shard leaves no child process behind', async () => {
-    const queue = new Queue('nfvsim-orphan', { connection: { url } });
-    try {
+  it('a worker killed with SIGKILL mid-shard leaves no child process behind', () =>
+    withQueue('nfvsim-orphan', async (queue) => {
       const w = start(['worker', '--queue', url, '--queue-name', 'nfvsim-orphan', '-c', '1']);
       await until(() => w.log.stderr.includes('waiting for shards'), 30_000);
       // A shard of 1000 years: it runs far longer than this test.
@@ -335,11 +345,7 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
       const t0 = Date.now();
       await until(() => kids.every((k) => !alive(k)), 2_000);
       console.log(`distributed.test.ts: the killed worker's children were gone ${Date.now() - t0} ms after its death`);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-  }, 60_000);
+    }), 60_000);
 
   it('SIGTERM stops a worker within 10 s, its shard goes back to wait and another worker completes it', async () => {
     const q = ['--queue', url, '--queue-name', 'nfvsim-term'];
@@ -358,8 +364,7 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
     expect(a.log.stderr).not.toMatch(/done task 0/);
     expect(kids.filter(alive)).toEqual([]);
     // Moved back to wait at once (not by stall detection, which would wait for the lock to expire).
-    const queue = new Queue('nfvsim-term', { connection: { url } });
-    try {
+    await withQueue('nfvsim-term', async (queue) => {
       const id = sweepId(loadExperimentFile(file));
       expect(await queue.getJobState(`${id}-0`)).toBe('waiting');
       const b = start(['worker', ...q, '-c', '1']);
@@ -369,18 +374,14 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
       expect(files(out)).toEqual(files(local));
       b.child.kill('SIGTERM');
       expect(await b.exited).toBe(0);
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   }, 90_000);
 
   it('a job altered in Redis before a worker takes it is rejected and queued again: results are the bytes of a local sweep', async () => {
     const q = ['--queue', url, '--queue-name', 'nfvsim-alter'];
     const out = join(dir, 'alter');
     const coord = start(['sweep', file, '--out', out, ...q, '--no-charts']);
-    const queue = new Queue('nfvsim-alter', { connection: { url } });
-    try {
+    await withQueue('nfvsim-alter', async (queue) => {
       const id = sweepId(loadExperimentFile(file));
       let job: Job | undefined;
       for (let i = 0; i < 300 && !job; i++) {
@@ -397,10 +398,7 @@ describe.skipIf(!REDIS)('queue workers leave nothing behind, stop in time, run o
       expect(files(out)).toEqual(files(local));
       w.child.kill('SIGTERM');
       await w.exited;
-    } finally {
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
+    });
   }, 90_000);
 });
 

@@ -14,7 +14,7 @@
  * A job that fails validation, or whose topology does not load, fails without retries:
  * running it again would not help.
  */
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { UnrecoverableError, type SandboxedJob } from 'bullmq';
 import type { ShardJobResult } from './shard-job.js';
 import type { ShardThreadReply } from './shard-thread.js';
@@ -23,20 +23,27 @@ import { formatDuration } from '../engine/units.js';
 /** How often the child checks that its parent (the worker) still lives, ms. */
 export const PARENT_POLL_MS = 500;
 
-const die = () => process.kill(process.pid, 'SIGKILL');
-// The worker's pid comes from the worker itself: it may be gone before this module loads.
-const parent = Number(process.env.NFVSIM_WORKER_PID) || process.ppid;
-const orphaned = () => !process.connected || process.ppid !== parent;
-if (orphaned()) die();
-setInterval(() => {
+/** Installs the watch on the parent and the signal behaviour described above (forked children only). */
+function dieWithParent(): void {
+  const die = () => process.kill(process.pid, 'SIGKILL');
+  // The worker's pid comes from the worker itself: it may be gone before this module loads.
+  const parent = Number(process.env.NFVSIM_WORKER_PID) || process.ppid;
+  const orphaned = () => !process.connected || process.ppid !== parent;
   if (orphaned()) die();
-}, PARENT_POLL_MS).unref();
-process.on('disconnect', die);
-// Writes to a closed pipe (the parent gone) must not spin.
-for (const s of [process.stdout, process.stderr]) s.on('error', die);
-// With no listener, SIGTERM and SIGINT terminate the process at once.
-process.removeAllListeners('SIGTERM');
-process.removeAllListeners('SIGINT');
+  setInterval(() => {
+    if (orphaned()) die();
+  }, PARENT_POLL_MS).unref();
+  process.on('disconnect', die);
+  // Writes to a closed pipe (the parent gone) must not spin.
+  for (const s of [process.stdout, process.stderr]) s.on('error', die);
+  // With no listener, SIGTERM and SIGINT terminate the process at once.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+}
+
+// startQueueWorker forks (BullMQ's default); were this loaded on a worker thread
+// (useWorkerThreads), the process would be the worker's own: leave it alone.
+if (isMainThread && process.send) dieWithParent();
 
 /** The job timeout, ms (Infinity when NFVSIM_JOB_TIMEOUT_MS is unset). */
 const TIMEOUT_MS = Number(process.env.NFVSIM_JOB_TIMEOUT_MS) > 0 ? Number(process.env.NFVSIM_JOB_TIMEOUT_MS) : Infinity;

@@ -287,7 +287,7 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /** Lock duration, ms: a job whose worker stops renewing its lock for this long is retried elsewhere (default 30 000). */
   lockDuration?: number;
-  /** Wall-clock limit of one job, ms (default JOB_TIMEOUT_MS): a shard still running then is stopped and its job failed, not retried. */
+  /** Wall-clock limit of one job, ms, in (0, MAX_JOB_TIMEOUT_MS] (default JOB_TIMEOUT_MS): a shard still running then is stopped and its job failed, not retried. */
   jobTimeout?: number;
   /** Log lines (job taken, done, failed). */
   log?: (line: string) => void;
@@ -295,6 +295,9 @@ export interface QueueWorkerOptions {
 
 /** The default job timeout, ms (one hour). */
 export const JOB_TIMEOUT_MS = 3_600_000;
+
+/** The longest job timeout, ms (about 24.8 days: the longest a Node timer waits). */
+export const MAX_JOB_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** A BullMQ worker of shard jobs that can abandon the jobs in hand (see `abandon`). */
 export class ShardWorker extends Worker {
@@ -365,6 +368,8 @@ export class ShardWorker extends Worker {
 export function startQueueWorker(opts: QueueWorkerOptions): ShardWorker {
   const acc = access(opts.queue);
   const lockDuration = opts.lockDuration ?? 30_000;
+  const jobTimeout = opts.jobTimeout ?? JOB_TIMEOUT_MS;
+  if (!(jobTimeout > 0 && jobTimeout <= MAX_JOB_TIMEOUT_MS)) throw new SweepError(`--job-timeout: expected more than 0 and at most ${(MAX_JOB_TIMEOUT_MS / 86_400_000).toFixed(1)} days`);
   const worker = new ShardWorker(opts.queueName ?? DEFAULT_QUEUE_NAME, PROCESSOR, {
     connection: connection(acc),
     concurrency: opts.concurrency ?? 1,
@@ -373,7 +378,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): ShardWorker {
     maxStalledCount: 5,
     // Children in their own process group (a Ctrl-C reaches the worker alone, which
     // decides what becomes of the jobs), told the job timeout; see processor.ts.
-    workerForkOptions: { detached: true, env: { ...process.env, NFVSIM_WORKER_PID: String(process.pid), NFVSIM_JOB_TIMEOUT_MS: String(opts.jobTimeout ?? JOB_TIMEOUT_MS) } },
+    workerForkOptions: { detached: true, env: { ...process.env, NFVSIM_WORKER_PID: String(process.pid), NFVSIM_JOB_TIMEOUT_MS: String(jobTimeout) } },
   });
   const log = opts.log ?? (() => undefined);
   quietErrors(worker, acc, log);

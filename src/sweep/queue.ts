@@ -282,6 +282,7 @@ function takeResult(job: Job, want: { data: ShardJob; digest: string }): Journal
 export interface QueueWorkerOptions {
   /** Where Redis is: a URL, or a RedisAccess with password and CA. */
   queue: QueueAccess;
+  /** Queue name (default `nfvsim`); the coordinator must use the same. */
   queueName?: string;
   /** Jobs at once (child processes); default 1. */
   concurrency?: number;

@@ -28,6 +28,7 @@ import { parseText, readInputFile } from '../model/load.js';
 import { experimentJsonSchema } from '../experiment/schema.js';
 import { mergeSweep, runSweep, runSweepShard, SweepError, SweepInterrupted, type ArrayShard } from '../sweep/sweep.js';
 import { JournalError } from '../sweep/journal.js';
+import { redactUrl } from '../sweep/redis-access.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
@@ -130,6 +131,8 @@ interface SweepCliOptions {
   out?: string;
   queue?: string;
   queueName?: string;
+  redisPasswordFile?: string;
+  redisCa?: string;
   shard?: string;
   jobs?: number;
   resume?: boolean;
@@ -365,6 +368,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--resume', 'continue the sweep already in --out: shards already done are not run again')
     .option('--queue <url>', 'coordinate the sweep on a BullMQ queue in Redis (e.g. redis://127.0.0.1:6379); `nfvsim worker` processes run the shards')
     .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim); workers must use the same')
+    .option('--redis-password-file <file>', 'with --queue: read the Redis password from this file (else NFVSIM_REDIS_PASSWORD, else the URL\'s)')
+    .option('--redis-ca <file>', 'with a rediss:// --queue: the CA certificate (PEM) of the Redis server (else the file named by NFVSIM_REDIS_CA)')
     .option('--shard <i/n>', 'run only array-job shard i of n (0-based) into its own journal, then stop; `nfvsim merge` gathers them. With just n, i comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID')
     .option('--no-charts', 'do not draw the charts and report.html (nfvsim chart draws them later)')
     .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
@@ -381,7 +386,7 @@ export async function main(argv: string[]): Promise<number> {
         bar.finish();
         const again = opts.shard
           ? `nfvsim sweep ${file} --out ${dir} --shard ${opts.shard}`
-          : `nfvsim sweep ${file} --out ${dir} --resume${opts.queue ? ` --queue ${opts.queue}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
+          : `nfvsim sweep ${file} --out ${dir} --resume${opts.queue ? ` --queue ${redactUrl(opts.queue)}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
         err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with:\n  ${again}\n`);
         process.exit(130);
       };
@@ -400,8 +405,16 @@ export async function main(argv: string[]): Promise<number> {
           );
           return;
         }
-        results = opts.queue
-          ? await (await queueModule()).runSweepOnQueue(exp, { out: dir, resume: opts.resume, queue: opts.queue, queueName: opts.queueName, onProgress, log: (l) => err.write(`nfvsim: ${l}\n`) })
+        const qm = opts.queue ? await queueModule() : undefined;
+        results = qm
+          ? await qm.runSweepOnQueue(exp, {
+              out: dir,
+              resume: opts.resume,
+              queue: qm.queueAccess({ url: opts.queue!, passwordFile: opts.redisPasswordFile, caFile: opts.redisCa }),
+              queueName: opts.queueName,
+              onProgress,
+              log: (l) => err.write(`nfvsim: ${l}\n`),
+            })
           : await runSweep(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), resume: opts.resume, onProgress });
       } finally {
         process.removeListener('SIGINT', onInterrupt);
@@ -417,27 +430,49 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('worker')
-    .description('take shards of sweeps from a BullMQ queue and run them (one child process per --concurrency); stop with Ctrl-C or SIGTERM')
-    .requiredOption('--queue <url>', 'Redis URL of the queue, e.g. redis://127.0.0.1:6379')
+    .description(
+      'take shards of sweeps from a BullMQ queue and run them (one child process per --concurrency). ' +
+        'SIGTERM or Ctrl-C stops it within 10 s: the shards in hand go back to the queue for another worker and their child processes are killed',
+    )
+    .requiredOption('--queue <url>', 'Redis URL of the queue, e.g. redis://127.0.0.1:6379 (rediss:// for TLS)')
     .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim)')
     .option('-c, --concurrency <n>', 'shards at once (default: the available parallelism)', positiveInt())
     .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", duration)
-    .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number }) => {
-      const { checkRedis, startQueueWorker } = await queueModule();
-      await checkRedis(opts.queue);
+    .option('--job-timeout <duration>', "wall-clock limit of one shard; a shard still running then is stopped and fails, not retried (default '1h')", duration)
+    .option('--redis-password-file <file>', 'read the Redis password from this file (else NFVSIM_REDIS_PASSWORD, else the URL\'s)')
+    .option('--redis-ca <file>', 'with a rediss:// URL: the CA certificate (PEM) of the Redis server (else the file named by NFVSIM_REDIS_CA)')
+    .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number; jobTimeout?: number; redisPasswordFile?: string; redisCa?: string }) => {
+      const { checkRedis, queueAccess, startQueueWorker, WORKER_STOP_MS } = await queueModule();
+      const access = queueAccess({ url: opts.queue, passwordFile: opts.redisPasswordFile, caFile: opts.redisCa });
+      await checkRedis(access);
+      const say = (l: string) => err.write(`nfvsim worker ${process.pid}: ${l}\n`);
       const worker = startQueueWorker({
-        queue: opts.queue,
+        queue: access,
         queueName: opts.queueName,
         concurrency: opts.concurrency ?? availableParallelism(),
         lockDuration: opts.lockDuration !== undefined ? Math.round(opts.lockDuration * 1000) : undefined,
-        log: (l) => err.write(`nfvsim worker ${process.pid}: ${l}\n`),
+        jobTimeout: opts.jobTimeout !== undefined ? Math.round(opts.jobTimeout * 1000) : undefined,
+        log: say,
       });
       await worker.waitUntilReady();
-      err.write(`nfvsim worker ${process.pid}: waiting for shards on ${opts.queue} (queue ${opts.queueName ?? 'nfvsim'})\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          err.write(`nfvsim worker ${process.pid}: stopping after the shards in hand\n`);
-          void worker.close().then(resolve);
+      say(`waiting for shards on ${redactUrl(opts.queue)} (queue ${opts.queueName ?? 'nfvsim'})`);
+      await new Promise<never>(() => {
+        const stop = (signal: string) => {
+          say(`${signal}: putting the shards in hand back on the queue and stopping (within ${WORKER_STOP_MS / 1000} s)`);
+          // Past the bound, exit anyway: children left die on their own (processor.ts).
+          setTimeout(() => {
+            say(`not stopped after ${WORKER_STOP_MS / 1000} s: exiting`);
+            process.exit(1);
+          }, WORKER_STOP_MS - 500).unref();
+          void worker
+            .abandon()
+            .then(
+              () => say('stopped'),
+              (e: Error) => say(`stopping: ${redactUrl(e.message)}`),
+            )
+            // Exit now: a child still starting up would keep the event loop alive; it dies
+            // with this process (see processor.ts).
+            .then(() => process.exit(0));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

@@ -659,6 +659,16 @@ describe('nfvsim analyze (CLI)', () => {
     expect(doc.analysis.exact).toBe(true);
     expect(doc.analysis.services[0].availability).toBeGreaterThan(0.99);
     expect(doc.comparison).toBeNull();
+    // Lumped by default (the three etcd hosts are interchangeable); --no-lump solves the full chain.
+    expect(text.stdout).toMatch(/block \{etcd on hosts master-1, master-2, master-3\}: 383 states \(2,050 unlumped\)/);
+    expect(doc.settings.lump).toBe(true);
+    expect(doc.analysis.blocks[0]).toMatchObject({ states: 383, statesUnlumped: 2050 });
+    const full = cli(['analyze', path, '--json', '--no-lump']);
+    expect(full.code).toBe(0);
+    const fullDoc = JSON.parse(full.stdout);
+    expect(fullDoc.settings.lump).toBe(false);
+    expect(fullDoc.analysis.blocks[0]).toMatchObject({ states: 2029, statesUnlumped: 2029 });
+    close(fullDoc.analysis.services[0].availability, doc.analysis.services[0].availability);
   });
 
   it('--compare sets the simulation beside the exact value', () => {

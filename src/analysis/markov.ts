@@ -49,6 +49,29 @@
  * into one block. A mode that fires only through its common clock has no clock of its
  * own. A non-exponential `common` clock is refused (or approximated) like any delay.
  *
+ * Lumping (`lump`, default on). Symmetric replicas make states that differ only by which
+ * replica is in which condition; they are merged (strong lumpability under a permutation
+ * group), which changes no result. The permuted objects are units: the subtree of a root
+ * component of a block (a host's lowest failing layer, or its rack when each rack holds
+ * one host) with every instance on it. Units are interchangeable, in one class, when
+ * their trees have the same components in the same order (layer, failure modes and their
+ * rates, restart, crew pool, supervision, group). A unit with a shared element or a
+ * dependency on one, or a component failed by a common-cause clock, is in no class: the
+ * simulator fails a common cause's components, and returns a shared parent's children, in
+ * model order, which a permutation does not preserve; so hosts under one failing rack are
+ * not lumped either. A state is put in canonical form by sorting the units of each class
+ * by their state (component states, places in the crews' FIFO queues, the instances'
+ * per-instance mechanism fields and whether each is the active, the switchover target or
+ * the leader), renumbering the queues and the active, target and leader with them. What
+ * remains order-sensitive is the simulator's choice by index (the first standby not known
+ * down, the first instance up after a manual recovery, the first member up as leader):
+ * it is allowed only among instances on units in identical states (then every choice
+ * leads to the same lumped state); otherwise the class is dropped and the block explored
+ * again. `statesUnlumped` sums the orbit sizes of the lumped states, per class m! over
+ * the product of the factorials of the numbers of identical units: the states of the
+ * unlumped chain, except that it may miss some renumbered states that the choice by index
+ * never reaches (a 2-of-3 quorum never elects its third member while another is up).
+ *
  * What is counted as an outage is what the simulator's recorder counts: a period of
  * positive length with the service down. A failure that takes the service down and up
  * again in zero time (all-zero detection and switchover) is not an outage; a service

@@ -423,6 +423,20 @@ describe('lumping of interchangeable instances', () => {
     racked.hosts.h.racks = ['r'];
     const r = both(racked);
     expect(states(r.lumped)).toEqual(states(r.full));
+    // A quorum sharing its hosts with a k-of-n group: the hosts are alike, but the quorum
+    // elects the first member up, whose host may differ from the others' in the k-of-n
+    // instance on it; that choice is not symmetric, so the hosts are explored unlumped.
+    const shared = hosts({ count: 3, k: 2 }) as any;
+    shared.components.a = { layer: 'vnf', failures: { crash: { ttf: exp('50h') } }, repair: exp('1h') };
+    shared.components.b = { layer: 'vnf', failures: { crash: { ttf: exp('30h') } }, repair: exp('2h') };
+    shared.vnfs = {
+      A: { instances: 3, app: 'a', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'quorum', electionTimeout: exp('3s') } },
+      B: { instances: 3, k: 2, app: 'b', placement: { group: 'h', policy: 'anti-affinity' } },
+    };
+    shared.services = { s: { chain: ['A', 'B'] } };
+    const q = both(shared);
+    expect(states(q.lumped)).toEqual(states(q.full));
+    expect(unlumped(q.lumped)).toEqual(states(q.full));
     // A rack per host: the racks are interchangeable with their hosts.
     racked.racks = { r1: { component: 'rack' }, r2: { component: 'rack' } };
     racked.hosts.h.racks = ['r1', 'r2'];

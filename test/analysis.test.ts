@@ -529,7 +529,7 @@ describe('refusals and approximations', () => {
   });
 
   it('a block over the state limit is refused, naming its groups and hosts', () => {
-    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 10 })).toThrow(/block \{f on hosts h-1, h-2, h-3, h-4, h-5, h-6\} needs more than 10 states/);
+    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 5 })).toThrow(/block \{f on hosts h-1, h-2, h-3, h-4, h-5, h-6\} needs more than 5 states/);
     expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 50, lump: false })).toThrow(/needs more than 50 states/);
   });
 

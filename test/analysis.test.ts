@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { residual, steadyState, steadyStateSparse, type Ctmc } from '../src/analysis/ctmc.js';
 import { analyzeModel, AnalysisRefused, type AnalysisResult } from '../src/analysis/markov.js';
+import type { SystemModel } from '../src/model/build.js';
 import { loadTopologyFile, simulate } from '../src/index.js';
 import { meanBeatsToSpurious } from '../src/mechanisms/heartbeat.js';
 import { cli, close, exp, ROOT, topo, zScore } from './helpers.js';
@@ -30,7 +31,39 @@ function hosts(opts: { count: number; k: number; mttf?: string; mttr?: string; c
   };
 }
 
-function analyze(doc: object, opts: { approximate?: boolean; maxStates?: number } = {}): AnalysisResult {
+/**
+ * A 1+1 active/passive pair whose old node may still be alive at takeover (aliveProbability
+ * 0.6): split brain for an exponential 5 h; hosts also hang silently; with `fencing` if given.
+ */
+function splitBrainPair(fencing?: object) {
+  return {
+    components: {
+      hw: { layer: 'hardware', failures: { crash: { ttf: exp('200h') }, hang: { ttf: exp('300h'), announced: false } }, repair: exp('10h') },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('40h') } }, repair: exp('1h') },
+    },
+    hosts: { h: { count: 2, stack: ['hw'] } },
+    vnfs: {
+      f: {
+        instances: 2,
+        app: 'app',
+        placement: { group: 'h', policy: 'anti-affinity' },
+        ha: {
+          mechanism: 'active-passive',
+          detector: { announced: exp('1m'), peerNotification: exp('2m') },
+          switchover: exp('1m'),
+          coverage: 0.95,
+          manual: exp('1h'),
+          aliveProbability: 0.6,
+          splitBrainRecovery: exp('5h'),
+          ...(fencing ? { fencing } : {}),
+        },
+      },
+    },
+    services: { s: { chain: ['f'] } },
+  };
+}
+
+function analyze(doc: object, opts: { approximate?: boolean; maxStates?: number; lump?: boolean } = {}): AnalysisResult {
   return analyzeModel(topo(doc).model, opts);
 }
 
@@ -276,6 +309,144 @@ describe('the exact chain of a topology, against closed forms', () => {
   });
 });
 
+/** Asserts that two analyses of one topology give the same figures for every service, to 1e-9 relative. */
+function sameFigures(a: AnalysisResult, b: AnalysisResult): void {
+  expect(a.services.length).toBe(b.services.length);
+  a.services.forEach((s, i) => {
+    for (const k of ['availability', 'unavailability', 'downtimeMinutesPerYear', 'outagesPerYear'] as const) close(s[k], b.services[i][k]);
+  });
+}
+
+describe('lumping of interchangeable instances', () => {
+  /** Solves a topology (a document or a loaded model) lumped and unlumped; asserts equal figures (1e-9 relative) and returns both. */
+  function both(doc: object, opts: { approximate?: boolean } = {}) {
+    const model = 'functions' in doc ? (doc as SystemModel) : topo(doc).model;
+    const lumped = analyzeModel(model, opts);
+    const full = analyzeModel(model, { ...opts, lump: false });
+    sameFigures(lumped, full);
+    full.blocks.forEach((b) => expect(b.statesUnlumped).toBe(b.states));
+    expect(lumped.residual).toBeLessThan(1e-12);
+    return { lumped, full };
+  }
+  const states = (r: AnalysisResult) => r.blocks.map((b) => b.states);
+  const unlumped = (r: AnalysisResult) => r.blocks.map((b) => b.statesUnlumped);
+
+  /** Layered stacks: hardware (with a shared crew), a hypervisor that never fails, a VM, an application under supervision; `count` instances, `k` needed. */
+  function layered(count: number, k: number, ha: object, crew = 1) {
+    return {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: exp('300h') } }, repair: exp('20h'), crew: 'techs' },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm', failures: { crash: { ttf: exp('700h') } }, repair: exp('30m'), restart: exp('30s') },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('1h') },
+      },
+      crews: { techs: crew },
+      hosts: { h: { count, stack: ['hw', 'kvm'] } },
+      vnfs: {
+        f: {
+          instances: count,
+          k,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: 'h', policy: 'anti-affinity' },
+          supervision: { restart: exp('10s'), success: 0.9, reboot: exp('2m'), rebootSuccess: 1, rebuild: '0s' },
+          ha,
+        },
+      },
+      services: { s: { chain: ['f'] } },
+    };
+  }
+
+  it('k of n with a shared crew: the same figures; lumped states strictly fewer, orbits summing to the unlumped chain', () => {
+    // 2 of 4 hardware hosts, one technician: the crew queue (FIFO) is renumbered with the hosts.
+    const { lumped, full } = both(hosts({ count: 4, k: 2, crew: 1 }));
+    expect(states(lumped)[0]).toBeLessThan(states(full)[0]);
+    expect(unlumped(lumped)).toEqual(states(full));
+    // Unlumped, which hosts are down and their order in the crew queue (1 + 4 + 12 + 24 + 24
+    // states); lumped, only how many are down.
+    expect(states(lumped)).toEqual([5]);
+    expect(states(full)).toEqual([65]);
+    const layers = both(layered(2, 1, { mechanism: 'k-of-n' }));
+    expect(states(layers.lumped)[0]).toBeLessThan(states(layers.full)[0]);
+    expect(unlumped(layers.lumped)).toEqual(states(layers.full));
+  });
+
+  it('active/active with health-check removal and downBelow, over layered stacks', () => {
+    const ha = { mechanism: 'active-active', detector: { kind: 'process', announced: exp('1s'), peerNotification: exp('2s') }, downBelow: 0.5 };
+    const { lumped, full } = both(layered(2, 1, ha, 2));
+    expect(states(lumped)[0]).toBeLessThan(states(full)[0]);
+    expect(unlumped(lumped)).toEqual(states(full));
+  });
+
+  it('an active/passive pair: the active and the mechanism state are renumbered with the hosts (fencing, split brain, silent failures)', () => {
+    const { lumped, full } = both(splitBrainPair({ time: exp('30s'), success: 0.7, onFailure: 'takeover' }));
+    expect(states(lumped)[0]).toBeLessThan(states(full)[0]);
+    expect(unlumped(lumped)).toEqual(states(full));
+    // The pair of exp-ap-pair.yaml, over VMs, with fencing that waits for an operator.
+    const ap = both(loadTopologyFile(join(ROOT, 'topologies', 'exp-ap-pair.yaml')).model);
+    expect(states(ap.lumped)[0]).toBe(states(ap.full)[0] / 2);
+  });
+
+  it('a quorum of 5 with a shared crew and exponential elections', () => {
+    const { lumped, full } = both(hosts({ count: 5, k: 3, crew: 1, ha: { mechanism: 'quorum', electionTimeout: exp('3s') } }));
+    expect(states(lumped)[0]).toBeLessThan(states(full)[0] / 10);
+    // The simulator elects the first member up: some renumbered states (the last member
+    // leading while a lower one is up and never re-elected since) are unreachable, so the
+    // orbits may count more states than the unlumped chain has, never fewer.
+    expect(unlumped(lumped)[0]).toBeGreaterThanOrEqual(states(full)[0]);
+    const layers = both(layered(2, 2, { mechanism: 'quorum', electionTimeout: exp('3s') }));
+    expect(states(layers.lumped)[0]).toBeLessThan(states(layers.full)[0]);
+    expect(unlumped(layers.lumped)[0]).toBeGreaterThanOrEqual(states(layers.full)[0]);
+  });
+
+  it('is not applied where instances differ: other rates, other stacks, a rack holding both hosts', () => {
+    // Two hosts of different hardware (other failure rates) under one 1-of-2 VNF.
+    const doc = {
+      components: {
+        hw1: { layer: 'hardware', failures: { crash: { ttf: exp('100h') } }, repair: exp('20h'), crew: 'techs' },
+        hw2: { layer: 'hardware', failures: { crash: { ttf: exp('100.5h') } }, repair: exp('20h'), crew: 'techs' },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('50h') } }, repair: exp('1h') },
+      },
+      crews: { techs: 1 },
+      hosts: { a: { stack: ['hw1'] }, b: { stack: ['hw2'] } },
+      vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { hosts: ['a-1', 'b-1'] } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const { lumped, full } = both(doc);
+    expect(states(lumped)).toEqual(states(full));
+    expect(unlumped(lumped)).toEqual(states(full));
+    // The same hardware in both, but a rack that fails under both hosts: its failure and
+    // return reach the hosts in model order, so they are not interchangeable.
+    const racked = hosts({ count: 2, k: 1, crew: 1 }) as any;
+    racked.components.rack = { layer: 'rack', failures: { outage: { ttf: exp('1000h') } }, repair: exp('4h') };
+    racked.racks = { r: { component: 'rack' } };
+    racked.hosts.h.racks = ['r'];
+    const r = both(racked);
+    expect(states(r.lumped)).toEqual(states(r.full));
+    // A quorum sharing its hosts with a k-of-n group: the hosts are alike, but the quorum
+    // elects the first member up, whose host may differ from the others' in the k-of-n
+    // instance on it; that choice is not symmetric, so the hosts are explored unlumped.
+    const shared = hosts({ count: 3, k: 2 }) as any;
+    shared.components.a = { layer: 'vnf', failures: { crash: { ttf: exp('50h') } }, repair: exp('1h') };
+    shared.components.b = { layer: 'vnf', failures: { crash: { ttf: exp('30h') } }, repair: exp('2h') };
+    shared.vnfs = {
+      A: { instances: 3, app: 'a', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'quorum', electionTimeout: exp('3s') } },
+      B: { instances: 3, k: 2, app: 'b', placement: { group: 'h', policy: 'anti-affinity' } },
+    };
+    shared.services = { s: { chain: ['A', 'B'] } };
+    const q = both(shared);
+    expect(states(q.lumped)).toEqual(states(q.full));
+    expect(unlumped(q.lumped)).toEqual(states(q.full));
+    // A rack per host: the racks are interchangeable with their hosts.
+    racked.racks = { r1: { component: 'rack' }, r2: { component: 'rack' } };
+    racked.hosts.h.racks = ['r1', 'r2'];
+    racked.vnfs.f.placement.policy = 'rack-anti-affinity';
+    const two = both(racked);
+    expect(states(two.lumped)[0]).toBeLessThan(states(two.full)[0]);
+    expect(unlumped(two.lumped)).toEqual(states(two.full));
+  });
+});
+
 describe('refusals and approximations', () => {
   it('a lognormal repair is refused, naming it; --approximate replaces it and says so', () => {
     const doc = hosts({ count: 2, k: 1 });
@@ -358,7 +529,8 @@ describe('refusals and approximations', () => {
   });
 
   it('a block over the state limit is refused, naming its groups and hosts', () => {
-    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 50 })).toThrow(/block \{f on hosts h-1, h-2, h-3, h-4, h-5, h-6\} needs more than 50 states/);
+    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 5 })).toThrow(/block \{f on hosts h-1, h-2, h-3, h-4, h-5, h-6\} needs more than 5 states/);
+    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 50, lump: false })).toThrow(/needs more than 50 states/);
   });
 
   it('the default topology is refused with every reason (evacuation, heartbeats, lognormal repairs)', () => {
@@ -391,6 +563,13 @@ describe('simulation against analysis', () => {
   it('finds at least three all-exponential topologies', () => {
     expect(exponential.length).toBeGreaterThanOrEqual(3);
   });
+
+  it.each(exponential)('%s: the same figures without lumping (1e-9 relative)', (f) => {
+    const lumped = solved.get(f)!;
+    // Nothing lumped: the chain explored was the unlumped one.
+    if (lumped.blocks.every((b) => b.statesUnlumped === b.states)) return;
+    sameFigures(lumped, analyzeModel(loadTopologyFile(join(ROOT, 'topologies', f)).model, { maxStates: 20000, lump: false }));
+  }, 60_000);
 
   it.each(exponential)('%s: simulated availability and outage rate within 4 standard errors of the exact values', (f) => {
     const t = loadTopologyFile(join(ROOT, 'topologies', f));
@@ -465,31 +644,7 @@ describe('simulation against analysis: split brain', () => {
     ['without fencing', undefined],
     ['fencing that fails, then takes over', { time: exp('30s'), success: 0.7, onFailure: 'takeover' }],
   ])('%s: simulated availability and outage rate within 4 standard errors of the exact values', (_name, fencing) => {
-    const doc = {
-      components: {
-        hw: { layer: 'hardware', failures: { crash: { ttf: exp('200h') }, hang: { ttf: exp('300h'), announced: false } }, repair: exp('10h') },
-        app: { layer: 'vnf', failures: { crash: { ttf: exp('40h') } }, repair: exp('1h') },
-      },
-      hosts: { h: { count: 2, stack: ['hw'] } },
-      vnfs: {
-        f: {
-          instances: 2,
-          app: 'app',
-          placement: { group: 'h', policy: 'anti-affinity' },
-          ha: {
-            mechanism: 'active-passive',
-            detector: { announced: exp('1m'), peerNotification: exp('2m') },
-            switchover: exp('1m'),
-            coverage: 0.95,
-            manual: exp('1h'),
-            aliveProbability: 0.6,
-            splitBrainRecovery: exp('5h'),
-            ...(fencing ? { fencing } : {}),
-          },
-        },
-      },
-      services: { s: { chain: ['f'] } },
-    };
+    const doc = splitBrainPair(fencing);
     const t = topo(doc);
     const exact = analyzeModel(t.model).services[0];
     const r = simulate(t, { runs: 200, horizon: 10 * YEAR, seed: 5 });
@@ -518,6 +673,16 @@ describe('nfvsim analyze (CLI)', () => {
     expect(doc.analysis.exact).toBe(true);
     expect(doc.analysis.services[0].availability).toBeGreaterThan(0.99);
     expect(doc.comparison).toBeNull();
+    // Lumped by default (the three etcd hosts are interchangeable); --no-lump solves the full chain.
+    expect(text.stdout).toMatch(/block \{etcd on hosts master-1, master-2, master-3\}: 383 states \(2,050 unlumped\)/);
+    expect(doc.settings.lump).toBe(true);
+    expect(doc.analysis.blocks[0]).toMatchObject({ states: 383, statesUnlumped: 2050 });
+    const full = cli(['analyze', path, '--json', '--no-lump']);
+    expect(full.code).toBe(0);
+    const fullDoc = JSON.parse(full.stdout);
+    expect(fullDoc.settings.lump).toBe(false);
+    expect(fullDoc.analysis.blocks[0]).toMatchObject({ states: 2029, statesUnlumped: 2029 });
+    close(fullDoc.analysis.services[0].availability, doc.analysis.services[0].availability);
   });
 
   it('--compare sets the simulation beside the exact value', () => {

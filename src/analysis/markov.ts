@@ -49,6 +49,29 @@
  * into one block. A mode that fires only through its common clock has no clock of its
  * own. A non-exponential `common` clock is refused (or approximated) like any delay.
  *
+ * Lumping (`lump`, default on). Symmetric replicas make states that differ only by which
+ * replica is in which condition; they are merged (strong lumpability under a permutation
+ * group), which changes no result. The permuted objects are units: the subtree of a root
+ * component of a block (a host's lowest failing layer, or its rack when each rack holds
+ * one host) with every instance on it. Units are interchangeable, in one class, when
+ * their trees have the same components in the same order (layer, failure modes and their
+ * rates, restart, crew pool, supervision, group). A unit with a shared element or a
+ * dependency on one, or a component failed by a common-cause clock, is in no class: the
+ * simulator fails a common cause's components, and returns a shared parent's children, in
+ * model order, which a permutation does not preserve; so hosts under one failing rack are
+ * not lumped either. A state is put in canonical form by sorting the units of each class
+ * by their state (component states, places in the crews' FIFO queues, the instances'
+ * per-instance mechanism fields and whether each is the active, the switchover target or
+ * the leader), renumbering the queues and the active, target and leader with them. What
+ * remains order-sensitive is the simulator's choice by index (the first standby not known
+ * down, the first instance up after a manual recovery, the first member up as leader):
+ * it is allowed only among instances on units in identical states (then every choice
+ * leads to the same lumped state); otherwise the class is dropped and the block explored
+ * again. `statesUnlumped` sums the orbit sizes of the lumped states, per class m! over
+ * the product of the factorials of the numbers of identical units: the states of the
+ * unlumped chain, except that it may miss some renumbered states that the choice by index
+ * never reaches (a 2-of-3 quorum never elects its third member while another is up).
+ *
  * What is counted as an outage is what the simulator's recorder counts: a period of
  * positive length with the service down. A failure that takes the service down and up
  * again in zero time (all-zero detection and switchover) is not an outage; a service
@@ -75,8 +98,10 @@ export const DEFAULT_MAX_STATES = 200_000;
 export interface AnalyzeOptions {
   /** Replace each non-exponential delay by an exponential of the same mean (listed in `approximations`). Default false. */
   approximate?: boolean;
-  /** Refuse a block that needs more states than this. Default DEFAULT_MAX_STATES. */
+  /** Refuse a block that needs more states than this (lumped states when lumping). Default DEFAULT_MAX_STATES. */
   maxStates?: number;
+  /** Merge states that differ only by a permutation of interchangeable units (see the top of markov.ts); the results are the same. Default true. */
+  lump?: boolean;
 }
 
 /** One non-exponential delay replaced by an exponential of the same mean (with `approximate`). */
@@ -97,8 +122,11 @@ export interface BlockResult {
   groups: string[];
   /** Names of the hosts its groups run on. */
   hosts: string[];
-  /** Tangible states and transitions of its chain. */
+  /** Tangible states of its chain as solved (lumped states when lumping). */
   states: number;
+  /** States of the unlumped chain: the sum over the lumped states of their orbit sizes (equal to `states` without lumping or symmetry). */
+  statesUnlumped: number;
+  /** Transitions (between distinct states) of the chain as solved. */
   transitions: number;
   /** Relative residual sum |pi Q| / sum pi q of the solution. */
   residual: number;
@@ -368,6 +396,8 @@ class World {
     state: State,
     /** Choices to replay (true/false), then new ones (default true) are appended. */
     readonly script: boolean[],
+    /** The interchangeable units being lumped, or null: choices by index among their instances are checked (see `pick`). */
+    readonly sym: Symmetry | null = null,
   ) {
     this.s = state;
   }
@@ -381,6 +411,20 @@ class World {
     const v = this.script[i];
     this.prob *= v ? p : 1 - p;
     return v;
+  }
+
+  /**
+   * The first instance j of group `gi` (by index) with `cand(j)`, or -1: the simulator's
+   * choice. The one place where the rules depend on instance indices, which a permutation
+   * of interchangeable units does not preserve: with lumping it is allowed only among
+   * candidates in distinct units of one class whose states are identical (then any choice
+   * leads to the same lumped state); otherwise it throws Asymmetric.
+   */
+  private pick(gi: number, cand: (j: number) => boolean): number {
+    const found: number[] = [];
+    for (let j = 0; j < this.blk.groups[gi].n; j++) if (cand(j)) found.push(j);
+    if (found.length > 1 && this.sym !== null) this.sym.checkChoice(this.s, gi, found);
+    return found.length > 0 ? found[0] : -1;
   }
 
   private schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number, arg = 0): Slot {
@@ -557,7 +601,7 @@ class World {
     if (kind === ELECTED) {
       if (g.el === null || g.el.id !== id) return;
       g.el = null;
-      g.leader = g.up.indexOf(true);
+      g.leader = this.pick(gi, (j) => g.up[j]);
       this.quorumUpdate(gi);
       return;
     }
@@ -642,7 +686,7 @@ class World {
     // As the simulator: a zero timeout elects at once (no event).
     if (G.election === IMMEDIATE) {
       g.el = null;
-      g.leader = g.up.indexOf(true);
+      g.leader = this.pick(gi, (j) => g.up[j]);
     } else g.el = this.schedule(G.election, 'g', gi, ELECTED);
   }
   private quorumUpdate(gi: number): void {
@@ -754,8 +798,12 @@ class World {
         break;
       case MANUAL_DONE: {
         for (let j = 0; j < G.n; j++) g.known[j] = !g.up[j];
-        const j = g.up.indexOf(true);
+        // The old active is overwritten when an instance is up (so no part of the choice).
+        const old = g.active;
+        g.active = -1;
+        const j = this.pick(gi, (x) => g.up[x]);
         if (j < 0) {
+          g.active = old;
           g.st = WAITING;
           g.mu = false;
         } else {
@@ -788,14 +836,7 @@ class World {
     const G = this.blk.groups[gi];
     const g = this.s.g[gi];
     let target = to;
-    if (target < 0) {
-      for (let j = 0; j < G.n; j++) {
-        if (j !== g.active && !g.known[j]) {
-          target = j;
-          break;
-        }
-      }
-    }
+    if (target < 0) target = this.pick(gi, (j) => j !== g.active && !g.known[j]);
     if (target < 0) {
       if (g.up[g.active]) target = g.active;
       else {
@@ -915,11 +956,11 @@ interface Outcome {
 }
 
 /** Every outcome of firing one clock from the state whose key is `key` (branches over the random choices). */
-function fire(blk: BlockModel, key: string, startUp: boolean[], act: (w: World) => void): Outcome[] {
+function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boolean[], act: (w: World) => void): Outcome[] {
   const out: Outcome[] = [];
   const script: boolean[] = [];
   for (;;) {
-    const w = new World(blk, JSON.parse(key) as State, script);
+    const w = new World(blk, JSON.parse(key) as State, script, sym);
     const seen = blk.watch.map((ch) => ch.every((i) => startUp[i]));
     const observe = () => {
       const up = groupsUp(blk, w.s);
@@ -971,6 +1012,180 @@ function canonical(s: State): void {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Lumping of interchangeable units (see the comment at the top).
+
+/**
+ * A unit: the subtree of a root component of a block (a rack, or a host's lowest layer
+ * when its rack never fails) with the group instances on it. Position p of one unit
+ * corresponds to position p of every unit of its class.
+ */
+interface Unit {
+  /** Its components, depth first (children in model order). */
+  comps: number[];
+  /** The group instances whose top component is in it, in the same order: [group, instance]. */
+  insts: Array<[number, number]>;
+}
+
+/** The simulator chose by index among instances of units that differ: the class(es) involved cannot be lumped. */
+class Asymmetric extends Error {
+  constructor(
+    /** Indices into Symmetry.classes of the classes to drop. */
+    readonly classes: Set<number>,
+  ) {
+    super('asymmetric choice');
+  }
+}
+
+/**
+ * Everything the state holds about a unit, with no index in it: its components' states
+ * and their places in their crews' queues, and per instance on it its group's per-instance
+ * fields and whether it is the active, the switchover target or the leader. Two units
+ * with equal keys are in the same state: swapping them leaves the whole state unchanged.
+ */
+function unitKey(blk: BlockModel, s: State, u: Unit): string {
+  const queued = u.comps.map((ci) => (blk.comps[ci].crew < 0 ? -1 : s.pools[blk.comps[ci].crew].q.indexOf(ci)));
+  const insts = u.insts.map(([gi, i]) => {
+    const g = s.g[gi];
+    const mech = blk.groups[gi].mech;
+    return [g.up[i], g.known[i], g.check[i], g.spa[i], g.rot[i], g.rm[i], mech === 'active-passive' && g.active === i, g.target === i, mech === 'quorum' && g.leader === i];
+  });
+  return JSON.stringify([u.comps.map((ci) => s.c[ci]), queued, insts]);
+}
+
+/**
+ * The interchangeable units of a block, in classes: the units of a class have the same
+ * components (layer, failure modes, rates, restart, crew pool, supervision, group) in the
+ * same tree, so that a permutation of the units of a class (with their components and
+ * instances) maps the block onto itself. Only roots qualify (a unit's components fail,
+ * return and restart without anything outside it iterating over several units), and none
+ * of a unit's components may be a shared element, depend on one, or be failed by a
+ * common-cause clock (which fails its components in model order).
+ */
+class Symmetry {
+  /** Per group, per instance: its class and unit, or null when no permutation moves it. */
+  private readonly at: Array<Array<{ cls: number; unit: number } | null>>;
+
+  private constructor(
+    private readonly blk: BlockModel,
+    /** Classes of at least two interchangeable units. */
+    readonly classes: Unit[][],
+  ) {
+    this.at = blk.groups.map((G) => new Array<{ cls: number; unit: number } | null>(G.n).fill(null));
+    classes.forEach((units, cls) => units.forEach((u, unit) => u.insts.forEach(([gi, i]) => (this.at[gi][i] = { cls, unit }))));
+  }
+
+  /** The units of `blk` in classes, or null when no two are interchangeable. */
+  static of(blk: BlockModel): Symmetry | null {
+    // Components that couple units: shared elements, what depends on them, common-cause targets.
+    const coupled = new Set<number>();
+    blk.comps.forEach((c, ci) => {
+      if (c.deps.length > 0) [ci, ...c.deps].forEach((d) => coupled.add(d));
+    });
+    for (const cc of blk.commons) cc.comps.forEach((ci) => coupled.add(ci));
+    const bySignature = new Map<string, Unit[]>();
+    blk.comps.forEach((root, ri) => {
+      if (root.parent >= 0) return;
+      const comps: number[] = [];
+      const visit = (ci: number): void => {
+        comps.push(ci);
+        blk.comps[ci].children.forEach(visit);
+      };
+      visit(ri);
+      if (comps.some((ci) => coupled.has(ci))) return;
+      const signature = JSON.stringify(comps.map((ci) => {
+        const m = blk.comps[ci];
+        return [m.layer, m.modes, m.restart, m.crew, m.sup, m.group, m.children.length];
+      }));
+      const insts = comps.filter((ci) => blk.comps[ci].group >= 0).map((ci): [number, number] => [blk.comps[ci].group, blk.comps[ci].instance]);
+      const same = bySignature.get(signature);
+      if (same) same.push({ comps, insts });
+      else bySignature.set(signature, [{ comps, insts }]);
+    });
+    const classes = [...bySignature.values()].filter((units) => units.length > 1);
+    return classes.length > 0 ? new Symmetry(blk, classes) : null;
+  }
+
+  /** The same without the classes `drop`, or null when none is left. */
+  without(drop: Set<number>): Symmetry | null {
+    const classes = this.classes.filter((_, i) => !drop.has(i));
+    return classes.length > 0 ? new Symmetry(this.blk, classes) : null;
+  }
+
+  /**
+   * Puts `s` (a tangible state, changed in place) in the canonical form of its orbit: in
+   * each class, the units' states sorted by their keys (the crews' queues and the groups'
+   * active, target and leader renumbered with them). Returns the size of the orbit, the
+   * number of states of the unlumped chain it stands for: per class m! / (product of the
+   * factorials of the numbers of equal keys).
+   */
+  lump(s: State): number {
+    let orbit = 1;
+    for (const units of this.classes) {
+      const keys = units.map((u) => unitKey(this.blk, s, u));
+      const order = units.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+      let run = 0;
+      order.forEach((o, k) => {
+        run = k > 0 && keys[o] === keys[order[k - 1]] ? run + 1 : 1;
+        orbit = (orbit * (k + 1)) / run;
+      });
+      if (order.some((o, k) => o !== k)) this.permute(s, units, order);
+    }
+    return Math.round(orbit);
+  }
+
+  /** Moves the state of unit `order[k]` of `units` to unit k, for every k. */
+  private permute(s: State, units: Unit[], order: number[]): void {
+    const comp = new Map<number, number>();
+    const inst = new Map<number, Map<number, number>>();
+    order.forEach((o, k) => {
+      units[o].comps.forEach((ci, p) => comp.set(ci, units[k].comps[p]));
+      units[o].insts.forEach(([gi, i], p) => {
+        if (!inst.has(gi)) inst.set(gi, new Map());
+        inst.get(gi)!.set(i, units[k].insts[p][1]);
+      });
+    });
+    const moved = <T>(a: T[], map: Map<number, number>): T[] => {
+      const out = a.slice();
+      for (const [from, to] of map) out[to] = a[from];
+      return out;
+    };
+    s.c = moved(s.c, comp);
+    for (const p of s.pools) p.q = p.q.map((ci) => comp.get(ci) ?? ci);
+    for (const [gi, map] of inst) {
+      const g = s.g[gi];
+      const re = (i: number) => (i >= 0 ? (map.get(i) ?? i) : i);
+      g.up = moved(g.up, map);
+      g.known = moved(g.known, map);
+      g.check = moved(g.check, map);
+      g.spa = moved(g.spa, map);
+      g.rot = moved(g.rot, map);
+      g.rm = moved(g.rm, map);
+      g.target = re(g.target);
+      // Read only by their own mechanism (elsewhere they keep their initial 0).
+      if (this.blk.groups[gi].mech === 'active-passive') g.active = re(g.active);
+      if (this.blk.groups[gi].mech === 'quorum') g.leader = re(g.leader);
+    }
+  }
+
+  /**
+   * Allows the simulator's choice by index among `cands` (instances of group `gi`) in the
+   * world state `s`: when no permutation moves them, or when they lie in distinct units of
+   * one class in identical states. Otherwise throws Asymmetric with their classes.
+   */
+  checkChoice(s: State, gi: number, cands: number[]): void {
+    const at = cands.map((j) => this.at[gi][j]);
+    if (at.every((x) => x === null)) return;
+    const first = at[0];
+    if (first !== null && at.every((x) => x !== null && x.cls === first.cls) && new Set(at.map((x) => x!.unit)).size === at.length) {
+      const units = this.classes[first.cls];
+      const key = unitKey(this.blk, s, units[first.unit]);
+      if (at.every((x) => unitKey(this.blk, s, units[x!.unit]) === key)) return;
+    }
+    throw new Asymmetric(new Set(at.filter((x) => x !== null).map((x) => x!.cls)));
+  }
+}
+
 /** The clocks running in a tangible state: [rate, action]. */
 function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> {
   const list: Array<[number, (w: World) => void]> = [];
@@ -998,6 +1213,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
 /** Breadth-first exploration: expands every state added so far (and those it adds). */
 function explore(
   blk: BlockModel,
+  sym: Symmetry | null,
   keys: string[],
   add: (s: State) => number,
   upIn: boolean[][],
@@ -1009,7 +1225,7 @@ function explore(
     const startUp = groupsUp(blk, s);
     for (const [rate, act] of clocks(blk, s)) {
       if (!(rate > 0)) continue;
-      for (const o of fire(blk, keys[from], startUp, act)) {
+      for (const o of fire(blk, sym, keys[from], startUp, act)) {
         if (!(o.prob > 0)) continue;
         const to = add(o.state);
         const r = rate * o.prob;
@@ -1022,40 +1238,66 @@ function explore(
   }
 }
 
-/**
- * Explores (breadth first from everything up, the simulator's start) and solves one
- * block; returns per watched service its availability, unavailability (summed over the
- * down states) and outage rate (1/s).
- */
-function solveBlock(blk: BlockModel, maxStates: number, describe: string): { avail: number[]; unavail: number[]; rate: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+/** The lumped chain of a block as explored: state keys, transitions, which watched services are up in each state, outage-starting flows, and the states of the unlumped chain. */
+interface Explored {
+  keys: string[];
+  upIn: boolean[][];
+  transitions: Ctmc['transitions'];
+  /** Per watched service: transitions that start an outage (the path saw it up and ends with it down). */
+  outageFlows: Array<Array<{ from: number; rate: number }>>;
+  /** Sum over the states of their orbit sizes (= keys.length without lumping). */
+  unlumped: number;
+}
+
+/** Explores one block breadth first from everything up (the simulator's start), each state lumped by `sym` (null: not lumped). */
+function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string): Explored {
   const index = new Map<string, number>();
-  const keys: string[] = [];
-  const upIn: boolean[][] = [];
-  const transitions: Ctmc['transitions'] = [];
-  // Per watched service: transitions that start an outage (the path saw it up and ends with it down).
-  const outageFlows: Array<Array<{ from: number; rate: number }>> = blk.watch.map(() => []);
+  const x: Explored = { keys: [], upIn: [], transitions: [], outageFlows: blk.watch.map(() => []), unlumped: 0 };
   const add = (s: State): number => {
+    const orbit = sym === null ? 1 : sym.lump(s);
     const k = JSON.stringify(s);
     let i = index.get(k);
     if (i === undefined) {
-      if (keys.length >= maxStates) {
+      if (x.keys.length >= maxStates) {
         throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart)`]);
       }
-      i = keys.length;
+      i = x.keys.length;
       index.set(k, i);
-      keys.push(k);
+      x.keys.push(k);
+      x.unlumped += orbit;
       const up = groupsUp(blk, s);
-      upIn.push(blk.watch.map((ch) => ch.every((g) => up[g])));
+      x.upIn.push(blk.watch.map((ch) => ch.every((g) => up[g])));
     }
     return i;
   };
   add(initialState(blk));
   try {
-    explore(blk, keys, add, upIn, transitions, outageFlows);
+    explore(blk, sym, x.keys, add, x.upIn, x.transitions, x.outageFlows);
   } catch (e) {
     if (e instanceof ZeroDelayLoop) throw new AnalysisRefused('', [`${describe}: zero delays trigger each other without end (time would not advance); give one of them a duration > 0`]);
     throw e;
   }
+  return x;
+}
+
+/**
+ * Explores and solves one block, lumped when `lump` (a class of units found asymmetric on
+ * the way is dropped and the block explored again); returns per watched service its
+ * availability, unavailability (summed over the down states) and outage rate (1/s).
+ */
+function solveBlock(blk: BlockModel, maxStates: number, describe: string, lump: boolean): { avail: number[]; unavail: number[]; rate: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+  let sym = lump ? Symmetry.of(blk) : null;
+  let x: Explored;
+  for (;;) {
+    try {
+      x = exploreBlock(blk, sym, maxStates, describe);
+      break;
+    } catch (e) {
+      if (!(e instanceof Asymmetric) || sym === null) throw e;
+      sym = sym.without(e.classes);
+    }
+  }
+  const { keys, upIn, transitions, outageFlows } = x;
   const chain: Ctmc = { n: keys.length, transitions };
   let pi: Float64Array;
   try {
@@ -1073,7 +1315,7 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string): { ava
   const avail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a + pi[i] : a), 0));
   const unavail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a : a + pi[i]), 0));
   const rate = outageFlows.map((fl) => fl.reduce((acc, t) => acc + pi[t.from] * t.rate, 0));
-  return { avail, unavail, rate, result: { states: chain.n, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+  return { avail, unavail, rate, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1358,7 +1600,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const nm = blockName(p.fns);
     let solved;
     try {
-      solved = solveBlock(p.blk, maxStates, nm.name);
+      solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true);
     } catch (e) {
       if (e instanceof AnalysisRefused) throw new AnalysisRefused(model.file, e.reasons);
       throw e;

@@ -24,6 +24,8 @@ interface AnalyzeCliOptions {
   jobs?: number;
   json?: boolean;
   maxStates: number;
+  /** False with --no-lump. */
+  lump: boolean;
 }
 
 /** One figure, exact against simulated. */
@@ -38,7 +40,7 @@ export interface ComparedFigure {
 export interface AnalyzeReport {
   nfvsim: string;
   input: { file: string; name: string; sha256: string };
-  settings: { approximate: boolean; maxStates: number };
+  settings: { approximate: boolean; maxStates: number; lump: boolean };
   analysis: AnalysisResult;
   /** With --compare: the simulation settings and, per service, exact against simulated. */
   comparison: null | {
@@ -63,13 +65,16 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
   const out: string[] = [];
   out.push(`nfvsim ${r.nfvsim} analyze   ${r.input.name} (${r.input.file})`);
   const states = a.blocks.reduce((s, b) => s + b.states, 0);
+  const unlumped = a.blocks.reduce((s, b) => s + b.statesUnlumped, 0);
+  // With symmetric instances lumped: how many states of the full chain they stand for.
+  const full = (n: number, u: number) => (u === n ? '' : ` (${u.toLocaleString('en-US')} unlumped)`);
   out.push(
     `${a.exact ? 'exact' : 'APPROXIMATE'} steady state of the continuous-time Markov chain: ${a.blocks.length} independent block${a.blocks.length === 1 ? '' : 's'}, ` +
-      `${states.toLocaleString('en-US')} states in all, solved by GTH elimination; residual ${sig(a.residual, 2)}`,
+      `${states.toLocaleString('en-US')} states in all${full(states, unlumped)}, solved by GTH elimination; residual ${sig(a.residual, 2)}`,
   );
   // The largest blocks first; many small ones are summarised.
   const shown = [...a.blocks].sort((x, y) => y.states - x.states).slice(0, 8);
-  for (const b of shown) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+  for (const b of shown) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states${full(b.states, b.statesUnlumped)}, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
   if (a.blocks.length > shown.length) out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks`);
   if (!a.exact) {
     out.push('');
@@ -124,6 +129,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()})`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), DEFAULT_MAX_STATES)
+    .option('--no-lump', 'do not merge states that differ only by a permutation of interchangeable instances (same results, more states)')
     .action(async (file: string, opts: AnalyzeCliOptions) => {
       if (!opts.compare && (opts.runs !== undefined || opts.seed !== undefined || opts.jobs !== undefined)) {
         throw new UsageError('--runs, --seed and --jobs apply to the simulation: add --compare');
@@ -131,7 +137,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       const topo = loadTopologyFile(file);
       let analysis: AnalysisResult;
       try {
-        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates });
+        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump });
       } catch (e) {
         if (e instanceof AnalysisRefused) throw new UsageError(e.message);
         throw e;
@@ -139,7 +145,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       const report: AnalyzeReport = {
         nfvsim: VERSION,
         input: { file: topo.file, name: topo.model.name, sha256: topo.sha256 },
-        settings: { approximate: opts.approximate ?? false, maxStates: opts.maxStates },
+        settings: { approximate: opts.approximate ?? false, maxStates: opts.maxStates, lump: opts.lump },
         analysis,
         comparison: null,
       };

@@ -250,3 +250,24 @@ describe('outputs', () => {
     expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
   });
 });
+
+describe('interruptions', () => {
+  it('Ctrl-C during a run on worker threads exits 130 and leaves no output, not even a temporary file', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ROOT } = await import('./helpers.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-int-'));
+    const child = spawn(process.execPath, [`${ROOT}/bin/nfvsim.js`, 'run', '-n', '5000', '--jobs', '2', '--csv', join(dir, 'o.csv'), '--progress', 'plain'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // Interrupt once the first replication is done (the run is under way on its threads).
+    const started = Date.now();
+    while (!/simulating: [1-9]/.test(err) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(err).toMatch(/interrupted: no output written/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

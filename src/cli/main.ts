@@ -3,7 +3,7 @@
  * codes. Exit codes: 0 success; 1 an output file cannot be written; 2 bad input (topology
  * file, options, an output that would overwrite an input, a run over the event budget);
  * 3 a target SAL not met (with --fail-on-sal) or an availability target not met (with
- * --fail-on-target); 70 internal error.
+ * --fail-on-target); 70 internal error; 130 a run stopped by Ctrl-C or SIGTERM.
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -18,6 +18,7 @@ import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import { PRECISION_FIRST_BATCH } from '../index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
+import { SHARD_SIZE } from '../runner/run.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
@@ -64,6 +65,8 @@ function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown 
   return null;
 }
 
+/** Exit code of a run stopped by Ctrl-C (SIGINT) or SIGTERM (128 + SIGINT's number, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
 /** Exit code when an output file cannot be written (README: exit codes). */
@@ -235,6 +238,22 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
       let complete = false;
+      // Ctrl-C or SIGTERM during a run on worker threads: nothing is half-written (the CSV's
+      // temporary file is removed; the event log and report are written only after the
+      // run), exit 130. A run inline in this thread (one job, or one shard) blocks the event
+      // loop, so a handler could only run at its end: there the signal keeps its default
+      // (the process ends at once, and may leave the CSV's hidden temporary file).
+      const threaded = (opts.jobs ?? availableParallelism()) > 1 && (opts.precision !== undefined || runs > SHARD_SIZE);
+      const interrupted = () => {
+        csv?.abort();
+        bar.finish();
+        err.write('nfvsim: interrupted: no output written (a run is not resumable; a sweep is, with --resume)\n');
+        process.exit(EXIT_INTERRUPTED);
+      };
+      if (threaded) {
+        process.once('SIGINT', interrupted);
+        process.once('SIGTERM', interrupted);
+      }
       try {
         const common = {
           jobs: opts.jobs ?? availableParallelism(),
@@ -251,6 +270,8 @@ export async function main(argv: string[]): Promise<number> {
             : await simulateParallel(topo, { ...common, runs: opts.runs });
         complete = true;
       } finally {
+        process.removeListener('SIGINT', interrupted);
+        process.removeListener('SIGTERM', interrupted);
         // A run that failed leaves no CSV that looks complete.
         if (complete) csv?.close();
         else csv?.abort();

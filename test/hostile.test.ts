@@ -13,7 +13,7 @@ import { loadExperimentText, loadTopologyText, TopologyError } from '../src/inde
 import { MAX_DEFAULT_HORIZON } from '../src/model/build.js';
 import { YEAR } from '../src/engine/units.js';
 import { OutageCsv } from '../src/report/csv.js';
-import { OutputError, writeFileAtomic } from '../src/report/output.js';
+import { OutputError, writeFileAtomic } from '../src/output.js';
 import { checkEventBudget } from '../src/runner/budget.js';
 import { cli, SMALL_TOPOLOGY, thrown } from './helpers.js';
 

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 // writeReport loads vega and resvg on first use: commands that do not draw stay light.
 import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION, writeReport } from '../index.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
-import { checkWritable, outputClash, outputStep, runOutputs, writeFileAtomic } from '../report/output.js';
+import { checkWritable, outputClash, outputStep, runOutputs, writeFileAtomic } from '../output.js';
 import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import { PRECISION_FIRST_BATCH } from '../index.js';
 import type { OutageRecord } from '../metrics/recorder.js';

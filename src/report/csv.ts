@@ -9,9 +9,9 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
 import { attributionNames, CAUSE_LAYERS, PLANNED_LAYER } from '../metrics/summary.js';
-import { outputStep, temporaryName } from './output.js';
+import { outputStep, temporaryName } from '../output.js';
 
-export { OutputError } from './output.js';
+export { OutputError } from '../output.js';
 
 /**
  * Writes outage rows to a file as they come: to a temporary name in the same folder,

@@ -10,7 +10,7 @@
  * the drawing already in the folder), so `nfvsim chart <folder>` redraws it byte for byte.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { outputStep, writeFileAtomic } from './output.js';
+import { outputStep, writeFileAtomic } from '../output.js';
 import { join } from 'node:path';
 import type { RunReport } from './json.js';
 import type { ServiceSummary } from '../metrics/summary.js';

@@ -10,7 +10,7 @@
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { outputStep, writeFileAtomic } from '../report/output.js';
+import { outputStep, writeFileAtomic } from '../output.js';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { codeFingerprint, VERSION } from '../version.js';

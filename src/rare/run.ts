@@ -108,7 +108,7 @@ function checkRareBudget(topo: LoadedTopology, settings: RareSettings, cycles: n
     runRareBatch(topo.model, { ...settings, maxEventsPerCycle: RARE_PILOT_EVENTS }, 0, pilot, RARE_PILOT_CYCLES);
   } catch (e) {
     if (!(e instanceof RareEventError)) throw e;
-    throw new RareEventError(`${topo.file}: a regenerative cycle did not return to all-up within ${RARE_PILOT_EVENTS.toLocaleString('en-US')} events (the failure clocks are too fast for the repairs: cycles would almost never end); ${advice}`);
+    throw new RareEventError(`${topo.file}: a regenerative cycle did not return to all-up within ${RARE_PILOT_EVENTS.toLocaleString('en-US')} events (the failure clocks are too fast for the repairs: cycles would almost never end); run plain histories (without --rare-event), or try a smaller --bias`);
   }
   const perCycle = pilot.events / RARE_PILOT_CYCLES;
   if (perCycle * cycles > budget) {

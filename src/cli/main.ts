@@ -18,7 +18,7 @@ import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import { PRECISION_FIRST_BATCH } from '../index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
-import { SHARD_SIZE } from '../runner/run.js';
+import { runsInline } from '../runner/run.js';
 import { parseDuration, formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
@@ -243,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       // run), exit 130. A run inline in this thread (one job, or one shard) blocks the event
       // loop, so a handler could only run at its end: there the signal keeps its default
       // (the process ends at once, and may leave the CSV's hidden temporary file).
-      const threaded = (opts.jobs ?? availableParallelism()) > 1 && (opts.precision !== undefined || runs > SHARD_SIZE);
+      const threaded = !runsInline(opts.jobs ?? availableParallelism(), opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs);
       const interrupted = () => {
         csv?.abort();
         bar.finish();

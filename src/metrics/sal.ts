@@ -17,6 +17,7 @@
  *   INCONCLUSIVE: otherwise (more runs would decide).
  */
 import { incompleteBeta } from './stats.js';
+import { YEAR } from '../engine/units.js';
 
 /** Bounds of one SAL, seconds. */
 export interface SalBounds {
@@ -93,5 +94,5 @@ export function targetVerdict(target: number, availability: { lo: number; hi: nu
   let verdict: SalVerdict;
   if (upperUnavailability !== undefined) verdict = 1 - upperUnavailability >= target ? 'PASS' : 'INCONCLUSIVE';
   else verdict = availability.lo >= target ? 'PASS' : availability.hi < target ? 'FAIL' : 'INCONCLUSIVE';
-  return { availability: target, downtimeMinutesPerYear: ((1 - target) * 365 * 86400) / 60, verdict };
+  return { availability: target, downtimeMinutesPerYear: ((1 - target) * YEAR) / 60, verdict };
 }

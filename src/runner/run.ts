@@ -12,6 +12,15 @@ import { runReplication, type ReplicationResult, type RunSettings } from './repl
 /** Replications per shard. Part of the reproducibility contract: changing it changes the last bits of results. */
 export const SHARD_SIZE = 50;
 
+/**
+ * True when `runs` replications on `jobs` threads run inline, in the calling thread (one
+ * thread, or no more than one shard: no pool is worth starting). The calling thread's
+ * event loop is then blocked until they are done.
+ */
+export function runsInline(jobs: number, runs: number): boolean {
+  return jobs <= 1 || runs <= SHARD_SIZE;
+}
+
 /** A contiguous range of replications [from, to). */
 export interface Shard {
   index: number;

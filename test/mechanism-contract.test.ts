@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { Scheduler, type EventHandler } from '../src/engine/scheduler.js';
 import { RandomStream, StreamFactory } from '../src/engine/rng.js';
 import { CONTROLLERS, MECHANISMS } from '../src/mechanisms/registry.js';
-import type { FailureCause, MechanismContext, SystemControl } from '../src/mechanisms/types.js';
+import type { FailureCause, SystemControl } from '../src/mechanisms/types.js';
+import { createSimMechanism } from '../src/sim/mechanism-runtime.js';
 import { exp, ROOT, topo } from './helpers.js';
 
 function groupModel(example: { k?: number; ha: Record<string, unknown> }) {
@@ -33,19 +34,28 @@ function groupModel(example: { k?: number; ha: Record<string, unknown> }) {
   return topo(doc).model.functions.find((f) => f.name === 'g')!;
 }
 
+/** True for what JSON holds exactly: finite numbers, booleans, strings, arrays and plain objects of them. */
+function isPlain(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v === 'boolean' || typeof v === 'string') return true;
+  if (Array.isArray(v)) return v.every(isPlain);
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).every(isPlain);
+  return false;
+}
+
 function drive(name: string, seed: number) {
   const factory = MECHANISMS[name];
   const f = groupModel(factory.example);
   const scheduler = new Scheduler();
   const rng = new RandomStream(`contract:${name}:${seed}`);
   let cause: FailureCause = { layer: 7, announced: true };
-  const ctx: MechanismContext = { scheduler, streams: new StreamFactory(seed, 0), get cause() { return cause; }, count: () => {}, spurious: () => {} };
+  const hooks = { get cause() { return cause; }, count: () => {}, spurious: () => {} };
   const upNow = [true, true, true];
   const state = { up: true, capacity: 1 };
   const log: string[] = [];
   const violations: string[] = [];
   const countUp = () => upNow.filter(Boolean).length;
-  const mech = factory.create(f, ctx, {
+  const mech = createSimMechanism(factory, f, scheduler, new StreamFactory(seed, 0), hooks, {
     set(up, capacity) {
       if (!(capacity >= 0 && capacity <= 1)) violations.push(`capacity ${capacity}`);
       if (!up && capacity !== 0) violations.push(`down with capacity ${capacity}`);
@@ -63,6 +73,8 @@ function drive(name: string, seed: number) {
       upNow[i] = !upNow[i];
       if (!upNow[i]) cause = { layer: Math.floor(rng.next() * 8), announced: rng.next() < 0.5 };
       mech.instanceChanged(i, upNow[i]);
+      // Its state is plain data: what JSON holds comes back the same (analysis copies it).
+      if (JSON.stringify(JSON.parse(JSON.stringify(mech.state))) !== JSON.stringify(mech.state) || !isPlain(mech.state)) violations.push('state is not plain data');
       if (state.up && countUp() < f.k) violations.push(`stayed up with ${countUp()} < k instances up at ${scheduler.now}`);
       scheduler.schedule(-Math.log(1 - rng.next()) * 20, driver);
     },

@@ -5,12 +5,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RandomStream } from '../src/engine/rng.js';
+import type { Distribution } from '../src/engine/distributions.js';
+import { DistDelay } from '../src/mechanisms/types.js';
 import { Detector, meanBeatDetection, meanBeatsToSpurious } from '../src/mechanisms/heartbeat.js';
 import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
 import { YEAR } from '../src/engine/units.js';
 import { exp, run } from './helpers.js';
 
 const H = 3600;
+
+/** What a detector needs of its mechanism's context, for detectors built alone (`now` set by the test). */
+const detCtx = {
+  now: 0,
+  delay: (dist: Distribution, stream: RandomStream, where: string, what?: string) => new DistDelay(dist, stream, where, what),
+};
 
 function expectWithin(est: { mean: number; se: number }, exact: number, wrong?: number) {
   const z = Math.abs(est.mean - exact) / est.se;
@@ -69,9 +77,9 @@ describe('heartbeat detection (against beats simulated one by one)', () => {
     const formula = meanBeatDetection(1, k, p);
     expect(Math.abs(brute - formula)).toBeLessThan(4 * se);
     // The detector's own draws.
-    const det = new Detector(model(k, p), new RandomStream(`det:${k}:${p}`), new RandomStream('unused'));
+    const det = new Detector(model(k, p), new RandomStream(`det:${k}:${p}`), new RandomStream('unused'), detCtx, 'd');
     let s = 0;
-    for (let t = 0; t < trials; t++) s += det.detectionDelay({ layer: 7, announced: false });
+    for (let t = 0; t < trials; t++) s += det.detection({ layer: 7, announced: false }).sample();
     expect(Math.abs(s / trials - formula)).toBeLessThan(4 * se);
     if (p === 0) expect(formula).toBeCloseTo(k - 0.5, 12);
   });
@@ -97,14 +105,14 @@ describe('heartbeat detection (against beats simulated one by one)', () => {
     const se = Math.sqrt((sum2 / trials - mean * mean) / trials);
     const exact = meanBeatsToSpurious(p, k);
     expect(Math.abs(mean - exact)).toBeLessThan(4 * se);
-    const det = new Detector(model(k, p), new RandomStream('a'), new RandomStream('spurious-draws'));
+    const det = new Detector(model(k, p), new RandomStream('a'), new RandomStream('spurious-draws'), detCtx, 'd');
     // Counted from arbitrary times: the next beat on the detector's grid, then N - 1 more: mean E[N] - 1/2.
     const times = new RandomStream('arming-times');
     let s = 0;
     const grid = new Set<string>();
     for (let t = 0; t < trials; t++) {
-      const now = times.next() * 1000;
-      const d = det.spuriousDelay(now);
+      const now = (detCtx.now = times.next() * 1000);
+      const d = det.spurious!.sample();
       s += d;
       // Every detection falls on the same grid phase + n T (T = 1).
       grid.add((((now + d) % 1) + 1).toFixed(6).slice(-6));
@@ -117,7 +125,7 @@ describe('heartbeat detection (against beats simulated one by one)', () => {
 
   it('each detector kind sees what it should', () => {
     const det = (kind: 'heartbeat' | 'process' | 'watchdog') =>
-      new Detector({ ...model(3, 0), kind }, new RandomStream('x'), new RandomStream('y'));
+      new Detector({ ...model(3, 0), kind }, new RandomStream('x'), new RandomStream('y'), detCtx, 'd');
     const appHang = { layer: 7, announced: false };
     const appCrash = { layer: 7, announced: true };
     const vmHang = { layer: 5, announced: false };

@@ -4,24 +4,33 @@
  * its steady state.
  *
  * The chain is not a separate model of the system: its transitions are computed by
- * running the simulator's own rules (sim/system.ts and the mechanisms, ported line by
- * line below) on a discrete state, one event at a time. A tangible state holds, for
- * every component, whether it is up, supported, restarting or failed (in which mode,
- * holding a crew or queued for one, in which supervision phase), the FIFO queue of each
- * crew pool, and the whole state of every group's mechanism (who is active, which
- * standbys the cluster manager believes down, which delay is running...). From a
- * tangible state every running exponential clock (a failure mode of an up component, a
- * repair, a restart, a detection, a fence, a switchover, an election...) is a
- * transition at its rate. Firing one runs the same code as the simulator; zero delays
- * are queued and run in the simulator's order (first scheduled, first run: the
- * scheduler orders equal times by scheduling order); random choices (coverage, fencing
- * success, supervision success) branch with their probabilities. Because every clock is
- * exponential, nothing else needs remembering (memorylessness), so the chain is exact.
- * The one place where the simulator reads the time since a failure (a new active that
- * failed during a split brain is detected, when the split brain ends, after a delay
- * counted from its failure) is held exactly by a detection clock started at the failure.
- * The port must follow the simulator when its rules change: the tests that compare both
- * on every exponential topology in topologies/ catch a divergence.
+ * running the simulator's rules on a discrete state, one event at a time. A tangible
+ * state holds, for every component, whether it is up, supported, restarting or failed
+ * (in which mode, holding a crew or queued for one, in which step of a controller's
+ * repair), the FIFO queue of each crew pool, and per group its mechanism's own `state`
+ * (plain data) and armed timers. From a tangible state every running exponential clock
+ * (a failure mode of an up component, a repair, a restart, an armed timer of a
+ * mechanism: a detection, a fence, a switchover, an election...) is a transition at its
+ * rate. Zero delays are queued and run in the simulator's order (first scheduled, first
+ * run: the scheduler orders equal times by scheduling order); random choices (coverage,
+ * fencing success, supervision success) branch with their probabilities. Because every
+ * clock is exponential, nothing else needs remembering (memorylessness), so the chain is
+ * exact.
+ *
+ * Where the rules come from:
+ * - Group mechanisms: their own code (mechanisms/*.ts), not a copy. Each group's
+ *   registered mechanism is built once per block in a MechanismHost, whose context turns
+ *   timers into clocks of the World being resolved, chances into branches (World.chance)
+ *   and choices by index into checked picks (World.pick); the mechanism's `state` is
+ *   pointed at the World's copy before each call (see mechanisms/types.ts).
+ * - Controllers: attached like the simulation attaches them (attachControllers), with a
+ *   control offering `takeRepair`, `delay`, streams and counters; the steps a controller
+ *   lays out for a repair run as successive clocks. Parts a controller cannot offer that
+ *   way are refused with the reasons its `unanalyzable` gives.
+ * - Component lifecycles (failure clocks, repair, crews, restart, propagation, shared
+ *   elements, common-cause clocks): still a port of sim/system.ts's ComponentSim, in
+ *   World below. The tests that compare both on every exponential topology in
+ *   topologies/ catch a divergence.
  *
  * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
  * states, and the residual sum |pi Q| / sum pi q reported per block.
@@ -60,9 +69,10 @@
  * simulator fails a common cause's components, and returns a shared parent's children, in
  * model order, which a permutation does not preserve; so hosts under one failing rack are
  * not lumped either. A state is put in canonical form by sorting the units of each class
- * by their state (component states, places in the crews' FIFO queues, the instances'
- * per-instance mechanism fields and whether each is the active, the switchover target or
- * the leader), renumbering the queues and the active, target and leader with them. What
+ * by their state (component states, places in the crews' FIFO queues, and per instance
+ * what its mechanism's `shape` declares: per-instance fields and timers, and whether each
+ * instance reference, such as the active, the switchover target or the leader, points at
+ * it), renumbering the queues and those references with them. What
  * remains order-sensitive is the simulator's choice by index (the first standby not known
  * down, the first instance up after a manual recovery, the first member up as leader):
  * it is allowed only among instances on units in identical states (then every choice
@@ -79,16 +89,24 @@
  *
  * What is refused, with a message naming the part: non-exponential delays (unless
  * `approximate`, which replaces each by an exponential of the same mean and lists it),
- * evacuation and replica sets, crash-loop windows of supervision, a block with more
- * states than the limit. Lost beats (spurious detections) need beats, which are never
- * exponential: with `approximate` the time to a spurious detection and the interval a
- * spuriously removed instance stays out of rotation are exponentials of their means.
+ * the parts controllers declare unanalyzable (evacuation and replica sets, maintenance
+ * and upgrade calendars, crash-loop windows of supervision), a block with more states
+ * than the limit. A delay is resolved when it is made: a mechanism's delays when it is
+ * built (before anything is explored), except one it makes only when first needed (the
+ * standby check of an active/passive group, at the first silent standby failure), which
+ * is refused after exploring if it is not exponential. Lost beats (spurious detections)
+ * need beats, which are never exponential: with `approximate` the time to a spurious
+ * detection and the interval a spuriously removed instance stays out of rotation are
+ * exponentials of their means.
  */
-import { Deterministic, Never, type Distribution } from '../engine/distributions.js';
+import { Never, type Distribution } from '../engine/distributions.js';
+import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import { formatDuration, YEAR } from '../engine/units.js';
-import type { ComponentModel, DetectorModel, FunctionModel, SystemModel } from '../model/build.js';
+import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import { meanBeatDetection, meanBeatsToSpurious } from '../mechanisms/heartbeat.js';
+import type { Scheduler } from '../engine/scheduler.js';
+import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
+import { DistDelay, type Delay, type DelayPath, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
@@ -190,6 +208,8 @@ class DelayResolver {
   nonExponentialRefused = false;
   readonly approximations: Approximation[] = [];
   private readonly seen = new Set<string>();
+  /** Rates of the delays resolved so far. */
+  private readonly rates = new WeakMap<Delay, number>();
   constructor(private readonly approximate: boolean) {}
 
   /** The rate (1/s) of a delay, IMMEDIATE for a zero delay; refuses or approximates others. */
@@ -198,6 +218,33 @@ class DelayResolver {
     if (d.kind === 'exponential') return 1 / d.mean;
     this.nonExponential(where, `${d.kind} (mean ${formatDuration(d.mean, 4)})`, d.mean);
     return 1 / d.mean;
+  }
+
+  /** The rate (1/s) of one path of a mechanism's delay: IMMEDIATE for zero, 0 for never; refuses or approximates others. */
+  pathRate(p: DelayPath): number {
+    const d = p.dist;
+    if (d.mean === 0) return IMMEDIATE;
+    if (d.mean === Infinity) return 0;
+    if (d.kind === 'exponential') return 1 / d.mean;
+    this.nonExponential(p.where, p.what ?? `${d.kind} (mean ${formatDuration(d.mean, 4)})`, d.mean);
+    return 1 / d.mean;
+  }
+
+  /** The rate (1/s) of a mechanism's delay: the earliest of its paths (the sum of their rates), IMMEDIATE if one is zero, 0 if it never ends. */
+  delayRate(delay: Delay): number {
+    let r = this.rates.get(delay);
+    if (r !== undefined) return r;
+    r = 0;
+    for (const p of delay.paths) {
+      const x = this.pathRate(p);
+      if (x === IMMEDIATE) {
+        r = IMMEDIATE;
+        break;
+      }
+      r += x;
+    }
+    this.rates.set(delay, r);
+    return r;
   }
 
   /** Records a delay that is not exponential (mean in seconds). */
@@ -221,9 +268,6 @@ class DelayResolver {
 // ---------------------------------------------------------------------------------------
 // The block model: components and groups with their rates resolved.
 
-const VM = LAYERS.indexOf('vm');
-const HYPERVISOR = LAYERS.indexOf('hypervisor');
-const APP_LAYER = LAYERS.indexOf('vim');
 
 // Rates are per second; IMMEDIATE marks a zero delay (run at once, in order); a detection
 // rate of 0 means that no path sees the failure.
@@ -249,35 +293,16 @@ interface LComp {
   group: number;
   instance: number;
   /** Supervision phase rates (restart, reboot, rebuild) and success probabilities, or null. */
-  sup: { restart: number; success: number; reboot: number; rebootSuccess: number; rebuild: number } | null;
+  /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
+  repairBy: ((announced: boolean, plan: RepairPlan) => boolean) | null;
 }
-/** Detection rate for a cause: IMMEDIATE, a rate, or 0 (no path sees it). */
-type DetectRate = (layer: number, announced: boolean) => number;
-/** A group (VNF or VIM service) of a block; message queues are k-of-n with their broker required. */
+/** A group (VNF or VIM service) of a block: its mechanism runs in a MechanismHost. */
 interface LGroup {
   name: string;
   n: number;
-  k: number;
-  m: number;
-  mech: 'k-of-n' | 'active-passive' | 'active-active' | 'quorum';
   /** Local indices of the groups it requires. */
   requires: number[];
-  detect: DetectRate;
-  // active-passive
-  switchover: number;
-  coverage: number;
-  manual: number;
-  standbyCheck: number;
-  fencing: { time: number; success: number; wait: boolean; operator: number } | null;
-  alive: number;
-  splitRecovery: number;
-  /** Rate of spurious detections of a healthy instance (0: none); active-active: rate back into rotation. */
-  spurious: number;
-  readd: number;
-  // active-active
-  downBelow: number;
-  // quorum
-  election: number;
+  host: MechanismHost;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -305,40 +330,14 @@ interface CompState {
   /** Remaining supervision phases (rates) after the running one. */
   plan: number[];
 }
-/** A group's mechanism state, as the mechanism classes' fields (each mechanism uses its own). */
+/** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
   /** The mechanism's verdict (the group is up when this holds and its required groups are up). */
   mu: boolean;
-  up: boolean[];
-  // k-of-n
-  cnt: number;
-  // active-passive
-  known: boolean[];
-  check: Array<Slot | null>;
-  active: number;
-  target: number;
-  st: number;
-  pend: Slot | null;
-  clean: boolean;
-  works: boolean;
-  /** A takeover that will end in split brain (read when the switchover ends). */
-  split: boolean;
-  /** The failover under way was started by a spurious detection; the spurious-detection clock of the active. */
-  spur: boolean;
-  sp: Slot | null;
-  /** Active-active: per instance, its spurious-removal or back-in-rotation clock. */
-  spa: Array<Slot | null>;
-  /** For an active that failed during a split brain: its detection has (virtually) fired; its detection rate; clean crash. */
-  det: boolean;
-  dr: number;
-  dc: boolean;
-  vd: Slot | null;
-  // active-active
-  rot: boolean[];
-  rm: Array<Slot | null>;
-  // quorum
-  leader: number;
-  el: Slot | null;
+  /** The mechanism's `state` (plain data). */
+  s: Record<string, unknown>;
+  /** Its timers by slot: armed (a clock, or a zero delay queued) or null. */
+  t: Array<Slot | null>;
 }
 /** A tangible state of a block: what the simulator holds between two events. */
 interface State {
@@ -350,29 +349,6 @@ interface State {
 // Component timer kinds.
 const REPAIR_DONE = 1;
 const RESTART_DONE = 2;
-// Active-passive states and event kinds (as in mechanisms/active-passive.ts).
-const SERVING = 0;
-const DETECTING = 1;
-const FENCING = 2;
-const SWITCHING = 3;
-const MANUAL = 4;
-const SPLIT = 5;
-const WAITING = 6;
-const DETECTED = 0;
-const FENCED = 1;
-const FENCE_FAILED = 2;
-const SWITCHED = 3;
-const MANUAL_DONE = 4;
-const SPLIT_DONE = 5;
-const STANDBY_FOUND = 7;
-/** The detection the simulator would have drawn for a failure of the active during a split brain (see apChanged). */
-const SPLIT_DETECT = 8;
-const SPURIOUS = 6;
-const SPURIOUS_AA = 12;
-const READD = 13;
-const REMOVE = 10;
-const ELECTED = 11;
-
 /** An internal inconsistency of the port (a bug, not bad input). */
 class PortError extends Error {}
 
@@ -382,10 +358,11 @@ class ZeroDelayLoop extends Error {}
 /** One resolution of a fired event: runs the simulator's rules on a copy of a state. */
 class World {
   s: State;
-  private queue: Array<{ id: number; owner: 'c' | 'g'; idx: number; kind: number; arg: number }> = [];
+  private queue: Array<{ id: number; owner: 'c' | 'g'; idx: number; kind: number }> = [];
   private head = 0;
   private nextId = 1;
-  private cause = { layer: 0, announced: true };
+  /** The failure being propagated (read by the mechanisms through their context). */
+  cause = { layer: 0, announced: true };
   /** Probability of the choices made so far. */
   prob = 1;
   private choiceAt = 0;
@@ -420,17 +397,17 @@ class World {
    * candidates in distinct units of one class whose states are identical (then any choice
    * leads to the same lumped state); otherwise it throws Asymmetric.
    */
-  private pick(gi: number, cand: (j: number) => boolean): number {
+  pick(gi: number, n: number, cand: (j: number) => boolean): number {
     const found: number[] = [];
-    for (let j = 0; j < this.blk.groups[gi].n; j++) if (cand(j)) found.push(j);
+    for (let j = 0; j < n; j++) if (cand(j)) found.push(j);
     if (found.length > 1 && this.sym !== null) this.sym.checkChoice(this.s, gi, found);
     return found.length > 0 ? found[0] : -1;
   }
 
-  private schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number, arg = 0): Slot {
+  private schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number): Slot {
     if (rate === IMMEDIATE) {
       const id = this.nextId++;
-      this.queue.push({ id, owner, idx, kind, arg });
+      this.queue.push({ id, owner, idx, kind });
       return { id, kind, rate };
     }
     if (!(rate > 0)) throw new PortError(`bad rate ${rate}`);
@@ -448,7 +425,13 @@ class World {
         if (c.t === null || c.t.id !== e.id) continue;
         c.t = null;
         this.compTimer(e.idx, e.kind);
-      } else this.groupEvent(e.idx, e.kind, e.arg, e.id);
+      } else {
+        const t = this.s.g[e.idx].t;
+        const slot = t[e.kind];
+        if (slot === null || slot.id !== e.id) continue;
+        t[e.kind] = null;
+        this.groupTimer(e.idx, e.kind);
+      }
       observe();
     }
   }
@@ -463,19 +446,17 @@ class World {
     c.up = false;
     this.cause = { layer: m.layer, announced: m.modes[mode].announced };
     this.propagateDown(ci);
-    if (m.sup !== null && m.modes[mode].announced) {
-      // Supervisor: restart, else reboot, else rebuild; the sum of the steps taken.
-      const sp = m.sup;
-      const phases = [sp.restart];
-      if (!this.chance(sp.success)) {
-        phases.push(sp.reboot);
-        if (!this.chance(sp.rebootSuccess)) phases.push(sp.rebuild);
+    if (m.repairBy !== null) {
+      // A controller's repair (a supervisor's): its steps, run as successive clocks.
+      const steps: number[] = [];
+      const plan: RepairPlan = { step: (d) => void steps.push(this.blk.res.delayRate(d)), chance: (_s, p) => this.chance(p) };
+      if (m.repairBy(m.modes[mode].announced, plan)) {
+        const timed = steps.filter((r) => r !== IMMEDIATE);
+        c.hc = false;
+        c.plan = timed.slice(1);
+        c.t = this.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', ci, REPAIR_DONE);
+        return;
       }
-      const timed = phases.filter((r) => r !== IMMEDIATE);
-      c.hc = false;
-      c.plan = timed.slice(1);
-      c.t = this.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', ci, REPAIR_DONE);
-      return;
     }
     c.hc = m.crew >= 0;
     if (m.crew < 0 || this.request(m.crew, ci)) this.startRepair(ci);
@@ -575,321 +556,116 @@ class World {
     for (const ci of cc.comps) if (this.s.c[ci].up) this.fail(ci, cc.mode);
   }
 
-  // --- groups (mechanisms/*.ts) ---
+  // --- groups: their mechanisms' own code, run by their hosts ---
 
   private instanceChanged(gi: number, i: number, isUp: boolean): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    switch (G.mech) {
-      case 'k-of-n':
-        g.up[i] = isUp;
-        g.cnt += isUp ? 1 : -1;
-        g.mu = g.cnt >= G.k;
-        return;
-      case 'quorum':
-        return this.quorumChanged(gi, i, isUp);
-      case 'active-active':
-        return this.aaChanged(gi, i, isUp);
-      case 'active-passive':
-        return this.apChanged(gi, i, isUp);
-    }
+    this.blk.groups[gi].host.bind(this, gi).instanceChanged(i, isUp);
   }
 
-  /** A group's event (exponential or zero delay) fires; `id` is its slot id (-1 for exponential clocks). */
-  groupEvent(gi: number, kind: number, arg: number, id: number): void {
-    const g = this.s.g[gi];
-    if (kind === ELECTED) {
-      if (g.el === null || g.el.id !== id) return;
-      g.el = null;
-      g.leader = this.pick(gi, (j) => g.up[j]);
-      this.quorumUpdate(gi);
-      return;
-    }
-    if (kind === REMOVE) {
-      const s = g.rm[arg];
-      if (s === null || s.id !== id) return;
-      g.rm[arg] = null;
-      g.rot[arg] = false;
-      this.aaUpdate(gi);
-      return;
-    }
-    if (kind === SPURIOUS) {
-      // Lost beats declare the healthy active failed (active-passive.ts).
-      if (g.sp === null || g.sp.id !== id) return;
-      g.sp = null;
-      if (g.st !== SERVING) return;
-      let standby = false;
-      for (let j = 0; j < g.known.length; j++) if (j !== g.active && !g.known[j]) standby = true;
-      if (!standby) {
-        this.apArmSpurious(gi);
-        return;
-      }
-      g.mu = false;
-      g.spur = true;
-      g.clean = false;
-      this.apTakeover(gi);
-      return;
-    }
-    if (kind === SPURIOUS_AA || kind === READD) {
-      // Lost health-check replies take a healthy instance out of rotation for an interval (active-active.ts).
-      const slot = g.spa[arg];
-      if (slot === null || slot.id !== id) return;
-      const G = this.blk.groups[gi];
-      if (kind === SPURIOUS_AA) {
-        g.rot[arg] = false;
-        g.spa[arg] = this.schedule(G.readd, 'g', gi, READD, arg);
-      } else {
-        g.rot[arg] = true;
-        g.spa[arg] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, arg) : null;
-      }
-      this.aaUpdate(gi);
-      return;
-    }
-    if (kind === SPLIT_DETECT) {
-      if (g.vd === null || g.vd.id !== id) return;
-      g.vd = null;
-      g.det = true;
-      return;
-    }
-    if (kind === STANDBY_FOUND) {
-      const s = g.check[arg];
-      if (s === null || s.id !== id) return;
-      g.check[arg] = null;
-      if (!g.up[arg]) g.known[arg] = true;
-      return;
-    }
-    if (g.pend === null || g.pend.id !== id) return;
-    g.pend = null;
-    this.apEvent(gi, kind);
+  /** Timer `slot` of group `gi` ran out (it is disarmed already). */
+  groupTimer(gi: number, slot: number): void {
+    this.blk.groups[gi].host.bind(this, gi).onTimer!(slot);
   }
 
-  // quorum (mechanisms/quorum.ts)
-  private quorumChanged(gi: number, i: number, isUp: boolean): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    g.up[i] = isUp;
-    g.cnt += isUp ? 1 : -1;
-    if (g.cnt < G.k) {
-      g.leader = -1;
-      g.el = null;
-    } else if (!isUp && i === g.leader) {
-      g.leader = -1;
-      this.startElection(gi);
-    } else if (isUp && g.leader < 0 && g.el === null) {
-      this.startElection(gi);
-    }
-    this.quorumUpdate(gi);
-  }
-  private startElection(gi: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    // As the simulator: a zero timeout elects at once (no event).
-    if (G.election === IMMEDIATE) {
-      g.el = null;
-      g.leader = this.pick(gi, (j) => g.up[j]);
-    } else g.el = this.schedule(G.election, 'g', gi, ELECTED);
-  }
-  private quorumUpdate(gi: number): void {
-    const g = this.s.g[gi];
-    g.mu = g.leader >= 0 && g.cnt >= this.blk.groups[gi].k;
-  }
-
-  // active-active (mechanisms/active-active.ts), without lost beats
-  private aaChanged(gi: number, i: number, isUp: boolean): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    g.up[i] = isUp;
-    if (isUp) {
-      g.rm[i] = null;
-      g.rot[i] = true;
-      g.spa[i] = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS_AA, i) : null;
-    } else {
-      g.spa[i] = null;
-      if (g.rot[i]) {
-        const r = G.detect(this.cause.layer, this.cause.announced);
-        g.rm[i] = r === 0 ? null : this.schedule(r, 'g', gi, REMOVE, i);
-      }
-    }
-    this.aaUpdate(gi);
-  }
-  private aaUpdate(gi: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    let rotation = 0;
-    let healthy = 0;
-    for (let i = 0; i < G.n; i++) {
-      if (!g.rot[i]) continue;
-      rotation++;
-      if (g.up[i]) healthy++;
-    }
-    const served = rotation > 0 ? Math.min(healthy / rotation, healthy / G.m, 1) : 0;
-    g.mu = healthy >= G.k && served > 0 && served >= G.downBelow;
-  }
-
-  // active-passive (mechanisms/active-passive.ts)
-  private apChanged(gi: number, i: number, isUp: boolean): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    g.up[i] = isUp;
-    if (isUp) {
-      g.known[i] = false;
-      g.check[i] = null;
-      if (i === g.active) {
-        g.det = false;
-        g.vd = null;
-      }
-      if (i === g.active && g.st === DETECTING) {
-        g.pend = null;
-        this.apServe(gi);
-      } else if (g.st === WAITING) this.apStartSwitch(gi, i);
+  /** Arms timer `slot` of group `gi` with a clock of `rate` (IMMEDIATE: queued now; 0: never, disarmed). */
+  arm(gi: number, slot: number, rate: number): void {
+    if (rate === 0) {
+      this.s.g[gi].t[slot] = null;
       return;
     }
-    if (i === g.active && g.st === SPLIT) {
-      // The simulator will detect this failure when the split brain ends, after the delay
-      // it draws then, counted from the failure. With an exponential delay that is the same
-      // as a detection clock started now, which has fired or not by then (memorylessness).
-      g.dr = G.detect(this.cause.layer, this.cause.announced);
-      g.dc = this.cause.announced && this.cause.layer >= APP_LAYER;
-      if (g.dr === IMMEDIATE) g.det = true;
-      else if (g.dr > 0) g.vd = this.schedule(g.dr, 'g', gi, SPLIT_DETECT);
-    }
-    if (i === g.active && g.st === SERVING) this.apActiveDown(gi);
-    else if (i !== g.active || g.st !== DETECTING) {
-      if (this.cause.announced) g.known[i] = true;
-      else if (G.standbyCheck !== 0) g.check[i] = this.schedule(G.standbyCheck, 'g', gi, STANDBY_FOUND, i);
-    }
-  }
-  private apEvent(gi: number, kind: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    switch (kind) {
-      case DETECTED:
-        g.known[g.active] = true;
-        this.apTakeover(gi);
-        break;
-      case FENCED:
-        g.split = false;
-        this.apStartSwitch(gi, -1);
-        break;
-      case FENCE_FAILED:
-        if (G.fencing!.wait) {
-          g.st = MANUAL;
-          g.mu = false;
-          g.pend = this.schedule(G.fencing!.operator, 'g', gi, FENCED);
-        } else {
-          g.split = g.spur || this.chance(G.alive);
-          this.apStartSwitch(gi, -1);
-        }
-        break;
-      case SWITCHED:
-        if (g.works && g.up[g.target]) {
-          g.active = g.target;
-          if (g.split) {
-            g.st = SPLIT;
-            g.mu = false;
-            g.pend = this.schedule(G.splitRecovery, 'g', gi, SPLIT_DONE);
-          } else this.apServe(gi);
-        } else {
-          if (!g.up[g.target]) g.known[g.target] = true;
-          g.st = MANUAL;
-          g.mu = false;
-          g.pend = this.schedule(G.manual, 'g', gi, MANUAL_DONE);
-        }
-        break;
-      case MANUAL_DONE: {
-        for (let j = 0; j < G.n; j++) g.known[j] = !g.up[j];
-        // The old active is overwritten when an instance is up (so no part of the choice).
-        const old = g.active;
-        g.active = -1;
-        const j = this.pick(gi, (x) => g.up[x]);
-        if (j < 0) {
-          g.active = old;
-          g.st = WAITING;
-          g.mu = false;
-        } else {
-          g.active = j;
-          this.apServe(gi);
-        }
-        break;
-      }
-      case SPLIT_DONE:
-        this.apServe(gi);
-        break;
-      default:
-        throw new PortError(`unknown active-passive event ${kind}`);
-    }
-  }
-  private apTakeover(gi: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    const f = G.fencing;
-    if (f && !g.clean) {
-      g.st = FENCING;
-      g.mu = false;
-      g.pend = this.schedule(f.time, 'g', gi, this.chance(f.success) ? FENCED : FENCE_FAILED);
-      return;
-    }
-    g.split = !g.clean && (g.spur || this.chance(G.alive));
-    this.apStartSwitch(gi, -1);
-  }
-  private apStartSwitch(gi: number, to: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    let target = to;
-    if (target < 0) target = this.pick(gi, (j) => j !== g.active && !g.known[j]);
-    if (target < 0) {
-      if (g.up[g.active]) target = g.active;
-      else {
-        g.st = WAITING;
-        g.mu = false;
-        return;
-      }
-    }
-    // Back to the same node: no second node, no split brain.
-    if (target === g.active) g.split = false;
-    g.target = target;
-    g.st = SWITCHING;
-    g.mu = false;
-    g.works = this.chance(G.coverage);
-    g.pend = this.schedule(G.switchover, 'g', gi, SWITCHED);
-  }
-  private apActiveDown(gi: number): void {
-    const G = this.blk.groups[gi];
-    const g = this.s.g[gi];
-    g.mu = false;
-    g.sp = null;
-    g.spur = false;
-    g.clean = this.cause.announced && this.cause.layer >= APP_LAYER;
-    g.st = DETECTING;
-    const r = G.detect(this.cause.layer, this.cause.announced);
-    g.pend = r === 0 ? null : this.schedule(r, 'g', gi, DETECTED);
-  }
-  private apServe(gi: number): void {
-    const g = this.s.g[gi];
-    if (!g.up[g.active]) {
-      // Only after a split brain, whose new active failed meanwhile: detect that failure
-      // as the simulator does, with the delay counted from the failure (see apChanged).
-      if (g.st !== SPLIT) throw new PortError('active-passive: serving a down active outside a split brain');
-      g.mu = false;
-      g.sp = null;
-      g.spur = false;
-      g.clean = g.dc;
-      g.st = DETECTING;
-      g.pend = g.det ? this.schedule(IMMEDIATE, 'g', gi, DETECTED) : g.dr === 0 ? null : this.schedule(g.dr, 'g', gi, DETECTED);
-      g.det = false;
-      g.vd = null;
-      return;
-    }
-    g.st = SERVING;
-    g.mu = true;
-    g.spur = false;
-    this.apArmSpurious(gi);
-  }
-  private apArmSpurious(gi: number): void {
-    const G = this.blk.groups[gi];
-    this.s.g[gi].sp = G.spurious > 0 ? this.schedule(G.spurious, 'g', gi, SPURIOUS) : null;
+    const x = this.schedule(rate, 'g', gi, slot);
+    // Where it sits says which timer it is (lumping moves per-instance timers): no kind in the state.
+    x.kind = 0;
+    this.s.g[gi].t[slot] = x;
   }
 }
+
+/**
+ * A group's mechanism as analysis runs it: the registered mechanism's own code, with a
+ * context whose timers are clocks of the World being resolved (a delay's rate from its
+ * law), whose chances branch (World.chance), whose choices by index are checked for
+ * lumping (World.pick), and whose state is the World's copy (bound before every call).
+ * Its delays are resolved when it is built (refused or approximated at once); one made
+ * later (a standby check, made at the first silent standby failure) when first made.
+ */
+class MechanismHost {
+  readonly mech: GroupMechanism;
+  readonly shape: MechanismShape;
+  /** Its state and timers when everything is up (the simulator's start). */
+  readonly initial: GroupState;
+  private world: World | null = null;
+  private gi = -1;
+  constructor(fn: FunctionModel, res: DelayResolver) {
+    const factory = MECHANISMS[fn.ha.mechanism];
+    this.shape = factory.shape;
+    const slots = this.shape.timers.fixed + this.shape.timers.perInstance * fn.n;
+    this.initial = { mu: true, s: {}, t: new Array<Slot | null>(slots).fill(null) };
+    const host = this;
+    const rate = (d: Delay): number => res.delayRate(d);
+    const world = (): World => {
+      if (host.world === null) throw new PortError(`${fn.path}: a mechanism acted outside an event`);
+      return host.world;
+    };
+    const ctx: MechanismContext = {
+      streams: NO_STREAMS,
+      timers: {
+        arm: (slot, d) => {
+          // While the mechanism is built: its clocks at the start.
+          if (host.world === null) host.initial.t[slot] = rate(d) === 0 ? null : initialSlot(rate(d), fn.path);
+          else host.world.arm(host.gi, slot, rate(d));
+        },
+        disarm: (slot) => {
+          (host.world === null ? host.initial.t : host.world.s.g[host.gi].t)[slot] = null;
+        },
+        armed: (slot) => (host.world === null ? host.initial.t : host.world.s.g[host.gi].t)[slot] !== null,
+      },
+      get cause() {
+        return world().cause;
+      },
+      delay(dist, stream, where, what) {
+        const d = new DistDelay(dist, stream, where, what);
+        rate(d);
+        return d;
+      },
+      chance: (_stream, p) => world().chance(p),
+      first: (n, pred) => world().pick(host.gi, n, pred),
+      get now(): number {
+        throw new PortError(`${fn.path}: a mechanism read the time (only a delay's sample may)`);
+      },
+      count() {},
+      spurious() {},
+    };
+    this.mech = factory.create(fn, ctx, {
+      set(up) {
+        if (host.world === null) throw new PortError(`${fn.path}: a mechanism reported a level while being built`);
+        host.world.s.g[host.gi].mu = up;
+      },
+    });
+    this.initial.s = JSON.parse(JSON.stringify(this.mech.state)) as Record<string, unknown>;
+  }
+
+  /** Points the mechanism at group `gi`'s state in `w`, for one call; returns the mechanism. */
+  bind(w: World, gi: number): GroupMechanism {
+    this.world = w;
+    this.gi = gi;
+    this.mech.state = w.s.g[gi].s;
+    return this.mech;
+  }
+}
+
+/** A clock armed while a mechanism is built: exponential (a zero delay then would run before anything exists). */
+function initialSlot(rate: number, path: string): Slot {
+  if (rate === IMMEDIATE) throw new PortError(`${path}: a zero delay armed at the start`);
+  return { id: -1, kind: 0, rate };
+}
+
+/** Mechanisms draw through their context in analysis, never from a stream: any use of one is a bug. */
+const NO_STREAM = new Proxy({} as RandomStream, {
+  get(_t, prop) {
+    throw new PortError(`a mechanism used a random stream directly (${String(prop)}) instead of its context`);
+  },
+});
+const NO_STREAMS = { stream: () => NO_STREAM, streamHashed: () => NO_STREAM } as unknown as StreamFactory;
 
 /** A block: its components and groups (local indices) and what to observe. */
 /** A common-cause clock of a block: its rate (1/s), the mode it fails, the local components of its type. */
@@ -899,6 +675,8 @@ interface LCommon {
   comps: number[];
 }
 interface BlockModel {
+  /** Resolves the delays of controllers' repairs (as their steps are laid out). */
+  res: DelayResolver;
   comps: LComp[];
   groups: LGroup[];
   crewSizes: number[];
@@ -920,31 +698,7 @@ function initialState(blk: BlockModel): State {
   return {
     c: blk.comps.map(() => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [] })),
     pools: blk.crewSizes.map(() => ({ busy: 0, q: [] })),
-    g: blk.groups.map((G) => ({
-      mu: true,
-      up: new Array(G.n).fill(true),
-      cnt: G.n,
-      known: new Array(G.n).fill(false),
-      check: new Array(G.n).fill(null),
-      active: 0,
-      target: -1,
-      st: SERVING,
-      pend: null,
-      clean: false,
-      works: true,
-      split: false,
-      spur: false,
-      sp: G.mech === 'active-passive' && G.spurious > 0 ? { id: -1, kind: SPURIOUS, rate: G.spurious } : null,
-      spa: new Array(G.n).fill(G.mech === 'active-active' && G.spurious > 0 ? { id: -1, kind: SPURIOUS_AA, rate: G.spurious } : null),
-      det: false,
-      dr: 0,
-      dc: false,
-      vd: null,
-      rot: new Array(G.n).fill(true),
-      rm: new Array(G.n).fill(null),
-      leader: 0,
-      el: null,
-    })),
+    g: blk.groups.map((G) => JSON.parse(JSON.stringify(G.host.initial)) as GroupState),
   };
 }
 
@@ -972,10 +726,10 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     observe();
     w.drain(observe);
     const left = (x: Slot | null) => x !== null && x.id > 0;
-    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => left(g.pend) || left(g.el) || left(g.vd) || left(g.sp) || g.check.some(left) || g.rm.some(left) || g.spa.some(left))) {
+    if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => g.t.some(left))) {
       throw new PortError('a zero-delay event was left pending');
     }
-    canonical(w.s);
+    canonical(blk, w.s);
     out.push({ state: w.s, prob: w.prob, seenUp: seen });
     // Next branch (depth first): flip the last `true` choice to `false`, dropping the choices after it.
     while (script.length > 0 && script[script.length - 1] === false) script.pop();
@@ -985,31 +739,12 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
   return out;
 }
 
-/**
- * Clears what the simulator keeps but never reads again, so that states that behave
- * the same have one key. Of an active-passive group: the switchover target and coverage
- * draw are read only while switching; the clean-crash flag only while detecting; the
- * split-brain flag is set at every takeover and read when a switchover ends, so it is
- * dead while serving, detecting, fencing, in a split brain, or waiting for an operator
- * after a failed fence; the late-detection fields live only in a split brain.
- */
-function canonical(s: State): void {
-  for (const g of s.g) {
-    if (g.st !== SWITCHING) {
-      g.target = -1;
-      g.works = true;
-    }
-    if (g.st !== DETECTING) g.clean = false;
-    // Whether the failover was spurious is read only when a fence fails.
-    if (g.st !== FENCING) g.spur = false;
-    if (g.st === SERVING || g.st === DETECTING || g.st === FENCING || g.st === SPLIT || (g.st === MANUAL && g.pend !== null && g.pend.kind === FENCED)) g.split = false;
-    if (g.st !== SPLIT) {
-      g.det = false;
-      g.dr = 0;
-      g.dc = false;
-      g.vd = null;
-    }
-  }
+/** Clears what the mechanisms keep but never read again (their shapes' `canonical`), so that states that behave the same have one key. */
+function canonical(blk: BlockModel, s: State): void {
+  s.g.forEach((g, gi) => {
+    const c = blk.groups[gi].host.shape.canonical;
+    if (c) c(g.s, (slot) => g.t[slot] !== null);
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1047,8 +782,11 @@ function unitKey(blk: BlockModel, s: State, u: Unit): string {
   const queued = u.comps.map((ci) => (blk.comps[ci].crew < 0 ? -1 : s.pools[blk.comps[ci].crew].q.indexOf(ci)));
   const insts = u.insts.map(([gi, i]) => {
     const g = s.g[gi];
-    const mech = blk.groups[gi].mech;
-    return [g.up[i], g.known[i], g.check[i], g.spa[i], g.rot[i], g.rm[i], mech === 'active-passive' && g.active === i, g.target === i, mech === 'quorum' && g.leader === i];
+    const G = blk.groups[gi];
+    const sh = G.host.shape;
+    const timers: Array<Slot | null> = [];
+    for (let k = 0; k < sh.timers.perInstance; k++) timers.push(g.t[sh.timers.fixed + k * G.n + i]);
+    return [sh.perInstance.map((f) => (g.s[f] as unknown[])[i]), timers, sh.instanceRefs.map((r) => g.s[r] === i)];
   });
   return JSON.stringify([u.comps.map((ci) => s.c[ci]), queued, insts]);
 }
@@ -1095,7 +833,7 @@ class Symmetry {
       if (comps.some((ci) => coupled.has(ci))) return;
       const signature = JSON.stringify(comps.map((ci) => {
         const m = blk.comps[ci];
-        return [m.layer, m.modes, m.restart, m.crew, m.sup, m.group, m.children.length];
+        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.group, m.children.length];
       }));
       const insts = comps.filter((ci) => blk.comps[ci].group >= 0).map((ci): [number, number] => [blk.comps[ci].group, blk.comps[ci].instance]);
       const same = bySignature.get(signature);
@@ -1154,17 +892,16 @@ class Symmetry {
     for (const p of s.pools) p.q = p.q.map((ci) => comp.get(ci) ?? ci);
     for (const [gi, map] of inst) {
       const g = s.g[gi];
+      const G = this.blk.groups[gi];
+      const sh = G.host.shape;
       const re = (i: number) => (i >= 0 ? (map.get(i) ?? i) : i);
-      g.up = moved(g.up, map);
-      g.known = moved(g.known, map);
-      g.check = moved(g.check, map);
-      g.spa = moved(g.spa, map);
-      g.rot = moved(g.rot, map);
-      g.rm = moved(g.rm, map);
-      g.target = re(g.target);
-      // Read only by their own mechanism (elsewhere they keep their initial 0).
-      if (this.blk.groups[gi].mech === 'active-passive') g.active = re(g.active);
-      if (this.blk.groups[gi].mech === 'quorum') g.leader = re(g.leader);
+      for (const f of sh.perInstance) g.s[f] = moved(g.s[f] as unknown[], map);
+      for (let k = 0; k < sh.timers.perInstance; k++) {
+        const base = sh.timers.fixed + k * G.n;
+        const part = moved(g.t.slice(base, base + G.n), map);
+        for (let i = 0; i < G.n; i++) g.t[base + i] = part[i];
+      }
+      for (const r of sh.instanceRefs) g.s[r] = re(g.s[r] as number);
     }
   }
 
@@ -1201,11 +938,13 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   });
   for (const cc of blk.commons) list.push([cc.rate, (w) => w.failCommon(cc)]);
   s.g.forEach((g, gi) => {
-    const slots: Array<[Slot | null, number]> = [[g.pend, 0], [g.el, 0], [g.vd, 0], [g.sp, 0]];
-    g.spa.forEach((x, i) => slots.push([x, i]));
-    g.check.forEach((x, i) => slots.push([x, i]));
-    g.rm.forEach((x, i) => slots.push([x, i]));
-    for (const [slot, arg] of slots) if (slot !== null) list.push([slot.rate, (w) => w.groupEvent(gi, slot.kind, arg, -1)]);
+    g.t.forEach((slot, k) => {
+      if (slot !== null)
+        list.push([slot.rate, (w) => {
+          w.s.g[gi].t[k] = null;
+          w.groupTimer(gi, k);
+        }]);
+    });
   });
   return list;
 }
@@ -1343,44 +1082,51 @@ function blockName(fns: readonly FunctionModel[]): { name: string; groups: strin
   return { name: `block {${groups.join(', ')} on host${hosts.length === 1 ? '' : 's'} ${shown}}`, groups, hosts };
 }
 
-/**
- * Rate (1/s) of spurious detections of a healthy instance (k lost beats in a row), 0 when
- * beats are never lost. Its time is the next beat on the detector's grid plus (k - 1 + a
- * geometric number) x interval in the simulator, with the exact mean (E[N] - 1/2) T
- * (heartbeat.ts): not exponential, so only with `approximate`.
- */
-function spuriousRate(det: DetectorModel, where: string, res: DelayResolver): number {
-  if (!(det.loss > 0) || det.interval === Infinity) return 0;
-  const beats = meanBeatsToSpurious(det.loss, det.misses);
-  // As the simulator: a mean beyond 1e15 beats never happens.
-  if (!(1 / (beats - det.misses + 1) > 1e-15)) return 0;
-  // The N-th beat from a time on the detector's grid (random phase): mean (E[N] - 1/2) T.
-  const mean = (beats - 0.5) * det.interval;
-  res.nonExponential(`${where} (lost beats)`, `time to a spurious detection (next beat + (k - 1 + geometric) x interval; mean ${formatDuration(mean, 4)})`, mean);
-  return 1 / mean;
-}
-
-function detectRate(det: DetectorModel, where: string, res: DelayResolver): DetectRate {
-  let beats = 0;
-  if (det.interval !== Infinity) {
-    const mean = meanBeatDetection(det.interval, det.misses, det.loss);
-    res.nonExponential(`${where} (missed beats)`, `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`, mean);
-    beats = mean === 0 ? IMMEDIATE : 1 / mean;
-  }
-  const ann = det.announced ? res.rate(det.announced, `${where}.announced`) : 0;
-  const peer = det.peerNotification ? res.rate(det.peerNotification, `${where}.peerNotification`) : 0;
-  return (layer, announced) => {
-    const paths: number[] = [];
-    if (det.interval !== Infinity && (det.kind === 'heartbeat' || (det.kind === 'process' && announced) || (det.kind === 'watchdog' && layer <= VM))) paths.push(beats);
-    if (announced && det.announced) paths.push(ann);
-    if (layer <= HYPERVISOR && det.peerNotification) paths.push(peer);
-    // The earliest path wins: the minimum of independent exponentials has the sum of their rates.
-    return paths.includes(IMMEDIATE) ? IMMEDIATE : paths.reduce((a, b) => a + b, 0);
-  };
-}
-
 function typeWhere(c: ComponentModel): string {
   return `components.${c.type}`;
+}
+
+/**
+ * Attaches every registered controller as the simulation does, with a control that offers
+ * only what a Markov chain can hold (taking over repairs, delays, streams, counters); a
+ * controller says itself which parts of the model it cannot offer that way
+ * (`unanalyzable`), and those are refused. Returns, per component index, the repair a
+ * controller took over.
+ */
+function attachControllers(model: SystemModel, res: DelayResolver): Map<number, (announced: boolean, plan: RepairPlan) => boolean> {
+  const repairBy = new Map<number, (announced: boolean, plan: RepairPlan) => boolean>();
+  const offered: Partial<SystemControl> = {
+    streams: NO_STREAMS,
+    scheduler: new Proxy({} as Scheduler, {
+      get(_t, prop) {
+        throw new PortError(`a controller read the scheduler (${String(prop)}) in analysis`);
+      },
+    }),
+    count() {},
+    takeRepair(g, i, repair) {
+      repairBy.set(model.functions[g].instances[i].top, repair);
+    },
+    delay(dist, stream, where, what) {
+      const d = new DistDelay(dist, stream, where, what);
+      res.delayRate(d);
+      return d;
+    },
+  };
+  for (const c of CONTROLLERS) {
+    const reasons = c.unanalyzable(model);
+    if (reasons.length > 0) {
+      reasons.forEach((r) => res.refuse(r));
+      continue;
+    }
+    const ctl = new Proxy(offered as SystemControl, {
+      get(t, prop) {
+        if (prop in t) return t[prop as keyof SystemControl];
+        throw new PortError(`controller ${c.name} used ctl.${String(prop)}, which analysis does not offer: its unanalyzable() must name that part of the model`);
+      },
+    });
+    if (c.attach(model, ctl).length > 0) throw new PortError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
+  }
+  return repairBy;
 }
 
 /**
@@ -1391,12 +1137,8 @@ function typeWhere(c: ComponentModel): string {
 export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): AnalysisResult {
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
   // Planned work runs on a calendar (and moves instances): not a time-homogeneous chain.
-  const planned = [
-    ...model.maintenance.map((p) => `maintenance.${p.name}: scheduled maintenance windows follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
-    ...model.upgrades.map((p) => `upgrades.${p.name}: scheduled upgrade campaigns follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
-  ];
-  if (planned.length > 0) throw new AnalysisRefused(model.file, planned);
   const res = new DelayResolver(opts.approximate ?? false);
+  const repairBy = attachControllers(model, res);
   const C = model.components.length;
   const F = model.functions.length;
   const uf = new UnionFind(C + F);
@@ -1473,103 +1215,18 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         crew,
         group: -1,
         instance: -1,
-        sup: null,
+        repairBy: repairBy.get(gi) ?? null,
       };
     });
-    const groups: LGroup[] = fnIdx.map((fi, li) => {
+    const groups: LGroup[] = fnIdx.map((fi, li): LGroup => {
       const f = model.functions[fi];
-      const where = `${f.path}`;
       f.instances.forEach((inst, i) => {
         const lc = comps[local.get(inst.top)!];
         lc.group = li;
         lc.instance = i;
-        if (f.supervision) {
-          const sv = f.supervision;
-          if (sv.window !== Infinity) res.refuse(`${where}.supervision.window: a crash-loop window makes repairs depend on the crash history, which a Markov chain cannot hold; remove 'window'`);
-          lc.sup = {
-            restart: res.rate(sv.restart, `${where}.supervision.restart`),
-            success: sv.success,
-            reboot: res.rate(sv.reboot, `${where}.supervision.reboot`),
-            rebootSuccess: sv.rebootSuccess,
-            rebuild: res.rate(sv.rebuild, `${where}.supervision.rebuild`),
-          };
-        }
       });
-      if (f.evacuation) {
-        const key = f.evacuation.style === 'evacuation' ? 'evacuation' : 'replicaSet';
-        res.refuse(`${where}.${key}: instances that move between hosts (and wait for the VIM) are not modelled by analyze; remove '${key}' to analyze the rest`);
-      }
-      const base: LGroup = {
-        name: f.name,
-        n: f.n,
-        k: f.k,
-        m: f.m,
-        mech: 'k-of-n',
-        requires: f.requires.map((r) => localFn.get(r)!),
-        detect: () => 0,
-        switchover: 0,
-        coverage: 1,
-        manual: IMMEDIATE,
-        standbyCheck: 0,
-        fencing: null,
-        alive: 0,
-        splitRecovery: IMMEDIATE,
-        spurious: 0,
-        readd: IMMEDIATE,
-        downBelow: 0,
-        election: IMMEDIATE,
-      };
-      const ha = f.ha;
-      const hw = `${where}.ha`;
-      switch (ha.mechanism) {
-        case 'k-of-n':
-        case 'message-queue':
-          return base;
-        case 'quorum':
-          return { ...base, mech: 'quorum', election: res.rate(ha.electionTimeout, `${hw}.electionTimeout`) };
-        case 'active-active':
-          return {
-            ...base,
-            mech: 'active-active',
-            detect: detectRate(ha.detector, `${hw}.detector`, res),
-            downBelow: ha.downBelow,
-            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
-            // Back in rotation one interval after a spurious removal.
-            readd: ha.detector.loss > 0 && ha.detector.interval !== Infinity ? res.rate(new Deterministic(ha.detector.interval), `${hw}.detector (back in rotation after a spurious removal)`) : IMMEDIATE,
-          };
-        case 'active-passive': {
-          let standbyCheck = 0;
-          if (ha.standbyCheck !== null) {
-            // The check finds a silent standby failure a uniform part of the interval later.
-            const silent = f.instances.some((inst) => stackOf(model, inst.top).some((c) => c.modes.some((m) => !m.announced)));
-            if (silent) {
-              const mean = ha.standbyCheck / 2;
-              res.nonExponential(`${hw}.standbyCheck`, `standby check (uniform over ${formatDuration(ha.standbyCheck, 4)}; mean ${formatDuration(mean, 4)})`, mean);
-              standbyCheck = mean === 0 ? IMMEDIATE : 1 / mean;
-            }
-          }
-          return {
-            ...base,
-            mech: 'active-passive',
-            detect: detectRate(ha.detector, `${hw}.detector`, res),
-            spurious: spuriousRate(ha.detector, `${hw}.detector`, res),
-            switchover: res.rate(ha.switchover, `${hw}.switchover`),
-            coverage: ha.coverage,
-            alive: ha.aliveProbability,
-            splitRecovery: ha.splitBrainRecovery ? res.rate(ha.splitBrainRecovery, `${hw}.splitBrainRecovery`) : IMMEDIATE,
-            manual: ha.manual ? res.rate(ha.manual, `${hw}.manual`) : IMMEDIATE,
-            standbyCheck,
-            fencing: ha.fencing
-              ? {
-                  time: res.rate(ha.fencing.time, `${hw}.fencing.time`),
-                  success: ha.fencing.success,
-                  wait: ha.fencing.onFailure === 'wait',
-                  operator: ha.fencing.operator ? res.rate(ha.fencing.operator, `${hw}.fencing.operator`) : IMMEDIATE,
-                }
-              : null,
-          };
-        }
-      }
+      // The mechanism's own code, run on the chain's states; its delays are resolved now.
+      return { name: f.name, n: f.n, requires: f.requires.map((r) => localFn.get(r)!), host: new MechanismHost(f, res) };
     });
     const services: number[] = [];
     const watch: number[][] = [];
@@ -1585,7 +1242,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       const mine = cc.components.filter((ci) => local.has(ci)).map((ci) => local.get(ci)!);
       if (mine.length > 0) commons.push({ rate: nonZero(res, cc.ttf, `${cc.path}.ttf (the common clock of 'common: true')`), mode: cc.modeIndex, comps: mine });
     }
-    return { blk: { comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
+    return { blk: { res, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
   });
   if (res.refusals.length > 0) {
     const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;
@@ -1608,6 +1265,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     blocks.push({ ...nm, ...solved.result });
     return solved;
   });
+  // Delays a mechanism made only when it needed them (during exploration) are refused now.
+  if (res.refusals.length > 0) throw new AnalysisRefused(model.file, res.refusals, res.nonExponentialRefused ? '--approximate replaces the non-exponential delays by exponentials of the same mean' : '');
   const services: ServiceAnalysis[] = model.services.map((s, si) => {
     const bs = serviceBlocks[si];
     const parts = bs.map((b) => {
@@ -1648,11 +1307,4 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
 function nonZero(res: DelayResolver, d: Distribution, where: string): number {
   const r = res.rate(d, where);
   return r === IMMEDIATE ? 0 : r;
-}
-
-/** The component `top` and everything below it. */
-function stackOf(model: SystemModel, top: number): ComponentModel[] {
-  const out: ComponentModel[] = [];
-  for (let i = top; i >= 0; i = model.components[i].parent) out.push(model.components[i]);
-  return out;
 }

@@ -14,26 +14,28 @@
  * share is at least `downBelow` (and above 0). The balancer itself is another group
  * (`balancer`), e.g. an active/passive HAProxy pair: the group is down while it is.
  */
-import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { FunctionModel } from '../model/build.js';
 import { Detector } from './heartbeat.js';
 import type { GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
 
 type Config = Extract<FunctionModel['ha'], { mechanism: 'active-active' }>;
 
+/** Per-instance timer kinds (slot kind x n + i): the health check removing a failed instance, a spurious removal of a healthy one, its return into rotation. */
 const REMOVE = 0;
 const SPURIOUS = 1;
 const READD = 2;
 
-class ActiveActive implements GroupMechanism, EventHandler {
-  private readonly up: boolean[];
-  private readonly inRotation: boolean[];
-  private readonly removeIds: EventId[];
-  private readonly spuriousIds: EventId[];
+class ActiveActive implements GroupMechanism {
+  state: {
+    up: boolean[];
+    inRotation: boolean[];
+    /** What it last reported. */
+    isUp: boolean;
+    capacity: number;
+    phase: 'detection' | 'restart';
+  };
   private readonly detectors: Detector[];
-  private isUp = true;
-  private capacity = 1;
-  private phase: 'detection' | 'restart' = 'restart';
+  private readonly n: number;
 
   constructor(
     private readonly group: FunctionModel,
@@ -41,67 +43,65 @@ class ActiveActive implements GroupMechanism, EventHandler {
     private readonly ctx: MechanismContext,
     private readonly out: GroupOutput,
   ) {
-    const n = group.n;
-    this.up = new Array(n).fill(true);
-    this.inRotation = new Array(n).fill(true);
-    this.removeIds = new Array(n).fill(-1);
-    this.spuriousIds = new Array(n).fill(-1);
-    this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx.streams, inst.path));
+    const n = (this.n = group.n);
+    this.state = { up: new Array<boolean>(n).fill(true), inRotation: new Array<boolean>(n).fill(true), isUp: true, capacity: 1, phase: 'restart' };
+    this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx, inst.path, `${group.path}.ha.detector`, true));
     for (let i = 0; i < n; i++) this.armSpurious(i);
   }
 
   private armSpurious(i: number): void {
-    const d = this.detectors[i].spuriousDelay(this.ctx.scheduler.now);
-    this.spuriousIds[i] = d === Infinity ? -1 : this.ctx.scheduler.schedule(d, this, SPURIOUS, i);
+    const d = this.detectors[i].spurious;
+    if (d !== null) this.ctx.timers.arm(SPURIOUS * this.n + i, d);
   }
 
   instanceChanged(i: number, isUp: boolean): void {
-    this.up[i] = isUp;
+    const s = this.state;
+    const t = this.ctx.timers;
+    const n = this.n;
+    s.up[i] = isUp;
     if (isUp) {
-      this.removeIds[i] = -1;
-      this.inRotation[i] = true;
+      t.disarm(REMOVE * n + i);
+      t.disarm(READD * n + i);
+      s.inRotation[i] = true;
       this.armSpurious(i);
     } else {
-      this.spuriousIds[i] = -1;
-      if (this.inRotation[i]) {
-        const d = this.detectors[i].detectionDelay(this.ctx.cause);
-        this.removeIds[i] = d === Infinity ? -1 : this.ctx.scheduler.schedule(d, this, REMOVE, i);
-      }
+      t.disarm(SPURIOUS * n + i);
+      t.disarm(READD * n + i);
+      if (s.inRotation[i]) t.arm(REMOVE * n + i, this.detectors[i].detection(this.ctx.cause));
     }
     this.update();
   }
 
-  handle(kind: number, i: number): void {
-    const id = this.ctx.scheduler.currentId;
+  onTimer(slot: number): void {
+    const kind = Math.floor(slot / this.n);
+    const i = slot - kind * this.n;
+    const s = this.state;
     if (kind === REMOVE) {
-      if (id !== this.removeIds[i]) return;
-      this.removeIds[i] = -1;
       this.ctx.count('detections');
-      this.inRotation[i] = false;
+      s.inRotation[i] = false;
     } else if (kind === SPURIOUS) {
-      if (id !== this.spuriousIds[i]) return;
       this.ctx.count('spuriousFailovers');
       this.ctx.spurious();
-      this.inRotation[i] = false;
+      s.inRotation[i] = false;
       // Back at the next successful check (spurious removals need beats, so the interval is finite).
-      this.spuriousIds[i] = this.ctx.scheduler.schedule(this.cfg.detector.interval, this, READD, i);
+      this.ctx.timers.arm(READD * this.n + i, this.detectors[i].readd!);
     } else {
-      if (id !== this.spuriousIds[i]) return;
-      this.inRotation[i] = true;
+      s.inRotation[i] = true;
       this.armSpurious(i);
     }
     this.update();
   }
 
   private update(): void {
+    const s = this.state;
     let rotation = 0;
     let healthy = 0;
     let upTotal = 0;
-    for (let i = 0; i < this.up.length; i++) {
-      if (this.up[i]) upTotal++;
-      if (!this.inRotation[i]) continue;
+    for (let i = 0; i < s.up.length; i++) {
+      if (s.up[i]) upTotal++;
+      if (!s.inRotation[i]) continue;
       rotation++;
-      if (this.up[i]) healthy++;
+      if (s.up[i]) healthy++;
     }
     const served = rotation > 0 ? Math.min(healthy / rotation, healthy / this.group.m, 1) : 0;
     const up = healthy >= this.group.k && served > 0 && served >= this.cfg.downBelow;
@@ -109,10 +109,11 @@ class ActiveActive implements GroupMechanism, EventHandler {
     // Down with enough instances up: a failed one is still in rotation (detection pending),
     // or healthy ones are out of rotation (spurious removal); else waiting for restarts.
     const phase = upTotal >= this.group.k ? 'detection' : 'restart';
-    if (up !== this.isUp || capacity !== this.capacity || (!up && phase !== this.phase)) {
-      this.isUp = up;
-      this.capacity = capacity;
-      this.phase = phase;
+    if (up !== s.isUp || capacity !== s.capacity || (!up && phase !== s.phase)) {
+      s.isUp = up;
+      s.capacity = capacity;
+      // Read only while down: kept at its initial value while up (one state per situation).
+      s.phase = up ? 'restart' : phase;
       this.out.set(up, capacity, phase);
     }
   }
@@ -123,6 +124,7 @@ export const activeActive: GroupMechanismFactory = {
   name: 'active-active',
   description: 'all instances serve behind a load balancer; a failed one loses its share of requests until the health check removes it',
   example: { k: 1, ha: { mechanism: 'active-active', balancer: 'aux', downBelow: 0.5, detector: { kind: 'process', interval: '2s', misses: 2 } } },
+  shape: { timers: { fixed: 0, perInstance: 3 }, perInstance: ['up', 'inRotation'], instanceRefs: [] },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'active-active') throw new Error('active-active: wrong configuration');
     return new ActiveActive(group, group.ha, ctx, out);

@@ -24,28 +24,38 @@
  *    is done.
  * The repaired former active becomes a standby. Lost beats on a healthy active cause a
  *    spurious failover through the same steps.
+ *
+ * A new active that fails during a split brain is detected, once the split brain ends,
+ * at the time its detection delay (counted from its failure) runs out, at once if that
+ * time has passed: its detection timer starts at the failure and, if it runs out during
+ * the split brain, the failure counts as detected when the split brain ends.
  */
-import type { EventHandler, EventId } from '../engine/scheduler.js';
+import { Deterministic, Uniform } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
+import { formatDuration } from '../engine/units.js';
 import type { FunctionModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { Detector } from './heartbeat.js';
-import type { GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
+import type { Delay, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
 
 type Config = Extract<FunctionModel['ha'], { mechanism: 'active-passive' }>;
 
 const APP_LAYER = LAYERS.indexOf('vim');
 
-const DETECTED = 0;
+/** Timers: the step under way (`next` says which), the active's detection, a spurious detection of the healthy active; then per instance the standby check. */
+const PENDING = 0;
+const DETECT = 1;
+const SPURIOUS = 2;
+const FIXED_TIMERS = 3;
+
+/** What the PENDING timer ends. */
 const FENCED = 1;
 const FENCE_FAILED = 2;
 const SWITCHED = 3;
 const MANUAL_DONE = 4;
 const SPLIT_DONE = 5;
-const SPURIOUS = 6;
-const STANDBY_FOUND = 7;
 
-const enum State {
+const enum Step {
   Serving,
   Detecting,
   Fencing,
@@ -56,23 +66,41 @@ const enum State {
   Waiting,
 }
 
-class ActivePassive implements GroupMechanism, EventHandler {
-  private readonly up: boolean[];
-  private readonly knownDown: boolean[];
-  private readonly checkIds: EventId[];
-  private readonly failCause: Array<{ layer: number; announced: boolean; clean: boolean }>;
-  private readonly failTime: number[];
-  private active = 0;
-  private target = -1;
-  private state = State.Serving;
-  private pending: EventId = -1;
-  private spuriousId: EventId = -1;
-  private cleanCrash = false;
-  private spurious = false;
-  private splitBrain = false;
-  private works = true;
+class ActivePassive implements GroupMechanism {
+  state = {
+    up: [] as boolean[],
+    /** The cluster manager believes it down (not a failover target). */
+    knownDown: [] as boolean[],
+    active: 0,
+    /** The switchover's target (while switching), else -1. */
+    target: -1,
+    step: Step.Serving as Step,
+    /** What the PENDING timer ends (FENCED ... SPLIT_DONE). */
+    next: 0,
+    /** The active's failure was a clean crash (nothing left alive to fence). */
+    cleanCrash: false,
+    /** The failover under way was started by a spurious detection. */
+    spurious: false,
+    /** The takeover will end in split brain (read when the switchover ends). */
+    splitBrain: false,
+    /** The switchover works (coverage), drawn when it starts. */
+    works: true,
+    /** A new active that failed during a split brain: its detection has run out; its failure was a clean crash. */
+    detected: false,
+    detectedClean: false,
+  };
   private readonly detector: Detector;
   private readonly rng: RandomStream;
+  private readonly switchover: Delay;
+  private readonly manual: Delay;
+  private readonly splitRecovery: Delay;
+  private readonly fenceTime: Delay | null;
+  private readonly fenceOperator: Delay | null;
+  private readonly zeroDelay: Delay;
+  /** The standby check, made on first use (only silent standby failures need it). */
+  private standbyCheck: Delay | null = null;
+  private readonly n: number;
+  private readonly where: string;
 
   constructor(
     group: FunctionModel,
@@ -80,69 +108,76 @@ class ActivePassive implements GroupMechanism, EventHandler {
     private readonly ctx: MechanismContext,
     private readonly out: GroupOutput,
   ) {
-    const n = group.n;
-    this.up = new Array(n).fill(true);
-    this.knownDown = new Array(n).fill(false);
-    this.checkIds = new Array(n).fill(-1);
-    this.failCause = Array.from({ length: n }, () => ({ layer: 0, announced: true, clean: false }));
-    this.failTime = new Array(n).fill(0);
-    this.detector = Detector.at(cfg.detector, ctx.streams, group.path);
-    this.rng = ctx.streams.stream(`${group.path}:failover`);
+    const n = (this.n = group.n);
+    const s = this.state;
+    s.up = new Array<boolean>(n).fill(true);
+    s.knownDown = new Array<boolean>(n).fill(false);
+    const hw = (this.where = `${group.path}.ha`);
+    this.detector = Detector.at(cfg.detector, ctx, group.path, `${hw}.detector`);
+    const rng = (this.rng = ctx.streams.stream(`${group.path}:failover`));
+    const zero = new Deterministic(0);
+    this.switchover = ctx.delay(cfg.switchover, rng, `${hw}.switchover`);
+    this.splitRecovery = ctx.delay(cfg.splitBrainRecovery ?? zero, rng, `${hw}.splitBrainRecovery`);
+    this.manual = ctx.delay(cfg.manual ?? zero, rng, `${hw}.manual`);
+    this.fenceTime = cfg.fencing ? ctx.delay(cfg.fencing.time, rng, `${hw}.fencing.time`) : null;
+    this.fenceOperator = cfg.fencing ? ctx.delay(cfg.fencing.operator ?? zero, rng, `${hw}.fencing.operator`) : null;
+    this.zeroDelay = ctx.delay(zero, rng, `${hw}.detector (detected during a split brain)`);
     this.armSpurious();
   }
 
-  private get now(): number {
-    return this.ctx.scheduler.now;
-  }
-
-  private after(delay: number, kind: number, arg = 0): EventId {
-    return (this.pending = this.ctx.scheduler.schedule(delay, this, kind, arg));
-  }
-
   private armSpurious(): void {
-    const d = this.detector.spuriousDelay(this.ctx.scheduler.now);
-    this.spuriousId = d === Infinity ? -1 : this.ctx.scheduler.schedule(d, this, SPURIOUS);
+    if (this.detector.spurious !== null) this.ctx.timers.arm(SPURIOUS, this.detector.spurious);
+  }
+
+  /** Arms the PENDING timer to end `next`. */
+  private after(delay: Delay, next: number): void {
+    this.state.next = next;
+    this.ctx.timers.arm(PENDING, delay);
   }
 
   instanceChanged(i: number, isUp: boolean): void {
-    this.up[i] = isUp;
+    const s = this.state;
+    const t = this.ctx.timers;
+    s.up[i] = isUp;
     if (isUp) {
-      this.knownDown[i] = false;
-      this.checkIds[i] = -1;
-      if (i === this.active && this.state === State.Detecting) {
+      s.knownDown[i] = false;
+      t.disarm(FIXED_TIMERS + i);
+      if (i === s.active) {
+        t.disarm(DETECT);
+        s.detected = false;
+      }
+      if (i === s.active && s.step === Step.Detecting) {
         // Back before anyone noticed.
-        this.pending = -1;
         this.serve();
-      } else if (this.state === State.Waiting) {
+      } else if (s.step === Step.Waiting) {
         this.startSwitch(i);
       }
       return;
     }
-    // Remember what took it down and when: a later look at it (after a split brain)
-    // must not read the cause of some other, more recent failure.
-    // Copied: ctx.cause is overwritten by the next failure.
-    this.failCause[i].layer = this.ctx.cause.layer;
-    this.failCause[i].announced = this.ctx.cause.announced;
-    this.failCause[i].clean = this.ctx.cause.clean === true;
-    this.failTime[i] = this.now;
-    if (i === this.active && this.state === State.Serving) {
+    const cause = this.ctx.cause;
+    if (i === s.active && s.step === Step.Split) {
+      // Detected when the split brain ends, after its delay counted from now (see the top).
+      s.detectedClean = (cause.announced && cause.layer >= APP_LAYER) || cause.clean === true;
+      t.arm(DETECT, this.detector.detection(cause));
+    }
+    if (i === s.active && s.step === Step.Serving) {
       this.activeDown();
-    } else if (i !== this.active || this.state !== State.Detecting) {
+    } else if (i !== s.active || s.step !== Step.Detecting) {
       // A standby (or the old active during a takeover) failed.
-      if (this.ctx.cause.announced) this.knownDown[i] = true;
+      if (cause.announced) s.knownDown[i] = true;
       else if (this.cfg.standbyCheck !== null) {
-        this.checkIds[i] = this.ctx.scheduler.schedule(this.rng.next() * this.cfg.standbyCheck, this, STANDBY_FOUND, i);
+        const T = this.cfg.standbyCheck;
+        this.standbyCheck ??= this.ctx.delay(new Uniform(0, T), this.rng, `${this.where}.standbyCheck`, `standby check (uniform over ${formatDuration(T, 4)}; mean ${formatDuration(T / 2, 4)})`);
+        t.arm(FIXED_TIMERS + i, this.standbyCheck);
       }
     }
   }
 
-  handle(kind: number, arg: number): void {
-    const id = this.ctx.scheduler.currentId;
-    if (kind === SPURIOUS) {
-      if (id !== this.spuriousId) return;
-      this.spuriousId = -1;
-      if (this.state !== State.Serving) return;
-      if (!this.knownDown.some((d, j) => j !== this.active && !d)) {
+  onTimer(slot: number): void {
+    const s = this.state;
+    if (slot === SPURIOUS) {
+      if (s.step !== Step.Serving) return;
+      if (!s.knownDown.some((d, j) => j !== s.active && !d)) {
         // No standby to fail over to: the cluster manager leaves the active alone.
         this.armSpurious();
         return;
@@ -150,65 +185,73 @@ class ActivePassive implements GroupMechanism, EventHandler {
       this.ctx.count('spuriousFailovers');
       this.ctx.spurious();
       this.out.set(false, 0, 'failover');
-      this.spurious = true;
-      this.cleanCrash = false;
+      s.spurious = true;
+      s.cleanCrash = false;
       this.takeover();
       return;
     }
-    if (kind === STANDBY_FOUND) {
-      if (id === this.checkIds[arg] && !this.up[arg]) this.knownDown[arg] = true;
+    if (slot >= FIXED_TIMERS) {
+      const i = slot - FIXED_TIMERS;
+      // The standby check finds a standby that failed silently.
+      if (!s.up[i]) s.knownDown[i] = true;
       return;
     }
-    if (id !== this.pending) return;
-    this.pending = -1;
-    switch (kind) {
-      case DETECTED:
-        this.ctx.count('detections');
-        // The cluster manager has seen the active fail: not a target until it is back up.
-        this.knownDown[this.active] = true;
-        this.takeover();
-        break;
+    if (slot === DETECT) {
+      if (s.step === Step.Split) {
+        s.detected = true;
+        return;
+      }
+      this.ctx.count('detections');
+      // The cluster manager has seen the active fail: not a target until it is back up.
+      s.knownDown[s.active] = true;
+      this.takeover();
+      return;
+    }
+    switch (s.next) {
       case FENCED:
-        this.splitBrain = false;
+        s.splitBrain = false;
         this.startSwitch(-1);
         break;
       case FENCE_FAILED:
         if (this.cfg.fencing!.onFailure === 'wait') {
-          this.state = State.Manual;
+          s.step = Step.Manual;
           this.out.set(false, 0, 'manual');
-          this.after(this.cfg.fencing!.operator?.sample(this.rng) ?? 0, FENCED);
+          this.after(this.fenceOperator!, FENCED);
         } else {
-          this.splitBrain = this.spurious || this.rng.next() < this.cfg.aliveProbability;
+          s.splitBrain = s.spurious || this.ctx.chance(this.rng, this.cfg.aliveProbability);
           this.startSwitch(-1);
         }
         break;
       case SWITCHED:
-        if (this.works && this.up[this.target]) {
-          this.active = this.target;
-          if (this.splitBrain) {
+        if (s.works && s.up[s.target]) {
+          s.active = s.target;
+          if (s.splitBrain) {
             this.ctx.count('splitBrains');
-            this.state = State.Split;
+            s.step = Step.Split;
             this.out.set(false, 0, 'splitBrain');
-            this.after(this.cfg.splitBrainRecovery?.sample(this.rng) ?? 0, SPLIT_DONE);
+            this.after(this.splitRecovery, SPLIT_DONE);
           } else this.serve();
         } else {
           this.ctx.count('failedFailovers');
-          if (!this.up[this.target]) this.knownDown[this.target] = true;
-          this.state = State.Manual;
+          if (!s.up[s.target]) s.knownDown[s.target] = true;
+          s.step = Step.Manual;
           this.out.set(false, 0, 'manual');
-          this.after(this.cfg.manual?.sample(this.rng) ?? 0, MANUAL_DONE);
+          this.after(this.manual, MANUAL_DONE);
         }
         break;
       case MANUAL_DONE: {
         // The operator looks at reality and starts an instance that is up.
-        for (let j = 0; j < this.up.length; j++) this.knownDown[j] = !this.up[j];
-        const j = this.up.indexOf(true);
+        for (let j = 0; j < this.n; j++) s.knownDown[j] = !s.up[j];
+        // The old active is no part of the choice (it is replaced when an instance is up).
+        const old = s.active;
+        s.active = -1;
+        const j = this.ctx.first(this.n, (x) => s.up[x]);
         if (j < 0) {
-          this.state = State.Waiting;
+          s.active = old;
+          s.step = Step.Waiting;
           this.out.set(false, 0, 'restart');
-        }
-        else {
-          this.active = j;
+        } else {
+          s.active = j;
           this.serve();
         }
         break;
@@ -221,70 +264,71 @@ class ActivePassive implements GroupMechanism, EventHandler {
 
   /** The failure is declared: fence if needed, then switch over. */
   private takeover(): void {
-    const f = this.cfg.fencing;
-    if (f && !this.cleanCrash) {
-      this.state = State.Fencing;
+    const s = this.state;
+    if (this.fenceTime !== null && !s.cleanCrash) {
+      s.step = Step.Fencing;
       this.out.set(false, 0, 'fencing');
-      const t = f.time.sample(this.rng);
-      this.after(t, this.rng.next() < f.success ? FENCED : FENCE_FAILED);
+      this.after(this.fenceTime, FENCED);
+      if (!this.ctx.chance(this.rng, this.cfg.fencing!.success)) s.next = FENCE_FAILED;
       return;
     }
-    this.splitBrain = !this.cleanCrash && (this.spurious || this.rng.next() < this.cfg.aliveProbability);
+    s.splitBrain = !s.cleanCrash && (s.spurious || this.ctx.chance(this.rng, this.cfg.aliveProbability));
     this.startSwitch(-1);
   }
 
   /** Switches over to `to`, or to the first standby believed healthy (-1). */
   private startSwitch(to: number): void {
+    const s = this.state;
     let target = to;
-    if (target < 0) {
-      for (let j = 0; j < this.up.length; j++) {
-        if (j !== this.active && !this.knownDown[j]) {
-          target = j;
-          break;
-        }
-      }
-    }
+    if (target < 0) target = this.ctx.first(this.n, (j) => j !== s.active && !s.knownDown[j]);
     if (target < 0) {
       // No standby to take over; the old active may still be the only hope.
-      if (this.up[this.active]) target = this.active;
+      if (s.up[s.active]) target = s.active;
       else {
-        this.state = State.Waiting;
+        s.step = Step.Waiting;
         this.out.set(false, 0, 'restart');
         return;
       }
     }
     // Back to the same node: no second node, no split brain.
-    if (target === this.active) this.splitBrain = false;
-    this.target = target;
-    this.state = State.Switching;
+    if (target === s.active) s.splitBrain = false;
+    s.target = target;
+    s.step = Step.Switching;
     this.out.set(false, 0, 'failover');
     this.ctx.count('failovers');
-    this.works = this.rng.next() < this.cfg.coverage;
-    this.after(this.cfg.switchover.sample(this.rng), SWITCHED);
+    s.works = this.ctx.chance(this.rng, this.cfg.coverage);
+    this.after(this.switchover, SWITCHED);
   }
 
-  /** The active is down (it failed at failTime[active]): detect, then take over. */
+  /** The active failed now (`ctx.cause`): detect, then take over. */
   private activeDown(): void {
-    const i = this.active;
-    const cause = this.failCause[i];
+    const s = this.state;
+    const cause = this.ctx.cause;
     this.out.set(false, 0, 'detection');
-    this.spuriousId = -1;
+    this.ctx.timers.disarm(SPURIOUS);
     // A crash of the application itself, or a clean stop by planned work: nothing left alive to fence.
-    this.cleanCrash = (cause.announced && cause.layer >= APP_LAYER) || cause.clean;
-    this.spurious = false;
-    this.state = State.Detecting;
-    const d = this.detector.detectionDelay(cause);
-    this.pending = d === Infinity ? -1 : this.after(Math.max(0, this.failTime[i] + d - this.now), DETECTED);
+    s.cleanCrash = (cause.announced && cause.layer >= APP_LAYER) || cause.clean === true;
+    s.spurious = false;
+    s.step = Step.Detecting;
+    this.ctx.timers.arm(DETECT, this.detector.detection(cause));
   }
 
   private serve(): void {
-    if (!this.up[this.active]) {
-      // The instance we switched to failed meanwhile: handle it as an active failure.
-      this.activeDown();
+    const s = this.state;
+    if (!s.up[s.active]) {
+      // After a split brain whose new active failed meanwhile: its detection timer runs
+      // since its failure; if it has run out, the failure is detected now.
+      this.out.set(false, 0, 'detection');
+      this.ctx.timers.disarm(SPURIOUS);
+      s.cleanCrash = s.detectedClean;
+      s.spurious = false;
+      s.step = Step.Detecting;
+      if (s.detected) this.ctx.timers.arm(DETECT, this.zeroDelay);
+      s.detected = false;
       return;
     }
-    this.state = State.Serving;
-    this.spurious = false;
+    s.step = Step.Serving;
+    s.spurious = false;
     this.out.set(true, 1);
     this.armSpurious();
   }
@@ -306,6 +350,30 @@ export const activePassive: GroupMechanismFactory = {
       fencing: { time: '1s', success: 0.8, onFailure: 'takeover' },
       aliveProbability: 0.5,
       splitBrainRecovery: '1m',
+    },
+  },
+  shape: {
+    timers: { fixed: FIXED_TIMERS, perInstance: 1 },
+    perInstance: ['up', 'knownDown'],
+    instanceRefs: ['active', 'target'],
+    canonical(state, armed) {
+      // What is read only in some steps is cleared in the others.
+      const s = state as ActivePassive['state'];
+      if (s.step !== Step.Switching) {
+        s.target = -1;
+        s.works = true;
+      }
+      if (s.step !== Step.Detecting) s.cleanCrash = false;
+      // Whether the failover was spurious is read only when a fence fails.
+      if (s.step !== Step.Fencing) s.spurious = false;
+      // The split-brain flag is set at every takeover and read when a switchover ends.
+      if (s.step === Step.Serving || s.step === Step.Detecting || s.step === Step.Fencing || s.step === Step.Split || (s.step === Step.Manual && s.next === FENCED)) s.splitBrain = false;
+      if (s.step !== Step.Split) {
+        s.detected = false;
+        s.detectedClean = false;
+      } else if (!armed(DETECT) && !s.detected) s.detectedClean = false;
+      // The step the PENDING timer ends matters only while it is armed.
+      if (!armed(PENDING)) s.next = 0;
     },
   },
   create(group, ctx, out) {

@@ -109,6 +109,13 @@ export class Evacuator implements EventHandler {
 export const evacuation: ControllerFactory = {
   name: 'evacuation',
   description: 'evacuation by the VIM / rescheduling by a replica set: instances rebuilt on another host when theirs fails',
+  unanalyzable: (model) =>
+    model.functions
+      .filter((f) => f.evacuation)
+      .map((f) => {
+        const key = f.evacuation!.style === 'evacuation' ? 'evacuation' : 'replicaSet';
+        return `${f.path}.${key}: instances that move between hosts (and wait for the VIM) are not modelled by analyze; remove '${key}' to analyze the rest`;
+      }),
   attach(model, ctl) {
     model.functions.forEach((f, g) => {
       if (!f.evacuation) return;

@@ -29,11 +29,12 @@
  *   from a time t, the N-th beat falls at (next beat after t) + (N - 1) T, mean
  *   (E[N] - 1/2) T.
  */
-import type { Distribution } from '../engine/distributions.js';
+import { Deterministic, type Distribution } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
+import { formatDuration } from '../engine/units.js';
 import type { DetectorModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import type { FailureCause } from './types.js';
+import type { Delay, DelayPath, FailureCause } from './types.js';
 
 const VM = LAYERS.indexOf('vm');
 const HYPERVISOR = LAYERS.indexOf('hypervisor');
@@ -57,17 +58,58 @@ export function meanBeatDetection(interval: number, k: number, p: number): numbe
   return (k - ej / norm - 0.5) * interval;
 }
 
-/** A detector attached to one instance (its own random streams). */
+/** The law of the beats path of a detection (never exponential: analysis approximates it by its mean). */
+class BeatsLaw implements Distribution {
+  readonly kind = 'beats';
+  constructor(
+    readonly mean: number,
+    private readonly text: string,
+  ) {}
+  sample(): number {
+    throw new Error('the beats path is drawn by its detector');
+  }
+  describe(): string {
+    return this.text;
+  }
+}
+
+/** What a detector needs of its mechanism's context. */
+interface DetectorContext {
+  readonly now: number;
+  delay(dist: Distribution, stream: RandomStream, where: string, what?: string): Delay;
+}
+
+/**
+ * A detector attached to one instance (its own random streams). Its delays are made once,
+ * through the mechanism's context (so that analysis sees their laws): `detection(cause)`
+ * from a failure to its detection, `spurious` from now to a spurious detection (null when
+ * beats are never lost), `readd` from a spurious removal to the next successful beat.
+ */
 export class Detector {
   private readonly weights: Float64Array;
   private readonly extraMean: number;
   /** Offset of this detector's beat grid in [0, interval), drawn on first use (-1: not yet). */
   private phase = -1;
+  /** The paths that may see a failure: missed beats, the announcement, the peers' notification (null: none configured). */
+  private readonly beats: DelayPath | null;
+  private readonly announced: Delay | null;
+  private readonly peer: Delay | null;
+  /** Detection delays by cause (index: layer x 2 + announced), made on first use. */
+  private readonly byCause: Array<Delay | undefined> = [];
+  /** Time from now to a spurious detection, or null when beats are never lost. */
+  readonly spurious: Delay | null;
+  /** One interval: from a spurious removal back into rotation (null when beats are never lost, or not asked for). */
+  readonly readd: Delay | null;
 
   constructor(
     readonly model: DetectorModel,
     private readonly detectStream: RandomStream,
     private readonly spuriousStream: RandomStream,
+    private readonly ctx: DetectorContext,
+    /** Where the detector is in the topology, e.g. `vnfs.f.ha.detector`. */
+    where: string,
+    /** Make `readd` (a load balancer's detector puts a spuriously removed instance back). */
+    withReadd = false,
   ) {
     const k = model.misses;
     this.weights = new Float64Array(k);
@@ -79,11 +121,31 @@ export class Detector {
       this.weights[j] = c;
     }
     this.extraMean = meanBeatsToSpurious(model.loss, k) - k;
+    if (model.interval !== Infinity) {
+      const mean = meanBeatDetection(model.interval, k, model.loss);
+      const what = `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`;
+      this.beats = ctx.delay(new BeatsLaw(mean, what), detectStream, `${where} (missed beats)`, what).paths[0];
+    } else this.beats = null;
+    this.announced = model.announced ? ctx.delay(model.announced, detectStream, `${where}.announced`) : null;
+    this.peer = model.peerNotification ? ctx.delay(model.peerNotification, detectStream, `${where}.peerNotification`) : null;
+    const q = 1 / (this.extraMean + 1);
+    // Lost beats so rare (mean beyond 1e15 beats) that they never happen within any horizon.
+    if (model.loss > 0 && model.interval !== Infinity && q > 1e-15) {
+      // The N-th beat from a time on the detector's grid (random phase): mean (E[N] - 1/2) T.
+      const mean = (meanBeatsToSpurious(model.loss, k) - 0.5) * model.interval;
+      const what = `time to a spurious detection (next beat + (k - 1 + geometric) x interval; mean ${formatDuration(mean, 4)})`;
+      const path = ctx.delay(new BeatsLaw(mean, what), spuriousStream, `${where} (lost beats)`, what).paths[0];
+      this.spurious = { paths: [path], sample: () => this.spuriousDelay(this.ctx.now) };
+      this.readd = withReadd ? ctx.delay(new Deterministic(model.interval), spuriousStream, `${where} (back in rotation after a spurious removal)`) : null;
+    } else {
+      this.spurious = null;
+      this.readd = null;
+    }
   }
 
-  /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`. */
-  static at(model: DetectorModel, streams: { stream(name: string): RandomStream }, path: string): Detector {
-    return new Detector(model, streams.stream(`${path}:detect`), streams.stream(`${path}:spurious`));
+  /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`, named `where` in the topology (`withReadd`: see the constructor). */
+  static at(model: DetectorModel, ctx: DetectorContext & { readonly streams: { stream(name: string): RandomStream } }, path: string, where: string, withReadd = false): Detector {
+    return new Detector(model, ctx.streams.stream(`${path}:detect`), ctx.streams.stream(`${path}:spurious`), ctx, where, withReadd);
   }
 
   /** True when missed beats reveal a failure with this cause. */
@@ -99,8 +161,27 @@ export class Detector {
     }
   }
 
+  /**
+   * The delay from a failure with this cause to its detection: the earliest of the paths
+   * that see it (missed beats, the announcement of a crash, the peers' notification of a
+   * host-level failure); no path: never.
+   */
+  detection(cause: FailureCause): Delay {
+    const key = cause.layer * 2 + (cause.announced ? 1 : 0);
+    let d = this.byCause[key];
+    if (d === undefined) {
+      const c: FailureCause = { layer: cause.layer, announced: cause.announced };
+      const paths: DelayPath[] = [];
+      if (this.beats !== null && this.beatsSee(c)) paths.push(this.beats);
+      if (c.announced && this.announced !== null) paths.push(...this.announced.paths);
+      if (c.layer <= HYPERVISOR && this.peer !== null) paths.push(...this.peer.paths);
+      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(c) };
+    }
+    return d;
+  }
+
   /** Delay (seconds) from the failure to its detection; Infinity if no path sees it. */
-  detectionDelay(cause: FailureCause): number {
+  private detectionDelay(cause: FailureCause): number {
     const m = this.model;
     let best = Infinity;
     if (this.beatsSee(cause)) {
@@ -112,8 +193,8 @@ export class Detector {
       }
       best = (m.misses - j - 1 + u) * m.interval;
     }
-    if (cause.announced && m.announced) best = Math.min(best, sample(m.announced, this.detectStream));
-    if (cause.layer <= HYPERVISOR && m.peerNotification) best = Math.min(best, sample(m.peerNotification, this.detectStream));
+    if (cause.announced && this.announced !== null) best = Math.min(best, this.announced.sample());
+    if (cause.layer <= HYPERVISOR && this.peer !== null) best = Math.min(best, this.peer.sample());
     return best;
   }
 
@@ -121,7 +202,7 @@ export class Detector {
    * Time (seconds) from `now` until lost beats falsely declare a healthy instance failed;
    * Infinity if beats are never lost. The beats fall on this detector's grid.
    */
-  spuriousDelay(now: number): number {
+  private spuriousDelay(now: number): number {
     if (this.model.loss <= 0 || this.model.interval === Infinity) return Infinity;
     const q = 1 / (this.extraMean + 1);
     // So rare (mean beyond 1e15 beats) that it never happens within any horizon.
@@ -133,8 +214,4 @@ export class Detector {
     const next = this.phase + (Math.floor((now - this.phase) / t) + 1) * t;
     return next - now + (this.model.misses + extra - 1) * t;
   }
-}
-
-function sample(d: Distribution, s: RandomStream): number {
-  return d.sample(s);
 }

@@ -7,9 +7,7 @@ import type { FunctionModel } from '../model/build.js';
 import type { GroupMechanism, GroupMechanismFactory, GroupOutput } from './types.js';
 
 class KOfN implements GroupMechanism {
-  private upCount: number;
-  private up = true;
-  private capacity = 1;
+  state: { upCount: number; up: boolean; capacity: number };
   private readonly k: number;
   private readonly m: number;
 
@@ -17,18 +15,19 @@ class KOfN implements GroupMechanism {
     group: FunctionModel,
     private readonly out: GroupOutput,
   ) {
-    this.upCount = group.n;
+    this.state = { upCount: group.n, up: true, capacity: 1 };
     this.k = group.k;
     this.m = group.m;
   }
 
   instanceChanged(_i: number, isUp: boolean): void {
-    this.upCount += isUp ? 1 : -1;
-    const up = this.upCount >= this.k;
-    const capacity = up ? Math.min(this.upCount, this.m) / this.m : 0;
-    if (up !== this.up || capacity !== this.capacity) {
-      this.up = up;
-      this.capacity = capacity;
+    const s = this.state;
+    s.upCount += isUp ? 1 : -1;
+    const up = s.upCount >= this.k;
+    const capacity = up ? Math.min(s.upCount, this.m) / this.m : 0;
+    if (up !== s.up || capacity !== s.capacity) {
+      s.up = up;
+      s.capacity = capacity;
       this.out.set(up, capacity);
     }
   }
@@ -39,5 +38,6 @@ export const kOfN: GroupMechanismFactory = {
   name: 'k-of-n',
   description: 'up while at least k of n instances are up; failover is instant and perfect',
   example: { k: 2, ha: { mechanism: 'k-of-n' } },
+  shape: { timers: { fixed: 0, perInstance: 0 }, perInstance: [], instanceRefs: [] },
   create: (group, _ctx, out) => new KOfN(group, out),
 };

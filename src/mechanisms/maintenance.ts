@@ -283,6 +283,8 @@ export class MaintenanceController implements EventHandler {
 export const maintenance: ControllerFactory = {
   name: 'maintenance',
   description: 'rolling host maintenance windows, draining hosts by live or cold migration',
+  unanalyzable: (model) =>
+    model.maintenance.map((p) => `maintenance.${p.name}: scheduled maintenance windows follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
   attach(model, ctl) {
     if (model.maintenance.length === 0) return [];
     const slots = new MigrationSlots(model, ctl.streams);

@@ -13,5 +13,6 @@ export const messageQueue: GroupMechanismFactory = {
   name: 'message-queue',
   description: 'competing consumers: up while the broker and at least k workers are up; capacity is the share of workers up',
   example: { ha: { mechanism: 'message-queue', broker: 'aux' } },
+  shape: kOfN.shape,
   create: (group, ctx, out) => kOfN.create(group, ctx, out),
 };

@@ -7,75 +7,80 @@
  * held), or when quorum returns, an election takes `electionTimeout`; a member that is
  * not the leader can fail without effect while the quorum holds.
  */
-import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
-import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel } from '../model/build.js';
-import type { GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
+import type { Delay, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
 
 type Config = Extract<FunctionModel['ha'], { mechanism: 'quorum' }>;
 
-class Quorum implements GroupMechanism, EventHandler {
-  private readonly up: boolean[];
-  private upCount: number;
-  private leader = 0;
-  private election: EventId = -1;
-  private isUp = true;
-  private phase: 'failover' | 'restart' = 'restart';
-  private readonly rng: RandomStream;
-  private readonly scheduler: Scheduler;
+/** Its one timer: the election under way. */
+const ELECTION = 0;
+
+class Quorum implements GroupMechanism {
+  state: {
+    up: boolean[];
+    upCount: number;
+    /** The leader, or -1. */
+    leader: number;
+    /** What it last reported. */
+    isUp: boolean;
+    phase: 'failover' | 'restart';
+  };
+  private readonly election: Delay;
+  /** A zero timeout elects at once (no event). */
+  private readonly instant: boolean;
 
   constructor(
     private readonly group: FunctionModel,
-    private readonly cfg: Config,
+    cfg: Config,
     private readonly ctx: MechanismContext,
     private readonly out: GroupOutput,
   ) {
-    this.up = new Array(group.n).fill(true);
-    this.upCount = group.n;
-    this.rng = ctx.streams.stream(`${group.path}:election`);
-    this.scheduler = ctx.scheduler;
+    this.state = { up: new Array<boolean>(group.n).fill(true), upCount: group.n, leader: 0, isUp: true, phase: 'restart' };
+    this.election = ctx.delay(cfg.electionTimeout, ctx.streams.stream(`${group.path}:election`), `${group.path}.ha.electionTimeout`);
+    this.instant = cfg.electionTimeout.mean === 0;
   }
 
   instanceChanged(i: number, isUp: boolean): void {
-    this.up[i] = isUp;
-    this.upCount += isUp ? 1 : -1;
-    const quorum = this.upCount >= this.group.k;
+    const s = this.state;
+    s.up[i] = isUp;
+    s.upCount += isUp ? 1 : -1;
+    const quorum = s.upCount >= this.group.k;
     if (!quorum) {
-      this.leader = -1;
-      this.election = -1;
-    } else if (!isUp && i === this.leader) {
-      this.leader = -1;
+      s.leader = -1;
+      this.ctx.timers.disarm(ELECTION);
+    } else if (!isUp && i === s.leader) {
+      s.leader = -1;
       this.startElection();
-    } else if (isUp && this.leader < 0 && this.election < 0) {
+    } else if (isUp && s.leader < 0 && !this.ctx.timers.armed(ELECTION)) {
       this.startElection();
     }
     this.update();
   }
 
   private startElection(): void {
-    const t = this.cfg.electionTimeout.sample(this.rng);
-    if (t > 0) this.election = this.scheduler.schedule(t, this, 0);
-    else this.elect();
+    if (this.instant) this.elect();
+    else this.ctx.timers.arm(ELECTION, this.election);
   }
 
-  handle(): void {
-    if (this.scheduler.currentId !== this.election) return;
+  onTimer(): void {
     this.elect();
     this.update();
   }
 
   private elect(): void {
-    this.election = -1;
     this.ctx.count('elections');
-    this.leader = this.up.indexOf(true);
+    const up = this.state.up;
+    this.state.leader = this.ctx.first(up.length, (j) => up[j]);
   }
 
   private update(): void {
-    const up = this.leader >= 0 && this.upCount >= this.group.k;
-    const phase = this.upCount >= this.group.k ? 'failover' : 'restart';
-    if (up !== this.isUp || (!up && phase !== this.phase)) {
-      this.isUp = up;
-      this.phase = phase;
+    const s = this.state;
+    const up = s.leader >= 0 && s.upCount >= this.group.k;
+    const phase = s.upCount >= this.group.k ? 'failover' : 'restart';
+    if (up !== s.isUp || (!up && phase !== s.phase)) {
+      s.isUp = up;
+      // Read only while down: kept at its initial value while up (one state per situation).
+      s.phase = up ? 'restart' : phase;
       this.out.set(up, up ? 1 : 0, phase);
     }
   }
@@ -86,6 +91,7 @@ export const quorum: GroupMechanismFactory = {
   name: 'quorum',
   description: 'up while a majority is up and a leader is elected; losing the leader costs an election',
   example: { ha: { mechanism: 'quorum', electionTimeout: { dist: 'exponential', mean: '3s' } } },
+  shape: { timers: { fixed: 1, perInstance: 0 }, perInstance: ['up'], instanceRefs: ['leader'] },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'quorum') throw new Error('quorum: wrong configuration');
     return new Quorum(group, group.ha, ctx, out);

@@ -14,39 +14,55 @@
  */
 import type { RandomStream } from '../engine/rng.js';
 import type { SupervisionModel } from '../model/build.js';
-import type { ControllerFactory, CounterName } from './types.js';
+import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
 
-/** Decides the repair time of one instance's application crashes. */
+/** Decides the repair of one instance's application crashes. */
 export class Supervisor {
-  /** Times (seconds) of the recent crashes, oldest first. */
+  /** Times (seconds) of the recent crashes, oldest first (kept only with a crash-loop window). */
   private readonly crashes: number[] = [];
+  private readonly restart: Delay;
+  private readonly reboot: Delay;
+  private readonly rebuild: Delay;
 
   constructor(
     private readonly cfg: SupervisionModel,
     private readonly rng: RandomStream,
     private readonly count: (c: CounterName) => void,
-  ) {}
+    /** The clock, read only with a crash-loop window. */
+    private readonly clock: { readonly now: number },
+    ctl: Pick<SystemControl, 'delay'>,
+    /** Where its function is in the topology, e.g. `vnfs.f`. */
+    where: string,
+  ) {
+    this.restart = ctl.delay(cfg.restart, rng, `${where}.supervision.restart`);
+    this.reboot = ctl.delay(cfg.reboot, rng, `${where}.supervision.reboot`);
+    this.rebuild = ctl.delay(cfg.rebuild, rng, `${where}.supervision.rebuild`);
+  }
 
-  /** Repair time (seconds) of a crash now, or NaN when the supervisor does not handle it (a silent hang). */
-  repairTime(now: number, announced: boolean): number {
-    if (!announced) return NaN;
+  /** Lays out the repair of a crash now on `plan` (true), or leaves a silent hang to the component's own repair (false). */
+  repair(announced: boolean, plan: RepairPlan): boolean {
+    if (!announced) return false;
     const c = this.cfg;
-    const recent = this.crashes;
-    while (recent.length > 0 && now - recent[0] > c.window) recent.shift();
-    const crashLoop = recent.length >= c.maxRestarts && c.window !== Infinity;
-    recent.push(now);
-    if (recent.length > c.maxRestarts + 1) recent.shift();
-    let t = 0;
+    let crashLoop = false;
+    if (c.window !== Infinity) {
+      const now = this.clock.now;
+      const recent = this.crashes;
+      while (recent.length > 0 && now - recent[0] > c.window) recent.shift();
+      crashLoop = recent.length >= c.maxRestarts;
+      recent.push(now);
+      if (recent.length > c.maxRestarts + 1) recent.shift();
+    }
     if (!crashLoop) {
       this.count('restarts');
-      t += c.restart.sample(this.rng);
-      if (this.rng.next() < c.success) return t;
+      plan.step(this.restart);
+      if (plan.chance(this.rng, c.success)) return true;
     }
     this.count('reboots');
-    t += c.reboot.sample(this.rng);
-    if (this.rng.next() < c.rebootSuccess) return t;
+    plan.step(this.reboot);
+    if (plan.chance(this.rng, c.rebootSuccess)) return true;
     this.count('rebuilds');
-    return t + c.rebuild.sample(this.rng);
+    plan.step(this.rebuild);
+    return true;
   }
 }
 
@@ -63,10 +79,14 @@ export const supervision: ControllerFactory = {
       const cfg = f.supervision;
       if (!cfg) return;
       f.instances.forEach((inst, i) => {
-        const sup = new Supervisor(cfg, ctl.streams.stream(`${inst.path}:supervision`), (c) => ctl.count(g, c));
-        ctl.takeRepair(g, i, (announced) => sup.repairTime(ctl.scheduler.now, announced));
+        const sup = new Supervisor(cfg, ctl.streams.stream(`${inst.path}:supervision`), (c) => ctl.count(g, c), ctl.scheduler, ctl, f.path);
+        ctl.takeRepair(g, i, (announced, plan) => sup.repair(announced, plan));
       });
     });
     return [];
   },
+  unanalyzable: (model) =>
+    model.functions
+      .filter((f) => f.supervision && f.supervision.window !== Infinity)
+      .map((f) => `${f.path}.supervision.window: a crash-loop window makes repairs depend on the crash history, which a Markov chain cannot hold; remove 'window'`),
 };

@@ -1,8 +1,27 @@
 /**
  * The contract between the system simulation and HA mechanisms. A mechanism decides
  * the state of a group of instances (a VNF or VIM service) from the states of its
- * instances, possibly after delays it schedules itself (detection, fencing,
+ * instances, possibly after delays it waits for itself (detection, fencing,
  * switchover, election...).
+ *
+ * A mechanism is written once and run two ways: by the event simulation (sim/system.ts)
+ * and by `analyze`'s exact Markov chain (analysis/markov.ts), which runs the same code
+ * from each state of the chain. That is why a mechanism touches time and chance only
+ * through its context:
+ * - Its whole mutable state is the plain-data object `state` (numbers, booleans,
+ *   strings, arrays and objects of them: what JSON holds). It reads and writes it there
+ *   and nowhere else; analysis saves and restores it between events.
+ * - It waits through numbered timers (`ctx.timers.arm(slot, delay)`; `onTimer(slot)`
+ *   when one runs out), never through the scheduler or the clock. A delay is a `Delay`
+ *   made once by `ctx.delay` (or a detector): the simulation draws it, analysis reads its
+ *   law (exponential, zero, or refused / approximated by its mean).
+ * - It draws a random choice with `ctx.chance(stream, p)` (the simulation: one uniform
+ *   from the stream, below p; analysis: both branches with their probabilities), and
+ *   chooses an instance by index with `ctx.first(n, pred)` (analysis checks that lumping
+ *   of interchangeable instances allows the choice).
+ * - Its factory's `shape` says which fields of its state are per instance and which hold
+ *   an instance's index (lumping permutes them), how many timers it has, and which fields
+ *   are dead in a state (so that states that behave the same have one key).
  *
  * Contract:
  * - The simulation calls `instanceChanged(i, up)` at the moment instance i (0-based)
@@ -16,11 +35,10 @@
  *   business: the simulation holds the group down while a group it requires is down.
  * - Every random draw goes through a stream taken from `ctx.streams` with a stable name
  *   under the group's path (e.g. `vnfs.vMME.instances.1:detect`).
- * - A mechanism schedules its own events on `ctx.scheduler` (it is an EventHandler);
- *   it ignores stale events by comparing `scheduler.currentId` with the id it expects.
  */
 import type { Scheduler } from '../engine/scheduler.js';
-import type { StreamFactory } from '../engine/rng.js';
+import type { RandomStream, StreamFactory } from '../engine/rng.js';
+import type { Distribution } from '../engine/distributions.js';
 import type { FunctionModel, SystemModel } from '../model/build.js';
 import type { Phase } from '../metrics/recorder.js';
 import type { CounterName } from '../metrics/replication.js';
@@ -40,12 +58,80 @@ export interface FailureCause {
   readonly clean?: boolean;
 }
 
+/**
+ * One competing path of a delay, as analysis sees it: the delay is the earliest of its
+ * paths. `where` names it in refusals and approximations (e.g. `vnfs.f.ha.switchover`);
+ * `what`, when set, describes a law that is never exponential (missed beats) and takes
+ * the place of the distribution's own description.
+ */
+export interface DelayPath {
+  readonly dist: Distribution;
+  readonly where: string;
+  readonly what?: string;
+}
+
+/**
+ * A delay a mechanism waits for. The simulation calls `sample` (seconds; Infinity: it
+ * never ends); analysis reads `paths` (none: it never ends; otherwise the earliest of
+ * them, so a rate that is the sum of the paths' rates when they are exponential).
+ * Contract: `sample` draws from the law that `paths` describe.
+ */
+export interface Delay {
+  sample(): number;
+  readonly paths: readonly DelayPath[];
+}
+
+/** A delay of one distribution drawn from one stream. */
+export class DistDelay implements Delay {
+  readonly paths: readonly DelayPath[];
+  constructor(
+    readonly dist: Distribution,
+    private readonly stream: RandomStream,
+    where: string,
+    what?: string,
+  ) {
+    this.paths = [what === undefined ? { dist, where } : { dist, where, what }];
+  }
+  sample(): number {
+    return this.dist.sample(this.stream);
+  }
+}
+
+/**
+ * A mechanism's timers, numbered 0 .. `shape.timers(n) - 1`. Each is armed or not; when
+ * an armed timer runs out, it is disarmed and the mechanism's `onTimer(slot)` is called.
+ * Timers that run out at the same instant run in the order they were armed (a zero delay
+ * runs after what is already due now).
+ */
+export interface Timers {
+  /** Arms timer `slot` with a delay drawn now from `delay`, replacing any armed; a delay that never ends leaves it disarmed. */
+  arm(slot: number, delay: Delay): void;
+  /** Disarms timer `slot` (nothing happens if it is not armed). */
+  disarm(slot: number): void;
+  /** True while timer `slot` is armed. */
+  armed(slot: number): boolean;
+}
+
 /** What a mechanism may use of the running replication. */
 export interface MechanismContext {
-  readonly scheduler: Scheduler;
+  /** Streams for its delays and choices, by name under the group's path. */
   readonly streams: StreamFactory;
+  /** Its timers. */
+  readonly timers: Timers;
   /** The failure being propagated now (valid inside `instanceChanged(i, false)`). */
   readonly cause: FailureCause;
+  /**
+   * A delay of distribution `dist` drawn from `stream`, named `where` for analysis (e.g.
+   * `vnfs.f.ha.switchover`; `what` describes a law that is never exponential). Made once,
+   * when the mechanism is built: analysis resolves (or refuses) every delay made then.
+   */
+  delay(dist: Distribution, stream: RandomStream, where: string, what?: string): Delay;
+  /** A random choice: true with probability p (the simulation draws one uniform from `stream` whatever p is). */
+  chance(stream: RandomStream, p: number): boolean;
+  /** The lowest instance index j < n with `pred(j)`, or -1: the one choice by index a mechanism may make. */
+  first(n: number, pred: (j: number) => boolean): number;
+  /** The time now (seconds): for delays that depend on a phase (beats on a grid), never for a rule. */
+  readonly now: number;
   /** Adds one to this group's counter. */
   count(counter: CounterName): void;
   /**
@@ -68,8 +154,30 @@ export interface GroupOutput {
 
 /** A running mechanism attached to one group. */
 export interface GroupMechanism {
+  /** Its whole mutable state, plain data (see the top of this file); analysis replaces it between events. */
+  state: object;
   /** Instance `i` (0-based) went up (`true`) or down (`false`) now. */
   instanceChanged(i: number, up: boolean): void;
+  /** Timer `slot` ran out (it is disarmed already). */
+  onTimer?(slot: number): void;
+}
+
+/**
+ * How analysis reads a mechanism's state (see the top of this file). Field names are keys
+ * of `GroupMechanism.state`.
+ */
+export interface MechanismShape {
+  /** Its number of timers for a group of n instances: `fixed` group-wide ones (slots 0 .. fixed - 1), then `perInstance` kinds, kind k of instance i at slot fixed + k n + i. */
+  readonly timers: { readonly fixed: number; readonly perInstance: number };
+  /** Fields that are arrays indexed by instance. */
+  readonly perInstance: readonly string[];
+  /** Fields that hold an instance's index (or -1), and are read in every state. */
+  readonly instanceRefs: readonly string[];
+  /**
+   * Clears what the state keeps but never reads again (given which timers are armed), so
+   * that states that behave the same have one key. Only analysis calls it.
+   */
+  canonical?(state: object, armed: (slot: number) => boolean): void;
 }
 
 /** Creates a mechanism for a group; registered by name in `registry.ts`. */
@@ -84,6 +192,8 @@ export interface GroupMechanismFactory {
    * name a helper group `aux` as its balancer or broker).
    */
   readonly example: { readonly k?: number; readonly ha: Record<string, unknown> };
+  /** How analysis reads its state. */
+  readonly shape: MechanismShape;
   /** Builds the mechanism for one replication. All instances start up. */
   create(group: FunctionModel, ctx: MechanismContext, out: GroupOutput): GroupMechanism;
 }
@@ -144,11 +254,13 @@ export interface PlannedControl extends PlacementControl {
 export interface SystemControl extends PlannedControl {
   /**
    * Hands the repair of instance i of function g's application (its top component) to
-   * `repair`: at each own failure of that component, `repair(announced)` returns the
-   * repair time in seconds, or NaN to leave the failure to the component's own repair
-   * (and crew). At most one per component.
+   * `repair`: at each own failure of that component, `repair(announced, plan)` lays out
+   * the repair's steps on `plan` and returns true, or returns false to leave the failure
+   * to the component's own repair (and crew). At most one per component.
    */
-  takeRepair(g: number, i: number, repair: (announced: boolean) => number): void;
+  takeRepair(g: number, i: number, repair: (announced: boolean, plan: RepairPlan) => boolean): void;
+  /** A delay of distribution `dist` drawn from `stream`, named `where` for analysis (see MechanismContext.delay). */
+  delay(dist: Distribution, stream: RandomStream, where: string, what?: string): Delay;
   /**
    * Calls `fn(up)` when the host under instance i of function g goes down (`false`) or
    * comes back (`true`), whatever the instance itself is doing; the host is the layer
@@ -157,6 +269,19 @@ export interface SystemControl extends PlannedControl {
   watchBase(g: number, i: number, fn: (up: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
+}
+
+/**
+ * The steps of a repair a controller took over (SystemControl.takeRepair): the repair
+ * lasts the sum of its steps, taken in order. The simulation draws each step's delay as
+ * it is laid out and draws one uniform per chance; analysis runs the steps as successive
+ * clocks and branches on the chances.
+ */
+export interface RepairPlan {
+  /** One more step, lasting `delay`. */
+  step(delay: Delay): void;
+  /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
+  chance(stream: RandomStream, p: number): boolean;
 }
 
 /**
@@ -184,4 +309,10 @@ export interface ControllerFactory {
    * in registration order, and the controllers' `start` in the order returned.
    */
   attach(model: SystemModel, ctl: SystemControl): Controller[];
+  /**
+   * What of `model` this kind controls that `analyze` cannot hold in a Markov chain, one
+   * line per part naming it (empty: analysis attaches it like the simulation, with a
+   * control that offers `takeRepair`, `delay`, `streams` and `count` only).
+   */
+  unanalyzable(model: SystemModel): string[];
 }

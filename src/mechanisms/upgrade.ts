@@ -122,5 +122,7 @@ export class UpgradeController implements EventHandler {
 export const upgrades: ControllerFactory = {
   name: 'upgrades',
   description: 'rolling software upgrades, one instance at a time, with failed steps rolled back',
+  unanalyzable: (model) =>
+    model.upgrades.map((p) => `upgrades.${p.name}: scheduled upgrade campaigns follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
   attach: (model, ctl) => model.upgrades.map((plan) => new UpgradeController(plan, model, ctl, ctl.streams)),
 };

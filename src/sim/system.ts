@@ -29,7 +29,8 @@ import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.j
 import { Exponential, type Distribution } from '../engine/distributions.js';
 import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import type { Controller, GroupMechanism, GroupOutput, MechanismContext, PlacementControl, SystemControl } from '../mechanisms/types.js';
+import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type SystemControl } from '../mechanisms/types.js';
+import { createSimMechanism, type SimGroupHooks } from './mechanism-runtime.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
@@ -180,7 +181,7 @@ class ComponentSim implements EventHandler {
    * Takes over the repair of its own failures (a controller's, e.g. a supervisor's): the
    * repair time in seconds, or NaN to leave the failure to the component's own repair.
    */
-  repairBy: ((announced: boolean) => number) | null = null;
+  repairBy: ((announced: boolean, plan: RepairPlan) => boolean) | null = null;
   instance = -1;
 
   constructor(
@@ -337,11 +338,14 @@ class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
     this.propagateDown();
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
-    const t = this.repairBy !== null ? this.repairBy(this.model.modes[mode].announced) : NaN;
-    if (!Number.isNaN(t)) {
-      this.holdsCrew = false;
-      this.pending = sys.scheduler.schedule(t, this, REPAIR_DONE, 0);
-      return;
+    if (this.repairBy !== null) {
+      const plan = sys.repairPlan;
+      plan.total = 0;
+      if (this.repairBy(this.model.modes[mode].announced, plan)) {
+        this.holdsCrew = false;
+        this.pending = sys.scheduler.schedule(plan.total, this, REPAIR_DONE, 0);
+        return;
+      }
     }
     this.holdsCrew = this.crew !== null;
     if (this.crew === null || this.crew.request(this)) this.startRepair();
@@ -529,6 +533,17 @@ class CommonCauseSim implements EventHandler {
     const m = this.members;
     for (let i = 0; i < m.length; i++) if (m[i].up) m[i].failCommon(mode);
     this.sys.scheduler.schedule(this.model.ttf.sample(this.stream), this, 0, 0);
+  }
+}
+
+/** A repair plan that draws each step as it is laid out and sums them (seconds). */
+class SumPlan implements RepairPlan {
+  total = 0;
+  step(delay: Delay): void {
+    this.total += delay.sample();
+  }
+  chance(stream: RandomStream, p: number): boolean {
+    return stream.next() < p;
   }
 }
 
@@ -845,6 +860,8 @@ export class SystemSim {
   private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
   /** What controllers may use of the running system (one object; it reads the current replication's state). */
   private readonly systemControl: SystemControl;
+  /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
+  readonly repairPlan = new SumPlan();
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -926,9 +943,7 @@ export class SystemSim {
     this.groups.forEach((g, gi) => {
       const f = model.functions[gi];
       g.reset();
-      const ctx: MechanismContext = {
-        scheduler,
-        streams,
+      const hooks: SimGroupHooks = {
         get cause() {
           return sys.cause;
         },
@@ -937,7 +952,7 @@ export class SystemSim {
           sys.spuriousCause = true;
         },
       };
-      g.mechanism = MECHANISMS[f.ha.mechanism].create(f, ctx, g);
+      g.mechanism = createSimMechanism(MECHANISMS[f.ha.mechanism], f, scheduler, streams, hooks, g);
     });
     this.services.forEach((svc, si) =>
       svc.reset({
@@ -979,6 +994,7 @@ export class SystemSim {
       takeRepair: (g, i, repair) => {
         top(g, i).repairBy = repair;
       },
+      delay: (dist, stream, where, what) => new DistDelay(dist, stream, where, what),
       watchBase: (g, i, fn) => {
         const b = this.control.base(g, i);
         const prev = b.hostHook;

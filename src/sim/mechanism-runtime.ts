@@ -1,0 +1,77 @@
+/**
+ * How the event simulation runs a group mechanism: its context (mechanisms/types.ts) on
+ * the scheduler and the random streams. Timers are scheduler events; a timer disarmed or
+ * re-armed leaves its old event in the queue, skipped when it comes (it is not the id
+ * the slot expects). Delays are drawn when armed; chances draw one uniform.
+ */
+import type { Distribution } from '../engine/distributions.js';
+import type { RandomStream, StreamFactory } from '../engine/rng.js';
+import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
+import type { FunctionModel } from '../model/build.js';
+import { DistDelay, type CounterName, type Delay, type FailureCause, type GroupMechanism, type GroupMechanismFactory, type GroupOutput, type MechanismContext, type Timers } from '../mechanisms/types.js';
+
+/** A mechanism's timers as scheduler events (slot = the event's kind). */
+class SimTimers implements Timers, EventHandler {
+  /** Per slot, the id of the event it expects, or -1 (disarmed). */
+  private readonly ids: EventId[];
+  /** The mechanism whose `onTimer` runs. */
+  mechanism: GroupMechanism | null = null;
+  constructor(
+    private readonly scheduler: Scheduler,
+    slots: number,
+  ) {
+    this.ids = new Array<EventId>(slots).fill(-1);
+  }
+  arm(slot: number, delay: Delay): void {
+    const d = delay.sample();
+    this.ids[slot] = d === Infinity ? -1 : this.scheduler.schedule(d, this, slot);
+  }
+  disarm(slot: number): void {
+    this.ids[slot] = -1;
+  }
+  armed(slot: number): boolean {
+    return this.ids[slot] >= 0;
+  }
+  handle(slot: number): void {
+    if (this.scheduler.currentId !== this.ids[slot]) return;
+    this.ids[slot] = -1;
+    this.mechanism!.onTimer!(slot);
+  }
+}
+
+/** What the simulation gives a group's mechanism besides time and chance. */
+export interface SimGroupHooks {
+  /** The failure being propagated now. */
+  readonly cause: FailureCause;
+  /** Adds one to the group's counter. */
+  count(counter: CounterName): void;
+  /** What goes down next was started by a spurious detection. */
+  spurious(): void;
+}
+
+/** Builds the mechanism of `group` for one replication, on `scheduler` and `streams`. */
+export function createSimMechanism(factory: GroupMechanismFactory, group: FunctionModel, scheduler: Scheduler, streams: StreamFactory, hooks: SimGroupHooks, out: GroupOutput): GroupMechanism {
+  const shape = factory.shape.timers;
+  const timers = new SimTimers(scheduler, shape.fixed + shape.perInstance * group.n);
+  const ctx: MechanismContext = {
+    streams,
+    timers,
+    get cause() {
+      return hooks.cause;
+    },
+    delay: (dist: Distribution, stream: RandomStream, where: string, what?: string) => new DistDelay(dist, stream, where, what),
+    chance: (stream: RandomStream, p: number) => stream.next() < p,
+    first(n: number, pred: (j: number) => boolean): number {
+      for (let j = 0; j < n; j++) if (pred(j)) return j;
+      return -1;
+    },
+    get now() {
+      return scheduler.now;
+    },
+    count: (counter: CounterName) => hooks.count(counter),
+    spurious: () => hooks.spurious(),
+  };
+  const m = factory.create(group, ctx, out);
+  timers.mechanism = m;
+  return m;
+}

@@ -27,10 +27,14 @@
  *   control offering `takeRepair`, `delay`, streams and counters; the steps a controller
  *   lays out for a repair run as successive clocks. Parts a controller cannot offer that
  *   way are refused with the reasons its `unanalyzable` gives.
- * - Component lifecycles (failure clocks, repair, crews, restart, propagation, shared
- *   elements, common-cause clocks): still a port of sim/system.ts's ComponentSim, in
- *   World below. The tests that compare both on every exponential topology in
- *   topologies/ catch a divergence.
+ * - Components: sim/system.ts's ComponentSim itself, through ChainComponent, which
+ *   replaces only its timing (failure modes are clocks while it is up; a repair, a
+ *   controller's repair step or a restart is its one clock). Crews are its CrewPool. A
+ *   World loads the chain state into these objects before an event and saves it after.
+ * What this file keeps of its own is what only the chain needs: blocks, lumping, the
+ * exponential reading of delays, the solution, and reading a service's figures off its
+ * groups (up when the mechanism says so and every required group is up; a service when
+ * its whole chain is), which GroupSim and ServiceSim keep incrementally.
  *
  * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
  * states, and the residual sum |pi Q| / sum pi q reported per block.
@@ -105,6 +109,7 @@ import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import type { Scheduler } from '../engine/scheduler.js';
+import { ComponentSim, CrewPool, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { DistDelay, type Delay, type DelayPath, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
@@ -346,11 +351,8 @@ interface State {
   g: GroupState[];
 }
 
-// Component timer kinds.
-const REPAIR_DONE = 1;
-const RESTART_DONE = 2;
-/** An internal inconsistency of the port (a bug, not bad input). */
-class PortError extends Error {}
+/** An internal inconsistency of the analysis (a bug, not bad input). */
+class ChainError extends Error {}
 
 /** Zero delays that trigger each other without end (the simulator would not advance either). */
 class ZeroDelayLoop extends Error {}
@@ -377,6 +379,29 @@ class World {
     readonly sym: Symmetry | null = null,
   ) {
     this.s = state;
+    this.load();
+  }
+
+  /** Puts the state's components and crews into the block's component objects (which then run the rules), and points them at this World. */
+  private load(): void {
+    const comps = this.blk.chain.comps;
+    this.blk.chain.world = this;
+    this.s.c.forEach((x, ci) => comps[ci].load(x));
+    // Supports down: the component below and the shared elements it rests on that are not up.
+    for (const c of comps) {
+      let down = 0;
+      if (c.parent !== null && !(c.parent as ChainComponent).up) down++;
+      for (const d of this.blk.comps[c.ci].deps) if (!comps[d].up) down++;
+      c.downSupports = down;
+    }
+    this.s.pools.forEach((p, i) => this.blk.chain.pools[i].restore(p.busy, p.q.map((ci) => comps[ci])));
+  }
+
+  /** Writes the component objects and crews back into the state (after an event, before a choice compares units). */
+  store(): void {
+    const comps = this.blk.chain.comps;
+    comps.forEach((c, ci) => (this.s.c[ci] = c.save()));
+    this.s.pools = this.blk.chain.pools.map((p) => ({ busy: p.busy, q: p.waiting().map((c) => (c as ChainComponent).ci) }));
   }
 
   /** A random choice with probability p of true: replayed from the script, else true first. */
@@ -400,17 +425,21 @@ class World {
   pick(gi: number, n: number, cand: (j: number) => boolean): number {
     const found: number[] = [];
     for (let j = 0; j < n; j++) if (cand(j)) found.push(j);
-    if (found.length > 1 && this.sym !== null) this.sym.checkChoice(this.s, gi, found);
+    if (found.length > 1 && this.sym !== null) {
+      this.store();
+      this.sym.checkChoice(this.s, gi, found);
+    }
     return found.length > 0 ? found[0] : -1;
   }
 
-  private schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number): Slot {
+  /** A clock of `rate` for component or group `idx` (IMMEDIATE: a zero delay, queued now to run in order). */
+  schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number): Slot {
     if (rate === IMMEDIATE) {
       const id = this.nextId++;
       this.queue.push({ id, owner, idx, kind });
       return { id, kind, rate };
     }
-    if (!(rate > 0)) throw new PortError(`bad rate ${rate}`);
+    if (!(rate > 0)) throw new ChainError(`bad rate ${rate}`);
     return { id: -1, kind, rate };
   }
 
@@ -421,10 +450,9 @@ class World {
       if (++guard > 100000) throw new ZeroDelayLoop();
       const e = this.queue[this.head++];
       if (e.owner === 'c') {
-        const c = this.s.c[e.idx];
+        const c = this.blk.chain.comps[e.idx];
         if (c.t === null || c.t.id !== e.id) continue;
-        c.t = null;
-        this.compTimer(e.idx, e.kind);
+        this.componentTimer(e.idx, e.kind);
       } else {
         const t = this.s.g[e.idx].t;
         const slot = t[e.kind];
@@ -436,129 +464,33 @@ class World {
     }
   }
 
-  // --- components (sim/system.ts ComponentSim) ---
+  // --- components: sim/system.ts's ComponentSim rules, run by ChainComponent ---
 
   /** Failure mode `mode` of component `ci` fires. */
   fail(ci: number, mode: number): void {
-    const m = this.blk.comps[ci];
-    const c = this.s.c[ci];
-    c.f = mode;
-    c.up = false;
-    this.cause = { layer: m.layer, announced: m.modes[mode].announced };
-    this.propagateDown(ci);
-    if (m.repairBy !== null) {
-      // A controller's repair (a supervisor's): its steps, run as successive clocks.
-      const steps: number[] = [];
-      const plan: RepairPlan = { step: (d) => void steps.push(this.blk.res.delayRate(d)), chance: (_s, p) => this.chance(p) };
-      if (m.repairBy(m.modes[mode].announced, plan)) {
-        const timed = steps.filter((r) => r !== IMMEDIATE);
-        c.hc = false;
-        c.plan = timed.slice(1);
-        c.t = this.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', ci, REPAIR_DONE);
-        return;
-      }
-    }
-    c.hc = m.crew >= 0;
-    if (m.crew < 0 || this.request(m.crew, ci)) this.startRepair(ci);
+    this.blk.chain.comps[ci].fail(mode, false);
   }
 
-  private request(pool: number, ci: number): boolean {
-    const p = this.s.pools[pool];
-    if (p.busy < this.blk.crewSizes[pool]) {
-      p.busy++;
-      return true;
-    }
-    p.q.push(ci);
-    return false;
-  }
-
-  private release(pool: number): number {
-    const p = this.s.pools[pool];
-    if (p.q.length > 0) return p.q.shift()!;
-    p.busy--;
-    return -1;
-  }
-
-  private startRepair(ci: number): void {
-    const c = this.s.c[ci];
-    c.plan = [];
-    c.t = this.schedule(this.blk.comps[ci].modes[c.f].repair, 'c', ci, REPAIR_DONE);
-  }
-
-  /** The component's own timer fired (repair phase or restart). */
-  compTimer(ci: number, kind: number): void {
-    const c = this.s.c[ci];
+  /** The running clock of component `ci` (a repair step or a restart, of `kind`) ends. */
+  componentTimer(ci: number, kind: number): void {
+    const c = this.blk.chain.comps[ci];
+    c.t = null;
     if (kind === REPAIR_DONE) {
-      if (c.plan.length > 0) {
-        c.t = this.schedule(c.plan.shift()!, 'c', ci, REPAIR_DONE);
-        return;
-      }
-      this.repaired(ci);
-    } else {
-      c.rs = false;
-      this.becomeUp(ci);
-    }
-  }
-
-  private repaired(ci: number): void {
-    const m = this.blk.comps[ci];
-    const c = this.s.c[ci];
-    c.f = -1;
-    if (c.hc) {
-      c.hc = false;
-      const next = this.release(m.crew);
-      if (next >= 0) this.startRepair(next);
-    }
-    if (!c.sup) return;
-    this.becomeUp(ci);
-  }
-
-  private becomeUp(ci: number): void {
-    const m = this.blk.comps[ci];
-    this.s.c[ci].up = true;
-    if (m.group >= 0) this.instanceChanged(m.group, m.instance, true);
-    for (const ch of m.children) this.supportReturned(ch);
-  }
-
-  private propagateDown(ci: number): void {
-    const m = this.blk.comps[ci];
-    if (m.group >= 0) this.instanceChanged(m.group, m.instance, false);
-    for (const ch of m.children) this.supportLost(ch);
-  }
-
-  private supportLost(ci: number): void {
-    const c = this.s.c[ci];
-    c.sup = false;
-    if (c.up) {
-      c.up = false;
-      c.t = null;
-      this.propagateDown(ci);
-    } else if (c.rs) {
-      c.rs = false;
-      c.t = null;
-    }
-  }
-
-  private supportReturned(ci: number): void {
-    const c = this.s.c[ci];
-    // With shared dependencies, supported only when the parent and every one of them are up (the simulator's downSupports count).
-    const m = this.blk.comps[ci];
-    if (m.deps.length > 0 && ((m.parent >= 0 && !this.s.c[m.parent].up) || m.deps.some((d) => !this.s.c[d].up))) return;
-    c.sup = true;
-    if (c.f < 0) {
-      c.rs = true;
-      c.t = this.schedule(this.blk.comps[ci].restart, 'c', ci, RESTART_DONE);
-    }
+      if (c.plan.length > 0) c.t = this.schedule(c.plan.shift()!, 'c', ci, REPAIR_DONE);
+      else c.onRepaired();
+    } else c.onRestarted();
   }
 
   /** A common-cause clock fires: every listed component that is up now fails in `mode`, in order (sim/system.ts CommonCauseSim). */
   failCommon(cc: LCommon): void {
-    for (const ci of cc.comps) if (this.s.c[ci].up) this.fail(ci, cc.mode);
+    const comps = this.blk.chain.comps;
+    for (const ci of cc.comps) if (comps[ci].up) comps[ci].failCommon(cc.mode);
   }
 
   // --- groups: their mechanisms' own code, run by their hosts ---
 
-  private instanceChanged(gi: number, i: number, isUp: boolean): void {
+  /** Instance i of group gi went up or down (a component's rules tell it). */
+  instanceChanged(gi: number, i: number, isUp: boolean): void {
     this.blk.groups[gi].host.bind(this, gi).instanceChanged(i, isUp);
   }
 
@@ -577,6 +509,99 @@ class World {
     // Where it sits says which timer it is (lumping moves per-instance timers): no kind in the state.
     x.kind = 0;
     this.s.g[gi].t[slot] = x;
+  }
+}
+
+/**
+ * What the components of a block live in, for analysis (sim/system.ts ComponentHost): no
+ * calendar (a component's timing is overridden by ChainComponent), no observers; a
+ * failure sets the cause the mechanisms read. `world` is the World being resolved.
+ */
+class ChainHost implements ComponentHost {
+  world: World | null = null;
+  comps: ChainComponent[] = [];
+  pools: CrewPool[] = [];
+  readonly ttfScale = 1;
+  readonly observer = null;
+  readonly trace = null;
+  inPlannedStop = false;
+  constructor(readonly res: DelayResolver) {}
+  get scheduler(): Scheduler {
+    throw new ChainError('a component used the calendar in analysis (a timing method not overridden by ChainComponent)');
+  }
+  get repairPlan(): SumPlan {
+    throw new ChainError('a component used the simulation repair plan in analysis');
+  }
+  recordFailure(c: ComponentSim, mode: number): void {
+    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
+  }
+}
+
+/** A repair plan that keeps its steps' rates (analysis runs them as successive clocks). */
+interface StepPlan extends RepairPlan {
+  readonly steps: number[];
+}
+
+/**
+ * A component run by analysis: sim/system.ts's ComponentSim with its rules unchanged and
+ * its timing replaced by the chain's clocks. While it is up, its failure modes are clocks
+ * of their rates (enumerated from the state, see `clocks`; nothing to arm or freeze); its
+ * repair, a controller's repair steps and its restart are its one clock `t`.
+ */
+class ChainComponent extends ComponentSim {
+  /** Its one running clock (a repair step or a restart), or null. */
+  t: Slot | null = null;
+  /** Remaining steps (rates) of a controller's repair after the running one. */
+  plan: number[] = [];
+  constructor(
+    model: ComponentModel,
+    private readonly chain: ChainHost,
+    crew: CrewPool | null,
+    /** Its index in the block. */
+    readonly ci: number,
+    /** Its rates. */
+    private readonly rates: LComp,
+  ) {
+    super(model, chain, crew);
+  }
+  /** Takes its state from a chain state. */
+  load(x: CompState): void {
+    this.up = x.up;
+    this.supported = x.sup;
+    this.restarting = x.rs;
+    this.failed = x.f >= 0;
+    this.failedMode = x.f;
+    this.holdsCrew = x.hc;
+    this.t = x.t;
+    this.plan = x.plan.slice();
+  }
+  /** Its state, for a chain state. */
+  save(): CompState {
+    return { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
+  }
+  protected override armFailure(): void {}
+  protected override freezeClocks(): void {}
+  protected override redraw(): void {}
+  protected override cancelTimer(): void {
+    this.t = null;
+  }
+  override startRepair(): void {
+    this.plan = [];
+    this.t = this.chain.world!.schedule(this.rates.modes[this.failedMode].repair, 'c', this.ci, REPAIR_DONE);
+  }
+  protected override newRepairPlan(): StepPlan {
+    const steps: number[] = [];
+    const chain = this.chain;
+    return { steps, step: (d) => void steps.push(chain.res.delayRate(d)), chance: (_s, p) => chain.world!.chance(p) };
+  }
+  protected override scheduleTakenRepair(plan: RepairPlan): void {
+    const timed = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
+    this.plan = timed.slice(1);
+    this.t = this.chain.world!.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', this.ci, REPAIR_DONE);
+  }
+  protected override scheduleRestart(rebuild: number): void {
+    if (rebuild >= 0) throw new ChainError(`${this.model.path}: a moved instance in analysis`);
+    this.t = this.chain.world!.schedule(this.rates.restart, 'c', this.ci, RESTART_DONE);
   }
 }
 
@@ -603,7 +628,7 @@ class MechanismHost {
     const host = this;
     const rate = (d: Delay): number => res.delayRate(d);
     const world = (): World => {
-      if (host.world === null) throw new PortError(`${fn.path}: a mechanism acted outside an event`);
+      if (host.world === null) throw new ChainError(`${fn.path}: a mechanism acted outside an event`);
       return host.world;
     };
     const ctx: MechanismContext = {
@@ -630,14 +655,14 @@ class MechanismHost {
       chance: (_stream, p) => world().chance(p),
       first: (n, pred) => world().pick(host.gi, n, pred),
       get now(): number {
-        throw new PortError(`${fn.path}: a mechanism read the time (only a delay's sample may)`);
+        throw new ChainError(`${fn.path}: a mechanism read the time (only a delay's sample may)`);
       },
       count() {},
       spurious() {},
     };
     this.mech = factory.create(fn, ctx, {
       set(up) {
-        if (host.world === null) throw new PortError(`${fn.path}: a mechanism reported a level while being built`);
+        if (host.world === null) throw new ChainError(`${fn.path}: a mechanism reported a level while being built`);
         host.world.s.g[host.gi].mu = up;
       },
     });
@@ -655,14 +680,14 @@ class MechanismHost {
 
 /** A clock armed while a mechanism is built: exponential (a zero delay then would run before anything exists). */
 function initialSlot(rate: number, path: string): Slot {
-  if (rate === IMMEDIATE) throw new PortError(`${path}: a zero delay armed at the start`);
+  if (rate === IMMEDIATE) throw new ChainError(`${path}: a zero delay armed at the start`);
   return { id: -1, kind: 0, rate };
 }
 
 /** Mechanisms draw through their context in analysis, never from a stream: any use of one is a bug. */
 const NO_STREAM = new Proxy({} as RandomStream, {
   get(_t, prop) {
-    throw new PortError(`a mechanism used a random stream directly (${String(prop)}) instead of its context`);
+    throw new ChainError(`a mechanism used a random stream directly (${String(prop)}) instead of its context`);
   },
 });
 const NO_STREAMS = { stream: () => NO_STREAM, streamHashed: () => NO_STREAM } as unknown as StreamFactory;
@@ -677,6 +702,8 @@ interface LCommon {
 interface BlockModel {
   /** Resolves the delays of controllers' repairs (as their steps are laid out). */
   res: DelayResolver;
+  /** The block's components as objects that run ComponentSim's rules, and its crews. */
+  chain: ChainHost;
   comps: LComp[];
   groups: LGroup[];
   crewSizes: number[];
@@ -725,9 +752,10 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     act(w);
     observe();
     w.drain(observe);
+    w.store();
     const left = (x: Slot | null) => x !== null && x.id > 0;
     if (w.s.c.some((c) => left(c.t)) || w.s.g.some((g) => g.t.some(left))) {
-      throw new PortError('a zero-delay event was left pending');
+      throw new ChainError('a zero-delay event was left pending');
     }
     canonical(blk, w.s);
     out.push({ state: w.s, prob: w.prob, seenUp: seen });
@@ -930,10 +958,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
     if (c.t !== null) {
       const kind = c.t.kind;
-      list.push([c.t.rate, (w) => {
-        w.s.c[ci].t = null;
-        w.compTimer(ci, kind);
-      }]);
+      list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
     }
   });
   for (const cc of blk.commons) list.push([cc.rate, (w) => w.failCommon(cc)]);
@@ -1047,8 +1072,8 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string, lump: 
         `${describe}: ${chain.n.toLocaleString('en-US')} states, but ${e.message} (too much memory): too large to solve exactly; fewer failing layers, restart times or instances in it would shrink it`,
       ]);
     }
-    // Reachable from everything up and never back: a bug in the port, not bad input.
-    if (e instanceof RangeError) throw new PortError(`${describe}: ${e.message}`);
+    // Reachable from everything up and never back: a bug, not bad input.
+    if (e instanceof RangeError) throw new ChainError(`${describe}: ${e.message}`);
     throw e;
   }
   const avail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a + pi[i] : a), 0));
@@ -1099,7 +1124,7 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     streams: NO_STREAMS,
     scheduler: new Proxy({} as Scheduler, {
       get(_t, prop) {
-        throw new PortError(`a controller read the scheduler (${String(prop)}) in analysis`);
+        throw new ChainError(`a controller read the scheduler (${String(prop)}) in analysis`);
       },
     }),
     count() {},
@@ -1121,10 +1146,10 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     const ctl = new Proxy(offered as SystemControl, {
       get(t, prop) {
         if (prop in t) return t[prop as keyof SystemControl];
-        throw new PortError(`controller ${c.name} used ctl.${String(prop)}, which analysis does not offer: its unanalyzable() must name that part of the model`);
+        throw new ChainError(`controller ${c.name} used ctl.${String(prop)}, which analysis does not offer: its unanalyzable() must name that part of the model`);
       },
     });
-    if (c.attach(model, ctl).length > 0) throw new PortError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
+    if (c.attach(model, ctl).length > 0) throw new ChainError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
   }
   return repairBy;
 }
@@ -1242,7 +1267,21 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       const mine = cc.components.filter((ci) => local.has(ci)).map((ci) => local.get(ci)!);
       if (mine.length > 0) commons.push({ rate: nonZero(res, cc.ttf, `${cc.path}.ttf (the common clock of 'common: true')`), mode: cc.modeIndex, comps: mine });
     }
-    return { blk: { res, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
+    // The components as objects running the simulator's rules, linked as in the block.
+    const chain = new ChainHost(res);
+    chain.pools = crewIdx.map((ci) => new CrewPool(model.crews[ci].size));
+    chain.comps = compIdx.map((g, l) => new ChainComponent(model.components[g], chain, comps[l].crew >= 0 ? chain.pools[comps[l].crew] : null, l, comps[l]));
+    chain.comps.forEach((c, l) => {
+      const lc = comps[l];
+      c.children = lc.children.map((ch) => chain.comps[ch]);
+      c.parent = lc.parent >= 0 ? chain.comps[lc.parent] : null;
+      c.repairBy = lc.repairBy;
+      if (lc.group >= 0) {
+        c.group = { instanceChanged: (i, up) => chain.world!.instanceChanged(lc.group, i, up) };
+        c.instance = lc.instance;
+      }
+    });
+    return { blk: { res, chain, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
   });
   if (res.refusals.length > 0) {
     const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;

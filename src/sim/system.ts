@@ -36,8 +36,9 @@ import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageReco
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
 
 const FAIL = 0;
-const REPAIR_DONE = 1;
-const RESTART_DONE = 2;
+/** The kinds of a component's own timers: its repair (the last step of it) ends; its restart ends. */
+export const REPAIR_DONE = 1;
+export const RESTART_DONE = 2;
 
 /** Index of each counter name. */
 const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<CounterName, number>;
@@ -46,7 +47,7 @@ const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
 
 /** Repair crews of one pool: at most `size` repairs at once, the rest wait in FIFO order. */
-class CrewPool {
+export class CrewPool {
   busy = 0;
   private queue: ComponentSim[] = [];
   private head = 0;
@@ -79,6 +80,37 @@ class CrewPool {
     this.busy--;
     return undefined;
   }
+  /** The components waiting, first first (analysis saves them with its state). */
+  waiting(): ComponentSim[] {
+    return this.queue.slice(this.head);
+  }
+  /** Sets its state: `busy` crews at work, `waiting` in order (analysis restores a state). */
+  restore(busy: number, waiting: ComponentSim[]): void {
+    this.busy = busy;
+    this.queue = waiting;
+    this.head = 0;
+  }
+}
+
+/**
+ * What a component needs of the replication it lives in (SystemSim is one; analysis has
+ * its own, see analysis/markov.ts): the clock and calendar, the failure-time scale, the
+ * observers, the failure record, and the plan a controller lays a taken-over repair on.
+ */
+export interface ComponentHost {
+  readonly scheduler: Scheduler;
+  readonly ttfScale: number;
+  readonly observer: TransitionObserver | null;
+  readonly trace: ((e: TraceEvent) => void) | null;
+  inPlannedStop: boolean;
+  readonly repairPlan: SumPlan;
+  /** Records the failure of `c` in `mode` (now): the cause that what goes down next inherits. */
+  recordFailure(c: ComponentSim, mode: number): void;
+}
+
+/** What a component tells when it goes up or down: the group it is an instance of. */
+export interface InstanceListener {
+  instanceChanged(i: number, up: boolean): void;
 }
 
 /** The names of a component's random streams: its path plus the purpose. */
@@ -124,8 +156,15 @@ function expMean(d: Distribution): number {
   return d instanceof Exponential ? d.mean : 0;
 }
 
-/** The runtime state of one component in one replication. */
-class ComponentSim implements EventHandler {
+/**
+ * The runtime state of one component in one replication, and its rules. The rules (what
+ * fails, what goes down with it, who repairs it, when it comes back) are written here
+ * once; the timing (failure clocks drawn and frozen, repairs and restarts drawn and
+ * scheduled) is in a few protected methods (`armFailure`, `freezeClocks`, `redraw`,
+ * `cancelTimer`, `startRepair`, `scheduleTakenRepair`, `scheduleRestart`), which `analyze`
+ * overrides with exponential clocks on its chain's states (analysis/markov.ts).
+ */
+export class ComponentSim implements EventHandler {
   failed = false;
   supported = true;
   /**
@@ -176,17 +215,18 @@ class ComponentSim implements EventHandler {
   /** The component it runs on (changes when its instance is moved to another host). */
   parent: ComponentSim | null = null;
   /** The group instance this component is the top of, if any. */
-  group: GroupSim | null = null;
+  group: InstanceListener | null = null;
   /**
-   * Takes over the repair of its own failures (a controller's, e.g. a supervisor's): the
-   * repair time in seconds, or NaN to leave the failure to the component's own repair.
+   * Takes over the repair of its own failures (a controller's, e.g. a supervisor's): lays
+   * the repair's steps out on the plan and returns true, or returns false to leave the
+   * failure to the component's own repair (SystemControl.takeRepair).
    */
   repairBy: ((announced: boolean, plan: RepairPlan) => boolean) | null = null;
   instance = -1;
 
   constructor(
     readonly model: ComponentModel,
-    readonly sys: SystemSim,
+    readonly sys: ComponentHost,
     readonly crew: CrewPool | null,
   ) {
     const modes = model.modes;
@@ -280,7 +320,7 @@ class ComponentSim implements EventHandler {
   }
 
   /** Schedules the earliest failure mode's event (the component is up). */
-  private armFailure(): void {
+  protected armFailure(): void {
     const r = this.remaining;
     const n = r.length;
     this.upSince = this.sys.scheduler.now;
@@ -295,7 +335,7 @@ class ComponentSim implements EventHandler {
   }
 
   /** Stops the failure clocks (the component leaves the up state without failing). */
-  private freezeClocks(except: number): void {
+  protected freezeClocks(except: number): void {
     if (this.remaining.length === 1 && except === 0) return;
     const elapsed = this.sys.scheduler.now - this.upSince;
     const r = this.remaining;
@@ -307,6 +347,12 @@ class ComponentSim implements EventHandler {
   }
 
   private onFail(mode: number): void {
+    this.redraw(mode);
+    this.fail(mode, false);
+  }
+
+  /** Mode `mode` fired: the other clocks stop where they are, its own is drawn afresh. */
+  protected redraw(mode: number): void {
     this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
     const rng = this.ttfStreams[mode];
@@ -314,7 +360,11 @@ class ComponentSim implements EventHandler {
       rng.advance();
       this.remaining[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
     } else this.remaining[mode] = this.ttf[mode].sample(rng) * this.sys.ttfScale;
-    this.fail(mode, false);
+  }
+
+  /** Drops the one event it expects (its failure, repair or restart): it will not come. */
+  protected cancelTimer(): void {
+    this.pending = -1;
   }
 
   /**
@@ -323,12 +373,12 @@ class ComponentSim implements EventHandler {
    */
   failCommon(mode: number): void {
     this.freezeClocks(-1);
-    this.pending = -1;
+    this.cancelTimer();
     this.fail(mode, true);
   }
 
   /** The component fails in `mode` now (its clocks are already dealt with): repair, propagation. */
-  private fail(mode: number, common: boolean): void {
+  fail(mode: number, common: boolean): void {
     const sys = this.sys;
     this.failed = true;
     this.failedMode = mode;
@@ -339,16 +389,27 @@ class ComponentSim implements EventHandler {
     this.propagateDown();
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
     if (this.repairBy !== null) {
-      const plan = sys.repairPlan;
-      plan.total = 0;
+      const plan = this.newRepairPlan();
       if (this.repairBy(this.model.modes[mode].announced, plan)) {
         this.holdsCrew = false;
-        this.pending = sys.scheduler.schedule(plan.total, this, REPAIR_DONE, 0);
+        this.scheduleTakenRepair(plan);
         return;
       }
     }
     this.holdsCrew = this.crew !== null;
     if (this.crew === null || this.crew.request(this)) this.startRepair();
+  }
+
+  /** An empty plan for a controller to lay a taken-over repair on. */
+  protected newRepairPlan(): RepairPlan {
+    const plan = this.sys.repairPlan;
+    plan.total = 0;
+    return plan;
+  }
+
+  /** Schedules the end of a taken-over repair laid out on `plan` (from newRepairPlan). */
+  protected scheduleTakenRepair(plan: RepairPlan): void {
+    this.pending = this.sys.scheduler.schedule((plan as SumPlan).total, this, REPAIR_DONE, 0);
   }
 
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
@@ -364,7 +425,8 @@ class ComponentSim implements EventHandler {
     this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
 
-  private onRepaired(): void {
+  /** Its repair (the last step of it) is done. */
+  onRepaired(): void {
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
@@ -385,7 +447,8 @@ class ComponentSim implements EventHandler {
     this.becomeUp();
   }
 
-  private onRestarted(): void {
+  /** Its restart is done. */
+  onRestarted(): void {
     this.restarting = false;
     this.becomeUp();
   }
@@ -454,11 +517,11 @@ class ComponentSim implements EventHandler {
       if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
       if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'the layer below went down' });
       this.freezeClocks(-1);
-      this.pending = -1;
+      this.cancelTimer();
       this.propagateDown();
     } else if (this.restarting) {
       this.restarting = false;
-      this.pending = -1;
+      this.cancelTimer();
     }
   }
 
@@ -499,8 +562,13 @@ class ComponentSim implements EventHandler {
       // Moved while failed onto a host that was down, and repaired meanwhile: rebuilt now.
       const rebuild = this.rebuildAfterRepair;
       this.rebuildAfterRepair = -1;
-      this.pending = this.sys.scheduler.schedule(rebuild >= 0 ? rebuild : this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
+      this.scheduleRestart(rebuild);
     }
+  }
+
+  /** Schedules the end of its restart: after `rebuild` seconds when >= 0 (a moved instance rebuilt), else its restart time. */
+  protected scheduleRestart(rebuild: number): void {
+    this.pending = this.sys.scheduler.schedule(rebuild >= 0 ? rebuild : this.restart.sample(this.restartStream), this, RESTART_DONE, 0);
   }
 }
 
@@ -537,7 +605,7 @@ class CommonCauseSim implements EventHandler {
 }
 
 /** A repair plan that draws each step as it is laid out and sums them (seconds). */
-class SumPlan implements RepairPlan {
+export class SumPlan implements RepairPlan {
   total = 0;
   step(delay: Delay): void {
     this.total += delay.sample();

@@ -111,7 +111,7 @@ import { LAYERS } from '../model/schema.js';
 import type { Scheduler } from '../engine/scheduler.js';
 import { ComponentSim, CrewPool, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
-import { DistDelay, type Delay, type DelayPath, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type SystemControl } from '../mechanisms/types.js';
+import { DistDelay, type Delay, type DelayPath, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
@@ -299,7 +299,7 @@ interface LComp {
   instance: number;
   /** Supervision phase rates (restart, reboot, rebuild) and success probabilities, or null. */
   /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
-  repairBy: ((announced: boolean, plan: RepairPlan) => boolean) | null;
+  repairBy: RepairTaker | null;
 }
 /** A group (VNF or VIM service) of a block: its mechanism runs in a MechanismHost. */
 interface LGroup {
@@ -1118,8 +1118,8 @@ function typeWhere(c: ComponentModel): string {
  * (`unanalyzable`), and those are refused. Returns, per component index, the repair a
  * controller took over.
  */
-function attachControllers(model: SystemModel, res: DelayResolver): Map<number, (announced: boolean, plan: RepairPlan) => boolean> {
-  const repairBy = new Map<number, (announced: boolean, plan: RepairPlan) => boolean>();
+function attachControllers(model: SystemModel, res: DelayResolver): Map<number, RepairTaker> {
+  const repairBy = new Map<number, RepairTaker>();
   const offered: Partial<SystemControl> = {
     streams: NO_STREAMS,
     scheduler: new Proxy({} as Scheduler, {
@@ -1128,8 +1128,9 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
       },
     }),
     count() {},
-    takeRepair(g, i, repair) {
-      repairBy.set(model.functions[g].instances[i].top, repair);
+    takeRepair(g, i, repair, which = 'app') {
+      const inst = model.functions[g].instances[i];
+      repairBy.set(which === 'base' ? inst.base : inst.top, repair);
     },
     delay(dist, stream, where, what) {
       const d = new DistDelay(dist, stream, where, what);

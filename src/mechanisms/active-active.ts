@@ -45,7 +45,7 @@ class ActiveActive implements GroupMechanism {
   ) {
     const n = (this.n = group.n);
     this.state = { up: new Array<boolean>(n).fill(true), inRotation: new Array<boolean>(n).fill(true), isUp: true, capacity: 1, phase: 'restart' };
-    this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx, inst.path, `${group.path}.ha.detector`, true));
+    this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx, inst.path, `${group.path}.ha.detector`, { readd: true }));
     for (let i = 0; i < n; i++) this.armSpurious(i);
   }
 

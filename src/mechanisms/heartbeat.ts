@@ -32,11 +32,10 @@
 import { Deterministic, type Distribution } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
 import { formatDuration } from '../engine/units.js';
-import type { DetectorModel } from '../model/build.js';
+import { beatsSee, type DetectorModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import type { Delay, DelayPath, FailureCause } from './types.js';
 
-const VM = LAYERS.indexOf('vm');
 const HYPERVISOR = LAYERS.indexOf('hypervisor');
 
 /** Expected number of beats until `k` consecutive losses with loss probability `p` (Infinity if p = 0). */
@@ -108,8 +107,8 @@ export class Detector {
     private readonly ctx: DetectorContext,
     /** Where the detector is in the topology, e.g. `vnfs.f.ha.detector`. */
     where: string,
-    /** Make `readd` (a load balancer's detector puts a spuriously removed instance back). */
-    withReadd = false,
+    /** Which of its optional delays its user needs: `spurious` (lost beats on a healthy instance; default true), `readd` (a load balancer puts a spuriously removed instance back; default false). */
+    uses: { readonly spurious?: boolean; readonly readd?: boolean } = {},
   ) {
     const k = model.misses;
     this.weights = new Float64Array(k);
@@ -130,35 +129,27 @@ export class Detector {
     this.peer = model.peerNotification ? ctx.delay(model.peerNotification, detectStream, `${where}.peerNotification`) : null;
     const q = 1 / (this.extraMean + 1);
     // Lost beats so rare (mean beyond 1e15 beats) that they never happen within any horizon.
-    if (model.loss > 0 && model.interval !== Infinity && q > 1e-15) {
+    if ((uses.spurious ?? true) && model.loss > 0 && model.interval !== Infinity && q > 1e-15) {
       // The N-th beat from a time on the detector's grid (random phase): mean (E[N] - 1/2) T.
       const mean = (meanBeatsToSpurious(model.loss, k) - 0.5) * model.interval;
       const what = `time to a spurious detection (next beat + (k - 1 + geometric) x interval; mean ${formatDuration(mean, 4)})`;
       const path = ctx.delay(new BeatsLaw(mean, what), spuriousStream, `${where} (lost beats)`, what).paths[0];
       this.spurious = { paths: [path], sample: () => this.spuriousDelay(this.ctx.now) };
-      this.readd = withReadd ? ctx.delay(new Deterministic(model.interval), spuriousStream, `${where} (back in rotation after a spurious removal)`) : null;
+      this.readd = uses.readd ? ctx.delay(new Deterministic(model.interval), spuriousStream, `${where} (back in rotation after a spurious removal)`) : null;
     } else {
       this.spurious = null;
       this.readd = null;
     }
   }
 
-  /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`, named `where` in the topology (`withReadd`: see the constructor). */
-  static at(model: DetectorModel, ctx: DetectorContext & { readonly streams: { stream(name: string): RandomStream } }, path: string, where: string, withReadd = false): Detector {
-    return new Detector(model, ctx.streams.stream(`${path}:detect`), ctx.streams.stream(`${path}:spurious`), ctx, where, withReadd);
+  /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`, named `where` in the topology (`uses`: see the constructor). */
+  static at(model: DetectorModel, ctx: DetectorContext & { readonly streams: { stream(name: string): RandomStream } }, path: string, where: string, uses: { readonly spurious?: boolean; readonly readd?: boolean } = {}): Detector {
+    return new Detector(model, ctx.streams.stream(`${path}:detect`), ctx.streams.stream(`${path}:spurious`), ctx, where, uses);
   }
 
-  /** True when missed beats reveal a failure with this cause. */
+  /** True when missed beats reveal a failure with this cause (model/build.ts beatsSee). */
   beatsSee(cause: FailureCause): boolean {
-    if (this.model.interval === Infinity) return false;
-    switch (this.model.kind) {
-      case 'heartbeat':
-        return true;
-      case 'process':
-        return cause.announced;
-      case 'watchdog':
-        return cause.layer <= VM;
-    }
+    return beatsSee(this.model, cause.layer, cause.announced);
   }
 
   /**

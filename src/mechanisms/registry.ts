@@ -11,6 +11,7 @@ import { evacuation } from './evacuation.js';
 import { maintenance } from './maintenance.js';
 import { supervision } from './supervision.js';
 import { upgrades } from './upgrade.js';
+import { recovery } from './recovery.js';
 import type { ControllerFactory, GroupMechanismFactory } from './types.js';
 
 /** Every group mechanism by name. */
@@ -27,4 +28,4 @@ export const MECHANISMS: Readonly<Record<string, GroupMechanismFactory>> = {
  * the start of a replication (hooks on the same event run in this order) and starts
  * them at time 0.
  */
-export const CONTROLLERS: readonly ControllerFactory[] = [supervision, evacuation, maintenance, upgrades];
+export const CONTROLLERS: readonly ControllerFactory[] = [supervision, recovery, evacuation, maintenance, upgrades];

@@ -253,12 +253,13 @@ export interface PlannedControl extends PlacementControl {
  */
 export interface SystemControl extends PlannedControl {
   /**
-   * Hands the repair of instance i of function g's application (its top component) to
-   * `repair`: at each own failure of that component, `repair(announced, plan)` lays out
-   * the repair's steps on `plan` and returns true, or returns false to leave the failure
-   * to the component's own repair (and crew). At most one per component.
+   * Hands the repair of instance i of function g's application (its top component; with
+   * `which` 'base', its lowest own component, the VM or pod) to `repair`: at each own
+   * failure of that component in mode `mode`, `repair(announced, plan, mode)` lays out the
+   * repair's steps on `plan` and returns true, or returns false to leave the failure to
+   * the component's own repair (and crew). At most one per component.
    */
-  takeRepair(g: number, i: number, repair: (announced: boolean, plan: RepairPlan) => boolean): void;
+  takeRepair(g: number, i: number, repair: RepairTaker, which?: 'app' | 'base'): void;
   /** A delay of distribution `dist` drawn from `stream`, named `where` for analysis (see MechanismContext.delay). */
   delay(dist: Distribution, stream: RandomStream, where: string, what?: string): Delay;
   /**
@@ -270,6 +271,9 @@ export interface SystemControl extends PlannedControl {
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
 }
+
+/** A controller's repair of a component's own failures (SystemControl.takeRepair): lays it out on `plan` (true) or leaves it to the component (false). */
+export type RepairTaker = (announced: boolean, plan: RepairPlan, mode: number) => boolean;
 
 /**
  * The steps of a repair a controller took over (SystemControl.takeRepair): the repair

@@ -26,6 +26,8 @@ export const COUNTERS = [
   'coldMigrations',
   'upgradeSteps',
   'failedUpgradeSteps',
+  'recoveries',
+  'undetectedFailures',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

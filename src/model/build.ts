@@ -21,7 +21,7 @@ import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
-import { type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
+import { LAYERS, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -101,6 +101,8 @@ export interface InstanceModel {
   readonly host: string;
   /** Index of its top component (the application); the instance is up when that component is up. */
   readonly top: number;
+  /** Index of its lowest own component: its VM or pod, else the application itself (what moves when it moves). */
+  readonly base: number;
 }
 
 /** A failure detector, resolved. Times in seconds. */
@@ -154,6 +156,48 @@ export interface SupervisionModel {
   readonly rebuild: Distribution;
 }
 
+/** One action of a recovery ladder, resolved. */
+export interface RecoveryActionModel {
+  readonly action: 'restart' | 'reboot' | 'rebuild';
+  readonly time: Distribution;
+  readonly success: number;
+}
+
+/** Detection-driven recovery, resolved (see RecoverySpec). */
+export interface RecoveryModel {
+  /** The monitor whose report starts a recovery, or null (announced failures reported at once, silent ones after `undetected`). */
+  readonly detector: DetectorModel | null;
+  readonly notification: Distribution;
+  /** Operator's time to notice a failure the detector does not see, or null (then no such failure may exist: checked). */
+  readonly undetected: Distribution | null;
+  readonly actions: readonly RecoveryActionModel[];
+  /** True when it also repairs the instance's VM or pod (the ladder has a reboot or rebuild, and the instance has a VM). */
+  readonly base: boolean;
+}
+
+/**
+ * True when the detector `d` sees a failure at `layer` (index into LAYERS), announced or
+ * silent: by missed beats (heartbeat: every failure; process: announced failures only;
+ * watchdog: the VM and the layers below), by the announcement of a crash (its `announced`
+ * path), or by the peers' notification of a host-level failure (hardware to hypervisor).
+ */
+export function detectorSees(d: DetectorModel, layer: number, announced: boolean): boolean {
+  return beatsSee(d, layer, announced) || (announced && d.announced !== null) || (layer <= LAYERS.indexOf('hypervisor') && d.peerNotification !== null);
+}
+
+/** True when missed beats of `d` reveal a failure at `layer` (see detectorSees). */
+export function beatsSee(d: DetectorModel, layer: number, announced: boolean): boolean {
+  if (d.interval === Infinity) return false;
+  switch (d.kind) {
+    case 'heartbeat':
+      return true;
+    case 'process':
+      return announced;
+    case 'watchdog':
+      return layer <= LAYERS.indexOf('vm');
+  }
+}
+
 /** Rescheduling of the instances of failed hosts (OpenStack evacuation or a Kubernetes replica set), resolved. */
 export interface EvacuationModel {
   /** `evacuation` or `replicaSet`, as configured. */
@@ -186,6 +230,8 @@ export interface FunctionModel {
   readonly requires: readonly number[];
   /** Process supervision of its applications, or null. */
   readonly supervision: SupervisionModel | null;
+  /** Detection-driven recovery of its instances' own failures, or null. */
+  readonly recovery: RecoveryModel | null;
   /** Rescheduling off failed hosts, or null. */
   readonly evacuation: EvacuationModel | null;
   /** True when its instances run in VMs or pods (so they can only move to hosts with a hypervisor / runtime). */
@@ -777,6 +823,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   /** Per function: its path, its mechanism, whether the file gave k, whether it gave m. */
   const haSpecs: Array<[Seg[], HaSpecT | undefined, boolean, boolean]> = [];
   const evacSpecs: Array<[Seg[], Topology['vnfs'][string]]> = [];
+  const recoverySpecs: Array<[Seg[], Topology['vnfs'][string]]> = [];
   const sections: Array<['vim' | 'vnfs', Topology['vim']]> = [
     ['vim', topology.vim],
     ['vnfs', topology.vnfs],
@@ -819,8 +866,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           }
           top = addComponent(`${path}.vm`, spec.vm, top);
         }
+        const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
-        instances.push({ number: i + 1, path, host: host.name, top });
+        instances.push({ number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top });
       });
       functionIndex.set(name, functions.length);
       const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(placed.map((h) => h.group))];
@@ -835,6 +883,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         ha: { mechanism: 'k-of-n' },
         requires: [],
         evacuation: null,
+        recovery: null,
         hasVm: spec.vm !== undefined,
         supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null,
         candidates: groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name)),
@@ -842,6 +891,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         migration: spec.migration ? migration(b, spec.migration, [...fp, 'migration']) ?? null : null,
       });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined, spec.m !== undefined]);
+      recoverySpecs.push([[section, name], spec]);
       evacSpecs.push([[section, name], spec]);
     }
   }
@@ -986,6 +1036,41 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   }
 
   // Evacuation / replica sets (after services, which they name).
+  // Recovery (after the HA mechanisms: its detector defaults to theirs).
+  recoverySpecs.forEach(([fp, spec], i) => {
+    if (!spec.recovery) return;
+    const f = functions[i];
+    const rp: Seg[] = [...fp, 'recovery'];
+    if (spec.supervision) b.fail(rp, "a VNF has either 'supervision' or 'recovery' (both would take over the repair of its application): keep one");
+    const own = spec.recovery.detector ? detector(b, spec.recovery.detector, [...rp, 'detector']) : null;
+    const det = own ?? ('detector' in f.ha ? f.ha.detector : null);
+    const notification = delay(b, spec.recovery.notification, [...rp, 'notification']);
+    const undetected = spec.recovery.undetected !== undefined ? delay(b, spec.recovery.undetected, [...rp, 'undetected']) : null;
+    const actions: RecoveryActionModel[] = [];
+    spec.recovery.actions.forEach((a, j) => {
+      const time = delay(b, a.time, [...rp, 'actions', j, 'time']);
+      if (time) actions.push({ action: a.action, time, success: a.success });
+    });
+    if (own === undefined || !notification || undetected === undefined || actions.length < spec.recovery.actions.length) return;
+    const base = f.hasVm && actions.some((a) => a.action !== 'restart');
+    // Every failure it takes over must be seen by something: the detector, or an operator.
+    if (undetected === null) {
+      const inst = f.instances[0];
+      const taken = base && inst.base !== inst.top ? [inst.top, inst.base] : [inst.top];
+      for (const ci of taken) {
+        const c = components[ci];
+        for (const m of c.modes) {
+          const layer = LAYERS.indexOf(c.layer);
+          // Announced failures are reported by the layer below when nothing else watches.
+          const seen = det === null ? m.announced : detectorSees(det, layer, m.announced);
+          if (!seen) {
+            b.fail(rp, `failure '${m.name}' of component type '${c.type}' is ${m.announced ? 'announced' : 'silent'} and ${det === null ? 'no detector watches it' : `the detector (kind ${det.kind}${det.interval === Infinity ? ', no beats' : ''}) does not see it`}: give 'undetected' (the time an operator takes to notice it) or a detector that sees it`);
+          }
+        }
+      }
+    }
+    f.recovery = { detector: det, notification, undetected, actions, base };
+  });
   evacSpecs.forEach(([fp, spec], i) => {
     if (!spec.evacuation && !spec.replicaSet) return;
     const f = functions[i];

@@ -325,6 +325,29 @@ export const SupervisionSpec = z
     "Process supervision: an announced crash of the application is restarted in place by its supervisor (instead of the component's own repair); failed restarts and repeated crashes escalate to a VM reboot, then to a rebuild. Silent hangs are not seen by a supervisor and keep their own repair.",
   );
 
+/** One step of a recovery ladder. */
+export const RecoveryActionSpec = z
+  .strictObject({
+    action: z
+      .enum(['restart', 'reboot', 'rebuild'])
+      .describe('restart: the process in place (fixes a failure of the application); reboot: the VM or pod (fixes the application and the VM); rebuild: re-create the instance from its image (fixes both).'),
+    time: Delay.describe('Time the action takes.'),
+    success: probability.default(1).describe('Probability that it brings the instance back; otherwise the next action. The last action that applies always works.'),
+  })
+  .describe('A recovery action.');
+
+/** Detection-driven recovery of an instance's own failures (the fault-management chain). */
+export const RecoverySpec = z
+  .strictObject({
+    detector: DetectorSpec.optional().describe("The monitor whose report starts a recovery (guest heartbeat, process check, libvirt watchdog). Default: the detector of the group's HA mechanism, if it has one; without any, announced failures are reported at once by the layer below and silent ones need `undetected`."),
+    notification: Delay.default('0s').describe('From the detection to the start of the first action: the fault-management path (Doctor inspector -> notifier -> VNF manager; kubelet -> controller-manager).'),
+    undetected: Delay.optional().describe('Time after which an operator notices a failure that the detector does not see. Without it, a silent failure the detector cannot see is an error in the topology.'),
+    actions: z.array(RecoveryActionSpec).min(1).max(10).describe('The escalation ladder, in order; a failure of the VM or pod skips `restart` actions.'),
+  })
+  .describe(
+    "Detection-driven recovery: a failure of an instance's application, or of its VM or pod when the ladder has a reboot or rebuild, is repaired by this chain instead of the component's own repair: the detector's report (or the operator's, after `undetected`), the notification, then the actions in order until one works. The downtime is their sum.",
+  );
+
 /** Evacuation of the instances of a failed host by the VIM (OpenStack). */
 export const EvacuationSpec = z
   .strictObject({
@@ -377,6 +400,7 @@ export const FunctionSpec = z
     placement: PlacementSpec,
     ha: HaSpec.optional().describe('The HA mechanism; default k-of-n (ideal).'),
     supervision: SupervisionSpec.optional(),
+    recovery: RecoverySpec.optional(),
     evacuation: EvacuationSpec.optional(),
     replicaSet: ReplicaSetSpec.optional(),
     migration: MigrationSpec.optional().describe('How its instances leave a host taken down for maintenance; without it they are cold-migrated (shut down, moved, booted).'),

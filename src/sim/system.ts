@@ -29,7 +29,7 @@ import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.j
 import { Exponential, type Distribution } from '../engine/distributions.js';
 import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
-import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type SystemControl } from '../mechanisms/types.js';
+import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { createSimMechanism, type SimGroupHooks } from './mechanism-runtime.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
@@ -221,7 +221,7 @@ export class ComponentSim implements EventHandler {
    * the repair's steps out on the plan and returns true, or returns false to leave the
    * failure to the component's own repair (SystemControl.takeRepair).
    */
-  repairBy: ((announced: boolean, plan: RepairPlan) => boolean) | null = null;
+  repairBy: RepairTaker | null = null;
   instance = -1;
 
   constructor(
@@ -390,7 +390,7 @@ export class ComponentSim implements EventHandler {
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
     if (this.repairBy !== null) {
       const plan = this.newRepairPlan();
-      if (this.repairBy(this.model.modes[mode].announced, plan)) {
+      if (this.repairBy(this.model.modes[mode].announced, plan, mode)) {
         this.holdsCrew = false;
         this.scheduleTakenRepair(plan);
         return;
@@ -1059,8 +1059,8 @@ export class SystemSim {
       get inPlannedStop() {
         return sys.inPlannedStop;
       },
-      takeRepair: (g, i, repair) => {
-        top(g, i).repairBy = repair;
+      takeRepair: (g, i, repair, which = 'app') => {
+        (which === 'base' ? this.control.base(g, i) : top(g, i)).repairBy = repair;
       },
       delay: (dist, stream, where, what) => new DistDelay(dist, stream, where, what),
       watchBase: (g, i, fn) => {
@@ -1118,12 +1118,8 @@ export class SystemSim {
     const model = this.model;
     const hostTop = (h: number) => this.components[model.hosts[h].top];
     const candidates: number[][] = [];
-    const base = (g: number, i: number) => {
-      // The instance's lowest own component: walk down from its top while still above the host.
-      let c = this.components[model.functions[g].instances[i].top];
-      while (c.parent !== null && c.parent.layer > LAYER_INDEX.hypervisor) c = c.parent;
-      return c;
-    };
+    // The instance's lowest own component (it stays the same component when the instance moves).
+    const base = (g: number, i: number) => this.components[model.functions[g].instances[i].base];
     return {
       base,
       scheduler: this.scheduler,

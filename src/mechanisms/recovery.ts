@@ -1,0 +1,107 @@
+/**
+ * Detection-driven recovery: the fault-management chain that turns a detection into a
+ * recovery (guest heartbeat or kubelet probe -> Doctor / controller-manager -> VNF manager
+ * or VIM -> restart, reboot, rebuild). A function's `recovery` takes over the repair of
+ * its instances' own failures (instead of the component's own repair and crew):
+ *   1. detection: the detector's delay for the failure (see heartbeat.ts: missed beats,
+ *      the announcement of a crash); when the detector does not see it, an operator
+ *      notices it after `undetected` (a failure nothing sees and no `undetected` covers
+ *      is refused when the topology is loaded). Without any detector an announced crash
+ *      is reported at once by the layer below it (which is up: the crash is its own);
+ *   2. notification: the path from the detection to the manager that acts;
+ *   3. the actions of the ladder in order, each taking its time and working with its
+ *      probability, until one works; the last that applies always works. A failure of
+ *      the VM or pod skips `restart` (a process restart cannot fix its VM).
+ * The downtime of the failed component is the sum of the steps; what runs above it
+ * restarts as usual when it is back. The application's failures are taken over always;
+ * the VM's (or pod's) when the ladder has a reboot or a rebuild.
+ * Streams: `<instance path>:recovery` (notification, actions, chances) and the detector's
+ * `<instance path>:recovery:detect`.
+ * Counters: `recoveries` (each taken-over failure), `undetectedFailures` (those only an
+ * operator noticed), `restarts`, `reboots`, `rebuilds` (each action tried).
+ */
+import type { RandomStream } from '../engine/rng.js';
+import type { FunctionModel, RecoveryModel } from '../model/build.js';
+import { LAYERS } from '../model/schema.js';
+import { Detector } from './heartbeat.js';
+import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
+
+const VM = LAYERS.indexOf('vm');
+
+/** The counter of each action. */
+const ACTION_COUNTER: Readonly<Record<RecoveryModel['actions'][number]['action'], CounterName>> = { restart: 'restarts', reboot: 'reboots', rebuild: 'rebuilds' };
+
+/** The recovery chain of one instance. */
+class Recoverer {
+  private readonly detector: Detector | null;
+  private readonly notification: Delay;
+  private readonly undetected: Delay | null;
+  private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number }>;
+  private readonly rng: RandomStream;
+
+  constructor(
+    f: FunctionModel,
+    cfg: RecoveryModel,
+    instancePath: string,
+    ctl: Pick<SystemControl, 'delay' | 'streams' | 'scheduler'>,
+    private readonly count: (c: CounterName) => void,
+  ) {
+    const where = `${f.path}.recovery`;
+    const rng = (this.rng = ctl.streams.stream(`${instancePath}:recovery`));
+    const ctx = { streams: ctl.streams, delay: ctl.delay, get now() { return ctl.scheduler.now; } };
+    this.detector = cfg.detector ? Detector.at(cfg.detector, ctx, `${instancePath}:recovery`, `${where}.detector`, { spurious: false }) : null;
+    this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
+    this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
+    this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success }));
+  }
+
+  /** Lays out the recovery of an own failure at `layer` (announced or silent) on `plan`. */
+  repair(layer: number, announced: boolean, plan: RepairPlan): boolean {
+    this.count('recoveries');
+    const cause = { layer, announced };
+    const seen = this.detector !== null ? this.detector.detection(cause) : null;
+    if (seen !== null && seen.paths.length > 0) plan.step(seen);
+    else if (!(this.detector === null && announced)) {
+      // Nothing sees it: an operator notices it (the loader made sure `undetected` is set).
+      this.count('undetectedFailures');
+      plan.step(this.undetected!);
+    }
+    plan.step(this.notification);
+    const ladder = layer <= VM ? this.actions.filter((a) => a.action !== 'restart') : this.actions;
+    for (let k = 0; k < ladder.length; k++) {
+      const a = ladder[k];
+      this.count(ACTION_COUNTER[a.action]);
+      plan.step(a.time);
+      if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
+    }
+    return true;
+  }
+}
+
+/**
+ * The recovery controller: every instance of a function with `recovery` gets a
+ * Recoverer that takes over the repair of its application's failures (and its VM's, when
+ * the ladder can fix a VM).
+ */
+export const recovery: ControllerFactory = {
+  name: 'recovery',
+  description: 'detection-driven recovery: detector or operator, notification, then restart / reboot / rebuild until one works',
+  attach(model, ctl) {
+    model.functions.forEach((f, g) => {
+      const cfg = f.recovery;
+      if (!cfg) return;
+      f.instances.forEach((inst, i) => {
+        const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c));
+        const top = model.components[inst.top];
+        const appLayer = LAYERS.indexOf(top.layer);
+        ctl.takeRepair(g, i, (announced, plan) => r.repair(appLayer, announced, plan));
+        if (cfg.base && inst.base !== inst.top) {
+          const vmLayer = LAYERS.indexOf(model.components[inst.base].layer);
+          ctl.takeRepair(g, i, (announced, plan) => r.repair(vmLayer, announced, plan), 'base');
+        }
+      });
+    });
+    return [];
+  },
+  unanalyzable: () => [],
+};

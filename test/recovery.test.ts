@@ -1,0 +1,129 @@
+/**
+ * Detection-driven recovery (`recovery` on a VNF, src/mechanisms/recovery.ts): the
+ * downtime of an instance's own failure is detection + notification + the actions of
+ * the ladder, checked against closed forms (simulation within 4 SE, with the wrong
+ * answer outside; analyze to 1e-9 where every delay is exponential), and the loader's
+ * refusal of a silent failure nothing sees.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeModel } from '../src/analysis/markov.js';
+import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
+
+const H = 3600;
+
+/** One instance of `app` (a silent hang and/or a crash, MTTF 100 h each given) on a host that never fails, optionally in a VM. */
+function single(opts: { recovery: object; modes: Record<string, object>; vm?: Record<string, object> }) {
+  return {
+    components: {
+      hw: { layer: 'hardware' },
+      kvm: { layer: 'hypervisor' },
+      app: { layer: 'vnf', failures: opts.modes, repair: exp('5h') },
+      ...(opts.vm ? { vm: { layer: 'vm', failures: opts.vm, repair: exp('5h') } } : {}),
+    },
+    hosts: { h: { count: 1, stack: ['hw', 'kvm'] } },
+    vnfs: { f: { instances: 1, app: 'app', ...(opts.vm ? { vm: 'vm' } : {}), placement: { group: 'h' }, recovery: opts.recovery } },
+    services: { s: { chain: ['f'] } },
+  };
+}
+
+const hang = { hang: { ttf: exp('100h'), announced: false } };
+
+describe('recovery: detection drives the repair', () => {
+  it('a hung application under a guest heartbeat: downtime = (k - 1/2) T + notification + restart, for two intervals; the difference is the closed form', () => {
+    const U = (T: number) => {
+      const down = (3 - 0.5) * T + 30 + 60;
+      return down / (100 * H + down);
+    };
+    const est = (T: number) =>
+      run(single({ modes: hang, recovery: { detector: { kind: 'heartbeat', interval: `${T}s`, misses: 3 }, notification: '30s', actions: [{ action: 'restart', time: '60s' }] } }), {
+        runs: 100,
+        horizon: 20000 * H,
+      }).results.services[0];
+    const slow = est(60);
+    const fast = est(1);
+    // Wrong answer: recovery starting at the failure (no detection), as before this chain.
+    expectWithin({ mean: 1 - slow.availability.mean, se: slow.availability.se }, U(60), 90 / (100 * H + 90));
+    expectWithin({ mean: 1 - fast.availability.mean, se: fast.availability.se }, U(1), 90 / (100 * H + 90));
+    // What a 60x faster heartbeat buys: the closed-form difference, within 4 combined SE.
+    const diff = fast.availability.mean - slow.availability.mean;
+    const se = Math.hypot(fast.availability.se, slow.availability.se);
+    expect(Math.abs(diff - (U(60) - U(1))), `difference ${diff} vs ${U(60) - U(1)}`).toBeLessThanOrEqual(4 * se);
+    expect(U(60) - U(1)).toBeGreaterThan(4 * se);
+    // Every outage is one recovery: mean outage = detection + notification + restart.
+    expect(slow.meanOutageSeconds!.mean).toBeCloseTo(2.5 * 60 + 90, -1);
+  });
+
+  it('an escalation ladder: mean = r1 + (1 - p1) (r2 + (1 - p2) r3), in simulation and exactly in analyze', () => {
+    const doc = single({
+      modes: { crash: { ttf: exp('100h') } },
+      recovery: {
+        notification: exp('1m'),
+        actions: [
+          { action: 'restart', time: exp('2m'), success: 0.6 },
+          { action: 'reboot', time: exp('10m'), success: 0.5 },
+          { action: 'rebuild', time: exp('40m') },
+        ],
+      },
+    });
+    // No detector: the crash is announced by the layer below at once.
+    const mean = 1 + 2 + 0.4 * (10 + 0.5 * 40);
+    const exact = 100 / (100 + mean / 60);
+    const r = run(doc, { runs: 40, horizon: 50000 * H });
+    // Wrong answer: the first action always works (no escalation).
+    expectWithin(r.results.services[0].availability, exact, 100 / (100 + 3 / 60));
+    const g = r.results.groups[0].perYear;
+    expect(g.reboots!.mean / g.restarts!.mean).toBeCloseTo(0.4, 1);
+    expect(g.rebuilds!.mean / g.restarts!.mean).toBeCloseTo(0.2, 1);
+    const a = analyzeModel(topo(doc).model);
+    expect(a.exact).toBe(true);
+    close(a.services[0].availability, exact);
+    close(a.services[0].outagesPerYear, (8760 / (100 + mean / 60)));
+  });
+
+  it('a hung VM skips the process restart: reboot; analyze (beats approximated by their mean) matches', () => {
+    const doc = single({
+      modes: {},
+      vm: { stuck: { ttf: exp('100h'), announced: false } },
+      recovery: {
+        detector: { kind: 'watchdog', announced: exp('1s'), peerNotification: exp('2s'), interval: '10s' },
+        notification: exp('30s'),
+        actions: [
+          { action: 'restart', time: exp('1m') },
+          { action: 'reboot', time: exp('5m') },
+        ],
+      },
+    });
+    const r = run(doc, { runs: 40, horizon: 20000 * H });
+    // Watchdog beats (misses 3, T = 10 s): 25 s (a silent VM hang: not announced, not host-level); notification 30 s; reboot 5 min.
+    const down = 25 + 30 + 300;
+    const exact = 100 * H / (100 * H + down);
+    // Wrong answer: the restart that cannot fix a VM is tried first (1 min).
+    expectWithin(r.results.services[0].availability, exact, (100 * H) / (100 * H + down + 60));
+    expect(r.results.groups[0].perYear.restarts).toBeUndefined();
+    expect(r.results.groups[0].perYear.reboots!.mean).toBeGreaterThan(0);
+    // The beats are not exponential: analyze refuses them by name, and with --approximate
+    // replaces them by their mean (then the same closed form holds exactly).
+    expect(String(thrown(() => analyzeModel(topo(doc).model)))).toMatch(/vnfs\.f\.recovery\.detector \(missed beats\)/);
+    close(analyzeModel(topo(doc).model, { approximate: true }).services[0].availability, exact);
+  });
+
+  it('a silent failure that nothing sees is refused, naming the path; undetected makes an operator notice it', () => {
+    const doc = single({ modes: hang, recovery: { detector: { kind: 'process', interval: '5s' }, actions: [{ action: 'restart', time: '1m' }] } });
+    expect(String(thrown(() => topo(doc)))).toMatch(/vnfs\.f\.recovery: failure 'hang' of component type 'app' is silent and the detector \(kind process\) does not see it: give 'undetected'/);
+    const noDetector = single({ modes: hang, recovery: { actions: [{ action: 'restart', time: '1m' }] } });
+    expect(String(thrown(() => topo(noDetector)))).toMatch(/no detector watches it/);
+    // A crash-notification path only (no beats: nothing to approximate), blind to hangs.
+    const operator = single({ modes: hang, recovery: { detector: { kind: 'process', announced: exp('1s') }, undetected: exp('1h'), actions: [{ action: 'restart', time: exp('1m') }] } });
+    const a = analyzeModel(topo(operator).model);
+    close(a.services[0].availability, 100 / (100 + 1 + 1 / 60));
+    const r = run(operator, { runs: 20, horizon: 20000 * H });
+    expectWithin(r.results.services[0].availability, 100 / (100 + 1 + 1 / 60), 100 / (100 + 1 / 60));
+    expect(r.results.groups[0].perYear.undetectedFailures!.mean).toBeCloseTo(r.results.groups[0].perYear.recoveries!.mean, 6);
+  });
+
+  it('supervision and recovery on one VNF are refused', () => {
+    const doc: any = single({ modes: hang, recovery: { undetected: '1h', actions: [{ action: 'restart', time: '1m' }] } });
+    doc.vnfs.f.supervision = { restart: '1m', reboot: '2m', rebuild: '3m' };
+    expect(String(thrown(() => topo(doc)))).toMatch(/vnfs\.f\.recovery: a VNF has either 'supervision' or 'recovery'/);
+  });
+});

@@ -27,7 +27,7 @@ import { sig } from './format.js';
 export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
-export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap';
+export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {
@@ -42,11 +42,12 @@ export interface Chart {
 export const MAX_SERIES = 8;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const WIDTH = 560;
+/** The width of a chart's plot area, pixels. */
+export const WIDTH = 560;
 const VERDICT_COLOURS = { domain: ['PASS', 'INCONCLUSIVE', 'FAIL'], range: ['#2e7d32', '#f9a825', '#c62828'] };
 
-/** A top-level spec with the house style; `extra` holds data, marks and encodings (checked when compiled). */
-function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec {
+/** A top-level Vega-Lite spec with the house style (font, axes, legend, padding); `extra` holds data, marks and encodings (checked when compiled). */
+export function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec {
   const spec = {
     $schema: SCHEMA,
     title: { text: title, anchor: 'start', fontSize: 15 },
@@ -84,7 +85,8 @@ function pick<T>(xs: readonly T[]): T[] {
   return out;
 }
 
-const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** A finite number, or null (Vega-Lite data holds no NaN or Infinity). */
+export const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Downtime by cause layer, stacked, one bar per series. */
 function layersChart(series: Series[], what: string): Chart {
@@ -215,7 +217,7 @@ function impactChart(series: Series[], what: string): Chart {
 }
 
 /** Tooltip of a row with a name and an estimate (mean, lo, hi). */
-function ciTooltip(name: string): object[] {
+export function ciTooltip(name: string): object[] {
   return [
     { field: name, type: 'nominal' },
     { field: 'mean', type: 'quantitative', format: '.3f' },
@@ -225,7 +227,7 @@ function ciTooltip(name: string): object[] {
 }
 
 /** A horizontal estimate: a rule from lo to hi (its axis titled `title`) and a dot at the mean. */
-function ciBars(title: string): object[] {
+export function ciBars(title: string): object[] {
   return [
     { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title }, x2: { field: 'hi' } } },
     { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },

@@ -1,6 +1,6 @@
 /**
  * The HTML reports in a real browser: headless Chromium (Debian's package; .ci/run
- * installs it) loads report.html from disk (a sweep's and a run's), logs no console
+ * installs it) loads report.html from disk (a sweep's, a run's and a sensitivity study's), logs no console
  * message (the page's policy forbids any network access, so a fetch would log one), its
  * DOM holds every chart and the topology diagram as SVG with text, and every section a
  * planner reads; a screenshot is taken. Skipped, and said so, only where no Chromium is
@@ -15,6 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadExperimentText, loadTopology, runSweep, simulate, writeReport } from '../src/index.js';
 import { ROOT } from './helpers.js';
+import { sensitivityResults, sensitivityStudy } from '../src/sensitivity/run.js';
+import { readJournals } from '../src/sweep/sweep.js';
+import { writeSensitivityReport } from '../src/report/sensitivity.js';
 // @ts-expect-error: a plain .mjs script without types
 import { chromium, screenshot } from '../scripts/screenshot.mjs';
 
@@ -119,6 +122,28 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
     const diagram = all.find((s) => s.includes('class="topology"'))!;
     for (const h of topo.model.hosts) expect(diagram).toContain(`>${h.name}</text>`);
+    shoot(html, dir);
+  });
+
+  it("a sensitivity study's report: the answer, the tornado chart and the deployment as SVG, the tables, no console message", async () => {
+    const study = sensitivityStudy(join(ROOT, 'topologies/sal1-pair.yaml'), { factor: 2, runs: 20, horizon: 5 * 365 * 86400, only: ['components.server', 'components.cscf', 'vnfs.vCSCF.ha'] });
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-sens-'));
+    await runSweep(study.experiment, { out: dir, jobs: 1 });
+    const results = sensitivityResults(study, readJournals([dir]));
+    await writeSensitivityReport(dir, results, { model: study.experiment.base.topology.model });
+    const html = join(dir, 'report.html');
+    const { dom, console } = open(html);
+    expect(console).toEqual([]);
+    const all = svgs(dom);
+    // The tornado chart and the topology, each with text.
+    expect(all.length).toBe(2);
+    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    const tornado = all.find((s) => !s.includes('class="topology"'))!;
+    for (const t of ['server/crash MTTF x2', 'server repair /2', 'vCSCF ha.detector.interval /2', 'change in downtime']) expect(tornado).toContain(t);
+    const order = ['id="answer"', 'figure id="tornado"', 'id="parameters"', 'id="importance"', 'id="topology"'].map((k) => dom.indexOf(k));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    for (const t of ['Birnbaum', 'criticality', 'RAW', 'SE paired (unpaired)']) expect(dom).toContain(t);
     shoot(html, dir);
   });
 });

@@ -29,9 +29,11 @@ function signed(e: Estimate, factor = 1): string {
   return `${e.mean > 0 ? '+' : ''}${p.mean} [${p.ci}]`;
 }
 
-/** An estimate as `mean [lo .. hi]` with significant digits (for measures whose size varies widely). */
+/** An estimate as `mean [lo .. hi]`, with the decimals its interval needs (an exact one, with no spread, at 4 significant digits). */
 function sigCi(e: Estimate): string {
-  return Number.isFinite(e.lo) ? `${sig(e.mean)} [${sig(e.lo)} .. ${sig(e.hi)}]` : `${sig(e.mean)} [n/a]`;
+  if (!(e.hi > e.lo)) return `${sig(e.mean, 4)}${Number.isFinite(e.lo) ? '' : ' [n/a]'}`;
+  const p = estimateParts(e);
+  return `${p.mean} [${p.ci}]`;
 }
 
 /** The parameters in order of the size of their effect on the focus service's downtime (largest first). */

@@ -129,14 +129,14 @@ const fx = (f: number): string => String(Number(f.toPrecision(4)));
 function haParameters(node: Record<string, unknown>, path: string, owner: string, f: number, out: SensitivityParameter[]): void {
   for (const [key, v] of Object.entries(node)) {
     const p = `${path}.${key}`;
-    const name = `${owner} ${p.split('.').slice(2).join('.')}`;
     if (NOT_IMPROVED.has(key)) continue;
     if (typeof v === 'number' && (SUCCESS_KEYS.has(key) || FAILURE_KEYS.has(key))) {
       const to = SUCCESS_KEYS.has(key) ? 1 - (1 - v) / f : v / f;
-      if (to !== v) out.push({ path: p, kind: 'ha', label: `${name} ${SUCCESS_KEYS.has(key) ? 'failures' : ''} /${fx(f)}`.replace('  ', ' '), from: v, to: Number(to.toPrecision(12)) });
+      const rest = p.split('.').slice(2).join('.');
+      if (to !== v) out.push({ path: p, kind: 'ha', label: `${owner} ${SUCCESS_KEYS.has(key) ? `1-${rest}` : rest} /${fx(f)}`, from: v, to: Number(to.toPrecision(12)) });
     } else if (isDelay(v)) {
       const to = scaleDelay(v, 1 / f, p);
-      if (!same(to, v) && !(typeof v === 'string' && parseDuration(v) === 0)) out.push({ path: p, kind: 'ha', label: `${name} /${fx(f)}`, from: v, to });
+      if (!same(to, v) && !(typeof v === 'string' && parseDuration(v) === 0)) out.push({ path: p, kind: 'ha', label: `${owner} ${p.split('.').slice(2).join('.')} /${fx(f)}`, from: v, to });
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       haParameters(v as Record<string, unknown>, p, owner, f, out);
     }

@@ -41,6 +41,16 @@ function svgs(dom: string): string[] {
   return dom.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
 }
 
+/** Opens `html` in Chromium, checks that it logged nothing and holds `charts` inline SVGs, each with text; returns its DOM and SVGs. */
+function openChecked(html: string, charts: number): { dom: string; all: string[] } {
+  const { dom, console } = open(html);
+  expect(console).toEqual([]);
+  const all = svgs(dom);
+  expect(all.length).toBe(charts);
+  for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+  return { dom, all };
+}
+
 /** Screenshots `html` and checks the PNG's size, and that it is not blank. */
 function shoot(html: string, dir: string): void {
   const png = join(dir, 'shot.png');
@@ -69,12 +79,8 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-'));
     await writeReport(dir, await runSweep(exp, { out: dir, jobs: 1 }), { model: exp.base.topology.model });
     const html = join(dir, 'report.html');
-    const { dom, console } = open(html);
-    expect(console).toEqual([]);
     // Six charts and the topology, each with text.
-    const all = svgs(dom);
-    expect(all.length).toBe(7);
-    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    const { dom, all } = openChecked(html, 7);
     expect(dom).toContain('SAL 1 compliance');
     // The answer leads: its words, then the paired difference (small multiples), before the table.
     const order = ['id="answer"', 'figure id="difference"', 'id="results"', 'id="topology"', 'figure id="downtime"'].map((k) => dom.indexOf(k));
@@ -132,12 +138,8 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     const results = sensitivityResults(study, readJournals([dir]));
     await writeSensitivityReport(dir, results, { model: study.experiment.base.topology.model });
     const html = join(dir, 'report.html');
-    const { dom, console } = open(html);
-    expect(console).toEqual([]);
-    const all = svgs(dom);
     // The tornado chart and the topology, each with text.
-    expect(all.length).toBe(2);
-    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    const { dom, all } = openChecked(html, 2);
     const tornado = all.find((s) => !s.includes('class="topology"'))!;
     for (const t of ['server/crash MTTF x2', 'server repair /2', 'vCSCF ha.detector.interval /2', 'change in downtime']) expect(tornado).toContain(t);
     const order = ['id="answer"', 'figure id="tornado"', 'id="parameters"', 'id="importance"', 'id="topology"'].map((k) => dom.indexOf(k));

@@ -35,6 +35,7 @@ import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
+import { writeSensitivityReport } from '../report/sensitivity.js';
 import type { LoadedTopology } from '../model/index.js';
 import { runRareEvent } from '../rare/run.js';
 import { RareEventRefused } from '../rare/applicability.js';
@@ -519,9 +520,25 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('chart')
-    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, or run --report)')
-    .argument('<dir>', 'results folder holding results.json (a sweep) or report.json (a run)')
+    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, sensitivity, or run --report)')
+    .argument('<dir>', 'results folder holding sensitivity.json (a sensitivity study), results.json (a sweep) or report.json (a run)')
     .action(async (dir: string) => {
+      // A sensitivity study's folder also holds its sweep's results.json: its own report comes first.
+      const sens = join(dir, 'sensitivity.json');
+      if (existsSync(sens)) {
+        let r;
+        try {
+          r = JSON.parse(readFileSync(sens, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`${sens}: cannot read: ${(e as Error).message}`);
+        }
+        if (!Array.isArray(r?.parameters) || !Array.isArray(r?.importance) || !Array.isArray(r?.base) || typeof r?.focus?.service !== 'string') {
+          throw new UsageError(`${sens}: not the results of nfvsim sensitivity`);
+        }
+        const files = await writeSensitivityReport(dir, r);
+        out.write(`${join(dir, 'report.html')}: ${files.length - 1} files and the report redrawn\n`);
+        return;
+      }
       const path = existsSync(join(dir, 'results.json')) ? join(dir, 'results.json') : join(dir, 'report.json');
       if (!existsSync(path)) throw new UsageError(`${dir}: no results.json (from nfvsim sweep) or report.json (from nfvsim run --report) there`);
       let results;

@@ -5,6 +5,7 @@
  * self-contained `report.html`. Pure functions of the results, so the same results give
  * the same bytes.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDuration } from '../engine/units.js';
 import type { Estimate } from '../metrics/stats.js';
@@ -217,7 +218,8 @@ async function sensitivityHtml(r: SensitivityResults, charts: Array<Chart & { sv
 /**
  * Writes `sensitivity.json` and `sensitivity.csv` into `dir`, and unless `charts` is false
  * the tornado chart (`charts/tornado.vl.json`, `.svg`, `.png`), `topology.svg` (with
- * `model`) and `report.html` (loading vega and resvg). Returns the files written, relative to `dir`.
+ * `model`; without it the `topology.svg` already in `dir` is shown) and `report.html`
+ * (loading vega and resvg). Returns the files written, relative to `dir`.
  */
 export async function writeSensitivityReport(dir: string, r: SensitivityResults, opts: { model?: SystemModel; charts?: boolean } = {}): Promise<string[]> {
   writeFileAtomic(join(dir, 'sensitivity.json'), JSON.stringify(r, null, 2) + '\n');
@@ -227,8 +229,10 @@ export async function writeSensitivityReport(dir: string, r: SensitivityResults,
   const { writeCharts } = await import('./html.js');
   const tornado = tornadoChart(r);
   const { rendered, files } = await writeCharts(dir, tornado ? [tornado] : []);
-  const diagram = model ? renderDiagram(model, 'svg') : undefined;
-  if (diagram) writeFileAtomic(join(dir, 'topology.svg'), diagram);
+  // The deployment: drawn from the model when given, else the drawing already in the folder (a redraw).
+  const diagramFile = join(dir, 'topology.svg');
+  const diagram = model ? renderDiagram(model, 'svg') : existsSync(diagramFile) ? readFileSync(diagramFile, 'utf8') : undefined;
+  if (model) writeFileAtomic(diagramFile, diagram!);
   writeFileAtomic(join(dir, 'report.html'), await sensitivityHtml(r, rendered, diagram));
-  return ['sensitivity.json', 'sensitivity.csv', ...files, ...(diagram ? ['topology.svg'] : []), 'report.html'];
+  return ['sensitivity.json', 'sensitivity.csv', ...files, ...(model ? ['topology.svg'] : []), 'report.html'];
 }

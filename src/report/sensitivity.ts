@@ -24,8 +24,17 @@ function focusIndex(r: SensitivityResults): number {
   return Math.max(0, r.base.findIndex((b) => b.service === r.focus.service));
 }
 
-/** `+1.2 [0.8 .. 1.6]`, scaled by `factor`. */
+/** Below this (minutes per year, about 60 microseconds), a change is rounding noise: shown as 0. */
+const NO_CHANGE = 1e-6;
+
+/** True when every replication gave the same figure with and without the change (it has no effect on that service). */
+export function noEffect(e: Estimate): boolean {
+  return Math.max(Math.abs(e.mean), Math.abs(e.lo), Math.abs(e.hi)) < NO_CHANGE;
+}
+
+/** `+1.2 [0.8 .. 1.6]`, scaled by `factor`; `0` for no change at all. */
 function signed(e: Estimate, factor = 1): string {
+  if (noEffect({ mean: e.mean * factor, se: 0, lo: e.lo * factor, hi: e.hi * factor })) return '0';
   const p = estimateParts(e, factor);
   return `${e.mean > 0 ? '+' : ''}${p.mean} [${p.ci}]`;
 }
@@ -57,7 +66,9 @@ export function renderSensitivityText(r: SensitivityResults): string {
     '',
   ];
   if (r.parameters.length > 0) {
-    const rows = rankedParameters(r).map((p) => {
+    const ranked = rankedParameters(r);
+    const none = ranked.filter((p) => noEffect(p.effects[s].downtimeMinutesPerYear));
+    const rows = ranked.filter((p) => !none.includes(p)).map((p) => {
       const e = p.effects[s];
       const dt = e.downtimeMinutesPerYear;
       return [
@@ -67,7 +78,9 @@ export function renderSensitivityText(r: SensitivityResults): string {
         e.salShare.map((x) => (Number.isFinite(x.mean) ? `${x.mean > 0 ? '+' : ''}${sig(x.mean * 100, 2)}` : 'n/a')).join(' / '),
       ];
     });
-    lines.push(...alignColumns(['parameter improved', 'downtime change min/y', 'SE paired (unpaired)', 'SAL 1/2/3 breach share change (points)'], rows), '');
+    lines.push(...alignColumns(['parameter improved', 'downtime change min/y', 'SE paired (unpaired)', 'SAL 1/2/3 breach share change (points)'], rows));
+    if (none.length > 0) lines.push(`no effect on ${r.focus.service}'s downtime (${none.length}): ${none.map((p) => p.label).join(', ')}`);
+    lines.push('');
   }
   if (r.importance.length > 0) {
     const rows = r.importance.map((t) => {
@@ -131,7 +144,7 @@ export function tornadoChart(r: SensitivityResults): Chart | null {
   const shown = rankedParameters(r).slice(0, TORNADO_MAX);
   const rows = shown.map((p) => {
     const e = p.effects[s].downtimeMinutesPerYear;
-    return { parameter: p.label, kind: p.kind, mean: fin(e.mean), lo: fin(e.lo), hi: fin(e.hi) };
+    return { parameter: p.label, kind: p.kind, mean: fin(e.mean), lo: fin(e.lo), hi: fin(e.hi), clear: e.lo > 0 || e.hi < 0 };
   });
   const title = `${r.focus.service}: change in downtime per year, each parameter improved (factor ${r.settings.factor})`;
   const more = r.parameters.length - shown.length;
@@ -140,7 +153,7 @@ export function tornadoChart(r: SensitivityResults): Chart | null {
     title,
     caption:
       `Each bar is the change in ${r.focus.service}'s downtime (minutes per year) when one parameter improves by a factor ${r.settings.factor} (MTTF x ${r.settings.factor}; repair, restart and HA delays / ${r.settings.factor}), ` +
-      `the others left as they are, largest effect first; the black line is its paired 95% confidence interval (every variant replays the base's random numbers). Negative: less downtime.` +
+      `the others left as they are, largest effect first; the black line is its paired 95% confidence interval (every variant replays the base's random numbers), and a faint bar one that holds zero (no clear effect). Negative: less downtime.` +
       (more > 0 ? ` The ${more} parameters with smaller effects are in the table.` : ''),
     spec: base(title, {
       width: WIDTH,
@@ -158,6 +171,8 @@ export function tornadoChart(r: SensitivityResults): Chart | null {
               encoding: {
                 x: { field: 'mean', type: 'quantitative', title: AXIS },
                 color: { field: 'kind', type: 'nominal', scale: KIND_COLOURS, title: 'parameter' },
+                // Faint: the interval holds zero (no clear effect).
+                opacity: { condition: { test: 'datum.clear', value: 1 }, value: 0.35 },
               },
             },
             { ...ciBars(AXIS)[0], mark: { type: 'rule', strokeWidth: 1.5, color: '#222222' } },

@@ -4,7 +4,8 @@
  * q = MTTR / (MTTF + MTTR) is known before and after each improvement; the paired
  * estimate lies within 4 paired SE of the exact change and the change of the wrong
  * component lies outside; the paired SE is smaller than the unpaired one (common random
- * numbers pair the histories). Importance: a series/parallel system C -- (A || B), whose
+ * numbers pair the histories); the same for a 1+1 pair with one repair crew. Importance:
+ * a series/parallel system C -- (A || B), whose
  * Birnbaum, criticality and RAW are known in closed form. Then the design's selection,
  * the CLI (table, files, errors) and determinism across threads.
  */
@@ -75,6 +76,28 @@ describe('sensitivity against closed forms', () => {
     for (const p of r.parameters) expect(p.effects[0].downtimeMinutesPerYear.se, p.label).toBeLessThan(0.8 * p.effects[0].unpairedSe);
     // The base itself, for the record.
     expectWithin({ mean: r.base[0].downtimeMinutesPerYear.mean, se: r.base[0].downtimeMinutesPerYear.se }, base * minutes, U(q(100, 10), 0) * minutes);
+  });
+
+  it('MTTF x2 of a 1+1 pair with one repair crew: U = 2 r^2 / (1 + 2 r + 2 r^2), r = MTTR / MTTF', async () => {
+    const doc = {
+      name: 'pair-one-crew',
+      components: { hw: { ...hw(100, 20), crew: 'techs' }, app: { layer: 'vnf' } },
+      crews: { techs: 1 },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const { results: r } = await study(topologyFile(doc), { factor: 2, runs: 100, horizon: 20000 * H, seed: 11, only: ['components.hw.failures'] });
+    const oneCrew = (mttf: number, mttr: number) => {
+      const x = mttr / mttf;
+      return (2 * x * x) / (1 + 2 * x + 2 * x * x);
+    };
+    // Wrong answer: independent repairs (a crew each), U = q^2.
+    const exact = (oneCrew(200, 20) - oneCrew(100, 20)) * minutes;
+    const wrong = (q(200, 20) ** 2 - q(100, 20) ** 2) * minutes;
+    const e = r.parameters.find((p) => p.path === 'components.hw.failures.crash.ttf')!.effects[0];
+    expectWithin(e.downtimeMinutesPerYear, exact, wrong);
+    expect(e.downtimeMinutesPerYear.se).toBeLessThan(e.unpairedSe);
   });
 
   it('importance on C -- (A || B): Birnbaum, criticality and RAW against closed forms', async () => {

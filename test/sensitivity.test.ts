@@ -100,6 +100,30 @@ describe('sensitivity against closed forms', () => {
     expect(e.downtimeMinutesPerYear.se).toBeLessThan(e.unpairedSe);
   });
 
+  it('SAL breach shares: repair /2 of one component with exponential repairs, share = exp(-bound / MTTR)', async () => {
+    // Recovery time = repair time (mean 10 s); SAL 1, 2, 3 recovery bounds 6, 15, 25 s.
+    const doc = {
+      name: 'one-app',
+      components: { host: { layer: 'hardware' }, app: { layer: 'vnf', failures: { crash: { ttf: exp('1h') } }, repair: exp('10s') } },
+      hosts: { h: { stack: ['host'] } },
+      vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const { results: r } = await study(topologyFile(doc), { factor: 2, runs: 40, horizon: 2000 * H, seed: 5, importance: false });
+    const bounds = [6, 15, 25];
+    const share = (mttr: number) => bounds.map((b) => Math.exp(-b / mttr));
+    // The base shares, with a binomial SE over the expected number of outages.
+    const outages = (40 * 2000) / (1 + 10 / 3600);
+    bounds.forEach((_, k) => expectWithin({ mean: r.base[0].salShare[k], se: Math.sqrt((share(10)[k] * (1 - share(10)[k])) / outages) }, share(10)[k], share(5)[k]));
+    const repair = r.parameters.find((p) => p.path === 'components.app.repair')!.effects[0];
+    // Wrong answer: the next SAL's change.
+    const change = share(5).map((x, k) => x - share(10)[k]);
+    bounds.forEach((_, k) => expectWithin(repair.salShare[k], change[k], change[(k + 1) % 3]));
+    // MTTF x2 leaves the shares as they are (the repairs are the same draws: exactly 0 is not required, 0 within 4 SE is).
+    const mttf = r.parameters.find((p) => p.path === 'components.app.failures.crash.ttf')!.effects[0];
+    for (const x of mttf.salShare) expect(Math.abs(x.mean)).toBeLessThanOrEqual(4 * x.se);
+  });
+
   it('importance on C -- (A || B): Birnbaum, criticality and RAW against closed forms', async () => {
     // Hardware types A, B (a 1-of-2 pair, one instance on each) and C (alone), apps that never fail.
     const doc = {

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import { readJournals, runSweep } from '../sweep/sweep.js';
-import { redactUrl } from '../sweep/redis-access.js';
 import { sensitivityResults, sensitivityStudy } from '../sensitivity/run.js';
 import { renderSensitivityText, writeSensitivityReport } from '../report/sensitivity.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
@@ -81,10 +80,10 @@ export function registerSensitivity(program: Command, io: { out: NodeJS.Writable
       );
       const bar = createProgress(err, 'sensitivity', opts.progress);
       const started = Date.now();
+      // Every finished shard is already on disk: say how to go on, and stop.
       const onInterrupt = () => {
         bar.finish();
-        const again = `nfvsim sensitivity ${process.argv.slice(3).filter((a) => a !== '--resume').join(' ')} --out ${dir} --resume`;
-        err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with:\n  ${opts.queue ? again.replace(opts.queue, redactUrl(opts.queue)) : again}\n`);
+        err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with the same command and options, plus:\n  --out ${dir} --resume\n`);
         process.exit(130);
       };
       process.once('SIGINT', onInterrupt);

@@ -239,10 +239,17 @@ export function sensitivityDesign(data: unknown, model: SystemModel, file: strin
   }
   if (issues.length) throw new TopologyError(file, issues);
   const chosen = (path: string) => only.length === 0 || only.some((sel) => selects(sel, path));
-  return {
+  const design = {
     factor: f,
     parameters: all.filter((p) => chosen(p.path)),
     // A type is measured when a selector is its path or above it (`components`, `components.server`, `*`).
     importance: types.filter((t) => only.length === 0 || only.some((sel) => selects(sel, `components.${t.type}`))),
   };
+  // Variants are set by dotted paths: a name with a dot or a space cannot be addressed.
+  const paths = [...design.parameters.map((p) => p.path), ...design.importance.map((t) => `components.${t.type}.failures`)];
+  const bad = paths.filter((p) => !ParameterPath.safeParse(p).success);
+  if (bad.length) {
+    throw new TopologyError(file, bad.map((p) => ({ path: p, message: "a name on this path has characters other than letters, digits, '-' and '_', so a variant cannot set it by a dotted path; rename it, or leave it out with --only" })));
+  }
+  return design;
 }

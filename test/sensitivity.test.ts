@@ -194,6 +194,14 @@ describe('the design', () => {
     expect(e.message).toMatch(/no 'nosuch' in components \(it has: /);
     const none = thrown(() => sensitivityStudy(file, { factor: 2, only: ['services'] })) as TopologyError;
     expect(none.message).toContain('services: selects no parameter');
+    // A type whose name a dotted path cannot address.
+    const spaced = topologyFile({
+      components: { 'my server': hw(100, 10), app: { layer: 'vnf' } },
+      hosts: { h: { stack: ['my server'] } },
+      vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } },
+      services: { s: { chain: ['f'] } },
+    });
+    expect((thrown(() => sensitivityStudy(spaced, { factor: 2 })) as TopologyError).message).toContain('components.my server.failures.crash.ttf: a name on this path has characters other than');
   });
 });
 

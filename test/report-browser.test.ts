@@ -131,18 +131,19 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     shoot(html, dir);
   });
 
-  it("a sensitivity study's report: the answer, the tornado chart and the deployment as SVG, the tables, no console message", async () => {
+  it("a sensitivity study's report: the answer, the tornado and importance charts and the deployment as SVG, the tables, no console message", async () => {
     const study = sensitivityStudy(join(ROOT, 'topologies/sal1-pair.yaml'), { factor: 2, runs: 20, horizon: 5 * 365 * 86400, only: ['components.server', 'components.cscf', 'vnfs.vCSCF.ha'] });
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-sens-'));
     await runSweep(study.experiment, { out: dir, jobs: 1 });
     const results = sensitivityResults(study, readJournals([dir]));
     await writeSensitivityReport(dir, results, { model: study.experiment.base.topology.model });
     const html = join(dir, 'report.html');
-    // The tornado chart and the topology, each with text.
-    const { dom, all } = openChecked(html, 2);
-    const tornado = all.find((s) => !s.includes('class="topology"'))!;
+    // The tornado chart, the importance chart and the topology, each with text.
+    const { dom, all } = openChecked(html, 3);
+    const tornado = all.find((s) => s.includes('each parameter improved'))!;
+    expect(all.some((s) => s.includes('criticality of each component type'))).toBe(true);
     for (const t of ['server/crash MTTF x2', 'server repair /2', 'vCSCF ha.detector.interval /2', 'change in downtime']) expect(tornado).toContain(t);
-    const order = ['id="answer"', 'figure id="tornado"', 'id="parameters"', 'id="importance"', 'id="topology"'].map((k) => dom.indexOf(k));
+    const order = ['id="answer"', 'figure id="tornado"', 'id="parameters"', 'id="types"', 'figure id="importance"', 'id="topology"'].map((k) => dom.indexOf(k));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     for (const t of ['Birnbaum', 'criticality', 'RAW', 'SE paired (unpaired)']) expect(dom).toContain(t);

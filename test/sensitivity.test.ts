@@ -217,7 +217,7 @@ describe('nfvsim sensitivity (CLI)', () => {
     const b = cli([...args, '--jobs', '2', '--out', join(dir, 'b'), '--no-charts']);
     expect(b.code, b.stderr).toBe(0);
     for (const f of ['sensitivity.json', 'sensitivity.csv']) expect(readFileSync(join(dir, 'b', f), 'utf8')).toBe(readFileSync(join(dir, 'a', f), 'utf8'));
-    for (const f of ['charts/tornado.svg', 'charts/tornado.png', 'charts/tornado.vl.json', 'report.html']) expect(readFileSync(join(dir, 'a', f)).length).toBeGreaterThan(100);
+    for (const f of ['charts/tornado.svg', 'charts/tornado.png', 'charts/tornado.vl.json', 'charts/importance.svg', 'charts/importance.png', 'report.html']) expect(readFileSync(join(dir, 'a', f)).length).toBeGreaterThan(100);
     // `nfvsim chart` redraws the study's own report, byte for byte.
     const html = readFileSync(join(dir, 'a', 'report.html'), 'utf8');
     expect(cli(['chart', join(dir, 'a')]).code).toBe(0);

@@ -27,7 +27,7 @@ import { sig } from './format.js';
 export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
-export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado';
+export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado' | 'importance';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {

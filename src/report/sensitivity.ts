@@ -1,7 +1,7 @@
 /**
  * The reports of a sensitivity study (`nfvsim sensitivity`): a table for the terminal,
  * `sensitivity.json`, `sensitivity.csv` (long format: one row per parameter or component
- * type, service and measure), the tornado chart (Vega-Lite -> SVG, PNG) and a
+ * type, service and measure), the tornado and importance charts (Vega-Lite -> SVG, PNG) and a
  * self-contained `report.html`. Pure functions of the results, so the same results give
  * the same bytes.
  */
@@ -184,6 +184,46 @@ export function tornadoChart(r: SensitivityResults): Chart | null {
   };
 }
 
+/**
+ * The criticality of each component type for the focus service (the share of its
+ * unavailability the type's failures cause), with 95% CIs, largest first; null when the
+ * study measured no type.
+ */
+export function importanceChart(r: SensitivityResults): Chart | null {
+  if (r.importance.length === 0) return null;
+  const s = focusIndex(r);
+  const rows = r.importance
+    .map((t) => {
+      const c = t.measures[s].criticality;
+      return { type: `${t.type} (${t.layer})`, mean: fin(c.mean), lo: fin(c.lo), hi: fin(c.hi), raw: fin(t.measures[s].raw.mean), birnbaum: fin(t.measures[s].birnbaum.mean) };
+    })
+    .sort((a, b) => (b.mean ?? 0) - (a.mean ?? 0));
+  const title = `${r.focus.service}: criticality of each component type`;
+  return {
+    kind: 'importance',
+    title,
+    caption:
+      `The share of ${r.focus.service}'s unavailability that would go if the type never failed, (U - U(perfect)) / U, with its 95% confidence interval from paired replications. ` +
+      'Hover a type for its risk achievement worth (U(always failed) / U) and Birnbaum importance (A(perfect) - A(always failed)).',
+    spec: base(title, {
+      width: WIDTH,
+      height: { step: 28 },
+      layer: [
+        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+        {
+          data: { values: rows },
+          encoding: {
+            y: { field: 'type', type: 'nominal', sort: rows.map((q) => q.type), title: null, axis: { labelLimit: 320 } },
+            color: { value: '#4e79a7' },
+            tooltip: [...ciTooltip('type'), { field: 'raw', type: 'quantitative', format: '.4g', title: 'RAW' }, { field: 'birnbaum', type: 'quantitative', format: '.6g', title: 'Birnbaum' }],
+          },
+          layer: ciBars('criticality (share of unavailability, 95% CI)'),
+        },
+      ],
+    }),
+  };
+}
+
 /** The HTML page of a study: the answer and the tornado chart, the parameters' table, the importance table, the deployment. */
 async function sensitivityHtml(r: SensitivityResults, charts: Array<Chart & { svg: string }>, diagram: string | undefined): Promise<string> {
   const { esc, est, figure, page, table, diagramFigure } = await import('./html.js');
@@ -218,21 +258,23 @@ async function sensitivityHtml(r: SensitivityResults, charts: Array<Chart & { sv
   const body = [
     '<h2 id="answer">The answer</h2>',
     answer,
-    ...charts.map(figure),
+    ...charts.filter((c) => c.kind === 'tornado').map(figure),
     `<h2 id="parameters">Parameters, by effect on ${esc(r.focus.service)}</h2>`,
     paramRows.length ? table(['parameter improved', 'downtime change (min/y)', 'SE paired (unpaired)', 'SAL 1/2/3 breach share change (points)'], paramRows, [0]) : '<p class="note">No parameter in this study.</p>',
-    `<h2 id="importance">Importance of component types</h2>`,
+    `<h2 id="types">Importance of component types</h2>`,
     '<p class="note">Birnbaum: A(type perfect) - A(type always failed). Criticality: (U - U(perfect)) / U, the share of the unavailability removed if the type never failed. RAW (risk achievement worth): U(always failed) / U. "Perfect": no failure mode; "always failed": every component of the type fails at the start and is never repaired.</p>',
     impRows.length ? table(['type', 'layer', 'count', 'Birnbaum', 'criticality', 'RAW', 'if perfect (min/y)'], impRows, [0, 1]) : '<p class="note">No component type in this study.</p>',
+    ...charts.filter((c) => c.kind === 'importance').map(figure),
     diagramFigure(diagram, `The topology ${r.topology.name}`),
   ].join('\n');
-  const nav: Array<[string, string]> = [['answer', 'The answer'], ['parameters', 'Parameters'], ['importance', 'Importance'], ...(diagram ? [['topology', 'Deployment'] as [string, string]] : [])];
+  const nav: Array<[string, string]> = [['answer', 'The answer'], ['parameters', 'Parameters'], ['types', 'Importance'], ...(diagram ? [['topology', 'Deployment'] as [string, string]] : [])];
   return page(`${r.topology.name}: sensitivity and importance`, meta, nav, body, r.nfvsim);
 }
 
 /**
  * Writes `sensitivity.json` and `sensitivity.csv` into `dir`, and unless `charts` is false
- * the tornado chart (`charts/tornado.vl.json`, `.svg`, `.png`), `topology.svg` (with
+ * the tornado and importance charts (`charts/tornado.vl.json`, `.svg`, `.png`, and
+ * `charts/importance.*`), `topology.svg` (with
  * `model`; without it the `topology.svg` already in `dir` is shown) and `report.html`
  * (loading vega and resvg). Returns the files written, relative to `dir`.
  */
@@ -242,8 +284,8 @@ export async function writeSensitivityReport(dir: string, r: SensitivityResults,
   if (opts.charts === false) return ['sensitivity.json', 'sensitivity.csv'];
   const model = opts.model;
   const { writeCharts } = await import('./html.js');
-  const tornado = tornadoChart(r);
-  const { rendered, files } = await writeCharts(dir, tornado ? [tornado] : []);
+  const charts = [tornadoChart(r), importanceChart(r)].filter((c): c is Chart => c !== null);
+  const { rendered, files } = await writeCharts(dir, charts);
   // The deployment: drawn from the model when given, else the drawing already in the folder (a redraw).
   const diagramFile = join(dir, 'topology.svg');
   const diagram = model ? renderDiagram(model, 'svg') : existsSync(diagramFile) ? readFileSync(diagramFile, 'utf8') : undefined;

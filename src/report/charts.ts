@@ -470,28 +470,36 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
     caption:
       `Each point's downtime per year minus the baseline's ('${r.baseline}'), estimated from paired replications that share their random numbers, with its 95% confidence interval. ` +
       `Each interval is 95% on its own: of ${rows.length} comparisons with no real difference, about ${(rows.length / 20).toFixed(1)} would clear zero by chance.`,
-    spec: base(title, {
-      width: WIDTH,
-      height: { step: 28 },
-      layer: [
-        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
-        {
-          data: { values: rows },
-          encoding: {
-            y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 300 } },
-            color: {
-              field: 'effect',
-              type: 'nominal',
-              title: 'vs baseline (95%)',
-              scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
-            },
-            tooltip: ciTooltip('point'),
-          },
-          layer: ciBars('difference in downtime (minutes per year, 95% CI)'),
-        },
-      ],
+    spec: estimateRows(title, rows, 'point', 'difference in downtime (minutes per year, 95% CI)', {
+      color: {
+        field: 'effect',
+        type: 'nominal',
+        title: 'vs baseline (95%)',
+        scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
+      },
+      tooltip: ciTooltip('point'),
     }),
   };
+}
+
+/**
+ * One row per item (named by the field `name`) with an estimate (fields mean, lo, hi) as a
+ * dot and a 95% CI bar on an x axis titled `axis`, beside a rule at zero; `encoding`
+ * adds the colour and tooltip of the rows.
+ */
+export function estimateRows(title: string, rows: ReadonlyArray<Record<string, unknown>>, name: string, axis: string, encoding: { color: object; tooltip: object[] }): TopLevelSpec {
+  return base(title, {
+    width: WIDTH,
+    height: { step: 28 },
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+      {
+        data: { values: rows },
+        encoding: { y: { field: name, type: 'nominal', sort: rows.map((q) => q[name]), title: null, axis: { labelLimit: 300 } }, ...encoding },
+        layer: ciBars(axis),
+      },
+    ],
+  });
 }
 
 /** SAL compliance of the focus service over a two-parameter grid. */

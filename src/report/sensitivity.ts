@@ -12,7 +12,7 @@ import type { Estimate } from '../metrics/stats.js';
 import { writeFileAtomic } from '../output.js';
 import type { SensitivityResults } from '../sensitivity/run.js';
 import type { SystemModel } from '../model/build.js';
-import { base, ciBars, ciTooltip, fin, WIDTH, type Chart } from './charts.js';
+import { base, ciBars, ciTooltip, estimateRows, fin, WIDTH, type Chart } from './charts.js';
 import { alignColumns, estimateParts, num, sig } from './format.js';
 import { renderDiagram } from './diagram.js';
 
@@ -205,21 +205,9 @@ export function importanceChart(r: SensitivityResults): Chart | null {
     caption:
       `The share of ${r.focus.service}'s unavailability that would go if the type never failed, (U - U(perfect)) / U, with its 95% confidence interval from paired replications. ` +
       'Hover a type for its risk achievement worth (U(always failed) / U) and Birnbaum importance (A(perfect) - A(always failed)).',
-    spec: base(title, {
-      width: WIDTH,
-      height: { step: 28 },
-      layer: [
-        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
-        {
-          data: { values: rows },
-          encoding: {
-            y: { field: 'type', type: 'nominal', sort: rows.map((q) => q.type), title: null, axis: { labelLimit: 320 } },
-            color: { value: '#4e79a7' },
-            tooltip: [...ciTooltip('type'), { field: 'raw', type: 'quantitative', format: '.4g', title: 'RAW' }, { field: 'birnbaum', type: 'quantitative', format: '.6g', title: 'Birnbaum' }],
-          },
-          layer: ciBars('criticality (share of unavailability, 95% CI)'),
-        },
-      ],
+    spec: estimateRows(title, rows, 'type', 'criticality (share of unavailability, 95% CI)', {
+      color: { value: '#4e79a7' },
+      tooltip: [...ciTooltip('type'), { field: 'raw', type: 'quantitative', format: '.4g', title: 'RAW' }, { field: 'birnbaum', type: 'quantitative', format: '.6g', title: 'Birnbaum' }],
     }),
   };
 }

@@ -41,6 +41,7 @@ function signed(e: Estimate, factor = 1): string {
 
 /** An estimate as `mean [lo .. hi]`, with the decimals its interval needs (an exact one, with no spread, at 4 significant digits). */
 function sigCi(e: Estimate): string {
+  if (!Number.isFinite(e.mean)) return 'n/a';
   if (!(e.hi > e.lo)) return `${sig(e.mean, 4)}${Number.isFinite(e.lo) ? '' : ' [n/a]'}`;
   const p = estimateParts(e);
   return `${p.mean} [${p.ci}]`;
@@ -91,6 +92,7 @@ export function renderSensitivityText(r: SensitivityResults): string {
       `importance of component types for ${r.focus.service} (Birnbaum: A(perfect) - A(failed); criticality: (U - U(perfect)) / U; RAW: U(failed) / U)`,
       ...alignColumns(['type', 'layer', 'count', 'Birnbaum', 'criticality', 'RAW', 'if perfect min/y'], rows),
     );
+    if (!(b.downtimeMinutesPerYear.mean > 0)) lines.push(`no downtime at the base: criticality and RAW (ratios to it) are n/a; run more (--runs) or longer (--horizon)`);
   }
   return lines.join('\n').trimEnd() + '\n';
 }

@@ -17,7 +17,8 @@
  * and is never repaired).
  */
 import { TopologyError, type InputIssue } from '../model/errors.js';
-import { TopologySpec, type DistributionSpecT, type LayerName } from '../model/schema.js';
+import type { z } from 'zod';
+import { FailureModeSpec, TopologySpec, type DistributionSpecT, type LayerName } from '../model/schema.js';
 import type { SystemModel } from '../model/build.js';
 import { MAX_DURATION, parseDuration, UNIT_SECONDS } from '../engine/units.js';
 import { ParameterPath } from '../experiment/schema.js';
@@ -64,7 +65,9 @@ export interface DesignOptions {
 }
 
 /** The failure modes a component type gets in the `failed` variant: one silent mode that fires 1 ms after start and is never repaired. */
-export const ALWAYS_FAILED = { failed: { ttf: { dist: 'deterministic', value: '1ms' }, announced: false, repair: { dist: 'deterministic', value: '1000000000y' } } } as const;
+export const ALWAYS_FAILED = {
+  failed: { ttf: { dist: 'deterministic', value: '1ms' }, announced: false, repair: { dist: 'deterministic', value: '1000000000y' } },
+} as const satisfies Record<string, z.input<typeof FailureModeSpec>>;
 
 /** Probabilities of a good outcome: improving one divides the chance of the bad outcome, 1 - p, by the factor. */
 const SUCCESS_KEYS = new Set(['coverage', 'success', 'rebootSuccess']);

@@ -17,6 +17,10 @@
  * const results = await sweep(exp, { out: 'results/hb', jobs: 2, resume: true });
  * const spec = toVegaLite(results, 'downtime');                 // a Vega-Lite spec
  * await writeReport('results/hb', results);                     // SVG, PNG, report.html
+ *
+ * // Sensitivity and importance: every parameter improved by a factor, paired with the base.
+ * const sens = await sensitivity('topologies/sal1-pair.yaml', { factor: 2, runs: 200, out: 'results/sens' });
+ * console.log(renderSensitivityText(sens));                    // tornado chart: writeSensitivityReport
  * ```
  */
 import { availableParallelism } from 'node:os';
@@ -28,7 +32,8 @@ import type { RunSettings } from './runner/replication.js';
 import type { PrecisionStop, RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
-import { runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
+import { readJournals, runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
+import { sensitivityResults, sensitivityStudy, type SensitivityOptions, type SensitivityResults } from './sensitivity/run.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportOptions, WrittenReport } from './report/html.js';
 
@@ -57,6 +62,9 @@ export { runRareEvent, type RareRunOptions, type RareEventReport, type RareStop 
 export { RareEventRefused, rareEventBlockers } from './rare/applicability.js';
 export { RareEventError, autoBias, failureTable, CYCLES_PER_BATCH, type RareSummary, type RareServiceSummary } from './rare/cycles.js';
 export { renderRareText } from './report/rare.js';
+export { sensitivityStudy, sensitivityResults, type SensitivityOptions, type SensitivityStudy, type SensitivityResults, type ParameterEffect, type ImportanceMeasures } from './sensitivity/run.js';
+export { sensitivityDesign, scaleDistribution, type SensitivityDesign, type SensitivityParameter, type ImportanceSubject, type ParameterKind } from './sensitivity/design.js';
+export { renderSensitivityText, sensitivityCsv, tornadoChart, writeSensitivityReport } from './report/sensitivity.js';
 
 /** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -76,6 +84,17 @@ export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
  */
 export async function writeReport(dir: string, results: SweepResults | RunReport, options: ReportOptions = {}): Promise<WrittenReport> {
   return (await import('./report/html.js')).writeReport(dir, results, options);
+}
+
+/**
+ * Runs (or, with `resume`, continues) the sensitivity study of the topology in `file` (see
+ * `sensitivityStudy`) as a sweep into `options.out`, and returns its results (built from
+ * the sweep's journal: the same for any `jobs`). Writes no report: see `writeSensitivityReport`.
+ */
+export async function sensitivity(file: string, options: SensitivityOptions & Pick<SweepOptions, 'out' | 'jobs' | 'resume' | 'onProgress'>): Promise<SensitivityResults> {
+  const study = sensitivityStudy(file, options);
+  await runSweep(study.experiment, { out: options.out, jobs: options.jobs, resume: options.resume, onProgress: options.onProgress });
+  return sensitivityResults(study, readJournals([options.out]));
 }
 
 /** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */

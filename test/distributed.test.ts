@@ -108,6 +108,21 @@ describe.skipIf(!REDIS)('sweeps on a BullMQ queue (real redis-server)', () => {
     expect(await b.exited).toBe(0);
   }, 180_000);
 
+  it('a sensitivity study on the queue gives the bytes of a local one', async () => {
+    const dir = tmp();
+    const args = ['sensitivity', 'topologies/minimal.yaml', '--runs', '60', '--horizon', '5y', '--no-charts', '--no-progress'];
+    const local = start([...args, '--out', join(dir, 'local'), '--jobs', '1']);
+    expect(await local.exited).toBe(0);
+    const w = start(['worker', '--queue', url, '--queue-name', 'nfvsim-sens', '-c', '1']);
+    await until(() => w.log.stderr.includes('waiting for shards'));
+    const queued = start([...args, '--out', join(dir, 'queued'), '--queue', url, '--queue-name', 'nfvsim-sens']);
+    expect(await queued.exited).toBe(0);
+    expect(queued.log.stdout).toBe(local.log.stdout);
+    for (const f of ['sensitivity.json', 'sensitivity.csv']) expect(readFileSync(join(dir, 'queued', f), 'utf8')).toBe(readFileSync(join(dir, 'local', f), 'utf8'));
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+  }, 180_000);
+
   it('a shard that fails stops the coordinator with the error; --resume queues it again and finishes', async () => {
     const dir = tmp();
     const file = experimentFile(dir);

@@ -1,6 +1,6 @@
 /**
  * The HTML reports in a real browser: headless Chromium (Debian's package; .ci/run
- * installs it) loads report.html from disk (a sweep's and a run's), logs no console
+ * installs it) loads report.html from disk (a sweep's, a run's and a sensitivity study's), logs no console
  * message (the page's policy forbids any network access, so a fetch would log one), its
  * DOM holds every chart and the topology diagram as SVG with text, and every section a
  * planner reads; a screenshot is taken. Skipped, and said so, only where no Chromium is
@@ -15,6 +15,9 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadExperimentText, loadTopology, runSweep, simulate, writeReport } from '../src/index.js';
 import { ROOT } from './helpers.js';
+import { sensitivityResults, sensitivityStudy } from '../src/sensitivity/run.js';
+import { readJournals } from '../src/sweep/sweep.js';
+import { writeSensitivityReport } from '../src/report/sensitivity.js';
 // @ts-expect-error: a plain .mjs script without types
 import { chromium, screenshot } from '../scripts/screenshot.mjs';
 
@@ -36,6 +39,16 @@ function open(html: string): { dom: string; console: string[] } {
 /** The inline SVGs of a DOM, each as text. */
 function svgs(dom: string): string[] {
   return dom.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+}
+
+/** Opens `html` in Chromium, checks that it logged nothing and holds `charts` inline SVGs, each with text; returns its DOM and SVGs. */
+function openChecked(html: string, charts: number): { dom: string; all: string[] } {
+  const { dom, console } = open(html);
+  expect(console).toEqual([]);
+  const all = svgs(dom);
+  expect(all.length).toBe(charts);
+  for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+  return { dom, all };
 }
 
 /** Screenshots `html` and checks the PNG's size, and that it is not blank. */
@@ -66,12 +79,8 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-'));
     await writeReport(dir, await runSweep(exp, { out: dir, jobs: 1 }), { model: exp.base.topology.model });
     const html = join(dir, 'report.html');
-    const { dom, console } = open(html);
-    expect(console).toEqual([]);
     // Six charts and the topology, each with text.
-    const all = svgs(dom);
-    expect(all.length).toBe(7);
-    for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
+    const { dom, all } = openChecked(html, 7);
     expect(dom).toContain('SAL 1 compliance');
     // The answer leads: its words, then the paired difference (small multiples), before the table.
     const order = ['id="answer"', 'figure id="difference"', 'id="results"', 'id="topology"', 'figure id="downtime"'].map((k) => dom.indexOf(k));
@@ -119,6 +128,25 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     for (const s of all) expect(s).toMatch(/<text[^>]*>[^<]+<\/text>/);
     const diagram = all.find((s) => s.includes('class="topology"'))!;
     for (const h of topo.model.hosts) expect(diagram).toContain(`>${h.name}</text>`);
+    shoot(html, dir);
+  });
+
+  it("a sensitivity study's report: the answer, the tornado and importance charts and the deployment as SVG, the tables, no console message", async () => {
+    const study = sensitivityStudy(join(ROOT, 'topologies/sal1-pair.yaml'), { factor: 2, runs: 20, horizon: 5 * 365 * 86400, only: ['components.server', 'components.cscf', 'vnfs.vCSCF.ha'] });
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-sens-'));
+    await runSweep(study.experiment, { out: dir, jobs: 1 });
+    const results = sensitivityResults(study, readJournals([dir]));
+    await writeSensitivityReport(dir, results, { model: study.experiment.base.topology.model });
+    const html = join(dir, 'report.html');
+    // The tornado chart, the importance chart and the topology, each with text.
+    const { dom, all } = openChecked(html, 3);
+    const tornado = all.find((s) => s.includes('each parameter improved'))!;
+    expect(all.some((s) => s.includes('criticality of each component type'))).toBe(true);
+    for (const t of ['server/crash MTTF x2', 'server repair /2', 'vCSCF ha.detector.interval /2', 'change in downtime']) expect(tornado).toContain(t);
+    const order = ['id="answer"', 'figure id="tornado"', 'id="parameters"', 'id="types"', 'figure id="importance"', 'id="topology"'].map((k) => dom.indexOf(k));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    for (const t of ['Birnbaum', 'criticality', 'RAW', 'SE paired (unpaired)']) expect(dom).toContain(t);
     shoot(html, dir);
   });
 });

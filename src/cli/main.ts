@@ -19,7 +19,7 @@ import { PRECISION_FIRST_BATCH } from '../index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { runsInline } from '../runner/run.js';
-import { parseDuration, formatDuration } from '../engine/units.js';
+import { formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
@@ -33,7 +33,9 @@ import { redactUrl } from '../sweep/redis-access.js';
 import { renderSweepText } from '../report/sweep-text.js';
 import { isSweepResults } from '../report/charts.js';
 import { registerAnalyze } from './analyze.js';
-import { nonNegativeInt, positiveInt, UsageError } from './options.js';
+import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
+import { registerSensitivity } from './sensitivity.js';
+import { writeSensitivityReport } from '../report/sensitivity.js';
 import type { LoadedTopology } from '../model/index.js';
 import { runRareEvent } from '../rare/run.js';
 import { RareEventRefused } from '../rare/applicability.js';
@@ -88,14 +90,6 @@ function percentage(v: string): number {
   const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a share such as '10%' or 0.1 (between 0 and 1), got '${v}'`);
   return x;
-}
-
-function duration(v: string): number {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
 }
 
 interface RunOptions {
@@ -180,8 +174,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('simulate a topology and report service availability with 95% confidence intervals')
     .argument('[topology]', 'topology file (YAML or JSON); default: the built-in topologies/default.yaml')
     .option('-n, --runs <n>', `replications (default: the file's simulation.runs, else ${DEFAULT_RUNS})`, positiveInt())
-    .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y, at most 1000y)", duration)
-    .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", duration)
+    .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y, at most 1000y)", durationOption)
+    .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", durationOption)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
     .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
@@ -196,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--report <dir>', 'also write report.json, charts (Vega-Lite, SVG, PNG) and report.html into this folder')
     .option('--precision <pct>', "run to precision: add replications in batches (200, 400, 800, ...) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
     .option('--max-runs <n>', 'with --precision: budget of replications (default 1000000)', positiveInt())
-    .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", duration)
+    .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", durationOption)
     .option('--rare-event', 'estimate rare figures (unavailability of redundant groups, outages, outages over 15 s) by failure biasing over regenerative cycles instead of plain histories; needs exponential times to failure (see README)')
     .option('--bias <theta>', 'with --rare-event: failure-biasing factor (>= 1; default: automatic, 1 + 1 / (2 Λ r_max))', biasFactor)
     .option('--cycles <n>', 'with --rare-event: regenerative cycles to run (default 100000; with --precision, see --max-cycles)', positiveInt())
@@ -337,6 +331,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerAnalyze(program, { out });
+  registerSensitivity(program, { out, err });
 
   /** `run --rare-event`: the regenerative failure-biasing estimator. */
   async function runRare(topo: LoadedTopology, opts: RunOptions): Promise<void> {
@@ -458,8 +453,8 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--queue <url>', 'Redis URL of the queue, e.g. redis://127.0.0.1:6379 (rediss:// for TLS)')
     .option('--queue-name <name>', 'BullMQ queue name (default: nfvsim)')
     .option('-c, --concurrency <n>', 'shards at once (default: the available parallelism)', positiveInt())
-    .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", duration)
-    .option('--job-timeout <duration>', "wall-clock limit of one shard; a shard still running then is stopped and fails, not retried (default '1h')", duration)
+    .option('--lock-duration <duration>', "how long a silent worker keeps a shard before it is retried elsewhere (default '30s')", durationOption)
+    .option('--job-timeout <duration>', "wall-clock limit of one shard; a shard still running then is stopped and fails, not retried (default '1h')", durationOption)
     .option('--redis-password-file <file>', 'read the Redis password from this file (else NFVSIM_REDIS_PASSWORD, else the URL\'s)')
     .option('--redis-ca <file>', 'with a rediss:// URL: the CA certificate (PEM) of the Redis server (else the file named by NFVSIM_REDIS_CA)')
     .action(async (opts: { queue: string; queueName?: string; concurrency?: number; lockDuration?: number; jobTimeout?: number; redisPasswordFile?: string; redisCa?: string }) => {
@@ -525,9 +520,25 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('chart')
-    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, or run --report)')
-    .argument('<dir>', 'results folder holding results.json (a sweep) or report.json (a run)')
+    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, sensitivity, or run --report)')
+    .argument('<dir>', 'results folder holding sensitivity.json (a sensitivity study), results.json (a sweep) or report.json (a run)')
     .action(async (dir: string) => {
+      // A sensitivity study's folder also holds its sweep's results.json: its own report comes first.
+      const sens = join(dir, 'sensitivity.json');
+      if (existsSync(sens)) {
+        let r;
+        try {
+          r = JSON.parse(readFileSync(sens, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`${sens}: cannot read: ${(e as Error).message}`);
+        }
+        if (!Array.isArray(r?.parameters) || !Array.isArray(r?.importance) || !Array.isArray(r?.base) || typeof r?.focus?.service !== 'string') {
+          throw new UsageError(`${sens}: not the results of nfvsim sensitivity`);
+        }
+        const files = await writeSensitivityReport(dir, r);
+        out.write(`${join(dir, 'report.html')}: ${files.length - 1} files and the report redrawn\n`);
+        return;
+      }
       const path = existsSync(join(dir, 'results.json')) ? join(dir, 'results.json') : join(dir, 'report.json');
       if (!existsSync(path)) throw new UsageError(`${dir}: no results.json (from nfvsim sweep) or report.json (from nfvsim run --report) there`);
       let results;

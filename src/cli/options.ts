@@ -4,6 +4,7 @@
  * each other.
  */
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../engine/units.js';
 
 /** An error in the user's input that the CLI reports without a stack trace (exit 2). */
 export class UsageError extends Error {}
@@ -21,4 +22,13 @@ export function nonNegativeInt(v: string): number {
     throw new InvalidArgumentError(`expected a non-negative integer up to ${Number.MAX_SAFE_INTEGER}, got '${v}'`);
   }
   return Number(v);
+}
+
+/** A commander option parser for a duration with a unit ('50y', '500ms'), in seconds. */
+export function durationOption(v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }

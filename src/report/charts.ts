@@ -27,7 +27,7 @@ import { sig } from './format.js';
 export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
-export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap';
+export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado' | 'importance';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {
@@ -42,11 +42,12 @@ export interface Chart {
 export const MAX_SERIES = 8;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const WIDTH = 560;
+/** The width of a chart's plot area, pixels. */
+export const WIDTH = 560;
 const VERDICT_COLOURS = { domain: ['PASS', 'INCONCLUSIVE', 'FAIL'], range: ['#2e7d32', '#f9a825', '#c62828'] };
 
-/** A top-level spec with the house style; `extra` holds data, marks and encodings (checked when compiled). */
-function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec {
+/** A top-level Vega-Lite spec with the house style (font, axes, legend, padding); `extra` holds data, marks and encodings (checked when compiled). */
+export function base(title: string, extra: Record<string, unknown> = {}): TopLevelSpec {
   const spec = {
     $schema: SCHEMA,
     title: { text: title, anchor: 'start', fontSize: 15 },
@@ -84,7 +85,8 @@ function pick<T>(xs: readonly T[]): T[] {
   return out;
 }
 
-const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** A finite number, or null (Vega-Lite data holds no NaN or Infinity). */
+export const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Downtime by cause layer, stacked, one bar per series. */
 function layersChart(series: Series[], what: string): Chart {
@@ -215,7 +217,7 @@ function impactChart(series: Series[], what: string): Chart {
 }
 
 /** Tooltip of a row with a name and an estimate (mean, lo, hi). */
-function ciTooltip(name: string): object[] {
+export function ciTooltip(name: string): object[] {
   return [
     { field: name, type: 'nominal' },
     { field: 'mean', type: 'quantitative', format: '.3f' },
@@ -225,7 +227,7 @@ function ciTooltip(name: string): object[] {
 }
 
 /** A horizontal estimate: a rule from lo to hi (its axis titled `title`) and a dot at the mean. */
-function ciBars(title: string): object[] {
+export function ciBars(title: string): object[] {
   return [
     { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', type: 'quantitative', title }, x2: { field: 'hi' } } },
     { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'mean', type: 'quantitative' } } },
@@ -468,28 +470,36 @@ function differenceChart(r: SweepResults, service: number): Chart | null {
     caption:
       `Each point's downtime per year minus the baseline's ('${r.baseline}'), estimated from paired replications that share their random numbers, with its 95% confidence interval. ` +
       `Each interval is 95% on its own: of ${rows.length} comparisons with no real difference, about ${(rows.length / 20).toFixed(1)} would clear zero by chance.`,
-    spec: base(title, {
-      width: WIDTH,
-      height: { step: 28 },
-      layer: [
-        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
-        {
-          data: { values: rows },
-          encoding: {
-            y: { field: 'point', type: 'nominal', sort: rows.map((q) => q.point), title: null, axis: { labelLimit: 300 } },
-            color: {
-              field: 'effect',
-              type: 'nominal',
-              title: 'vs baseline (95%)',
-              scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
-            },
-            tooltip: ciTooltip('point'),
-          },
-          layer: ciBars('difference in downtime (minutes per year, 95% CI)'),
-        },
-      ],
+    spec: estimateRows(title, rows, 'point', 'difference in downtime (minutes per year, 95% CI)', {
+      color: {
+        field: 'effect',
+        type: 'nominal',
+        title: 'vs baseline (95%)',
+        scale: { domain: ['less downtime', 'no clear difference', 'more downtime'], range: ['#2e7d32', '#8a8a8a', '#c62828'] },
+      },
+      tooltip: ciTooltip('point'),
     }),
   };
+}
+
+/**
+ * One row per item (named by the field `name`) with an estimate (fields mean, lo, hi) as a
+ * dot and a 95% CI bar on an x axis titled `axis`, beside a rule at zero; `encoding`
+ * adds the colour and tooltip of the rows.
+ */
+export function estimateRows(title: string, rows: ReadonlyArray<Record<string, unknown>>, name: string, axis: string, encoding: { color: object; tooltip: object[] }): TopLevelSpec {
+  return base(title, {
+    width: WIDTH,
+    height: { step: 28 },
+    layer: [
+      { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', color: '#888888' }, encoding: { x: { field: 'zero', type: 'quantitative' } } },
+      {
+        data: { values: rows },
+        encoding: { y: { field: name, type: 'nominal', sort: rows.map((q) => q[name]), title: null, axis: { labelLimit: 300 } }, ...encoding },
+        layer: ciBars(axis),
+      },
+    ],
+  });
 }
 
 /** SAL compliance of the focus service over a two-parameter grid. */

@@ -38,3 +38,10 @@ export function durationParts(e: Estimate): { mean: string; ci: string } {
   const p = estimateParts(e, 1 / size);
   return { mean: `${p.mean} ${unit}`, ci: Number.isFinite(e.lo) ? `${p.ci} ${unit}` : p.ci };
 }
+
+/** A table as text lines: the head and the rows, columns padded to their widest cell, two spaces apart. */
+export function alignColumns(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [fmt(head), ...rows.map(fmt)];
+}

@@ -36,7 +36,8 @@ export interface WrittenReport {
   files: string[];
 }
 
-function esc(s: string): string {
+/** Escapes text for HTML (element content and attribute values). */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -44,7 +45,8 @@ function esc(s: string): string {
 type Figures = Omit<ServiceSummary, 'unplanned'>;
 
 /** An estimate as `mean` and its interval beneath (scaled by `factor`, with `unit`). */
-function est(e: Estimate, factor = 1, unit = '', minDecimals = 0): string {
+/** An estimate as HTML: the mean, then its 95% interval in a smaller line. */
+export function est(e: Estimate, factor = 1, unit = '', minDecimals = 0): string {
   if (!Number.isFinite(e.mean)) return 'n/a';
   const p = estimateParts(e, factor, minDecimals);
   return `${p.mean}${unit} <span class="ci">[${p.ci}${p.ci === 'n/a' ? '' : unit}]</span>`;
@@ -74,7 +76,8 @@ const dur = (x: number) => (Number.isFinite(x) ? esc(formatDuration(x)) : 'n/a')
 const pct = (x: number, d = 0) => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}%` : 'n/a');
 
 /** A table (cells are HTML) in a container that scrolls sideways on narrow screens; the first column, and those in `left`, align left. */
-function table(head: string[], rows: string[][], left: readonly number[] = []): string {
+/** An HTML table (in a container that scrolls sideways) of `head` and `rows` (cells are HTML); columns in `left` are left-aligned. */
+export function table(head: string[], rows: string[][], left: readonly number[] = []): string {
   const cls = (i: number) => (i === 0 || left.includes(i) ? ' class="l"' : '');
   return (
     `<div class="table"><table>\n<tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr>\n` +
@@ -130,7 +133,8 @@ code { font-size: 12px; background: #f4f6f8; padding: 0 3px; border-radius: 3px;
 footer { margin-top: 40px; font-size: 12px; color: #777; }
 `;
 
-function figure(c: RenderedChart): string {
+/** A rendered chart as an HTML figure, with its caption and the names of its files. */
+export function figure(c: RenderedChart): string {
   return (
     `<figure id="${c.kind}">\n${c.svg.replace(/^<\?xml[^>]*>\s*/, '')}\n<figcaption><b>${esc(c.title)}.</b> ${esc(c.caption)} ` +
     `Hover a mark for its figures. Files: <code>charts/${c.kind}.svg</code>, <code>.png</code>, <code>.vl.json</code> (the Vega-Lite spec).</figcaption>\n</figure>`
@@ -138,7 +142,7 @@ function figure(c: RenderedChart): string {
 }
 
 /** The topology diagram as a figure, or '' when there is none. */
-function diagramFigure(svg: string | undefined, what: string): string {
+export function diagramFigure(svg: string | undefined, what: string): string {
   if (!svg) return '';
   return (
     `<h2 id="topology">The deployment</h2>\n<figure class="diagram">\n${svg}\n<figcaption>${esc(what)}: the services' chains; sites, racks and hosts with their stacks (bottom up) and the instances each carries. ` +
@@ -147,7 +151,8 @@ function diagramFigure(svg: string | undefined, what: string): string {
   );
 }
 
-function page(title: string, meta: string, nav: Array<[string, string]>, body: string, version: string): string {
+/** A whole self-contained HTML page (house style, no script, no network): title, meta line, navigation, body. */
+export function page(title: string, meta: string, nav: Array<[string, string]>, body: string, version: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -455,12 +460,10 @@ export interface ReportOptions {
 }
 
 /**
- * Writes the charts (`charts/<kind>.vl.json`, `.svg`, `.png`) and `report.html` of a
- * sweep's results or a run's report into `dir` (created if needed). The same results
- * give the same bytes.
+ * Renders `charts` and writes each into `dir/charts` as `<kind>.vl.json` (the Vega-Lite
+ * spec), `.svg` and `.png`; returns the rendered charts and the files written (relative to `dir`).
  */
-export async function writeReport(dir: string, results: SweepResults | RunReport, opts: ReportOptions = {}): Promise<WrittenReport> {
-  const charts = isSweepResults(results) ? sweepCharts(results) : runCharts(results);
+export async function writeCharts(dir: string, charts: readonly Chart[]): Promise<{ rendered: RenderedChart[]; files: string[] }> {
   outputStep(join(dir, 'charts'), () => mkdirSync(join(dir, 'charts'), { recursive: true }));
   const files: string[] = [];
   const rendered: RenderedChart[] = [];
@@ -472,6 +475,17 @@ export async function writeReport(dir: string, results: SweepResults | RunReport
     writeFileAtomic(join(dir, 'charts', `${c.kind}.png`), renderPng(svg));
     files.push(`charts/${c.kind}.vl.json`, `charts/${c.kind}.svg`, `charts/${c.kind}.png`);
   }
+  return { rendered, files };
+}
+
+/**
+ * Writes the charts (`charts/<kind>.vl.json`, `.svg`, `.png`) and `report.html` of a
+ * sweep's results or a run's report into `dir` (created if needed). The same results
+ * give the same bytes.
+ */
+export async function writeReport(dir: string, results: SweepResults | RunReport, opts: ReportOptions = {}): Promise<WrittenReport> {
+  const charts = isSweepResults(results) ? sweepCharts(results) : runCharts(results);
+  const { rendered, files } = await writeCharts(dir, charts);
   // The deployment: drawn from the model when given, else the drawing already in the folder (a redraw).
   let diagram: string | undefined;
   const diagramFile = join(dir, 'topology.svg');

@@ -1,7 +1,7 @@
 /** A sweep's results as text for a terminal: one line per point for the focus service. */
 import { focusServiceIndex, type SweepResults } from '../sweep/sweep.js';
 import { formatDuration } from '../engine/units.js';
-import { estimateParts, num, sig } from './format.js';
+import { alignColumns, estimateParts, num, sig } from './format.js';
 
 /** HA events per year, as `failovers 25.7, splitBrains 0.31` (counters that fired). */
 export function haEvents(events: Partial<Record<string, number>>): string {
@@ -52,8 +52,6 @@ export function renderSweepText(r: SweepResults): string {
     ...(planned ? ['unplanned only'] : []),
     'HA events per year',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  lines.push(fmt(head), ...rows.map(fmt));
+  lines.push(...alignColumns(head, rows));
   return lines.join('\n') + '\n';
 }

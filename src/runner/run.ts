@@ -57,15 +57,26 @@ export interface PairedValues {
   unavailability: number[][];
   /** Outages per year. */
   outagesPerYear: number[][];
+  /** Outages breaching SAL 1..3, indexed [service][sal - 1][replication - shard.from] (for paired differences of breach shares). */
+  salBreaches?: number[][][];
+  /** Outages judged against the SAL bounds (not censored by the window), indexed like `unavailability`. */
+  judged?: number[][];
 }
 
 /** Runs a shard like `runShard`, and also returns each replication's per-service values; `onReplication` is called after each replication. */
 export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): { acc: RunAccumulator; paired: PairedValues } {
-  const paired: PairedValues = { unavailability: model.services.map(() => []), outagesPerYear: model.services.map(() => []) };
+  const paired: Required<PairedValues> = {
+    unavailability: model.services.map(() => []),
+    outagesPerYear: model.services.map(() => []),
+    salBreaches: model.services.map(() => model.metrics.salBounds.map(() => [])),
+    judged: model.services.map(() => []),
+  };
   const acc = runShard(model, settings, shard, (r) => {
     r.services.forEach((s, i) => {
       paired.unavailability[i].push(r.window > 0 ? s.downtime / r.window : 0);
       paired.outagesPerYear[i].push(r.window > 0 ? s.outages / (r.window / YEAR) : 0);
+      s.salBreaches.forEach((b, k) => paired.salBreaches[i][k].push(b));
+      paired.judged[i].push(s.outages - s.censored);
     });
     onReplication?.();
   });

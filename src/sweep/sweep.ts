@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { codeFingerprint, VERSION } from '../version.js';
 import { YEAR } from '../engine/units.js';
-import { emptyAccumulator, mergeAccumulators, summarize, type RunSummary } from '../metrics/summary.js';
-import { addMoment, meanEstimate, moments, type Estimate } from '../metrics/stats.js';
+import { emptyAccumulator, mergeAccumulators, summarize, type RunAccumulator, type RunSummary } from '../metrics/summary.js';
+import { pairedDifference, type Estimate } from '../metrics/stats.js';
 import { planShards, runShardPaired, SHARD_SIZE } from '../runner/run.js';
 import type { RunSettings } from '../runner/replication.js';
 import type { ShardResult, ShardTask } from '../runner/worker.js';
@@ -365,22 +365,42 @@ export function mergeSweep(exp: LoadedExperiment, opts: { out: string; from?: re
 export class SweepInterrupted extends Error {}
 
 /**
- * Builds the results from journal entries, in any order (duplicates of a task are
- * ignored). Each point's shards are merged in shard order as soon as the next one is in,
- * so only shards that arrive out of order are held. Memory: one accumulator per point,
- * plus the per-replication values the paired differences need (points x services x runs
- * x 2 numbers: 16 MB for 100 points x 10,000 runs). Throws SweepInterrupted when shards
- * are missing.
+ * One point's replications gathered from a journal, in replication order: its merged
+ * accumulator and the per-replication values of each service that paired comparisons need.
  */
-export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEntry>): SweepResults {
+export interface PointReplications {
+  acc: RunAccumulator;
+  /** Downtime / window, indexed [service][replication]. */
+  unavailability: number[][];
+  /** Outages per year, indexed [service][replication]. */
+  outages: number[][];
+  /** Outages breaching SAL 1..3, indexed [service][sal - 1][replication]. */
+  salBreaches: number[][][];
+  /** Outages judged against the SAL bounds (not censored), indexed [service][replication]. */
+  judged: number[][];
+}
+
+/**
+ * Gathers journal entries, in any order (duplicates of a task are ignored), into each
+ * point's replications. Each point's shards are merged in shard order as soon as the next
+ * one is in, so only shards that arrive out of order are held. Memory: one accumulator per
+ * point, plus the per-replication values (points x services x runs x 6 numbers). Throws
+ * SweepInterrupted when shards are missing.
+ */
+export function gatherPoints(exp: LoadedExperiment, entries: Iterable<JournalEntry>): PointReplications[] {
   const shardsPerPoint = planShards(exp.runs).length;
-  const perPoint = exp.points.map((p) => ({
-    acc: emptyAccumulator(p.topology.model),
-    unavailability: p.topology.model.services.map((): number[] => []),
-    outages: p.topology.model.services.map((): number[] => []),
-    next: 0,
-    waiting: new Map<number, JournalEntry>(),
-  }));
+  const perPoint = exp.points.map((p) => {
+    const services = p.topology.model.services;
+    return {
+      acc: emptyAccumulator(p.topology.model),
+      unavailability: services.map((): number[] => []),
+      outages: services.map((): number[] => []),
+      salBreaches: services.map(() => p.topology.model.metrics.salBounds.map((): number[] => [])),
+      judged: services.map((): number[] => []),
+      next: 0,
+      waiting: new Map<number, JournalEntry>(),
+    };
+  });
   for (const e of entries) {
     const pp = perPoint[e.point];
     if (!pp || e.shard < pp.next || pp.waiting.has(e.shard) || e.task !== e.point * shardsPerPoint + e.shard) continue;
@@ -390,17 +410,24 @@ export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEnt
       mergeAccumulators(pp.acc, w.acc);
       w.paired.unavailability.forEach((xs, s) => pp.unavailability[s].push(...xs));
       w.paired.outagesPerYear.forEach((xs, s) => pp.outages[s].push(...xs));
+      w.paired.salBreaches?.forEach((bySal, s) => bySal.forEach((xs, k) => pp.salBreaches[s][k]?.push(...xs)));
+      w.paired.judged?.forEach((xs, s) => pp.judged[s].push(...xs));
     }
   }
   const missing = perPoint.reduce((n, pp) => n + shardsPerPoint - pp.next - pp.waiting.size, 0);
   if (missing > 0) throw new SweepInterrupted(`${missing} of ${shardsPerPoint * exp.points.length} shards still to run; run again with --resume`);
+  return perPoint.map(({ acc, unavailability, outages, salBreaches, judged }) => ({ acc, unavailability, outages, salBreaches, judged }));
+}
+
+/**
+ * Builds the results from journal entries, in any order (see gatherPoints). Throws
+ * SweepInterrupted when shards are missing.
+ */
+export function buildResults(exp: LoadedExperiment, entries: Iterable<JournalEntry>): SweepResults {
+  const perPoint = gatherPoints(exp, entries);
   const services = exp.base.topology.model.services.map((s) => s.name);
   const base = perPoint[exp.baseline];
-  const diff = (a: number[], b: number[], scale = 1): Estimate => {
-    const m = moments();
-    for (let r = 0; r < a.length; r++) addMoment(m, (a[r] - b[r]) * scale);
-    return meanEstimate(m);
-  };
+  const diff = pairedDifference;
   const spec = exp.spec;
   const labels = parameterLabelsOf(spec);
   return {

@@ -9,7 +9,7 @@
  *   (`components.<type>.failures.<mode>.ttf`);
  * - `repair`: a type's or a mode's repair time / f;
  * - `restart`: a type's restart time / f;
- * - `ha`: a delay of a VNF's or VIM service's HA mechanism, supervision, evacuation or
+ * - `ha`: a delay of a VNF's or VIM service's HA mechanism, supervision, recovery, evacuation or
  *   replica set / f (detector interval, switchover, fencing, reboot, rebuild, ...), and
  *   its probabilities of failing (1 - coverage, 1 - success, beat loss, ...) / f.
  * Importance variants of a component type: `perfect` (no failure mode: it never fails)
@@ -76,7 +76,7 @@ const FAILURE_KEYS = new Set(['loss', 'aliveProbability']);
 /** Delays that do not get better when shorter (or are not the mechanism's speed): left out. */
 const NOT_IMPROVED = new Set(['window']);
 /** The sections of a VNF or VIM service that hold HA parameters. */
-const HA_SECTIONS = ['ha', 'supervision', 'evacuation', 'replicaSet'] as const;
+const HA_SECTIONS = ['ha', 'supervision', 'recovery', 'evacuation', 'replicaSet'] as const;
 
 /** Seconds as a duration string, at 12 significant digits. Throws past the longest duration accepted. */
 function seconds(s: number, what: string): string {
@@ -140,7 +140,8 @@ function haParameters(node: Record<string, unknown>, path: string, owner: string
     } else if (isDelay(v)) {
       const to = scaleDelay(v, 1 / f, p);
       if (!same(to, v) && !(typeof v === 'string' && parseDuration(v) === 0)) out.push({ path: p, kind: 'ha', label: `${owner} ${p.split('.').slice(2).join('.')} /${fx(f)}`, from: v, to });
-    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    } else if (v !== null && typeof v === 'object') {
+      // Objects and lists (a recovery's actions: `recovery.actions.0.time`).
       haParameters(v as Record<string, unknown>, p, owner, f, out);
     }
   }
@@ -235,7 +236,7 @@ export function sensitivityDesign(data: unknown, model: SystemModel, file: strin
       issues.push({
         path: sel,
         message:
-          'selects no parameter sensitivity can improve (times to failure, repairs and restarts of component types the model uses, and the delays and probabilities of ha, supervision, evacuation and replicaSet sections)' +
+          'selects no parameter sensitivity can improve (times to failure, repairs and restarts of component types the model uses, and the delays and probabilities of ha, supervision, recovery, evacuation and replicaSet sections)' +
           (opts.importance === false ? '' : ', nor a component type that can fail'),
       });
     }

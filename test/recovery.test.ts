@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
+import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
 import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
@@ -125,5 +126,79 @@ describe('recovery: detection drives the repair', () => {
     const doc: any = single({ modes: hang, recovery: { undetected: '1h', actions: [{ action: 'restart', time: '1m' }] } });
     doc.vnfs.f.supervision = { restart: '1m', reboot: '2m', rebuild: '3m' };
     expect(String(thrown(() => topo(doc)))).toMatch(/vnfs\.f\.recovery: a VNF has either 'supervision' or 'recovery'/);
+  });
+});
+
+describe('recovery that needs the control plane', () => {
+  /**
+   * Two instances of a VNF (1 of 2 needed) whose restart needs a 2-of-3 quorum control
+   * plane: each crashes at rate l and is restarted at rate m, but only while the quorum
+   * is up (the restart pauses meanwhile, and resumes: memoryless); each member fails at
+   * rate a and is repaired at rate b on its own. Exact: the CTMC on (instances down,
+   * members up), built here by hand.
+   */
+  const l = 1 / 100;
+  const m = 1 / 10;
+  const a = 1 / 100;
+  const b = 1 / 50;
+  function doc(onLoss: 'pause' | 'restart') {
+    return {
+      components: {
+        hw: { layer: 'hardware' },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('1h') },
+        api: { layer: 'vim', failures: { crash: { ttf: exp('100h') } }, repair: exp('50h') },
+      },
+      hosts: { h: { count: 5, stack: ['hw'] } },
+      vim: { cp: { instances: 3, app: 'api', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'quorum' } } },
+      vnfs: {
+        f: {
+          instances: 2,
+          k: 1,
+          app: 'app',
+          placement: { group: 'h', policy: 'anti-affinity' },
+          recovery: { onControlPlaneLoss: onLoss, actions: [{ action: 'restart', time: exp('10h'), needs: ['control'] }] },
+        },
+      },
+      services: { data: { chain: ['f'] }, control: { chain: ['cp'] } },
+    };
+  }
+  function exact(): number {
+    const { chain, states } = exploreCtmc<[number, number]>(
+      [0, 3],
+      (s) => s.join(','),
+      ([down, up]) => {
+        const out: Array<[[number, number], number]> = [];
+        if (down < 2) out.push([[down + 1, up], (2 - down) * l]);
+        if (down > 0 && up >= 2) out.push([[down - 1, up], down * m]);
+        if (up > 0) out.push([[down, up - 1], up * a]);
+        if (up < 3) out.push([[down, up + 1], (3 - up) * b]);
+        return out;
+      },
+    );
+    const pi = steadyState(chain);
+    return states.reduce((u, s, i) => (s[0] === 2 ? u + pi[i] : u), 0);
+  }
+
+  it('matches the exact chain in simulation and in analyze; the naive answers (restarts that never wait; a product with the control plane) are rejected', () => {
+    const U = exact();
+    const model = topo(doc('pause')).model;
+    const a1 = analyzeModel(model);
+    close(a1.services.find((s) => s.name === 'data')!.unavailability, U);
+    // One block: the VNF's restarts wait for the control plane's groups.
+    expect(a1.blocks.length).toBe(1);
+    const r = run(doc('pause'), { runs: 60, horizon: 20000 * H });
+    const data = r.results.services.find((s) => s.name === 'data')!;
+    const est = { mean: 1 - data.availability.mean, se: data.availability.se };
+    // Naive: restarts never wait, U = (l / (l + m))^2.
+    const naive = (l / (l + m)) ** 2;
+    expectWithin(est, U, naive);
+    // Naive: a series with the control plane, 1 - (1 - naive) A(control).
+    const control = r.results.services.find((s) => s.name === 'control')!.availability.mean;
+    expect(Math.abs(1 - (1 - naive) * control - U)).toBeGreaterThan(4 * est.se);
+    // Waiting restarts are second-order outages.
+    expect(r.results.groups.find((g) => g.name === 'f')!.perYear.secondOrderOutages!.mean).toBeGreaterThan(0);
+    // Restarting from scratch is the same law for an exponential action.
+    const again = run(doc('restart'), { runs: 60, horizon: 20000 * H }).results.services.find((s) => s.name === 'data')!;
+    expectWithin({ mean: 1 - again.availability.mean, se: again.availability.se }, U, naive);
   });
 });

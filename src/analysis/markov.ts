@@ -318,7 +318,11 @@ interface Slot {
   id: number;
   kind: number;
   rate: number;
+  /** A repair step's: the services it needs (its clock runs only while they are all up). */
+  needs?: number[];
 }
+/** A step of a controller's repair still to come: its rate, or its rate and the services it needs. */
+type PlanStep = number | { r: number; n: number[] };
 /** A component's state, as ComponentSim's fields. */
 interface CompState {
   up: boolean;
@@ -333,7 +337,7 @@ interface CompState {
   /** Its one running clock (a repair step or a restart), or null. */
   t: Slot | null;
   /** Remaining supervision phases (rates) after the running one. */
-  plan: number[];
+  plan: PlanStep[];
 }
 /** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
@@ -432,6 +436,13 @@ class World {
     return found.length > 0 ? found[0] : -1;
   }
 
+  /** The clock of a controller's repair step of component `ci`. */
+  step(p: PlanStep, ci: number): Slot {
+    if (typeof p === 'number') return this.schedule(p, 'c', ci, REPAIR_DONE);
+    // A step that needs services: a clock that runs only while they are up (see clocks); never zero (build.ts).
+    return { ...this.schedule(p.r, 'c', ci, REPAIR_DONE), needs: p.n };
+  }
+
   /** A clock of `rate` for component or group `idx` (IMMEDIATE: a zero delay, queued now to run in order). */
   schedule(rate: number, owner: 'c' | 'g', idx: number, kind: number): Slot {
     if (rate === IMMEDIATE) {
@@ -476,7 +487,7 @@ class World {
     const c = this.blk.chain.comps[ci];
     c.t = null;
     if (kind === REPAIR_DONE) {
-      if (c.plan.length > 0) c.t = this.schedule(c.plan.shift()!, 'c', ci, REPAIR_DONE);
+      if (c.plan.length > 0) c.t = this.step(c.plan.shift()!, ci);
       else c.onRepaired();
     } else c.onRestarted();
   }
@@ -535,11 +546,19 @@ class ChainHost implements ComponentHost {
   recordFailure(c: ComponentSim, mode: number): void {
     this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
   }
+  // A staged repair (steps that wait for services) is ChainComponent's own (clocks enabled by the state).
+  servicesUp(): boolean {
+    throw new ChainError('a component ran a staged repair in analysis');
+  }
+  watchStage(): void {
+    throw new ChainError('a component ran a staged repair in analysis');
+  }
+  stageWaited(): void {}
 }
 
-/** A repair plan that keeps its steps' rates (analysis runs them as successive clocks). */
+/** A repair plan that keeps its steps (analysis runs them as successive clocks). */
 interface StepPlan extends RepairPlan {
-  readonly steps: number[];
+  readonly steps: PlanStep[];
 }
 
 /**
@@ -552,7 +571,7 @@ class ChainComponent extends ComponentSim {
   /** Its one running clock (a repair step or a restart), or null. */
   t: Slot | null = null;
   /** Remaining steps (rates) of a controller's repair after the running one. */
-  plan: number[] = [];
+  plan: PlanStep[] = [];
   constructor(
     model: ComponentModel,
     private readonly chain: ChainHost,
@@ -590,14 +609,19 @@ class ChainComponent extends ComponentSim {
     this.t = this.chain.world!.schedule(this.rates.modes[this.failedMode].repair, 'c', this.ci, REPAIR_DONE);
   }
   protected override newRepairPlan(): StepPlan {
-    const steps: number[] = [];
+    const steps: PlanStep[] = [];
     const chain = this.chain;
-    return { steps, step: (d) => void steps.push(chain.res.delayRate(d)), chance: (_s, p) => chain.world!.chance(p) };
+    return {
+      steps,
+      // Pausing and restarting a step are the same for an exponential clock (memorylessness).
+      step: (d, needs) => void steps.push(needs !== undefined && needs.length > 0 ? { r: chain.res.delayRate(d), n: [...needs] } : chain.res.delayRate(d)),
+      chance: (_s, p) => chain.world!.chance(p),
+    };
   }
   protected override scheduleTakenRepair(plan: RepairPlan): void {
     const timed = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
     this.plan = timed.slice(1);
-    this.t = this.chain.world!.schedule(timed.length === 0 ? IMMEDIATE : timed[0], 'c', this.ci, REPAIR_DONE);
+    this.t = this.chain.world!.step(timed.length === 0 ? IMMEDIATE : timed[0], this.ci);
   }
   protected override scheduleRestart(rebuild: number): void {
     if (rebuild >= 0) throw new ChainError(`${this.model.path}: a moved instance in analysis`);
@@ -702,6 +726,8 @@ interface LCommon {
 interface BlockModel {
   /** Resolves the delays of controllers' repairs (as their steps are laid out). */
   res: DelayResolver;
+  /** The services repair steps in it wait for: service index -> local indices of its chain's groups. */
+  needs: Map<number, number[]>;
   /** The block's components as objects that run ComponentSim's rules, and its crews. */
   chain: ChainHost;
   comps: LComp[];
@@ -954,9 +980,15 @@ class Symmetry {
 /** The clocks running in a tangible state: [rate, action]. */
 function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> {
   const list: Array<[number, (w: World) => void]> = [];
+  // The services repair steps wait for, up or not in this state (their groups are in the block).
+  const servicesUp: Record<number, boolean> = {};
+  if (blk.needs.size > 0) {
+    const up = groupsUp(blk, s);
+    for (const [sv, groups] of blk.needs) servicesUp[sv] = groups.every((g) => up[g]);
+  }
   s.c.forEach((c, ci) => {
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
-    if (c.t !== null) {
+    if (c.t !== null && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
       list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
     }
@@ -1190,6 +1222,9 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     for (const inst of f.instances) uf.union(C + fi, inst.top);
     for (const r of f.requires) uf.union(C + fi, C + r);
   });
+  // A repair that waits for services couples the component with the service's groups.
+  const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
+  for (const [ci, sv] of couplings) for (const fi of model.services[sv].chain) uf.union(ci, C + fi);
   // Blocks the services need, in order of first use.
   const roots: number[] = [];
   const serviceBlocks = model.services.map((s) => {
@@ -1282,7 +1317,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         c.instance = lc.instance;
       }
     });
-    return { blk: { res, chain, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
+    // The services that repairs in this block wait for, by their local groups.
+    const needs = new Map<number, number[]>();
+    for (const [ci, sv] of couplings) if (local.has(ci)) needs.set(sv, model.services[sv].chain.map((fi) => localFn.get(fi)!));
+    return { blk: { res, chain, needs, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
   });
   if (res.refusals.length > 0) {
     const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;

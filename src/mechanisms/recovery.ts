@@ -14,7 +14,12 @@
  *      the VM or pod skips `restart` (a process restart cannot fix its VM).
  * The downtime of the failed component is the sum of the steps; what runs above it
  * restarts as usual when it is back. The application's failures are taken over always;
- * the VM's (or pod's) when the ladder has a reboot or a rebuild.
+ * the VM's (or pod's) when the ladder has a reboot or a rebuild. An action that `needs`
+ * control-plane services (the VIM's API and compute services, the Kubernetes API)
+ * progresses only while all of them are up: when one goes down it pauses and resumes
+ * with its remaining time (or, with `onControlPlaneLoss: restart`, starts again) when
+ * they are back; the data plane keeps running meanwhile. Each wait counts a
+ * second-order outage.
  * Streams: `<instance path>:recovery` (notification, actions, chances) and the detector's
  * `<instance path>:recovery:detect`.
  * Counters: `recoveries` (each taken-over failure), `undetectedFailures` (those only an
@@ -36,7 +41,8 @@ class Recoverer {
   private readonly detector: Detector | null;
   private readonly notification: Delay;
   private readonly undetected: Delay | null;
-  private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number }>;
+  private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number; readonly needs: readonly number[] }>;
+  private readonly restartOnLoss: boolean;
   private readonly rng: RandomStream;
 
   constructor(
@@ -52,7 +58,8 @@ class Recoverer {
     this.detector = cfg.detector ? Detector.at(cfg.detector, ctx, `${instancePath}:recovery`, `${where}.detector`, { spurious: false }) : null;
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
-    this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success }));
+    this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
+    this.restartOnLoss = cfg.restartOnLoss;
   }
 
   /** Lays out the recovery of an own failure at `layer` (announced or silent) on `plan`. */
@@ -71,7 +78,8 @@ class Recoverer {
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
       this.count(ACTION_COUNTER[a.action]);
-      plan.step(a.time);
+      if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
+      else plan.step(a.time);
       if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
     }
     return true;
@@ -104,4 +112,18 @@ export const recovery: ControllerFactory = {
     return [];
   },
   unanalyzable: () => [],
+  couplings(model) {
+    const out: Array<[number, number]> = [];
+    for (const f of model.functions) {
+      if (!f.recovery) continue;
+      const needs = [...new Set(f.recovery.actions.flatMap((a) => a.needs))];
+      for (const inst of f.instances) {
+        for (const s of needs) {
+          out.push([inst.top, s]);
+          if (f.recovery.base && inst.base !== inst.top) out.push([inst.base, s]);
+        }
+      }
+    }
+    return out;
+  },
 };

@@ -282,8 +282,13 @@ export type RepairTaker = (announced: boolean, plan: RepairPlan, mode: number) =
  * clocks and branches on the chances.
  */
 export interface RepairPlan {
-  /** One more step, lasting `delay`. */
-  step(delay: Delay): void;
+  /**
+   * One more step, lasting `delay`; with `needs` (service indices, e.g. the VIM's API and
+   * compute services), it progresses only while every one of them is up: when one goes
+   * down it pauses and resumes with its remaining time when all are back (or, with
+   * `restart`, starts again from scratch).
+   */
+  step(delay: Delay, needs?: readonly number[], restart?: boolean): void;
   /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
   chance(stream: RandomStream, p: number): boolean;
 }
@@ -319,4 +324,10 @@ export interface ControllerFactory {
    * control that offers `takeRepair`, `delay`, `streams` and `count` only).
    */
   unanalyzable(model: SystemModel): string[];
+  /**
+   * The repairs it lays out that wait for services (RepairPlan.step's `needs`): [component
+   * index, service index] pairs. Analysis keeps each such component in one block with the
+   * groups of the service.
+   */
+  couplings?(model: SystemModel): Array<[number, number]>;
 }

@@ -161,6 +161,8 @@ export interface RecoveryActionModel {
   readonly action: 'restart' | 'reboot' | 'rebuild';
   readonly time: Distribution;
   readonly success: number;
+  /** Indices of the services it needs (it progresses only while they are all up). */
+  readonly needs: readonly number[];
 }
 
 /** Detection-driven recovery, resolved (see RecoverySpec). */
@@ -171,6 +173,8 @@ export interface RecoveryModel {
   /** Operator's time to notice a failure the detector does not see, or null (then no such failure may exist: checked). */
   readonly undetected: Distribution | null;
   readonly actions: readonly RecoveryActionModel[];
+  /** An action interrupted by a service it needs going down starts again from scratch (else it resumes). */
+  readonly restartOnLoss: boolean;
   /** True when it also repairs the instance's VM or pod (the ladder has a reboot or rebuild, and the instance has a VM). */
   readonly base: boolean;
 }
@@ -1048,8 +1052,18 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     const undetected = spec.recovery.undetected !== undefined ? delay(b, spec.recovery.undetected, [...rp, 'undetected']) : null;
     const actions: RecoveryActionModel[] = [];
     spec.recovery.actions.forEach((a, j) => {
-      const time = delay(b, a.time, [...rp, 'actions', j, 'time']);
-      if (time) actions.push({ action: a.action, time, success: a.success });
+      const ap: Seg[] = [...rp, 'actions', j];
+      const time = delay(b, a.time, [...ap, 'time']);
+      const needs: number[] = [];
+      a.needs.forEach((name, k) => {
+        const s = services.findIndex((x) => x.name === name);
+        if (s < 0) b.fail([...ap, 'needs', k], unknown('service', name, services.map((x) => x.name)));
+        else if (services[s].plane !== 'control') b.fail([...ap, 'needs', k], `'${name}' is a data-plane service; name a chain of VIM services`);
+        else if (services[s].chain.includes(i)) b.fail([...ap, 'needs', k], `'${name}' contains this VNF or VIM service itself: its recovery cannot wait for itself`);
+        else needs.push(s);
+      });
+      if (time && needs.length > 0 && time.mean === 0) b.fail([...ap, 'time'], 'an action that needs the control plane must take some time (a zero time would only wait)');
+      if (time) actions.push({ action: a.action, time, success: a.success, needs });
     });
     if (own === undefined || !notification || undetected === undefined || actions.length < spec.recovery.actions.length) return;
     const base = f.hasVm && actions.some((a) => a.action !== 'restart');
@@ -1069,7 +1083,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         }
       }
     }
-    f.recovery = { detector: det, notification, undetected, actions, base };
+    f.recovery = { detector: det, notification, undetected, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
   });
   evacSpecs.forEach(([fp, spec], i) => {
     if (!spec.evacuation && !spec.replicaSet) return;

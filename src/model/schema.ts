@@ -333,6 +333,11 @@ export const RecoveryActionSpec = z
       .describe('restart: the process in place (fixes a failure of the application); reboot: the VM or pod (fixes the application and the VM); rebuild: re-create the instance from its image (fixes both).'),
     time: Delay.describe('Time the action takes.'),
     success: probability.default(1).describe('Probability that it brings the instance back; otherwise the next action. The last action that applies always works.'),
+    needs: z
+      .array(z.string())
+      .max(100)
+      .default([])
+      .describe('Control-plane services (names in `services`) the action needs, e.g. the VIM API for a reboot or a rebuild: it progresses only while all of them are up (see `onControlPlaneLoss`); the data plane keeps running meanwhile.'),
   })
   .describe('A recovery action.');
 
@@ -343,6 +348,10 @@ export const RecoverySpec = z
     notification: Delay.default('0s').describe('From the detection to the start of the first action: the fault-management path (Doctor inspector -> notifier -> VNF manager; kubelet -> controller-manager).'),
     undetected: Delay.optional().describe('Time after which an operator notices a failure that the detector does not see. Without it, a silent failure the detector cannot see is an error in the topology.'),
     actions: z.array(RecoveryActionSpec).min(1).max(10).describe('The escalation ladder, in order; a failure of the VM or pod skips `restart` actions.'),
+    onControlPlaneLoss: z
+      .enum(['pause', 'restart'])
+      .default('pause')
+      .describe('When a service an action needs goes down during the action: pause, and resume with the remaining time when it is back; or restart the action from scratch when it is back (a new attempt: its time drawn again).'),
   })
   .describe(
     "Detection-driven recovery: a failure of an instance's application, or of its VM or pod when the ladder has a reboot or rebuild, is repaired by this chain instead of the component's own repair: the detector's report (or the operator's, after `undetected`), the notification, then the actions in order until one works. The downtime is their sum.",

@@ -106,6 +106,12 @@ export interface ComponentHost {
   readonly repairPlan: SumPlan;
   /** Records the failure of `c` in `mode` (now): the cause that what goes down next inherits. */
   recordFailure(c: ComponentSim, mode: number): void;
+  /** True when every service in `services` is up. */
+  servicesUp(services: readonly number[]): boolean;
+  /** Starts (`on`) or stops telling `c.stageCheck()` when any of `services` goes up or down. */
+  watchStage(c: ComponentSim, services: readonly number[], on: boolean): void;
+  /** A step of `c`'s staged repair waits for a service (a second-order outage). */
+  stageWaited(c: ComponentSim): void;
 }
 
 /** What a component tells when it goes up or down: the group it is an instance of. */
@@ -245,6 +251,7 @@ export class ComponentSim implements EventHandler {
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
+    this.stages = null;
     this.failed = false;
     this.supported = true;
     this.downSupports = 0;
@@ -403,13 +410,80 @@ export class ComponentSim implements EventHandler {
   /** An empty plan for a controller to lay a taken-over repair on. */
   protected newRepairPlan(): RepairPlan {
     const plan = this.sys.repairPlan;
-    plan.total = 0;
+    plan.clear();
     return plan;
   }
 
-  /** Schedules the end of a taken-over repair laid out on `plan` (from newRepairPlan). */
+  /**
+   * Schedules the end of a taken-over repair laid out on `plan` (from newRepairPlan): one
+   * event after the sum of its steps, or, when a step needs services, step by step (a
+   * step that needs a service that is down waits for it: see `stageCheck`).
+   */
   protected scheduleTakenRepair(plan: RepairPlan): void {
-    this.pending = this.sys.scheduler.schedule((plan as SumPlan).total, this, REPAIR_DONE, 0);
+    const p = plan as SumPlan;
+    if (!p.staged) {
+      this.pending = this.sys.scheduler.schedule(p.total, this, REPAIR_DONE, 0);
+      return;
+    }
+    this.stages = p.stages.slice();
+    this.stageAt = 0;
+    this.startStage();
+  }
+
+  /** The steps of a staged repair (null: none), the one running, its due time (-1: waiting) and remaining time. */
+  private stages: Stage[] | null = null;
+  private stageAt = 0;
+  private stageDue = -1;
+  private stageLeft = 0;
+
+  /** Starts step `stageAt` of the staged repair: now if what it needs is up, else when it is. */
+  private startStage(): void {
+    const st = this.stages![this.stageAt];
+    this.stageLeft = st.d;
+    this.stageDue = -1;
+    if (st.needs.length > 0) this.sys.watchStage(this, st.needs, true);
+    if (this.sys.servicesUp(st.needs)) {
+      this.stageDue = this.sys.scheduler.now + st.d;
+      this.pending = this.sys.scheduler.schedule(st.d, this, REPAIR_DONE, 0);
+    } else this.sys.stageWaited(this);
+  }
+
+  /**
+   * A service a step needs went up or down (or the step starts): a running step pauses
+   * when one is down (keeping its remaining time, or all of it with `restart`), a waiting
+   * one resumes when all are up. Counts a second-order outage when a step waits.
+   */
+  stageCheck(): void {
+    if (this.stages === null) return;
+    const st = this.stages[this.stageAt];
+    const sys = this.sys;
+    const now = sys.scheduler.now;
+    const allUp = sys.servicesUp(st.needs);
+    if (this.stageDue >= 0 && !allUp) {
+      // Started again from scratch: a new attempt, a new draw of its time.
+      this.stageLeft = st.restart ? st.delay.sample() : Math.max(0, this.stageDue - now);
+      this.stageDue = -1;
+      this.pending = -1;
+      sys.stageWaited(this);
+    } else if (this.stageDue < 0 && allUp) {
+      this.stageDue = now + this.stageLeft;
+      this.pending = sys.scheduler.schedule(this.stageLeft, this, REPAIR_DONE, 0);
+    }
+  }
+
+  /** The function (group) whose instance it belongs to (its application or its VM), or -1. */
+  fn = -1;
+
+  /** A step of a staged repair ended: the next one starts; true while steps remain. */
+  private nextStage(): boolean {
+    const st = this.stages![this.stageAt];
+    if (st.needs.length > 0) this.sys.watchStage(this, st.needs, false);
+    if (++this.stageAt < this.stages!.length) {
+      this.startStage();
+      return true;
+    }
+    this.stages = null;
+    return false;
   }
 
   /** Begins the repair of the failed mode (a crew, if any, is already held). */
@@ -427,6 +501,7 @@ export class ComponentSim implements EventHandler {
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
+    if (this.stages !== null && this.nextStage()) return;
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
@@ -604,11 +679,33 @@ class CommonCauseSim implements EventHandler {
   }
 }
 
+/** One step of a staged repair: its length (seconds), the services it needs, whether a pause starts it again (with a new draw of its delay). */
+interface Stage {
+  readonly d: number;
+  readonly needs: readonly number[];
+  readonly restart: boolean;
+  readonly delay: Delay;
+}
+const NO_NEEDS: readonly number[] = [];
+
 /** A repair plan that draws each step as it is laid out and sums them (seconds). */
 export class SumPlan implements RepairPlan {
   total = 0;
-  step(delay: Delay): void {
-    this.total += delay.sample();
+  /** True when a step needs services: then the steps are kept one by one (`stages`). */
+  staged = false;
+  /** Every step so far, with what it needs (kept only once a step needs services, from the first step on). */
+  readonly stages: Stage[] = [];
+  /** Empties it for a new repair. */
+  clear(): void {
+    this.total = 0;
+    this.staged = false;
+    this.stages.length = 0;
+  }
+  step(delay: Delay, needs?: readonly number[], restart = false): void {
+    const d = delay.sample();
+    this.total += d;
+    this.stages.push({ d, needs: needs ?? NO_NEEDS, restart, delay });
+    if (needs !== undefined && needs.length > 0) this.staged = true;
   }
   chance(stream: RandomStream, p: number): boolean {
     return stream.next() < p;
@@ -719,6 +816,8 @@ class ServiceSim {
   members: GroupSim[] = [];
   /** Called when the service comes back up. */
   readonly upListeners: Array<() => void> = [];
+  /** Components whose running repair step needs it: told when it goes up or down. */
+  readonly stageWatchers: ComponentSim[] = [];
   private capacity = 1;
   private phase = -1;
   recorder!: ServiceRecorder;
@@ -743,6 +842,7 @@ class ServiceSim {
     this.capacity = 1;
     this.phase = -1;
     this.upListeners.length = 0;
+    this.stageWatchers.length = 0;
     // One extra slot in each attribution for outages no failure started (spurious detections).
     const sys = this.sys;
     const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
@@ -788,6 +888,7 @@ class ServiceSim {
     this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, cause);
     if (this.unplanned !== null) this.updateUnplanned(wasFull, isDown, wasDown, cap, phase, cause);
     if (!isDown && wasDown) for (const fn of this.upListeners) fn();
+    if (isDown !== wasDown && this.stageWatchers.length > 0) for (const c of this.stageWatchers.slice()) c.stageCheck();
   }
 
   /** Feeds the unplanned view: outages and incidents that planned work started are left out. */
@@ -949,6 +1050,12 @@ export class SystemSim {
     this.hostIndex = st.hostIndex;
     this.crews = model.crews.map((c) => new CrewPool(c.size));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
+    model.functions.forEach((f, g) =>
+      f.instances.forEach((inst) => {
+        this.components[inst.top].fn = g;
+        this.components[inst.base].fn = g;
+      }),
+    );
     this.commons = model.commonCauses.map((cc) => new CommonCauseSim(cc, this));
     this.groups = model.functions.map((f) => {
       const g = new GroupSim(f, this);
@@ -1180,6 +1287,24 @@ export class SystemSim {
   }
 
   /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
+  servicesUp(services: readonly number[]): boolean {
+    for (let i = 0; i < services.length; i++) if (this.services[services[i]].downMembers > 0) return false;
+    return true;
+  }
+
+  watchStage(c: ComponentSim, services: readonly number[], on: boolean): void {
+    for (const s of services) {
+      const w = this.services[s].stageWatchers;
+      const at = w.indexOf(c);
+      if (on && at < 0) w.push(c);
+      else if (!on && at >= 0) w.splice(at, 1);
+    }
+  }
+
+  stageWaited(c: ComponentSim): void {
+    if (c.fn >= 0) this.count(c.fn, 'secondOrderOutages');
+  }
+
   recordFailure(c: ComponentSim, mode: number): void {
     this.causeComponent = c;
     this.causeMode = mode;

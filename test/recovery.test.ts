@@ -202,3 +202,69 @@ describe('recovery that needs the control plane', () => {
     expectWithin({ mean: 1 - again.availability.mean, se: again.availability.se }, U, naive);
   });
 });
+
+describe('managers on the notification path', () => {
+  /**
+   * One instance whose crash is notified through a manager service (its own component,
+   * failing and repaired): the notification (rate v) runs only while the manager is up;
+   * with `lost`, a crash that finds the manager down is noticed by an operator (rate o)
+   * instead. Then the restart (rate u). Exact: the CTMC on (instance: up, notifying,
+   * operator, acting) x (manager up), built by hand.
+   */
+  const l = 1 / 100;
+  const v = 1 / 2;
+  const o = 1 / 20;
+  const u = 1;
+  const al = 1 / 50;
+  const be = 1 / 10;
+  function doc(mode: 'wait' | 'lost') {
+    return {
+      components: {
+        hw: { layer: 'hardware' },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('1h') },
+        vnfm: { layer: 'vim', failures: { crash: { ttf: exp('50h') } }, repair: exp('10h') },
+      },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vim: { manager: { instances: 1, app: 'vnfm', placement: { group: 'h' } } },
+      vnfs: {
+        f: {
+          instances: 1,
+          app: 'app',
+          placement: { group: 'h' },
+          recovery: { notification: exp('2h'), managers: ['mgmt'], onManagerDown: mode, undetected: exp('20h'), actions: [{ action: 'restart', time: exp('1h') }] },
+        },
+      },
+      services: { data: { chain: ['f'] }, mgmt: { chain: ['manager'] } },
+    };
+  }
+  function exact(mode: 'wait' | 'lost'): number {
+    type S = [string, boolean];
+    const { chain, states } = exploreCtmc<S>(
+      ['up', true],
+      (s) => s.join(','),
+      ([app, m]) => {
+        const out: Array<[S, number]> = [];
+        if (app === 'up') out.push([[mode === 'lost' && !m ? 'operator' : 'notifying', m], l]);
+        if (app === 'notifying' && m) out.push([['acting', m], v]);
+        if (app === 'operator') out.push([['acting', m], o]);
+        if (app === 'acting') out.push([['up', m], u]);
+        out.push([[app, !m], m ? al : be]);
+        return out;
+      },
+    );
+    const pi = steadyState(chain);
+    return states.reduce((acc, s, i) => (s[0] === 'up' ? acc : acc + pi[i]), 0);
+  }
+
+  it.each(['wait', 'lost'] as const)('%s: analyze matches the exact chain, the simulation too; a path that never waits is rejected', (mode) => {
+    const U = exact(mode);
+    close(analyzeModel(topo(doc(mode)).model).services.find((s) => s.name === 'data')!.unavailability, U);
+    const r = run(doc(mode), { runs: 40, horizon: 20000 * H });
+    const data = r.results.services.find((s) => s.name === 'data')!;
+    const naive = (1 / v + 1 / u) / (1 / l + 1 / v + 1 / u);
+    expectWithin({ mean: 1 - data.availability.mean, se: data.availability.se }, U, naive);
+    const g = r.results.groups.find((x) => x.name === 'f')!.perYear;
+    if (mode === 'lost') expect(g.lostNotifications!.mean).toBeGreaterThan(0);
+    else expect(g.secondOrderOutages!.mean).toBeGreaterThan(0);
+  });
+});

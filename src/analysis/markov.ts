@@ -322,7 +322,7 @@ interface Slot {
   needs?: number[];
 }
 /** A step of a controller's repair still to come: its rate, or its rate and the services it needs. */
-type PlanStep = number | { r: number; n: number[] };
+type PlanStep = number | { r: number; n: number[]; e?: number };
 /** A component's state, as ComponentSim's fields. */
 interface CompState {
   up: boolean;
@@ -439,6 +439,11 @@ class World {
   /** The clock of a controller's repair step of component `ci`. */
   step(p: PlanStep, ci: number): Slot {
     if (typeof p === 'number') return this.schedule(p, 'c', ci, REPAIR_DONE);
+    if (p.e !== undefined) {
+      // Replaced by its fallback (which needs nothing) when its services are not all up now.
+      const up = groupsUp(this.blk, this.s);
+      if (!p.n.every((sv) => this.blk.needs.get(sv)!.every((g) => up[g]))) return this.schedule(p.e, 'c', ci, REPAIR_DONE);
+    }
     // A step that needs services: a clock that runs only while they are up (see clocks); never zero (build.ts).
     return { ...this.schedule(p.r, 'c', ci, REPAIR_DONE), needs: p.n };
   }
@@ -554,6 +559,7 @@ class ChainHost implements ComponentHost {
     throw new ChainError('a component ran a staged repair in analysis');
   }
   stageWaited(): void {}
+  stageLost(): void {}
 }
 
 /** A repair plan that keeps its steps (analysis runs them as successive clocks). */
@@ -614,7 +620,14 @@ class ChainComponent extends ComponentSim {
     return {
       steps,
       // Pausing and restarting a step are the same for an exponential clock (memorylessness).
-      step: (d, needs) => void steps.push(needs !== undefined && needs.length > 0 ? { r: chain.res.delayRate(d), n: [...needs] } : chain.res.delayRate(d)),
+      step: (d, needs, _restart, orElse) =>
+        void steps.push(
+          needs !== undefined && needs.length > 0
+            ? orElse !== undefined
+              ? { r: chain.res.delayRate(d), n: [...needs], e: chain.res.delayRate(orElse) }
+              : { r: chain.res.delayRate(d), n: [...needs] }
+            : chain.res.delayRate(d),
+        ),
       chance: (_s, p) => chain.world!.chance(p),
     };
   }

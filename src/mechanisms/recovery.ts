@@ -8,7 +8,11 @@
  *      notices it after `undetected` (a failure nothing sees and no `undetected` covers
  *      is refused when the topology is loaded). Without any detector an announced crash
  *      is reported at once by the layer below it (which is up: the crash is its own);
- *   2. notification: the path from the detection to the manager that acts;
+ *   2. notification: the path from the detection to the manager that acts; with
+ *      `managers` (services: Doctor, the VNF manager...) it needs them all up, waiting
+ *      (and pausing) while one is down, or, with `onManagerDown: lost`, a notification
+ *      that finds one down is lost and an operator notices the failure after
+ *      `undetected` (counted: `lostNotifications`);
  *   3. the actions of the ladder in order, each taking its time and working with its
  *      probability, until one works; the last that applies always works. A failure of
  *      the VM or pod skips `restart` (a process restart cannot fix its VM).
@@ -43,6 +47,8 @@ class Recoverer {
   private readonly undetected: Delay | null;
   private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number; readonly needs: readonly number[] }>;
   private readonly restartOnLoss: boolean;
+  private readonly managers: readonly number[];
+  private readonly lostWhenManagerDown: boolean;
   private readonly rng: RandomStream;
 
   constructor(
@@ -60,6 +66,8 @@ class Recoverer {
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
     this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
     this.restartOnLoss = cfg.restartOnLoss;
+    this.managers = cfg.managers;
+    this.lostWhenManagerDown = cfg.lostWhenManagerDown;
   }
 
   /** Lays out the recovery of an own failure at `layer` (announced or silent) on `plan`. */
@@ -73,7 +81,8 @@ class Recoverer {
       this.count('undetectedFailures');
       plan.step(this.undetected!);
     }
-    plan.step(this.notification);
+    if (this.managers.length > 0) plan.step(this.notification, this.managers, false, this.lostWhenManagerDown ? this.undetected! : undefined);
+    else plan.step(this.notification);
     const ladder = layer <= VM ? this.actions.filter((a) => a.action !== 'restart') : this.actions;
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
@@ -116,7 +125,7 @@ export const recovery: ControllerFactory = {
     const out: Array<[number, number]> = [];
     for (const f of model.functions) {
       if (!f.recovery) continue;
-      const needs = [...new Set(f.recovery.actions.flatMap((a) => a.needs))];
+      const needs = [...new Set([...f.recovery.managers, ...f.recovery.actions.flatMap((a) => a.needs)])];
       for (const inst of f.instances) {
         for (const s of needs) {
           out.push([inst.top, s]);

@@ -286,9 +286,11 @@ export interface RepairPlan {
    * One more step, lasting `delay`; with `needs` (service indices, e.g. the VIM's API and
    * compute services), it progresses only while every one of them is up: when one goes
    * down it pauses and resumes with its remaining time when all are back (or, with
-   * `restart`, starts again from scratch).
+   * `restart`, starts again from scratch). With `orElse`, a step whose services are not
+   * all up when it starts is replaced by `orElse`, which needs nothing (a notification
+   * lost because a manager on its path is down, noticed by an operator instead).
    */
-  step(delay: Delay, needs?: readonly number[], restart?: boolean): void;
+  step(delay: Delay, needs?: readonly number[], restart?: boolean, orElse?: Delay): void;
   /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
   chance(stream: RandomStream, p: number): boolean;
 }

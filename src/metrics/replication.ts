@@ -28,6 +28,7 @@ export const COUNTERS = [
   'failedUpgradeSteps',
   'recoveries',
   'undetectedFailures',
+  'lostNotifications',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

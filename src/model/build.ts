@@ -170,6 +170,10 @@ export interface RecoveryModel {
   /** The monitor whose report starts a recovery, or null (announced failures reported at once, silent ones after `undetected`). */
   readonly detector: DetectorModel | null;
   readonly notification: Distribution;
+  /** Indices of the services on the notification path (it needs them all up). */
+  readonly managers: readonly number[];
+  /** A notification that finds a manager down is lost (an operator notices after `undetected`) rather than waiting. */
+  readonly lostWhenManagerDown: boolean;
   /** Operator's time to notice a failure the detector does not see, or null (then no such failure may exist: checked). */
   readonly undetected: Distribution | null;
   readonly actions: readonly RecoveryActionModel[];
@@ -1051,17 +1055,27 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     const notification = delay(b, spec.recovery.notification, [...rp, 'notification']);
     const undetected = spec.recovery.undetected !== undefined ? delay(b, spec.recovery.undetected, [...rp, 'undetected']) : null;
     const actions: RecoveryActionModel[] = [];
+    /** Service names at `at` as indices: control-plane chains that do not contain this function. */
+    const serviceRefs = (names: readonly string[], at: Seg[]): number[] => {
+      const out: number[] = [];
+      names.forEach((name, k) => {
+        const s = services.findIndex((x) => x.name === name);
+        if (s < 0) b.fail([...at, k], unknown('service', name, services.map((x) => x.name)));
+        else if (services[s].plane !== 'control') b.fail([...at, k], `'${name}' is a data-plane service; name a chain of VIM services`);
+        else if (services[s].chain.includes(i)) b.fail([...at, k], `'${name}' contains this VNF or VIM service itself: its recovery cannot wait for itself`);
+        else out.push(s);
+      });
+      return out;
+    };
+    const managers = serviceRefs(spec.recovery.managers, [...rp, 'managers']);
+    if (managers.length > 0 && notification && notification.mean === 0) b.fail([...rp, 'notification'], 'a notification through managers must take some time (a zero time would only wait)');
+    const lost = spec.recovery.onManagerDown === 'lost';
+    if (lost && managers.length === 0) b.fail([...rp, 'onManagerDown'], "onManagerDown has no effect without 'managers': give managers, or remove it");
+    if (lost && spec.recovery.undetected === undefined) b.fail([...rp, 'undetected'], "a lost notification is noticed by an operator: give 'undetected', the time it takes");
     spec.recovery.actions.forEach((a, j) => {
       const ap: Seg[] = [...rp, 'actions', j];
       const time = delay(b, a.time, [...ap, 'time']);
-      const needs: number[] = [];
-      a.needs.forEach((name, k) => {
-        const s = services.findIndex((x) => x.name === name);
-        if (s < 0) b.fail([...ap, 'needs', k], unknown('service', name, services.map((x) => x.name)));
-        else if (services[s].plane !== 'control') b.fail([...ap, 'needs', k], `'${name}' is a data-plane service; name a chain of VIM services`);
-        else if (services[s].chain.includes(i)) b.fail([...ap, 'needs', k], `'${name}' contains this VNF or VIM service itself: its recovery cannot wait for itself`);
-        else needs.push(s);
-      });
+      const needs = serviceRefs(a.needs, [...ap, 'needs']);
       if (time && needs.length > 0 && time.mean === 0) b.fail([...ap, 'time'], 'an action that needs the control plane must take some time (a zero time would only wait)');
       if (time) actions.push({ action: a.action, time, success: a.success, needs });
     });
@@ -1083,7 +1097,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         }
       }
     }
-    f.recovery = { detector: det, notification, undetected, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
+    f.recovery = { detector: det, notification, managers, lostWhenManagerDown: lost, undetected, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
   });
   evacSpecs.forEach(([fp, spec], i) => {
     if (!spec.evacuation && !spec.replicaSet) return;

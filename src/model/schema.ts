@@ -346,6 +346,15 @@ export const RecoverySpec = z
   .strictObject({
     detector: DetectorSpec.optional().describe("The monitor whose report starts a recovery (guest heartbeat, process check, libvirt watchdog). Default: the detector of the group's HA mechanism, if it has one; without any, announced failures are reported at once by the layer below and silent ones need `undetected`."),
     notification: Delay.default('0s').describe('From the detection to the start of the first action: the fault-management path (Doctor inspector -> notifier -> VNF manager; kubelet -> controller-manager).'),
+    managers: z
+      .array(z.string())
+      .max(100)
+      .default([])
+      .describe('Services (names in `services`) on the notification path, e.g. a chain of the Doctor inspector, the notifier and the VNF manager, each with its own instances, failures and HA: the notification needs them all up (see `onManagerDown`).'),
+    onManagerDown: z
+      .enum(['wait', 'lost'])
+      .default('wait')
+      .describe("When a manager is down as the notification starts: wait for it (and pause while one goes down), or the notification is lost and an operator notices the failure after `undetected` (needed then)."),
     undetected: Delay.optional().describe('Time after which an operator notices a failure that the detector does not see. Without it, a silent failure the detector cannot see is an error in the topology.'),
     actions: z.array(RecoveryActionSpec).min(1).max(10).describe('The escalation ladder, in order; a failure of the VM or pod skips `restart` actions.'),
     onControlPlaneLoss: z

@@ -112,6 +112,8 @@ export interface ComponentHost {
   watchStage(c: ComponentSim, services: readonly number[], on: boolean): void;
   /** A step of `c`'s staged repair waits for a service (a second-order outage). */
   stageWaited(c: ComponentSim): void;
+  /** A step of `c`'s staged repair was replaced by its fallback (a lost notification). */
+  stageLost(c: ComponentSim): void;
 }
 
 /** What a component tells when it goes up or down: the group it is an instance of. */
@@ -439,12 +441,19 @@ export class ComponentSim implements EventHandler {
   /** Starts step `stageAt` of the staged repair: now if what it needs is up, else when it is. */
   private startStage(): void {
     const st = this.stages![this.stageAt];
-    this.stageLeft = st.d;
+    let d = st.d;
+    if (st.orElse !== null && !this.sys.servicesUp(st.needs)) {
+      // Lost: replaced by its fallback, which needs nothing.
+      d = st.orElse.sample();
+      st.needs = NO_NEEDS;
+      this.sys.stageLost(this);
+    }
+    this.stageLeft = d;
     this.stageDue = -1;
     if (st.needs.length > 0) this.sys.watchStage(this, st.needs, true);
     if (this.sys.servicesUp(st.needs)) {
-      this.stageDue = this.sys.scheduler.now + st.d;
-      this.pending = this.sys.scheduler.schedule(st.d, this, REPAIR_DONE, 0);
+      this.stageDue = this.sys.scheduler.now + d;
+      this.pending = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);
     } else this.sys.stageWaited(this);
   }
 
@@ -682,9 +691,11 @@ class CommonCauseSim implements EventHandler {
 /** One step of a staged repair: its length (seconds), the services it needs, whether a pause starts it again (with a new draw of its delay). */
 interface Stage {
   readonly d: number;
-  readonly needs: readonly number[];
+  needs: readonly number[];
   readonly restart: boolean;
   readonly delay: Delay;
+  /** What replaces it when its services are not all up as it starts (RepairPlan.step), or null. */
+  readonly orElse: Delay | null;
 }
 const NO_NEEDS: readonly number[] = [];
 
@@ -701,10 +712,10 @@ export class SumPlan implements RepairPlan {
     this.staged = false;
     this.stages.length = 0;
   }
-  step(delay: Delay, needs?: readonly number[], restart = false): void {
+  step(delay: Delay, needs?: readonly number[], restart = false, orElse?: Delay): void {
     const d = delay.sample();
     this.total += d;
-    this.stages.push({ d, needs: needs ?? NO_NEEDS, restart, delay });
+    this.stages.push({ d, needs: needs ?? NO_NEEDS, restart, delay, orElse: orElse ?? null });
     if (needs !== undefined && needs.length > 0) this.staged = true;
   }
   chance(stream: RandomStream, p: number): boolean {
@@ -1303,6 +1314,10 @@ export class SystemSim {
 
   stageWaited(c: ComponentSim): void {
     if (c.fn >= 0) this.count(c.fn, 'secondOrderOutages');
+  }
+
+  stageLost(c: ComponentSim): void {
+    if (c.fn >= 0) this.count(c.fn, 'lostNotifications');
   }
 
   recordFailure(c: ComponentSim, mode: number): void {

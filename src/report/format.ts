@@ -8,10 +8,18 @@ export function decimalsFor(halfWidth: number): number {
   return Math.max(0, Math.min(10, 1 - Math.floor(Math.log10(halfWidth))));
 }
 
+/**
+ * en-US formatters by number of decimals. `toLocaleString` with options builds a new
+ * Intl.NumberFormat on every call (tens of microseconds each, a good part of a small
+ * run's report); a kept formatter formats the same digits.
+ */
+const FORMATTERS: Intl.NumberFormat[] = [];
+
 /** `x` with thousands separators and `decimals` decimals. */
 export function num(x: number, decimals = 0): string {
   if (!Number.isFinite(x)) return String(x);
-  return x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const f = (FORMATTERS[decimals] ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+  return f.format(x);
 }
 
 /** `x` to 3 significant digits, without exponent for ordinary magnitudes. */

@@ -78,12 +78,14 @@ export class Scheduler {
   private size = 0;
   /** True while the root is the event being handled: the next push replaces it. */
   private topConsumed = false;
-  // Slots, indexed by slot number. Seqs and arguments are doubles (exact integers to 2^53).
-  private seqs = new Float64Array(INITIAL_CAPACITY);
-  private kinds = new Int32Array(INITIAL_CAPACITY);
-  private args = new Float64Array(INITIAL_CAPACITY);
+  // Slots, indexed by slot number: plain arrays, so that seqs, kinds and arguments stay
+  // small integers (unboxed, and read back as such by handlers) and become doubles only if
+  // they must.
+  private seqs: number[] = [];
+  private kinds: number[] = [];
+  private args: number[] = [];
   private handlers: EventHandler[] = [];
-  /** Free slots, a stack of `freeCount` entries. */
+  /** Free slots, a stack of `freeCount` entries (as long as the slots at least). */
   private free = new Int32Array(INITIAL_CAPACITY);
   private freeCount = 0;
   /** Slots in use or on the free list; the arrays may be longer (kept across resets). */
@@ -209,8 +211,13 @@ export class Scheduler {
     if (this.freeCount > 0) slot = this.free[--this.freeCount];
     else {
       slot = this.slotCount++;
-      if (slot === this.seqs.length) this.growSlots();
-      if (slot === this.handlers.length) this.handlers.push(handler);
+      if (slot === this.seqs.length) {
+        this.seqs.push(0);
+        this.kinds.push(0);
+        this.args.push(0);
+        this.handlers.push(handler);
+      }
+      if (slot === this.free.length) this.free = grownI32(this.free, 2 * slot);
     }
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
@@ -219,7 +226,8 @@ export class Scheduler {
     if (this.topConsumed) {
       // Replace the event being handled (the root) and sift down.
       this.topConsumed = false;
-      this.siftDown(time, slot, seq, this.size);
+      this.siftTime = time;
+      this.siftDown(slot, this.size);
       return seq;
     }
     if (this.size === this.heapT.length) {
@@ -244,28 +252,24 @@ export class Scheduler {
     return seq;
   }
 
-  /** Doubles the slot arrays (and the free list, which never holds more than the slots). */
-  private growSlots(): void {
-    const n = 2 * this.seqs.length;
-    this.seqs = grownF64(this.seqs, n);
-    this.kinds = grownI32(this.kinds, n);
-    this.args = grownF64(this.args, n);
-    this.free = grownI32(this.free, n);
-  }
-
   /** Removes the root: the last entry takes its place and sifts down. */
   private popTop(): void {
     const last = --this.size;
     if (last === 0) return;
-    const sl = this.heapS[last];
-    this.siftDown(this.heapT[last], sl, this.seqs[sl], last);
+    this.siftTime = this.heapT[last];
+    this.siftDown(this.heapS[last], last);
   }
 
-  /** Puts the event (time `t`, slot `sl`, seq `s`) at the root of a heap of `n` entries and sifts it down. */
-  private siftDown(t: number, sl: number, s: number, n: number): void {
+  /** The time of the event `siftDown` places: a field, not an argument (see `pushTime`). */
+  private siftTime = 0.5;
+
+  /** Puts the event of slot `sl` (time `siftTime`) at the root of a heap of `n` entries and sifts it down. */
+  private siftDown(sl: number, n: number): void {
     const ht = this.heapT;
     const hs = this.heapS;
     const seqs = this.seqs;
+    const t = this.siftTime;
+    const s = seqs[sl];
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;

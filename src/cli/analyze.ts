@@ -129,7 +129,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('--compare', 'also simulate the topology and print the estimate, its 95% CI and whether the exact value lies inside')
     .option('-n, --runs <n>', "replications for --compare (default: the file's simulation.runs, else 100)", positiveInt())
     .option('-s, --seed <n>', "seed for --compare (default: the file's, else 1)", nonNegativeInt)
-    .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()})`, positiveInt())
+    .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()}, or none for a run too small to be worth starting them)`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), DEFAULT_MAX_STATES)
     .option('--no-lump', 'do not merge states that differ only by a permutation of interchangeable instances (same results, more states)')
@@ -155,7 +155,8 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       if (opts.compare) {
         const d = topo.model.defaults;
         checkEventBudget([topo.model], { seed: opts.seed ?? d.seed, horizon: d.horizon, runs: opts.runs ?? d.runs }, topo.file, 'run fewer histories (--runs), or set simulation.horizon shorter in the file');
-        const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs ?? availableParallelism() });
+        // Without --jobs: threads only for a run worth their start-up (see simulateParallel).
+        const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs });
         report.comparison = {
           settings: sim.settings,
           services: analysis.services.map((s) => {

@@ -32,7 +32,7 @@
  *
  *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-scaling]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,8 @@ interface ProcessTime {
  */
 function timeProcess(what: string, args: string[]): ProcessTime {
   const file = join(tmpdir(), `nfvsim-bench-cpu-${process.pid}.json`);
+  // No report from an earlier process may pass for this one's.
+  rmSync(file, { force: true });
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(CPU_HOOK).href, ...args], {
     env: { ...process.env, NFVSIM_BENCH_CPU_FILE: file },
@@ -106,6 +108,8 @@ function timeProcess(what: string, args: string[]): ProcessTime {
     cpu = JSON.parse(readFileSync(file, 'utf8')) as CpuReport;
   } catch (e) {
     throw new BenchError(`cannot measure ${what}: no CPU report from the process (${(e as Error).message})`);
+  } finally {
+    rmSync(file, { force: true });
   }
   return { wall: measured(`${what} (wall)`, wall), cpu: measured(`${what} (CPU)`, cpu.user + cpu.system) };
 }

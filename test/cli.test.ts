@@ -127,6 +127,13 @@ describe('good input', () => {
     expect(help).toMatch(/seed .*\(default: the file's, else 1\)/);
     expect(help).toMatch(/10 x the largest MTTF, at least 10y/);
   });
+
+  it("analyze --help states the solver's state limit, which the CLI writes down to load the solver only when analyze runs", async () => {
+    const { DEFAULT_MAX_STATES } = await import('../src/analysis/markov.js');
+    const { CLI_DEFAULT_MAX_STATES } = await import('../src/cli/analyze.js');
+    expect(CLI_DEFAULT_MAX_STATES).toBe(DEFAULT_MAX_STATES);
+    expect(cli(['analyze', '--help']).stdout.replace(/\s+/g, ' ')).toMatch(new RegExp(`default: ${DEFAULT_MAX_STATES}\\)`));
+  });
 });
 
 describe('metrics outputs', () => {

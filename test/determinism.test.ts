@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadTopologyFile, runAll, runReplication, simulate, planShards, runShard, mergeShards } from '../src/index.js';
+import { loadTopologyFile, runAll, runReplication, simulate, simulateParallel, planShards, runShard, mergeShards, SHARD_SIZE } from '../src/index.js';
+import { runsInline, THREADS_WORTH_EVENTS } from '../src/runner/run.js';
 import { cli, exp, ROOT, topo } from './helpers.js';
 import type { ServiceSummary } from '../src/metrics/summary.js';
 import { SKETCH_ALPHA } from '../src/metrics/sketch.js';
@@ -35,6 +36,22 @@ describe('determinism', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(one.stdout);
     }
+  });
+
+  it('without --jobs, a run too small for threads stays in this thread, with the bytes of --jobs 1', async () => {
+    // Unit: threads only for more than one shard, more than one thread, and enough estimated work.
+    expect(runsInline(1, 10_000, 1e9)).toBe(true);
+    expect(runsInline(2, SHARD_SIZE, 1e9)).toBe(true);
+    expect(runsInline(2, 200)).toBe(false);
+    expect(runsInline(2, 200, THREADS_WORTH_EVENTS / 200 - 1)).toBe(true);
+    expect(runsInline(2, 200, THREADS_WORTH_EVENTS / 200)).toBe(false);
+    const t = loadTopologyFile(DEFAULT);
+    const small = { runs: 60, horizon: 2 * 365 * 86400, seed: 3 };
+    expect(JSON.stringify(await simulateParallel(t, small))).toBe(JSON.stringify(simulate(t, small)));
+    const args = ['run', DEFAULT, '--json', '--runs', '60', '--horizon', '2y', '--seed', '3'];
+    const auto = cli(args);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stdout).toBe(cli([...args, '--jobs', '1']).stdout);
   });
 
   it('--csv rows come in replication order with any number of threads', () => {

@@ -80,6 +80,49 @@ describe('scheduler', () => {
     expect(r.log.map((x) => x[1])).toEqual([2, 3]);
   });
 
+  it('replaces the handled event with the first one its handler schedules, in the order of a plain heap', () => {
+    // Handlers that schedule 0, 1 or 3 events (ties included), checked against a sorted list.
+    const s = new Scheduler();
+    const rng = new RandomStream('replace-top-test');
+    const log: number[] = [];
+    const pendingSeen: number[] = [];
+    let next = 0;
+    const h: EventHandler = {
+      handle(kind) {
+        log.push(kind);
+        pendingSeen.push(s.pending);
+        const k = Math.floor(rng.next() * 4) % 4;
+        for (let j = 0; j < (k === 3 ? 3 : k === 0 ? 0 : 1) && next < 3000; j++) s.schedule(Math.floor(rng.next() * 5), h, next++);
+      },
+    };
+    for (let i = 0; i < 20; i++) s.schedule(i % 3, h, next++);
+    const times = new Map<number, number>();
+    const orig = s.schedule.bind(s);
+    s.schedule = (d, hh, kind = 0, arg = 0) => {
+      times.set(kind, s.now + d);
+      return orig(d, hh, kind, arg);
+    };
+    for (let i = 0; i < 20; i++) times.set(i, i % 3);
+    s.run();
+    const expected = [...times.keys()].sort((a, b) => times.get(a)! - times.get(b)! || a - b);
+    expect(log).toEqual(expected);
+    // `pending` does not count the event being handled.
+    expect(pendingSeen[0]).toBe(19);
+    expect(s.pending).toBe(0);
+  });
+
+  it('drops an event whose handler threw, and goes on with the next run', () => {
+    const s = new Scheduler();
+    const r = new Recorder(s);
+    const boom: EventHandler = { handle: () => { throw new Error('boom'); } };
+    s.schedule(1, boom);
+    s.schedule(2, r, 7);
+    expect(() => s.run()).toThrow('boom');
+    expect(s.pending).toBe(1);
+    s.run();
+    expect(r.log).toEqual([[2, 7, 0]]);
+  });
+
   it('throws EventLimitError past the event cap', () => {
     const s = new Scheduler();
     const loop: EventHandler = { handle: () => s.schedule(0, loop) };

@@ -5,6 +5,7 @@
  * hours.
  */
 import seedrandom from 'seedrandom';
+import { siftUp } from './heap.js';
 
 /** Result of running `histories` histories. */
 export interface HandResult {
@@ -28,18 +29,7 @@ export function handLoop(groups: number, histories: number, horizon: number, see
   for (let h = first; h < first + histories; h++) {
     const rng = seedrandom.alea(`${seed}:${h}:hand`) as unknown as () => number;
     let size = 0;
-    const push = (t: number, c: number) => {
-      let i = size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (heapT[p] <= t) break;
-        heapT[i] = heapT[p];
-        heapC[i] = heapC[p];
-        i = p;
-      }
-      heapT[i] = t;
-      heapC[i] = c;
-    };
+    const push = (t: number, c: number) => siftUp(heapT, heapC, size++, t, c);
     down.fill(0);
     groupDown.fill(0);
     for (let c = 0; c < n; c++) push(-mttf * Math.log(1 - rng()), c);

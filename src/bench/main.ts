@@ -1,9 +1,20 @@
 /**
- * `npm run bench`: throughput of nfvsim against a hand-written event loop on the
+ * `npm run bench`: throughput of nfvsim against two hand-written event loops on the
  * reference models B1 (20 1+1 groups in series) and B2 (200), plus the default
- * topology. Each measurement repeats a batch of histories for at least `--seconds`
- * (default 5) and the bench quotes the median of `--repeats` (default 5) measurements.
- * Figures go to stdout and, as JSON, to `bench-results.json`.
+ * topology. The loops: "the limit" (limit.ts: typed-array heap with replace-top, an
+ * integer generator, xoshiro128**) and "hand" (hand.ts: the same heap with separate
+ * pop and push, and seedrandom's Alea, nfvsim's generator). Each in-process measurement
+ * repeats a batch of histories for at least `--seconds` (default 5; rates per CPU second
+ * of the process) and the bench quotes
+ * the median of `--repeats` (default 5) measurements. Figures go to stdout and, as
+ * JSON, to `bench-results.json`.
+ *
+ * Whole processes, as a user runs them: `nfvsim run --jobs 1` against the limit as a
+ * process (`node dist/bench/limit.js`), the same histories, B1 at 10,000 histories and
+ * B2 at 1,000, run in turn (A B A B ...), CPU time (all threads, from the process's
+ * start: cpu-report.ts) and wall time, the median of the pairwise ratios; the start-up
+ * (`nfvsim run topologies/minimal.yaml --runs 10`, wall); and events per second from 20
+ * to 2,000 groups (flatness, in process).
  *
  * It also measures the gain of the rare-event estimator (`--rare-event`, unless
  * `--no-rare`): histories (plain run to precision) against cycles (failure biasing) and
@@ -15,21 +26,113 @@
  * unless `--no-scaling`, the speed-up of `nfvsim run --jobs 2` over `--jobs 1` on a B2
  * run of 30 s or more.
  *
- *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-scaling]
+ * The targets of issue 23 are printed with MET or NOT MET. A figure that cannot be
+ * measured (a process that fails, a rate that is not a positive number) stops the bench
+ * with a message and exit code 1.
+ *
+ *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-scaling]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadTopologyFile, loadTopologyText } from '../model/index.js';
 import { runAll } from '../runner/run.js';
 import { summarize } from '../metrics/summary.js';
 import type { SystemModel } from '../model/build.js';
-import { handLoop } from './hand.js';
+import { handLoop, type HandResult } from './hand.js';
+import { limitLoop } from './limit.js';
+import type { CpuReport } from './cpu-report.js';
 import { simulateToPrecision } from '../index.js';
 import { runRareEvent } from '../rare/run.js';
 import { seriesOfPairs, seriesOfPairsExact } from './models.js';
 
 const HORIZON_H = 87600;
+
+/** A figure the bench could not measure: it stops with this message and exit code 1. */
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+/** `x`, checked to be a positive finite number (a rate, a time): else a BenchError naming `what`. */
+function measured(what: string, x: number): number {
+  if (!(x > 0 && Number.isFinite(x))) throw new BenchError(`cannot measure ${what}: got ${x}`);
+  return x;
+}
+
+/** A target of issue 23 and whether the figure meets it. */
+interface Target {
+  target: string;
+  figure: string;
+  met: boolean;
+}
+const targets: Target[] = [];
+
+/** Records a target (`met` decides MET / NOT MET) and prints it. */
+function target(name: string, figure: string, met: boolean): void {
+  targets.push({ target: name, figure, met });
+  console.log(`  target: ${name}: ${figure}: ${met ? 'MET' : 'NOT MET'}`);
+}
+
+const CPU_HOOK = fileURLToPath(new URL('./cpu-report.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/nfvsim.js', import.meta.url));
+const LIMIT = fileURLToPath(new URL('./limit.js', import.meta.url));
+const topologyPath = (name: string) => fileURLToPath(new URL(`../../topologies/${name}`, import.meta.url));
+
+/** Wall and CPU seconds of one whole process. */
+interface ProcessTime {
+  wall: number;
+  cpu: number;
+}
+
+/**
+ * Runs `node args...` to its end, with cpu-report.ts preloaded, and returns its wall time
+ * (measured here, around the process) and CPU time (user + system, every thread, as the
+ * process reports it at exit). A process that fails, or reports no CPU time, is a BenchError.
+ */
+function timeProcess(what: string, args: string[]): ProcessTime {
+  const file = join(tmpdir(), `nfvsim-bench-cpu-${process.pid}.json`);
+  // No report from an earlier process may pass for this one's.
+  rmSync(file, { force: true });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(CPU_HOOK).href, ...args], {
+    env: { ...process.env, NFVSIM_BENCH_CPU_FILE: file },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new BenchError(`cannot measure ${what}: \`node ${args.join(' ')}\` exited with ${r.status ?? r.signal}: ${(r.stderr || String(r.error ?? '')).trim().slice(0, 500)}`);
+  let cpu: CpuReport;
+  try {
+    cpu = JSON.parse(readFileSync(file, 'utf8')) as CpuReport;
+  } catch (e) {
+    throw new BenchError(`cannot measure ${what}: no CPU report from the process (${(e as Error).message})`);
+  } finally {
+    rmSync(file, { force: true });
+  }
+  return { wall: measured(`${what} (wall)`, wall), cpu: measured(`${what} (CPU)`, cpu.user + cpu.system) };
+}
+
+/**
+ * Times processes A and B in turn, `repeats` times each (A B A B ...), and returns the
+ * median times of each and the median of the pairwise ratios B / A (pairing keeps the
+ * ratio meaningful when the machine's speed drifts).
+ */
+function timePair(what: string, a: string[], b: string[], repeats: number) {
+  const as: ProcessTime[] = [];
+  const bs: ProcessTime[] = [];
+  for (let i = 0; i < repeats; i++) {
+    as.push(timeProcess(`${what}: nfvsim`, a));
+    bs.push(timeProcess(`${what}: the limit`, b));
+  }
+  return {
+    nfvsim: { wallSeconds: median(as.map((x) => x.wall)), cpuSeconds: median(as.map((x) => x.cpu)) },
+    limit: { wallSeconds: median(bs.map((x) => x.wall)), cpuSeconds: median(bs.map((x) => x.cpu)) },
+    ratioWall: median(as.map((x, i) => bs[i].wall / x.wall)),
+    ratioCpu: median(as.map((x, i) => bs[i].cpu / x.cpu)),
+  };
+}
 
 interface Measurement {
   historiesPerSecond: number;
@@ -47,9 +150,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Repeats `batch` (returns histories and events) until `seconds` have passed. */
-function measure(seconds: number, batch: (first: number) => { histories: number; events: number; availability: number }): Measurement {
+/** CPU seconds this process has used (user + system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Repeats `batch` (returns histories and events) until `seconds` of wall time have
+ * passed; rates are per second of this process's CPU time (the work is single-threaded),
+ * so that other work on a shared machine does not move them as it moves wall time.
+ */
+function measure(seconds: number, batch: (first: number) => HandResult): Measurement {
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   let histories = 0;
   let events = 0;
   let aSum = 0;
@@ -59,8 +173,19 @@ function measure(seconds: number, batch: (first: number) => { histories: number;
     events += r.events;
     aSum += r.availability * r.histories;
   }
-  const dt = (performance.now() - t0) / 1000;
+  const dt = cpuSeconds() - c0;
   return { historiesPerSecond: histories / dt, eventsPerSecond: events / dt, availability: aSum / histories };
+}
+
+/** The median of `repeats` in-process measurements of `batch` (after one batch to warm up): histories and events per second, checked. */
+function rates(what: string, seconds: number, repeats: number, batch: (first: number) => HandResult) {
+  batch(0);
+  const ms = Array.from({ length: repeats }, () => measure(seconds, batch));
+  return {
+    historiesPerSecond: measured(`${what} (histories/s)`, median(ms.map((m) => m.historiesPerSecond))),
+    eventsPerSecond: measured(`${what} (events/s)`, median(ms.map((m) => m.eventsPerSecond))),
+    availability: ms[0].availability,
+  };
 }
 
 function nfvsimBatch(model: SystemModel, histories: number, horizonSeconds: number) {
@@ -115,35 +240,77 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   let s2 = 10;
   console.log(`nfvsim bench: each figure is the median of ${repeats} measurements of at least ${seconds} s (node ${process.version})`);
+  console.log('In process (one thread; rates per CPU second): the limit (typed arrays, xoshiro128**), the hand-written loop (seedrandom Alea), nfvsim (runAll):');
   for (const [name, groups, batch] of [
     ['B1', 20, 100],
     ['B2', 200, 10],
   ] as Array<[string, number, number]>) {
     const model = loadTopologyText(seriesOfPairs(groups), `${name}.yaml`).model;
-    const hand: Measurement[] = [];
-    const sim: Measurement[] = [];
-    for (let r = 0; r < repeats; r++) {
-      hand.push(measure(seconds, (first) => handLoop(groups, batch, HORIZON_H, 1, first)));
-      sim.push(measure(seconds, nfvsimBatch(model, batch, HORIZON_H * 3600)));
-    }
-    const h = median(hand.map((m) => m.historiesPerSecond));
-    const s = median(sim.map((m) => m.historiesPerSecond));
+    const limit = rates(`${name}, the limit`, seconds, repeats, (first) => limitLoop(groups, batch, HORIZON_H, 1, first));
+    const hand = rates(`${name}, hand-written loop`, seconds, repeats, (first) => handLoop(groups, batch, HORIZON_H, 1, first));
+    const sim = rates(`${name}, nfvsim`, seconds, repeats, nfvsimBatch(model, batch, HORIZON_H * 3600));
+    const s = sim.historiesPerSecond;
     if (name === 'B2') s2 = s;
     const exact = seriesOfPairsExact(groups);
-    const row = {
-      groups,
-      exactAvailability: exact,
-      hand: { historiesPerSecond: h, eventsPerSecond: median(hand.map((m) => m.eventsPerSecond)), availability: hand[0].availability },
-      nfvsim: { historiesPerSecond: s, eventsPerSecond: median(sim.map((m) => m.eventsPerSecond)), availability: sim[0].availability },
-      ratio: s / h,
-    };
+    const row = { groups, exactAvailability: exact, limit, hand, nfvsim: sim, ratio: s / limit.historiesPerSecond, ratioToHand: s / hand.historiesPerSecond };
     results[name] = row;
+    const rate = (m: Measurement) => `${m.historiesPerSecond.toFixed(1)} histories/s (${(m.eventsPerSecond / 1e6).toFixed(2)} M events/s)`;
     console.log(
-      `${name} (${groups} 1+1 groups, 10 y): nfvsim ${s.toFixed(1)} histories/s (${(row.nfvsim.eventsPerSecond / 1e6).toFixed(2)} M events/s), ` +
-        `hand-written ${h.toFixed(1)} histories/s (${(row.hand.eventsPerSecond / 1e6).toFixed(2)} M events/s): ratio ${(100 * row.ratio).toFixed(1)}%; ` +
-        `availability ${row.nfvsim.availability.toFixed(8)} vs exact ${exact.toFixed(8)}`,
+      `${name} (${groups} 1+1 groups, 10 y): nfvsim ${rate(sim)}, the limit ${rate(limit)}, hand-written ${rate(hand)}: ` +
+        `nfvsim at ${(100 * row.ratio).toFixed(1)}% of the limit, ${(100 * row.ratioToHand).toFixed(1)}% of the hand-written loop; ` +
+        `availability ${sim.availability.toFixed(8)} vs exact ${exact.toFixed(8)}`,
     );
   }
+
+  // Whole processes, --jobs 1: nfvsim run against the limit as a process, same histories.
+  console.log('Whole processes, --jobs 1 (nfvsim run --json against node dist/bench/limit.js, in turn; medians):');
+  const processRatios: Record<string, unknown> = {};
+  for (const [name, file, groups, histories] of [
+    ['B1', 'b1-20-pairs.yaml', 20, 10_000],
+    ['B2', 'b2-200-pairs.yaml', 200, 1_000],
+  ] as Array<[string, string, number, number]>) {
+    const p = timePair(
+      `${name}, ${histories} histories`,
+      [CLI, 'run', topologyPath(file), '--runs', String(histories), '--jobs', '1', '--json'],
+      [LIMIT, String(groups), String(histories), '1'],
+      repeats,
+    );
+    processRatios[name] = { histories, ...p };
+    console.log(
+      `${name}, ${histories.toLocaleString('en-US')} histories: nfvsim ${p.nfvsim.wallSeconds.toFixed(2)} s wall, ${p.nfvsim.cpuSeconds.toFixed(2)} s CPU; ` +
+        `the limit ${p.limit.wallSeconds.toFixed(2)} s wall, ${p.limit.cpuSeconds.toFixed(2)} s CPU: nfvsim at ${(100 * p.ratioWall).toFixed(1)}% of the limit's histories/s (wall), ${(100 * p.ratioCpu).toFixed(1)}% (CPU)`,
+    );
+    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, wall`, `${(100 * p.ratioWall).toFixed(1)}%`, p.ratioWall >= 0.5);
+    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, CPU`, `${(100 * p.ratioCpu).toFixed(1)}%`, p.ratioCpu >= 0.5);
+  }
+  results.wholeProcess = processRatios;
+
+  // Start-up: a tiny run, whole process, wall time.
+  const startup = Array.from({ length: Math.max(5, repeats) }, () => timeProcess('start-up', [CLI, 'run', topologyPath('minimal.yaml'), '--runs', '10']));
+  const startupWall = median(startup.map((t) => t.wall));
+  results.startup = { command: 'nfvsim run topologies/minimal.yaml --runs 10', wallSeconds: startupWall, cpuSeconds: median(startup.map((t) => t.cpu)) };
+  console.log(`start-up: nfvsim run topologies/minimal.yaml --runs 10: ${(1000 * startupWall).toFixed(0)} ms wall, ${(1000 * median(startup.map((t) => t.cpu))).toFixed(0)} ms CPU (medians of ${startup.length})`);
+  target('nfvsim run topologies/minimal.yaml --runs 10 under 150 ms wall', `${(1000 * startupWall).toFixed(0)} ms`, startupWall < 0.15);
+
+  // Events per CPU second from 20 to 2,000 groups (in process, one thread): flat is the target.
+  const flat: Array<{ groups: number; eventsPerSecond: number; limitEventsPerSecond: number }> = [];
+  for (const [groups, batch] of [
+    [20, 100],
+    [200, 10],
+    [2000, 1],
+  ]) {
+    const model = loadTopologyText(seriesOfPairs(groups), `G${groups}.yaml`).model;
+    const sim = rates(`${groups} groups, nfvsim`, seconds, repeats, nfvsimBatch(model, batch, HORIZON_H * 3600));
+    const limit = rates(`${groups} groups, the limit`, seconds, repeats, (first) => limitLoop(groups, batch, HORIZON_H, 1, first));
+    flat.push({ groups, eventsPerSecond: sim.eventsPerSecond, limitEventsPerSecond: limit.eventsPerSecond });
+  }
+  results.flatness = flat;
+  const flatRatio = flat[2].eventsPerSecond / flat[0].eventsPerSecond;
+  console.log(
+    `events/s by groups: ${flat.map((f) => `${f.groups}: nfvsim ${(f.eventsPerSecond / 1e6).toFixed(2)} M/s, the limit ${(f.limitEventsPerSecond / 1e6).toFixed(2)} M/s`).join('; ')}`,
+  );
+  target('events/s flat from 20 to 2,000 groups (2,000 / 20 >= 0.8)', `${(100 * flatRatio).toFixed(0)}% (the limit: ${((100 * flat[2].limitEventsPerSecond) / flat[0].limitEventsPerSecond).toFixed(0)}%)`, flatRatio >= 0.8);
+
   const def = loadTopologyFile(fileURLToPath(new URL('../../topologies/default.yaml', import.meta.url)), 'topologies/default.yaml').model;
   const d = median(Array.from({ length: repeats }, () => measure(seconds, nfvsimBatch(def, 5, def.defaults.horizon)).historiesPerSecond));
   results.default = { historiesPerSecond: d, horizonYears: def.defaults.horizon / (365 * 86400) };
@@ -176,22 +343,25 @@ async function main(): Promise<void> {
 
   if (!process.argv.includes('--no-scaling')) {
     // --jobs 2 against --jobs 1 on a run of 30 s or more (whole CLI processes).
-    const cli = fileURLToPath(new URL('../../bin/nfvsim.js', import.meta.url));
-    const b2 = fileURLToPath(new URL('../../topologies/b2-200-pairs.yaml', import.meta.url));
-    const time = (jobs: number, runs: number) => {
-      const t0 = performance.now();
-      execFileSync(process.execPath, [cli, 'run', b2, '--runs', String(runs), '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      return (performance.now() - t0) / 1000;
-    };
+    const time = (jobs: number, runs: number) => timeProcess(`B2 with --jobs ${jobs}`, [CLI, 'run', topologyPath('b2-200-pairs.yaml'), '--runs', String(runs), '--jobs', String(jobs), '--json']).wall;
     // About 40 s of single-thread work, so that start-up costs weigh as on real runs.
     const runs = Math.max(100, Math.ceil((40 * s2) / 50) * 50);
     const one = time(1, runs);
     const two = time(2, runs);
     results.scaling = { runs, jobs1Seconds: one, jobs2Seconds: two, speedup: one / two };
     console.log(`B2, ${runs} histories: --jobs 1 ${one.toFixed(1)} s, --jobs 2 ${two.toFixed(1)} s: speedup ${(one / two).toFixed(2)}x`);
+    target('B2: --jobs 2 at least 1.8x --jobs 1 (wall)', `${(one / two).toFixed(2)}x`, one / two >= 1.8);
   }
+  results.targets = targets;
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`targets: ${targets.filter((t) => t.met).length} of ${targets.length} met${targets.some((t) => !t.met) ? ` (not met: ${targets.filter((t) => !t.met).map((t) => t.target).join('; ')})` : ''}`);
   console.log(`figures written to ${out}`);
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  if (!(e instanceof BenchError)) throw e;
+  process.stderr.write(`nfvsim bench: ${e.message}\n`);
+  process.exitCode = 1;
+}

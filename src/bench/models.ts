@@ -20,7 +20,7 @@ export function seriesOfPairs(groups: number): string {
       host: { layer: 'hardware' },
       replica: { layer: 'vnf', failures: { crash: { ttf: { dist: 'exponential', mean: '2000h' } } }, repair: { dist: 'exponential', mean: '1h' } },
     },
-    hosts: { h: { count: 1, stack: ['host'], slots: 1000 } },
+    hosts: { h: { count: 1, stack: ['host'], slots: Math.max(1000, 2 * groups) } },
     vnfs,
     services: { chain: { chain } },
     simulation: { horizon: '87600h' },

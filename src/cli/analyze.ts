@@ -8,8 +8,11 @@
 import { checkEventBudget } from '../runner/budget.js';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { analyzeModel, AnalysisRefused, DEFAULT_MAX_STATES, type AnalysisResult } from '../analysis/markov.js';
-import { loadTopologyFile, simulateParallel, VERSION, type RunReport } from '../index.js';
+import type { AnalysisResult } from '../analysis/markov.js';
+import { loadTopologyFile } from '../model/index.js';
+import { simulateParallel } from '../simulate.js';
+import { VERSION } from '../version.js';
+import type { RunReport } from '../report/json.js';
 import type { Estimate } from '../metrics/stats.js';
 import { formatDuration } from '../engine/units.js';
 import { sig } from '../report/format.js';
@@ -116,6 +119,13 @@ function zText(f: ComparedFigure): string {
   return `${sig(Math.abs(f.simulated.mean - f.exact) / se, 2)} SE apart`;
 }
 
+/**
+ * Default of `--max-states`: the solver's DEFAULT_MAX_STATES (src/analysis/markov.ts; a
+ * test checks that they agree), written here so that the CLI loads the solver only
+ * when `analyze` runs.
+ */
+export const CLI_DEFAULT_MAX_STATES = 200_000;
+
 /** Registers `nfvsim analyze` on the program; `io` are the streams main() writes to. */
 export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStream }): void {
   program
@@ -126,15 +136,16 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('--compare', 'also simulate the topology and print the estimate, its 95% CI and whether the exact value lies inside')
     .option('-n, --runs <n>', "replications for --compare (default: the file's simulation.runs, else 100)", positiveInt())
     .option('-s, --seed <n>', "seed for --compare (default: the file's, else 1)", nonNegativeInt)
-    .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()})`, positiveInt())
+    .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()}, or none for a run too small to be worth starting them)`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout')
-    .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), DEFAULT_MAX_STATES)
+    .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), CLI_DEFAULT_MAX_STATES)
     .option('--no-lump', 'do not merge states that differ only by a permutation of interchangeable instances (same results, more states)')
     .action(async (file: string, opts: AnalyzeCliOptions) => {
       if (!opts.compare && (opts.runs !== undefined || opts.seed !== undefined || opts.jobs !== undefined)) {
         throw new UsageError('--runs, --seed and --jobs apply to the simulation: add --compare');
       }
       const topo = loadTopologyFile(file);
+      const { analyzeModel, AnalysisRefused } = await import('../analysis/markov.js');
       let analysis: AnalysisResult;
       try {
         analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump });
@@ -151,8 +162,9 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       };
       if (opts.compare) {
         const d = topo.model.defaults;
-        checkEventBudget([topo.model], { seed: opts.seed ?? d.seed, horizon: d.horizon, runs: opts.runs ?? d.runs }, topo.file, 'run fewer histories (--runs), or set simulation.horizon shorter in the file');
-        const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs ?? availableParallelism() });
+        const eventsPerRun = checkEventBudget([topo.model], { seed: opts.seed ?? d.seed, horizon: d.horizon, runs: opts.runs ?? d.runs }, topo.file, 'run fewer histories (--runs), or set simulation.horizon shorter in the file');
+        // Without --jobs: threads only for a run worth their start-up (see simulateParallel).
+        const sim = await simulateParallel(topo, { runs: opts.runs, seed: opts.seed, jobs: opts.jobs, eventsPerRun });
         report.comparison = {
           settings: sim.settings,
           services: analysis.services.map((s) => {

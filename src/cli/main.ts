@@ -11,11 +11,18 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 // writeReport loads vega and resvg on first use: commands that do not draw stay light.
-import { loadTopologyFile, runReplication, simulateParallel, simulateToPrecision, TopologyError, topologyJsonSchema, VERSION, writeReport } from '../index.js';
+// Only what every `run` needs is imported here; sweeps, experiments, the rare-event
+// estimator, charts and the reference are loaded by the commands that use them (start-up).
+import { loadTopologyFile, TopologyError, topologyJsonSchema, type LoadedTopology } from '../model/index.js';
+import { runReplication } from '../runner/replication.js';
+import { DEFAULT_MAX_RUNS, PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
+import { VERSION } from '../version.js';
+import type { RunReport } from '../report/json.js';
+import type { SweepResults } from '../sweep/sweep.js';
+import type { ReportOptions, WrittenReport } from '../report/html.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
 import { checkWritable, outputClash, outputStep, runOutputs, writeFileAtomic } from '../output.js';
-import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
-import { PRECISION_FIRST_BATCH } from '../index.js';
+import { checkEventBudget, estimateEvents, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { runsInline } from '../runner/run.js';
@@ -23,25 +30,24 @@ import { formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
-import { topologyReferenceMarkdown } from '../report/reference.js';
-import { loadExperimentFile } from '../experiment/load.js';
 import { parseText, readInputFile } from '../model/load.js';
-import { experimentJsonSchema } from '../experiment/schema.js';
-import { mergeSweep, runSweep, runSweepShard, SweepError, SweepInterrupted, type ArrayShard } from '../sweep/sweep.js';
-import { JournalError } from '../sweep/journal.js';
-import { redactUrl } from '../sweep/redis-access.js';
-import { renderSweepText } from '../report/sweep-text.js';
-import { isSweepResults } from '../report/charts.js';
+import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
-import { writeSensitivityReport } from '../report/sensitivity.js';
-import type { LoadedTopology } from '../model/index.js';
-import { runRareEvent } from '../rare/run.js';
-import { RareEventRefused } from '../rare/applicability.js';
-import { RareEventError } from '../rare/cycles.js';
-import { renderRareText } from '../report/rare.js';
 import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
+import { redactUrl } from '../sweep/redis-access.js';
+
+/** Sweeps, their journal and text (loaded by sweep, merge and chart). */
+const sweepModules = async () => ({ ...(await import('../sweep/sweep.js')), ...(await import('../sweep/journal.js')), ...(await import('../report/sweep-text.js')) });
+
+/** Experiment files (loaded by validate, sweep and merge). */
+const experimentModule = () => import('../experiment/load.js');
+
+/** `writeReport` of the API: charts and report.html (loads vega and resvg on first use). */
+async function writeReport(dir: string, results: SweepResults | RunReport, options: ReportOptions = {}): Promise<WrittenReport> {
+  return (await import('../report/html.js')).writeReport(dir, results, options);
+}
 
 /** The diagram format a file name implies (`.dot`/`.gv`: dot, `.mmd`/`.mermaid`: mermaid), else svg. */
 function diagramFormatOf(file: string | undefined): string {
@@ -155,6 +161,13 @@ export function parseShardOption(v: string, env: NodeJS.ProcessEnv): ArrayShard 
   return { index, count };
 }
 
+/** `e` when it is a SweepError or a JournalError (bad input to a sweep), else null; loads their modules only when `e` is an Error at all. */
+async function sweepInputError(e: unknown): Promise<Error | null> {
+  if (!(e instanceof Error)) return null;
+  const { SweepError, JournalError } = await sweepModules();
+  return e instanceof SweepError || e instanceof JournalError ? e : null;
+}
+
 /** Runs the CLI with `argv` (as process.argv: node, script, args...). Resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const out = process.stdout;
@@ -177,7 +190,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y, at most 1000y)", durationOption)
     .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", durationOption)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
-    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism); results are the same bytes for any number`, positiveInt())
+    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism, or none for a run too small to be worth starting them); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged); without it, a run estimated over the event budget (NFVSIM_EVENT_BUDGET, 2e9) is refused', positiveInt())
     .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)
@@ -221,10 +234,15 @@ export async function main(argv: string[]): Promise<number> {
         openOutput(opts.report, (dir) => mkdirSync(dir, { recursive: true }));
         checkWritable(join(opts.report, 'report.json'));
       }
+      // The events of one replication: the budget check measures them anyway; with
+      // --max-events there is no budget, and a short pilot, capped, estimates them. Without
+      // --jobs they decide whether worker threads are worth starting (runsInline).
+      const seed = opts.seed ?? topo.model.defaults.seed;
+      let eventsPerRun: number;
       if (opts.maxEvents === undefined) {
         const advice = 'shorten the horizon (--horizon), run fewer histories (--runs), cap each history with --max-events N (a capped history stops early and is flagged)';
-        checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
-      }
+        eventsPerRun = checkEventBudget([topo.model], { seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
+      } else eventsPerRun = Math.min(opts.maxEvents, estimateEvents(topo.model, seed, horizon, SWEEP_PILOT_EVENTS).perReplication);
       const csv = opts.csv ? new OutageCsv(opts.csv, topo.model) : undefined;
       const bar = createProgress(err, 'simulating', opts.progress);
       const started = Date.now();
@@ -236,8 +254,11 @@ export async function main(argv: string[]): Promise<number> {
       // temporary file is removed; the event log and report are written only after the
       // run), exit 130. A run inline in this thread (one job, or one shard) blocks the event
       // loop, so a handler could only run at its end: there the signal keeps its default
-      // (the process ends at once, and may leave the CSV's hidden temporary file).
-      const threaded = !runsInline(opts.jobs ?? availableParallelism(), opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs);
+      // (the process ends at once, and may leave the CSV's hidden temporary file). A run to
+      // precision may start inline and go on threads: it handles the signal if any batch
+      // can run on threads (an inline batch is short, under THREADS_WORTH_EVENTS events,
+      // unless --jobs 1 was asked for).
+      const threaded = !runsInline(opts.jobs ?? availableParallelism(), opts.precision !== undefined ? (opts.maxRuns ?? DEFAULT_MAX_RUNS) : runs, opts.jobs === undefined ? eventsPerRun : Infinity);
       const interrupted = () => {
         csv?.abort();
         bar.finish();
@@ -250,7 +271,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       try {
         const common = {
-          jobs: opts.jobs ?? availableParallelism(),
+          // Without --jobs: the available parallelism, or this thread for a small run.
+          jobs: opts.jobs,
+          eventsPerRun,
           seed: opts.seed,
           horizon: opts.horizon,
           warmup: opts.warmup,
@@ -305,10 +328,10 @@ export async function main(argv: string[]): Promise<number> {
     .command('validate')
     .description('check a topology or experiment file and exit 0 if it is valid, 2 if not')
     .argument('<file>', 'topology or experiment file (YAML or JSON); an experiment is a file with a `base:` topology')
-    .action((file: string) => {
+    .action(async (file: string) => {
       const data = parseText(readInputFile(file), file).data;
       if (data !== null && typeof data === 'object' && 'base' in data) {
-        const exp = loadExperimentFile(file);
+        const exp = (await experimentModule()).loadExperimentFile(file);
         out.write(
           `${file}: valid experiment: ${exp.design}, ${exp.points.length} points x ${exp.runs} runs on ${exp.base.file}, ` +
             `baseline '${exp.points[exp.baseline].name}', service ${exp.service.name}\n`,
@@ -352,6 +375,10 @@ export async function main(argv: string[]): Promise<number> {
     if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
     if (opts.precision !== undefined && opts.cycles !== undefined) throw new UsageError('--precision decides the number of cycles: give --max-cycles as its budget instead of --cycles');
     if (opts.precision === undefined && (opts.maxCycles !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-cycles and --max-time are budgets of --precision: give --precision too');
+    const { runRareEvent } = await import('../rare/run.js');
+    const { RareEventRefused } = await import('../rare/applicability.js');
+    const { RareEventError } = await import('../rare/cycles.js');
+    const { renderRareText } = await import('../report/rare.js');
     const bar = createProgress(err, 'cycles', opts.progress);
     const started = Date.now();
     let report;
@@ -392,7 +419,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-progress', 'no progress (the same as --progress none)')
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {
-      const exp = loadExperimentFile(file);
+      const { runSweep, runSweepShard, renderSweepText } = await sweepModules();
+      const exp = (await experimentModule()).loadExperimentFile(file);
       const dir = opts.out ?? join('results', exp.name);
       checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon in the experiment', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
       const bar = createProgress(err, 'sweeping', opts.progress);
@@ -504,7 +532,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-charts', 'do not draw the charts and report.html')
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
-      const exp = loadExperimentFile(file);
+      const { mergeSweep, SweepInterrupted, renderSweepText } = await sweepModules();
+      const exp = (await experimentModule()).loadExperimentFile(file);
       const dir = opts.out ?? join('results', exp.name);
       let results;
       try {
@@ -535,10 +564,11 @@ export async function main(argv: string[]): Promise<number> {
         if (!Array.isArray(r?.parameters) || !Array.isArray(r?.importance) || !Array.isArray(r?.base) || typeof r?.focus?.service !== 'string') {
           throw new UsageError(`${sens}: not the results of nfvsim sensitivity`);
         }
-        const files = await writeSensitivityReport(dir, r);
+        const files = await (await import('../report/sensitivity.js')).writeSensitivityReport(dir, r);
         out.write(`${join(dir, 'report.html')}: ${files.length - 1} files and the report redrawn\n`);
         return;
       }
+      const { isSweepResults } = await import('../report/charts.js');
       const path = existsSync(join(dir, 'results.json')) ? join(dir, 'results.json') : join(dir, 'report.json');
       if (!existsSync(path)) throw new UsageError(`${dir}: no results.json (from nfvsim sweep) or report.json (from nfvsim run --report) there`);
       let results;
@@ -574,9 +604,9 @@ export async function main(argv: string[]): Promise<number> {
     .description('print the JSON Schema of topology files (or, with --markdown, the reference table; with --experiment, of experiment files)')
     .option('--markdown', 'print the topology reference as Markdown instead')
     .option('--experiment', 'print the JSON Schema of experiment files instead')
-    .action((opts: { markdown?: boolean; experiment?: boolean }) => {
-      if (opts.experiment) out.write(JSON.stringify(experimentJsonSchema(), null, 2) + '\n');
-      else out.write(opts.markdown ? topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
+    .action(async (opts: { markdown?: boolean; experiment?: boolean }) => {
+      if (opts.experiment) out.write(JSON.stringify((await import('../experiment/schema.js')).experimentJsonSchema(), null, 2) + '\n');
+      else out.write(opts.markdown ? (await import('../report/reference.js')).topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
     });
 
   try {
@@ -590,8 +620,11 @@ export async function main(argv: string[]): Promise<number> {
     } else if (e instanceof OutputError) {
       err.write(`nfvsim: ${e.message}\n`);
       code = EXIT_OUTPUT;
-    } else if (e instanceof UsageError || e instanceof SweepError || e instanceof JournalError) {
+    } else if (e instanceof UsageError) {
       err.write(`nfvsim: ${e.message}\n`);
+      code = EXIT_INPUT;
+    } else if (await sweepInputError(e)) {
+      err.write(`nfvsim: ${(e as Error).message}\n`);
       code = EXIT_INPUT;
     } else {
       throw e;

@@ -7,9 +7,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
-import { readJournals, runSweep } from '../sweep/sweep.js';
-import { sensitivityResults, sensitivityStudy } from '../sensitivity/run.js';
-import { renderSensitivityText, writeSensitivityReport } from '../report/sensitivity.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
 import { durationOption, nonNegativeInt, positiveInt } from './options.js';
 
@@ -68,6 +65,10 @@ export function registerSensitivity(program: Command, io: { out: NodeJS.Writable
     .option('--progress <mode>', "progress on stderr: 'auto', 'bar', 'plain', 'none'", progressMode)
     .option('--no-progress', 'no progress (the same as --progress none)')
     .action(async (file: string, opts: SensitivityCliOptions) => {
+      // Loaded here, not at start-up: only this command needs sweeps and charts.
+      const { readJournals, runSweep } = await import('../sweep/sweep.js');
+      const { sensitivityResults, sensitivityStudy } = await import('../sensitivity/run.js');
+      const { renderSensitivityText, writeSensitivityReport } = await import('../report/sensitivity.js');
       const study = sensitivityStudy(file, { factor: opts.factor, only: opts.only, importance: opts.importance, runs: opts.runs, horizon: opts.horizon, warmup: opts.warmup, seed: opts.seed, service: opts.service });
       const exp = study.experiment;
       const dir = opts.out ?? join('results', exp.name);

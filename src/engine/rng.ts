@@ -62,11 +62,37 @@ function seedMixOf(seed: number): number {
 
 /** Word j (0..2) of the initial state of (seed, replication, name hash), as a fraction in (0, 1). */
 function stateWord(a: number, b: number, seedMix: number, replication: number, j: number): number {
+  return finishWord(nameSeedWord(a, b, seedMix, j), replicationMix(replication, j));
+}
+
+/** The part of word j that depends on the name hash (a, b) and the seed only (kept per stream). */
+function nameSeedWord(a: number, b: number, seedMix: number, j: number): number {
   let x = fmix32(a ^ Math.imul(j + 1, 0x9e3779b9));
   x = fmix32(x ^ b);
-  x = fmix32(x ^ seedMix);
-  x = fmix32(x ^ fmix32((replication >>> 0) + Math.imul(j + 1, 0x85ebca6b)));
-  return (x || 1) / 4294967296;
+  return fmix32(x ^ seedMix);
+}
+
+/** The replication's contribution to word j (the same for every stream of the replication). */
+function replicationMix(replication: number, j: number): number {
+  return fmix32((replication >>> 0) + Math.imul(j + 1, 0x85ebca6b));
+}
+
+/** Word j from its name-and-seed part and its replication part, as a fraction in (0, 1). */
+function finishWord(nameSeed: number, repMix: number): number {
+  return (fmix32(nameSeed ^ repMix) || 1) / 4294967296;
+}
+
+/** The replication parts of the last replication asked for (streams are re-seeded a replication at a time). */
+const lastReplication = { replication: NaN, mix: [0, 0, 0] };
+
+/** replicationMix(replication, 0..2), cached for the last replication. */
+function replicationMixes(replication: number): number[] {
+  const c = lastReplication;
+  if (c.replication !== replication) {
+    for (let j = 0; j < 3; j++) c.mix[j] = replicationMix(replication, j);
+    c.replication = replication;
+  }
+  return c.mix;
 }
 
 /**
@@ -84,6 +110,12 @@ export class RandomStream {
   private s2 = 0;
   private hashA = 0;
   private hashB = 0;
+  /** The seed `ns0`..`ns2` are for (NaN: none yet). */
+  private nsSeed = NaN;
+  // The name-and-seed parts of the three state words (see nameSeedWord).
+  private ns0 = 0;
+  private ns1 = 0;
+  private ns2 = 0;
 
   /**
    * @param name the stream's name
@@ -102,15 +134,26 @@ export class RandomStream {
     this.reseed(seed, replication);
   }
 
-  /** Restarts the stream at the beginning of (seed, replication, its name). Allocates nothing. */
+  /**
+   * Restarts the stream at the beginning of (seed, replication, its name): the state of
+   * `streamState`, with the parts that do not change between replications kept. Allocates
+   * nothing.
+   */
   reseed(seed: number, replication: number): void {
     this.seed = seed;
     this.replication = replication;
-    const mix = seedMixOf(seed);
+    if (seed !== this.nsSeed) {
+      const mix = seedMixOf(seed);
+      this.ns0 = nameSeedWord(this.hashA, this.hashB, mix, 0);
+      this.ns1 = nameSeedWord(this.hashA, this.hashB, mix, 1);
+      this.ns2 = nameSeedWord(this.hashA, this.hashB, mix, 2);
+      this.nsSeed = seed;
+    }
+    const r = replicationMixes(replication);
     this.c = 1;
-    this.s0 = stateWord(this.hashA, this.hashB, mix, replication, 0);
-    this.s1 = stateWord(this.hashA, this.hashB, mix, replication, 1);
-    this.s2 = stateWord(this.hashA, this.hashB, mix, replication, 2);
+    this.s0 = finishWord(this.ns0, r[0]);
+    this.s1 = finishWord(this.ns1, r[1]);
+    this.s2 = finishWord(this.ns2, r[2]);
   }
 
   /** The number the last `advance` drew. */

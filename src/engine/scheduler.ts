@@ -30,11 +30,35 @@ export class EventLimitError extends Error {
 /** Identifier of a scheduled event (its sequence number), used to cancel it. */
 export type EventId = number;
 
+/** Initial capacity of the heap and slot arrays (they double when full). */
+const INITIAL_CAPACITY = 64;
+
+/** A Float64Array of `n` entries holding a copy of `a` (n >= a.length). */
+function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+
+/** An Int32Array of `n` entries holding a copy of `a` (n >= a.length). */
+function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
 /**
  * Binary min-heap of events keyed by (time, seq). The heap holds only each event's time
  * and the number of its slot; an event's seq, kind, argument and handler sit in slot
  * arrays that the sifts do not move, and slots are reused through a free list, so
- * scheduling allocates nothing once the arrays have grown.
+ * scheduling allocates nothing once the arrays have grown. Times, slots, seqs, kinds
+ * and arguments live in typed arrays (doubling when full).
+ *
+ * The event being handled stays at the root of the heap until its handler returns: the
+ * first event the handler schedules replaces it with one sift-down ("replace top"), the
+ * common case of a component that always has exactly one pending event, instead of a
+ * sift-down to remove it and a sift-up to add the new one. Events still leave in
+ * (time, seq) order, a total order, so the order is that of any other heap.
  */
 export class Scheduler {
   /** Current simulation time. */
@@ -48,16 +72,22 @@ export class Scheduler {
    */
   currentId: EventId = -1;
 
-  // The heap: times and slot numbers.
-  private heapT: number[] = [];
-  private heapS: number[] = [];
+  // The heap: times and slot numbers, `size` entries in use.
+  private heapT = new Float64Array(INITIAL_CAPACITY);
+  private heapS = new Int32Array(INITIAL_CAPACITY);
   private size = 0;
-  // Slots, indexed by slot number.
+  /** True while the root is the event being handled: the next push replaces it. */
+  private topConsumed = false;
+  // Slots, indexed by slot number: plain arrays, so that seqs, kinds and arguments stay
+  // small integers (unboxed, and read back as such by handlers) and become doubles only if
+  // they must.
   private seqs: number[] = [];
   private kinds: number[] = [];
   private args: number[] = [];
   private handlers: EventHandler[] = [];
-  private free: number[] = [];
+  /** Free slots, a stack of `freeCount` entries (as long as the slots at least). */
+  private free = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
   /** Slots in use or on the free list; the arrays may be longer (kept across resets). */
   private slotCount = 0;
   private nextSeq = 0;
@@ -70,8 +100,9 @@ export class Scheduler {
     this.processed = 0;
     this.currentId = -1;
     this.size = 0;
+    this.topConsumed = false;
     this.nextSeq = 0;
-    this.free.length = 0;
+    this.freeCount = 0;
     this.slotCount = 0;
     this.cancelled.clear();
     this.stopped = false;
@@ -79,7 +110,7 @@ export class Scheduler {
 
   /** Number of events in the calendar, cancelled ones included until they are popped. */
   get pending(): number {
-    return this.size;
+    return this.topConsumed ? this.size - 1 : this.size;
   }
 
   /**
@@ -132,6 +163,8 @@ export class Scheduler {
    */
   run(until = Infinity, maxEvents = Infinity): void {
     this.stopped = false;
+    // A handler that threw left its event at the root.
+    this.dropConsumedTop();
     while (this.size > 0 && !this.stopped) {
       const t = this.heapT[0];
       if (t > until) break;
@@ -140,18 +173,32 @@ export class Scheduler {
       const handler = this.handlers[slot];
       const kind = this.kinds[slot];
       const arg = this.args[slot];
-      this.free.push(slot);
-      this.popTop();
-      if (this.cancelled.size > 0 && this.cancelled.delete(seq)) continue;
+      this.free[this.freeCount++] = slot;
+      if (this.cancelled.size > 0 && this.cancelled.delete(seq)) {
+        this.popTop();
+        continue;
+      }
       this.now = t;
       this.currentId = seq;
       if (++this.processed > maxEvents) {
+        this.popTop();
         throw new EventLimitError(`more than ${maxEvents} events in one history (at time ${t})`);
       }
+      // The event stays at the root while it is handled (see the class comment).
+      this.topConsumed = true;
       handler.handle(kind, arg);
+      this.dropConsumedTop();
     }
     this.currentId = -1;
     if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
+  }
+
+  /** Removes the root if it is the event just handled and nothing replaced it. */
+  private dropConsumedTop(): void {
+    if (this.topConsumed) {
+      this.topConsumed = false;
+      this.popTop();
+    }
   }
 
   /** The time of the event `push` adds: a field, not an argument, so a double is not boxed per event. */
@@ -161,7 +208,7 @@ export class Scheduler {
     const time = this.pushTime;
     const seq = this.nextSeq++;
     let slot: number;
-    if (this.free.length > 0) slot = this.free.pop()!;
+    if (this.freeCount > 0) slot = this.free[--this.freeCount];
     else {
       slot = this.slotCount++;
       if (slot === this.seqs.length) {
@@ -170,14 +217,22 @@ export class Scheduler {
         this.args.push(0);
         this.handlers.push(handler);
       }
+      if (slot === this.free.length) this.free = grownI32(this.free, 2 * slot);
     }
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
     this.args[slot] = arg;
     this.handlers[slot] = handler;
+    if (this.topConsumed) {
+      // Replace the event being handled (the root) and sift down.
+      this.topConsumed = false;
+      this.siftTime = time;
+      this.siftDown(slot, this.size);
+      return seq;
+    }
     if (this.size === this.heapT.length) {
-      this.heapT.push(0);
-      this.heapS.push(0);
+      this.heapT = grownF64(this.heapT, 2 * this.size);
+      this.heapS = grownI32(this.heapS, 2 * this.size);
     }
     // Sift up from the end.
     const ht = this.heapT;
@@ -197,18 +252,25 @@ export class Scheduler {
     return seq;
   }
 
+  /** Removes the root: the last entry takes its place and sifts down. */
   private popTop(): void {
     const last = --this.size;
     if (last === 0) return;
+    this.siftTime = this.heapT[last];
+    this.siftDown(this.heapS[last], last);
+  }
+
+  /** The time of the event `siftDown` places: a field, not an argument (see `pushTime`). */
+  private siftTime = 0.5;
+
+  /** Puts the event of slot `sl` (time `siftTime`) at the root of a heap of `n` entries and sifts it down. */
+  private siftDown(sl: number, n: number): void {
     const ht = this.heapT;
     const hs = this.heapS;
     const seqs = this.seqs;
-    const t = ht[last];
-    const sl = hs[last];
+    const t = this.siftTime;
     const s = seqs[sl];
-    // Sift down from the root.
     let i = 0;
-    const n = last;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;

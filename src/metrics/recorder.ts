@@ -118,6 +118,25 @@ export interface ServiceReplication {
 const YEAR = 365 * 86400;
 const MONTH = YEAR / 12;
 
+/**
+ * Adds the time [a, b] to `tally`, split over periods of `size` seconds from `w0`
+ * (tally[k] covers [w0 + k size, w0 + (k + 1) size)).
+ */
+function spreadOver(w0: number, size: number, tally: number[], a: number, b: number): void {
+  // The index is computed once and then stepped: recomputing it from x at an edge
+  // can round down to the previous period and never advance.
+  let idx = Math.floor((a - w0) / size);
+  if (w0 + (idx + 1) * size <= a) idx++;
+  let x = a;
+  while (x < b) {
+    const edge = w0 + (idx + 1) * size;
+    const y = Math.min(b, edge);
+    if (y > x) tally[idx] = (tally[idx] ?? 0) + (y - x);
+    x = y;
+    idx++;
+  }
+}
+
 /** Books one service's history. */
 export class ServiceRecorder {
   readonly result: ServiceReplication;
@@ -227,26 +246,10 @@ export class ServiceRecorder {
     this.since = t;
   }
 
-  /** Adds downtime [a, b] to the per-year and per-month tallies. */
+  /** Adds downtime [a, b] to the per-year and per-month tallies (called while down, at every change: allocates nothing). */
   private spread(a: number, b: number): void {
-    const w0 = this.opts.windowStart;
-    for (const [size, tally] of [
-      [YEAR, this.yearDown],
-      [MONTH, this.monthDown],
-    ] as Array<[number, number[]]>) {
-      // The index is computed once and then stepped: recomputing it from x at an edge
-      // can round down to the previous period and never advance.
-      let idx = Math.floor((a - w0) / size);
-      if (w0 + (idx + 1) * size <= a) idx++;
-      let x = a;
-      while (x < b) {
-        const edge = w0 + (idx + 1) * size;
-        const y = Math.min(b, edge);
-        if (y > x) tally[idx] = (tally[idx] ?? 0) + (y - x);
-        x = y;
-        idx++;
-      }
-    }
+    spreadOver(this.opts.windowStart, YEAR, this.yearDown, a, b);
+    spreadOver(this.opts.windowStart, MONTH, this.monthDown, a, b);
   }
 
   /**
@@ -280,13 +283,14 @@ export class ServiceRecorder {
     addSketch(r.recovery, duration);
     addSketch(r.detection, detection);
     if (duration > TL9000_SECONDS) r.tl9000++;
-    this.opts.salBounds.forEach((b, i) => {
-      const d = detection > b.detection;
-      const rec = duration > b.recovery;
+    const bounds = this.opts.salBounds;
+    for (let i = 0; i < bounds.length; i++) {
+      const d = detection > bounds[i].detection;
+      const rec = duration > bounds[i].recovery;
       if (d) r.salDetectionBreaches[i]++;
       if (rec) r.salRecoveryBreaches[i]++;
       if (d || rec) r.salBreaches[i]++;
-    });
+    }
     const opened = this.zoneWindow.get(cause.zone);
     if (opened === undefined || start - opened > this.opts.probation) {
       this.zoneWindow.set(cause.zone, start);

@@ -8,10 +8,44 @@ export function decimalsFor(halfWidth: number): number {
   return Math.max(0, Math.min(10, 1 - Math.floor(Math.log10(halfWidth))));
 }
 
-/** `x` with thousands separators and `decimals` decimals. */
+/** en-US formatters by number of decimals, for the numbers `num` leaves to Intl (see there). */
+const FORMATTERS: Intl.NumberFormat[] = [];
+
+/**
+ * `x` with thousands separators and `decimals` decimals: the same characters as
+ * `x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits:
+ * decimals })` (a test checks them against Intl), which rounds the shortest decimal
+ * form of `x` half away from zero. Written out by hand because the first Intl number
+ * format of a process loads ICU data, tens of milliseconds of a small run's start-up;
+ * numbers whose shortest form has an exponent (below 1e-6 or from 1e21) still go to Intl.
+ */
 export function num(x: number, decimals = 0): string {
   if (!Number.isFinite(x)) return String(x);
-  return x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  const text = String(Math.abs(x));
+  if (text.includes('e') || !Number.isInteger(decimals) || decimals < 0 || decimals > 20) {
+    const f = (FORMATTERS[decimals] ??= new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals }));
+    return f.format(x);
+  }
+  const dot = text.indexOf('.');
+  const whole = dot < 0 ? text : text.slice(0, dot);
+  const fraction = dot < 0 ? '' : text.slice(dot + 1);
+  // All the digits, to be cut after `decimals` fraction digits and rounded half up.
+  let digits = whole + fraction.slice(0, decimals).padEnd(decimals, '0');
+  if (fraction.length > decimals && fraction.charCodeAt(decimals) >= 53 /* '5' */) digits = incremented(digits);
+  const intPart = digits.slice(0, digits.length - decimals).replace(/^0+(?=\d)/, '');
+  const grouped = intPart.replace(/\B(?=(\d{3})+$)/g, ',');
+  // A negative number keeps its sign even when it rounds to zero (as Intl writes -0.00).
+  return `${x < 0 || Object.is(x, -0) ? '-' : ''}${grouped}${decimals > 0 ? `.${digits.slice(digits.length - decimals)}` : ''}`;
+}
+
+/** A string of decimal digits plus one in its last place ('0999' -> '1000', '99' -> '100'). */
+function incremented(digits: string): string {
+  const d = digits.split('');
+  let i = d.length - 1;
+  for (; i >= 0 && d[i] === '9'; i--) d[i] = '0';
+  if (i < 0) return `1${d.join('')}`;
+  d[i] = String(Number(d[i]) + 1);
+  return d.join('');
 }
 
 /** `x` to 3 significant digits, without exponent for ordinary magnitudes. */

@@ -94,6 +94,8 @@ export function fastestClocks(model: SystemModel): Clock[] {
  * models to run (one for `run`, one per point for a sweep), each for `runs` replications
  * of `horizon` seconds with `seed`. A sweep's pilots are shorter (`pilotEvents`), and
  * its clocks are in another file (`clockIn`): the issue is then put at `runs` in `file`.
+ * Returns the largest estimated events of one replication among the points (for
+ * `runsInline`: whether threads are worth starting).
  */
 export function checkEventBudget(
   points: readonly SystemModel[],
@@ -101,7 +103,7 @@ export function checkEventBudget(
   file: string,
   advice: string,
   opts: { pilotEvents?: number; clockIn?: string } = {},
-): void {
+): number {
   const pilotEvents = opts.pilotEvents ?? PILOT_EVENTS;
   const budget = limitValue(EVENT_BUDGET);
   let total = 0;
@@ -112,7 +114,7 @@ export function checkEventBudget(
     if (!worst || estimate.perReplication > worst.estimate.perReplication) worst = { model, estimate };
     if (!(total <= budget)) break;
   }
-  if (total <= budget || !worst) return;
+  if (total <= budget || !worst) return worst?.estimate.perReplication ?? 0;
   const e = worst.estimate;
   const clock = fastestClocks(worst.model)[0];
   const count = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(2)).toExponential() : 'unbounded');

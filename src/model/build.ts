@@ -1082,8 +1082,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (own === undefined || !notification || undetected === undefined || actions.length < spec.recovery.actions.length) return;
     const base = f.hasVm && actions.some((a) => a.action !== 'restart');
     // Every failure it takes over must be seen by something: the detector, or an operator.
-    if (undetected === null) {
-      const inst = f.instances[0];
+    const inst = f.instances[0];
+    if (undetected === null && inst !== undefined) {
       const taken = base && inst.base !== inst.top ? [inst.top, inst.base] : [inst.top];
       for (const ci of taken) {
         const c = components[ci];

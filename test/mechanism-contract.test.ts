@@ -49,13 +49,14 @@ function drive(name: string, seed: number) {
   const scheduler = new Scheduler();
   const rng = new RandomStream(`contract:${name}:${seed}`);
   let cause: FailureCause = { layer: 7, announced: true };
-  const hooks = { get cause() { return cause; }, count: () => {}, spurious: () => {} };
+  const streams = new StreamFactory(seed, 0);
+  const hooks = { streams, get cause() { return cause; }, count: () => {}, spurious: () => {} };
   const upNow = [true, true, true];
   const state = { up: true, capacity: 1 };
   const log: string[] = [];
   const violations: string[] = [];
   const countUp = () => upNow.filter(Boolean).length;
-  const mech = createSimMechanism(factory, f, scheduler, new StreamFactory(seed, 0), hooks, {
+  const mech = createSimMechanism(factory, f, scheduler, hooks, {
     set(up, capacity) {
       if (!(capacity >= 0 && capacity <= 1)) violations.push(`capacity ${capacity}`);
       if (!up && capacity !== 0) violations.push(`down with capacity ${capacity}`);

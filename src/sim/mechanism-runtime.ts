@@ -22,6 +22,11 @@ class SimTimers implements Timers, EventHandler {
   ) {
     this.ids = new Array<EventId>(slots).fill(-1);
   }
+  /** Every timer disarmed (a new replication). */
+  reset(): void {
+    this.ids.fill(-1);
+    this.mechanism = null;
+  }
   arm(slot: number, delay: Delay): void {
     const d = delay.sample();
     this.ids[slot] = d === Infinity ? -1 : this.scheduler.schedule(d, this, slot);
@@ -41,6 +46,8 @@ class SimTimers implements Timers, EventHandler {
 
 /** What the simulation gives a group's mechanism besides time and chance. */
 export interface SimGroupHooks {
+  /** The streams of the replication being run. */
+  readonly streams: StreamFactory;
   /** The failure being propagated now. */
   readonly cause: FailureCause;
   /** Adds one to the group's counter. */
@@ -49,12 +56,44 @@ export interface SimGroupHooks {
   spurious(): void;
 }
 
-/** Builds the mechanism of `group` for one replication, on `scheduler` and `streams`. */
-export function createSimMechanism(factory: GroupMechanismFactory, group: FunctionModel, scheduler: Scheduler, streams: StreamFactory, hooks: SimGroupHooks, out: GroupOutput): GroupMechanism {
-  const shape = factory.shape.timers;
-  const timers = new SimTimers(scheduler, shape.fixed + shape.perInstance * group.n);
-  const ctx: MechanismContext = {
-    streams,
+/**
+ * The mechanism of `group` in one simulation: its context and timers are made once; each
+ * replication builds a new mechanism on them (`create`), drawing from `hooks.streams`.
+ */
+export class SimMechanismHost {
+  private readonly timers: SimTimers;
+  private readonly ctx: MechanismContext;
+  constructor(
+    private readonly factory: GroupMechanismFactory,
+    private readonly group: FunctionModel,
+    scheduler: Scheduler,
+    hooks: SimGroupHooks,
+    private readonly out: GroupOutput,
+  ) {
+    const shape = factory.shape.timers;
+    this.timers = new SimTimers(scheduler, shape.fixed + shape.perInstance * group.n);
+    this.ctx = simContext(this.timers, scheduler, hooks);
+  }
+  /** A new mechanism for a replication (every timer disarmed). */
+  create(): GroupMechanism {
+    this.timers.reset();
+    const m = this.factory.create(this.group, this.ctx, this.out);
+    this.timers.mechanism = m;
+    return m;
+  }
+}
+
+/** Builds the mechanism of `group` for one replication, on `scheduler` (the contract tests' way; the simulation keeps a SimMechanismHost). */
+export function createSimMechanism(factory: GroupMechanismFactory, group: FunctionModel, scheduler: Scheduler, hooks: SimGroupHooks, out: GroupOutput): GroupMechanism {
+  return new SimMechanismHost(factory, group, scheduler, hooks, out).create();
+}
+
+/** The context of a mechanism in the simulation. */
+function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHooks): MechanismContext {
+  return {
+    get streams() {
+      return hooks.streams;
+    },
     timers,
     get cause() {
       return hooks.cause;
@@ -71,7 +110,4 @@ export function createSimMechanism(factory: GroupMechanismFactory, group: Functi
     count: (counter: CounterName) => hooks.count(counter),
     spurious: () => hooks.spurious(),
   };
-  const m = factory.create(group, ctx, out);
-  timers.mechanism = m;
-  return m;
 }

@@ -30,7 +30,7 @@ import { Exponential, type Distribution } from '../engine/distributions.js';
 import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
-import { createSimMechanism, type SimGroupHooks } from './mechanism-runtime.js';
+import { SimMechanismHost } from './mechanism-runtime.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
@@ -1040,6 +1040,8 @@ export class SystemSim {
   private readonly control: PlacementControl & { base(g: number, i: number): ComponentSim };
   /** What controllers may use of the running system (one object; it reads the current replication's state). */
   private readonly systemControl: SystemControl;
+  /** Per group, its mechanism's context and timers (a new mechanism on them each replication). */
+  private readonly mechanismHosts: SimMechanismHost[];
   /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
   readonly repairPlan = new SumPlan();
 
@@ -1077,6 +1079,28 @@ export class SystemSim {
       });
       return g;
     });
+    const sys = this;
+    this.mechanismHosts = model.functions.map(
+      (f, gi) =>
+        new SimMechanismHost(
+          MECHANISMS[f.ha.mechanism],
+          f,
+          this.scheduler,
+          {
+            get streams() {
+              return sys.streams;
+            },
+            get cause() {
+              return sys.cause;
+            },
+            count: (counter: CounterName) => this.count(gi, counter),
+            spurious() {
+              sys.spuriousCause = true;
+            },
+          },
+          this.groups[gi],
+        ),
+    );
     model.functions.forEach((f, i) => {
       for (const r of f.requires) {
         this.groups[r].dependents.push(this.groups[i]);
@@ -1125,20 +1149,10 @@ export class SystemSim {
     for (const c of this.crews) c.reset();
     for (const c of this.components) c.reset(streams, this.components);
     for (const cc of this.commons) cc.reset(streams);
-    const sys = this;
+    this.streams = streams;
     this.groups.forEach((g, gi) => {
-      const f = model.functions[gi];
       g.reset();
-      const hooks: SimGroupHooks = {
-        get cause() {
-          return sys.cause;
-        },
-        count: (counter: CounterName) => this.count(gi, counter),
-        spurious() {
-          sys.spuriousCause = true;
-        },
-      };
-      g.mechanism = createSimMechanism(MECHANISMS[f.ha.mechanism], f, scheduler, streams, hooks, g);
+      g.mechanism = this.mechanismHosts[gi].create();
     });
     this.services.forEach((svc, si) =>
       svc.reset({

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { Scheduler, type EventHandler } from '../src/engine/scheduler.js';
 import { RandomStream, StreamFactory } from '../src/engine/rng.js';
 import { CONTROLLERS, MECHANISMS } from '../src/mechanisms/registry.js';
-import type { FailureCause, SystemControl } from '../src/mechanisms/types.js';
+import type { SystemControl } from '../src/mechanisms/types.js';
 import { createSimMechanism } from '../src/sim/mechanism-runtime.js';
 import { exp, ROOT, topo } from './helpers.js';
 
@@ -48,9 +48,10 @@ function drive(name: string, seed: number) {
   const f = groupModel(factory.example);
   const scheduler = new Scheduler();
   const rng = new RandomStream(`contract:${name}:${seed}`);
-  let cause: FailureCause = { layer: 7, announced: true };
+  // One object rewritten at each failure, as the simulation does.
+  const cause: { layer: number; announced: boolean } = { layer: 7, announced: true };
   const streams = new StreamFactory(seed, 0);
-  const hooks = { streams, get cause() { return cause; }, count: () => {}, spurious: () => {} };
+  const hooks = { streams, cause, count: () => {}, spurious: () => {} };
   const upNow = [true, true, true];
   const state = { up: true, capacity: 1 };
   const log: string[] = [];
@@ -72,7 +73,10 @@ function drive(name: string, seed: number) {
       if (toggles++ >= 3000) return;
       const i = Math.floor(rng.next() * 3);
       upNow[i] = !upNow[i];
-      if (!upNow[i]) cause = { layer: Math.floor(rng.next() * 8), announced: rng.next() < 0.5 };
+      if (!upNow[i]) {
+        cause.layer = Math.floor(rng.next() * 8);
+        cause.announced = rng.next() < 0.5;
+      }
       mech.instanceChanged(i, upNow[i]);
       // Its state is plain data: what JSON holds comes back the same (analysis copies it).
       if (JSON.stringify(JSON.parse(JSON.stringify(mech.state))) !== JSON.stringify(mech.state) || !isPlain(mech.state)) violations.push('state is not plain data');

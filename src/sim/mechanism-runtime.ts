@@ -48,7 +48,7 @@ class SimTimers implements Timers, EventHandler {
 export interface SimGroupHooks {
   /** The streams of the replication being run. */
   readonly streams: StreamFactory;
-  /** The failure being propagated now. */
+  /** The failure being propagated now: one object, rewritten at each failure (read once, when the context is made). */
   readonly cause: FailureCause;
   /** Adds one to the group's counter. */
   count(counter: CounterName): void;
@@ -95,9 +95,8 @@ function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHook
       return hooks.streams;
     },
     timers,
-    get cause() {
-      return hooks.cause;
-    },
+    // The same object all along (the simulation rewrites it at each failure).
+    cause: hooks.cause,
     delay: (dist: Distribution, stream: RandomStream, where: string, what?: string) => new DistDelay(dist, stream, where, what),
     chance: (stream: RandomStream, p: number) => stream.next() < p,
     first(n: number, pred: (j: number) => boolean): number {

@@ -427,7 +427,7 @@ export class ComponentSim implements EventHandler {
       this.pending = this.sys.scheduler.schedule(p.total, this, REPAIR_DONE, 0);
       return;
     }
-    this.stages = p.stages.slice();
+    this.stages = p.stages();
     this.stageAt = 0;
     this.startStage();
   }
@@ -702,21 +702,37 @@ const NO_NEEDS: readonly number[] = [];
 /** A repair plan that draws each step as it is laid out and sums them (seconds). */
 export class SumPlan implements RepairPlan {
   total = 0;
-  /** True when a step needs services: then the steps are kept one by one (`stages`). */
+  /** True when a step needs services: then the steps are run one by one (`stages()`). */
   staged = false;
-  /** Every step so far, with what it needs (kept only once a step needs services, from the first step on). */
-  readonly stages: Stage[] = [];
+  /** The steps so far, in parallel lists reused from repair to repair (no allocation per step). */
+  private n = 0;
+  private readonly ds: number[] = [];
+  private readonly delays: Delay[] = [];
+  private readonly needs: Array<readonly number[]> = [];
+  private readonly restarts: boolean[] = [];
+  private readonly orElses: Array<Delay | null> = [];
   /** Empties it for a new repair. */
   clear(): void {
     this.total = 0;
     this.staged = false;
-    this.stages.length = 0;
+    this.n = 0;
   }
   step(delay: Delay, needs?: readonly number[], restart = false, orElse?: Delay): void {
     const d = delay.sample();
     this.total += d;
-    this.stages.push({ d, needs: needs ?? NO_NEEDS, restart, delay, orElse: orElse ?? null });
+    const i = this.n++;
+    this.ds[i] = d;
+    this.delays[i] = delay;
+    this.needs[i] = needs ?? NO_NEEDS;
+    this.restarts[i] = restart;
+    this.orElses[i] = orElse ?? null;
     if (needs !== undefined && needs.length > 0) this.staged = true;
+  }
+  /** The steps laid out, as stages of a staged repair. */
+  stages(): Stage[] {
+    const out: Stage[] = [];
+    for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i] });
+    return out;
   }
   chance(stream: RandomStream, p: number): boolean {
     return stream.next() < p;

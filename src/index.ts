@@ -22,7 +22,7 @@
 import { availableParallelism } from 'node:os';
 import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model/index.js';
 import { emptyAccumulator, summarize, type RunAccumulator } from './metrics/summary.js';
-import { runAll, runsInline, SHARD_SIZE } from './runner/run.js';
+import { runAll, runAllYielding, runsInline, SHARD_SIZE } from './runner/run.js';
 import { runParallel } from './runner/parallel.js';
 import type { RunSettings } from './runner/replication.js';
 import type { PrecisionStop, RunReport } from './report/json.js';
@@ -154,8 +154,8 @@ export function simulate(topo: LoadedTopology, options: SimulateOptions = {}): R
 export async function simulateParallel(topo: LoadedTopology, options: SimulateOptions & { jobs?: number } = {}): Promise<RunReport> {
   const { runs, settings } = resolve(topo, options);
   const jobs = options.jobs ?? availableParallelism();
-  // One shard (or one thread): no pool to start.
-  const acc = runsInline(jobs, runs) ? runAll(topo.model, settings, runs, options.onProgress) : await runParallel(topo, settings, runs, jobs, options.onProgress);
+  // One shard (or one thread): no pool to start; the event loop still runs between replications.
+  const acc = runsInline(jobs, runs) ? await runAllYielding(topo.model, settings, runs, options.onProgress) : await runParallel(topo, settings, runs, jobs, options.onProgress);
   return report(topo, options, runs, settings, acc);
 }
 
@@ -199,7 +199,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
   for (;;) {
     const to = Math.min(maxRuns, done === 0 ? PRECISION_FIRST_BATCH : 2 * done);
     const progress = options.onProgress ? (d: number) => options.onProgress!(d, to) : undefined;
-    if (runsInline(jobs, to - done)) runAll(topo.model, settings, to, progress, { from: done, into: acc });
+    if (runsInline(jobs, to - done)) await runAllYielding(topo.model, settings, to, progress, { from: done, into: acc });
     else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });
     done = to;
     achieved = summarize(topo.model, acc).services.map((s) => {

@@ -71,23 +71,21 @@ describe('fuzzed input files', () => {
     process.env = saved;
   });
 
-  it('inputs are the same for the same seed and number, and every operator is drawn', () => {
+  it('inputs are the same for the same seed and number', () => {
     const a = generateInput(bases, 5, 17);
     expect(generateInput(bases, 5, 17)).toEqual(a);
     expect(generateInput(bases, 6, 17).bytes.equals(a.bytes)).toBe(false);
-    const drawn = new Set(Array.from({ length: 400 }, (_, i) => generateInput(bases, 1, i).ops.map((o) => o.split(/[ :]/)[0])).flat());
     expect(bases.some((b) => b.kind === 'experiment') && bases.some((b) => b.kind === 'topology')).toBe(true);
-    // Operator names as they appear in the description of what was done.
-    const described: Record<string, string> = { recursiveAlias: 'recursive', aliasBomb: 'alias', sharedAlias: 'alias', bytes: 'cut' };
-    for (const op of OPERATORS) expect([...drawn].some((d) => d === (described[op] ?? op) || (op === 'bytes' && /^\d+$/.test(d))), op).toBe(true);
   });
 
   it('every mutated topology and experiment runs or is refused naming the file, each within a time bound', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-'));
     const outcomes: Record<string, { ran: number; rejected: number }> = {};
     let slowest = { ms: 0, input: -1 };
-    for (let i = 0; i < 1200; i++) {
+    const drawn = new Set<string>();
+    for (let i = 0; i < 600; i++) {
       const input = generateInput(bases, 20261202, i);
+      for (const o of input.ops) drawn.add(o.split(/[ :]/)[0]);
       const file = join(dir, `in-${i}${input.ext}`);
       writeFileSync(file, input.bytes);
       const started = performance.now();
@@ -100,10 +98,13 @@ describe('fuzzed input files', () => {
       if (input.ops.some((o) => o.startsWith('recursive alias'))) expect(outcome, input.ops.join('; ')).toBe('rejected');
     }
     if (process.env.NFVSIM_TEST_VERBOSE) console.log(outcomes, slowest);
+    // Every operator was drawn (by the first word of what it says it did; corruption says 'cut', 'N bytes', ...).
+    const described: Record<string, RegExp> = { recursiveAlias: /^recursive$/, aliasBomb: /^alias$/, sharedAlias: /^(alias|shared)$/, bytes: /^(cut|\d+)$/ };
+    for (const op of OPERATORS) expect([...drawn].some((d) => (described[op] ?? new RegExp(`^${op}$`)).test(d)), op).toBe(true);
     // Both outcomes occur for both kinds, or the fuzzer is not exercising anything.
     for (const kind of ['topology', 'experiment']) {
-      expect(outcomes[kind].ran, kind).toBeGreaterThan(50);
-      expect(outcomes[kind].rejected, kind).toBeGreaterThan(50);
+      expect(outcomes[kind].ran, kind).toBeGreaterThan(30);
+      expect(outcomes[kind].rejected, kind).toBeGreaterThan(30);
     }
   });
 });
@@ -112,7 +113,7 @@ describe('fuzzing through the command line (npm run fuzz)', () => {
   it('a bounded sample, each input in a child process with heap and time limits: exit 0, 2 or 3, no finding', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-findings-'));
     const summary = await runFuzz(bases, {
-      count: 60,
+      count: 40,
       seed: 20261203,
       jobs: 2,
       out,
@@ -125,10 +126,10 @@ describe('fuzzing through the command line (npm run fuzz)', () => {
     const text = formatSummary(summary);
     if (process.env.NFVSIM_TEST_VERBOSE) console.log(text);
     expect(summary.findings, text).toEqual([]);
-    expect(summary.tried).toBe(60);
-    expect(summary.codes.validate['0'] + summary.codes.validate['2']).toBe(60);
+    expect(summary.tried).toBe(40);
+    expect(summary.codes.validate['0'] + summary.codes.validate['2']).toBe(40);
     expect(summary.codes.run['0']).toBeGreaterThan(0);
-    expect(text).toMatch(/^fuzz: 60 inputs tried \(seed 20261203: .*\n {2}validate {2}exit 0 \d+, exit 2 \d+\n/);
+    expect(text).toMatch(/^fuzz: 40 inputs tried \(seed 20261203: .*\n {2}validate {2}exit 0 \d+, exit 2 \d+\n/);
     expect(text).toMatch(/slowest {3}input \d+: \w+ used [\d.]+ s of CPU/);
     expect(text).toMatch(/memory {4}peak \d+ MB resident/);
   });

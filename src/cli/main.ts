@@ -66,6 +66,7 @@ function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown 
   return null;
 }
 
+/** Exit code of a command stopped by Ctrl-C or SIGTERM (defined in interrupt.ts). */
 export { EXIT_INTERRUPTED } from './interrupt.js';
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;

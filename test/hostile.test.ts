@@ -258,6 +258,10 @@ describe('outputs', () => {
     const r = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', csv, '--events', join(out, 'e.jsonl')]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
+    // Options refused after the outputs were checked: still no temporary file.
+    const refused = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', join(out, 'p.csv'), '--max-runs', '5']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
   });
 });
 

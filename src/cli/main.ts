@@ -232,11 +232,11 @@ export async function main(argv: string[]): Promise<number> {
         const advice = 'shorten the horizon (--horizon), run fewer histories (--runs), cap each history with --max-events N (a capped history stops early and is flagged)';
         checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
       }
+      if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
+      if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       const csv = opts.csv ? new OutageCsv(opts.csv, topo.model) : undefined;
       const bar = createProgress(err, 'simulating', opts.progress);
       const started = Date.now();
-      if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
-      if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
       let complete = false;
       // Ctrl-C or SIGTERM during the run, on any number of threads: nothing is half-written
@@ -249,28 +249,28 @@ export async function main(argv: string[]): Promise<number> {
         process.exit(EXIT_INTERRUPTED);
       });
       try {
-        const common = {
-          jobs: opts.jobs ?? availableParallelism(),
-          seed: opts.seed,
-          horizon: opts.horizon,
-          warmup: opts.warmup,
-          maxEvents: opts.maxEvents,
-          onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
-          onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
-        };
-        report =
-          opts.precision !== undefined
-            ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
-            : await simulateParallel(topo, { ...common, runs: opts.runs });
-        complete = true;
-        interrupts.writing();
-      } finally {
-        // A run that failed leaves no CSV that looks complete.
-        if (complete) csv?.close();
-        else csv?.abort();
-        bar.finish();
-      }
-      try {
+        try {
+          const common = {
+            jobs: opts.jobs ?? availableParallelism(),
+            seed: opts.seed,
+            horizon: opts.horizon,
+            warmup: opts.warmup,
+            maxEvents: opts.maxEvents,
+            onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
+            onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
+          };
+          report =
+            opts.precision !== undefined
+              ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
+              : await simulateParallel(topo, { ...common, runs: opts.runs });
+          complete = true;
+          interrupts.writing();
+        } finally {
+          // A run that failed leaves no CSV that looks complete.
+          if (complete) csv?.close();
+          else csv?.abort();
+          bar.finish();
+        }
         code = await writeRunOutputs(topo, report, opts, started);
       } finally {
         interrupts.dispose();

@@ -188,6 +188,11 @@ describe('horizons and clock rates', () => {
     const e = thrown(() => checkEventBudget([upgrade.model], { seed: 1, horizon: 2 * YEAR, runs: 4 }, 'up.yaml', 'lower --runs'));
     expect(e).toBeInstanceOf(TopologyError);
     expect((e as TopologyError).issues[0].path).toBe('upgrades.u.every');
+    // A campaign that starts late, on day 45, every microsecond: the pilot's first 45 days are quiet, its last events show the rate.
+    const late = loadTopologyText(`${BASE}upgrades:\n  u: { target: f, start: 45d, every: 0.001ms, step: 1s }\n`, 'late.yaml');
+    const l = thrown(() => checkEventBudget([late.model], { seed: 1, horizon: YEAR, runs: 2 }, 'late.yaml', 'lower --runs'));
+    expect(l).toBeInstanceOf(TopologyError);
+    expect((l as TopologyError).message).toMatch(/late\.yaml: upgrades\.u\.every: this run would handle about [\d.]+e\+13 events .*measured over the first 45 d of one history: [\d,]+ events, the last [\d,]+ of them in \d+ ms\)/);
     // A plain topology is within the budget.
     expect(() => checkEventBudget([loadTopologyText(BASE, 'ok.yaml').model], { seed: 1, horizon: 2 * YEAR, runs: 4 }, 'ok.yaml', '')).not.toThrow();
   });

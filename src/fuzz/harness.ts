@@ -258,7 +258,7 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
 
 /** The figures as text: inputs tried, exit codes by command and class, findings, the slowest input and the peak memory. */
 export function formatSummary(s: FuzzSummary): string {
-  const lines = [`fuzz: ${s.tried.toLocaleString('en-US')} inputs tried (seed ${s.seed}: ${Object.entries(s.kinds).map(([k, n]) => `${n.toLocaleString('en-US')} ${k} file${n === 1 ? '' : 's'}`).join(', ')}) in ${(s.wallMs / 1000).toFixed(0)} s`];
+  const lines = [`fuzz: ${s.tried.toLocaleString('en-US')} input${s.tried === 1 ? '' : 's'} tried (seed ${s.seed}: ${Object.entries(s.kinds).map(([k, n]) => `${n.toLocaleString('en-US')} ${k} file${n === 1 ? '' : 's'}`).join(', ')}) in ${(s.wallMs / 1000).toFixed(0)} s`];
   for (const [command, codes] of Object.entries(s.codes)) {
     const byClass = Object.entries(codes)
       .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))

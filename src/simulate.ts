@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadedTopology } from './model/index.js';
 import { emptyAccumulator, summarize, type RunAccumulator } from './metrics/summary.js';
-import { runAll, runsInline, SHARD_SIZE } from './runner/run.js';
+import { runAll, runAllYielding, runsInline, SHARD_SIZE } from './runner/run.js';
 import type { RunSettings } from './runner/replication.js';
 import { estimateEvents, SWEEP_PILOT_EVENTS } from './runner/budget.js';
 import type { PrecisionStop, RunReport } from './report/json.js';
@@ -102,7 +102,8 @@ function threading(topo: LoadedTopology, options: SimulateOptions & { jobs?: num
 export async function simulateParallel(topo: LoadedTopology, options: SimulateOptions & { jobs?: number } = {}): Promise<RunReport> {
   const { runs, settings } = resolve(topo, options);
   const { jobs, eventsPerRun } = threading(topo, options, settings);
-  const acc = runsInline(jobs, runs, eventsPerRun) ? runAll(topo.model, settings, runs, options.onProgress) : await runParallel(topo, settings, runs, jobs, options.onProgress);
+  // In this thread, the event loop still runs between replications (signal handlers, progress).
+  const acc = runsInline(jobs, runs, eventsPerRun) ? await runAllYielding(topo.model, settings, runs, options.onProgress) : await runParallel(topo, settings, runs, jobs, options.onProgress);
   return report(topo, options, runs, settings, acc);
 }
 
@@ -149,7 +150,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
   for (;;) {
     const to = Math.min(maxRuns, done === 0 ? PRECISION_FIRST_BATCH : 2 * done);
     const progress = options.onProgress ? (d: number) => options.onProgress!(d, to) : undefined;
-    if (runsInline(jobs, to - done, eventsPerRun)) runAll(topo.model, settings, to, progress, { from: done, into: acc });
+    if (runsInline(jobs, to - done, eventsPerRun)) await runAllYielding(topo.model, settings, to, progress, { from: done, into: acc });
     else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });
     done = to;
     achieved = summarize(topo.model, acc).services.map((s) => {

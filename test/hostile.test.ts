@@ -5,6 +5,7 @@
  * complete after a failure. Loader-level checks run in this process; a few go through
  * the real CLI (each spawn costs about a second).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { YEAR } from '../src/engine/units.js';
 import { OutageCsv } from '../src/report/csv.js';
 import { OutputError, writeFileAtomic } from '../src/output.js';
 import { checkEventBudget } from '../src/runner/budget.js';
-import { cli, SMALL_TOPOLOGY, thrown } from './helpers.js';
+import { cli, ROOT, SMALL_TOPOLOGY, thrown } from './helpers.js';
 
 let dir: string;
 const BASE = SMALL_TOPOLOGY.replace('app: { layer: vnf }', 'app: { layer: vnf, failures: { crash: { ttf: { dist: exponential, mean: 100h } } }, repair: { dist: exponential, mean: 1m } }').replace('runs: 10', 'runs: 4');
@@ -82,32 +83,41 @@ describe('aliases', () => {
 });
 
 describe('sizes', () => {
-  it('a mapping of 20,000 keys is refused quickly by the CLI with the limit and NFVSIM_MAX_ENTRIES', () => {
-    const keys = write('keys.yaml', `components:\n${Array.from({ length: 20_000 }, (_, i) => `  k${i}: 1\n`).join('')}`);
+  it('a mapping of 15,000 keys is refused quickly by the CLI with the limit and NFVSIM_MAX_ENTRIES', () => {
+    const keys = write('keys.yaml', `components:\n${Array.from({ length: 15_000 }, (_, i) => `  k${i}: 1\n`).join('')}`);
     const started = Date.now();
     const r = refusedByCli(['validate', keys], keys);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(r.stderr).toMatch(/keys\.yaml:2:3: components: 20,000 entries; the limit is 10,000 entries in one mapping or list \(set NFVSIM_MAX_ENTRIES to raise it\)/);
+    expect(r.stderr).toMatch(/keys\.yaml:2:3: components: 15,000 entries; the limit is 10,000 entries in one mapping or list \(set NFVSIM_MAX_ENTRIES to raise it\)/);
   });
 
   it('duplicate keys are found in linear time, with both lines; the limit can be raised', () => {
     const many = (n: number) => `components:\n${Array.from({ length: n }, (_, i) => `  k${i}: 1\n`).join('')}  k7: 2\n`;
     const started = Date.now();
-    const saved = process.env.NFVSIM_MAX_ENTRIES;
-    process.env.NFVSIM_MAX_ENTRIES = '50000';
+    const saved = { ...process.env };
+    Object.assign(process.env, { NFVSIM_MAX_ENTRIES: '50000', NFVSIM_MAX_ITEMS: '50000' });
     try {
       expect(refusal(many(20_000)).message).toMatch(/in\.yaml:20002:3: components\.k7: key 'k7' is given twice \(first on line 9\)/);
     } finally {
-      if (saved === undefined) delete process.env.NFVSIM_MAX_ENTRIES;
-      else process.env.NFVSIM_MAX_ENTRIES = saved;
+      process.env = saved;
     }
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('an experiment of a million grid points, or a list of 100,000 values, is refused naming the limit', () => {
+  it('an experiment of a million grid points, or a list of 15,000 values, is refused naming the limit', () => {
     const grid = ['vnfs.f.instances', 'vnfs.f.k', 'components.hw.repair.mean'].map((p) => `  ${p}: [${Array(100).fill(2).join(', ')}]`).join('\n');
     expect(expRefusal(`base: base.yaml\nruns: 2\ngrid:\n${grid}\n`).message).toMatch(/exp\.yaml:4:3: grid: 1,000,000 points; the limit is 2,000 points in an experiment \(set NFVSIM_MAX_POINTS to raise it\)/);
-    expect(expRefusal(`base: base.yaml\nruns: 2\ngrid:\n  vnfs.f.instances: [${Array(100_000).fill(2).join(',')}]\n`).message).toMatch(/grid\["vnfs\.f\.instances"\]: 100,000 entries; the limit is 10,000/);
+    expect(expRefusal(`base: base.yaml\nruns: 2\ngrid:\n  vnfs.f.instances: [${Array(15_000).fill(2).join(',')}]\n`).message).toMatch(/grid\["vnfs\.f\.instances"\]: 15,000 entries; the limit is 10,000/);
+  });
+
+  it('a file of too many lines or flow items, or too many bytes, is refused before it is parsed, naming the limit', () => {
+    for (const text of [`x: [${Array(100_000).fill(1).join(',')}]\n`, Array(30_000).fill('- 1\n').join(''), `x: [${'{a: 1}'.repeat(50_000)}]\n`]) {
+      const started = Date.now();
+      const e = refusal(text);
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(e.message).toMatch(/in\.yaml:\d+:1: the file has [\d,]+ lines and flow items; the limit is 20,000 lines and flow items .* \(set NFVSIM_MAX_ITEMS to raise it\)/);
+    }
+    expect(refusal(`x: "${'a'.repeat(3_000_000)}"\n`).message).toMatch(/in\.yaml: the file has 3,000,006 bytes; the limit is 2,000,000 bytes in one input file \(set NFVSIM_MAX_BYTES to raise it\)/);
   });
 
   it('a topology that would build too many components is refused before building, naming the largest part and NFVSIM_MAX_COMPONENTS', () => {
@@ -178,6 +188,11 @@ describe('horizons and clock rates', () => {
     const e = thrown(() => checkEventBudget([upgrade.model], { seed: 1, horizon: 2 * YEAR, runs: 4 }, 'up.yaml', 'lower --runs'));
     expect(e).toBeInstanceOf(TopologyError);
     expect((e as TopologyError).issues[0].path).toBe('upgrades.u.every');
+    // A campaign that starts late, on day 45, every microsecond: the pilot's first 45 days are quiet, its last events show the rate.
+    const late = loadTopologyText(`${BASE}upgrades:\n  u: { target: f, start: 45d, every: 0.001ms, step: 1s }\n`, 'late.yaml');
+    const l = thrown(() => checkEventBudget([late.model], { seed: 1, horizon: YEAR, runs: 2 }, 'late.yaml', 'lower --runs'));
+    expect(l).toBeInstanceOf(TopologyError);
+    expect((l as TopologyError).message).toMatch(/late\.yaml: upgrades\.u\.every: this run would handle about [\d.]+e\+13 events .*measured over the first 45 d of one history: [\d,]+ events, the last [\d,]+ of them in \d+ ms\)/);
     // A plain topology is within the budget.
     expect(() => checkEventBudget([loadTopologyText(BASE, 'ok.yaml').model], { seed: 1, horizon: 2 * YEAR, runs: 4 }, 'ok.yaml', '')).not.toThrow();
   });
@@ -248,26 +263,62 @@ describe('outputs', () => {
     const r = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', csv, '--events', join(out, 'e.jsonl')]);
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
+    // Options refused after the outputs were checked: still no temporary file.
+    const refused = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', join(out, 'p.csv'), '--max-runs', '5']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
   });
 });
 
 describe('interruptions', () => {
-  it('Ctrl-C during a run on worker threads exits 130 and leaves no output, not even a temporary file', async () => {
-    const { spawn } = await import('node:child_process');
-    const { ROOT } = await import('./helpers.js');
-    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-int-'));
-    const child = spawn(process.execPath, [`${ROOT}/bin/nfvsim.js`, 'run', '-n', '5000', '--jobs', '2', '--csv', join(dir, 'o.csv'), '--progress', 'plain'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  /** Starts the CLI with `args`; resolves its exit code and stderr once it has exited. */
+  function start(args: string[]) {
+    const child = spawn(process.execPath, [`${ROOT}/bin/nfvsim.js`, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
-    // Interrupt once the first replication is done (the run is under way on its threads).
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    return { child, exited, stderr: () => err };
+  }
+
+  /** Waits (at most 60 s) until `ready()`. */
+  async function until(ready: () => boolean): Promise<void> {
     const started = Date.now();
-    while (!/simulating: [1-9]/.test(err) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 100));
+    while (!ready() && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  it.each([
+    ['SIGINT', '2', 'worker threads'],
+    ['SIGTERM', '1', 'the calling thread (--jobs 1)'],
+  ] as const)('%s during a run on --jobs %s (%s) exits 130 and leaves no output, not even a temporary file', async (signal, jobs, _where) => {
+    const out = mkdtempSync(join(tmpdir(), 'nfvsim-int-'));
+    const run = start(['run', '-n', '5000', '--jobs', jobs, '--csv', join(out, 'o.csv'), '--progress', 'plain']);
+    // Interrupt once the first replication is done (the run is under way).
+    await until(() => /simulating: [1-9]/.test(run.stderr()));
     const sent = Date.now();
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code).toBe(130);
+    run.child.kill(signal);
+    expect(await run.exited).toBe(130);
     expect(Date.now() - sent).toBeLessThan(10_000);
-    expect(err).toMatch(/interrupted: no output written/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(run.stderr()).toMatch(/interrupted: no output written/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('SIGTERM during a sweep on --jobs 1 exits 130, keeps the finished shards in the journal and no temporary file; --resume completes it', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'nfvsim-int-sweep-')), 'out');
+    const exp = write('exp-int.yaml', 'base: base.yaml\nruns: 400\nhorizon: 100y\ngrid: { components.hw.repair.mean: [10h, 20h] }\n');
+    const sweep = start(['sweep', exp, '--out', out, '--jobs', '1', '--no-charts', '--no-progress']);
+    const lines = () => (existsSync(join(out, 'journal.jsonl')) ? readFileSync(join(out, 'journal.jsonl'), 'utf8').split('\n').length - 1 : 0);
+    await until(() => lines() >= 1);
+    sweep.child.kill('SIGTERM');
+    expect(await sweep.exited, sweep.stderr()).toBe(130);
+    expect(sweep.stderr()).toMatch(/finished shards are kept in the journal .* Continue with:\n\s+nfvsim sweep .* --resume/);
+    const kept = lines();
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(16);
+    expect(readFileSync(join(out, 'journal.jsonl'), 'utf8').endsWith('\n')).toBe(true);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp') || f.startsWith('results'))).toEqual([]);
+    const resumed = cli(['sweep', exp, '--out', out, '--jobs', '1', '--no-charts', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(lines()).toBe(16);
+    expect(existsSync(join(out, 'results.json'))).toBe(true);
   });
 });

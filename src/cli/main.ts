@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 // estimator, charts and the reference are loaded by the commands that use them (start-up).
 import { loadTopologyFile, TopologyError, topologyJsonSchema, type LoadedTopology } from '../model/index.js';
 import { runReplication } from '../runner/replication.js';
-import { DEFAULT_MAX_RUNS, PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
+import { PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
 import { VERSION } from '../version.js';
 import type { RunReport } from '../report/json.js';
 import type { SweepResults } from '../sweep/sweep.js';
@@ -25,11 +25,11 @@ import { checkWritable, outputClash, outputStep, runOutputs, writeFileAtomic } f
 import { checkEventBudget, estimateEvents, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
-import { runsInline } from '../runner/run.js';
 import { formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
+import { EXIT_INTERRUPTED, handleInterrupts } from './interrupt.js';
 import { parseText, readInputFile } from '../model/load.js';
 import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
@@ -73,8 +73,8 @@ function sweepResultsProblem(r: { points?: unknown; focus?: { service?: unknown 
   return null;
 }
 
-/** Exit code of a run stopped by Ctrl-C (SIGINT) or SIGTERM (128 + SIGINT's number, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
+/** Exit code of a command stopped by Ctrl-C or SIGTERM (defined in interrupt.ts). */
+export { EXIT_INTERRUPTED } from './interrupt.js';
 /** Exit code for bad input. */
 export const EXIT_INPUT = 2;
 /** Exit code when an output file cannot be written (README: exit codes). */
@@ -243,85 +243,52 @@ export async function main(argv: string[]): Promise<number> {
         const advice = 'shorten the horizon (--horizon), run fewer histories (--runs), cap each history with --max-events N (a capped history stops early and is flagged)';
         eventsPerRun = checkEventBudget([topo.model], { seed, horizon, runs: opts.precision !== undefined ? PRECISION_FIRST_BATCH : runs }, topo.file, advice);
       } else eventsPerRun = Math.min(opts.maxEvents, estimateEvents(topo.model, seed, horizon, SWEEP_PILOT_EVENTS).perReplication);
+      if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
+      if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       const csv = opts.csv ? new OutageCsv(opts.csv, topo.model) : undefined;
       const bar = createProgress(err, 'simulating', opts.progress);
       const started = Date.now();
-      if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
-      if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of runs: give --max-runs as its budget instead of --runs');
       let report;
       let complete = false;
-      // Ctrl-C or SIGTERM during a run on worker threads: nothing is half-written (the CSV's
-      // temporary file is removed; the event log and report are written only after the
-      // run), exit 130. A run inline in this thread (one job, or one shard) blocks the event
-      // loop, so a handler could only run at its end: there the signal keeps its default
-      // (the process ends at once, and may leave the CSV's hidden temporary file). A run to
-      // precision may start inline and go on threads: it handles the signal if any batch
-      // can run on threads (an inline batch is short, under THREADS_WORTH_EVENTS events,
-      // unless --jobs 1 was asked for).
-      const threaded = !runsInline(opts.jobs ?? availableParallelism(), opts.precision !== undefined ? (opts.maxRuns ?? DEFAULT_MAX_RUNS) : runs, opts.jobs === undefined ? eventsPerRun : Infinity);
-      const interrupted = () => {
+      // Ctrl-C or SIGTERM during the run, on any number of threads: nothing is half-written
+      // (the CSV's temporary file is removed; the event log and report are written only
+      // after the run), exit 130. While the outputs are written, they are completed first.
+      const interrupts = handleInterrupts(err, () => {
         csv?.abort();
         bar.finish();
-        err.write('nfvsim: interrupted: no output written (a run is not resumable; a sweep is, with --resume)\n');
+        err.write('\nnfvsim: interrupted: no output written (a run is not resumable; a sweep is, with --resume)\n');
         process.exit(EXIT_INTERRUPTED);
-      };
-      if (threaded) {
-        process.once('SIGINT', interrupted);
-        process.once('SIGTERM', interrupted);
-      }
+      });
       try {
-        const common = {
-          // Without --jobs: the available parallelism, or this thread for a small run.
-          jobs: opts.jobs,
-          eventsPerRun,
-          seed: opts.seed,
-          horizon: opts.horizon,
-          warmup: opts.warmup,
-          maxEvents: opts.maxEvents,
-          onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
-          onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
-        };
-        report =
-          opts.precision !== undefined
-            ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
-            : await simulateParallel(topo, { ...common, runs: opts.runs });
-        complete = true;
+        try {
+          const common = {
+            // Without --jobs: the available parallelism, or this thread for a small run.
+            jobs: opts.jobs,
+            eventsPerRun,
+            seed: opts.seed,
+            horizon: opts.horizon,
+            warmup: opts.warmup,
+            maxEvents: opts.maxEvents,
+            onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
+            onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
+          };
+          report =
+            opts.precision !== undefined
+              ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
+              : await simulateParallel(topo, { ...common, runs: opts.runs });
+          complete = true;
+          interrupts.writing();
+        } finally {
+          // A run that failed leaves no CSV that looks complete.
+          if (complete) csv?.close();
+          else csv?.abort();
+          bar.finish();
+        }
+        code = await writeRunOutputs(topo, report, opts, started);
       } finally {
-        process.removeListener('SIGINT', interrupted);
-        process.removeListener('SIGTERM', interrupted);
-        // A run that failed leaves no CSV that looks complete.
-        if (complete) csv?.close();
-        else csv?.abort();
-        bar.finish();
+        interrupts.dispose();
       }
-      if (opts.events) {
-        const file = opts.events;
-        const lines: string[] = [];
-        runReplication(
-          topo.model,
-          { seed: report.settings.seed, horizon: report.settings.horizonSeconds, warmup: report.settings.warmupSeconds, maxEvents: opts.maxEvents },
-          opts.eventsRun ?? 0,
-          { trace: (e) => lines.push(JSON.stringify({ ...e, time: formatDuration(e.t) })) },
-        );
-        writeFileAtomic(file, lines.join('\n') + '\n');
-      }
-      out.write(opts.json ? renderJson(report) : renderText(report, (Date.now() - started) / 1000));
-      if (opts.report) {
-        const dir = opts.report;
-        writeFileAtomic(join(dir, 'report.json'), renderJson(report));
-        await writeReport(dir, report, { model: topo.model });
-        err.write(`nfvsim: report written to ${join(dir, 'report.html')} (charts in ${join(dir, 'charts')})\n`);
-      }
-      if (opts.failOnSal) {
-        const failed = report.results.services.filter((s) => s.targetSal !== null && s.sal[s.targetSal - 1].verdict !== 'PASS');
-        for (const s of failed) err.write(`nfvsim: ${s.name}: target SAL ${s.targetSal} not met (${s.sal[s.targetSal! - 1].verdict})\n`);
-        if (failed.length > 0) code = EXIT_SAL;
-      }
-      if (opts.failOnTarget) {
-        const failed = report.results.services.filter((s) => s.target !== null && s.target.verdict !== 'PASS');
-        for (const s of failed) err.write(`nfvsim: ${s.name}: availability target ${s.target!.availability} not met (${s.target!.verdict})\n`);
-        if (failed.length > 0) code = EXIT_SAL;
-      }
+      if (interrupts.requested) code = EXIT_INTERRUPTED;
     });
 
   program
@@ -355,6 +322,44 @@ export async function main(argv: string[]): Promise<number> {
 
   registerAnalyze(program, { out });
   registerSensitivity(program, { out, err });
+
+  /**
+   * What `run` does once the simulation is done: the event log, the report on stdout, the
+   * report folder, and the verdicts of --fail-on-sal and --fail-on-target (the exit code:
+   * EXIT_SAL when a target is missed, else 0).
+   */
+  async function writeRunOutputs(topo: LoadedTopology, report: RunReport, opts: RunOptions, started: number): Promise<number> {
+    let verdict = 0;
+    if (opts.events) {
+      const file = opts.events;
+      const lines: string[] = [];
+      runReplication(
+        topo.model,
+        { seed: report.settings.seed, horizon: report.settings.horizonSeconds, warmup: report.settings.warmupSeconds, maxEvents: opts.maxEvents },
+        opts.eventsRun ?? 0,
+        { trace: (e) => lines.push(JSON.stringify({ ...e, time: formatDuration(e.t) })) },
+      );
+      writeFileAtomic(file, lines.join('\n') + '\n');
+    }
+    out.write(opts.json ? renderJson(report) : renderText(report, (Date.now() - started) / 1000));
+    if (opts.report) {
+      const dir = opts.report;
+      writeFileAtomic(join(dir, 'report.json'), renderJson(report));
+      await writeReport(dir, report, { model: topo.model });
+      err.write(`nfvsim: report written to ${join(dir, 'report.html')} (charts in ${join(dir, 'charts')})\n`);
+    }
+    if (opts.failOnSal) {
+      const failed = report.results.services.filter((s) => s.targetSal !== null && s.sal[s.targetSal - 1].verdict !== 'PASS');
+      for (const s of failed) err.write(`nfvsim: ${s.name}: target SAL ${s.targetSal} not met (${s.sal[s.targetSal! - 1].verdict})\n`);
+      if (failed.length > 0) verdict = EXIT_SAL;
+    }
+    if (opts.failOnTarget) {
+      const failed = report.results.services.filter((s) => s.target !== null && s.target.verdict !== 'PASS');
+      for (const s of failed) err.write(`nfvsim: ${s.name}: availability target ${s.target!.availability} not met (${s.target!.verdict})\n`);
+      if (failed.length > 0) verdict = EXIT_SAL;
+    }
+    return verdict;
+  }
 
   /** `run --rare-event`: the regenerative failure-biasing estimator. */
   async function runRare(topo: LoadedTopology, opts: RunOptions): Promise<void> {
@@ -425,17 +430,17 @@ export async function main(argv: string[]): Promise<number> {
       checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon in the experiment', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
       const bar = createProgress(err, 'sweeping', opts.progress);
       const started = Date.now();
-      // Every finished shard is already on disk: say how to go on, and stop.
-      const onInterrupt = () => {
+      if (opts.queue && opts.shard) throw new UsageError('--queue and --shard are two ways to split a sweep: give one');
+      // Ctrl-C or SIGTERM, on any number of threads: every finished shard is already in
+      // the journal (a line is written whole between replications): say how to go on, exit 130.
+      const interrupts = handleInterrupts(err, () => {
         bar.finish();
         const again = opts.shard
           ? `nfvsim sweep ${file} --out ${dir} --shard ${opts.shard}`
           : `nfvsim sweep ${file} --out ${dir} --resume${opts.queue ? ` --queue ${redactUrl(opts.queue)}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
         err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with:\n  ${again}\n`);
-        process.exit(130);
-      };
-      process.once('SIGINT', onInterrupt);
-      if (opts.queue && opts.shard) throw new UsageError('--queue and --shard are two ways to split a sweep: give one');
+        process.exit(EXIT_INTERRUPTED);
+      });
       const onProgress = bar.active ? (d: number, t: number) => bar.update(d, t) : undefined;
       let results;
       try {
@@ -460,16 +465,20 @@ export async function main(argv: string[]): Promise<number> {
               log: (l) => err.write(`nfvsim: ${l}\n`),
             })
           : await runSweep(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), resume: opts.resume, onProgress });
+        // results.json is written: the charts and report are completed before a signal stops the sweep.
+        interrupts.writing();
+        bar.finish();
+        out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
+        if (opts.charts) await writeReport(dir, results, { model: exp.base.topology.model });
       } finally {
-        process.removeListener('SIGINT', onInterrupt);
+        interrupts.dispose();
         bar.finish();
       }
-      out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSweepText(results));
-      if (opts.charts) await writeReport(dir, results, { model: exp.base.topology.model });
       err.write(
         `nfvsim: ${exp.points.length} points x ${exp.runs} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
           `results in ${join(dir, 'results.json')} and results.csv${opts.charts ? `, report in ${join(dir, 'report.html')}` : ''}\n`,
       );
+      if (interrupts.requested) code = EXIT_INTERRUPTED;
     });
 
   program

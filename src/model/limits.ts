@@ -15,6 +15,14 @@ export interface Limit {
   readonly what: string;
 }
 
+/** Bytes of one input file (read before it is parsed). */
+export const MAX_BYTES: Limit = { env: 'NFVSIM_MAX_BYTES', fallback: 2_000_000, what: 'bytes in one input file' };
+/**
+ * Lines and flow items (each `,`, `[`, `{` and `- `) of one input file, counted before it
+ * is parsed: the YAML parser spends some 10-50 us on each, so this bounds its time (about
+ * a second at the limit).
+ */
+export const MAX_ITEMS: Limit = { env: 'NFVSIM_MAX_ITEMS', fallback: 20_000, what: "lines and flow items (',', '[', '{', '- ') in one input file" };
 /** Entries of one mapping or items of one list in an input file. */
 export const MAX_ENTRIES: Limit = { env: 'NFVSIM_MAX_ENTRIES', fallback: 10_000, what: 'entries in one mapping or list' };
 /** Nodes of a document once its aliases are expanded (an alias counts as a copy of what it names). */

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPai
 import type { z } from 'zod';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { TopologySpec, type Topology } from './schema.js';
-import { limitValue, MAX_DEPTH, MAX_ENTRIES, MAX_NODES, overLimit } from './limits.js';
+import { limitValue, MAX_BYTES, MAX_DEPTH, MAX_ENTRIES, MAX_ITEMS, MAX_NODES, overLimit } from './limits.js';
 
 /** A parsed document with a way to find where a path lies in the text. */
 export interface ParsedText {
@@ -28,6 +28,7 @@ export interface ParsedText {
  * MAX_ENTRIES entries are errors naming the path and line.
  */
 export function parseText(text: string, file: string): ParsedText {
+  checkSize(text, file);
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
@@ -71,6 +72,33 @@ export function parseText(text: string, file: string): ParsedText {
       return undefined;
     },
   };
+}
+
+/**
+ * Refuses text over MAX_BYTES bytes or MAX_ITEMS lines and flow items before it is
+ * parsed (the parser's time grows with them: a file of a million short lines would take
+ * it minutes). One pass over the characters.
+ */
+export function checkSize(text: string, file: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limitValue(MAX_BYTES)) {
+    throw new TopologyError(file, [{ path: '', message: `the file has ${bytes.toLocaleString('en-US')} bytes; ${overLimit(MAX_BYTES)}` }]);
+  }
+  const max = limitValue(MAX_ITEMS);
+  let items = 0;
+  let line = 1;
+  let lineAtLimit = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // '\n', ',', '[', '{', and '-' before a space.
+    if (c === 10 || c === 44 || c === 91 || c === 123 || (c === 45 && text.charCodeAt(i + 1) === 32)) {
+      if (++items === max + 1) lineAtLimit = line;
+      if (c === 10) line++;
+    }
+  }
+  if (items > max) {
+    throw new TopologyError(file, [{ path: '', line: lineAtLimit, col: 1, message: `the file has ${items.toLocaleString('en-US')} lines and flow items; ${overLimit(MAX_ITEMS)}` }]);
+  }
 }
 
 /** Stop looking for more structural problems after this many. */
@@ -182,10 +210,18 @@ function firstLine(s: string): string {
   return s.split('\n')[0].trim();
 }
 
-/** Converts zod issues to input issues with dotted paths and positions. */
-export function zodIssues(error: z.ZodError, parsed: ParsedText | undefined): InputIssue[] {
+/**
+ * Issues given a line and column: the first this many (a few are printed; finding a
+ * node's line walks its mappings, so locating 10,000 issues in a mapping of 5,000 keys
+ * would take seconds).
+ */
+const MAX_LOCATED = 200;
+
+/** Converts zod issues to input issues with dotted paths and positions (the first MAX_LOCATED issues located). */
+export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined): InputIssue[] {
   const out: InputIssue[] = [];
-  for (const issue of error.issues) {
+  for (const [n, issue] of error.issues.entries()) {
+    const parsed = n < MAX_LOCATED ? parsedText : undefined;
     const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {

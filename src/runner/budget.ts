@@ -36,19 +36,34 @@ export interface EventEstimate {
   pilotSeconds: number;
   /** True when the pilot reached the horizon (the first replication's count is then exact). */
   complete: boolean;
+  /**
+   * The pilot's second half (its last pilotEvents/2 events and the simulated seconds they
+   * took), when its rate, carried to the horizon, gave the estimate: a clock that starts
+   * late (an upgrade campaign every microsecond from day 45) shows only there.
+   */
+  late?: { events: number; seconds: number };
 }
 
 /**
  * Measures the events of one replication of `horizon` seconds by running replication 0
- * of `model` (seed `seed`) for at most `pilotEvents` events. A pilot that handles every
- * allowed event without simulated time advancing estimates Infinity.
+ * of `model` (seed `seed`) for at most `pilotEvents` events. When the pilot stops short
+ * of the horizon, the estimate is the larger of two extrapolations: the pilot's mean
+ * rate over the horizon, and its events so far plus the rate of its second half over the
+ * rest (the first half is the same history stopped earlier: the second half's events
+ * and simulated time are the difference). A pilot that handles every allowed event
+ * without simulated time advancing estimates Infinity.
  */
 export function estimateEvents(model: SystemModel, seed: number, horizon: number, pilotEvents = PILOT_EVENTS): EventEstimate {
   // No warm-up: it changes what is counted, not what happens.
-  const r = runReplication(model, { seed, horizon, warmup: 0, maxEvents: pilotEvents }, 0);
+  const pilot = (maxEvents: number) => runReplication(model, { seed, horizon, warmup: 0, maxEvents }, 0);
+  const r = pilot(pilotEvents);
   if (!r.truncated) return { perReplication: r.events, pilotEvents: r.events, pilotSeconds: horizon, complete: true };
-  const perReplication = r.window > 0 ? (r.events / r.window) * horizon : Infinity;
-  return { perReplication, pilotEvents: r.events, pilotSeconds: r.window, complete: false };
+  const mean = r.window > 0 ? (r.events / r.window) * horizon : Infinity;
+  const half = pilot(Math.floor(pilotEvents / 2));
+  const late = { events: r.events - half.events, seconds: r.window - half.window };
+  const recent = late.seconds > 0 ? r.events + (late.events / late.seconds) * (horizon - r.window) : 0;
+  const estimate: EventEstimate = { perReplication: Math.max(mean, recent), pilotEvents: r.events, pilotSeconds: r.window, complete: false };
+  return recent > mean ? { ...estimate, late } : estimate;
 }
 
 /** A clock of the model and its mean period: what makes events. */
@@ -123,7 +138,8 @@ export function checkEventBudget(
     path: opts.clockIn !== undefined ? 'runs' : (clock?.path ?? ''),
     message:
       `this run would handle about ${count(total)} events (${settings.runs.toLocaleString('en-US')} runs x ${formatDuration(settings.horizon)}` +
-      `${points.length > 1 ? ` x ${points.length} points` : ''}; measured over the first ${formatDuration(e.pilotSeconds)} of one history: ${e.pilotEvents.toLocaleString('en-US')} events), ` +
+      `${points.length > 1 ? ` x ${points.length} points` : ''}; measured over the first ${formatDuration(e.pilotSeconds)} of one history: ${e.pilotEvents.toLocaleString('en-US')} events` +
+      `${e.late ? `, the last ${e.late.events.toLocaleString('en-US')} of them in ${formatDuration(e.late.seconds)}` : ''}), ` +
       `more than the budget of ${count(budget)}${Number.isFinite(hours) ? ` (this one would take some ${hours < 48 ? `${Math.ceil(hours)} h` : `${Math.ceil(hours / 24)} days`} on one core)` : ''}; ` +
       (clock ? `the fastest clock is ${opts.clockIn !== undefined ? `${clock.path} in ${opts.clockIn}` : 'here'} (${Number.isFinite(clock.rate) ? `about ${count(clock.rate * settings.horizon)} events per history, every ${formatDuration(clock.period)} on average` : 'a period of 0'}). ` : '') +
       `${advice[0].toUpperCase()}${advice.slice(1)}, or set ${EVENT_BUDGET.env} to raise the budget.`,

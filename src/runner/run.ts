@@ -26,11 +26,39 @@ export const THREADS_WORTH_EVENTS = 10_000_000;
  * thread, or no more than one shard, or an estimated `eventsPerRun` per replication
  * that makes the whole run smaller than THREADS_WORTH_EVENTS (no pool is worth
  * starting). Pass `eventsPerRun` only when the number of threads is nfvsim's choice (not
- * the user's); without it the estimate plays no part. The calling thread's event loop
- * is blocked until inline replications are done.
+ * the user's); without it the estimate plays no part. `runAllYielding` then lets the
+ * event loop run between replications (signal handlers, progress timers).
  */
 export function runsInline(jobs: number, runs: number, eventsPerRun = Infinity): boolean {
   return jobs <= 1 || runs <= SHARD_SIZE || runs * eventsPerRun < THREADS_WORTH_EVENTS;
+}
+
+/** How long (ms) a run in the calling thread goes on before `finishYielding` lets the event loop run. */
+export const YIELD_EVERY_MS = 50;
+
+/** Drives a generator of steps (one per replication) to its end, in one go. */
+function finish<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * Drives a generator of steps (one per replication) to its end, letting the event loop
+ * run (a signal handler, a timer) between steps every YIELD_EVERY_MS. The same
+ * operations in the same order as `finish`: the same bytes.
+ */
+async function finishYielding<T>(steps: Generator<void, T>): Promise<T> {
+  let last = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
 }
 
 /** A contiguous range of replications [from, to). */
@@ -49,15 +77,21 @@ export function planShards(runs: number): Shard[] {
   return shards;
 }
 
-/** Runs one shard's replications in order and folds them. `onReplication` is called after each, with its result. */
-export function runShard(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): RunAccumulator {
+/** The replications of a shard in order, folded; a step after each (`onReplication` is called with its result). */
+function* shardSteps(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): Generator<void, RunAccumulator> {
   const acc = emptyAccumulator(model);
   for (let r = shard.from; r < shard.to; r++) {
     const result = runReplication(model, settings, r);
     addReplication(acc, result);
     onReplication?.(result);
+    yield;
   }
   return acc;
+}
+
+/** Runs one shard's replications in order and folds them. `onReplication` is called after each, with its result. */
+export function runShard(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): RunAccumulator {
+  return finish(shardSteps(model, settings, shard, onReplication));
 }
 
 /**
@@ -75,15 +109,15 @@ export interface PairedValues {
   judged?: number[][];
 }
 
-/** Runs a shard like `runShard`, and also returns each replication's per-service values; `onReplication` is called after each replication. */
-export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): { acc: RunAccumulator; paired: PairedValues } {
+/** The steps of a shard as `shardSteps`, also keeping each replication's per-service values. */
+function* pairedSteps(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): Generator<void, { acc: RunAccumulator; paired: PairedValues }> {
   const paired: Required<PairedValues> = {
     unavailability: model.services.map(() => []),
     outagesPerYear: model.services.map(() => []),
     salBreaches: model.services.map(() => model.metrics.salBounds.map(() => [])),
     judged: model.services.map(() => []),
   };
-  const acc = runShard(model, settings, shard, (r) => {
+  const acc = yield* shardSteps(model, settings, shard, (r) => {
     r.services.forEach((s, i) => {
       paired.unavailability[i].push(r.window > 0 ? s.downtime / r.window : 0);
       paired.outagesPerYear[i].push(r.window > 0 ? s.outages / (r.window / YEAR) : 0);
@@ -95,10 +129,39 @@ export function runShardPaired(model: SystemModel, settings: RunSettings, shard:
   return { acc, paired };
 }
 
+/** Runs a shard like `runShard`, and also returns each replication's per-service values; `onReplication` is called after each replication. */
+export function runShardPaired(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): { acc: RunAccumulator; paired: PairedValues } {
+  return finish(pairedSteps(model, settings, shard, onReplication));
+}
+
+/** `runShardPaired` in the calling thread, letting the event loop run between replications (see finishYielding): the same result. */
+export function runShardPairedYielding(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: () => void): Promise<{ acc: RunAccumulator; paired: PairedValues }> {
+  return finishYielding(pairedSteps(model, settings, shard, onReplication));
+}
+
 /** Merges shard accumulators in shard order. */
 export function mergeShards(model: SystemModel, shards: readonly RunAccumulator[]): RunAccumulator {
   const total = emptyAccumulator(model);
   for (const s of shards) mergeAccumulators(total, s);
+  return total;
+}
+
+/** The steps of `runAll`: every shard from `range.from` on, merged as it ends; a step after each replication. */
+function* allSteps(
+  model: SystemModel,
+  settings: RunSettings,
+  runs: number,
+  onProgress?: (done: number, total: number) => void,
+  range?: { from: number; into: RunAccumulator },
+): Generator<void, RunAccumulator> {
+  const from = range?.from ?? 0;
+  let done = from;
+  const total = range?.into ?? emptyAccumulator(model);
+  onProgress?.(done, runs);
+  for (const shard of planShards(runs)) {
+    if (shard.from < from) continue;
+    mergeAccumulators(total, yield* shardSteps(model, settings, shard, () => onProgress?.(++done, runs)));
+  }
   return total;
 }
 
@@ -117,13 +180,14 @@ export function runAll(
   onProgress?: (done: number, total: number) => void,
   range?: { from: number; into: RunAccumulator },
 ): RunAccumulator {
-  const from = range?.from ?? 0;
-  let done = from;
-  const total = range?.into ?? emptyAccumulator(model);
-  onProgress?.(done, runs);
-  for (const shard of planShards(runs)) {
-    if (shard.from < from) continue;
-    mergeAccumulators(total, runShard(model, settings, shard, () => onProgress?.(++done, runs)));
-  }
-  return total;
+  return finish(allSteps(model, settings, runs, onProgress, range));
+}
+
+/**
+ * `runAll` that lets the event loop run between replications every YIELD_EVERY_MS, so
+ * that a signal handler (Ctrl-C) or a timer is not held up until the end: the same
+ * result, byte for byte.
+ */
+export function runAllYielding(...args: Parameters<typeof runAll>): Promise<RunAccumulator> {
+  return finishYielding(allSteps(...args));
 }

@@ -17,7 +17,7 @@ import { codeFingerprint, VERSION } from '../version.js';
 import { YEAR } from '../engine/units.js';
 import { emptyAccumulator, mergeAccumulators, summarize, type RunAccumulator, type RunSummary } from '../metrics/summary.js';
 import { pairedDifference, type Estimate } from '../metrics/stats.js';
-import { planShards, runShardPaired, SHARD_SIZE } from '../runner/run.js';
+import { planShards, runShardPairedYielding, SHARD_SIZE } from '../runner/run.js';
 import type { RunSettings } from '../runner/replication.js';
 import type { ShardResult, ShardTask } from '../runner/worker.js';
 import { replicationCounter } from '../runner/parallel.js';
@@ -257,7 +257,8 @@ async function executeTasks(
       let ran = 0;
       for (const t of todo) {
         if (written >= limit) break;
-        const { acc, paired } = runShardPaired(exp.points[t.point].topology.model, settings, t.shard, () => onProgress(++ran));
+        // Between replications the event loop runs: Ctrl-C stops the sweep between journal lines.
+        const { acc, paired } = await runShardPairedYielding(exp.points[t.point].topology.model, settings, t.shard, () => onProgress(++ran));
         record({ task: t.task, point: t.point, shard: t.shard.index, acc, paired });
       }
       return;

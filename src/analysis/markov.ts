@@ -297,7 +297,6 @@ interface LComp {
   /** Local group index if it is an instance's top component, else -1. */
   group: number;
   instance: number;
-  /** Supervision phase rates (restart, reboot, rebuild) and success probabilities, or null. */
   /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
   repairBy: RepairTaker | null;
 }

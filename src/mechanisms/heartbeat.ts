@@ -32,11 +32,9 @@
 import { Deterministic, type Distribution } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
 import { formatDuration } from '../engine/units.js';
-import { beatsSee, type DetectorModel } from '../model/build.js';
-import { LAYERS } from '../model/schema.js';
+import { beatsSee, detectionPaths, type DetectionPaths, type DetectorModel } from '../model/build.js';
 import type { Delay, DelayPath, FailureCause } from './types.js';
 
-const HYPERVISOR = LAYERS.indexOf('hypervisor');
 
 /** Expected number of beats until `k` consecutive losses with loss probability `p` (Infinity if p = 0). */
 export function meanBeatsToSpurious(p: number, k: number): number {
@@ -161,21 +159,21 @@ export class Detector {
     const key = cause.layer * 2 + (cause.announced ? 1 : 0);
     let d = this.byCause[key];
     if (d === undefined) {
-      const c: FailureCause = { layer: cause.layer, announced: cause.announced };
+      const seen = detectionPaths(this.model, cause.layer, cause.announced);
       const paths: DelayPath[] = [];
-      if (this.beats !== null && this.beatsSee(c)) paths.push(this.beats);
-      if (c.announced && this.announced !== null) paths.push(...this.announced.paths);
-      if (c.layer <= HYPERVISOR && this.peer !== null) paths.push(...this.peer.paths);
-      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(c) };
+      if (seen.beats) paths.push(this.beats!);
+      if (seen.announced) paths.push(...this.announced!.paths);
+      if (seen.peer) paths.push(...this.peer!.paths);
+      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(seen) };
     }
     return d;
   }
 
-  /** Delay (seconds) from the failure to its detection; Infinity if no path sees it. */
-  private detectionDelay(cause: FailureCause): number {
+  /** Delay (seconds) from a failure the paths `seen` see to its detection: the earliest of them; Infinity if none. */
+  private detectionDelay(seen: DetectionPaths): number {
     const m = this.model;
     let best = Infinity;
-    if (this.beatsSee(cause)) {
+    if (seen.beats) {
       const u = this.detectStream.next();
       let j = 0;
       if (m.loss > 0) {
@@ -184,8 +182,8 @@ export class Detector {
       }
       best = (m.misses - j - 1 + u) * m.interval;
     }
-    if (cause.announced && this.announced !== null) best = Math.min(best, this.announced.sample());
-    if (cause.layer <= HYPERVISOR && this.peer !== null) best = Math.min(best, this.peer.sample());
+    if (seen.announced) best = Math.min(best, this.announced!.sample());
+    if (seen.peer) best = Math.min(best, this.peer!.sample());
     return best;
   }
 

@@ -46,6 +46,8 @@ class Recoverer {
   private readonly notification: Delay;
   private readonly undetected: Delay | null;
   private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number; readonly needs: readonly number[] }>;
+  /** The ladder for a failure of the VM or pod: without `restart`. */
+  private readonly vmActions: Recoverer['actions'];
   private readonly restartOnLoss: boolean;
   private readonly managers: readonly number[];
   private readonly lostWhenManagerDown: boolean;
@@ -65,6 +67,7 @@ class Recoverer {
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
     this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
+    this.vmActions = this.actions.filter((a) => a.action !== 'restart');
     this.restartOnLoss = cfg.restartOnLoss;
     this.managers = cfg.managers;
     this.lostWhenManagerDown = cfg.lostWhenManagerDown;
@@ -83,7 +86,7 @@ class Recoverer {
     }
     if (this.managers.length > 0) plan.step(this.notification, this.managers, false, this.lostWhenManagerDown ? this.undetected! : undefined);
     else plan.step(this.notification);
-    const ladder = layer <= VM ? this.actions.filter((a) => a.action !== 'restart') : this.actions;
+    const ladder = layer <= VM ? this.vmActions : this.actions;
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
       this.count(ACTION_COUNTER[a.action]);

@@ -190,7 +190,20 @@ export interface RecoveryModel {
  * path), or by the peers' notification of a host-level failure (hardware to hypervisor).
  */
 export function detectorSees(d: DetectorModel, layer: number, announced: boolean): boolean {
-  return beatsSee(d, layer, announced) || (announced && d.announced !== null) || (layer <= LAYERS.indexOf('hypervisor') && d.peerNotification !== null);
+  const p = detectionPaths(d, layer, announced);
+  return p.beats || p.announced || p.peer;
+}
+
+/** Which paths of the detector `d` see a failure at `layer`, announced or silent (see detectorSees). */
+export interface DetectionPaths {
+  readonly beats: boolean;
+  readonly announced: boolean;
+  readonly peer: boolean;
+}
+
+/** The paths of `d` that see a failure at `layer` (see detectorSees): the one place this rule is written. */
+export function detectionPaths(d: DetectorModel, layer: number, announced: boolean): DetectionPaths {
+  return { beats: beatsSee(d, layer, announced), announced: announced && d.announced !== null, peer: layer <= LAYERS.indexOf('hypervisor') && d.peerNotification !== null };
 }
 
 /** True when missed beats of `d` reveal a failure at `layer` (see detectorSees). */

@@ -437,24 +437,31 @@ export class ComponentSim implements EventHandler {
   private stageAt = 0;
   private stageDue = -1;
   private stageLeft = 0;
+  /** What the running step needs (none when it was replaced by its fallback). */
+  private stageNeeds: readonly number[] = NO_NEEDS;
 
   /** Starts step `stageAt` of the staged repair: now if what it needs is up, else when it is. */
   private startStage(): void {
     const st = this.stages![this.stageAt];
-    let d = st.d;
-    if (st.orElse !== null && !this.sys.servicesUp(st.needs)) {
+    const sys = this.sys;
+    this.stageNeeds = st.needs;
+    this.stageLeft = st.d;
+    if (st.orElse !== null && !sys.servicesUp(st.needs)) {
       // Lost: replaced by its fallback, which needs nothing.
-      d = st.orElse.sample();
-      st.needs = NO_NEEDS;
-      this.sys.stageLost(this);
+      this.stageNeeds = NO_NEEDS;
+      this.stageLeft = st.orElse.sample();
+      sys.stageLost(this);
     }
-    this.stageLeft = d;
     this.stageDue = -1;
-    if (st.needs.length > 0) this.sys.watchStage(this, st.needs, true);
-    if (this.sys.servicesUp(st.needs)) {
-      this.stageDue = this.sys.scheduler.now + d;
-      this.pending = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);
-    } else this.sys.stageWaited(this);
+    if (this.stageNeeds.length > 0) sys.watchStage(this, this.stageNeeds, true);
+    if (sys.servicesUp(this.stageNeeds)) this.runStage();
+    else sys.stageWaited(this);
+  }
+
+  /** Runs the current step for its remaining time (what it needs is up). */
+  private runStage(): void {
+    this.stageDue = this.sys.scheduler.now + this.stageLeft;
+    this.pending = this.sys.scheduler.schedule(this.stageLeft, this, REPAIR_DONE, 0);
   }
 
   /**
@@ -465,19 +472,14 @@ export class ComponentSim implements EventHandler {
   stageCheck(): void {
     if (this.stages === null) return;
     const st = this.stages[this.stageAt];
-    const sys = this.sys;
-    const now = sys.scheduler.now;
-    const allUp = sys.servicesUp(st.needs);
+    const allUp = this.sys.servicesUp(this.stageNeeds);
     if (this.stageDue >= 0 && !allUp) {
       // Started again from scratch: a new attempt, a new draw of its time.
-      this.stageLeft = st.restart ? st.delay.sample() : Math.max(0, this.stageDue - now);
+      this.stageLeft = st.restart ? st.delay.sample() : Math.max(0, this.stageDue - this.sys.scheduler.now);
       this.stageDue = -1;
       this.pending = -1;
-      sys.stageWaited(this);
-    } else if (this.stageDue < 0 && allUp) {
-      this.stageDue = now + this.stageLeft;
-      this.pending = sys.scheduler.schedule(this.stageLeft, this, REPAIR_DONE, 0);
-    }
+      this.sys.stageWaited(this);
+    } else if (this.stageDue < 0 && allUp) this.runStage();
   }
 
   /** The function (group) whose instance it belongs to (its application or its VM), or -1. */
@@ -485,8 +487,7 @@ export class ComponentSim implements EventHandler {
 
   /** A step of a staged repair ended: the next one starts; true while steps remain. */
   private nextStage(): boolean {
-    const st = this.stages![this.stageAt];
-    if (st.needs.length > 0) this.sys.watchStage(this, st.needs, false);
+    if (this.stageNeeds.length > 0) this.sys.watchStage(this, this.stageNeeds, false);
     if (++this.stageAt < this.stages!.length) {
       this.startStage();
       return true;
@@ -691,7 +692,7 @@ class CommonCauseSim implements EventHandler {
 /** One step of a staged repair: its length (seconds), the services it needs, whether a pause starts it again (with a new draw of its delay). */
 interface Stage {
   readonly d: number;
-  needs: readonly number[];
+  readonly needs: readonly number[];
   readonly restart: boolean;
   readonly delay: Delay;
   /** What replaces it when its services are not all up as it starts (RepairPlan.step), or null. */

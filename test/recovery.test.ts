@@ -75,6 +75,8 @@ describe('recovery: detection drives the repair', () => {
     const g = r.results.groups[0].perYear;
     expect(g.reboots!.mean / g.restarts!.mean).toBeCloseTo(0.4, 1);
     expect(g.rebuilds!.mean / g.restarts!.mean).toBeCloseTo(0.2, 1);
+    // Escalations: the restart fails (0.4), then the reboot too (0.4 x 0.5): 0.6 per recovery.
+    expect(g.escalations!.mean / g.recoveries!.mean).toBeCloseTo(0.6, 1);
     const a = analyzeModel(topo(doc).model);
     expect(a.exact).toBe(true);
     close(a.services[0].availability, exact);
@@ -120,6 +122,58 @@ describe('recovery: detection drives the repair', () => {
     const r = run(operator, { runs: 20, horizon: 20000 * H });
     expectWithin(r.results.services[0].availability, 100 / (100 + 1 + 1 / 60), 100 / (100 + 1 / 60));
     expect(r.results.groups[0].perYear.undetectedFailures!.mean).toBeCloseTo(r.results.groups[0].perYear.recoveries!.mean, 6);
+  });
+
+  it('an unhealthy application (answered "not healthy") is seen at the next answered challenge: U T, or (min(G, k - j) - 1 + U) T with lost answers; phases split the outage', () => {
+    const T = 60;
+    const unhealthy = { sick: { ttf: exp('100h'), announced: false, unhealthy: true } };
+    const rec = (loss: number) => ({ detector: { kind: 'heartbeat', interval: `${T}s`, misses: 3, loss }, notification: '30s', actions: [{ action: 'restart', time: '60s' }] });
+    const U = (det: number) => (det + 90) / (100 * H + det + 90);
+    // p = 0: the next challenge, T/2 on average. Wrong answer: k missed beats, (3 - 1/2) T.
+    const r0 = run(single({ modes: unhealthy, recovery: rec(0) }), { runs: 100, horizon: 20000 * H });
+    const s0 = r0.results.services[0];
+    expectWithin({ mean: 1 - s0.availability.mean, se: s0.availability.se }, U(T / 2), U(2.5 * T));
+    // The outage's phases: detection T/2, notification 30 s, the restart 60 s (shares of the downtime).
+    const down = T / 2 + 90;
+    expect(s0.phases.detection!).toBeCloseTo(T / 2 / down, 1);
+    expect(s0.phases.notification!).toBeCloseTo(30 / down, 1);
+    expect(s0.phases.restart!).toBeCloseTo(60 / down, 1);
+    // p = 0.3, k = 3: P(j) ∝ p^j (j = 0, 1, 2 beats lost before), E[min(G, m)] = 1 + p + ... + p^(m-1).
+    const p = 0.3;
+    const w = [1, p, p * p];
+    const eMin = (m: number) => Array.from({ length: m }, (_, n) => p ** n).reduce((x, y) => x + y, 0);
+    const det = (T * (w[0] * eMin(3) + w[1] * eMin(2) + w[2] * eMin(1))) / (w[0] + w[1] + w[2]) - T / 2;
+    const r1 = run(single({ modes: unhealthy, recovery: rec(p) }), { runs: 100, horizon: 20000 * H });
+    const s1 = r1.results.services[0];
+    // Wrong answer: lost answers ignored (T/2).
+    expectWithin({ mean: 1 - s1.availability.mean, se: s1.availability.se }, U(det), U(T / 2));
+    // analyze --approximate takes the detection's mean: the same closed form.
+    close(analyzeModel(topo(single({ modes: unhealthy, recovery: rec(p) })).model, { approximate: true }).services[0].availability, 1 - U(det));
+    // 'unhealthy' describes a silent failure only.
+    expect(String(thrown(() => topo(single({ modes: { x: { ttf: exp('1h'), unhealthy: true } }, recovery: rec(0) }))))).toMatch(/components\.app\.failures\.x\.unhealthy: 'unhealthy' describes a silent failure/);
+  });
+
+  it('registration: a hang before the guest has registered is seen only by an operator; the closed form, and analyze refuses it by name', () => {
+    const T = 60;
+    const R = 1800;
+    const doc = single({
+      modes: { hang: { ttf: exp('1h'), announced: false } },
+      recovery: { detector: { kind: 'heartbeat', interval: `${T}s`, misses: 3 }, registration: `${R}s`, undetected: '2h', notification: '30s', actions: [{ action: 'restart', time: '60s' }] },
+    });
+    // A failure at age a (exponential, mean 1 h) is registered when a >= R: probability e^(-R/1h).
+    const reg = Math.exp(-R / H);
+    const detection = reg * 2.5 * T + (1 - reg) * 2 * H;
+    const U = (detection + 90) / (H + detection + 90);
+    const r = run(doc, { runs: 40, horizon: 5000 * H });
+    const s = r.results.services[0];
+    // Wrong answer: monitored from the moment it is up (no registration).
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U, (2.5 * T + 90) / (H + 2.5 * T + 90));
+    const g = r.results.groups[0].perYear;
+    expect(g.undetectedFailures!.mean / g.recoveries!.mean).toBeCloseTo(1 - reg, 1);
+    expect(String(thrown(() => analyzeModel(topo(doc).model)))).toMatch(/vnfs\.f\.recovery\.registration: whether an instance has registered/);
+    // A failure only the beats see needs an operator when it can come before registration.
+    const noOperator = single({ modes: { hang: { ttf: exp('1h'), announced: false } }, recovery: { detector: { kind: 'heartbeat', interval: '60s' }, registration: '30s', actions: [{ action: 'restart', time: '60s' }] } });
+    expect(String(thrown(() => topo(noOperator)))).toMatch(/seen only by the detector's beats, which do not monitor an instance before it has registered/);
   });
 
   it('supervision and recovery on one VNF are refused', () => {
@@ -196,7 +250,14 @@ describe('recovery that needs the control plane', () => {
     const control = r.results.services.find((s) => s.name === 'control')!.availability.mean;
     expect(Math.abs(1 - (1 - naive) * control - U)).toBeGreaterThan(4 * est.se);
     // Waiting restarts are second-order outages.
-    expect(r.results.groups.find((g) => g.name === 'f')!.perYear.secondOrderOutages!.mean).toBeGreaterThan(0);
+    const fy = r.results.groups.find((g) => g.name === 'f')!.perYear;
+    expect(fy.secondOrderOutages!.mean).toBeGreaterThan(0);
+    // Steps that waited, once per step: at least one wait each, at most one per recovery.
+    expect(fy.controlPlaneWaits!.mean).toBeGreaterThan(0);
+    expect(fy.controlPlaneWaits!.mean).toBeLessThanOrEqual(fy.secondOrderOutages!.mean);
+    expect(fy.controlPlaneWaits!.mean).toBeLessThanOrEqual(fy.recoveries!.mean);
+    // The outage's time waiting for the control plane is its own phase.
+    expect(data.phases.waiting!).toBeGreaterThan(0);
     // Restarting from scratch is the same law for an exponential action.
     const again = run(doc('restart'), { runs: 60, horizon: 20000 * H }).results.services.find((s) => s.name === 'data')!;
     expectWithin({ mean: 1 - again.availability.mean, se: again.availability.se }, U, naive);

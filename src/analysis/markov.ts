@@ -111,7 +111,7 @@ import { LAYERS } from '../model/schema.js';
 import type { Scheduler } from '../engine/scheduler.js';
 import { ComponentSim, CrewPool, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
-import { DistDelay, type Delay, type DelayPath, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
+import { DistDelay, type Delay, type DelayPath, type FailureCause, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
@@ -367,7 +367,7 @@ class World {
   private head = 0;
   private nextId = 1;
   /** The failure being propagated (read by the mechanisms through their context). */
-  cause = { layer: 0, announced: true };
+  cause: FailureCause = { layer: 0, announced: true };
   /** Probability of the choices made so far. */
   prob = 1;
   private choiceAt = 0;
@@ -548,7 +548,7 @@ class ChainHost implements ComponentHost {
     throw new ChainError('a component used the simulation repair plan in analysis');
   }
   recordFailure(c: ComponentSim, mode: number): void {
-    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced };
+    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced, unhealthy: c.model.modes[mode].unhealthy };
   }
   // A staged repair (steps that wait for services) is ChainComponent's own (clocks enabled by the state).
   servicesUp(): boolean {
@@ -559,6 +559,7 @@ class ChainHost implements ComponentHost {
   }
   stageWaited(): void {}
   stageLost(): void {}
+  repairPhaseChanged(): void {}
 }
 
 /** A repair plan that keeps its steps (analysis runs them as successive clocks). */
@@ -628,6 +629,8 @@ class ChainComponent extends ComponentSim {
             : chain.res.delayRate(d),
         ),
       chance: (_s, p) => chain.world!.chance(p),
+      // Phases split an outage's time in reports; the chain's availability does not need them.
+      phase: () => {},
     };
   }
   protected override scheduleTakenRepair(plan: RepairPlan): void {

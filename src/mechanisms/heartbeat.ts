@@ -11,6 +11,13 @@
  *   yet, P(j) is proportional to p^j for j = 0..k-1 (exact for independent losses in
  *   steady state). The failure is declared at the (k - j)-th missed beat:
  *   delay = (k - j - 1 + U) T. With p = 0: mean (k - 1/2) T.
+ * - An unhealthy application (a silent failure mode with `unhealthy`: the guest's health
+ *   check answers the challenge with "not healthy") is declared at the first challenge
+ *   whose answer arrives, each answer lost with probability p, or at the (k - j)-th
+ *   missed beat if that comes first: delay = (min(G, k - j) - 1 + U) T, G geometric
+ *   with success 1 - p. With p = 0: U T, mean T / 2.
+ * - Before an instance has registered (recovery's `registration`), the beats see nothing:
+ *   `detection(cause, false)` leaves only the other paths.
  * - What it sees: `heartbeat` (guest heartbeat, challenge/response) sees every failure,
  *   silent hangs and unhealthy applications included; `process` sees announced
  *   failures only (a hung process still exists); `watchdog` (libvirt-style) sees
@@ -55,6 +62,21 @@ export function meanBeatDetection(interval: number, k: number, p: number): numbe
   return (k - ej / norm - 0.5) * interval;
 }
 
+/** Mean detection delay (seconds) of an unhealthy application (answered "not healthy"), with loss probability p. */
+export function meanUnhealthyDetection(interval: number, k: number, p: number): number {
+  // E[min(G, k - j) - 1 + U] with P(j) ∝ p^j, j < k; E[min(G, m)] = sum over n < m of p^n.
+  let norm = 0;
+  let e = 0;
+  for (let j = 0; j < k; j++) {
+    const w = Math.pow(p, j);
+    let em = 0;
+    for (let n = 0; n < k - j; n++) em += Math.pow(p, n);
+    norm += w;
+    e += w * em;
+  }
+  return (e / norm - 0.5) * interval;
+}
+
 /** The law of the beats path of a detection (never exponential: analysis approximates it by its mean). */
 class BeatsLaw implements Distribution {
   readonly kind = 'beats';
@@ -89,6 +111,9 @@ export class Detector {
   private phase = -1;
   /** The paths that may see a failure: missed beats, the announcement, the peers' notification (null: none configured). */
   private readonly beats: DelayPath | null;
+  /** The beats path of an unhealthy application (answered "not healthy"), made on first use. */
+  private beatsUnhealthy: DelayPath | null = null;
+  private readonly where: string;
   private readonly announced: Delay | null;
   private readonly peer: Delay | null;
   /** Detection delays by cause (index: layer x 2 + announced), made on first use. */
@@ -118,6 +143,7 @@ export class Detector {
       this.weights[j] = c;
     }
     this.extraMean = meanBeatsToSpurious(model.loss, k) - k;
+    this.where = where;
     if (model.interval !== Infinity) {
       const mean = meanBeatDetection(model.interval, k, model.loss);
       const what = `heartbeat detection ((k - j - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`;
@@ -152,25 +178,39 @@ export class Detector {
 
   /**
    * The delay from a failure with this cause to its detection: the earliest of the paths
-   * that see it (missed beats, the announcement of a crash, the peers' notification of a
-   * host-level failure); no path: never.
+   * that see it (missed beats, or the first answered challenge for an unhealthy
+   * application; the announcement of a crash; the peers' notification of a host-level
+   * failure); no path: never. With `beats` false (an instance not registered yet), the
+   * beats see nothing.
    */
-  detection(cause: FailureCause): Delay {
-    const key = cause.layer * 2 + (cause.announced ? 1 : 0);
+  detection(cause: FailureCause, beats = true): Delay {
+    const unhealthy = cause.unhealthy === true && !cause.announced;
+    const key = cause.layer * 8 + (cause.announced ? 4 : 0) + (unhealthy ? 2 : 0) + (beats ? 1 : 0);
     let d = this.byCause[key];
     if (d === undefined) {
-      const seen = detectionPaths(this.model, cause.layer, cause.announced);
+      const all = detectionPaths(this.model, cause.layer, cause.announced);
+      const seen: DetectionPaths = beats ? all : { ...all, beats: false };
       const paths: DelayPath[] = [];
-      if (seen.beats) paths.push(this.beats!);
+      if (seen.beats) paths.push(unhealthy ? this.unhealthyPath() : this.beats!);
       if (seen.announced) paths.push(...this.announced!.paths);
       if (seen.peer) paths.push(...this.peer!.paths);
-      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(seen) };
+      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(seen, unhealthy) };
     }
     return d;
   }
 
+  /** The beats path of an unhealthy application (made once, on first use). */
+  private unhealthyPath(): DelayPath {
+    if (this.beatsUnhealthy === null) {
+      const mean = meanUnhealthyDetection(this.model.interval, this.model.misses, this.model.loss);
+      const what = `heartbeat detection of a "not healthy" answer ((min(G, k - j) - 1 + U) x interval, U uniform; mean ${formatDuration(mean, 4)})`;
+      this.beatsUnhealthy = this.ctx.delay(new BeatsLaw(mean, what), this.detectStream, `${this.where} (not-healthy answer)`, what).paths[0];
+    }
+    return this.beatsUnhealthy;
+  }
+
   /** Delay (seconds) from a failure the paths `seen` see to its detection: the earliest of them; Infinity if none. */
-  private detectionDelay(seen: DetectionPaths): number {
+  private detectionDelay(seen: DetectionPaths, unhealthy: boolean): number {
     const m = this.model;
     let best = Infinity;
     if (seen.beats) {
@@ -180,7 +220,15 @@ export class Detector {
         const v = this.detectStream.next();
         while (j < m.misses - 1 && v >= this.weights[j]) j++;
       }
-      best = (m.misses - j - 1 + u) * m.interval;
+      // Challenges until the failure is declared: by missed beats, the (k - j)-th.
+      let n = m.misses - j;
+      if (unhealthy) {
+        // Or the first whose "not healthy" answer arrives (each lost with probability p).
+        let g = 1;
+        while (g < n && m.loss > 0 && this.detectStream.next() < m.loss) g++;
+        n = g;
+      }
+      best = (n - 1 + u) * m.interval;
     }
     if (seen.announced) best = Math.min(best, this.announced!.sample());
     if (seen.peer) best = Math.min(best, this.peer!.sample());

@@ -4,7 +4,13 @@
  * or VIM -> restart, reboot, rebuild). A function's `recovery` takes over the repair of
  * its instances' own failures (instead of the component's own repair and crew):
  *   1. detection: the detector's delay for the failure (see heartbeat.ts: missed beats,
- *      the announcement of a crash); when the detector does not see it, an operator
+ *      the first answered challenge for an unhealthy application, the announcement of a
+ *      crash). With `registration`, the beats monitor the application only once it has
+ *      registered, a registration time after it last came up (after a failure, or after
+ *      a planned stop: a voluntary Exit stops monitoring without any detection); a failure
+ *      before then is seen by the detector's other paths only. The registration time is
+ *      drawn at the failure (one draw per up period: the same law as drawing it at the
+ *      start). When the detector does not see the failure, an operator
  *      notices it after `undetected` (a failure nothing sees and no `undetected` covers
  *      is refused when the topology is loaded). Without any detector an announced crash
  *      is reported at once by the layer below it (which is up: the crash is its own);
@@ -26,8 +32,14 @@
  * second-order outage.
  * Streams: `<instance path>:recovery` (notification, actions, chances) and the detector's
  * `<instance path>:recovery:detect`.
+ * Phases of the outage it causes (when the group waits for the instance): `detection`
+ * (the detector's or the operator's), `notification`, `restart` (the actions), and
+ * `waiting` while a step waits for a manager or a control-plane service it needs.
  * Counters: `recoveries` (each taken-over failure), `undetectedFailures` (those only an
- * operator noticed), `restarts`, `reboots`, `rebuilds` (each action tried).
+ * operator noticed), `restarts`, `reboots`, `rebuilds` (each action tried),
+ * `escalations` (an action that did not work, so the next was tried),
+ * `controlPlaneWaits` (steps that waited for a service, once per step),
+ * `lostNotifications`, `secondOrderOutages` (each wait).
  */
 import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel, RecoveryModel } from '../model/build.js';
@@ -52,6 +64,7 @@ class Recoverer {
   private readonly managers: readonly number[];
   private readonly lostWhenManagerDown: boolean;
   private readonly rng: RandomStream;
+  private readonly registration: Delay | null;
 
   constructor(
     f: FunctionModel,
@@ -66,6 +79,7 @@ class Recoverer {
     this.detector = cfg.detector ? Detector.at(cfg.detector, ctx, `${instancePath}:recovery`, `${where}.detector`, { spurious: false }) : null;
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
+    this.registration = cfg.registration ? ctl.delay(cfg.registration, rng, `${where}.registration`) : null;
     this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
     this.vmActions = this.actions.filter((a) => a.action !== 'restart');
     this.restartOnLoss = cfg.restartOnLoss;
@@ -73,26 +87,34 @@ class Recoverer {
     this.lostWhenManagerDown = cfg.lostWhenManagerDown;
   }
 
-  /** Lays out the recovery of an own failure at `layer` (announced or silent) on `plan`. */
-  repair(layer: number, announced: boolean, plan: RepairPlan): boolean {
+  /**
+   * Lays out the recovery of an own failure at `layer` (announced or silent; `unhealthy`:
+   * answered "not healthy") on `plan`; `age`: seconds since the application last came up.
+   */
+  repair(layer: number, announced: boolean, unhealthy: boolean, age: number, plan: RepairPlan): boolean {
     this.count('recoveries');
-    const cause = { layer, announced };
-    const seen = this.detector !== null ? this.detector.detection(cause) : null;
+    const cause = { layer, announced, unhealthy };
+    const registered = this.registration === null || age >= this.registration.sample();
+    const seen = this.detector !== null ? this.detector.detection(cause, registered) : null;
+    plan.phase('detection');
     if (seen !== null && seen.paths.length > 0) plan.step(seen);
     else if (!(this.detector === null && announced)) {
       // Nothing sees it: an operator notices it (the loader made sure `undetected` is set).
       this.count('undetectedFailures');
       plan.step(this.undetected!);
     }
+    plan.phase('notification');
     if (this.managers.length > 0) plan.step(this.notification, this.managers, false, this.lostWhenManagerDown ? this.undetected! : undefined);
     else plan.step(this.notification);
     const ladder = layer <= VM ? this.vmActions : this.actions;
+    plan.phase('restart');
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
       this.count(ACTION_COUNTER[a.action]);
       if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
       else plan.step(a.time);
       if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
+      this.count('escalations');
     }
     return true;
   }
@@ -112,18 +134,24 @@ export const recovery: ControllerFactory = {
       if (!cfg) return;
       f.instances.forEach((inst, i) => {
         const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c));
+        // The application's age: only a registration time reads it (analysis refuses that).
+        const age = cfg.registration ? () => ctl.scheduler.now - ctl.upSince(g, i) : () => 0;
         const top = model.components[inst.top];
         const appLayer = LAYERS.indexOf(top.layer);
-        ctl.takeRepair(g, i, (announced, plan) => r.repair(appLayer, announced, plan));
+        ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(appLayer, announced, top.modes[mode].unhealthy, age(), plan));
         if (cfg.base && inst.base !== inst.top) {
-          const vmLayer = LAYERS.indexOf(model.components[inst.base].layer);
-          ctl.takeRepair(g, i, (announced, plan) => r.repair(vmLayer, announced, plan), 'base');
+          const vm = model.components[inst.base];
+          const vmLayer = LAYERS.indexOf(vm.layer);
+          ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(vmLayer, announced, vm.modes[mode].unhealthy, age(), plan), 'base');
         }
       });
     });
     return [];
   },
-  unanalyzable: () => [],
+  unanalyzable: (model) =>
+    model.functions
+      .filter((f) => f.recovery && f.recovery.registration)
+      .map((f) => `${f.path}.recovery.registration: whether an instance has registered depends on how long it has been up, which a Markov chain does not hold; remove 'registration'`),
   couplings(model) {
     const out: Array<[number, number]> = [];
     for (const f of model.functions) {

@@ -51,6 +51,8 @@ export interface FailureCause {
   readonly layer: number;
   /** True for an announced failure (a crash), false for a silent one (a hang). */
   readonly announced: boolean;
+  /** A silent failure the guest's health check reports "not healthy" (seen at the next answered heartbeat challenge). */
+  readonly unhealthy?: boolean;
   /**
    * True when planned work stopped it cleanly (maintenance, a migration, an upgrade
    * step): it is known to be down, so no fencing is needed before a takeover.
@@ -270,6 +272,8 @@ export interface SystemControl extends PlannedControl {
   watchBase(g: number, i: number, fn: (up: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
+  /** The time (seconds) instance i of function g's application last came up (0 at the start); while it is down, when it last did. */
+  upSince(g: number, i: number): number;
 }
 
 /** A controller's repair of a component's own failures (SystemControl.takeRepair): lays it out on `plan` (true) or leaves it to the component (false). */
@@ -293,6 +297,12 @@ export interface RepairPlan {
   step(delay: Delay, needs?: readonly number[], restart?: boolean, orElse?: Delay): void;
   /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
   chance(stream: RandomStream, p: number): boolean;
+  /**
+   * The recovery phase of the steps laid out next (default `restart`): while the repair
+   * runs such a step and the group waits for the instance, the outage is in that phase
+   * (`waiting` while a step waits for a service it needs).
+   */
+  phase(p: Phase): void;
 }
 
 /**

@@ -23,8 +23,13 @@ import { addLin, linHistogram, type LinHistogram } from './histogram.js';
 import { addSketch, sketch, type QuantileSketch } from './sketch.js';
 import { TL9000_SECONDS, type SalBounds } from './sal.js';
 
-/** Recovery phases of an outage, in report order. */
-export const PHASES = ['detection', 'fencing', 'failover', 'restart', 'manual', 'splitBrain'] as const;
+/**
+ * Recovery phases of an outage, in report order. `notification` and `waiting` come from
+ * detection-driven recovery (mechanisms/recovery.ts): the path from a detection to the
+ * manager that acts, and a recovery step waiting for a control-plane service or manager
+ * it needs. New phases go at the end (outputs list phases by index).
+ */
+export const PHASES = ['detection', 'fencing', 'failover', 'restart', 'manual', 'splitBrain', 'notification', 'waiting'] as const;
 /** A recovery phase. */
 export type Phase = (typeof PHASES)[number];
 /** Index of each phase. */

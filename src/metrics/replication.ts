@@ -29,6 +29,8 @@ export const COUNTERS = [
   'recoveries',
   'undetectedFailures',
   'lostNotifications',
+  'escalations',
+  'controlPlaneWaits',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

@@ -33,6 +33,8 @@ export interface FailureModeModel {
   readonly repair: Distribution;
   /** True for a crash noticed at once by the layer below; false for a silent hang. */
   readonly announced: boolean;
+  /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge. */
+  readonly unhealthy: boolean;
 }
 
 /** One component instance in the system (a host's hardware, a VM, a VNF instance's software...). */
@@ -176,6 +178,8 @@ export interface RecoveryModel {
   readonly lostWhenManagerDown: boolean;
   /** Operator's time to notice a failure the detector does not see, or null (then no such failure may exist: checked). */
   readonly undetected: Distribution | null;
+  /** Registration time after the application comes up, before the detector's beats monitor it (Init / Init-Ack), or null (at once). */
+  readonly registration: Distribution | null;
   readonly actions: readonly RecoveryActionModel[];
   /** An action interrupted by a service it needs going down starts again from scratch (else it resumes). */
   readonly restartOnLoss: boolean;
@@ -204,6 +208,12 @@ export interface DetectionPaths {
 /** The paths of `d` that see a failure at `layer` (see detectorSees): the one place this rule is written. */
 export function detectionPaths(d: DetectorModel, layer: number, announced: boolean): DetectionPaths {
   return { beats: beatsSee(d, layer, announced), announced: announced && d.announced !== null, peer: layer <= LAYERS.indexOf('hypervisor') && d.peerNotification !== null };
+}
+
+/** True when a path of `d` other than its beats sees a failure at `layer` (before an instance has registered, only those do). */
+export function otherPathsSee(d: DetectorModel, layer: number, announced: boolean): boolean {
+  const p = detectionPaths(d, layer, announced);
+  return p.announced || p.peer;
 }
 
 /** True when missed beats of `d` reveal a failure at `layer` (see detectorSees). */
@@ -671,7 +681,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       if (!ms.repair && !spec.repair) b.fail(mp, `failure mode '${mode}' has no repair: give 'repair' here or on the component type`);
       const own = ttf ? commonCause(b, ms, ttf, mp, name, mode, modes.length, commons) : undefined;
       if (ttf && repair && own) {
-        modes.push({ name: mode, ttf: own, repair, announced: ms.announced });
+        if (ms.unhealthy && ms.announced) b.fail([...mp, 'unhealthy'], "'unhealthy' describes a silent failure the health check reports: set 'announced: false' too, or remove it");
+        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy });
         if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
       }
     }
@@ -1067,6 +1078,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     const det = own ?? ('detector' in f.ha ? f.ha.detector : null);
     const notification = delay(b, spec.recovery.notification, [...rp, 'notification']);
     const undetected = spec.recovery.undetected !== undefined ? delay(b, spec.recovery.undetected, [...rp, 'undetected']) : null;
+    const registration = spec.recovery.registration !== undefined ? delay(b, spec.recovery.registration, [...rp, 'registration']) : null;
+    if (registration && (det === null || det === undefined || det.interval === Infinity)) b.fail([...rp, 'registration'], 'registration delays the monitoring by heartbeat beats, and no detector with beats (an interval) watches this VNF: give a detector with an interval, or remove it');
     const actions: RecoveryActionModel[] = [];
     /** Service names at `at` as indices: control-plane chains that do not contain this function. */
     const serviceRefs = (names: readonly string[], at: Seg[]): number[] => {
@@ -1092,7 +1105,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       if (time && needs.length > 0 && time.mean === 0) b.fail([...ap, 'time'], 'an action that needs the control plane must take some time (a zero time would only wait)');
       if (time) actions.push({ action: a.action, time, success: a.success, needs });
     });
-    if (own === undefined || !notification || undetected === undefined || actions.length < spec.recovery.actions.length) return;
+    if (own === undefined || !notification || undetected === undefined || registration === undefined || actions.length < spec.recovery.actions.length) return;
     const base = f.hasVm && actions.some((a) => a.action !== 'restart');
     // Every failure it takes over must be seen by something: the detector, or an operator.
     const inst = f.instances[0];
@@ -1106,11 +1119,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           const seen = det === null ? m.announced : detectorSees(det, layer, m.announced);
           if (!seen) {
             b.fail(rp, `failure '${m.name}' of component type '${c.type}' is ${m.announced ? 'announced' : 'silent'} and ${det === null ? 'no detector watches it' : `the detector (kind ${det.kind}${det.interval === Infinity ? ', no beats' : ''}) does not see it`}: give 'undetected' (the time an operator takes to notice it) or a detector that sees it`);
+          } else if (registration !== null && det !== null && !otherPathsSee(det, layer, m.announced)) {
+            b.fail(rp, `failure '${m.name}' of component type '${c.type}' is seen only by the detector's beats, which do not monitor an instance before it has registered ('registration'): give 'undetected' (the time an operator takes to notice it)`);
           }
         }
       }
     }
-    f.recovery = { detector: det, notification, managers, lostWhenManagerDown: lost, undetected, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
+    f.recovery = { detector: det, notification, managers, lostWhenManagerDown: lost, undetected, registration, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
   });
   evacSpecs.forEach(([fp, spec], i) => {
     if (!spec.evacuation && !spec.replicaSet) return;

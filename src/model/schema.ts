@@ -129,6 +129,12 @@ export const FailureModeSpec = z
       .boolean()
       .default(true)
       .describe('true: a crash noticed at once by the layer below; false: a silent hang that only a detector notices.'),
+    unhealthy: z
+      .boolean()
+      .default(false)
+      .describe(
+        "true (silent failures only): the guest's health check answers the heartbeat's challenge with \"not healthy\" (the application is broken but the heartbeat daemon runs), so a heartbeat detector sees it at the next challenge that gets an answer, not after `misses` missed beats.",
+      ),
     repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
     beta: z
       .number()
@@ -356,6 +362,9 @@ export const RecoverySpec = z
       .default('wait')
       .describe("When a manager is down as the notification starts: wait for it (and pause while one goes down), or the notification is lost and an operator notices the failure after `undetected` (needed then)."),
     undetected: Delay.optional().describe('Time after which an operator notices a failure that the detector does not see. Without it, a silent failure the detector cannot see is an error in the topology.'),
+    registration: Delay.optional().describe(
+      "Guest heartbeat registration (Init / Init-Ack): after the instance's application (re)starts, after a failure or a planned stop (a voluntary Exit, which stops monitoring without a detection), the detector's beats monitor it only once it has registered, this long after it came up. A failure before then is seen only by the detector's other paths (`announced`, `peerNotification`) or by an operator after `undetected` (needed when nothing else sees it).",
+    ),
     actions: z.array(RecoveryActionSpec).min(1).max(10).describe('The escalation ladder, in order; a failure of the VM or pod skips `restart` actions.'),
     onControlPlaneLoss: z
       .enum(['pause', 'restart'])

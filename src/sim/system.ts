@@ -110,8 +110,10 @@ export interface ComponentHost {
   servicesUp(services: readonly number[]): boolean;
   /** Starts (`on`) or stops telling `c.stageCheck()` when any of `services` goes up or down. */
   watchStage(c: ComponentSim, services: readonly number[], on: boolean): void;
-  /** A step of `c`'s staged repair waits for a service (a second-order outage). */
-  stageWaited(c: ComponentSim): void;
+  /** A step of `c`'s staged repair waits for a service (a second-order outage); `first`: the first wait of this step. */
+  stageWaited(c: ComponentSim, first: boolean): void;
+  /** The repair phase of a component of function g's instances changed. */
+  repairPhaseChanged(g: number): void;
   /** A step of `c`'s staged repair was replaced by its fallback (a lost notification). */
   stageLost(c: ComponentSim): void;
 }
@@ -254,6 +256,7 @@ export class ComponentSim implements EventHandler {
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
     this.stages = null;
+    this.repairPhase = -1;
     this.failed = false;
     this.supported = true;
     this.downSupports = 0;
@@ -439,6 +442,21 @@ export class ComponentSim implements EventHandler {
   private stageLeft = 0;
   /** What the running step needs (none when it was replaced by its fallback). */
   private stageNeeds: readonly number[] = NO_NEEDS;
+  /** True once the running step has waited for a service (counted once per step). */
+  private stageWaitedOnce = false;
+  /**
+   * The recovery phase of its staged repair now (index into PHASES: the running step's,
+   * or `waiting` while a step waits for a service), or -1 when it is not in a staged
+   * repair. Its group takes it while the group is down waiting for an instance.
+   */
+  repairPhase = -1;
+
+  /** Sets `repairPhase` and tells its group when it changed. */
+  private setRepairPhase(p: number): void {
+    if (p === this.repairPhase) return;
+    this.repairPhase = p;
+    if (this.fn >= 0) this.sys.repairPhaseChanged(this.fn);
+  }
 
   /** Starts step `stageAt` of the staged repair: now if what it needs is up, else when it is. */
   private startStage(): void {
@@ -453,13 +471,22 @@ export class ComponentSim implements EventHandler {
       sys.stageLost(this);
     }
     this.stageDue = -1;
+    this.stageWaitedOnce = false;
     if (this.stageNeeds.length > 0) sys.watchStage(this, this.stageNeeds, true);
     if (sys.servicesUp(this.stageNeeds)) this.runStage();
-    else sys.stageWaited(this);
+    else this.waitStage();
+  }
+
+  /** The current step waits for a service it needs: phase `waiting`, counted. */
+  private waitStage(): void {
+    this.setRepairPhase(PHASE_INDEX.waiting);
+    this.sys.stageWaited(this, !this.stageWaitedOnce);
+    this.stageWaitedOnce = true;
   }
 
   /** Runs the current step for its remaining time (what it needs is up). */
   private runStage(): void {
+    this.setRepairPhase(this.stages![this.stageAt].phase);
     this.stageDue = this.sys.scheduler.now + this.stageLeft;
     this.pending = this.sys.scheduler.schedule(this.stageLeft, this, REPAIR_DONE, 0);
   }
@@ -478,7 +505,7 @@ export class ComponentSim implements EventHandler {
       this.stageLeft = st.restart ? st.delay.sample() : Math.max(0, this.stageDue - this.sys.scheduler.now);
       this.stageDue = -1;
       this.pending = -1;
-      this.sys.stageWaited(this);
+      this.waitStage();
     } else if (this.stageDue < 0 && allUp) this.runStage();
   }
 
@@ -493,6 +520,7 @@ export class ComponentSim implements EventHandler {
       return true;
     }
     this.stages = null;
+    this.setRepairPhase(-1);
     return false;
   }
 
@@ -697,6 +725,8 @@ interface Stage {
   readonly delay: Delay;
   /** What replaces it when its services are not all up as it starts (RepairPlan.step), or null. */
   readonly orElse: Delay | null;
+  /** Its recovery phase (index into PHASES; RepairPlan.phase). */
+  readonly phase: number;
 }
 const NO_NEEDS: readonly number[] = [];
 
@@ -712,11 +742,18 @@ export class SumPlan implements RepairPlan {
   private readonly needs: Array<readonly number[]> = [];
   private readonly restarts: boolean[] = [];
   private readonly orElses: Array<Delay | null> = [];
+  private readonly phases: number[] = [];
+  /** The phase of the steps laid out next (RepairPlan.phase). */
+  private ph: number = PHASE_INDEX.restart;
   /** Empties it for a new repair. */
   clear(): void {
     this.total = 0;
     this.staged = false;
     this.n = 0;
+    this.ph = PHASE_INDEX.restart;
+  }
+  phase(p: Phase): void {
+    this.ph = PHASE_INDEX[p];
   }
   step(delay: Delay, needs?: readonly number[], restart = false, orElse?: Delay): void {
     const d = delay.sample();
@@ -727,12 +764,15 @@ export class SumPlan implements RepairPlan {
     this.needs[i] = needs ?? NO_NEEDS;
     this.restarts[i] = restart;
     this.orElses[i] = orElse ?? null;
-    if (needs !== undefined && needs.length > 0) this.staged = true;
+    this.phases[i] = this.ph;
+    // Steps in another phase than `restart` are run one by one, so that an outage's time
+    // is split by phase; so are steps that need services (they may wait).
+    if ((needs !== undefined && needs.length > 0) || this.ph !== PHASE_INDEX.restart) this.staged = true;
   }
   /** The steps laid out, as stages of a staged repair. */
   stages(): Stage[] {
     const out: Stage[] = [];
-    for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i] });
+    for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i], phase: this.phases[i] });
     return out;
   }
   chance(stream: RandomStream, p: number): boolean {
@@ -753,6 +793,8 @@ export class GroupSim implements GroupOutput {
   private requiredDown = 0;
   /** The groups it requires (to take the phase of the one that is down). */
   required: GroupSim[] = [];
+  /** The components of its instances whose repairs may run in phases (detection-driven recovery), in instance order; empty otherwise. */
+  phased: ComponentSim[] = [];
   services: ServiceSim[] = [];
   dependents: GroupSim[] = [];
   mechanism!: GroupMechanism;
@@ -773,6 +815,7 @@ export class GroupSim implements GroupOutput {
     this.requiredDown = 0;
     this.counters.fill(0);
     this.upWatchers.length = 0;
+    this.phased.length = 0;
   }
   /** Called after any of its instances comes up (planned work waiting for redundancy). */
   readonly upWatchers: Array<() => void> = [];
@@ -792,10 +835,30 @@ export class GroupSim implements GroupOutput {
     this.requiredDown += delta;
     this.refresh();
   }
+  /** The repair phase of one of its instances' components changed. */
+  repairPhaseChanged(): void {
+    if (!this.up) this.refresh();
+  }
+  /**
+   * Its level from the mechanism's and the required groups'. The phase of an outage: the
+   * mechanism's; when the mechanism waits for an instance to come back (`restart`), the
+   * repair phase of the first of its instances in a phased repair (detection,
+   * notification, waiting, restart), if any; when a required group holds it down, that
+   * group's phase.
+   */
   private refresh(): void {
     const up = this.mechUp && this.requiredDown === 0;
     const capacity = up ? this.mechCapacity : 0;
     let phase = this.mechPhase;
+    if (!this.mechUp && phase === PHASE_INDEX.restart && this.phased.length > 0) {
+      const c = this.phased;
+      for (let i = 0; i < c.length; i++) {
+        if (c[i].repairPhase >= 0) {
+          phase = c[i].repairPhase;
+          break;
+        }
+      }
+    }
     if (this.mechUp && !up) {
       for (const r of this.required) {
         if (!r.up) {
@@ -1004,7 +1067,7 @@ export class SystemSim {
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** The most recent failure, as mechanisms see it. */
-  readonly cause: { layer: number; announced: boolean; clean: boolean } = { layer: 0, announced: true, clean: false };
+  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean } = { layer: 0, announced: true, unhealthy: false, clean: false };
   /** True while planned work is taking something down (hooks that react to host failures ignore it). */
   inPlannedStop = false;
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
@@ -1157,6 +1220,7 @@ export class SystemSim {
     this.failuresByLayer.fill(0);
     this.cause.layer = 0;
     this.cause.announced = true;
+    this.cause.unhealthy = false;
     this.cause.clean = false;
     this.inPlannedStop = false;
     this.causeComponent = null;
@@ -1209,7 +1273,9 @@ export class SystemSim {
         return sys.inPlannedStop;
       },
       takeRepair: (g, i, repair, which = 'app') => {
-        (which === 'base' ? this.control.base(g, i) : top(g, i)).repairBy = repair;
+        const c = which === 'base' ? this.control.base(g, i) : top(g, i);
+        c.repairBy = repair;
+        this.groups[g].phased.push(c);
       },
       delay: (dist, stream, where, what) => new DistDelay(dist, stream, where, what),
       watchBase: (g, i, fn) => {
@@ -1225,6 +1291,7 @@ export class SystemSim {
         return out;
       },
       instanceUp: (g, i) => top(g, i).up,
+      upSince: (g, i) => top(g, i).upSince,
       baseUp: (g, i) => this.control.base(g, i).up,
       hostDown(h, cause) {
         sys.recordPlanned(hw(h), cause);
@@ -1325,6 +1392,7 @@ export class SystemSim {
     // one: the stopped node is known to be down (no fencing).
     this.cause.layer = c.layer;
     this.cause.announced = true;
+    this.cause.unhealthy = false;
     this.cause.clean = true;
   }
 
@@ -1343,8 +1411,14 @@ export class SystemSim {
     }
   }
 
-  stageWaited(c: ComponentSim): void {
-    if (c.fn >= 0) this.count(c.fn, 'secondOrderOutages');
+  stageWaited(c: ComponentSim, first: boolean): void {
+    if (c.fn < 0) return;
+    this.count(c.fn, 'secondOrderOutages');
+    if (first) this.count(c.fn, 'controlPlaneWaits');
+  }
+
+  repairPhaseChanged(g: number): void {
+    this.groups[g].repairPhaseChanged();
   }
 
   stageLost(c: ComponentSim): void {
@@ -1359,6 +1433,7 @@ export class SystemSim {
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
     this.cause.announced = c.model.modes[mode].announced;
+    this.cause.unhealthy = c.model.modes[mode].unhealthy;
     this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }

@@ -38,7 +38,7 @@ function hosts(opts: { count: number; k: number; mttf?: string; mttr?: string; c
 function splitBrainPair(fencing?: object) {
   return {
     components: {
-      hw: { layer: 'hardware', failures: { crash: { ttf: exp('200h') }, hang: { ttf: exp('300h'), announced: false } }, repair: exp('10h') },
+      hw: { layer: 'hardware', failures: { crash: { ttf: exp('200h') }, hang: { ttf: exp('300h'), announced: false, undetected: '0s' } }, repair: exp('10h') },
       app: { layer: 'vnf', failures: { crash: { ttf: exp('40h') } }, repair: exp('1h') },
     },
     hosts: { h: { count: 2, stack: ['hw'] } },
@@ -270,7 +270,7 @@ describe('the exact chain of a topology, against closed forms', () => {
     const doc = {
       components: {
         hw: { layer: 'hardware' },
-        app: { layer: 'vnf', failures: { crash: { ttf: exp('50h') }, hang: { ttf: exp('200h'), announced: false } }, repair: exp('5h') },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('50h') }, hang: { ttf: exp('200h'), announced: false, undetected: '0s' } }, repair: exp('5h') },
       },
       hosts: { h: { count: 2, stack: ['hw'] } },
       vnfs: { f: { instances: 2, app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'active-passive', detector: { announced: '0s' }, switchover: '0s', manual: '0s' } } },

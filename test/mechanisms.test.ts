@@ -35,7 +35,8 @@ function group(opts: { n: number; k?: number; ttf: object; repair: object; annou
   return {
     components: {
       hw: { layer: 'hardware' },
-      app: { layer: 'vnf', failures: { crash: { ttf: opts.ttf, announced: opts.announced ?? true } }, repair: opts.repair },
+      // A silent failure is noticed at once ('0s'): the repair starts at the failure.
+      app: { layer: 'vnf', failures: { crash: { ttf: opts.ttf, ...(opts.announced === false ? { announced: false, undetected: '0s' } : {}) } }, repair: opts.repair },
     },
     hosts: { h: { count: opts.n + 2, stack: ['hw'] } },
     vnfs: {

@@ -76,10 +76,10 @@ describe('rare events: failure biasing over regenerative cycles', () => {
     // clocks of the VM and application on it, which restart when it returns.
     const t = topo({
       components: {
-        server: { layer: 'hardware', failures: { crash: { ttf: exp('1y') }, hang: { ttf: exp('5y'), announced: false } }, repair: exp('3d') },
+        server: { layer: 'hardware', failures: { crash: { ttf: exp('1y') }, hang: { ttf: exp('5y'), announced: false, undetected: '0s' } }, repair: exp('3d') },
         kvm: { layer: 'hypervisor' },
-        vm: { layer: 'vm', failures: { 'hung-guest': { ttf: exp('8760h'), announced: false } }, repair: exp('30m'), restart: exp('30s') },
-        app: { layer: 'vnf', failures: { crash: { ttf: exp('1000h') }, unhealthy: { ttf: exp('4000h'), announced: false } }, repair: exp('2m') },
+        vm: { layer: 'vm', failures: { 'hung-guest': { ttf: exp('8760h'), announced: false, undetected: '0s' } }, repair: exp('30m'), restart: exp('30s') },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('1000h') }, unhealthy: { ttf: exp('4000h'), announced: false, undetected: '0s' } }, repair: exp('2m') },
       },
       racks: { 'rack-a': {}, 'rack-b': {} },
       hosts: { compute: { count: 2, stack: ['server', 'kvm'], racks: ['rack-a', 'rack-b'] } },

@@ -183,6 +183,64 @@ describe('recovery: detection drives the repair', () => {
   });
 });
 
+describe('a silent failure without a recovery chain is repaired once noticed', () => {
+  // Two instances (1 of 2 needed) of an application that hangs (MTTF 100 h); an operator
+  // notices a hang after `undetected` (exponential, mean 2 h), then asks the one crew for
+  // its repair (mean 5 h). The crew is not held while the failure goes unnoticed.
+  const doc = (undetected: unknown) => ({
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf', failures: { hang: { ttf: exp('100h'), announced: false, undetected } }, repair: exp('5h'), crew: 'ops' },
+    },
+    crews: { ops: 1 },
+    hosts: { h: { count: 2, stack: ['hw'] } },
+    vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+    services: { s: { chain: ['f'] } },
+  });
+  const l = 1 / 100;
+  const nu = 1 / 2;
+  const mu = 1 / 5;
+  /** Exact: states (unnoticed, noticed) counts of failed instances; one crew repairs the noticed ones one at a time. */
+  function exact(noticeRate: number | null): number {
+    const { chain, states } = exploreCtmc<[number, number]>(
+      [0, 0],
+      (s) => s.join(','),
+      ([u, n]) => {
+        const out: Array<[[number, number], number]> = [];
+        // Noticed at once (null): a failure goes straight to the crew's queue.
+        if (u + n < 2) out.push([noticeRate === null ? [u, n + 1] : [u + 1, n], (2 - u - n) * l]);
+        if (u > 0 && noticeRate !== null) out.push([[u - 1, n + 1], u * noticeRate]);
+        if (n > 0) out.push([[u, n - 1], mu]);
+        return out;
+      },
+    );
+    const pi = steadyState(chain);
+    return states.reduce((x, st, i) => (st[0] + st[1] === 2 ? x + pi[i] : x), 0);
+  }
+
+  it('matches the exact chain (analyze to 1e-9, simulation within 4 SE); repair from the failure is rejected', () => {
+    const U = exact(nu);
+    close(analyzeModel(topo(doc(exp('2h'))).model).services[0].unavailability, U);
+    const r = run(doc(exp('2h')), { runs: 40, horizon: 100000 * H });
+    const s = r.results.services[0];
+    // Wrong answer: noticed at once, as before ('0s' still means that, exactly).
+    const atOnce = exact(null);
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U, atOnce);
+    close(analyzeModel(topo(doc('0s')).model).services[0].unavailability, atOnce);
+    // The time until it is noticed is the outage's detection phase.
+    expect(s.phases.detection!).toBeGreaterThan(0);
+  });
+
+  it('a silent failure nothing notices is refused, naming the failure mode; an announced one may not have undetected', () => {
+    const bare = doc(undefined) as any;
+    delete bare.components.app.failures.hang.undetected;
+    expect(String(thrown(() => topo(bare)))).toMatch(/components\.app\.failures\.hang: a silent failure is repaired only once something notices it, and nothing notices it on vnfs\.f\.instances\.1\.app: give 'undetected'/);
+    const crash = doc('1h') as any;
+    crash.components.app.failures.hang.announced = true;
+    expect(String(thrown(() => topo(crash)))).toMatch(/components\.app\.failures\.hang\.undetected: 'undetected' is the time until a silent failure is noticed/);
+  });
+});
+
 describe('recovery that needs the control plane', () => {
   /**
    * Two instances of a VNF (1 of 2 needed) whose restart needs a 2-of-3 quorum control

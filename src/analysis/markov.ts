@@ -109,7 +109,7 @@ import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import type { Scheduler } from '../engine/scheduler.js';
-import { ComponentSim, CrewPool, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
+import { ComponentSim, CrewPool, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { DistDelay, type Delay, type DelayPath, type FailureCause, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
@@ -493,7 +493,8 @@ class World {
     if (kind === REPAIR_DONE) {
       if (c.plan.length > 0) c.t = this.step(c.plan.shift()!, ci);
       else c.onRepaired();
-    } else c.onRestarted();
+    } else if (kind === RESTART_DONE) c.onRestarted();
+    else c.onNoticed();
   }
 
   /** A common-cause clock fires: every listed component that is up now fails in `mode`, in order (sim/system.ts CommonCauseSim). */
@@ -609,6 +610,10 @@ class ChainComponent extends ComponentSim {
   protected override redraw(): void {}
   protected override cancelTimer(): void {
     this.t = null;
+  }
+  protected override scheduleNotice(): void {
+    const m = this.model.modes[this.failedMode];
+    this.t = this.chain.world!.schedule(this.chain.res.rate(m.notice!, `${typeWhere(this.model)}.failures.${m.name}.undetected`), 'c', this.ci, NOTICED);
   }
   override startRepair(): void {
     this.plan = [];

@@ -35,6 +35,12 @@ export interface FailureModeModel {
   readonly announced: boolean;
   /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge. */
   readonly unhealthy: boolean;
+  /**
+   * A silent failure's time until it is noticed and its own repair starts (its `undetected`),
+   * or null: announced, or noticed at once (`undetected: 0s`). A recovery chain that takes
+   * the component's repair over does not use it.
+   */
+  readonly notice: Distribution | null;
 }
 
 /** One component instance in the system (a host's hardware, a VM, a VNF instance's software...). */
@@ -682,7 +688,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       const own = ttf ? commonCause(b, ms, ttf, mp, name, mode, modes.length, commons) : undefined;
       if (ttf && repair && own) {
         if (ms.unhealthy && ms.announced) b.fail([...mp, 'unhealthy'], "'unhealthy' describes a silent failure the health check reports: set 'announced: false' too, or remove it");
-        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy });
+        if (ms.undetected !== undefined && ms.announced) b.fail([...mp, 'undetected'], "'undetected' is the time until a silent failure is noticed; an announced crash is noticed at once: set 'announced: false', or remove it");
+        const notice = ms.undetected !== undefined ? delay(b, ms.undetected, [...mp, 'undetected']) : null;
+        if (notice === undefined) continue;
+        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy, notice: notice !== null && notice.mean > 0 ? notice : null });
         if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
       }
     }
@@ -1127,6 +1136,32 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     }
     f.recovery = { detector: det, notification, managers, lostWhenManagerDown: lost, undetected, registration, actions, base, restartOnLoss: spec.recovery.onControlPlaneLoss === 'restart' };
   });
+  // Every silent failure is noticed by something before its repair starts: a recovery
+  // chain that takes the component's repair over (checked above), or the mode's own
+  // `undetected`. Never an implicit repair.
+  {
+    const taken = new Set<number>();
+    for (const f of functions) {
+      if (!f.recovery) continue;
+      for (const inst of f.instances) {
+        taken.add(inst.top);
+        if (f.recovery.base) taken.add(inst.base);
+      }
+    }
+    const reported = new Set<string>();
+    for (const c of components) {
+      if (taken.has(c.index)) continue;
+      for (const m of c.modes) {
+        const key = `${c.type}/${m.name}`;
+        if (m.announced || reported.has(key) || topology.components[c.type]?.failures[m.name]?.undetected !== undefined) continue;
+        reported.add(key);
+        b.fail(
+          ['components', c.type, 'failures', m.name],
+          `a silent failure is repaired only once something notices it, and nothing notices it on ${c.path}: give 'undetected' here (the time until an operator or a monitor notices it; '0s': at once), or a 'recovery' on its VNF or VIM service whose detector sees it`,
+        );
+      }
+    }
+  }
   evacSpecs.forEach(([fp, spec], i) => {
     if (!spec.evacuation && !spec.replicaSet) return;
     const f = functions[i];

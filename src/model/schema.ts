@@ -112,6 +112,16 @@ export const DistributionSpec = z
   ])
   .describe('A distribution of durations, chosen by `dist`.');
 
+/** A delay: a duration (a fixed time) or a distribution. */
+export const Delay = z
+  .union([Duration, DistributionSpec], {
+    error: (iss) =>
+      iss.input !== null && typeof iss.input === 'object'
+        ? "expected a distribution such as {dist: exponential, mean: 5s} (check 'dist' and its fields)"
+        : "expected a duration with a unit such as '5s', or a distribution",
+  })
+  .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
+
 /** The layers of the NFV stack, bottom to top. */
 export const LAYERS = ['site', 'rack', 'hardware', 'hostOS', 'hypervisor', 'vm', 'vim', 'vnf'] as const;
 /** A layer of the NFV stack. */
@@ -136,6 +146,9 @@ export const FailureModeSpec = z
         "true (silent failures only): the guest's health check answers the heartbeat's challenge with \"not healthy\" (the application is broken but the heartbeat daemon runs), so a heartbeat detector sees it at the next challenge that gets an answer, not after `misses` missed beats.",
       ),
     repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
+    undetected: Delay.optional().describe(
+      "Silent failures only: the time until the failure is noticed (an operator, a monitoring alarm, the VIM's service heartbeat) and its repair starts (a crew is asked for then). Required for a silent failure of a component whose repair no `recovery` chain takes over: a failure nothing notices is never repaired implicitly. '0s': noticed at once (what an older file meant).",
+    ),
     beta: z
       .number()
       .min(0)
@@ -237,15 +250,7 @@ export const PlacementSpec = z
   })
   .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
 
-/** A delay: a duration (a fixed time) or a distribution. */
-export const Delay = z
-  .union([Duration, DistributionSpec], {
-    error: (iss) =>
-      iss.input !== null && typeof iss.input === 'object'
-        ? "expected a distribution such as {dist: exponential, mean: 5s} (check 'dist' and its fields)"
-        : "expected a duration with a unit such as '5s', or a distribution",
-  })
-  .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
+
 
 const probability = z.number().min(0).max(1);
 

@@ -36,9 +36,10 @@ import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageReco
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
 
 const FAIL = 0;
-/** The kinds of a component's own timers: its repair (the last step of it) ends; its restart ends. */
+/** The kinds of a component's own timers: its repair (the last step of it) ends; its restart ends; its silent failure is noticed (its repair starts). */
 export const REPAIR_DONE = 1;
 export const RESTART_DONE = 2;
+export const NOTICED = 3;
 
 /** Index of each counter name. */
 const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<CounterName, number>;
@@ -208,6 +209,9 @@ export class ComponentSim implements EventHandler {
   private readonly repairSeeded: boolean[];
   private restartStreamOrNull: RandomStream | null = null;
   private restartSeeded = false;
+  /** Per mode, the stream of the time until a silent failure is noticed (`<path>:<mode>:notice`), made on first use. */
+  private readonly noticeStreams: Array<RandomStream | null>;
+  private readonly noticeSeeded: boolean[];
   private readonly names: StreamNames;
   private streams!: StreamFactory;
   readonly ttf: readonly Distribution[];
@@ -247,6 +251,8 @@ export class ComponentSim implements EventHandler {
     this.ttfStreams = [];
     this.repairStreams = modes.map(() => null);
     this.repairSeeded = modes.map(() => false);
+    this.noticeStreams = modes.map(() => null);
+    this.noticeSeeded = modes.map(() => false);
     this.restart = model.restart;
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
@@ -275,6 +281,7 @@ export class ComponentSim implements EventHandler {
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
       this.repairSeeded[j] = false;
+      this.noticeSeeded[j] = false;
       this.remaining[j] = 0;
     }
     this.restartSeeded = false;
@@ -292,6 +299,14 @@ export class ComponentSim implements EventHandler {
     if (r === null) r = this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
     else if (!this.repairSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
     this.repairSeeded[m] = true;
+    return r;
+  }
+
+  private noticeStream(m: number): RandomStream {
+    let r = this.noticeStreams[m];
+    if (r === null) r = this.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
+    else if (!this.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    this.noticeSeeded[m] = true;
     return r;
   }
 
@@ -328,7 +343,8 @@ export class ComponentSim implements EventHandler {
     this.pending = -1;
     if (kind === FAIL) this.onFail(arg);
     else if (kind === REPAIR_DONE) this.onRepaired();
-    else this.onRestarted();
+    else if (kind === RESTART_DONE) this.onRestarted();
+    else this.onNoticed();
   }
 
   /** Schedules the earliest failure mode's event (the component is up). */
@@ -408,6 +424,21 @@ export class ComponentSim implements EventHandler {
         return;
       }
     }
+    // A silent failure is repaired only once noticed (an operator, a monitoring alarm).
+    if (this.model.modes[mode].notice !== null) this.scheduleNotice();
+    else this.onNoticed();
+  }
+
+  /** Its failure (in `failedMode`) is noticed after its mode's `notice` delay, drawn now. */
+  protected scheduleNotice(): void {
+    const m = this.failedMode;
+    this.setRepairPhase(PHASE_INDEX.detection);
+    this.pending = this.sys.scheduler.schedule(this.model.modes[m].notice!.sample(this.noticeStream(m)), this, NOTICED, 0);
+  }
+
+  /** Its failure is noticed: its own repair starts, once a crew (if any) is free. */
+  onNoticed(): void {
+    this.setRepairPhase(-1);
     this.holdsCrew = this.crew !== null;
     if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
@@ -793,8 +824,13 @@ export class GroupSim implements GroupOutput {
   private requiredDown = 0;
   /** The groups it requires (to take the phase of the one that is down). */
   required: GroupSim[] = [];
-  /** The components of its instances whose repairs may run in phases (detection-driven recovery), in instance order; empty otherwise. */
+  /**
+   * The components of its instances whose repairs may run in phases: those with a silent
+   * failure mode noticed after a delay (the first `phasedStatic`, fixed), then those whose
+   * repair a controller took over this replication (detection-driven recovery).
+   */
   phased: ComponentSim[] = [];
+  phasedStatic = 0;
   services: ServiceSim[] = [];
   dependents: GroupSim[] = [];
   mechanism!: GroupMechanism;
@@ -815,7 +851,7 @@ export class GroupSim implements GroupOutput {
     this.requiredDown = 0;
     this.counters.fill(0);
     this.upWatchers.length = 0;
-    this.phased.length = 0;
+    this.phased.length = this.phasedStatic;
   }
   /** Called after any of its instances comes up (planned work waiting for redundancy). */
   readonly upWatchers: Array<() => void> = [];
@@ -1156,7 +1192,9 @@ export class SystemSim {
         const top = this.components[inst.top];
         top.group = g;
         top.instance = i;
+        for (const c of inst.base === inst.top ? [top] : [top, this.components[inst.base]]) if (c.model.modes.some((m) => m.notice !== null)) g.phased.push(c);
       });
+      g.phasedStatic = g.phased.length;
       return g;
     });
     const sys = this;

@@ -7,6 +7,7 @@ import { activePassive } from './active-passive.js';
 import { kOfN } from './k-of-n.js';
 import { messageQueue } from './message-queue.js';
 import { quorum } from './quorum.js';
+import { lease } from './lease.js';
 import { evacuation } from './evacuation.js';
 import { maintenance } from './maintenance.js';
 import { supervision } from './supervision.js';
@@ -21,6 +22,7 @@ export const MECHANISMS: Readonly<Record<string, GroupMechanismFactory>> = {
   'active-active': activeActive,
   quorum,
   'message-queue': messageQueue,
+  lease,
 };
 
 /**

@@ -150,7 +150,8 @@ export type HaModel =
     }
   | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
   | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
-  | { readonly mechanism: 'message-queue'; readonly broker: number };
+  | { readonly mechanism: 'message-queue'; readonly broker: number }
+  | { readonly mechanism: 'lease'; readonly takeover: Distribution };
 
 /** Process supervision, resolved. Times in seconds. */
 export interface SupervisionModel {
@@ -881,7 +882,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       // Defaults follow the mechanism: one active (A/P), a majority (quorum), one worker
       // with capacity shared by all (message queue); otherwise all n, full capacity at k.
       const mech = spec.ha?.mechanism;
-      const k = spec.k ?? (mech === 'active-passive' || mech === 'message-queue' ? 1 : mech === 'quorum' ? Math.floor(n / 2) + 1 : n);
+      const k = spec.k ?? (mech === 'active-passive' || mech === 'message-queue' || mech === 'lease' ? 1 : mech === 'quorum' ? Math.floor(n / 2) + 1 : n);
       const m = spec.m ?? (mech === 'message-queue' ? n : k);
       let ok = true;
       if (k > n) {
@@ -1015,6 +1016,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       case 'message-queue': {
         const broker = ref(spec.broker, 'broker');
         f.ha = { mechanism: 'message-queue', broker };
+        break;
+      }
+      case 'lease': {
+        if (hasM) b.fail([...fp, 'm'], 'm has no effect on a lease: it is up at full capacity while a member holds the lease; remove it');
+        if (f.k !== 1) b.fail([...fp, 'k'], `a lease needs one leader: k must be 1 (got ${f.k}); for a majority use the quorum mechanism`);
+        const takeover = delay(b, spec.takeover, [...hp, 'takeover']);
+        if (takeover) f.ha = { mechanism: 'lease', takeover };
         break;
       }
     }

@@ -318,6 +318,14 @@ export const HaSpec = z
         broker: z.string().describe('The VNF or VIM service that is the message broker (itself A/P or clustered).'),
       })
       .describe('Competing consumers on a queue: up while the broker and at least k workers are up; capacity is the share of workers up.'),
+    z
+      .strictObject({
+        mechanism: z.literal('lease'),
+        takeover: Delay.default('15s').describe(
+          "Time from the leader's failure until a standby holds the lease: the lease's remaining time plus a retry. kube-controller-manager and kube-scheduler (defaults --leader-elect-lease-duration 15s, --leader-elect-renew-deadline 10s, --leader-elect-retry-period 2s): 13-17 s.",
+        ),
+      })
+      .describe('Lease-based leader election without a majority (kube-controller-manager, kube-scheduler, SDN mastership): up while one member holds the lease; a failed leader is replaced after `takeover`. k is 1.'),
   ])
   .describe('The HA mechanism of a group.');
 

@@ -32,6 +32,7 @@ export class RareEventRefused extends Error {
  * - a heartbeat with `loss` > 0 (spurious detections happen while everything is up, on
  *   a beat grid whose phase survives);
  * - process supervision with an escalation `window` (it remembers recent crashes);
+ * - recovery with a heartbeat `registration` (it depends on the time since each restart);
  * - evacuation and replica sets (instances stay on the host they moved to);
  * - common-cause clocks (`beta`, `common`: not biased, not in the all-up rate);
  * - planned work (maintenance windows and upgrade campaigns run on a calendar, and
@@ -61,6 +62,9 @@ export function rareEventBlockers(model: SystemModel): string[] {
     }
     if (f.supervision && f.supervision.window !== Infinity) {
       out.push(`${f.path}.supervision.window is set: the supervisor remembers recent crashes across cycles`);
+    }
+    if (f.recovery && f.recovery.registration) {
+      out.push(`${f.path}.recovery.registration is set: whether an instance has registered depends on how long it has been up, which survives a return to all-up`);
     }
     if (f.evacuation) {
       out.push(`${f.path}.${f.evacuation.style}: an evacuated instance stays on its new host, so all-up is not one state`);

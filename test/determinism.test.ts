@@ -125,12 +125,13 @@ describe('determinism', () => {
     expect(two.code, two.stderr).toBe(0);
     expect(two.stdout).toBe(one.stdout);
     const services = JSON.parse(one.stdout).results.services as ServiceSummary[];
-    const rows = readFileSync(join(dir, 'one.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const [header, ...rows] = readFileSync(join(dir, 'one.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => header.indexOf(name);
     for (const s of services) {
-      const mine = rows.filter((r) => r[1] === s.name && r[16] === '0');
+      const mine = rows.filter((r) => r[col('service')] === s.name && r[col('censored')] === '0');
       expect(mine.length).toBe(s.recoveryTime.count);
       expect(mine.length).toBeGreaterThan(1000);
-      for (const [d, column] of [[s.recoveryTime, 4], [s.detectionTime, 5]] as const) {
+      for (const [d, column] of [[s.recoveryTime, col('duration_s')], [s.detectionTime, col('detection_s')]] as const) {
         expect(d.quantileError).toEqual({ kind: 'relative', bound: SKETCH_ALPHA });
         const sorted = mine.map((r) => Number(r[column])).sort((a, b) => a - b);
         for (const [q, est] of [[0.5, d.p50], [0.95, d.p95], [0.99, d.p99]]) {

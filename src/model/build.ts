@@ -1095,7 +1095,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     const det = own ?? ('detector' in f.ha ? f.ha.detector : null);
     const notification = delay(b, spec.recovery.notification, [...rp, 'notification']);
     const undetected = spec.recovery.undetected !== undefined ? delay(b, spec.recovery.undetected, [...rp, 'undetected']) : null;
-    const registration = spec.recovery.registration !== undefined ? delay(b, spec.recovery.registration, [...rp, 'registration']) : null;
+    // A zero registration is none (monitored at once).
+    const regGiven = spec.recovery.registration !== undefined ? delay(b, spec.recovery.registration, [...rp, 'registration']) : null;
+    const registration = regGiven && regGiven.mean === 0 ? null : regGiven;
     if (registration && (det === null || det === undefined || det.interval === Infinity)) b.fail([...rp, 'registration'], 'registration delays the monitoring by heartbeat beats, and no detector with beats (an interval) watches this VNF: give a detector with an interval, or remove it');
     const actions: RecoveryActionModel[] = [];
     /** Service names at `at` as indices: control-plane chains that do not contain this function. */

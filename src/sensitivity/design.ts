@@ -66,7 +66,7 @@ export interface DesignOptions {
 
 /** The failure modes a component type gets in the `failed` variant: one silent mode that fires 1 ms after start and is never repaired. */
 export const ALWAYS_FAILED = {
-  failed: { ttf: { dist: 'deterministic', value: '1ms' }, announced: false, repair: { dist: 'deterministic', value: '1000000000y' } },
+  failed: { ttf: { dist: 'deterministic', value: '1ms' }, announced: false, undetected: '0s', repair: { dist: 'deterministic', value: '1000000000y' } },
 } as const satisfies Record<string, z.input<typeof FailureModeSpec>>;
 
 /** Probabilities of a good outcome: improving one divides the chance of the bad outcome, 1 - p, by the factor. */

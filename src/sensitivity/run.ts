@@ -19,6 +19,7 @@
 import { basename, dirname } from 'node:path';
 import { parseText, readInputFile } from '../model/load.js';
 import { loadTopologyText, TopologyError } from '../model/index.js';
+import type { SystemModel } from '../model/build.js';
 import { loadExperimentText, type LoadedExperiment } from '../experiment/load.js';
 import { YEAR } from '../engine/units.js';
 import { VERSION } from '../version.js';
@@ -59,6 +60,29 @@ function uniqueName(label: string, taken: Set<string>): string {
 }
 
 /**
+ * `set` entries for the `failed` variant of `type`: remove the recovery chains that take
+ * over the repair of a component of that type (their last action always works), and let
+ * the silent failures of the other types they covered be noticed at once (`undetected:
+ * 0s`, as a topology without recovery must say; those components sit on or under one
+ * that never comes back, so when they are repaired hardly matters).
+ */
+function recoveriesOf(model: SystemModel, type: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of model.functions) {
+    const r = f.recovery;
+    if (!r) continue;
+    const covered = f.instances.flatMap((inst) => (r.base && inst.base !== inst.top ? [inst.top, inst.base] : [inst.top])).map((c) => model.components[c]);
+    if (!covered.some((c) => c.type === type)) continue;
+    out[`${f.path}.recovery`] = null;
+    for (const c of covered) {
+      if (c.type === type) continue;
+      for (const m of c.modes) if (!m.announced && m.notice === null) out[`components.${c.type}.failures.${m.name}.undetected`] = '0s';
+    }
+  }
+  return out;
+}
+
+/**
  * Builds the study of the topology in `file`: validates the selection (a TopologyError
  * naming the file and the selector), and generates the experiment (base first, then one
  * scenario per parameter, then `<type> perfect` and `<type> failed` per component type).
@@ -80,8 +104,9 @@ export function sensitivityStudy(file: string, opts: SensitivityOptions): Sensit
     ...design.parameters.map((p) => ({ name: uniqueName(p.label, taken), set: { [p.path]: p.to } })),
     ...design.importance.flatMap((t) => [
       { name: uniqueName(`${t.type} perfect`, taken), set: { [`components.${t.type}.failures`]: {} } },
-      // Never repaired: it needs no crew (a crew held forever would starve other types).
-      { name: uniqueName(`${t.type} failed`, taken), set: { [`components.${t.type}.failures`]: ALWAYS_FAILED, [`components.${t.type}.crew`]: null } },
+      // Never repaired: it needs no crew (a crew held forever would starve other types),
+      // and no recovery chain takes its failure over (its last action always works).
+      { name: uniqueName(`${t.type} failed`, taken), set: { [`components.${t.type}.failures`]: ALWAYS_FAILED, [`components.${t.type}.crew`]: null, ...recoveriesOf(topo.model, t.type) } },
     ]),
   ];
   const d = topo.model.defaults;

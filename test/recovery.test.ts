@@ -183,6 +183,25 @@ describe('recovery: detection drives the repair', () => {
   });
 });
 
+describe('an announced crash needs a surviving reporter', () => {
+  it('a crashed host cannot announce its own death: missed beats (k - 1/2) T or the peers see it, not the announcement', () => {
+    const pair = (detector: object) => ({
+      components: { hw: { layer: 'hardware', failures: { crash: { ttf: exp('1000h') } }, repair: exp('10m') }, app: { layer: 'vnf' } },
+      hosts: { h: { count: 2, stack: ['hw'] } },
+      vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'active-passive', detector, switchover: '2s' } } },
+      services: { s: { chain: ['f'] } },
+    });
+    const opts = { runs: 40, horizon: 20000 * H };
+    // Beats every 10 s, 3 misses: 25 s, then the switchover (both hosts down: a share
+    // 10 min / 1000 h of the crashes, negligible). Wrong: the 100 ms announcement.
+    const beats = run(pair({ kind: 'heartbeat', interval: '10s', misses: 3, announced: '100ms' }), opts).results.services[0].meanOutageSeconds!;
+    expectWithin(beats, 25 + 2, 0.1 + 2);
+    // The peers' notification (1 s) is the fast path for a host-level failure.
+    const peers = run(pair({ kind: 'heartbeat', interval: '10s', misses: 3, announced: '100ms', peerNotification: '1s' }), opts).results.services[0].meanOutageSeconds!;
+    expectWithin(peers, 1 + 2, 0.1 + 2);
+  });
+});
+
 describe('a silent failure without a recovery chain is repaired once noticed', () => {
   // Two instances (1 of 2 needed) of an application that hangs (MTTF 100 h); an operator
   // notices a hang after `undetected` (exponential, mean 2 h), then asks the one crew for

@@ -22,10 +22,12 @@
  *   silent hangs and unhealthy applications included; `process` sees announced
  *   failures only (a hung process still exists); `watchdog` (libvirt-style) sees
  *   failures of the VM and the layers below, not of the application.
- * - Other paths: an announced failure is reported after the `announced` delay; a
- *   host-level failure (hardware, host OS, hypervisor, rack, site) after the
- *   `peerNotification` delay (server-group messaging). The earliest path wins. A
- *   failure no path sees is never detected: it lasts until the instance recovers.
+ * - Other paths: an announced failure of the application or the VM is reported after
+ *   the `announced` delay (by the layer below, which is up); a host-level failure
+ *   (hardware, host OS, hypervisor, rack, site) after the `peerNotification` delay
+ *   (server-group messaging): a crashed host cannot announce its own death (planned
+ *   work stopping a host does announce it). The earliest path wins. A failure no path
+ *   sees is never detected: it lasts until the instance recovers.
  * - Spurious detection of a healthy instance: k lost beats in a row. The number of
  *   beats N until the first such run has the exact mean E[N] = (1 - p^k) / ((1 - p) p^k)
  *   (sum of p^-i, i = 1..k). It is drawn as k + a geometric variable with that exact
@@ -185,10 +187,11 @@ export class Detector {
    */
   detection(cause: FailureCause, beats = true): Delay {
     const unhealthy = cause.unhealthy === true && !cause.announced;
-    const key = cause.layer * 8 + (cause.announced ? 4 : 0) + (unhealthy ? 2 : 0) + (beats ? 1 : 0);
+    const planned = cause.clean === true;
+    const key = cause.layer * 16 + (planned ? 8 : 0) + (cause.announced ? 4 : 0) + (unhealthy ? 2 : 0) + (beats ? 1 : 0);
     let d = this.byCause[key];
     if (d === undefined) {
-      const all = detectionPaths(this.model, cause.layer, cause.announced);
+      const all = detectionPaths(this.model, cause.layer, cause.announced, planned);
       const seen: DetectionPaths = beats ? all : { ...all, beats: false };
       const paths: DelayPath[] = [];
       if (seen.beats) paths.push(unhealthy ? this.unhealthyPath() : this.beats!);

@@ -212,9 +212,18 @@ export interface DetectionPaths {
   readonly peer: boolean;
 }
 
-/** The paths of `d` that see a failure at `layer` (see detectorSees): the one place this rule is written. */
-export function detectionPaths(d: DetectorModel, layer: number, announced: boolean): DetectionPaths {
-  return { beats: beatsSee(d, layer, announced), announced: announced && d.announced !== null, peer: layer <= LAYERS.indexOf('hypervisor') && d.peerNotification !== null };
+/**
+ * The paths of `d` that see a failure at `layer` (see detectorSees): the one place this
+ * rule is written. An announced crash is reported by a surviving reporter only: a crash of
+ * the application or the VM (or pod, or a VIM service) is announced by the layer below it
+ * on the same host, which is up; a host-level failure (hardware, host OS, hypervisor, rack,
+ * site) takes its own reporter down, so only missed beats or the peers' notification see it.
+ * Planned work stops a host cleanly and says so (`planned`): its announcement is seen.
+ */
+export function detectionPaths(d: DetectorModel, layer: number, announced: boolean, planned = false): DetectionPaths {
+  const hostLevel = layer <= LAYERS.indexOf('hypervisor');
+  // Planned work (`planned`: a clean stop) announces itself, a host's stop included.
+  return { beats: beatsSee(d, layer, announced), announced: announced && (!hostLevel || planned) && d.announced !== null, peer: hostLevel && d.peerNotification !== null };
 }
 
 /** True when a path of `d` other than its beats sees a failure at `layer` (before an instance has registered, only those do). */

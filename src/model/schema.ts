@@ -266,7 +266,7 @@ export const DetectorSpec = z
     interval: Duration.optional().describe('Heartbeat or check interval; without it there are no beats, only the announced and peer-notification paths.'),
     misses: z.number().int().positive().max(1000).default(3).describe('Consecutive missed beats that declare a failure.'),
     loss: probability.max(0.999).default(0).describe('Probability that a beat is lost on a healthy instance; misses in a row cause spurious detections.'),
-    announced: Delay.optional().describe('Delay to react to an announced failure (a crash notification); without it, announced failures are found by missed beats too.'),
+    announced: Delay.optional().describe("Delay to react to an announced failure of the application, VM, pod or VIM service (a crash notification by the layer below it, which is up); a host-level crash (hardware, host OS, hypervisor, rack, site) takes its own reporter down and is seen by missed beats or `peerNotification` only (planned work stopping a host does announce it). Without it, announced failures are found by missed beats too."),
     peerNotification: Delay.optional().describe('Server-group peer notification: delay after which the platform reports a host-level failure (hardware, host OS, hypervisor) to the group.'),
   })
   .describe('A failure detector (heartbeat / health check).');

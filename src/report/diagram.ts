@@ -181,7 +181,7 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
   const functions: FunctionBox[] = model.functions.map((f) => ({
     name: f.name,
     kind: f.kind,
-    detail: `${f.n} x${f.k !== f.n ? `, k=${f.k}` : ''}, ${f.ha.mechanism}${f.evacuation ? `, ${f.evacuation.style === 'evacuation' ? 'evacuation' : 'replica set'}` : ''}`,
+    detail: `${f.n} x${f.k !== f.n ? `, k=${f.k}` : ''}, ${f.ha.mechanism}${f.recovery ? ', recovery' : ''}${f.evacuation ? `, ${f.evacuation.style === 'evacuation' ? 'evacuation' : 'replica set'}` : ''}`,
   }));
   const services: ChainLine[] = model.services.map((s) => {
     if (s.chain.length > max) collapsed.push(`chain of ${s.name}: ${s.chain.length} members, the ends shown`);

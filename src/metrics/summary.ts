@@ -5,7 +5,7 @@
  * estimates with 95% confidence intervals, distributions and SAL verdicts.
  */
 import { YEAR } from '../engine/units.js';
-import type { SystemModel } from '../model/build.js';
+import { isImpactZone, type SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ServiceReplication } from './recorder.js';
 import { CAUSE_LAYERS, COUNTERS, PLANNED, SPURIOUS, type CounterName, type ReplicationResult } from './replication.js';
@@ -137,8 +137,7 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   const types = [...new Set(model.components.map((c) => c.type))];
   const modes: string[] = [];
   for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
-  const zoneLayers = new Set(['site', 'rack', 'hardware']);
-  const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
+  const zones = model.components.filter(isImpactZone).map((c) => c.path.replace(/\.hardware$/, ''));
   // Planned work after the failure modes; the last slot of each: outages started by a
   // spurious detection, not by a failure.
   return { types: [...types, PLANNED, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
@@ -286,6 +285,8 @@ export interface ServiceSummary {
   name: string;
   plane: 'data' | 'control';
   chain: string[];
+  /** The service's `up` expression written out (model/logic.ts logicText); absent for a chain. */
+  logic?: string;
   /** Target SAL from the topology, or null. */
   targetSal: 1 | 2 | 3 | null;
   /** The service's availability target (`target:` in the topology) and the verdict on it, or null without one. */
@@ -503,6 +504,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       name: svc.name,
       plane: svc.plane,
       chain: svc.chain.map((f) => model.functions[f].name),
+      ...(svc.logic !== null ? { logic: svc.logic.text } : {}),
       targetSal: svc.sal,
       target: svc.target === null ? null : targetVerdict(svc.target, scaleEstimate(u, -1, 1), noOutage?.unavailabilityUpper),
       availability: scaleEstimate(u, -1, 1),

@@ -21,7 +21,8 @@ import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
-import { LAYERS, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
+import { logicText, type LogicLeaf, type LogicModel, type LogicNode } from './logic.js';
+import { LAYERS, type ServiceLogicInput, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -55,6 +56,20 @@ export interface ComponentModel {
   readonly restart: Distribution;
   /** Index into `SystemModel.crews`, or -1 for unlimited repair. */
   readonly crew: number;
+  /** Only on the component of a redundant set (`shared` with `of`): its members and rule (see RedundancyModel). */
+  readonly redundancy?: RedundancyModel;
+}
+
+/**
+ * A redundant set of shared elements (`shared` with `of`), resolved. Its component is up
+ * while `k` members are in use and no switch-over runs (the rule is ComponentSim's).
+ */
+export interface RedundancyModel {
+  /** Indices of the members' components, in preference order (the first k are in use at the start). */
+  readonly members: readonly number[];
+  readonly k: number;
+  /** Switch-over time after a member in use fails while another can take its place (seconds). */
+  readonly failover: Distribution;
 }
 
 /**
@@ -321,8 +336,10 @@ export interface ServiceModel {
   readonly sal: 1 | 2 | 3 | null;
   /** Availability target: the least steady-state availability (a share in (0, 1)), or null. */
   readonly target: number | null;
-  /** Indices into `SystemModel.functions`. */
+  /** Indices into `SystemModel.functions`: the chain, or with `logic` the groups it names (in order of first use). */
   readonly chain: readonly number[];
+  /** The service's `up` expression (model/logic.ts), or null for a chain (every member up). */
+  readonly logic: LogicModel | null;
 }
 
 /** A host: a hardware -> host OS -> hypervisor stack. */
@@ -720,13 +737,24 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   // Shared elements (before racks, which may depend on them).
   const sharedTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.shared)) {
+    if (spec.of !== undefined) continue;
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['shared', name, 'site'], unknown('site', spec.site, siteNames));
       else below = siteTop.get(spec.site)!;
     }
+    for (const key of ['k', 'failover'] as const) if (spec[key] !== undefined) b.fail(['shared', name, key], `'${key}' belongs to a redundant set: give 'of' (its members), or remove it`);
+    if (spec.component === undefined) {
+      b.fail(['shared', name], "give 'component' (the element's component type) or 'of' (the members of a redundant set)");
+      sharedTop.set(name, -1);
+      continue;
+    }
     const ok = typeRef(spec.component, ['site', 'rack'], ['shared', name, 'component']);
     sharedTop.set(name, ok ? addComponent(`shared.${name}`, spec.component, below) : -1);
+  }
+  // Redundant sets (after the elements they are made of).
+  for (const [name, spec] of Object.entries(topology.shared)) {
+    if (spec.of !== undefined) sharedTop.set(name, redundantSet(b, name, spec, topology.shared, sharedTop, components));
   }
   const sharedNames = Object.keys(topology.shared);
   /** Checks a `dependsOn` list; returns the names that exist. */
@@ -1018,10 +1046,23 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   // Services.
   const services: ServiceModel[] = [];
   const fnNames = [...Object.keys(topology.vim), ...Object.keys(topology.vnfs)];
+  const elementComponent = (n: string): number | undefined => sharedTop.get(n) ?? rackTop.get(n) ?? siteTop.get(n);
   for (const [name, spec] of Object.entries(topology.services)) {
     const chain: number[] = [];
     const kinds = new Set<string>();
-    spec.chain.forEach((member, i) => {
+    if ((spec.chain === undefined) === (spec.up === undefined)) {
+      b.fail(['services', name], "give exactly one of 'chain' (VNFs or VIM services in series) and 'up' (an expression)");
+      continue;
+    }
+    if (spec.up !== undefined) {
+      const logic = serviceLogic(b, spec.up, ['services', name, 'up'], functionIndex, functions, elementComponent);
+      if (!logic) continue;
+      for (const l of logic.leaves) if (l.kind === 'group') chain.push(l.index);
+      const plane = functions[chain[0]].kind === 'vim' ? 'control' : 'data';
+      services.push({ name, plane, chain, logic, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
+      continue;
+    }
+    spec.chain!.forEach((member, i) => {
       const idx = functionIndex.get(member);
       if (idx === undefined) {
         if (!fnNames.includes(member)) b.fail(['services', name, 'chain', i], unknown('VNF or VIM service', member, fnNames));
@@ -1034,7 +1075,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (kinds.size > 1) {
       b.fail(['services', name, 'chain'], 'a chain holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
     }
-    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
+    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, logic: null, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
   }
 
   // Nothing to simulate is a mistake, not a run that reports nothing.
@@ -1214,6 +1255,125 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     defaults: { runs: sim.runs ?? DEFAULT_RUNS, horizon, horizonReason, warmup, seed: sim.seed ?? DEFAULT_SEED },
     maxMttf,
   });
+}
+
+/**
+ * Resolves a service's `up` expression at `path`: names into leaves (a VNF or VIM service,
+ * else a shared element, rack or site: `element` gives its component, -1 when it never
+ * fails), operators checked. Reports and returns undefined when anything is wrong.
+ */
+function serviceLogic(
+  b: Builder,
+  spec: ServiceLogicInput,
+  path: Seg[],
+  functionIndex: ReadonlyMap<string, number>,
+  functions: readonly FunctionModel[],
+  element: (name: string) => number | undefined,
+): LogicModel | undefined {
+  const leaves: LogicLeaf[] = [];
+  const leafOf = new Map<string, number>();
+  let ok = true;
+  const fail = (at: Seg[], message: string) => {
+    b.fail(at, message);
+    ok = false;
+  };
+  const node = (x: ServiceLogicInput, at: Seg[]): LogicNode => {
+    if (typeof x === 'string') {
+      let leaf = leafOf.get(x);
+      if (leaf === undefined) {
+        const g = functionIndex.get(x);
+        const c = element(x);
+        if (g !== undefined && c !== undefined) fail(at, `'${x}' names both a VNF or VIM service and an infrastructure element: rename one`);
+        else if (g === undefined && c === undefined) fail(at, unknown('VNF, VIM service, shared element, rack or site', x, [...functionIndex.keys()]));
+        leaf = leaves.push(g !== undefined ? { kind: 'group', index: g, name: x } : { kind: 'element', component: c ?? -1, name: x }) - 1;
+        leafOf.set(x, leaf);
+      }
+      return { op: 'leaf', leaf };
+    }
+    const ops = (['all', 'any', 'of'] as const).filter((k) => x[k] !== undefined);
+    if (ops.length !== 1) {
+      fail(at, ops.length === 0 ? "expected one of 'all', 'any' or 'of' (with k)" : `give one of ${ops.map((o) => `'${o}'`).join(', ')}, not several (nest them)`);
+      return { op: 'all', parts: [] };
+    }
+    const op = ops[0];
+    const parts = x[op]!.map((p, i) => node(p, [...at, op, i]));
+    if (op !== 'of') {
+      for (const key of ['k', 'weights'] as const) if (x[key] !== undefined) fail([...at, key], `'${key}' goes with 'of', not with '${op}'`);
+      return op === 'all' ? { op: 'all', parts } : { op: 'k', k: 1, weights: parts.map(() => 1), parts };
+    }
+    const weights = x.weights ?? parts.map(() => 1);
+    if (weights.length !== parts.length) fail([...at, 'weights'], `expected ${parts.length} weights (one per part in 'of'), got ${weights.length}`);
+    const total = weights.reduce((a, w) => a + w, 0);
+    if (x.k === undefined) fail(at, "'of' needs 'k': how many parts (or how much of their weights) must be up");
+    else if (x.k > total) fail([...at, 'k'], `k (${x.k}) exceeds ${x.weights ? 'the sum of the weights' : 'the number of parts'} (${total}): the service could never be up`);
+    return { op: 'k', k: x.k ?? 1, weights, parts };
+  };
+  const root = node(spec, path);
+  const kinds = new Set(leaves.filter((l) => l.kind === 'group').map((l) => functions[(l as { index: number }).index].kind));
+  if (ok && kinds.size === 0) fail(path, 'an expression needs at least one VNF or VIM service (infrastructure elements alone carry no service)');
+  if (kinds.size > 1) fail(path, 'an expression holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
+  return ok ? { root, leaves, text: logicText(root, leaves) } : undefined;
+}
+
+/** True when component `c` is an impact zone of its own: a site, a rack, a shared element or a host's hardware (a redundant set is not: its members are). */
+export function isImpactZone(c: ComponentModel): boolean {
+  return (c.layer === 'site' || c.layer === 'rack' || c.layer === 'hardware') && c.redundancy === undefined;
+}
+
+/** The pseudo component type of a redundant set's component (it never fails itself). */
+export const REDUNDANT_SET_TYPE = '(redundant set)';
+
+/**
+ * Checks the redundant set `name` (a shared entry with `of`) and adds its component: a
+ * component of layer rack without failure modes or parent, one more child of each member,
+ * whose restart time is the set's failover time (ComponentSim runs the set's rule).
+ * Returns its index, or -1 after reporting.
+ */
+function redundantSet(
+  b: Builder,
+  name: string,
+  spec: Topology['shared'][string],
+  all: Topology['shared'],
+  sharedTop: Map<string, number>,
+  components: Array<ComponentModel & { children: number[] }>,
+): number {
+  const sp: Seg[] = ['shared', name];
+  const of = spec.of!;
+  let ok = true;
+  if (spec.component !== undefined) {
+    b.fail([...sp, 'component'], "a redundant set has no component of its own (its members have): give 'component' or 'of', not both");
+    ok = false;
+  }
+  if (spec.site !== undefined) {
+    b.fail([...sp, 'site'], 'a redundant set stands where its members do: give the site on each member');
+    ok = false;
+  }
+  const members: number[] = [];
+  of.forEach((m, i) => {
+    const at: Seg[] = [...sp, 'of', i];
+    if (!(m in all) || m === '__proto__') {
+      b.fail(at, unknown('shared element', m, Object.keys(all).filter((x) => all[x].of === undefined)));
+      ok = false;
+    } else if (all[m].of !== undefined) {
+      b.fail(at, `'${m}' is a redundant set itself: a set is made of shared elements with a component`);
+      ok = false;
+    } else if (of.indexOf(m) !== i) {
+      b.fail(at, `shared element '${m}' is listed twice`);
+      ok = false;
+    } else if ((sharedTop.get(m) ?? -1) >= 0) members.push(sharedTop.get(m)!);
+    else ok = false;
+  });
+  const k = spec.k ?? 1;
+  if (k > of.length) {
+    b.fail([...sp, 'k'], `k (${k}) must not exceed the members (${of.length})`);
+    ok = false;
+  }
+  const failover = spec.failover !== undefined ? delay(b, spec.failover, [...sp, 'failover']) : ZERO;
+  if (!ok || !failover) return -1;
+  const index = components.length;
+  components.push({ index, path: `shared.${name}`, type: REDUNDANT_SET_TYPE, layer: 'rack', parent: -1, children: [], modes: [], restart: failover, crew: -1, redundancy: { members, k, failover } });
+  for (const m of members) components[m].children.push(index);
+  return index;
 }
 
 /**

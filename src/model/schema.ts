@@ -165,14 +165,38 @@ export const ComponentTypeSpec = z
   })
   .describe('A component type.');
 
+/** A delay: a duration (a fixed time) or a distribution. */
+export const Delay = z
+  .union([Duration, DistributionSpec], {
+    error: (iss) =>
+      iss.input !== null && typeof iss.input === 'object'
+        ? "expected a distribution such as {dist: exponential, mean: 5s} (check 'dist' and its fields)"
+        : "expected a duration with a unit such as '5s', or a distribution",
+  })
+  .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
+
 /** A piece of shared infrastructure (a SAN, a network link) that hosts depend on besides their rack. */
 export const SharedSpec = z
   .strictObject({
-    component: z.string().describe("Component type of the element (layer 'site' or 'rack': infrastructure below the hosts, an impact zone of its own)."),
+    component: z.string().optional().describe("Component type of the element (layer 'site' or 'rack': infrastructure below the hosts, an impact zone of its own). Give `component`, or `of` for a redundant set."),
     site: z.string().optional().describe('The site it stands in (it goes down with the site).'),
+    of: z
+      .array(z.string())
+      .min(2)
+      .max(64)
+      .optional()
+      .describe(
+        'A redundant set instead of one element: the shared elements (with a `component`) it is made of, in preference order (dual top-of-rack switches, a LAG bond, dual power supplies, storage multipath). It is up while `k` of them are in use; the first k are in use at the start.',
+      ),
+    k: z.number().int().positive().optional().describe('With `of`: members in use that it needs (default 1: any one of them).'),
+    failover: Delay.optional().describe(
+      "With `of`: when a member in use fails and another is up to take its place, the set is down for this time while it switches over (static LAG < 50 ms, storage multipath < 1 s: OPNFV HA requirements). Default 0s (instant). A member that comes back stays a standby (no failback); when the set is down for want of members, one that returns is put in use at once.",
+    ),
     description: z.string().optional(),
   })
-  .describe("A shared element: while it is down, every host that depends on it (`dependsOn` of the host's group or rack) is down, with everything on it.");
+  .describe(
+    "A shared element, or a redundant set of them (`of`): while it is down, every host that depends on it (`dependsOn` of the host's group or rack) is down, with everything on it.",
+  );
 
 /** Names of shared elements a host group or a rack depends on. */
 const DependsOn = z
@@ -231,15 +255,6 @@ export const PlacementSpec = z
   })
   .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
 
-/** A delay: a duration (a fixed time) or a distribution. */
-export const Delay = z
-  .union([Duration, DistributionSpec], {
-    error: (iss) =>
-      iss.input !== null && typeof iss.input === 'object'
-        ? "expected a distribution such as {dist: exponential, mean: 5s} (check 'dist' and its fields)"
-        : "expected a duration with a unit such as '5s', or a distribution",
-  })
-  .describe("A delay: a duration such as '5s' (fixed) or a distribution.");
 
 const probability = z.number().min(0).max(1);
 
@@ -426,10 +441,44 @@ export const FunctionSpec = z
   })
   .describe('A VNF or VIM service.');
 
-/** A chain of VNFs (data plane) or of VIM services (control plane) that must all be up. */
+/** A service expression as written (see ServiceLogicSpec). */
+export type ServiceLogicInput = string | { all?: ServiceLogicInput[]; any?: ServiceLogicInput[]; k?: number; of?: ServiceLogicInput[]; weights?: number[] };
+
+/** The message of a service expression that is neither a name nor an operator object (load.ts looks into its object branch for deeper errors). */
+export const LOGIC_UNION_ERROR = 'expected a name (a VNF, VIM service, shared element, rack or site) or one of {all: [...]}, {any: [...]}, {k: n, of: [...]}';
+
+/**
+ * A service expression: a name, or an operator over sub-expressions. Names are VNFs or
+ * VIM services (up while the group is) and infrastructure elements (shared elements,
+ * racks, sites: up while their component is). Rules in model/logic.ts.
+ */
+export const ServiceLogicSpec: z.ZodType<ServiceLogicInput> = z
+  .lazy(() =>
+    z.union(
+      [
+        Name,
+        z.strictObject({
+          all: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('Up while every part is up; capacity: the least of theirs (a series chain).'),
+          any: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('Up while at least one part is up (geo-redundant sites, active/active regions); capacity: the sum of theirs, at most 1.'),
+          k: z.number().positive().finite().optional().describe('With `of`: up while the parts that are up weigh at least k (k of n parts, or a capacity sum with `weights`); capacity: the weighted sum of the parts\' capacities / k, at most 1.'),
+          of: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('With `k`: the parts.'),
+          weights: z.array(z.number().positive().finite()).optional().describe('With `k` and `of`: the capacity each part brings while up (default 1 each), e.g. the workstations behind each switch.'),
+        }),
+      ],
+      { error: () => LOGIC_UNION_ERROR },
+    ),
+  )
+  .describe(
+    "A service expression: a name (a VNF, VIM service, shared element, rack or site), or {all: [...]}, {any: [...]}, or {k: n, of: [...], weights: [...]} over expressions.",
+  );
+
+/** A chain of VNFs (data plane) or of VIM services (control plane) that must all be up, or an expression over them and infrastructure elements. */
 export const ServiceSpec = z
   .strictObject({
-    chain: z.array(z.string()).min(1).describe('VNFs, or VIM services, that must all be up for the service to be up.'),
+    chain: z.array(z.string()).min(1).optional().describe('VNFs, or VIM services, that must all be up for the service to be up (give `chain` or `up`).'),
+    up: ServiceLogicSpec.optional().describe(
+      'Instead of `chain`: when the service is up, as an expression over VNFs or VIM services (not both) and infrastructure elements (shared elements, racks, sites), e.g. {any: [{all: [vLB-a, vFW-a]}, {all: [vLB-b, vFW-b]}]} for two sites.',
+    ),
     sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('Target ETSI Service Availability Level (1, 2 or 3); `--fail-on-sal` exits 3 when it is not met.'),
     target: z
       .strictObject({

@@ -30,7 +30,7 @@ function targetText(t: TargetVerdict): string {
 }
 
 function serviceBlock(s: ServiceSummary): string[] {
-  const chain = s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
+  const chain = s.logic !== undefined ? `up = ${s.logic}` : s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
   const target = s.targetSal
     ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` + (s.unplanned ? ` (unplanned only: ${s.unplanned.sal[s.targetSal - 1].verdict})` : '')
     : '';

@@ -27,7 +27,8 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
+import { isImpactZone, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
+import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { SimMechanismHost } from './mechanism-runtime.js';
@@ -231,6 +232,14 @@ export class ComponentSim implements EventHandler {
    */
   repairBy: RepairTaker | null = null;
   instance = -1;
+  /** A redundant set's rule (the component of `shared` with `of`), or null. */
+  readonly redundancy: RedundancyModel | null;
+  /** A redundant set's members, in preference order (linked at `reset`; analysis links its own). */
+  setMembers: ComponentSim[] = [];
+  /** A redundant set's members in use, by position in `setMembers` (analysis saves it with its state). */
+  readonly inUse: boolean[];
+  /** Told when it goes up or down (an infrastructure element a service's expression names), or null. */
+  leafHook: (() => void) | null = null;
 
   constructor(
     readonly model: ComponentModel,
@@ -249,6 +258,8 @@ export class ComponentSim implements EventHandler {
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
     this.layer = LAYER_INDEX[model.layer];
+    this.redundancy = model.redundancy ?? null;
+    this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
   }
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
@@ -282,6 +293,12 @@ export class ComponentSim implements EventHandler {
     this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
     this.repairBy = null;
     this.hostHook = null;
+    this.leafHook = null;
+    if (this.redundancy !== null) {
+      const r = this.redundancy;
+      this.setMembers = r.members.map((i) => byIndex[i]);
+      for (let i = 0; i < this.inUse.length; i++) this.inUse[i] = i < r.k;
+    }
   }
 
   private repairStream(m: number): RandomStream {
@@ -535,7 +552,59 @@ export class ComponentSim implements EventHandler {
   /** Its restart is done. */
   onRestarted(): void {
     this.restarting = false;
-    this.becomeUp();
+    if (this.redundancy !== null) this.setChanged();
+    else this.becomeUp();
+  }
+
+  /**
+   * The rule of a redundant set (`redundancy`), run when a member goes down or comes up
+   * and when a switch-over ends. Members that are down leave the in-use list. When one in
+   * use has left while the set was up and enough members are up to replace it, and the
+   * failover time is not zero, the set goes down and a switch-over (its restart clock, of
+   * the failover time) starts; while it runs nothing else is decided. Otherwise the in-use
+   * list is filled with up members in preference order, and the set is up exactly when it
+   * holds k. So a returning member stays a standby while the set is up (no failback), and
+   * with failover 0 the set is up exactly while k members are (nothing else is remembered).
+   */
+  private setChanged(): void {
+    const r = this.redundancy!;
+    const m = this.setMembers;
+    const inUse = this.inUse;
+    let up = 0;
+    let lost = false;
+    for (let i = 0; i < m.length; i++) {
+      if (m[i].up) up++;
+      else if (inUse[i]) {
+        inUse[i] = false;
+        lost = true;
+      }
+    }
+    if (this.restarting) return;
+    if (lost && this.up && up >= r.k && r.failover.mean > 0) {
+      this.setDown();
+      this.restarting = true;
+      this.scheduleRestart(-1);
+      return;
+    }
+    let used = 0;
+    for (let i = 0; i < m.length; i++) if (inUse[i]) used++;
+    for (let i = 0; i < m.length && used < r.k; i++) {
+      if (m[i].up && !inUse[i]) {
+        inUse[i] = true;
+        used++;
+      }
+    }
+    if (used >= r.k && !this.up) this.becomeUp();
+    else if (used < r.k && this.up) this.setDown();
+  }
+
+  /** A redundant set goes down (its members cannot carry it, or it switches over): what depends on it goes down. */
+  private setDown(): void {
+    this.up = false;
+    const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: this.restarting ? 'switch-over' : 'too few members up' });
+    this.propagateDown();
   }
 
   private becomeUp(): void {
@@ -545,6 +614,7 @@ export class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
     this.armFailure();
     if (this.upHook !== null) this.upHook();
+    if (this.leafHook !== null) this.leafHook();
     if (this.group !== null) this.group.instanceChanged(this.instance, true);
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) ch[i].supportReturned();
@@ -552,6 +622,7 @@ export class ComponentSim implements EventHandler {
 
   private propagateDown(): void {
     if (this.group !== null) this.group.instanceChanged(this.instance, false);
+    if (this.leafHook !== null) this.leafHook();
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) ch[i].supportLost();
   }
@@ -592,6 +663,7 @@ export class ComponentSim implements EventHandler {
 
   /** The layer below (or a shared element it depends on) went down. */
   supportLost(): void {
+    if (this.redundancy !== null) return this.setChanged();
     // Already unsupported: another support is down too; nothing changes.
     if (this.downSupports++ > 0) return;
     this.supported = false;
@@ -638,6 +710,7 @@ export class ComponentSim implements EventHandler {
 
   /** The layer below (or a shared element it depends on) came back up. */
   supportReturned(): void {
+    if (this.redundancy !== null) return this.setChanged();
     // Up only when every support is: the last one back restarts it.
     if (--this.downSupports > 0) return;
     this.supported = true;
@@ -864,6 +937,15 @@ class ServiceSim {
     private readonly name: string,
   ) {}
 
+  /** Makes it a service given by the expression `logic` over these groups and components (SystemSim's). */
+  useLogic(logic: LogicModel, groups: readonly GroupSim[], components: readonly ComponentSim[]): void {
+    this.logic = logic;
+    this.leafGroups = logic.leaves.map((l) => (l.kind === 'group' ? groups[l.index] : null));
+    this.leafComponents = logic.leaves.map((l) => (l.kind === 'element' && l.component >= 0 ? components[l.component] : null));
+    this.leafUp = logic.leaves.map(() => true);
+    this.leafCap = logic.leaves.map(() => 1);
+  }
+
   /** Up at full capacity, with a fresh recorder. */
   reset(opts: RecorderOptions): void {
     this.downMembers = 0;
@@ -888,6 +970,7 @@ class ServiceSim {
 
   /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
   memberChanged(downDelta: number): void {
+    if (this.logic !== null) return this.logicChanged();
     const wasDown = this.downMembers > 0;
     this.downMembers += downDelta;
     const isDown = this.downMembers > 0;
@@ -905,6 +988,46 @@ class ServiceSim {
         }
       }
     }
+    this.changed(wasDown, isDown, cap, phase);
+  }
+
+  /** The service's `up` expression (model/logic.ts), or null for a chain; with it, per leaf its group or its element's component (null: never down). */
+  logic: LogicModel | null = null;
+  leafGroups: Array<GroupSim | null> = [];
+  leafComponents: Array<ComponentSim | null> = [];
+  private leafUp: boolean[] = [];
+  private leafCap: number[] = [];
+
+  /**
+   * A leaf of the expression changed: the service is up and at the capacity that
+   * model/logic.ts gives for its leaves now; while down, its phase is that of the first
+   * group leaf that is down (restart when only elements are). `downMembers` is 1 while
+   * it is down (what `servicesUp` reads).
+   */
+  private logicChanged(): void {
+    const g = this.leafGroups;
+    const c = this.leafComponents;
+    const up = this.leafUp;
+    const cap = this.leafCap;
+    let phase = -1;
+    for (let i = 0; i < g.length; i++) {
+      const gi = g[i];
+      const ci = c[i];
+      up[i] = gi !== null ? gi.up : ci === null || ci.up;
+      cap[i] = gi !== null ? gi.capacity : up[i] ? 1 : 0;
+    }
+    const root = this.logic!.root;
+    const isDown = !logicUp(root, up);
+    if (isDown) {
+      for (let i = 0; i < g.length && phase < 0; i++) if (g[i] !== null && !up[i]) phase = g[i]!.phase;
+    }
+    const wasDown = this.downMembers > 0;
+    this.downMembers = isDown ? 1 : 0;
+    this.changed(wasDown, isDown, isDown ? 0 : logicCapacity(root, up, cap), phase);
+  }
+
+  /** Records the service's new state (down or not, capacity, phase of a down state: -1 for none) if it changed. */
+  private changed(wasDown: boolean, isDown: boolean, cap: number, phase: number): void {
     if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
     const wasFull = !wasDown && this.capacity >= 1;
     this.capacity = cap;
@@ -970,7 +1093,8 @@ function modelStatics(model: SystemModel): ModelStatics {
       }
     }
   }
-  const zoneComponents = model.components.filter((c) => LAYER_INDEX[c.layer] <= LAYER_INDEX.hardware).map((c) => c.index);
+  // A redundant set is no impact zone (it never fails itself; its members are zones).
+  const zoneComponents = model.components.filter(isImpactZone).map((c) => c.index);
   st = {
     typeNames,
     typeIndex: new Map(typeNames.map((t, i) => [t, i])),
@@ -1128,6 +1252,7 @@ export class SystemSim {
       const sim = new ServiceSim(this, s.name);
       sim.members = s.chain.map((i) => this.groups[i]);
       for (const g of sim.members) g.services.push(sim);
+      if (s.logic !== null) sim.useLogic(s.logic, this.groups, this.components);
       return sim;
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
@@ -1171,6 +1296,15 @@ export class SystemSim {
       g.reset();
       g.mechanism = this.mechanismHosts[gi].create();
     });
+    // Infrastructure elements a service's expression names tell it when they go up or down.
+    for (const svc of this.services) {
+      for (const c of svc.leafComponents) {
+        if (c === null) continue;
+        const prev = c.leafHook;
+        const fn = () => svc.memberChanged(0);
+        c.leafHook = prev === null ? fn : () => (prev(), fn());
+      }
+    }
     this.services.forEach((svc, si) =>
       svc.reset({
         ...recorderOptions,

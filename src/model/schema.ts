@@ -203,7 +203,7 @@ const DependsOn = z
   .array(z.string())
   .min(1)
   .optional()
-  .describe('Shared elements (see `shared`) its hosts depend on: a host is up only while its rack and every one of these are up.');
+  .describe('Shared elements (see `shared`) its hosts depend on: a host is up only while its rack and every one of these are up (a redundant set is up while enough of its members are).');
 
 /** A site: a failure domain holding racks. */
 export const SiteSpec = z
@@ -572,7 +572,7 @@ export const TopologySpec = z
     hosts: z.record(Name, HostGroupSpec).describe('Host groups by name.'),
     vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
     vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),
-    services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
+    services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services, or expressions over them (`up`).'),
     maintenance: z.record(Name, MaintenanceSpec).default({}).describe('Planned host maintenance plans by name.'),
     upgrades: z.record(Name, UpgradeSpec).default({}).describe('Rolling software upgrade campaigns by name.'),
     simulation: SimulationSpec.default({}),

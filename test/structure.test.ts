@@ -6,7 +6,10 @@
  * - a host on a redundant pair of top-of-rack switches (`shared` with `of`) with an
  *   exponential failover, against a six-state chain written out here from the stated
  *   rule; with a 50 ms failover, outages and TL-9000 outages (over 15 s) against their
- *   closed forms.
+ *   closed forms;
+ * - site anti-affinity across two failing sites, and zone anti-affinity over user-defined
+ *   power zones (2 of 3 across three failing racks), against their closed forms (wrong:
+ *   the placements that share a site or a rack), and failures counted per user zone.
  * Simulations pass within 4 standard errors (each names the plausible wrong answer and
  * checks that it lies outside that band); `analyze` is compared to a relative 1e-9.
  * Schema and semantic errors name the path.
@@ -29,7 +32,7 @@ const YEAR = 365 * 86400;
 /** Mean time to failure and repair (hours) of the server under each VNF. */
 const PARTS = { 'LB-a': [300, 20], 'FW-a': [500, 30], 'LB-b': [400, 25], 'FW-b': [250, 15] } as const;
 
-function parallel(up: object) {
+function parallel(up: unknown) {
   const components: Record<string, object> = { app: { layer: 'vnf' } };
   const hosts: Record<string, object> = {};
   const vnfs: Record<string, object> = {};
@@ -241,5 +244,81 @@ describe('validation names the path', () => {
     expect(bad({ of: ['tor-a', 'tor-b'], component: 'tor' })[0]).toMatch(/^shared\.tor-pair\.component: a redundant set has no component/);
     expect(bad({ of: ['tor-a', 'tor-b'], failover: 'soon' })[0]).toMatch(/^shared\.tor-pair\.failover: /);
     expect(messages({ ...d, shared: { ...d.shared, 'tor-a': { component: 'tor', k: 1 } } })[0]).toMatch(/^shared\.tor-a\.k: 'k' belongs to a redundant set/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Placement zones: sites fail (rate l, repair m); hosts and applications never do.
+
+const LS = 1 / (300 * H);
+const MS = 1 / (30 * H);
+
+describe('placement zones', () => {
+  /** Two sites with one rack each; hosts round-robin over the racks; `placement` of a 1-of-2 VNF. */
+  const twoSites = (placement: object) => ({
+    components: { site: { layer: 'site', failures: { down: { ttf: exp('300h') } }, repair: exp('30h') }, hw: { layer: 'hardware' }, app: { layer: 'vnf' } },
+    sites: { a: { component: 'site' }, b: { component: 'site' } },
+    racks: { ra: { site: 'a' }, rb: { site: 'b' } },
+    hosts: { h: { count: 4, stack: ['hw'], racks: ['ra', 'rb'] } },
+    vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', ...placement } } },
+    services: { s: { chain: ['f'] } },
+  });
+  const u = LS / (LS + MS);
+
+  it('site anti-affinity: a 1+1 pair across two failing sites matches u^2; both in one site (u) lies outside', () => {
+    const doc = twoSites({ policy: 'site-anti-affinity' });
+    const t = topo(doc);
+    expect(t.model.functions[0].instances.map((i) => i.host)).toEqual(['h-1', 'h-2']);
+    const r = run(doc, { runs: 100, horizon: 20000 * H });
+    expectWithin(r.results.services[0].unavailability, u * u, u);
+    close(analyzeModel(t.model).services[0].unavailability, u * u);
+    // pack puts both in one site: the wrong answer is what it gets.
+    close(analyzeModel(topo(twoSites({ policy: 'pack' })).model).services[0].unavailability, u);
+  });
+
+  it('zone anti-affinity over user-defined power zones: 2 of 3 across three failing racks, against the closed form', () => {
+    const doc = {
+      components: { pdu: { layer: 'rack', failures: { down: { ttf: exp('300h') } }, repair: exp('30h') }, hw: { layer: 'hardware' }, app: { layer: 'vnf' } },
+      racks: { r1: { component: 'pdu' }, r2: { component: 'pdu' }, r3: { component: 'pdu' } },
+      zones: { power: { 'pdu-1': ['r1'], 'pdu-2': ['r2'], 'pdu-3': ['r3'] }, az: { 'az-1': ['h'] } },
+      hosts: { h: { count: 6, stack: ['hw'], racks: ['r1', 'r1', 'r2', 'r2', 'r3', 'r3'] } },
+      vnfs: { f: { instances: 3, k: 2, app: 'app', placement: { group: 'h', policy: 'zone-anti-affinity', zone: 'power' } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const t = topo(doc);
+    expect(t.model.functions[0].instances.map((i) => t.model.hosts.find((h) => h.name === i.host)!.zones.power)).toEqual(['pdu-1', 'pdu-2', 'pdu-3']);
+    const a = 1 - u;
+    const exact = 1 - (a ** 3 + 3 * a * a * (1 - a));
+    const r = run(doc, { runs: 40, horizon: 20000 * H });
+    const s = r.results.services[0];
+    // Wrong: spread fills r1 first (h-1, h-2 in rack r1, then h-3 in r2): down with r1 alone.
+    const spread = topo({ ...doc, vnfs: { f: { ...doc.vnfs.f, placement: { group: 'h' } } } });
+    expect(spread.model.functions[0].instances.map((i) => i.host)).toEqual(['h-1', 'h-2', 'h-3']);
+    expectWithin(s.unavailability, exact, analyzeModel(spread.model).services[0].unavailability);
+    close(analyzeModel(t.model).services[0].unavailability, exact);
+    // The report counts failures per zone: each power zone's share, and every failure in az-1.
+    const by = s.failureFrequency.byUserZone!;
+    expect(by.power.map((z) => z.zone).sort()).toEqual(['pdu-1', 'pdu-2', 'pdu-3']);
+    const total = by.power.reduce((acc, z) => acc + z.perYear, 0);
+    expect(total).toBeCloseTo(s.failureFrequency.correlatedPerYear.mean, 9);
+    expect(by.az).toEqual([{ zone: 'az-1', perYear: total }]);
+  });
+
+  it('validation names the path', () => {
+    const messages = (doc: object) => {
+      const e = thrown(() => topo(doc));
+      expect(e).toBeInstanceOf(TopologyError);
+      return (e as TopologyError).issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    const d = twoSites({ policy: 'zone-anti-affinity', zone: 'power' });
+    expect(messages(d)[0]).toMatch(/^vnfs\.f\.placement\.zone: unknown kind of zones 'power'/);
+    expect(messages(twoSites({ policy: 'zone-anti-affinity' }))[0]).toMatch(/^vnfs\.f\.placement\.zone: policy zone-anti-affinity needs 'zone'/);
+    expect(messages(twoSites({ zone: 'power' }))[0]).toMatch(/^vnfs\.f\.placement\.zone: 'zone' goes with policy zone-anti-affinity/);
+    expect(messages({ ...d, zones: { power: { p1: ['ra'], p2: ['h-1'] } } })[0]).toMatch(/^zones\.power\.p2\[0\]: host 'h-1' is already in zone 'p1' of kind 'power'/);
+    expect(messages({ ...d, zones: { power: { p1: ['nowhere'] } } })[0]).toMatch(/^zones\.power\.p1\[0\]: unknown host group, host, rack or site 'nowhere'/);
+    expect(messages({ ...d, zones: { power: { p1: ['ra'] } } })[0]).toMatch(/^vnfs\.f\.placement\.policy: zone-anti-affinity needs every host in a zone of kind 'power', but host 'h-2' is in none/);
+    const three = twoSites({ policy: 'site-anti-affinity' });
+    expect(messages({ ...three, vnfs: { f: { ...three.vnfs.f, instances: 3 } } })[0]).toMatch(/^vnfs\.f\.placement\.policy: impossible site-anti-affinity: 3 instances need 3 distinct sites/);
+    expect(messages({ ...three, vnfs: { f: { ...three.vnfs.f, placement: { hosts: ['h-1', 'h-3'], policy: 'site-anti-affinity' } } } })[0]).toMatch(/^vnfs\.f\.placement\.hosts\[1\]: site-anti-affinity: site 'a' of host 'h-3' is already used/);
   });
 });

@@ -22,7 +22,7 @@ import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
 import { logicText, type LogicLeaf, type LogicModel, type LogicNode } from './logic.js';
-import { LAYERS, type ServiceLogicInput, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
+import { LAYERS, type PlacementPolicy, type ServiceLogicInput, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -246,8 +246,8 @@ export interface EvacuationModel {
   readonly rebuild: Distribution;
   /** Hosts it may move instances to (names), in preference order. */
   readonly candidates: readonly string[];
-  /** The placement policy kept when moving: `anti-affinity` and `rack-anti-affinity` avoid hosts / racks of other instances. */
-  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+  /** The placement policy kept when moving: the anti-affinity policies avoid the hosts / racks / sites / zones of other instances. */
+  readonly policy: PlacementPolicy;
 }
 
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
@@ -275,7 +275,9 @@ export interface FunctionModel {
   /** Hosts its instances may run on (names, placement order): where migrations and evacuations may take them. */
   readonly candidates: readonly string[];
   /** Its placement policy, kept when instances move. */
-  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+  readonly policy: PlacementPolicy;
+  /** With policy zone-anti-affinity: the kind of zones (a key of `zones`), else null. */
+  readonly zone: string | null;
   /** Live-migration policy during host maintenance, or null (cold migration). */
   readonly migration: MigrationModel | null;
 }
@@ -347,6 +349,10 @@ export interface HostModel {
   readonly name: string;
   readonly group: string;
   readonly rack: string | null;
+  /** The site of its rack, or null. */
+  readonly site: string | null;
+  /** Its zone of each kind it has one of (`zones`: kind -> zone name). */
+  readonly zones: Readonly<Record<string, string>>;
   readonly slots: number;
   /** Index of the top component of its stack (what instances run on). */
   readonly top: number;
@@ -856,7 +862,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, slots: spec.slots, top, layers, hardware };
+      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -864,6 +870,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     groupHosts.set(group, list);
   }
   const groupNames = [...groupHosts.keys()];
+  userZones(b, topology, hosts, groupHosts);
 
   // Functions (VIM services first, then VNFs): placement and instance stacks.
   const used = new Map<string, number>(); // host -> instances placed
@@ -902,7 +909,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       }
       const appOk = typeRef(spec.app, [kind], [...fp, 'app']);
       const vmOk = spec.vm === undefined || typeRef(spec.vm, ['vm'], [...fp, 'vm']);
-      const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used);
+      const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used, Object.keys(topology.zones ?? {}));
       if (!placed || !appOk || !vmOk || !ok) continue;
       const instances: InstanceModel[] = [];
       placed.forEach((host, i) => {
@@ -937,6 +944,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null,
         candidates: groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name)),
         policy: spec.placement.policy,
+        zone: spec.placement.zone ?? null,
         migration: spec.migration ? migration(b, spec.migration, [...fp, 'migration']) ?? null : null,
       });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined, spec.m !== undefined]);
@@ -1427,6 +1435,57 @@ function unknown(what: string, name: string, known: string[]): string {
   return `unknown ${what} '${name}' (${list})`;
 }
 
+/**
+ * Puts each host in its zones (`zones`: per kind, zone name -> host groups, hosts, racks
+ * or sites), checking the names and that a host is in at most one zone of a kind.
+ */
+function userZones(b: Builder, topology: Topology, hosts: HostModel[], groupHosts: ReadonlyMap<string, HostModel[]>): void {
+  for (const [kind, zones] of Object.entries(topology.zones ?? {})) {
+    const where = new Map<string, string>();
+    for (const [zone, members] of Object.entries(zones)) {
+      members.forEach((m, i) => {
+        const at: Seg[] = ['zones', kind, zone, i];
+        const list = groupHosts.get(m) ?? hosts.filter((h) => h.name === m || h.rack === m || h.site === m);
+        if (list.length === 0) {
+          const known = m in topology.racks || m in topology.sites;
+          b.fail(at, known ? `'${m}' holds no host` : `unknown host group, host, rack or site '${m}'`);
+          return;
+        }
+        for (const h of list) {
+          const before = where.get(h.name);
+          if (before !== undefined && before !== zone) b.fail(at, `host '${h.name}' is already in zone '${before}' of kind '${kind}' (a host is in at most one zone of a kind)`);
+          else {
+            where.set(h.name, zone);
+            (h.zones as Record<string, string>)[kind] = zone;
+          }
+        }
+      });
+    }
+  }
+}
+
+/**
+ * The placement domain that `policy` keeps a function's instances apart in, for `host`:
+ * the host (anti-affinity), its rack, its site, or its zone of kind `zone`; null when the
+ * host has none (it cannot take an instance under that policy); undefined for policies
+ * that keep nothing apart (spread, pack). The rule of placement and of every later move
+ * (evacuation, maintenance): two instances never share a domain.
+ */
+export function placementDomain(policy: PlacementPolicy, zone: string | null, host: HostModel): string | null | undefined {
+  switch (policy) {
+    case 'anti-affinity':
+      return host.name;
+    case 'rack-anti-affinity':
+      return host.rack;
+    case 'site-anti-affinity':
+      return host.site;
+    case 'zone-anti-affinity':
+      return zone !== null ? (host.zones[zone] ?? null) : null;
+    default:
+      return undefined;
+  }
+}
+
 /** Places n instances per the placement spec; reports and returns undefined if impossible. */
 function place(
   b: Builder,
@@ -1437,6 +1496,7 @@ function place(
   groupHosts: Map<string, HostModel[]>,
   groupNames: string[],
   used: Map<string, number>,
+  zoneKinds: string[],
 ): HostModel[] | undefined {
   const pp: Seg[] = [...fp, 'placement'];
   const free = (h: HostModel) => (used.get(h.name) ?? 0) < h.slots;
@@ -1470,6 +1530,15 @@ function place(
         ok = false;
         return;
       }
+      if (spec.policy === 'site-anti-affinity' || spec.policy === 'zone-anti-affinity') {
+        const dom = placementDomain(spec.policy, spec.zone ?? null, h);
+        const what = spec.policy === 'site-anti-affinity' ? 'site' : `zone of kind '${spec.zone}'`;
+        if (dom === null || out.some((o) => placementDomain(spec.policy, spec.zone ?? null, o) === dom)) {
+          b.fail([...pp, 'hosts', i], dom === null ? `${spec.policy}: host '${name}' is in no ${what}` : `${spec.policy}: ${what} '${dom}' of host '${name}' is already used`);
+          ok = false;
+          return;
+        }
+      }
       if (!free(h)) {
         b.fail([...pp, 'hosts', i], `host '${name}' has no free slot (slots: ${h.slots})`);
         ok = false;
@@ -1485,6 +1554,18 @@ function place(
     return undefined;
   }
   const groups = Array.isArray(spec.group) ? spec.group : [spec.group];
+  if (spec.policy === 'zone-anti-affinity' && spec.zone === undefined) {
+    b.fail([...pp, 'zone'], "policy zone-anti-affinity needs 'zone': the kind of zones (a key of `zones`) that keep the instances apart");
+    return undefined;
+  }
+  if (spec.zone !== undefined && spec.policy !== 'zone-anti-affinity') {
+    b.fail([...pp, 'zone'], "'zone' goes with policy zone-anti-affinity");
+    return undefined;
+  }
+  if (spec.zone !== undefined && !zoneKinds.includes(spec.zone)) {
+    b.fail([...pp, 'zone'], unknown('kind of zones', spec.zone, zoneKinds));
+    return undefined;
+  }
   const candidates: HostModel[] = [];
   let ok = true;
   groups.forEach((g, i) => {
@@ -1512,16 +1593,30 @@ function place(
       return undefined;
     }
   }
+  if (policy === 'site-anti-affinity' || policy === 'zone-anti-affinity') {
+    const what = policy === 'site-anti-affinity' ? 'site' : `zone of kind '${spec.zone}'`;
+    const dom = (h: HostModel) => placementDomain(policy, spec.zone ?? null, h);
+    const none = candidates.find((h) => dom(h) === null);
+    if (none) {
+      b.fail([...pp, 'policy'], `${policy} needs every host in a ${what}, but host '${none.name}' is in none`);
+      return undefined;
+    }
+    const doms = new Set(candidates.map(dom));
+    if (n > doms.size) {
+      b.fail([...pp, 'policy'], `impossible ${policy}: ${n} instances need ${n} distinct ${policy === 'site-anti-affinity' ? 'sites' : 'zones'}, group(s) ${groups.join(', ')} span ${doms.size}`);
+      return undefined;
+    }
+  }
   const mine = new Map<string, number>();
-  const myRacks = new Set<string | null>();
+  const myDomains = new Set<string | null>();
   const out: HostModel[] = [];
   for (let i = 0; i < n; i++) {
     let best: HostModel | undefined;
     let bestKey: [number, number] = [Infinity, Infinity];
     for (const h of candidates) {
       if (!free(h)) continue;
-      if (policy === 'anti-affinity' && mine.has(h.name)) continue;
-      if (policy === 'rack-anti-affinity' && myRacks.has(h.rack)) continue;
+      const dom = placementDomain(policy, spec.zone ?? null, h);
+      if (dom !== undefined && myDomains.has(dom)) continue;
       if (policy === 'pack') {
         best = h;
         break;
@@ -1538,7 +1633,8 @@ function place(
     }
     take(best);
     mine.set(best.name, (mine.get(best.name) ?? 0) + 1);
-    myRacks.add(best.rack);
+    const dom = placementDomain(policy, spec.zone ?? null, best);
+    if (dom !== undefined) myDomains.add(dom);
     out.push(best);
   }
   return out;

@@ -238,6 +238,11 @@ export const HostGroupSpec = z
   })
   .describe('A group of hosts.');
 
+/** The placement policies (see PlacementSpec.policy). */
+export const PLACEMENT_POLICIES = ['spread', 'anti-affinity', 'rack-anti-affinity', 'site-anti-affinity', 'zone-anti-affinity', 'pack'] as const;
+/** A placement policy. */
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
 /** Where the instances of a VNF or VIM service run. */
 export const PlacementSpec = z
   .strictObject({
@@ -246,11 +251,12 @@ export const PlacementSpec = z
       .optional()
       .describe('Host group(s) to place on (with `policy`).'),
     policy: z
-      .enum(['spread', 'anti-affinity', 'rack-anti-affinity', 'pack'])
+      .enum(PLACEMENT_POLICIES)
       .default('spread')
       .describe(
-        'spread: the least-loaded host first; anti-affinity: every instance on its own host; rack-anti-affinity: every instance in its own rack; pack: fill hosts in order.',
+        'spread: the least-loaded host first; anti-affinity: every instance on its own host; rack-anti-affinity: every instance in its own rack; site-anti-affinity: every instance in its own site (of its hosts\' racks); zone-anti-affinity: every instance in its own zone of the kind `zone` names (see `zones`); pack: fill hosts in order.',
       ),
+    zone: z.string().optional().describe('With policy zone-anti-affinity: the kind of zones (a key of `zones`, e.g. power) whose zones keep the instances apart.'),
     hosts: z.array(z.string()).min(1).optional().describe('Explicit host names, one per instance (instead of group + policy).'),
   })
   .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
@@ -570,6 +576,12 @@ export const TopologySpec = z
     racks: z.record(Name, RackSpec).default({}).describe('Racks by name.'),
     shared: z.record(Name, SharedSpec).default({}).describe('Shared infrastructure by name (SANs, network links): common causes that hosts of several racks depend on.'),
     hosts: z.record(Name, HostGroupSpec).describe('Host groups by name.'),
+    zones: z
+      .record(Name, z.record(Name, z.array(z.string()).min(1).describe('Its members: host groups, hosts, racks or sites (their hosts are in the zone).')))
+      .optional()
+      .describe(
+        'User-defined zones by kind, e.g. {power: {pdu-a: [rack-1], pdu-b: [rack-2]}, az: {az-1: [compute-a], az-2: [compute-b]}}: per kind, zones by name, each a set of hosts; a host is in at most one zone of a kind. Placement keeps instances in distinct zones of a kind (policy zone-anti-affinity), and the report counts failures per zone.',
+      ),
     vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
     vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),
     services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services, or expressions over them (`up`).'),

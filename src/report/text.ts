@@ -61,6 +61,9 @@ function serviceBlock(s: ServiceSummary): string[] {
         (ff.probationSeconds > 0 ? ` (probation ${formatDuration(ff.probationSeconds)})` : ' (no probation window)'),
     ),
   );
+  for (const [kind, zones] of Object.entries(ff.byUserZone ?? {})) {
+    if (zones.length > 0) lines.push(line(`failures by ${kind}`, `${zones.map((z) => `${z.zone} ${sig(z.perYear)}`).join(', ')} per year (correlated)`));
+  }
   if (s.meanOutageSeconds) {
     const m = durationParts(s.meanOutageSeconds);
     lines.push(row('mean outage', m.mean, m.ci));

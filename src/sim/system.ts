@@ -27,7 +27,7 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import { isImpactZone, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
+import { isImpactZone, placementDomain, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
 import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
@@ -1414,18 +1414,20 @@ export class SystemSim {
         let cands = candidates[g];
         if (cands === undefined) cands = candidates[g] = f.candidates.map((name) => sys.hostIndex.get(name)!);
         const mine = sys.instanceHost[g];
-        const spread = f.policy === 'anti-affinity' || f.policy === 'rack-anti-affinity';
         let best = -1;
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
           if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h]) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
+          // The placement policy's domains (model/build.ts placementDomain): never two instances in one.
+          const dom = placementDomain(f.policy, f.zone, host);
+          if (dom === null) continue;
           let clash = false;
-          if (spread) {
+          if (dom !== undefined) {
             for (let j = 0; j < mine.length && !clash; j++) {
               if (j === i) continue;
-              clash = mine[j] === h || (f.policy === 'rack-anti-affinity' && model.hosts[mine[j]].rack === host.rack);
+              clash = mine[j] === h || placementDomain(f.policy, f.zone, model.hosts[mine[j]]) === dom;
             }
           }
           if (clash) continue;

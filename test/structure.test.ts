@@ -9,7 +9,10 @@
  *   closed forms;
  * - site anti-affinity across two failing sites, and zone anti-affinity over user-defined
  *   power zones (2 of 3 across three failing racks), against their closed forms (wrong:
- *   the placements that share a site or a rack), and failures counted per user zone.
+ *   the placements that share a site or a rack), and failures counted per user zone;
+ * - one repair crew for a switch and two hosts behind it, served by priority (the switch
+ *   first) and at random, against exact chains written out here (wrong: fifo, and each
+ *   other); a dispatch delay against the renewal closed form.
  * Simulations pass within 4 standard errors (each names the plausible wrong answer and
  * checks that it lies outside that band); `analyze` is compared to a relative 1e-9.
  * Schema and semantic errors name the path.
@@ -320,5 +323,131 @@ describe('placement zones', () => {
     const three = twoSites({ policy: 'site-anti-affinity' });
     expect(messages({ ...three, vnfs: { f: { ...three.vnfs.f, instances: 3 } } })[0]).toMatch(/^vnfs\.f\.placement\.policy: impossible site-anti-affinity: 3 instances need 3 distinct sites/);
     expect(messages({ ...three, vnfs: { f: { ...three.vnfs.f, placement: { hosts: ['h-1', 'h-3'], policy: 'site-anti-affinity' } } } })[0]).toMatch(/^vnfs\.f\.placement\.hosts\[1\]: site-anti-affinity: site 'a' of host 'h-3' is already used/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Repair policies: one crew for a switch (layer rack) and the hardware of two hosts behind
+// it, which carry a 1-of-2 VNF. A host's hardware fails only while up (the switch up).
+
+const LSW = 1 / (200 * H);
+const MSW = 1 / (5 * H);
+const LHW = 1 / (100 * H);
+const MHW = 1 / (50 * H);
+
+function crewed(crew: unknown) {
+  return {
+    components: {
+      switch: { layer: 'rack', failures: { down: { ttf: exp('200h') } }, repair: exp('5h'), crew: 'techs' },
+      hw: { layer: 'hardware', failures: { crash: { ttf: exp('100h') } }, repair: exp('50h'), crew: 'techs' },
+      app: { layer: 'vnf' },
+    },
+    crews: { techs: crew },
+    shared: { sw: { component: 'switch' } },
+    hosts: { h: { count: 2, stack: ['hw'], dependsOn: ['sw'] } },
+    vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+    services: { s: { chain: ['f'], sal: 1 } },
+  };
+}
+
+/**
+ * The exact chain of `crewed`, from the stated rules: a state is which of sw, h1, h2 have
+ * failed and the crew's list (the one in repair first, then those waiting, in order of
+ * arrival). Only up components fail (the hosts only while the switch is up); a failure
+ * joins the list; the repair of the first ends at its rate, and the crew takes the next:
+ * the first waiting (fifo), the switch if it waits (priority by layer, or by SAL: the
+ * switch supports both hosts, so it is under the same SAL 1: then fifo), or each waiting
+ * one alike (random). Up: switch up and some host not failed.
+ */
+function crewChain(order: 'fifo' | 'layer' | 'random') {
+  type S = { f: string[] };
+  const rate = (c: string) => (c === 'sw' ? MSW : MHW);
+  const { chain, states } = exploreCtmc<S>(
+    { f: [] },
+    (s) => s.f.join(','),
+    (s) => {
+      const out: Array<[S, number]> = [];
+      const swUp = !s.f.includes('sw');
+      if (swUp) out.push([{ f: [...s.f, 'sw'] }, LSW]);
+      for (const h of ['h1', 'h2']) if (swUp && !s.f.includes(h)) out.push([{ f: [...s.f, h] }, LHW]);
+      if (s.f.length > 0) {
+        const waiting = s.f.slice(1);
+        const r = rate(s.f[0]);
+        if (waiting.length === 0) out.push([{ f: [] }, r]);
+        else if (order === 'fifo') out.push([{ f: waiting }, r]);
+        else if (order === 'layer') {
+          const at = Math.max(0, waiting.indexOf('sw'));
+          out.push([{ f: [waiting[at], ...waiting.filter((_, i) => i !== at)] }, r]);
+        } else waiting.forEach((w, at) => out.push([{ f: [w, ...waiting.filter((_, i) => i !== at)] }, r / waiting.length]));
+      }
+      return out;
+    },
+  );
+  const pi = steadyState(chain);
+  const up = (s: S) => !s.f.includes('sw') && !(s.f.includes('h1') && s.f.includes('h2'));
+  return states.reduce((acc, s, i) => acc + (up(s) ? 0 : pi[i]), 0);
+}
+
+describe('repair policies', () => {
+  it('a priority crew (by layer: the switch first) against its exact chain; fifo lies outside', () => {
+    const exact = crewChain('layer');
+    const fifo = crewChain('fifo');
+    const doc = crewed({ size: 1, order: 'priority', priority: 'layer' });
+    close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
+    close(analyzeModel(topo(crewed(1)).model).services[0].unavailability, fifo);
+    const r = run(doc, { runs: 200, horizon: 20000 * H });
+    expectWithin(r.results.services[0].unavailability, exact, fifo);
+    // By SAL: the switch and both hosts serve the SAL 1 service: no difference from fifo.
+    close(analyzeModel(topo(crewed({ size: 1, order: 'priority', priority: 'sal' })).model).services[0].unavailability, fifo);
+  });
+
+  it('random choice among waiting repairs against its exact chain', () => {
+    const exact = crewChain('random');
+    const doc = crewed({ size: 1, order: 'random' });
+    close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
+    // Random lies between fifo and the switch first, some 3% from each: many runs.
+    const r = run(doc, { runs: 400, horizon: 20000 * H });
+    expectWithin(r.results.services[0].unavailability, exact, crewChain('layer'));
+    expectWithin(r.results.services[0].unavailability, exact, crewChain('fifo'));
+  });
+
+  it('a dispatch delay before each repair: a renewal closed form (any distribution), and analyze with an exponential one', () => {
+    // One host, its hardware on a crew with dispatch d before the repair r: U = (d + r) / (ttf + d + r).
+    const one = (dispatch: unknown) => ({
+      components: { hw: { layer: 'hardware', failures: { crash: { ttf: exp('100h') } }, repair: exp('10h'), crew: 'techs' }, app: { layer: 'vnf' } },
+      crews: { techs: { size: 1, dispatch } },
+      hosts: { h: { stack: ['hw'] } },
+      vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } },
+      services: { s: { chain: ['f'] } },
+    });
+    const exact = 14 / 114;
+    const r = run(one('4h'), { runs: 40, horizon: 20000 * H });
+    expectWithin(r.results.services[0].unavailability, exact, 10 / 110);
+    close(analyzeModel(topo(one(exp('4h'))).model).services[0].unavailability, exact);
+  });
+
+  it('SAL classes: a component ranks by the best SAL of the services above it', () => {
+    const doc = crewed({ size: 1, order: 'priority', priority: 'sal' });
+    const two = {
+      ...doc,
+      vnfs: { f: { instances: 1, app: 'app', placement: { hosts: ['h-1'] } }, g: { instances: 1, app: 'app', placement: { hosts: ['h-2'] } } },
+      services: { s: { chain: ['f'], sal: 2 }, t: { chain: ['g'], sal: 1 }, u: { chain: ['f'] } },
+    };
+    const m = topo(two).model;
+    const rank = (path: string) => m.crews[0].rank![m.components.find((c) => c.path === path)!.index];
+    expect([rank('shared.sw'), rank('hosts.h-1.hardware'), rank('hosts.h-2.hardware'), rank('vnfs.f.instances.1.app')]).toEqual([1, 2, 1, 2]);
+  });
+
+  it('validation names the path', () => {
+    const messages = (doc: object) => {
+      const e = thrown(() => topo(doc));
+      expect(e).toBeInstanceOf(TopologyError);
+      return (e as TopologyError).issues.map((i) => `${i.path}: ${i.message}`);
+    };
+    expect(messages(crewed({ size: 1, order: 'priority' }))[0]).toMatch(/^crews\.techs\.priority: order priority needs 'priority'/);
+    expect(messages(crewed({ size: 1, priority: 'layer' }))[0]).toMatch(/^crews\.techs\.priority: 'priority' goes with order: priority/);
+    expect(messages(crewed({ size: 0 }))[0]).toMatch(/^crews\.techs\.size: /);
+    expect(messages(crewed({ size: 1, order: 'lifo' }))[0]).toMatch(/^crews\.techs\.order: /);
+    expect(messages(crewed('two'))[0]).toMatch(/^crews\.techs: expected a number of crews/);
   });
 });

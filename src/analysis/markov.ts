@@ -295,6 +295,8 @@ interface LComp {
   modes: LMode[];
   restart: number;
   crew: number;
+  /** Rate of its crew's dispatch time before a repair (IMMEDIATE for zero), or 0 without one. */
+  dispatch: number;
   /** Local indices of the shared elements it depends on besides its parent (a host's hardware; those outside the block never go down). */
   deps: number[];
   /** Local group index if it is an instance's top component, else -1. */
@@ -619,7 +621,12 @@ class ChainComponent extends ComponentSim {
   }
   override startRepair(): void {
     this.plan = [];
-    this.t = this.chain.world!.schedule(this.rates.modes[this.failedMode].repair, 'c', this.ci, REPAIR_DONE);
+    const repair = this.rates.modes[this.failedMode].repair;
+    // A crew's dispatch time first, then the repair: two clocks in turn (as a controller's steps).
+    if (this.rates.dispatch > 0) {
+      if (repair !== IMMEDIATE) this.plan = [repair];
+      this.t = this.chain.world!.schedule(this.rates.dispatch, 'c', this.ci, REPAIR_DONE);
+    } else this.t = this.chain.world!.schedule(repair, 'c', this.ci, REPAIR_DONE);
   }
   protected override newRepairPlan(): StepPlan {
     const steps: PlanStep[] = [];
@@ -1366,6 +1373,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         }),
         restart: res.rate(c.restart, c.redundancy !== undefined ? `${c.path}.failover` : `${w}.restart`),
         crew,
+        dispatch: c.crew >= 0 && model.crews[c.crew].dispatch !== null ? res.rate(model.crews[c.crew].dispatch!, `crews.${model.crews[c.crew].name}.dispatch`) : 0,
         group: -1,
         instance: -1,
         repairBy: repairBy.get(gi) ?? null,
@@ -1416,7 +1424,16 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     }
     // The components as objects running the simulator's rules, linked as in the block.
     const chain = new ChainHost(res);
-    chain.pools = crewIdx.map((ci) => new CrewPool(model.crews[ci].size));
+    chain.pools = crewIdx.map((ci) => {
+      const cm = model.crews[ci];
+      const pool = new CrewPool(cm.size, cm.order, cm.rank, cm.dispatch);
+      // A random pick branches: index i with probability 1/n, as successive chances.
+      pool.choose = (n) => {
+        for (let i = 0; i < n - 1; i++) if (chain.world!.chance(1 / (n - i))) return i;
+        return n - 1;
+      };
+      return pool;
+    });
     chain.comps = compIdx.map((g, l) => new ChainComponent(model.components[g], chain, comps[l].crew >= 0 ? chain.pools[comps[l].crew] : null, l, comps[l]));
     chain.comps.forEach((c, l) => {
       const lc = comps[l];

@@ -392,7 +392,7 @@ export interface SystemModel {
   readonly functions: readonly FunctionModel[];
   readonly services: readonly ServiceModel[];
   readonly hosts: readonly HostModel[];
-  readonly crews: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  readonly crews: readonly CrewModel[];
   /** Common-cause clocks of failure modes (`beta`, `common`), in the order of the types and modes. */
   readonly commonCauses: readonly CommonCauseModel[];
   /** Shared elements (`shared`), in file order. */
@@ -414,6 +414,18 @@ export interface SystemModel {
    * modes: `maintenance/<plan>`, `live-migration/<function>`, `upgrade/<plan>`.
    */
   readonly plannedCauses: readonly string[];
+}
+
+/** A repair crew pool, resolved (see CrewSpec). */
+export interface CrewModel {
+  readonly name: string;
+  readonly size: number;
+  /** Which waiting repair a freed crew takes (sim/system.ts CrewPool). */
+  readonly order: 'fifo' | 'random' | 'priority';
+  /** With order priority: per component index its rank (lower is served first: the layer index, or the SAL class 1..3, 4 for none); else null. */
+  readonly rank: readonly number[] | null;
+  /** Dispatch or inspection time before each repair (the crew held), or null. */
+  readonly dispatch: Distribution | null;
 }
 
 /** Restarts a supervisor allows within its `window` before escalating, when `maxRestarts` is not given. */
@@ -1241,6 +1253,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   const planned = plannedWork(b, topology, hosts, groupHosts, functions, functionIndex, services);
 
+  const crews = crewModels(b, topology, components, functions, services);
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
     ...planned,
@@ -1259,9 +1272,55 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     functions,
     services,
     hosts,
-    crews: crewNames.map((name) => ({ name, size: topology.crews[name] })),
+    crews,
     defaults: { runs: sim.runs ?? DEFAULT_RUNS, horizon, horizonReason, warmup, seed: sim.seed ?? DEFAULT_SEED },
     maxMttf,
+  });
+}
+
+/**
+ * The crew pools: a number is a FIFO pool of that size; a policy resolves its order, its
+ * ranks (with order priority: per component the layer index, or its SAL class: the best
+ * SAL of the services whose groups have an instance on it or on what it supports, 4 for
+ * none) and its dispatch time.
+ */
+function crewModels(
+  b: Builder,
+  topology: Topology,
+  components: readonly ComponentModel[],
+  functions: readonly FunctionModel[],
+  services: readonly ServiceModel[],
+): CrewModel[] {
+  let salClass: number[] | null = null;
+  const salClasses = (): number[] => {
+    const out = components.map(() => 4);
+    // The supports of each component: its parent, and the shared elements (and their members) it rests on.
+    const supports = components.map((c) => (c.parent >= 0 ? [c.parent] : []));
+    for (const c of components) for (const ch of c.children) if (components[ch].parent !== c.index) supports[ch].push(c.index);
+    for (const s of services) {
+      if (s.sal === null) continue;
+      const seen = new Set<number>();
+      const visit = (ci: number) => {
+        if (seen.has(ci)) return;
+        seen.add(ci);
+        out[ci] = Math.min(out[ci], s.sal!);
+        supports[ci].forEach(visit);
+      };
+      for (const fi of s.chain) for (const inst of functions[fi].instances) visit(inst.top);
+    }
+    return out;
+  };
+  return Object.entries(topology.crews).map(([name, spec]): CrewModel => {
+    if (typeof spec === 'number') return { name, size: spec, order: 'fifo', rank: null, dispatch: null };
+    const cp: Seg[] = ['crews', name];
+    if (spec.priority !== undefined && spec.order !== 'priority') b.fail([...cp, 'priority'], "'priority' goes with order: priority");
+    let rank: number[] | null = null;
+    if (spec.order === 'priority') {
+      if (spec.priority === undefined) b.fail([...cp, 'priority'], "order priority needs 'priority': layer or sal");
+      else rank = spec.priority === 'layer' ? components.map((c) => LAYERS.indexOf(c.layer)) : (salClass ??= salClasses());
+    }
+    const dispatch = spec.dispatch !== undefined ? (delay(b, spec.dispatch, [...cp, 'dispatch']) ?? null) : null;
+    return { name, size: spec.size, order: spec.order, rank, dispatch };
   });
 }
 

@@ -561,6 +561,28 @@ export const UpgradeSpec = z
   })
   .describe('A rolling upgrade: the instances of one VNF or VIM service are upgraded one at a time. Outages it causes are planned downtime.');
 
+const CrewSize = z.number().int().positive().max(1e6);
+
+/** The message of a crew that is neither a number nor a policy object (load.ts looks into its object branch for deeper errors). */
+export const CREW_UNION_ERROR = 'expected a number of crews, or {size: n, order: fifo | random | priority, priority: layer | sal, dispatch: 1h}';
+
+/** A repair crew pool with its policy. */
+export const CrewSpec = z
+  .strictObject({
+    size: CrewSize.describe('Crews: how many repairs run at once.'),
+    order: z
+      .enum(['fifo', 'random', 'priority'])
+      .default('fifo')
+      .describe('Which waiting repair a freed crew takes: fifo (the longest waiting), random (each waiting one alike), priority (the first of the highest priority, see `priority`).'),
+    priority: z
+      .enum(['layer', 'sal'])
+      .optional()
+      .describe('With order priority: layer (the lowest layer first: sites, racks, hardware before software) or sal (components under a service of the best SAL first: SAL 1, then 2, then 3, then those under no SAL). Not preemptive: a running repair is never interrupted.'),
+    dispatch: Delay.optional().describe('Dispatch or inspection time before each repair, with the crew held (travel, diagnosis): the repair takes this plus its own time.'),
+    description: z.string().optional(),
+  })
+  .describe('A repair crew pool with its queueing policy.');
+
 /** A whole topology file. */
 export const TopologySpec = z
   .strictObject({
@@ -569,9 +591,9 @@ export const TopologySpec = z
     description: z.string().optional(),
     components: z.record(Name, ComponentTypeSpec).describe('Component types by name.'),
     crews: z
-      .record(Name, z.number().int().positive().max(1e6))
+      .record(Name, z.union([CrewSize, CrewSpec], { error: () => CREW_UNION_ERROR }))
       .default({})
-      .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
+      .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (a number: FIFO queue), or a policy {size, order, priority, dispatch}.'),
     sites: z.record(Name, SiteSpec).default({}).describe('Sites by name.'),
     racks: z.record(Name, RackSpec).default({}).describe('Racks by name.'),
     shared: z.record(Name, SharedSpec).default({}).describe('Shared infrastructure by name (SANs, network links): common causes that hosts of several racks depend on.'),

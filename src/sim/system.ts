@@ -47,12 +47,24 @@ const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(
 /** Index of each layer name, for per-layer counters. */
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
 
-/** Repair crews of one pool: at most `size` repairs at once, the rest wait in FIFO order. */
+/**
+ * Repair crews of one pool: at most `size` repairs at once, the rest wait; a freed crew
+ * takes the one waiting longest (fifo), one drawn alike among those waiting (random:
+ * `choose`), or the first waiting of the least rank (priority: `rank` by component index).
+ * Not preemptive. `dispatch` (or null) is added before each repair by the component.
+ */
 export class CrewPool {
   busy = 0;
   private queue: ComponentSim[] = [];
   private head = 0;
-  constructor(readonly size: number) {}
+  /** With order random: picks an index in [0, n) uniformly (the simulation draws from the pool's stream; analysis branches). */
+  choose: ((n: number) => number) | null = null;
+  constructor(
+    readonly size: number,
+    readonly order: 'fifo' | 'random' | 'priority' = 'fifo',
+    private readonly rank: readonly number[] | null = null,
+    readonly dispatch: Distribution | null = null,
+  ) {}
   /** All crews free, nobody waiting. */
   reset(): void {
     this.busy = 0;
@@ -70,6 +82,7 @@ export class CrewPool {
   }
   /** A repair ended: hands the crew to the next waiting component, if any. */
   release(): ComponentSim | undefined {
+    if (this.order !== 'fifo' && this.head < this.queue.length) return this.pick();
     if (this.head < this.queue.length) {
       const next = this.queue[this.head++];
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -81,6 +94,21 @@ export class CrewPool {
     this.busy--;
     return undefined;
   }
+  /** The waiting component a freed crew takes under order random or priority, taken out of the queue (which then starts at 0). */
+  private pick(): ComponentSim {
+    const q = this.queue.slice(this.head);
+    let at = 0;
+    if (this.order === 'random') at = this.choose!(q.length);
+    else {
+      const rank = this.rank!;
+      for (let i = 1; i < q.length; i++) if (rank[q[i].model.index] < rank[q[at].model.index]) at = i;
+    }
+    const next = q.splice(at, 1)[0];
+    this.queue = q;
+    this.head = 0;
+    return next;
+  }
+
   /** The components waiting, first first (analysis saves them with its state). */
   waiting(): ComponentSim[] {
     return this.queue.slice(this.head);
@@ -286,6 +314,7 @@ export class ComponentSim implements EventHandler {
       this.remaining[j] = 0;
     }
     this.restartSeeded = false;
+    this.dispatchSeeded = false;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -523,8 +552,21 @@ export class ComponentSim implements EventHandler {
       rng.advance();
       scheduler.delay = -mean * Math.log(1 - rng.u);
     } else scheduler.delay = this.repair[m].sample(rng);
+    if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
     this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
+
+  /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */
+  private dispatchStream(): RandomStream {
+    if (this.dispatchStreamOrNull === null || !this.dispatchSeeded) {
+      if (this.dispatchStreamOrNull === null) this.dispatchStreamOrNull = this.streams.stream(`${this.model.path}:dispatch`);
+      else this.dispatchStreamOrNull.reseed(this.streams.seed, this.streams.replication);
+      this.dispatchSeeded = true;
+    }
+    return this.dispatchStreamOrNull;
+  }
+  private dispatchStreamOrNull: RandomStream | null = null;
+  private dispatchSeeded = false;
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
@@ -1202,7 +1244,7 @@ export class SystemSim {
     this.zoneComponents = st.zoneComponents;
     this.zoneIndex = st.zoneIndex;
     this.hostIndex = st.hostIndex;
-    this.crews = model.crews.map((c) => new CrewPool(c.size));
+    this.crews = model.crews.map((c) => new CrewPool(c.size, c.order, c.rank, c.dispatch));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
     model.functions.forEach((f, g) =>
       f.instances.forEach((inst) => {
@@ -1289,6 +1331,11 @@ export class SystemSim {
     this.spuriousCause = false;
     this.plannedCause = -1;
     for (const c of this.crews) c.reset();
+    this.crews.forEach((c, i) => {
+      if (c.order !== 'random') return;
+      const stream = streams.stream(`crews.${model.crews[i].name}:pick`);
+      c.choose = (n) => Math.min(n - 1, Math.floor(stream.next() * n));
+    });
     for (const c of this.components) c.reset(streams, this.components);
     for (const cc of this.commons) cc.reset(streams);
     this.streams = streams;

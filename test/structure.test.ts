@@ -357,9 +357,11 @@ function crewed(crew: unknown) {
  * joins the list; the repair of the first ends at its rate, and the crew takes the next:
  * the first waiting (fifo), the switch if it waits (priority by layer, or by SAL: the
  * switch supports both hosts, so it is under the same SAL 1: then fifo), or each waiting
- * one alike (random). Up: switch up and some host not failed.
+ * one alike (random). Preemptive (by layer): the switch's failure takes the crew from a
+ * host's repair, which waits first (exponential: resuming is starting afresh). Up: switch
+ * up and some host not failed.
  */
-function crewChain(order: 'fifo' | 'layer' | 'random') {
+function crewChain(order: 'fifo' | 'layer' | 'random' | 'preempt') {
   type S = { f: string[] };
   const rate = (c: string) => (c === 'sw' ? MSW : MHW);
   const { chain, states } = exploreCtmc<S>(
@@ -368,14 +370,15 @@ function crewChain(order: 'fifo' | 'layer' | 'random') {
     (s) => {
       const out: Array<[S, number]> = [];
       const swUp = !s.f.includes('sw');
-      if (swUp) out.push([{ f: [...s.f, 'sw'] }, LSW]);
+      // Preemptive: the switch takes the crew from a host's repair, which waits first.
+      if (swUp) out.push([{ f: order === 'preempt' ? ['sw', ...s.f] : [...s.f, 'sw'] }, LSW]);
       for (const h of ['h1', 'h2']) if (swUp && !s.f.includes(h)) out.push([{ f: [...s.f, h] }, LHW]);
       if (s.f.length > 0) {
         const waiting = s.f.slice(1);
         const r = rate(s.f[0]);
         if (waiting.length === 0) out.push([{ f: [] }, r]);
         else if (order === 'fifo') out.push([{ f: waiting }, r]);
-        else if (order === 'layer') {
+        else if (order === 'layer' || order === 'preempt') {
           const at = Math.max(0, waiting.indexOf('sw'));
           out.push([{ f: [waiting[at], ...waiting.filter((_, i) => i !== at)] }, r]);
         } else waiting.forEach((w, at) => out.push([{ f: [w, ...waiting.filter((_, i) => i !== at)] }, r / waiting.length]));
@@ -399,6 +402,14 @@ describe('repair policies', () => {
     expectWithin(r.results.services[0].unavailability, exact, fifo);
     // By SAL: the switch and both hosts serve the SAL 1 service: no difference from fifo.
     close(analyzeModel(topo(crewed({ size: 1, order: 'priority', priority: 'sal' })).model).services[0].unavailability, fifo);
+  });
+
+  it('a preemptive priority crew against its exact chain; the non-preemptive one lies outside', () => {
+    const exact = crewChain('preempt');
+    const doc = crewed({ size: 1, order: 'priority', priority: 'layer', preemptive: true });
+    close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
+    const r = run(doc, { runs: 200, horizon: 20000 * H });
+    expectWithin(r.results.services[0].unavailability, exact, crewChain('layer'));
   });
 
   it('random choice among waiting repairs against its exact chain', () => {
@@ -445,6 +456,7 @@ describe('repair policies', () => {
       return (e as TopologyError).issues.map((i) => `${i.path}: ${i.message}`);
     };
     expect(messages(crewed({ size: 1, order: 'priority' }))[0]).toMatch(/^crews\.techs\.priority: order priority needs 'priority'/);
+    expect(messages(crewed({ size: 1, preemptive: true }))[0]).toMatch(/^crews\.techs\.preemptive: 'preemptive' goes with order: priority/);
     expect(messages(crewed({ size: 1, priority: 'layer' }))[0]).toMatch(/^crews\.techs\.priority: 'priority' goes with order: priority/);
     expect(messages(crewed({ size: 0 }))[0]).toMatch(/^crews\.techs\.size: /);
     expect(messages(crewed({ size: 1, order: 'lifo' }))[0]).toMatch(/^crews\.techs\.order: /);

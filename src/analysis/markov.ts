@@ -344,6 +344,8 @@ interface CompState {
   plan: PlanStep[];
   /** A redundant set's members in use (ComponentSim.inUse); absent on other components. */
   u?: boolean[];
+  /** True while its crew repair is preempted: its clock `t` is kept but does not run (absent otherwise). */
+  sp?: boolean;
 }
 /** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
@@ -404,7 +406,12 @@ class World {
       for (const d of this.blk.comps[c.ci].deps) if (!comps[d].up) down++;
       c.downSupports = down;
     }
-    this.s.pools.forEach((p, i) => this.blk.chain.pools[i].restore(p.busy, p.q.map((ci) => comps[ci])));
+    this.s.pools.forEach((p, i) => {
+      const pool = this.blk.chain.pools[i];
+      // The repairs at work: holding a crew of the pool and not waiting (what a preemption chooses among).
+      const running = pool.preemptive ? comps.filter((c, ci) => c.crew === pool && c.holdsCrew && !p.q.includes(ci)) : [];
+      pool.restore(p.busy, p.q.map((ci) => comps[ci]), running);
+    });
   }
 
   /** Writes the component objects and crews back into the state (after an event, before a choice compares units). */
@@ -606,11 +613,18 @@ class ChainComponent extends ComponentSim {
     this.t = x.t;
     this.plan = x.plan.slice();
     if (x.u !== undefined) x.u.forEach((v, i) => (this.inUse[i] = v));
+    this.suspended = x.sp === true;
+  }
+  /** Its crew repair is preempted: the clock `t` (the phase it was in) stops until it gets a crew again. */
+  private suspended = false;
+  override suspendRepair(): void {
+    this.suspended = true;
   }
   /** Its state, for a chain state. */
   save(): CompState {
     const x: CompState = { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
     if (this.redundancy !== null) x.u = this.inUse.slice();
+    if (this.suspended) x.sp = true;
     return x;
   }
   protected override armFailure(): void {}
@@ -620,6 +634,11 @@ class ChainComponent extends ComponentSim {
     this.t = null;
   }
   override startRepair(): void {
+    // A preempted repair resumes its phase (memoryless: the same clock).
+    if (this.suspended) {
+      this.suspended = false;
+      return;
+    }
     this.plan = [];
     const repair = this.rates.modes[this.failedMode].repair;
     // A crew's dispatch time first, then the repair: two clocks in turn (as a controller's steps).
@@ -1045,7 +1064,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   }
   s.c.forEach((c, ci) => {
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
-    if (c.t !== null && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
+    if (c.t !== null && c.sp !== true && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
       list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
     }
@@ -1426,7 +1445,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const chain = new ChainHost(res);
     chain.pools = crewIdx.map((ci) => {
       const cm = model.crews[ci];
-      const pool = new CrewPool(cm.size, cm.order, cm.rank, cm.dispatch);
+      const pool = new CrewPool(cm.size, cm.order, cm.rank, cm.dispatch, cm.preemptive);
       // A random pick branches: index i with probability 1/n, as successive chances.
       pool.choose = (n) => {
         for (let i = 0; i < n - 1; i++) if (chain.world!.chance(1 / (n - i))) return i;

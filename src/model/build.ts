@@ -426,6 +426,8 @@ export interface CrewModel {
   readonly rank: readonly number[] | null;
   /** Dispatch or inspection time before each repair (the crew held), or null. */
   readonly dispatch: Distribution | null;
+  /** With order priority: a repair of a lesser rank takes the crew of a running one of a greater rank (which resumes later). */
+  readonly preemptive: boolean;
 }
 
 /** Restarts a supervisor allows within its `window` before escalating, when `maxRestarts` is not given. */
@@ -1311,16 +1313,17 @@ function crewModels(
     return out;
   };
   return Object.entries(topology.crews).map(([name, spec]): CrewModel => {
-    if (typeof spec === 'number') return { name, size: spec, order: 'fifo', rank: null, dispatch: null };
+    if (typeof spec === 'number') return { name, size: spec, order: 'fifo', rank: null, dispatch: null, preemptive: false };
     const cp: Seg[] = ['crews', name];
     if (spec.priority !== undefined && spec.order !== 'priority') b.fail([...cp, 'priority'], "'priority' goes with order: priority");
+    if (spec.preemptive && spec.order !== 'priority') b.fail([...cp, 'preemptive'], "'preemptive' goes with order: priority");
     let rank: number[] | null = null;
     if (spec.order === 'priority') {
       if (spec.priority === undefined) b.fail([...cp, 'priority'], "order priority needs 'priority': layer or sal");
       else rank = spec.priority === 'layer' ? components.map((c) => LAYERS.indexOf(c.layer)) : (salClass ??= salClasses());
     }
     const dispatch = spec.dispatch !== undefined ? (delay(b, spec.dispatch, [...cp, 'dispatch']) ?? null) : null;
-    return { name, size: spec.size, order: spec.order, rank, dispatch };
+    return { name, size: spec.size, order: spec.order, rank, dispatch, preemptive: spec.preemptive };
   });
 }
 

@@ -564,7 +564,7 @@ export const UpgradeSpec = z
 const CrewSize = z.number().int().positive().max(1e6);
 
 /** The message of a crew that is neither a number nor a policy object (load.ts looks into its object branch for deeper errors). */
-export const CREW_UNION_ERROR = 'expected a number of crews, or {size: n, order: fifo | random | priority, priority: layer | sal, dispatch: 1h}';
+export const CREW_UNION_ERROR = 'expected a number of crews, or {size: n, order: fifo | random | priority, priority: layer | sal, preemptive: true | false, dispatch: 1h}';
 
 /** A repair crew pool with its policy. */
 export const CrewSpec = z
@@ -577,7 +577,11 @@ export const CrewSpec = z
     priority: z
       .enum(['layer', 'sal'])
       .optional()
-      .describe('With order priority: layer (the lowest layer first: sites, racks, hardware before software) or sal (components under a service of the best SAL first: SAL 1, then 2, then 3, then those under no SAL). Not preemptive: a running repair is never interrupted.'),
+      .describe('With order priority: layer (the lowest layer first: sites, racks, hardware before software) or sal (components under a service of the best SAL first: SAL 1, then 2, then 3, then those under no SAL).'),
+    preemptive: z
+      .boolean()
+      .default(false)
+      .describe('With order priority: a repair that finds every crew busy takes the crew of a running repair of a lower priority (the lowest; of those, the last component in the model), which waits first among its priority and resumes with its remaining time. Default false: a running repair is never interrupted.'),
     dispatch: Delay.optional().describe('Dispatch or inspection time before each repair, with the crew held (travel, diagnosis): the repair takes this plus its own time.'),
     description: z.string().optional(),
   })

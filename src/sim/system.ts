@@ -51,7 +51,11 @@ const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.
  * Repair crews of one pool: at most `size` repairs at once, the rest wait; a freed crew
  * takes the one waiting longest (fifo), one drawn alike among those waiting (random:
  * `choose`), or the first waiting of the least rank (priority: `rank` by component index).
- * Not preemptive. `dispatch` (or null) is added before each repair by the component.
+ * With `preemptive` (priority only), a repair that arrives when every crew is busy takes
+ * the crew of the running repair of the greatest rank above its own (of those, the
+ * component of the greatest index): that one is suspended (ComponentSim.suspendRepair)
+ * and waits first among its rank, to resume with its remaining time. `dispatch` (or null)
+ * is added before each repair by the component.
  */
 export class CrewPool {
   busy = 0;
@@ -64,24 +68,54 @@ export class CrewPool {
     readonly order: 'fifo' | 'random' | 'priority' = 'fifo',
     private readonly rank: readonly number[] | null = null,
     readonly dispatch: Distribution | null = null,
+    readonly preemptive = false,
   ) {}
+  /** With `preemptive`: the components being repaired now. */
+  private running: ComponentSim[] = [];
   /** All crews free, nobody waiting. */
   reset(): void {
     this.busy = 0;
     this.queue.length = 0;
     this.head = 0;
+    this.running.length = 0;
   }
-  /** Asks for a crew; returns true if one is free now, else queues `c`. */
+  /** Asks for a crew; returns true if one is free now (or taken from a repair it preempts), else queues `c`. */
   request(c: ComponentSim): boolean {
     if (this.busy < this.size) {
       this.busy++;
+      if (this.preemptive) this.running.push(c);
       return true;
+    }
+    if (this.preemptive) {
+      const rank = this.rank!;
+      let victim = -1;
+      for (let i = 0; i < this.running.length; i++) {
+        const r = this.running[i];
+        const worse = victim < 0 ? rank[r.model.index] > rank[c.model.index] : rank[r.model.index] > rank[this.running[victim].model.index] || (rank[r.model.index] === rank[this.running[victim].model.index] && r.model.index > this.running[victim].model.index);
+        if (worse) victim = i;
+      }
+      if (victim >= 0) {
+        const v = this.running[victim];
+        this.running[victim] = c;
+        v.suspendRepair();
+        this.queue.splice(this.head, 0, v);
+        return true;
+      }
     }
     this.queue.push(c);
     return false;
   }
-  /** A repair ended: hands the crew to the next waiting component, if any. */
-  release(): ComponentSim | undefined {
+  /** A repair (of `done`) ended: hands the crew to the next waiting component, if any. */
+  release(done?: ComponentSim): ComponentSim | undefined {
+    if (this.preemptive) {
+      const at = this.running.indexOf(done!);
+      if (at >= 0) this.running.splice(at, 1);
+      if (this.head < this.queue.length) {
+        const next = this.pick();
+        this.running.push(next);
+        return next;
+      }
+    }
     if (this.order !== 'fifo' && this.head < this.queue.length) return this.pick();
     if (this.head < this.queue.length) {
       const next = this.queue[this.head++];
@@ -113,11 +147,12 @@ export class CrewPool {
   waiting(): ComponentSim[] {
     return this.queue.slice(this.head);
   }
-  /** Sets its state: `busy` crews at work, `waiting` in order (analysis restores a state). */
-  restore(busy: number, waiting: ComponentSim[]): void {
+  /** Sets its state: `busy` crews at work, `waiting` in order, `running` the repairs at work (with `preemptive`; analysis restores a state). */
+  restore(busy: number, waiting: ComponentSim[], running: ComponentSim[] = []): void {
     this.busy = busy;
     this.queue = waiting;
     this.head = 0;
+    this.running = running;
   }
 }
 
@@ -315,6 +350,7 @@ export class ComponentSim implements EventHandler {
     }
     this.restartSeeded = false;
     this.dispatchSeeded = false;
+    this.suspendedLeft = -1;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -542,8 +578,24 @@ export class ComponentSim implements EventHandler {
     return false;
   }
 
-  /** Begins the repair of the failed mode (a crew, if any, is already held). */
+  /** Time left of a crew repair preempted by one of a higher priority (-1: none), and when the running one is due. */
+  private suspendedLeft = -1;
+  private repairDue = 0;
+
+  /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
+  suspendRepair(): void {
+    this.suspendedLeft = Math.max(0, this.repairDue - this.sys.scheduler.now);
+    this.pending = -1;
+  }
+
+  /** Begins the repair of the failed mode (a crew, if any, is already held), or resumes a preempted one. */
   startRepair(): void {
+    if (this.suspendedLeft >= 0) {
+      this.pending = this.sys.scheduler.schedule(this.suspendedLeft, this, REPAIR_DONE, 0);
+      this.repairDue = this.sys.scheduler.now + this.suspendedLeft;
+      this.suspendedLeft = -1;
+      return;
+    }
     const m = this.failedMode;
     const mean = this.repairExp[m];
     const rng = this.repairStream(m);
@@ -553,6 +605,7 @@ export class ComponentSim implements EventHandler {
       scheduler.delay = -mean * Math.log(1 - rng.u);
     } else scheduler.delay = this.repair[m].sample(rng);
     if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
+    this.repairDue = scheduler.now + scheduler.delay;
     this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
 
@@ -577,7 +630,7 @@ export class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
     if (this.holdsCrew) {
       this.holdsCrew = false;
-      const next = this.crew!.release();
+      const next = this.crew!.release(this);
       if (next) next.startRepair();
     }
     if (!this.supported) return;
@@ -1244,7 +1297,7 @@ export class SystemSim {
     this.zoneComponents = st.zoneComponents;
     this.zoneIndex = st.zoneIndex;
     this.hostIndex = st.hostIndex;
-    this.crews = model.crews.map((c) => new CrewPool(c.size, c.order, c.rank, c.dispatch));
+    this.crews = model.crews.map((c) => new CrewPool(c.size, c.order, c.rank, c.dispatch, c.preemptive));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
     model.functions.forEach((f, g) =>
       f.instances.forEach((inst) => {

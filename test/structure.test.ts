@@ -12,7 +12,9 @@
  *   the placements that share a site or a rack), and failures counted per user zone;
  * - one repair crew for a switch and two hosts behind it, served by priority (the switch
  *   first) and at random, against exact chains written out here (wrong: fifo, and each
- *   other); a dispatch delay against the renewal closed form.
+ *   other); a dispatch delay against the renewal closed form;
+ * - an instance that needs a virtual switch beside the hypervisor against the product of
+ *   the two availabilities (wrong: the switch stacked under the application).
  * Simulations pass within 4 standard errors (each names the plausible wrong answer and
  * checks that it lies outside that band); `analyze` is compared to a relative 1e-9.
  * Schema and semantic errors name the path.
@@ -461,5 +463,51 @@ describe('repair policies', () => {
     expect(messages(crewed({ size: 0 }))[0]).toMatch(/^crews\.techs\.size: /);
     expect(messages(crewed({ size: 1, order: 'lifo' }))[0]).toMatch(/^crews\.techs\.order: /);
     expect(messages(crewed('two'))[0]).toMatch(/^crews\.techs: expected a number of crews/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Side components: a virtual switch beside the hypervisor (its own failures), and an
+// application that needs it; the application restarts in 10 h after its host returns.
+
+describe('side components', () => {
+  const side = (needs: unknown) => ({
+    components: {
+      hw: { layer: 'hardware' },
+      ovs: { layer: 'hypervisor', failures: { crash: { ttf: exp('200h') } }, repair: exp('20h') },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('10h'), restart: exp('10h') },
+    },
+    hosts: { h: { stack: ['hw'], beside: { vswitch: 'ovs' } } },
+    vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' }, needs } },
+    services: { s: { chain: ['f'] } },
+  });
+
+  it('an instance cut off by its virtual switch keeps running: A = a_app a_ovs, not the stacked answer', () => {
+    // Independent: the application's clock runs while the switch is down, and nothing restarts.
+    const aApp = 100 / 110;
+    const aOvs = 200 / 220;
+    const exact = 1 - aApp * aOvs;
+    const outages = (1 / (100 * H) + 1 / (200 * H)) * aApp * aOvs * YEAR;
+    // Wrong: the switch as a layer under the application (its clock stops, it restarts after).
+    const stacked = side(undefined);
+    stacked.hosts.h = { stack: ['hw', 'ovs2'] } as never;
+    (stacked.components as Record<string, object>).ovs2 = { layer: 'hostOS', failures: { crash: { ttf: exp('200h') } }, repair: exp('20h') };
+    const wrong = analyzeModel(topo(stacked).model).services[0];
+    const r = run(side(['vswitch']), { runs: 60, horizon: 20000 * H });
+    const s = r.results.services[0];
+    expectWithin(s.unavailability, exact, wrong.unavailability);
+    expectWithin(s.outagesPerYear, outages, wrong.outagesPerYear);
+    // The outages the switch causes are its own: attributed to its type.
+    expect(s.downtimeMinutesPerYearByType.ovs).toBeGreaterThan(0);
+  });
+
+  it('analyze refuses it by name; validation names the path', () => {
+    expect(String(thrown(() => analyzeModel(topo(side(['vswitch'])).model)))).toMatch(/vnfs\.f\.needs: instances that need side components/);
+    const e = thrown(() => topo(side(['storage']))) as TopologyError;
+    expect(e.issues[0].path).toBe('vnfs.f.needs[0]');
+    expect(e.issues[0].message).toMatch(/host 'h-1' has no side component 'storage' \(its roles: vswitch\)/);
+    const bad = side(['vswitch']);
+    bad.hosts.h = { stack: ['hw'], beside: { vswitch: 'app' } } as never;
+    expect((thrown(() => topo(bad)) as TopologyError).issues[0].path).toBe('hosts.h.beside.vswitch');
   });
 });

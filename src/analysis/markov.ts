@@ -1332,6 +1332,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   // A repair that waits for services couples the component with the service's groups.
   const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
   for (const [ci, sv] of couplings) for (const fi of model.services[sv].chain) uf.union(ci, C + fi);
+  // An instance cut off by a side component keeps running: the chain does not hold that state.
+  for (const f of model.functions) {
+    if (f.instances.some((inst) => inst.needs !== undefined)) res.refuse(`${f.path}.needs: instances that need side components (cut off, still running) are simulated only; simulate it (nfvsim run)`);
+  }
   for (const [, sv] of couplings) {
     const s = model.services[sv];
     if (s.logic !== null) res.refuse(`services.${s.name}: a repair waits for this service, which is given by an expression (up = ${s.logic.text}): analyze handles only chains there; simulate it (nfvsim run)`);

@@ -118,6 +118,8 @@ export interface InstanceModel {
   readonly top: number;
   /** Index of its lowest own component: its VM or pod, else the application itself (what moves when it moves). */
   readonly base: number;
+  /** Only with `needs`: indices of its host's side components it needs (it counts as down while one is down). */
+  readonly needs?: readonly number[];
 }
 
 /** A failure detector, resolved. Times in seconds. */
@@ -360,6 +362,8 @@ export interface HostModel {
   readonly layers: readonly LayerName[];
   /** Index of the bottom (hardware) component of its stack, or -1 (taken down for maintenance). */
   readonly hardware: number;
+  /** Its side components (`beside`): role -> component index. */
+  readonly beside: Readonly<Record<string, number>>;
 }
 
 /** Metrics settings, resolved. Times in seconds. */
@@ -807,7 +811,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   // The size of what is about to be built: counts multiply (10,000 groups of 10,000 hosts).
   const sizes: Array<[Seg[], number]> = [
-    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * spec.stack.length]),
+    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * (spec.stack.length + Object.keys(spec.beside ?? {}).length)]),
     ...(['vim', 'vnfs'] as const).flatMap((section) =>
       Object.entries(topology[section]).map(([name, spec]): [Seg[], number] => [[section, name, 'instances'], spec.instances * (spec.vm !== undefined ? 2 : 1)]),
     ),
@@ -872,11 +876,19 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           }
         }
       }
+      // Side components beside the hypervisor: on the host OS (or the hardware without one).
+      const beside: Record<string, number> = {};
+      if (stackOk && spec.beside) {
+        const below = layers.includes('hostOS') ? components.findIndex((c) => c.path === `hosts.${name}.hostOS`) : hardware;
+        for (const [role, typeName] of Object.entries(spec.beside)) {
+          if (typeRef(typeName, ['hostOS', 'hypervisor'], [...gp, 'beside', role])) beside[role] = addComponent(`hosts.${name}.${role}`, typeName, below);
+        }
+      }
       if (hostByName.has(name)) {
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware };
+      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware, beside };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -923,6 +935,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       }
       const appOk = typeRef(spec.app, [kind], [...fp, 'app']);
       const vmOk = spec.vm === undefined || typeRef(spec.vm, ['vm'], [...fp, 'vm']);
+      if (spec.needs !== undefined && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
+        b.fail([...fp, 'needs'], "instances that need side components cannot move (evacuation, replica sets, maintenance with drain: migrate): the side components stay on the host");
+      }
       const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used, Object.keys(topology.zones ?? {}));
       if (!placed || !appOk || !vmOk || !ok) continue;
       const instances: InstanceModel[] = [];
@@ -938,7 +953,16 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         }
         const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
-        instances.push({ number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top });
+        const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
+        if (spec.needs === undefined) instances.push(inst);
+        else {
+          const needs: number[] = [];
+          spec.needs.forEach((role, j) => {
+            if (host.beside[role] !== undefined) needs.push(host.beside[role]);
+            else b.fail([...fp, 'needs', j], `host '${host.name}' has no side component '${role}' (${Object.keys(host.beside).length === 0 ? "its group gives no 'beside'" : `its roles: ${Object.keys(host.beside).join(', ')}`})`);
+          });
+          instances.push({ ...inst, needs });
+        }
       });
       functionIndex.set(name, functions.length);
       const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(placed.map((h) => h.group))];

@@ -232,6 +232,12 @@ export const HostGroupSpec = z
       .min(1)
       .describe('Component types from the bottom up: hardware, then optionally hostOS, then optionally hypervisor.'),
     slots: z.number().int().positive().max(1e6).default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
+    beside: z
+      .record(Name, z.string())
+      .optional()
+      .describe(
+        "Side components beside the hypervisor, by role: e.g. {vswitch: ovs, storage: iscsi-client}, each a component type of layer hostOS or hypervisor that runs on the host's host OS (or its hardware without one) and fails and is repaired on its own. Instances that name a role in `needs` are cut off while it is down: they keep running (their clocks run, nothing restarts) but count as down to their group.",
+      ),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
     dependsOn: DependsOn,
     description: z.string().optional(),
@@ -442,6 +448,11 @@ export const FunctionSpec = z
     recovery: RecoverySpec.optional(),
     evacuation: EvacuationSpec.optional(),
     replicaSet: ReplicaSetSpec.optional(),
+    needs: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("Roles of side components (the hosts' `beside`) each instance needs, e.g. [vswitch]: while its host's one is down, the instance is cut off (down to its group) but keeps running. Not with evacuation, replica sets or maintenance that moves instances."),
     migration: MigrationSpec.optional().describe('How its instances leave a host taken down for maintenance; without it they are cold-migrated (shut down, moved, booted).'),
     description: z.string().optional(),
   })

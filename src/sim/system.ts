@@ -185,6 +185,34 @@ export interface InstanceListener {
   instanceChanged(i: number, up: boolean): void;
 }
 
+/**
+ * Between an instance that needs side components (`needs`: a virtual switch, a storage
+ * client) and its group: the instance counts as up to the group while its top component
+ * and every side component it needs are up. A side component going down cuts the
+ * instance off without stopping it (its clocks run, nothing restarts); its return
+ * reconnects it at once. Tells the group only of changes.
+ */
+export class InstanceGate implements InstanceListener {
+  private last = true;
+  constructor(
+    private readonly target: InstanceListener,
+    private readonly top: ComponentSim,
+    private readonly sides: readonly ComponentSim[],
+  ) {}
+  /** Up at the start of a replication. */
+  reset(): void {
+    this.last = true;
+  }
+  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
+  instanceChanged(i: number): void {
+    let up = this.top.up;
+    for (let k = 0; k < this.sides.length && up; k++) up = this.sides[k].up;
+    if (up === this.last) return;
+    this.last = up;
+    this.target.instanceChanged(i, up);
+  }
+}
+
 /** The names of a component's random streams: its path plus the purpose. */
 interface StreamNames {
   ttf: string[];
@@ -301,7 +329,7 @@ export class ComponentSim implements EventHandler {
   setMembers: ComponentSim[] = [];
   /** A redundant set's members in use, by position in `setMembers` (analysis saves it with its state). */
   readonly inUse: boolean[];
-  /** Told when it goes up or down (an infrastructure element a service's expression names), or null. */
+  /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
   leafHook: (() => void) | null = null;
 
   constructor(
@@ -1280,6 +1308,8 @@ export class SystemSim {
   private readonly mechanismHosts: SimMechanismHost[];
   /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
   readonly repairPlan = new SumPlan();
+  /** The gates of instances that need side components, with the indices of those components. */
+  private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -1312,6 +1342,11 @@ export class SystemSim {
         const top = this.components[inst.top];
         top.group = g;
         top.instance = i;
+        if (inst.needs !== undefined) {
+          const gate = new InstanceGate(g, top, inst.needs.map((c) => this.components[c]));
+          top.group = gate;
+          this.gates.push({ gate, i, sides: inst.needs });
+        }
       });
       return g;
     });
@@ -1396,6 +1431,16 @@ export class SystemSim {
       g.reset();
       g.mechanism = this.mechanismHosts[gi].create();
     });
+    // Side components tell the gates of the instances that need them.
+    for (const { gate, i, sides } of this.gates) {
+      gate.reset();
+      for (const ci of sides) {
+        const c = this.components[ci];
+        const prev = c.leafHook;
+        const fn = () => gate.instanceChanged(i);
+        c.leafHook = prev === null ? fn : () => (prev(), fn());
+      }
+    }
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
       for (const c of svc.leafComponents) {

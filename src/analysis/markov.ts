@@ -108,6 +108,7 @@ import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import { formatDuration, YEAR } from '../engine/units.js';
 import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
+import { logicUp, type LogicModel } from '../model/logic.js';
 import type { Scheduler } from '../engine/scheduler.js';
 import { ComponentSim, CrewPool, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
@@ -172,6 +173,8 @@ export interface ServiceAnalysis {
   meanOutageSeconds: number | null;
   /** Indices into `AnalysisResult.blocks` of the blocks its chain spans. */
   blocks: number[];
+  /** Its `up` expression written out; absent for a chain. */
+  logic?: string;
 }
 
 /** The result of `analyzeModel`. */
@@ -292,6 +295,8 @@ interface LComp {
   modes: LMode[];
   restart: number;
   crew: number;
+  /** Rate of its crew's dispatch time before a repair (IMMEDIATE for zero), or 0 without one. */
+  dispatch: number;
   /** Local indices of the shared elements it depends on besides its parent (a host's hardware; those outside the block never go down). */
   deps: number[];
   /** Local group index if it is an instance's top component, else -1. */
@@ -337,6 +342,10 @@ interface CompState {
   t: Slot | null;
   /** Remaining supervision phases (rates) after the running one. */
   plan: PlanStep[];
+  /** A redundant set's members in use (ComponentSim.inUse); absent on other components. */
+  u?: boolean[];
+  /** True while its crew repair is preempted: its clock `t` is kept but does not run (absent otherwise). */
+  sp?: boolean;
 }
 /** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
@@ -397,7 +406,12 @@ class World {
       for (const d of this.blk.comps[c.ci].deps) if (!comps[d].up) down++;
       c.downSupports = down;
     }
-    this.s.pools.forEach((p, i) => this.blk.chain.pools[i].restore(p.busy, p.q.map((ci) => comps[ci])));
+    this.s.pools.forEach((p, i) => {
+      const pool = this.blk.chain.pools[i];
+      // The repairs at work: holding a crew of the pool and not waiting (what a preemption chooses among).
+      const running = pool.preemptive ? comps.filter((c, ci) => c.crew === pool && c.holdsCrew && !p.q.includes(ci)) : [];
+      pool.restore(p.busy, p.q.map((ci) => comps[ci]), running);
+    });
   }
 
   /** Writes the component objects and crews back into the state (after an event, before a choice compares units). */
@@ -600,10 +614,20 @@ class ChainComponent extends ComponentSim {
     this.holdsCrew = x.hc;
     this.t = x.t;
     this.plan = x.plan.slice();
+    if (x.u !== undefined) x.u.forEach((v, i) => (this.inUse[i] = v));
+    this.suspended = x.sp === true;
+  }
+  /** Its crew repair is preempted: the clock `t` (the phase it was in) stops until it gets a crew again. */
+  private suspended = false;
+  override suspendRepair(): void {
+    this.suspended = true;
   }
   /** Its state, for a chain state. */
   save(): CompState {
-    return { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
+    const x: CompState = { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
+    if (this.redundancy !== null) x.u = this.inUse.slice();
+    if (this.suspended) x.sp = true;
+    return x;
   }
   protected override armFailure(): void {}
   protected override freezeClocks(): void {}
@@ -616,8 +640,18 @@ class ChainComponent extends ComponentSim {
     this.t = this.chain.world!.schedule(this.chain.res.rate(m.notice!, `${typeWhere(this.model)}.failures.${m.name}.undetected`), 'c', this.ci, NOTICED);
   }
   override startRepair(): void {
+    // A preempted repair resumes its phase (memoryless: the same clock).
+    if (this.suspended) {
+      this.suspended = false;
+      return;
+    }
     this.plan = [];
-    this.t = this.chain.world!.schedule(this.rates.modes[this.failedMode].repair, 'c', this.ci, REPAIR_DONE);
+    const repair = this.rates.modes[this.failedMode].repair;
+    // A crew's dispatch time first, then the repair: two clocks in turn (as a controller's steps).
+    if (this.rates.dispatch > 0) {
+      if (repair !== IMMEDIATE) this.plan = [repair];
+      this.t = this.chain.world!.schedule(this.rates.dispatch, 'c', this.ci, REPAIR_DONE);
+    } else this.t = this.chain.world!.schedule(repair, 'c', this.ci, REPAIR_DONE);
   }
   protected override newRepairPlan(): StepPlan {
     const steps: PlanStep[] = [];
@@ -757,6 +791,29 @@ interface BlockModel {
   commons: LCommon[];
   /** Per service touching the block: local indices of its chain members in the block. */
   watch: number[][];
+  /** Per expression service touching the block: its leaves in the block (see LogicWatch). */
+  logic: LogicWatch[];
+  /** Local components that no permutation may move (infrastructure elements an expression names). */
+  pinned: number[];
+}
+
+/**
+ * The leaves of one expression service (model/logic.ts) that lie in a block: a local
+ * group or a local component each, and its leaf number in the expression. The block's
+ * part of the service's state is a pattern: bit j set while leaf j here is up.
+ */
+interface LogicWatch {
+  leaves: Array<{ g: number } | { c: number }>;
+  global: number[];
+}
+
+/** The pattern of `L` (bit j: its leaf j is up), given the groups' effective up and the components' up. */
+function pattern(L: LogicWatch, gUp: readonly boolean[], cUp: (c: number) => boolean): number {
+  let p = 0;
+  L.leaves.forEach((x, j) => {
+    if ('g' in x ? gUp[x.g] : cUp(x.c)) p |= 1 << j;
+  });
+  return p;
 }
 
 /** Effective up of each group: its mechanism's verdict and every required group up (requirements are acyclic). */
@@ -769,17 +826,19 @@ function groupsUp(blk: BlockModel, s: State): boolean[] {
 
 function initialState(blk: BlockModel): State {
   return {
-    c: blk.comps.map(() => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [] })),
+    // A redundant set starts with its first k members in use (as ComponentSim.reset).
+    c: blk.chain.comps.map((c): CompState => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [], ...(c.redundancy !== null ? { u: c.redundancy.members.map((_, i) => i < c.redundancy!.k) } : {}) })),
     pools: blk.crewSizes.map(() => ({ busy: 0, q: [] })),
     g: blk.groups.map((G) => JSON.parse(JSON.stringify(G.host.initial)) as GroupState),
   };
 }
 
-/** A tangible successor: the state, its probability, and per watched service whether it was up at some instant on the way. */
+/** A tangible successor: the state, its probability, per watched service whether it was up at some instant on the way, and per expression service the patterns it went through (its start included). */
 interface Outcome {
   state: State;
   prob: number;
   seenUp: boolean[];
+  visited: Array<Set<number>>;
 }
 
 /** Every outcome of firing one clock from the state whose key is `key` (branches over the random choices). */
@@ -789,11 +848,15 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
   for (;;) {
     const w = new World(blk, JSON.parse(key) as State, script, sym);
     const seen = blk.watch.map((ch) => ch.every((i) => startUp[i]));
+    // Components hold their state in the block's objects while an event runs (see World.load).
+    const cUp = (c: number) => blk.chain.comps[c].up;
+    const visited = blk.logic.map((L) => new Set([pattern(L, startUp, cUp)]));
     const observe = () => {
       const up = groupsUp(blk, w.s);
       blk.watch.forEach((ch, k) => {
         if (ch.every((i) => up[i])) seen[k] = true;
       });
+      blk.logic.forEach((L, k) => visited[k].add(pattern(L, up, cUp)));
     };
     act(w);
     observe();
@@ -804,7 +867,7 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
       throw new ChainError('a zero-delay event was left pending');
     }
     canonical(blk, w.s);
-    out.push({ state: w.s, prob: w.prob, seenUp: seen });
+    out.push({ state: w.s, prob: w.prob, seenUp: seen, visited });
     // Next branch (depth first): flip the last `true` choice to `false`, dropping the choices after it.
     while (script.length > 0 && script[script.length - 1] === false) script.pop();
     if (script.length === 0) break;
@@ -895,6 +958,7 @@ class Symmetry {
       if (c.deps.length > 0) [ci, ...c.deps].forEach((d) => coupled.add(d));
     });
     for (const cc of blk.commons) cc.comps.forEach((ci) => coupled.add(ci));
+    for (const ci of blk.pinned) coupled.add(ci);
     const bySignature = new Map<string, Unit[]>();
     blk.comps.forEach((root, ri) => {
       if (root.parent >= 0) return;
@@ -1008,7 +1072,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   }
   s.c.forEach((c, ci) => {
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
-    if (c.t !== null && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
+    if (c.t !== null && c.sp !== true && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
       list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
     }
@@ -1035,6 +1099,8 @@ function explore(
   upIn: boolean[][],
   transitions: Ctmc['transitions'],
   outageFlows: Array<Array<{ from: number; rate: number }>>,
+  patternIn: number[][],
+  logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>,
 ): void {
   for (let from = 0; from < keys.length; from++) {
     const s = JSON.parse(keys[from]) as State;
@@ -1048,6 +1114,16 @@ function explore(
         if (to !== from) transitions.push({ from, to, rate: r });
         blk.watch.forEach((_, k) => {
           if (o.seenUp[k] && !upIn[to][k]) outageFlows[k].push({ from, rate: r });
+        });
+        // Expression services: the patterns on the way and at the end (combined with the other blocks' later).
+        blk.logic.forEach((_, k) => {
+          const end = patternIn[to][k];
+          const v = o.visited[k];
+          if (v.size === 1 && v.has(end)) return;
+          const key = `${[...v].sort((a, b) => a - b).join(',')}|${end}`;
+          let list = logicFlows[k].get(key);
+          if (!list) logicFlows[k].set(key, (list = []));
+          list.push({ from, rate: r });
         });
       }
     }
@@ -1063,12 +1139,16 @@ interface Explored {
   outageFlows: Array<Array<{ from: number; rate: number }>>;
   /** Sum over the states of their orbit sizes (= keys.length without lumping). */
   unlumped: number;
+  /** Per state, per expression service: its pattern. */
+  patternIn: number[][];
+  /** Per expression service: transitions by the patterns they went through and their end pattern (`v1,v2|end`). */
+  logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>;
 }
 
 /** Explores one block breadth first from everything up (the simulator's start), each state lumped by `sym` (null: not lumped). */
 function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string): Explored {
   const index = new Map<string, number>();
-  const x: Explored = { keys: [], upIn: [], transitions: [], outageFlows: blk.watch.map(() => []), unlumped: 0 };
+  const x: Explored = { keys: [], upIn: [], transitions: [], outageFlows: blk.watch.map(() => []), unlumped: 0, patternIn: [], logicFlows: blk.logic.map(() => new Map()) };
   const add = (s: State): number => {
     const orbit = sym === null ? 1 : sym.lump(s);
     const k = JSON.stringify(s);
@@ -1083,12 +1163,13 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
       x.unlumped += orbit;
       const up = groupsUp(blk, s);
       x.upIn.push(blk.watch.map((ch) => ch.every((g) => up[g])));
+      x.patternIn.push(blk.logic.map((L) => pattern(L, up, (c) => s.c[c].up)));
     }
     return i;
   };
   add(initialState(blk));
   try {
-    explore(blk, sym, x.keys, add, x.upIn, x.transitions, x.outageFlows);
+    explore(blk, sym, x.keys, add, x.upIn, x.transitions, x.outageFlows, x.patternIn, x.logicFlows);
   } catch (e) {
     if (e instanceof ZeroDelayLoop) throw new AnalysisRefused('', [`${describe}: zero delays trigger each other without end (time would not advance); give one of them a duration > 0`]);
     throw e;
@@ -1101,7 +1182,12 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
  * the way is dropped and the block explored again); returns per watched service its
  * availability, unavailability (summed over the down states) and outage rate (1/s).
  */
-function solveBlock(blk: BlockModel, maxStates: number, describe: string, lump: boolean): { avail: number[]; unavail: number[]; rate: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+function solveBlock(
+  blk: BlockModel,
+  maxStates: number,
+  describe: string,
+  lump: boolean,
+): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
   let sym = lump ? Symmetry.of(blk) : null;
   let x: Explored;
   for (;;) {
@@ -1131,7 +1217,16 @@ function solveBlock(blk: BlockModel, maxStates: number, describe: string, lump: 
   const avail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a + pi[i] : a), 0));
   const unavail = blk.watch.map((_, k) => upIn.reduce((a, u, i) => (u[k] ? a : a + pi[i]), 0));
   const rate = outageFlows.map((fl) => fl.reduce((acc, t) => acc + pi[t.from] * t.rate, 0));
-  return { avail, unavail, rate, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+  const logic = blk.logic.map((L, k): LogicPart => {
+    const probs = new Map<number, number>();
+    x.patternIn.forEach((p, i) => probs.set(p[k], (probs.get(p[k]) ?? 0) + pi[i]));
+    const flows = [...x.logicFlows[k]].map(([key, fl]) => {
+      const [v, end] = key.split('|');
+      return { visited: v.split(',').map(Number), end: Number(end), rate: fl.reduce((acc, t) => acc + pi[t.from] * t.rate, 0) };
+    });
+    return { global: L.global, probs: [...probs], flows };
+  });
+  return { avail, unavail, rate, logic, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1245,12 +1340,23 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   // A repair that waits for services couples the component with the service's groups.
   const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
   for (const [ci, sv] of couplings) for (const fi of model.services[sv].chain) uf.union(ci, C + fi);
-  // Blocks the services need, in order of first use.
+  // An instance cut off by a side component keeps running: the chain does not hold that state.
+  for (const f of model.functions) {
+    if (f.instances.some((inst) => inst.needs !== undefined)) res.refuse(`${f.path}.needs: instances that need side components (cut off, still running) are simulated only; simulate it (nfvsim run)`);
+  }
+  for (const [, sv] of couplings) {
+    const s = model.services[sv];
+    if (s.logic !== null) res.refuse(`services.${s.name}: a repair waits for this service, which is given by an expression (up = ${s.logic.text}): analyze handles only chains there; simulate it (nfvsim run)`);
+  }
+  // Blocks the services need, in order of first use: their chains' groups, and the
+  // infrastructure elements an expression names that can go down.
   const roots: number[] = [];
   const serviceBlocks = model.services.map((s) => {
     const bs: number[] = [];
-    for (const fi of s.chain) {
-      const r = uf.find(C + fi);
+    const nodes = s.chain.map((fi) => C + fi);
+    if (s.logic !== null) for (const l of s.logic.leaves) if (l.kind === 'element' && l.component >= 0 && canGoDown[l.component]) nodes.push(l.component);
+    for (const x of nodes) {
+      const r = uf.find(x);
       let b = roots.indexOf(r);
       if (b < 0) b = roots.push(r) - 1;
       if (!bs.includes(b)) bs.push(b);
@@ -1264,6 +1370,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     fns: FunctionModel[];
     /** Per watched service: its index in model.services. */
     services: number[];
+    /** Per expression service it holds leaves of (BlockModel.logic): its index in model.services. */
+    logicServices: number[];
+    /** Paths of its root components (to name a block without groups). */
+    paths: string[];
   }
   const pendings: Pending[] = roots.map((root) => {
     const compIdx = model.components.filter((c) => uf.find(c.index) === root).map((c) => c.index);
@@ -1292,8 +1402,9 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
           const rate = m.ttf instanceof Never ? 0 : nonZero(res, m.ttf, `${mw}.ttf`);
           return { rate, announced: m.announced, repair: res.rate(m.repair, `${mw}.repair (or ${w}.repair)`) };
         }),
-        restart: res.rate(c.restart, `${w}.restart`),
+        restart: res.rate(c.restart, c.redundancy !== undefined ? `${c.path}.failover` : `${w}.restart`),
         crew,
+        dispatch: c.crew >= 0 && model.crews[c.crew].dispatch !== null ? res.rate(model.crews[c.crew].dispatch!, `crews.${model.crews[c.crew].name}.dispatch`) : 0,
         group: -1,
         instance: -1,
         repairBy: repairBy.get(gi) ?? null,
@@ -1311,7 +1422,26 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     });
     const services: number[] = [];
     const watch: number[][] = [];
+    const logicServices: number[] = [];
+    const logic: LogicWatch[] = [];
+    const pinned = new Set<number>();
     model.services.forEach((s, si) => {
+      if (s.logic !== null) {
+        const L: LogicWatch = { leaves: [], global: [] };
+        s.logic.leaves.forEach((l, j) => {
+          const at = l.kind === 'group' ? localFn.get(l.index) : l.component >= 0 ? local.get(l.component) : undefined;
+          if (at === undefined) return;
+          L.leaves.push(l.kind === 'group' ? { g: at } : { c: at });
+          L.global.push(j);
+          if (l.kind === 'element') pinned.add(at);
+        });
+        if (L.leaves.length > 30) res.refuse(`services.${s.name}: ${L.leaves.length} parts of its expression lie in one block (at most 30)`);
+        if (L.leaves.length > 0) {
+          logicServices.push(si);
+          logic.push(L);
+        }
+        return;
+      }
       const members = s.chain.filter((fi) => localFn.has(fi)).map((fi) => localFn.get(fi)!);
       if (members.length > 0) {
         services.push(si);
@@ -1325,7 +1455,16 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     }
     // The components as objects running the simulator's rules, linked as in the block.
     const chain = new ChainHost(res);
-    chain.pools = crewIdx.map((ci) => new CrewPool(model.crews[ci].size));
+    chain.pools = crewIdx.map((ci) => {
+      const cm = model.crews[ci];
+      const pool = new CrewPool(cm.size, cm.order, cm.rank, cm.dispatch, cm.preemptive);
+      // A random pick branches: index i with probability 1/n, as successive chances.
+      pool.choose = (n) => {
+        for (let i = 0; i < n - 1; i++) if (chain.world!.chance(1 / (n - i))) return i;
+        return n - 1;
+      };
+      return pool;
+    });
     chain.comps = compIdx.map((g, l) => new ChainComponent(model.components[g], chain, comps[l].crew >= 0 ? chain.pools[comps[l].crew] : null, l, comps[l]));
     chain.comps.forEach((c, l) => {
       const lc = comps[l];
@@ -1336,11 +1475,23 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         c.group = { instanceChanged: (i, up) => chain.world!.instanceChanged(lc.group, i, up) };
         c.instance = lc.instance;
       }
+      // A redundant set: its members in preference order (one outside the block never goes down).
+      const r = model.components[compIdx[l]].redundancy;
+      if (r !== undefined) {
+        c.setMembers = r.members.map((m) => (local.has(m) ? chain.comps[local.get(m)!] : NEVER_DOWN));
+        c.inUse.forEach((_, i) => (c.inUse[i] = i < r.k));
+      }
     });
     // The services that repairs in this block wait for, by their local groups.
     const needs = new Map<number, number[]>();
     for (const [ci, sv] of couplings) if (local.has(ci)) needs.set(sv, model.services[sv].chain.map((fi) => localFn.get(fi)!));
-    return { blk: { res, chain, needs, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons }, fns: fnIdx.map((i) => model.functions[i]), services };
+    return {
+      blk: { res, chain, needs, comps, groups, crewSizes: crewIdx.map((ci) => model.crews[ci].size), watch, commons, logic, pinned: [...pinned] },
+      fns: fnIdx.map((i) => model.functions[i]),
+      services,
+      logicServices,
+      paths: compIdx.filter((ci) => model.components[ci].parent < 0 || !local.has(model.components[ci].parent)).map((ci) => model.components[ci].path),
+    };
   });
   if (res.refusals.length > 0) {
     const only = res.refusals.length === res.refusals.filter((r) => r.endsWith('is not exponential')).length;
@@ -1352,7 +1503,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
 
   const blocks: BlockResult[] = [];
   const perBlock = pendings.map((p) => {
-    const nm = blockName(p.fns);
+    const nm = p.fns.length > 0 ? blockName(p.fns) : { name: `block {${p.paths.join(', ')}}`, groups: [], hosts: [] };
     let solved;
     try {
       solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true);
@@ -1367,6 +1518,23 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   if (res.refusals.length > 0) throw new AnalysisRefused(model.file, res.refusals, res.nonExponentialRefused ? '--approximate replaces the non-exponential delays by exponentials of the same mean' : '');
   const services: ServiceAnalysis[] = model.services.map((s, si) => {
     const bs = serviceBlocks[si];
+    if (s.logic !== null) {
+      const parts = bs.map((b) => perBlock[b].logic[pendings[b].logicServices.indexOf(si)]);
+      const c = combineLogic(s.logic, parts);
+      if (c === null) throw new AnalysisRefused(model.file, [`services.${s.name}: its expression spans ${bs.length} blocks whose states combine in too many ways (more than ${MAX_LOGIC_EVALUATIONS.toLocaleString('en-US')} evaluations)`]);
+      return {
+        name: s.name,
+        plane: s.plane,
+        chain: s.chain.map((i) => model.functions[i].name),
+        logic: s.logic.text,
+        availability: c.availability,
+        unavailability: c.unavailability,
+        downtimeMinutesPerYear: (c.unavailability * YEAR) / 60,
+        outagesPerYear: c.rate * YEAR,
+        meanOutageSeconds: c.rate > 0 ? c.unavailability / c.rate : null,
+        blocks: bs,
+      };
+    }
     const parts = bs.map((b) => {
       const k = pendings[b].services.indexOf(si);
       return { a: perBlock[b].avail[k], u: perBlock[b].unavail[k], r: perBlock[b].rate[k] };
@@ -1400,6 +1568,67 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     residual: blocks.reduce((m, b) => Math.max(m, b.residual), 0),
   };
 }
+
+/** One block's part of an expression service: its leaves' numbers, the probability of each pattern, and the flows of transitions by the patterns they went through. */
+interface LogicPart {
+  global: number[];
+  probs: Array<[number, number]>;
+  flows: Array<{ visited: number[]; end: number; rate: number }>;
+}
+
+/** Most evaluations of an expression when its blocks' patterns are combined. */
+const MAX_LOGIC_EVALUATIONS = 5_000_000;
+
+/**
+ * Combines the independent blocks of an expression service (their patterns' probabilities
+ * multiply): availability and unavailability (each summed over its own combinations,
+ * without cancellation), and the outage rate (1/s): per block, per flow, the combinations
+ * of the other blocks under which a pattern on the way was up and the end is down. The
+ * expression is evaluated by model/logic.ts, as in the simulation. Leaves in no block
+ * never go down. Returns null when there are more than MAX_LOGIC_EVALUATIONS to make.
+ */
+function combineLogic(logic: LogicModel, parts: LogicPart[]): { availability: number; unavailability: number; rate: number } | null {
+  const combos = parts.reduce((a, p) => a * p.probs.length, 1);
+  const flows = parts.reduce((a, p) => a + p.flows.length, 0);
+  if (combos * (1 + flows) > MAX_LOGIC_EVALUATIONS) return null;
+  const up = logic.leaves.map(() => true);
+  const set = (p: LogicPart, pat: number) => p.global.forEach((g, j) => (up[g] = ((pat >> j) & 1) === 1));
+  /** Calls fn(probability) for every combination of the patterns of the blocks other than `skip`. */
+  const each = (skip: number, fn: (prob: number) => void, b = 0, prob = 1): void => {
+    if (b === parts.length) return fn(prob);
+    if (b === skip) return each(skip, fn, b + 1, prob);
+    for (const [pat, pr] of parts[b].probs) {
+      set(parts[b], pat);
+      each(skip, fn, b + 1, prob * pr);
+    }
+  };
+  let availability = 0;
+  let unavailability = 0;
+  each(-1, (p) => {
+    if (logicUp(logic.root, up)) availability += p;
+    else unavailability += p;
+  });
+  let rate = 0;
+  parts.forEach((part, b) => {
+    for (const f of part.flows) {
+      each(b, (p) => {
+        set(part, f.end);
+        if (logicUp(logic.root, up)) return;
+        for (const v of f.visited) {
+          set(part, v);
+          if (logicUp(logic.root, up)) {
+            rate += f.rate * p;
+            return;
+          }
+        }
+      });
+    }
+  });
+  return { availability, unavailability, rate };
+}
+
+/** A member of a redundant set outside its block: it never goes down (only its `up` is read). */
+const NEVER_DOWN = Object.freeze({ up: true }) as ComponentSim;
 
 /** A time to failure: refused or approximated like any delay, but never zero (build.ts requires a mean > 0). */
 function nonZero(res: DelayResolver, d: Distribution, where: string): number {

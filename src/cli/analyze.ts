@@ -92,7 +92,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
   }
   for (const s of a.services) {
     out.push('');
-    out.push(`${s.name}  (${s.plane} plane: ${s.chain.join(' -> ')}; ${s.blocks.length} block${s.blocks.length === 1 ? '' : 's'})`);
+    out.push(`${s.name}  (${s.plane} plane: ${s.logic !== undefined ? `up = ${s.logic}` : s.chain.join(' -> ')}; ${s.blocks.length} block${s.blocks.length === 1 ? '' : 's'})`);
     const d = pctDecimals(s.unavailability);
     const c = cmp?.services.find((x) => x.name === s.name);
     if (!c) {

@@ -5,7 +5,7 @@
  * estimates with 95% confidence intervals, distributions and SAL verdicts.
  */
 import { YEAR } from '../engine/units.js';
-import type { SystemModel } from '../model/build.js';
+import { isImpactZone, type SystemModel } from '../model/build.js';
 import { LAYERS, type LayerName } from '../model/schema.js';
 import type { ServiceReplication } from './recorder.js';
 import { CAUSE_LAYERS, COUNTERS, PLANNED, SPURIOUS, type CounterName, type ReplicationResult } from './replication.js';
@@ -137,8 +137,7 @@ export function attributionNames(model: SystemModel): { types: string[]; modes: 
   const types = [...new Set(model.components.map((c) => c.type))];
   const modes: string[] = [];
   for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
-  const zoneLayers = new Set(['site', 'rack', 'hardware']);
-  const zones = model.components.filter((c) => zoneLayers.has(c.layer)).map((c) => c.path.replace(/\.hardware$/, ''));
+  const zones = model.components.filter(isImpactZone).map((c) => c.path.replace(/\.hardware$/, ''));
   // Planned work after the failure modes; the last slot of each: outages started by a
   // spurious detection, not by a failure.
   return { types: [...types, PLANNED, SPURIOUS], modes: [...modes, ...model.plannedCauses, SPURIOUS], zones: [...zones, SPURIOUS] };
@@ -286,6 +285,8 @@ export interface ServiceSummary {
   name: string;
   plane: 'data' | 'control';
   chain: string[];
+  /** The service's `up` expression written out (model/logic.ts logicText); absent for a chain. */
+  logic?: string;
   /** Target SAL from the topology, or null. */
   targetSal: 1 | 2 | 3 | null;
   /** The service's availability target (`target:` in the topology) and the verdict on it, or null without one. */
@@ -325,6 +326,12 @@ export interface ServiceSummary {
     probationSeconds: number;
     /** The impact zones with the most correlated failures per year (at most 5). */
     topZones: Array<{ zone: string; perYear: number }>;
+    /**
+     * Only with user-defined `zones`: per kind, the correlated failures per year whose impact
+     * zone lies in each zone of that kind (every host under it in that zone), most first;
+     * `(across zones)` for impact zones spanning several (a site, a SAN).
+     */
+    byUserZone?: Record<string, Array<{ zone: string; perYear: number }>>;
   };
   /** SLA view: downtime per simulated year and month, minutes. */
   sla: {
@@ -435,8 +442,56 @@ function serviceGroups(model: SystemModel, s: number): number[] {
   return [...out];
 }
 
+/** Name given to an impact zone whose hosts lie in several user-defined zones of a kind (or in none). */
+export const ACROSS_ZONES = '(across zones)';
+
+/**
+ * Per kind of user-defined zones, the user zone of each impact zone (in attribution
+ * order: isImpactZone components, then the spurious slot): the zone every host under it
+ * lies in, else ACROSS_ZONES; null when the model has no user zones.
+ */
+function userZonesOfImpactZones(model: SystemModel): Record<string, string[]> | null {
+  const kinds = [...new Set(model.hosts.flatMap((h) => Object.keys(h.zones)))];
+  if (kinds.length === 0) return null;
+  const hostsUnder = (ci: number): string[] => {
+    const c = model.components[ci];
+    const sh = model.shared.find((x) => x.component === ci);
+    if (sh) return [...sh.hosts];
+    if (c.layer === 'hardware') return model.hosts.filter((h) => h.hardware === ci).map((h) => h.name);
+    const rack = model.racks.find((r) => r.component === ci);
+    if (rack) return model.hosts.filter((h) => h.rack === rack.name).map((h) => h.name);
+    const site = model.sites.find((x) => x.component === ci);
+    return site ? model.hosts.filter((h) => h.site === site.name).map((h) => h.name) : [];
+  };
+  const byName = new Map(model.hosts.map((h) => [h.name, h]));
+  const under = model.components.filter(isImpactZone).map((c) => hostsUnder(c.index));
+  const out: Record<string, string[]> = {};
+  for (const kind of kinds) {
+    out[kind] = under.map((hs) => {
+      const zs = new Set(hs.map((h) => byName.get(h)?.zones[kind] ?? ACROSS_ZONES));
+      return zs.size === 1 ? [...zs][0] : ACROSS_ZONES;
+    });
+    out[kind].push(ACROSS_ZONES);
+  }
+  return out;
+}
+
+/** Correlated failures per year by user zone (see failureFrequency.byUserZone), most first. */
+function userZoneRates(zonesOf: Record<string, string[]>, byZone: readonly number[], years: number): Record<string, Array<{ zone: string; perYear: number }>> {
+  const out: Record<string, Array<{ zone: string; perYear: number }>> = {};
+  for (const [kind, of] of Object.entries(zonesOf)) {
+    const sum = new Map<string, number>();
+    byZone.forEach((n, z) => {
+      if (n > 0) sum.set(of[z] ?? ACROSS_ZONES, (sum.get(of[z] ?? ACROSS_ZONES) ?? 0) + n);
+    });
+    out[kind] = [...sum].map(([zone, n]) => ({ zone, perYear: years > 0 ? n / years : 0 })).sort((x, y) => y.perYear - x.perYear || (x.zone < y.zone ? -1 : 1));
+  }
+  return out;
+}
+
 /** Turns an accumulator into estimates. */
 export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
+  const userZones = userZonesOfImpactZones(model);
   const observedYears = acc.observed / YEAR;
   const names = attributionNames(model);
   const mt = model.metrics;
@@ -503,6 +558,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
       name: svc.name,
       plane: svc.plane,
       chain: svc.chain.map((f) => model.functions[f].name),
+      ...(svc.logic !== null ? { logic: svc.logic.text } : {}),
       targetSal: svc.sal,
       target: svc.target === null ? null : targetVerdict(svc.target, scaleEstimate(u, -1, 1), noOutage?.unavailabilityUpper),
       availability: scaleEstimate(u, -1, 1),
@@ -526,6 +582,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
         correlatedPerYear: clipEstimate(meanEstimate(a.correlatedRate), 0),
         probationSeconds: mt.probation,
         topZones: zones,
+        ...(userZones !== null ? { byUserZone: userZoneRates(userZones, a.correlatedByZone, observedYears) } : {}),
       },
       sla: {
         downtimeBudgetMinutes: mt.downtimeBudget / 60,

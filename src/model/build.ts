@@ -21,7 +21,8 @@ import { parseDuration, UNIT_SECONDS, YEAR } from '../engine/units.js';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
 import { limitValue, MAX_COMPONENTS, overLimit } from './limits.js';
 import type { ParsedText } from './load.js';
-import { LAYERS, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
+import { logicText, type LogicLeaf, type LogicModel, type LogicNode } from './logic.js';
+import { LAYERS, type PlacementPolicy, type ServiceLogicInput, type DelaySpecT, type DetectorSpecT, type DistributionSpecT, type HaSpecT, type LayerName, type Topology } from './schema.js';
 
 /** One failure mode of one component, with its distributions built. */
 export interface FailureModeModel {
@@ -63,6 +64,20 @@ export interface ComponentModel {
   readonly restart: Distribution;
   /** Index into `SystemModel.crews`, or -1 for unlimited repair. */
   readonly crew: number;
+  /** Only on the component of a redundant set (`shared` with `of`): its members and rule (see RedundancyModel). */
+  readonly redundancy?: RedundancyModel;
+}
+
+/**
+ * A redundant set of shared elements (`shared` with `of`), resolved. Its component is up
+ * while `k` members are in use and no switch-over runs (the rule is ComponentSim's).
+ */
+export interface RedundancyModel {
+  /** Indices of the members' components, in preference order (the first k are in use at the start). */
+  readonly members: readonly number[];
+  readonly k: number;
+  /** Switch-over time after a member in use fails while another can take its place (seconds). */
+  readonly failover: Distribution;
 }
 
 /**
@@ -111,6 +126,8 @@ export interface InstanceModel {
   readonly top: number;
   /** Index of its lowest own component: its VM or pod, else the application itself (what moves when it moves). */
   readonly base: number;
+  /** Only with `needs`: indices of its host's side components it needs (it counts as down while one is down). */
+  readonly needs?: readonly number[];
 }
 
 /** A failure detector, resolved. Times in seconds. */
@@ -257,8 +274,8 @@ export interface EvacuationModel {
   readonly rebuild: Distribution;
   /** Hosts it may move instances to (names), in preference order. */
   readonly candidates: readonly string[];
-  /** The placement policy kept when moving: `anti-affinity` and `rack-anti-affinity` avoid hosts / racks of other instances. */
-  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+  /** The placement policy kept when moving: the anti-affinity policies avoid the hosts / racks / sites / zones of other instances. */
+  readonly policy: PlacementPolicy;
 }
 
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
@@ -286,7 +303,9 @@ export interface FunctionModel {
   /** Hosts its instances may run on (names, placement order): where migrations and evacuations may take them. */
   readonly candidates: readonly string[];
   /** Its placement policy, kept when instances move. */
-  readonly policy: 'spread' | 'anti-affinity' | 'rack-anti-affinity' | 'pack';
+  readonly policy: PlacementPolicy;
+  /** With policy zone-anti-affinity: the kind of zones (a key of `zones`), else null. */
+  readonly zone: string | null;
   /** Live-migration policy during host maintenance, or null (cold migration). */
   readonly migration: MigrationModel | null;
 }
@@ -347,8 +366,10 @@ export interface ServiceModel {
   readonly sal: 1 | 2 | 3 | null;
   /** Availability target: the least steady-state availability (a share in (0, 1)), or null. */
   readonly target: number | null;
-  /** Indices into `SystemModel.functions`. */
+  /** Indices into `SystemModel.functions`: the chain, or with `logic` the groups it names (in order of first use). */
   readonly chain: readonly number[];
+  /** The service's `up` expression (model/logic.ts), or null for a chain (every member up). */
+  readonly logic: LogicModel | null;
 }
 
 /** A host: a hardware -> host OS -> hypervisor stack. */
@@ -356,6 +377,10 @@ export interface HostModel {
   readonly name: string;
   readonly group: string;
   readonly rack: string | null;
+  /** The site of its rack, or null. */
+  readonly site: string | null;
+  /** Its zone of each kind it has one of (`zones`: kind -> zone name). */
+  readonly zones: Readonly<Record<string, string>>;
   readonly slots: number;
   /** Index of the top component of its stack (what instances run on). */
   readonly top: number;
@@ -363,6 +388,8 @@ export interface HostModel {
   readonly layers: readonly LayerName[];
   /** Index of the bottom (hardware) component of its stack, or -1 (taken down for maintenance). */
   readonly hardware: number;
+  /** Its side components (`beside`): role -> component index. */
+  readonly beside: Readonly<Record<string, number>>;
 }
 
 /** Metrics settings, resolved. Times in seconds. */
@@ -395,7 +422,7 @@ export interface SystemModel {
   readonly functions: readonly FunctionModel[];
   readonly services: readonly ServiceModel[];
   readonly hosts: readonly HostModel[];
-  readonly crews: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  readonly crews: readonly CrewModel[];
   /** Common-cause clocks of failure modes (`beta`, `common`), in the order of the types and modes. */
   readonly commonCauses: readonly CommonCauseModel[];
   /** Shared elements (`shared`), in file order. */
@@ -417,6 +444,20 @@ export interface SystemModel {
    * modes: `maintenance/<plan>`, `live-migration/<function>`, `upgrade/<plan>`.
    */
   readonly plannedCauses: readonly string[];
+}
+
+/** A repair crew pool, resolved (see CrewSpec). */
+export interface CrewModel {
+  readonly name: string;
+  readonly size: number;
+  /** Which waiting repair a freed crew takes (sim/system.ts CrewPool). */
+  readonly order: 'fifo' | 'random' | 'priority';
+  /** With order priority: per component index its rank (lower is served first: the layer index, or the SAL class 1..3, 4 for none); else null. */
+  readonly rank: readonly number[] | null;
+  /** Dispatch or inspection time before each repair (the crew held), or null. */
+  readonly dispatch: Distribution | null;
+  /** With order priority: a repair of a lesser rank takes the crew of a running one of a greater rank (which resumes later). */
+  readonly preemptive: boolean;
 }
 
 /** Restarts a supervisor allows within its `window` before escalating, when `maxRestarts` is not given. */
@@ -750,13 +791,24 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   // Shared elements (before racks, which may depend on them).
   const sharedTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.shared)) {
+    if (spec.of !== undefined) continue;
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['shared', name, 'site'], unknown('site', spec.site, siteNames));
       else below = siteTop.get(spec.site)!;
     }
+    for (const key of ['k', 'failover'] as const) if (spec[key] !== undefined) b.fail(['shared', name, key], `'${key}' belongs to a redundant set: give 'of' (its members), or remove it`);
+    if (spec.component === undefined) {
+      b.fail(['shared', name], "give 'component' (the element's component type) or 'of' (the members of a redundant set)");
+      sharedTop.set(name, -1);
+      continue;
+    }
     const ok = typeRef(spec.component, ['site', 'rack'], ['shared', name, 'component']);
     sharedTop.set(name, ok ? addComponent(`shared.${name}`, spec.component, below) : -1);
+  }
+  // Redundant sets (after the elements they are made of).
+  for (const [name, spec] of Object.entries(topology.shared)) {
+    if (spec.of !== undefined) sharedTop.set(name, redundantSet(b, name, spec, topology.shared, sharedTop, components));
   }
   const sharedNames = Object.keys(topology.shared);
   /** Checks a `dependsOn` list; returns the names that exist. */
@@ -789,7 +841,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   // The size of what is about to be built: counts multiply (10,000 groups of 10,000 hosts).
   const sizes: Array<[Seg[], number]> = [
-    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * spec.stack.length]),
+    ...Object.entries(topology.hosts).map(([g, spec]): [Seg[], number] => [['hosts', g, 'count'], spec.count * (spec.stack.length + Object.keys(spec.beside ?? {}).length)]),
     ...(['vim', 'vnfs'] as const).flatMap((section) =>
       Object.entries(topology[section]).map(([name, spec]): [Seg[], number] => [[section, name, 'instances'], spec.instances * (spec.vm !== undefined ? 2 : 1)]),
     ),
@@ -854,11 +906,19 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           }
         }
       }
+      // Side components beside the hypervisor: on the host OS (or the hardware without one).
+      const beside: Record<string, number> = {};
+      if (stackOk && spec.beside) {
+        const below = layers.includes('hostOS') ? components.findIndex((c) => c.path === `hosts.${name}.hostOS`) : hardware;
+        for (const [role, typeName] of Object.entries(spec.beside)) {
+          if (typeRef(typeName, ['hostOS', 'hypervisor'], [...gp, 'beside', role])) beside[role] = addComponent(`hosts.${name}.${role}`, typeName, below);
+        }
+      }
       if (hostByName.has(name)) {
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, slots: spec.slots, top, layers, hardware };
+      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware, beside };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -866,6 +926,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     groupHosts.set(group, list);
   }
   const groupNames = [...groupHosts.keys()];
+  userZones(b, topology, hosts, groupHosts);
 
   // Functions (VIM services first, then VNFs): placement and instance stacks.
   const used = new Map<string, number>(); // host -> instances placed
@@ -904,7 +965,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       }
       const appOk = typeRef(spec.app, [kind], [...fp, 'app']);
       const vmOk = spec.vm === undefined || typeRef(spec.vm, ['vm'], [...fp, 'vm']);
-      const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used);
+      if (spec.needs !== undefined && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
+        b.fail([...fp, 'needs'], "instances that need side components cannot move (evacuation, replica sets, maintenance with drain: migrate): the side components stay on the host");
+      }
+      const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used, Object.keys(topology.zones ?? {}));
       if (!placed || !appOk || !vmOk || !ok) continue;
       const instances: InstanceModel[] = [];
       placed.forEach((host, i) => {
@@ -919,7 +983,16 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         }
         const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
-        instances.push({ number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top });
+        const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
+        if (spec.needs === undefined) instances.push(inst);
+        else {
+          const needs: number[] = [];
+          spec.needs.forEach((role, j) => {
+            if (host.beside[role] !== undefined) needs.push(host.beside[role]);
+            else b.fail([...fp, 'needs', j], `host '${host.name}' has no side component '${role}' (${Object.keys(host.beside).length === 0 ? "its group gives no 'beside'" : `its roles: ${Object.keys(host.beside).join(', ')}`})`);
+          });
+          instances.push({ ...inst, needs });
+        }
       });
       functionIndex.set(name, functions.length);
       const groups = spec.placement.group !== undefined ? (Array.isArray(spec.placement.group) ? spec.placement.group : [spec.placement.group]) : [...new Set(placed.map((h) => h.group))];
@@ -939,6 +1012,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         supervision: spec.supervision ? supervision(b, spec.supervision, [...fp, 'supervision']) ?? null : null,
         candidates: groups.flatMap((g) => (groupHosts.get(g) ?? []).map((h) => h.name)),
         policy: spec.placement.policy,
+        zone: spec.placement.zone ?? null,
         migration: spec.migration ? migration(b, spec.migration, [...fp, 'migration']) ?? null : null,
       });
       haSpecs.push([[section, name], spec.ha, spec.k !== undefined, spec.m !== undefined]);
@@ -1055,10 +1129,23 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   // Services.
   const services: ServiceModel[] = [];
   const fnNames = [...Object.keys(topology.vim), ...Object.keys(topology.vnfs)];
+  const elementComponent = (n: string): number | undefined => sharedTop.get(n) ?? rackTop.get(n) ?? siteTop.get(n);
   for (const [name, spec] of Object.entries(topology.services)) {
     const chain: number[] = [];
     const kinds = new Set<string>();
-    spec.chain.forEach((member, i) => {
+    if ((spec.chain === undefined) === (spec.up === undefined)) {
+      b.fail(['services', name], "give exactly one of 'chain' (VNFs or VIM services in series) and 'up' (an expression)");
+      continue;
+    }
+    if (spec.up !== undefined) {
+      const logic = serviceLogic(b, spec.up, ['services', name, 'up'], functionIndex, functions, elementComponent);
+      if (!logic) continue;
+      for (const l of logic.leaves) if (l.kind === 'group') chain.push(l.index);
+      const plane = functions[chain[0]].kind === 'vim' ? 'control' : 'data';
+      services.push({ name, plane, chain, logic, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
+      continue;
+    }
+    spec.chain!.forEach((member, i) => {
       const idx = functionIndex.get(member);
       if (idx === undefined) {
         if (!fnNames.includes(member)) b.fail(['services', name, 'chain', i], unknown('VNF or VIM service', member, fnNames));
@@ -1071,7 +1158,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     if (kinds.size > 1) {
       b.fail(['services', name, 'chain'], 'a chain holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
     }
-    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
+    services.push({ name, plane: kinds.has('vim') ? 'control' : 'data', chain, logic: null, sal: spec.sal ?? null, target: b.availabilityTarget(spec.target, ['services', name, 'target']) });
   }
 
   // Nothing to simulate is a mistake, not a run that reports nothing.
@@ -1261,6 +1348,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   const planned = plannedWork(b, topology, hosts, groupHosts, functions, functionIndex, services);
 
+  const crews = crewModels(b, topology, components, functions, services);
   if (b.issues.length > 0) throw new TopologyError(file, b.issues);
   return deepFreeze({
     ...planned,
@@ -1279,10 +1367,176 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
     functions,
     services,
     hosts,
-    crews: crewNames.map((name) => ({ name, size: topology.crews[name] })),
+    crews,
     defaults: { runs: sim.runs ?? DEFAULT_RUNS, horizon, horizonReason, warmup, seed: sim.seed ?? DEFAULT_SEED },
     maxMttf,
   });
+}
+
+/**
+ * The crew pools: a number is a FIFO pool of that size; a policy resolves its order, its
+ * ranks (with order priority: per component the layer index, or its SAL class: the best
+ * SAL of the services whose groups have an instance on it or on what it supports, 4 for
+ * none) and its dispatch time.
+ */
+function crewModels(
+  b: Builder,
+  topology: Topology,
+  components: readonly ComponentModel[],
+  functions: readonly FunctionModel[],
+  services: readonly ServiceModel[],
+): CrewModel[] {
+  let salClass: number[] | null = null;
+  const salClasses = (): number[] => {
+    const out = components.map(() => 4);
+    // The supports of each component: its parent, and the shared elements (and their members) it rests on.
+    const supports = components.map((c) => (c.parent >= 0 ? [c.parent] : []));
+    for (const c of components) for (const ch of c.children) if (components[ch].parent !== c.index) supports[ch].push(c.index);
+    for (const s of services) {
+      if (s.sal === null) continue;
+      const seen = new Set<number>();
+      const visit = (ci: number) => {
+        if (seen.has(ci)) return;
+        seen.add(ci);
+        out[ci] = Math.min(out[ci], s.sal!);
+        supports[ci].forEach(visit);
+      };
+      for (const fi of s.chain) for (const inst of functions[fi].instances) visit(inst.top);
+    }
+    return out;
+  };
+  return Object.entries(topology.crews).map(([name, spec]): CrewModel => {
+    if (typeof spec === 'number') return { name, size: spec, order: 'fifo', rank: null, dispatch: null, preemptive: false };
+    const cp: Seg[] = ['crews', name];
+    if (spec.priority !== undefined && spec.order !== 'priority') b.fail([...cp, 'priority'], "'priority' goes with order: priority");
+    if (spec.preemptive && spec.order !== 'priority') b.fail([...cp, 'preemptive'], "'preemptive' goes with order: priority");
+    let rank: number[] | null = null;
+    if (spec.order === 'priority') {
+      if (spec.priority === undefined) b.fail([...cp, 'priority'], "order priority needs 'priority': layer or sal");
+      else rank = spec.priority === 'layer' ? components.map((c) => LAYERS.indexOf(c.layer)) : (salClass ??= salClasses());
+    }
+    const dispatch = spec.dispatch !== undefined ? (delay(b, spec.dispatch, [...cp, 'dispatch']) ?? null) : null;
+    return { name, size: spec.size, order: spec.order, rank, dispatch, preemptive: spec.preemptive };
+  });
+}
+
+/**
+ * Resolves a service's `up` expression at `path`: names into leaves (a VNF or VIM service,
+ * else a shared element, rack or site: `element` gives its component, -1 when it never
+ * fails), operators checked. Reports and returns undefined when anything is wrong.
+ */
+function serviceLogic(
+  b: Builder,
+  spec: ServiceLogicInput,
+  path: Seg[],
+  functionIndex: ReadonlyMap<string, number>,
+  functions: readonly FunctionModel[],
+  element: (name: string) => number | undefined,
+): LogicModel | undefined {
+  const leaves: LogicLeaf[] = [];
+  const leafOf = new Map<string, number>();
+  let ok = true;
+  const fail = (at: Seg[], message: string) => {
+    b.fail(at, message);
+    ok = false;
+  };
+  const node = (x: ServiceLogicInput, at: Seg[]): LogicNode => {
+    if (typeof x === 'string') {
+      let leaf = leafOf.get(x);
+      if (leaf === undefined) {
+        const g = functionIndex.get(x);
+        const c = element(x);
+        if (g !== undefined && c !== undefined) fail(at, `'${x}' names both a VNF or VIM service and an infrastructure element: rename one`);
+        else if (g === undefined && c === undefined) fail(at, unknown('VNF, VIM service, shared element, rack or site', x, [...functionIndex.keys()]));
+        leaf = leaves.push(g !== undefined ? { kind: 'group', index: g, name: x } : { kind: 'element', component: c ?? -1, name: x }) - 1;
+        leafOf.set(x, leaf);
+      }
+      return { op: 'leaf', leaf };
+    }
+    const ops = (['all', 'any', 'of'] as const).filter((k) => x[k] !== undefined);
+    if (ops.length !== 1) {
+      fail(at, ops.length === 0 ? "expected one of 'all', 'any' or 'of' (with k)" : `give one of ${ops.map((o) => `'${o}'`).join(', ')}, not several (nest them)`);
+      return { op: 'all', parts: [] };
+    }
+    const op = ops[0];
+    const parts = x[op]!.map((p, i) => node(p, [...at, op, i]));
+    if (op !== 'of') {
+      for (const key of ['k', 'weights'] as const) if (x[key] !== undefined) fail([...at, key], `'${key}' goes with 'of', not with '${op}'`);
+      return op === 'all' ? { op: 'all', parts } : { op: 'k', k: 1, weights: parts.map(() => 1), parts };
+    }
+    const weights = x.weights ?? parts.map(() => 1);
+    if (weights.length !== parts.length) fail([...at, 'weights'], `expected ${parts.length} weights (one per part in 'of'), got ${weights.length}`);
+    const total = weights.reduce((a, w) => a + w, 0);
+    if (x.k === undefined) fail(at, "'of' needs 'k': how many parts (or how much of their weights) must be up");
+    else if (x.k > total) fail([...at, 'k'], `k (${x.k}) exceeds ${x.weights ? 'the sum of the weights' : 'the number of parts'} (${total}): the service could never be up`);
+    return { op: 'k', k: x.k ?? 1, weights, parts };
+  };
+  const root = node(spec, path);
+  const kinds = new Set(leaves.filter((l) => l.kind === 'group').map((l) => functions[(l as { index: number }).index].kind));
+  if (ok && kinds.size === 0) fail(path, 'an expression needs at least one VNF or VIM service (infrastructure elements alone carry no service)');
+  if (kinds.size > 1) fail(path, 'an expression holds VNFs (data plane) or VIM services (control plane), not both: the data plane runs while the VIM is down');
+  return ok ? { root, leaves, text: logicText(root, leaves) } : undefined;
+}
+
+/** True when component `c` is an impact zone of its own: a site, a rack, a shared element or a host's hardware (a redundant set is not: its members are). */
+export function isImpactZone(c: ComponentModel): boolean {
+  return (c.layer === 'site' || c.layer === 'rack' || c.layer === 'hardware') && c.redundancy === undefined;
+}
+
+/** The pseudo component type of a redundant set's component (it never fails itself). */
+export const REDUNDANT_SET_TYPE = '(redundant set)';
+
+/**
+ * Checks the redundant set `name` (a shared entry with `of`) and adds its component: a
+ * component of layer rack without failure modes or parent, one more child of each member,
+ * whose restart time is the set's failover time (ComponentSim runs the set's rule).
+ * Returns its index, or -1 after reporting.
+ */
+function redundantSet(
+  b: Builder,
+  name: string,
+  spec: Topology['shared'][string],
+  all: Topology['shared'],
+  sharedTop: Map<string, number>,
+  components: Array<ComponentModel & { children: number[] }>,
+): number {
+  const sp: Seg[] = ['shared', name];
+  const of = spec.of!;
+  let ok = true;
+  if (spec.component !== undefined) {
+    b.fail([...sp, 'component'], "a redundant set has no component of its own (its members have): give 'component' or 'of', not both");
+    ok = false;
+  }
+  if (spec.site !== undefined) {
+    b.fail([...sp, 'site'], 'a redundant set stands where its members do: give the site on each member');
+    ok = false;
+  }
+  const members: number[] = [];
+  of.forEach((m, i) => {
+    const at: Seg[] = [...sp, 'of', i];
+    if (!(m in all) || m === '__proto__') {
+      b.fail(at, unknown('shared element', m, Object.keys(all).filter((x) => all[x].of === undefined)));
+      ok = false;
+    } else if (all[m].of !== undefined) {
+      b.fail(at, `'${m}' is a redundant set itself: a set is made of shared elements with a component`);
+      ok = false;
+    } else if (of.indexOf(m) !== i) {
+      b.fail(at, `shared element '${m}' is listed twice`);
+      ok = false;
+    } else if ((sharedTop.get(m) ?? -1) >= 0) members.push(sharedTop.get(m)!);
+    else ok = false;
+  });
+  const k = spec.k ?? 1;
+  if (k > of.length) {
+    b.fail([...sp, 'k'], `k (${k}) must not exceed the members (${of.length})`);
+    ok = false;
+  }
+  const failover = spec.failover !== undefined ? delay(b, spec.failover, [...sp, 'failover']) : ZERO;
+  if (!ok || !failover) return -1;
+  const index = components.length;
+  components.push({ index, path: `shared.${name}`, type: REDUNDANT_SET_TYPE, layer: 'rack', parent: -1, children: [], modes: [], restart: failover, crew: -1, redundancy: { members, k, failover } });
+  for (const m of members) components[m].children.push(index);
+  return index;
 }
 
 /**
@@ -1336,6 +1590,57 @@ function unknown(what: string, name: string, known: string[]): string {
   return `unknown ${what} '${name}' (${list})`;
 }
 
+/**
+ * Puts each host in its zones (`zones`: per kind, zone name -> host groups, hosts, racks
+ * or sites), checking the names and that a host is in at most one zone of a kind.
+ */
+function userZones(b: Builder, topology: Topology, hosts: HostModel[], groupHosts: ReadonlyMap<string, HostModel[]>): void {
+  for (const [kind, zones] of Object.entries(topology.zones ?? {})) {
+    const where = new Map<string, string>();
+    for (const [zone, members] of Object.entries(zones)) {
+      members.forEach((m, i) => {
+        const at: Seg[] = ['zones', kind, zone, i];
+        const list = groupHosts.get(m) ?? hosts.filter((h) => h.name === m || h.rack === m || h.site === m);
+        if (list.length === 0) {
+          const known = m in topology.racks || m in topology.sites;
+          b.fail(at, known ? `'${m}' holds no host` : `unknown host group, host, rack or site '${m}'`);
+          return;
+        }
+        for (const h of list) {
+          const before = where.get(h.name);
+          if (before !== undefined && before !== zone) b.fail(at, `host '${h.name}' is already in zone '${before}' of kind '${kind}' (a host is in at most one zone of a kind)`);
+          else {
+            where.set(h.name, zone);
+            (h.zones as Record<string, string>)[kind] = zone;
+          }
+        }
+      });
+    }
+  }
+}
+
+/**
+ * The placement domain that `policy` keeps a function's instances apart in, for `host`:
+ * the host (anti-affinity), its rack, its site, or its zone of kind `zone`; null when the
+ * host has none (it cannot take an instance under that policy); undefined for policies
+ * that keep nothing apart (spread, pack). The rule of placement and of every later move
+ * (evacuation, maintenance): two instances never share a domain.
+ */
+export function placementDomain(policy: PlacementPolicy, zone: string | null, host: HostModel): string | null | undefined {
+  switch (policy) {
+    case 'anti-affinity':
+      return host.name;
+    case 'rack-anti-affinity':
+      return host.rack;
+    case 'site-anti-affinity':
+      return host.site;
+    case 'zone-anti-affinity':
+      return zone !== null ? (host.zones[zone] ?? null) : null;
+    default:
+      return undefined;
+  }
+}
+
 /** Places n instances per the placement spec; reports and returns undefined if impossible. */
 function place(
   b: Builder,
@@ -1346,6 +1651,7 @@ function place(
   groupHosts: Map<string, HostModel[]>,
   groupNames: string[],
   used: Map<string, number>,
+  zoneKinds: string[],
 ): HostModel[] | undefined {
   const pp: Seg[] = [...fp, 'placement'];
   const free = (h: HostModel) => (used.get(h.name) ?? 0) < h.slots;
@@ -1379,6 +1685,15 @@ function place(
         ok = false;
         return;
       }
+      if (spec.policy === 'site-anti-affinity' || spec.policy === 'zone-anti-affinity') {
+        const dom = placementDomain(spec.policy, spec.zone ?? null, h);
+        const what = spec.policy === 'site-anti-affinity' ? 'site' : `zone of kind '${spec.zone}'`;
+        if (dom === null || out.some((o) => placementDomain(spec.policy, spec.zone ?? null, o) === dom)) {
+          b.fail([...pp, 'hosts', i], dom === null ? `${spec.policy}: host '${name}' is in no ${what}` : `${spec.policy}: ${what} '${dom}' of host '${name}' is already used`);
+          ok = false;
+          return;
+        }
+      }
       if (!free(h)) {
         b.fail([...pp, 'hosts', i], `host '${name}' has no free slot (slots: ${h.slots})`);
         ok = false;
@@ -1394,6 +1709,18 @@ function place(
     return undefined;
   }
   const groups = Array.isArray(spec.group) ? spec.group : [spec.group];
+  if (spec.policy === 'zone-anti-affinity' && spec.zone === undefined) {
+    b.fail([...pp, 'zone'], "policy zone-anti-affinity needs 'zone': the kind of zones (a key of `zones`) that keep the instances apart");
+    return undefined;
+  }
+  if (spec.zone !== undefined && spec.policy !== 'zone-anti-affinity') {
+    b.fail([...pp, 'zone'], "'zone' goes with policy zone-anti-affinity");
+    return undefined;
+  }
+  if (spec.zone !== undefined && !zoneKinds.includes(spec.zone)) {
+    b.fail([...pp, 'zone'], unknown('kind of zones', spec.zone, zoneKinds));
+    return undefined;
+  }
   const candidates: HostModel[] = [];
   let ok = true;
   groups.forEach((g, i) => {
@@ -1421,16 +1748,30 @@ function place(
       return undefined;
     }
   }
+  if (policy === 'site-anti-affinity' || policy === 'zone-anti-affinity') {
+    const what = policy === 'site-anti-affinity' ? 'site' : `zone of kind '${spec.zone}'`;
+    const dom = (h: HostModel) => placementDomain(policy, spec.zone ?? null, h);
+    const none = candidates.find((h) => dom(h) === null);
+    if (none) {
+      b.fail([...pp, 'policy'], `${policy} needs every host in a ${what}, but host '${none.name}' is in none`);
+      return undefined;
+    }
+    const doms = new Set(candidates.map(dom));
+    if (n > doms.size) {
+      b.fail([...pp, 'policy'], `impossible ${policy}: ${n} instances need ${n} distinct ${policy === 'site-anti-affinity' ? 'sites' : 'zones'}, group(s) ${groups.join(', ')} span ${doms.size}`);
+      return undefined;
+    }
+  }
   const mine = new Map<string, number>();
-  const myRacks = new Set<string | null>();
+  const myDomains = new Set<string | null>();
   const out: HostModel[] = [];
   for (let i = 0; i < n; i++) {
     let best: HostModel | undefined;
     let bestKey: [number, number] = [Infinity, Infinity];
     for (const h of candidates) {
       if (!free(h)) continue;
-      if (policy === 'anti-affinity' && mine.has(h.name)) continue;
-      if (policy === 'rack-anti-affinity' && myRacks.has(h.rack)) continue;
+      const dom = placementDomain(policy, spec.zone ?? null, h);
+      if (dom !== undefined && myDomains.has(dom)) continue;
       if (policy === 'pack') {
         best = h;
         break;
@@ -1447,7 +1788,8 @@ function place(
     }
     take(best);
     mine.set(best.name, (mine.get(best.name) ?? 0) + 1);
-    myRacks.add(best.rack);
+    const dom = placementDomain(policy, spec.zone ?? null, best);
+    if (dom !== undefined) myDomains.add(dom);
     out.push(best);
   }
   return out;

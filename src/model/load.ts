@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Document, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
-import { TopologySpec, type Topology } from './schema.js';
+import { CREW_UNION_ERROR, LOGIC_UNION_ERROR, TopologySpec, type Topology } from './schema.js';
 import { limitValue, MAX_BYTES, MAX_DEPTH, MAX_ENTRIES, MAX_ITEMS, MAX_NODES, overLimit } from './limits.js';
 
 /** A parsed document with a way to find where a path lies in the text. */
@@ -220,7 +220,7 @@ const MAX_LOCATED = 200;
 /** Converts zod issues to input issues with dotted paths and positions (the first MAX_LOCATED issues located). */
 export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined): InputIssue[] {
   const out: InputIssue[] = [];
-  for (const [n, issue] of error.issues.entries()) {
+  for (const [n, issue] of logicBranches(error.issues, []).entries()) {
     const parsed = n < MAX_LOCATED ? parsedText : undefined;
     const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
     if (issue.code === 'unrecognized_keys') {
@@ -236,6 +236,29 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined)
       continue;
     }
     out.push({ path: formatPath(segs), message: issue.message, ...parsed?.locate(segs) });
+  }
+  return out;
+}
+
+/**
+ * The issues with a service expression's or a crew's union (LOGIC_UNION_ERROR,
+ * CREW_UNION_ERROR) replaced by those of
+ * the branch its input took (an object: the operator's own errors, at their deeper path),
+ * when exactly one branch failed for more than the input's type; `prefix` is the path
+ * of the issues' parent.
+ */
+function logicBranches(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && (issue.message === LOGIC_UNION_ERROR || issue.message === CREW_UNION_ERROR)) {
+      const deeper = issue.errors.filter((b) => !(b.length === 1 && b[0].code === 'invalid_type' && b[0].path.length === 0));
+      if (deeper.length === 1) {
+        out.push(...logicBranches(deeper[0], path));
+        continue;
+      }
+    }
+    out.push({ ...issue, path } as z.core.$ZodIssue);
   }
   return out;
 }

@@ -184,21 +184,36 @@ export const ComponentTypeSpec = z
   })
   .describe('A component type.');
 
+
 /** A piece of shared infrastructure (a SAN, a network link) that hosts depend on besides their rack. */
 export const SharedSpec = z
   .strictObject({
-    component: z.string().describe("Component type of the element (layer 'site' or 'rack': infrastructure below the hosts, an impact zone of its own)."),
+    component: z.string().optional().describe("Component type of the element (layer 'site' or 'rack': infrastructure below the hosts, an impact zone of its own). Give `component`, or `of` for a redundant set."),
     site: z.string().optional().describe('The site it stands in (it goes down with the site).'),
+    of: z
+      .array(z.string())
+      .min(2)
+      .max(64)
+      .optional()
+      .describe(
+        'A redundant set instead of one element: the shared elements (with a `component`) it is made of, in preference order (dual top-of-rack switches, a LAG bond, dual power supplies, storage multipath). It is up while `k` of them are in use; the first k are in use at the start.',
+      ),
+    k: z.number().int().positive().optional().describe('With `of`: members in use that it needs (default 1: any one of them).'),
+    failover: Delay.optional().describe(
+      "With `of`: when a member in use fails and another is up to take its place, the set is down for this time while it switches over (static LAG < 50 ms, storage multipath < 1 s: OPNFV HA requirements). Default 0s (instant). A member that comes back stays a standby (no failback); when the set is down for want of members, one that returns is put in use at once.",
+    ),
     description: z.string().optional(),
   })
-  .describe("A shared element: while it is down, every host that depends on it (`dependsOn` of the host's group or rack) is down, with everything on it.");
+  .describe(
+    "A shared element, or a redundant set of them (`of`): while it is down, every host that depends on it (`dependsOn` of the host's group or rack) is down, with everything on it.",
+  );
 
 /** Names of shared elements a host group or a rack depends on. */
 const DependsOn = z
   .array(z.string())
   .min(1)
   .optional()
-  .describe('Shared elements (see `shared`) its hosts depend on: a host is up only while its rack and every one of these are up.');
+  .describe('Shared elements (see `shared`) its hosts depend on: a host is up only while its rack and every one of these are up (a redundant set is up while enough of its members are).');
 
 /** A site: a failure domain holding racks. */
 export const SiteSpec = z
@@ -227,11 +242,22 @@ export const HostGroupSpec = z
       .min(1)
       .describe('Component types from the bottom up: hardware, then optionally hostOS, then optionally hypervisor.'),
     slots: z.number().int().positive().max(1e6).default(1000).describe('Instance slots per host (VMs / pods / processes it can carry).'),
+    beside: z
+      .record(Name, z.string())
+      .optional()
+      .describe(
+        "Side components beside the hypervisor, by role: e.g. {vswitch: ovs, storage: iscsi-client}, each a component type of layer hostOS or hypervisor that runs on the host's host OS (or its hardware without one) and fails and is repaired on its own. Instances that name a role in `needs` are cut off while it is down: they keep running (their clocks run, nothing restarts) but count as down to their group.",
+      ),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
     dependsOn: DependsOn,
     description: z.string().optional(),
   })
   .describe('A group of hosts.');
+
+/** The placement policies (see PlacementSpec.policy). */
+export const PLACEMENT_POLICIES = ['spread', 'anti-affinity', 'rack-anti-affinity', 'site-anti-affinity', 'zone-anti-affinity', 'pack'] as const;
+/** A placement policy. */
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
 
 /** Where the instances of a VNF or VIM service run. */
 export const PlacementSpec = z
@@ -241,15 +267,15 @@ export const PlacementSpec = z
       .optional()
       .describe('Host group(s) to place on (with `policy`).'),
     policy: z
-      .enum(['spread', 'anti-affinity', 'rack-anti-affinity', 'pack'])
+      .enum(PLACEMENT_POLICIES)
       .default('spread')
       .describe(
-        'spread: the least-loaded host first; anti-affinity: every instance on its own host; rack-anti-affinity: every instance in its own rack; pack: fill hosts in order.',
+        'spread: the least-loaded host first; anti-affinity: every instance on its own host; rack-anti-affinity: every instance in its own rack; site-anti-affinity: every instance in its own site (of its hosts\' racks); zone-anti-affinity: every instance in its own zone of the kind `zone` names (see `zones`); pack: fill hosts in order.',
       ),
+    zone: z.string().optional().describe('With policy zone-anti-affinity: the kind of zones (a key of `zones`, e.g. power) whose zones keep the instances apart.'),
     hosts: z.array(z.string()).min(1).optional().describe('Explicit host names, one per instance (instead of group + policy).'),
   })
   .describe('Placement: either `hosts` (explicit) or `group` with a `policy`.');
-
 
 
 const probability = z.number().min(0).max(1);
@@ -443,15 +469,54 @@ export const FunctionSpec = z
     recovery: RecoverySpec.optional(),
     evacuation: EvacuationSpec.optional(),
     replicaSet: ReplicaSetSpec.optional(),
+    needs: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("Roles of side components (the hosts' `beside`) each instance needs, e.g. [vswitch]: while its host's one is down, the instance is cut off (down to its group) but keeps running. Not with evacuation, replica sets or maintenance that moves instances."),
     migration: MigrationSpec.optional().describe('How its instances leave a host taken down for maintenance; without it they are cold-migrated (shut down, moved, booted).'),
     description: z.string().optional(),
   })
   .describe('A VNF or VIM service.');
 
-/** A chain of VNFs (data plane) or of VIM services (control plane) that must all be up. */
+/** A service expression as written (see ServiceLogicSpec). */
+export type ServiceLogicInput = string | { all?: ServiceLogicInput[]; any?: ServiceLogicInput[]; k?: number; of?: ServiceLogicInput[]; weights?: number[] };
+
+/** The message of a service expression that is neither a name nor an operator object (load.ts looks into its object branch for deeper errors). */
+export const LOGIC_UNION_ERROR = 'expected a name (a VNF, VIM service, shared element, rack or site) or one of {all: [...]}, {any: [...]}, {k: n, of: [...]}';
+
+/**
+ * A service expression: a name, or an operator over sub-expressions. Names are VNFs or
+ * VIM services (up while the group is) and infrastructure elements (shared elements,
+ * racks, sites: up while their component is). Rules in model/logic.ts.
+ */
+export const ServiceLogicSpec: z.ZodType<ServiceLogicInput> = z
+  .lazy(() =>
+    z.union(
+      [
+        Name,
+        z.strictObject({
+          all: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('Up while every part is up; capacity: the least of theirs (a series chain).'),
+          any: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('Up while at least one part is up (geo-redundant sites, active/active regions); capacity: the sum of theirs, at most 1.'),
+          k: z.number().positive().finite().optional().describe('With `of`: up while the parts that are up weigh at least k (k of n parts, or a capacity sum with `weights`); capacity: the weighted sum of the parts\' capacities / k, at most 1.'),
+          of: z.array(ServiceLogicSpec).min(1).max(1000).optional().describe('With `k`: the parts.'),
+          weights: z.array(z.number().positive().finite()).optional().describe('With `k` and `of`: the capacity each part brings while up (default 1 each), e.g. the workstations behind each switch.'),
+        }),
+      ],
+      { error: () => LOGIC_UNION_ERROR },
+    ),
+  )
+  .describe(
+    "A service expression: a name (a VNF, VIM service, shared element, rack or site), or {all: [...]}, {any: [...]}, or {k: n, of: [...], weights: [...]} over expressions.",
+  );
+
+/** A chain of VNFs (data plane) or of VIM services (control plane) that must all be up, or an expression over them and infrastructure elements. */
 export const ServiceSpec = z
   .strictObject({
-    chain: z.array(z.string()).min(1).describe('VNFs, or VIM services, that must all be up for the service to be up.'),
+    chain: z.array(z.string()).min(1).optional().describe('VNFs, or VIM services, that must all be up for the service to be up (give `chain` or `up`).'),
+    up: ServiceLogicSpec.optional().describe(
+      'Instead of `chain`: when the service is up, as an expression over VNFs or VIM services (not both) and infrastructure elements (shared elements, racks, sites), e.g. {any: [{all: [vLB-a, vFW-a]}, {all: [vLB-b, vFW-b]}]} for two sites.',
+    ),
     sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe('Target ETSI Service Availability Level (1, 2 or 3); `--fail-on-sal` exits 3 when it is not met.'),
     target: z
       .strictObject({
@@ -528,6 +593,32 @@ export const UpgradeSpec = z
   })
   .describe('A rolling upgrade: the instances of one VNF or VIM service are upgraded one at a time. Outages it causes are planned downtime.');
 
+const CrewSize = z.number().int().positive().max(1e6);
+
+/** The message of a crew that is neither a number nor a policy object (load.ts looks into its object branch for deeper errors). */
+export const CREW_UNION_ERROR = 'expected a number of crews, or {size: n, order: fifo | random | priority, priority: layer | sal, preemptive: true | false, dispatch: 1h}';
+
+/** A repair crew pool with its policy. */
+export const CrewSpec = z
+  .strictObject({
+    size: CrewSize.describe('Crews: how many repairs run at once.'),
+    order: z
+      .enum(['fifo', 'random', 'priority'])
+      .default('fifo')
+      .describe('Which waiting repair a freed crew takes: fifo (the longest waiting), random (each waiting one alike), priority (the first of the highest priority, see `priority`).'),
+    priority: z
+      .enum(['layer', 'sal'])
+      .optional()
+      .describe('With order priority: layer (the lowest layer first: sites, racks, hardware before software) or sal (components under a service of the best SAL first: SAL 1, then 2, then 3, then those under no SAL).'),
+    preemptive: z
+      .boolean()
+      .default(false)
+      .describe('With order priority: a repair that finds every crew busy takes the crew of a running repair of a lower priority (the lowest; of those, the last component in the model), which waits first among its priority and resumes with its remaining time. Default false: a running repair is never interrupted.'),
+    dispatch: Delay.optional().describe('Dispatch or inspection time before each repair, with the crew held (travel, diagnosis): the repair takes this plus its own time.'),
+    description: z.string().optional(),
+  })
+  .describe('A repair crew pool with its queueing policy.');
+
 /** A whole topology file. */
 export const TopologySpec = z
   .strictObject({
@@ -536,16 +627,22 @@ export const TopologySpec = z
     description: z.string().optional(),
     components: z.record(Name, ComponentTypeSpec).describe('Component types by name.'),
     crews: z
-      .record(Name, z.number().int().positive().max(1e6))
+      .record(Name, z.union([CrewSize, CrewSpec], { error: () => CREW_UNION_ERROR }))
       .default({})
-      .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (FIFO queue).'),
+      .describe('Repair crew pools by name: how many repairs of the types that name the pool run at once (a number: FIFO queue), or a policy {size, order, priority, dispatch}.'),
     sites: z.record(Name, SiteSpec).default({}).describe('Sites by name.'),
     racks: z.record(Name, RackSpec).default({}).describe('Racks by name.'),
     shared: z.record(Name, SharedSpec).default({}).describe('Shared infrastructure by name (SANs, network links): common causes that hosts of several racks depend on.'),
     hosts: z.record(Name, HostGroupSpec).describe('Host groups by name.'),
+    zones: z
+      .record(Name, z.record(Name, z.array(z.string()).min(1).describe('Its members: host groups, hosts, racks or sites (their hosts are in the zone).')))
+      .optional()
+      .describe(
+        'User-defined zones by kind, e.g. {power: {pdu-a: [rack-1], pdu-b: [rack-2]}, az: {az-1: [compute-a], az-2: [compute-b]}}: per kind, zones by name, each a set of hosts; a host is in at most one zone of a kind. Placement keeps instances in distinct zones of a kind (policy zone-anti-affinity), and the report counts failures per zone.',
+      ),
     vim: z.record(Name, FunctionSpec).default({}).describe('VIM services (control plane) by name.'),
     vnfs: z.record(Name, FunctionSpec).default({}).describe('VNFs by name.'),
-    services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services.'),
+    services: z.record(Name, ServiceSpec).describe('Services by name: chains of VNFs or of VIM services, or expressions over them (`up`).'),
     maintenance: z.record(Name, MaintenanceSpec).default({}).describe('Planned host maintenance plans by name.'),
     upgrades: z.record(Name, UpgradeSpec).default({}).describe('Rolling software upgrade campaigns by name.'),
     simulation: SimulationSpec.default({}),

@@ -175,6 +175,7 @@ ${body}
 
 /** The chain of a service, shortened past four members. */
 function chainText(s: Figures): string {
+  if (s.logic !== undefined) return `up = ${s.logic}`;
   return s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' → ')} → ... (${s.chain.length} in all)` : s.chain.join(' → ');
 }
 
@@ -234,7 +235,7 @@ function summaryCard(s: ServiceSummary, id: string): string {
 
 /** The detailed sections of one service: where the downtime comes from, SLA, recovery against SAL bounds, HA events, capacity. */
 function serviceDetail(s: ServiceSummary, id: string): string {
-  const out = [`<h2 id="${id}">${esc(s.name)} in detail</h2>`, `<p class="note">${esc(s.plane)} plane: ${esc(s.chain.join(' → '))}.</p>`];
+  const out = [`<h2 id="${id}">${esc(s.name)} in detail</h2>`, `<p class="note">${esc(s.plane)} plane: ${esc(s.logic !== undefined ? `up = ${s.logic}` : s.chain.join(' → '))}.</p>`];
   if (s.noOutage) {
     out.push('<p class="note">No outage was observed: there is no downtime to break down.</p>');
     return out.join('\n');

@@ -42,7 +42,17 @@ function constraints(n: Node): string {
   return c.join(', ');
 }
 
+/** The schema's shared definitions (`$defs`), to read a `$ref` (a recursive schema keeps one even inline). */
+let defs: Record<string, Node> = {};
+
 function walk(n: Node, path: string, required: boolean, rows: string[], seen = new Map<string, string>()): void {
+  if (typeof n.$ref === 'string' && n.$ref.startsWith('#/$defs/')) {
+    const { $ref, ...rest } = n;
+    const target = defs[$ref.slice('#/$defs/'.length)] ?? {};
+    // A definition that is itself a reference (zod's wrapper of a described lazy schema): one more step.
+    n = { ...(typeof target.$ref === 'string' ? (defs[target.$ref.slice('#/$defs/'.length)] ?? {}) : target), ...target, ...rest };
+    delete n.$ref;
+  }
   const desc = (n.description ?? '').replace(/\|/g, '\\|');
   if (n.type === 'object' && n.properties && Object.keys(n.properties).length > 3) {
     const key = JSON.stringify(n);
@@ -61,6 +71,13 @@ function walk(n: Node, path: string, required: boolean, rows: string[], seen = n
   const d = discriminator(n);
   if (d) {
     for (const v of n.oneOf as Node[]) walk(v, `${path}{${d}: ${v.properties[d].const}}`, false, rows, seen);
+    return;
+  }
+  // A union with one object branch (a number or a policy, a name or an operator): that branch's fields.
+  const objects = Array.isArray(n.anyOf) ? (n.anyOf as Node[]).filter((v) => v.type === 'object' && v.properties) : [];
+  if (objects.length === 1 && !isDistribution(objects[0])) {
+    const req = new Set<string>(objects[0].required ?? []);
+    for (const [k, v] of Object.entries<Node>(objects[0].properties)) walk(v, `${path}.${k}`, req.has(k) && v.default === undefined, rows, seen);
     return;
   }
   if (n.type === 'object' && n.properties) {
@@ -84,7 +101,9 @@ export function experimentReferenceMarkdown(): string {
 export function topologyReferenceMarkdown(): string {
   const schema = topologyJsonSchema({ inline: true }) as Node;
   const rows: string[] = ['| path | type | required | meaning |', '| --- | --- | --- | --- |'];
+  defs = (schema.$defs ?? {}) as Record<string, Node>;
   walk(schema, '', false, rows);
+  defs = {};
   // The distribution variants, once.
   let dist: Node | undefined;
   const find = (n: Node): void => {

@@ -30,7 +30,7 @@ function targetText(t: TargetVerdict): string {
 }
 
 function serviceBlock(s: ServiceSummary): string[] {
-  const chain = s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
+  const chain = s.logic !== undefined ? `up = ${s.logic}` : s.chain.length > 4 ? `${s.chain.slice(0, 3).join(' -> ')} -> ... (${s.chain.length} in all)` : s.chain.join(' -> ');
   const target = s.targetSal
     ? `   target SAL ${s.targetSal}: ${s.sal[s.targetSal - 1].verdict}` + (s.unplanned ? ` (unplanned only: ${s.unplanned.sal[s.targetSal - 1].verdict})` : '')
     : '';
@@ -61,6 +61,9 @@ function serviceBlock(s: ServiceSummary): string[] {
         (ff.probationSeconds > 0 ? ` (probation ${formatDuration(ff.probationSeconds)})` : ' (no probation window)'),
     ),
   );
+  for (const [kind, zones] of Object.entries(ff.byUserZone ?? {})) {
+    if (zones.length > 0) lines.push(line(`failures by ${kind}`, `${zones.map((z) => `${z.zone} ${sig(z.perYear)}`).join(', ')} per year (correlated)`));
+  }
   if (s.meanOutageSeconds) {
     const m = durationParts(s.meanOutageSeconds);
     lines.push(row('mean outage', m.mean, m.ci));

@@ -27,7 +27,8 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import type { CommonCauseModel, ComponentModel, FunctionModel, SystemModel } from '../model/build.js';
+import { isImpactZone, placementDomain, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
+import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { SimMechanismHost } from './mechanism-runtime.js';
@@ -47,29 +48,76 @@ const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(
 /** Index of each layer name, for per-layer counters. */
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
 
-/** Repair crews of one pool: at most `size` repairs at once, the rest wait in FIFO order. */
+/**
+ * Repair crews of one pool: at most `size` repairs at once, the rest wait; a freed crew
+ * takes the one waiting longest (fifo), one drawn alike among those waiting (random:
+ * `choose`), or the first waiting of the least rank (priority: `rank` by component index).
+ * With `preemptive` (priority only), a repair that arrives when every crew is busy takes
+ * the crew of the running repair of the greatest rank above its own (of those, the
+ * component of the greatest index): that one is suspended (ComponentSim.suspendRepair)
+ * and waits first among its rank, to resume with its remaining time. `dispatch` (or null)
+ * is added before each repair by the component.
+ */
 export class CrewPool {
   busy = 0;
   private queue: ComponentSim[] = [];
   private head = 0;
-  constructor(readonly size: number) {}
+  /** With order random: picks an index in [0, n) uniformly (the simulation draws from the pool's stream; analysis branches). */
+  choose: ((n: number) => number) | null = null;
+  constructor(
+    readonly size: number,
+    readonly order: 'fifo' | 'random' | 'priority' = 'fifo',
+    private readonly rank: readonly number[] | null = null,
+    readonly dispatch: Distribution | null = null,
+    readonly preemptive = false,
+  ) {}
+  /** With `preemptive`: the components being repaired now. */
+  private running: ComponentSim[] = [];
   /** All crews free, nobody waiting. */
   reset(): void {
     this.busy = 0;
     this.queue.length = 0;
     this.head = 0;
+    this.running.length = 0;
   }
-  /** Asks for a crew; returns true if one is free now, else queues `c`. */
+  /** Asks for a crew; returns true if one is free now (or taken from a repair it preempts), else queues `c`. */
   request(c: ComponentSim): boolean {
     if (this.busy < this.size) {
       this.busy++;
+      if (this.preemptive) this.running.push(c);
       return true;
+    }
+    if (this.preemptive) {
+      const rank = this.rank!;
+      let victim = -1;
+      for (let i = 0; i < this.running.length; i++) {
+        const r = this.running[i];
+        const worse = victim < 0 ? rank[r.model.index] > rank[c.model.index] : rank[r.model.index] > rank[this.running[victim].model.index] || (rank[r.model.index] === rank[this.running[victim].model.index] && r.model.index > this.running[victim].model.index);
+        if (worse) victim = i;
+      }
+      if (victim >= 0) {
+        const v = this.running[victim];
+        this.running[victim] = c;
+        v.suspendRepair();
+        this.queue.splice(this.head, 0, v);
+        return true;
+      }
     }
     this.queue.push(c);
     return false;
   }
-  /** A repair ended: hands the crew to the next waiting component, if any. */
-  release(): ComponentSim | undefined {
+  /** A repair (of `done`) ended: hands the crew to the next waiting component, if any. */
+  release(done?: ComponentSim): ComponentSim | undefined {
+    if (this.preemptive) {
+      const at = this.running.indexOf(done!);
+      if (at >= 0) this.running.splice(at, 1);
+      if (this.head < this.queue.length) {
+        const next = this.pick();
+        this.running.push(next);
+        return next;
+      }
+    }
+    if (this.order !== 'fifo' && this.head < this.queue.length) return this.pick();
     if (this.head < this.queue.length) {
       const next = this.queue[this.head++];
       if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -81,15 +129,31 @@ export class CrewPool {
     this.busy--;
     return undefined;
   }
+  /** The waiting component a freed crew takes under order random or priority, taken out of the queue (which then starts at 0). */
+  private pick(): ComponentSim {
+    const q = this.queue.slice(this.head);
+    let at = 0;
+    if (this.order === 'random') at = this.choose!(q.length);
+    else {
+      const rank = this.rank!;
+      for (let i = 1; i < q.length; i++) if (rank[q[i].model.index] < rank[q[at].model.index]) at = i;
+    }
+    const next = q.splice(at, 1)[0];
+    this.queue = q;
+    this.head = 0;
+    return next;
+  }
+
   /** The components waiting, first first (analysis saves them with its state). */
   waiting(): ComponentSim[] {
     return this.queue.slice(this.head);
   }
-  /** Sets its state: `busy` crews at work, `waiting` in order (analysis restores a state). */
-  restore(busy: number, waiting: ComponentSim[]): void {
+  /** Sets its state: `busy` crews at work, `waiting` in order, `running` the repairs at work (with `preemptive`; analysis restores a state). */
+  restore(busy: number, waiting: ComponentSim[], running: ComponentSim[] = []): void {
     this.busy = busy;
     this.queue = waiting;
     this.head = 0;
+    this.running = running;
   }
 }
 
@@ -122,6 +186,34 @@ export interface ComponentHost {
 /** What a component tells when it goes up or down: the group it is an instance of. */
 export interface InstanceListener {
   instanceChanged(i: number, up: boolean): void;
+}
+
+/**
+ * Between an instance that needs side components (`needs`: a virtual switch, a storage
+ * client) and its group: the instance counts as up to the group while its top component
+ * and every side component it needs are up. A side component going down cuts the
+ * instance off without stopping it (its clocks run, nothing restarts); its return
+ * reconnects it at once. Tells the group only of changes.
+ */
+export class InstanceGate implements InstanceListener {
+  private last = true;
+  constructor(
+    private readonly target: InstanceListener,
+    private readonly top: ComponentSim,
+    private readonly sides: readonly ComponentSim[],
+  ) {}
+  /** Up at the start of a replication. */
+  reset(): void {
+    this.last = true;
+  }
+  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
+  instanceChanged(i: number): void {
+    let up = this.top.up;
+    for (let k = 0; k < this.sides.length && up; k++) up = this.sides[k].up;
+    if (up === this.last) return;
+    this.last = up;
+    this.target.instanceChanged(i, up);
+  }
 }
 
 /** The names of a component's random streams: its path plus the purpose. */
@@ -237,6 +329,14 @@ export class ComponentSim implements EventHandler {
    */
   repairBy: RepairTaker | null = null;
   instance = -1;
+  /** A redundant set's rule (the component of `shared` with `of`), or null. */
+  readonly redundancy: RedundancyModel | null;
+  /** A redundant set's members, in preference order (linked at `reset`; analysis links its own). */
+  setMembers: ComponentSim[] = [];
+  /** A redundant set's members in use, by position in `setMembers` (analysis saves it with its state). */
+  readonly inUse: boolean[];
+  /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
+  leafHook: (() => void) | null = null;
 
   constructor(
     readonly model: ComponentModel,
@@ -257,6 +357,8 @@ export class ComponentSim implements EventHandler {
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
     this.layer = LAYER_INDEX[model.layer];
+    this.redundancy = model.redundancy ?? null;
+    this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
   }
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
@@ -285,6 +387,8 @@ export class ComponentSim implements EventHandler {
       this.remaining[j] = 0;
     }
     this.restartSeeded = false;
+    this.dispatchSeeded = false;
+    this.suspendedLeft = -1;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -292,6 +396,12 @@ export class ComponentSim implements EventHandler {
     this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
     this.repairBy = null;
     this.hostHook = null;
+    this.leafHook = null;
+    if (this.redundancy !== null) {
+      const r = this.redundancy;
+      this.setMembers = r.members.map((i) => byIndex[i]);
+      for (let i = 0; i < this.inUse.length; i++) this.inUse[i] = i < r.k;
+    }
   }
 
   private repairStream(m: number): RandomStream {
@@ -555,8 +665,24 @@ export class ComponentSim implements EventHandler {
     return false;
   }
 
-  /** Begins the repair of the failed mode (a crew, if any, is already held). */
+  /** Time left of a crew repair preempted by one of a higher priority (-1: none), and when the running one is due. */
+  private suspendedLeft = -1;
+  private repairDue = 0;
+
+  /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
+  suspendRepair(): void {
+    this.suspendedLeft = Math.max(0, this.repairDue - this.sys.scheduler.now);
+    this.pending = -1;
+  }
+
+  /** Begins the repair of the failed mode (a crew, if any, is already held), or resumes a preempted one. */
   startRepair(): void {
+    if (this.suspendedLeft >= 0) {
+      this.pending = this.sys.scheduler.schedule(this.suspendedLeft, this, REPAIR_DONE, 0);
+      this.repairDue = this.sys.scheduler.now + this.suspendedLeft;
+      this.suspendedLeft = -1;
+      return;
+    }
     const m = this.failedMode;
     const mean = this.repairExp[m];
     const rng = this.repairStream(m);
@@ -565,8 +691,22 @@ export class ComponentSim implements EventHandler {
       rng.advance();
       scheduler.delay = -mean * Math.log(1 - rng.u);
     } else scheduler.delay = this.repair[m].sample(rng);
+    if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
+    this.repairDue = scheduler.now + scheduler.delay;
     this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
+
+  /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */
+  private dispatchStream(): RandomStream {
+    if (this.dispatchStreamOrNull === null || !this.dispatchSeeded) {
+      if (this.dispatchStreamOrNull === null) this.dispatchStreamOrNull = this.streams.stream(`${this.model.path}:dispatch`);
+      else this.dispatchStreamOrNull.reseed(this.streams.seed, this.streams.replication);
+      this.dispatchSeeded = true;
+    }
+    return this.dispatchStreamOrNull;
+  }
+  private dispatchStreamOrNull: RandomStream | null = null;
+  private dispatchSeeded = false;
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
@@ -577,7 +717,7 @@ export class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
     if (this.holdsCrew) {
       this.holdsCrew = false;
-      const next = this.crew!.release();
+      const next = this.crew!.release(this);
       if (next) next.startRepair();
     }
     if (!this.supported) return;
@@ -594,7 +734,59 @@ export class ComponentSim implements EventHandler {
   /** Its restart is done. */
   onRestarted(): void {
     this.restarting = false;
-    this.becomeUp();
+    if (this.redundancy !== null) this.setChanged();
+    else this.becomeUp();
+  }
+
+  /**
+   * The rule of a redundant set (`redundancy`), run when a member goes down or comes up
+   * and when a switch-over ends. Members that are down leave the in-use list. When one in
+   * use has left while the set was up and enough members are up to replace it, and the
+   * failover time is not zero, the set goes down and a switch-over (its restart clock, of
+   * the failover time) starts; while it runs nothing else is decided. Otherwise the in-use
+   * list is filled with up members in preference order, and the set is up exactly when it
+   * holds k. So a returning member stays a standby while the set is up (no failback), and
+   * with failover 0 the set is up exactly while k members are (nothing else is remembered).
+   */
+  private setChanged(): void {
+    const r = this.redundancy!;
+    const m = this.setMembers;
+    const inUse = this.inUse;
+    let up = 0;
+    let lost = false;
+    for (let i = 0; i < m.length; i++) {
+      if (m[i].up) up++;
+      else if (inUse[i]) {
+        inUse[i] = false;
+        lost = true;
+      }
+    }
+    if (this.restarting) return;
+    if (lost && this.up && up >= r.k && r.failover.mean > 0) {
+      this.setDown();
+      this.restarting = true;
+      this.scheduleRestart(-1);
+      return;
+    }
+    let used = 0;
+    for (let i = 0; i < m.length; i++) if (inUse[i]) used++;
+    for (let i = 0; i < m.length && used < r.k; i++) {
+      if (m[i].up && !inUse[i]) {
+        inUse[i] = true;
+        used++;
+      }
+    }
+    if (used >= r.k && !this.up) this.becomeUp();
+    else if (used < r.k && this.up) this.setDown();
+  }
+
+  /** A redundant set goes down (its members cannot carry it, or it switches over): what depends on it goes down. */
+  private setDown(): void {
+    this.up = false;
+    const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
+    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: this.restarting ? 'switch-over' : 'too few members up' });
+    this.propagateDown();
   }
 
   private becomeUp(): void {
@@ -604,6 +796,7 @@ export class ComponentSim implements EventHandler {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
     this.armFailure();
     if (this.upHook !== null) this.upHook();
+    if (this.leafHook !== null) this.leafHook();
     if (this.group !== null) this.group.instanceChanged(this.instance, true);
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) ch[i].supportReturned();
@@ -611,6 +804,7 @@ export class ComponentSim implements EventHandler {
 
   private propagateDown(): void {
     if (this.group !== null) this.group.instanceChanged(this.instance, false);
+    if (this.leafHook !== null) this.leafHook();
     const ch = this.children;
     for (let i = 0; i < ch.length; i++) ch[i].supportLost();
   }
@@ -651,6 +845,7 @@ export class ComponentSim implements EventHandler {
 
   /** The layer below (or a shared element it depends on) went down. */
   supportLost(): void {
+    if (this.redundancy !== null) return this.setChanged();
     // Already unsupported: another support is down too; nothing changes.
     if (this.downSupports++ > 0) return;
     this.supported = false;
@@ -697,6 +892,7 @@ export class ComponentSim implements EventHandler {
 
   /** The layer below (or a shared element it depends on) came back up. */
   supportReturned(): void {
+    if (this.redundancy !== null) return this.setChanged();
     // Up only when every support is: the last one back restarts it.
     if (--this.downSupports > 0) return;
     this.supported = true;
@@ -963,6 +1159,15 @@ class ServiceSim {
     private readonly name: string,
   ) {}
 
+  /** Makes it a service given by the expression `logic` over these groups and components (SystemSim's). */
+  useLogic(logic: LogicModel, groups: readonly GroupSim[], components: readonly ComponentSim[]): void {
+    this.logic = logic;
+    this.leafGroups = logic.leaves.map((l) => (l.kind === 'group' ? groups[l.index] : null));
+    this.leafComponents = logic.leaves.map((l) => (l.kind === 'element' && l.component >= 0 ? components[l.component] : null));
+    this.leafUp = logic.leaves.map(() => true);
+    this.leafCap = logic.leaves.map(() => 1);
+  }
+
   /** Up at full capacity, with a fresh recorder. */
   reset(opts: RecorderOptions): void {
     this.downMembers = 0;
@@ -987,6 +1192,7 @@ class ServiceSim {
 
   /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
   memberChanged(downDelta: number): void {
+    if (this.logic !== null) return this.logicChanged();
     const wasDown = this.downMembers > 0;
     this.downMembers += downDelta;
     const isDown = this.downMembers > 0;
@@ -1004,6 +1210,46 @@ class ServiceSim {
         }
       }
     }
+    this.changed(wasDown, isDown, cap, phase);
+  }
+
+  /** The service's `up` expression (model/logic.ts), or null for a chain; with it, per leaf its group or its element's component (null: never down). */
+  logic: LogicModel | null = null;
+  leafGroups: Array<GroupSim | null> = [];
+  leafComponents: Array<ComponentSim | null> = [];
+  private leafUp: boolean[] = [];
+  private leafCap: number[] = [];
+
+  /**
+   * A leaf of the expression changed: the service is up and at the capacity that
+   * model/logic.ts gives for its leaves now; while down, its phase is that of the first
+   * group leaf that is down (restart when only elements are). `downMembers` is 1 while
+   * it is down (what `servicesUp` reads).
+   */
+  private logicChanged(): void {
+    const g = this.leafGroups;
+    const c = this.leafComponents;
+    const up = this.leafUp;
+    const cap = this.leafCap;
+    let phase = -1;
+    for (let i = 0; i < g.length; i++) {
+      const gi = g[i];
+      const ci = c[i];
+      up[i] = gi !== null ? gi.up : ci === null || ci.up;
+      cap[i] = gi !== null ? gi.capacity : up[i] ? 1 : 0;
+    }
+    const root = this.logic!.root;
+    const isDown = !logicUp(root, up);
+    if (isDown) {
+      for (let i = 0; i < g.length && phase < 0; i++) if (g[i] !== null && !up[i]) phase = g[i]!.phase;
+    }
+    const wasDown = this.downMembers > 0;
+    this.downMembers = isDown ? 1 : 0;
+    this.changed(wasDown, isDown, isDown ? 0 : logicCapacity(root, up, cap), phase);
+  }
+
+  /** Records the service's new state (down or not, capacity, phase of a down state: -1 for none) if it changed. */
+  private changed(wasDown: boolean, isDown: boolean, cap: number, phase: number): void {
     if (isDown === wasDown && cap === this.capacity && phase === this.phase) return;
     const wasFull = !wasDown && this.capacity >= 1;
     this.capacity = cap;
@@ -1069,7 +1315,8 @@ function modelStatics(model: SystemModel): ModelStatics {
       }
     }
   }
-  const zoneComponents = model.components.filter((c) => LAYER_INDEX[c.layer] <= LAYER_INDEX.hardware).map((c) => c.index);
+  // A redundant set is no impact zone (it never fails itself; its members are zones).
+  const zoneComponents = model.components.filter(isImpactZone).map((c) => c.index);
   st = {
     typeNames,
     typeIndex: new Map(typeNames.map((t, i) => [t, i])),
@@ -1160,6 +1407,8 @@ export class SystemSim {
   private readonly mechanismHosts: SimMechanismHost[];
   /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
   readonly repairPlan = new SumPlan();
+  /** The gates of instances that need side components, with the indices of those components. */
+  private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -1177,7 +1426,7 @@ export class SystemSim {
     this.zoneComponents = st.zoneComponents;
     this.zoneIndex = st.zoneIndex;
     this.hostIndex = st.hostIndex;
-    this.crews = model.crews.map((c) => new CrewPool(c.size));
+    this.crews = model.crews.map((c) => new CrewPool(c.size, c.order, c.rank, c.dispatch, c.preemptive));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
     model.functions.forEach((f, g) =>
       f.instances.forEach((inst) => {
@@ -1193,6 +1442,11 @@ export class SystemSim {
         top.group = g;
         top.instance = i;
         for (const c of inst.base === inst.top ? [top] : [top, this.components[inst.base]]) if (c.model.modes.some((m) => m.notice !== null)) g.phased.push(c);
+        if (inst.needs !== undefined) {
+          const gate = new InstanceGate(g, top, inst.needs.map((c) => this.components[c]));
+          top.group = gate;
+          this.gates.push({ gate, i, sides: inst.needs });
+        }
       });
       g.phasedStatic = g.phased.length;
       return g;
@@ -1229,6 +1483,7 @@ export class SystemSim {
       const sim = new ServiceSim(this, s.name);
       sim.members = s.chain.map((i) => this.groups[i]);
       for (const g of sim.members) g.services.push(sim);
+      if (s.logic !== null) sim.useLogic(s.logic, this.groups, this.components);
       return sim;
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
@@ -1266,6 +1521,11 @@ export class SystemSim {
     this.spuriousCause = false;
     this.plannedCause = -1;
     for (const c of this.crews) c.reset();
+    this.crews.forEach((c, i) => {
+      if (c.order !== 'random') return;
+      const stream = streams.stream(`crews.${model.crews[i].name}:pick`);
+      c.choose = (n) => Math.min(n - 1, Math.floor(stream.next() * n));
+    });
     for (const c of this.components) c.reset(streams, this.components);
     for (const cc of this.commons) cc.reset(streams);
     this.streams = streams;
@@ -1273,6 +1533,25 @@ export class SystemSim {
       g.reset();
       g.mechanism = this.mechanismHosts[gi].create();
     });
+    // Side components tell the gates of the instances that need them.
+    for (const { gate, i, sides } of this.gates) {
+      gate.reset();
+      for (const ci of sides) {
+        const c = this.components[ci];
+        const prev = c.leafHook;
+        const fn = () => gate.instanceChanged(i);
+        c.leafHook = prev === null ? fn : () => (prev(), fn());
+      }
+    }
+    // Infrastructure elements a service's expression names tell it when they go up or down.
+    for (const svc of this.services) {
+      for (const c of svc.leafComponents) {
+        if (c === null) continue;
+        const prev = c.leafHook;
+        const fn = () => svc.memberChanged(0);
+        c.leafHook = prev === null ? fn : () => (prev(), fn());
+      }
+    }
     this.services.forEach((svc, si) =>
       svc.reset({
         ...recorderOptions,
@@ -1385,18 +1664,20 @@ export class SystemSim {
         let cands = candidates[g];
         if (cands === undefined) cands = candidates[g] = f.candidates.map((name) => sys.hostIndex.get(name)!);
         const mine = sys.instanceHost[g];
-        const spread = f.policy === 'anti-affinity' || f.policy === 'rack-anti-affinity';
         let best = -1;
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
           if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h]) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
+          // The placement policy's domains (model/build.ts placementDomain): never two instances in one.
+          const dom = placementDomain(f.policy, f.zone, host);
+          if (dom === null) continue;
           let clash = false;
-          if (spread) {
+          if (dom !== undefined) {
             for (let j = 0; j < mine.length && !clash; j++) {
               if (j === i) continue;
-              clash = mine[j] === h || (f.policy === 'rack-anti-affinity' && model.hosts[mine[j]].rack === host.rack);
+              clash = mine[j] === h || placementDomain(f.policy, f.zone, model.hosts[mine[j]]) === dom;
             }
           }
           if (clash) continue;

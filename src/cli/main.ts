@@ -35,6 +35,7 @@ import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
+import { registerTransient } from './transient.js';
 import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
 import { redactUrl } from '../sweep/redis-access.js';
 
@@ -322,6 +323,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerAnalyze(program, { out });
   registerSensitivity(program, { out, err });
+  registerTransient(program, { out, err });
 
   /**
    * What `run` does once the simulation is done: the event log, the report on stdout, the

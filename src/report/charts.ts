@@ -27,7 +27,19 @@ import { sig } from './format.js';
 export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
-export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado' | 'importance';
+export type ChartKind =
+  | 'downtime'
+  | 'difference'
+  | 'layers'
+  | 'recovery'
+  | 'impact'
+  | 'heatmap'
+  | 'tornado'
+  | 'importance'
+  | 'point-availability'
+  | 'reliability'
+  | 'interval-availability'
+  | 'uncertainty';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {
@@ -272,7 +284,7 @@ function downtimeNominal(series: Series[], title: string, caption: string): Char
 }
 
 /** The unit to show durations up to `max` seconds in. */
-function durationUnit(max: number): { name: string; seconds: number } {
+export function durationUnit(max: number): { name: string; seconds: number } {
   if (max >= 2 * 86400) return { name: 'days', seconds: 86400 };
   if (max >= 2 * 3600) return { name: 'hours', seconds: 3600 };
   if (max >= 120) return { name: 'minutes', seconds: 60 };

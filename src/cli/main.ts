@@ -36,6 +36,7 @@ import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
 import { registerTransient } from './transient.js';
+import { registerUncertainty } from './uncertainty.js';
 import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
 import { redactUrl } from '../sweep/redis-access.js';
 
@@ -324,6 +325,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAnalyze(program, { out });
   registerSensitivity(program, { out, err });
   registerTransient(program, { out, err });
+  registerUncertainty(program, { out, err });
 
   /**
    * What `run` does once the simulation is done: the event log, the report on stdout, the

@@ -39,7 +39,8 @@ export type ChartKind =
   | 'point-availability'
   | 'reliability'
   | 'interval-availability'
-  | 'uncertainty';
+  | 'uncertainty'
+  | 'uncertainty-inputs';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {
@@ -342,7 +343,7 @@ function sweepAxis(r: SweepResults): SweepAxis | null {
       axis: integers ? { tickMinStep: 1, format: 'd' } : {},
     },
     labels,
-    sampled: r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube',
+    sampled: r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube' || r.experiment.design === 'uncertain',
   };
 }
 
@@ -460,7 +461,8 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
 
 /** True when the points of `r` are paired with a baseline: some point has a paired difference. */
 export function isPaired(r: SweepResults): boolean {
-  return r.points.some((p) => Array.isArray(p.difference) && p.difference.length > 0);
+  // The parameter sets of an uncertain design draw histories of their own: no pairing.
+  return r.experiment.design !== 'uncertain' && r.points.some((p) => Array.isArray(p.difference) && p.difference.length > 0);
 }
 
 /** Each point's paired difference in downtime to the baseline, with its 95% CI: lines against the parameter where it is numeric, else one row per point. */

@@ -22,7 +22,7 @@
  */
 import type { LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
-import { addMoment, meanEstimate, moments, type Estimate, type Moments } from '../metrics/stats.js';
+import { addMoment, meanEstimate, moments, wilson, type Estimate, type Moments } from '../metrics/stats.js';
 import { YEAR } from '../engine/units.js';
 import { TopologyError } from '../model/errors.js';
 import { VERSION } from '../version.js';
@@ -117,16 +117,6 @@ export interface TransientResults {
   /** Why the exact transient is not beside the estimates (null when it is). */
   exactNote: string | null;
   services: ServiceTransient[];
-}
-
-/** Wilson score interval (95%) of a share k / n; `se` is the plug-in sqrt(p (1 - p) / n). */
-export function wilson(k: number, n: number): Estimate {
-  const z = 1.959963984540054;
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return { mean: p, se: Math.sqrt((p * (1 - p)) / n), lo: Math.max(0, c - h), hi: Math.min(1, c + h) };
 }
 
 /** Smallest k with xs[k] >= x (xs ascending); xs.length when none. */

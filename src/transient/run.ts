@@ -35,7 +35,7 @@ export const INTERVAL_QUANTILES = [0.01, 0.05, 0.1, 0.5] as const;
 
 /** A component failed at time 0: its path in the model and the mode. */
 export interface InitialDown {
-  /** The component's path, e.g. `vnfs.vFW.instances.1.app` (see `nfvsim validate --components`). */
+  /** The component's path in the model, e.g. `vnfs.vFW.instances.1.app` or `hosts.compute-1.hardware` (a wrong one is answered with the list). */
   path: string;
   /** The failure mode's name. */
   mode: string;

@@ -172,6 +172,20 @@ describe('nfvsim transient', () => {
     expect(readFileSync(join(dir, 'c', 'transient.csv'), 'utf8').split('\n')[0]).toMatch(/^service,t_seconds,availability/);
   });
 
+  it('analyze --at gives the exact A(t) and R(t) of the chain (a single component: the closed form)', () => {
+    const single = join(mkdtempSync(join(tmpdir(), 'nfvsim-tr-')), 'single.yaml');
+    writeFileSync(single, stringify(SINGLE));
+    const r = cli(['analyze', single, '--at', '10d', '--at', '1d', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = JSON.parse(r.stdout).analysis.services[0].transient;
+    expect(t.times).toEqual([D, 10 * D]);
+    t.times.forEach((x: number, k: number) => {
+      expect(Math.abs(t.availability[k] - (steady + (l / (l + m)) * Math.exp(-(l + m) * x)))).toBeLessThan(1e-10);
+      expect(Math.abs(t.reliability[k] - Math.exp(-l * x))).toBeLessThan(1e-10);
+    });
+    expect(cli(['analyze', single, '--at', '1d']).stdout).toMatch(/t = 1 d\s+A\(t\) = 9[0-9.]+ %\s+R\(t\)/);
+  });
+
   it('names a component that does not exist, exit 2', () => {
     const r = cli(['transient', file, '--runs', '10', '--initial-down', 'hosts.nope.hardware', '--no-progress']);
     expect(r.code).toBe(2);

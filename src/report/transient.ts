@@ -147,9 +147,10 @@ function intervalChart(s: ServiceTransient): Chart | null {
   if (parts.length === 0) return null;
   const rows = parts.flatMap((p) => p.ia.exceedance.map((e) => ({ period: p.name, minutes: e.minutes, probability: e.probability })));
   const budgets = parts.filter((p) => p.ia.target !== null).map((p) => ({ period: p.name, minutes: ((1 - p.ia.target!) * p.ia.periodSeconds) / 60 }));
-  const title = `${s.name}: downtime per month and per year, across histories`;
+  const title = `${s.name}: downtime per ${parts.map((p) => p.name).join(' and per ')}, across histories`;
   const clean = parts.map((p) => `${sig(100 * p.ia.noDowntime.mean, 3)}% of ${p.name}s`).join(' and ');
-  const colour = { field: 'period', type: 'nominal', title: 'period', scale: { domain: ['month', 'year'], range: ['#1f5f99', '#e15759'] } };
+  const colours: Record<string, string> = { month: '#1f5f99', year: '#e15759' };
+  const colour = { field: 'period', type: 'nominal', title: 'period', scale: { domain: parts.map((p) => p.name), range: parts.map((p) => colours[p.name]) } };
   return {
     kind: 'interval-availability',
     title,

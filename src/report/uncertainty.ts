@@ -45,7 +45,7 @@ const pct = (e: Estimate) => {
 };
 const verdicts = (v: VerdictCounts) => `the sets' own verdicts: ${v.PASS} PASS, ${v.FAIL} FAIL, ${v.INCONCLUSIVE} INCONCLUSIVE`;
 /** Decimals of a percentage that show two significant digits of the unavailability 1 - a. */
-const pctDecimals = (a: number) => Math.max(2, Math.min(8, -1 - Math.floor(Math.log10(Math.max(1e-12, 1 - a)))));
+const pctDecimals = (a: number) => Math.max(2, Math.min(8, -1 - Math.floor(Math.log10(Math.max(1e-12, 1 - a)) + 1e-9)));
 /** Availability as a percentage with `decimals` (default: enough for its unavailability). */
 const availabilityPct = (a: number, decimals = pctDecimals(a)) => `${(100 * a).toFixed(decimals)} %`;
 

@@ -37,6 +37,7 @@ import { durationOption, nonNegativeInt, positiveInt, UsageError } from './optio
 import { registerSensitivity } from './sensitivity.js';
 import { registerTransient } from './transient.js';
 import { registerUncertainty } from './uncertainty.js';
+import { registerOptimize } from './optimize.js';
 import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
 import { redactUrl } from '../sweep/redis-access.js';
 
@@ -326,6 +327,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSensitivity(program, { out, err });
   registerTransient(program, { out, err });
   registerUncertainty(program, { out, err });
+  registerOptimize(program, { out, err });
 
   /**
    * What `run` does once the simulation is done: the event log, the report on stdout, the

@@ -19,13 +19,14 @@ export interface DesignPoint {
 }
 
 /** The kind of design of an experiment. */
-export type DesignKind = 'grid' | 'scenarios' | 'random' | 'latin-hypercube' | 'uncertain';
+export type DesignKind = 'grid' | 'scenarios' | 'random' | 'latin-hypercube' | 'uncertain' | 'optimize';
 
 /** The kind of design `e` uses. */
 export function designKind(e: Experiment): DesignKind {
   if (e.grid) return 'grid';
   if (e.scenarios) return 'scenarios';
   if (e.uncertain) return 'uncertain';
+  if (e.optimize) return 'optimize';
   return e.sample!.method;
 }
 
@@ -34,6 +35,7 @@ export function designParameters(e: Experiment): string[] {
   if (e.grid) return Object.keys(e.grid);
   if (e.sample) return Object.keys(e.sample.ranges);
   if (e.uncertain) return Object.keys(e.uncertain.parameters);
+  if (e.optimize) return Object.keys(e.optimize.space);
   const seen = new Set<string>();
   for (const s of e.scenarios!) for (const p of Object.keys(s.set)) seen.add(p);
   return [...seen];
@@ -83,7 +85,8 @@ export function formatValue(v: unknown): string {
 
 /** The number of points of an experiment, without building them (a grid's is the product of its lists' lengths). */
 export function designSize(e: Experiment): number {
-  if (e.grid) return Object.values(e.grid).reduce((n, g) => n * gridValues(g).length, 1);
+  const grid = e.grid ?? e.optimize?.space;
+  if (grid) return Object.values(grid).reduce((n, g) => n * gridValues(g).length, 1);
   if (e.scenarios) return e.scenarios.length;
   if (e.uncertain) return e.uncertain.samples;
   return e.sample!.points;
@@ -91,17 +94,21 @@ export function designSize(e: Experiment): number {
 
 /** The points of an experiment, in order. */
 export function designPoints(e: Experiment): DesignPoint[] {
-  if (e.grid) {
-    const paths = Object.keys(e.grid);
-    const labels = pathLabels(paths);
+  // A design search's space is a grid too.
+  const grid = e.grid ?? e.optimize?.space;
+  const section = e.grid ? ['grid'] : ['optimize', 'space'];
+  if (grid) {
+    const paths = Object.keys(grid);
+    // A design search names its designs by the labels it gives (a grid keeps the short path labels its baseline refers to).
+    const labels = e.optimize ? { ...pathLabels(paths), ...parameterLabelsOf(e) } : pathLabels(paths);
     let points: DesignPoint[] = [{ name: '', params: {}, origin: {} }];
     // The first parameter varies slowest.
     for (const p of paths) {
       const next: DesignPoint[] = [];
       // Where a value sits in the file: grid.<p>[i], or grid.<p>.values[i] in the { values, label } form.
-      const at = Array.isArray(e.grid[p]) ? ['grid', p] : ['grid', p, 'values'];
+      const at = Array.isArray(grid[p]) ? [...section, p] : [...section, p, 'values'];
       for (const pt of points) {
-        gridValues(e.grid[p]).forEach((v, i) => {
+        gridValues(grid[p]).forEach((v, i) => {
           next.push({ name: '', params: { ...pt.params, [p]: v }, origin: { ...pt.origin, [p]: [...at, i] } });
         });
       }

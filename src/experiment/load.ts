@@ -78,6 +78,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     ...Object.keys(spec.grid ?? {}).map((p): [string, Array<string | number>] => [p, ['grid', p]]),
     ...Object.keys(spec.sample?.ranges ?? {}).map((p): [string, Array<string | number>] => [p, ['sample', 'ranges', p]]),
     ...Object.keys(spec.uncertain?.parameters ?? {}).map((p): [string, Array<string | number>] => [p, ['uncertain', 'parameters', p]]),
+    ...Object.keys(spec.optimize?.space ?? {}).map((p): [string, Array<string | number>] => [p, ['optimize', 'space', p]]),
     ...(spec.scenarios ?? []).flatMap((sc, i) => Object.keys(sc.set).map((p): [string, Array<string | number>] => [p, ['scenarios', i, 'set', p]])),
   ];
   for (const [p, where] of setPaths) {
@@ -88,7 +89,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   const size = designSize(spec);
   const maxPoints = limitValue(MAX_POINTS);
   if (size > maxPoints) {
-    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : spec.uncertain ? ['uncertain', 'samples'] : ['sample', 'points'];
+    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : spec.uncertain ? ['uncertain', 'samples'] : spec.optimize ? ['optimize', 'space'] : ['sample', 'points'];
     problems.push(issue(where, `${size.toLocaleString('en-US')} points; ${overLimit(MAX_POINTS)}`));
   }
   const seconds = (key: 'horizon' | 'warmup'): number | undefined => {

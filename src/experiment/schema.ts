@@ -91,6 +91,40 @@ export const UncertainSpec = z
   })
   .describe('Uncertain inputs: a two-level run (parameter sets, then histories of each).');
 
+/** What a cost is charged on, by path: a component type, a VNF or VIM service (per instance), a crew (per member), a host group (per host). */
+export const CostKey = z
+  .string()
+  .regex(/^(components|vnfs|vim|crews|hosts)\.[A-Za-z0-9_-]+$/, { message: "expected 'components.<type>', 'vnfs.<name>', 'vim.<name>', 'crews.<name>' or 'hosts.<group>'" })
+  .describe("What a cost is charged on: 'components.<type>' (per component of the type), 'vnfs.<name>' or 'vim.<name>' (per instance), 'crews.<name>' (per crew member), 'hosts.<group>' (per host).");
+
+/** A design search (`nfvsim optimize`): the choices, their costs per year and the target. */
+export const OptimizeSpec = z
+  .strictObject({
+    space: z
+      .record(ParameterPath, GridValues)
+      .refine((r) => Object.keys(r).length > 0, { message: 'give at least one choice' })
+      .describe('The design choices, as a grid: every combination of the listed values is a candidate design (replicas, heartbeat interval and misses, crews, placement policy, fencing...).'),
+    costs: z
+      .record(CostKey, z.number().nonnegative().max(1e15))
+      .refine((r) => Object.keys(r).length > 0, { message: 'give at least one cost' })
+      .describe("Costs per year, by what they are charged on (see the keys); a design's cost is the sum over its built model."),
+    target: z
+      .strictObject({
+        availability: z.number().gt(0).lt(1).optional().describe('The least availability of the focus service, a share in (0, 1).'),
+        sal: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional().describe("The SAL the focus service's outages must meet (the share breaching its bounds within the tolerance)."),
+      })
+      .refine((t) => t.availability !== undefined || t.sal !== undefined, { message: 'give availability, sal or both' })
+      .describe('What a design must meet.'),
+    initialRuns: z
+      .number()
+      .int()
+      .min(2)
+      .max(1e7)
+      .optional()
+      .describe('Replications of every design in the first round (default: 50, at most runs); each later round doubles them for the designs still in the race, up to runs.'),
+  })
+  .describe('A design search: the cheapest designs that meet the target, and the cost/downtime Pareto front, by racing with common random numbers.');
+
 /** A named scenario: values set on top of the base. */
 export const ScenarioSpec = z
   .strictObject({
@@ -134,11 +168,12 @@ export const ExperimentSpec = z
     scenarios: z.array(ScenarioSpec).min(1).optional().describe('A list of named scenarios.'),
     sample: SampleSpec.optional(),
     uncertain: UncertainSpec.optional(),
+    optimize: OptimizeSpec.optional(),
   })
   .superRefine((e, ctx) => {
-    const given = (['grid', 'scenarios', 'sample', 'uncertain'] as const).filter((k) => e[k] !== undefined);
+    const given = (['grid', 'scenarios', 'sample', 'uncertain', 'optimize'] as const).filter((k) => e[k] !== undefined);
     if (given.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: given.length > 1 ? [given[1]] : [], message: `give exactly one design: grid, scenarios, sample or uncertain (found ${given.length ? given.join(', ') : 'none'})` });
+      ctx.addIssue({ code: 'custom', path: given.length > 1 ? [given[1]] : [], message: `give exactly one design: grid, scenarios, sample, uncertain or optimize (found ${given.length ? given.join(', ') : 'none'})` });
     }
     if (e.grid && Object.keys(e.grid).length === 0) ctx.addIssue({ code: 'custom', path: ['grid'], message: 'give at least one parameter' });
   })
@@ -161,7 +196,7 @@ export function gridValues(g: z.output<typeof GridValues>): unknown[] {
 /** The labels the experiment gives its parameters (`label:` on a grid parameter or a sampled range), by path. */
 export function parameterLabelsOf(e: Experiment): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [p, g] of Object.entries(e.grid ?? {})) if (!Array.isArray(g) && g.label !== undefined) out[p] = g.label;
+  for (const [p, g] of Object.entries(e.grid ?? e.optimize?.space ?? {})) if (!Array.isArray(g) && g.label !== undefined) out[p] = g.label;
   for (const [p, r] of Object.entries(e.sample?.ranges ?? {})) if (r.label !== undefined) out[p] = r.label;
   for (const [p, u] of Object.entries(e.uncertain?.parameters ?? {})) if (u.label !== undefined) out[p] = u.label;
   return out;

@@ -40,7 +40,8 @@ export type ChartKind =
   | 'reliability'
   | 'interval-availability'
   | 'uncertainty'
-  | 'uncertainty-inputs';
+  | 'uncertainty-inputs'
+  | 'pareto';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {

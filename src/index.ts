@@ -78,6 +78,8 @@ export { transientDistribution, StiffChainError } from './analysis/ctmc.js';
 export { uncertaintyResults, type UncertaintyResults, type ServiceUncertainty, type ParameterSet } from './uncertainty/run.js';
 export { renderUncertaintyText, uncertaintyCsv, writeUncertaintyReport } from './report/uncertainty.js';
 export { drawUncertain } from './experiment/design.js';
+export { optimize, designCost, type OptimizeResults, type DesignResult, type DesignCost, type OptimizeOptions } from './optimize/run.js';
+export { renderOptimizeText, optimizeCsv, paretoChart, writeOptimizeReport } from './report/optimize.js';
 
 /** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -166,6 +166,10 @@ describe('nfvsim transient', () => {
     expect(c.stdout).toContain('months meeting the target 99.0000 %');
     for (const f of ['transient.json', 'transient.csv', 'charts/point-availability.png', 'charts/reliability.svg', 'charts/interval-availability.svg', 'report.html']) expect(existsSync(join(dir, 'c', f)), f).toBe(true);
     expect(readFileSync(join(dir, 'c', 'transient.csv'), 'utf8').split('\n')[0]).toMatch(/^service,t_seconds,availability/);
+    // nfvsim chart redraws them from transient.json.
+    const redrawn = cli(['chart', join(dir, 'c')]);
+    expect(redrawn.code, redrawn.stderr).toBe(0);
+    expect(redrawn.stdout).toContain('report redrawn');
   });
 
   it('analyze --at gives the exact A(t) and R(t) of the chain (a single component: the closed form)', () => {

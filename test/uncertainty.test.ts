@@ -10,7 +10,7 @@
  * lie outside. Then the draws themselves (lognormal median and error factor), input
  * errors, and the CLI (same bytes for any --jobs).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -159,6 +159,10 @@ describe('nfvsim uncertainty', () => {
     expect(c.stdout).toContain('E[A] =');
     expect(c.stdout).toContain('P(A >= 96.00 %)');
     expect(c.stderr).toContain('charts in');
+    // nfvsim chart redraws the study's own report (not its sweep's).
+    const redrawn = cli(['chart', join(dir, 'c')]);
+    expect(redrawn.code, redrawn.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'c', 'report.html'), 'utf8')).toContain('uncertain inputs');
   });
 
   it('an experiment without an uncertain section: exit 2, with what to do', () => {

@@ -27,6 +27,8 @@ import { YEAR } from '../engine/units.js';
 import { TopologyError } from '../model/errors.js';
 import { VERSION } from '../version.js';
 import type { RunSettings } from '../runner/replication.js';
+import { runAllYielding, runsInline } from '../runner/run.js';
+import { availableParallelism } from 'node:os';
 
 /** A month: a twelfth of a 365-day year, seconds. */
 export const MONTH = YEAR / 12;
@@ -299,7 +301,7 @@ export interface TransientOptions {
   target?: number;
   /** Put the exact Markov transient beside the estimates when the model allows it (default true). */
   exact?: boolean;
-  /** Worker threads (default: as `simulateParallel` chooses). */
+  /** Worker threads (default: the available parallelism, when `eventsPerRun` says the run is worth starting them). */
   jobs?: number;
   /** Estimated events per history (see SimulateOptions.eventsPerRun). */
   eventsPerRun?: number;
@@ -323,9 +325,12 @@ export async function transientStudy(topo: LoadedTopology, opts: TransientOption
   const times = transientGrid(horizon, points);
   const targets = model.services.map((s) => opts.target ?? s.target);
   const collector = new TransientCollector(model.services.length, runs, horizon, times, targets);
-  const { simulateParallel } = await import('../simulate.js');
-  const initialFailures: RunSettings['initialFailures'] = initial.length ? initial.map((i) => ({ component: i.component, mode: i.modeIndex })) : undefined;
-  await simulateParallel(topo, { runs, seed, horizon, warmup: 0, jobs: opts.jobs, eventsPerRun: opts.eventsPerRun, onProgress: opts.onProgress, onOutage: collector.onOutage, initialFailures });
+  const settings: RunSettings = { seed, horizon, warmup: 0, onOutage: collector.onOutage };
+  if (initial.length) settings.initialFailures = initial.map((i) => ({ component: i.component, mode: i.modeIndex }));
+  // Without `jobs`: the machine's threads, for a run worth starting them (see runsInline).
+  const jobs = opts.jobs ?? availableParallelism();
+  if (runsInline(jobs, runs, opts.jobs === undefined ? (opts.eventsPerRun ?? Infinity) : Infinity)) await runAllYielding(model, settings, runs, opts.onProgress);
+  else await (await import('../runner/parallel.js')).runParallel(topo, settings, runs, jobs, opts.onProgress);
   const figures = collector.finish();
   let exactNote: string | null = null;
   let exact: Array<{ availability: number[]; reliability: number[]; steady: number } | null> = model.services.map(() => null);

@@ -84,6 +84,20 @@ describe('design search on a case with a known optimum', () => {
     expect(r.front).toContain(r.answer!.design);
   });
 
+  it('a SAL target: every outage lasts a repair (days), so every design that has outages breaches SAL 1 and fails it', async () => {
+    const e = loadExperimentFile(files({ ...SPEC, target: { sal: 1 } }, { runs: 100 }));
+    const r = await optimize(e, { jobs: 1 });
+    for (const d of r.designs) {
+      expect(d.sal!.share).toBe(1);
+      expect(d.sal!.verdict).toBe('FAIL');
+      expect(d.verdict).toBe('fails');
+      expect(d.availabilityVerdict).toBeNull();
+    }
+    expect(r.answer).toBeNull();
+    // Decided in the first round: 50 histories each.
+    expect(r.replications.spent).toBe(6 * 50);
+  });
+
   it('a cost names nothing: the file, the key and what exists', () => {
     // Counted per design, a key naming nothing counts 0; the command refuses a key that names nothing in any design.
     const e = loadExperimentFile(files(SPEC));

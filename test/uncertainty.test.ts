@@ -98,6 +98,11 @@ describe('two-level estimates against exact answers', () => {
     // Half the sets are the 10 d ones, which miss 96%: P(meet) = 1/2.
     expect(Math.abs(s.target!.probability.mean - 0.5)).toBeLessThanOrEqual(4 * Math.sqrt(0.25 / 200));
     expect(s.availabilityQuantiles.find((q) => q.p === 0.05)!.value).toBeLessThan(0.9);
+    // Every outage lasts a repair (days): it breaches every SAL, in every set.
+    for (const c of s.sal) {
+      expect(c.probability.mean).toBe(0);
+      expect(c.verdicts.FAIL).toBe(200);
+    }
   });
 });
 

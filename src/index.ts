@@ -21,6 +21,14 @@
  * // Sensitivity and importance: every parameter improved by a factor, paired with the base.
  * const sens = await sensitivity('topologies/sal1-pair.yaml', { factor: 2, runs: 200, out: 'results/sens' });
  * console.log(renderSensitivityText(sens));                    // tornado chart: writeSensitivityReport
+ *
+ * // Transient: A(t), R(t) and interval availability, here after the standby's server failed at 0.
+ * const tr = await transientStudy(loadTopologyFile('topologies/sal1-pair.yaml'), { horizon: 30 * 86400, initialDown: ['hosts.compute-2.hardware'] });
+ * console.log(renderTransientText(tr));                        // charts: writeTransientReport
+ *
+ * // Uncertain inputs: parameter sets drawn from distributions over values, histories of each.
+ * const unc = await uncertainty(loadExperiment('experiments/uncertain-ap-pair.yaml'), { out: 'results/unc' });
+ * console.log(renderUncertaintyText(unc));                     // charts: writeUncertaintyReport
  * ```
  */
 import { loadTopologyFile, loadTopologyText, type LoadedTopology } from './model/index.js';
@@ -29,6 +37,8 @@ import { VERSION } from './version.js';
 import { loadExperimentFile, type LoadedExperiment } from './experiment/load.js';
 import { readJournals, runSweep, type SweepOptions, type SweepResults } from './sweep/sweep.js';
 import { sensitivityResults, sensitivityStudy, type SensitivityOptions, type SensitivityResults } from './sensitivity/run.js';
+import { uncertaintyResults, type UncertaintyResults } from './uncertainty/run.js';
+import { TopologyError } from './model/errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportOptions, WrittenReport } from './report/html.js';
 
@@ -62,6 +72,14 @@ export { renderRareText } from './report/rare.js';
 export { sensitivityStudy, sensitivityResults, type SensitivityOptions, type SensitivityStudy, type SensitivityResults, type ParameterEffect, type ImportanceMeasures } from './sensitivity/run.js';
 export { sensitivityDesign, scaleDistribution, type SensitivityDesign, type SensitivityParameter, type ImportanceSubject, type ParameterKind } from './sensitivity/design.js';
 export { renderSensitivityText, sensitivityCsv, tornadoChart, writeSensitivityReport } from './report/sensitivity.js';
+export { transientStudy, transientGrid, parseInitialDown, TransientCollector, type TransientOptions, type TransientResults, type ServiceTransient, type IntervalAvailability } from './transient/run.js';
+export { renderTransientText, transientCsv, transientCharts, writeTransientReport } from './report/transient.js';
+export { transientDistribution, StiffChainError } from './analysis/ctmc.js';
+export { uncertaintyResults, type UncertaintyResults, type ServiceUncertainty, type ParameterSet } from './uncertainty/run.js';
+export { renderUncertaintyText, uncertaintyCsv, writeUncertaintyReport } from './report/uncertainty.js';
+export { drawUncertain } from './experiment/design.js';
+export { optimize, designCost, type OptimizeResults, type DesignResult, type DesignCost, type OptimizeOptions } from './optimize/run.js';
+export { renderOptimizeText, optimizeCsv, paretoChart, writeOptimizeReport } from './report/optimize.js';
 
 /** Renders a Vega-Lite spec to an SVG document (vega's own renderer, no browser). Loads vega on first use. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -92,6 +110,17 @@ export async function sensitivity(file: string, options: SensitivityOptions & Pi
   const study = sensitivityStudy(file, options);
   await runSweep(study.experiment, { out: options.out, jobs: options.jobs, resume: options.resume, onProgress: options.onProgress });
   return sensitivityResults(study, readJournals([options.out]));
+}
+
+/**
+ * Runs (or, with `resume`, continues) the two-level study of an experiment with an
+ * `uncertain:` section as a sweep into `options.out` (each parameter set with histories
+ * of its own), and returns its results. Writes no report: see `writeUncertaintyReport`.
+ */
+export async function uncertainty(exp: LoadedExperiment, options: Pick<SweepOptions, 'out' | 'jobs' | 'resume' | 'onProgress'>): Promise<UncertaintyResults> {
+  if (exp.design !== 'uncertain') throw new TopologyError(exp.file, [{ path: '', message: "no 'uncertain:' section" }]);
+  await runSweep(exp, { out: options.out, jobs: options.jobs, resume: options.resume, onProgress: options.onProgress });
+  return uncertaintyResults(exp, readJournals([options.out]));
 }
 
 /** Loads a topology file (YAML or JSON); the same as `loadTopologyFile`. Throws a TopologyError naming the file and path on bad input. */

@@ -42,6 +42,8 @@ export interface SimulateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called for every outage (service index, replication, outage), in replication order. */
   onOutage?: RunSettings['onOutage'];
+  /** Components that fail at time 0 (see RunSettings.initialFailures); absent: everything new and up. */
+  initialFailures?: RunSettings['initialFailures'];
 }
 
 /** Resolved settings of a run. */
@@ -53,7 +55,7 @@ function resolve(topo: LoadedTopology, options: SimulateOptions) {
   const warmup = options.warmup ?? d.warmup;
   if (!(Number.isInteger(runs) && runs > 0)) throw new RangeError(`runs must be a positive integer, got ${runs}`);
   if (!(horizon > warmup)) throw new RangeError(`the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`);
-  return { runs, settings: { seed, horizon, warmup, maxEvents: options.maxEvents, onOutage: options.onOutage } as RunSettings };
+  return { runs, settings: { seed, horizon, warmup, maxEvents: options.maxEvents, onOutage: options.onOutage, ...(options.initialFailures ? { initialFailures: options.initialFailures } : {}) } as RunSettings };
 }
 
 function report(topo: LoadedTopology, options: SimulateOptions, runs: number, settings: RunSettings, acc: RunAccumulator): RunReport {

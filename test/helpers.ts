@@ -74,3 +74,16 @@ services:
   s: { chain: [f] }
 simulation: { runs: 10, horizon: 2y }
 `;
+
+/**
+ * Runs the CLI with `args` twice, with --jobs 1 and --jobs 2 (each with its own `-o` folder
+ * under `dir`, and --json --no-charts --no-progress); asserts both exit 0 with the same
+ * stdout (same seed, same bytes for any number of threads) and returns it.
+ */
+export function sameForJobs(args: string[], dir: string): string {
+  const [a, b] = ['1', '2'].map((j) => cli([...args, '-o', `${dir}/jobs-${j}`, '--jobs', j, '--json', '--no-charts', '--no-progress']));
+  expect(a.code, a.stderr).toBe(0);
+  expect(b.code, b.stderr).toBe(0);
+  expect(a.stdout).toBe(b.stdout);
+  return a.stdout;
+}

@@ -84,7 +84,7 @@ describe('designs', () => {
 describe('bad experiments name the file, the path and what was expected', () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ['no design', { base: 'topologies/sal1-pair.yaml', runs: 10 }, /exactly one design/],
-    ['two designs', { ...SMALL, scenarios: [{ name: 'a' }] }, /scenarios: give exactly one design: grid, scenarios or sample \(found grid, scenarios\)/],
+    ['two designs', { ...SMALL, scenarios: [{ name: 'a' }] }, /scenarios: give exactly one design: grid, scenarios, sample, uncertain or optimize \(found grid, scenarios\)/],
     ['missing base file', { ...SMALL, base: 'topologies/nope.yaml' }, /exp\.yaml:\d+:\d+: base: cannot read: no such file/],
     ['misspelt path', { ...SMALL, grid: { 'vnfs.vCSF.ha.detector.interval': ['1s'] } }, /grid\["vnfs\.vCSF\.ha\.detector\.interval"\]\[0\]: 'vnfs\.vCSF\.ha\.detector\.interval': the base topology has no 'vCSF' in vnfs \(it has: vCSCF\)/],
     ['a value the topology rejects', { ...SMALL, grid: { 'vnfs.vCSCF.ha.detector.interval': ['1s', 'soon'] } }, /grid\[.*\]\[1\]: point 2 .* makes the base topology invalid: vnfs\.vCSCF\.ha\.detector\.interval: expected a duration/],

@@ -113,7 +113,7 @@ import type { Scheduler } from '../engine/scheduler.js';
 import { ComponentSim, CrewPool, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { DistDelay, type Delay, type DelayPath, type FailureCause, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
-import { FillError, residual as ctmcResidual, steadyStateSparse, type Ctmc } from './ctmc.js';
+import { FillError, residual as ctmcResidual, StiffChainError, steadyStateSparse, transientDistribution, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
 export const DEFAULT_MAX_STATES = 200_000;
@@ -126,6 +126,12 @@ export interface AnalyzeOptions {
   maxStates?: number;
   /** Merge states that differ only by a permutation of interchangeable units (see the top of markov.ts); the results are the same. Default true. */
   lump?: boolean;
+  /**
+   * Also the transient figures from everything new and up at time 0 (the simulator's
+   * start), at these times (seconds, ascending, >= 0): each service's point availability
+   * A(t) and mission reliability R(t) = P(no outage in [0, t]) (see ServiceAnalysis.transient).
+   */
+  times?: readonly number[];
 }
 
 /** One non-exponential delay replaced by an exponential of the same mean (with `approximate`). */
@@ -175,6 +181,16 @@ export interface ServiceAnalysis {
   blocks: number[];
   /** Its `up` expression written out; absent for a chain. */
   logic?: string;
+  /**
+   * With `AnalyzeOptions.times`: at each time, the point availability (P(up at t)) and
+   * the mission reliability (P(no outage in [0, t])), from everything new and up at 0.
+   * Per block by uniformisation (ctmc.ts transientDistribution; the reliability on the
+   * block's chain with its down states made absorbing), multiplied over the independent
+   * blocks. Null when a block's chain is too stiff for it (`transientRefused` says why).
+   */
+  transient?: { times: number[]; availability: number[]; reliability: number[] } | null;
+  /** Why the transient figures could not be computed (a stiff chain), when asked for. */
+  transientRefused?: string;
 }
 
 /** The result of `analyzeModel`. */
@@ -1187,7 +1203,8 @@ function solveBlock(
   maxStates: number,
   describe: string,
   lump: boolean,
-): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+  times?: readonly number[],
+): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; transient?: Array<{ availability: number[]; reliability: number[] }> | string; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
   let sym = lump ? Symmetry.of(blk) : null;
   let x: Explored;
   for (;;) {
@@ -1226,7 +1243,30 @@ function solveBlock(
     });
     return { global: L.global, probs: [...probs], flows };
   });
-  return { avail, unavail, rate, logic, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+  const transient = times ? blockTransient(chain, upIn, blk.watch.length, times, describe) : undefined;
+  return { avail, unavail, rate, logic, transient, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+}
+
+/**
+ * Per watched service of a block: A(t) and R(t) from the initial state (index 0: everything
+ * up), or why not (a chain too stiff for uniformisation). R(t) is the up mass of the chain
+ * with every transition out of a state where the service is down removed: the first
+ * outage is absorbing (a tangible down state is a down period of positive length: an outage).
+ */
+function blockTransient(chain: Ctmc, upIn: boolean[][], watched: number, times: readonly number[], describe: string): Array<{ availability: number[]; reliability: number[] }> | string {
+  const p0 = new Float64Array(chain.n);
+  p0[0] = 1;
+  const upMass = (ps: Float64Array[], k: number) => ps.map((p) => upIn.reduce((a, u, i) => (u[k] ? a + p[i] : a), 0));
+  try {
+    const ps = transientDistribution(chain, p0, times);
+    return Array.from({ length: watched }, (_, k) => {
+      const absorbing: Ctmc = { n: chain.n, transitions: chain.transitions.filter((t) => upIn[t.from][k]) };
+      return { availability: upMass(ps, k), reliability: upIn[0][k] ? upMass(transientDistribution(absorbing, p0, times), k) : times.map(() => 0) };
+    });
+  } catch (e) {
+    if (e instanceof StiffChainError) return `${describe}: ${e.message}`;
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1506,7 +1546,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const nm = p.fns.length > 0 ? blockName(p.fns) : { name: `block {${p.paths.join(', ')}}`, groups: [], hosts: [] };
     let solved;
     try {
-      solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true);
+      solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true, opts.times);
     } catch (e) {
       if (e instanceof AnalysisRefused) throw new AnalysisRefused(model.file, e.reasons);
       throw e;
@@ -1533,6 +1573,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         outagesPerYear: c.rate * YEAR,
         meanOutageSeconds: c.rate > 0 ? c.unavailability / c.rate : null,
         blocks: bs,
+        // Transient figures multiply independent blocks, which holds for a chain (all must be up) only.
+        ...(opts.times ? { transient: null, transientRefused: `${s.name}: a service given by an expression: transient figures are computed for chains only` } : {}),
       };
     }
     const parts = bs.map((b) => {
@@ -1548,6 +1590,27 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       upBefore *= p.a;
     }
     const rate = parts.reduce((acc, p, i) => acc + p.r * parts.reduce((x, q, j) => (j === i ? x : x * q.a), 1), 0);
+    const times = opts.times;
+    // Independent blocks, all starting up: the service is up (has had no outage) when every block is (has).
+    let transient: ServiceAnalysis['transient'];
+    let transientRefused: string | undefined;
+    if (times) {
+      const per = bs.map((b) => {
+        const t = perBlock[b].transient!;
+        return typeof t === 'string' ? t : t[pendings[b].services.indexOf(si)];
+      });
+      const why = per.find((t): t is string => typeof t === 'string');
+      if (why !== undefined) transientRefused = why;
+      const ok = per.filter((t): t is { availability: number[]; reliability: number[] } => typeof t !== 'string');
+      transient =
+        why !== undefined
+          ? null
+          : {
+              times: [...times],
+              availability: times.map((_, i) => ok.reduce((a, t) => a * t.availability[i], 1)),
+              reliability: times.map((_, i) => ok.reduce((a, t) => a * t.reliability[i], 1)),
+            };
+    }
     return {
       name: s.name,
       plane: s.plane,
@@ -1558,6 +1621,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       outagesPerYear: rate * YEAR,
       meanOutageSeconds: rate > 0 ? unavailability / rate : null,
       blocks: bs,
+      ...(times ? { transient, ...(transientRefused !== undefined ? { transientRefused } : {}) } : {}),
     };
   });
   return {

@@ -16,7 +16,7 @@ import type { RunReport } from '../report/json.js';
 import type { Estimate } from '../metrics/stats.js';
 import { formatDuration } from '../engine/units.js';
 import { sig } from '../report/format.js';
-import { nonNegativeInt, positiveInt, UsageError } from './options.js';
+import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 
 /** Options of `nfvsim analyze`. */
 interface AnalyzeCliOptions {
@@ -29,6 +29,8 @@ interface AnalyzeCliOptions {
   maxStates: number;
   /** False with --no-lump. */
   lump: boolean;
+  /** Times (seconds) of the exact transient A(t), R(t) (--at). */
+  at?: number[];
 }
 
 /** One figure, exact against simulated. */
@@ -94,6 +96,14 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     out.push('');
     out.push(`${s.name}  (${s.plane} plane: ${s.logic !== undefined ? `up = ${s.logic}` : s.chain.join(' -> ')}; ${s.blocks.length} block${s.blocks.length === 1 ? '' : 's'})`);
     const d = pctDecimals(s.unavailability);
+    if (s.transientRefused) out.push(`  transient (--at): not computed: ${s.transientRefused}`);
+    if (s.transient) {
+      const t = s.transient;
+      out.push(`  from everything new and up at 0 (uniformisation):`);
+      for (let k = 0; k < t.times.length; k++) {
+        out.push(`    t = ${formatDuration(t.times[k]).padEnd(10)} A(t) = ${pct(t.availability[k], d).padEnd(14)} R(t) = P(no outage in [0, t]) = ${pct(t.reliability[k], Math.max(2, pctDecimals(1 - t.reliability[k])))}`);
+      }
+    }
     const c = cmp?.services.find((x) => x.name === s.name);
     if (!c) {
       out.push(`  ${'availability'.padEnd(22)}${pct(s.availability, d)}   (unavailability ${sig(s.unavailability, 4)})`);
@@ -140,6 +150,11 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), CLI_DEFAULT_MAX_STATES)
     .option('--no-lump', 'do not merge states that differ only by a permutation of interchangeable instances (same results, more states)')
+    .option(
+      '--at <duration>',
+      "also the exact point availability A(t) and mission reliability R(t) at this time from everything new, by uniformisation (repeatable; a chain too stiff for it is said so); nfvsim transient simulates them",
+      (v: string, prev: number[] = []) => [...prev, durationOption(v)],
+    )
     .action(async (file: string, opts: AnalyzeCliOptions) => {
       if (!opts.compare && (opts.runs !== undefined || opts.seed !== undefined || opts.jobs !== undefined)) {
         throw new UsageError('--runs, --seed and --jobs apply to the simulation: add --compare');
@@ -148,7 +163,8 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       const { analyzeModel, AnalysisRefused } = await import('../analysis/markov.js');
       let analysis: AnalysisResult;
       try {
-        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump });
+        const times = opts.at ? [...opts.at].sort((x, y) => x - y) : undefined;
+        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump, ...(times ? { times } : {}) });
       } catch (e) {
         if (e instanceof AnalysisRefused) throw new UsageError(e.message);
         throw e;

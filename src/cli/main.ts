@@ -35,6 +35,9 @@ import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
+import { registerTransient } from './transient.js';
+import { registerUncertainty } from './uncertainty.js';
+import { registerOptimize } from './optimize.js';
 import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
 import { redactUrl } from '../sweep/redis-access.js';
 
@@ -322,6 +325,9 @@ export async function main(argv: string[]): Promise<number> {
 
   registerAnalyze(program, { out });
   registerSensitivity(program, { out, err });
+  registerTransient(program, { out, err });
+  registerUncertainty(program, { out, err });
+  registerOptimize(program, { out, err });
 
   /**
    * What `run` does once the simulation is done: the event log, the report on stdout, the
@@ -558,9 +564,29 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('chart')
-    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, sensitivity, or run --report)')
-    .argument('<dir>', 'results folder holding sensitivity.json (a sensitivity study), results.json (a sweep) or report.json (a run)')
+    .description('redraw the charts and report.html of a results folder (from nfvsim sweep, sensitivity, transient, uncertainty, optimize, or run --report)')
+    .argument('<dir>', 'results folder holding transient.json, uncertainty.json, optimize.json or sensitivity.json (a study), results.json (a sweep) or report.json (a run)')
     .action(async (dir: string) => {
+      // Transient, uncertainty and optimize studies keep their own results (an uncertainty study's folder also holds its sweep's results.json).
+      const studies: Array<[string, (r: Record<string, unknown>) => boolean, (r: never) => Promise<string[]>]> = [
+        ['transient.json', (r) => Array.isArray(r.times) && Array.isArray(r.services), async (r) => (await import('../report/transient.js')).writeTransientReport(dir, r)],
+        ['uncertainty.json', (r) => Array.isArray(r.sets) && Array.isArray(r.services) && Array.isArray(r.parameters), async (r) => (await import('../report/uncertainty.js')).writeUncertaintyReport(dir, r)],
+        ['optimize.json', (r) => Array.isArray(r.designs) && Array.isArray(r.front), async (r) => (await import('../report/optimize.js')).writeOptimizeReport(dir, r)],
+      ];
+      for (const [name, valid, redraw] of studies) {
+        const path = join(dir, name);
+        if (!existsSync(path)) continue;
+        let r;
+        try {
+          r = JSON.parse(readFileSync(path, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`${path}: cannot read: ${(e as Error).message}`);
+        }
+        if (r === null || typeof r !== 'object' || !valid(r)) throw new UsageError(`${path}: not the results of nfvsim ${name.replace('.json', '')}`);
+        const files = await redraw(r as never);
+        out.write(`${join(dir, 'report.html')}: ${files.length - 1} files and the report redrawn\n`);
+        return;
+      }
       // A sensitivity study's folder also holds its sweep's results.json: its own report comes first.
       const sens = join(dir, 'sensitivity.json');
       if (existsSync(sens)) {

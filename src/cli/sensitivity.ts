@@ -6,12 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../runner/budget.js';
-import { createProgress, progressMode, type ProgressMode } from './progress.js';
+import { progressMode } from './progress.js';
+import { runStudySweep, type StudyCliOptions } from './study-sweep.js';
 import { durationOption, nonNegativeInt, positiveInt } from './options.js';
 
 /** Options of `nfvsim sensitivity`. */
-interface SensitivityCliOptions {
+interface SensitivityCliOptions extends StudyCliOptions {
   factor: number;
   only?: string[];
   importance: boolean;
@@ -20,14 +20,6 @@ interface SensitivityCliOptions {
   warmup?: number;
   seed?: number;
   service?: string;
-  out?: string;
-  jobs?: number;
-  resume?: boolean;
-  queue?: string;
-  queueName?: string;
-  charts: boolean;
-  json?: boolean;
-  progress?: ProgressMode | false;
 }
 
 /** A commander parser for the improvement factor (a finite number above 1). */
@@ -66,40 +58,14 @@ export function registerSensitivity(program: Command, io: { out: NodeJS.Writable
     .option('--no-progress', 'no progress (the same as --progress none)')
     .action(async (file: string, opts: SensitivityCliOptions) => {
       // Loaded here, not at start-up: only this command needs sweeps and charts.
-      const { readJournals, runSweep } = await import('../sweep/sweep.js');
+      const { readJournals } = await import('../sweep/sweep.js');
       const { sensitivityResults, sensitivityStudy } = await import('../sensitivity/run.js');
       const { renderSensitivityText, writeSensitivityReport } = await import('../report/sensitivity.js');
       const study = sensitivityStudy(file, { factor: opts.factor, only: opts.only, importance: opts.importance, runs: opts.runs, horizon: opts.horizon, warmup: opts.warmup, seed: opts.seed, service: opts.service });
       const exp = study.experiment;
       const dir = opts.out ?? join('results', exp.name);
-      checkEventBudget(
-        exp.points.map((p) => p.topology.model),
-        exp,
-        file,
-        'lower --runs or --horizon, or study fewer parameters (--only, --no-importance)',
-        { pilotEvents: SWEEP_PILOT_EVENTS },
-      );
-      const bar = createProgress(err, 'sensitivity', opts.progress);
       const started = Date.now();
-      // Every finished shard is already on disk: say how to go on, and stop.
-      const onInterrupt = () => {
-        bar.finish();
-        err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with the same command and options, plus:\n  --out ${dir} --resume\n`);
-        process.exit(130);
-      };
-      process.once('SIGINT', onInterrupt);
-      const onProgress = bar.active ? (d: number, t: number) => bar.update(d, t) : undefined;
-      try {
-        if (opts.queue) {
-          const qm = await import('../sweep/queue.js');
-          await qm.runSweepOnQueue(exp, { out: dir, resume: opts.resume, queue: qm.queueAccess({ url: opts.queue }), queueName: opts.queueName, onProgress, log: (l) => err.write(`nfvsim: ${l}\n`) });
-        } else {
-          await runSweep(exp, { out: dir, jobs: opts.jobs ?? availableParallelism(), resume: opts.resume, onProgress });
-        }
-      } finally {
-        process.removeListener('SIGINT', onInterrupt);
-        bar.finish();
-      }
+      await runStudySweep(exp, dir, file, 'sensitivity', 'lower --runs or --horizon, or study fewer parameters (--only, --no-importance)', opts, err);
       const results = sensitivityResults(study, readJournals([dir]));
       await writeSensitivityReport(dir, results, { model: exp.base.topology.model, charts: opts.charts });
       out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderSensitivityText(results));

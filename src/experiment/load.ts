@@ -11,7 +11,7 @@ import { parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
-import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, type DesignKind } from './design.js';
+import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, uncertainProblems, type DesignKind } from './design.js';
 import { limitValue, MAX_NODES, MAX_POINTS, overLimit } from '../model/limits.js';
 
 /** One point of a loaded experiment: its values and its validated topology. */
@@ -71,11 +71,14 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   if (spec.sample) {
     for (const [p, r] of Object.entries(spec.sample.ranges)) for (const pr of rangeProblems(r)) problems.push(issue(['sample', 'ranges', p, ...pr.path], pr.message));
   }
+  for (const [p, u] of Object.entries(spec.uncertain?.parameters ?? {})) for (const pr of uncertainProblems(u)) problems.push(issue(['uncertain', 'parameters', p, ...pr.path], pr.message));
   // The simulation settings of a sweep are the experiment's own (the same for every point).
   const setPaths: Array<[string, Array<string | number>]> = [
     ...Object.keys(spec.set ?? {}).map((p): [string, Array<string | number>] => [p, ['set', p]]),
     ...Object.keys(spec.grid ?? {}).map((p): [string, Array<string | number>] => [p, ['grid', p]]),
     ...Object.keys(spec.sample?.ranges ?? {}).map((p): [string, Array<string | number>] => [p, ['sample', 'ranges', p]]),
+    ...Object.keys(spec.uncertain?.parameters ?? {}).map((p): [string, Array<string | number>] => [p, ['uncertain', 'parameters', p]]),
+    ...Object.keys(spec.optimize?.space ?? {}).map((p): [string, Array<string | number>] => [p, ['optimize', 'space', p]]),
     ...(spec.scenarios ?? []).flatMap((sc, i) => Object.keys(sc.set).map((p): [string, Array<string | number>] => [p, ['scenarios', i, 'set', p]])),
   ];
   for (const [p, where] of setPaths) {
@@ -86,7 +89,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   const size = designSize(spec);
   const maxPoints = limitValue(MAX_POINTS);
   if (size > maxPoints) {
-    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : ['sample', 'points'];
+    const where: Array<string | number> = spec.grid ? ['grid'] : spec.scenarios ? ['scenarios'] : spec.uncertain ? ['uncertain', 'samples'] : spec.optimize ? ['optimize', 'space'] : ['sample', 'points'];
     problems.push(issue(where, `${size.toLocaleString('en-US')} points; ${overLimit(MAX_POINTS)}`));
   }
   const seconds = (key: 'horizon' | 'warmup'): number | undefined => {

@@ -250,3 +250,13 @@ export function pairedRatioDifference(xa: readonly number[], ya: readonly number
   // The linearised differences have mean 0 by construction: centre the interval on the estimate.
   return { mean: ra - rb, se: e.se, lo: ra - rb + (e.lo - e.mean), hi: ra - rb + (e.hi - e.mean) };
 }
+
+/** Wilson score interval (95%) of a share k / n; `se` is the plug-in sqrt(p (1 - p) / n). */
+export function wilson(k: number, n: number): Estimate {
+  const z = 1.959963984540054;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return { mean: p, se: Math.sqrt((p * (1 - p)) / n), lo: Math.max(0, c - h), hi: Math.min(1, c + h) };
+}

@@ -27,7 +27,21 @@ import { sig } from './format.js';
 export const CHART_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
 
 /** The kinds of chart. */
-export type ChartKind = 'downtime' | 'difference' | 'layers' | 'recovery' | 'impact' | 'heatmap' | 'tornado' | 'importance';
+export type ChartKind =
+  | 'downtime'
+  | 'difference'
+  | 'layers'
+  | 'recovery'
+  | 'impact'
+  | 'heatmap'
+  | 'tornado'
+  | 'importance'
+  | 'point-availability'
+  | 'reliability'
+  | 'interval-availability'
+  | 'uncertainty'
+  | 'uncertainty-inputs'
+  | 'pareto';
 
 /** A chart: its spec and the words around it in the report. */
 export interface Chart {
@@ -272,7 +286,7 @@ function downtimeNominal(series: Series[], title: string, caption: string): Char
 }
 
 /** The unit to show durations up to `max` seconds in. */
-function durationUnit(max: number): { name: string; seconds: number } {
+export function durationUnit(max: number): { name: string; seconds: number } {
   if (max >= 2 * 86400) return { name: 'days', seconds: 86400 };
   if (max >= 2 * 3600) return { name: 'hours', seconds: 3600 };
   if (max >= 120) return { name: 'minutes', seconds: 60 };
@@ -330,7 +344,7 @@ function sweepAxis(r: SweepResults): SweepAxis | null {
       axis: integers ? { tickMinStep: 1, format: 'd' } : {},
     },
     labels,
-    sampled: r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube',
+    sampled: r.experiment.design === 'random' || r.experiment.design === 'latin-hypercube' || r.experiment.design === 'uncertain',
   };
 }
 
@@ -448,7 +462,8 @@ function downtimeSweep(r: SweepResults, service: number): Chart {
 
 /** True when the points of `r` are paired with a baseline: some point has a paired difference. */
 export function isPaired(r: SweepResults): boolean {
-  return r.points.some((p) => Array.isArray(p.difference) && p.difference.length > 0);
+  // The parameter sets of an uncertain design draw histories of their own: no pairing.
+  return r.experiment.design !== 'uncertain' && r.points.some((p) => Array.isArray(p.difference) && p.difference.length > 0);
 }
 
 /** Each point's paired difference in downtime to the baseline, with its 95% CI: lines against the parameter where it is numeric, else one row per point. */

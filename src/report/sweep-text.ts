@@ -19,7 +19,7 @@ export function renderSweepText(r: SweepResults): string {
   const set = r.settings;
   const lines = [
     `nfvsim ${r.nfvsim}   experiment ${r.experiment.name} (${r.experiment.file}) on ${r.base.file}`,
-    `${r.experiment.design}, ${r.points.length} points x ${num(set.runs)} runs x ${formatDuration(set.horizonSeconds)}, seed ${set.seed} (common random numbers)`,
+    `${r.experiment.design}, ${r.points.length} points x ${num(set.runs)} runs x ${formatDuration(set.horizonSeconds)}, seed ${set.seed} (${r.experiment.design === 'uncertain' ? 'each point its own histories: nfvsim uncertainty gives the two-level estimates' : 'common random numbers'})`,
     `service ${r.focus.service}; differences are paired, to the baseline '${r.baseline}'; 95% confidence intervals`,
     '',
   ];

@@ -24,6 +24,13 @@ export interface RunSettings {
   maxEvents?: number;
   /** Called for every outage booked (service index, replication index, outage); for --csv. */
   onOutage?: (service: number, replication: number, o: OutageRecord) => void;
+  /**
+   * Components (index into model.components) that fail at time 0, each in the given mode
+   * (index into its modes), as if that mode had fired then (its repair, detection and
+   * recovery run as usual; the mode's clock is drawn afresh): a transient study from a
+   * given state (`nfvsim transient --initial-down`). Absent: everything new and up.
+   */
+  initialFailures?: ReadonlyArray<{ component: number; mode: number }>;
 }
 
 /** Options of one traced replication. */
@@ -56,6 +63,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     opts.trace ?? null,
   );
   sys.start();
+  if (settings.initialFailures) for (const f of settings.initialFailures) sys.components[f.component].failNow(f.mode);
   let truncated = false;
   let end = horizon;
   try {

@@ -110,10 +110,18 @@ export interface SweepOptions {
 /** A problem with the results folder (not with the experiment): exit 2 in the CLI. */
 export class SweepError extends Error {}
 
-/** The fixed task order: point by point, shard by shard. */
+/**
+ * The fixed task order: point by point, shard by shard. Every point replays replications
+ * 0..runs-1 (common random numbers), except in an `uncertain` design, whose parameter
+ * sets need histories independent of each other (the two-level estimators of
+ * src/uncertainty): point i runs replications i * runs .. (i + 1) * runs - 1.
+ */
 export function planTasks(exp: LoadedExperiment): Array<{ task: number; point: number; shard: ReturnType<typeof planShards>[number] }> {
   const out: Array<{ task: number; point: number; shard: ReturnType<typeof planShards>[number] }> = [];
-  for (const p of exp.points) for (const shard of planShards(exp.runs)) out.push({ task: out.length, point: p.index, shard });
+  for (const p of exp.points) {
+    const offset = exp.design === 'uncertain' ? p.index * exp.runs : 0;
+    for (const shard of planShards(exp.runs)) out.push({ task: out.length, point: p.index, shard: offset === 0 ? shard : { ...shard, from: shard.from + offset, to: shard.to + offset } });
+  }
   return out;
 }
 

@@ -374,6 +374,36 @@ const PILOT_FIRST = 0xc0000000;
 /** Most a factor may be. */
 const MAX_FACTOR = 30;
 
+/** Retrials per history each level may make (each costs a replay of its prefix, half a history on average). */
+const RETRIALS_PER_LEVEL = 4;
+
+/** Most a factor at the top level may be (copies of an outage under way only resample how long it lasts). */
+const MAX_TOP_FACTOR = 4;
+
+/**
+ * Splitting factors from the crossings per plain history of each level (G[l], l >= 1):
+ * RESTART's balance R_l = G_l / G_{l+1} (each trial at level l then reaches l + 1 about
+ * once), but at most what keeps about RETRIALS_PER_LEVEL retrials of level l per history
+ * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (MAX_TOP_FACTOR at the top level), at least 1;
+ * a level never crossed gets 1.
+ */
+export function factorsFrom(G: readonly number[]): number[] {
+  const L = G.length - 1;
+  const R = [1];
+  let prod = 1;
+  for (let l = 1; l <= L; l++) {
+    let r = 1;
+    if (G[l] > 0) {
+      const budget = RETRIALS_PER_LEVEL / (G[l] * prod);
+      const balance = l < L && G[l + 1] > 0 ? G[l] / G[l + 1] : Infinity;
+      r = Math.max(1, Math.min(l === L ? MAX_TOP_FACTOR : MAX_FACTOR, Math.round(Math.min(budget, balance))));
+    }
+    R.push(r);
+    prod *= r;
+  }
+  return R;
+}
+
 /** What the pilots chose: the service split on, the factors, and the plain crossings per history by level. */
 export interface SplitPlan {
   /** Index of the service the importance function follows, or -1 (no service has redundancy). */
@@ -388,10 +418,11 @@ export interface SplitPlan {
  * among the services with redundancy, the one whose unavailability plain histories
  * estimate worst (largest relative variance over the pilot's batches; no downtime at all
  * counts as the worst); its levels make the importance function. Then, from the
- * crossings of each level by a plain history (G_l, estimated with the weights), R_l =
- * round(1 / (G_l prod_{i<l} R_i)) (at least 1, at most MAX_FACTOR), so that about one
- * trial per history reaches each level; a level no pilot reached stays at 1 and the next
- * stage, run with the factors so far, may reach it. Stages stop when one reaches no new level.
+ * crossings of each level by a plain history (G_l, estimated with the weights), the
+ * factors of `factorsFrom`; a level no pilot reached stays at 1. While a stage
+ * reaches no new level, the next one splits 4 times harder at the highest level reached
+ * (the crossings it measures are weighted, so unbiased whatever the pilot's factors), up
+ * to 64 times; stages stop when the top level is reached.
  */
 export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): SplitPlan {
   const batches = PILOT_HISTORIES / HISTORIES_PER_BATCH;
@@ -415,25 +446,25 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
   const L = imp.maxLevel;
   let R = new Array<number>(L + 1).fill(1);
   let G = new Array<number>(L + 1).fill(0);
+  let chosen = R;
   let known = 0;
-  for (let stage = 1; stage <= L + 1; stage++) {
+  let boost = 1;
+  for (let stage = 1; stage <= L + 4; stage++) {
     const acc = emptySplitAccumulator(model, L);
     for (let b = 0; b < batches; b++) runSplitBatch(model, imp, { ...settings, factors: R }, b, acc, PILOT_FIRST + stage * PILOT_HISTORIES);
     G = acc.crossings.map((c) => c / acc.histories);
     let reach = 0;
     for (let l = 1; l <= L; l++) if (acc.reached[l] > 0) reach = l;
-    const next = [1];
-    let prod = 1;
-    for (let l = 1; l <= L; l++) {
-      const r = G[l] > 0 ? Math.max(1, Math.min(MAX_FACTOR, Math.round(1 / (G[l] * prod)))) : 1;
-      next.push(r);
-      prod *= r;
-    }
-    R = next;
-    if (reach <= known || reach === L) break;
-    known = reach;
+    chosen = factorsFrom(G);
+    if (reach === L || reach === 0) break;
+    // No new level: the next pilot splits harder at the highest level reached, to see beyond it.
+    boost = reach > known ? 1 : boost * 4;
+    if (boost > 64) break;
+    known = Math.max(known, reach);
+    R = [...chosen];
+    R[reach] = Math.min(MAX_FACTOR * 4, R[reach] * boost);
   }
-  return { target, factors: R, crossings: G };
+  return { target, factors: chosen, crossings: G };
 }
 
 /** The estimates of one service (see RareFigures). Rates per year, times in seconds unless named. */

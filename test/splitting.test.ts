@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { simulate, type LoadedTopology } from '../src/index.js';
 import { chooseFactors, emptySplitAccumulator, importanceOf, runSplitBatch, summarizeSplit, type SplitSummary } from '../src/rare/splitting.js';
-import { exp, topo } from './helpers.js';
+import { cli, exp, topo } from './helpers.js';
 
 const YEAR = 365.25 * 86400;
 
@@ -86,7 +86,7 @@ describe('rare events: multilevel splitting over histories', () => {
   it('matches the exact Markov chain on an exponential 1-of-3 group, with retrials at levels 2 and 3', () => {
     const t = triple(exp('100h'), exp('10h'));
     const exact = analyzeModel(t.model).services[0];
-    const r = split(t, [1, 1, 3, 3], 200, 0.1 * YEAR);
+    const r = split(t, [1, 1, 3, 3], 150, 0.1 * YEAR);
     expect(r.trials).toBeGreaterThan(5 * r.histories);
     const u = r.services[0].unavailability;
     const z = Math.abs(u.mean - exact.unavailability) / u.se;
@@ -153,7 +153,7 @@ describe('rare events: multilevel splitting over histories', () => {
   it('is unbiased with a replica set that reschedules pods off failed nodes (Weibull nodes): against plain histories', () => {
     const t = replicaSet();
     const horizon = 0.03 * YEAR;
-    const s = split(t, [1, 2, 2], 120, horizon, 11, 0);
+    const s = split(t, [1, 2, 2], 100, horizon, 11, 0);
     expect(s.trials).toBeGreaterThan(3 * s.histories);
     const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
     agrees('replica set: user plane U', s.services[0].unavailability, p[0].unavailability, false);
@@ -165,7 +165,7 @@ describe('rare events: multilevel splitting over histories', () => {
   it('is unbiased with planned rolling maintenance (drain by cold migration, waiting for the control plane): against plain histories', () => {
     const t = replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } });
     const horizon = 0.03 * YEAR;
-    const s = split(t, [1, 2, 2], 100, horizon, 11, 0);
+    const s = split(t, [1, 2, 2], 80, horizon, 11, 0);
     expect(s.trials).toBeGreaterThan(3 * s.histories);
     const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
     agrees('maintenance: user plane U', s.services[0].unavailability, p[0].unavailability, false);
@@ -193,5 +193,23 @@ describe('rare events: multilevel splitting over histories', () => {
     const plain = simulate(t, { runs: 32, horizon: 0.5 * YEAR, warmup: 0, seed: 9 }).results.services[0];
     expect(flat.trials).toBe(32);
     expect(flat.services[0].unavailability.mean).toBe(plain.unavailability.mean);
+  });
+
+  it('is wired to the CLI: --rare-event splitting, auto (says which method and why), bad methods refused', () => {
+    const ok = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--runs', '16', '--json']);
+    expect(ok.code).toBe(0);
+    const r = JSON.parse(ok.stdout);
+    expect(r.settings.method).toBe('splitting');
+    expect(r.settings.target).toBe('firewall');
+    expect(r.results.histories).toBe(16);
+    const auto = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'auto', '--precision', '30%', '--no-progress']);
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toMatch(/^Method: (plain|failure-biasing|splitting) \(automatic choice for 30\.0%/m);
+    expect(auto.stdout).toMatch(/splitting +not considered: no level/);
+    const bad = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/expected failure-biasing, splitting, auto/);
+    expect(cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'auto']).code).toBe(2);
+    expect(cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--csv', '/tmp/x.csv']).code).toBe(2);
   });
 });

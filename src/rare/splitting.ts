@@ -221,6 +221,15 @@ export interface SplitSettings {
 /** Thrown when a history needs more trials than allowed. */
 export class SplittingError extends Error {}
 
+const MAIN_SIMS = new WeakMap<SystemModel, SystemSim>();
+
+/** The simulation main trials of `model` share in this thread (reset for each, like plain replications). */
+function mainSim(model: SystemModel): SystemSim {
+  let sys = MAIN_SIMS.get(model);
+  if (!sys) MAIN_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
+  return sys;
+}
+
 /** A trial: where it diverged from its parent's path (event number, key), the level it was made at. */
 interface Trial {
   readonly path: ReadonlyArray<readonly [number, number]>;
@@ -246,10 +255,11 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   while (stack.length > 0) {
     const trial = stack.pop()!;
     acc.trials++;
+    // A retrial collects the streams of a simulation of its own (to re-key them); main trials never re-key and share one.
     const streams: RandomStream[] = [];
-    const previous = collectStreams(streams);
+    const previous = trial.path.length > 0 ? collectStreams(streams) : null;
     try {
-      const sys = new SystemSim(model, new Scheduler());
+      const sys = trial.path.length > 0 ? new SystemSim(model, new Scheduler()) : mainSim(model);
       const factory = new StreamFactory(settings.seed, history);
       sys.reset(factory, settings.warmup, recorderOptions);
       sys.start();
@@ -308,7 +318,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
       }
       acc.events += sch.processed;
     } finally {
-      collectStreams(previous);
+      if (trial.path.length > 0) collectStreams(previous);
     }
   }
 
@@ -377,8 +387,12 @@ const MAX_FACTOR = 30;
 /** Retrials per history each level may make (each costs a replay of its prefix, half a history on average). */
 const RETRIALS_PER_LEVEL = 4;
 
-/** Most a factor at the top level may be (copies of an outage under way only resample how long it lasts). */
-const MAX_TOP_FACTOR = 4;
+/**
+ * Most a factor at the top level may be: copies of a trial in an outage only resample how
+ * long it lasts, at the cost of a replay each, which the pilots found not worth it (B1:
+ * 3 times the events for the same precision with 4).
+ */
+const MAX_TOP_FACTOR = 1;
 
 /**
  * Splitting factors from the crossings per plain history of each level (G[l], l >= 1):

@@ -428,6 +428,8 @@ export async function main(argv: string[]): Promise<number> {
     const horizon = opts.horizon ?? topo.model.defaults.horizon;
     const warmup = opts.warmup ?? topo.model.defaults.warmup;
     if (!(horizon > warmup)) throw new UsageError(`the horizon (${formatDuration(horizon)}) must be longer than the warm-up (${formatDuration(warmup)})`);
+    // The pilots and the first step are some hundreds of plain histories: refuse what plain histories would refuse.
+    checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: 4 * PRECISION_FIRST_BATCH }, topo.file, 'shorten the horizon (--horizon) or run plain histories with --max-events N');
     const { runSplitting } = await import('../rare/split-run.js');
     const { SplittingError } = await import('../rare/splitting.js');
     const { renderSplitText } = await import('../report/split.js');

@@ -98,46 +98,76 @@ class LevelWatch implements TransitionObserver {
   seen = 0;
   /** True once this run was stopped for a level change. */
   stopped = false;
+  /** Per group: instances up, clipped distance (up - k + 1 in [0, D]) as counted in `hist`. */
   private readonly up: Int32Array;
+  private readonly x: Int32Array;
+  /** Per split-on service: how many of its groups are at each distance 0 .. D (D: D or more). */
+  private readonly hist: Int32Array[];
+  /** Per group: the split-on services it belongs to. */
+  private readonly servicesOf: number[][];
   private sys!: SystemSim;
   constructor(private readonly imp: Importance) {
     this.up = new Int32Array(imp.tops.length);
+    this.x = new Int32Array(imp.tops.length);
+    this.hist = imp.depth.map((D) => new Int32Array(D + 1));
+    this.servicesOf = imp.tops.map(() => []);
+    imp.groups.forEach((gs, s) => {
+      if (imp.depth[s] > 0) for (const g of gs) this.servicesOf[g].push(s);
+    });
   }
   /** Watches `sys` (reset and started): counts its instances up. */
   attach(sys: SystemSim): void {
     this.sys = sys;
-    for (let g = 0; g < this.up.length; g++) this.recount(g);
+    for (const h of this.hist) h.fill(0);
+    for (let g = 0; g < this.up.length; g++) {
+      this.up[g] = this.count(g);
+      this.x[g] = this.clipped(g);
+      for (const s of this.servicesOf[g]) this.hist[s][Math.min(this.x[g], this.imp.depth[s])]++;
+    }
     this.seen = this.level();
   }
-  private recount(g: number): void {
+  private count(g: number): number {
     const c = this.sys.components;
     let n = 0;
     for (const t of this.imp.tops[g]) if (c[t].up) n++;
-    this.up[g] = n;
+    return n;
   }
-  /** The level now. */
+  /** Group g's distance from failing its services, clipped to [0, the largest depth]. */
+  private clipped(g: number): number {
+    const d = this.up[g] - this.imp.k[g] + 1;
+    return d < 0 ? 0 : d > this.imp.maxLevel ? this.imp.maxLevel : d;
+  }
+  /** The level now: the largest over split-on services of D - (their smallest group distance, at most D). */
   level(): number {
     const imp = this.imp;
     let best = 0;
     for (let s = 0; s < imp.depth.length; s++) {
       const D = imp.depth[s];
       if (D === 0) continue;
-      let d = D;
-      for (const g of imp.groups[s]) {
-        const x = this.up[g] - imp.k[g] + 1;
-        if (x < d) d = x;
-      }
-      const l = D - (d > 0 ? d : 0);
-      if (l > best) best = l;
+      const h = this.hist[s];
+      let d = 0;
+      while (d < D && h[d] === 0) d++;
+      if (D - d > best) best = D - d;
     }
     return best;
   }
   componentChanged(index: number): void {
     const g = this.imp.topGroup[index];
-    if (g < 0) return;
+    if (g < 0 || this.servicesOf[g].length === 0) return;
     // Recounted from the components (a planned stop of an application is not reported: it is seen at the next report).
-    this.recount(g);
-    if (this.level() !== this.seen && !this.stopped) {
+    const n = this.count(g);
+    if (n === this.up[g]) return;
+    this.up[g] = n;
+    const x = this.clipped(g);
+    if (x !== this.x[g]) {
+      for (const s of this.servicesOf[g]) {
+        const D = this.imp.depth[s];
+        this.hist[s][Math.min(this.x[g], D)]--;
+        this.hist[s][Math.min(x, D)]++;
+      }
+      this.x[g] = x;
+    }
+    if (!this.stopped && this.level() !== this.seen) {
       this.stopped = true;
       this.sys.scheduler.stop();
     }

@@ -202,6 +202,11 @@ describe('rare events: multilevel splitting over histories', () => {
     expect(r.settings.method).toBe('splitting');
     expect(r.settings.target).toBe('firewall');
     expect(r.results.histories).toBe(16);
+    // Too few histories for a batch CI: a warning naming the cause, and no CI.
+    const few = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--runs', '16', '--no-progress']);
+    expect(few.stdout).toMatch(/WARNING: firewall: only \d+ of 2 batches saw downtime/);
+    expect(few.stdout).toMatch(/unavailability +\S+ +no trustworthy 95% CI/);
+    expect(r.results.problems.length).toBeGreaterThan(0);
     const auto = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'auto', '--precision', '30%', '--no-progress']);
     expect(auto.code).toBe(0);
     expect(auto.stdout).toMatch(/^Method: (plain|failure-biasing|splitting) \(automatic choice for 30\.0%/m);

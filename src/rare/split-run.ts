@@ -8,7 +8,7 @@ import type { LoadedTopology } from '../model/index.js';
 import { VERSION } from '../version.js';
 import { chooseFactors, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, type SplitPlan, type SplitSummary } from './splitting.js';
 import { rareEventBlockers } from './applicability.js';
-import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH } from './cycles.js';
+import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH, RareEventError } from './cycles.js';
 
 /** Options of a splitting run. Times in seconds. */
 export interface SplitRunOptions {
@@ -198,11 +198,17 @@ export function chooseMethod(topo: LoadedTopology, precision: number, base: { se
     const table = failureTable(model);
     const bias = autoBias(table);
     const acc = emptyRareAccumulator(model);
-    for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
-    const s = summarizeRare(model, acc, bias, 'automatic');
-    const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
-    if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN });
-    else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+    try {
+      // A cycle that never returns to all-up is refused (RareEventError), as `--rare-event` would.
+      for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
+      const s = summarizeRare(model, acc, bias, 'automatic');
+      const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+      if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN });
+      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+    } catch (e) {
+      if (!(e instanceof RareEventError)) throw e;
+      pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+    }
   }
   const usable = pilots.filter((p) => p.refused === null);
   let chosen = usable.reduce((a, b) => (b.predictedEvents < a.predictedEvents ? b : a)).method;

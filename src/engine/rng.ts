@@ -39,13 +39,15 @@ function fnv1a(s: string, basis: number): number {
 const NAME_HASHES = new Map<string, [number, number]>();
 
 /**
- * Where every stream made while it is set goes (null, the default: nowhere, and no cost
- * but one comparison per stream made). Splitting (src/rare/splitting.ts) collects the
- * streams of one simulation so that it can re-key them all at a level crossing.
+ * Where every stream made or re-seeded while it is set goes (null, the default: nowhere,
+ * and no cost but one comparison per stream seeded, which happens per replication, not per
+ * draw). Splitting (src/rare/splitting.ts) collects the streams one replication of a
+ * simulation uses (made, re-seeded at its reset, or seeded on first use) so that it can
+ * re-key them all at a level crossing.
  */
 let collector: RandomStream[] | null = null;
 
-/** Starts (a list) or stops (null) collecting every stream made from now on in this thread; returns the previous collector. */
+/** Starts (a list) or stops (null) collecting every stream made or re-seeded from now on in this thread; returns the previous collector. */
 export function collectStreams(into: RandomStream[] | null): RandomStream[] | null {
   const previous = collector;
   collector = into;
@@ -146,7 +148,6 @@ export class RandomStream {
     this.hashA = hash[0];
     this.hashB = hash[1];
     this.reseed(seed, replication);
-    if (collector !== null) collector.push(this);
   }
 
   /**
@@ -169,6 +170,7 @@ export class RandomStream {
     this.s0 = finishWord(this.ns0, r[0]);
     this.s1 = finishWord(this.ns1, r[1]);
     this.s2 = finishWord(this.ns2, r[2]);
+    if (collector !== null) collector.push(this);
   }
 
   /** The number the last `advance` drew. */

@@ -23,9 +23,10 @@
  * for the plain history's expectations over the same window, whatever the distributions.
  *
  * Cloning by replay: a trial is its history's seed and replication plus the list of
- * (event number, key) points where it diverged. To run it, the simulation is replayed
- * from time 0 (the same events, bit for bit) and at each point every random stream is
- * re-keyed (collectStreams, StreamFactory.rekey): seed s + 2^32 (1 + history), replication
+ * (event number, key) points where it diverged. To run it, the simulation (one per model
+ * and thread, reset for each trial) is replayed from time 0 (the same events, bit for bit)
+ * and at each point every random stream the replication has seeded is re-keyed
+ * (collectStreams, StreamFactory.rekey): seed s + 2^32 (1 + history), replication
  * = the retrial's number in its history. The cost of a retrial is its prefix; so the
  * splitting factors R are chosen from pilot runs (`chooseFactors`) to keep about one trial
  * per level per history, and levels that are crossed often are not split at all. The main
@@ -251,12 +252,12 @@ export interface SplitSettings {
 /** Thrown when a history needs more trials than allowed. */
 export class SplittingError extends Error {}
 
-const MAIN_SIMS = new WeakMap<SystemModel, SystemSim>();
+const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
 
-/** The simulation main trials of `model` share in this thread (reset for each, like plain replications). */
-function mainSim(model: SystemModel): SystemSim {
-  let sys = MAIN_SIMS.get(model);
-  if (!sys) MAIN_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
+/** The simulation the trials of `model` share in this thread (reset for each, like plain replications). */
+function trialSim(model: SystemModel): SystemSim {
+  let sys = TRIAL_SIMS.get(model);
+  if (!sys) TRIAL_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
   return sys;
 }
 
@@ -279,17 +280,18 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   const keySeed = settings.seed + TWO32 * (1 + history);
   const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
   const stack: Trial[] = [{ path: [], made: 0 }];
+  const streams: RandomStream[] = [];
   let retrials = 0;
   const base = new Float64Array(3 * nS);
   const cum = new Float64Array(3 * nS);
   while (stack.length > 0) {
     const trial = stack.pop()!;
     acc.trials++;
-    // A retrial collects the streams of a simulation of its own (to re-key them); main trials never re-key and share one.
-    const streams: RandomStream[] = [];
-    const previous = trial.path.length > 0 ? collectStreams(streams) : null;
+    // The streams this replication seeds (see collectStreams), to re-key them.
+    streams.length = 0;
+    const previous = collectStreams(streams);
     try {
-      const sys = trial.path.length > 0 ? new SystemSim(model, new Scheduler()) : mainSim(model);
+      const sys = trialSim(model);
       const factory = new StreamFactory(settings.seed, history);
       sys.reset(factory, settings.warmup, recorderOptions);
       sys.start();
@@ -306,7 +308,10 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
           if (!watch.stopped && sch.processed < at) throw new Error(`internal error: a replay ended before event ${at}`);
         }
         if (sch.processed !== at) throw new Error(`internal error: a replay passed event ${at} (${sch.processed}): the simulation is not deterministic`);
+        // Not collected again while re-keyed (each is in the list once).
+        collectStreams(null);
         for (const s of streams) s.reseed(keySeed, key);
+        collectStreams(streams);
         factory.rekey(keySeed, key);
         sys.redrawMemoryless();
       }
@@ -348,7 +353,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
       }
       acc.events += sch.processed;
     } finally {
-      if (trial.path.length > 0) collectStreams(previous);
+      collectStreams(previous);
     }
   }
 

@@ -22,6 +22,9 @@
  * on sal1-pair without heartbeat loss (the estimator refuses loss > 0) and on B1 with
  * 10 times the MTTF (rarer outages).
  *
+ * Unless `--no-gain`, the gain table of gain.ts: plain, failure biasing and splitting to
+ * 10% on every shipped topology, one thread, `--gain-budget` seconds (default 60) per method.
+ *
  * It also measures peak memory with 2,000, 8,000 and 32,000 histories (separate processes) and,
  * unless `--no-scaling`, the speed-up of `nfvsim run --jobs 2` over `--jobs 1` on a B2
  * run of 30 s or more.
@@ -30,7 +33,7 @@
  * measured (a process that fails, a rate that is not a positive number) stops the bench
  * with a message and exit code 1.
  *
- *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-scaling]
+ *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-gain --gain-budget 60 --no-scaling]
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,6 +50,7 @@ import type { CpuReport } from './cpu-report.js';
 import { simulateToPrecision } from '../index.js';
 import { runRareEvent } from '../rare/run.js';
 import { seriesOfPairs, seriesOfPairsExact } from './models.js';
+import { runGain } from './gain.js';
 
 const HORIZON_H = 87600;
 
@@ -326,6 +330,7 @@ async function main(): Promise<void> {
       'B1, MTTF 20000 h': await rareGain('B1 with MTTF 20,000 h', b1.replace('mean: 2000h', 'mean: 20000h'), 'b1-mttf20000h.yaml', u(20000), 3),
     };
   }
+  if (!process.argv.includes('--no-gain')) results.gain = await runGain(Number(arg('gain-budget', 60)));
   const mem = process.resourceUsage().maxRSS / 1024;
   results.peakMemoryMiB = mem;
   console.log(`peak memory of this bench process (max RSS): ${mem.toFixed(0)} MiB`);

@@ -120,10 +120,21 @@ interface RunOptions {
   precision?: number;
   maxRuns?: number;
   maxTime?: number;
-  rareEvent?: boolean;
+  /** `--rare-event [method]`: true (no method: failure biasing), or the method's name. */
+  rareEvent?: boolean | RareMethodOption;
   bias?: number;
   cycles?: number;
   maxCycles?: number;
+}
+
+/** The methods `--rare-event` takes. */
+const RARE_METHODS = ['failure-biasing', 'splitting', 'auto'] as const;
+type RareMethodOption = (typeof RARE_METHODS)[number];
+
+/** A commander option parser for `--rare-event [method]`. */
+function rareMethod(v: string): RareMethodOption {
+  if (!(RARE_METHODS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected ${RARE_METHODS.join(', ')} (or nothing: failure-biasing), got '${v}' (a topology goes before --rare-event)`);
+  return v as RareMethodOption;
 }
 
 /** A commander option parser for a failure-biasing factor (a finite number >= 1). */
@@ -207,13 +218,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--precision <pct>', "run to precision: add replications in batches (200, 400, 800, ...) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
     .option('--max-runs <n>', 'with --precision: budget of replications (default 1000000)', positiveInt())
     .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", durationOption)
-    .option('--rare-event', 'estimate rare figures (unavailability of redundant groups, outages, outages over 15 s) by failure biasing over regenerative cycles instead of plain histories; needs exponential times to failure (see README)')
+    .option(
+      '--rare-event [method]',
+      "estimate rare figures (unavailability, outages, outages over 15 s, mean outage) by a rare-event method instead of plain histories: 'failure-biasing' (the default: regenerative cycles; needs exponential times to failure), 'splitting' (RESTART over histories; any model), or 'auto' (with --precision: pilots pick plain, failure-biasing or splitting and the report says which); see README",
+      rareMethod,
+    )
     .option('--bias <theta>', 'with --rare-event: failure-biasing factor (>= 1; default: automatic, 1 + 1 / (2 Λ r_max))', biasFactor)
     .option('--cycles <n>', 'with --rare-event: regenerative cycles to run (default 100000; with --precision, see --max-cycles)', positiveInt())
     .option('--max-cycles <n>', 'with --rare-event --precision: budget of cycles (default 100000000)', positiveInt())
     .action(async (file: string | undefined, opts: RunOptions) => {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
-      if (opts.rareEvent) return runRare(topo, opts);
+      if (opts.rareEvent === 'splitting') return runSplit(topo, opts);
+      if (opts.rareEvent === 'auto') {
+        const chosen = await runAuto(topo, opts);
+        if (chosen === null) return;
+        opts.rareEvent = undefined;
+      } else if (opts.rareEvent) return runRare(topo, opts);
       if (opts.bias !== undefined || opts.cycles !== undefined || opts.maxCycles !== undefined) throw new UsageError('--bias, --cycles and --max-cycles go with --rare-event');
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
       const warmup = opts.warmup ?? topo.model.defaults.warmup;
@@ -365,6 +385,79 @@ export async function main(argv: string[]): Promise<number> {
       if (failed.length > 0) verdict = EXIT_SAL;
     }
     return verdict;
+  }
+
+  /**
+   * `run --rare-event auto --precision X`: pilots choose the method (rare/split-run.ts
+   * chooseMethod). Runs failure biasing or splitting here and returns null; for plain
+   * histories, prints the choice (text: before the report; --json: on stderr) and returns
+   * 'plain' for the caller to run them.
+   */
+  async function runAuto(topo: LoadedTopology, opts: RunOptions): Promise<'plain' | null> {
+    if (opts.precision === undefined) throw new UsageError('--rare-event auto chooses the method that reaches a precision soonest: give --precision too, e.g. --precision 10%');
+    const { chooseMethod } = await import('../rare/split-run.js');
+    const { renderChoiceText } = await import('../report/split.js');
+    const d = topo.model.defaults;
+    const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup });
+    if (choice.chosen === 'splitting') {
+      await runSplit(topo, opts, { choice, plan });
+      return null;
+    }
+    const text = renderChoiceText(choice);
+    if (opts.json) err.write(text);
+    else out.write(text + '\n');
+    if (choice.chosen === 'failure-biasing') {
+      await runRare(topo, { ...opts, rareEvent: true });
+      return null;
+    }
+    return 'plain';
+  }
+
+  /** `run --rare-event splitting`: multilevel splitting over histories (rare/splitting.ts). */
+  async function runSplit(topo: LoadedTopology, opts: RunOptions, auto?: { choice: import('../rare/split-run.js').MethodChoice; plan: import('../rare/splitting.js').SplitPlan }): Promise<void> {
+    const clash = (
+      [
+        ['--csv', opts.csv],
+        ['--events', opts.events],
+        ['--report', opts.report],
+        ['--fail-on-sal', opts.failOnSal],
+        ['--fail-on-target', opts.failOnTarget],
+        ['--max-events', opts.maxEvents],
+        ['--bias', opts.bias],
+        ['--cycles', opts.cycles],
+        ['--max-cycles', opts.maxCycles],
+      ] as Array<[string, unknown]>
+    ).filter(([, v]) => v !== undefined && v !== false);
+    if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event splitting (it estimates unavailability, outage rates and mean outage only; SAL verdicts and outage lists need plain histories)`);
+    if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of histories: give --max-runs as its budget instead of --runs');
+    if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
+    const horizon = opts.horizon ?? topo.model.defaults.horizon;
+    const warmup = opts.warmup ?? topo.model.defaults.warmup;
+    if (!(horizon > warmup)) throw new UsageError(`the horizon (${formatDuration(horizon)}) must be longer than the warm-up (${formatDuration(warmup)})`);
+    // The pilots and the first step are some hundreds of plain histories: refuse what plain histories would refuse.
+    checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: 4 * PRECISION_FIRST_BATCH }, topo.file, 'shorten the horizon (--horizon) or run plain histories with --max-events N');
+    const { runSplitting } = await import('../rare/split-run.js');
+    const { SplittingError } = await import('../rare/splitting.js');
+    const { renderSplitText } = await import('../report/split.js');
+    const started = Date.now();
+    let report;
+    try {
+      report = await runSplitting(topo, {
+        seed: opts.seed,
+        horizon,
+        warmup,
+        histories: opts.runs,
+        precision: opts.precision,
+        maxHistories: opts.maxRuns,
+        maxTimeSeconds: opts.maxTime,
+        plan: auto?.plan,
+      });
+    } catch (e) {
+      if (e instanceof SplittingError) throw new UsageError(`${topo.file}: ${e.message}`);
+      throw e;
+    }
+    if (auto) report.settings.choice = auto.choice;
+    out.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderSplitText(report, (Date.now() - started) / 1000));
   }
 
   /** `run --rare-event`: the regenerative failure-biasing estimator. */

@@ -38,6 +38,22 @@ function fnv1a(s: string, basis: number): number {
 
 const NAME_HASHES = new Map<string, [number, number]>();
 
+/**
+ * Where every stream made or re-seeded while it is set goes (null, the default: nowhere,
+ * and no cost but one comparison per stream seeded, which happens per replication, not per
+ * draw). Splitting (src/rare/splitting.ts) collects the streams one replication of a
+ * simulation uses (made, re-seeded at its reset, or seeded on first use) so that it can
+ * re-key them all at a level crossing.
+ */
+let collector: RandomStream[] | null = null;
+
+/** Starts (a list) or stops (null) collecting every stream made or re-seeded from now on in this thread; returns the previous collector. */
+export function collectStreams(into: RandomStream[] | null): RandomStream[] | null {
+  const previous = collector;
+  collector = into;
+  return previous;
+}
+
 /** The two 32-bit hashes of a stream name (cached); pass them to `StreamFactory.streamHashed` to skip the lookup. */
 export function nameHash(name: string): [number, number] {
   let h = NAME_HASHES.get(name);
@@ -154,6 +170,7 @@ export class RandomStream {
     this.s0 = finishWord(this.ns0, r[0]);
     this.s1 = finishWord(this.ns1, r[1]);
     this.s2 = finishWord(this.ns2, r[2]);
+    if (collector !== null) collector.push(this);
   }
 
   /** The number the last `advance` drew. */
@@ -191,12 +208,21 @@ export class RandomStream {
 export class StreamFactory {
   /**
    * @param seed the run's seed (any integer)
-   * @param replication the replication's index, 0-based
+   * @param replication the replication's index, 0-based (changed only by `rekey`)
    */
   constructor(
-    readonly seed: number,
-    readonly replication: number,
+    public seed: number,
+    public replication: number,
   ) {}
+
+  /**
+   * From now on, streams made or first seeded by this factory start at (seed, replication)
+   * (splitting re-keys a simulation at a level crossing: see collectStreams).
+   */
+  rekey(seed: number, replication: number): void {
+    this.seed = seed;
+    this.replication = replication;
+  }
 
   /** The stream called `name` in this replication. Creating it twice gives two identical streams. */
   stream(name: string): RandomStream {

@@ -436,24 +436,36 @@ export interface RareSummary {
   services: RareServiceSummary[];
 }
 
+/** The figures every rare-event estimator gives of a service (see RareServiceSummary). */
+export type RareFigures = Omit<RareServiceSummary, 'name' | 'cyclesWithOutage'>;
+
+/**
+ * A service's figures from its ratio sums over batches (x / y each): downtime / time,
+ * outages / time, outages over 15 s / time (seconds), downtime / outages. The CIs are
+ * delta-method intervals over batches, clipped to physical bounds.
+ */
+export function rareFigures(a: { downtime: Bivariate; outages: Bivariate; tl9000: Bivariate; meanOutage: Bivariate }): RareFigures {
+  const u = clipEstimate(ratioEstimate(a.downtime), 0, 1);
+  const half = (u.hi - u.lo) / 2;
+  return {
+    unavailability: u,
+    availability: scaleEstimate(u, -1, 1),
+    downtimeMinutesPerYear: scaleEstimate(u, YEAR / 60),
+    outagesPerYear: clipEstimate(scaleEstimate(ratioEstimate(a.outages), YEAR), 0),
+    tl9000PerYear: clipEstimate(scaleEstimate(ratioEstimate(a.tl9000), YEAR), 0),
+    meanOutageSeconds: clipEstimate(ratioEstimate(a.meanOutage), 0),
+    relativeHalfWidth: u.mean > 0 && Number.isFinite(half) ? half / u.mean : Infinity,
+  };
+}
+
 /** Summarizes an accumulator of `model` run with failure bias `bias` (for the record). */
 export function summarizeRare(model: SystemModel, acc: RareAccumulator, bias: number, biasReason: string): RareSummary {
   const table = failureTable(model);
   const services = model.services.map((svc, i): RareServiceSummary => {
     const a = acc.services[i];
-    const u = clipEstimate(ratioEstimate(a.downtime), 0, 1);
-    const half = (u.hi - u.lo) / 2;
-    return {
-      name: svc.name,
-      unavailability: u,
-      availability: scaleEstimate(u, -1, 1),
-      downtimeMinutesPerYear: scaleEstimate(u, YEAR / 60),
-      outagesPerYear: clipEstimate(scaleEstimate(ratioEstimate(a.outages), YEAR), 0),
-      tl9000PerYear: clipEstimate(scaleEstimate(ratioEstimate(a.tl9000), YEAR), 0),
-      meanOutageSeconds: clipEstimate(ratioEstimate(a.meanOutage), 0),
-      cyclesWithOutage: a.cyclesWithOutage,
-      relativeHalfWidth: u.mean > 0 && Number.isFinite(half) ? half / u.mean : Infinity,
-    };
+    // In the order the JSON has always had.
+    const { relativeHalfWidth, ...figures } = rareFigures(a);
+    return { name: svc.name, ...figures, cyclesWithOutage: a.cyclesWithOutage, relativeHalfWidth };
   });
   // Batch length / cycles per batch: the mean cycle length, with the CI of a mean over batches.
   const y = acc.services.length > 0 ? acc.services[0].downtime : null;

@@ -1,5 +1,6 @@
 /** The terminal report of a rare-event run (`nfvsim run --rare-event`). */
 import type { RareEventReport } from '../rare/run.js';
+import type { RareFigures } from '../rare/cycles.js';
 import type { Estimate } from '../metrics/stats.js';
 import { durationParts, estimateParts, num, sig } from './format.js';
 
@@ -13,6 +14,37 @@ function sci(e: Estimate, unit = '', trusted = true): string {
   const u = unit ? ` ${unit}` : '';
   const ci = !trusted ? UNTRUSTED : Number.isFinite(e.lo) ? `95% CI ${sig(e.lo)} .. ${sig(e.hi)}${u}` : '95% CI n/a';
   return `${(sig(e.mean) + u).padEnd(18)}${ci}`;
+}
+
+/** The lines of a service's rare-event figures (availability to mean outage); without CIs when not `trusted`. */
+export function figureLines(s: RareFigures, trusted: boolean): string[] {
+  const a = estimateParts(s.availability, 100, 3);
+  const nines = -Math.log10(s.unavailability.mean);
+  const m = durationParts(s.meanOutageSeconds);
+  return [
+    `  ${'availability'.padEnd(W)}${(a.mean + ' %').padEnd(18)}${trusted ? `95% CI ${a.ci} %` : UNTRUSTED}` + (Number.isFinite(nines) ? `  (${nines.toFixed(1)} nines)` : ''),
+    `  ${'unavailability'.padEnd(W)}${sci(s.unavailability, '', trusted)}` + (trusted ? `  (relative half-width ${(s.relativeHalfWidth * 100).toFixed(1)}%)` : ''),
+    `  ${'downtime per year'.padEnd(W)}${sci(s.downtimeMinutesPerYear, 'min', trusted)}`,
+    `  ${'outages per year'.padEnd(W)}${sci(s.outagesPerYear, '', trusted)}`,
+    `  ${'over 15 s per year'.padEnd(W)}${sci(s.tl9000PerYear, '', trusted)}  (TL-9000)`,
+    `  ${'mean outage'.padEnd(W)}${m.mean.padEnd(18)}${!trusted ? UNTRUSTED : Number.isFinite(s.meanOutageSeconds.lo) ? `95% CI ${m.ci}` : ''}`,
+  ];
+}
+
+/**
+ * The line of a rare-event run to precision: reached, or why not (`why` for a budget or
+ * degenerate stop; a `max-time` stop is said here), and what was run (`done`).
+ */
+export function precisionLine(precision: number, reason: string, services: ReadonlyArray<{ relativeHalfWidth: number }>, why: string, done: string): string {
+  const worst = Math.max(...services.map((s) => s.relativeHalfWidth));
+  const got = Number.isFinite(worst) ? `${(worst * 100).toFixed(1)}%` : 'no outage seen yet';
+  return (
+    `Run to precision: ` +
+    (reason === 'precision'
+      ? `reached: every service's unavailability within ${(precision * 100).toFixed(1)}% (95% CI half-width; worst ${got})`
+      : `NOT reached: ${reason === 'max-time' ? '--max-time ran out (this stop depends on the machine: not reproducible from the seed)' : why}; worst relative half-width ${got}, target ${(precision * 100).toFixed(1)}%`) +
+    `; ${done}.`
+  );
 }
 
 /** Renders a rare-event report as text for a terminal. */
@@ -37,15 +69,8 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
   for (const p of r.problems) lines.push(`WARNING: no estimate below can be trusted: ${p}.`);
   const stop = set.stop;
   if (stop) {
-    const worst = Math.max(...r.services.map((s) => s.relativeHalfWidth));
-    const got = Number.isFinite(worst) ? `${(worst * 100).toFixed(1)}%` : 'no outage seen yet';
-    lines.push(
-      `Run to precision: ` +
-        (stop.reason === 'precision'
-          ? `reached: every service's unavailability within ${(stop.precision * 100).toFixed(1)}% (95% CI half-width; worst ${got})`
-          : `NOT reached: ${stop.reason === 'max-cycles' ? `--max-cycles ${num(stop.maxCycles)} ran out` : stop.reason === 'degenerate' ? 'stopped: the likelihood ratios are degenerate (see the warning)' : '--max-time ran out (this stop depends on the machine: not reproducible from the seed)'}; worst relative half-width ${got}, target ${(stop.precision * 100).toFixed(1)}%`) +
-        `; ${num(r.cycles)} cycles.`,
-    );
+    const why = stop.reason === 'max-cycles' ? `--max-cycles ${num(stop.maxCycles)} ran out` : 'stopped: the likelihood ratios are degenerate (see the warning)';
+    lines.push(precisionLine(stop.precision, stop.reason, r.services, why, `${num(r.cycles)} cycles`));
   }
   for (const s of r.services) {
     lines.push('');
@@ -54,16 +79,7 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
       lines.push(`  no outage in ${num(r.cycles)} cycles: no estimate (try more cycles or a larger --bias)`);
       continue;
     }
-    const trusted = r.problems.length === 0;
-    const a = estimateParts(s.availability, 100, 3);
-    const nines = -Math.log10(s.unavailability.mean);
-    lines.push(`  ${'availability'.padEnd(W)}${(a.mean + ' %').padEnd(18)}${trusted ? `95% CI ${a.ci} %` : UNTRUSTED}` + (Number.isFinite(nines) ? `  (${nines.toFixed(1)} nines)` : ''));
-    lines.push(`  ${'unavailability'.padEnd(W)}${sci(s.unavailability, '', trusted)}` + (trusted ? `  (relative half-width ${(s.relativeHalfWidth * 100).toFixed(1)}%)` : ''));
-    lines.push(`  ${'downtime per year'.padEnd(W)}${sci(s.downtimeMinutesPerYear, 'min', trusted)}`);
-    lines.push(`  ${'outages per year'.padEnd(W)}${sci(s.outagesPerYear, '', trusted)}`);
-    lines.push(`  ${'over 15 s per year'.padEnd(W)}${sci(s.tl9000PerYear, '', trusted)}  (TL-9000)`);
-    const m = durationParts(s.meanOutageSeconds);
-    lines.push(`  ${'mean outage'.padEnd(W)}${m.mean.padEnd(18)}${!trusted ? UNTRUSTED : Number.isFinite(s.meanOutageSeconds.lo) ? `95% CI ${m.ci}` : ''}`);
+    lines.push(...figureLines(s, r.problems.length === 0));
     lines.push(`  ${'cycles with an outage'.padEnd(W)}${num(s.cyclesWithOutage)} of ${num(r.cycles)} (under the biased measure)`);
   }
   lines.push('');

@@ -693,7 +693,37 @@ export class ComponentSim implements EventHandler {
     } else scheduler.delay = this.repair[m].sample(rng);
     if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
     this.repairDue = scheduler.now + scheduler.delay;
-    this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
+    this.pending = this.repairEvent = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
+  }
+
+  /** The event of the repair `startRepair` drew last (its own repair, not a taken-over or staged one). */
+  private repairEvent: EventId = -1;
+
+  /**
+   * Splitting (src/rare/splitting.ts), at a level crossing after its streams were
+   * re-keyed: draws afresh every clock that is memoryless, so that copies of the state
+   * diverge. The remaining time of an exponential time to failure (running or frozen)
+   * and of an exponential own repair under way is again exponential with the same mean,
+   * whatever has happened, so a new draw leaves the law of the future unchanged; other
+   * clocks keep what they drew (their remaining time depends on their age).
+   */
+  redrawMemoryless(): void {
+    const r = this.remaining;
+    const exp = this.ttfExp;
+    let any = false;
+    for (let j = 0; j < r.length; j++) if (exp[j] > 0) any = true;
+    if (any) {
+      if (this.up) this.freezeClocks(-1);
+      for (let j = 0; j < r.length; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
+      if (this.up) this.armFailure();
+    }
+    // An own repair with a crew's dispatch delay in it is not memoryless: kept.
+    if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && this.repairExp[this.failedMode] > 0 && (this.crew === null || this.crew.dispatch === null)) {
+      const mean = this.repairExp[this.failedMode];
+      const d = -mean * Math.log(this.repairStream(this.failedMode).nextOpen());
+      this.repairDue = this.sys.scheduler.now + d;
+      this.pending = this.repairEvent = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);
+    }
   }
 
   /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */
@@ -1775,6 +1805,11 @@ export class SystemSim {
       component: c.model.index,
       zone: z !== null ? this.zoneIndex.get(z.model.index)! : 0,
     };
+  }
+
+  /** Splitting (src/rare/splitting.ts): every component draws its memoryless clocks afresh (ComponentSim.redrawMemoryless). */
+  redrawMemoryless(): void {
+    for (const c of this.components) c.redrawMemoryless();
   }
 
   /** Closes every service's books at the horizon. */

@@ -1,0 +1,135 @@
+/**
+ * The gain table of the rare-event methods on every shipped topology (`npm run bench`,
+ * or alone: `node dist/bench/gain.js [--budget 60] [--out gain.json] [topology ...]`):
+ * plain histories (`run --precision 10%`), failure biasing (`--rare-event --precision
+ * 10%`, where it applies) and splitting (`--rare-event splitting --precision 10%`, its
+ * pilots included), one thread each, each with a wall-time budget (`--budget` seconds,
+ * default 60). Per method: histories, cycles or trials, events (replays included for
+ * splitting), seconds, and the worst relative 95% half-width over the services when the
+ * budget ran out first. Timings are wall time on whatever machine runs it.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { loadTopologyFile, type LoadedTopology } from '../model/index.js';
+import { simulateToPrecision } from '../simulate.js';
+import { runRareEvent } from '../rare/run.js';
+import { runSplitting } from '../rare/split-run.js';
+import { rareEventBlockers } from '../rare/applicability.js';
+
+/** One method's run to 10% on one topology. */
+export interface GainCell {
+  /** Why it did not run (not applicable, refused), or null. */
+  refused: string | null;
+  /** Histories (plain, splitting) or cycles (failure biasing). */
+  units: number;
+  /** Splitting only: trials (main trials and retrials). */
+  trials?: number;
+  /** Splitting only: its factors per level (1: not split). */
+  factors?: number[];
+  events: number;
+  seconds: number;
+  /** True when every service reached 10% within the budget. */
+  reached: boolean;
+  /** The worst relative half-width at the stop. */
+  worst: number;
+  /** A warning of the method that the run ended with (degenerate weights or too few outages), or null. */
+  problem: string | null;
+}
+
+/** The three methods on one topology. */
+export interface GainRow {
+  topology: string;
+  plain: GainCell;
+  failureBiasing: GainCell;
+  splitting: GainCell;
+}
+
+const PRECISION = 0.1;
+
+/** Runs `f`, timing it (wall seconds). */
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, (performance.now() - t0) / 1000];
+}
+
+/** The three methods on `topo`, each with `budget` seconds. */
+export async function gainRow(topo: LoadedTopology, name: string, budget: number): Promise<GainRow> {
+  const [p, ps] = await timed(() => simulateToPrecision(topo, { precision: PRECISION, jobs: 1, maxTimeSeconds: budget }));
+  const pWorst = Math.max(...(p.settings.stop?.achieved ?? []).map((a) => a.relativeHalfWidth));
+  const plain: GainCell = { refused: null, units: p.settings.runs, events: p.results.events, seconds: ps, reached: p.settings.stop?.reason === 'precision', worst: pWorst, problem: null };
+  let failureBiasing: GainCell;
+  const blockers = rareEventBlockers(topo.model);
+  if (blockers.length > 0) failureBiasing = { refused: blockers[0], units: 0, events: 0, seconds: 0, reached: false, worst: NaN, problem: null };
+  else {
+    try {
+      const [r, rs] = await timed(() => runRareEvent(topo, { precision: PRECISION, jobs: 1, maxTimeSeconds: budget }));
+      const worst = Math.max(...r.results.services.map((s) => s.relativeHalfWidth));
+      failureBiasing = { refused: null, units: r.results.cycles, events: r.results.events, seconds: rs, reached: r.settings.stop?.reason === 'precision', worst, problem: r.results.problems[0] ?? null };
+    } catch (e) {
+      failureBiasing = { refused: (e as Error).message, units: 0, events: 0, seconds: 0, reached: false, worst: NaN, problem: null };
+    }
+  }
+  const [s, ss] = await timed(() => runSplitting(topo, { precision: PRECISION, maxTimeSeconds: budget }));
+  const sWorst = Math.max(...s.results.services.map((x) => x.relativeHalfWidth));
+  const splitting: GainCell = {
+    refused: null,
+    units: s.results.histories,
+    trials: s.results.trials,
+    factors: s.results.factors,
+    events: s.results.events,
+    seconds: ss,
+    reached: s.settings.stop?.reason === 'precision',
+    worst: sWorst,
+    problem: s.results.problems[0] ?? null,
+  };
+  return { topology: name, plain, failureBiasing, splitting };
+}
+
+/** A cell as text. */
+function cell(c: GainCell, unit: string): string {
+  if (c.refused !== null) return `refused (${c.refused.length > 60 ? c.refused.slice(0, 57) + '...' : c.refused})`;
+  const units = `${c.units.toLocaleString('en-US')} ${unit}` + (c.trials !== undefined ? ` (${c.trials.toLocaleString('en-US')} trials, factors ${c.factors!.slice(1).join('/')})` : '');
+  const end = c.reached ? '' : `, NOT reached: ${Number.isFinite(c.worst) ? `${(c.worst * 100).toFixed(0)}%` : 'no outage'} at the budget`;
+  return `${units}, ${(c.events / 1e6).toFixed(2)} M events, ${c.seconds.toFixed(1)} s${end}${c.problem ? ' (warning)' : ''}`;
+}
+
+/** The table as Markdown (README) lines. */
+export function gainTable(rows: readonly GainRow[]): string[] {
+  const out = ['| topology | plain | failure biasing | splitting |', '| --- | --- | --- | --- |'];
+  for (const r of rows) out.push(`| ${r.topology} | ${cell(r.plain, 'histories')} | ${cell(r.failureBiasing, 'cycles')} | ${cell(r.splitting, 'histories')} |`);
+  return out;
+}
+
+/** Every shipped topology (topologies/*.yaml), by name. */
+export function shippedTopologies(): string[] {
+  const dir = fileURLToPath(new URL('../../topologies/', import.meta.url));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Runs the table on `files` (default: every shipped topology), printing each row as it comes. */
+export async function runGain(budget: number, files: readonly string[] = shippedTopologies()): Promise<GainRow[]> {
+  const rows: GainRow[] = [];
+  console.log(`Gain to a 10% relative 95% half-width on every service's unavailability, one thread, budget ${budget} s per method (wall time; a shared machine is noisy):`);
+  console.log(gainTable([]).join('\n'));
+  for (const f of files) {
+    const name = f.slice(f.lastIndexOf('/') + 1);
+    const row = await gainRow(loadTopologyFile(f, `topologies/${name}`), name, budget);
+    rows.push(row);
+    console.log(gainTable([row])[2]);
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const at = process.argv.indexOf('--budget');
+  const budget = at > 0 ? Number(process.argv[at + 1]) : 60;
+  const outAt = process.argv.indexOf('--out');
+  const files = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--budget' && all[i - 1] !== '--out');
+  const rows = await runGain(budget, files.length > 0 ? files : undefined);
+  if (outAt > 0) writeFileSync(process.argv[outAt + 1], JSON.stringify(rows, null, 2) + '\n');
+}

@@ -1,0 +1,220 @@
+/**
+ * Running the splitting estimator (splitting.ts) for a topology: a fixed number of
+ * histories, or to precision; and the automatic choice between plain histories, failure
+ * biasing and splitting (`chooseMethod`). Everything runs in this thread, batch after
+ * batch in order, so the result is the same bytes for any `--jobs`.
+ */
+import type { LoadedTopology } from '../model/index.js';
+import { VERSION } from '../version.js';
+import { chooseFactors, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, type SplitPlan, type SplitSummary } from './splitting.js';
+import { rareEventBlockers } from './applicability.js';
+import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH, RareEventError } from './cycles.js';
+
+/** Options of a splitting run. Times in seconds. */
+export interface SplitRunOptions {
+  /** Seed of every random stream (default: the topology's). */
+  seed?: number;
+  /** Horizon and warm-up of each history (default: the topology's, as for plain runs). */
+  horizon?: number;
+  warmup?: number;
+  /** Histories (main trials) to run, rounded up to whole batches (default 800). Not with `precision`. */
+  histories?: number;
+  /** Run to precision: the target relative 95% CI half-width of every service's unavailability. */
+  precision?: number;
+  /** With `precision`: budget of histories (default 1,000,000). */
+  maxHistories?: number;
+  /** With `precision`: budget of wall time, seconds (a stop by it is not reproducible from the seed). */
+  maxTimeSeconds?: number;
+  /** The plan (target service and factors) when already chosen (else `chooseFactors` runs its pilots). */
+  plan?: SplitPlan;
+  /** Called after each step with the histories done and the worst relative half-width. */
+  onStep?: (histories: number, worst: number) => void;
+}
+
+/** How a splitting run to precision ended (see RareStop). */
+export interface SplitStop {
+  precision: number;
+  maxHistories: number;
+  maxTimeSeconds: number | null;
+  /** `degenerate`: results.problems is not empty, so the CIs are withheld and more of the same would not mend them soon. */
+  reason: 'precision' | 'max-histories' | 'max-time' | 'degenerate';
+}
+
+/** The document `nfvsim run --rare-event splitting --json` prints. Times in seconds. */
+export interface SplitReport {
+  nfvsim: string;
+  input: { file: string; name: string; sha256: string };
+  settings: {
+    seed: number;
+    method: 'splitting';
+    horizonSeconds: number;
+    warmupSeconds: number;
+    /** The service the importance function follows (null: none has redundancy, so nothing is split). */
+    target: string | null;
+    historiesPerBatch: number;
+    /** How the method was chosen, when automatic. */
+    choice?: MethodChoice;
+    stop?: SplitStop;
+  };
+  results: SplitSummary;
+}
+
+/** Runs the splitting estimator on `topo` and returns its report. */
+export async function runSplitting(topo: LoadedTopology, options: SplitRunOptions = {}): Promise<SplitReport> {
+  const model = topo.model;
+  const seed = options.seed ?? model.defaults.seed;
+  const horizon = options.horizon ?? model.defaults.horizon;
+  const warmup = options.warmup ?? model.defaults.warmup;
+  if (!(horizon > warmup && warmup >= 0)) throw new RangeError(`the horizon (${horizon} s) must exceed the warm-up (${warmup} s) >= 0`);
+  const base = { seed, horizon, warmup };
+  const plan = options.plan ?? chooseFactors(model, base);
+  const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
+  const settings = { ...base, factors: plan.factors };
+  const acc = emptySplitAccumulator(model, imp.maxLevel);
+  let stop: SplitStop | undefined;
+  const summary = (): SplitSummary => summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
+  if (options.precision === undefined) {
+    const histories = options.histories ?? 800;
+    if (!(Number.isInteger(histories) && histories > 0)) throw new RangeError(`histories must be a positive integer, got ${histories}`);
+    const batches = Math.ceil(histories / HISTORIES_PER_BATCH);
+    for (let b = 0; b < batches; b++) {
+      runSplitBatch(model, imp, settings, b, acc);
+      await yieldNow();
+    }
+  } else {
+    const { precision } = options;
+    if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
+    const maxHistories = options.maxHistories ?? 1_000_000;
+    const maxBatches = Math.ceil(maxHistories / HISTORIES_PER_BATCH);
+    const started = Date.now();
+    let done = 0;
+    for (;;) {
+      const to = Math.min(maxBatches, done === 0 ? 16 : 2 * done);
+      for (let b = done; b < to; b++) {
+        runSplitBatch(model, imp, settings, b, acc);
+        await yieldNow();
+        if (options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds && b + 1 < to) {
+          // A step cut by the time budget ends at a whole batch.
+          done = b + 1;
+          break;
+        }
+        done = b + 1;
+      }
+      const s = summary();
+      const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+      options.onStep?.(acc.histories, worst);
+      const reason: SplitStop['reason'] | null =
+        worst <= precision && s.problems.length === 0
+          ? 'precision'
+          : done >= maxBatches
+            ? 'max-histories'
+            : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds
+              ? 'max-time'
+              : null;
+      if (reason) {
+        stop = { precision, maxHistories, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
+        break;
+      }
+    }
+  }
+  return {
+    nfvsim: VERSION,
+    input: { file: topo.file, name: model.name, sha256: topo.sha256 },
+    settings: {
+      seed,
+      method: 'splitting',
+      horizonSeconds: horizon,
+      warmupSeconds: warmup,
+      target: plan.target >= 0 ? model.services[plan.target].name : null,
+      historiesPerBatch: HISTORIES_PER_BATCH,
+      ...(stop ? { stop } : {}),
+    },
+    results: summary(),
+  };
+}
+
+/** Lets the event loop run (signals, progress) between batches. */
+function yieldNow(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** One method's pilot: its events, its worst relative half-width, and the events it predicts to reach the precision. */
+export interface MethodPilot {
+  method: 'plain' | 'failure-biasing' | 'splitting';
+  /** Why it was not considered (then the figures are NaN), or null. */
+  refused: string | null;
+  events: number;
+  worstRelativeHalfWidth: number;
+  /** events * (worst / precision)^2: the work the pilot predicts to reach the precision (Infinity: a service saw no outage). */
+  predictedEvents: number;
+}
+
+/** The automatic choice of a method and the pilots behind it. */
+export interface MethodChoice {
+  chosen: 'plain' | 'failure-biasing' | 'splitting';
+  precision: number;
+  pilots: MethodPilot[];
+}
+
+/**
+ * Chooses the method that needs the least work to reach `precision` on every service's
+ * unavailability, from pilots of each (their own streams: the run's results do not
+ * depend on them): plain histories and splitting from `chooseFactors`' pilots (its stage
+ * 0 is plain histories; splitting is considered only when some factor is above 1, i.e.
+ * when it splits at all), failure biasing from 20 batches of cycles where it applies (see
+ * rareEventBlockers) and its weights are sound. Work is counted in events (replays
+ * included), the predicted work to the precision is events * (worst half-width /
+ * precision)^2 (a CI narrows as the square root of the work). A method whose pilot saw no
+ * outage of some service predicts Infinity; with all at Infinity, splitting is chosen when it
+ * splits, else plain.
+ */
+export function chooseMethod(topo: LoadedTopology, precision: number, base: { seed: number; horizon: number; warmup: number }): { choice: MethodChoice; plan: SplitPlan } {
+  const model = topo.model;
+  const seed = base.seed;
+  const plan = chooseFactors(model, base);
+  const pilots: MethodPilot[] = [];
+  const predict = (events: number, worst: number) => (Number.isFinite(worst) ? events * (worst / precision) ** 2 : Infinity);
+  // Plain: the splitting machinery with every factor 1 is exactly plain histories.
+  const flat = plan.factors.map(() => 1);
+  const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
+  const plainAcc = emptySplitAccumulator(model, imp.maxLevel);
+  for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: flat }, b, plainAcc, PILOT_OF_CHOICE);
+  const plainWorst = Math.max(...summarizeSplit(model, imp, plainAcc, flat, plan.crossings).services.map((s) => s.relativeHalfWidth));
+  pilots.push({ method: 'plain', refused: null, events: plainAcc.events, worstRelativeHalfWidth: plainWorst, predictedEvents: predict(plainAcc.events, plainWorst) });
+  const splits = plan.factors.some((r) => r > 1);
+  if (splits) {
+    const acc = emptySplitAccumulator(model, imp.maxLevel);
+    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: plan.factors }, b, acc, PILOT_OF_CHOICE);
+    const s = summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
+    const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+    pilots.push({ method: 'splitting', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+  } else {
+    pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+  }
+  const blockers = rareEventBlockers(model);
+  if (blockers.length > 0) {
+    pilots.push({ method: 'failure-biasing', refused: `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+  } else {
+    const table = failureTable(model);
+    const bias = autoBias(table);
+    const acc = emptyRareAccumulator(model);
+    try {
+      // A cycle that never returns to all-up is refused (RareEventError), as `--rare-event` would.
+      for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
+      const s = summarizeRare(model, acc, bias, 'automatic');
+      const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+      if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN });
+      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+    } catch (e) {
+      if (!(e instanceof RareEventError)) throw e;
+      pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+    }
+  }
+  const usable = pilots.filter((p) => p.refused === null);
+  let chosen = usable.reduce((a, b) => (b.predictedEvents < a.predictedEvents ? b : a)).method;
+  if (usable.every((p) => p.predictedEvents === Infinity)) chosen = splits ? 'splitting' : 'plain';
+  return { choice: { chosen, precision, pilots }, plan };
+}
+
+/** First replication (and batch) of the choice's pilots, apart from the runs' and chooseFactors'. */
+const PILOT_OF_CHOICE = 0xa0000000;

@@ -1,0 +1,585 @@
+/**
+ * Multilevel splitting (RESTART, Villén-Altamirano and Villén-Altamirano, 1991) over
+ * plain histories: an estimator of service unavailability, outage rates, outages over
+ * 15 s and mean outage duration that needs neither exponential clocks nor regeneration.
+ *
+ * Importance function (from the model): for a service with redundancy, how much of it is
+ * used up. Its groups are the functions of its chain and the groups they require (a
+ * balancer, a broker); group g has n_g instances and needs k_g. The service's depth is
+ * D = min_g (n_g - k_g + 1), its distance from an outage d = min_g (up_g - k_g + 1)
+ * clipped to [0, D] (up_g: instances whose application is up), its level D - d. The
+ * level of the system is the largest level of a service with D >= 2. It is read from
+ * the instances' up states as the simulation reports them (SystemSim.observer).
+ *
+ * RESTART over one history of horizon H: the history is the *main trial*. When a trial's
+ * level rises from a to b, for each level j in (a, b] it gets (R_j - 1) prod_{a<i<j} R_i
+ * *retrials* made at level j; a retrial lives until its level falls below the level it
+ * was made at (or the horizon), the main trial to the horizon. While at level l every
+ * trial counts what the service recorder books (downtime, outages, outages over 15 s) with
+ * the weight 1 / prod_{i<=l} R_i; what an event books counts at the level before it. For
+ * any process whose future depends only on its state (here: the whole simulation, clocks'
+ * ages, pending timers, heartbeat phases, calendars included), the copies made at a
+ * crossing continue independently from the same state, so the weighted sums are unbiased
+ * for the plain history's expectations over the same window, whatever the distributions.
+ *
+ * Cloning by replay: a trial is its history's seed and replication plus the list of
+ * (event number, key) points where it diverged. To run it, the simulation (one per model
+ * and thread, reset for each trial) is replayed from time 0 (the same events, bit for bit)
+ * and at each point every random stream the replication has seeded is re-keyed
+ * (collectStreams, StreamFactory.rekey): seed s + 2^32 (1 + history), replication
+ * = the retrial's number in its history. The cost of a retrial is its prefix; so the
+ * splitting factors R are chosen from pilot runs (`chooseFactors`) to keep about one trial
+ * per level per history, and levels that are crossed often are not split at all. The main
+ * trial is exactly the plain history of the same seed and replication.
+ *
+ * Batches of histories are independent (their replications do not overlap) and the 95%
+ * CIs are Student intervals over batches; histories run in order in one thread, so the
+ * result is the same for any number of threads.
+ */
+import { Scheduler } from '../engine/scheduler.js';
+import { collectStreams, StreamFactory, type RandomStream } from '../engine/rng.js';
+import type { SystemModel } from '../model/build.js';
+import { SystemSim, type TransitionObserver } from '../sim/system.js';
+import { addBivariate, bivariate, mergeBivariate, type Bivariate } from '../metrics/stats.js';
+import { rareFigures, type RareFigures } from './cycles.js';
+import { paretoK, trimTail } from './pareto.js';
+
+const TWO32 = 4294967296;
+
+/** The importance function of a model (see the top of this file). */
+export interface Importance {
+  /** Per component (model order): the group it is the application (top) of, or -1. */
+  readonly topGroup: Int32Array;
+  /** Per group: its instances' top components, and k. */
+  readonly tops: readonly (readonly number[])[];
+  readonly k: readonly number[];
+  /** Per service: its depth D (0 when the service has no redundancy: not split on). */
+  readonly depth: readonly number[];
+  /** Per service: its groups (chain and what they require, transitively). */
+  readonly groups: readonly (readonly number[])[];
+  /** The largest level: max D over services. */
+  readonly maxLevel: number;
+}
+
+/**
+ * The importance function of `model`, over the services in `targets` (indices; default:
+ * every service with redundancy). The others are not split on (depth 0).
+ */
+export function importanceOf(model: SystemModel, targets?: readonly number[]): Importance {
+  const topGroup = new Int32Array(model.components.length).fill(-1);
+  const tops = model.functions.map((f, g) =>
+    f.instances.map((inst) => {
+      topGroup[inst.top] = g;
+      return inst.top;
+    }),
+  );
+  const groups = model.services.map((s) => {
+    const seen = new Set<number>();
+    const visit = (g: number) => {
+      if (seen.has(g)) return;
+      seen.add(g);
+      for (const r of model.functions[g].requires) visit(r);
+    };
+    for (const g of s.chain) visit(g);
+    return [...seen].sort((a, b) => a - b);
+  });
+  const depth = groups.map((gs, s) => {
+    const d = Math.min(...gs.map((g) => model.functions[g].n - model.functions[g].k + 1));
+    return d >= 2 && (targets === undefined || targets.includes(s)) ? d : 0;
+  });
+  return { topGroup, tops, k: model.functions.map((f) => f.k), depth, groups, maxLevel: Math.max(0, ...depth) };
+}
+
+/**
+ * Follows the level of one simulation and stops its scheduler after any event that
+ * changes it (the trial driver then acts on the crossing).
+ */
+class LevelWatch implements TransitionObserver {
+  /** The level the driver last saw; an event that leaves another level stops the run. */
+  seen = 0;
+  /** True once this run was stopped for a level change. */
+  stopped = false;
+  /** Per group: instances up, clipped distance (up - k + 1 in [0, D]) as counted in `hist`. */
+  private readonly up: Int32Array;
+  private readonly x: Int32Array;
+  /** Per split-on service: how many of its groups are at each distance 0 .. D (D: D or more). */
+  private readonly hist: Int32Array[];
+  /** Per group: the split-on services it belongs to. */
+  private readonly servicesOf: number[][];
+  private sys!: SystemSim;
+  constructor(private readonly imp: Importance) {
+    this.up = new Int32Array(imp.tops.length);
+    this.x = new Int32Array(imp.tops.length);
+    this.hist = imp.depth.map((D) => new Int32Array(D + 1));
+    this.servicesOf = imp.tops.map(() => []);
+    imp.groups.forEach((gs, s) => {
+      if (imp.depth[s] > 0) for (const g of gs) this.servicesOf[g].push(s);
+    });
+  }
+  /** Watches `sys` (reset and started): counts its instances up. */
+  attach(sys: SystemSim): void {
+    this.sys = sys;
+    for (const h of this.hist) h.fill(0);
+    for (let g = 0; g < this.up.length; g++) {
+      this.up[g] = this.count(g);
+      this.x[g] = this.clipped(g);
+      for (const s of this.servicesOf[g]) this.hist[s][Math.min(this.x[g], this.imp.depth[s])]++;
+    }
+    this.seen = this.level();
+  }
+  private count(g: number): number {
+    const c = this.sys.components;
+    let n = 0;
+    for (const t of this.imp.tops[g]) if (c[t].up) n++;
+    return n;
+  }
+  /** Group g's distance from failing its services, clipped to [0, the largest depth]. */
+  private clipped(g: number): number {
+    const d = this.up[g] - this.imp.k[g] + 1;
+    return d < 0 ? 0 : d > this.imp.maxLevel ? this.imp.maxLevel : d;
+  }
+  /** The level now: the largest over split-on services of D - (their smallest group distance, at most D). */
+  level(): number {
+    const imp = this.imp;
+    let best = 0;
+    for (let s = 0; s < imp.depth.length; s++) {
+      const D = imp.depth[s];
+      if (D === 0) continue;
+      const h = this.hist[s];
+      let d = 0;
+      while (d < D && h[d] === 0) d++;
+      if (D - d > best) best = D - d;
+    }
+    return best;
+  }
+  componentChanged(index: number): void {
+    const g = this.imp.topGroup[index];
+    if (g < 0 || this.servicesOf[g].length === 0) return;
+    // Recounted from the components (a planned stop of an application is not reported: it is seen at the next report).
+    const n = this.count(g);
+    if (n === this.up[g]) return;
+    this.up[g] = n;
+    const x = this.clipped(g);
+    if (x !== this.x[g]) {
+      for (const s of this.servicesOf[g]) {
+        const D = this.imp.depth[s];
+        this.hist[s][Math.min(this.x[g], D)]--;
+        this.hist[s][Math.min(x, D)]++;
+      }
+      this.x[g] = x;
+    }
+    if (!this.stopped && this.level() !== this.seen) {
+      this.stopped = true;
+      this.sys.scheduler.stop();
+    }
+  }
+  groupChanged(): void {}
+}
+
+/** Splitting factors per level: R[l] for l = 1 .. maxLevel (R[0] unused, 1). */
+export type Factors = readonly number[];
+
+/** Weight of a trial at level l: 1 / prod_{i<=l} R_i. */
+function weights(R: Factors): number[] {
+  const w = [1];
+  for (let l = 1; l < R.length; l++) w.push(w[l - 1] / R[l]);
+  return w;
+}
+
+/** What the histories of a batch (or a run) added up. Sums are weighted (see the top of this file). */
+export interface SplitAccumulator {
+  histories: number;
+  /** Batches merged, and per service the batch sums of downtime, outages and outages over 15 s, with the batch's window (seconds). */
+  batches: number;
+  services: Array<{ downtime: Bivariate; outages: Bivariate; tl9000: Bivariate; meanOutage: Bivariate; historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
+  /** Trials run (main trials included) and events handled (replays included), and of them replayed. */
+  trials: number;
+  events: number;
+  replayEvents: number;
+  /** Per level, trials that rose to it or above (unweighted) and the weighted crossings (a plain history's expected count, summed). */
+  reached: number[];
+  crossings: number[];
+}
+
+/** An empty accumulator for `model` with levels up to `maxLevel`. */
+export function emptySplitAccumulator(model: SystemModel, maxLevel: number): SplitAccumulator {
+  return {
+    histories: 0,
+    batches: 0,
+    services: model.services.map(() => ({ downtime: bivariate(), outages: bivariate(), tl9000: bivariate(), meanOutage: bivariate(), historiesWithOutage: 0, batchesWithDowntime: 0, largest: [], total: 0 })),
+    trials: 0,
+    events: 0,
+    replayEvents: 0,
+    reached: new Array(maxLevel + 1).fill(0),
+    crossings: new Array(maxLevel + 1).fill(0),
+  };
+}
+
+/** Adds `b` into `a` (batches in order). */
+export function mergeSplitAccumulators(a: SplitAccumulator, b: SplitAccumulator): void {
+  a.histories += b.histories;
+  a.batches += b.batches;
+  a.services.forEach((s, i) => {
+    const o = b.services[i];
+    mergeBivariate(s.downtime, o.downtime);
+    mergeBivariate(s.outages, o.outages);
+    mergeBivariate(s.tl9000, o.tl9000);
+    mergeBivariate(s.meanOutage, o.meanOutage);
+    s.historiesWithOutage += o.historiesWithOutage;
+    s.batchesWithDowntime += o.batchesWithDowntime;
+    s.total += o.total;
+    s.largest.push(...o.largest);
+    trimTail(s.largest);
+  });
+  a.trials += b.trials;
+  a.events += b.events;
+  a.replayEvents += b.replayEvents;
+  b.reached.forEach((x, l) => (a.reached[l] += x));
+  b.crossings.forEach((x, l) => (a.crossings[l] += x));
+}
+
+/** Settings of a splitting run. Times in seconds. */
+export interface SplitSettings {
+  seed: number;
+  horizon: number;
+  warmup: number;
+  /** Splitting factors per level (see Factors). */
+  factors: Factors;
+  /** Refuse a history that needs more trials than this (factors far too large). */
+  maxTrialsPerHistory?: number;
+}
+
+/** Thrown when a history needs more trials than allowed. */
+export class SplittingError extends Error {}
+
+const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
+
+/** The simulation the trials of `model` share in this thread (reset for each, like plain replications). */
+function trialSim(model: SystemModel): SystemSim {
+  let sys = TRIAL_SIMS.get(model);
+  if (!sys) TRIAL_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
+  return sys;
+}
+
+/** A trial: where it diverged from its parent's path (event number, key), the level it was made at. */
+interface Trial {
+  readonly path: ReadonlyArray<readonly [number, number]>;
+  readonly made: number;
+}
+
+/**
+ * Runs the RESTART tree of one history (replication `history`) and adds its weighted
+ * books per service into `out` (downtime, outages, outages over 15 s), its counts into `acc`.
+ */
+function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings, history: number, out: Float64Array, acc: SplitAccumulator): void {
+  const R = settings.factors;
+  const w = weights(R);
+  const nS = model.services.length;
+  const m = model.metrics;
+  const recorderOptions = { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
+  const keySeed = settings.seed + TWO32 * (1 + history);
+  const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
+  const stack: Trial[] = [{ path: [], made: 0 }];
+  const streams: RandomStream[] = [];
+  let retrials = 0;
+  const base = new Float64Array(3 * nS);
+  const cum = new Float64Array(3 * nS);
+  while (stack.length > 0) {
+    const trial = stack.pop()!;
+    acc.trials++;
+    // The streams this replication seeds (see collectStreams), to re-key them.
+    streams.length = 0;
+    const previous = collectStreams(streams);
+    try {
+      const sys = trialSim(model);
+      const factory = new StreamFactory(settings.seed, history);
+      sys.reset(factory, settings.warmup, recorderOptions);
+      sys.start();
+      const watch = new LevelWatch(imp);
+      watch.attach(sys);
+      sys.observer = watch;
+      const sch = sys.scheduler;
+      // Replay to the last divergence point, re-keying at each.
+      for (const [at, key] of trial.path) {
+        while (sch.processed < at) {
+          watch.stopped = false;
+          sch.run(settings.horizon);
+          watch.seen = watch.level();
+          if (!watch.stopped && sch.processed < at) throw new Error(`internal error: a replay ended before event ${at}`);
+        }
+        if (sch.processed !== at) throw new Error(`internal error: a replay passed event ${at} (${sch.processed}): the simulation is not deterministic`);
+        // Not collected again while re-keyed (each is in the list once).
+        collectStreams(null);
+        for (const s of streams) s.reseed(keySeed, key);
+        collectStreams(streams);
+        factory.rekey(keySeed, key);
+        sys.redrawMemoryless();
+      }
+      acc.replayEvents += sch.processed;
+      let level = watch.level();
+      watch.seen = level;
+      read(sys, base);
+      for (;;) {
+        watch.stopped = false;
+        sch.run(settings.horizon);
+        if (!watch.stopped) {
+          sys.finish(settings.horizon);
+          read(sys, cum);
+          book(w[level]);
+          break;
+        }
+        const now = watch.level();
+        watch.seen = now;
+        if (now === level) continue;
+        read(sys, cum);
+        book(w[level]);
+        if (now < trial.made) break;
+        if (now > level) {
+          for (let l = level + 1; l <= now; l++) {
+            acc.reached[l]++;
+            acc.crossings[l] += w[level];
+          }
+          let copies = 1;
+          for (let j = level + 1; j <= now; j++) {
+            const n = (R[j] - 1) * copies;
+            for (let c = 0; c < n; c++) {
+              if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
+              stack.push({ path: [...trial.path, [sch.processed, retrials]], made: j });
+            }
+            copies *= R[j];
+          }
+        }
+        level = now;
+      }
+      acc.events += sch.processed;
+    } finally {
+      collectStreams(previous);
+    }
+  }
+
+  function read(sys: SystemSim, into: Float64Array): void {
+    for (let s = 0; s < nS; s++) {
+      const r = sys.services[s].recorder.result;
+      into[3 * s] = r.downtime;
+      into[3 * s + 1] = r.outages;
+      into[3 * s + 2] = r.tl9000;
+    }
+  }
+  function book(weight: number): void {
+    for (let i = 0; i < 3 * nS; i++) {
+      out[i] += weight * (cum[i] - base[i]);
+      base[i] = cum[i];
+    }
+  }
+}
+
+/** Histories per batch. */
+export const HISTORIES_PER_BATCH = 8;
+
+/**
+ * Runs batch `batch` (histories batch * HISTORIES_PER_BATCH .. + HISTORIES_PER_BATCH - 1,
+ * each its own replication) and adds it into `acc`. `first` offsets the replications (pilots use their own range).
+ */
+export function runSplitBatch(model: SystemModel, imp: Importance, settings: SplitSettings, batch: number, acc: SplitAccumulator, first = 0): void {
+  const nS = model.services.length;
+  const window = settings.horizon - settings.warmup;
+  const sums = new Float64Array(3 * nS);
+  const one = new Float64Array(3 * nS);
+  for (let h = 0; h < HISTORIES_PER_BATCH; h++) {
+    one.fill(0);
+    runHistory(model, imp, settings, first + batch * HISTORIES_PER_BATCH + h, one, acc);
+    for (let s = 0; s < nS; s++) {
+      const a = acc.services[s];
+      if (one[3 * s + 1] > 0) a.historiesWithOutage++;
+      a.largest.push(one[3 * s]);
+      a.total += one[3 * s];
+    }
+    for (let i = 0; i < sums.length; i++) sums[i] += one[i];
+    acc.histories++;
+  }
+  const w = HISTORIES_PER_BATCH * window;
+  for (let s = 0; s < nS; s++) {
+    const a = acc.services[s];
+    addBivariate(a.downtime, sums[3 * s], w);
+    addBivariate(a.outages, sums[3 * s + 1], w);
+    addBivariate(a.tl9000, sums[3 * s + 2], w);
+    addBivariate(a.meanOutage, sums[3 * s], sums[3 * s + 1]);
+    if (sums[3 * s] > 0) a.batchesWithDowntime++;
+    if (a.largest.length > 2 * 4096) trimTail(a.largest);
+  }
+  acc.batches++;
+}
+
+/** Histories of each pilot stage of `chooseFactors`. */
+export const PILOT_HISTORIES = 8 * HISTORIES_PER_BATCH;
+
+/** First replication of the pilots (apart from the run's, which start at 0). */
+const PILOT_FIRST = 0xc0000000;
+
+/** Most a factor may be. */
+const MAX_FACTOR = 30;
+
+/** Retrials per history each level may make (each costs a replay of its prefix, half a history on average). */
+const RETRIALS_PER_LEVEL = 4;
+
+/**
+ * Most a factor at the top level may be: copies of a trial in an outage only resample how
+ * long it lasts, at the cost of a replay each, which the pilots found not worth it (B1:
+ * 3 times the events for the same precision with 4).
+ */
+const MAX_TOP_FACTOR = 1;
+
+/**
+ * Splitting factors from the crossings per plain history of each level (G[l], l >= 1):
+ * RESTART's balance R_l = G_l / G_{l+1} (each trial at level l then reaches l + 1 about
+ * once), but at most what keeps about RETRIALS_PER_LEVEL retrials of level l per history
+ * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (MAX_TOP_FACTOR at the top level), at least 1;
+ * a level never crossed gets 1.
+ */
+export function factorsFrom(G: readonly number[]): number[] {
+  const L = G.length - 1;
+  const R = [1];
+  let prod = 1;
+  for (let l = 1; l <= L; l++) {
+    let r = 1;
+    if (G[l] > 0) {
+      const budget = RETRIALS_PER_LEVEL / (G[l] * prod);
+      const balance = l < L && G[l + 1] > 0 ? G[l] / G[l + 1] : Infinity;
+      r = Math.max(1, Math.min(l === L ? MAX_TOP_FACTOR : MAX_FACTOR, Math.round(Math.min(budget, balance))));
+    }
+    R.push(r);
+    prod *= r;
+  }
+  return R;
+}
+
+/** What the pilots chose: the service split on, the factors, and the plain crossings per history by level. */
+export interface SplitPlan {
+  /** Index of the service the importance function follows, or -1 (no service has redundancy). */
+  target: number;
+  factors: number[];
+  crossings: number[];
+}
+
+/**
+ * Chooses the service to split on and the splitting factors from pilot runs (their own
+ * replications, thrown away). Stage 0 runs PILOT_HISTORIES plain histories and picks,
+ * among the services with redundancy, the one whose unavailability plain histories
+ * estimate worst (largest relative variance over the pilot's batches; no downtime at all
+ * counts as the worst); its levels make the importance function. Then, from the
+ * crossings of each level by a plain history (G_l, estimated with the weights), the
+ * factors of `factorsFrom`; a level no pilot reached stays at 1. While a stage
+ * reaches no new level, the next one splits 4 times harder at the highest level reached
+ * (the crossings it measures are weighted, so unbiased whatever the pilot's factors), up
+ * to 64 times; stages stop when the top level is reached.
+ */
+export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): SplitPlan {
+  const batches = PILOT_HISTORIES / HISTORIES_PER_BATCH;
+  const all = importanceOf(model);
+  const plain = emptySplitAccumulator(model, all.maxLevel);
+  const flat = new Array<number>(all.maxLevel + 1).fill(1);
+  for (let b = 0; b < batches; b++) runSplitBatch(model, all, { ...settings, factors: flat }, b, plain, PILOT_FIRST);
+  let target = -1;
+  let worst = -1;
+  plain.services.forEach((a, s) => {
+    if (all.depth[s] === 0) return;
+    const d = a.downtime;
+    const rv = d.mx > 0 ? d.m2x / (d.n - 1) / (d.mx * d.mx) : Infinity;
+    if (rv > worst) {
+      worst = rv;
+      target = s;
+    }
+  });
+  if (target < 0) return { target, factors: [1], crossings: [0] };
+  const imp = importanceOf(model, [target]);
+  const L = imp.maxLevel;
+  let R = new Array<number>(L + 1).fill(1);
+  let G = new Array<number>(L + 1).fill(0);
+  let chosen = R;
+  let known = 0;
+  let boost = 1;
+  for (let stage = 1; stage <= L + 4; stage++) {
+    const acc = emptySplitAccumulator(model, L);
+    for (let b = 0; b < batches; b++) runSplitBatch(model, imp, { ...settings, factors: R }, b, acc, PILOT_FIRST + stage * PILOT_HISTORIES);
+    G = acc.crossings.map((c) => c / acc.histories);
+    let reach = 0;
+    for (let l = 1; l <= L; l++) if (acc.reached[l] > 0) reach = l;
+    chosen = factorsFrom(G);
+    if (reach === L || reach === 0) break;
+    // No new level: the next pilot splits harder at the highest level reached, to see beyond it.
+    boost = reach > known ? 1 : boost * 4;
+    if (boost > 64) break;
+    known = Math.max(known, reach);
+    R = [...chosen];
+    R[reach] = Math.min(MAX_FACTOR * 4, R[reach] * boost);
+  }
+  return { target, factors: chosen, crossings: G };
+}
+
+/** The estimates of one service (see RareFigures). Rates per year, times in seconds unless named. */
+export interface SplitServiceSummary extends RareFigures {
+  name: string;
+  /** Its depth D (0: not split on; its figures come from the main trials, i.e. plain histories, and the retrials of the target). */
+  depth: number;
+  /** Histories (trees) with at least one outage booked. */
+  historiesWithOutage: number;
+  /** Pareto k of the per-history weighted downtime (NaN: too few to fit). */
+  paretoK: number;
+  /** Share of the total downtime booked by the largest history. */
+  largestShare: number;
+}
+
+/** What a splitting run estimated, and how. */
+export interface SplitSummary {
+  method: 'splitting';
+  factors: number[];
+  /** Plain crossings per history by level (pilot). */
+  pilotCrossings: number[];
+  batches: number;
+  histories: number;
+  trials: number;
+  events: number;
+  replayEvents: number;
+  problems: string[];
+  services: SplitServiceSummary[];
+}
+
+/** Limits of a trustworthy splitting estimate (see `splitProblems`). */
+export const SPLIT_LIMITS = { minBatchesWithOutage: 10, paretoK: 0.7, largestShare: 0.2 } as const;
+
+/** Summarizes a splitting accumulator. */
+export function summarizeSplit(model: SystemModel, imp: Importance, acc: SplitAccumulator, factors: number[], pilotCrossings: number[]): SplitSummary {
+  const problems: string[] = [];
+  const services = model.services.map((svc, i): SplitServiceSummary => {
+    const a = acc.services[i];
+    const k = paretoK(a.largest, acc.histories);
+    const largest = a.largest.length > 0 ? Math.max(...a.largest) : 0;
+    const share = a.total > 0 ? largest / a.total : 0;
+    const nonzero = a.batchesWithDowntime;
+    if (a.total > 0) {
+      if (nonzero < SPLIT_LIMITS.minBatchesWithOutage) problems.push(`${svc.name}: only ${nonzero} of ${acc.batches} batches saw downtime (at least ${SPLIT_LIMITS.minBatchesWithOutage} needed for a batch CI): run more histories`);
+      if (share > SPLIT_LIMITS.largestShare) problems.push(`${svc.name}: one history carries ${(share * 100).toFixed(0)}% of the downtime (over ${SPLIT_LIMITS.largestShare * 100}%): the estimate rests on too few outages`);
+      if (k >= SPLIT_LIMITS.paretoK) problems.push(`${svc.name}: the per-history downtime has a heavy tail (Pareto k = ${k.toFixed(2)} >= ${SPLIT_LIMITS.paretoK}): its variance is likely infinite, so the CI cannot be trusted`);
+    }
+    return {
+      name: svc.name,
+      depth: imp.depth[i],
+      ...rareFigures(a),
+      historiesWithOutage: a.historiesWithOutage,
+      paretoK: k,
+      largestShare: share,
+    };
+  });
+  return {
+    method: 'splitting',
+    factors,
+    pilotCrossings,
+    batches: acc.batches,
+    histories: acc.histories,
+    trials: acc.trials,
+    events: acc.events,
+    replayEvents: acc.replayEvents,
+    problems,
+    services,
+  };
+}

@@ -128,7 +128,7 @@ describe('rare events: multilevel splitting over histories', () => {
     const t = topo({
       components: {
         host: { layer: 'hardware' },
-        app: { layer: 'vnf', failures: { crash: { ttf: exp('300h') }, unhealthy: { ttf: { dist: 'weibull', shape: 1.5, scale: '600h' }, announced: false } }, repair: ln('2h'), restart: { dist: 'uniform', min: '20s', max: '40s' } },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('300h') }, unhealthy: { ttf: { dist: 'weibull', shape: 1.5, scale: '600h' }, announced: false, undetected: '0s' } }, repair: ln('2h'), restart: { dist: 'uniform', min: '20s', max: '40s' } },
       },
       hosts: { h: { count: 2, stack: ['host'], slots: 10 } },
       vnfs: {

@@ -7,9 +7,13 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadTopologyFile } from '../model/index.js';
+import { YEAR } from '../engine/units.js';
 import { checkEventBudget } from '../runner/budget.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
+
+/** The most interval availabilities (histories x whole months and years) a study keeps in memory (8 bytes each). */
+export const MAX_PERIOD_VALUES = 50_000_000;
 
 /** Options of `nfvsim transient`. */
 interface TransientCliOptions {
@@ -78,6 +82,11 @@ export function registerTransient(program: Command, io: { out: NodeJS.WritableSt
       const seed = opts.seed ?? d.seed;
       const horizon = opts.horizon ?? d.horizon;
       if (!(horizon > 0)) throw new UsageError('--horizon must be longer than 0');
+      // The interval availability keeps every period of every history (8 bytes each) for its quantiles.
+      const periods = Math.floor(horizon / (YEAR / 12) + 1e-9) + Math.floor(horizon / YEAR + 1e-9);
+      if (runs * periods > MAX_PERIOD_VALUES) {
+        throw new UsageError(`${runs} histories x ${periods} months and years is more than ${MAX_PERIOD_VALUES.toLocaleString('en-US')} interval availabilities to keep: run fewer histories (--runs) or a shorter horizon`);
+      }
       const eventsPerRun = checkEventBudget([topo.model], { seed, horizon, runs }, topo.file, 'shorten the horizon (--horizon) or run fewer histories (--runs)');
       const dir = opts.out ?? join('results', `transient-${topo.model.name}`);
       const bar = createProgress(err, 'transient', opts.progress);

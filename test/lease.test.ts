@@ -75,3 +75,59 @@ describe('lease-based leader election', () => {
     expect(String(thrown(() => topo(doc({ mechanism: 'lease' }, { m: 2 }))))).toMatch(/vim\.controller-manager\.m: m has no effect on a lease/);
   });
 });
+
+describe('an active/passive pair under its cluster manager', () => {
+  // A 1+1 pair of an application that crashes (MTTF 100 h, repair 10 h); its failures are
+  // announced (1 min to declare), the switchover takes 5 min. Its cluster manager is a
+  // lease-elected group of 2 (MTTF 10 h, repair 10 h, takeover 1 h: often down) on hosts of its own.
+  const pair = (cm: object | null) => ({
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('10h') },
+      pcmk: { layer: 'vim', ...(cm ?? {}) },
+    },
+    hosts: { h: { count: 4, stack: ['hw'] } },
+    vim: { pacemaker: { instances: 2, app: 'pcmk', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'lease', takeover: exp('1h') } } },
+    vnfs: {
+      f: {
+        instances: 2,
+        k: 1,
+        app: 'app',
+        placement: { group: 'h', policy: 'anti-affinity' },
+        ha: { mechanism: 'active-passive', detector: { kind: 'process', announced: exp('1m') }, switchover: exp('5m'), ...(cm !== null ? { clusterManager: 'pacemaker' } : {}) },
+      },
+    },
+    services: { s: { chain: ['f'] } },
+  });
+
+  it('no takeover while the cluster manager is down: analyze (the same code, exactly) and the simulation agree; without the dependency they do not', () => {
+    const doc = pair({ failures: { crash: { ttf: exp('10h') } }, repair: exp('10h') });
+    const a = analyzeModel(topo(doc).model);
+    expect(a.exact).toBe(true);
+    // The pair and its cluster manager are one block.
+    expect(a.blocks.length).toBe(1);
+    const U = a.services[0].unavailability;
+    const free = analyzeModel(topo(pair(null)).model).services[0].unavailability;
+    const r = run(doc, { runs: 40, horizon: 50000 * H });
+    const s = r.results.services[0];
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U, free);
+    // The time held waiting for the cluster manager is failover time.
+    expect(s.phases.failover!).toBeGreaterThan(0);
+  });
+
+  it('with the cluster manager down for good, the pair is no better than its active alone: U = l / (l + m)', () => {
+    // Both members fail 1 ms after the start and are never repaired.
+    const doc = pair({ failures: { gone: { ttf: { dist: 'deterministic', value: '1ms' } } }, repair: { dist: 'deterministic', value: '1000000000y' } });
+    const r = run(doc, { runs: 40, horizon: 20000 * H });
+    const s = r.results.services[0];
+    // The active's unavailability, 10 / 110; wrong: the pair's with takeovers.
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, 10 / 110, analyzeModel(topo(pair(null)).model).services[0].unavailability);
+    expect(r.results.groups.find((g) => g.name === 'f')!.perYear.failovers).toBeUndefined();
+  });
+
+  it('names an unknown cluster manager', () => {
+    const doc = pair({}) as any;
+    doc.vnfs.f.ha.clusterManager = 'corosync';
+    expect(String(thrown(() => topo(doc)))).toMatch(/vnfs\.f\.ha\.clusterManager: .*corosync/);
+  });
+});

@@ -327,6 +327,8 @@ interface LGroup {
   n: number;
   /** Local indices of the groups it requires. */
   requires: number[];
+  /** Local indices of the groups whose mechanisms watch it (GroupMechanismFactory.watches). */
+  watchedBy: number[];
   host: MechanismHost;
 }
 
@@ -714,7 +716,12 @@ class MechanismHost {
   readonly initial: GroupState;
   private world: World | null = null;
   private gi = -1;
-  constructor(fn: FunctionModel, res: DelayResolver) {
+  constructor(
+    fn: FunctionModel,
+    res: DelayResolver,
+    /** The block's local index of a group (model index) it watches. */
+    localOf: (g: number) => number,
+  ) {
     const factory = MECHANISMS[fn.ha.mechanism];
     this.shape = factory.shape;
     const slots = this.shape.timers.fixed + this.shape.timers.perInstance * fn.n;
@@ -753,6 +760,7 @@ class MechanismHost {
       },
       count() {},
       spurious() {},
+      groupUp: (g) => groupsUp(world().blk, world().s)[localOf(g)],
     };
     this.mech = factory.create(fn, ctx, {
       set(up) {
@@ -867,8 +875,19 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     // Components hold their state in the block's objects while an event runs (see World.load).
     const cUp = (c: number) => blk.chain.comps[c].up;
     const visited = blk.logic.map((L) => new Set([pattern(L, startUp, cUp)]));
+    // The watched groups' up as their watchers last saw it (told on a change, as the simulation does).
+    const told = startUp.slice();
     const observe = () => {
-      const up = groupsUp(blk, w.s);
+      let up = groupsUp(blk, w.s);
+      for (let guard = 0; blk.groups.some((G, i) => G.watchedBy.length > 0 && up[i] !== told[i]); guard++) {
+        if (guard > 100) throw new ZeroDelayLoop();
+        blk.groups.forEach((G, i) => {
+          if (G.watchedBy.length === 0 || up[i] === told[i]) return;
+          told[i] = up[i];
+          for (const wi of G.watchedBy) blk.groups[wi].host.bind(w, wi).onGroupsChanged?.();
+        });
+        up = groupsUp(blk, w.s);
+      }
       blk.watch.forEach((ch, k) => {
         if (ch.every((i) => up[i])) seen[k] = true;
       });
@@ -1376,6 +1395,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   model.functions.forEach((f, fi) => {
     for (const inst of f.instances) uf.union(C + fi, inst.top);
     for (const r of f.requires) uf.union(C + fi, C + r);
+    // A group its mechanism watches (a cluster manager) is read in its states: one block.
+    for (const w of MECHANISMS[f.ha.mechanism].watches?.(f) ?? []) uf.union(C + fi, C + w);
   });
   // A repair that waits for services couples the component with the service's groups.
   const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
@@ -1458,7 +1479,11 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         lc.instance = i;
       });
       // The mechanism's own code, run on the chain's states; its delays are resolved now.
-      return { name: f.name, n: f.n, requires: f.requires.map((r) => localFn.get(r)!), host: new MechanismHost(f, res) };
+      return { name: f.name, n: f.n, requires: f.requires.map((r) => localFn.get(r)!), watchedBy: [], host: new MechanismHost(f, res, (g) => localFn.get(g)!) };
+    });
+    fnIdx.forEach((fi, li) => {
+      const f = model.functions[fi];
+      for (const w of MECHANISMS[f.ha.mechanism].watches?.(f) ?? []) groups[localFn.get(w)!].watchedBy.push(li);
     });
     const services: number[] = [];
     const watch: number[][] = [];

@@ -25,6 +25,12 @@
  * The repaired former active becomes a standby. Lost beats on a healthy active cause a
  *    spurious failover through the same steps.
  *
+ * With a `clusterManager` (a group: Pacemaker/Corosync as a lease-elected or quorum
+ * group), no takeover starts while it is down: a declared failure waits (step Held, phase
+ * failover) until it is back, then fencing and switchover run as above; if the active
+ * comes back meanwhile it simply serves again. Lost beats cause no spurious takeover while
+ * it is down (nobody acts on them). The active keeps serving while it is down.
+ *
  * A new active that fails during a split brain is detected, once the split brain ends,
  * at the time its detection delay (counted from its failure) runs out, at once if that
  * time has passed: its detection timer starts at the failure and, if it runs out during
@@ -64,6 +70,8 @@ const enum Step {
   Split,
   /** No instance the cluster manager can start: waiting for one to come up. */
   Waiting,
+  /** A declared failure waits for the cluster manager (its group) to be up. */
+  Held,
 }
 
 class ActivePassive implements GroupMechanism {
@@ -146,7 +154,7 @@ class ActivePassive implements GroupMechanism {
         t.disarm(DETECT);
         s.detected = false;
       }
-      if (i === s.active && s.step === Step.Detecting) {
+      if (i === s.active && (s.step === Step.Detecting || s.step === Step.Held)) {
         // Back before anyone noticed.
         this.serve();
       } else if (s.step === Step.Waiting) {
@@ -177,6 +185,11 @@ class ActivePassive implements GroupMechanism {
     const s = this.state;
     if (slot === SPURIOUS) {
       if (s.step !== Step.Serving) return;
+      if (!this.managerUp()) {
+        // Nobody to act on lost beats while the cluster manager is down.
+        this.armSpurious();
+        return;
+      }
       if (!s.knownDown.some((d, j) => j !== s.active && !d)) {
         // No standby to fail over to: the cluster manager leaves the active alone.
         this.armSpurious();
@@ -262,9 +275,24 @@ class ActivePassive implements GroupMechanism {
     }
   }
 
-  /** The failure is declared: fence if needed, then switch over. */
+  /** True when the cluster manager (if any) is up. */
+  private managerUp(): boolean {
+    return this.cfg.clusterManager < 0 || this.ctx.groupUp(this.cfg.clusterManager);
+  }
+
+  /** The cluster manager went up or down: a held takeover starts once it is up. */
+  onGroupsChanged(): void {
+    if (this.state.step === Step.Held && this.managerUp()) this.takeover();
+  }
+
+  /** The failure is declared: fence if needed, then switch over (once the cluster manager is up). */
   private takeover(): void {
     const s = this.state;
+    if (!this.managerUp()) {
+      s.step = Step.Held;
+      this.out.set(false, 0, 'failover');
+      return;
+    }
     if (this.fenceTime !== null && !s.cleanCrash) {
       s.step = Step.Fencing;
       this.out.set(false, 0, 'fencing');
@@ -363,11 +391,11 @@ export const activePassive: GroupMechanismFactory = {
         s.target = -1;
         s.works = true;
       }
-      if (s.step !== Step.Detecting) s.cleanCrash = false;
+      if (s.step !== Step.Detecting && s.step !== Step.Held) s.cleanCrash = false;
       // Whether the failover was spurious is read only when a fence fails.
       if (s.step !== Step.Fencing) s.spurious = false;
       // The split-brain flag is set at every takeover and read when a switchover ends.
-      if (s.step === Step.Serving || s.step === Step.Detecting || s.step === Step.Fencing || s.step === Step.Split || (s.step === Step.Manual && s.next === FENCED)) s.splitBrain = false;
+      if (s.step === Step.Serving || s.step === Step.Detecting || s.step === Step.Held || s.step === Step.Fencing || s.step === Step.Split || (s.step === Step.Manual && s.next === FENCED)) s.splitBrain = false;
       if (s.step !== Step.Split) {
         s.detected = false;
         s.detectedClean = false;
@@ -380,4 +408,5 @@ export const activePassive: GroupMechanismFactory = {
     if (group.ha.mechanism !== 'active-passive') throw new Error('active-passive: wrong configuration');
     return new ActivePassive(group, group.ha, ctx, out);
   },
+  watches: (group) => (group.ha.mechanism === 'active-passive' && group.ha.clusterManager >= 0 ? [group.ha.clusterManager] : []),
 };

@@ -136,6 +136,8 @@ export interface MechanismContext {
   readonly now: number;
   /** Adds one to this group's counter. */
   count(counter: CounterName): void;
+  /** True while group g (model index; one its factory's `watches` lists) is up. */
+  groupUp(g: number): boolean;
   /**
    * Says that what goes down next was started by a spurious detection, not by a
    * failure: outages it starts are attributed to `spurious` rather than to the most
@@ -162,6 +164,8 @@ export interface GroupMechanism {
   instanceChanged(i: number, up: boolean): void;
   /** Timer `slot` ran out (it is disarmed already). */
   onTimer?(slot: number): void;
+  /** A group it watches (its factory's `watches`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
+  onGroupsChanged?(): void;
 }
 
 /**
@@ -198,6 +202,11 @@ export interface GroupMechanismFactory {
   readonly shape: MechanismShape;
   /** Builds the mechanism for one replication. All instances start up. */
   create(group: FunctionModel, ctx: MechanismContext, out: GroupOutput): GroupMechanism;
+  /**
+   * The groups (model indices) whose up state it reads (`ctx.groupUp`) without depending on
+   * them (it keeps serving while they are down), e.g. its cluster manager; none if absent.
+   */
+  watches?(group: FunctionModel): readonly number[];
 }
 
 /** The placement operations of the running system (evacuation, migrations). Indices: group (function) and instance. */

@@ -163,6 +163,8 @@ export type HaModel =
       readonly standbyCheck: number | null;
       readonly fencing: FencingModel | null;
       readonly aliveProbability: number;
+      /** The group of its cluster manager (no takeover while it is down), or -1. */
+      readonly clusterManager: number;
       readonly splitBrainRecovery: Distribution | null;
     }
   | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
@@ -1043,6 +1045,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       case 'k-of-n':
         break;
       case 'active-passive': {
+        // Watched, not required: the group serves while its cluster manager is down.
+        const cm = spec.clusterManager === undefined ? -1 : (functionIndex.get(spec.clusterManager) ?? -1);
+        if (spec.clusterManager !== undefined && cm < 0) b.fail([...hp, 'clusterManager'], unknown('VNF or VIM service', spec.clusterManager, [...functionIndex.keys()]));
+        else if (cm === i) b.fail([...hp, 'clusterManager'], `'${spec.clusterManager}' cannot be its own cluster manager`);
         if (hasM) b.fail([...fp, 'm'], 'm has no effect on active-passive: the one active instance carries the full load; remove it');
         if (f.n < 2) b.fail([...fp, 'instances'], 'active-passive needs at least 2 instances (an active and a standby)');
         if (f.k !== 1) b.fail([...fp, 'k'], `active-passive runs one active instance: k must be 1, got ${f.k}`);
@@ -1079,6 +1085,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
             fencing,
             aliveProbability: spec.aliveProbability,
             splitBrainRecovery: sbr,
+            clusterManager: cm,
           };
         }
         break;

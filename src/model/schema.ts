@@ -320,6 +320,12 @@ export const HaSpec = z
         manual: Delay.optional().describe('Manual recovery time after a failed failover (needed when coverage < 1 or a standby can fail silently).'),
         standbyCheck: Duration.optional().describe('Interval of the periodic health check of standbys; without it a silently failed standby is found only at switchover.'),
         fencing: FencingSpec.optional(),
+        clusterManager: z
+          .string()
+          .optional()
+          .describe(
+            "The VNF or VIM service that is its cluster manager (Pacemaker/Corosync), e.g. a lease-elected or quorum group: while it is down, no takeover starts (a declared failure waits, in the failover phase, until it is back; lost beats cause no spurious takeover); the active keeps serving meanwhile.",
+          ),
         aliveProbability: probability.default(0).describe('Probability that a node declared failed without a clean crash (silent or host-level failure) is still alive; a takeover without fencing then causes split brain.'),
         splitBrainRecovery: Delay.optional().describe('Time to resolve a split brain (needed when one can occur).'),
       })

@@ -54,6 +54,8 @@ export interface SimGroupHooks {
   count(counter: CounterName): void;
   /** What goes down next was started by a spurious detection. */
   spurious(): void;
+  /** True while group g is up (absent: every group is). */
+  groupUp?(g: number): boolean;
 }
 
 /**
@@ -108,5 +110,6 @@ function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHook
     },
     count: (counter: CounterName) => hooks.count(counter),
     spurious: () => hooks.spurious(),
+    groupUp: (g: number) => (hooks.groupUp ? hooks.groupUp(g) : true),
   };
 }

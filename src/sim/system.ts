@@ -1050,6 +1050,8 @@ export class GroupSim implements GroupOutput {
   private requiredDown = 0;
   /** The groups it requires (to take the phase of the one that is down). */
   required: GroupSim[] = [];
+  /** The groups whose mechanisms watch this one (GroupMechanismFactory.watches): told when it goes up or down. */
+  watchers: GroupSim[] = [];
   /**
    * The components of its instances whose repairs may run in phases: those with a silent
    * failure mode noticed after a delay (the first `phasedStatic`, fixed), then those whose
@@ -1144,6 +1146,10 @@ export class GroupSim implements GroupOutput {
     if (changedUp || !up) {
       const d = this.dependents;
       for (let i = 0; i < d.length; i++) d[i].requiredChanged(delta);
+    }
+    if (changedUp) {
+      const w = this.watchers;
+      for (let i = 0; i < w.length; i++) w[i].mechanism.onGroupsChanged?.();
     }
   }
 }
@@ -1499,6 +1505,7 @@ export class SystemSim {
             spurious() {
               sys.spuriousCause = true;
             },
+            groupUp: (g: number) => this.groups[g].up,
           },
           this.groups[gi],
         ),
@@ -1508,6 +1515,7 @@ export class SystemSim {
         this.groups[r].dependents.push(this.groups[i]);
         this.groups[i].required.push(this.groups[r]);
       }
+      for (const w of MECHANISMS[f.ha.mechanism].watches?.(f) ?? []) this.groups[w].watchers.push(this.groups[i]);
     });
     this.services = model.services.map((s) => {
       const sim = new ServiceSim(this, s.name);

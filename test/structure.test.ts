@@ -24,6 +24,8 @@ import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { TopologyError } from '../src/model/errors.js';
 import { logicCapacity, logicUp, type LogicNode } from '../src/model/logic.js';
+import { runReplication } from '../src/runner/replication.js';
+import type { TraceEvent } from '../src/sim/system.js';
 import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
@@ -412,6 +414,38 @@ describe('repair policies', () => {
     close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
     const r = run(doc, { runs: 200, horizon: 20000 * H });
     expectWithin(r.results.services[0].unavailability, exact, crewChain('layer'));
+  });
+
+  it('preemptive-resume with deterministic times: the preempted repair ends its remaining time later (a traced history)', () => {
+    // One host: its hardware fails at 2 h (repair 20 h); the switch fails at 14 h (repair 5 h) and takes the crew.
+    const det = (v: string) => ({ dist: 'deterministic', value: v });
+    const doc = {
+      components: {
+        switch: { layer: 'rack', failures: { down: { ttf: det('14h') } }, repair: det('5h'), crew: 'techs' },
+        hw: { layer: 'hardware', failures: { crash: { ttf: det('2h') } }, repair: det('20h'), crew: 'techs' },
+        app: { layer: 'vnf' },
+      },
+      crews: { techs: { size: 1, order: 'priority', priority: 'layer', preemptive: true } },
+      shared: { sw: { component: 'switch' } },
+      hosts: { h: { stack: ['hw'], dependsOn: ['sw'] } },
+      vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const repaired = (crew: object) => {
+      const events: TraceEvent[] = [];
+      runReplication(topo({ ...doc, crews: { techs: crew } }).model, { horizon: 30 * H, warmup: 0, seed: 1 }, 0, { trace: (e) => events.push(e) });
+      return events.filter((e) => e.event === 'repaired').map((e) => [e.t / H, e.name]);
+    };
+    // Switch 14 -> 19 h; the hardware's repair had 8 h left at 14 h: done at 27 h (not 22 h, not 39 h).
+    expect(repaired(doc.crews.techs)).toEqual([
+      [19, 'shared.sw'],
+      [27, 'hosts.h-1.hardware'],
+    ]);
+    // Not preemptive: the switch waits for the hardware (22 h), then 5 h.
+    expect(repaired({ size: 1, order: 'priority', priority: 'layer' })).toEqual([
+      [22, 'hosts.h-1.hardware'],
+      [27, 'shared.sw'],
+    ]);
   });
 
   it('random choice among waiting repairs against its exact chain', () => {

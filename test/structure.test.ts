@@ -311,6 +311,48 @@ describe('placement zones', () => {
     expect(by.az).toEqual([{ zone: 'az-1', perYear: total }]);
   });
 
+  it('evacuation keeps zone anti-affinity (a traced history)', () => {
+    // Zones z1 = {a-1, b-3}, z2 = {b-1, b-2}: the pair is placed on a-1 and b-1; a-1 fails at
+    // 10 h and its instance moves to b-3 (z1), not to the first least-loaded b-2 (z2, the other's zone).
+    const det = (v: string) => ({ dist: 'deterministic', value: v });
+    const doc = {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: det('10h') } }, repair: det('100h') },
+        ctl: { layer: 'hardware' },
+        hw2: { layer: 'hardware' },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm' },
+        app: { layer: 'vnf' },
+        api: { layer: 'vim' },
+      },
+      zones: { power: { z1: ['a-1', 'b-3'], z2: ['b-1', 'b-2'] } },
+      hosts: { a: { stack: ['hw', 'kvm'] }, b: { count: 3, stack: ['hw2', 'kvm'] }, c: { stack: ['ctl'] } },
+      vim: { nova: { instances: 1, app: 'api', placement: { group: 'c' } } },
+      vnfs: {
+        f: {
+          instances: 2,
+          k: 1,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: ['a', 'b'], policy: 'zone-anti-affinity', zone: 'power' },
+          evacuation: { vim: 'control', detection: '1m', rebuild: '5m' },
+        },
+      },
+      services: { s: { chain: ['f'] }, control: { chain: ['nova'] } },
+    };
+    const moves = (d: typeof doc) => {
+      const t = topo(d);
+      expect(t.model.functions.find((f) => f.name === 'f')!.instances.map((i) => i.host)).toEqual(['a-1', 'b-1']);
+      const events: TraceEvent[] = [];
+      runReplication(t.model, { horizon: 11 * H, warmup: 0, seed: 1 }, 0, { trace: (e) => events.push(e) });
+      return events.filter((e) => e.event === 'moved').map((e) => [e.name, e.detail]);
+    };
+    expect(moves(doc)).toEqual([['vnfs.f.instances.1.vm', expect.stringMatching(/^to hosts\.b-3\.hypervisor/)]]);
+    // Host anti-affinity alone takes the first least-loaded host, b-2, in the other instance's zone.
+    const hostOnly = { ...doc, vnfs: { f: { ...doc.vnfs.f, placement: { group: ['a', 'b'], policy: 'anti-affinity' } } } } as typeof doc;
+    expect(moves(hostOnly)).toEqual([['vnfs.f.instances.1.vm', expect.stringMatching(/^to hosts\.b-2\.hypervisor/)]]);
+  });
+
   it('validation names the path', () => {
     const messages = (doc: object) => {
       const e = thrown(() => topo(doc));

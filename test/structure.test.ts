@@ -30,6 +30,8 @@ import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
 const YEAR = 365 * 86400;
+/** A fixed duration as a distribution. */
+const det = (v: string) => ({ dist: 'deterministic', value: v });
 
 // ---------------------------------------------------------------------------------------
 // Two parallel chains: site a runs LB-a -> FW-a, site b runs LB-b -> FW-b, each VNF on a
@@ -314,7 +316,6 @@ describe('placement zones', () => {
   it('evacuation keeps zone anti-affinity (a traced history)', () => {
     // Zones z1 = {a-1, b-3}, z2 = {b-1, b-2}: the pair is placed on a-1 and b-1; a-1 fails at
     // 10 h and its instance moves to b-3 (z1), not to the first least-loaded b-2 (z2, the other's zone).
-    const det = (v: string) => ({ dist: 'deterministic', value: v });
     const doc = {
       components: {
         hw: { layer: 'hardware', failures: { crash: { ttf: det('10h') } }, repair: det('100h') },
@@ -460,7 +461,6 @@ describe('repair policies', () => {
 
   it('preemptive-resume with deterministic times: the preempted repair ends its remaining time later (a traced history)', () => {
     // One host: its hardware fails at 2 h (repair 20 h); the switch fails at 14 h (repair 5 h) and takes the crew.
-    const det = (v: string) => ({ dist: 'deterministic', value: v });
     const doc = {
       components: {
         switch: { layer: 'rack', failures: { down: { ttf: det('14h') } }, repair: det('5h'), crew: 'techs' },

@@ -24,10 +24,14 @@ import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { TopologyError } from '../src/model/errors.js';
 import { logicCapacity, logicUp, type LogicNode } from '../src/model/logic.js';
+import { runReplication } from '../src/runner/replication.js';
+import type { TraceEvent } from '../src/sim/system.js';
 import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
 const YEAR = 365 * 86400;
+/** A fixed duration as a distribution. */
+const det = (v: string) => ({ dist: 'deterministic', value: v });
 
 // ---------------------------------------------------------------------------------------
 // Two parallel chains: site a runs LB-a -> FW-a, site b runs LB-b -> FW-b, each VNF on a
@@ -309,6 +313,47 @@ describe('placement zones', () => {
     expect(by.az).toEqual([{ zone: 'az-1', perYear: total }]);
   });
 
+  it('evacuation keeps zone anti-affinity (a traced history)', () => {
+    // Zones z1 = {a-1, b-3}, z2 = {b-1, b-2}: the pair is placed on a-1 and b-1; a-1 fails at
+    // 10 h and its instance moves to b-3 (z1), not to the first least-loaded b-2 (z2, the other's zone).
+    const doc = {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: det('10h') } }, repair: det('100h') },
+        ctl: { layer: 'hardware' },
+        hw2: { layer: 'hardware' },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm' },
+        app: { layer: 'vnf' },
+        api: { layer: 'vim' },
+      },
+      zones: { power: { z1: ['a-1', 'b-3'], z2: ['b-1', 'b-2'] } },
+      hosts: { a: { stack: ['hw', 'kvm'] }, b: { count: 3, stack: ['hw2', 'kvm'] }, c: { stack: ['ctl'] } },
+      vim: { nova: { instances: 1, app: 'api', placement: { group: 'c' } } },
+      vnfs: {
+        f: {
+          instances: 2,
+          k: 1,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: ['a', 'b'], policy: 'zone-anti-affinity', zone: 'power' },
+          evacuation: { vim: 'control', detection: '1m', rebuild: '5m' },
+        },
+      },
+      services: { s: { chain: ['f'] }, control: { chain: ['nova'] } },
+    };
+    const moves = (d: typeof doc) => {
+      const t = topo(d);
+      expect(t.model.functions.find((f) => f.name === 'f')!.instances.map((i) => i.host)).toEqual(['a-1', 'b-1']);
+      const events: TraceEvent[] = [];
+      runReplication(t.model, { horizon: 11 * H, warmup: 0, seed: 1 }, 0, { trace: (e) => events.push(e) });
+      return events.filter((e) => e.event === 'moved').map((e) => [e.name, e.detail]);
+    };
+    expect(moves(doc)).toEqual([['vnfs.f.instances.1.vm', expect.stringMatching(/^to hosts\.b-3\.hypervisor/)]]);
+    // Host anti-affinity alone takes the first least-loaded host, b-2, in the other instance's zone.
+    const hostOnly = { ...doc, vnfs: { f: { ...doc.vnfs.f, placement: { group: ['a', 'b'], policy: 'anti-affinity' } } } } as typeof doc;
+    expect(moves(hostOnly)).toEqual([['vnfs.f.instances.1.vm', expect.stringMatching(/^to hosts\.b-2\.hypervisor/)]]);
+  });
+
   it('validation names the path', () => {
     const messages = (doc: object) => {
       const e = thrown(() => topo(doc));
@@ -412,6 +457,37 @@ describe('repair policies', () => {
     close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
     const r = run(doc, { runs: 200, horizon: 20000 * H });
     expectWithin(r.results.services[0].unavailability, exact, crewChain('layer'));
+  });
+
+  it('preemptive-resume with deterministic times: the preempted repair ends its remaining time later (a traced history)', () => {
+    // One host: its hardware fails at 2 h (repair 20 h); the switch fails at 14 h (repair 5 h) and takes the crew.
+    const doc = {
+      components: {
+        switch: { layer: 'rack', failures: { down: { ttf: det('14h') } }, repair: det('5h'), crew: 'techs' },
+        hw: { layer: 'hardware', failures: { crash: { ttf: det('2h') } }, repair: det('20h'), crew: 'techs' },
+        app: { layer: 'vnf' },
+      },
+      crews: { techs: { size: 1, order: 'priority', priority: 'layer', preemptive: true } },
+      shared: { sw: { component: 'switch' } },
+      hosts: { h: { stack: ['hw'], dependsOn: ['sw'] } },
+      vnfs: { f: { instances: 1, app: 'app', placement: { group: 'h' } } },
+      services: { s: { chain: ['f'] } },
+    };
+    const repaired = (crew: object) => {
+      const events: TraceEvent[] = [];
+      runReplication(topo({ ...doc, crews: { techs: crew } }).model, { horizon: 30 * H, warmup: 0, seed: 1 }, 0, { trace: (e) => events.push(e) });
+      return events.filter((e) => e.event === 'repaired').map((e) => [e.t / H, e.name]);
+    };
+    // Switch 14 -> 19 h; the hardware's repair had 8 h left at 14 h: done at 27 h (not 22 h, not 39 h).
+    expect(repaired(doc.crews.techs)).toEqual([
+      [19, 'shared.sw'],
+      [27, 'hosts.h-1.hardware'],
+    ]);
+    // Not preemptive: the switch waits for the hardware (22 h), then 5 h.
+    expect(repaired({ size: 1, order: 'priority', priority: 'layer' })).toEqual([
+      [22, 'hosts.h-1.hardware'],
+      [27, 'shared.sw'],
+    ]);
   });
 
   it('random choice among waiting repairs against its exact chain', () => {

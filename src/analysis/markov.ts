@@ -34,7 +34,12 @@
  * What this file keeps of its own is what only the chain needs: blocks, lumping, the
  * exponential reading of delays, the solution, and reading a service's figures off its
  * groups (up when the mechanism says so and every required group is up; a service when
- * its whole chain is), which GroupSim and ServiceSim keep incrementally.
+ * its whole chain is), which GroupSim and ServiceSim keep incrementally. A service given
+ * by an expression is read with model/logic.ts, the code ServiceSim runs: each block
+ * records the pattern of the expression's leaves in it (which are up) per state and the
+ * patterns each transition goes through, and combineLogic multiplies the independent
+ * blocks' pattern probabilities through the expression. A redundant set is its own
+ * ComponentSim rule, with its members in use saved in the state.
  *
  * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
  * states, and the residual sum |pi Q| / sum pi q reported per block.

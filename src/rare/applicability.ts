@@ -35,6 +35,8 @@ export class RareEventRefused extends Error {
  * - recovery with a heartbeat `registration` (it depends on the time since each restart);
  * - evacuation and replica sets (instances stay on the host they moved to);
  * - common-cause clocks (`beta`, `common`: not biased, not in the all-up rate);
+ * - redundant sets with a standby (`shared` with `of`, k < n: which members are in use
+ *   survives a return to all-up);
  * - planned work (maintenance windows and upgrade campaigns run on a calendar, and
  *   migrations move instances).
  */
@@ -72,6 +74,10 @@ export function rareEventBlockers(model: SystemModel): string[] {
   }
   for (const cc of model.commonCauses) {
     out.push(`${cc.path}.${cc.beta !== null ? 'beta' : 'common'}: a common-cause clock fails several components at once, and the estimator does not bias it`);
+  }
+  // A redundant set keeps which members are in use (no failback): all-up is not one state.
+  for (const c of model.components) {
+    if (c.redundancy !== undefined && c.redundancy.k < c.redundancy.members.length) out.push(`${c.path}: a redundant set remembers which members are in use, so all-up is not one state`);
   }
   for (const p of model.maintenance) out.push(`maintenance.${p.name}: maintenance windows follow a calendar (and move instances), not a return to all-up`);
   for (const p of model.upgrades) out.push(`upgrades.${p.name}: upgrade campaigns follow a calendar, not a return to all-up`);

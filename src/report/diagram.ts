@@ -79,6 +79,14 @@ export interface ChainLine {
   plane: 'data' | 'control';
   sal: 1 | 2 | 3 | null;
   members: number[];
+  /** A service given by an expression: the expression written out (its members are the groups it names, not a series chain). */
+  logic?: string;
+}
+
+/** A service's heading in a diagram: its name, plane (and expression) and target SAL; `short` for the SVG's. */
+function serviceHead(s: ChainLine, short = false): string {
+  const logic = s.logic !== undefined ? `: up = ${s.logic}` : '';
+  return short ? `${s.name} (${s.plane}${logic}${s.sal ? `, SAL ${s.sal}` : ''})` : `service ${s.name} (${s.plane} plane${logic}${s.sal ? `, target SAL ${s.sal}` : ''})`;
 }
 
 /** Everything the diagram shows, collapsed for size; rendered by `diagramSvg`, `diagramDot` and `diagramMermaid`. */
@@ -185,7 +193,7 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
   }));
   const services: ChainLine[] = model.services.map((s) => {
     if (s.chain.length > max) collapsed.push(`chain of ${s.name}: ${s.chain.length} members, the ends shown`);
-    return { name: s.name, plane: s.plane, sal: s.sal, members: ends([...s.chain], max) };
+    return { name: s.name, plane: s.plane, sal: s.sal, members: ends([...s.chain], max), ...(s.logic !== null ? { logic: s.logic.text } : {}) };
   });
   const shared = model.shared.map((s) => ({ name: s.name, type: comps[s.component].type, hosts: hostList([...s.hosts], max) }));
   return { name: model.name, sites, services, functions, shared, collapsed };
@@ -220,13 +228,14 @@ export function diagramDot(p: TopologyPicture): string {
   let id = 0;
   const next = () => `n${id++}`;
   p.services.forEach((s, si) => {
-    out.push(`  subgraph cluster_service_${si} {`, `    label=${dq(`service ${s.name} (${s.plane} plane${s.sal ? `, target SAL ${s.sal}` : ''})`)}; color="#1f5f99";`);
+    out.push(`  subgraph cluster_service_${si} {`, `    label=${dq(serviceHead(s))}; color="#1f5f99";`);
     const ids = s.members.map((m) => {
       const n = next();
       out.push(`    ${n} [label=${dq(m >= 0 ? `${memberName(p, m)}\n${p.functions[m].detail}` : memberName(p, m))}${m < 0 ? ', style=dashed' : ''}];`);
       return n;
     });
-    if (ids.length > 1) out.push(`    ${ids.join(' -> ')};`);
+    // An expression's groups are not a series: no arrows between them.
+    if (ids.length > 1 && s.logic === undefined) out.push(`    ${ids.join(' -> ')};`);
     out.push('  }');
   });
   let cluster = 0;
@@ -262,13 +271,13 @@ export function diagramMermaid(p: TopologyPicture): string {
   const next = () => `n${id++}`;
   p.services.forEach((s) => {
     const sg = next();
-    out.push(`  subgraph ${sg}[${mq(`service ${s.name} (${s.plane} plane${s.sal ? `, target SAL ${s.sal}` : ''})`)}]`, '    direction LR');
+    out.push(`  subgraph ${sg}[${mq(serviceHead(s))}]`, '    direction LR');
     const ids = s.members.map((m) => {
       const n = next();
       out.push(`    ${n}[${mq(m >= 0 ? `${memberName(p, m)}<br/>${p.functions[m].detail}` : memberName(p, m))}]`);
       return n;
     });
-    if (ids.length > 1) out.push(`    ${ids.join(' --> ')}`);
+    if (ids.length > 1 && s.logic === undefined) out.push(`    ${ids.join(' --> ')}`);
     out.push('  end');
   });
   const zones: string[] = [];
@@ -395,7 +404,7 @@ export function diagramSvg(p: TopologyPicture): string {
     y += 22;
   }
   for (const s of p.services) {
-    const head = `${s.name} (${s.plane}${s.sal ? `, SAL ${s.sal}` : ''})`;
+    const head = serviceHead(s, true);
     body.push(t(W0, y + 22, head, 12, 'font-weight="bold" fill="#1f5f99"'));
     const left = W0 + Math.max(180, textWidth(head, 12) + 16);
     let cx = left;
@@ -409,7 +418,7 @@ export function diagramSvg(p: TopologyPicture): string {
         cx = left;
         y += 44;
       }
-      if (i > 0) body.push(`<path d="M${cx - 16},${y + 18}h12" stroke="#555" stroke-width="1.5" marker-end="url(#arrow)"/>`);
+      if (i > 0 && s.logic === undefined) body.push(`<path d="M${cx - 16},${y + 18}h12" stroke="#555" stroke-width="1.5" marker-end="url(#arrow)"/>`);
       body.push(
         `<g transform="translate(${cx.toFixed(1)},${y})"><rect width="${w.toFixed(1)}" height="34" rx="6" fill="${fill}" fill-opacity="${m >= 0 ? 0.18 : 0.06}" stroke="${fill}"${m < 0 ? ' stroke-dasharray="4 3"' : ''}>` +
           `<title>${x(m >= 0 ? `${p.functions[m].kind === 'vim' ? 'VIM service' : 'VNF'} ${name}: ${detail}` : name)}</title></rect>` +

@@ -506,11 +506,8 @@ export class ComponentSim implements EventHandler {
       rng.advance();
       scheduler.delay = -mean * Math.log(1 - rng.u);
     } else scheduler.delay = this.repair[m].sample(rng);
-    this.pending = this.repairEvent = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
+    this.pending = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
-
-  /** The event of the repair `startRepair` drew last (its own repair, not a taken-over or staged one). */
-  private repairEvent: EventId = -1;
 
   /**
    * Splitting (src/rare/splitting.ts), at a level crossing after its streams were
@@ -530,9 +527,10 @@ export class ComponentSim implements EventHandler {
       for (let j = 0; j < r.length; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
       if (this.up) this.armFailure();
     }
-    if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && this.repairExp[this.failedMode] > 0) {
+    // Failed with an event pending: its repair. Its own (startRepair's) when no controller can take repairs over.
+    if (this.failed && this.pending >= 0 && this.repairBy === null && this.stages === null && this.repairExp[this.failedMode] > 0) {
       const mean = this.repairExp[this.failedMode];
-      this.pending = this.repairEvent = this.sys.scheduler.schedule(-mean * Math.log(this.repairStream(this.failedMode).nextOpen()), this, REPAIR_DONE, 0);
+      this.pending = this.sys.scheduler.schedule(-mean * Math.log(this.repairStream(this.failedMode).nextOpen()), this, REPAIR_DONE, 0);
     }
   }
 

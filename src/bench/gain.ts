@@ -90,7 +90,7 @@ export async function gainRow(topo: LoadedTopology, name: string, budget: number
 /** A cell as text. */
 function cell(c: GainCell, unit: string): string {
   if (c.refused !== null) return `refused (${c.refused.length > 60 ? c.refused.slice(0, 57) + '...' : c.refused})`;
-  const units = `${c.units.toLocaleString('en-US')} ${unit}` + (c.trials !== undefined ? ` (${c.trials.toLocaleString('en-US')} trials, factors ${c.factors!.slice(1).join('/')})` : '');
+  const units = `${c.units.toLocaleString('en-US')} ${unit}` + (c.trials !== undefined ? ` (${c.trials.toLocaleString('en-US')} trials, factors ${c.factors!.slice(1).join('/') || 'none'})` : '');
   const end = c.reached ? '' : `, NOT reached: ${Number.isFinite(c.worst) ? `${(c.worst * 100).toFixed(0)}%` : 'no outage'} at the budget`;
   return `${units}, ${(c.events / 1e6).toFixed(2)} M events, ${c.seconds.toFixed(1)} s${end}${c.problem ? ' (warning)' : ''}`;
 }

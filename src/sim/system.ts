@@ -696,7 +696,7 @@ export class ComponentSim implements EventHandler {
     this.pending = this.repairEvent = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
 
-  /** The event of the repair `startRepair` drew last (its own repair, not a taken-over or staged one). */
+  /** The event of the repair `startRepair` drew last (its own repair: not a notice, a taken-over or a staged repair). */
   private repairEvent: EventId = -1;
 
   /**

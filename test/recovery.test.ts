@@ -5,10 +5,14 @@
  * answer outside; analyze to 1e-9 where every delay is exponential), and the loader's
  * refusal of a silent failure nothing sees.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
-import { close, exp, expectWithin, run, thrown, topo } from './helpers.js';
+import { cli, close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 
 const H = 3600;
 
@@ -174,6 +178,54 @@ describe('recovery: detection drives the repair', () => {
     // A failure only the beats see needs an operator when it can come before registration.
     const noOperator = single({ modes: { hang: { ttf: exp('1h'), announced: false } }, recovery: { detector: { kind: 'heartbeat', interval: '60s' }, registration: '30s', actions: [{ action: 'restart', time: '60s' }] } });
     expect(String(thrown(() => topo(noOperator)))).toMatch(/seen only by the detector's beats, which do not monitor an instance before it has registered/);
+  });
+
+  it('an evacuate action re-creates the instance on another host: mean downtime N + r1 + (1 - p1) r2, the instance moved, anti-affinity kept; analyze refuses it by name', () => {
+    const doc = {
+      components: {
+        hw: { layer: 'hardware' },
+        kvm: { layer: 'hypervisor' },
+        vm: { layer: 'vm' },
+        app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('5h') },
+      },
+      hosts: { h: { count: 3, stack: ['hw', 'kvm'] } },
+      vnfs: {
+        f: {
+          instances: 2,
+          k: 2,
+          vm: 'vm',
+          app: 'app',
+          placement: { group: 'h', policy: 'anti-affinity' },
+          recovery: { notification: '30s', actions: [{ action: 'restart', time: '1m', success: 0.5 }, { action: 'evacuate', time: '10m' }] },
+        },
+      },
+      services: { s: { chain: ['f'] } },
+    };
+    const r = run(doc, { runs: 40, horizon: 20000 * H });
+    const g = r.results.groups[0].perYear;
+    // Half the recoveries escalate to an evacuation.
+    expect(g.evacuations!.mean / g.recoveries!.mean).toBeCloseTo(0.5, 1);
+    // Each instance is down N + r1 + (1 - p1) r2 per failure; the group needs both (k = 2).
+    const down = 30 + 60 + 0.5 * 600;
+    const a1 = (100 * H) / (100 * H + down);
+    // Wrong: the restart always works (no evacuation).
+    expectWithin(r.results.services[0].availability, a1 * a1, ((100 * H) / (100 * H + 90)) ** 2);
+    // The event log: instances move, never onto the other instance's host.
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-evacuate-'));
+    const file = join(dir, 'doc.yaml');
+    writeFileSync(file, stringify(doc));
+    const log = join(dir, 'events.jsonl');
+    const c = cli(['run', file, '--runs', '1', '--horizon', '20000h', '--events', log, '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    const moves = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'moved');
+    expect(moves.length).toBeGreaterThan(0);
+    const at: Record<string, string> = { 'vnfs.f.instances.1.vm': 'hosts.h-1.hypervisor', 'vnfs.f.instances.2.vm': 'hosts.h-2.hypervisor' };
+    for (const m of moves) {
+      const to = /to (\S+)/.exec(m.detail)![1];
+      at[m.name] = to;
+      expect(at['vnfs.f.instances.1.vm']).not.toBe(at['vnfs.f.instances.2.vm']);
+    }
+    expect(String(thrown(() => analyzeModel(topo(doc).model)))).toMatch(/vnfs\.f\.recovery\.actions\.1: an evacuation moves the instance/);
   });
 
   it('supervision and recovery on one VNF are refused', () => {

@@ -693,6 +693,9 @@ class ChainComponent extends ComponentSim {
       chance: (_s, p) => chain.world!.chance(p),
       // Phases split an outage's time in reports; the chain's availability does not need them.
       phase: () => {},
+      then: () => {
+        throw new ChainError('a repair plan moved an instance in analysis (its controller must refuse it)');
+      },
     };
   }
   protected override scheduleTakenRepair(plan: RepairPlan): void {

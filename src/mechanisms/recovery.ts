@@ -21,7 +21,10 @@
  *      `undetected` (counted: `lostNotifications`);
  *   3. the actions of the ladder in order, each taking its time and working with its
  *      probability, until one works; the last that applies always works. A failure of
- *      the VM or pod skips `restart` (a process restart cannot fix its VM).
+ *      the VM or pod skips `restart` (a process restart cannot fix its VM). `evacuate`
+ *      moves the instance as it starts to another host chosen as evacuation does (up, a
+ *      free slot, the placement policy kept; it stays when none can take it) and
+ *      re-creates it there during its time.
  * The downtime of the failed component is the sum of the steps; what runs above it
  * restarts as usual when it is back. The application's failures are taken over always;
  * the VM's (or pod's) when the ladder has a reboot or a rebuild. An action that `needs`
@@ -50,7 +53,7 @@ import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl }
 const VM = LAYERS.indexOf('vm');
 
 /** The counter of each action. */
-const ACTION_COUNTER: Readonly<Record<RecoveryModel['actions'][number]['action'], CounterName>> = { restart: 'restarts', reboot: 'reboots', rebuild: 'rebuilds' };
+const ACTION_COUNTER: Readonly<Record<RecoveryModel['actions'][number]['action'], CounterName>> = { restart: 'restarts', reboot: 'reboots', rebuild: 'rebuilds', evacuate: 'evacuations' };
 
 /** The recovery chain of one instance. */
 class Recoverer {
@@ -72,6 +75,8 @@ class Recoverer {
     instancePath: string,
     ctl: Pick<SystemControl, 'delay' | 'streams' | 'scheduler'>,
     private readonly count: (c: CounterName) => void,
+    /** Moves the instance to another host if one can take it (an `evacuate` action starting). */
+    private readonly evacuate: () => void,
   ) {
     const where = `${f.path}.recovery`;
     const rng = (this.rng = ctl.streams.stream(`${instancePath}:recovery`));
@@ -111,6 +116,8 @@ class Recoverer {
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
       this.count(ACTION_COUNTER[a.action]);
+      // Moved as the action starts; re-created there during its time.
+      if (a.action === 'evacuate') plan.then(this.evacuate);
       if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
       else plan.step(a.time);
       if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
@@ -133,7 +140,11 @@ export const recovery: ControllerFactory = {
       const cfg = f.recovery;
       if (!cfg) return;
       f.instances.forEach((inst, i) => {
-        const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c));
+        const evacuate = () => {
+          const h = ctl.pickHost(g, i);
+          if (h >= 0) ctl.move(g, i, h, 0);
+        };
+        const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c), evacuate);
         // The application's age: only a registration time reads it (analysis refuses that).
         const age = cfg.registration ? () => ctl.scheduler.now - ctl.upSince(g, i) : () => 0;
         const top = model.components[inst.top];
@@ -149,9 +160,16 @@ export const recovery: ControllerFactory = {
     return [];
   },
   unanalyzable: (model) =>
-    model.functions
-      .filter((f) => f.recovery && f.recovery.registration)
-      .map((f) => `${f.path}.recovery.registration: whether an instance has registered depends on how long it has been up, which a Markov chain does not hold; remove 'registration'`),
+    model.functions.flatMap((f) => {
+      const r = f.recovery;
+      if (!r) return [];
+      const out: string[] = [];
+      if (r.registration) out.push(`${f.path}.recovery.registration: whether an instance has registered depends on how long it has been up, which a Markov chain does not hold; remove 'registration'`);
+      r.actions.forEach((a, j) => {
+        if (a.action === 'evacuate') out.push(`${f.path}.recovery.actions.${j}: an evacuation moves the instance to another host, which analyze does not model; use 'rebuild' to analyze the rest`);
+      });
+      return out;
+    }),
   couplings(model) {
     const out: Array<[number, number]> = [];
     for (const f of model.functions) {

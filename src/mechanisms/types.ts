@@ -307,6 +307,12 @@ export interface RepairPlan {
   /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
   chance(stream: RandomStream, p: number): boolean;
   /**
+   * Runs `fn` when the steps laid out so far are done, as the next one starts (e.g. an
+   * evacuation moving the instance before its re-creation). The simulation only: a
+   * controller that uses it says so in `unanalyzable`.
+   */
+  then(fn: () => void): void;
+  /**
    * The recovery phase of the steps laid out next (default `restart`): while the repair
    * runs such a step and the group waits for the instance, the outage is in that phase
    * (`waiting` while a step waits for a service it needs).

@@ -186,7 +186,7 @@ export interface SupervisionModel {
 
 /** One action of a recovery ladder, resolved. */
 export interface RecoveryActionModel {
-  readonly action: 'restart' | 'reboot' | 'rebuild';
+  readonly action: 'restart' | 'reboot' | 'rebuild' | 'evacuate';
   readonly time: Distribution;
   readonly success: number;
   /** Indices of the services it needs (it progresses only while they are all up). */

@@ -380,8 +380,8 @@ export const SupervisionSpec = z
 export const RecoveryActionSpec = z
   .strictObject({
     action: z
-      .enum(['restart', 'reboot', 'rebuild'])
-      .describe('restart: the process in place (fixes a failure of the application); reboot: the VM or pod (fixes the application and the VM); rebuild: re-create the instance from its image (fixes both).'),
+      .enum(['restart', 'reboot', 'rebuild', 'evacuate'])
+      .describe('restart: the process in place (fixes a failure of the application); reboot: the VM or pod (fixes the application and the VM); rebuild: re-create the instance from its image (fixes both); evacuate: re-create it on another host, chosen as evacuation does (up, a free slot, the placement policy kept; in place when none can take it), during the action\'s time.'),
     time: Delay.describe('Time the action takes.'),
     success: probability.default(1).describe('Probability that it brings the instance back; otherwise the next action. The last action that applies always works.'),
     needs: z

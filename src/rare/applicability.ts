@@ -65,6 +65,9 @@ export function rareEventBlockers(model: SystemModel): string[] {
     if (f.supervision && f.supervision.window !== Infinity) {
       out.push(`${f.path}.supervision.window is set: the supervisor remembers recent crashes across cycles`);
     }
+    if (f.recovery && f.recovery.actions.some((a) => a.action === 'evacuate')) {
+      out.push(`${f.path}.recovery: an evacuate action leaves the instance on its new host, so all-up is not one state`);
+    }
     if (f.recovery && f.recovery.registration) {
       out.push(`${f.path}.recovery.registration is set: whether an instance has registered depends on how long it has been up, which survives a return to all-up`);
     }

@@ -603,6 +603,7 @@ export class ComponentSim implements EventHandler {
   private startStage(): void {
     const st = this.stages![this.stageAt];
     const sys = this.sys;
+    if (st.before !== null) st.before();
     this.stageNeeds = st.needs;
     this.stageLeft = st.d;
     if (st.orElse !== null && !sys.servicesUp(st.needs)) {
@@ -984,6 +985,8 @@ interface Stage {
   readonly orElse: Delay | null;
   /** Its recovery phase (index into PHASES; RepairPlan.phase). */
   readonly phase: number;
+  /** Run as it starts (RepairPlan.then), or null. */
+  readonly before: (() => void) | null;
 }
 const NO_NEEDS: readonly number[] = [];
 
@@ -1000,14 +1003,22 @@ export class SumPlan implements RepairPlan {
   private readonly restarts: boolean[] = [];
   private readonly orElses: Array<Delay | null> = [];
   private readonly phases: number[] = [];
+  private readonly befores: Array<(() => void) | null> = [];
   /** The phase of the steps laid out next (RepairPlan.phase). */
   private ph: number = PHASE_INDEX.restart;
+  /** What runs as the next step starts (RepairPlan.then), or null. */
+  private hook: (() => void) | null = null;
+  then(fn: () => void): void {
+    this.hook = fn;
+    this.staged = true;
+  }
   /** Empties it for a new repair. */
   clear(): void {
     this.total = 0;
     this.staged = false;
     this.n = 0;
     this.ph = PHASE_INDEX.restart;
+    this.hook = null;
   }
   phase(p: Phase): void {
     this.ph = PHASE_INDEX[p];
@@ -1022,6 +1033,8 @@ export class SumPlan implements RepairPlan {
     this.restarts[i] = restart;
     this.orElses[i] = orElse ?? null;
     this.phases[i] = this.ph;
+    this.befores[i] = this.hook;
+    this.hook = null;
     // Steps in another phase than `restart` are run one by one, so that an outage's time
     // is split by phase; so are steps that need services (they may wait).
     if ((needs !== undefined && needs.length > 0) || this.ph !== PHASE_INDEX.restart) this.staged = true;
@@ -1029,7 +1042,7 @@ export class SumPlan implements RepairPlan {
   /** The steps laid out, as stages of a staged repair. */
   stages(): Stage[] {
     const out: Stage[] = [];
-    for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i], phase: this.phases[i] });
+    for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i], phase: this.phases[i], before: this.befores[i] });
     return out;
   }
   chance(stream: RandomStream, p: number): boolean {

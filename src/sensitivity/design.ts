@@ -7,7 +7,7 @@
  * Parameters, for a factor f (default 2):
  * - `mttf`: a failure mode's time to failure, every time of its distribution x f
  *   (`components.<type>.failures.<mode>.ttf`);
- * - `repair`: a type's or a mode's repair time / f;
+ * - `repair`: a type's or a mode's repair time / f, and a silent mode's `undetected` / f;
  * - `restart`: a type's restart time / f;
  * - `ha`: a delay of a VNF's or VIM service's HA mechanism, supervision, recovery, evacuation or
  *   replica set / f (detector interval, switchover, fencing, reboot, rebuild, ...), and
@@ -163,6 +163,12 @@ export function allParameters(data: unknown, model: SystemModel, f: number): Sen
     }
     for (const [mode, m] of Object.entries(spec.failures)) {
       if (m.repair) out.push({ path: `${at}.failures.${mode}.repair`, kind: 'repair', label: `${type}/${mode} repair /${fx(f)}`, from: m.repair, to: scaleDistribution(m.repair, 1 / f, `${at}.failures.${mode}.repair`) });
+      // The time until a silent failure is noticed (and its repair starts) counts with the repair.
+      if (m.undetected !== undefined) {
+        const p = `${at}.failures.${mode}.undetected`;
+        const to = scaleDelay(m.undetected, 1 / f, p);
+        if (!same(to, m.undetected)) out.push({ path: p, kind: 'repair', label: `${type}/${mode} undetected /${fx(f)}`, from: m.undetected, to });
+      }
     }
     if (spec.restart) {
       const to = scaleDistribution(spec.restart, 1 / f, `${at}.restart`);

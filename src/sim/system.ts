@@ -352,6 +352,7 @@ export class ComponentSim implements EventHandler {
     this.repairStreams = modes.map(() => null);
     this.repairSeeded = modes.map(() => false);
     this.noticeStreams = modes.map(() => null);
+    this.notices = modes.some((m) => m.notice !== null);
     this.noticeSeeded = modes.map(() => false);
     this.restart = model.restart;
     this.ttfExp = this.ttf.map(expMean);
@@ -535,9 +536,16 @@ export class ComponentSim implements EventHandler {
       }
     }
     // A silent failure is repaired only once noticed (an operator, a monitoring alarm).
-    if (this.model.modes[mode].notice !== null) this.scheduleNotice();
-    else this.onNoticed();
+    if (this.notices && this.model.modes[mode].notice !== null) {
+      this.scheduleNotice();
+      return;
+    }
+    this.holdsCrew = this.crew !== null;
+    if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
+
+  /** True when a failure mode is noticed after a delay (then `fail` looks at the mode's). */
+  private readonly notices: boolean;
 
   /** Its failure (in `failedMode`) is noticed after its mode's `notice` delay, drawn now. */
   protected scheduleNotice(): void {
@@ -546,7 +554,7 @@ export class ComponentSim implements EventHandler {
     this.pending = this.sys.scheduler.schedule(this.model.modes[m].notice!.sample(this.noticeStream(m)), this, NOTICED, 0);
   }
 
-  /** Its failure is noticed: its own repair starts, once a crew (if any) is free. */
+  /** Its failure is noticed (`scheduleNotice`'s event): its own repair starts, once a crew (if any) is free. */
   onNoticed(): void {
     this.setRepairPhase(-1);
     this.holdsCrew = this.crew !== null;

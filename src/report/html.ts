@@ -252,7 +252,7 @@ function serviceDetail(s: ServiceSummary, id: string): string {
       '</div>',
   );
   out.push(
-    '<p class="note">Phases: detection, fencing, failover (switchover, election), restart (waiting for an instance to come back), manual (a failed failover or fence waiting for an operator), split brain. ' +
+    '<p class="note">Phases: detection (including the time until a silent failure is noticed), fencing, failover (switchover, election, waiting for a lease or a cluster manager), restart (waiting for an instance to come back, or a recovery action), manual (a failed failover or fence waiting for an operator), split brain, notification (from a detection to the manager that acts), waiting (a recovery step waiting for a manager or a control-plane service). ' +
       'Causes: the failure that started each outage (<i>planned</i>: planned work; <i>spurious-detection</i>: no failure).</p>',
   );
   if (s.failureFrequency.topZones.length) {
@@ -261,6 +261,10 @@ function serviceDetail(s: ServiceSummary, id: string): string {
         `${sig(s.failureFrequency.correlatedPerYear.mean)} correlated failures per year (${s.failureFrequency.probationSeconds > 0 ? `probation ${dur(s.failureFrequency.probationSeconds)}` : 'no probation window'}); ` +
         `${sig(s.tl9000PerYear.mean)} outages over 15 s per year (TL-9000).</p>`,
     );
+  }
+  // Failures by the topology's own zones (power domains, availability zones), as in the text report.
+  for (const [kind, zones] of Object.entries(s.failureFrequency.byUserZone ?? {})) {
+    if (zones.length > 0) out.push(`<p class="note">Correlated failures per year by ${esc(kind)}: ${zones.map((z) => `${esc(z.zone)} ${sig(z.perYear)}`).join(', ')}.</p>`);
   }
   // SLA view.
   if (s.sla.years > 0) {

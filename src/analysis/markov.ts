@@ -885,9 +885,10 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     const visited = blk.logic.map((L) => new Set([pattern(L, startUp, cUp)]));
     // The watched groups' up as their watchers last saw it (told on a change, as the simulation does).
     const told = startUp.slice();
+    const watched = blk.groups.some((G) => G.watchedBy.length > 0);
     const observe = () => {
       let up = groupsUp(blk, w.s);
-      for (let guard = 0; blk.groups.some((G, i) => G.watchedBy.length > 0 && up[i] !== told[i]); guard++) {
+      for (let guard = 0; watched && blk.groups.some((G, i) => G.watchedBy.length > 0 && up[i] !== told[i]); guard++) {
         if (guard > 100) throw new ZeroDelayLoop();
         blk.groups.forEach((G, i) => {
           if (G.watchedBy.length === 0 || up[i] === told[i]) return;

@@ -60,16 +60,37 @@ export interface RareSettings {
   maxEventsPerCycle?: number;
 }
 
-/** Per service, over batches: each batch's likelihood-weighted sums against its expected length. */
-export interface RareServiceAccumulator {
-  /** x: Σ L·downtime (s), y: batch length (s) = cycles/Λ + Σ L·T. */
+/**
+ * A service's weighted books over batches, the same for every rare-event estimator
+ * (failure biasing here, splitting in splitting.ts): each batch's weighted sums against
+ * its (expected) length.
+ */
+export interface RareBooks {
+  /** x: Σ w·downtime (s), y: batch length (s). */
   downtime: Bivariate;
-  /** x: Σ L·outages. */
+  /** x: Σ w·outages. */
   outages: Bivariate;
-  /** x: Σ L·outages longer than 15 s (TL-9000). */
+  /** x: Σ w·outages longer than 15 s (TL-9000). */
   tl9000: Bivariate;
-  /** x: Σ L·downtime, y: Σ L·outages (mean outage). */
+  /** x: Σ w·downtime, y: Σ w·outages (mean outage). */
   meanOutage: Bivariate;
+}
+
+/** Empty books. */
+export function rareBooks(): RareBooks {
+  return { downtime: bivariate(), outages: bivariate(), tl9000: bivariate(), meanOutage: bivariate() };
+}
+
+/** Adds the books `b` into `a`. */
+export function mergeRareBooks(a: RareBooks, b: RareBooks): void {
+  mergeBivariate(a.downtime, b.downtime);
+  mergeBivariate(a.outages, b.outages);
+  mergeBivariate(a.tl9000, b.tl9000);
+  mergeBivariate(a.meanOutage, b.meanOutage);
+}
+
+/** Per service, over batches (failure biasing: weights are likelihood ratios, a batch's length cycles/Λ + Σ L·T). */
+export interface RareServiceAccumulator extends RareBooks {
   /** Cycles with at least one outage of this service. */
   cyclesWithOutage: number;
 }
@@ -102,7 +123,7 @@ export function emptyRareAccumulator(model: SystemModel): RareAccumulator {
     lrSumSquares: 0,
     lrMax: 0,
     lrTail: [],
-    services: model.services.map(() => ({ downtime: bivariate(), outages: bivariate(), tl9000: bivariate(), meanOutage: bivariate(), cyclesWithOutage: 0 })),
+    services: model.services.map(() => ({ ...rareBooks(), cyclesWithOutage: 0 })),
   };
 }
 
@@ -119,10 +140,7 @@ export function mergeRareAccumulators(a: RareAccumulator, b: RareAccumulator): v
   trimTail(a.lrTail);
   a.services.forEach((s, i) => {
     const t = b.services[i];
-    mergeBivariate(s.downtime, t.downtime);
-    mergeBivariate(s.outages, t.outages);
-    mergeBivariate(s.tl9000, t.tl9000);
-    mergeBivariate(s.meanOutage, t.meanOutage);
+    mergeRareBooks(s, t);
     s.cyclesWithOutage += t.cyclesWithOutage;
   });
 }
@@ -444,7 +462,7 @@ export type RareFigures = Omit<RareServiceSummary, 'name' | 'cyclesWithOutage'>;
  * outages / time, outages over 15 s / time (seconds), downtime / outages. The CIs are
  * delta-method intervals over batches, clipped to physical bounds.
  */
-export function rareFigures(a: { downtime: Bivariate; outages: Bivariate; tl9000: Bivariate; meanOutage: Bivariate }): RareFigures {
+export function rareFigures(a: RareBooks): RareFigures {
   const u = clipEstimate(ratioEstimate(a.downtime), 0, 1);
   const half = (u.hi - u.lo) / 2;
   return {

@@ -40,8 +40,8 @@ import { Scheduler } from '../engine/scheduler.js';
 import { collectStreams, StreamFactory, type RandomStream } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
 import { SystemSim, type TransitionObserver } from '../sim/system.js';
-import { addBivariate, bivariate, mergeBivariate, type Bivariate } from '../metrics/stats.js';
-import { rareFigures, type RareFigures } from './cycles.js';
+import { addBivariate } from '../metrics/stats.js';
+import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
 import { paretoK, trimTail } from './pareto.js';
 
 const TWO32 = 4294967296;
@@ -191,7 +191,7 @@ export interface SplitAccumulator {
   histories: number;
   /** Batches merged, and per service the batch sums of downtime, outages and outages over 15 s, with the batch's window (seconds). */
   batches: number;
-  services: Array<{ downtime: Bivariate; outages: Bivariate; tl9000: Bivariate; meanOutage: Bivariate; historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
+  services: Array<RareBooks & { historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
   /** Trials run (main trials included) and events handled (replays included), and of them replayed. */
   trials: number;
   events: number;
@@ -206,7 +206,7 @@ export function emptySplitAccumulator(model: SystemModel, maxLevel: number): Spl
   return {
     histories: 0,
     batches: 0,
-    services: model.services.map(() => ({ downtime: bivariate(), outages: bivariate(), tl9000: bivariate(), meanOutage: bivariate(), historiesWithOutage: 0, batchesWithDowntime: 0, largest: [], total: 0 })),
+    services: model.services.map(() => ({ ...rareBooks(), historiesWithOutage: 0, batchesWithDowntime: 0, largest: [], total: 0 })),
     trials: 0,
     events: 0,
     replayEvents: 0,
@@ -221,10 +221,7 @@ export function mergeSplitAccumulators(a: SplitAccumulator, b: SplitAccumulator)
   a.batches += b.batches;
   a.services.forEach((s, i) => {
     const o = b.services[i];
-    mergeBivariate(s.downtime, o.downtime);
-    mergeBivariate(s.outages, o.outages);
-    mergeBivariate(s.tl9000, o.tl9000);
-    mergeBivariate(s.meanOutage, o.meanOutage);
+    mergeRareBooks(s, o);
     s.historiesWithOutage += o.historiesWithOutage;
     s.batchesWithDowntime += o.batchesWithDowntime;
     s.total += o.total;

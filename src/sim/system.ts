@@ -536,10 +536,12 @@ export class ComponentSim implements EventHandler {
       }
     }
     // A silent failure is repaired only once noticed (an operator, a monitoring alarm).
-    if (this.notices && this.model.modes[mode].notice !== null) {
-      this.scheduleNotice();
-      return;
-    }
+    if (this.notices && this.model.modes[mode].notice !== null) this.scheduleNotice();
+    else this.requestRepair();
+  }
+
+  /** Its own repair starts, once a crew (if any) is free. */
+  private requestRepair(): void {
     this.holdsCrew = this.crew !== null;
     if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
@@ -557,8 +559,7 @@ export class ComponentSim implements EventHandler {
   /** Its failure is noticed (`scheduleNotice`'s event): its own repair starts, once a crew (if any) is free. */
   onNoticed(): void {
     this.setRepairPhase(-1);
-    this.holdsCrew = this.crew !== null;
-    if (this.crew === null || this.crew.request(this)) this.startRepair();
+    this.requestRepair();
   }
 
   /** An empty plan for a controller to lay a taken-over repair on. */

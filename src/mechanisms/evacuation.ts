@@ -17,6 +17,16 @@
  *   5. the instance's VM (or pod, or process) is rebuilt there: `rebuild` time, after
  *      which its application restarts with its own restart time. It stays on the new host.
  * If the host comes back before step 5, nothing moves.
+ *
+ * The VIM sees a host up while it is up and reachable (sim/network.ts): a host whose
+ * management plane is cut is declared failed the same way although it is alive (a false
+ * evacuation, counted `falseEvacuations` when an instance moves). Then:
+ *   - the fence (steps 2) powers the alive host off, killing its instances, until it is
+ *     reachable again; a failed fence waits for an operator who fences it by hand
+ *     (`onFailure: wait`), or goes on without (`takeover`);
+ *   - an instance moved off a host that is still alive (no fencing, or a failed fence
+ *     with takeover) leaves its old copy running there: split brain (sim/network.ts).
+ * The host becoming reachable again before step 5 stops the evacuation like its return.
  */
 import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
@@ -31,6 +41,8 @@ const FENCE_FAILED = 2;
 export class Evacuator implements EventHandler {
   private readonly pending: EventId[];
   private readonly waitingForVim: boolean[];
+  /** Per instance: its host was alive when the VIM declared it failed (a false evacuation under way). */
+  private readonly alive: boolean[];
   private readonly rng: RandomStream;
 
   constructor(
@@ -43,6 +55,7 @@ export class Evacuator implements EventHandler {
   ) {
     this.pending = new Array(group.n).fill(-1);
     this.waitingForVim = new Array(group.n).fill(false);
+    this.alive = new Array(group.n).fill(false);
     this.rng = streams.stream(`${group.path}:evacuation`);
     sys.onServiceUp(cfg.vim, () => {
       for (let i = 0; i < group.n; i++) {
@@ -54,12 +67,17 @@ export class Evacuator implements EventHandler {
     });
   }
 
+  /** True when the VIM sees the host under instance `i` up: up and reachable. */
+  private seen(i: number): boolean {
+    return this.sys.hostUp(this.index, i) && this.sys.hostReachable(this.index, i);
+  }
+
   /**
-   * The host under instance `i` went down (`up` false) or came back (`up` true) now,
-   * whatever the instance itself was doing (up, restarting, failed).
+   * The host under instance `i` went down or came back, or became unreachable or
+   * reachable again, now, whatever the instance itself was doing (up, restarting, failed).
    */
-  hostChanged(i: number, up: boolean): void {
-    if (up) {
+  hostChanged(i: number): void {
+    if (this.seen(i)) {
       // The host is back: an evacuation under way for its earlier failure is dropped.
       this.pending[i] = -1;
       this.waitingForVim[i] = false;
@@ -73,22 +91,26 @@ export class Evacuator implements EventHandler {
   handle(kind: number, i: number): void {
     if (this.sys.scheduler.currentId !== this.pending[i]) return;
     this.pending[i] = -1;
-    if (this.sys.hostUp(this.index, i)) return;
+    if (this.seen(i)) return;
     const f = this.cfg.fencing;
-    if (kind === READY && f) {
-      const t = f.time.sample(this.rng);
-      this.pending[i] = this.sys.scheduler.schedule(t, this, this.rng.next() < f.success ? FENCED : FENCE_FAILED, i);
-      return;
+    if (kind === READY) {
+      this.alive[i] = this.sys.hostUp(this.index, i);
+      if (f) {
+        const t = f.time.sample(this.rng);
+        this.pending[i] = this.sys.scheduler.schedule(t, this, this.rng.next() < f.success ? FENCED : FENCE_FAILED, i);
+        return;
+      }
     }
-    if (kind === FENCE_FAILED) {
+    if (kind === FENCE_FAILED && f!.onFailure === 'wait') {
       this.pending[i] = this.sys.scheduler.schedule(f!.operator?.sample(this.rng) ?? 0, this, FENCED, i);
       return;
     }
+    if (kind === FENCED) this.sys.fence(this.index, i);
     this.rebuild(i);
   }
 
   private rebuild(i: number): void {
-    if (this.sys.hostUp(this.index, i)) return;
+    if (this.seen(i)) return;
     if (!this.sys.serviceUp(this.cfg.vim)) {
       this.waitingForVim[i] = true;
       this.count('secondOrderOutages');
@@ -97,6 +119,8 @@ export class Evacuator implements EventHandler {
     const host = this.sys.pickHost(this.index, i);
     if (host < 0) return;
     this.count('evacuations');
+    if (this.alive[i]) this.count('falseEvacuations');
+    this.alive[i] = false;
     this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng));
   }
 }
@@ -122,9 +146,10 @@ export const evacuation: ControllerFactory = {
       const ev = new Evacuator(f, g, f.evacuation, ctl, ctl.streams, (c) => ctl.count(g, c));
       f.instances.forEach((_, i) =>
         ctl.watchBase(g, i, (up) => {
-          if (up || !ctl.inPlannedStop) ev.hostChanged(i, up);
+          if (up || !ctl.inPlannedStop) ev.hostChanged(i);
         }),
       );
+      ctl.watchReach(g, (i) => ev.hostChanged(i));
     });
     return [];
   },

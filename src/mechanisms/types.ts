@@ -214,13 +214,17 @@ export interface PlacementControl {
   readonly scheduler: Scheduler;
   /** True when the host the instance runs on is up. */
   hostUp(group: number, instance: number): boolean;
+  /** True when the host the instance runs on is reachable: its management plane is up (sim/network.ts; always, without one). */
+  hostReachable(group: number, instance: number): boolean;
+  /** Fences the host the instance runs on if it is alive and unreachable (powered off until reachable again); true if it did. */
+  fence(group: number, instance: number): boolean;
   /** True when the control-plane service is up. */
   serviceUp(service: number): boolean;
   /** Calls `fn` every time the service comes up. */
   onServiceUp(service: number, fn: () => void): void;
   /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
   pickHost(group: number, instance: number): number;
-  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. */
+  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. Moved off an alive host, it leaves its old copy running there (sim/network.ts). */
   move(group: number, instance: number, host: number, rebuild: number): void;
 }
 
@@ -279,6 +283,8 @@ export interface SystemControl extends PlannedControl {
    * below the instance's base (its VM, pod or process), wherever the instance runs now.
    */
   watchBase(g: number, i: number, fn: (up: boolean) => void): void;
+  /** Calls `fn(i, reachable)` when the host under instance i of function g becomes unreachable (its management plane cut) or reachable again. */
+  watchReach(g: number, fn: (i: number, reachable: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
   /** The time (seconds) instance i of function g's application last came up (0 at the start); while it is down, when it last did. */

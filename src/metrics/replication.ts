@@ -31,6 +31,8 @@ export const COUNTERS = [
   'lostNotifications',
   'escalations',
   'controlPlaneWaits',
+  'falseEvacuations',
+  'splitBrainMinutes',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

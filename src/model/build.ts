@@ -278,6 +278,12 @@ export interface EvacuationModel {
   readonly candidates: readonly string[];
   /** The placement policy kept when moving: the anti-affinity policies avoid the hosts / racks / sites / zones of other instances. */
   readonly policy: PlacementPolicy;
+  /**
+   * Two copies after evacuating an alive, unreachable host (see the schema's
+   * `evacuation.splitBrain`): the reconciliation outage of a stateful VNF (null: stateless)
+   * and the operator's time to remove the old copy (null: never).
+   */
+  readonly splitBrain: { readonly reconcile: Distribution | null; readonly operator: Distribution | null };
 }
 
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
@@ -392,6 +398,10 @@ export interface HostModel {
   readonly hardware: number;
   /** Its side components (`beside`): role -> component index. */
   readonly beside: Readonly<Record<string, number>>;
+  /** Its management plane (`management`): component indices of the shared elements and side components it is reachable through (empty: always reachable while up). */
+  readonly management: readonly number[];
+  /** Its data plane (`data`): component indices the instances on it need to serve (added to their `needs`). */
+  readonly data: readonly number[];
 }
 
 /** Metrics settings, resolved. Times in seconds. */
@@ -920,7 +930,27 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware, beside };
+      // The names are checked once, at the group's first host; each host resolves its own side components.
+      if (i === 1) for (const key of ['management', 'data'] as const) planeRefs(b, spec[key], [...gp, key], sharedTop, sharedNames, Object.keys(spec.beside ?? {}));
+      const plane = (key: 'management' | 'data'): number[] =>
+        (spec[key] ?? []).flatMap((n) => {
+          const idx = beside[n] ?? sharedTop.get(n);
+          return idx === undefined || idx < 0 ? [] : [idx];
+        });
+      const host: HostModel = {
+        name,
+        group,
+        rack,
+        site: rack !== null ? (topology.racks[rack]?.site ?? null) : null,
+        zones: {},
+        slots: spec.slots,
+        top,
+        layers,
+        hardware,
+        beside,
+        management: plane('management'),
+        data: plane('data'),
+      };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -986,10 +1016,14 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
         const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
-        if (spec.needs === undefined) instances.push(inst);
+        if (host.data.length > 0 && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
+          b.fail([...fp, 'placement'], `instances on host '${host.name}' cannot move (evacuation, replica sets, maintenance with drain: migrate): its group's 'data' plane stays on the host`);
+        }
+        if (spec.needs === undefined && host.data.length === 0) instances.push(inst);
         else {
-          const needs: number[] = [];
-          spec.needs.forEach((role, j) => {
+          // The host's data plane first, then the side components the instance names.
+          const needs: number[] = [...host.data];
+          (spec.needs ?? []).forEach((role, j) => {
             if (host.beside[role] !== undefined) needs.push(host.beside[role]);
             else b.fail([...fp, 'needs', j], `host '${host.name}' has no side component '${role}' (${Object.keys(host.beside).length === 0 ? "its group gives no 'beside'" : `its roles: ${Object.keys(host.beside).join(', ')}`})`);
           });
@@ -1303,17 +1337,20 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       if (e.fencing) {
         const time = delay(b, e.fencing.time, [...ep, 'fencing', 'time']);
         const operator = e.fencing.operator !== undefined ? delay(b, e.fencing.operator, [...ep, 'fencing', 'operator']) : null;
-        if (e.fencing.onFailure === 'takeover') b.fail([...ep, 'fencing', 'onFailure'], "evacuation does not take over without fencing: use 'wait'");
-        if (e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail: give 'operator', the time an operator takes");
-        if (time && operator !== undefined) fencing = { time, success: e.fencing.success, onFailure: 'wait', operator };
+        if (e.fencing.onFailure === 'wait' && e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
+        if (time && operator !== undefined) fencing = { time, success: e.fencing.success, onFailure: e.fencing.onFailure, operator };
       }
-      if (detection && wait && rebuild) model = { style: 'evacuation', vim, detection, wait, fencing, rebuild, candidates, policy: spec.placement.policy };
+      const sb = e.splitBrain;
+      const reconcile = sb?.reconcile !== undefined ? delay(b, sb.reconcile, [...ep, 'splitBrain', 'reconcile']) : null;
+      const operator = sb?.operator !== undefined ? delay(b, sb.operator, [...ep, 'splitBrain', 'operator']) : null;
+      if (detection && wait && rebuild && reconcile !== undefined && operator !== undefined)
+        model = { style: 'evacuation', vim, detection, wait, fencing, rebuild, candidates, policy: spec.placement.policy, splitBrain: { reconcile, operator } };
     } else {
       const r = spec.replicaSet!;
       const detection = delay(b, r.nodeMonitorGracePeriod, [...ep, 'nodeMonitorGracePeriod']);
       const wait = delay(b, r.podEvictionTimeout, [...ep, 'podEvictionTimeout']);
       const rebuild = delay(b, r.podStart, [...ep, 'podStart']);
-      if (detection && wait && rebuild) model = { style: 'replicaSet', vim, detection, wait, fencing: null, rebuild, candidates, policy: spec.placement.policy };
+      if (detection && wait && rebuild) model = { style: 'replicaSet', vim, detection, wait, fencing: null, rebuild, candidates, policy: spec.placement.policy, splitBrain: { reconcile: null, operator: null } };
     }
     if (model) f.evacuation = model;
   });
@@ -1811,4 +1848,27 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
+}
+
+/**
+ * Checks a host group's `management` or `data` list once (at its first host): each name a
+ * shared element (`shared`) or a side component's role (`beside`), none twice. Returns the
+ * names that resolve.
+ */
+function planeRefs(
+  b: { fail(path: Seg[], msg: string): void },
+  names: readonly string[] | undefined,
+  path: Seg[],
+  sharedTop: ReadonlyMap<string, number>,
+  sharedNames: readonly string[],
+  roles: readonly string[],
+): string[] {
+  const out: string[] = [];
+  (names ?? []).forEach((n, i) => {
+    if (out.includes(n)) b.fail([...path, i], `'${n}' is listed twice`);
+    else if (!roles.includes(n) && !sharedTop.has(n))
+      b.fail([...path, i], `unknown network element '${n}': expected a shared element (${sharedNames.length > 0 ? sharedNames.join(', ') : "none: 'shared' is empty"}) or a role of the group's 'beside' (${roles.length > 0 ? roles.join(', ') : 'none'})`);
+    else out.push(n);
+  });
+  return out;
 }

@@ -250,6 +250,20 @@ export const HostGroupSpec = z
       ),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
     dependsOn: DependsOn,
+    management: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        "The hosts' management (control) plane: shared elements (see `shared`: a management switch, a redundant set of them) and side components by role (see `beside`: a management NIC port, the nova-compute or kubelet agent). While one of them is down, the host is unreachable but alive: its instances keep running and serving, but the VIM and Kubernetes see the host as failed (evacuation starts as for a failed host: see `evacuation.fencing` and `evacuation.splitBrain`); when it is back, the host's agent reports again.",
+      ),
+    data: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        "The hosts' data plane: shared elements (see `shared`) and side components by role (see `beside`) the instances on these hosts need to serve. While one of them is down, the instances keep running (their clocks run, nothing restarts) but count as down to their groups; the VIM sees nothing. Instances on such hosts cannot move (no evacuation, replica set or migration).",
+      ),
     description: z.string().optional(),
   })
   .describe('A group of hosts.');
@@ -428,6 +442,17 @@ export const EvacuationSpec = z
     wait: Delay.default('0s').describe('Further wait before evacuating.'),
     fencing: FencingSpec.optional().describe('Fence the host before evacuating it.'),
     rebuild: Delay.describe('Time to rebuild the VM on another host and boot it (its application then restarts).'),
+    splitBrain: z
+      .strictObject({
+        reconcile: DistributionSpec.optional().describe(
+          'The VNF is stateful: when a split brain ends, its group is down for this time while the diverged state is reconciled. Omit for a stateless VNF (two copies only double-count capacity).',
+        ),
+        operator: Delay.optional().describe('Time after the second copy is created at which an operator removes the old copy (never, if omitted: it runs until the host is reachable again or goes down).'),
+      })
+      .optional()
+      .describe(
+        "Evacuating an instance whose host is alive but unreachable (see `hosts.<group>.management`) without killing it first (no fencing, or fencing failed with onFailure: takeover) leaves two copies: the old one keeps serving until the host's agent reports again (nova-compute destroys instances evacuated elsewhere when it reconnects; the kubelet kills pods deleted from the API), the host goes down, or an operator acts. While both copies are up, the group is in split brain.",
+      ),
   })
   .describe(
     "Evacuation: after a host failure is detected (and the host fenced), the VIM rebuilds the host's instances on other hosts with a free slot that keep the group's anti-affinity; it needs the VIM up.",

@@ -32,6 +32,7 @@ import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { SimMechanismHost } from './mechanism-runtime.js';
+import { NetworkSim } from './network.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
@@ -1099,6 +1100,7 @@ export class GroupSim implements GroupOutput {
     this.mechCapacity = 1;
     this.mechPhase = PHASE_INDEX.restart;
     this.requiredDown = 0;
+    this.held = 0;
     this.counters.fill(0);
     this.upWatchers.length = 0;
     this.phased.length = this.phasedStatic;
@@ -1121,6 +1123,13 @@ export class GroupSim implements GroupOutput {
     this.requiredDown += delta;
     this.refresh();
   }
+  /** Held down (+1: a split brain being reconciled, sim/network.ts) or released (-1); the outage's phase is then `splitBrain`. */
+  hold(delta: number): void {
+    this.held += delta;
+    this.requiredDown += delta;
+    this.refresh();
+  }
+  private held = 0;
   /** The repair phase of one of its instances' components changed. */
   repairPhaseChanged(): void {
     if (!this.up) this.refresh();
@@ -1146,6 +1155,7 @@ export class GroupSim implements GroupOutput {
       }
     }
     if (this.mechUp && !up) {
+      if (this.held > 0) phase = PHASE_INDEX.splitBrain;
       for (const r of this.required) {
         if (!r.up) {
           phase = r.phase;
@@ -1467,6 +1477,8 @@ export class SystemSim {
   readonly repairPlan = new SumPlan();
   /** The gates of instances that need side components, with the indices of those components. */
   private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
+  /** Management planes, fencing of alive hosts and old copies (sim/network.ts), or null when no host has a management plane. */
+  private readonly net: NetworkSim | null;
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -1548,6 +1560,25 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.net = NetworkSim.needed(model)
+      ? new NetworkSim(model, {
+          scheduler: this.scheduler,
+          components: this.components,
+          groups: this.groups,
+          hostOf: (g, i) => this.instanceHost[g][i],
+          count: (g, c, amount) => this.count(g, c, amount),
+          get windowStart() {
+            return sys.windowStart;
+          },
+          recordFencing: (by) => this.recordFencing(by),
+        })
+      : null;
+    // Instances that may leave an old copy behind tell their group through its gate.
+    this.net?.gates.forEach((row, g) =>
+      row.forEach((gate, i) => {
+        this.components[model.functions[g].instances[i].top].group = gate;
+      }),
+    );
     this.hostInMaintenance = new Array(model.hosts.length).fill(false);
     this.control = this.placement();
     this.systemControl = this.controlOf();
@@ -1603,6 +1634,8 @@ export class SystemSim {
         c.leafHook = prev === null ? fn : () => (prev(), fn());
       }
     }
+    // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
+    this.net?.reset(streams);
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
       for (const c of svc.leafComponents) {
@@ -1655,6 +1688,7 @@ export class SystemSim {
         this.groups[g].phased.push(c);
       },
       delay: (dist, stream, where, what) => new DistDelay(dist, stream, where, what),
+      watchReach: (g, fn) => this.net?.watchReach(g, fn),
       watchBase: (g, i, fn) => {
         const b = this.control.base(g, i);
         const prev = b.hostHook;
@@ -1699,9 +1733,9 @@ export class SystemSim {
   }
 
   /** Adds one to group g's counter now (inside the window only), and traces it. */
-  private count(g: number, c: CounterName): void {
+  private count(g: number, c: CounterName, amount = 1): void {
     const now = this.scheduler.now;
-    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]]++;
+    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]] += amount;
     if (this.trace) this.trace({ t: now, kind: 'counter', name: this.model.functions[g].name, event: c });
   }
 
@@ -1717,6 +1751,8 @@ export class SystemSim {
       base,
       scheduler: this.scheduler,
       hostUp: (g, i) => hostTop(this.instanceHost[g][i]).up,
+      hostReachable: (g, i) => this.net === null || this.net.reachable(this.instanceHost[g][i]),
+      fence: (g, i) => this.net !== null && this.net.fence(this.instanceHost[g][i]),
       serviceUp: (s) => this.services[s].downMembers === 0,
       onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
       pickHost(g, i) {
@@ -1728,7 +1764,7 @@ export class SystemSim {
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
-          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h]) continue;
+          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h] || (sys.net !== null && !sys.net.reachable(h))) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
           // The placement policy's domains (model/build.ts placementDomain): never two instances in one.
           const dom = placementDomain(f.policy, f.zone, host);
@@ -1746,10 +1782,15 @@ export class SystemSim {
         return best;
       },
       move(g, i, h, rebuild) {
-        sys.hostLoad[sys.instanceHost[g][i]]--;
+        const from = sys.instanceHost[g][i];
+        sys.hostLoad[from]--;
         sys.hostLoad[h]++;
         sys.instanceHost[g][i] = h;
-        base(g, i).relocate(hostTop(h), rebuild);
+        const b = base(g, i);
+        // Moved off an alive host (unreachable, not fenced): the old copy keeps running
+        // there (sim/network.ts), and the instance is rebuilt from scratch on `h`.
+        if (b.up && sys.net !== null) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
+        b.relocate(hostTop(h), rebuild);
       },
     };
   }
@@ -1775,7 +1816,24 @@ export class SystemSim {
     this.cause.clean = true;
   }
 
-  /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
+  /**
+   * Fencing powers off an alive host now (sim/network.ts): what goes down next is caused
+   * by the management-plane element `by` (component index) that cut the host off; to the
+   * HA mechanisms it is a clean stop (the node is known to be off).
+   */
+  recordFencing(by: number): void {
+    const c = this.components[by];
+    this.causeComponent = c;
+    this.causeMode = 0;
+    this.plannedCause = -1;
+    this.spuriousCause = false;
+    this.cause.layer = c.layer;
+    this.cause.announced = true;
+    this.cause.unhealthy = false;
+    this.cause.clean = true;
+  }
+
+  /** True when every service in `services` is up. */
   servicesUp(services: readonly number[]): boolean {
     for (let i = 0; i < services.length; i++) if (this.services[services[i]].downMembers > 0) return false;
     return true;

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { cli, exp, expectWithin, run, thrown, topo } from './helpers.js';
+import { analyzeModel } from '../src/analysis/markov.js';
+import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
+import { cli, close, exp, expectWithin, run, thrown, topo } from './helpers.js';
 import { TopologyError } from '../src/model/errors.js';
 
 const H = 3600;
@@ -131,5 +133,98 @@ describe('partitions: unreachable but alive hosts and evacuation', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: hosts\.compute\.management\[0\]: unknown network element 'agnt'/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+/**
+ * A 1+1 active/passive pair on hosts that never fail, whose only trouble is its heartbeat
+ * link (MTTF 100 h, repair 1 h): a cut seen by the standby after an exponential 5 s makes
+ * it take over a live active. Fencing (3 s, success p) kills the old active; without it,
+ * or after a failed fence with `takeover`, both serve and the split brain costs 10 min.
+ */
+function apLink(opts: { fence: number | null; quorumDevice?: boolean }) {
+  return {
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf' },
+      wire: { layer: 'rack', failures: { cut: { ttf: exp('100h') } }, repair: exp('1h') },
+    },
+    shared: { hb: { component: 'wire' } },
+    hosts: { h: { count: 2, stack: ['hw'] } },
+    vnfs: {
+      f: {
+        instances: 2,
+        app: 'app',
+        placement: { group: 'h', policy: 'anti-affinity' },
+        ha: {
+          mechanism: 'active-passive',
+          detector: { announced: exp('1s') },
+          switchover: exp('2s'),
+          partition: { link: 'hb', detection: exp('5s'), quorumDevice: opts.quorumDevice ?? false },
+          ...(opts.fence !== null ? { fencing: { time: exp('3s'), success: opts.fence, onFailure: 'takeover' } } : {}),
+          splitBrainRecovery: exp('10m'),
+        },
+      },
+    },
+    services: { s: { chain: ['f'] } },
+  };
+}
+
+/** The exact unavailability of apLink, from its chain built here by hand: link up/down, the link detection armed, and the takeover's step. */
+function apLinkExact(fence: number | null): number {
+  const [lam, mu, delta, phi, sigma, rho] = [1 / (100 * H), 1 / H, 1 / 5, 1 / 3, 1 / 2, 1 / 600];
+  type S = { link: boolean; armed: boolean; step: 'serve' | 'fence' | 'switch' | 'switchSplit' | 'split' };
+  const { chain, states } = exploreCtmc<S>(
+    { link: true, armed: false, step: 'serve' },
+    (s) => `${s.link}${s.armed}${s.step}`,
+    (s) => {
+      const out: Array<[S, number]> = [];
+      // The link fails and is repaired whatever the pair does; a cut arms the standby's detection, a repair disarms it.
+      out.push(s.link ? [{ ...s, link: false, armed: true }, lam] : [{ ...s, link: true, armed: false }, mu]);
+      // The detection runs out: a takeover if the pair is serving, nothing otherwise (one cut, one takeover at most).
+      if (s.armed) out.push([{ ...s, armed: false, step: s.step === 'serve' ? (fence !== null ? 'fence' : 'switchSplit') : s.step }, delta]);
+      if (s.step === 'fence') {
+        out.push([{ ...s, step: 'switch' }, phi * fence!]);
+        if (fence! < 1) out.push([{ ...s, step: 'switchSplit' }, phi * (1 - fence!)]);
+      }
+      if (s.step === 'switch') out.push([{ ...s, step: 'serve' }, sigma]);
+      if (s.step === 'switchSplit') out.push([{ ...s, step: 'split' }, sigma]);
+      if (s.step === 'split') out.push([{ ...s, step: 'serve' }, rho]);
+      return out;
+    },
+  );
+  const pi = steadyState(chain);
+  return states.reduce((u, st, i) => (st.step === 'serve' ? u : u + pi[i]), 0);
+}
+
+describe('partitions: an active/passive pair whose heartbeat link is cut', () => {
+  for (const fence of [null, 0.95]) {
+    it(`${fence === null ? 'without fencing' : 'with a 95% fence (takeover on failure)'}: the exact chain (analyze to 1e-9, simulation within 4 SE); the other policy's answer outside`, () => {
+      const U = apLinkExact(fence);
+      close(analyzeModel(topo(apLink({ fence })).model).services[0].unavailability, U);
+      const r = run(apLink({ fence }), { runs: 20, horizon: 250 * 8760 * H });
+      const s = r.results.services[0];
+      // Wrong answer: the other fencing policy's exact value.
+      expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U, apLinkExact(fence === null ? 0.95 : null));
+      const g = r.results.groups[0].perYear;
+      expect(g.partitionTakeovers!.mean).toBeGreaterThan(0);
+      if (fence === null) expect(g.splitBrains!.mean).toBeCloseTo(g.partitionTakeovers!.mean, 6);
+      else expect(g.splitBrains!.mean).toBeLessThan(0.1 * g.partitionTakeovers!.mean);
+    });
+  }
+
+  it('a quorum device as tie-breaker: a cut link starts no takeover', () => {
+    const r = run(apLink({ fence: null, quorumDevice: true }), { runs: 4, horizon: 100 * 8760 * H });
+    expect(r.results.services[0].availability.mean).toBe(1);
+    expect(r.results.groups.find((g) => g.name === 'f')).toBeUndefined();
+  });
+
+  it('a link with nothing to detect it is refused by name', () => {
+    const doc = apLink({ fence: null });
+    const ha = doc.vnfs.f.ha as Record<string, unknown>;
+    ha.partition = { link: 'hb' };
+    expect(String((thrown(() => topo(doc)) as Error).message)).toMatch(/vnfs\.f\.ha\.partition\.detection: the detector has no beats to miss/);
+    ha.partition = { link: 'nope', detection: '5s' };
+    expect(String((thrown(() => topo(doc)) as Error).message)).toMatch(/vnfs\.f\.ha\.partition\.link: unknown shared element 'nope'/);
   });
 });

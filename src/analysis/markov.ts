@@ -334,6 +334,8 @@ interface LGroup {
   requires: number[];
   /** Local indices of the groups whose mechanisms watch it (GroupMechanismFactory.watches). */
   watchedBy: number[];
+  /** Local indices of the components its mechanism reads (GroupMechanismFactory.reads). */
+  reads: number[];
   host: MechanismHost;
 }
 
@@ -729,6 +731,8 @@ class MechanismHost {
     res: DelayResolver,
     /** The block's local index of a group (model index) it watches. */
     localOf: (g: number) => number,
+    /** The block's local index of a component (model index) it reads. */
+    localComp: (c: number) => number,
   ) {
     const factory = MECHANISMS[fn.ha.mechanism];
     this.shape = factory.shape;
@@ -769,6 +773,8 @@ class MechanismHost {
       count() {},
       spurious() {},
       groupUp: (g) => groupsUp(world().blk, world().s)[localOf(g)],
+      // Components hold their state in the block's objects while an event runs (World.load).
+      componentUp: (c) => world().blk.chain.comps[localComp(c)].up,
     };
     this.mech = factory.create(fn, ctx, {
       set(up) {
@@ -886,7 +892,15 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     // The watched groups' up as their watchers last saw it (told on a change, as the simulation does).
     const told = startUp.slice();
     const watched = blk.groups.some((G) => G.watchedBy.length > 0);
+    // The components mechanisms read, as they last saw them (the state's, before the event).
+    const readers = blk.groups.flatMap((G, gi) => G.reads.map((c) => ({ gi, c, was: w.s.c[c].up })));
     const observe = () => {
+      for (const r of readers) {
+        const now = cUp(r.c);
+        if (now === r.was) continue;
+        r.was = now;
+        blk.groups[r.gi].host.bind(w, r.gi).onGroupsChanged?.();
+      }
       let up = groupsUp(blk, w.s);
       for (let guard = 0; watched && blk.groups.some((G, i) => G.watchedBy.length > 0 && up[i] !== told[i]); guard++) {
         if (guard > 100) throw new ZeroDelayLoop();
@@ -1406,6 +1420,8 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     for (const r of f.requires) uf.union(C + fi, C + r);
     // A group its mechanism watches (a cluster manager) is read in its states: one block.
     for (const w of MECHANISMS[f.ha.mechanism].watches?.(f) ?? []) uf.union(C + fi, C + w);
+    // So is a component it reads (a heartbeat link).
+    for (const c of MECHANISMS[f.ha.mechanism].reads?.(f) ?? []) uf.union(C + fi, c);
   });
   // A repair that waits for services couples the component with the service's groups.
   const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
@@ -1488,7 +1504,15 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         lc.instance = i;
       });
       // The mechanism's own code, run on the chain's states; its delays are resolved now.
-      return { name: f.name, n: f.n, requires: f.requires.map((r) => localFn.get(r)!), watchedBy: [], host: new MechanismHost(f, res, (g) => localFn.get(g)!) };
+      const reads = (MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).map((c) => local.get(c)!);
+      return {
+        name: f.name,
+        n: f.n,
+        requires: f.requires.map((r) => localFn.get(r)!),
+        watchedBy: [],
+        reads,
+        host: new MechanismHost(f, res, (g) => localFn.get(g)!, (c) => local.get(c)!),
+      };
     });
     fnIdx.forEach((fi, li) => {
       const f = model.functions[fi];

@@ -138,6 +138,8 @@ export interface MechanismContext {
   count(counter: CounterName): void;
   /** True while group g (model index; one its factory's `watches` lists) is up. */
   groupUp(g: number): boolean;
+  /** True while component c (model index; one its factory's `reads` lists, e.g. a heartbeat link) is up. */
+  componentUp(c: number): boolean;
   /**
    * Says that what goes down next was started by a spurious detection, not by a
    * failure: outages it starts are attributed to `spurious` rather than to the most
@@ -164,7 +166,7 @@ export interface GroupMechanism {
   instanceChanged(i: number, up: boolean): void;
   /** Timer `slot` ran out (it is disarmed already). */
   onTimer?(slot: number): void;
-  /** A group it watches (its factory's `watches`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
+  /** A group it watches (its factory's `watches`) or a component it reads (`reads`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
   onGroupsChanged?(): void;
 }
 
@@ -207,6 +209,11 @@ export interface GroupMechanismFactory {
    * them (it keeps serving while they are down), e.g. its cluster manager; none if absent.
    */
   watches?(group: FunctionModel): readonly number[];
+  /**
+   * The components (model indices) whose up state it reads (`ctx.componentUp`), e.g. a
+   * heartbeat link that can be cut; told through `onGroupsChanged`; none if absent.
+   */
+  reads?(group: FunctionModel): readonly number[];
 }
 
 /** The placement operations of the running system (evacuation, migrations). Indices: group (function) and instance. */

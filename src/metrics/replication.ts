@@ -33,6 +33,7 @@ export const COUNTERS = [
   'controlPlaneWaits',
   'falseEvacuations',
   'splitBrainMinutes',
+  'partitionTakeovers',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

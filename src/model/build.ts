@@ -166,6 +166,8 @@ export type HaModel =
       /** The group of its cluster manager (no takeover while it is down), or -1. */
       readonly clusterManager: number;
       readonly splitBrainRecovery: Distribution | null;
+      /** Its partitionable heartbeat link (the schema's `partition`), or null: the link's component index, the detection delay (null: the detector's missed beats), and whether a quorum device breaks the tie. */
+      readonly partition: { readonly link: number; readonly detection: Distribution | null; readonly quorumDevice: boolean } | null;
     }
   | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
   | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
@@ -1103,14 +1105,26 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         }
         // A failed failover (coverage < 1) needs a manual recovery time.
         if (!manual && spec.coverage < 1) b.fail([...hp, 'manual'], "coverage < 1: give 'manual', the manual recovery time after a failed failover");
-        if (!spec.fencing && !sbr && (spec.aliveProbability > 0 || spec.detector.loss > 0)) {
-          b.fail([...hp, 'splitBrainRecovery'], 'a takeover without fencing can cause split brain here (aliveProbability > 0 or lost beats): give splitBrainRecovery');
+        let partition: { link: number; detection: Distribution | null; quorumDevice: boolean } | null | undefined = null;
+        if (spec.partition) {
+          const pp: Seg[] = [...hp, 'partition'];
+          const link = sharedTop.get(spec.partition.link);
+          if (link === undefined) b.fail([...pp, 'link'], unknown('shared element', spec.partition.link, sharedNames));
+          const detection = spec.partition.detection !== undefined ? delay(b, spec.partition.detection, [...pp, 'detection']) : null;
+          if (spec.partition.detection === undefined && spec.detector.interval === undefined) {
+            b.fail([...pp, 'detection'], "the detector has no beats to miss (no 'interval'): give the time to declare the active failed when the link is cut");
+          }
+          partition = link !== undefined && link >= 0 && detection !== undefined ? { link, detection, quorumDevice: spec.partition.quorumDevice } : undefined;
+        }
+        if (!spec.fencing && !sbr && (spec.aliveProbability > 0 || spec.detector.loss > 0 || (spec.partition && !spec.partition.quorumDevice))) {
+          b.fail([...hp, 'splitBrainRecovery'], 'a takeover without fencing can cause split brain here (aliveProbability > 0, lost beats or a partitionable link): give splitBrainRecovery');
         } else if (spec.fencing?.onFailure === 'takeover' && spec.fencing.success < 1 && !sbr) {
           b.fail([...hp, 'splitBrainRecovery'], "fencing can fail with policy 'takeover', which can cause split brain: give splitBrainRecovery");
         }
-        if (det && switchover && manual !== undefined && sbr !== undefined) {
+        if (det && switchover && manual !== undefined && sbr !== undefined && partition !== undefined) {
           f.ha = {
             mechanism: 'active-passive',
+            partition,
             detector: det,
             switchover,
             coverage: spec.coverage,

@@ -340,6 +340,21 @@ export const HaSpec = z
           .describe(
             "The VNF or VIM service that is its cluster manager (Pacemaker/Corosync), e.g. a lease-elected or quorum group: while it is down, no takeover starts (a declared failure waits, in the failover phase, until it is back; lost beats cause no spurious takeover); the active keeps serving meanwhile.",
           ),
+        partition: z
+          .strictObject({
+            link: z.string().describe("The shared element (see `shared`; a redundant set for two Corosync rings) the pair's heartbeats cross: while it is down, active and standby cannot see each other although both are alive."),
+            detection: Delay.optional().describe(
+              "Time from the link's loss to the standby declaring the active failed (Corosync: token timeout plus consensus). Default: the detector's missed beats (it needs an interval).",
+            ),
+            quorumDevice: z
+              .boolean()
+              .default(false)
+              .describe('A tie-breaker (corosync-qdevice, or server-group messaging through the VIM) gives its vote to the side of the active: a cut link then starts no takeover.'),
+          })
+          .optional()
+          .describe(
+            "A partitionable heartbeat link: when it is cut while the active serves and a standby is believed healthy, the standby declares the active failed after `detection` and takes over (unless a quorum device breaks the tie): the active is fenced (as configured), or, without fencing or after a failed fence with onFailure: takeover, both serve: split brain (`splitBrainRecovery`). A cut that heals before the detection changes nothing. Counted as `partitionTakeovers`.",
+          ),
         aliveProbability: probability.default(0).describe('Probability that a node declared failed without a clean crash (silent or host-level failure) is still alive; a takeover without fencing then causes split brain.'),
         splitBrainRecovery: Delay.optional().describe('Time to resolve a split brain (needed when one can occur).'),
       })

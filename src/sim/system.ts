@@ -1477,6 +1477,8 @@ export class SystemSim {
   readonly repairPlan = new SumPlan();
   /** The gates of instances that need side components, with the indices of those components. */
   private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
+  /** [group, component] pairs: the components each group's mechanism reads (GroupMechanismFactory.reads). */
+  private readonly reads: Array<[number, number]>;
   /** Management planes, fencing of alive hosts and old copies (sim/network.ts), or null when no host has a management plane. */
   private readonly net: NetworkSim | null;
 
@@ -1540,6 +1542,7 @@ export class SystemSim {
               sys.spuriousCause = true;
             },
             groupUp: (g: number) => this.groups[g].up,
+            componentUp: (c: number) => this.components[c].up,
           },
           this.groups[gi],
         ),
@@ -1560,6 +1563,7 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.reads = model.functions.flatMap((f, gi) => (MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).map((ci): [number, number] => [gi, ci]));
     this.net = NetworkSim.needed(model)
       ? new NetworkSim(model, {
           scheduler: this.scheduler,
@@ -1633,6 +1637,14 @@ export class SystemSim {
         const fn = () => gate.instanceChanged(i);
         c.leafHook = prev === null ? fn : () => (prev(), fn());
       }
+    }
+    // Components a mechanism reads (a heartbeat link) tell it when they go up or down.
+    for (const [gi, ci] of this.reads) {
+      const c = this.components[ci];
+      const g = this.groups[gi];
+      const prev = c.leafHook;
+      const fn = () => g.mechanism.onGroupsChanged?.();
+      c.leafHook = prev === null ? fn : () => (prev(), fn());
     }
     // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
     this.net?.reset(streams);

@@ -1523,6 +1523,12 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const logicServices: number[] = [];
     const logic: LogicWatch[] = [];
     const pinned = new Set<number>();
+    // A mechanism that reads components (a heartbeat link, members' links) may tell its
+    // instances apart by them: its instances are not lumped.
+    for (const fi of fnIdx) {
+      const f = model.functions[fi];
+      if ((MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).length > 0) for (const inst of f.instances) pinned.add(local.get(inst.top)!);
+    }
     model.services.forEach((s, si) => {
       if (s.logic !== null) {
         const L: LogicWatch = { leaves: [], global: [] };

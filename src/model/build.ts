@@ -170,7 +170,12 @@ export type HaModel =
       readonly partition: { readonly link: number; readonly detection: Distribution | null; readonly quorumDevice: boolean } | null;
     }
   | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
-  | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
+  | {
+      readonly mechanism: 'quorum';
+      readonly electionTimeout: Distribution;
+      /** Per member, the component index of the element it reaches the others through, or -1 (never cut off); null: no partitions. */
+      readonly links: readonly number[] | null;
+    }
   | { readonly mechanism: 'message-queue'; readonly broker: number }
   | { readonly mechanism: 'lease'; readonly takeover: Distribution };
 
@@ -1148,7 +1153,18 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         if (hasM) b.fail([...fp, 'm'], 'm has no effect on a quorum: it is up at full capacity while k members and a leader are; remove it');
         if (f.k * 2 <= f.n) b.fail([...fp, 'k'], `a quorum needs a majority: k (${f.k}) must exceed half of ${f.n}`);
         const electionTimeout = delay(b, spec.electionTimeout, [...hp, 'electionTimeout']);
-        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout };
+        let links: number[] | null = null;
+        if (spec.partition) {
+          const lp: Seg[] = [...hp, 'partition', 'links'];
+          if (spec.partition.links.length !== f.n) b.fail(lp, `give one entry per member: ${f.n} (an element name, or null for a member never cut off), got ${spec.partition.links.length}`);
+          links = spec.partition.links.map((name, j) => {
+            if (name === null) return -1;
+            const c = sharedTop.get(name);
+            if (c === undefined) b.fail([...lp, j], unknown('shared element', name, sharedNames));
+            return c ?? -1;
+          });
+        }
+        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout, links };
         break;
       }
       case 'message-queue': {

@@ -371,6 +371,17 @@ export const HaSpec = z
       .strictObject({
         mechanism: z.literal('quorum'),
         electionTimeout: Delay.default('0s').describe('Time without a leader after the leader fails or quorum returns.'),
+        partition: z
+          .strictObject({
+            links: z
+              .array(z.string().nullable())
+              .min(1)
+              .describe(
+                "Per member (in instance order), the shared element (see `shared`) through which it reaches the others, or null (never cut off): while an element is down, the members behind it form a side of their own. Only the side with the most members up serves, if they are k or more (ties: the side of the members still connected first); a leader elsewhere can no longer commit and steps down (its lease runs out before the majority's election timeout), and the serving side elects a leader among its members after `electionTimeout`. Cut-off members keep running and rejoin when their element is back.",
+              ),
+          })
+          .optional()
+          .describe('Partitions among the members (a member\'s NIC or its rack\'s uplink failing): see `links`.'),
       })
       .describe('Quorum with leader election (etcd, Galera, Kubernetes masters): up while a majority (k) is up and a leader is elected.'),
     z

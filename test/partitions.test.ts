@@ -307,3 +307,61 @@ describe('partitions: a quorum member cut off by its link', () => {
     expect(String((thrown(() => topo(doc)) as Error).message)).toMatch(/vim\.etcd\.ha\.partition\.links\[2\]: unknown shared element 'nic9'/);
   });
 });
+
+/**
+ * Gray failures (`degraded`): two active-active instances (m = 2: each carries half the
+ * load) whose application fails silently every 1000 h (exponential), serving half of its
+ * requests badly until the health check removes it; repair 1 h (exponential, from the
+ * failure). `kind` is the health check: a heartbeat sees the bad answers at the next
+ * challenge (uniform over the 10 min interval), a process check never does.
+ */
+function gray(kind: 'heartbeat' | 'process') {
+  return {
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf', failures: { gray: { ttf: exp('1000h'), announced: false, degraded: 0.5, undetected: '0s' } }, repair: exp('1h') },
+      lb: { layer: 'vnf' },
+    },
+    hosts: { h: { count: 3, stack: ['hw'] } },
+    vnfs: {
+      lb: { instances: 1, app: 'lb', placement: { group: 'h' } },
+      f: { instances: 2, k: 1, m: 2, app: 'app', placement: { group: 'h', policy: 'anti-affinity' }, ha: { mechanism: 'active-active', balancer: 'lb', detector: { kind, interval: '10m', misses: 3 } } },
+    },
+    services: { s: { chain: ['f'] } },
+  };
+}
+
+describe('gray failures: up for the monitor, serving a share badly', () => {
+  const tau = 3600;
+  const T = 600;
+  const mttf = 1000 * H;
+  // The gray period: min(removal at U(0, T), repair at Exp(tau)); E = integral of (1 - t/T) e^(-t/tau) over [0, T].
+  const grayMean = tau * (1 - Math.exp(-T / tau)) - (tau * tau - tau * (T + tau) * Math.exp(-T / tau)) / T;
+  // Capacity lost by two instances (m = 2), each half the load: additive even when both are down.
+  const lost = (perFailure: number) => (2 * perFailure) / (mttf + tau);
+
+  it('a heartbeat health check removes it: capacity lost x/2 while gray, 1/2 once removed (closed form); a plain failure rejected', () => {
+    const r = run(gray('heartbeat'), { runs: 20, horizon: 500 * 8760 * H });
+    const c = r.results.services[0].capacityWeightedAvailability;
+    const exact = lost(0.25 * grayMean + 0.5 * (tau - grayMean));
+    // Wrong answer: the failed instance serves nothing until removed (no gray period).
+    expectWithin({ mean: 1 - c.mean, se: c.se }, exact, lost(0.5 * tau));
+    expect(r.results.services[0].availability.mean).toBeGreaterThan(c.mean);
+  });
+
+  it('a process check never sees it: it serves half its share badly until repaired (closed form)', () => {
+    const r = run(gray('process'), { runs: 20, horizon: 500 * 8760 * H });
+    const c = r.results.services[0].capacityWeightedAvailability;
+    expectWithin({ mean: 1 - c.mean, se: c.se }, lost(0.25 * tau), lost(0.25 * grayMean + 0.5 * (tau - grayMean)));
+  });
+
+  it('is refused outside active-active groups and when announced', () => {
+    const doc = gray('heartbeat');
+    (doc.vnfs.f as Record<string, unknown>).ha = { mechanism: 'k-of-n' };
+    expect(String((thrown(() => topo(doc)) as Error).message)).toMatch(/vnfs\.f\.app: its application's failure mode 'gray' is a gray failure/);
+    const doc2 = gray('heartbeat');
+    (doc2.components.app.failures.gray as Record<string, unknown>).announced = true;
+    delete (doc2.components.app.failures.gray as Record<string, unknown>).undetected;
+    expect(String((thrown(() => topo(doc2)) as Error).message)).toMatch(/components\.app\.failures\.gray\.degraded: a gray failure is silent/);
+  });
+});

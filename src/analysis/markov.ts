@@ -588,7 +588,7 @@ class ChainHost implements ComponentHost {
     throw new ChainError('a component used the simulation repair plan in analysis');
   }
   recordFailure(c: ComponentSim, mode: number): void {
-    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced, unhealthy: c.model.modes[mode].unhealthy };
+    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced, unhealthy: c.model.modes[mode].unhealthy, degraded: c.model.modes[mode].degraded };
   }
   // A staged repair (steps that wait for services) is ChainComponent's own (clocks enabled by the state).
   servicesUp(): boolean {

@@ -53,6 +53,8 @@ export interface FailureCause {
   readonly announced: boolean;
   /** A silent failure the guest's health check reports "not healthy" (seen at the next answered heartbeat challenge). */
   readonly unhealthy?: boolean;
+  /** A gray failure: the share (0..1) of its requests the instance serves badly while it stays in rotation; 0 or absent otherwise. */
+  readonly degraded?: number;
   /**
    * True when planned work stopped it cleanly (maintenance, a migration, an upgrade
    * step): it is known to be down, so no fencing is needed before a takeover.

@@ -34,8 +34,10 @@ export interface FailureModeModel {
   readonly repair: Distribution;
   /** True for a crash noticed at once by the layer below; false for a silent hang. */
   readonly announced: boolean;
-  /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge. */
+  /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge (true for a gray failure too). */
   readonly unhealthy: boolean;
+  /** A gray failure's share of requests served badly while it stays in rotation (the schema's `degraded`), or 0. */
+  readonly degraded: number;
   /**
    * A silent failure's time until it is noticed and its own repair starts (its `undetected`),
    * or null: announced, or noticed at once (`undetected: 0s`). A recovery chain that takes
@@ -761,7 +763,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         if (ms.undetected !== undefined && ms.announced) b.fail([...mp, 'undetected'], "'undetected' is the time until a silent failure is noticed; an announced crash is noticed at once: set 'announced: false', or remove it");
         const notice = ms.undetected !== undefined ? delay(b, ms.undetected, [...mp, 'undetected']) : null;
         if (notice === undefined) continue;
-        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy, notice: notice !== null && notice.mean > 0 ? notice : null });
+        if (ms.degraded !== undefined && ms.announced) b.fail([...mp, 'degraded'], "a gray failure is silent (up for its monitor): set 'announced: false' too, or remove it");
+        if (ms.degraded !== undefined && spec.layer !== 'vnf' && spec.layer !== 'vim') b.fail([...mp, 'degraded'], `a gray failure is an application's (layer vnf or vim), not a ${spec.layer}'s`);
+        const degraded = ms.degraded ?? 0;
+        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy || degraded > 0, degraded, notice: notice !== null && notice.mean > 0 ? notice : null });
         if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
       }
     }
@@ -845,6 +850,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   const rackTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.racks)) {
     rackDeps.set(name, dependsOn(spec.dependsOn, ['racks', name]));
+    planeRefs(b, spec.management, ['racks', name, 'management'], sharedTop, sharedNames, null);
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['racks', name, 'site'], unknown('site', spec.site, siteNames));
@@ -940,7 +946,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       // The names are checked once, at the group's first host; each host resolves its own side components.
       if (i === 1) for (const key of ['management', 'data'] as const) planeRefs(b, spec[key], [...gp, key], sharedTop, sharedNames, Object.keys(spec.beside ?? {}));
       const plane = (key: 'management' | 'data'): number[] =>
-        (spec[key] ?? []).flatMap((n) => {
+        [...(spec[key] ?? []), ...(key === 'management' && rack !== null ? (topology.racks[rack]?.management ?? []) : [])].flatMap((n) => {
           const idx = beside[n] ?? sharedTop.get(n);
           return idx === undefined || idx < 0 ? [] : [idx];
         });
@@ -1066,8 +1072,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   // HA mechanisms (after all groups exist, so that they can name each other).
   haSpecs.forEach(([fp, spec, , hasM], i) => {
-    if (!spec) return;
     const f = functions[i];
+    // A gray failure stays in rotation: only a load balancer's group (active-active) spreads requests over it.
+    const gray = f.instances.length > 0 ? components[f.instances[0].top].modes.find((m) => m.degraded > 0) : undefined;
+    if (gray !== undefined && spec?.mechanism !== 'active-active') {
+      b.fail([...fp, 'app'], `its application's failure mode '${gray.name}' is a gray failure (degraded), which only an active-active group models (requests spread over instances in rotation); give this group 'ha: { mechanism: active-active, ... }' or use another component type`);
+    }
+    if (!spec) return;
     const hp: Seg[] = [...fp, 'ha'];
     const ref = (name: string, key: string): number => {
       const idx = functionIndex.get(name);
@@ -1891,14 +1902,16 @@ function planeRefs(
   path: Seg[],
   sharedTop: ReadonlyMap<string, number>,
   sharedNames: readonly string[],
-  roles: readonly string[],
+  /** The host group's side-component roles, or null (a rack: shared elements only). */
+  roles: readonly string[] | null,
 ): string[] {
   const out: string[] = [];
   (names ?? []).forEach((n, i) => {
     if (out.includes(n)) b.fail([...path, i], `'${n}' is listed twice`);
-    else if (!roles.includes(n) && !sharedTop.has(n))
-      b.fail([...path, i], `unknown network element '${n}': expected a shared element (${sharedNames.length > 0 ? sharedNames.join(', ') : "none: 'shared' is empty"}) or a role of the group's 'beside' (${roles.length > 0 ? roles.join(', ') : 'none'})`);
-    else out.push(n);
+    else if (!(roles ?? []).includes(n) && !sharedTop.has(n)) {
+      const shared = `a shared element (${sharedNames.length > 0 ? sharedNames.join(', ') : "none: 'shared' is empty"})`;
+      b.fail([...path, i], `unknown network element '${n}': expected ${shared}${roles === null ? '' : ` or a role of the group's 'beside' (${roles.length > 0 ? roles.join(', ') : 'none'})`}`);
+    } else out.push(n);
   });
   return out;
 }

@@ -145,6 +145,14 @@ export const FailureModeSpec = z
       .describe(
         "true (silent failures only): the guest's health check answers the heartbeat's challenge with \"not healthy\" (the application is broken but the heartbeat daemon runs), so a heartbeat detector sees it at the next challenge that gets an answer, not after `misses` missed beats.",
       ),
+    degraded: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .optional()
+      .describe(
+        "A gray failure (silent failures of an application in an active-active group only): the instance stays up for its monitor and in rotation but serves this share of the requests it receives badly (lost), until a health check that sees it (a heartbeat detector: at the next answered challenge, as `unhealthy`) takes it out of rotation; a process check or a watchdog never does. It counts toward k meanwhile, and its loss toward the capacity served and the impact fraction.",
+      ),
     repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
     undetected: Delay.optional().describe(
       "Silent failures only: the time until the failure is noticed (an operator, a monitoring alarm, the VIM's service heartbeat) and its repair starts (a crew is asked for then). Required for a silent failure of a component whose repair no `recovery` chain takes over: a failure nothing notices is never repaired implicitly. '0s': noticed at once (what an older file meant).",
@@ -229,6 +237,11 @@ export const RackSpec = z
     site: z.string().optional().describe('The site the rack stands in.'),
     component: z.string().optional().describe('Component type (layer rack) of the rack infrastructure; never fails if omitted.'),
     dependsOn: DependsOn,
+    management: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("Shared elements (see `shared`) of its hosts' management plane, e.g. the rack's management switch: while one is down, every host in the rack is unreachable but alive (see `hosts.<group>.management`)."),
     description: z.string().optional(),
   })
   .describe('A rack.');

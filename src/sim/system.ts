@@ -1418,7 +1418,7 @@ export class SystemSim {
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** The most recent failure, as mechanisms see it. */
-  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean } = { layer: 0, announced: true, unhealthy: false, clean: false };
+  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean; degraded: number } = { layer: 0, announced: true, unhealthy: false, clean: false, degraded: 0 };
   /** True while planned work is taking something down (hooks that react to host failures ignore it). */
   inPlannedStop = false;
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
@@ -1609,6 +1609,7 @@ export class SystemSim {
     this.cause.layer = 0;
     this.cause.announced = true;
     this.cause.unhealthy = false;
+    this.cause.degraded = 0;
     this.cause.clean = false;
     this.inPlannedStop = false;
     this.causeComponent = null;
@@ -1825,6 +1826,7 @@ export class SystemSim {
     this.cause.layer = c.layer;
     this.cause.announced = true;
     this.cause.unhealthy = false;
+    this.cause.degraded = 0;
     this.cause.clean = true;
   }
 
@@ -1842,6 +1844,7 @@ export class SystemSim {
     this.cause.layer = c.layer;
     this.cause.announced = true;
     this.cause.unhealthy = false;
+    this.cause.degraded = 0;
     this.cause.clean = true;
   }
 
@@ -1883,6 +1886,7 @@ export class SystemSim {
     this.cause.layer = c.layer;
     this.cause.announced = c.model.modes[mode].announced;
     this.cause.unhealthy = c.model.modes[mode].unhealthy;
+    this.cause.degraded = c.model.modes[mode].degraded;
     this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }

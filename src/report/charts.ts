@@ -532,6 +532,7 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
     const d = s.downtimeMinutesPerYear;
     return {
       point: p.name,
+      short: params.map((k) => formatValue(p.params[k])).join(' / '),
       ...Object.fromEntries(params.map((k) => [k, formatValue(p.params[k])])),
       alive: fin((e.falseEvacuations ?? 0) + (e.partitionTakeovers ?? 0)),
       splitBrains: fin(e.splitBrains ?? 0),
@@ -543,6 +544,7 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
   });
   if (!rows.some((q) => (q.alive ?? 0) > 0 || (q.splitBrains ?? 0) > 0)) return null;
   const labels = parameterLabels(params, r.experiment.labels);
+  const mid = Math.max(...rows.map((q) => q.alive ?? 0)) / 2;
   const title = `${r.focus.service}: downtime against actions on live nodes`;
   return {
     kind: 'tradeoff',
@@ -551,9 +553,10 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
       `Each point of the sweep: the downtime of ${r.focus.service} per year (95% CI) against the false evacuations and takeovers across a cut heartbeat link per year in its groups, ` +
       'actions on nodes that were alive; the colour is the split brains per year (two active copies). Fewer false actions (a longer grace period) tend to cost longer real outages; acting without fencing costs split brains.',
     spec: base(title, {
+      title: { text: title, anchor: 'start', fontSize: 15, subtitle: `labels: ${params.map((k) => labels[k]).join(' / ')}`, subtitleFontSize: 11 },
       data: { values: rows },
-      width: 520,
-      height: 320,
+      width: 620,
+      height: 360,
       encoding: {
         x: { field: 'alive', type: 'quantitative', title: 'false evacuations + partition takeovers (per year)' },
       },
@@ -574,6 +577,12 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
             ],
           },
         },
+        // Each point named beside its mark: to its right in the left half, to its left in the right half.
+        ...(['left', 'right'] as const).map((align) => ({
+          transform: [{ filter: align === 'left' ? `datum.alive <= ${mid}` : `datum.alive > ${mid}` }],
+          mark: { type: 'text', align, dx: align === 'left' ? 10 : -10, fontSize: 10, color: '#333' },
+          encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'short' } },
+        })),
       ],
     }),
   };

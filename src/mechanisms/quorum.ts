@@ -15,6 +15,10 @@
  * the serving side can no longer commit: it is lost as if it had failed (its lease runs
  * out before the majority's election timeout, so the two never serve at once), and the
  * serving side elects the lowest-numbered of its members up after `electionTimeout`.
+ * With a quorum device (`partition.quorumDevice`: corosync-qdevice, a tie-breaker), its
+ * vote counts for the connected side while a member is up there: that side serves with
+ * one member fewer than k (an even split goes its way; two members survive the loss of
+ * one).
  */
 import type { FunctionModel } from '../model/build.js';
 import type { Delay, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
@@ -39,6 +43,8 @@ class Quorum implements GroupMechanism {
   private readonly instant: boolean;
   /** Per member, the component of its link (-1: never cut off); null without partitions. */
   private readonly links: readonly number[] | null;
+  /** A quorum device votes with the connected side. */
+  private readonly quorumDevice: boolean;
 
   constructor(
     private readonly group: FunctionModel,
@@ -50,6 +56,7 @@ class Quorum implements GroupMechanism {
     this.election = ctx.delay(cfg.electionTimeout, ctx.streams.stream(`${group.path}:election`), `${group.path}.ha.electionTimeout`);
     this.instant = cfg.electionTimeout.mean === 0;
     this.links = cfg.links;
+    this.quorumDevice = cfg.quorumDevice;
   }
 
   instanceChanged(i: number, isUp: boolean): void {
@@ -92,6 +99,8 @@ class Quorum implements GroupMechanism {
     for (const side of sides) {
       let n = 0;
       for (let j = 0; j < links.length; j++) if (up[j] && this.sideOf(j) === side) n++;
+      // The quorum device votes with the connected side (when a member is up there).
+      if (n > 0 && side === -1 && this.quorumDevice) n++;
       if (n > bestCount) {
         best = side;
         bestCount = n;
@@ -106,13 +115,13 @@ class Quorum implements GroupMechanism {
     return c >= 0 && !this.ctx.componentUp(c) ? c : -1;
   }
 
-  /** Members up on the serving side. */
+  /** Votes of the serving side: its members up, plus the quorum device's on the connected side (none when no member is up there). */
   private serving(): number {
     if (this.links === null) return this.state.upCount;
     const side = this.servingSide();
     let n = 0;
     for (let j = 0; j < this.links.length; j++) if (this.state.up[j] && this.sideOf(j) === side) n++;
-    return n;
+    return n > 0 && side === -1 && this.quorumDevice ? n + 1 : n;
   }
 
   /** True when member j is up and on the serving side. */

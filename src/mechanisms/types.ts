@@ -225,8 +225,12 @@ export interface PlacementControl {
   hostUp(group: number, instance: number): boolean;
   /** True when the host the instance runs on is reachable: its management plane is up (sim/network.ts; always, without one). */
   hostReachable(group: number, instance: number): boolean;
-  /** Fences the host the instance runs on if it is alive and unreachable (powered off until reachable again); true if it did. */
+  /** Fences the host the instance runs on if it is alive and unreachable (a power cycle); true if it did. */
   fence(group: number, instance: number): boolean;
+  /** Fences the instance alone if its host is alive and unreachable and it is up there: its base goes down and stays down; returns the fence's token, or -1 if it did nothing. */
+  fenceInstance(group: number, instance: number): number;
+  /** Ends the instance-level fence with `token` (the instance has not moved since): its base boots again on its host. */
+  unfenceInstance(group: number, instance: number, token: number): void;
   /** True when the control-plane service is up. */
   serviceUp(service: number): boolean;
   /** Calls `fn` every time the service comes up. */

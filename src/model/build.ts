@@ -151,6 +151,8 @@ export interface FencingModel {
   readonly success: number;
   readonly onFailure: 'wait' | 'takeover';
   readonly operator: Distribution | null;
+  /** Evacuation only: gentler levels tried in order before the power fence (`time`, `success`); empty otherwise. */
+  readonly escalation: ReadonlyArray<{ readonly scope: 'instance' | 'host'; readonly time: Distribution; readonly success: number }>;
 }
 
 /** The HA mechanism of a group, resolved (distributions built, names turned into indices). */
@@ -177,6 +179,8 @@ export type HaModel =
       readonly electionTimeout: Distribution;
       /** Per member, the component index of the element it reaches the others through, or -1 (never cut off); null: no partitions. */
       readonly links: readonly number[] | null;
+      /** A quorum device votes with the connected side (`partition.quorumDevice`). */
+      readonly quorumDevice: boolean;
     }
   | { readonly mechanism: 'message-queue'; readonly broker: number }
   | { readonly mechanism: 'lease'; readonly takeover: Distribution };
@@ -1117,7 +1121,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           if (spec.fencing.onFailure === 'wait' && spec.fencing.success < 1 && !operator) {
             b.fail(fpth, "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
           }
-          if (time && operator !== undefined) fencing = { time, success: spec.fencing.success, onFailure: spec.fencing.onFailure, operator };
+          if (spec.fencing.escalation) b.fail([...fpth, 'escalation'], 'fencing escalation is for evacuation (levels before the power fence of a host); an active/passive takeover fences the old node in one step: remove it');
+          if (time && operator !== undefined) fencing = { time, success: spec.fencing.success, onFailure: spec.fencing.onFailure, operator, escalation: [] };
         }
         // A failed failover (coverage < 1) needs a manual recovery time.
         if (!manual && spec.coverage < 1) b.fail([...hp, 'manual'], "coverage < 1: give 'manual', the manual recovery time after a failed failover");
@@ -1175,7 +1180,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
             return c ?? -1;
           });
         }
-        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout, links };
+        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout, links, quorumDevice: spec.partition?.quorumDevice ?? false };
         break;
       }
       case 'message-queue': {
@@ -1379,7 +1384,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         const time = delay(b, e.fencing.time, [...ep, 'fencing', 'time']);
         const operator = e.fencing.operator !== undefined ? delay(b, e.fencing.operator, [...ep, 'fencing', 'operator']) : null;
         if (e.fencing.onFailure === 'wait' && e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
-        if (time && operator !== undefined) fencing = { time, success: e.fencing.success, onFailure: e.fencing.onFailure, operator };
+        const escalation = (e.fencing.escalation ?? []).map((lv, j) => ({ scope: lv.scope, time: delay(b, lv.time, [...ep, 'fencing', 'escalation', j, 'time']), success: lv.success }));
+        if (time && operator !== undefined && escalation.every((lv) => lv.time !== undefined)) {
+          fencing = { time, success: e.fencing.success, onFailure: e.fencing.onFailure, operator, escalation: escalation.map((lv) => ({ ...lv, time: lv.time! })) };
+        }
       }
       const sb = e.splitBrain;
       const reconcile = sb?.reconcile !== undefined ? delay(b, sb.reconcile, [...ep, 'splitBrain', 'reconcile']) : null;

@@ -331,6 +331,19 @@ export const FencingSpec = z
     success: probability.default(1).describe('Probability that fencing succeeds.'),
     onFailure: z.enum(['wait', 'takeover']).default('wait').describe('wait: for an operator (no split brain); takeover: go on anyway (split brain if the old node is still alive).'),
     operator: Delay.optional().describe('Operator time after a failed fence (policy wait).'),
+    escalation: z
+      .array(
+        z.strictObject({
+          scope: z.enum(['instance', 'host']).describe('instance: kill the instance only (the VM destroyed through the hypervisor, its disk fenced); host: reboot the host (its OS, through a path other than the power controller).'),
+          time: Delay.describe('Time this level takes.'),
+          success: probability.describe('Probability that it works.'),
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        'Evacuation only: gentler levels tried in order before the power fence (`time`, `success`: IPMI power cycle of the host), each after the previous failed, e.g. VM -> host -> power. The first that works is the fence; when all fail, `onFailure` applies.',
+      ),
   })
   .describe('Fencing before takeover.');
 
@@ -392,6 +405,10 @@ export const HaSpec = z
               .describe(
                 "Per member (in instance order), the shared element (see `shared`) through which it reaches the others, or null (never cut off): while an element is down, the members behind it form a side of their own. Only the side with the most members up serves, if they are k or more (ties: the side of the members still connected first); a leader elsewhere can no longer commit and steps down (its lease runs out before the majority's election timeout), and the serving side elects a leader among its members after `electionTimeout`. Cut-off members keep running and rejoin when their element is back.",
               ),
+            quorumDevice: z
+              .boolean()
+              .default(false)
+              .describe('A quorum device (corosync-qdevice) as tie-breaker: its vote counts for the connected side while a member is up there, which then serves with one member fewer than k (an even split goes its way; two members survive the loss of one).'),
           })
           .optional()
           .describe('Partitions among the members (a member\'s NIC or its rack\'s uplink failing): see `links`.'),

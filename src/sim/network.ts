@@ -249,12 +249,17 @@ export class NetworkSim {
     });
   }
 
+  /** The management element whose loss last cut host h off (a component index). */
+  cutBy(h: number): number {
+    return this.lastCut[h] ?? this.model.hosts[h].management[0];
+  }
+
   /** Fences host h (rule 2): power-cycles it now if it is alive and unreachable. Returns true if it did. */
   fence(h: number): boolean {
     const host = this.model.hosts[h];
     const comps = this.sys.components;
     if (this.reachable(h) || host.hardware < 0 || !comps[host.top].up) return false;
-    this.sys.recordFencing(this.lastCut[h] ?? host.management[0]);
+    this.sys.recordFencing(this.cutBy(h));
     const hw = comps[host.hardware];
     hw.plannedUp(true, hw.plannedDown());
     return true;

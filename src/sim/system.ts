@@ -1766,6 +1766,14 @@ export class SystemSim {
       hostUp: (g, i) => hostTop(this.instanceHost[g][i]).up,
       hostReachable: (g, i) => this.net === null || this.net.reachable(this.instanceHost[g][i]),
       fence: (g, i) => this.net !== null && this.net.fence(this.instanceHost[g][i]),
+      fenceInstance: (g, i) => {
+        const h = this.instanceHost[g][i];
+        const b = base(g, i);
+        if (this.net === null || this.net.reachable(h) || !hostTop(h).up || !b.up) return -1;
+        this.recordFencing(this.net.cutBy(h));
+        return b.plannedDown();
+      },
+      unfenceInstance: (g, i, token) => base(g, i).plannedUp(true, token),
       serviceUp: (s) => this.services[s].downMembers === 0,
       onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
       pickHost(g, i) {

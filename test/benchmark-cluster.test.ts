@@ -159,7 +159,7 @@ describe('published benchmark: the HHK 2000 workstation cluster (QVBS cluster, N
     expect(series).not.toBe(text);
     const wrong = analyzeModel(load(series).model).services[0];
     expect(wrong.unavailability).toBeGreaterThan(50 * exact.unavailability);
-    const r = simulate(load(text), { runs: 200, horizon: 100 * 365 * 86400, seed: 3, jobs: 1 });
+    const r = simulate(load(text), { runs: 200, horizon: 100 * 365 * 86400, seed: 3 });
     const s = r.results.services[0];
     expectWithin(s.unavailability, exact.unavailability, wrong.unavailability);
     expectWithin(s.outagesPerYear, exact.outagesPerYear, wrong.outagesPerYear);

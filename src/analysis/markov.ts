@@ -39,7 +39,10 @@
  * records the pattern of the expression's leaves in it (which are up) per state and the
  * patterns each transition goes through, and combineLogic multiplies the independent
  * blocks' pattern probabilities through the expression. A redundant set is its own
- * ComponentSim rule, with its members in use saved in the state.
+ * ComponentSim rule, with its members in use saved in the state. An instance that needs
+ * side components (`needs`) has the simulation's InstanceGate between its top component
+ * and its group; what the gate last told follows from the state (`sync` on load), and
+ * the side components are in the instance's block.
  *
  * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
  * states, and the residual sum |pi Q| / sum pi q reported per block.
@@ -73,7 +76,9 @@
  * component of a block (a host's lowest failing layer, or its rack when each rack holds
  * one host) with every instance on it. Units are interchangeable, in one class, when
  * their trees have the same components in the same order (layer, failure modes and their
- * rates, restart, crew pool, supervision, group). A unit with a shared element or a
+ * rates, restart, crew pool, supervision, group, the positions of the side components an
+ * instance needs). A unit holding an instance without its side components, or side
+ * components without their instance (a host that never fails), is in no class. A unit with a shared element or a
  * dependency on one, or a component failed by a common-cause clock, is in no class: the
  * simulator fails a common cause's components, and returns a shared parent's children, in
  * model order, which a permutation does not preserve; so hosts under one failing rack are

@@ -194,7 +194,9 @@ export interface InstanceListener {
  * client) and its group: the instance counts as up to the group while its top component
  * and every side component it needs are up. A side component going down cuts the
  * instance off without stopping it (its clocks run, nothing restarts); its return
- * reconnects it at once. Tells the group only of changes.
+ * reconnects it at once. Tells the group only of changes. The one place of this rule:
+ * the simulation (SystemSim) and `analyze` (analysis/markov.ts) both put a gate between
+ * the instance's top component and its group (`top.group = gate`, then `listen`).
  */
 export class InstanceGate implements InstanceListener {
   private last = true;
@@ -207,10 +209,27 @@ export class InstanceGate implements InstanceListener {
   reset(): void {
     this.last = true;
   }
-  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
-  instanceChanged(i: number): void {
+  /** True while the instance is connected: its top component and every side component it needs are up. */
+  connected(): boolean {
     let up = this.top.up;
     for (let k = 0; k < this.sides.length && up; k++) up = this.sides[k].up;
+    return up;
+  }
+  /** Takes what the group was last told from the components' state (analysis, after loading a state between events). */
+  sync(): void {
+    this.last = this.connected();
+  }
+  /** Makes the side components tell the gate (instance `i`) when they go up or down, after any hook they have (their `reset` clears it). */
+  listen(i: number): void {
+    for (const c of this.sides) {
+      const prev = c.leafHook;
+      const fn = () => this.instanceChanged(i);
+      c.leafHook = prev === null ? fn : () => (prev(), fn());
+    }
+  }
+  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
+  instanceChanged(i: number): void {
+    const up = this.connected();
     if (up === this.last) return;
     this.last = up;
     this.target.instanceChanged(i, up);
@@ -1476,7 +1495,7 @@ export class SystemSim {
   /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
   readonly repairPlan = new SumPlan();
   /** The gates of instances that need side components, with the indices of those components. */
-  private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
+  private readonly gates: Array<{ gate: InstanceGate; i: number }> = [];
   /** [group, component] pairs: the components each group's mechanism reads (GroupMechanismFactory.reads). */
   private readonly reads: Array<[number, number]>;
   /** Management planes, fencing of alive hosts and old copies (sim/network.ts), or null when no host has a management plane. */
@@ -1517,7 +1536,7 @@ export class SystemSim {
         if (inst.needs !== undefined) {
           const gate = new InstanceGate(g, top, inst.needs.map((c) => this.components[c]));
           top.group = gate;
-          this.gates.push({ gate, i, sides: inst.needs });
+          this.gates.push({ gate, i });
         }
       });
       g.phasedStatic = g.phased.length;
@@ -1630,14 +1649,9 @@ export class SystemSim {
       g.mechanism = this.mechanismHosts[gi].create();
     });
     // Side components tell the gates of the instances that need them.
-    for (const { gate, i, sides } of this.gates) {
+    for (const { gate, i } of this.gates) {
       gate.reset();
-      for (const ci of sides) {
-        const c = this.components[ci];
-        const prev = c.leafHook;
-        const fn = () => gate.instanceChanged(i);
-        c.leafHook = prev === null ? fn : () => (prev(), fn());
-      }
+      gate.listen(i);
     }
     // Components a mechanism reads (a heartbeat link) tell it when they go up or down.
     for (const [gi, ci] of this.reads) {

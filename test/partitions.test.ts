@@ -413,3 +413,34 @@ describe('gray failures: up for the monitor, serving a share badly', () => {
     expect(String((thrown(() => topo(doc2)) as Error).message)).toMatch(/components\.app\.failures\.gray\.degraded: a gray failure is silent/);
   });
 });
+
+describe("data planes: instances cut off while their host's data network is down", () => {
+  /** A 1-of-2 VNF on two hosts whose data plane is one shared switch (MTTF 500 h, repair 2 h); the applications fail on their own (MTTF 200 h, repair 1 h). */
+  const doc = {
+    components: {
+      hw: { layer: 'hardware' },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('200h') } }, repair: exp('1h') },
+      sw: { layer: 'rack', failures: { crash: { ttf: exp('500h') } }, repair: exp('2h') },
+    },
+    shared: { dsw: { component: 'sw' } },
+    hosts: { h: { count: 2, stack: ['hw'], data: ['dsw'] } },
+    vnfs: { f: { instances: 2, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+    services: { s: { chain: ['f'] } },
+  };
+  const aApp = 200 / 201;
+  const aSw = 500 / 502;
+  const exact = 1 - aSw * (1 - (1 - aApp) ** 2);
+
+  it('the closed form 1 - a_sw (1 - (1 - a_app)^2): analyze to 1e-9, simulation within 4 SE; the switch ignored outside', () => {
+    close(analyzeModel(topo(doc).model).services[0].unavailability, exact);
+    const r = run(doc, { runs: 20, horizon: 200 * 8760 * H });
+    const s = r.results.services[0];
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, exact, (1 - aApp) ** 2);
+  });
+
+  it('refuses instances that could move off such a host', () => {
+    const moving = { ...doc, vim: { api: { instances: 1, app: 'app', placement: { group: 'h' } } }, services: { ...doc.services, api: { chain: ['api'] } } };
+    (moving.vnfs.f as Record<string, unknown>).evacuation = { vim: 'api', detection: '60s', rebuild: '3m' };
+    expect(String((thrown(() => topo(moving)) as Error).message)).toMatch(/vnfs\.f\.placement: instances on host 'h-1' cannot move/);
+  });
+});

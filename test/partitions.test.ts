@@ -6,14 +6,14 @@
  * give (no fencing -> split brain; a fence that works 95% of the time -> fewer; a longer
  * grace period -> fewer false evacuations but longer real outages).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { exploreCtmc, steadyState } from '../src/analysis/ctmc.js';
-import { cli, close, exp, expectWithin, run, thrown, topo } from './helpers.js';
+import { cli, close, exp, expectWithin, ROOT, run, thrown, topo } from './helpers.js';
 import { TopologyError } from '../src/model/errors.js';
 
 const H = 3600;
@@ -442,5 +442,21 @@ describe("data planes: instances cut off while their host's data network is down
     const moving = { ...doc, vim: { api: { instances: 1, app: 'app', placement: { group: 'h' } } }, services: { ...doc.services, api: { chain: ['api'] } } };
     (moving.vnfs.f as Record<string, unknown>).evacuation = { vim: 'api', detection: '60s', rebuild: '3m' };
     expect(String((thrown(() => topo(moving)) as Error).message)).toMatch(/vnfs\.f\.placement: instances on host 'h-1' cannot move/);
+  });
+});
+
+describe('management planes leave other moves alone', () => {
+  it('live migrations under rolling maintenance give the same results with a management plane that never fails (no old copies)', () => {
+    const base = parse(readFileSync(join(ROOT, 'topologies', 'maintenance-rolling.yaml'), 'utf8')) as Record<string, any>;
+    const withPlane = structuredClone(base);
+    withPlane.components['never-agent'] = { layer: 'hostOS' };
+    withPlane.hosts.compute.beside = { agent: 'never-agent' };
+    withPlane.hosts.compute.management = ['agent'];
+    const opts = { runs: 6, horizon: 5 * 8760 * H };
+    const a = run(base, opts).results;
+    const b = run(withPlane, opts).results;
+    expect(b.services.map((s) => s.availability.mean)).toEqual(a.services.map((s) => s.availability.mean));
+    expect(b.groups.some((g) => g.perYear.splitBrains !== undefined || g.perYear.falseEvacuations !== undefined)).toBe(false);
+    expect(a.groups.some((g) => (g.perYear.liveMigrations?.mean ?? 0) > 0)).toBe(true);
   });
 });

@@ -157,7 +157,7 @@ export class Evacuator implements EventHandler {
     this.alive[i] = false;
     // Moved: an instance-level fence on the old host is over (the instance lives on `host` now).
     this.killed[i] = -1;
-    this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng));
+    this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng), true);
   }
 }
 

@@ -237,8 +237,13 @@ export interface PlacementControl {
   onServiceUp(service: number, fn: () => void): void;
   /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
   pickHost(group: number, instance: number): number;
-  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. Moved off an alive host, it leaves its old copy running there (sim/network.ts). */
-  move(group: number, instance: number, host: number, rebuild: number): void;
+  /**
+   * Moves the instance to `host`; its base component comes up after `rebuild` seconds. With
+   * `keepOld` (an evacuation), an instance moved off a host that is still alive leaves its
+   * old copy running there and is rebuilt from scratch (sim/network.ts); without it, an
+   * instance that is up moves as it is (a live migration).
+   */
+  move(group: number, instance: number, host: number, rebuild: number, keepOld?: boolean): void;
 }
 
 /** What planned work may do to the running system. Indices: g = function, i = instance, h = host. */

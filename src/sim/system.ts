@@ -1816,7 +1816,7 @@ export class SystemSim {
         }
         return best;
       },
-      move(g, i, h, rebuild) {
+      move(g, i, h, rebuild, keepOld = false) {
         const from = sys.instanceHost[g][i];
         sys.hostLoad[from]--;
         sys.hostLoad[h]++;
@@ -1824,7 +1824,7 @@ export class SystemSim {
         const b = base(g, i);
         // Moved off an alive host (unreachable, not fenced): the old copy keeps running
         // there (sim/network.ts), and the instance is rebuilt from scratch on `h`.
-        if (b.up && sys.net !== null) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
+        if (keepOld && b.up && sys.net !== null) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
         b.relocate(hostTop(h), rebuild);
       },
     };

@@ -438,6 +438,11 @@ describe("data planes: instances cut off while their host's data network is down
     expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, exact, (1 - aApp) ** 2);
   });
 
+  it("the same through the hosts' rack ('racks.<name>.data')", () => {
+    const viaRack = { ...doc, racks: { r: { data: ['dsw'] } }, hosts: { h: { count: 2, stack: ['hw'], racks: ['r'] } } };
+    close(analyzeModel(topo(viaRack).model).services[0].unavailability, exact);
+  });
+
   it('refuses instances that could move off such a host', () => {
     const moving = { ...doc, vim: { api: { instances: 1, app: 'app', placement: { group: 'h' } } }, services: { ...doc.services, api: { chain: ['api'] } } };
     (moving.vnfs.f as Record<string, unknown>).evacuation = { vim: 'api', detection: '60s', rebuild: '3m' };

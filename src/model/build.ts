@@ -854,7 +854,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   const rackTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.racks)) {
     rackDeps.set(name, dependsOn(spec.dependsOn, ['racks', name]));
-    planeRefs(b, spec.management, ['racks', name, 'management'], sharedTop, sharedNames, null);
+    for (const key of ['management', 'data'] as const) planeRefs(b, spec[key], ['racks', name, key], sharedTop, sharedNames, null);
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['racks', name, 'site'], unknown('site', spec.site, siteNames));
@@ -950,7 +950,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       // The names are checked once, at the group's first host; each host resolves its own side components.
       if (i === 1) for (const key of ['management', 'data'] as const) planeRefs(b, spec[key], [...gp, key], sharedTop, sharedNames, Object.keys(spec.beside ?? {}));
       const plane = (key: 'management' | 'data'): number[] =>
-        [...(spec[key] ?? []), ...(key === 'management' && rack !== null ? (topology.racks[rack]?.management ?? []) : [])].flatMap((n) => {
+        [...(spec[key] ?? []), ...(rack !== null ? (topology.racks[rack]?.[key] ?? []) : [])].flatMap((n) => {
           const idx = beside[n] ?? sharedTop.get(n);
           return idx === undefined || idx < 0 ? [] : [idx];
         });

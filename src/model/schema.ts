@@ -242,6 +242,11 @@ export const RackSpec = z
       .min(1)
       .optional()
       .describe("Shared elements (see `shared`) of its hosts' management plane, e.g. the rack's management switch: while one is down, every host in the rack is unreachable but alive (see `hosts.<group>.management`)."),
+    data: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("Shared elements (see `shared`) of its hosts' data plane, e.g. the rack's data switch: while one is down, the instances on the rack's hosts are cut off (see `hosts.<group>.data`)."),
     description: z.string().optional(),
   })
   .describe('A rack.');

@@ -403,6 +403,45 @@ describe('gray failures: up for the monitor, serving a share badly', () => {
     expectWithin({ mean: 1 - c.mean, se: c.se }, lost(0.25 * tau), lost(0.25 * grayMean + 0.5 * (tau - grayMean)));
   });
 
+  it('a gray instance whose host fails serves nothing more: the chain built here by hand (analyze to 1e-9, simulation within 4 SE); still serving outside', () => {
+    // One instance (k = 1) on a host (MTTF 100 h, repair 50 h); its application's gray
+    // failure (MTTF 50 h, repair 100 h, running whatever the host does) is never removed (a
+    // process check). States: host up or down x application up, gray (serving) or dead.
+    const [lh, mh, la, ma] = [1 / (100 * H), 1 / (50 * H), 1 / (50 * H), 1 / (100 * H)];
+    type S = { host: boolean; app: 'up' | 'gray' | 'dead' };
+    const chainOf = () =>
+      exploreCtmc<S>(
+        { host: true, app: 'up' },
+        (s) => `${s.host}${s.app}`,
+        (s) => {
+          const out: Array<[S, number]> = [];
+          // The host fails (a gray application stops serving: dead) or comes back (an application not failed restarts at once).
+          out.push(s.host ? [{ host: false, app: s.app === 'gray' ? 'dead' : s.app }, lh] : [{ host: true, app: s.app }, mh]);
+          if (s.host && s.app === 'up') out.push([{ ...s, app: 'gray' }, la]);
+          // The repair of a failed application runs whether the host is up or not.
+          if (s.app !== 'up') out.push([{ ...s, app: 'up' }, ma]);
+          return out;
+        },
+      );
+    const { chain, states } = chainOf();
+    const pi = steadyState(chain);
+    const avail = states.reduce((a, st, i) => (st.host && st.app !== 'dead' ? a + pi[i] : a), 0);
+    // Wrong: a gray application keeps serving through its host's outage.
+    const wrong = states.reduce((a, st, i) => (st.app !== 'up' || st.host ? a + pi[i] : a), 0);
+    const doc = {
+      components: {
+        hw: { layer: 'hardware', failures: { crash: { ttf: exp('100h') } }, repair: exp('50h') },
+        app: { layer: 'vnf', failures: { gray: { ttf: exp('50h'), announced: false, degraded: 0.5, undetected: '0s' } }, repair: exp('100h') },
+      },
+      hosts: { h: { count: 1, stack: ['hw'] } },
+      vnfs: { f: { instances: 1, k: 1, app: 'app', placement: { group: 'h' }, ha: { mechanism: 'active-active', detector: { kind: 'process', announced: exp('1s') } } } },
+      services: { s: { chain: ['f'] } },
+    };
+    close(1 - analyzeModel(topo(doc).model).services[0].unavailability, avail);
+    const r = run(doc, { runs: 20, horizon: 200 * 8760 * H });
+    expectWithin(r.results.services[0].availability, avail, wrong);
+  });
+
   it('is refused outside active-active groups and when announced', () => {
     const doc = gray('heartbeat');
     (doc.vnfs.f as Record<string, unknown>).ha = { mechanism: 'k-of-n' };
@@ -446,7 +485,24 @@ describe("data planes: instances cut off while their host's data network is down
   it('refuses instances that could move off such a host', () => {
     const moving = { ...doc, vim: { api: { instances: 1, app: 'app', placement: { group: 'h' } } }, services: { ...doc.services, api: { chain: ['api'] } } };
     (moving.vnfs.f as Record<string, unknown>).evacuation = { vim: 'api', detection: '60s', rebuild: '3m' };
-    expect(String((thrown(() => topo(moving)) as Error).message)).toMatch(/vnfs\.f\.placement: instances on host 'h-1' cannot move/);
+    expect(String((thrown(() => topo(moving)) as Error).message)).toMatch(/vnfs\.f\.placement: instances on host 'h-\d' cannot move/);
+  });
+});
+
+describe('an application that is down leaves no old copy', () => {
+  it('a failed application evacuated off an alive host stays down (deterministic timeline); an old copy of it would serve', () => {
+    // One history of 100 h: the application crashes at 10 h (repair 100 h); the agent of its
+    // host hangs at 20 h (back at 70 h); the VIM evacuates at 20 h + 60 s to the spare host
+    // (no agent). The instance is up 10 h of 100: a copy of the failed application would
+    // have served from the evacuation to the agent's return (60 h of 100).
+    const fixed = (v: string) => ({ dist: 'deterministic', value: v });
+    const doc = partitioned({ detection: fixed('60s'), rebuild: fixed('3m') });
+    (doc.components.app as Record<string, unknown>) = { layer: 'vnf', failures: { crash: { ttf: fixed('10h') } }, repair: fixed('100h') };
+    (doc.components.agent as Record<string, unknown>) = { layer: 'hostOS', failures: { hang: { ttf: fixed('20h') } }, repair: fixed('50h') };
+    (doc.hosts as Record<string, unknown>).spare = { count: 1, stack: ['hw', 'kvm'] };
+    (doc.vnfs.f.placement as Record<string, unknown>).group = ['compute', 'spare'];
+    const s = run(doc, { runs: 1, horizon: 100 * H }).results.services.find((x) => x.name === 's')!;
+    expect(s.availability.mean).toBeCloseTo(0.1, 9);
   });
 });
 

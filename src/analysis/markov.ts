@@ -555,6 +555,11 @@ class World {
   // --- groups: their mechanisms' own code, run by their hosts ---
 
   /** Instance i of group gi went up or down (a component's rules tell it). */
+  /** Instance i of group gi, down, lost the layer below (a gray application: see GroupMechanism.instanceSupportLost). */
+  instanceSupportLost(gi: number, i: number): void {
+    this.blk.groups[gi].host.bind(this, gi).instanceSupportLost?.(i);
+  }
+
   instanceChanged(gi: number, i: number, isUp: boolean): void {
     this.blk.groups[gi].host.bind(this, gi).instanceChanged(i, isUp);
   }
@@ -1612,6 +1617,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       if (lc.group >= 0) {
         c.group = { instanceChanged: (i, up) => chain.world!.instanceChanged(lc.group, i, up) };
         c.instance = lc.instance;
+        // A gray application that loses its VM or host while down stops serving, as in the simulation.
+        if (c.model.modes.some((m) => m.degraded > 0)) c.hostHook = (up) => {
+          if (!up && !c.up) chain.world!.instanceSupportLost(lc.group, lc.instance);
+        };
       }
       // A redundant set: its members in preference order (one outside the block never goes down).
       const r = model.components[compIdx[l]].redundancy;

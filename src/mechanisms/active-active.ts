@@ -19,7 +19,9 @@
  * 1 - x of what it receives until the health check removes it (a heartbeat detector sees
  * it as an unhealthy answer; a process check or watchdog never does). Meanwhile it counts
  * toward k and as 1 - x of a healthy instance in the served share: with E the healthy
- * instances plus 1 - x for each gray one in rotation, min(E/R, E/m, 1).
+ * instances plus 1 - x for each gray one in rotation, min(E/R, E/m, 1). A gray instance
+ * whose VM or host goes down serves nothing more (it is then a failed instance still in
+ * rotation until the health check removes it).
  */
 import type { FunctionModel } from '../model/build.js';
 import { Detector } from './heartbeat.js';
@@ -83,6 +85,14 @@ class ActiveActive implements GroupMechanism {
         t.arm(REMOVE * n + i, this.detectors[i].detection(cause));
       }
     }
+    this.update();
+  }
+
+  /** A gray instance's VM or host went down under it: it serves nothing more. */
+  instanceSupportLost(i: number): void {
+    const s = this.state;
+    if (s.up[i] || s.serves[i] === 0) return;
+    s.serves[i] = 0;
     this.update();
   }
 

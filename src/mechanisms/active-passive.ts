@@ -376,6 +376,8 @@ class ActivePassive implements GroupMechanism {
     const cause = this.ctx.cause;
     this.out.set(false, 0, 'detection');
     this.ctx.timers.disarm(SPURIOUS);
+    // A real failure: a cut link's detection under way is moot (the takeover it would start comes anyway).
+    this.ctx.timers.disarm(LINK);
     // A crash of the application itself, or a clean stop by planned work: nothing left alive to fence.
     s.cleanCrash = (cause.announced && cause.layer >= APP_LAYER) || cause.clean === true;
     s.spurious = false;

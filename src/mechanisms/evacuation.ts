@@ -87,6 +87,9 @@ export class Evacuator implements EventHandler {
    * reachable again, now, whatever the instance itself was doing (up, restarting, failed).
    */
   hostChanged(i: number): void {
+    // A host that goes down by itself (not fenced: a fence is a planned stop, not reported
+    // here) was not alive: its evacuation is no false one.
+    if (!this.sys.hostUp(this.index, i)) this.alive[i] = false;
     if (this.seen(i)) {
       // The host is back: an evacuation under way for its earlier failure is dropped, and
       // an instance fenced alone there boots again.

@@ -168,6 +168,12 @@ export interface GroupMechanism {
   instanceChanged(i: number, up: boolean): void;
   /** Timer `slot` ran out (it is disarmed already). */
   onTimer?(slot: number): void;
+  /**
+   * Instance `i`, down already, lost the layer below it now (its VM or host went down under
+   * a failed application): called only for applications with a gray failure mode, which
+   * stop serving then.
+   */
+  instanceSupportLost?(i: number): void;
   /** A group it watches (its factory's `watches`) or a component it reads (`reads`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
   onGroupsChanged?(): void;
 }

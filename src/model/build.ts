@@ -1020,6 +1020,8 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       const placed = place(b, fp, n, spec.placement, hostByName, groupHosts, groupNames, used, Object.keys(topology.zones ?? {}));
       if (!placed || !appOk || !vmOk || !ok) continue;
       const instances: InstanceModel[] = [];
+      /** A data-plane host refused once for this function. */
+      let dataRefused = false;
       placed.forEach((host, i) => {
         const path = `${section}.${name}.instances.${i + 1}`;
         let top = host.top;
@@ -1033,8 +1035,9 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
         const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
-        if (host.data.length > 0 && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
+        if (host.data.length > 0 && !dataRefused && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
           b.fail([...fp, 'placement'], `instances on host '${host.name}' cannot move (evacuation, replica sets, maintenance with drain: migrate): its group's 'data' plane stays on the host`);
+          dataRefused = true;
         }
         if (spec.needs === undefined && host.data.length === 0) instances.push(inst);
         else {

@@ -533,7 +533,8 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
     return {
       point: p.name,
       short: params.map((k) => formatValue(p.params[k])).join(' / '),
-      ...Object.fromEntries(params.map((k) => [k, formatValue(p.params[k])])),
+      // Parameters as p0, p1...: their paths hold dots, which Vega-Lite reads as nested fields.
+      ...Object.fromEntries(params.map((k, j) => [`p${j}`, formatValue(p.params[k])])),
       alive: fin((e.falseEvacuations ?? 0) + (e.partitionTakeovers ?? 0)),
       splitBrains: fin(e.splitBrains ?? 0),
       splitMinutes: fin(e.splitBrainMinutes ?? 0),
@@ -569,7 +570,7 @@ function tradeoffChart(r: SweepResults, service: number): Chart | null {
             color: { field: 'splitBrains', type: 'quantitative', title: 'split brains per year', scale: { scheme: 'orangered' } },
             tooltip: [
               { field: 'point', type: 'nominal' },
-              ...params.map((k) => ({ field: k, type: 'nominal', title: labels[k] })),
+              ...params.map((k, j) => ({ field: `p${j}`, type: 'nominal', title: labels[k] })),
               { field: 'mean', type: 'quantitative', format: '.3g', title: 'downtime (min/y)' },
               { field: 'alive', type: 'quantitative', format: '.3g', title: 'actions on live nodes per year' },
               { field: 'splitBrains', type: 'quantitative', format: '.3g', title: 'split brains per year' },

@@ -14,14 +14,18 @@
  *    work, everything on it goes down, and it boots at once (its hardware's restart time),
  *    then its layers restart; whatever of its management plane failed stays failed until
  *    repaired. The outage this causes is attributed to the management-plane element that
- *    cut it off.
+ *    cut it off. Each instance's evacuation fences on its own, but a host is power-cycled
+ *    at most once per cut (a later fence finds it fenced). Only an application that is up
+ *    leaves an old copy: one that is down on the old host (failed, restarting) does not.
  * 3. Evacuating an instance whose host is alive, without fencing it first (no fencing, or
  *    a failed fence with `onFailure: takeover`), leaves its old copy running there: the
  *    instance counts as up to its group while either copy is up (the new one up, or the
  *    old one alive on its host). The old copy is removed when its host is reachable again
  *    (the agent destroys instances evacuated elsewhere when it reconnects), when its host
  *    goes down, or when an operator acts (`evacuation.splitBrain.operator`, counted from
- *    the evacuation). While both copies are up the group is in *split brain*: counted
+ *    the evacuation), or when it fails itself (a time to failure drawn afresh from the
+ *    application's failure modes at the evacuation: exact for exponential ones). An instance keeps one old copy at most: evacuated again while it
+ *    has one, the older copy counts as removed. While both copies are up the group is in *split brain*: counted
  *    (`splitBrains`, and `splitBrainMinutes` of time with two active copies). A stateful
  *    VNF (`evacuation.splitBrain.reconcile`) whose old copy is removed after a split brain
  *    is down for the reconciliation time (phase `splitBrain`); a stateless one is not.
@@ -68,6 +72,7 @@ export interface NetSystem {
 /** Event kinds of a copy gate. */
 const OPERATOR = 0;
 const RECONCILED = 1;
+const COPY_FAILED = 2;
 
 /**
  * Between an instance that may leave an old copy behind (a group with evacuation or a
@@ -91,6 +96,8 @@ export class CopyGate implements EventHandler {
     private readonly top: NetComponent,
     private readonly reconcile: { sample(s: RandomStream): number } | null,
     private readonly operator: { sample(s: RandomStream): number } | null,
+    /** The application's failure modes' times to failure: the old copy fails as the application does. */
+    private readonly ttfs: ReadonlyArray<{ sample(s: RandomStream): number }>,
   ) {}
   /** Up at the start of a replication, no copy. */
   reset(): void {
@@ -114,11 +121,12 @@ export class CopyGate implements EventHandler {
     this.last = up;
     net.sys.groups[this.g].instanceChanged(this.i, up);
   }
-  private endSplit(): void {
+  /** The split brain ends now (or at `at`, the horizon): its minutes inside the window are counted. */
+  endSplit(at = this.net.sys.scheduler.now): void {
+    if (this.splitSince < 0) return;
     const sys = this.net.sys;
     const from = Math.max(this.splitSince, sys.windowStart);
-    const now = sys.scheduler.now;
-    if (now > from) sys.count(this.g, 'splitBrainMinutes', (now - from) / 60);
+    if (at > from) sys.count(this.g, 'splitBrainMinutes', (at - from) / 60);
     this.splitSince = -1;
   }
   /** The old copy stays on host h (alive) as the instance moves away: `takeDown` then takes the instance's own stack down (the copy keeps it up). */
@@ -127,7 +135,12 @@ export class CopyGate implements EventHandler {
     this.diverged = false;
     takeDown();
     const t = ++this.token;
-    if (this.operator !== null) this.net.sys.scheduler.schedule(this.operator.sample(this.net.stream(this.g)), this, OPERATOR, t);
+    const stream = this.net.stream(this.g);
+    if (this.operator !== null) this.net.sys.scheduler.schedule(this.operator.sample(stream), this, OPERATOR, t);
+    // The old copy's own failure: the earliest of the application's modes, drawn afresh (exact for exponential times).
+    let ttf = Infinity;
+    for (const d of this.ttfs) ttf = Math.min(ttf, d.sample(stream));
+    if (ttf < Infinity) this.net.sys.scheduler.schedule(ttf, this, COPY_FAILED, t);
     this.instanceChanged();
   }
   /** The old copy is gone (its host reachable again or down, or an operator removed it). */
@@ -158,6 +171,9 @@ export class NetworkSim {
   private readonly mgmtDown: number[];
   /** Per host: the management element whose loss last cut it off. */
   private readonly lastCut: number[] = [];
+  /** Per host: how many times it has been cut off (this replication), and the cut its last fence was for (-1: none). */
+  private readonly cuts: number[];
+  private readonly fencedCut: number[];
   /** Per host: old copies alive on it. */
   private readonly copies: CopyGate[][];
   /** Per group with evacuation, per instance: its copy gate (else empty). */
@@ -173,13 +189,17 @@ export class NetworkSim {
   ) {
     const nh = model.hosts.length;
     this.mgmtDown = new Array(nh).fill(0);
+    this.cuts = new Array(nh).fill(0);
+    this.fencedCut = new Array(nh).fill(-1);
     this.copies = model.hosts.map(() => []);
     this.reachHooks = model.functions.map(() => []);
     this.groupStreams = model.functions.map(() => null);
     this.gates = model.functions.map((f, g) => {
       const e = f.evacuation;
       if (e === null) return [];
-      return f.instances.map((inst, i) => new CopyGate(this, g, i, sys.components[inst.top], e.splitBrain.reconcile, e.splitBrain.operator));
+      return f.instances.map(
+        (inst, i) => new CopyGate(this, g, i, sys.components[inst.top], e.splitBrain.reconcile, e.splitBrain.operator, model.components[inst.top].modes.map((m) => m.ttf)),
+      );
     });
   }
 
@@ -200,6 +220,9 @@ export class NetworkSim {
     this.streams = streams;
     this.groupStreams.fill(null);
     this.mgmtDown.fill(0);
+    this.cuts.fill(0);
+    this.fencedCut.fill(-1);
+    this.lastCut.length = 0;
     for (const c of this.copies) c.length = 0;
     for (const row of this.gates) for (const gate of row) gate.reset();
     for (const hooks of this.reachHooks) hooks.length = 0;
@@ -241,7 +264,10 @@ export class NetworkSim {
     if (now) {
       // The agent reports again: it destroys the instances evacuated elsewhere.
       this.dropCopies(h);
-    } else this.lastCut[h] = by;
+    } else {
+      this.lastCut[h] = by;
+      this.cuts[h]++;
+    }
     this.model.functions.forEach((_, g) => {
       const hooks = this.reachHooks[g];
       if (hooks.length === 0) return;
@@ -254,11 +280,16 @@ export class NetworkSim {
     return this.lastCut[h] ?? this.model.hosts[h].management[0];
   }
 
-  /** Fences host h (rule 2): power-cycles it now if it is alive and unreachable. Returns true if it did. */
+  /**
+   * Fences host h (rule 2): power-cycles it now if it is alive and unreachable, at most once
+   * per cut (the fences of the other instances on it find it fenced already). Returns
+   * true if it did.
+   */
   fence(h: number): boolean {
     const host = this.model.hosts[h];
     const comps = this.sys.components;
-    if (this.reachable(h) || host.hardware < 0 || !comps[host.top].up) return false;
+    if (this.reachable(h) || host.hardware < 0 || !comps[host.top].up || this.fencedCut[h] === this.cuts[h]) return false;
+    this.fencedCut[h] = this.cuts[h];
     this.sys.recordFencing(this.cutBy(h));
     const hw = comps[host.hardware];
     hw.plannedUp(true, hw.plannedDown());
@@ -275,6 +306,11 @@ export class NetworkSim {
     this.removeCopy(gate);
     this.copies[h].push(gate);
     gate.leave(h, takeDown);
+  }
+
+  /** The horizon: split brains still open end there (their minutes are counted). */
+  finish(horizon: number): void {
+    for (const row of this.gates) for (const gate of row) gate.endSplit(horizon);
   }
 
   /** Removes `gate`'s old copy (an operator acted). */

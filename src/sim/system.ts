@@ -1496,6 +1496,8 @@ export class SystemSim {
   readonly repairPlan = new SumPlan();
   /** The gates of instances that need side components, with the indices of those components. */
   private readonly gates: Array<{ gate: InstanceGate; i: number }> = [];
+  /** [group, instance] pairs of the instances whose application has a gray failure mode (told when it loses its support while down). */
+  private readonly grayInstances: Array<[number, number]>;
   /** [group, component] pairs: the components each group's mechanism reads (GroupMechanismFactory.reads). */
   private readonly reads: Array<[number, number]>;
   /** Management planes, fencing of alive hosts and old copies (sim/network.ts), or null when no host has a management plane. */
@@ -1582,6 +1584,9 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.grayInstances = model.functions.flatMap((f, gi) =>
+      f.instances.flatMap((inst, i): Array<[number, number]> => (model.components[inst.top].modes.some((m) => m.degraded > 0) ? [[gi, i]] : [])),
+    );
     this.reads = model.functions.flatMap((f, gi) => (MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).map((ci): [number, number] => [gi, ci]));
     this.net = NetworkSim.needed(model)
       ? new NetworkSim(model, {
@@ -1652,6 +1657,16 @@ export class SystemSim {
     for (const { gate, i } of this.gates) {
       gate.reset();
       gate.listen(i);
+    }
+    // A gray application that loses its VM or host while down stops serving (its mechanism is told).
+    for (const [gi, i] of this.grayInstances) {
+      const top = this.components[model.functions[gi].instances[i].top];
+      const g = this.groups[gi];
+      const prev = top.hostHook;
+      const fn = (up: boolean) => {
+        if (!up && !top.up) g.mechanism.instanceSupportLost?.(i);
+      };
+      top.hostHook = prev === null ? fn : (up) => (prev(up), fn(up));
     }
     // Components a mechanism reads (a heartbeat link) tell it when they go up or down.
     for (const [gi, ci] of this.reads) {
@@ -1822,9 +1837,13 @@ export class SystemSim {
         sys.hostLoad[h]++;
         sys.instanceHost[g][i] = h;
         const b = base(g, i);
-        // Moved off an alive host (unreachable, not fenced): the old copy keeps running
-        // there (sim/network.ts), and the instance is rebuilt from scratch on `h`.
-        if (keepOld && b.up && sys.net !== null) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
+        // Moved off an alive host (unreachable, not fenced): an application that is up there
+        // keeps running as the old copy (sim/network.ts); either way the instance is rebuilt
+        // from scratch on `h`.
+        if (keepOld && b.up && sys.net !== null) {
+          if (sys.components[model.functions[g].instances[i].top].up) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
+          else b.plannedDown();
+        }
         b.relocate(hostTop(h), rebuild);
       },
     };
@@ -1941,5 +1960,6 @@ export class SystemSim {
   /** Closes every service's books at the horizon. */
   finish(horizon: number): void {
     for (const s of this.services) s.finish(horizon);
+    this.net?.finish(horizon);
   }
 }

@@ -25,7 +25,8 @@
  *     `escalation`, gentler levels are tried first, in order, each after the previous
  *     failed: an `instance` level kills the instance only (it stays down on its old
  *     host, and boots there again if the host is seen up before it is moved), a `host`
- *     level reboots the host; the power fence comes last. When every level fails, an
+ *     level reboots the host (the power fence's effect, with its own time and success);
+ *     the power fence comes last. When every level fails, an
  *     operator fences the host by hand (`onFailure: wait`), or the VIM goes on without
  *     (`takeover`);
  *   - an instance moved off a host that is still alive (no fencing, or a failed fence

@@ -260,6 +260,44 @@ function expMean(d: Distribution): number {
 }
 
 /**
+ * The rarely used state of a component (planned stops, moves, silent failures, staged
+ * and preempted repairs, its restart and dispatch streams), made on its first use: the
+ * fields every failure and repair touches stay together in a smaller ComponentSim (fewer
+ * cache lines per event on large models). Its fields mean what ComponentSim's accessors
+ * of the same names say.
+ */
+class ComponentRare {
+  plannedToken = 0;
+  rebuildAfterRepair = -1;
+  suspendedLeft = -1;
+  restartStream: RandomStream | null = null;
+  restartSeeded = false;
+  dispatchStream: RandomStream | null = null;
+  dispatchSeeded = false;
+  readonly noticeStreams: Array<RandomStream | null>;
+  readonly noticeSeeded: boolean[];
+  stages: Stage[] | null = null;
+  stageAt = 0;
+  stageDue = -1;
+  stageLeft = 0;
+  stageNeeds: readonly number[] = NO_NEEDS;
+  stageWaitedOnce = false;
+  constructor(modes: number) {
+    this.noticeStreams = new Array<RandomStream | null>(modes).fill(null);
+    this.noticeSeeded = new Array<boolean>(modes).fill(false);
+  }
+  /** For a new replication (the planned-stop token keeps counting). */
+  reset(): void {
+    this.rebuildAfterRepair = -1;
+    this.suspendedLeft = -1;
+    this.restartSeeded = false;
+    this.dispatchSeeded = false;
+    this.noticeSeeded.fill(false);
+    this.stages = null;
+  }
+}
+
+/**
  * The runtime state of one component in one replication, and its rules. The rules (what
  * fails, what goes down with it, who repairs it, when it comes back) are written here
  * once; the timing (failure clocks drawn and frozen, repairs and restarts drawn and
@@ -283,11 +321,27 @@ export class ComponentSim implements EventHandler {
   /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
   planned = false;
   /** Counts planned stops; `plannedDown` returns it and `plannedUp` must present it. */
-  private plannedToken = 0;
+  private get plannedToken(): number {
+    return this.rare === null ? 0 : this.rare.plannedToken;
+  }
+  private set plannedToken(v: number) {
+    this.x.plannedToken = v;
+  }
   /** Called when it comes up (a host's top component, watched by maintenance), or null. */
   upHook: (() => void) | null = null;
   /** After a move while failed: the rebuild time to apply once repaired (-1: none). */
-  rebuildAfterRepair = -1;
+  get rebuildAfterRepair(): number {
+    return this.rare === null ? -1 : this.rare.rebuildAfterRepair;
+  }
+  set rebuildAfterRepair(v: number) {
+    if (this.rare !== null || v >= 0) this.x.rebuildAfterRepair = v;
+  }
+  /** Its rarely used state (ComponentRare), or null until first used. */
+  private rare: ComponentRare | null = null;
+  /** Its rarely used state, made on first use. */
+  private get x(): ComponentRare {
+    return (this.rare ??= new ComponentRare(this.remaining.length));
+  }
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
   hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
@@ -299,11 +353,6 @@ export class ComponentSim implements EventHandler {
   /** Re-seeded on first use in a replication (many components never fail or never restart in a history). */
   private readonly repairStreams: Array<RandomStream | null>;
   private readonly repairSeeded: boolean[];
-  private restartStreamOrNull: RandomStream | null = null;
-  private restartSeeded = false;
-  /** Per mode, the stream of the time until a silent failure is noticed (`<path>:<mode>:notice`), made on first use. */
-  private readonly noticeStreams: Array<RandomStream | null>;
-  private readonly noticeSeeded: boolean[];
   private readonly names: StreamNames;
   private streams!: StreamFactory;
   readonly ttf: readonly Distribution[];
@@ -351,9 +400,7 @@ export class ComponentSim implements EventHandler {
     this.ttfStreams = [];
     this.repairStreams = modes.map(() => null);
     this.repairSeeded = modes.map(() => false);
-    this.noticeStreams = modes.map(() => null);
     this.notices = modes.some((m) => m.notice !== null);
-    this.noticeSeeded = modes.map(() => false);
     this.restart = model.restart;
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
@@ -364,7 +411,7 @@ export class ComponentSim implements EventHandler {
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
-    this.stages = null;
+    if (this.rare !== null) this.rare.reset();
     this.repairPhase = -1;
     this.failed = false;
     this.supported = true;
@@ -375,7 +422,6 @@ export class ComponentSim implements EventHandler {
     this.holdsCrew = false;
     this.planned = false;
     this.upHook = null;
-    this.rebuildAfterRepair = -1;
     this.pending = -1;
     this.failedMode = -1;
     this.streams = streams;
@@ -384,12 +430,8 @@ export class ComponentSim implements EventHandler {
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
       this.repairSeeded[j] = false;
-      this.noticeSeeded[j] = false;
       this.remaining[j] = 0;
     }
-    this.restartSeeded = false;
-    this.dispatchSeeded = false;
-    this.suspendedLeft = -1;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -414,18 +456,20 @@ export class ComponentSim implements EventHandler {
   }
 
   private noticeStream(m: number): RandomStream {
-    let r = this.noticeStreams[m];
-    if (r === null) r = this.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
-    else if (!this.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
-    this.noticeSeeded[m] = true;
+    const x = this.x;
+    let r = x.noticeStreams[m];
+    if (r === null) r = x.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
+    else if (!x.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    x.noticeSeeded[m] = true;
     return r;
   }
 
   private get restartStream(): RandomStream {
-    let r = this.restartStreamOrNull;
-    if (r === null) r = this.restartStreamOrNull = this.streams.streamHashed(this.names.restart, this.names.restartHash);
-    else if (!this.restartSeeded) r.reseed(this.streams.seed, this.streams.replication);
-    this.restartSeeded = true;
+    const x = this.x;
+    let r = x.restartStream;
+    if (r === null) r = x.restartStream = this.streams.streamHashed(this.names.restart, this.names.restartHash);
+    else if (!x.restartSeeded) r.reseed(this.streams.seed, this.streams.replication);
+    x.restartSeeded = true;
     return r;
   }
 
@@ -586,14 +630,44 @@ export class ComponentSim implements EventHandler {
   }
 
   /** The steps of a staged repair (null: none), the one running, its due time (-1: waiting) and remaining time. */
-  private stages: Stage[] | null = null;
-  private stageAt = 0;
-  private stageDue = -1;
-  private stageLeft = 0;
+  private get stages(): Stage[] | null {
+    return this.rare === null ? null : this.rare.stages;
+  }
+  private set stages(v: Stage[] | null) {
+    if (this.rare !== null || v !== null) this.x.stages = v;
+  }
+  private get stageAt(): number {
+    return this.x.stageAt;
+  }
+  private set stageAt(v: number) {
+    this.x.stageAt = v;
+  }
+  private get stageDue(): number {
+    return this.x.stageDue;
+  }
+  private set stageDue(v: number) {
+    this.x.stageDue = v;
+  }
+  private get stageLeft(): number {
+    return this.x.stageLeft;
+  }
+  private set stageLeft(v: number) {
+    this.x.stageLeft = v;
+  }
   /** What the running step needs (none when it was replaced by its fallback). */
-  private stageNeeds: readonly number[] = NO_NEEDS;
+  private get stageNeeds(): readonly number[] {
+    return this.x.stageNeeds;
+  }
+  private set stageNeeds(v: readonly number[]) {
+    this.x.stageNeeds = v;
+  }
   /** True once the running step has waited for a service (counted once per step). */
-  private stageWaitedOnce = false;
+  private get stageWaitedOnce(): boolean {
+    return this.x.stageWaitedOnce;
+  }
+  private set stageWaitedOnce(v: boolean) {
+    this.x.stageWaitedOnce = v;
+  }
   /**
    * The recovery phase of its staged repair now (index into PHASES: the running step's,
    * or `waiting` while a step waits for a service), or -1 when it is not in a staged
@@ -676,7 +750,12 @@ export class ComponentSim implements EventHandler {
   }
 
   /** Time left of a crew repair preempted by one of a higher priority (-1: none), and when the running one is due. */
-  private suspendedLeft = -1;
+  private get suspendedLeft(): number {
+    return this.rare === null ? -1 : this.rare.suspendedLeft;
+  }
+  private set suspendedLeft(v: number) {
+    if (this.rare !== null || v >= 0) this.x.suspendedLeft = v;
+  }
   private repairDue = 0;
 
   /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
@@ -738,15 +817,14 @@ export class ComponentSim implements EventHandler {
 
   /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */
   private dispatchStream(): RandomStream {
-    if (this.dispatchStreamOrNull === null || !this.dispatchSeeded) {
-      if (this.dispatchStreamOrNull === null) this.dispatchStreamOrNull = this.streams.stream(`${this.model.path}:dispatch`);
-      else this.dispatchStreamOrNull.reseed(this.streams.seed, this.streams.replication);
-      this.dispatchSeeded = true;
+    const x = this.x;
+    if (x.dispatchStream === null || !x.dispatchSeeded) {
+      if (x.dispatchStream === null) x.dispatchStream = this.streams.stream(`${this.model.path}:dispatch`);
+      else x.dispatchStream.reseed(this.streams.seed, this.streams.replication);
+      x.dispatchSeeded = true;
     }
-    return this.dispatchStreamOrNull;
+    return x.dispatchStream;
   }
-  private dispatchStreamOrNull: RandomStream | null = null;
-  private dispatchSeeded = false;
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {

@@ -366,6 +366,13 @@ export class ComponentSim implements EventHandler {
   private readonly ttfExp: number[];
   private readonly repairExp: number[];
   readonly layer: number;
+  /**
+   * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy
+   * (model.modes[m]): read at each failure from the object already in cache, not through
+   * the model (three dependent loads, cache misses on large models).
+   */
+  readonly announcedBits: number;
+  readonly unhealthyBits: number;
   children: ComponentSim[] = [];
   /** The component it runs on (changes when its instance is moved to another host). */
   parent: ComponentSim | null = null;
@@ -405,6 +412,8 @@ export class ComponentSim implements EventHandler {
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
     this.layer = LAYER_INDEX[model.layer];
+    this.announcedBits = modes.reduce((b, m, i) => (m.announced && i < 30 ? b | (1 << i) : b), 0);
+    this.unhealthyBits = modes.reduce((b, m, i) => (m.unhealthy && i < 30 ? b | (1 << i) : b), 0);
     this.redundancy = model.redundancy ?? null;
     this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
   }
@@ -1889,8 +1898,13 @@ export class SystemSim {
     this.plannedCause = -1;
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
-    this.cause.announced = c.model.modes[mode].announced;
-    this.cause.unhealthy = c.model.modes[mode].unhealthy;
+    if (mode < 30) {
+      this.cause.announced = (c.announcedBits & (1 << mode)) !== 0;
+      this.cause.unhealthy = (c.unhealthyBits & (1 << mode)) !== 0;
+    } else {
+      this.cause.announced = c.model.modes[mode].announced;
+      this.cause.unhealthy = c.model.modes[mode].unhealthy;
+    }
     this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }

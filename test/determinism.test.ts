@@ -67,7 +67,8 @@ describe('determinism', () => {
     // Outages in replication order, the same as inline (the wrong order would differ).
     expect(outages).toEqual(inline);
     expect(outages.length).toBeGreaterThan(0);
-    // Progress never goes back and ends at every replication (none counted twice).
+    // Progress starts at 0, never goes back and ends at every replication (none counted twice).
+    expect(seen[0]).toBe(0);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
     expect(seen.at(-1)).toBe(runs);
   });

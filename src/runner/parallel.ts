@@ -106,6 +106,8 @@ export async function runParallel(
       done({ index: shard.index, acc: await runShardYielding(topo.model, own, shard, tick), outages });
     }
   };
+  // The count before the first replication (0), as an inline run reports it.
+  counter.poll();
   try {
     const running = [here(), ...Array.from({ length: threads }, worker)].map((p) =>
       p.catch((e: unknown) => {

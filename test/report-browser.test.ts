@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadExperimentText, loadTopology, runSweep, simulate, writeReport } from '../src/index.js';
+import { loadExperimentFile, loadExperimentText, loadTopology, runSweep, simulate, writeReport } from '../src/index.js';
 import { ROOT } from './helpers.js';
 import { sensitivityResults, sensitivityStudy } from '../src/sensitivity/run.js';
 import { readJournals } from '../src/sweep/sweep.js';
@@ -92,6 +92,20 @@ describe.skipIf(!bin)('the HTML reports in headless Chromium', () => {
     const topo = all.find((s) => s.includes('class="topology"'))!;
     for (const t of ['compute-1', 'compute-2', 'vCSCF/1', 'vCSCF/2', 'volte-call-control']) expect(topo).toContain(t);
     shoot(html, dir);
+  });
+
+  it("a partitions sweep's report: the trade-off chart of downtime against actions on live nodes, as SVG with its labels", async () => {
+    const exp = loadExperimentFile(join(ROOT, 'experiments', 'partitions-fencing.yaml'));
+    const small = { ...exp, runs: 6, horizon: 5 * 365 * 86400, warmup: 0 };
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-browser-'));
+    await writeReport(dir, await runSweep(small, { out: dir, jobs: 1 }), { model: exp.base.topology.model });
+    const html = join(dir, 'report.html');
+    // Six charts (no heatmap: three parameters) and the topology.
+    const { dom, all } = openChecked(html, 7);
+    expect(dom).toContain('figure id="tradeoff"');
+    const chart = all.find((s) => s.includes('downtime against actions on live nodes'))!;
+    expect(chart).toBeDefined();
+    for (const t of ['false evacuations + partition takeovers', 'split brains per year', 'management switch MTTF / fencing success / VIM grace period', '150000h / 0.98 / 60s']) expect(chart).toContain(t);
   });
 
   it("a run's report: the summary, the deployment, every section of the text report, no console message", async () => {

@@ -39,7 +39,10 @@
  * records the pattern of the expression's leaves in it (which are up) per state and the
  * patterns each transition goes through, and combineLogic multiplies the independent
  * blocks' pattern probabilities through the expression. A redundant set is its own
- * ComponentSim rule, with its members in use saved in the state.
+ * ComponentSim rule, with its members in use saved in the state. An instance that needs
+ * side components (`needs`) has the simulation's InstanceGate between its top component
+ * and its group; what the gate last told follows from the state (`sync` on load), and
+ * the side components are in the instance's block.
  *
  * Steady state: sparse GTH elimination (ctmc.ts), unavailability summed over the down
  * states, and the residual sum |pi Q| / sum pi q reported per block.
@@ -73,7 +76,9 @@
  * component of a block (a host's lowest failing layer, or its rack when each rack holds
  * one host) with every instance on it. Units are interchangeable, in one class, when
  * their trees have the same components in the same order (layer, failure modes and their
- * rates, restart, crew pool, supervision, group). A unit with a shared element or a
+ * rates, restart, crew pool, supervision, group, the positions of the side components an
+ * instance needs). A unit holding an instance without its side components, or side
+ * components without their instance (a host that never fails), is in no class. A unit with a shared element or a
  * dependency on one, or a component failed by a common-cause clock, is in no class: the
  * simulator fails a common cause's components, and returns a shared parent's children, in
  * model order, which a permutation does not preserve; so hosts under one failing rack are
@@ -115,7 +120,7 @@ import type { ComponentModel, FunctionModel, SystemModel } from '../model/build.
 import { LAYERS } from '../model/schema.js';
 import { logicUp, type LogicModel } from '../model/logic.js';
 import type { Scheduler } from '../engine/scheduler.js';
-import { ComponentSim, CrewPool, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
+import { ComponentSim, CrewPool, InstanceGate, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { DistDelay, type Delay, type DelayPath, type FailureCause, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { FillError, residual as ctmcResidual, StiffChainError, steadyStateSparse, transientDistribution, type Ctmc } from './ctmc.js';
@@ -322,6 +327,8 @@ interface LComp {
   deps: number[];
   /** Local group index if it is an instance's top component, else -1. */
   group: number;
+  /** On the top component of an instance that needs side components: their local indices (those outside the block never go down). */
+  needs?: number[];
   instance: number;
   /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
   repairBy: RepairTaker | null;
@@ -334,6 +341,8 @@ interface LGroup {
   requires: number[];
   /** Local indices of the groups whose mechanisms watch it (GroupMechanismFactory.watches). */
   watchedBy: number[];
+  /** Local indices of the components its mechanism reads (GroupMechanismFactory.reads). */
+  reads: number[];
   host: MechanismHost;
 }
 
@@ -429,6 +438,8 @@ class World {
       for (const d of this.blk.comps[c.ci].deps) if (!comps[d].up) down++;
       c.downSupports = down;
     }
+    // What the gates of instances that need side components last told their groups follows from the state.
+    for (const g of this.blk.chain.gates) g.sync();
     this.s.pools.forEach((p, i) => {
       const pool = this.blk.chain.pools[i];
       // The repairs at work: holding a crew of the pool and not waiting (what a preemption chooses among).
@@ -442,6 +453,7 @@ class World {
     const comps = this.blk.chain.comps;
     comps.forEach((c, ci) => (this.s.c[ci] = c.save()));
     this.s.pools = this.blk.chain.pools.map((p) => ({ busy: p.busy, q: p.waiting().map((c) => (c as ChainComponent).ci) }));
+    sortRandomQueues(this.blk, this.s);
   }
 
   /** A random choice with probability p of true: replayed from the script, else true first. */
@@ -574,6 +586,8 @@ class ChainHost implements ComponentHost {
   world: World | null = null;
   comps: ChainComponent[] = [];
   pools: CrewPool[] = [];
+  /** The gates of instances that need side components (sim/system.ts InstanceGate: the simulation's rule). */
+  gates: InstanceGate[] = [];
   readonly ttfScale = 1;
   readonly observer = null;
   readonly trace = null;
@@ -586,7 +600,7 @@ class ChainHost implements ComponentHost {
     throw new ChainError('a component used the simulation repair plan in analysis');
   }
   recordFailure(c: ComponentSim, mode: number): void {
-    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced, unhealthy: c.model.modes[mode].unhealthy };
+    this.world!.cause = { layer: c.layer, announced: c.model.modes[mode].announced, unhealthy: c.model.modes[mode].unhealthy, degraded: c.model.modes[mode].degraded };
   }
   // A staged repair (steps that wait for services) is ChainComponent's own (clocks enabled by the state).
   servicesUp(): boolean {
@@ -729,6 +743,8 @@ class MechanismHost {
     res: DelayResolver,
     /** The block's local index of a group (model index) it watches. */
     localOf: (g: number) => number,
+    /** The block's local index of a component (model index) it reads. */
+    localComp: (c: number) => number,
   ) {
     const factory = MECHANISMS[fn.ha.mechanism];
     this.shape = factory.shape;
@@ -769,6 +785,8 @@ class MechanismHost {
       count() {},
       spurious() {},
       groupUp: (g) => groupsUp(world().blk, world().s)[localOf(g)],
+      // Components hold their state in the block's objects while an event runs (World.load).
+      componentUp: (c) => world().blk.chain.comps[localComp(c)].up,
     };
     this.mech = factory.create(fn, ctx, {
       set(up) {
@@ -848,6 +866,17 @@ function pattern(L: LogicWatch, gUp: readonly boolean[], cUp: (c: number) => boo
   return p;
 }
 
+/**
+ * A pool with order random takes any waiting repair alike (CrewPool.pick: each with
+ * probability 1/n), so the order of its queue says nothing about the future: it is kept
+ * sorted, which makes states that differ only by it one state.
+ */
+function sortRandomQueues(blk: BlockModel, s: State): void {
+  s.pools.forEach((p, i) => {
+    if (blk.chain.pools[i].order === 'random') p.q.sort((a, b) => a - b);
+  });
+}
+
 /** Effective up of each group: its mechanism's verdict and every required group up (requirements are acyclic). */
 function groupsUp(blk: BlockModel, s: State): boolean[] {
   if (blk.groups.length === 0) return [];
@@ -886,7 +915,15 @@ function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boole
     // The watched groups' up as their watchers last saw it (told on a change, as the simulation does).
     const told = startUp.slice();
     const watched = blk.groups.some((G) => G.watchedBy.length > 0);
+    // The components mechanisms read, as they last saw them (the state's, before the event).
+    const readers = blk.groups.flatMap((G, gi) => G.reads.map((c) => ({ gi, c, was: w.s.c[c].up })));
     const observe = () => {
+      for (const r of readers) {
+        const now = cUp(r.c);
+        if (now === r.was) continue;
+        r.was = now;
+        blk.groups[r.gi].host.bind(w, r.gi).onGroupsChanged?.();
+      }
       let up = groupsUp(blk, w.s);
       for (let guard = 0; watched && blk.groups.some((G, i) => G.watchedBy.length > 0 && up[i] !== told[i]); guard++) {
         if (guard > 100) throw new ZeroDelayLoop();
@@ -960,7 +997,13 @@ class Asymmetric extends Error {
  * with equal keys are in the same state: swapping them leaves the whole state unchanged.
  */
 function unitKey(blk: BlockModel, s: State, u: Unit): string {
-  const queued = u.comps.map((ci) => (blk.comps[ci].crew < 0 ? -1 : s.pools[blk.comps[ci].crew].q.indexOf(ci)));
+  // A random pool's queue is a set (see sortRandomQueues): waiting or not.
+  const queued = u.comps.map((ci) => {
+    const crew = blk.comps[ci].crew;
+    if (crew < 0) return -1;
+    const at = s.pools[crew].q.indexOf(ci);
+    return blk.chain.pools[crew].order === 'random' ? Math.min(at, 0) : at;
+  });
   const insts = u.insts.map(([gi, i]) => {
     const g = s.g[gi];
     const G = blk.groups[gi];
@@ -1013,9 +1056,11 @@ class Symmetry {
       };
       visit(ri);
       if (comps.some((ci) => coupled.has(ci))) return;
+      // An instance and the side components it needs move together: both in the unit, else it is in no class.
+      if (blk.comps.some((m, ci) => m.needs !== undefined && m.needs.some((d) => comps.includes(d) !== comps.includes(ci)))) return;
       const signature = JSON.stringify(comps.map((ci) => {
         const m = blk.comps[ci];
-        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.group, m.children.length];
+        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.group, m.children.length, m.needs?.map((d) => comps.indexOf(d))];
       }));
       const insts = comps.filter((ci) => blk.comps[ci].group >= 0).map((ci): [number, number] => [blk.comps[ci].group, blk.comps[ci].instance]);
       const same = bySignature.get(signature);
@@ -1195,6 +1240,8 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
   const x: Explored = { keys: [], upIn: [], transitions: [], outageFlows: blk.watch.map(() => []), unlumped: 0, patternIn: [], logicFlows: blk.logic.map(() => new Map()) };
   const add = (s: State): number => {
     const orbit = sym === null ? 1 : sym.lump(s);
+    // Lumping renumbers components in the queues.
+    if (sym !== null) sortRandomQueues(blk, s);
     const k = JSON.stringify(s);
     let i = index.get(k);
     if (i === undefined) {
@@ -1406,14 +1453,16 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     for (const r of f.requires) uf.union(C + fi, C + r);
     // A group its mechanism watches (a cluster manager) is read in its states: one block.
     for (const w of MECHANISMS[f.ha.mechanism].watches?.(f) ?? []) uf.union(C + fi, C + w);
+    // So is a component it reads (a heartbeat link).
+    for (const c of MECHANISMS[f.ha.mechanism].reads?.(f) ?? []) uf.union(C + fi, c);
   });
   // A repair that waits for services couples the component with the service's groups.
   const couplings = CONTROLLERS.flatMap((c) => c.couplings?.(model) ?? []);
   for (const [ci, sv] of couplings) for (const fi of model.services[sv].chain) uf.union(ci, C + fi);
-  // An instance cut off by a side component keeps running: the chain does not hold that state.
-  for (const f of model.functions) {
-    if (f.instances.some((inst) => inst.needs !== undefined)) res.refuse(`${f.path}.needs: instances that need side components (cut off, still running) are simulated only; simulate it (nfvsim run)`);
-  }
+  // An instance that needs side components is cut off while one is down (InstanceGate): one block with them.
+  model.functions.forEach((f, fi) => {
+    for (const inst of f.instances) for (const c of inst.needs ?? []) if (canGoDown[c]) uf.union(C + fi, c);
+  });
   for (const [, sv] of couplings) {
     const s = model.services[sv];
     if (s.logic !== null) res.refuse(`services.${s.name}: a repair waits for this service, which is given by an expression (up = ${s.logic.text}): analyze handles only chains there; simulate it (nfvsim run)`);
@@ -1486,9 +1535,18 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         const lc = comps[local.get(inst.top)!];
         lc.group = li;
         lc.instance = i;
+        if (inst.needs !== undefined) lc.needs = inst.needs.filter((c) => local.has(c)).map((c) => local.get(c)!);
       });
       // The mechanism's own code, run on the chain's states; its delays are resolved now.
-      return { name: f.name, n: f.n, requires: f.requires.map((r) => localFn.get(r)!), watchedBy: [], host: new MechanismHost(f, res, (g) => localFn.get(g)!) };
+      const reads = (MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).map((c) => local.get(c)!);
+      return {
+        name: f.name,
+        n: f.n,
+        requires: f.requires.map((r) => localFn.get(r)!),
+        watchedBy: [],
+        reads,
+        host: new MechanismHost(f, res, (g) => localFn.get(g)!, (c) => local.get(c)!),
+      };
     });
     fnIdx.forEach((fi, li) => {
       const f = model.functions[fi];
@@ -1499,6 +1557,12 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const logicServices: number[] = [];
     const logic: LogicWatch[] = [];
     const pinned = new Set<number>();
+    // A mechanism that reads components (a heartbeat link, members' links) may tell its
+    // instances apart by them: its instances are not lumped.
+    for (const fi of fnIdx) {
+      const f = model.functions[fi];
+      if ((MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).length > 0) for (const inst of f.instances) pinned.add(local.get(inst.top)!);
+    }
     model.services.forEach((s, si) => {
       if (s.logic !== null) {
         const L: LogicWatch = { leaves: [], global: [] };
@@ -1554,6 +1618,13 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       if (r !== undefined) {
         c.setMembers = r.members.map((m) => (local.has(m) ? chain.comps[local.get(m)!] : NEVER_DOWN));
         c.inUse.forEach((_, i) => (c.inUse[i] = i < r.k));
+      }
+      // An instance that needs side components: the simulation's gate between its top component and its group.
+      if (lc.needs !== undefined) {
+        const gate = new InstanceGate(c.group!, c, lc.needs.map((m) => chain.comps[m]));
+        c.group = gate;
+        gate.listen(c.instance);
+        chain.gates.push(gate);
       }
     });
     // The services that repairs in this block wait for, by their local groups.

@@ -13,6 +13,13 @@
  * The group is up while at least k healthy instances are in rotation and the served
  * share is at least `downBelow` (and above 0). The balancer itself is another group
  * (`balancer`), e.g. an active/passive HAProxy pair: the group is down while it is.
+ *
+ * A gray failure (a failure mode with `degraded` x: the application answers its monitor
+ * but serves a share x of its requests badly) leaves the instance in rotation serving
+ * 1 - x of what it receives until the health check removes it (a heartbeat detector sees
+ * it as an unhealthy answer; a process check or watchdog never does). Meanwhile it counts
+ * toward k and as 1 - x of a healthy instance in the served share: with E the healthy
+ * instances plus 1 - x for each gray one in rotation, min(E/R, E/m, 1).
  */
 import type { FunctionModel } from '../model/build.js';
 import { Detector } from './heartbeat.js';
@@ -29,6 +36,8 @@ class ActiveActive implements GroupMechanism {
   state: {
     up: boolean[];
     inRotation: boolean[];
+    /** Per instance, failed and in rotation: the share of its requests it still serves (1 - degraded of a gray failure; 0 otherwise, and while up). */
+    serves: number[];
     /** What it last reported. */
     isUp: boolean;
     capacity: number;
@@ -44,7 +53,7 @@ class ActiveActive implements GroupMechanism {
     private readonly out: GroupOutput,
   ) {
     const n = (this.n = group.n);
-    this.state = { up: new Array<boolean>(n).fill(true), inRotation: new Array<boolean>(n).fill(true), isUp: true, capacity: 1, phase: 'restart' };
+    this.state = { up: new Array<boolean>(n).fill(true), inRotation: new Array<boolean>(n).fill(true), serves: new Array<number>(n).fill(0), isUp: true, capacity: 1, phase: 'restart' };
     this.detectors = group.instances.map((inst) => Detector.at(cfg.detector, ctx, inst.path, `${group.path}.ha.detector`, { readd: true }));
     for (let i = 0; i < n; i++) this.armSpurious(i);
   }
@@ -63,11 +72,16 @@ class ActiveActive implements GroupMechanism {
       t.disarm(REMOVE * n + i);
       t.disarm(READD * n + i);
       s.inRotation[i] = true;
+      s.serves[i] = 0;
       this.armSpurious(i);
     } else {
       t.disarm(SPURIOUS * n + i);
       t.disarm(READD * n + i);
-      if (s.inRotation[i]) t.arm(REMOVE * n + i, this.detectors[i].detection(this.ctx.cause));
+      const cause = this.ctx.cause;
+      if (s.inRotation[i]) {
+        s.serves[i] = cause.degraded ? 1 - cause.degraded : 0;
+        t.arm(REMOVE * n + i, this.detectors[i].detection(cause));
+      }
     }
     this.update();
   }
@@ -79,6 +93,7 @@ class ActiveActive implements GroupMechanism {
     if (kind === REMOVE) {
       this.ctx.count('detections');
       s.inRotation[i] = false;
+      s.serves[i] = 0;
     } else if (kind === SPURIOUS) {
       this.ctx.count('spuriousFailovers');
       this.ctx.spurious();
@@ -97,14 +112,22 @@ class ActiveActive implements GroupMechanism {
     let rotation = 0;
     let healthy = 0;
     let upTotal = 0;
+    // Gray failures in rotation: how many, and the share of a healthy instance they still serve.
+    let gray = 0;
+    let grayServes = 0;
     for (let i = 0; i < s.up.length; i++) {
       if (s.up[i]) upTotal++;
       if (!s.inRotation[i]) continue;
       rotation++;
       if (s.up[i]) healthy++;
+      else if (s.serves[i] > 0) {
+        gray++;
+        grayServes += s.serves[i];
+      }
     }
-    const served = rotation > 0 ? Math.min(healthy / rotation, healthy / this.group.m, 1) : 0;
-    const up = healthy >= this.group.k && served > 0 && served >= this.cfg.downBelow;
+    const effective = gray === 0 ? healthy : healthy + grayServes;
+    const served = rotation > 0 ? Math.min(effective / rotation, effective / this.group.m, 1) : 0;
+    const up = healthy + gray >= this.group.k && served > 0 && served >= this.cfg.downBelow;
     const capacity = up ? served : 0;
     // Down with enough instances up: a failed one is still in rotation (detection pending),
     // or healthy ones are out of rotation (spurious removal); else waiting for restarts.
@@ -124,7 +147,7 @@ export const activeActive: GroupMechanismFactory = {
   name: 'active-active',
   description: 'all instances serve behind a load balancer; a failed one loses its share of requests until the health check removes it',
   example: { k: 1, ha: { mechanism: 'active-active', balancer: 'aux', downBelow: 0.5, detector: { kind: 'process', interval: '2s', misses: 2 } } },
-  shape: { timers: { fixed: 0, perInstance: 3 }, perInstance: ['up', 'inRotation'], instanceRefs: [] },
+  shape: { timers: { fixed: 0, perInstance: 3 }, perInstance: ['up', 'inRotation', 'serves'], instanceRefs: [] },
   create(group, ctx, out) {
     if (group.ha.mechanism !== 'active-active') throw new Error('active-active: wrong configuration');
     return new ActiveActive(group, group.ha, ctx, out);

@@ -31,6 +31,16 @@
  * comes back meanwhile it simply serves again. Lost beats cause no spurious takeover while
  * it is down (nobody acts on them). The active keeps serving while it is down.
  *
+ * With a partitionable heartbeat link (`partition`): when the link is cut while the
+ * active serves and a standby that is up is believed healthy, the standby declares the
+ * active failed after the partition's detection delay (a cut that heals first changes
+ * nothing; a quorum device as tie-breaker keeps the active's side and nothing happens):
+ * the group goes down and the takeover runs as above for a node that is alive: fenced
+ * (the old active then rejoins as a standby), or without fencing or after a failed fence
+ * with `takeover`, a certain split brain. The takeover is counted `partitionTakeovers`; its
+ * outage is attributed to the most recent failure (the link's, unless another came
+ * between). One cut starts at most one takeover.
+ *
  * A new active that fails during a split brain is detected, once the split brain ends,
  * at the time its detection delay (counted from its failure) runs out, at once if that
  * time has passed: its detection timer starts at the failure and, if it runs out during
@@ -48,11 +58,12 @@ type Config = Extract<FunctionModel['ha'], { mechanism: 'active-passive' }>;
 
 const APP_LAYER = LAYERS.indexOf('vim');
 
-/** Timers: the step under way (`next` says which), the active's detection, a spurious detection of the healthy active; then per instance the standby check. */
+/** Timers: the step under way (`next` says which), the active's detection, a spurious detection of the healthy active, the standby's detection across a cut heartbeat link; then per instance the standby check. */
 const PENDING = 0;
 const DETECT = 1;
 const SPURIOUS = 2;
-const FIXED_TIMERS = 3;
+const LINK = 3;
+const FIXED_TIMERS = 4;
 
 /** What the PENDING timer ends. */
 const FENCED = 1;
@@ -96,6 +107,8 @@ class ActivePassive implements GroupMechanism {
     /** A new active that failed during a split brain: its detection has run out; its failure was a clean crash. */
     detected: false,
     detectedClean: false,
+    /** The heartbeat link (`partition.link`) as last seen: up, or cut (a cut is acted on once). */
+    linkUp: true,
   };
   private readonly detector: Detector;
   private readonly rng: RandomStream;
@@ -105,6 +118,8 @@ class ActivePassive implements GroupMechanism {
   private readonly fenceTime: Delay | null;
   private readonly fenceOperator: Delay | null;
   private readonly zeroDelay: Delay;
+  /** The standby's detection of the active across a cut heartbeat link, or null (no `partition`). */
+  private readonly linkDetect: Delay | null;
   /** The standby check, made on first use (only silent standby failures need it). */
   private standbyCheck: Delay | null = null;
   private readonly n: number;
@@ -130,6 +145,9 @@ class ActivePassive implements GroupMechanism {
     this.fenceTime = cfg.fencing ? ctx.delay(cfg.fencing.time, rng, `${hw}.fencing.time`) : null;
     this.fenceOperator = cfg.fencing ? ctx.delay(cfg.fencing.operator ?? zero, rng, `${hw}.fencing.operator`) : null;
     this.zeroDelay = ctx.delay(zero, rng, `${hw}.detector (detected during a split brain)`);
+    const p = cfg.partition;
+    this.linkDetect =
+      p === null ? null : p.detection !== null ? ctx.delay(p.detection, ctx.streams.stream(`${group.path}:partition`), `${hw}.partition.detection`) : this.detector.missedBeats();
     this.armSpurious();
   }
 
@@ -197,6 +215,16 @@ class ActivePassive implements GroupMechanism {
       }
       this.ctx.count('spuriousFailovers');
       this.ctx.spurious();
+      this.out.set(false, 0, 'failover');
+      s.spurious = true;
+      s.cleanCrash = false;
+      this.takeover();
+      return;
+    }
+    if (slot === LINK) {
+      // The standby, cut off from the active, declares it failed: a takeover of a live node.
+      if (s.step !== Step.Serving || !this.managerUp() || !s.knownDown.some((d, j) => j !== s.active && !d && s.up[j])) return;
+      this.ctx.count('partitionTakeovers');
       this.out.set(false, 0, 'failover');
       s.spurious = true;
       s.cleanCrash = false;
@@ -280,9 +308,23 @@ class ActivePassive implements GroupMechanism {
     return this.cfg.clusterManager < 0 || this.ctx.groupUp(this.cfg.clusterManager);
   }
 
-  /** The cluster manager went up or down: a held takeover starts once it is up. */
+  /**
+   * The cluster manager went up or down: a held takeover starts once it is up. Or the
+   * heartbeat link was cut (the standby's detection starts, unless a quorum device breaks
+   * the tie) or came back (a detection under way stops).
+   */
   onGroupsChanged(): void {
-    if (this.state.step === Step.Held && this.managerUp()) this.takeover();
+    const s = this.state;
+    const p = this.cfg.partition;
+    if (p !== null) {
+      const up = this.ctx.componentUp(p.link);
+      if (up !== s.linkUp) {
+        s.linkUp = up;
+        if (up) this.ctx.timers.disarm(LINK);
+        else if (!p.quorumDevice) this.ctx.timers.arm(LINK, this.linkDetect!);
+      }
+    }
+    if (s.step === Step.Held && this.managerUp()) this.takeover();
   }
 
   /** The failure is declared: fence if needed, then switch over (once the cluster manager is up). */
@@ -409,4 +451,5 @@ export const activePassive: GroupMechanismFactory = {
     return new ActivePassive(group, group.ha, ctx, out);
   },
   watches: (group) => (group.ha.mechanism === 'active-passive' && group.ha.clusterManager >= 0 ? [group.ha.clusterManager] : []),
+  reads: (group) => (group.ha.mechanism === 'active-passive' && group.ha.partition !== null ? [group.ha.partition.link] : []),
 };

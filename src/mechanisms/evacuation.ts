@@ -17,6 +17,20 @@
  *   5. the instance's VM (or pod, or process) is rebuilt there: `rebuild` time, after
  *      which its application restarts with its own restart time. It stays on the new host.
  * If the host comes back before step 5, nothing moves.
+ *
+ * The VIM sees a host up while it is up and reachable (sim/network.ts): a host whose
+ * management plane is cut is declared failed the same way although it is alive (a false
+ * evacuation, counted `falseEvacuations` when an instance moves). Then:
+ *   - the fence (step 2) power-cycles the alive host, killing its instances; with an
+ *     `escalation`, gentler levels are tried first, in order, each after the previous
+ *     failed: an `instance` level kills the instance only (it stays down on its old
+ *     host, and boots there again if the host is seen up before it is moved), a `host`
+ *     level reboots the host; the power fence comes last. When every level fails, an
+ *     operator fences the host by hand (`onFailure: wait`), or the VIM goes on without
+ *     (`takeover`);
+ *   - an instance moved off a host that is still alive (no fencing, or a failed fence
+ *     with takeover) leaves its old copy running there: split brain (sim/network.ts).
+ * The host becoming reachable again before step 5 stops the evacuation like its return.
  */
 import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
@@ -31,6 +45,12 @@ const FENCE_FAILED = 2;
 export class Evacuator implements EventHandler {
   private readonly pending: EventId[];
   private readonly waitingForVim: boolean[];
+  /** Per instance: its host was alive when the VIM declared it failed (a false evacuation under way). */
+  private readonly alive: boolean[];
+  /** Per instance: the fencing level being tried (an index into `fencing.escalation`; its length: the power fence). */
+  private readonly level: number[];
+  /** Per instance: the token of the instance-level fence holding it down on its old host, or -1. */
+  private readonly killed: number[];
   private readonly rng: RandomStream;
 
   constructor(
@@ -43,6 +63,9 @@ export class Evacuator implements EventHandler {
   ) {
     this.pending = new Array(group.n).fill(-1);
     this.waitingForVim = new Array(group.n).fill(false);
+    this.alive = new Array(group.n).fill(false);
+    this.level = new Array(group.n).fill(0);
+    this.killed = new Array(group.n).fill(-1);
     this.rng = streams.stream(`${group.path}:evacuation`);
     sys.onServiceUp(cfg.vim, () => {
       for (let i = 0; i < group.n; i++) {
@@ -54,15 +77,25 @@ export class Evacuator implements EventHandler {
     });
   }
 
+  /** True when the VIM sees the host under instance `i` up: up and reachable. */
+  private seen(i: number): boolean {
+    return this.sys.hostUp(this.index, i) && this.sys.hostReachable(this.index, i);
+  }
+
   /**
-   * The host under instance `i` went down (`up` false) or came back (`up` true) now,
-   * whatever the instance itself was doing (up, restarting, failed).
+   * The host under instance `i` went down or came back, or became unreachable or
+   * reachable again, now, whatever the instance itself was doing (up, restarting, failed).
    */
-  hostChanged(i: number, up: boolean): void {
-    if (up) {
-      // The host is back: an evacuation under way for its earlier failure is dropped.
+  hostChanged(i: number): void {
+    if (this.seen(i)) {
+      // The host is back: an evacuation under way for its earlier failure is dropped, and
+      // an instance fenced alone there boots again.
       this.pending[i] = -1;
       this.waitingForVim[i] = false;
+      if (this.killed[i] >= 0) {
+        this.sys.unfenceInstance(this.index, i, this.killed[i]);
+        this.killed[i] = -1;
+      }
       return;
     }
     if (this.pending[i] >= 0 || this.waitingForVim[i]) return;
@@ -73,22 +106,45 @@ export class Evacuator implements EventHandler {
   handle(kind: number, i: number): void {
     if (this.sys.scheduler.currentId !== this.pending[i]) return;
     this.pending[i] = -1;
-    if (this.sys.hostUp(this.index, i)) return;
+    if (this.seen(i)) return;
     const f = this.cfg.fencing;
-    if (kind === READY && f) {
-      const t = f.time.sample(this.rng);
-      this.pending[i] = this.sys.scheduler.schedule(t, this, this.rng.next() < f.success ? FENCED : FENCE_FAILED, i);
+    if (kind === READY) {
+      this.alive[i] = this.sys.hostUp(this.index, i);
+      if (f) {
+        this.level[i] = 0;
+        this.tryFence(i);
+        return;
+      }
+    }
+    if (kind === FENCE_FAILED && this.level[i] < f!.escalation.length) {
+      // The next level of the escalation (the power fence last).
+      this.level[i]++;
+      this.tryFence(i);
       return;
     }
-    if (kind === FENCE_FAILED) {
+    if (kind === FENCE_FAILED && f!.onFailure === 'wait') {
+      // The operator fences the host by hand.
+      this.level[i] = f!.escalation.length;
       this.pending[i] = this.sys.scheduler.schedule(f!.operator?.sample(this.rng) ?? 0, this, FENCED, i);
       return;
+    }
+    if (kind === FENCED) {
+      if (f !== null && this.level[i] < f.escalation.length && f.escalation[this.level[i]].scope === 'instance') this.killed[i] = this.sys.fenceInstance(this.index, i);
+      else this.sys.fence(this.index, i);
     }
     this.rebuild(i);
   }
 
+  /** Starts fencing level `level[i]` of instance i's host: an escalation level, or the power fence after them. */
+  private tryFence(i: number): void {
+    const f = this.cfg.fencing!;
+    const lv = this.level[i] < f.escalation.length ? f.escalation[this.level[i]] : f;
+    const t = lv.time.sample(this.rng);
+    this.pending[i] = this.sys.scheduler.schedule(t, this, this.rng.next() < lv.success ? FENCED : FENCE_FAILED, i);
+  }
+
   private rebuild(i: number): void {
-    if (this.sys.hostUp(this.index, i)) return;
+    if (this.seen(i)) return;
     if (!this.sys.serviceUp(this.cfg.vim)) {
       this.waitingForVim[i] = true;
       this.count('secondOrderOutages');
@@ -97,6 +153,10 @@ export class Evacuator implements EventHandler {
     const host = this.sys.pickHost(this.index, i);
     if (host < 0) return;
     this.count('evacuations');
+    if (this.alive[i]) this.count('falseEvacuations');
+    this.alive[i] = false;
+    // Moved: an instance-level fence on the old host is over (the instance lives on `host` now).
+    this.killed[i] = -1;
     this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng));
   }
 }
@@ -122,9 +182,10 @@ export const evacuation: ControllerFactory = {
       const ev = new Evacuator(f, g, f.evacuation, ctl, ctl.streams, (c) => ctl.count(g, c));
       f.instances.forEach((_, i) =>
         ctl.watchBase(g, i, (up) => {
-          if (up || !ctl.inPlannedStop) ev.hostChanged(i, up);
+          if (up || !ctl.inPlannedStop) ev.hostChanged(i);
         }),
       );
+      ctl.watchReach(g, (i) => ev.hostChanged(i));
     });
     return [];
   },

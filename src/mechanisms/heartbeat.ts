@@ -202,6 +202,16 @@ export class Detector {
     return d;
   }
 
+  /**
+   * The delay from the loss of every beat (a cut heartbeat link: the watched node is alive
+   * but silent) to its detection by missed beats; never, without beats.
+   */
+  missedBeats(): Delay {
+    if (this.beats === null) return { paths: [], sample: () => Infinity };
+    const seen: DetectionPaths = { beats: true, announced: false, peer: false };
+    return { paths: [this.beats], sample: () => this.detectionDelay(seen, false) };
+  }
+
   /** The beats path of an unhealthy application (made once, on first use). */
   private unhealthyPath(): DelayPath {
     if (this.beatsUnhealthy === null) {

@@ -6,6 +6,19 @@
  * while the quorum holds and a leader is elected. When the leader fails (quorum still
  * held), or when quorum returns, an election takes `electionTimeout`; a member that is
  * not the leader can fail without effect while the quorum holds.
+ *
+ * Partitions (`partition.links`): member i reaches the others through element links[i]
+ * (a component; -1: never cut off). Members whose element is up form the connected side;
+ * the members behind each element that is down form a side of their own. The side with
+ * the most members up serves if they are k or more (ties: the connected side, then the
+ * lower element); members elsewhere count as absent although they run. A leader outside
+ * the serving side can no longer commit: it is lost as if it had failed (its lease runs
+ * out before the majority's election timeout, so the two never serve at once), and the
+ * serving side elects the lowest-numbered of its members up after `electionTimeout`.
+ * With a quorum device (`partition.quorumDevice`: corosync-qdevice, a tie-breaker), its
+ * vote counts for the connected side while a member is up there: that side serves with
+ * one member fewer than k (an even split goes its way; two members survive the loss of
+ * one).
  */
 import type { FunctionModel } from '../model/build.js';
 import type { Delay, GroupMechanism, GroupMechanismFactory, GroupOutput, MechanismContext } from './types.js';
@@ -28,6 +41,10 @@ class Quorum implements GroupMechanism {
   private readonly election: Delay;
   /** A zero timeout elects at once (no event). */
   private readonly instant: boolean;
+  /** Per member, the component of its link (-1: never cut off); null without partitions. */
+  private readonly links: readonly number[] | null;
+  /** A quorum device votes with the connected side. */
+  private readonly quorumDevice: boolean;
 
   constructor(
     private readonly group: FunctionModel,
@@ -38,23 +55,78 @@ class Quorum implements GroupMechanism {
     this.state = { up: new Array<boolean>(group.n).fill(true), upCount: group.n, leader: 0, isUp: true, phase: 'restart' };
     this.election = ctx.delay(cfg.electionTimeout, ctx.streams.stream(`${group.path}:election`), `${group.path}.ha.electionTimeout`);
     this.instant = cfg.electionTimeout.mean === 0;
+    this.links = cfg.links;
+    this.quorumDevice = cfg.quorumDevice;
   }
 
   instanceChanged(i: number, isUp: boolean): void {
     const s = this.state;
     s.up[i] = isUp;
     s.upCount += isUp ? 1 : -1;
-    const quorum = s.upCount >= this.group.k;
+    this.settle();
+  }
+
+  /** A link (`partition.links`) went down or came back: the sides changed. */
+  onGroupsChanged(): void {
+    if (this.links !== null) this.settle();
+  }
+
+  /** After a change: quorum lost (no leader, no election), the leader lost (an election), or quorum back without a leader (an election). */
+  private settle(): void {
+    const s = this.state;
+    const quorum = this.serving() >= this.group.k;
     if (!quorum) {
       s.leader = -1;
       this.ctx.timers.disarm(ELECTION);
-    } else if (!isUp && i === s.leader) {
+    } else if (s.leader >= 0 && !this.member(s.leader)) {
       s.leader = -1;
       this.startElection();
-    } else if (isUp && s.leader < 0 && !this.ctx.timers.armed(ELECTION)) {
+    } else if (s.leader < 0 && !this.ctx.timers.armed(ELECTION)) {
       this.startElection();
     }
     this.update();
+  }
+
+  /** The side that serves: -1 the connected side, else the component of a down link (see the top). Without partitions, -1. */
+  private servingSide(): number {
+    const links = this.links;
+    if (links === null) return -1;
+    const up = this.state.up;
+    let best = -1;
+    let bestCount = -1;
+    // Sides in order: the connected one, then each down element by index (the tie-break).
+    const sides = [-1, ...new Set(links.filter((c) => c >= 0 && !this.ctx.componentUp(c)))].sort((a, b) => a - b);
+    for (const side of sides) {
+      let n = 0;
+      for (let j = 0; j < links.length; j++) if (up[j] && this.sideOf(j) === side) n++;
+      // The quorum device votes with the connected side (when a member is up there).
+      if (n > 0 && side === -1 && this.quorumDevice) n++;
+      if (n > bestCount) {
+        best = side;
+        bestCount = n;
+      }
+    }
+    return best;
+  }
+
+  /** The side member j is on: -1 connected, else its link's component. */
+  private sideOf(j: number): number {
+    const c = this.links![j];
+    return c >= 0 && !this.ctx.componentUp(c) ? c : -1;
+  }
+
+  /** Votes of the serving side: its members up, plus the quorum device's on the connected side (none when no member is up there). */
+  private serving(): number {
+    if (this.links === null) return this.state.upCount;
+    const side = this.servingSide();
+    let n = 0;
+    for (let j = 0; j < this.links.length; j++) if (this.state.up[j] && this.sideOf(j) === side) n++;
+    return n > 0 && side === -1 && this.quorumDevice ? n + 1 : n;
+  }
+
+  /** True when member j is up and on the serving side. */
+  private member(j: number): boolean {
+    return this.state.up[j] && (this.links === null || this.sideOf(j) === this.servingSide());
   }
 
   private startElection(): void {
@@ -70,13 +142,14 @@ class Quorum implements GroupMechanism {
   private elect(): void {
     this.ctx.count('elections');
     const up = this.state.up;
-    this.state.leader = this.ctx.first(up.length, (j) => up[j]);
+    this.state.leader = this.links === null ? this.ctx.first(up.length, (j) => up[j]) : this.ctx.first(up.length, (j) => this.member(j));
   }
 
   private update(): void {
     const s = this.state;
-    const up = s.leader >= 0 && s.upCount >= this.group.k;
-    const phase = s.upCount >= this.group.k ? 'failover' : 'restart';
+    const quorum = this.serving() >= this.group.k;
+    const up = s.leader >= 0 && quorum;
+    const phase = quorum ? 'failover' : 'restart';
     if (up !== s.isUp || (!up && phase !== s.phase)) {
       s.isUp = up;
       // Read only while down: kept at its initial value while up (one state per situation).
@@ -96,4 +169,5 @@ export const quorum: GroupMechanismFactory = {
     if (group.ha.mechanism !== 'quorum') throw new Error('quorum: wrong configuration');
     return new Quorum(group, group.ha, ctx, out);
   },
+  reads: (group) => (group.ha.mechanism === 'quorum' && group.ha.links !== null ? [...new Set(group.ha.links.filter((c) => c >= 0))] : []),
 };

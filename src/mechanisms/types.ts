@@ -53,6 +53,8 @@ export interface FailureCause {
   readonly announced: boolean;
   /** A silent failure the guest's health check reports "not healthy" (seen at the next answered heartbeat challenge). */
   readonly unhealthy?: boolean;
+  /** A gray failure: the share (0..1) of its requests the instance serves badly while it stays in rotation; 0 or absent otherwise. */
+  readonly degraded?: number;
   /**
    * True when planned work stopped it cleanly (maintenance, a migration, an upgrade
    * step): it is known to be down, so no fencing is needed before a takeover.
@@ -138,6 +140,8 @@ export interface MechanismContext {
   count(counter: CounterName): void;
   /** True while group g (model index; one its factory's `watches` lists) is up. */
   groupUp(g: number): boolean;
+  /** True while component c (model index; one its factory's `reads` lists, e.g. a heartbeat link) is up. */
+  componentUp(c: number): boolean;
   /**
    * Says that what goes down next was started by a spurious detection, not by a
    * failure: outages it starts are attributed to `spurious` rather than to the most
@@ -164,7 +168,7 @@ export interface GroupMechanism {
   instanceChanged(i: number, up: boolean): void;
   /** Timer `slot` ran out (it is disarmed already). */
   onTimer?(slot: number): void;
-  /** A group it watches (its factory's `watches`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
+  /** A group it watches (its factory's `watches`) or a component it reads (`reads`) went up or down; may be called when nothing it reads changed (it must then do nothing). */
   onGroupsChanged?(): void;
 }
 
@@ -207,6 +211,11 @@ export interface GroupMechanismFactory {
    * them (it keeps serving while they are down), e.g. its cluster manager; none if absent.
    */
   watches?(group: FunctionModel): readonly number[];
+  /**
+   * The components (model indices) whose up state it reads (`ctx.componentUp`), e.g. a
+   * heartbeat link that can be cut; told through `onGroupsChanged`; none if absent.
+   */
+  reads?(group: FunctionModel): readonly number[];
 }
 
 /** The placement operations of the running system (evacuation, migrations). Indices: group (function) and instance. */
@@ -214,13 +223,21 @@ export interface PlacementControl {
   readonly scheduler: Scheduler;
   /** True when the host the instance runs on is up. */
   hostUp(group: number, instance: number): boolean;
+  /** True when the host the instance runs on is reachable: its management plane is up (sim/network.ts; always, without one). */
+  hostReachable(group: number, instance: number): boolean;
+  /** Fences the host the instance runs on if it is alive and unreachable (a power cycle); true if it did. */
+  fence(group: number, instance: number): boolean;
+  /** Fences the instance alone if its host is alive and unreachable and it is up there: its base goes down and stays down; returns the fence's token, or -1 if it did nothing. */
+  fenceInstance(group: number, instance: number): number;
+  /** Ends the instance-level fence with `token` (the instance has not moved since): its base boots again on its host. */
+  unfenceInstance(group: number, instance: number, token: number): void;
   /** True when the control-plane service is up. */
   serviceUp(service: number): boolean;
   /** Calls `fn` every time the service comes up. */
   onServiceUp(service: number, fn: () => void): void;
   /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
   pickHost(group: number, instance: number): number;
-  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. */
+  /** Moves the instance to `host`; its base component comes up after `rebuild` seconds. Moved off an alive host, it leaves its old copy running there (sim/network.ts). */
   move(group: number, instance: number, host: number, rebuild: number): void;
 }
 
@@ -279,6 +296,8 @@ export interface SystemControl extends PlannedControl {
    * below the instance's base (its VM, pod or process), wherever the instance runs now.
    */
   watchBase(g: number, i: number, fn: (up: boolean) => void): void;
+  /** Calls `fn(i, reachable)` when the host under instance i of function g becomes unreachable (its management plane cut) or reachable again. */
+  watchReach(g: number, fn: (i: number, reachable: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
   /** The time (seconds) instance i of function g's application last came up (0 at the start); while it is down, when it last did. */

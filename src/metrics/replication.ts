@@ -31,6 +31,9 @@ export const COUNTERS = [
   'lostNotifications',
   'escalations',
   'controlPlaneWaits',
+  'falseEvacuations',
+  'splitBrainMinutes',
+  'partitionTakeovers',
 ] as const;
 /** A counter name. */
 export type CounterName = (typeof COUNTERS)[number];

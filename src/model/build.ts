@@ -34,8 +34,10 @@ export interface FailureModeModel {
   readonly repair: Distribution;
   /** True for a crash noticed at once by the layer below; false for a silent hang. */
   readonly announced: boolean;
-  /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge. */
+  /** A silent failure the guest's health check reports "not healthy": heartbeat beats see it at the next answered challenge (true for a gray failure too). */
   readonly unhealthy: boolean;
+  /** A gray failure's share of requests served badly while it stays in rotation (the schema's `degraded`), or 0. */
+  readonly degraded: number;
   /**
    * A silent failure's time until it is noticed and its own repair starts (its `undetected`),
    * or null: announced, or noticed at once (`undetected: 0s`). A recovery chain that takes
@@ -149,6 +151,8 @@ export interface FencingModel {
   readonly success: number;
   readonly onFailure: 'wait' | 'takeover';
   readonly operator: Distribution | null;
+  /** Evacuation only: gentler levels tried in order before the power fence (`time`, `success`); empty otherwise. */
+  readonly escalation: ReadonlyArray<{ readonly scope: 'instance' | 'host'; readonly time: Distribution; readonly success: number }>;
 }
 
 /** The HA mechanism of a group, resolved (distributions built, names turned into indices). */
@@ -166,9 +170,18 @@ export type HaModel =
       /** The group of its cluster manager (no takeover while it is down), or -1. */
       readonly clusterManager: number;
       readonly splitBrainRecovery: Distribution | null;
+      /** Its partitionable heartbeat link (the schema's `partition`), or null: the link's component index, the detection delay (null: the detector's missed beats), and whether a quorum device breaks the tie. */
+      readonly partition: { readonly link: number; readonly detection: Distribution | null; readonly quorumDevice: boolean } | null;
     }
   | { readonly mechanism: 'active-active'; readonly detector: DetectorModel; readonly balancer: number; readonly downBelow: number }
-  | { readonly mechanism: 'quorum'; readonly electionTimeout: Distribution }
+  | {
+      readonly mechanism: 'quorum';
+      readonly electionTimeout: Distribution;
+      /** Per member, the component index of the element it reaches the others through, or -1 (never cut off); null: no partitions. */
+      readonly links: readonly number[] | null;
+      /** A quorum device votes with the connected side (`partition.quorumDevice`). */
+      readonly quorumDevice: boolean;
+    }
   | { readonly mechanism: 'message-queue'; readonly broker: number }
   | { readonly mechanism: 'lease'; readonly takeover: Distribution };
 
@@ -278,6 +291,12 @@ export interface EvacuationModel {
   readonly candidates: readonly string[];
   /** The placement policy kept when moving: the anti-affinity policies avoid the hosts / racks / sites / zones of other instances. */
   readonly policy: PlacementPolicy;
+  /**
+   * Two copies after evacuating an alive, unreachable host (see the schema's
+   * `evacuation.splitBrain`): the reconciliation outage of a stateful VNF (null: stateless)
+   * and the operator's time to remove the old copy (null: never).
+   */
+  readonly splitBrain: { readonly reconcile: Distribution | null; readonly operator: Distribution | null };
 }
 
 /** A VNF or VIM service: n instances, k needed, m carry full capacity. */
@@ -392,6 +411,10 @@ export interface HostModel {
   readonly hardware: number;
   /** Its side components (`beside`): role -> component index. */
   readonly beside: Readonly<Record<string, number>>;
+  /** Its management plane (`management`): component indices of the shared elements and side components it is reachable through (empty: always reachable while up). */
+  readonly management: readonly number[];
+  /** Its data plane (`data`): component indices the instances on it need to serve (added to their `needs`). */
+  readonly data: readonly number[];
 }
 
 /** Metrics settings, resolved. Times in seconds. */
@@ -744,7 +767,10 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         if (ms.undetected !== undefined && ms.announced) b.fail([...mp, 'undetected'], "'undetected' is the time until a silent failure is noticed; an announced crash is noticed at once: set 'announced: false', or remove it");
         const notice = ms.undetected !== undefined ? delay(b, ms.undetected, [...mp, 'undetected']) : null;
         if (notice === undefined) continue;
-        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy, notice: notice !== null && notice.mean > 0 ? notice : null });
+        if (ms.degraded !== undefined && ms.announced) b.fail([...mp, 'degraded'], "a gray failure is silent (up for its monitor): set 'announced: false' too, or remove it");
+        if (ms.degraded !== undefined && spec.layer !== 'vnf' && spec.layer !== 'vim') b.fail([...mp, 'degraded'], `a gray failure is an application's (layer vnf or vim), not a ${spec.layer}'s`);
+        const degraded = ms.degraded ?? 0;
+        modes.push({ name: mode, ttf: own, repair, announced: ms.announced, unhealthy: ms.unhealthy || degraded > 0, degraded, notice: notice !== null && notice.mean > 0 ? notice : null });
         if (ttf.mean > maxMttf.seconds) maxMttf = { seconds: ttf.mean, path: formatPath([...mp, 'ttf']) };
       }
     }
@@ -828,6 +854,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
   const rackTop = new Map<string, number>();
   for (const [name, spec] of Object.entries(topology.racks)) {
     rackDeps.set(name, dependsOn(spec.dependsOn, ['racks', name]));
+    planeRefs(b, spec.management, ['racks', name, 'management'], sharedTop, sharedNames, null);
     let below = -1;
     if (spec.site !== undefined) {
       if (!siteTop.has(spec.site)) b.fail(['racks', name, 'site'], unknown('site', spec.site, siteNames));
@@ -920,7 +947,27 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         b.fail(gp, `host name '${name}' is generated twice (group names must not make '<group>-<n>' collide)`);
         continue;
       }
-      const host: HostModel = { name, group, rack, site: rack !== null ? (topology.racks[rack]?.site ?? null) : null, zones: {}, slots: spec.slots, top, layers, hardware, beside };
+      // The names are checked once, at the group's first host; each host resolves its own side components.
+      if (i === 1) for (const key of ['management', 'data'] as const) planeRefs(b, spec[key], [...gp, key], sharedTop, sharedNames, Object.keys(spec.beside ?? {}));
+      const plane = (key: 'management' | 'data'): number[] =>
+        [...(spec[key] ?? []), ...(key === 'management' && rack !== null ? (topology.racks[rack]?.management ?? []) : [])].flatMap((n) => {
+          const idx = beside[n] ?? sharedTop.get(n);
+          return idx === undefined || idx < 0 ? [] : [idx];
+        });
+      const host: HostModel = {
+        name,
+        group,
+        rack,
+        site: rack !== null ? (topology.racks[rack]?.site ?? null) : null,
+        zones: {},
+        slots: spec.slots,
+        top,
+        layers,
+        hardware,
+        beside,
+        management: plane('management'),
+        data: plane('data'),
+      };
       hosts.push(host);
       list.push(host);
       hostByName.set(name, host);
@@ -986,10 +1033,14 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         const vmTop = top;
         top = addComponent(`${path}.app`, spec.app, top);
         const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
-        if (spec.needs === undefined) instances.push(inst);
+        if (host.data.length > 0 && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
+          b.fail([...fp, 'placement'], `instances on host '${host.name}' cannot move (evacuation, replica sets, maintenance with drain: migrate): its group's 'data' plane stays on the host`);
+        }
+        if (spec.needs === undefined && host.data.length === 0) instances.push(inst);
         else {
-          const needs: number[] = [];
-          spec.needs.forEach((role, j) => {
+          // The host's data plane first, then the side components the instance names.
+          const needs: number[] = [...host.data];
+          (spec.needs ?? []).forEach((role, j) => {
             if (host.beside[role] !== undefined) needs.push(host.beside[role]);
             else b.fail([...fp, 'needs', j], `host '${host.name}' has no side component '${role}' (${Object.keys(host.beside).length === 0 ? "its group gives no 'beside'" : `its roles: ${Object.keys(host.beside).join(', ')}`})`);
           });
@@ -1025,8 +1076,13 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
 
   // HA mechanisms (after all groups exist, so that they can name each other).
   haSpecs.forEach(([fp, spec, , hasM], i) => {
-    if (!spec) return;
     const f = functions[i];
+    // A gray failure stays in rotation: only a load balancer's group (active-active) spreads requests over it.
+    const gray = f.instances.length > 0 ? components[f.instances[0].top].modes.find((m) => m.degraded > 0) : undefined;
+    if (gray !== undefined && spec?.mechanism !== 'active-active') {
+      b.fail([...fp, 'app'], `its application's failure mode '${gray.name}' is a gray failure (degraded), which only an active-active group models (requests spread over instances in rotation); give this group 'ha: { mechanism: active-active, ... }' or use another component type`);
+    }
+    if (!spec) return;
     const hp: Seg[] = [...fp, 'ha'];
     const ref = (name: string, key: string): number => {
       const idx = functionIndex.get(name);
@@ -1065,18 +1121,31 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
           if (spec.fencing.onFailure === 'wait' && spec.fencing.success < 1 && !operator) {
             b.fail(fpth, "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
           }
-          if (time && operator !== undefined) fencing = { time, success: spec.fencing.success, onFailure: spec.fencing.onFailure, operator };
+          if (spec.fencing.escalation) b.fail([...fpth, 'escalation'], 'fencing escalation is for evacuation (levels before the power fence of a host); an active/passive takeover fences the old node in one step: remove it');
+          if (time && operator !== undefined) fencing = { time, success: spec.fencing.success, onFailure: spec.fencing.onFailure, operator, escalation: [] };
         }
         // A failed failover (coverage < 1) needs a manual recovery time.
         if (!manual && spec.coverage < 1) b.fail([...hp, 'manual'], "coverage < 1: give 'manual', the manual recovery time after a failed failover");
-        if (!spec.fencing && !sbr && (spec.aliveProbability > 0 || spec.detector.loss > 0)) {
-          b.fail([...hp, 'splitBrainRecovery'], 'a takeover without fencing can cause split brain here (aliveProbability > 0 or lost beats): give splitBrainRecovery');
+        let partition: { link: number; detection: Distribution | null; quorumDevice: boolean } | null | undefined = null;
+        if (spec.partition) {
+          const pp: Seg[] = [...hp, 'partition'];
+          const link = sharedTop.get(spec.partition.link);
+          if (link === undefined) b.fail([...pp, 'link'], unknown('shared element', spec.partition.link, sharedNames));
+          const detection = spec.partition.detection !== undefined ? delay(b, spec.partition.detection, [...pp, 'detection']) : null;
+          if (spec.partition.detection === undefined && spec.detector.interval === undefined) {
+            b.fail([...pp, 'detection'], "the detector has no beats to miss (no 'interval'): give the time to declare the active failed when the link is cut");
+          }
+          partition = link !== undefined && link >= 0 && detection !== undefined ? { link, detection, quorumDevice: spec.partition.quorumDevice } : undefined;
+        }
+        if (!spec.fencing && !sbr && (spec.aliveProbability > 0 || spec.detector.loss > 0 || (spec.partition && !spec.partition.quorumDevice))) {
+          b.fail([...hp, 'splitBrainRecovery'], 'a takeover without fencing can cause split brain here (aliveProbability > 0, lost beats or a partitionable link): give splitBrainRecovery');
         } else if (spec.fencing?.onFailure === 'takeover' && spec.fencing.success < 1 && !sbr) {
           b.fail([...hp, 'splitBrainRecovery'], "fencing can fail with policy 'takeover', which can cause split brain: give splitBrainRecovery");
         }
-        if (det && switchover && manual !== undefined && sbr !== undefined) {
+        if (det && switchover && manual !== undefined && sbr !== undefined && partition !== undefined) {
           f.ha = {
             mechanism: 'active-passive',
+            partition,
             detector: det,
             switchover,
             coverage: spec.coverage,
@@ -1100,7 +1169,18 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         if (hasM) b.fail([...fp, 'm'], 'm has no effect on a quorum: it is up at full capacity while k members and a leader are; remove it');
         if (f.k * 2 <= f.n) b.fail([...fp, 'k'], `a quorum needs a majority: k (${f.k}) must exceed half of ${f.n}`);
         const electionTimeout = delay(b, spec.electionTimeout, [...hp, 'electionTimeout']);
-        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout };
+        let links: number[] | null = null;
+        if (spec.partition) {
+          const lp: Seg[] = [...hp, 'partition', 'links'];
+          if (spec.partition.links.length !== f.n) b.fail(lp, `give one entry per member: ${f.n} (an element name, or null for a member never cut off), got ${spec.partition.links.length}`);
+          links = spec.partition.links.map((name, j) => {
+            if (name === null) return -1;
+            const c = sharedTop.get(name);
+            if (c === undefined) b.fail([...lp, j], unknown('shared element', name, sharedNames));
+            return c ?? -1;
+          });
+        }
+        if (electionTimeout) f.ha = { mechanism: 'quorum', electionTimeout, links, quorumDevice: spec.partition?.quorumDevice ?? false };
         break;
       }
       case 'message-queue': {
@@ -1303,17 +1383,23 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
       if (e.fencing) {
         const time = delay(b, e.fencing.time, [...ep, 'fencing', 'time']);
         const operator = e.fencing.operator !== undefined ? delay(b, e.fencing.operator, [...ep, 'fencing', 'operator']) : null;
-        if (e.fencing.onFailure === 'takeover') b.fail([...ep, 'fencing', 'onFailure'], "evacuation does not take over without fencing: use 'wait'");
-        if (e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail: give 'operator', the time an operator takes");
-        if (time && operator !== undefined) fencing = { time, success: e.fencing.success, onFailure: 'wait', operator };
+        if (e.fencing.onFailure === 'wait' && e.fencing.success < 1 && !operator) b.fail([...ep, 'fencing'], "fencing can fail and the policy is 'wait': give 'operator', the time an operator takes");
+        const escalation = (e.fencing.escalation ?? []).map((lv, j) => ({ scope: lv.scope, time: delay(b, lv.time, [...ep, 'fencing', 'escalation', j, 'time']), success: lv.success }));
+        if (time && operator !== undefined && escalation.every((lv) => lv.time !== undefined)) {
+          fencing = { time, success: e.fencing.success, onFailure: e.fencing.onFailure, operator, escalation: escalation.map((lv) => ({ ...lv, time: lv.time! })) };
+        }
       }
-      if (detection && wait && rebuild) model = { style: 'evacuation', vim, detection, wait, fencing, rebuild, candidates, policy: spec.placement.policy };
+      const sb = e.splitBrain;
+      const reconcile = sb?.reconcile !== undefined ? delay(b, sb.reconcile, [...ep, 'splitBrain', 'reconcile']) : null;
+      const operator = sb?.operator !== undefined ? delay(b, sb.operator, [...ep, 'splitBrain', 'operator']) : null;
+      if (detection && wait && rebuild && reconcile !== undefined && operator !== undefined)
+        model = { style: 'evacuation', vim, detection, wait, fencing, rebuild, candidates, policy: spec.placement.policy, splitBrain: { reconcile, operator } };
     } else {
       const r = spec.replicaSet!;
       const detection = delay(b, r.nodeMonitorGracePeriod, [...ep, 'nodeMonitorGracePeriod']);
       const wait = delay(b, r.podEvictionTimeout, [...ep, 'podEvictionTimeout']);
       const rebuild = delay(b, r.podStart, [...ep, 'podStart']);
-      if (detection && wait && rebuild) model = { style: 'replicaSet', vim, detection, wait, fencing: null, rebuild, candidates, policy: spec.placement.policy };
+      if (detection && wait && rebuild) model = { style: 'replicaSet', vim, detection, wait, fencing: null, rebuild, candidates, policy: spec.placement.policy, splitBrain: { reconcile: null, operator: null } };
     }
     if (model) f.evacuation = model;
   });
@@ -1811,4 +1897,29 @@ function deepFreeze<T>(o: T): T {
     for (const v of Object.values(o as object)) deepFreeze(v);
   }
   return o;
+}
+
+/**
+ * Checks a host group's `management` or `data` list once (at its first host): each name a
+ * shared element (`shared`) or a side component's role (`beside`), none twice. Returns the
+ * names that resolve.
+ */
+function planeRefs(
+  b: { fail(path: Seg[], msg: string): void },
+  names: readonly string[] | undefined,
+  path: Seg[],
+  sharedTop: ReadonlyMap<string, number>,
+  sharedNames: readonly string[],
+  /** The host group's side-component roles, or null (a rack: shared elements only). */
+  roles: readonly string[] | null,
+): string[] {
+  const out: string[] = [];
+  (names ?? []).forEach((n, i) => {
+    if (out.includes(n)) b.fail([...path, i], `'${n}' is listed twice`);
+    else if (!(roles ?? []).includes(n) && !sharedTop.has(n)) {
+      const shared = `a shared element (${sharedNames.length > 0 ? sharedNames.join(', ') : "none: 'shared' is empty"})`;
+      b.fail([...path, i], `unknown network element '${n}': expected ${shared}${roles === null ? '' : ` or a role of the group's 'beside' (${roles.length > 0 ? roles.join(', ') : 'none'})`}`);
+    } else out.push(n);
+  });
+  return out;
 }

@@ -145,6 +145,14 @@ export const FailureModeSpec = z
       .describe(
         "true (silent failures only): the guest's health check answers the heartbeat's challenge with \"not healthy\" (the application is broken but the heartbeat daemon runs), so a heartbeat detector sees it at the next challenge that gets an answer, not after `misses` missed beats.",
       ),
+    degraded: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .optional()
+      .describe(
+        "A gray failure (silent failures of an application in an active-active group only): the instance stays up for its monitor and in rotation but serves this share of the requests it receives badly (lost), until a health check that sees it (a heartbeat detector: at the next answered challenge, as `unhealthy`) takes it out of rotation; a process check or a watchdog never does. It counts toward k meanwhile, and its loss toward the capacity served and the impact fraction.",
+      ),
     repair: DistributionSpec.optional().describe("Time to repair or restart after this failure; defaults to the type's repair."),
     undetected: Delay.optional().describe(
       "Silent failures only: the time until the failure is noticed (an operator, a monitoring alarm, the VIM's service heartbeat) and its repair starts (a crew is asked for then). Required for a silent failure of a component whose repair no `recovery` chain takes over: a failure nothing notices is never repaired implicitly. '0s': noticed at once (what an older file meant).",
@@ -229,6 +237,11 @@ export const RackSpec = z
     site: z.string().optional().describe('The site the rack stands in.'),
     component: z.string().optional().describe('Component type (layer rack) of the rack infrastructure; never fails if omitted.'),
     dependsOn: DependsOn,
+    management: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("Shared elements (see `shared`) of its hosts' management plane, e.g. the rack's management switch: while one is down, every host in the rack is unreachable but alive (see `hosts.<group>.management`)."),
     description: z.string().optional(),
   })
   .describe('A rack.');
@@ -250,6 +263,20 @@ export const HostGroupSpec = z
       ),
     racks: z.array(z.string()).min(1).optional().describe('Racks the hosts stand in, assigned round-robin (host i in racks[(i-1) mod len]).'),
     dependsOn: DependsOn,
+    management: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        "The hosts' management (control) plane: shared elements (see `shared`: a management switch, a redundant set of them) and side components by role (see `beside`: a management NIC port, the nova-compute or kubelet agent). While one of them is down, the host is unreachable but alive: its instances keep running and serving, but the VIM and Kubernetes see the host as failed (evacuation starts as for a failed host: see `evacuation.fencing` and `evacuation.splitBrain`); when it is back, the host's agent reports again.",
+      ),
+    data: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe(
+        "The hosts' data plane: shared elements (see `shared`) and side components by role (see `beside`) the instances on these hosts need to serve. While one of them is down, the instances keep running (their clocks run, nothing restarts) but count as down to their groups; the VIM sees nothing. Instances on such hosts cannot move (no evacuation, replica set or migration).",
+      ),
     description: z.string().optional(),
   })
   .describe('A group of hosts.');
@@ -304,6 +331,19 @@ export const FencingSpec = z
     success: probability.default(1).describe('Probability that fencing succeeds.'),
     onFailure: z.enum(['wait', 'takeover']).default('wait').describe('wait: for an operator (no split brain); takeover: go on anyway (split brain if the old node is still alive).'),
     operator: Delay.optional().describe('Operator time after a failed fence (policy wait).'),
+    escalation: z
+      .array(
+        z.strictObject({
+          scope: z.enum(['instance', 'host']).describe('instance: kill the instance only (the VM destroyed through the hypervisor, its disk fenced); host: reboot the host (its OS, through a path other than the power controller).'),
+          time: Delay.describe('Time this level takes.'),
+          success: probability.describe('Probability that it works.'),
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        'Evacuation only: gentler levels tried in order before the power fence (`time`, `success`: IPMI power cycle of the host), each after the previous failed, e.g. VM -> host -> power. The first that works is the fence; when all fail, `onFailure` applies.',
+      ),
   })
   .describe('Fencing before takeover.');
 
@@ -326,6 +366,21 @@ export const HaSpec = z
           .describe(
             "The VNF or VIM service that is its cluster manager (Pacemaker/Corosync), e.g. a lease-elected or quorum group: while it is down, no takeover starts (a declared failure waits, in the failover phase, until it is back; lost beats cause no spurious takeover); the active keeps serving meanwhile.",
           ),
+        partition: z
+          .strictObject({
+            link: z.string().describe("The shared element (see `shared`; a redundant set for two Corosync rings) the pair's heartbeats cross: while it is down, active and standby cannot see each other although both are alive."),
+            detection: Delay.optional().describe(
+              "Time from the link's loss to the standby declaring the active failed (Corosync: token timeout plus consensus). Default: the detector's missed beats (it needs an interval).",
+            ),
+            quorumDevice: z
+              .boolean()
+              .default(false)
+              .describe('A tie-breaker (corosync-qdevice, or server-group messaging through the VIM) gives its vote to the side of the active: a cut link then starts no takeover.'),
+          })
+          .optional()
+          .describe(
+            "A partitionable heartbeat link: when it is cut while the active serves and a standby is believed healthy, the standby declares the active failed after `detection` and takes over (unless a quorum device breaks the tie): the active is fenced (as configured), or, without fencing or after a failed fence with onFailure: takeover, both serve: split brain (`splitBrainRecovery`). A cut that heals before the detection changes nothing. Counted as `partitionTakeovers`.",
+          ),
         aliveProbability: probability.default(0).describe('Probability that a node declared failed without a clean crash (silent or host-level failure) is still alive; a takeover without fencing then causes split brain.'),
         splitBrainRecovery: Delay.optional().describe('Time to resolve a split brain (needed when one can occur).'),
       })
@@ -342,6 +397,21 @@ export const HaSpec = z
       .strictObject({
         mechanism: z.literal('quorum'),
         electionTimeout: Delay.default('0s').describe('Time without a leader after the leader fails or quorum returns.'),
+        partition: z
+          .strictObject({
+            links: z
+              .array(z.string().nullable())
+              .min(1)
+              .describe(
+                "Per member (in instance order), the shared element (see `shared`) through which it reaches the others, or null (never cut off): while an element is down, the members behind it form a side of their own. Only the side with the most members up serves, if they are k or more (ties: the side of the members still connected first); a leader elsewhere can no longer commit and steps down (its lease runs out before the majority's election timeout), and the serving side elects a leader among its members after `electionTimeout`. Cut-off members keep running and rejoin when their element is back.",
+              ),
+            quorumDevice: z
+              .boolean()
+              .default(false)
+              .describe('A quorum device (corosync-qdevice) as tie-breaker: its vote counts for the connected side while a member is up there, which then serves with one member fewer than k (an even split goes its way; two members survive the loss of one).'),
+          })
+          .optional()
+          .describe('Partitions among the members (a member\'s NIC or its rack\'s uplink failing): see `links`.'),
       })
       .describe('Quorum with leader election (etcd, Galera, Kubernetes masters): up while a majority (k) is up and a leader is elected.'),
     z
@@ -428,6 +498,17 @@ export const EvacuationSpec = z
     wait: Delay.default('0s').describe('Further wait before evacuating.'),
     fencing: FencingSpec.optional().describe('Fence the host before evacuating it.'),
     rebuild: Delay.describe('Time to rebuild the VM on another host and boot it (its application then restarts).'),
+    splitBrain: z
+      .strictObject({
+        reconcile: DistributionSpec.optional().describe(
+          'The VNF is stateful: when a split brain ends, its group is down for this time while the diverged state is reconciled. Omit for a stateless VNF (two copies only double-count capacity).',
+        ),
+        operator: Delay.optional().describe('Time after the second copy is created at which an operator removes the old copy (never, if omitted: it runs until the host is reachable again or goes down).'),
+      })
+      .optional()
+      .describe(
+        "Evacuating an instance whose host is alive but unreachable (see `hosts.<group>.management`) without killing it first (no fencing, or fencing failed with onFailure: takeover) leaves two copies: the old one keeps serving until the host's agent reports again (nova-compute destroys instances evacuated elsewhere when it reconnects; the kubelet kills pods deleted from the API), the host goes down, or an operator acts. While both copies are up, the group is in split brain.",
+      ),
   })
   .describe(
     "Evacuation: after a host failure is detected (and the host fenced), the VIM rebuilds the host's instances on other hosts with a free slot that keep the group's anti-affinity; it needs the VIM up.",

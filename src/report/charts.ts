@@ -34,6 +34,7 @@ export type ChartKind =
   | 'recovery'
   | 'impact'
   | 'heatmap'
+  | 'tradeoff'
   | 'tornado'
   | 'importance'
   | 'point-availability'
@@ -517,6 +518,76 @@ export function estimateRows(title: string, rows: ReadonlyArray<Record<string, u
   });
 }
 
+/**
+ * Partitions' trade-off, one mark per point: the focus service's downtime per year (95% CI)
+ * against the actions its groups took on nodes that were alive (false evacuations plus
+ * takeovers across a cut heartbeat link, per year), coloured by split brains per year.
+ * Null when no point has any of them.
+ */
+function tradeoffChart(r: SweepResults, service: number): Chart | null {
+  const params = r.experiment.parameters;
+  const rows = r.points.map((p) => {
+    const s = p.summary.services[service];
+    const e = s.events;
+    const d = s.downtimeMinutesPerYear;
+    return {
+      point: p.name,
+      short: params.map((k) => formatValue(p.params[k])).join(' / '),
+      ...Object.fromEntries(params.map((k) => [k, formatValue(p.params[k])])),
+      alive: fin((e.falseEvacuations ?? 0) + (e.partitionTakeovers ?? 0)),
+      splitBrains: fin(e.splitBrains ?? 0),
+      splitMinutes: fin(e.splitBrainMinutes ?? 0),
+      mean: fin(d.mean),
+      lo: fin(d.lo),
+      hi: fin(d.hi),
+    };
+  });
+  if (!rows.some((q) => (q.alive ?? 0) > 0 || (q.splitBrains ?? 0) > 0)) return null;
+  const labels = parameterLabels(params, r.experiment.labels);
+  const mid = Math.max(...rows.map((q) => q.alive ?? 0)) / 2;
+  const title = `${r.focus.service}: downtime against actions on live nodes`;
+  return {
+    kind: 'tradeoff',
+    title,
+    caption:
+      `Each point of the sweep: the downtime of ${r.focus.service} per year (95% CI) against the false evacuations and takeovers across a cut heartbeat link per year in its groups, ` +
+      'actions on nodes that were alive; the colour is the split brains per year (two active copies). Fewer false actions (a longer grace period) tend to cost longer real outages; acting without fencing costs split brains.',
+    spec: base(title, {
+      title: { text: title, anchor: 'start', fontSize: 15, subtitle: `labels: ${params.map((k) => labels[k]).join(' / ')}`, subtitleFontSize: 11 },
+      data: { values: rows },
+      width: 620,
+      height: 360,
+      encoding: {
+        x: { field: 'alive', type: 'quantitative', title: 'false evacuations + partition takeovers (per year)' },
+      },
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 1.5, color: '#777' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+        {
+          mark: { type: 'point', filled: true, size: 140, stroke: '#333', strokeWidth: 0.5 },
+          encoding: {
+            y: { field: 'mean', type: 'quantitative', title: 'downtime (minutes per year, 95% CI)' },
+            color: { field: 'splitBrains', type: 'quantitative', title: 'split brains per year', scale: { scheme: 'orangered' } },
+            tooltip: [
+              { field: 'point', type: 'nominal' },
+              ...params.map((k) => ({ field: k, type: 'nominal', title: labels[k] })),
+              { field: 'mean', type: 'quantitative', format: '.3g', title: 'downtime (min/y)' },
+              { field: 'alive', type: 'quantitative', format: '.3g', title: 'actions on live nodes per year' },
+              { field: 'splitBrains', type: 'quantitative', format: '.3g', title: 'split brains per year' },
+              { field: 'splitMinutes', type: 'quantitative', format: '.3g', title: 'minutes with two active copies per year' },
+            ],
+          },
+        },
+        // Each point named beside its mark: to its right in the left half, to its left in the right half.
+        ...(['left', 'right'] as const).map((align) => ({
+          transform: [{ filter: align === 'left' ? `datum.alive <= ${mid}` : `datum.alive > ${mid}` }],
+          mark: { type: 'text', align, dx: align === 'left' ? 10 : -10, fontSize: 10, color: '#333' },
+          encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'short' } },
+        })),
+      ],
+    }),
+  };
+}
+
 /** SAL compliance of the focus service over a two-parameter grid. */
 function heatmapChart(r: SweepResults, service: number): Chart | null {
   const params = r.experiment.parameters;
@@ -575,7 +646,7 @@ export function sweepCharts(r: SweepResults): Chart[] {
   const series: Series[] = r.points.map((p) => ({ label: p.name, s: p.summary.services[service] }));
   const what = `${r.focus.service} at each point`;
   // The answer first: with paired points, the difference to the baseline; the absolute figures second.
-  return [differenceChart(r, service), downtimeSweep(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(
+  return [differenceChart(r, service), downtimeSweep(r, service), tradeoffChart(r, service), heatmapChart(r, service), layersChart(series, what), recoveryChart(series, what), impactChart(series, what)].filter(
     (c): c is Chart => c !== null,
   );
 }

@@ -56,6 +56,8 @@ export interface SimGroupHooks {
   spurious(): void;
   /** True while group g is up (absent: every group is). */
   groupUp?(g: number): boolean;
+  /** True while component c is up (absent: every component is). */
+  componentUp?(c: number): boolean;
 }
 
 /**
@@ -111,5 +113,6 @@ function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHook
     count: (counter: CounterName) => hooks.count(counter),
     spurious: () => hooks.spurious(),
     groupUp: (g: number) => (hooks.groupUp ? hooks.groupUp(g) : true),
+    componentUp: (c: number) => (hooks.componentUp ? hooks.componentUp(c) : true),
   };
 }

@@ -32,6 +32,7 @@ import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { SimMechanismHost } from './mechanism-runtime.js';
+import { NetworkSim } from './network.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
@@ -193,7 +194,9 @@ export interface InstanceListener {
  * client) and its group: the instance counts as up to the group while its top component
  * and every side component it needs are up. A side component going down cuts the
  * instance off without stopping it (its clocks run, nothing restarts); its return
- * reconnects it at once. Tells the group only of changes.
+ * reconnects it at once. Tells the group only of changes. The one place of this rule:
+ * the simulation (SystemSim) and `analyze` (analysis/markov.ts) both put a gate between
+ * the instance's top component and its group (`top.group = gate`, then `listen`).
  */
 export class InstanceGate implements InstanceListener {
   private last = true;
@@ -206,10 +209,27 @@ export class InstanceGate implements InstanceListener {
   reset(): void {
     this.last = true;
   }
-  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
-  instanceChanged(i: number): void {
+  /** True while the instance is connected: its top component and every side component it needs are up. */
+  connected(): boolean {
     let up = this.top.up;
     for (let k = 0; k < this.sides.length && up; k++) up = this.sides[k].up;
+    return up;
+  }
+  /** Takes what the group was last told from the components' state (analysis, after loading a state between events). */
+  sync(): void {
+    this.last = this.connected();
+  }
+  /** Makes the side components tell the gate (instance `i`) when they go up or down, after any hook they have (their `reset` clears it). */
+  listen(i: number): void {
+    for (const c of this.sides) {
+      const prev = c.leafHook;
+      const fn = () => this.instanceChanged(i);
+      c.leafHook = prev === null ? fn : () => (prev(), fn());
+    }
+  }
+  /** The top component (or a side component) changed: tells the group when the instance's state changed. */
+  instanceChanged(i: number): void {
+    const up = this.connected();
     if (up === this.last) return;
     this.last = up;
     this.target.instanceChanged(i, up);
@@ -367,12 +387,14 @@ export class ComponentSim implements EventHandler {
   private readonly repairExp: number[];
   readonly layer: number;
   /**
-   * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy
-   * (model.modes[m]): read at each failure from the object already in cache, not through
-   * the model (three dependent loads, cache misses on large models).
+   * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy / is a
+   * gray failure (degraded > 0) (model.modes[m]): read at each failure from the object
+   * already in cache, not through the model (three dependent loads, cache misses on large
+   * models).
    */
   readonly announcedBits: number;
   readonly unhealthyBits: number;
+  readonly degradedBits: number;
   children: ComponentSim[] = [];
   /** The component it runs on (changes when its instance is moved to another host). */
   parent: ComponentSim | null = null;
@@ -414,6 +436,7 @@ export class ComponentSim implements EventHandler {
     this.layer = LAYER_INDEX[model.layer];
     this.announcedBits = modes.reduce((b, m, i) => (m.announced && i < 30 ? b | (1 << i) : b), 0);
     this.unhealthyBits = modes.reduce((b, m, i) => (m.unhealthy && i < 30 ? b | (1 << i) : b), 0);
+    this.degradedBits = modes.reduce((b, m, i) => (m.degraded !== 0 && i < 30 ? b | (1 << i) : b), 0);
     this.redundancy = model.redundancy ?? null;
     this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
   }
@@ -1186,6 +1209,7 @@ export class GroupSim implements GroupOutput {
     this.mechCapacity = 1;
     this.mechPhase = PHASE_INDEX.restart;
     this.requiredDown = 0;
+    this.held = 0;
     this.counters.fill(0);
     this.upWatchers.length = 0;
     this.phased.length = this.phasedStatic;
@@ -1208,6 +1232,13 @@ export class GroupSim implements GroupOutput {
     this.requiredDown += delta;
     this.refresh();
   }
+  /** Held down (+1: a split brain being reconciled, sim/network.ts) or released (-1); the outage's phase is then `splitBrain`. */
+  hold(delta: number): void {
+    this.held += delta;
+    this.requiredDown += delta;
+    this.refresh();
+  }
+  private held = 0;
   /** The repair phase of one of its instances' components changed. */
   repairPhaseChanged(): void {
     if (!this.up) this.refresh();
@@ -1233,6 +1264,7 @@ export class GroupSim implements GroupOutput {
       }
     }
     if (this.mechUp && !up) {
+      if (this.held > 0) phase = PHASE_INDEX.splitBrain;
       for (const r of this.required) {
         if (!r.up) {
           phase = r.phase;
@@ -1495,7 +1527,7 @@ export class SystemSim {
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
   /** The most recent failure, as mechanisms see it. */
-  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean } = { layer: 0, announced: true, unhealthy: false, clean: false };
+  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean; degraded: number } = { layer: 0, announced: true, unhealthy: false, clean: false, degraded: 0 };
   /** True while planned work is taking something down (hooks that react to host failures ignore it). */
   inPlannedStop = false;
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
@@ -1553,7 +1585,11 @@ export class SystemSim {
   /** The plan a controller lays a taken-over repair on (one at a time): the sum of the steps' draws. */
   readonly repairPlan = new SumPlan();
   /** The gates of instances that need side components, with the indices of those components. */
-  private readonly gates: Array<{ gate: InstanceGate; i: number; sides: readonly number[] }> = [];
+  private readonly gates: Array<{ gate: InstanceGate; i: number }> = [];
+  /** [group, component] pairs: the components each group's mechanism reads (GroupMechanismFactory.reads). */
+  private readonly reads: Array<[number, number]>;
+  /** Management planes, fencing of alive hosts and old copies (sim/network.ts), or null when no host has a management plane. */
+  private readonly net: NetworkSim | null;
 
   /**
    * Builds the run-time structure of `model` once; `reset` prepares it for each
@@ -1590,7 +1626,7 @@ export class SystemSim {
         if (inst.needs !== undefined) {
           const gate = new InstanceGate(g, top, inst.needs.map((c) => this.components[c]));
           top.group = gate;
-          this.gates.push({ gate, i, sides: inst.needs });
+          this.gates.push({ gate, i });
         }
       });
       g.phasedStatic = g.phased.length;
@@ -1615,6 +1651,7 @@ export class SystemSim {
               sys.spuriousCause = true;
             },
             groupUp: (g: number) => this.groups[g].up,
+            componentUp: (c: number) => this.components[c].up,
           },
           this.groups[gi],
         ),
@@ -1635,6 +1672,26 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.reads = model.functions.flatMap((f, gi) => (MECHANISMS[f.ha.mechanism].reads?.(f) ?? []).map((ci): [number, number] => [gi, ci]));
+    this.net = NetworkSim.needed(model)
+      ? new NetworkSim(model, {
+          scheduler: this.scheduler,
+          components: this.components,
+          groups: this.groups,
+          hostOf: (g, i) => this.instanceHost[g][i],
+          count: (g, c, amount) => this.count(g, c, amount),
+          get windowStart() {
+            return sys.windowStart;
+          },
+          recordFencing: (by) => this.recordFencing(by),
+        })
+      : null;
+    // Instances that may leave an old copy behind tell their group through its gate.
+    this.net?.gates.forEach((row, g) =>
+      row.forEach((gate, i) => {
+        this.components[model.functions[g].instances[i].top].group = gate;
+      }),
+    );
     this.hostInMaintenance = new Array(model.hosts.length).fill(false);
     this.control = this.placement();
     this.systemControl = this.controlOf();
@@ -1661,6 +1718,7 @@ export class SystemSim {
     this.cause.layer = 0;
     this.cause.announced = true;
     this.cause.unhealthy = false;
+    this.cause.degraded = 0;
     this.cause.clean = false;
     this.inPlannedStop = false;
     this.causeComponent = null;
@@ -1681,15 +1739,20 @@ export class SystemSim {
       g.mechanism = this.mechanismHosts[gi].create();
     });
     // Side components tell the gates of the instances that need them.
-    for (const { gate, i, sides } of this.gates) {
+    for (const { gate, i } of this.gates) {
       gate.reset();
-      for (const ci of sides) {
-        const c = this.components[ci];
-        const prev = c.leafHook;
-        const fn = () => gate.instanceChanged(i);
-        c.leafHook = prev === null ? fn : () => (prev(), fn());
-      }
+      gate.listen(i);
     }
+    // Components a mechanism reads (a heartbeat link) tell it when they go up or down.
+    for (const [gi, ci] of this.reads) {
+      const c = this.components[ci];
+      const g = this.groups[gi];
+      const prev = c.leafHook;
+      const fn = () => g.mechanism.onGroupsChanged?.();
+      c.leafHook = prev === null ? fn : () => (prev(), fn());
+    }
+    // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
+    this.net?.reset(streams);
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
       for (const c of svc.leafComponents) {
@@ -1742,6 +1805,7 @@ export class SystemSim {
         this.groups[g].phased.push(c);
       },
       delay: (dist, stream, where, what) => new DistDelay(dist, stream, where, what),
+      watchReach: (g, fn) => this.net?.watchReach(g, fn),
       watchBase: (g, i, fn) => {
         const b = this.control.base(g, i);
         const prev = b.hostHook;
@@ -1786,9 +1850,9 @@ export class SystemSim {
   }
 
   /** Adds one to group g's counter now (inside the window only), and traces it. */
-  private count(g: number, c: CounterName): void {
+  private count(g: number, c: CounterName, amount = 1): void {
     const now = this.scheduler.now;
-    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]]++;
+    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]] += amount;
     if (this.trace) this.trace({ t: now, kind: 'counter', name: this.model.functions[g].name, event: c });
   }
 
@@ -1804,6 +1868,16 @@ export class SystemSim {
       base,
       scheduler: this.scheduler,
       hostUp: (g, i) => hostTop(this.instanceHost[g][i]).up,
+      hostReachable: (g, i) => this.net === null || this.net.reachable(this.instanceHost[g][i]),
+      fence: (g, i) => this.net !== null && this.net.fence(this.instanceHost[g][i]),
+      fenceInstance: (g, i) => {
+        const h = this.instanceHost[g][i];
+        const b = base(g, i);
+        if (this.net === null || this.net.reachable(h) || !hostTop(h).up || !b.up) return -1;
+        this.recordFencing(this.net.cutBy(h));
+        return b.plannedDown();
+      },
+      unfenceInstance: (g, i, token) => base(g, i).plannedUp(true, token),
       serviceUp: (s) => this.services[s].downMembers === 0,
       onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
       pickHost(g, i) {
@@ -1815,7 +1889,7 @@ export class SystemSim {
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
-          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h]) continue;
+          if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h] || (sys.net !== null && !sys.net.reachable(h))) continue;
           if (f.hasVm && !host.layers.includes('hypervisor')) continue;
           // The placement policy's domains (model/build.ts placementDomain): never two instances in one.
           const dom = placementDomain(f.policy, f.zone, host);
@@ -1833,10 +1907,15 @@ export class SystemSim {
         return best;
       },
       move(g, i, h, rebuild) {
-        sys.hostLoad[sys.instanceHost[g][i]]--;
+        const from = sys.instanceHost[g][i];
+        sys.hostLoad[from]--;
         sys.hostLoad[h]++;
         sys.instanceHost[g][i] = h;
-        base(g, i).relocate(hostTop(h), rebuild);
+        const b = base(g, i);
+        // Moved off an alive host (unreachable, not fenced): the old copy keeps running
+        // there (sim/network.ts), and the instance is rebuilt from scratch on `h`.
+        if (b.up && sys.net !== null) sys.net.leaveCopy(g, i, from, () => b.plannedDown());
+        b.relocate(hostTop(h), rebuild);
       },
     };
   }
@@ -1859,10 +1938,29 @@ export class SystemSim {
     this.cause.layer = c.layer;
     this.cause.announced = true;
     this.cause.unhealthy = false;
+    this.cause.degraded = 0;
     this.cause.clean = true;
   }
 
-  /** Records an own failure of `c` in mode `mode` now; it is the cause of what goes down next. */
+  /**
+   * Fencing powers off an alive host now (sim/network.ts): what goes down next is caused
+   * by the management-plane element `by` (component index) that cut the host off; to the
+   * HA mechanisms it is a clean stop (the node is known to be off).
+   */
+  recordFencing(by: number): void {
+    const c = this.components[by];
+    this.causeComponent = c;
+    this.causeMode = 0;
+    this.plannedCause = -1;
+    this.spuriousCause = false;
+    this.cause.layer = c.layer;
+    this.cause.announced = true;
+    this.cause.unhealthy = false;
+    this.cause.degraded = 0;
+    this.cause.clean = true;
+  }
+
+  /** True when every service in `services` is up. */
   servicesUp(services: readonly number[]): boolean {
     for (let i = 0; i < services.length; i++) if (this.services[services[i]].downMembers > 0) return false;
     return true;
@@ -1899,11 +1997,14 @@ export class SystemSim {
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
     if (mode < 30) {
-      this.cause.announced = (c.announcedBits & (1 << mode)) !== 0;
-      this.cause.unhealthy = (c.unhealthyBits & (1 << mode)) !== 0;
+      const bit = 1 << mode;
+      this.cause.announced = (c.announcedBits & bit) !== 0;
+      this.cause.unhealthy = (c.unhealthyBits & bit) !== 0;
+      this.cause.degraded = (c.degradedBits & bit) !== 0 ? c.model.modes[mode].degraded : 0;
     } else {
       this.cause.announced = c.model.modes[mode].announced;
       this.cause.unhealthy = c.model.modes[mode].unhealthy;
+      this.cause.degraded = c.model.modes[mode].degraded;
     }
     this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;

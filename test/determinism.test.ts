@@ -54,6 +54,25 @@ describe('determinism', () => {
     expect(auto.stdout).toBe(cli([...args, '--jobs', '1']).stdout);
   });
 
+  it('with --jobs 2 the calling thread runs shards beside one worker: every replication counted once, the bytes of an inline run, outages in order', async () => {
+    const { runParallel } = await import('../src/runner/parallel.js');
+    const t = loadTopologyFile(DEFAULT);
+    const settings = { seed: 5, horizon: 2 * 365 * 86400, warmup: 0 };
+    const runs = 4 * SHARD_SIZE + 7;
+    const seen: number[] = [];
+    const outages: number[] = [];
+    const acc = await runParallel(t, { ...settings, onOutage: (_s, r) => outages.push(r) }, runs, 2, (done) => seen.push(done));
+    const inline: number[] = [];
+    expect(JSON.stringify(acc)).toBe(JSON.stringify(runAll(t.model, { ...settings, onOutage: (_s, r) => inline.push(r) }, runs)));
+    // Outages in replication order, the same as inline (the wrong order would differ).
+    expect(outages).toEqual(inline);
+    expect(outages.length).toBeGreaterThan(0);
+    // Progress starts at 0, never goes back and ends at every replication (none counted twice).
+    expect(seen[0]).toBe(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    expect(seen.at(-1)).toBe(runs);
+  });
+
   it('--csv rows come in replication order with any number of threads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-csv-'));
     const args = ['run', DEFAULT, '--json', '--runs', '110', '--horizon', '3y', '--seed', '2'];

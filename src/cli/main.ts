@@ -204,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--horizon <duration>', "simulated time per replication, e.g. '50y' (default: the file's, else 10 x the largest MTTF, at least 10y, at most 1000y)", durationOption)
     .option('--warmup <duration>', "initial time not counted, e.g. '1y' (default: the file's, else 0)", durationOption)
     .option('-s, --seed <n>', `seed of every random stream (default: the file's, else ${DEFAULT_SEED})`, nonNegativeInt)
-    .option('-j, --jobs <n>', `worker threads (default: ${availableParallelism()}, the available parallelism, or none for a run too small to be worth starting them); results are the same bytes for any number`, positiveInt())
+    .option('-j, --jobs <n>', `threads: this one and n - 1 worker threads (default: ${availableParallelism()}, the available parallelism, or this one alone for a run too small to be worth starting workers); results are the same bytes for any number`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout (version, input hash, seed, settings, results)')
     .option('--max-events <n>', 'cap on events per replication (a replication that hits it stops early and is flagged); without it, a run estimated over the event budget (NFVSIM_EVENT_BUDGET, 2e9) is refused', positiveInt())
     .option('--progress <mode>', "progress on stderr: 'auto' (the default: a bar on a terminal, nothing elsewhere), 'bar' (redrawn in place), 'plain' (a line every 5 s, for logs), 'none'", progressMode)

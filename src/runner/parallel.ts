@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import type { LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { emptyAccumulator, mergeAccumulators, type RunAccumulator } from '../metrics/summary.js';
-import { planShards } from './run.js';
+import { planShards, runShardYielding, type Shard } from './run.js';
 import type { RunSettings } from './replication.js';
 import type { PoolData, ShardResult, ShardTask } from './worker.js';
 
@@ -41,11 +41,16 @@ export function replicationCounter(onCount?: (replications: number) => void): { 
 }
 
 /**
- * Runs `runs` replications on `jobs` worker threads. `onProgress` is called with the
- * replications done (counted per replication in the workers, read every
- * PROGRESS_POLL_MS) and `runs`; outages, when `settings.onOutage` is given, are
- * delivered in replication order. `range` as for runAll: continue from a shard boundary
- * into an accumulator.
+ * Runs `runs` replications on `jobs` threads: this one and `jobs - 1` worker threads.
+ * The shards wait in one queue, in order; each thread takes the next as soon as it is
+ * free, so the calling thread, whose code and topology are loaded already, works while
+ * the workers start (each loads the code and the topology first) and none stays idle
+ * while shards wait. The calling thread lets the event loop run between its
+ * replications (workers' results, progress, signals). Shards are merged in shard order
+ * whoever ran them: the same bytes as an inline run. `onProgress` is called with the
+ * replications done (counted per replication, read every PROGRESS_POLL_MS) and `runs`;
+ * outages, when `settings.onOutage` is given, are delivered in replication order.
+ * `range` as for runAll: continue from a shard boundary into an accumulator.
  */
 export async function runParallel(
   topo: LoadedTopology & { text: string },
@@ -60,15 +65,16 @@ export async function runParallel(
   const shards = all.filter((s) => s.from >= from);
   if (shards.length === 0) return range?.into ?? emptyAccumulator(topo.model);
   const workerData: PoolData = { text: topo.text, file: topo.file, sha256: topo.sha256 };
-  const threads = Math.min(jobs, shards.length);
-  const pool = new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData });
+  // The calling thread is one of the `jobs`; no more workers than shards it leaves.
+  const threads = Math.max(0, Math.min(jobs - 1, shards.length - 1));
+  const pool = threads > 0 ? new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData }) : null;
   const { onOutage, ...plain } = settings;
   const counter = replicationCounter(onProgress ? (n) => onProgress(from + n, runs) : undefined);
   // Shards finish in any order; they are merged (and their outages written) in shard
   // order as soon as every earlier one is in, so only out-of-order results are held.
   const total = range?.into ?? emptyAccumulator(topo.model);
   const waiting = new Map<number, ShardResult>();
-  let next = shards.length > 0 ? shards[0].index : 0;
+  let next = shards[0].index;
   const flush = () => {
     for (let r = waiting.get(next); r !== undefined; r = waiting.get(next)) {
       waiting.delete(next++);
@@ -76,19 +82,45 @@ export async function runParallel(
       if (onOutage) for (const [s, rep, o] of r.outages) onOutage(s, rep, o as OutageRecord);
     }
   };
+  const done = (r: ShardResult) => {
+    waiting.set(r.index, r);
+    flush();
+    counter.poll();
+  };
+  let taken = 0;
+  const take = (): Shard | undefined => (taken < shards.length ? shards[taken++] : undefined);
+  // A failure anywhere stops the calling thread from taking more shards.
+  let failed = false;
+  const worker = async () => {
+    for (let shard = take(); shard !== undefined && !failed; shard = take()) {
+      const task: ShardTask = { settings: plain, shard, outages: onOutage !== undefined, progress: counter.buffer };
+      done((await pool!.run(task)) as ShardResult);
+    }
+  };
+  const cells = counter.buffer ? new Int32Array(counter.buffer) : null;
+  const tick = cells ? () => void Atomics.add(cells, 0, 1) : undefined;
+  const here = async () => {
+    for (let shard = take(); shard !== undefined && !failed; shard = take()) {
+      const outages: Array<[number, number, OutageRecord]> = [];
+      const own: RunSettings = onOutage ? { ...plain, onOutage: (s, r, o) => outages.push([s, r, o]) } : plain;
+      done({ index: shard.index, acc: await runShardYielding(topo.model, own, shard, tick), outages });
+    }
+  };
+  // The count before the first replication (0), as an inline run reports it.
+  counter.poll();
   try {
-    await Promise.all(
-      shards.map(async (shard) => {
-        const task: ShardTask = { settings: plain, shard, outages: onOutage !== undefined, progress: counter.buffer };
-        const r = (await pool.run(task)) as ShardResult;
-        waiting.set(r.index, r);
-        flush();
-        counter.poll();
+    const running = [here(), ...Array.from({ length: threads }, worker)].map((p) =>
+      p.catch((e: unknown) => {
+        failed = true;
+        throw e;
       }),
     );
+    // Every thread ends its shard before the first failure is thrown (nothing left running).
+    const ends = await Promise.allSettled(running);
+    for (const e of ends) if (e.status === 'rejected') throw e.reason;
     return total;
   } finally {
     counter.stop();
-    await pool.destroy();
+    await pool?.destroy();
   }
 }

@@ -94,6 +94,11 @@ export function runShard(model: SystemModel, settings: RunSettings, shard: Shard
   return finish(shardSteps(model, settings, shard, onReplication));
 }
 
+/** `runShard` in the calling thread, letting the event loop run between replications (see finishYielding): the same result. */
+export function runShardYielding(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): Promise<RunAccumulator> {
+  return finishYielding(shardSteps(model, settings, shard, onReplication));
+}
+
 /**
  * Per-replication values of each service, for paired comparisons between scenarios
  * that share their random numbers: indexed [service][replication - shard.from].

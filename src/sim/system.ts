@@ -280,6 +280,44 @@ function expMean(d: Distribution): number {
 }
 
 /**
+ * The rarely used state of a component (planned stops, moves, silent failures, staged
+ * and preempted repairs, its restart and dispatch streams), made on its first use: the
+ * fields every failure and repair touches stay together in a smaller ComponentSim (fewer
+ * cache lines per event on large models). Its fields mean what ComponentSim's accessors
+ * of the same names say.
+ */
+class ComponentRare {
+  plannedToken = 0;
+  rebuildAfterRepair = -1;
+  suspendedLeft = -1;
+  restartStream: RandomStream | null = null;
+  restartSeeded = false;
+  dispatchStream: RandomStream | null = null;
+  dispatchSeeded = false;
+  readonly noticeStreams: Array<RandomStream | null>;
+  readonly noticeSeeded: boolean[];
+  stages: Stage[] | null = null;
+  stageAt = 0;
+  stageDue = -1;
+  stageLeft = 0;
+  stageNeeds: readonly number[] = NO_NEEDS;
+  stageWaitedOnce = false;
+  constructor(modes: number) {
+    this.noticeStreams = new Array<RandomStream | null>(modes).fill(null);
+    this.noticeSeeded = new Array<boolean>(modes).fill(false);
+  }
+  /** For a new replication (the planned-stop token keeps counting). */
+  reset(): void {
+    this.rebuildAfterRepair = -1;
+    this.suspendedLeft = -1;
+    this.restartSeeded = false;
+    this.dispatchSeeded = false;
+    this.noticeSeeded.fill(false);
+    this.stages = null;
+  }
+}
+
+/**
  * The runtime state of one component in one replication, and its rules. The rules (what
  * fails, what goes down with it, who repairs it, when it comes back) are written here
  * once; the timing (failure clocks drawn and frozen, repairs and restarts drawn and
@@ -303,11 +341,27 @@ export class ComponentSim implements EventHandler {
   /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
   planned = false;
   /** Counts planned stops; `plannedDown` returns it and `plannedUp` must present it. */
-  private plannedToken = 0;
+  private get plannedToken(): number {
+    return this.rare === null ? 0 : this.rare.plannedToken;
+  }
+  private set plannedToken(v: number) {
+    this.x.plannedToken = v;
+  }
   /** Called when it comes up (a host's top component, watched by maintenance), or null. */
   upHook: (() => void) | null = null;
   /** After a move while failed: the rebuild time to apply once repaired (-1: none). */
-  rebuildAfterRepair = -1;
+  get rebuildAfterRepair(): number {
+    return this.rare === null ? -1 : this.rare.rebuildAfterRepair;
+  }
+  set rebuildAfterRepair(v: number) {
+    if (this.rare !== null || v >= 0) this.x.rebuildAfterRepair = v;
+  }
+  /** Its rarely used state (ComponentRare), or null until first used. */
+  private rare: ComponentRare | null = null;
+  /** Its rarely used state, made on first use. */
+  private get x(): ComponentRare {
+    return (this.rare ??= new ComponentRare(this.remaining.length));
+  }
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
   hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
@@ -319,11 +373,6 @@ export class ComponentSim implements EventHandler {
   /** Re-seeded on first use in a replication (many components never fail or never restart in a history). */
   private readonly repairStreams: Array<RandomStream | null>;
   private readonly repairSeeded: boolean[];
-  private restartStreamOrNull: RandomStream | null = null;
-  private restartSeeded = false;
-  /** Per mode, the stream of the time until a silent failure is noticed (`<path>:<mode>:notice`), made on first use. */
-  private readonly noticeStreams: Array<RandomStream | null>;
-  private readonly noticeSeeded: boolean[];
   private readonly names: StreamNames;
   private streams!: StreamFactory;
   readonly ttf: readonly Distribution[];
@@ -337,6 +386,15 @@ export class ComponentSim implements EventHandler {
   private readonly ttfExp: number[];
   private readonly repairExp: number[];
   readonly layer: number;
+  /**
+   * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy / is a
+   * gray failure (degraded > 0) (model.modes[m]): read at each failure from the object
+   * already in cache, not through the model (three dependent loads, cache misses on large
+   * models).
+   */
+  readonly announcedBits: number;
+  readonly unhealthyBits: number;
+  readonly degradedBits: number;
   children: ComponentSim[] = [];
   /** The component it runs on (changes when its instance is moved to another host). */
   parent: ComponentSim | null = null;
@@ -371,20 +429,21 @@ export class ComponentSim implements EventHandler {
     this.ttfStreams = [];
     this.repairStreams = modes.map(() => null);
     this.repairSeeded = modes.map(() => false);
-    this.noticeStreams = modes.map(() => null);
     this.notices = modes.some((m) => m.notice !== null);
-    this.noticeSeeded = modes.map(() => false);
     this.restart = model.restart;
     this.ttfExp = this.ttf.map(expMean);
     this.repairExp = this.repair.map(expMean);
     this.layer = LAYER_INDEX[model.layer];
+    this.announcedBits = modes.reduce((b, m, i) => (m.announced && i < 30 ? b | (1 << i) : b), 0);
+    this.unhealthyBits = modes.reduce((b, m, i) => (m.unhealthy && i < 30 ? b | (1 << i) : b), 0);
+    this.degradedBits = modes.reduce((b, m, i) => (m.degraded !== 0 && i < 30 ? b | (1 << i) : b), 0);
     this.redundancy = model.redundancy ?? null;
     this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
   }
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
   reset(streams: StreamFactory, byIndex: readonly ComponentSim[]): void {
-    this.stages = null;
+    if (this.rare !== null) this.rare.reset();
     this.repairPhase = -1;
     this.failed = false;
     this.supported = true;
@@ -395,7 +454,6 @@ export class ComponentSim implements EventHandler {
     this.holdsCrew = false;
     this.planned = false;
     this.upHook = null;
-    this.rebuildAfterRepair = -1;
     this.pending = -1;
     this.failedMode = -1;
     this.streams = streams;
@@ -404,12 +462,8 @@ export class ComponentSim implements EventHandler {
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
       this.repairSeeded[j] = false;
-      this.noticeSeeded[j] = false;
       this.remaining[j] = 0;
     }
-    this.restartSeeded = false;
-    this.dispatchSeeded = false;
-    this.suspendedLeft = -1;
     // Relocations of the previous history are undone.
     const m = this.model;
     this.children.length = 0;
@@ -434,18 +488,20 @@ export class ComponentSim implements EventHandler {
   }
 
   private noticeStream(m: number): RandomStream {
-    let r = this.noticeStreams[m];
-    if (r === null) r = this.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
-    else if (!this.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
-    this.noticeSeeded[m] = true;
+    const x = this.x;
+    let r = x.noticeStreams[m];
+    if (r === null) r = x.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
+    else if (!x.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    x.noticeSeeded[m] = true;
     return r;
   }
 
   private get restartStream(): RandomStream {
-    let r = this.restartStreamOrNull;
-    if (r === null) r = this.restartStreamOrNull = this.streams.streamHashed(this.names.restart, this.names.restartHash);
-    else if (!this.restartSeeded) r.reseed(this.streams.seed, this.streams.replication);
-    this.restartSeeded = true;
+    const x = this.x;
+    let r = x.restartStream;
+    if (r === null) r = x.restartStream = this.streams.streamHashed(this.names.restart, this.names.restartHash);
+    else if (!x.restartSeeded) r.reseed(this.streams.seed, this.streams.replication);
+    x.restartSeeded = true;
     return r;
   }
 
@@ -606,14 +662,44 @@ export class ComponentSim implements EventHandler {
   }
 
   /** The steps of a staged repair (null: none), the one running, its due time (-1: waiting) and remaining time. */
-  private stages: Stage[] | null = null;
-  private stageAt = 0;
-  private stageDue = -1;
-  private stageLeft = 0;
+  private get stages(): Stage[] | null {
+    return this.rare === null ? null : this.rare.stages;
+  }
+  private set stages(v: Stage[] | null) {
+    if (this.rare !== null || v !== null) this.x.stages = v;
+  }
+  private get stageAt(): number {
+    return this.x.stageAt;
+  }
+  private set stageAt(v: number) {
+    this.x.stageAt = v;
+  }
+  private get stageDue(): number {
+    return this.x.stageDue;
+  }
+  private set stageDue(v: number) {
+    this.x.stageDue = v;
+  }
+  private get stageLeft(): number {
+    return this.x.stageLeft;
+  }
+  private set stageLeft(v: number) {
+    this.x.stageLeft = v;
+  }
   /** What the running step needs (none when it was replaced by its fallback). */
-  private stageNeeds: readonly number[] = NO_NEEDS;
+  private get stageNeeds(): readonly number[] {
+    return this.x.stageNeeds;
+  }
+  private set stageNeeds(v: readonly number[]) {
+    this.x.stageNeeds = v;
+  }
   /** True once the running step has waited for a service (counted once per step). */
-  private stageWaitedOnce = false;
+  private get stageWaitedOnce(): boolean {
+    return this.x.stageWaitedOnce;
+  }
+  private set stageWaitedOnce(v: boolean) {
+    this.x.stageWaitedOnce = v;
+  }
   /**
    * The recovery phase of its staged repair now (index into PHASES: the running step's,
    * or `waiting` while a step waits for a service), or -1 when it is not in a staged
@@ -696,7 +782,12 @@ export class ComponentSim implements EventHandler {
   }
 
   /** Time left of a crew repair preempted by one of a higher priority (-1: none), and when the running one is due. */
-  private suspendedLeft = -1;
+  private get suspendedLeft(): number {
+    return this.rare === null ? -1 : this.rare.suspendedLeft;
+  }
+  private set suspendedLeft(v: number) {
+    if (this.rare !== null || v >= 0) this.x.suspendedLeft = v;
+  }
   private repairDue = 0;
 
   /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
@@ -758,15 +849,14 @@ export class ComponentSim implements EventHandler {
 
   /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */
   private dispatchStream(): RandomStream {
-    if (this.dispatchStreamOrNull === null || !this.dispatchSeeded) {
-      if (this.dispatchStreamOrNull === null) this.dispatchStreamOrNull = this.streams.stream(`${this.model.path}:dispatch`);
-      else this.dispatchStreamOrNull.reseed(this.streams.seed, this.streams.replication);
-      this.dispatchSeeded = true;
+    const x = this.x;
+    if (x.dispatchStream === null || !x.dispatchSeeded) {
+      if (x.dispatchStream === null) x.dispatchStream = this.streams.stream(`${this.model.path}:dispatch`);
+      else x.dispatchStream.reseed(this.streams.seed, this.streams.replication);
+      x.dispatchSeeded = true;
     }
-    return this.dispatchStreamOrNull;
+    return x.dispatchStream;
   }
-  private dispatchStreamOrNull: RandomStream | null = null;
-  private dispatchSeeded = false;
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
@@ -1925,9 +2015,16 @@ export class SystemSim {
     this.plannedCause = -1;
     // One object, overwritten per failure (no allocation on the hot path).
     this.cause.layer = c.layer;
-    this.cause.announced = c.model.modes[mode].announced;
-    this.cause.unhealthy = c.model.modes[mode].unhealthy;
-    this.cause.degraded = c.model.modes[mode].degraded;
+    if (mode < 30) {
+      const bit = 1 << mode;
+      this.cause.announced = (c.announcedBits & bit) !== 0;
+      this.cause.unhealthy = (c.unhealthyBits & bit) !== 0;
+      this.cause.degraded = (c.degradedBits & bit) !== 0 ? c.model.modes[mode].degraded : 0;
+    } else {
+      this.cause.announced = c.model.modes[mode].announced;
+      this.cause.unhealthy = c.model.modes[mode].unhealthy;
+      this.cause.degraded = c.model.modes[mode].degraded;
+    }
     this.cause.clean = false;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
   }

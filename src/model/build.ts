@@ -1036,7 +1036,7 @@ export function buildModel(topology: Topology, file: string, parsed?: ParsedText
         top = addComponent(`${path}.app`, spec.app, top);
         const inst: InstanceModel = { number: i + 1, path, host: host.name, top, base: spec.vm !== undefined ? vmTop : top };
         if (host.data.length > 0 && !dataRefused && (spec.evacuation || spec.replicaSet || Object.values(topology.maintenance).some((m) => m.drain === 'migrate'))) {
-          b.fail([...fp, 'placement'], `instances on host '${host.name}' cannot move (evacuation, replica sets, maintenance with drain: migrate): its group's 'data' plane stays on the host`);
+          b.fail([...fp, 'placement'], `instances on host '${host.name}' cannot move (evacuation, replica sets, maintenance with drain: migrate): the 'data' plane of its host group or rack stays on the host`);
           dataRefused = true;
         }
         if (spec.needs === undefined && host.data.length === 0) instances.push(inst);

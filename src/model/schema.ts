@@ -505,7 +505,7 @@ export const EvacuationSpec = z
     rebuild: Delay.describe('Time to rebuild the VM on another host and boot it (its application then restarts).'),
     splitBrain: z
       .strictObject({
-        reconcile: DistributionSpec.optional().describe(
+        reconcile: Delay.optional().describe(
           'The VNF is stateful: when a split brain ends, its group is down for this time while the diverged state is reconciled. Omit for a stateless VNF (two copies only double-count capacity).',
         ),
         operator: Delay.optional().describe('Time after the second copy is created at which an operator removes the old copy (never, if omitted: it runs until the host is reachable again or goes down).'),

@@ -74,11 +74,11 @@ class Quorum implements GroupMechanism {
   /** After a change: quorum lost (no leader, no election), the leader lost (an election), or quorum back without a leader (an election). */
   private settle(): void {
     const s = this.state;
-    const quorum = this.serving() >= this.group.k;
-    if (!quorum) {
+    const serving = this.serving();
+    if (serving.votes < this.group.k) {
       s.leader = -1;
       this.ctx.timers.disarm(ELECTION);
-    } else if (s.leader >= 0 && !this.member(s.leader)) {
+    } else if (s.leader >= 0 && !this.member(s.leader, serving.side)) {
       s.leader = -1;
       this.startElection();
     } else if (s.leader < 0 && !this.ctx.timers.armed(ELECTION)) {
@@ -87,46 +87,35 @@ class Quorum implements GroupMechanism {
     this.update();
   }
 
-  /** The side that serves: -1 the connected side, else the component of a down link (see the top). Without partitions, -1. */
-  private servingSide(): number {
+  /**
+   * The serving side and its votes: its members up, plus the quorum device's on the
+   * connected side while a member is up there. Side -1 is the connected one, else the
+   * component of a down link (see the top); without partitions, every member up on side -1.
+   */
+  private serving(): { side: number; votes: number } {
     const links = this.links;
-    if (links === null) return -1;
-    const up = this.state.up;
-    let best = -1;
-    let bestCount = -1;
+    if (links === null) return { side: -1, votes: this.state.upCount };
+    let best = { side: -1, votes: -1 };
     // Sides in order: the connected one, then each down element by index (the tie-break).
     const sides = [-1, ...new Set(links.filter((c) => c >= 0 && !this.ctx.componentUp(c)))].sort((a, b) => a - b);
     for (const side of sides) {
       let n = 0;
-      for (let j = 0; j < links.length; j++) if (up[j] && this.sideOf(j) === side) n++;
-      // The quorum device votes with the connected side (when a member is up there).
+      for (let j = 0; j < links.length; j++) if (this.member(j, side)) n++;
       if (n > 0 && side === -1 && this.quorumDevice) n++;
-      if (n > bestCount) {
-        best = side;
-        bestCount = n;
-      }
+      if (n > best.votes) best = { side, votes: n };
     }
     return best;
   }
 
   /** The side member j is on: -1 connected, else its link's component. */
   private sideOf(j: number): number {
-    const c = this.links![j];
+    const c = this.links === null ? -1 : this.links[j];
     return c >= 0 && !this.ctx.componentUp(c) ? c : -1;
   }
 
-  /** Votes of the serving side: its members up, plus the quorum device's on the connected side (none when no member is up there). */
-  private serving(): number {
-    if (this.links === null) return this.state.upCount;
-    const side = this.servingSide();
-    let n = 0;
-    for (let j = 0; j < this.links.length; j++) if (this.state.up[j] && this.sideOf(j) === side) n++;
-    return n > 0 && side === -1 && this.quorumDevice ? n + 1 : n;
-  }
-
-  /** True when member j is up and on the serving side. */
-  private member(j: number): boolean {
-    return this.state.up[j] && (this.links === null || this.sideOf(j) === this.servingSide());
+  /** True when member j is up and on `side`. */
+  private member(j: number, side: number): boolean {
+    return this.state.up[j] && this.sideOf(j) === side;
   }
 
   private startElection(): void {
@@ -142,12 +131,16 @@ class Quorum implements GroupMechanism {
   private elect(): void {
     this.ctx.count('elections');
     const up = this.state.up;
-    this.state.leader = this.links === null ? this.ctx.first(up.length, (j) => up[j]) : this.ctx.first(up.length, (j) => this.member(j));
+    if (this.links === null) this.state.leader = this.ctx.first(up.length, (j) => up[j]);
+    else {
+      const side = this.serving().side;
+      this.state.leader = this.ctx.first(up.length, (j) => this.member(j, side));
+    }
   }
 
   private update(): void {
     const s = this.state;
-    const quorum = this.serving() >= this.group.k;
+    const quorum = this.serving().votes >= this.group.k;
     const up = s.leader >= 0 && quorum;
     const phase = quorum ? 'failover' : 'restart';
     if (up !== s.isUp || (!up && phase !== s.phase)) {

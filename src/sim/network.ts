@@ -41,7 +41,8 @@ import type { CounterName } from '../metrics/replication.js';
 /** What the network rules need of a component (sim/system.ts ComponentSim). */
 export interface NetComponent {
   readonly up: boolean;
-  leafHook: (() => void) | null;
+  /** Adds `fn` to what is told when it goes up or down. */
+  addLeafHook(fn: () => void): void;
   /** Takes it down for planned work; returns the stop's token. */
   plannedDown(): number;
   /** Ends the stop with `token` (boots with `restart`). */
@@ -232,7 +233,7 @@ export class NetworkSim {
       for (const ci of host.management) {
         const c = comps[ci];
         let was = true;
-        hook(c, () => {
+        c.addLeafHook(() => {
           if (c.up === was) return;
           was = c.up;
           this.mgmtChanged(h, c.up ? -1 : 1, ci);
@@ -240,7 +241,7 @@ export class NetworkSim {
       }
       // Old copies die with their host.
       const top = comps[host.top];
-      hook(top, () => {
+      top.addLeafHook(() => {
         if (!top.up) this.dropCopies(h);
       });
     });
@@ -328,10 +329,4 @@ export class NetworkSim {
     this.copies[h] = [];
     for (const gate of list) gate.remove();
   }
-}
-
-/** Chains `fn` after a component's leaf hook (told when it goes up or down). */
-function hook(c: NetComponent, fn: () => void): void {
-  const prev = c.leafHook;
-  c.leafHook = prev === null ? fn : () => (prev(), fn());
 }

@@ -221,11 +221,7 @@ export class InstanceGate implements InstanceListener {
   }
   /** Makes the side components tell the gate (instance `i`) when they go up or down, after any hook they have (their `reset` clears it). */
   listen(i: number): void {
-    for (const c of this.sides) {
-      const prev = c.leafHook;
-      const fn = () => this.instanceChanged(i);
-      c.leafHook = prev === null ? fn : () => (prev(), fn());
-    }
+    for (const c of this.sides) c.addLeafHook(() => this.instanceChanged(i));
   }
   /** The top component (or a side component) changed: tells the group when the instance's state changed. */
   instanceChanged(i: number): void {
@@ -415,6 +411,11 @@ export class ComponentSim implements EventHandler {
   readonly inUse: boolean[];
   /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
   leafHook: (() => void) | null = null;
+  /** Adds `fn` to what is told when it goes up or down, after any hook it has (its `reset` clears them). */
+  addLeafHook(fn: () => void): void {
+    const prev = this.leafHook;
+    this.leafHook = prev === null ? fn : () => (prev(), fn());
+  }
 
   constructor(
     readonly model: ComponentModel,
@@ -1760,22 +1761,14 @@ export class SystemSim {
     }
     // Components a mechanism reads (a heartbeat link) tell it when they go up or down.
     for (const [gi, ci] of this.reads) {
-      const c = this.components[ci];
       const g = this.groups[gi];
-      const prev = c.leafHook;
-      const fn = () => g.mechanism.onGroupsChanged?.();
-      c.leafHook = prev === null ? fn : () => (prev(), fn());
+      this.components[ci].addLeafHook(() => g.mechanism.onGroupsChanged?.());
     }
     // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
     this.net?.reset(streams);
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
-      for (const c of svc.leafComponents) {
-        if (c === null) continue;
-        const prev = c.leafHook;
-        const fn = () => svc.memberChanged(0);
-        c.leafHook = prev === null ? fn : () => (prev(), fn());
-      }
+      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
     }
     this.services.forEach((svc, si) =>
       svc.reset({
@@ -1948,29 +1941,26 @@ export class SystemSim {
 
   /** Planned work takes `c` down now: it is the cause of what goes down next (attributed to `cause`, a planned-work slot). */
   recordPlanned(c: ComponentSim, cause: number): void {
-    this.causeComponent = c;
-    this.causeMode = 0;
-    this.plannedCause = cause;
-    this.spuriousCause = false;
-    // To the HA mechanisms a planned stop looks like an announced failure, and a clean
-    // one: the stopped node is known to be down (no fencing).
-    this.cause.layer = c.layer;
-    this.cause.announced = true;
-    this.cause.unhealthy = false;
-    this.cause.degraded = 0;
-    this.cause.clean = true;
+    this.recordCleanStop(c, cause);
   }
 
   /**
    * Fencing powers off an alive host now (sim/network.ts): what goes down next is caused
-   * by the management-plane element `by` (component index) that cut the host off; to the
-   * HA mechanisms it is a clean stop (the node is known to be off).
+   * by the management-plane element `by` (component index) that cut the host off.
    */
   recordFencing(by: number): void {
-    const c = this.components[by];
+    this.recordCleanStop(this.components[by], -1);
+  }
+
+  /**
+   * `c` is the cause of what goes down next, a stop attributed to planned slot `planned`
+   * (-1: to `c` as a failure). To the HA mechanisms it looks like an announced failure,
+   * and a clean one: the stopped node is known to be down (no fencing).
+   */
+  private recordCleanStop(c: ComponentSim, planned: number): void {
     this.causeComponent = c;
     this.causeMode = 0;
-    this.plannedCause = -1;
+    this.plannedCause = planned;
     this.spuriousCause = false;
     this.cause.layer = c.layer;
     this.cause.announced = true;

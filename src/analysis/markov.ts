@@ -332,6 +332,13 @@ interface LComp {
   instance: number;
   /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
   repairBy: RepairTaker | null;
+  /** Rate at which it leaves its young phase while up (a controller's SystemControl.upLongerThan), or 0 when nobody asks its age. */
+  age: number;
+}
+/** A component whose age a controller compares with an exponential delay (SystemControl.upLongerThan): the delay's rate, and the object holding its young phase. */
+interface AgeWatch {
+  rate: number;
+  comp: ChainComponent | null;
 }
 /** A group (VNF or VIM service) of a block: its mechanism runs in a MechanismHost. */
 interface LGroup {
@@ -378,6 +385,8 @@ interface CompState {
   u?: boolean[];
   /** True while its crew repair is preempted: its clock `t` is kept but does not run (absent otherwise). */
   sp?: boolean;
+  /** True while it is young: up for less than the exponential delay a controller compares its age with (SystemControl.upLongerThan; absent otherwise). */
+  y?: boolean;
 }
 /** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
@@ -546,6 +555,11 @@ class World {
     else c.onNoticed();
   }
 
+  /** Component `ci`, up, has been up longer than the delay its age is compared with (its young phase ends). */
+  grownUp(ci: number): void {
+    this.blk.chain.comps[ci].young = false;
+  }
+
   /** A common-cause clock fires: every listed component that is up now fails in `mode`, in order (sim/system.ts CommonCauseSim). */
   failCommon(cc: LCommon): void {
     const comps = this.blk.chain.comps;
@@ -635,6 +649,8 @@ class ChainComponent extends ComponentSim {
   t: Slot | null = null;
   /** Remaining steps (rates) of a controller's repair after the running one. */
   plan: PlanStep[] = [];
+  /** Up for less than the delay a controller compares its age with (only when `rates.age` > 0). */
+  young = false;
   constructor(
     model: ComponentModel,
     private readonly chain: ChainHost,
@@ -658,6 +674,7 @@ class ChainComponent extends ComponentSim {
     this.plan = x.plan.slice();
     if (x.u !== undefined) x.u.forEach((v, i) => (this.inUse[i] = v));
     this.suspended = x.sp === true;
+    this.young = x.y === true;
   }
   /** Its crew repair is preempted: the clock `t` (the phase it was in) stops until it gets a crew again. */
   private suspended = false;
@@ -669,9 +686,13 @@ class ChainComponent extends ComponentSim {
     const x: CompState = { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
     if (this.redundancy !== null) x.u = this.inUse.slice();
     if (this.suspended) x.sp = true;
+    if (this.young) x.y = true;
     return x;
   }
-  protected override armFailure(): void {}
+  /** Comes up (the simulation restarts its failure clocks and its age here): young again when its age is watched. */
+  protected override armFailure(): void {
+    if (this.rates.age > 0) this.young = true;
+  }
   protected override freezeClocks(): void {}
   protected override redraw(): void {}
   protected override cancelTimer(): void {
@@ -893,7 +914,8 @@ function groupsUp(blk: BlockModel, s: State): boolean[] {
 function initialState(blk: BlockModel): State {
   return {
     // A redundant set starts with its first k members in use (as ComponentSim.reset).
-    c: blk.chain.comps.map((c): CompState => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [], ...(c.redundancy !== null ? { u: c.redundancy.members.map((_, i) => i < c.redundancy!.k) } : {}) })),
+    // A component whose age is watched starts young (up since time 0, as ComponentSim.reset).
+    c: blk.chain.comps.map((c, ci): CompState => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [], ...(c.redundancy !== null ? { u: c.redundancy.members.map((_, i) => i < c.redundancy!.k) } : {}), ...(blk.comps[ci].age > 0 ? { y: true } : {}) })),
     pools: blk.crewSizes.map(() => ({ busy: 0, q: [] })),
     g: blk.groups.map((G) => JSON.parse(JSON.stringify(G.host.initial)) as GroupState),
   };
@@ -1065,7 +1087,7 @@ class Symmetry {
       if (blk.comps.some((m, ci) => m.needs !== undefined && m.needs.some((d) => comps.includes(d) !== comps.includes(ci)))) return;
       const signature = JSON.stringify(comps.map((ci) => {
         const m = blk.comps[ci];
-        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.group, m.children.length, m.needs?.map((d) => comps.indexOf(d))];
+        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.age, m.group, m.children.length, m.needs?.map((d) => comps.indexOf(d))];
       }));
       const insts = comps.filter((ci) => blk.comps[ci].group >= 0).map((ci): [number, number] => [blk.comps[ci].group, blk.comps[ci].instance]);
       const same = bySignature.get(signature);
@@ -1166,6 +1188,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   }
   s.c.forEach((c, ci) => {
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
+    if (c.up && c.y === true) list.push([blk.comps[ci].age, (w) => w.grownUp(ci)]);
     if (c.t !== null && c.sp !== true && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
       list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
@@ -1383,10 +1406,13 @@ function typeWhere(c: ComponentModel): string {
  * only what a Markov chain can hold (taking over repairs, delays, streams, counters); a
  * controller says itself which parts of the model it cannot offer that way
  * (`unanalyzable`), and those are refused. Returns, per component index, the repair a
- * controller took over.
+ * controller took over, and the components whose age a controller compares with a delay
+ * (SystemControl.upLongerThan): the delay's rate, and the component object that holds
+ * its young phase in the block being explored (set when the block is built).
  */
-function attachControllers(model: SystemModel, res: DelayResolver): Map<number, RepairTaker> {
+function attachControllers(model: SystemModel, res: DelayResolver): { repairBy: Map<number, RepairTaker>; ages: Map<number, AgeWatch> } {
   const repairBy = new Map<number, RepairTaker>();
+  const ages = new Map<number, AgeWatch>();
   const offered: Partial<SystemControl> = {
     streams: NO_STREAMS,
     scheduler: new Proxy({} as Scheduler, {
@@ -1398,6 +1424,17 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     takeRepair(g, i, repair, which = 'app') {
       const inst = model.functions[g].instances[i];
       repairBy.set(which === 'base' ? inst.base : inst.top, repair);
+    },
+    // An exponential delay is a phase of the application: young from each time it comes up, left at the delay's rate while up.
+    upLongerThan(g, i, delay) {
+      const ci = model.functions[g].instances[i].top;
+      if (ages.has(ci)) throw new ChainError(`two ages asked of ${model.components[ci].path}`);
+      const watch: AgeWatch = { rate: res.delayRate(delay), comp: null };
+      ages.set(ci, watch);
+      return () => {
+        if (watch.comp === null) throw new ChainError(`the age of ${model.components[ci].path} asked outside its block`);
+        return !watch.comp.young;
+      };
     },
     delay(dist, stream, where, what) {
       const d = new DistDelay(dist, stream, where, what);
@@ -1419,7 +1456,7 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     });
     if (c.attach(model, ctl).length > 0) throw new ChainError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
   }
-  return repairBy;
+  return { repairBy, ages };
 }
 
 /**
@@ -1431,7 +1468,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
   // Planned work runs on a calendar (and moves instances): not a time-homogeneous chain.
   const res = new DelayResolver(opts.approximate ?? false);
-  const repairBy = attachControllers(model, res);
+  const { repairBy, ages } = attachControllers(model, res);
   const C = model.components.length;
   const F = model.functions.length;
   const uf = new UnionFind(C + F);
@@ -1532,6 +1569,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         group: -1,
         instance: -1,
         repairBy: repairBy.get(gi) ?? null,
+        age: ages.get(gi)?.rate ?? 0,
       };
     });
     const groups: LGroup[] = fnIdx.map((fi, li): LGroup => {
@@ -1609,6 +1647,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       return pool;
     });
     chain.comps = compIdx.map((g, l) => new ChainComponent(model.components[g], chain, comps[l].crew >= 0 ? chain.pools[comps[l].crew] : null, l, comps[l]));
+    compIdx.forEach((g, l) => {
+      const watch = ages.get(g);
+      if (watch !== undefined) watch.comp = chain.comps[l];
+    });
     chain.comps.forEach((c, l) => {
       const lc = comps[l];
       c.children = lc.children.map((ch) => chain.comps[ch]);

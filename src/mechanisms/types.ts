@@ -311,8 +311,16 @@ export interface SystemControl extends PlannedControl {
   watchReach(g: number, fn: (i: number, reachable: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
-  /** The time (seconds) instance i of function g's application last came up (0 at the start); while it is down, when it last did. */
-  upSince(g: number, i: number): number;
+  /**
+   * A test of whether instance i of function g's application has been up longer than a
+   * delay of `delay`'s law: each call draws one delay and compares it with the time since
+   * the application last came up (at the start, or after its last restart; while it is
+   * down, the age it had when it went down). The simulation compares the age it keeps;
+   * analysis holds an exponential `delay` as a phase of the application (entered each
+   * time it comes up, left at the delay's rate while it is up), which has the same law.
+   * Call it once per instance at attach time; call the test as often as needed.
+   */
+  upLongerThan(g: number, i: number, delay: Delay): () => boolean;
 }
 
 /** A controller's repair of a component's own failures (SystemControl.takeRepair): lays it out on `plan` (true) or leaves it to the component (false). */

@@ -1827,7 +1827,7 @@ export class SystemSim {
         return out;
       },
       instanceUp: (g, i) => top(g, i).up,
-      upSince: (g, i) => top(g, i).upSince,
+      upLongerThan: (g, i, delay) => () => sys.scheduler.now - top(g, i).upSince >= delay.sample(),
       baseUp: (g, i) => this.control.base(g, i).up,
       hostDown(h, cause) {
         sys.recordPlanned(hw(h), cause);

@@ -1262,6 +1262,29 @@ interface Explored {
   logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>;
 }
 
+/**
+ * What multiplies a block's states, for a refusal over the limit: the number of distinct
+ * conditions of each component and of each group's mechanism (its state and timers) in
+ * `keys` (a sample of at most 20,000 of them, evenly spaced), largest first, the six
+ * largest of those above one.
+ */
+function multipliers(blk: BlockModel, keys: readonly string[]): string {
+  const step = Math.max(1, Math.floor(keys.length / 20000));
+  const comps = blk.chain.comps.map(() => new Set<string>());
+  const groups = blk.groups.map(() => new Set<string>());
+  for (let k = 0; k < keys.length; k += step) {
+    const s = JSON.parse(keys[k]) as State;
+    s.c.forEach((c, ci) => comps[ci].add(JSON.stringify(c)));
+    s.g.forEach((g, gi) => groups[gi].add(JSON.stringify(g)));
+  }
+  const parts: Array<[string, number]> = [
+    ...comps.map((set, ci): [string, number] => [blk.chain.comps[ci].model.path, set.size]),
+    ...groups.map((set, gi): [string, number] => [`the mechanism of ${blk.groups[gi].name}`, set.size]),
+  ];
+  const top = parts.filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return top.map(([what, n]) => `${what}: ${n}`).join(', ');
+}
+
 /** Explores one block breadth first from everything up (the simulator's start), each state lumped by `sym` (null: not lumped). */
 function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string): Explored {
   const index = new Map<string, number>();
@@ -1274,7 +1297,7 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     let i = index.get(k);
     if (i === undefined) {
       if (x.keys.length >= maxStates) {
-        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart)`]);
+        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
       }
       i = x.keys.length;
       index.set(k, i);

@@ -85,6 +85,9 @@ describe('recovery: detection drives the repair', () => {
     expect(a.exact).toBe(true);
     close(a.services[0].availability, exact);
     close(a.services[0].outagesPerYear, (8760 / (100 + mean / 60)));
+    // Each action's outcome is drawn as the action ends (RepairPlan.endsHere): one state per
+    // step (up, notification, restart, reboot, rebuild), not one per outcome decided in advance (10).
+    expect(a.blocks[0].states).toBe(5);
   });
 
   it('a hung VM skips the process restart: reboot; analyze (beats approximated by their mean) matches', () => {

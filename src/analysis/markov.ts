@@ -365,7 +365,9 @@ interface Slot {
   needs?: number[];
 }
 /** A step of a controller's repair still to come: its rate, or its rate and the services it needs. */
-type PlanStep = number | { r: number; n: number[]; e?: number };
+type PlanStep = TimedStep | { b: number };
+/** A timed step: its rate, or its rate and the services it needs (with the rate of its fallback when they are down as it starts). `{ b }` in a plan is a branch point instead: the repair ends there with probability b (RepairPlan.endsHere). */
+type TimedStep = number | { r: number; n: number[]; e?: number };
 /** A component's state, as ComponentSim's fields. */
 interface CompState {
   up: boolean;
@@ -493,8 +495,27 @@ class World {
     return found.length > 0 ? found[0] : -1;
   }
 
+  /**
+   * Goes on with component `ci`'s repair: resolves the branch points at the head of its
+   * plan (the repair ends at one with its probability: RepairPlan.endsHere), then runs the
+   * next step's clock, or ends the repair when none is left.
+   */
+  nextStep(ci: number): void {
+    const c = this.blk.chain.comps[ci];
+    while (c.plan.length > 0) {
+      const p = c.plan.shift()!;
+      if (typeof p !== 'number' && 'b' in p) {
+        if (this.chance(p.b)) c.plan = [];
+        continue;
+      }
+      c.t = this.step(p, ci);
+      return;
+    }
+    c.onRepaired();
+  }
+
   /** The clock of a controller's repair step of component `ci`. */
-  step(p: PlanStep, ci: number): Slot {
+  step(p: TimedStep, ci: number): Slot {
     if (typeof p === 'number') return this.schedule(p, 'c', ci, REPAIR_DONE);
     if (p.e !== undefined) {
       // Replaced by its fallback (which needs nothing) when its services are not all up now.
@@ -548,10 +569,8 @@ class World {
   componentTimer(ci: number, kind: number): void {
     const c = this.blk.chain.comps[ci];
     c.t = null;
-    if (kind === REPAIR_DONE) {
-      if (c.plan.length > 0) c.t = this.step(c.plan.shift()!, ci);
-      else c.onRepaired();
-    } else if (kind === RESTART_DONE) c.onRestarted();
+    if (kind === REPAIR_DONE) this.nextStep(ci);
+    else if (kind === RESTART_DONE) c.onRestarted();
     else c.onNoticed();
   }
 
@@ -730,7 +749,12 @@ class ChainComponent extends ComponentSim {
               : { r: chain.res.delayRate(d), n: [...needs] }
             : chain.res.delayRate(d),
         ),
-      chance: (_s, p) => chain.world!.chance(p),
+      // The outcome is drawn when the steps so far are done (World.nextStep): a branch point, and the controller lays out the rest.
+      endsHere: (_s, p) => {
+        if (p >= 1) return true;
+        if (p > 0) steps.push({ b: p });
+        return false;
+      },
       // Phases split an outage's time in reports; the chain's availability does not need them.
       phase: () => {},
       then: () => {
@@ -739,9 +763,13 @@ class ChainComponent extends ComponentSim {
     };
   }
   protected override scheduleTakenRepair(plan: RepairPlan): void {
-    const timed = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
-    this.plan = timed.slice(1);
-    this.t = this.chain.world!.step(timed.length === 0 ? IMMEDIATE : timed[0], this.ci);
+    // Zero steps take no time: dropped. A branch point first (or nothing) is resolved by an immediate end of step.
+    this.plan = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
+    const first = this.plan[0];
+    if (first !== undefined && (typeof first === 'number' || !('b' in first))) {
+      this.plan.shift();
+      this.t = this.chain.world!.step(first, this.ci);
+    } else this.t = this.chain.world!.schedule(IMMEDIATE, 'c', this.ci, REPAIR_DONE);
   }
   protected override scheduleRestart(rebuild: number): void {
     if (rebuild >= 0) throw new ChainError(`${this.model.path}: a moved instance in analysis`);

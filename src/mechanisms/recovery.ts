@@ -125,7 +125,7 @@ class Recoverer {
       if (a.action === 'evacuate') plan.then(this.evacuate);
       if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
       else plan.step(a.time);
-      if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
+      if (k === ladder.length - 1 || plan.endsHere(this.rng, a.success)) return true;
       this.count('escalations');
     }
     return true;

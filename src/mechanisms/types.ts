@@ -342,8 +342,15 @@ export interface RepairPlan {
    * lost because a manager on its path is down, noticed by an operator instead).
    */
   step(delay: Delay, needs?: readonly number[], restart?: boolean, orElse?: Delay): void;
-  /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
-  chance(stream: RandomStream, p: number): boolean;
+  /**
+   * Whether the repair ends after the steps laid out so far: with probability p it does
+   * (true: lay out nothing more), else it goes on with the steps laid out next (false).
+   * The simulation draws one uniform from `stream` now. Analysis returns false and
+   * branches when the steps so far are done, with the same law (nothing during the steps
+   * depends on the outcome), so the chain's state does not carry an outcome decided in
+   * advance.
+   */
+  endsHere(stream: RandomStream, p: number): boolean;
   /**
    * Runs `fn` when the steps laid out so far are done, as the next one starts (e.g. an
    * evacuation moving the instance before its re-creation). The simulation only: a

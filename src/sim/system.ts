@@ -1165,7 +1165,7 @@ export class SumPlan implements RepairPlan {
     for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i], phase: this.phases[i], before: this.befores[i] });
     return out;
   }
-  chance(stream: RandomStream, p: number): boolean {
+  endsHere(stream: RandomStream, p: number): boolean {
     return stream.next() < p;
   }
 }

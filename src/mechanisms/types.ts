@@ -329,8 +329,8 @@ export type RepairTaker = (announced: boolean, plan: RepairPlan, mode: number) =
 /**
  * The steps of a repair a controller took over (SystemControl.takeRepair): the repair
  * lasts the sum of its steps, taken in order. The simulation draws each step's delay as
- * it is laid out and draws one uniform per chance; analysis runs the steps as successive
- * clocks and branches on the chances.
+ * it is laid out and draws one uniform per `endsHere`; analysis runs the steps as successive
+ * clocks and branches where each `endsHere` was asked, when the steps before it are done.
  */
 export interface RepairPlan {
   /**

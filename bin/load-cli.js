@@ -54,13 +54,13 @@ function runBundle(script) {
   return module.exports;
 }
 
-/** The code cache file's bytes for bundle text `source` and V8 data `data`. */
-function codeCacheFile(source, data) {
-  return Buffer.concat([MAGIC, sha256(source), sha256(data), data]);
+/** The code cache file's bytes for the bundle's bytes `bundle` and V8 data `data`. */
+function codeCacheFile(bundle, data) {
+  return Buffer.concat([MAGIC, sha256(bundle), sha256(data), data]);
 }
 
-/** The V8 data of the code cache for bundle text `source`, or undefined (missing, damaged, or for another bundle). */
-function readCodeCache(source) {
+/** The V8 data of the code cache for the bundle's bytes `bundle`, or undefined (missing, damaged, or for another bundle). */
+function readCodeCache(bundle) {
   let file;
   try {
     file = readFileSync(CODE_CACHE);
@@ -70,21 +70,21 @@ function readCodeCache(source) {
   const at = MAGIC.length;
   if (file.length <= at + 2 * DIGEST || !file.subarray(0, at).equals(MAGIC)) return undefined;
   const data = file.subarray(at + 2 * DIGEST);
-  if (!sha256(source).equals(file.subarray(at, at + DIGEST))) return undefined;
+  if (!sha256(bundle).equals(file.subarray(at, at + DIGEST))) return undefined;
   if (!sha256(data).equals(file.subarray(at + DIGEST, at + 2 * DIGEST))) return undefined;
   return data;
 }
 
 /** The CLI's module: the bundle (with its code cache when it is good), else dist/cli/main.js. */
 async function loadCli() {
-  let source;
+  let bytes;
   try {
-    // ASCII (scripts/bundle.mjs checks): latin1 is the same text, and faster to read.
-    source = readFileSync(BUNDLE, 'latin1');
+    bytes = readFileSync(BUNDLE);
   } catch {
     return import('../dist/cli/main.js');
   }
-  return runBundle(compileBundle(source, readCodeCache(source)));
+  // ASCII (scripts/bundle.mjs checks): as latin1, the same text, and faster to decode.
+  return runBundle(compileBundle(bytes.toString('latin1'), readCodeCache(bytes)));
 }
 
 module.exports = { BUNDLE, CODE_CACHE, compileBundle, runBundle, codeCacheFile, readCodeCache, loadCli };

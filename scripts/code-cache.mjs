@@ -19,8 +19,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A cache of an older bundle must not stay beside a new one (it would be refused, but
 // it is a file that no longer belongs).
 rmSync(CODE_CACHE, { force: true });
-const source = readFileSync(BUNDLE, 'latin1');
-const script = compileBundle(source);
+const bytes = readFileSync(BUNDLE);
+const script = compileBundle(bytes.toString('latin1'));
 const { main } = runBundle(script);
 const write = process.stdout.write;
 process.stdout.write = () => true;
@@ -35,6 +35,6 @@ if (code !== 0) {
   process.exit(1);
 }
 const data = script.createCachedData();
-writeFileSync(`${CODE_CACHE}.tmp`, codeCacheFile(source, data));
+writeFileSync(`${CODE_CACHE}.tmp`, codeCacheFile(bytes, data));
 renameSync(`${CODE_CACHE}.tmp`, CODE_CACHE);
 process.stdout.write(`code cache: ${relative(ROOT, CODE_CACHE)} (${(data.length / 1024).toFixed(0)} KiB)\n`);

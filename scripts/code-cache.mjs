@@ -2,11 +2,11 @@
 /**
  * Makes the V8 code cache of the CLI's bundle (dist/bundle/nfvsim.cjs.v8cache; run by
  * `npm run build` after scripts/bundle.mjs). The bundle is compiled exactly as
- * bin/load-cli.js compiles it, then runs a small simulation (`run topologies/minimal.yaml
- * --runs 10 --json`, its output dropped) so that the functions a run calls are compiled
- * too, and the cache holds all of them. A cache only serves the Node (V8) version and V8
- * flags that made it; with any other, bin/load-cli.js compiles the bundle as if there
- * were none.
+ * bin/load-cli.js compiles it, then runs a small simulation (`run
+ * topologies/minimal.yaml --runs 10`, with the text report and with --json, its output
+ * dropped) so that the functions a run calls are compiled too, and the cache holds all
+ * of them. A cache only serves the Node (V8) version and V8 flags that made it; with any
+ * other, bin/load-cli.js compiles the bundle as if there were none.
  *
  *   node scripts/code-cache.mjs      (from the package root)
  */
@@ -24,15 +24,18 @@ const script = compileBundle(bytes.toString('latin1'));
 const { main } = runBundle(script);
 const write = process.stdout.write;
 process.stdout.write = () => true;
-let code;
+const minimal = fileURLToPath(new URL('../topologies/minimal.yaml', import.meta.url));
 try {
-  code = await main([process.argv[0], 'nfvsim', 'run', fileURLToPath(new URL('../topologies/minimal.yaml', import.meta.url)), '--runs', '10', '--json', '--no-progress']);
+  // The text report and the JSON one.
+  for (const args of [['run', minimal, '--runs', '10', '--no-progress'], ['run', minimal, '--runs', '10', '--json', '--no-progress']]) {
+    const code = await main([process.argv[0], 'nfvsim', ...args]);
+    if (code !== 0) {
+      process.stderr.write(`code-cache: the warm-up \`nfvsim ${args.join(' ')}\` exited with ${code}; no code cache made\n`);
+      process.exit(1);
+    }
+  }
 } finally {
   process.stdout.write = write;
-}
-if (code !== 0) {
-  process.stderr.write(`code-cache: the warm-up run exited with ${code}; no code cache made\n`);
-  process.exit(1);
 }
 const data = script.createCachedData();
 writeFileSync(`${CODE_CACHE}.tmp`, codeCacheFile(bytes, data));

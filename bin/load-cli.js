@@ -5,7 +5,7 @@
  * parses nor compiles what a run uses. Falls back silently: to a normal compile when the
  * cache is missing, damaged, made for another bundle or refused by V8 (another Node or
  * V8 version, other V8 flags), and to the ES modules of dist/ (dist/cli/main.js) when
- * the bundle is missing. The code run is the same in every case.
+ * the bundle is missing or stale (`bundleCurrent`). The code run is the same in every case.
  *
  * The cache file: MAGIC, the SHA-256 of the bundle's text, the SHA-256 of the V8 data,
  * then the V8 data. Both digests are checked before V8 sees the data (V8 checks its own
@@ -13,7 +13,7 @@
  */
 'use strict';
 const { createHash } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -22,6 +22,8 @@ const vm = require('node:vm');
 const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'nfvsim.cjs');
 /** The code cache's path. */
 const CODE_CACHE = `${BUNDLE}.v8cache`;
+/** The bundle's inputs: [path from dist/, size, mtimeMs] of each file it was made from (scripts/bundle.mjs). */
+const INPUTS = `${BUNDLE}.inputs.json`;
 /** The first bytes of a code cache file (its format's version). */
 const MAGIC = Buffer.from('nfvsim code cache 1\n');
 const DIGEST = 32;
@@ -75,10 +77,31 @@ function readCodeCache(bundle) {
   return data;
 }
 
-/** The CLI's module: the bundle (with its code cache when it is good), else dist/cli/main.js. */
+/**
+ * True when the bundle is there and was made from dist/ as it is: every file it was made
+ * from has the size and mtime it had then (dist/ compiled again by tsc alone, without
+ * `npm run build`, makes the bundle stale; a copy that does not keep mtimes too).
+ */
+function bundleCurrent() {
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return false;
+  }
+  const dist = join(__dirname, '..', 'dist');
+  for (const [file, size, mtimeMs] of inputs) {
+    const s = statSync(join(dist, file), { throwIfNoEntry: false });
+    if (s === undefined || s.size !== size || s.mtimeMs !== mtimeMs) return false;
+  }
+  return true;
+}
+
+/** The CLI's module: the bundle (with its code cache when it is good) when it is current, else dist/cli/main.js. */
 async function loadCli() {
   let bytes;
   try {
+    if (!bundleCurrent()) throw new Error('no current bundle');
     bytes = readFileSync(BUNDLE);
   } catch {
     return import('../dist/cli/main.js');
@@ -87,4 +110,4 @@ async function loadCli() {
   return runBundle(compileBundle(bytes.toString('latin1'), readCodeCache(bytes)));
 }
 
-module.exports = { BUNDLE, CODE_CACHE, compileBundle, runBundle, codeCacheFile, readCodeCache, loadCli };
+module.exports = { BUNDLE, CODE_CACHE, INPUTS, bundleCurrent, compileBundle, runBundle, codeCacheFile, readCodeCache, loadCli };

@@ -20,14 +20,17 @@
  *   node scripts/bundle.mjs      (from the package root, after tsc)
  */
 import { build } from 'esbuild';
+import { statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 /** The bundle (bin/nfvsim.js reads it from here). */
 export const BUNDLE = join(DIST, 'bundle', 'nfvsim.cjs');
+/** Its inputs (bin/load-cli.js: INPUTS). */
+const INPUTS = `${BUNDLE}.inputs.json`;
 /** The packages bundled: small, and loaded by every command. Any other stays external. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'seedrandom']);
 
@@ -82,5 +85,18 @@ const text = await readFile(BUNDLE);
 if (text.some((c) => c > 0x7f)) throw new Error(`${BUNDLE}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
 const left = /\bimport\(.{0,40}/.exec(text.toString('latin1'));
 if (left) throw new Error(`${BUNDLE}: an import() not through __nfvsimImport: ${left[0]}`);
+// What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
+// compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
+// of dist/ in it and the package.json of each package in it, with size and mtime.
+const inputs = [
+  ...Object.keys(result.metafile.inputs)
+    .map((f) => resolve(ROOT, f))
+    .filter((f) => f.startsWith(DIST + sep)),
+  ...[...BUNDLED].map((name) => join(ROOT, 'node_modules', name, 'package.json')),
+].map((f) => {
+  const s = statSync(f);
+  return [relative(DIST, f).split(sep).join('/'), s.size, s.mtimeMs];
+});
+writeFileSync(INPUTS, JSON.stringify(inputs) + '\n');
 const bytes = text.length;
 process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(bytes / 1024).toFixed(0)} KiB) from ${relative(ROOT, dirname(join(DIST, 'cli', 'main.js')))}/main.js\n`);

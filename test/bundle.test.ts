@@ -16,6 +16,7 @@ import { ROOT } from './helpers.js';
 
 const BUNDLE = join(ROOT, 'dist', 'bundle', 'nfvsim.cjs');
 const CACHE = `${BUNDLE}.v8cache`;
+const INPUTS = `${BUNDLE}.inputs.json`;
 const RUN = ['run', 'topologies/minimal.yaml', '--runs', '10', '--json'];
 
 /** Runs `node args` in `cwd`; returns exit code, stdout and stderr. */
@@ -50,20 +51,23 @@ afterAll(() => {
   if (copy) rmSync(copy, { recursive: true, force: true });
 });
 
-/** Puts `bundle` (or none) and `cache` (or none) in the copy's dist/bundle. */
-function install(bundle: Buffer | undefined, cache: Buffer | undefined): void {
+/** Puts `bundle` (or none), `cache` (or none) and `inputs` (default: the build's) in the copy's dist/bundle. */
+function install(bundle: Buffer | undefined, cache: Buffer | undefined, inputs: Buffer = readFileSync(INPUTS)): void {
   const dir = join(copy, 'dist', 'bundle');
   rmSync(dir, { recursive: true, force: true });
   if (!bundle) return;
   mkdirSync(dir);
   writeFileSync(join(dir, 'nfvsim.cjs'), bundle);
+  writeFileSync(join(dir, 'nfvsim.cjs.inputs.json'), inputs);
   if (cache) writeFileSync(join(dir, 'nfvsim.cjs.v8cache'), cache);
 }
 
 describe('the bundle', () => {
-  it('is built with its code cache', () => {
+  it('is built with its code cache, and is current', () => {
     expect(existsSync(BUNDLE)).toBe(true);
     expect(existsSync(CACHE)).toBe(true);
+    const load = createRequire(import.meta.url)(join(ROOT, 'bin', 'load-cli.js')) as { bundleCurrent(): boolean };
+    expect(load.bundleCurrent()).toBe(true);
   });
 
   it('gives the same bytes as dist/cli/main.js', () => {
@@ -98,7 +102,7 @@ describe('start-up without a usable code cache or bundle: the same bytes', () =>
   const bundle = () => readFileSync(BUNDLE);
   const cache = () => readFileSync(CACHE);
   const load = createRequire(import.meta.url)(join(ROOT, 'bin', 'load-cli.js')) as { codeCacheFile(bundle: Buffer, data: Buffer): Buffer };
-  const cases: Array<[string, () => [Buffer | undefined, Buffer | undefined]]> = [
+  const cases: Array<[string, () => [Buffer | undefined, Buffer | undefined, Buffer?]]> = [
     ['the copy as built', () => [bundle(), cache()]],
     ['no code cache', () => [bundle(), undefined]],
     ['a code cache cut short', () => [bundle(), cache().subarray(0, 1000)]],
@@ -120,6 +124,13 @@ describe('start-up without a usable code cache or bundle: the same bytes', () =>
       return [b, load.codeCacheFile(b, new vm.Script('1 + 1').createCachedData())];
     }],
     ['no bundle (dist/cli/main.js)', () => [undefined, undefined]],
+    // A bundle that fails if it runs, made from a dist/version.js of another size: stale,
+    // so dist/cli/main.js runs.
+    ['a stale bundle (dist/cli/main.js)', () => {
+      const inputs = (JSON.parse(readFileSync(INPUTS, 'utf8')) as Array<[string, number, number]>).map(([f, size, mtime]): [string, number, number] => [f, f === 'version.js' ? size + 1 : size, mtime]);
+      return [Buffer.from('throw new Error("a stale bundle ran");\n'), undefined, Buffer.from(JSON.stringify(inputs))];
+    }],
+    ['no list of what the bundle was made from (dist/cli/main.js)', () => [Buffer.from('throw new Error("a bundle of unknown inputs ran");\n'), undefined, Buffer.from('')]],
   ];
   it.each(cases)('%s', (_what, files) => {
     install(...files());

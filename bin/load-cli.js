@@ -7,7 +7,7 @@
  * V8 version, other V8 flags), and to the ES modules of dist/ (dist/cli/main.js) when
  * the bundle is missing or stale (`bundleCurrent`). The code run is the same in every case.
  *
- * The cache file: MAGIC, the SHA-256 of the bundle's text, the SHA-256 of the V8 data,
+ * The cache file: MAGIC, the SHA-256 of the bundle's bytes, the SHA-256 of the V8 data,
  * then the V8 data. Both digests are checked before V8 sees the data (V8 checks its own
  * version and flags, but not the data's integrity, and only the length of the text).
  */
@@ -26,6 +26,7 @@ const CODE_CACHE = `${BUNDLE}.v8cache`;
 const INPUTS = `${BUNDLE}.inputs.json`;
 /** The first bytes of a code cache file (its format's version). */
 const MAGIC = Buffer.from('nfvsim code cache 1\n');
+/** Bytes of a SHA-256 digest. */
 const DIGEST = 32;
 /**
  * Node's CommonJS wrapper, on the bundle's first line so that line numbers stay the file's,

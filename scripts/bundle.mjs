@@ -3,8 +3,8 @@
  * Bundles the compiled CLI (dist/cli/main.js and every module it reaches, run by `npm run
  * build` after tsc) into one CommonJS file, dist/bundle/nfvsim.cjs, for start-up: one file
  * to read and compile instead of some hundred ES modules to resolve, read and link, and a
- * file that a V8 code cache can be made for (scripts/code-cache.mjs; bin/nfvsim.js loads
- * both, and falls back to dist/cli/main.js without them).
+ * file that a V8 code cache can be made for (scripts/code-cache.mjs; bin/load-cli.js loads
+ * both, and falls back to dist/cli/main.js when the bundle is missing or stale).
  *
  * The bundle is made from the compiled modules in dist/, so it runs the same code as they
  * do. Rules:
@@ -22,12 +22,12 @@
 import { build } from 'esbuild';
 import { statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
-/** The bundle (bin/nfvsim.js reads it from here). */
+/** The bundle (bin/load-cli.js reads it from here). */
 export const BUNDLE = join(DIST, 'bundle', 'nfvsim.cjs');
 /** Its inputs (bin/load-cli.js: INPUTS). */
 const INPUTS = `${BUNDLE}.inputs.json`;
@@ -63,6 +63,8 @@ const nfvsimPlugin = {
 };
 
 const result = await build({
+  // The metafile's paths are relative to this.
+  absWorkingDir: ROOT,
   entryPoints: [join(DIST, 'cli', 'main.js')],
   outfile: BUNDLE,
   bundle: true,
@@ -99,4 +101,4 @@ const inputs = [
 });
 writeFileSync(INPUTS, JSON.stringify(inputs) + '\n');
 const bytes = text.length;
-process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(bytes / 1024).toFixed(0)} KiB) from ${relative(ROOT, dirname(join(DIST, 'cli', 'main.js')))}/main.js\n`);
+process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(bytes / 1024).toFixed(0)} KiB) from dist/cli/main.js and ${inputs.length - 1} more files\n`);

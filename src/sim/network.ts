@@ -170,6 +170,8 @@ export class CopyGate implements EventHandler {
 export class NetworkSim {
   /** Per host: elements of its management plane down now. */
   private readonly mgmtDown: number[];
+  /** Per host, per element of its management plane (in `management` order): 1 when it was up as the host last heard of it. */
+  private readonly mgmtSeenUp: Uint8Array[];
   /** Per host: the management element whose loss last cut it off. */
   private readonly lastCut: number[] = [];
   /** Per host: how many times it has been cut off (this replication), and the cut its last fence was for (-1: none). */
@@ -190,6 +192,7 @@ export class NetworkSim {
   ) {
     const nh = model.hosts.length;
     this.mgmtDown = new Array(nh).fill(0);
+    this.mgmtSeenUp = model.hosts.map((host) => new Uint8Array(host.management.length).fill(1));
     this.cuts = new Array(nh).fill(0);
     this.fencedCut = new Array(nh).fill(-1);
     this.copies = model.hosts.map(() => []);
@@ -230,15 +233,19 @@ export class NetworkSim {
     const comps = this.sys.components;
     this.model.hosts.forEach((host, h) => {
       if (host.management.length === 0) return;
-      for (const ci of host.management) {
+      const seen = this.mgmtSeenUp[h];
+      seen.fill(1);
+      host.management.forEach((ci, k) => {
         const c = comps[ci];
-        let was = true;
+        // Whether the element was up when this host last heard of it: data on this object
+        // (not a variable of the hook), so that a copy of the running simulation carries it.
         c.addLeafHook(() => {
-          if (c.up === was) return;
-          was = c.up;
+          const up = c.up ? 1 : 0;
+          if (up === seen[k]) return;
+          seen[k] = up;
           this.mgmtChanged(h, c.up ? -1 : 1, ci);
         });
-      }
+      });
       // Old copies die with their host.
       const top = comps[host.top];
       top.addLeafHook(() => {

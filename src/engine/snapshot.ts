@@ -1,0 +1,325 @@
+/**
+ * Deep copies of a running simulation's state ("twins"). It knows nothing of what it
+ * copies: an object graph (the scheduler's calendar, random streams and whatever the
+ * simulation built on them) reached from one root.
+ *
+ * The problem is closures. A simulation built once wires its parts together with
+ * functions (hooks, callbacks) that capture its own objects; a plain deep copy would keep
+ * those functions, still bound to the original. So a copy is made *into a twin*: a second
+ * graph built by the same code from the same inputs (the same model, reset and started
+ * with the same arguments), whose functions capture the twin's own objects. Right after
+ * it is built, each graph records its *skeleton*: every object and function it reaches,
+ * numbered in walk order. Two graphs built alike have the same skeleton shape, so object
+ * number k of one corresponds to object number k of the other.
+ *
+ * Copying `src` into `dst` then walks src's graph once (from its root and from every
+ * skeleton object, so objects captured by functions are copied even when no property
+ * reaches them any more), with a Map from original to copy (so aliasing and cycles are
+ * preserved):
+ * - primitives are copied; objects in `shared` (the immutable model both graphs were built
+ *   from, its distributions, registries: what two fresh graphs have in common by
+ *   identity, see `sharedBetween`) are kept by reference and not entered;
+ * - skeleton object k of src is copied *in place* into skeleton object k of dst (its own
+ *   properties, array elements, Map and Set entries, typed-array contents), so the
+ *   twin's functions that captured it see the copied state;
+ * - an object made after the skeleton (during the run) is copied afresh: arrays, typed
+ *   arrays, Maps, Sets, and class instances by prototype (Object.create(proto) plus own
+ *   properties);
+ * - skeleton function k of src becomes skeleton function k of dst; any other function
+ *   (one made during the run, a closure over run-time state) is refused with a
+ *   SnapshotError naming its path: scheduled work must be data (a handler object, an event
+ *   kind and an argument: see Scheduler), not a closure.
+ *
+ * Contract for the code copied: (1) the skeleton is recorded when both graphs were built
+ * and started alike (the same calls, the same random numbers); (2) a function made before
+ * the skeleton keeps its mutable state in objects it reaches through properties or
+ * captured objects, not in captured `let` variables (those are invisible to the copier);
+ * (3) objects with internal slots other than arrays, typed arrays, Maps and Sets (WeakMap,
+ * Promise, ...) are not part of the state. Fidelity tests (test/snapshot.test.ts) check
+ * the result end to end: a copy continued to the horizon gives the same bytes as the
+ * original.
+ */
+
+/** A graph cannot be copied (a closure made during the run, an unsupported object): an internal error naming the path. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+type Node = object;
+
+/** Typed arrays (not DataView). */
+function isTypedArray(v: object): v is Float64Array | Int32Array | Uint8Array {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/** Refuses objects whose state sits in internal slots the copier cannot reach. */
+function checkCopyable(v: object, path: () => string): void {
+  if (v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise || v instanceof DataView || v instanceof WeakRef) {
+    throw new SnapshotError(`internal error: cannot copy ${path()}: a ${v.constructor.name} is not copyable state`);
+  }
+}
+
+/** True for objects whose own properties may include accessors (object literals): classes keep theirs on the prototype. */
+function mayHaveAccessors(v: object): boolean {
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** Calls `visit(key, value)` on every own data property of `v` (accessors: `accessor(key, descriptor)`). */
+function eachProperty(v: Node, visit: (key: string, value: unknown) => void, accessor?: (key: string, d: PropertyDescriptor) => void): void {
+  if (mayHaveAccessors(v)) {
+    const ds = Object.getOwnPropertyDescriptors(v);
+    for (const k of Object.keys(ds)) {
+      const d = ds[k];
+      if ('value' in d) visit(k, d.value);
+      else accessor?.(k, d);
+    }
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) visit(k, o[k]);
+}
+
+/**
+ * The objects two graphs built alike have in common by identity (the model they were
+ * built from and what hangs off it, module-level registries): the copier keeps them by
+ * reference. Walks both in parallel and throws a SnapshotError naming the first place
+ * where their shapes differ (then they are not twins).
+ */
+export function sharedBetween(a: object, b: object): Set<object> {
+  const shared = new Set<object>();
+  const seen = new Map<object, object>();
+  const path: string[] = ['root'];
+  const where = () => path.join('');
+  const walk = (x: unknown, y: unknown): void => {
+    if (typeof x !== typeof y) throw new SnapshotError(`internal error: the twins differ at ${where()}: ${typeof x} against ${typeof y}`);
+    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) {
+      if (y !== null && typeof y === 'object') throw new SnapshotError(`internal error: the twins differ at ${where()}`);
+      return;
+    }
+    if (y === null) throw new SnapshotError(`internal error: the twins differ at ${where()}: an object against null`);
+    const xo = x as object;
+    const yo = y as object;
+    if (xo === yo) {
+      shared.add(xo);
+      return;
+    }
+    const before = seen.get(xo);
+    if (before !== undefined) {
+      if (before !== yo) throw new SnapshotError(`internal error: the twins differ at ${where()}: aliasing differs`);
+      return;
+    }
+    seen.set(xo, yo);
+    if (typeof xo === 'function') return;
+    if (Object.getPrototypeOf(xo) !== Object.getPrototypeOf(yo)) throw new SnapshotError(`internal error: the twins differ at ${where()}: different classes`);
+    checkCopyable(xo, where);
+    if (isTypedArray(xo)) return;
+    if (Array.isArray(xo)) {
+      const ya = yo as unknown[];
+      if (xo.length !== ya.length) throw new SnapshotError(`internal error: the twins differ at ${where()}: lengths ${xo.length} and ${ya.length}`);
+      for (let i = 0; i < xo.length; i++) {
+        path.push(`[${i}]`);
+        walk(xo[i], ya[i]);
+        path.pop();
+      }
+      return;
+    }
+    if (xo instanceof Map || xo instanceof Set) {
+      const xs = [...(xo as Map<unknown, unknown>).entries()];
+      const ys = [...(yo as Map<unknown, unknown>).entries()];
+      if (xs.length !== ys.length) throw new SnapshotError(`internal error: the twins differ at ${where()}: sizes ${xs.length} and ${ys.length}`);
+      for (let i = 0; i < xs.length; i++) {
+        path.push(`.entry(${i})`);
+        walk(xs[i][0], ys[i][0]);
+        walk(xs[i][1], ys[i][1]);
+        path.pop();
+      }
+      return;
+    }
+    const xk: Array<[string, unknown]> = [];
+    const yk: Array<[string, unknown]> = [];
+    eachProperty(xo, (k, v) => xk.push([k, v]), (k, d) => xk.push([k, [d.get, d.set]]));
+    eachProperty(yo, (k, v) => yk.push([k, v]), (k, d) => yk.push([k, [d.get, d.set]]));
+    if (xk.length !== yk.length) throw new SnapshotError(`internal error: the twins differ at ${where()}: ${xk.length} and ${yk.length} properties`);
+    for (let i = 0; i < xk.length; i++) {
+      path.push(`.${xk[i][0]}`);
+      if (xk[i][0] !== yk[i][0]) throw new SnapshotError(`internal error: the twins differ at ${where()}: property ${yk[i][0]}`);
+      walk(xk[i][1], yk[i][1]);
+      path.pop();
+    }
+  };
+  walk(a, b);
+  return shared;
+}
+
+/**
+ * The objects and functions a graph reaches from its root when recorded (outside
+ * `shared`), numbered in walk order: see the top of this file.
+ */
+export class Skeleton {
+  /** The nodes in walk order. */
+  readonly nodes: Node[] = [];
+  /** Node -> its number. */
+  readonly ordinal = new Map<Node, number>();
+
+  /**
+   * @param root the graph's root (a simulation)
+   * @param shared objects kept by reference (see sharedBetween)
+   */
+  constructor(
+    readonly root: object,
+    readonly shared: ReadonlySet<object>,
+  ) {
+    this.add(root);
+  }
+
+  private add(v: unknown): void {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return;
+    const o = v as Node;
+    if (this.shared.has(o) || this.ordinal.has(o)) return;
+    this.ordinal.set(o, this.nodes.length);
+    this.nodes.push(o);
+    if (typeof o === 'function' || isTypedArray(o)) return;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) this.add(o[i]);
+    } else if (o instanceof Map) {
+      for (const [k, x] of o) {
+        this.add(k);
+        this.add(x);
+      }
+    } else if (o instanceof Set) {
+      for (const k of o) this.add(k);
+    } else {
+      eachProperty(
+        o,
+        (_k, x) => this.add(x),
+        (_k, d) => {
+          this.add(d.get);
+          this.add(d.set);
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Copies the state of `src` (the graph of `srcSkeleton`) into its twin `dst` (the graph
+ * of `dstSkeleton`, built alike): see the top of this file. Afterwards dst's graph is
+ * an image of src's; src is not changed. `onCopy` is called with every copy made (in
+ * place or afresh), e.g. to find the copied random streams.
+ */
+export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
+  const { shared, ordinal } = srcSkeleton;
+  const dstNodes = dstSkeleton.nodes;
+  if (dstNodes.length !== srcSkeleton.nodes.length || dstSkeleton.shared !== shared) {
+    throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcSkeleton.nodes.length}: they were not built alike`);
+  }
+  const map = new Map<Node, Node>();
+  const buffers = new Set<ArrayBufferLike>();
+  // The path of the value being copied, for errors (kept as a stack of keys).
+  const path: string[] = [];
+  const where = () => (path.length === 0 ? 'the root' : `root${path.join('')}`);
+
+  const conv = (v: unknown): unknown => {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
+    const o = v as Node;
+    const done = map.get(o);
+    if (done !== undefined) return done;
+    if (shared.has(o)) return o;
+    const k = ordinal.get(o);
+    let t: Node;
+    let inPlace = false;
+    if (k !== undefined) {
+      t = dstNodes[k];
+      inPlace = true;
+      if (typeof t !== typeof o || Object.getPrototypeOf(t) !== Object.getPrototypeOf(o)) {
+        throw new SnapshotError(`internal error: cannot copy ${where()}: its twin (skeleton node ${k}) is of another kind: the graphs were not built alike`);
+      }
+    } else if (typeof o === 'function') {
+      throw new SnapshotError(
+        `internal error: cannot copy ${where()}: a function made while the simulation ran (a closure over run-time state); schedule a handler object with an event kind instead`,
+      );
+    } else {
+      checkCopyable(o, where);
+      if (isTypedArray(o)) t = new (o.constructor as new (n: number) => typeof o)(o.length);
+      else if (Array.isArray(o)) t = new Array(o.length);
+      else if (o instanceof Map) t = new Map();
+      else if (o instanceof Set) t = new Set();
+      else t = Object.create(Object.getPrototypeOf(o)) as Node;
+    }
+    map.set(o, t);
+    if (typeof o === 'function') return t;
+    fill(o, t, inPlace);
+    onCopy?.(t);
+    return t;
+  };
+
+  const fill = (o: Node, t: Node, inPlace: boolean): void => {
+    if (isTypedArray(o)) {
+      if (o.byteOffset !== 0 || o.byteLength !== o.buffer.byteLength || buffers.has(o.buffer)) {
+        throw new SnapshotError(`internal error: cannot copy ${where()}: a typed array that shares its buffer`);
+      }
+      buffers.add(o.buffer);
+      (t as typeof o).set(o);
+      return;
+    }
+    if (Array.isArray(o)) {
+      const ta = t as unknown[];
+      ta.length = o.length;
+      for (let i = 0; i < o.length; i++) {
+        path.push(`[${i}]`);
+        ta[i] = conv(o[i]);
+        path.pop();
+      }
+      return;
+    }
+    if (o instanceof Map) {
+      const entries = [...o];
+      const tm = t as Map<unknown, unknown>;
+      tm.clear();
+      for (const [k, x] of entries) {
+        path.push(`.get(${String(k)})`);
+        tm.set(conv(k), conv(x));
+        path.pop();
+      }
+      return;
+    }
+    if (o instanceof Set) {
+      const values = [...o];
+      const ts = t as Set<unknown>;
+      ts.clear();
+      for (const x of values) ts.add(conv(x));
+      return;
+    }
+    const tt = t as Record<string, unknown>;
+    let n = 0;
+    eachProperty(
+      o,
+      (key, x) => {
+        n++;
+        path.push(`.${key}`);
+        tt[key] = conv(x);
+        path.pop();
+      },
+      (key, d) => {
+        n++;
+        // A twin in place has its own accessor (made by the same code); a fresh copy gets the twin's functions.
+        if (inPlace) return;
+        path.push(`.${key}`);
+        Object.defineProperty(t, key, { ...d, get: conv(d.get) as (() => unknown) | undefined, set: conv(d.set) as ((x: unknown) => void) | undefined });
+        path.pop();
+      },
+    );
+    // A property the original lost during the run.
+    if (inPlace && Object.keys(tt).length !== n) for (const key of Object.keys(tt)) if (!Object.prototype.hasOwnProperty.call(o, key)) delete tt[key];
+  };
+
+  conv(srcSkeleton.root);
+  // Skeleton objects no property reaches any more may still be captured by the twin's functions.
+  const nodes = srcSkeleton.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    path.length = 0;
+    path.push(`<skeleton node ${i}>`);
+    conv(nodes[i]);
+  }
+}

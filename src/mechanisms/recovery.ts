@@ -48,7 +48,7 @@ import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel, RecoveryModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { Detector } from './heartbeat.js';
-import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
+import type { Controller, ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
 
 const VM = LAYERS.indexOf('vm');
 
@@ -136,6 +136,7 @@ export const recovery: ControllerFactory = {
   name: 'recovery',
   description: 'detection-driven recovery: detector or operator, notification, then restart / reboot / rebuild until one works',
   attach(model, ctl) {
+    const out: Controller[] = [];
     model.functions.forEach((f, g) => {
       const cfg = f.recovery;
       if (!cfg) return;
@@ -145,6 +146,7 @@ export const recovery: ControllerFactory = {
           if (h >= 0) ctl.move(g, i, h, 0);
         };
         const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c), evacuate);
+        out.push(r as Controller);
         // The application's age: only a registration time reads it (analysis refuses that).
         const age = cfg.registration ? () => ctl.scheduler.now - ctl.upSince(g, i) : () => 0;
         const top = model.components[inst.top];
@@ -157,7 +159,7 @@ export const recovery: ControllerFactory = {
         }
       });
     });
-    return [];
+    return out;
   },
   unanalyzable: (model) =>
     model.functions.flatMap((f) => {

@@ -173,52 +173,105 @@ export class Skeleton {
     this.add(root);
   }
 
+  /** Walks from `v` (depth first, explicit stack: the same order in twins). */
   private add(v: unknown): void {
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return;
-    const o = v as Node;
-    if (this.shared.has(o) || this.ordinal.has(o)) return;
-    this.ordinal.set(o, this.nodes.length);
-    this.nodes.push(o);
-    if (typeof o === 'function' || isTypedArray(o)) return;
-    if (Array.isArray(o)) {
-      for (let i = 0; i < o.length; i++) this.add(o[i]);
-    } else if (o instanceof Map) {
-      for (const [k, x] of o) {
-        this.add(k);
-        this.add(x);
+    const stack: unknown[] = [v];
+    const push = (x: unknown) => {
+      if (x !== null && (typeof x === 'object' || typeof x === 'function')) stack.push(x);
+    };
+    while (stack.length > 0) {
+      const o = stack.pop() as Node;
+      if (this.shared.has(o) || this.ordinal.has(o)) continue;
+      this.ordinal.set(o, this.nodes.length);
+      this.nodes.push(o);
+      if (typeof o === 'function' || isTypedArray(o)) continue;
+      // Children are pushed in reverse, so that they are numbered in order.
+      if (Array.isArray(o)) {
+        for (let i = o.length - 1; i >= 0; i--) push(o[i]);
+      } else if (o instanceof Map) {
+        const es = [...o];
+        for (let i = es.length - 1; i >= 0; i--) {
+          push(es[i][1]);
+          push(es[i][0]);
+        }
+      } else if (o instanceof Set) {
+        const xs = [...o];
+        for (let i = xs.length - 1; i >= 0; i--) push(xs[i]);
+      } else if (mayHaveAccessors(o)) {
+        const ds = Object.getOwnPropertyDescriptors(o);
+        const keys = Object.keys(ds);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const d = ds[keys[i]];
+          if ('value' in d) push(d.value);
+          else {
+            push(d.set);
+            push(d.get);
+          }
+        }
+      } else {
+        const oo = o as Record<string, unknown>;
+        const keys = Object.keys(oo);
+        for (let i = keys.length - 1; i >= 0; i--) push(oo[keys[i]]);
       }
-    } else if (o instanceof Set) {
-      for (const k of o) this.add(k);
-    } else {
-      eachProperty(
-        o,
-        (_k, x) => this.add(x),
-        (_k, d) => {
-          this.add(d.get);
-          this.add(d.set);
-        },
-      );
     }
   }
+}
+
+/**
+ * The path from `root` to `target` through properties, elements and entries (for errors;
+ * a breadth-first search, so the shortest one), or `(unreachable)`.
+ */
+function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<object>): string {
+  const from = new Map<object, [object | null, string]>();
+  const queue: object[] = [];
+  roots.forEach((r, i) => {
+    if (!from.has(r)) {
+      from.set(r, [null, i === 0 ? 'root' : `<skeleton node ${i - 1}>`]);
+      queue.push(r);
+    }
+  });
+  const visit = (parent: object, key: string, v: unknown) => {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || shared.has(v as object) || from.has(v as object)) return;
+    from.set(v as object, [parent, key]);
+    queue.push(v as object);
+  };
+  for (let q = 0; q < queue.length; q++) {
+    const o = queue[q];
+    if (o === target) break;
+    if (typeof o === 'function' || isTypedArray(o)) continue;
+    if (Array.isArray(o)) o.forEach((x, i) => visit(o, `[${i}]`, x));
+    else if (o instanceof Map) for (const [k, x] of o) (visit(o, `.key(${String(k)})`, k), visit(o, `.get(${String(k)})`, x));
+    else if (o instanceof Set) for (const x of o) visit(o, '.has(...)', x);
+    else eachProperty(o, (k, x) => visit(o, `.${k}`, x), (k, d) => (visit(o, `.${k}`, d.get), visit(o, `.${k}`, d.set)));
+  }
+  if (!from.has(target)) return '(unreachable)';
+  const parts: string[] = [];
+  for (let x: object | null = target; x !== null; ) {
+    const [parent, key]: [object | null, string] = from.get(x)!;
+    parts.push(key);
+    x = parent;
+  }
+  return parts.reverse().join('');
 }
 
 /**
  * Copies the state of `src` (the graph of `srcSkeleton`) into its twin `dst` (the graph
  * of `dstSkeleton`, built alike): see the top of this file. Afterwards dst's graph is
  * an image of src's; src is not changed. `onCopy` is called with every copy made (in
- * place or afresh), e.g. to find the copied random streams.
+ * place or afresh), e.g. to find the copied random streams. `dst` may have run since its
+ * skeleton was recorded (its state is overwritten).
  */
 export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
   const { shared, ordinal } = srcSkeleton;
+  const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
-  if (dstNodes.length !== srcSkeleton.nodes.length || dstSkeleton.shared !== shared) {
-    throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcSkeleton.nodes.length}: they were not built alike`);
+  if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
+    throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcNodes.length}: they were not built alike`);
   }
   const map = new Map<Node, Node>();
   const buffers = new Set<ArrayBufferLike>();
-  // The path of the value being copied, for errors (kept as a stack of keys).
-  const path: string[] = [];
-  const where = () => (path.length === 0 ? 'the root' : `root${path.join('')}`);
+  // The path is found only for an error (tracking it on the way costs more than the copy).
+  const where = (o: object) => pathTo([srcSkeleton.root, ...srcNodes], o, shared);
 
   const conv = (v: unknown): unknown => {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
@@ -233,14 +286,12 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
       t = dstNodes[k];
       inPlace = true;
       if (typeof t !== typeof o || Object.getPrototypeOf(t) !== Object.getPrototypeOf(o)) {
-        throw new SnapshotError(`internal error: cannot copy ${where()}: its twin (skeleton node ${k}) is of another kind: the graphs were not built alike`);
+        throw new SnapshotError(`internal error: cannot copy ${where(o)}: its twin (skeleton node ${k}) is of another kind: the graphs were not built alike`);
       }
     } else if (typeof o === 'function') {
-      throw new SnapshotError(
-        `internal error: cannot copy ${where()}: a function made while the simulation ran (a closure over run-time state); schedule a handler object with an event kind instead`,
-      );
+      throw new SnapshotError(`internal error: cannot copy ${where(o)}: a function made while the simulation ran (a closure over run-time state); schedule a handler object with an event kind instead`);
     } else {
-      checkCopyable(o, where);
+      checkCopyable(o, () => where(o));
       if (isTypedArray(o)) t = new (o.constructor as new (n: number) => typeof o)(o.length);
       else if (Array.isArray(o)) t = new Array(o.length);
       else if (o instanceof Map) t = new Map();
@@ -255,33 +306,29 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
   };
 
   const fill = (o: Node, t: Node, inPlace: boolean): void => {
+    if (Array.isArray(o)) {
+      const ta = t as unknown[];
+      const n = o.length;
+      if (ta.length !== n) ta.length = n;
+      for (let i = 0; i < n; i++) {
+        const x: unknown = o[i];
+        ta[i] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
+      }
+      return;
+    }
     if (isTypedArray(o)) {
       if (o.byteOffset !== 0 || o.byteLength !== o.buffer.byteLength || buffers.has(o.buffer)) {
-        throw new SnapshotError(`internal error: cannot copy ${where()}: a typed array that shares its buffer`);
+        throw new SnapshotError(`internal error: cannot copy ${where(o)}: a typed array that shares its buffer`);
       }
       buffers.add(o.buffer);
       (t as typeof o).set(o);
-      return;
-    }
-    if (Array.isArray(o)) {
-      const ta = t as unknown[];
-      ta.length = o.length;
-      for (let i = 0; i < o.length; i++) {
-        path.push(`[${i}]`);
-        ta[i] = conv(o[i]);
-        path.pop();
-      }
       return;
     }
     if (o instanceof Map) {
       const entries = [...o];
       const tm = t as Map<unknown, unknown>;
       tm.clear();
-      for (const [k, x] of entries) {
-        path.push(`.get(${String(k)})`);
-        tm.set(conv(k), conv(x));
-        path.pop();
-      }
+      for (const [k, x] of entries) tm.set(conv(k), conv(x));
       return;
     }
     if (o instanceof Set) {
@@ -293,33 +340,32 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     }
     const tt = t as Record<string, unknown>;
     let n = 0;
-    eachProperty(
-      o,
-      (key, x) => {
+    if (mayHaveAccessors(o)) {
+      const ds = Object.getOwnPropertyDescriptors(o);
+      for (const key of Object.keys(ds)) {
+        const d = ds[key];
         n++;
-        path.push(`.${key}`);
-        tt[key] = conv(x);
-        path.pop();
-      },
-      (key, d) => {
-        n++;
-        // A twin in place has its own accessor (made by the same code); a fresh copy gets the twin's functions.
-        if (inPlace) return;
-        path.push(`.${key}`);
-        Object.defineProperty(t, key, { ...d, get: conv(d.get) as (() => unknown) | undefined, set: conv(d.set) as ((x: unknown) => void) | undefined });
-        path.pop();
-      },
-    );
+        if ('value' in d) tt[key] = conv(d.value);
+        else if (!inPlace) {
+          // A twin in place has its own accessor (made by the same code); a fresh copy gets the twin's functions.
+          Object.defineProperty(t, key, { ...d, get: conv(d.get) as (() => unknown) | undefined, set: conv(d.set) as ((x: unknown) => void) | undefined });
+        }
+      }
+    } else {
+      const oo = o as Record<string, unknown>;
+      const keys = Object.keys(oo);
+      n = keys.length;
+      for (let i = 0; i < n; i++) {
+        const key = keys[i];
+        const x = oo[key];
+        tt[key] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
+      }
+    }
     // A property the original lost during the run.
     if (inPlace && Object.keys(tt).length !== n) for (const key of Object.keys(tt)) if (!Object.prototype.hasOwnProperty.call(o, key)) delete tt[key];
   };
 
   conv(srcSkeleton.root);
   // Skeleton objects no property reaches any more may still be captured by the twin's functions.
-  const nodes = srcSkeleton.nodes;
-  for (let i = 0; i < nodes.length; i++) {
-    path.length = 0;
-    path.push(`<skeleton node ${i}>`);
-    conv(nodes[i]);
-  }
+  for (let i = 0; i < srcNodes.length; i++) conv(srcNodes[i]);
 }

@@ -22,24 +22,28 @@
  * crossing continue independently from the same state, so the weighted sums are unbiased
  * for the plain history's expectations over the same window, whatever the distributions.
  *
- * Cloning by replay: a trial is its history's seed and replication plus the list of
- * (event number, key) points where it diverged. To run it, the simulation (one per model
- * and thread, reset for each trial) is replayed from time 0 (the same events, bit for bit)
- * and at each point every random stream the replication has seeded is re-keyed
- * (collectStreams, StreamFactory.rekey): seed s + 2^32 (1 + history), replication
- * = the retrial's number in its history. The cost of a retrial is its prefix; so the
- * splitting factors R are chosen from pilot runs (`chooseFactors`) to keep about one trial
- * per level per history, and levels that are crossed often are not split at all. The main
- * trial is exactly the plain history of the same seed and replication.
+ * Cloning by snapshot: at a crossing, each retrial is a copy of the running simulation
+ * (engine/snapshot.ts through sim/twins.ts: the calendar, the clocks' ages, pending
+ * timers, random streams, mechanisms, controllers and recorders, copied into a twin
+ * simulation of the same model) and runs at once, depth first, while the trial that
+ * crossed waits. The copy's future is its own: every random stream it holds is re-keyed
+ * to seed s + 2^32 (1 + history), replication = the retrial's number in its history (a
+ * sub-stream named like the original), later streams too (StreamFactory.rekey), and its
+ * memoryless clocks are redrawn (their law is the same, so the state is). So a history's
+ * tree is a function of the seed and the history alone. The cost of a retrial is one copy
+ * (about a millisecond) and its own events; the main trial is exactly the plain history
+ * of the same seed and replication. With every factor 1 nothing is copied and the
+ * histories are plain ones on a reused simulation.
  *
  * Batches of histories are independent (their replications do not overlap) and the 95%
  * CIs are Student intervals over batches; histories run in order in one thread, so the
  * result is the same for any number of threads.
  */
 import { Scheduler } from '../engine/scheduler.js';
-import { collectStreams, StreamFactory, type RandomStream } from '../engine/rng.js';
+import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
 import { SystemSim, type TransitionObserver } from '../sim/system.js';
+import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
 import { paretoK, trimTail } from './pareto.js';
@@ -192,10 +196,10 @@ export interface SplitAccumulator {
   /** Batches merged, and per service the batch sums of downtime, outages and outages over 15 s, with the batch's window (seconds). */
   batches: number;
   services: Array<RareBooks & { historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
-  /** Trials run (main trials included) and events handled (replays included), and of them replayed. */
+  /** Trials run (main trials included), events handled, and copies of running trials made (sim/twins.ts). */
   trials: number;
   events: number;
-  replayEvents: number;
+  copies: number;
   /** Per level, trials that rose to it or above (unweighted) and the weighted crossings (a plain history's expected count, summed). */
   reached: number[];
   crossings: number[];
@@ -209,7 +213,7 @@ export function emptySplitAccumulator(model: SystemModel, maxLevel: number): Spl
     services: model.services.map(() => ({ ...rareBooks(), historiesWithOutage: 0, batchesWithDowntime: 0, largest: [], total: 0 })),
     trials: 0,
     events: 0,
-    replayEvents: 0,
+    copies: 0,
     reached: new Array(maxLevel + 1).fill(0),
     crossings: new Array(maxLevel + 1).fill(0),
   };
@@ -230,7 +234,7 @@ export function mergeSplitAccumulators(a: SplitAccumulator, b: SplitAccumulator)
   });
   a.trials += b.trials;
   a.events += b.events;
-  a.replayEvents += b.replayEvents;
+  a.copies += b.copies;
   b.reached.forEach((x, l) => (a.reached[l] += x));
   b.crossings.forEach((x, l) => (a.crossings[l] += x));
 }
@@ -251,17 +255,20 @@ export class SplittingError extends Error {}
 
 const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
 
-/** The simulation the trials of `model` share in this thread (reset for each, like plain replications). */
+/** The simulation the plain histories of `model` share in this thread (reset for each, like plain replications): used when no factor splits. */
 function trialSim(model: SystemModel): SystemSim {
   let sys = TRIAL_SIMS.get(model);
   if (!sys) TRIAL_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
   return sys;
 }
 
-/** A trial: where it diverged from its parent's path (event number, key), the level it was made at. */
-interface Trial {
-  readonly path: ReadonlyArray<readonly [number, number]>;
-  readonly made: number;
+const TWIN_POOLS = new WeakMap<SystemModel, TwinPool>();
+
+/** The twin maker of `model` in this thread (sim/twins.ts). */
+function twinPool(model: SystemModel): TwinPool {
+  let pool = TWIN_POOLS.get(model);
+  if (!pool) TWIN_POOLS.set(model, (pool = new TwinPool(model)));
+  return pool;
 }
 
 /**
@@ -276,96 +283,99 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   const recorderOptions = { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
   const keySeed = settings.seed + TWO32 * (1 + history);
   const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
-  const stack: Trial[] = [{ path: [], made: 0 }];
-  const streams: RandomStream[] = [];
+  const pool = twinPool(model);
+  const setup: TwinSetup = { seed: settings.seed, replication: history, warmup: settings.warmup, recorderOptions };
   let retrials = 0;
-  const base = new Float64Array(3 * nS);
-  const cum = new Float64Array(3 * nS);
-  while (stack.length > 0) {
-    const trial = stack.pop()!;
-    acc.trials++;
-    // The streams this replication seeds (see collectStreams), to re-key them.
-    streams.length = 0;
-    const previous = collectStreams(streams);
-    try {
-      const sys = trialSim(model);
-      const factory = new StreamFactory(settings.seed, history);
-      sys.reset(factory, settings.warmup, recorderOptions);
-      sys.start();
-      const watch = new LevelWatch(imp);
-      watch.attach(sys);
-      sys.observer = watch;
-      const sch = sys.scheduler;
-      // Replay to the last divergence point, re-keying at each.
-      for (const [at, key] of trial.path) {
-        while (sch.processed < at) {
-          watch.stopped = false;
-          sch.run(settings.horizon);
-          watch.seen = watch.level();
-          if (!watch.stopped && sch.processed < at) throw new Error(`internal error: a replay ended before event ${at}`);
-        }
-        if (sch.processed !== at) throw new Error(`internal error: a replay passed event ${at} (${sch.processed}): the simulation is not deterministic`);
-        // Not collected again while re-keyed (each is in the list once).
-        collectStreams(null);
-        for (const s of streams) s.reseed(keySeed, key);
-        collectStreams(streams);
-        factory.rekey(keySeed, key);
-        sys.redrawMemoryless();
-      }
-      acc.replayEvents += sch.processed;
-      let level = watch.level();
-      watch.seen = level;
-      read(sys, base);
-      for (;;) {
-        watch.stopped = false;
-        sch.run(settings.horizon);
-        if (!watch.stopped) {
-          sys.finish(settings.horizon);
-          read(sys, cum);
-          book(w[level]);
-          break;
-        }
-        const now = watch.level();
-        watch.seen = now;
-        if (now === level) continue;
-        read(sys, cum);
-        book(w[level]);
-        if (now < trial.made) break;
-        if (now > level) {
-          for (let l = level + 1; l <= now; l++) {
-            acc.reached[l]++;
-            acc.crossings[l] += w[level];
-          }
-          let copies = 1;
-          for (let j = level + 1; j <= now; j++) {
-            const n = (R[j] - 1) * copies;
-            for (let c = 0; c < n; c++) {
-              if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
-              stack.push({ path: [...trial.path, [sch.processed, retrials]], made: j });
-            }
-            copies *= R[j];
-          }
-        }
-        level = now;
-      }
-      acc.events += sch.processed;
-    } finally {
-      collectStreams(previous);
-    }
+  // Per depth of the tree (a trial's retrials run while it waits): the books at its last booking and now.
+  const books: Float64Array[] = [];
+  const booksAt = (depth: number) => (books[depth] ??= new Float64Array(6 * nS));
+
+  // The main trial: with every factor 1 nothing is copied, so the plain history runs on the thread's reused simulation.
+  if (R.some((r) => r > 1)) {
+    const main = pool.start(setup);
+    runTrial(main, 0, 0);
+    pool.release(main);
+  } else {
+    const sys = trialSim(model);
+    sys.observer = null;
+    sys.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
+    sys.start();
+    runTrial({ sys }, 0, 0);
   }
 
-  function read(sys: SystemSim, into: Float64Array): void {
+  /**
+   * Runs one trial on `twin` (made at level `made`) to the horizon or until its level
+   * falls below `made`. At each crossing its retrials run at once, each on a copy of it
+   * (a twin) with its own streams from there, while it waits.
+   */
+  function runTrial(twin: Pick<Twin, 'sys'>, made: number, depth: number): void {
+    acc.trials++;
+    const sys = twin.sys;
+    const watch = new LevelWatch(imp);
+    watch.attach(sys);
+    sys.observer = watch;
+    const sch = sys.scheduler;
+    let events = -sch.processed;
+    const b = booksAt(depth);
+    let level = watch.level();
+    watch.seen = level;
+    read(sys, b, 0);
+    for (;;) {
+      watch.stopped = false;
+      sch.run(settings.horizon);
+      if (!watch.stopped) {
+        sys.finish(settings.horizon);
+        book(sys, b, w[level]);
+        break;
+      }
+      const now = watch.level();
+      watch.seen = now;
+      if (now === level) continue;
+      book(sys, b, w[level]);
+      if (now < made) break;
+      if (now > level) {
+        for (let l = level + 1; l <= now; l++) {
+          acc.reached[l]++;
+          acc.crossings[l] += w[level];
+        }
+        let copies = 1;
+        for (let j = level + 1; j <= now; j++) {
+          const n = (R[j] - 1) * copies;
+          for (let c = 0; c < n; c++) {
+            if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
+            const copy = pool.take(setup);
+            acc.copies++;
+            for (const s of pool.copy(twin as Twin, copy)) s.reseed(keySeed, retrials);
+            copy.factory.rekey(keySeed, retrials);
+            copy.sys.redrawMemoryless();
+            runTrial(copy, j, depth + 1);
+            pool.release(copy);
+          }
+          copies *= R[j];
+        }
+      }
+      level = now;
+    }
+    sys.observer = null;
+    acc.events += events + sch.processed;
+  }
+
+  /** Reads the books of every service (downtime, outages, outages over 15 s) into `into` from `at`. */
+  function read(sys: SystemSim, into: Float64Array, at: number): void {
     for (let s = 0; s < nS; s++) {
       const r = sys.services[s].recorder.result;
-      into[3 * s] = r.downtime;
-      into[3 * s + 1] = r.outages;
-      into[3 * s + 2] = r.tl9000;
+      into[at + 3 * s] = r.downtime;
+      into[at + 3 * s + 1] = r.outages;
+      into[at + 3 * s + 2] = r.tl9000;
     }
   }
-  function book(weight: number): void {
-    for (let i = 0; i < 3 * nS; i++) {
-      out[i] += weight * (cum[i] - base[i]);
-      base[i] = cum[i];
+  /** Adds what was booked since the last call (the first half of `b`) with `weight` into `out`. */
+  function book(sys: SystemSim, b: Float64Array, weight: number): void {
+    const k = 3 * nS;
+    read(sys, b, k);
+    for (let i = 0; i < k; i++) {
+      out[i] += weight * (b[k + i] - b[i]);
+      b[i] = b[k + i];
     }
   }
 }
@@ -536,7 +546,8 @@ export interface SplitSummary {
   histories: number;
   trials: number;
   events: number;
-  replayEvents: number;
+  /** Copies of running trials made (one per crossing point that splits, one per retrial but the last of each point). */
+  copies: number;
   problems: string[];
   services: SplitServiceSummary[];
 }
@@ -575,7 +586,7 @@ export function summarizeSplit(model: SystemModel, imp: Importance, acc: SplitAc
     histories: acc.histories,
     trials: acc.trials,
     events: acc.events,
-    replayEvents: acc.replayEvents,
+    copies: acc.copies,
     problems,
     services,
   };

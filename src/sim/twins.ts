@@ -5,10 +5,13 @@
  * start), into which the state of a running one is copied. Used by splitting
  * (src/rare/splitting.ts) to clone a history at a level crossing instead of replaying it.
  *
- * A twin is always a new SystemSim: one reused across replications keeps objects made on
- * first use (random streams of repairs, calendar slots), so its skeleton would not match
- * a fresh one's. Building one costs a fraction of a history (0.4 ms to 2 ms on the shipped
- * topologies, 13 ms on the 200-pair benchmark).
+ * A twin is built as a new SystemSim: one reset for another replication keeps objects
+ * made on first use (random streams of repairs, calendar slots), so its skeleton would
+ * not match a fresh one's. Building, starting and walking one costs a fraction of a
+ * history (1 to 6 ms on the shipped topologies). A twin that has served can take another
+ * copy, of any replication of the same model (`take`, `release`): its skeleton, recorded
+ * when it was built, still names the objects its functions captured, and a copy
+ * overwrites all the state that matters.
  */
 import { Scheduler } from '../engine/scheduler.js';
 import { RandomStream, StreamFactory } from '../engine/rng.js';
@@ -29,12 +32,19 @@ export interface TwinSetup {
 export interface Twin {
   readonly sys: SystemSim;
   readonly factory: StreamFactory;
-  skeleton: Skeleton;
+  readonly skeleton: Skeleton;
+  /** Its random streams, once a state was copied into it (null before). */
+  streams: RandomStream[] | null;
 }
+
+/** Spare twins kept at most (more are left to the garbage collector). */
+const MAX_SPARE = 64;
 
 /** Makes and copies twin simulations of one model (one per thread; see the top of this file). */
 export class TwinPool {
   private shared: Set<object> | null = null;
+  /** Twins that served and may take a copy. */
+  private readonly spare: Twin[] = [];
   constructor(readonly model: SystemModel) {}
 
   /**
@@ -50,7 +60,19 @@ export class TwinPool {
       this.begin(other, setup);
       this.shared = sharedBetween(sys, other);
     }
-    return { sys, factory, skeleton: new Skeleton(sys, this.shared) };
+    return { sys, factory, skeleton: new Skeleton(sys, this.shared), streams: null };
+  }
+
+  /** A twin to copy a running simulation into: a spare one, or one started for `setup`. */
+  take(setup: TwinSetup): Twin {
+    return this.spare.pop() ?? this.start(setup);
+  }
+
+  /** Gives back a twin that is no longer used (it may take a copy later). */
+  release(t: Twin): void {
+    t.sys.observer = null;
+    t.streams = null;
+    if (this.spare.length < MAX_SPARE) this.spare.push(t);
   }
 
   private begin(sys: SystemSim, setup: TwinSetup): StreamFactory {
@@ -64,7 +86,7 @@ export class TwinPool {
   /**
    * Copies the state of `from` into `to` (both started for the same setup): `to`
    * continues exactly as `from` would. `from`'s observer is not copied (`to` has none).
-   * Returns `to`'s random streams.
+   * Returns `to`'s random streams (also kept in `to.streams`).
    */
   copy(from: Twin, to: Twin): RandomStream[] {
     const observer = from.sys.observer;
@@ -77,6 +99,7 @@ export class TwinPool {
     } finally {
       from.sys.observer = observer;
     }
+    to.streams = streams;
     return streams;
   }
 }

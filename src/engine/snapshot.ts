@@ -161,6 +161,8 @@ export class Skeleton {
   readonly nodes: Node[] = [];
   /** Node -> its number. */
   readonly ordinal = new Map<Node, number>();
+  /** The object literals among the nodes that have accessor properties (the others are copied property by property). */
+  readonly withAccessors = new Set<Node>();
 
   /**
    * @param root the graph's root (a simulation)
@@ -204,6 +206,7 @@ export class Skeleton {
           const d = ds[keys[i]];
           if ('value' in d) push(d.value);
           else {
+            this.withAccessors.add(o);
             push(d.set);
             push(d.get);
           }
@@ -224,18 +227,20 @@ export class Skeleton {
 function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<object>): string {
   const from = new Map<object, [object | null, string]>();
   const queue: object[] = [];
-  roots.forEach((r, i) => {
-    if (!from.has(r)) {
-      from.set(r, [null, i === 0 ? 'root' : `<skeleton node ${i - 1}>`]);
-      queue.push(r);
-    }
-  });
+  // From the root first; from the other roots (skeleton nodes) only for what it does not reach.
+  let next = 0;
   const visit = (parent: object, key: string, v: unknown) => {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function') || shared.has(v as object) || from.has(v as object)) return;
     from.set(v as object, [parent, key]);
     queue.push(v as object);
   };
-  for (let q = 0; q < queue.length; q++) {
+  for (let q = 0; q < queue.length || next < roots.length; q++) {
+    if (q === queue.length) {
+      while (next < roots.length && from.has(roots[next])) next++;
+      if (next === roots.length) break;
+      from.set(roots[next], [null, next === 0 ? 'root' : `<skeleton node ${next - 1}>`]);
+      queue.push(roots[next++]);
+    }
     const o = queue[q];
     if (o === target) break;
     if (typeof o === 'function' || isTypedArray(o)) continue;
@@ -262,13 +267,15 @@ function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<ob
  * skeleton was recorded (its state is overwritten).
  */
 export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
-  const { shared, ordinal } = srcSkeleton;
+  const { shared, ordinal, withAccessors } = srcSkeleton;
   const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
   if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
     throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcNodes.length}: they were not built alike`);
   }
+  // Copies made afresh; skeleton nodes already copied are marked in `done`.
   const map = new Map<Node, Node>();
+  const done = new Uint8Array(srcNodes.length);
   const buffers = new Set<ArrayBufferLike>();
   // The path is found only for an error (tracking it on the way costs more than the copy).
   const where = (o: object) => pathTo([srcSkeleton.root, ...srcNodes], o, shared);
@@ -276,18 +283,21 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
   const conv = (v: unknown): unknown => {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
     const o = v as Node;
-    const done = map.get(o);
-    if (done !== undefined) return done;
-    if (shared.has(o)) return o;
     const k = ordinal.get(o);
     let t: Node;
     let inPlace = false;
     if (k !== undefined) {
       t = dstNodes[k];
+      if (done[k] === 1) return t;
+      done[k] = 1;
       inPlace = true;
       if (typeof t !== typeof o || Object.getPrototypeOf(t) !== Object.getPrototypeOf(o)) {
         throw new SnapshotError(`internal error: cannot copy ${where(o)}: its twin (skeleton node ${k}) is of another kind: the graphs were not built alike`);
       }
+    } else if (shared.has(o)) {
+      return o;
+    } else if (map.has(o)) {
+      return map.get(o);
     } else if (typeof o === 'function') {
       throw new SnapshotError(`internal error: cannot copy ${where(o)}: a function made while the simulation ran (a closure over run-time state); schedule a handler object with an event kind instead`);
     } else {
@@ -297,8 +307,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
       else if (o instanceof Map) t = new Map();
       else if (o instanceof Set) t = new Set();
       else t = Object.create(Object.getPrototypeOf(o)) as Node;
+      map.set(o, t);
     }
-    map.set(o, t);
     if (typeof o === 'function') return t;
     fill(o, t, inPlace);
     onCopy?.(t);
@@ -340,7 +350,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     }
     const tt = t as Record<string, unknown>;
     let n = 0;
-    if (mayHaveAccessors(o)) {
+    // A skeleton node without accessors takes the fast path; a fresh object literal is checked.
+    if (inPlace ? withAccessors.has(o) : mayHaveAccessors(o)) {
       const ds = Object.getOwnPropertyDescriptors(o);
       for (const key of Object.keys(ds)) {
         const d = ds[key];
@@ -361,8 +372,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
         tt[key] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
       }
     }
-    // A property the original lost during the run.
-    if (inPlace && Object.keys(tt).length !== n) for (const key of Object.keys(tt)) if (!Object.prototype.hasOwnProperty.call(o, key)) delete tt[key];
+    // A property an object literal lost during the run (class instances keep theirs: nothing here deletes one).
+    if (inPlace && mayHaveAccessors(o) && Object.keys(tt).length !== n) for (const key of Object.keys(tt)) if (!Object.prototype.hasOwnProperty.call(o, key)) delete tt[key];
   };
 
   conv(srcSkeleton.root);

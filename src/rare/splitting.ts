@@ -426,33 +426,54 @@ const PILOT_FIRST = 0xc0000000;
 /** Most a factor may be. */
 const MAX_FACTOR = 30;
 
-/** Retrials per history each level may make (each costs a replay of its prefix, half a history on average). */
+/** Retrials per history each level may make at least, and at most (see `retrialBudget`). */
 const RETRIALS_PER_LEVEL = 4;
+const MAX_RETRIALS_PER_LEVEL = 64;
 
 /**
  * Most a factor at the top level may be: copies of a trial in an outage only resample how
- * long it lasts, at the cost of a replay each, which the pilots found not worth it (B1:
- * 3 times the events for the same precision with 4).
+ * long it lasts. Worth it only when copies are cheap against a history (a budget of 8
+ * retrials per level or more); else 1.
  */
-const MAX_TOP_FACTOR = 1;
+const MAX_TOP_FACTOR = 4;
+
+/**
+ * The work of one copy of a running simulation, in events: the nodes of its skeleton
+ * (engine/snapshot.ts). Measured on the shipped topologies, a copy costs 1 to 3 us per
+ * node and an event 0.4 to 3 us, so one node is taken as one event.
+ */
+export function copyWork(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): number {
+  const m = model.metrics;
+  return twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget } });
+}
+
+/**
+ * Retrials per history each level may make: as many as cost about one history together
+ * (events per plain history over the work of a copy), between RETRIALS_PER_LEVEL and
+ * MAX_RETRIALS_PER_LEVEL.
+ */
+export function retrialBudget(eventsPerHistory: number, copy: number): number {
+  return Math.max(RETRIALS_PER_LEVEL, Math.min(MAX_RETRIALS_PER_LEVEL, Math.floor(eventsPerHistory / copy)));
+}
 
 /**
  * Splitting factors from the crossings per plain history of each level (G[l], l >= 1):
  * RESTART's balance R_l = G_l / G_{l+1} (each trial at level l then reaches l + 1 about
- * once), but at most what keeps about RETRIALS_PER_LEVEL retrials of level l per history
- * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (MAX_TOP_FACTOR at the top level), at least 1;
- * a level never crossed gets 1.
+ * once), but at most what keeps about `budget` retrials of level l per history
+ * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (at the top level MAX_TOP_FACTOR with a budget
+ * of 8 or more, else 1), at least 1; a level never crossed gets 1.
  */
-export function factorsFrom(G: readonly number[]): number[] {
+export function factorsFrom(G: readonly number[], budget = RETRIALS_PER_LEVEL): number[] {
+  const top = budget >= 8 ? MAX_TOP_FACTOR : 1;
   const L = G.length - 1;
   const R = [1];
   let prod = 1;
   for (let l = 1; l <= L; l++) {
     let r = 1;
     if (G[l] > 0) {
-      const budget = RETRIALS_PER_LEVEL / (G[l] * prod);
+      const most = budget / (G[l] * prod);
       const balance = l < L && G[l + 1] > 0 ? G[l] / G[l + 1] : Infinity;
-      r = Math.max(1, Math.min(l === L ? MAX_TOP_FACTOR : MAX_FACTOR, Math.round(Math.min(budget, balance))));
+      r = Math.max(1, Math.min(l === L ? top : MAX_FACTOR, Math.round(Math.min(most, balance))));
     }
     R.push(r);
     prod *= r;
@@ -475,7 +496,8 @@ export interface SplitPlan {
  * estimate worst (largest relative variance over the pilot's batches; no downtime at all
  * counts as the worst); its levels make the importance function. Then, from the
  * crossings of each level by a plain history (G_l, estimated with the weights), the
- * factors of `factorsFrom`; a level no pilot reached stays at 1. While a stage
+ * factors of `factorsFrom` with the budget of `retrialBudget` (stage 0's events per
+ * history against `copyWork`); a level no pilot reached stays at 1. While a stage
  * reaches no new level, the next one splits 4 times harder at the highest level reached
  * (the crossings it measures are weighted, so unbiased whatever the pilot's factors), up
  * to 64 times; stages stop when the top level is reached.
@@ -500,6 +522,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
   if (target < 0) return { target, factors: [1], crossings: [0] };
   const imp = importanceOf(model, [target]);
   const L = imp.maxLevel;
+  const budget = retrialBudget(plain.events / plain.histories, copyWork(model, settings));
   let R = new Array<number>(L + 1).fill(1);
   let G = new Array<number>(L + 1).fill(0);
   let chosen = R;
@@ -511,7 +534,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
     G = acc.crossings.map((c) => c / acc.histories);
     let reach = 0;
     for (let l = 1; l <= L; l++) if (acc.reached[l] > 0) reach = l;
-    chosen = factorsFrom(G);
+    chosen = factorsFrom(G, budget);
     if (reach === L || reach === 0) break;
     // No new level: the next pilot splits harder at the highest level reached, to see beyond it.
     boost = reach > known ? 1 : boost * 4;

@@ -63,6 +63,13 @@ export class TwinPool {
     return { sys, factory, skeleton: new Skeleton(sys, this.shared), streams: null };
   }
 
+  /** The nodes of a twin's skeleton (the size of a copy), starting one for `setup` if none is spare. */
+  size(setup: TwinSetup): number {
+    const t = this.take(setup);
+    this.release(t);
+    return t.skeleton.nodes.length;
+  }
+
   /** A twin to copy a running simulation into: a spare one, or one started for `setup`. */
   take(setup: TwinSetup): Twin {
     return this.spare.pop() ?? this.start(setup);

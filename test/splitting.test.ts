@@ -4,13 +4,13 @@
  * standard errors) on an exponential 1-of-3 group, and against plain histories of the same
  * horizon (3 combined standard errors) on small models with Weibull times to failure,
  * heartbeats that lose beats, evacuation by a replica set and planned maintenance, with
- * splitting factors forced above 1 so that retrials (replayed and re-keyed clones) carry
+ * splitting factors forced above 1 so that retrials (snapshot copies, re-keyed) carry
  * part of the estimate. Each comparison with power checks that an answer 30% off would be
  * caught; on the replica-set and maintenance models the split service's own figures are
  * too rare for that in a quick test, so its agreement is checked at 3 SE and the power
  * check is made on the other service (whose figures the retrials' weighted books also
- * feed). A forgotten weight must be caught too. Same seed, same numbers; a replayed clone
- * must reproduce its parent's prefix exactly (the run throws otherwise).
+ * feed). With fixed repair times, against the closed form q^3 (4 SE). A forgotten weight
+ * must be caught too. Same seed, same numbers (the copies themselves: test/snapshot.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';

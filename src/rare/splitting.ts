@@ -31,9 +31,11 @@
  * sub-stream named like the original), later streams too (StreamFactory.rekey), and its
  * memoryless clocks are redrawn (their law is the same, so the state is). So a history's
  * tree is a function of the seed and the history alone. The cost of a retrial is one copy
- * (about a millisecond) and its own events; the main trial is exactly the plain history
- * of the same seed and replication. With every factor 1 nothing is copied and the
- * histories are plain ones on a reused simulation.
+ * (about a millisecond on the shipped topologies, a tenth of one on a 1-of-3 group) and
+ * its own events. The main trial is exactly the plain history of the same seed and
+ * replication; it runs on a simulation reused from history to history and moves to a twin
+ * (replayed to that event) only at its first crossing that makes retrials, so histories
+ * that never split cost what plain ones do.
  *
  * Batches of histories are independent (their replications do not overlap) and the 95%
  * CIs are Student intervals over batches; histories run in order in one thread, so the
@@ -196,7 +198,7 @@ export interface SplitAccumulator {
   /** Batches merged, and per service the batch sums of downtime, outages and outages over 15 s, with the batch's window (seconds). */
   batches: number;
   services: Array<RareBooks & { historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
-  /** Trials run (main trials included), events handled, and copies of running trials made (sim/twins.ts). */
+  /** Trials run (main trials included), events handled (with the replays of main trials to their first split, see runHistory), and copies of running trials made (sim/twins.ts). */
   trials: number;
   events: number;
   copies: number;
@@ -255,7 +257,7 @@ export class SplittingError extends Error {}
 
 const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
 
-/** The simulation the plain histories of `model` share in this thread (reset for each, like plain replications): used when no factor splits. */
+/** The simulation the main trials of `model` share in this thread (reset for each, like plain replications), until their first split. */
 function trialSim(model: SystemModel): SystemSim {
   let sys = TRIAL_SIMS.get(model);
   if (!sys) TRIAL_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
@@ -290,31 +292,56 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   const books: Float64Array[] = [];
   const booksAt = (depth: number) => (books[depth] ??= new Float64Array(6 * nS));
 
-  // The main trial: with every factor 1 nothing is copied, so the plain history runs on the thread's reused simulation.
-  if (R.some((r) => r > 1)) {
-    const main = pool.start(setup);
-    runTrial(main, 0, 0);
-    pool.release(main);
-  } else {
-    const sys = trialSim(model);
-    sys.observer = null;
-    sys.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
-    sys.start();
-    runTrial({ sys }, 0, 0);
+  // The main trial runs on the thread's reused simulation (a plain history), and moves to a
+  // twin (sim/twins.ts) only at its first crossing that makes retrials (see promote): most
+  // histories of a rare case never split, and a new twin per history costs more than the
+  // history on small models.
+  const main = trialSim(model);
+  main.observer = null;
+  main.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
+  main.start();
+  const twin = runTrial(main, null, 0, 0);
+  if (twin !== null) pool.release(twin);
+
+  /**
+   * The main trial as a twin: a new twin started for the history and run to event `at`
+   * (the crossing the reused simulation has just handled: the same events, bit for bit, so
+   * the same state; a replay that does not stop there exactly is an internal error).
+   */
+  function promote(at: number): Twin {
+    const t = pool.start(setup);
+    const watch = new LevelWatch(imp);
+    watch.attach(t.sys);
+    t.sys.observer = watch;
+    const sch = t.sys.scheduler;
+    while (sch.processed < at) {
+      watch.stopped = false;
+      sch.run(settings.horizon);
+      watch.seen = watch.level();
+      if (!watch.stopped) break;
+    }
+    if (sch.processed !== at) throw new Error(`internal error: a replay of the main trial reached event ${sch.processed}, not ${at}: the simulation is not deterministic`);
+    t.sys.observer = null;
+    // The replay is work too.
+    acc.events += at;
+    return t;
   }
 
   /**
-   * Runs one trial on `twin` (made at level `made`) to the horizon or until its level
-   * falls below `made`. At each crossing its retrials run at once, each on a copy of it
-   * (a twin) with its own streams from there, while it waits.
+   * Runs one trial on `sys` (made at level `made`; `twin`: its twin, or null for the main
+   * trial on the reused simulation) to the horizon or until its level falls below `made`.
+   * At each crossing its retrials run at once, each on a copy of it (a twin) with its own
+   * streams from there, while it waits. Returns the twin it ended on (the main trial's, if
+   * it was promoted), or null.
    */
-  function runTrial(twin: Pick<Twin, 'sys'>, made: number, depth: number): void {
+  function runTrial(start: SystemSim, twinAtStart: Twin | null, made: number, depth: number): Twin | null {
     acc.trials++;
-    const sys = twin.sys;
-    const watch = new LevelWatch(imp);
+    let twin = twinAtStart;
+    let sys = start;
+    let watch = new LevelWatch(imp);
     watch.attach(sys);
     sys.observer = watch;
-    const sch = sys.scheduler;
+    let sch = sys.scheduler;
     let events = -sch.processed;
     const b = booksAt(depth);
     let level = watch.level();
@@ -341,14 +368,27 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
         let copies = 1;
         for (let j = level + 1; j <= now; j++) {
           const n = (R[j] - 1) * copies;
+          if (n > 0 && twin === null) {
+            // The main trial's first split: it continues on a twin in the same state.
+            events += sch.processed;
+            sys.observer = null;
+            twin = promote(sch.processed);
+            sys = twin.sys;
+            sch = sys.scheduler;
+            watch = new LevelWatch(imp);
+            watch.attach(sys);
+            watch.seen = now;
+            sys.observer = watch;
+            events -= sch.processed;
+          }
           for (let c = 0; c < n; c++) {
             if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
             const copy = pool.take(setup);
             acc.copies++;
-            for (const s of pool.copy(twin as Twin, copy)) s.reseed(keySeed, retrials);
+            for (const s of pool.copy(twin!, copy)) s.reseed(keySeed, retrials);
             copy.factory.rekey(keySeed, retrials);
             copy.sys.redrawMemoryless();
-            runTrial(copy, j, depth + 1);
+            runTrial(copy.sys, copy, j, depth + 1);
             pool.release(copy);
           }
           copies *= R[j];
@@ -358,6 +398,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
     }
     sys.observer = null;
     acc.events += events + sch.processed;
+    return twin;
   }
 
   /** Reads the books of every service (downtime, outages, outages over 15 s) into `into` from `at`. */

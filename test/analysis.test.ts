@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { residual, steadyState, steadyStateSparse, type Ctmc } from '../src/analysis/ctmc.js';
+import { denseKernelAvailable, denseMatrix } from '../src/analysis/dense-kernel.js';
 import { analyzeModel, AnalysisRefused, type AnalysisResult } from '../src/analysis/markov.js';
 import type { SystemModel } from '../src/model/build.js';
 import { loadTopologyFile, simulate } from '../src/index.js';
@@ -89,6 +90,21 @@ describe('sparse GTH', () => {
     const sparse = steadyStateSparse(chain);
     for (let i = 0; i < n; i++) expect(Math.abs(sparse[i] - dense[i])).toBeLessThanOrEqual(1e-9 * dense[i]);
     expect(residual(chain, sparse)).toBeLessThan(1e-12);
+  });
+
+  it('the WebAssembly SIMD row update gives the same bits as the JavaScript loop (odd and even sizes)', () => {
+    for (const n of [1, 2, 7, 64, 301]) {
+      const chain = stiffChain(n, 3, 777 + n);
+      const simd = steadyState(chain);
+      const js = steadyState(chain, 'js');
+      expect(Buffer.from(simd.buffer).equals(Buffer.from(js.buffer)), `n = ${n}`).toBe(true);
+    }
+    // The module is used where the runtime has WebAssembly SIMD (Node 20 has): its row update on a 3 x 3 matrix.
+    const m = denseMatrix(3);
+    m.a.set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    m.axpy(0, 2, 0.5, 3);
+    expect([...m.a]).toEqual([4.5, 6, 7.5, 4, 5, 6, 7, 8, 9]);
+    expect(denseKernelAvailable()).toBe(true);
   });
 
   it('solves a birth-death chain exactly (pi_k proportional to (lambda/mu)^k)', () => {
@@ -531,6 +547,8 @@ describe('refusals and approximations', () => {
   it('a block over the state limit is refused, naming its groups and hosts', () => {
     expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 5 })).toThrow(/block \{f on hosts h-1, h-2, h-3, h-4, h-5, h-6\} needs more than 5 states/);
     expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 50, lump: false })).toThrow(/needs more than 50 states/);
+    // The refusal says what multiplies the states: the group's mechanism, each host's hardware (up, failed and queued, failed and repaired).
+    expect(() => analyze(hosts({ count: 6, k: 3, crew: 2 }), { maxStates: 50, lump: false })).toThrow(/what multiplies them \(the distinct conditions of each part in the states explored\): the mechanism of f: \d+, hosts\.h-1\.hardware: 3, hosts\.h-2\.hardware: 3/);
   });
 
   it('the default topology is refused with every reason (evacuation, heartbeats, lognormal repairs)', () => {

@@ -85,6 +85,9 @@ describe('recovery: detection drives the repair', () => {
     expect(a.exact).toBe(true);
     close(a.services[0].availability, exact);
     close(a.services[0].outagesPerYear, (8760 / (100 + mean / 60)));
+    // Each action's outcome is drawn as the action ends (RepairPlan.endsHere): one state per
+    // step (up, notification, restart, reboot, rebuild), not one per outcome decided in advance (10).
+    expect(a.blocks[0].states).toBe(5);
   });
 
   it('a hung VM skips the process restart: reboot; analyze (beats approximated by their mean) matches', () => {
@@ -157,7 +160,7 @@ describe('recovery: detection drives the repair', () => {
     expect(String(thrown(() => topo(single({ modes: { x: { ttf: exp('1h'), unhealthy: true } }, recovery: rec(0) }))))).toMatch(/components\.app\.failures\.x\.unhealthy: 'unhealthy' describes a silent failure/);
   });
 
-  it('registration: a hang before the guest has registered is seen only by an operator; the closed form, and analyze refuses it by name', () => {
+  it('registration: a hang before the guest has registered is seen only by an operator; the closed form, and analyze refuses a fixed time by name', () => {
     const T = 60;
     const R = 1800;
     const doc = single({
@@ -174,7 +177,33 @@ describe('recovery: detection drives the repair', () => {
     expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U, (2.5 * T + 90) / (H + 2.5 * T + 90));
     const g = r.results.groups[0].perYear;
     expect(g.undetectedFailures!.mean / g.recoveries!.mean).toBeCloseTo(1 - reg, 1);
-    expect(String(thrown(() => analyzeModel(topo(doc).model)))).toMatch(/vnfs\.f\.recovery\.registration: whether an instance has registered/);
+    // analyze: a fixed registration time is not exponential (refused by name, or approximated by an exponential of its mean).
+    expect(String(thrown(() => analyzeModel(topo(doc).model)))).toMatch(/vnfs\.f\.recovery\.registration/);
+  });
+
+  it('registration with an exponential time: analyze holds it as a phase of the application, exact to 1e-9; the simulation agrees within 4 SE', () => {
+    const T = 60;
+    const R = 1800;
+    const rec = (registration: object | string) => ({ detector: { kind: 'heartbeat', interval: `${T}s`, misses: 3 }, registration, undetected: exp('2h'), notification: exp('30s'), actions: [{ action: 'restart', time: exp('60s') }] });
+    const doc = single({ modes: { hang: { ttf: exp('1h'), announced: false } }, recovery: rec(exp(`${R}s`)) });
+    // A failure at age a ~ Exp(1 h) is registered when a >= the registration time ~ Exp(R): probability (1/R) / (1/R + 1/1h).
+    // The downtime's law does not matter to the availability of this renewal process, only its mean (the beats' 2.5 T).
+    const U = (reg: number) => {
+      const down = reg * 2.5 * T + (1 - reg) * 2 * H + 90;
+      return down / (H + down);
+    };
+    const regExp = 1 / R / (1 / R + 1 / H);
+    const a = analyzeModel(topo(doc).model, { approximate: true });
+    close(1 - a.services[0].availability, U(regExp));
+    // Only the beats' detection is approximated (its mean kept); the registration is exact.
+    expect(a.approximations.map((x) => x.where).join(' ')).not.toMatch(/registration/);
+    const s = run(doc, { runs: 40, horizon: 5000 * H }).results.services[0];
+    // Wrong answer: a fixed registration time of the same mean (e^(-R/1h) registered).
+    expectWithin({ mean: 1 - s.availability.mean, se: s.availability.se }, U(regExp), U(Math.exp(-R / H)));
+    // A fixed registration time under --approximate: an exponential of its mean, listed.
+    const fixed = analyzeModel(topo(single({ modes: { hang: { ttf: exp('1h'), announced: false } }, recovery: rec(`${R}s`) })).model, { approximate: true });
+    close(fixed.services[0].availability, a.services[0].availability);
+    expect(fixed.approximations.map((x) => x.where).join(' ')).toMatch(/vnfs\.f\.recovery\.registration/);
     // A failure only the beats see needs an operator when it can come before registration.
     const noOperator = single({ modes: { hang: { ttf: exp('1h'), announced: false } }, recovery: { detector: { kind: 'heartbeat', interval: '60s' }, registration: '30s', actions: [{ action: 'restart', time: '60s' }] } });
     expect(String(thrown(() => topo(noOperator)))).toMatch(/seen only by the detector's beats, which do not monitor an instance before it has registered/);

@@ -5,6 +5,8 @@
  * compared with (and, later, by `nfvsim analyze`).
  */
 
+import { denseMatrix, type DenseKernel } from './dense-kernel.js';
+
 /** A sparse generator: transitions (from, to, rate) between states 0..n-1. */
 export interface Ctmc {
   /** Number of states. */
@@ -16,26 +18,51 @@ export interface Ctmc {
 /**
  * Solves pi Q = 0, sum(pi) = 1 for an irreducible chain. Returns pi.
  * Cost O(n^3) time and O(n^2) memory: for chains up to a few thousand states.
+ * `kernel` 'js' forces the plain JavaScript row update (the same bits; for tests).
  */
-export function steadyState(chain: Ctmc): Float64Array {
+export function steadyState(chain: Ctmc, kernel: DenseKernel = 'wasm-simd'): Float64Array {
   const n = chain.n;
   if (n === 1) return Float64Array.of(1);
-  const a = Array.from({ length: n }, () => new Float64Array(n));
+  // Row-major in one array: a[i * n + j] is the rate from i to j. The diagonal is never
+  // read (a pivot's sum and the back substitution take off-diagonal entries only), so the
+  // update below runs over whole rows without skipping it (dense-kernel.ts: the same bits
+  // in WebAssembly SIMD or in plain JavaScript).
+  const m = denseMatrix(n, kernel);
+  const a = m.a;
   for (const { from, to, rate } of chain.transitions) {
     if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError(`rate must be finite and >= 0, got ${rate}`);
-    if (from !== to) a[from][to] += rate;
+    if (from !== to) a[from * n + to] += rate;
   }
-  // Elimination of states n-1 .. 1.
-  for (let k = n - 1; k > 0; k--) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += a[k][j];
-    if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach lower states)`);
-    for (let i = 0; i < k; i++) {
-      const f = a[i][k] / s;
-      if (f === 0) continue;
-      for (let j = 0; j < k; j++) if (j !== i) a[i][j] += f * a[k][j];
+  // Elimination of states n-1 .. 1, in blocks of BLOCK pivots: the pivot rows of a block
+  // are first eliminated among themselves (each with its sum s_p once the pivots above it
+  // are applied), then every row below takes the block's pivots in turn while it is in
+  // the cache. Each entry receives the same updates in the same order, with the same
+  // factors, as pivot by pivot: the same bits, with a fraction of the memory traffic.
+  const BLOCK = 16;
+  const sums = new Float64Array(BLOCK);
+  for (let hi = n - 1; hi > 0; hi -= BLOCK) {
+    const lo = Math.max(1, hi - BLOCK + 1);
+    for (let k = hi; k >= lo; k--) {
+      const rk = k * n;
+      let s = 0;
+      for (let j = 0; j < k; j++) s += a[rk + j];
+      if (!(s > 0)) throw new RangeError(`the chain is not irreducible (state ${k} cannot reach lower states)`);
+      sums[hi - k] = s;
+      for (let i = lo; i < k; i++) {
+        const ri = i * n;
+        const f = a[ri + k] / s;
+        a[ri + k] = f;
+        if (f !== 0) m.axpy(i, k, f, k);
+      }
     }
-    for (let i = 0; i < k; i++) a[i][k] /= s;
+    for (let i = 0; i < lo; i++) {
+      const ri = i * n;
+      for (let k = hi; k >= lo; k--) {
+        const f = a[ri + k] / sums[hi - k];
+        a[ri + k] = f;
+        if (f !== 0) m.axpy(i, k, f, k);
+      }
+    }
   }
   // Back substitution.
   const pi = new Float64Array(n);
@@ -43,7 +70,7 @@ export function steadyState(chain: Ctmc): Float64Array {
   let total = 1;
   for (let k = 1; k < n; k++) {
     let v = 0;
-    for (let i = 0; i < k; i++) v += pi[i] * a[i][k];
+    for (let i = 0; i < k; i++) v += pi[i] * a[i * n + k];
     pi[k] = v;
     total += v;
   }
@@ -96,7 +123,7 @@ export class FillError extends RangeError {
 }
 
 /** Largest number of states left that `steadyStateSparse` hands to the dense solver. */
-export const DENSE_SWITCH = 2500;
+export const DENSE_SWITCH = 4000;
 
 /**
  * Solves pi Q = 0, sum(pi) = 1 for an irreducible chain by GTH elimination on sparse
@@ -104,7 +131,7 @@ export const DENSE_SWITCH = 2500;
  * rates span many orders of magnitude), with the states eliminated in a fill-reducing
  * order (minimum degree: next, the state whose elimination links the fewest pairs of
  * its remaining predecessors and successors). GTH is stable in any elimination order.
- * When the states left have filled in (at most DENSE_SWITCH of them, with a fifth of
+ * When the states left have filled in (at most DENSE_SWITCH of them, with a tenth of
  * their pairs linked), they are solved densely by `steadyState` (their censored chain
  * has the same stationary distribution up to a factor), which is faster there. Time
  * and memory grow with the fill-in, not with n^2 or n^3.
@@ -212,7 +239,7 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
   let denseDone = false;
   for (let step = 0; step < n - 1; step++) {
     const left = n - step;
-    if (left <= DENSE_SWITCH && nnz * 5 >= left * left) {
+    if (left <= DENSE_SWITCH && nnz * 10 >= left * left) {
       // Solve the states left densely (their censored chain), then back-substitute.
       const ids: number[] = [];
       for (let k = 0; k < n; k++) if (!eliminated[k]) ids.push(k);

@@ -332,6 +332,13 @@ interface LComp {
   instance: number;
   /** The controller that took over its repair (a supervisor: SystemControl.takeRepair), or null. */
   repairBy: RepairTaker | null;
+  /** Rate at which it leaves its young phase while up (a controller's SystemControl.upLongerThan), or 0 when nobody asks its age. */
+  age: number;
+}
+/** A component whose age a controller compares with an exponential delay (SystemControl.upLongerThan): the delay's rate, and the object holding its young phase. */
+interface AgeWatch {
+  rate: number;
+  comp: ChainComponent | null;
 }
 /** A group (VNF or VIM service) of a block: its mechanism runs in a MechanismHost. */
 interface LGroup {
@@ -358,7 +365,9 @@ interface Slot {
   needs?: number[];
 }
 /** A step of a controller's repair still to come: its rate, or its rate and the services it needs. */
-type PlanStep = number | { r: number; n: number[]; e?: number };
+type PlanStep = TimedStep | { b: number };
+/** A timed step: its rate, or its rate and the services it needs (with the rate of its fallback when they are down as it starts). `{ b }` in a plan is a branch point instead: the repair ends there with probability b (RepairPlan.endsHere). */
+type TimedStep = number | { r: number; n: number[]; e?: number };
 /** A component's state, as ComponentSim's fields. */
 interface CompState {
   up: boolean;
@@ -378,6 +387,8 @@ interface CompState {
   u?: boolean[];
   /** True while its crew repair is preempted: its clock `t` is kept but does not run (absent otherwise). */
   sp?: boolean;
+  /** True while it is young: up for less than the exponential delay a controller compares its age with (SystemControl.upLongerThan; absent otherwise). */
+  y?: boolean;
 }
 /** A group's state: its mechanism's verdict, its mechanism's own state, and its timers. */
 interface GroupState {
@@ -484,8 +495,27 @@ class World {
     return found.length > 0 ? found[0] : -1;
   }
 
+  /**
+   * Goes on with component `ci`'s repair: resolves the branch points at the head of its
+   * plan (the repair ends at one with its probability: RepairPlan.endsHere), then runs the
+   * next step's clock, or ends the repair when none is left.
+   */
+  nextStep(ci: number): void {
+    const c = this.blk.chain.comps[ci];
+    while (c.plan.length > 0) {
+      const p = c.plan.shift()!;
+      if (typeof p !== 'number' && 'b' in p) {
+        if (this.chance(p.b)) c.plan = [];
+        continue;
+      }
+      c.t = this.step(p, ci);
+      return;
+    }
+    c.onRepaired();
+  }
+
   /** The clock of a controller's repair step of component `ci`. */
-  step(p: PlanStep, ci: number): Slot {
+  step(p: TimedStep, ci: number): Slot {
     if (typeof p === 'number') return this.schedule(p, 'c', ci, REPAIR_DONE);
     if (p.e !== undefined) {
       // Replaced by its fallback (which needs nothing) when its services are not all up now.
@@ -539,11 +569,14 @@ class World {
   componentTimer(ci: number, kind: number): void {
     const c = this.blk.chain.comps[ci];
     c.t = null;
-    if (kind === REPAIR_DONE) {
-      if (c.plan.length > 0) c.t = this.step(c.plan.shift()!, ci);
-      else c.onRepaired();
-    } else if (kind === RESTART_DONE) c.onRestarted();
+    if (kind === REPAIR_DONE) this.nextStep(ci);
+    else if (kind === RESTART_DONE) c.onRestarted();
     else c.onNoticed();
+  }
+
+  /** Component `ci`, up, has been up longer than the delay its age is compared with (its young phase ends). */
+  grownUp(ci: number): void {
+    this.blk.chain.comps[ci].young = false;
   }
 
   /** A common-cause clock fires: every listed component that is up now fails in `mode`, in order (sim/system.ts CommonCauseSim). */
@@ -635,6 +668,8 @@ class ChainComponent extends ComponentSim {
   t: Slot | null = null;
   /** Remaining steps (rates) of a controller's repair after the running one. */
   plan: PlanStep[] = [];
+  /** Up for less than the delay a controller compares its age with (only when `rates.age` > 0). */
+  young = false;
   constructor(
     model: ComponentModel,
     private readonly chain: ChainHost,
@@ -658,6 +693,7 @@ class ChainComponent extends ComponentSim {
     this.plan = x.plan.slice();
     if (x.u !== undefined) x.u.forEach((v, i) => (this.inUse[i] = v));
     this.suspended = x.sp === true;
+    this.young = x.y === true;
   }
   /** Its crew repair is preempted: the clock `t` (the phase it was in) stops until it gets a crew again. */
   private suspended = false;
@@ -669,9 +705,13 @@ class ChainComponent extends ComponentSim {
     const x: CompState = { up: this.up, sup: this.supported, rs: this.restarting, f: this.failedMode, hc: this.holdsCrew, t: this.t, plan: this.plan };
     if (this.redundancy !== null) x.u = this.inUse.slice();
     if (this.suspended) x.sp = true;
+    if (this.young) x.y = true;
     return x;
   }
-  protected override armFailure(): void {}
+  /** Comes up (the simulation restarts its failure clocks and its age here): young again when its age is watched. */
+  protected override armFailure(): void {
+    if (this.rates.age > 0) this.young = true;
+  }
   protected override freezeClocks(): void {}
   protected override redraw(): void {}
   protected override cancelTimer(): void {
@@ -709,7 +749,12 @@ class ChainComponent extends ComponentSim {
               : { r: chain.res.delayRate(d), n: [...needs] }
             : chain.res.delayRate(d),
         ),
-      chance: (_s, p) => chain.world!.chance(p),
+      // The outcome is drawn when the steps so far are done (World.nextStep): a branch point, and the controller lays out the rest.
+      endsHere: (_s, p) => {
+        if (p >= 1) return true;
+        if (p > 0) steps.push({ b: p });
+        return false;
+      },
       // Phases split an outage's time in reports; the chain's availability does not need them.
       phase: () => {},
       then: () => {
@@ -718,9 +763,13 @@ class ChainComponent extends ComponentSim {
     };
   }
   protected override scheduleTakenRepair(plan: RepairPlan): void {
-    const timed = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
-    this.plan = timed.slice(1);
-    this.t = this.chain.world!.step(timed.length === 0 ? IMMEDIATE : timed[0], this.ci);
+    // Zero steps take no time: dropped. A branch point first (or nothing) is resolved by an immediate end of step.
+    this.plan = (plan as StepPlan).steps.filter((r) => r !== IMMEDIATE);
+    const first = this.plan[0];
+    if (first !== undefined && (typeof first === 'number' || !('b' in first))) {
+      this.plan.shift();
+      this.t = this.chain.world!.step(first, this.ci);
+    } else this.t = this.chain.world!.schedule(IMMEDIATE, 'c', this.ci, REPAIR_DONE);
   }
   protected override scheduleRestart(rebuild: number): void {
     if (rebuild >= 0) throw new ChainError(`${this.model.path}: a moved instance in analysis`);
@@ -893,7 +942,8 @@ function groupsUp(blk: BlockModel, s: State): boolean[] {
 function initialState(blk: BlockModel): State {
   return {
     // A redundant set starts with its first k members in use (as ComponentSim.reset).
-    c: blk.chain.comps.map((c): CompState => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [], ...(c.redundancy !== null ? { u: c.redundancy.members.map((_, i) => i < c.redundancy!.k) } : {}) })),
+    // A component whose age is watched starts young (up since time 0, as ComponentSim.reset).
+    c: blk.chain.comps.map((c, ci): CompState => ({ up: true, sup: true, rs: false, f: -1, hc: false, t: null, plan: [], ...(c.redundancy !== null ? { u: c.redundancy.members.map((_, i) => i < c.redundancy!.k) } : {}), ...(blk.comps[ci].age > 0 ? { y: true } : {}) })),
     pools: blk.crewSizes.map(() => ({ busy: 0, q: [] })),
     g: blk.groups.map((G) => JSON.parse(JSON.stringify(G.host.initial)) as GroupState),
   };
@@ -1065,7 +1115,7 @@ class Symmetry {
       if (blk.comps.some((m, ci) => m.needs !== undefined && m.needs.some((d) => comps.includes(d) !== comps.includes(ci)))) return;
       const signature = JSON.stringify(comps.map((ci) => {
         const m = blk.comps[ci];
-        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.group, m.children.length, m.needs?.map((d) => comps.indexOf(d))];
+        return [m.layer, m.modes, m.restart, m.crew, m.repairBy !== null, m.age, m.group, m.children.length, m.needs?.map((d) => comps.indexOf(d))];
       }));
       const insts = comps.filter((ci) => blk.comps[ci].group >= 0).map((ci): [number, number] => [blk.comps[ci].group, blk.comps[ci].instance]);
       const same = bySignature.get(signature);
@@ -1166,6 +1216,7 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
   }
   s.c.forEach((c, ci) => {
     if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
+    if (c.up && c.y === true) list.push([blk.comps[ci].age, (w) => w.grownUp(ci)]);
     if (c.t !== null && c.sp !== true && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
       list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
@@ -1239,6 +1290,29 @@ interface Explored {
   logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>;
 }
 
+/**
+ * What multiplies a block's states, for a refusal over the limit: the number of distinct
+ * conditions of each component and of each group's mechanism (its state and timers) in
+ * `keys` (a sample of at most 20,000 of them, evenly spaced), largest first, the six
+ * largest of those above one.
+ */
+function multipliers(blk: BlockModel, keys: readonly string[]): string {
+  const step = Math.max(1, Math.floor(keys.length / 20000));
+  const comps = blk.chain.comps.map(() => new Set<string>());
+  const groups = blk.groups.map(() => new Set<string>());
+  for (let k = 0; k < keys.length; k += step) {
+    const s = JSON.parse(keys[k]) as State;
+    s.c.forEach((c, ci) => comps[ci].add(JSON.stringify(c)));
+    s.g.forEach((g, gi) => groups[gi].add(JSON.stringify(g)));
+  }
+  const parts: Array<[string, number]> = [
+    ...comps.map((set, ci): [string, number] => [blk.chain.comps[ci].model.path, set.size]),
+    ...groups.map((set, gi): [string, number] => [`the mechanism of ${blk.groups[gi].name}`, set.size]),
+  ];
+  const top = parts.filter(([, n]) => n > 1).sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return top.map(([what, n]) => `${what}: ${n}`).join(', ');
+}
+
 /** Explores one block breadth first from everything up (the simulator's start), each state lumped by `sym` (null: not lumped). */
 function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string): Explored {
   const index = new Map<string, number>();
@@ -1251,7 +1325,7 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     let i = index.get(k);
     if (i === undefined) {
       if (x.keys.length >= maxStates) {
-        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart)`]);
+        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
       }
       i = x.keys.length;
       index.set(k, i);
@@ -1383,10 +1457,13 @@ function typeWhere(c: ComponentModel): string {
  * only what a Markov chain can hold (taking over repairs, delays, streams, counters); a
  * controller says itself which parts of the model it cannot offer that way
  * (`unanalyzable`), and those are refused. Returns, per component index, the repair a
- * controller took over.
+ * controller took over, and the components whose age a controller compares with a delay
+ * (SystemControl.upLongerThan): the delay's rate, and the component object that holds
+ * its young phase in the block being explored (set when the block is built).
  */
-function attachControllers(model: SystemModel, res: DelayResolver): Map<number, RepairTaker> {
+function attachControllers(model: SystemModel, res: DelayResolver): { repairBy: Map<number, RepairTaker>; ages: Map<number, AgeWatch> } {
   const repairBy = new Map<number, RepairTaker>();
+  const ages = new Map<number, AgeWatch>();
   const offered: Partial<SystemControl> = {
     streams: NO_STREAMS,
     scheduler: new Proxy({} as Scheduler, {
@@ -1398,6 +1475,17 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     takeRepair(g, i, repair, which = 'app') {
       const inst = model.functions[g].instances[i];
       repairBy.set(which === 'base' ? inst.base : inst.top, repair);
+    },
+    // An exponential delay is a phase of the application: young from each time it comes up, left at the delay's rate while up.
+    upLongerThan(g, i, delay) {
+      const ci = model.functions[g].instances[i].top;
+      if (ages.has(ci)) throw new ChainError(`two ages asked of ${model.components[ci].path}`);
+      const watch: AgeWatch = { rate: res.delayRate(delay), comp: null };
+      ages.set(ci, watch);
+      return () => {
+        if (watch.comp === null) throw new ChainError(`the age of ${model.components[ci].path} asked outside its block`);
+        return !watch.comp.young;
+      };
     },
     delay(dist, stream, where, what) {
       const d = new DistDelay(dist, stream, where, what);
@@ -1420,7 +1508,7 @@ function attachControllers(model: SystemModel, res: DelayResolver): Map<number, 
     // Objects that only hold state (no `start`) may be returned (see ControllerFactory.attach).
     if (c.attach(model, ctl).some((x) => x.start !== undefined)) throw new ChainError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
   }
-  return repairBy;
+  return { repairBy, ages };
 }
 
 /**
@@ -1432,7 +1520,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
   // Planned work runs on a calendar (and moves instances): not a time-homogeneous chain.
   const res = new DelayResolver(opts.approximate ?? false);
-  const repairBy = attachControllers(model, res);
+  const { repairBy, ages } = attachControllers(model, res);
   const C = model.components.length;
   const F = model.functions.length;
   const uf = new UnionFind(C + F);
@@ -1533,6 +1621,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
         group: -1,
         instance: -1,
         repairBy: repairBy.get(gi) ?? null,
+        age: ages.get(gi)?.rate ?? 0,
       };
     });
     const groups: LGroup[] = fnIdx.map((fi, li): LGroup => {
@@ -1610,6 +1699,10 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       return pool;
     });
     chain.comps = compIdx.map((g, l) => new ChainComponent(model.components[g], chain, comps[l].crew >= 0 ? chain.pools[comps[l].crew] : null, l, comps[l]));
+    compIdx.forEach((g, l) => {
+      const watch = ages.get(g);
+      if (watch !== undefined) watch.comp = chain.comps[l];
+    });
     chain.comps.forEach((c, l) => {
       const lc = comps[l];
       c.children = lc.children.map((ch) => chain.comps[ch]);

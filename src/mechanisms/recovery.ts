@@ -10,7 +10,8 @@
  *      a planned stop: a voluntary Exit stops monitoring without any detection); a failure
  *      before then is seen by the detector's other paths only. The registration time is
  *      drawn at the failure (one draw per up period: the same law as drawing it at the
- *      start). When the detector does not see the failure, an operator
+ *      start; analysis holds an exponential registration time as a phase of the
+ *      application: SystemControl.upLongerThan). When the detector does not see the failure, an operator
  *      notices it after `undetected` (a failure nothing sees and no `undetected` covers
  *      is refused when the topology is loaded). Without any detector an announced crash
  *      is reported at once by the layer below it (which is up: the crash is its own);
@@ -67,16 +68,20 @@ class Recoverer {
   private readonly managers: readonly number[];
   private readonly lostWhenManagerDown: boolean;
   private readonly rng: RandomStream;
-  private readonly registration: Delay | null;
+  /** Whether the application has registered (been up longer than a registration time), or null without `registration`. */
+  private readonly registered: (() => boolean) | null;
 
   constructor(
     f: FunctionModel,
     cfg: RecoveryModel,
     instancePath: string,
-    ctl: Pick<SystemControl, 'delay' | 'streams' | 'scheduler'>,
+    ctl: Pick<SystemControl, 'delay' | 'streams' | 'scheduler' | 'upLongerThan'>,
     private readonly count: (c: CounterName) => void,
     /** Moves the instance to another host if one can take it (an `evacuate` action starting). */
     private readonly evacuate: () => void,
+    /** Its function and instance indices. */
+    g: number,
+    i: number,
   ) {
     const where = `${f.path}.recovery`;
     const rng = (this.rng = ctl.streams.stream(`${instancePath}:recovery`));
@@ -84,7 +89,7 @@ class Recoverer {
     this.detector = cfg.detector ? Detector.at(cfg.detector, ctx, `${instancePath}:recovery`, `${where}.detector`, { spurious: false }) : null;
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
-    this.registration = cfg.registration ? ctl.delay(cfg.registration, rng, `${where}.registration`) : null;
+    this.registered = cfg.registration ? ctl.upLongerThan(g, i, ctl.delay(cfg.registration, rng, `${where}.registration`)) : null;
     this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
     this.vmActions = this.actions.filter((a) => a.action !== 'restart');
     this.restartOnLoss = cfg.restartOnLoss;
@@ -94,12 +99,12 @@ class Recoverer {
 
   /**
    * Lays out the recovery of an own failure at `layer` (announced or silent; `unhealthy`:
-   * answered "not healthy") on `plan`; `age`: seconds since the application last came up.
+   * answered "not healthy") on `plan`.
    */
-  repair(layer: number, announced: boolean, unhealthy: boolean, age: number, plan: RepairPlan): boolean {
+  repair(layer: number, announced: boolean, unhealthy: boolean, plan: RepairPlan): boolean {
     this.count('recoveries');
     const cause = { layer, announced, unhealthy };
-    const registered = this.registration === null || age >= this.registration.sample();
+    const registered = this.registered === null || this.registered();
     const seen = this.detector !== null ? this.detector.detection(cause, registered) : null;
     plan.phase('detection');
     if (seen !== null && seen.paths.length > 0) plan.step(seen);
@@ -120,7 +125,7 @@ class Recoverer {
       if (a.action === 'evacuate') plan.then(this.evacuate);
       if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
       else plan.step(a.time);
-      if (k === ladder.length - 1 || plan.chance(this.rng, a.success)) return true;
+      if (k === ladder.length - 1 || plan.endsHere(this.rng, a.success)) return true;
       this.count('escalations');
     }
     return true;
@@ -145,17 +150,15 @@ export const recovery: ControllerFactory = {
           const h = ctl.pickHost(g, i);
           if (h >= 0) ctl.move(g, i, h, 0);
         };
-        const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c), evacuate);
+        const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c), evacuate, g, i);
         out.push(r as Controller);
-        // The application's age: only a registration time reads it (analysis refuses that).
-        const age = cfg.registration ? () => ctl.scheduler.now - ctl.upSince(g, i) : () => 0;
         const top = model.components[inst.top];
         const appLayer = LAYERS.indexOf(top.layer);
-        ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(appLayer, announced, top.modes[mode].unhealthy, age(), plan));
+        ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(appLayer, announced, top.modes[mode].unhealthy, plan));
         if (cfg.base && inst.base !== inst.top) {
           const vm = model.components[inst.base];
           const vmLayer = LAYERS.indexOf(vm.layer);
-          ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(vmLayer, announced, vm.modes[mode].unhealthy, age(), plan), 'base');
+          ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(vmLayer, announced, vm.modes[mode].unhealthy, plan), 'base');
         }
       });
     });
@@ -166,7 +169,6 @@ export const recovery: ControllerFactory = {
       const r = f.recovery;
       if (!r) return [];
       const out: string[] = [];
-      if (r.registration) out.push(`${f.path}.recovery.registration: whether an instance has registered depends on how long it has been up, which a Markov chain does not hold; remove 'registration'`);
       r.actions.forEach((a, j) => {
         if (a.action === 'evacuate') out.push(`${f.path}.recovery.actions.${j}: an evacuation moves the instance to another host, which analyze does not model; use 'rebuild' to analyze the rest`);
       });

@@ -55,11 +55,11 @@ export class Supervisor {
     if (!crashLoop) {
       this.count('restarts');
       plan.step(this.restart);
-      if (plan.chance(this.rng, c.success)) return true;
+      if (plan.endsHere(this.rng, c.success)) return true;
     }
     this.count('reboots');
     plan.step(this.reboot);
-    if (plan.chance(this.rng, c.rebootSuccess)) return true;
+    if (plan.endsHere(this.rng, c.rebootSuccess)) return true;
     this.count('rebuilds');
     plan.step(this.rebuild);
     return true;

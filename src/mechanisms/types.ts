@@ -311,8 +311,16 @@ export interface SystemControl extends PlannedControl {
   watchReach(g: number, fn: (i: number, reachable: boolean) => void): void;
   /** True while planned work is taking something down (a host stop is then no failure). */
   readonly inPlannedStop: boolean;
-  /** The time (seconds) instance i of function g's application last came up (0 at the start); while it is down, when it last did. */
-  upSince(g: number, i: number): number;
+  /**
+   * A test of whether instance i of function g's application has been up longer than a
+   * delay of `delay`'s law: each call draws one delay and compares it with the time since
+   * the application last came up (at the start, or after its last restart; while it is
+   * down, the age it had when it went down). The simulation compares the age it keeps;
+   * analysis holds an exponential `delay` as a phase of the application (entered each
+   * time it comes up, left at the delay's rate while it is up), which has the same law.
+   * Call it once per instance at attach time; call the test as often as needed.
+   */
+  upLongerThan(g: number, i: number, delay: Delay): () => boolean;
 }
 
 /** A controller's repair of a component's own failures (SystemControl.takeRepair): lays it out on `plan` (true) or leaves it to the component (false). */
@@ -321,8 +329,8 @@ export type RepairTaker = (announced: boolean, plan: RepairPlan, mode: number) =
 /**
  * The steps of a repair a controller took over (SystemControl.takeRepair): the repair
  * lasts the sum of its steps, taken in order. The simulation draws each step's delay as
- * it is laid out and draws one uniform per chance; analysis runs the steps as successive
- * clocks and branches on the chances.
+ * it is laid out and draws one uniform per `endsHere`; analysis runs the steps as successive
+ * clocks and branches where each `endsHere` was asked, when the steps before it are done.
  */
 export interface RepairPlan {
   /**
@@ -334,8 +342,15 @@ export interface RepairPlan {
    * lost because a manager on its path is down, noticed by an operator instead).
    */
   step(delay: Delay, needs?: readonly number[], restart?: boolean, orElse?: Delay): void;
-  /** A random choice: true with probability p (the simulation draws one uniform from `stream`). */
-  chance(stream: RandomStream, p: number): boolean;
+  /**
+   * Whether the repair ends after the steps laid out so far: with probability p it does
+   * (true: lay out nothing more), else it goes on with the steps laid out next (false).
+   * The simulation draws one uniform from `stream` now. Analysis returns false and
+   * branches when the steps so far are done, with the same law (nothing during the steps
+   * depends on the outcome), so the chain's state does not carry an outcome decided in
+   * advance.
+   */
+  endsHere(stream: RandomStream, p: number): boolean;
   /**
    * Runs `fn` when the steps laid out so far are done, as the next one starts (e.g. an
    * evacuation moving the instance before its re-creation). The simulation only: a

@@ -16,7 +16,7 @@
  *   FAIL: the lower bound exceeds the tolerance;
  *   INCONCLUSIVE: otherwise (more runs would decide).
  */
-import { incompleteBeta } from './stats.js';
+import { incompleteBetaOf } from './stats.js';
 import { YEAR } from '../engine/units.js';
 
 /** Bounds of one SAL, seconds. */
@@ -50,14 +50,24 @@ export function clopperPearson(k: number, n: number, level = 0.95): { lo: number
   return { lo, hi };
 }
 
-/** The p-quantile of Beta(a, b) by bisection on the regularized incomplete beta. */
+/**
+ * The p-quantile of Beta(a, b) by bisection on the regularized incomplete beta: 100
+ * halvings, or fewer when one leaves both ends as they were (the ends are then adjacent
+ * doubles, and every later halving would leave them too: the same result, sooner).
+ */
 function betaQuantile(p: number, a: number, b: number): number {
+  const cdf = incompleteBetaOf(a, b);
   let lo = 0;
   let hi = 1;
   for (let i = 0; i < 100; i++) {
     const mid = (lo + hi) / 2;
-    if (incompleteBeta(mid, a, b) < p) lo = mid;
-    else hi = mid;
+    if (cdf(mid) < p) {
+      if (lo === mid) break;
+      lo = mid;
+    } else {
+      if (hi === mid) break;
+      hi = mid;
+    }
   }
   return (lo + hi) / 2;
 }

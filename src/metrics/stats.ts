@@ -93,9 +93,22 @@ export function mergeBivariate(a: Bivariate, b: Bivariate): void {
 
 /** Regularized incomplete beta I_x(a, b) (continued fraction, Numerical Recipes 6.4). */
 export function incompleteBeta(x: number, a: number, b: number): number {
+  return incompleteBetaOf(a, b)(x);
+}
+
+/**
+ * x -> I_x(a, b), the same numbers as `incompleteBeta(x, a, b)`, with the log of the beta
+ * function worked out once (for a search over x).
+ */
+export function incompleteBetaOf(a: number, b: number): (x: number) => number {
+  const lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
+  return (x) => incompleteBetaWith(x, a, b, lbeta);
+}
+
+/** I_x(a, b) given lbeta = log B(a, b). */
+function incompleteBetaWith(x: number, a: number, b: number, lbeta: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const lbeta = lgamma(a + b) - lgamma(a) - lgamma(b);
   const front = Math.exp(Math.log(x) * a + Math.log(1 - x) * b + lbeta);
   if (x < (a + 1) / (a + b + 2)) return (front * betaCf(x, a, b)) / a;
   return 1 - (front * betaCf(1 - x, b, a)) / b;

@@ -7,8 +7,7 @@
  * Sans, and falls back to it for `sans-serif`. The same spec gives the same bytes.
  */
 import { fileURLToPath } from 'node:url';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 
 /** The font files PNGs are rendered with (DejaVu Sans, Bitstream Vera licence: assets/fonts/LICENSE). */
@@ -20,6 +19,9 @@ export const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => f
  * shows it on hover, with no script and no network.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // vega and vega-lite are ES modules only: imported here, on first use, so that the
+  // CommonJS bundle of the CLI (scripts/bundle.mjs) keeps them out and never require()s them.
+  const [{ compile }, { parse, View }] = await Promise.all([import('vega-lite'), import('vega')]);
   const view = new View(parse(compile(spec).spec), { renderer: 'none' });
   try {
     return svgTooltips(await view.toSVG());

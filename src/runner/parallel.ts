@@ -3,7 +3,6 @@
  * number of replications alone and merged in shard order, so the result is the same
  * bytes as an inline run, whatever the number of threads.
  */
-import { Piscina } from 'piscina';
 import type { LoadedTopology } from '../model/index.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import { emptyAccumulator, mergeAccumulators, type RunAccumulator } from '../metrics/summary.js';
@@ -67,7 +66,8 @@ export async function runParallel(
   const workerData: PoolData = { text: topo.text, file: topo.file, sha256: topo.sha256 };
   // The calling thread is one of the `jobs`; no more workers than shards it leaves.
   const threads = Math.max(0, Math.min(jobs - 1, shards.length - 1));
-  const pool = threads > 0 ? new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData }) : null;
+  // piscina is loaded only when workers start: a run on this thread alone does not pay for it.
+  const pool = threads > 0 ? new (await import('piscina')).Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, workerData }) : null;
   const { onOutage, ...plain } = settings;
   const counter = replicationCounter(onProgress ? (n) => onProgress(from + n, runs) : undefined);
   // Shards finish in any order; they are merged (and their outages written) in shard

@@ -1167,7 +1167,7 @@ export class SumPlan implements RepairPlan {
     for (let i = 0; i < this.n; i++) out.push({ d: this.ds[i], needs: this.needs[i], restart: this.restarts[i], delay: this.delays[i], orElse: this.orElses[i], phase: this.phases[i], before: this.befores[i] });
     return out;
   }
-  chance(stream: RandomStream, p: number): boolean {
+  endsHere(stream: RandomStream, p: number): boolean {
     return stream.next() < p;
   }
 }
@@ -1829,7 +1829,7 @@ export class SystemSim {
         return out;
       },
       instanceUp: (g, i) => top(g, i).up,
-      upSince: (g, i) => top(g, i).upSince,
+      upLongerThan: (g, i, delay) => () => sys.scheduler.now - top(g, i).upSince >= delay.sample(),
       baseUp: (g, i) => this.control.base(g, i).up,
       hostDown(h, cause) {
         sys.recordPlanned(hw(h), cause);

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * Bundles the compiled CLI (dist/cli/main.js and every module it reaches, run by `npm run
+ * build` after tsc) into one CommonJS file, dist/bundle/nfvsim.cjs, for start-up: one file
+ * to read and compile instead of some hundred ES modules to resolve, read and link, and a
+ * file that a V8 code cache can be made for (scripts/code-cache.mjs; bin/load-cli.js loads
+ * both, and falls back to dist/cli/main.js when the bundle is missing or stale).
+ *
+ * The bundle is made from the compiled modules in dist/, so it runs the same code as they
+ * do. Rules:
+ * - Of the packages in node_modules only the small ones every command needs are bundled
+ *   (BUNDLED); every other package stays external: required (CommonJS) or imported
+ *   (ES modules, with `import()`) from node_modules, by the command that needs it and
+ *   only when it runs. A module reached only through `import()` becomes a function that
+ *   runs on the first `import()`, as before.
+ * - `import.meta.url` in each module becomes the URL of that module's file in dist/, so
+ *   that paths built from it (the default topology, package.json, fonts, the worker
+ *   threads' entry dist/runner/worker.js) name the same files as from dist/.
+ *
+ *   node scripts/bundle.mjs      (from the package root, after tsc)
+ */
+import { build } from 'esbuild';
+import { statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+/** The bundle (bin/load-cli.js reads it from here). */
+export const BUNDLE = join(DIST, 'bundle', 'nfvsim.cjs');
+/** Its inputs (bin/load-cli.js: INPUTS). */
+const INPUTS = `${BUNDLE}.inputs.json`;
+/** The packages bundled: small, and loaded by every command. Any other stays external. */
+const BUNDLED = new Set(['commander', 'zod', 'yaml', 'seedrandom']);
+
+/** The package a bare import specifier names ('@scope/name/sub' -> '@scope/name'). */
+function packageOf(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** esbuild plugin: externals by package, and `import.meta.url` per module of dist/. */
+const nfvsimPlugin = {
+  name: 'nfvsim',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      return BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(DIST + sep)) return undefined;
+      // __nfvsimDist (the banner) is the URL of dist/, ending in '/'.
+      const url = `(__nfvsimDist + ${JSON.stringify(relative(DIST, args.path).split(sep).join('/'))})`;
+      const text = (await readFile(args.path, 'utf8'))
+        .replaceAll('import.meta.url', url)
+        // import() of a package: through __nfvsimImport, the loader's import() (bin/load-cli.js:
+        // V8 loses the import() of a script compiled from a code cache in Node 20).
+        .replace(/\bimport\((['"])([^'"./][^'"]*)\1\)/g, (_, _q, spec) => `__nfvsimImport(${JSON.stringify(spec)})`);
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
+const result = await build({
+  // The metafile's paths are relative to this.
+  absWorkingDir: ROOT,
+  entryPoints: [join(DIST, 'cli', 'main.js')],
+  outfile: BUNDLE,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // Class and function names as in dist/ (an error's name may be printed).
+  keepNames: true,
+  // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
+  minifyWhitespace: true,
+  // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.
+  charset: 'ascii',
+  legalComments: 'none',
+  logLevel: 'warning',
+  banner: { js: `var __nfvsimDist = require("node:url").pathToFileURL(require("node:path").join(__dirname, "..") + "/").href;` },
+  plugins: [nfvsimPlugin],
+  metafile: true,
+});
+const text = await readFile(BUNDLE);
+if (text.some((c) => c > 0x7f)) throw new Error(`${BUNDLE}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
+const left = /\bimport\(.{0,40}/.exec(text.toString('latin1'));
+if (left) throw new Error(`${BUNDLE}: an import() not through __nfvsimImport: ${left[0]}`);
+// What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
+// compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
+// of dist/ in it and the package.json of each package in it, with size and mtime.
+const inputs = [
+  ...Object.keys(result.metafile.inputs)
+    .map((f) => resolve(ROOT, f))
+    .filter((f) => f.startsWith(DIST + sep)),
+  ...[...BUNDLED].map((name) => join(ROOT, 'node_modules', name, 'package.json')),
+].map((f) => {
+  const s = statSync(f);
+  return [relative(DIST, f).split(sep).join('/'), s.size, s.mtimeMs];
+});
+writeFileSync(INPUTS, JSON.stringify(inputs) + '\n');
+const bytes = text.length;
+process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(bytes / 1024).toFixed(0)} KiB) from dist/cli/main.js and ${inputs.length - 1} more files\n`);

@@ -35,7 +35,8 @@
  * its own events. The main trial is exactly the plain history of the same seed and
  * replication; it runs on a simulation reused from history to history and moves to a twin
  * (replayed to that event) only at its first crossing that makes retrials, so histories
- * that never split cost what plain ones do.
+ * that never split cost what plain ones do; when most histories split (`eagerTwin`), it
+ * starts on a twin at once.
  *
  * Batches of histories are independent (their replications do not overlap) and the 95%
  * CIs are Student intervals over batches; histories run in order in one thread, so the
@@ -250,6 +251,8 @@ export interface SplitSettings {
   factors: Factors;
   /** Refuse a history that needs more trials than this (factors far too large). */
   maxTrialsPerHistory?: number;
+  /** The main trial starts on a twin (see runHistory): when most histories split (`eagerTwin`). Default false. */
+  eagerTwin?: boolean;
 }
 
 /** Thrown when a history needs more trials than allowed. */
@@ -296,12 +299,18 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   // twin (sim/twins.ts) only at its first crossing that makes retrials (see promote): most
   // histories of a rare case never split, and a new twin per history costs more than the
   // history on small models.
-  const main = trialSim(model);
-  main.observer = null;
-  main.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
-  main.start();
-  const twin = runTrial(main, null, 0, 0);
-  if (twin !== null) pool.release(twin);
+  // With `eagerTwin` (most histories split), it starts on a twin at once instead.
+  if (settings.eagerTwin && R.some((r) => r > 1)) {
+    const t = pool.start(setup);
+    pool.release(runTrial(t.sys, t, 0, 0) ?? t);
+  } else {
+    const main = trialSim(model);
+    main.observer = null;
+    main.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
+    main.start();
+    const twin = runTrial(main, null, 0, 0);
+    if (twin !== null) pool.release(twin);
+  }
 
   /**
    * The main trial as a twin: a new twin started for the history and run to event `at`
@@ -520,6 +529,19 @@ export function factorsFrom(G: readonly number[], budget = RETRIALS_PER_LEVEL): 
     prod *= r;
   }
   return R;
+}
+
+/**
+ * True when a plain history crosses the levels that split (R_l > 1) at least half a time on
+ * average (plan.crossings): then most main trials split, and starting them on a twin costs
+ * less than replaying them to their first split (see runHistory). Only the cost depends on it.
+ */
+export function eagerTwin(plan: SplitPlan): boolean {
+  let g = 0;
+  plan.factors.forEach((r, l) => {
+    if (l > 0 && r > 1) g += plan.crossings[l] ?? 0;
+  });
+  return g >= 0.5;
 }
 
 /** What the pilots chose: the service split on, the factors, and the plain crossings per history by level. */

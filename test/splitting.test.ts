@@ -4,13 +4,13 @@
  * standard errors) on an exponential 1-of-3 group, and against plain histories of the same
  * horizon (3 combined standard errors) on small models with Weibull times to failure,
  * heartbeats that lose beats, evacuation by a replica set and planned maintenance, with
- * splitting factors forced above 1 so that retrials (replayed and re-keyed clones) carry
+ * splitting factors forced above 1 so that retrials (snapshot copies, re-keyed) carry
  * part of the estimate. Each comparison with power checks that an answer 30% off would be
  * caught; on the replica-set and maintenance models the split service's own figures are
  * too rare for that in a quick test, so its agreement is checked at 3 SE and the power
  * check is made on the other service (whose figures the retrials' weighted books also
- * feed). A forgotten weight must be caught too. Same seed, same numbers; a replayed clone
- * must reproduce its parent's prefix exactly (the run throws otherwise).
+ * feed). With fixed repair times, against the closed form q^3 (4 SE). A forgotten weight
+ * must be caught too. Same seed, same numbers (the copies themselves: test/snapshot.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
@@ -114,6 +114,30 @@ describe('rare events: multilevel splitting over histories', () => {
     expect(Math.abs(u.mean - exact.unavailability) / u.se).toBeLessThanOrEqual(4);
   });
 
+  it('is unbiased with fixed repair times (copies share a pending repair timer): the closed form q^3 of a 1-of-3 group, and 30% off is outside 4 SE', () => {
+    // Three independent instances, each up for exponential(300 h), then down for exactly 10 h:
+    // by insensitivity each is down a fraction q = 10 / 310 of the time, and the group q^3
+    // (U about 3e-5), whatever the law of the repairs. The exponential twin checks that the
+    // group adds nothing of its own (no switch-over, no shared crew): its exact chain gives q^3.
+    const q = 10 / 310;
+    const exactExp = analyzeModel(triple(exp('300h'), exp('10h')).model).services[0].unavailability;
+    expect(Math.abs(exactExp - q ** 3) / q ** 3).toBeLessThan(1e-6);
+    const t = triple(exp('300h'), { dist: 'deterministic', value: '10h' });
+    const factors = [1, 2, 10, 2];
+    const imp = importanceOf(t.model);
+    const acc = emptySplitAccumulator(t.model, imp.maxLevel);
+    // A warm-up of 5 mean lifetimes: the time-average of a history starting all up then matches the stationary q^3.
+    const settings = { seed: 17, horizon: 0.7 * YEAR, warmup: 0.2 * YEAR, factors };
+    for (let b = 0; b < 100; b++) runSplitBatch(t.model, imp, settings, b, acc);
+    const r = summarizeSplit(t.model, imp, acc, factors, []);
+    expect(r.copies).toBeGreaterThan(r.histories);
+    const u = r.services[0].unavailability;
+    if (process.env.NFVSIM_TEST_VERBOSE) console.log(`fixed repairs: exact ${q ** 3} splitting ${u.mean} se ${u.se} trials ${r.trials} copies ${r.copies}`);
+    expect(Math.abs(u.mean - q ** 3) / u.se).toBeLessThanOrEqual(4);
+    // 30% off would be caught.
+    expect(0.3 * q ** 3).toBeGreaterThan(4 * u.se);
+  });
+
   it('is unbiased with Weibull times to failure and lognormal repairs (ages matter): against plain histories', () => {
     const t = triple({ dist: 'weibull', shape: 2, scale: '100h' }, ln('20h'));
     const horizon = 0.1 * YEAR;
@@ -210,7 +234,8 @@ describe('rare events: multilevel splitting over histories', () => {
     const auto = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'auto', '--precision', '30%', '--no-progress']);
     expect(auto.code).toBe(0);
     expect(auto.stdout).toMatch(/^Method: (plain|failure-biasing|splitting) \(automatic choice for 30\.0%/m);
-    expect(auto.stdout).toMatch(/splitting +not considered: no level/);
+    // Splitting is weighed (copies of running histories count as work) or, when no level is rare enough, not considered.
+    expect(auto.stdout).toMatch(/splitting +(pilot [\d,]+ events|not considered: no level)/);
     const bad = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/expected failure-biasing, splitting, auto/);

@@ -1505,7 +1505,8 @@ function attachControllers(model: SystemModel, res: DelayResolver): { repairBy: 
         throw new ChainError(`controller ${c.name} used ctl.${String(prop)}, which analysis does not offer: its unanalyzable() must name that part of the model`);
       },
     });
-    if (c.attach(model, ctl).length > 0) throw new ChainError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
+    // Objects that only hold state (no `start`) may be returned (see ControllerFactory.attach).
+    if (c.attach(model, ctl).some((x) => x.start !== undefined)) throw new ChainError(`controller ${c.name} started running controllers in analysis: its unanalyzable() must name that part of the model`);
   }
   return { repairBy, ages };
 }

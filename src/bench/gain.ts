@@ -4,8 +4,8 @@
  * plain histories (`run --precision 10%`), failure biasing (`--rare-event --precision
  * 10%`, where it applies) and splitting (`--rare-event splitting --precision 10%`, its
  * pilots included), one thread each, each with a wall-time budget (`--budget` seconds,
- * default 60). Per method: histories, cycles or trials, events (replays included for
- * splitting), seconds, and the worst relative 95% half-width over the services when the
+ * default 60). Per method: histories, cycles or trials (with the copies of running
+ * histories splitting made), events, seconds, and the worst relative 95% half-width over the services when the
  * budget ran out first. Timings are wall time on whatever machine runs it.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
@@ -23,8 +23,9 @@ export interface GainCell {
   refused: string | null;
   /** Histories (plain, splitting) or cycles (failure biasing). */
   units: number;
-  /** Splitting only: trials (main trials and retrials). */
+  /** Splitting only: trials (main trials and retrials), and copies of running histories. */
   trials?: number;
+  copies?: number;
   /** Splitting only: its factors per level (1: not split). */
   factors?: number[];
   events: number;
@@ -77,6 +78,7 @@ export async function gainRow(topo: LoadedTopology, name: string, budget: number
     refused: null,
     units: s.results.histories,
     trials: s.results.trials,
+    copies: s.results.copies,
     factors: s.results.factors,
     events: s.results.events,
     seconds: ss,
@@ -90,7 +92,7 @@ export async function gainRow(topo: LoadedTopology, name: string, budget: number
 /** A cell as text. */
 function cell(c: GainCell, unit: string): string {
   if (c.refused !== null) return `refused (${c.refused.length > 60 ? c.refused.slice(0, 57) + '...' : c.refused})`;
-  const units = `${c.units.toLocaleString('en-US')} ${unit}` + (c.trials !== undefined ? ` (${c.trials.toLocaleString('en-US')} trials, factors ${c.factors!.slice(1).join('/') || 'none'})` : '');
+  const units = `${c.units.toLocaleString('en-US')} ${unit}` + (c.trials !== undefined ? ` (${c.trials.toLocaleString('en-US')} trials, ${(c.copies ?? 0).toLocaleString('en-US')} copies, factors ${c.factors!.slice(1).join('/') || 'none'})` : '');
   const end = c.reached ? '' : `, NOT reached: ${Number.isFinite(c.worst) ? `${(c.worst * 100).toFixed(0)}%` : 'no outage'} at the budget`;
   return `${units}, ${(c.events / 1e6).toFixed(2)} M events, ${c.seconds.toFixed(1)} s${end}${c.problem ? ' (warning)' : ''}`;
 }

@@ -38,22 +38,6 @@ function fnv1a(s: string, basis: number): number {
 
 const NAME_HASHES = new Map<string, [number, number]>();
 
-/**
- * Where every stream made or re-seeded while it is set goes (null, the default: nowhere,
- * and no cost but one comparison per stream seeded, which happens per replication, not per
- * draw). Splitting (src/rare/splitting.ts) collects the streams one replication of a
- * simulation uses (made, re-seeded at its reset, or seeded on first use) so that it can
- * re-key them all at a level crossing.
- */
-let collector: RandomStream[] | null = null;
-
-/** Starts (a list) or stops (null) collecting every stream made or re-seeded from now on in this thread; returns the previous collector. */
-export function collectStreams(into: RandomStream[] | null): RandomStream[] | null {
-  const previous = collector;
-  collector = into;
-  return previous;
-}
-
 /** The two 32-bit hashes of a stream name (cached); pass them to `StreamFactory.streamHashed` to skip the lookup. */
 export function nameHash(name: string): [number, number] {
   let h = NAME_HASHES.get(name);
@@ -170,7 +154,6 @@ export class RandomStream {
     this.s0 = finishWord(this.ns0, r[0]);
     this.s1 = finishWord(this.ns1, r[1]);
     this.s2 = finishWord(this.ns2, r[2]);
-    if (collector !== null) collector.push(this);
   }
 
   /** The number the last `advance` drew. */
@@ -217,7 +200,7 @@ export class StreamFactory {
 
   /**
    * From now on, streams made or first seeded by this factory start at (seed, replication)
-   * (splitting re-keys a simulation at a level crossing: see collectStreams).
+   * (splitting re-keys a copy of a simulation at a level crossing: src/rare/splitting.ts).
    */
   rekey(seed: number, replication: number): void {
     this.seed = seed;

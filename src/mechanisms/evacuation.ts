@@ -36,7 +36,7 @@
 import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
 import type { EvacuationModel, FunctionModel } from '../model/build.js';
-import type { ControllerFactory, CounterName, PlacementControl } from './types.js';
+import type { Controller, ControllerFactory, CounterName, PlacementControl } from './types.js';
 
 const READY = 0;
 const FENCED = 1;
@@ -181,9 +181,11 @@ export const evacuation: ControllerFactory = {
         return `${f.path}.${key}: instances that move between hosts (and wait for the VIM) are not modelled by analyze; remove '${key}' to analyze the rest`;
       }),
   attach(model, ctl) {
+    const out: Controller[] = [];
     model.functions.forEach((f, g) => {
       if (!f.evacuation) return;
       const ev = new Evacuator(f, g, f.evacuation, ctl, ctl.streams, (c) => ctl.count(g, c));
+      out.push(ev as Controller);
       f.instances.forEach((_, i) =>
         ctl.watchBase(g, i, (up) => {
           if (up || !ctl.inPlannedStop) ev.hostChanged(i);
@@ -191,6 +193,6 @@ export const evacuation: ControllerFactory = {
       );
       ctl.watchReach(g, (i) => ev.hostChanged(i));
     });
-    return [];
+    return out;
   },
 };

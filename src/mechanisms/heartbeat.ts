@@ -100,6 +100,28 @@ interface DetectorContext {
   delay(dist: Distribution, stream: RandomStream, where: string, what?: string): Delay;
 }
 
+/** The paths of `missedBeats`: the beats alone, or none. */
+const BEATS_ONLY: DetectionPaths = { beats: true, announced: false, peer: false };
+const NEVER_SEEN: DetectionPaths = { beats: false, announced: false, peer: false };
+
+/**
+ * One of a detector's delays, as data (a simulation is copied by engine/snapshot.ts, which
+ * refuses closures made while it runs): from a failure the paths `seen` see to its
+ * detection (Detector.detectionDelay), or with `seen` null from now to a spurious detection
+ * (Detector.spuriousDelay). Seconds.
+ */
+class DetectorDelay implements Delay {
+  constructor(
+    private readonly detector: Detector,
+    readonly paths: readonly DelayPath[],
+    private readonly seen: DetectionPaths | null,
+    private readonly unhealthy: boolean,
+  ) {}
+  sample(): number {
+    return this.seen === null ? this.detector.spuriousDelay(this.detector.now) : this.detector.detectionDelay(this.seen, this.unhealthy);
+  }
+}
+
 /**
  * A detector attached to one instance (its own random streams). Its delays are made once,
  * through the mechanism's context (so that analysis sees their laws): `detection(cause)`
@@ -160,7 +182,7 @@ export class Detector {
       const mean = (meanBeatsToSpurious(model.loss, k) - 0.5) * model.interval;
       const what = `time to a spurious detection (next beat + (k - 1 + geometric) x interval; mean ${formatDuration(mean, 4)})`;
       const path = ctx.delay(new BeatsLaw(mean, what), spuriousStream, `${where} (lost beats)`, what).paths[0];
-      this.spurious = { paths: [path], sample: () => this.spuriousDelay(this.ctx.now) };
+      this.spurious = new DetectorDelay(this, [path], null, false);
       this.readd = uses.readd ? ctx.delay(new Deterministic(model.interval), spuriousStream, `${where} (back in rotation after a spurious removal)`) : null;
     } else {
       this.spurious = null;
@@ -171,6 +193,11 @@ export class Detector {
   /** A detector watching what lives at `path`, with its streams `<path>:detect` and `<path>:spurious`, named `where` in the topology (`uses`: see the constructor). */
   static at(model: DetectorModel, ctx: DetectorContext & { readonly streams: { stream(name: string): RandomStream } }, path: string, where: string, uses: { readonly spurious?: boolean; readonly readd?: boolean } = {}): Detector {
     return new Detector(model, ctx.streams.stream(`${path}:detect`), ctx.streams.stream(`${path}:spurious`), ctx, where, uses);
+  }
+
+  /** The simulation's current time (seconds). */
+  get now(): number {
+    return this.ctx.now;
   }
 
   /** True when missed beats reveal a failure with this cause (model/build.ts beatsSee). */
@@ -197,7 +224,7 @@ export class Detector {
       if (seen.beats) paths.push(unhealthy ? this.unhealthyPath() : this.beats!);
       if (seen.announced) paths.push(...this.announced!.paths);
       if (seen.peer) paths.push(...this.peer!.paths);
-      d = this.byCause[key] = { paths, sample: () => this.detectionDelay(seen, unhealthy) };
+      d = this.byCause[key] = new DetectorDelay(this, paths, seen, unhealthy);
     }
     return d;
   }
@@ -207,9 +234,8 @@ export class Detector {
    * but silent) to its detection by missed beats; never, without beats.
    */
   missedBeats(): Delay {
-    if (this.beats === null) return { paths: [], sample: () => Infinity };
-    const seen: DetectionPaths = { beats: true, announced: false, peer: false };
-    return { paths: [this.beats], sample: () => this.detectionDelay(seen, false) };
+    if (this.beats === null) return new DetectorDelay(this, [], NEVER_SEEN, false);
+    return new DetectorDelay(this, [this.beats], BEATS_ONLY, false);
   }
 
   /** The beats path of an unhealthy application (made once, on first use). */
@@ -222,8 +248,8 @@ export class Detector {
     return this.beatsUnhealthy;
   }
 
-  /** Delay (seconds) from a failure the paths `seen` see to its detection: the earliest of them; Infinity if none. */
-  private detectionDelay(seen: DetectionPaths, unhealthy: boolean): number {
+  /** Delay (seconds) from a failure the paths `seen` see to its detection: the earliest of them; Infinity if none. For DetectorDelay only. */
+  detectionDelay(seen: DetectionPaths, unhealthy: boolean): number {
     const m = this.model;
     let best = Infinity;
     if (seen.beats) {
@@ -250,9 +276,9 @@ export class Detector {
 
   /**
    * Time (seconds) from `now` until lost beats falsely declare a healthy instance failed;
-   * Infinity if beats are never lost. The beats fall on this detector's grid.
+   * Infinity if beats are never lost. The beats fall on this detector's grid. For DetectorDelay only.
    */
-  private spuriousDelay(now: number): number {
+  spuriousDelay(now: number): number {
     if (this.model.loss <= 0 || this.model.interval === Infinity) return Infinity;
     const q = 1 / (this.extraMean + 1);
     // So rare (mean beyond 1e15 beats) that it never happens within any horizon.

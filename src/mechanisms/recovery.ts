@@ -49,7 +49,7 @@ import type { RandomStream } from '../engine/rng.js';
 import type { FunctionModel, RecoveryModel } from '../model/build.js';
 import { LAYERS } from '../model/schema.js';
 import { Detector } from './heartbeat.js';
-import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
+import type { Controller, ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
 
 const VM = LAYERS.indexOf('vm');
 
@@ -141,6 +141,7 @@ export const recovery: ControllerFactory = {
   name: 'recovery',
   description: 'detection-driven recovery: detector or operator, notification, then restart / reboot / rebuild until one works',
   attach(model, ctl) {
+    const out: Controller[] = [];
     model.functions.forEach((f, g) => {
       const cfg = f.recovery;
       if (!cfg) return;
@@ -150,6 +151,7 @@ export const recovery: ControllerFactory = {
           if (h >= 0) ctl.move(g, i, h, 0);
         };
         const r = new Recoverer(f, cfg, inst.path, ctl, (c) => ctl.count(g, c), evacuate, g, i);
+        out.push(r as Controller);
         const top = model.components[inst.top];
         const appLayer = LAYERS.indexOf(top.layer);
         ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(appLayer, announced, top.modes[mode].unhealthy, plan));
@@ -160,7 +162,7 @@ export const recovery: ControllerFactory = {
         }
       });
     });
-    return [];
+    return out;
   },
   unanalyzable: (model) =>
     model.functions.flatMap((f) => {

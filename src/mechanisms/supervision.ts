@@ -14,7 +14,7 @@
  */
 import type { RandomStream } from '../engine/rng.js';
 import type { SupervisionModel } from '../model/build.js';
-import type { ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
+import type { Controller, ControllerFactory, CounterName, Delay, RepairPlan, SystemControl } from './types.js';
 
 /** Decides the repair of one instance's application crashes. */
 export class Supervisor {
@@ -75,15 +75,17 @@ export const supervision: ControllerFactory = {
   name: 'supervision',
   description: 'process supervision: restart in place, escalating to a VM reboot and a rebuild',
   attach(model, ctl) {
+    const out: Controller[] = [];
     model.functions.forEach((f, g) => {
       const cfg = f.supervision;
       if (!cfg) return;
       f.instances.forEach((inst, i) => {
         const sup = new Supervisor(cfg, ctl.streams.stream(`${inst.path}:supervision`), (c) => ctl.count(g, c), ctl.scheduler, ctl, f.path);
         ctl.takeRepair(g, i, (announced, plan) => sup.repair(announced, plan));
+        out.push(sup as Controller);
       });
     });
-    return [];
+    return out;
   },
   unanalyzable: (model) =>
     model.functions

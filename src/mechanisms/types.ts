@@ -370,7 +370,7 @@ export interface RepairPlan {
  * group's level (supervision, evacuation, planned work, ...).
  */
 export interface Controller {
-  /** Starts it at time 0, after every component's clocks (schedules its first events). */
+  /** Starts it at time 0, after every component's clocks (schedules its first events). Absent: it only holds state, driven by its hooks. */
   start?(): void;
 }
 
@@ -387,7 +387,10 @@ export interface ControllerFactory {
   readonly description: string;
   /**
    * Builds this replication's controllers of `model` on `ctl`. Hooks registered here run
-   * in registration order, and the controllers' `start` in the order returned.
+   * in registration order, and the controllers' `start` in the order returned. Every
+   * object that holds state of the replication is returned (with or without `start`), not
+   * only captured by the hooks: a copy of the running simulation (engine/snapshot.ts)
+   * reaches state through properties only.
    */
   attach(model: SystemModel, ctl: SystemControl): Controller[];
   /**

@@ -6,7 +6,7 @@
  */
 import type { LoadedTopology } from '../model/index.js';
 import { VERSION } from '../version.js';
-import { chooseFactors, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, type SplitPlan, type SplitSummary } from './splitting.js';
+import { chooseFactors, copyWork, eagerTwin, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, type SplitPlan, type SplitSummary } from './splitting.js';
 import { rareEventBlockers } from './applicability.js';
 import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH, RareEventError } from './cycles.js';
 
@@ -69,7 +69,7 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
   const base = { seed, horizon, warmup };
   const plan = options.plan ?? chooseFactors(model, base);
   const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
-  const settings = { ...base, factors: plan.factors };
+  const settings = { ...base, factors: plan.factors, eagerTwin: eagerTwin(plan) };
   const acc = emptySplitAccumulator(model, imp.maxLevel);
   let stop: SplitStop | undefined;
   const summary = (): SplitSummary => summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
@@ -143,6 +143,7 @@ export interface MethodPilot {
   method: 'plain' | 'failure-biasing' | 'splitting';
   /** Why it was not considered (then the figures are NaN), or null. */
   refused: string | null;
+  /** Its work in events (splitting: copies included, see copyWork). */
   events: number;
   worstRelativeHalfWidth: number;
   /** events * (worst / precision)^2: the work the pilot predicts to reach the precision (Infinity: a service saw no outage). */
@@ -162,8 +163,8 @@ export interface MethodChoice {
  * depend on them): plain histories and splitting from `chooseFactors`' pilots (its stage
  * 0 is plain histories; splitting is considered only when some factor is above 1, i.e.
  * when it splits at all), failure biasing from 20 batches of cycles where it applies (see
- * rareEventBlockers) and its weights are sound. Work is counted in events (replays
- * included), the predicted work to the precision is events * (worst half-width /
+ * rareEventBlockers) and its weights are sound. Work is counted in events (a copy of a
+ * running simulation as `copyWork` events), the predicted work to the precision is events * (worst half-width /
  * precision)^2 (a CI narrows as the square root of the work). A method whose pilot saw no
  * outage of some service predicts Infinity; with all at Infinity, splitting is chosen when it
  * splits, else plain.
@@ -184,10 +185,12 @@ export function chooseMethod(topo: LoadedTopology, precision: number, base: { se
   const splits = plan.factors.some((r) => r > 1);
   if (splits) {
     const acc = emptySplitAccumulator(model, imp.maxLevel);
-    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: plan.factors }, b, acc, PILOT_OF_CHOICE);
+    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: plan.factors, eagerTwin: eagerTwin(plan) }, b, acc, PILOT_OF_CHOICE);
     const s = summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
     const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
-    pilots.push({ method: 'splitting', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+    // Copies count as work too (see copyWork).
+    const work = acc.events + acc.copies * copyWork(model, base);
+    pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst) });
   } else {
     pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
   }

@@ -22,24 +22,31 @@
  * crossing continue independently from the same state, so the weighted sums are unbiased
  * for the plain history's expectations over the same window, whatever the distributions.
  *
- * Cloning by replay: a trial is its history's seed and replication plus the list of
- * (event number, key) points where it diverged. To run it, the simulation (one per model
- * and thread, reset for each trial) is replayed from time 0 (the same events, bit for bit)
- * and at each point every random stream the replication has seeded is re-keyed
- * (collectStreams, StreamFactory.rekey): seed s + 2^32 (1 + history), replication
- * = the retrial's number in its history. The cost of a retrial is its prefix; so the
- * splitting factors R are chosen from pilot runs (`chooseFactors`) to keep about one trial
- * per level per history, and levels that are crossed often are not split at all. The main
- * trial is exactly the plain history of the same seed and replication.
+ * Cloning by snapshot: at a crossing, each retrial is a copy of the running simulation
+ * (engine/snapshot.ts through sim/twins.ts: the calendar, the clocks' ages, pending
+ * timers, random streams, mechanisms, controllers and recorders, copied into a twin
+ * simulation of the same model) and runs at once, depth first, while the trial that
+ * crossed waits. The copy's future is its own: every random stream it holds is re-keyed
+ * to seed s + 2^32 (1 + history), replication = the retrial's number in its history (a
+ * sub-stream named like the original), later streams too (StreamFactory.rekey), and its
+ * memoryless clocks are redrawn (their law is the same, so the state is). So a history's
+ * tree is a function of the seed and the history alone. The cost of a retrial is one copy
+ * (about a millisecond on the shipped topologies, a tenth of one on a 1-of-3 group) and
+ * its own events. The main trial is exactly the plain history of the same seed and
+ * replication; it runs on a simulation reused from history to history and moves to a twin
+ * (replayed to that event) only at its first crossing that makes retrials, so histories
+ * that never split cost what plain ones do; when most histories split (`eagerTwin`), it
+ * starts on a twin at once.
  *
  * Batches of histories are independent (their replications do not overlap) and the 95%
  * CIs are Student intervals over batches; histories run in order in one thread, so the
  * result is the same for any number of threads.
  */
 import { Scheduler } from '../engine/scheduler.js';
-import { collectStreams, StreamFactory, type RandomStream } from '../engine/rng.js';
+import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
 import { SystemSim, type TransitionObserver } from '../sim/system.js';
+import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
 import { paretoK, trimTail } from './pareto.js';
@@ -192,10 +199,10 @@ export interface SplitAccumulator {
   /** Batches merged, and per service the batch sums of downtime, outages and outages over 15 s, with the batch's window (seconds). */
   batches: number;
   services: Array<RareBooks & { historiesWithOutage: number; batchesWithDowntime: number; largest: number[]; total: number }>;
-  /** Trials run (main trials included) and events handled (replays included), and of them replayed. */
+  /** Trials run (main trials included), events handled (with the replays of main trials to their first split, see runHistory), and copies of running trials made (sim/twins.ts). */
   trials: number;
   events: number;
-  replayEvents: number;
+  copies: number;
   /** Per level, trials that rose to it or above (unweighted) and the weighted crossings (a plain history's expected count, summed). */
   reached: number[];
   crossings: number[];
@@ -209,7 +216,7 @@ export function emptySplitAccumulator(model: SystemModel, maxLevel: number): Spl
     services: model.services.map(() => ({ ...rareBooks(), historiesWithOutage: 0, batchesWithDowntime: 0, largest: [], total: 0 })),
     trials: 0,
     events: 0,
-    replayEvents: 0,
+    copies: 0,
     reached: new Array(maxLevel + 1).fill(0),
     crossings: new Array(maxLevel + 1).fill(0),
   };
@@ -230,7 +237,7 @@ export function mergeSplitAccumulators(a: SplitAccumulator, b: SplitAccumulator)
   });
   a.trials += b.trials;
   a.events += b.events;
-  a.replayEvents += b.replayEvents;
+  a.copies += b.copies;
   b.reached.forEach((x, l) => (a.reached[l] += x));
   b.crossings.forEach((x, l) => (a.crossings[l] += x));
 }
@@ -244,6 +251,8 @@ export interface SplitSettings {
   factors: Factors;
   /** Refuse a history that needs more trials than this (factors far too large). */
   maxTrialsPerHistory?: number;
+  /** The main trial starts on a twin (see runHistory): when most histories split (`eagerTwin`). Default false. */
+  eagerTwin?: boolean;
 }
 
 /** Thrown when a history needs more trials than allowed. */
@@ -251,17 +260,20 @@ export class SplittingError extends Error {}
 
 const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
 
-/** The simulation the trials of `model` share in this thread (reset for each, like plain replications). */
+/** The simulation the main trials of `model` share in this thread (reset for each, like plain replications), until their first split. */
 function trialSim(model: SystemModel): SystemSim {
   let sys = TRIAL_SIMS.get(model);
   if (!sys) TRIAL_SIMS.set(model, (sys = new SystemSim(model, new Scheduler())));
   return sys;
 }
 
-/** A trial: where it diverged from its parent's path (event number, key), the level it was made at. */
-interface Trial {
-  readonly path: ReadonlyArray<readonly [number, number]>;
-  readonly made: number;
+const TWIN_POOLS = new WeakMap<SystemModel, TwinPool>();
+
+/** The twin maker of `model` in this thread (sim/twins.ts). */
+function twinPool(model: SystemModel): TwinPool {
+  let pool = TWIN_POOLS.get(model);
+  if (!pool) TWIN_POOLS.set(model, (pool = new TwinPool(model)));
+  return pool;
 }
 
 /**
@@ -276,96 +288,144 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   const recorderOptions = { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
   const keySeed = settings.seed + TWO32 * (1 + history);
   const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
-  const stack: Trial[] = [{ path: [], made: 0 }];
-  const streams: RandomStream[] = [];
+  const pool = twinPool(model);
+  const setup: TwinSetup = { seed: settings.seed, replication: history, warmup: settings.warmup, recorderOptions };
   let retrials = 0;
-  const base = new Float64Array(3 * nS);
-  const cum = new Float64Array(3 * nS);
-  while (stack.length > 0) {
-    const trial = stack.pop()!;
-    acc.trials++;
-    // The streams this replication seeds (see collectStreams), to re-key them.
-    streams.length = 0;
-    const previous = collectStreams(streams);
-    try {
-      const sys = trialSim(model);
-      const factory = new StreamFactory(settings.seed, history);
-      sys.reset(factory, settings.warmup, recorderOptions);
-      sys.start();
-      const watch = new LevelWatch(imp);
-      watch.attach(sys);
-      sys.observer = watch;
-      const sch = sys.scheduler;
-      // Replay to the last divergence point, re-keying at each.
-      for (const [at, key] of trial.path) {
-        while (sch.processed < at) {
-          watch.stopped = false;
-          sch.run(settings.horizon);
-          watch.seen = watch.level();
-          if (!watch.stopped && sch.processed < at) throw new Error(`internal error: a replay ended before event ${at}`);
-        }
-        if (sch.processed !== at) throw new Error(`internal error: a replay passed event ${at} (${sch.processed}): the simulation is not deterministic`);
-        // Not collected again while re-keyed (each is in the list once).
-        collectStreams(null);
-        for (const s of streams) s.reseed(keySeed, key);
-        collectStreams(streams);
-        factory.rekey(keySeed, key);
-        sys.redrawMemoryless();
-      }
-      acc.replayEvents += sch.processed;
-      let level = watch.level();
-      watch.seen = level;
-      read(sys, base);
-      for (;;) {
-        watch.stopped = false;
-        sch.run(settings.horizon);
-        if (!watch.stopped) {
-          sys.finish(settings.horizon);
-          read(sys, cum);
-          book(w[level]);
-          break;
-        }
-        const now = watch.level();
-        watch.seen = now;
-        if (now === level) continue;
-        read(sys, cum);
-        book(w[level]);
-        if (now < trial.made) break;
-        if (now > level) {
-          for (let l = level + 1; l <= now; l++) {
-            acc.reached[l]++;
-            acc.crossings[l] += w[level];
-          }
-          let copies = 1;
-          for (let j = level + 1; j <= now; j++) {
-            const n = (R[j] - 1) * copies;
-            for (let c = 0; c < n; c++) {
-              if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
-              stack.push({ path: [...trial.path, [sch.processed, retrials]], made: j });
-            }
-            copies *= R[j];
-          }
-        }
-        level = now;
-      }
-      acc.events += sch.processed;
-    } finally {
-      collectStreams(previous);
-    }
+  // Per depth of the tree (a trial's retrials run while it waits): the books at its last booking and now.
+  const books: Float64Array[] = [];
+  const booksAt = (depth: number) => (books[depth] ??= new Float64Array(6 * nS));
+
+  // The main trial runs on the thread's reused simulation (a plain history), and moves to a
+  // twin (sim/twins.ts) only at its first crossing that makes retrials (see promote): most
+  // histories of a rare case never split, and a new twin per history costs more than the
+  // history on small models.
+  // With `eagerTwin` (most histories split), it starts on a twin at once instead.
+  if (settings.eagerTwin && R.some((r) => r > 1)) {
+    const t = pool.start(setup);
+    pool.release(runTrial(t.sys, t, 0, 0) ?? t);
+  } else {
+    const main = trialSim(model);
+    main.observer = null;
+    main.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
+    main.start();
+    const twin = runTrial(main, null, 0, 0);
+    if (twin !== null) pool.release(twin);
   }
 
-  function read(sys: SystemSim, into: Float64Array): void {
+  /**
+   * The main trial as a twin: a new twin started for the history and run to event `at`
+   * (the crossing the reused simulation has just handled: the same events, bit for bit, so
+   * the same state; a replay that does not stop there exactly is an internal error).
+   */
+  function promote(at: number): Twin {
+    const t = pool.start(setup);
+    const watch = new LevelWatch(imp);
+    watch.attach(t.sys);
+    t.sys.observer = watch;
+    const sch = t.sys.scheduler;
+    while (sch.processed < at) {
+      watch.stopped = false;
+      sch.run(settings.horizon);
+      watch.seen = watch.level();
+      if (!watch.stopped) break;
+    }
+    if (sch.processed !== at) throw new Error(`internal error: a replay of the main trial reached event ${sch.processed}, not ${at}: the simulation is not deterministic`);
+    t.sys.observer = null;
+    // The replay is work too.
+    acc.events += at;
+    return t;
+  }
+
+  /**
+   * Runs one trial on `sys` (made at level `made`; `twin`: its twin, or null for the main
+   * trial on the reused simulation) to the horizon or until its level falls below `made`.
+   * At each crossing its retrials run at once, each on a copy of it (a twin) with its own
+   * streams from there, while it waits. Returns the twin it ended on (the main trial's, if
+   * it was promoted), or null.
+   */
+  function runTrial(start: SystemSim, twinAtStart: Twin | null, made: number, depth: number): Twin | null {
+    acc.trials++;
+    let twin = twinAtStart;
+    let sys = start;
+    let watch = new LevelWatch(imp);
+    watch.attach(sys);
+    sys.observer = watch;
+    let sch = sys.scheduler;
+    let events = -sch.processed;
+    const b = booksAt(depth);
+    let level = watch.level();
+    watch.seen = level;
+    read(sys, b, 0);
+    for (;;) {
+      watch.stopped = false;
+      sch.run(settings.horizon);
+      if (!watch.stopped) {
+        sys.finish(settings.horizon);
+        book(sys, b, w[level]);
+        break;
+      }
+      const now = watch.level();
+      watch.seen = now;
+      if (now === level) continue;
+      book(sys, b, w[level]);
+      if (now < made) break;
+      if (now > level) {
+        for (let l = level + 1; l <= now; l++) {
+          acc.reached[l]++;
+          acc.crossings[l] += w[level];
+        }
+        let copies = 1;
+        for (let j = level + 1; j <= now; j++) {
+          const n = (R[j] - 1) * copies;
+          if (n > 0 && twin === null) {
+            // The main trial's first split: it continues on a twin in the same state.
+            events += sch.processed;
+            sys.observer = null;
+            twin = promote(sch.processed);
+            sys = twin.sys;
+            sch = sys.scheduler;
+            watch = new LevelWatch(imp);
+            watch.attach(sys);
+            watch.seen = now;
+            sys.observer = watch;
+            events -= sch.processed;
+          }
+          for (let c = 0; c < n; c++) {
+            if (++retrials > maxTrials) throw new SplittingError(`a history needed more than ${maxTrials.toLocaleString('en-US')} retrials: the splitting factors are too large for this model`);
+            const copy = pool.take(setup);
+            acc.copies++;
+            for (const s of pool.copy(twin!, copy)) s.reseed(keySeed, retrials);
+            copy.factory.rekey(keySeed, retrials);
+            copy.sys.redrawMemoryless();
+            runTrial(copy.sys, copy, j, depth + 1);
+            pool.release(copy);
+          }
+          copies *= R[j];
+        }
+      }
+      level = now;
+    }
+    sys.observer = null;
+    acc.events += events + sch.processed;
+    return twin;
+  }
+
+  /** Reads the books of every service (downtime, outages, outages over 15 s) into `into` from `at`. */
+  function read(sys: SystemSim, into: Float64Array, at: number): void {
     for (let s = 0; s < nS; s++) {
       const r = sys.services[s].recorder.result;
-      into[3 * s] = r.downtime;
-      into[3 * s + 1] = r.outages;
-      into[3 * s + 2] = r.tl9000;
+      into[at + 3 * s] = r.downtime;
+      into[at + 3 * s + 1] = r.outages;
+      into[at + 3 * s + 2] = r.tl9000;
     }
   }
-  function book(weight: number): void {
-    for (let i = 0; i < 3 * nS; i++) {
-      out[i] += weight * (cum[i] - base[i]);
-      base[i] = cum[i];
+  /** Adds what was booked since the last call (the first half of `b`) with `weight` into `out`. */
+  function book(sys: SystemSim, b: Float64Array, weight: number): void {
+    const k = 3 * nS;
+    read(sys, b, k);
+    for (let i = 0; i < k; i++) {
+      out[i] += weight * (b[k + i] - b[i]);
+      b[i] = b[k + i];
     }
   }
 }
@@ -416,38 +476,72 @@ const PILOT_FIRST = 0xc0000000;
 /** Most a factor may be. */
 const MAX_FACTOR = 30;
 
-/** Retrials per history each level may make (each costs a replay of its prefix, half a history on average). */
+/** Retrials per history each level may make at least, and at most (see `retrialBudget`). */
 const RETRIALS_PER_LEVEL = 4;
+const MAX_RETRIALS_PER_LEVEL = 64;
 
 /**
  * Most a factor at the top level may be: copies of a trial in an outage only resample how
- * long it lasts, at the cost of a replay each, which the pilots found not worth it (B1:
- * 3 times the events for the same precision with 4).
+ * long it lasts. Worth it only when copies are cheap against a history (a budget of 8
+ * retrials per level or more); else 1.
  */
-const MAX_TOP_FACTOR = 1;
+const MAX_TOP_FACTOR = 4;
+
+/**
+ * The work of one copy of a running simulation, in events: the nodes of its skeleton
+ * (engine/snapshot.ts). Measured on the shipped topologies, a copy costs 1 to 3 us per
+ * node and an event 0.4 to 3 us, so one node is taken as one event.
+ */
+export function copyWork(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): number {
+  const m = model.metrics;
+  return twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget } });
+}
+
+/**
+ * Retrials per history each level may make: as many as cost about one history together
+ * (events per plain history over the work of a copy), between RETRIALS_PER_LEVEL and
+ * MAX_RETRIALS_PER_LEVEL.
+ */
+export function retrialBudget(eventsPerHistory: number, copy: number): number {
+  return Math.max(RETRIALS_PER_LEVEL, Math.min(MAX_RETRIALS_PER_LEVEL, Math.floor(eventsPerHistory / copy)));
+}
 
 /**
  * Splitting factors from the crossings per plain history of each level (G[l], l >= 1):
  * RESTART's balance R_l = G_l / G_{l+1} (each trial at level l then reaches l + 1 about
- * once), but at most what keeps about RETRIALS_PER_LEVEL retrials of level l per history
- * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (MAX_TOP_FACTOR at the top level), at least 1;
- * a level never crossed gets 1.
+ * once), but at most what keeps about `budget` retrials of level l per history
+ * (G_l prod_{i<=l} R_i), at most MAX_FACTOR (at the top level MAX_TOP_FACTOR with a budget
+ * of 8 or more, else 1), at least 1; a level never crossed gets 1.
  */
-export function factorsFrom(G: readonly number[]): number[] {
+export function factorsFrom(G: readonly number[], budget = RETRIALS_PER_LEVEL): number[] {
+  const top = budget >= 8 ? MAX_TOP_FACTOR : 1;
   const L = G.length - 1;
   const R = [1];
   let prod = 1;
   for (let l = 1; l <= L; l++) {
     let r = 1;
     if (G[l] > 0) {
-      const budget = RETRIALS_PER_LEVEL / (G[l] * prod);
+      const most = budget / (G[l] * prod);
       const balance = l < L && G[l + 1] > 0 ? G[l] / G[l + 1] : Infinity;
-      r = Math.max(1, Math.min(l === L ? MAX_TOP_FACTOR : MAX_FACTOR, Math.round(Math.min(budget, balance))));
+      r = Math.max(1, Math.min(l === L ? top : MAX_FACTOR, Math.round(Math.min(most, balance))));
     }
     R.push(r);
     prod *= r;
   }
   return R;
+}
+
+/**
+ * True when a plain history crosses the levels that split (R_l > 1) at least half a time on
+ * average (plan.crossings): then most main trials split, and starting them on a twin costs
+ * less than replaying them to their first split (see runHistory). Only the cost depends on it.
+ */
+export function eagerTwin(plan: SplitPlan): boolean {
+  let g = 0;
+  plan.factors.forEach((r, l) => {
+    if (l > 0 && r > 1) g += plan.crossings[l] ?? 0;
+  });
+  return g >= 0.5;
 }
 
 /** What the pilots chose: the service split on, the factors, and the plain crossings per history by level. */
@@ -465,7 +559,8 @@ export interface SplitPlan {
  * estimate worst (largest relative variance over the pilot's batches; no downtime at all
  * counts as the worst); its levels make the importance function. Then, from the
  * crossings of each level by a plain history (G_l, estimated with the weights), the
- * factors of `factorsFrom`; a level no pilot reached stays at 1. While a stage
+ * factors of `factorsFrom` with the budget of `retrialBudget` (stage 0's events per
+ * history against `copyWork`); a level no pilot reached stays at 1. While a stage
  * reaches no new level, the next one splits 4 times harder at the highest level reached
  * (the crossings it measures are weighted, so unbiased whatever the pilot's factors), up
  * to 64 times; stages stop when the top level is reached.
@@ -490,6 +585,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
   if (target < 0) return { target, factors: [1], crossings: [0] };
   const imp = importanceOf(model, [target]);
   const L = imp.maxLevel;
+  const budget = retrialBudget(plain.events / plain.histories, copyWork(model, settings));
   let R = new Array<number>(L + 1).fill(1);
   let G = new Array<number>(L + 1).fill(0);
   let chosen = R;
@@ -501,7 +597,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
     G = acc.crossings.map((c) => c / acc.histories);
     let reach = 0;
     for (let l = 1; l <= L; l++) if (acc.reached[l] > 0) reach = l;
-    chosen = factorsFrom(G);
+    chosen = factorsFrom(G, budget);
     if (reach === L || reach === 0) break;
     // No new level: the next pilot splits harder at the highest level reached, to see beyond it.
     boost = reach > known ? 1 : boost * 4;
@@ -536,7 +632,8 @@ export interface SplitSummary {
   histories: number;
   trials: number;
   events: number;
-  replayEvents: number;
+  /** Copies of running trials made (one per crossing point that splits, one per retrial but the last of each point). */
+  copies: number;
   problems: string[];
   services: SplitServiceSummary[];
 }
@@ -575,7 +672,7 @@ export function summarizeSplit(model: SystemModel, imp: Importance, acc: SplitAc
     histories: acc.histories,
     trials: acc.trials,
     events: acc.events,
-    replayEvents: acc.replayEvents,
+    copies: acc.copies,
     problems,
     services,
   };

@@ -32,7 +32,7 @@ export function renderSplitText(report: SplitReport, elapsedSeconds?: number): s
   );
   lines.push(`Splitting factors ${levels || 'none'}; plain crossings per history ${r.pilotCrossings.slice(1).map((c) => sig(c)).join(', ') || 'n/a'} (pilot)`);
   lines.push(
-    `${num(r.histories)} histories (${num(r.batches)} batches of ${set.historiesPerBatch}), ${num(r.trials)} trials, ${sig(r.events / 1e6)} M events of which ${sig(r.replayEvents / 1e6)} M replayed` +
+    `${num(r.histories)} histories (${num(r.batches)} batches of ${set.historiesPerBatch}), ${num(r.trials)} trials (${num(r.copies)} copies of running histories), ${sig(r.events / 1e6)} M events` +
       (elapsedSeconds !== undefined ? `, ${elapsedSeconds.toFixed(1)} s` : ''),
   );
   for (const p of r.problems) lines.push(`WARNING: ${p}.`);

@@ -73,11 +73,19 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     truncated = true;
     end = scheduler.now;
   }
+  return finishReplication(sys, replication, end, warmup, truncated);
+}
+
+/**
+ * Closes the books of `sys` (replication `replication`, warm-up `warmup` seconds) at time
+ * `end` and returns its result; `truncated`: stopped by the event cap.
+ */
+export function finishReplication(sys: SystemSim, replication: number, end: number, warmup: number, truncated = false): ReplicationResult {
   sys.finish(end);
   return {
     replication,
     window: Math.max(0, end - warmup),
-    events: scheduler.processed,
+    events: sys.scheduler.processed,
     truncated,
     services: sys.services.map((s) => s.result()),
     failuresByLayer: [...sys.failuresByLayer],

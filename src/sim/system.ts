@@ -65,6 +65,8 @@ export class CrewPool {
   private head = 0;
   /** With order random: picks an index in [0, n) uniformly (the simulation draws from the pool's stream; analysis branches). */
   choose: ((n: number) => number) | null = null;
+  /** With order random, in a simulation: the stream `choose` draws from (a property, so a copy of the simulation reaches it). */
+  pickStream: RandomStream | null = null;
   constructor(
     readonly size: number,
     readonly order: 'fifo' | 'random' | 'priority' = 'fifo',
@@ -1734,8 +1736,8 @@ export class SystemSim {
     for (const c of this.crews) c.reset();
     this.crews.forEach((c, i) => {
       if (c.order !== 'random') return;
-      const stream = streams.stream(`crews.${model.crews[i].name}:pick`);
-      c.choose = (n) => Math.min(n - 1, Math.floor(stream.next() * n));
+      c.pickStream = streams.stream(`crews.${model.crews[i].name}:pick`);
+      c.choose = (n) => Math.min(n - 1, Math.floor(c.pickStream!.next() * n));
     });
     for (const c of this.components) c.reset(streams, this.components);
     for (const cc of this.commons) cc.reset(streams);

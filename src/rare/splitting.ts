@@ -632,7 +632,7 @@ export interface SplitSummary {
   histories: number;
   trials: number;
   events: number;
-  /** Copies of running trials made (one per crossing point that splits, one per retrial but the last of each point). */
+  /** Copies of running trials made: one per retrial (each retrial starts as a copy of the trial that crossed). */
   copies: number;
   problems: string[];
   services: SplitServiceSummary[];

@@ -374,7 +374,8 @@ async function main(): Promise<void> {
     const u = (mttf: number) => 1 - (1 - (1 / (mttf + 1)) ** 2) ** 20;
     results.rareEvent = {
       B1: await rareGain('B1', b1, 'b1-20-pairs.yaml', u(2000), 3),
-      'sal1-pair (heartbeat loss 0)': await rareGain('sal1-pair (heartbeat loss 0)', sal1.replace('loss: 0.0001, ', ''), 'sal1-pair-noloss.yaml', null, 3),
+      // Failure biasing needs no lost beats and no registration (state that survives a return to all-up: rare/applicability.ts).
+      'sal1-pair (heartbeat loss 0, no registration)': await rareGain('sal1-pair (heartbeat loss 0, no registration)', sal1.replace('loss: 0.0001, ', '').replace(/^\s*registration: .*\n/m, ''), 'sal1-pair-noloss.yaml', null, 3),
       'B1, MTTF 20000 h': await rareGain('B1 with MTTF 20,000 h', b1.replace('mean: 2000h', 'mean: 20000h'), 'b1-mttf20000h.yaml', u(20000), 3),
     };
   }

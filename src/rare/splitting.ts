@@ -651,7 +651,10 @@ export function summarizeSplit(model: SystemModel, imp: Importance, acc: SplitAc
     const share = a.total > 0 ? largest / a.total : 0;
     const nonzero = a.batchesWithDowntime;
     if (a.total > 0) {
-      if (nonzero < SPLIT_LIMITS.minBatchesWithOutage) problems.push(`${svc.name}: only ${nonzero} of ${acc.batches} batches saw downtime (at least ${SPLIT_LIMITS.minBatchesWithOutage} needed for a batch CI): run more histories`);
+      if (nonzero < SPLIT_LIMITS.minBatchesWithOutage) {
+        const saw = nonzero === acc.batches ? `all ${acc.batches} batches saw downtime, but` : `only ${nonzero} of ${acc.batches} batches saw downtime:`;
+        problems.push(`${svc.name}: ${saw} a batch CI needs at least ${SPLIT_LIMITS.minBatchesWithOutage} that do: run more histories`);
+      }
       if (share > SPLIT_LIMITS.largestShare) problems.push(`${svc.name}: one history carries ${(share * 100).toFixed(0)}% of the downtime (over ${SPLIT_LIMITS.largestShare * 100}%): the estimate rests on too few outages`);
       if (k >= SPLIT_LIMITS.paretoK) problems.push(`${svc.name}: the per-history downtime has a heavy tail (Pareto k = ${k.toFixed(2)} >= ${SPLIT_LIMITS.paretoK}): its variance is likely infinite, so the CI cannot be trusted`);
     }

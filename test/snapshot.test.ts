@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTopologyFile } from '../src/model/index.js';
 import { runReplication, finishReplication } from '../src/runner/replication.js';
 import { TwinPool, type TwinSetup } from '../src/sim/twins.js';
+import { recorderOptionsOf } from '../src/sim/system.js';
 import { copyInto, sharedBetween, Skeleton, SnapshotError } from '../src/engine/snapshot.js';
 import type { SystemModel } from '../src/model/build.js';
 import { ROOT } from './helpers.js';
@@ -20,8 +21,7 @@ const TWO32 = 4294967296;
 const TOPOLOGIES = readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml'));
 
 function setupOf(model: SystemModel, seed: number, replication: number, warmup: number): TwinSetup {
-  const m = model.metrics;
-  return { seed, replication, warmup, recorderOptions: { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget } };
+  return { seed, replication, warmup, recorderOptions: recorderOptionsOf(model) };
 }
 
 describe('snapshots of a running replication', () => {

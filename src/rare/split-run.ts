@@ -6,7 +6,7 @@
  */
 import type { LoadedTopology } from '../model/index.js';
 import { VERSION } from '../version.js';
-import { chooseFactors, copyWork, eagerTwin, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, type SplitPlan, type SplitSummary } from './splitting.js';
+import { chooseFactors, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
 import { rareEventBlockers } from './applicability.js';
 import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH, RareEventError } from './cycles.js';
 
@@ -69,7 +69,7 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
   const base = { seed, horizon, warmup };
   const plan = options.plan ?? chooseFactors(model, base);
   const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
-  const settings = { ...base, factors: plan.factors, eagerTwin: eagerTwin(plan) };
+  const settings = splitSettings(base, plan);
   const acc = emptySplitAccumulator(model, imp.maxLevel);
   let stop: SplitStop | undefined;
   const summary = (): SplitSummary => summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
@@ -185,7 +185,7 @@ export function chooseMethod(topo: LoadedTopology, precision: number, base: { se
   const splits = plan.factors.some((r) => r > 1);
   if (splits) {
     const acc = emptySplitAccumulator(model, imp.maxLevel);
-    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: plan.factors, eagerTwin: eagerTwin(plan) }, b, acc, PILOT_OF_CHOICE);
+    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, splitSettings(base, plan), b, acc, PILOT_OF_CHOICE);
     const s = summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
     const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
     // Copies count as work too (see copyWork).

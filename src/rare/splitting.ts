@@ -45,7 +45,7 @@
 import { Scheduler } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { SystemSim, type TransitionObserver } from '../sim/system.js';
+import { recorderOptionsOf, SystemSim, type TransitionObserver } from '../sim/system.js';
 import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
@@ -284,8 +284,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   const R = settings.factors;
   const w = weights(R);
   const nS = model.services.length;
-  const m = model.metrics;
-  const recorderOptions = { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
+  const recorderOptions = recorderOptionsOf(model);
   const keySeed = settings.seed + TWO32 * (1 + history);
   const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
   const pool = twinPool(model);
@@ -493,8 +492,7 @@ const MAX_TOP_FACTOR = 4;
  * node and an event 0.4 to 3 us, so one node is taken as one event.
  */
 export function copyWork(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): number {
-  const m = model.metrics;
-  return twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget } });
+  return twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: recorderOptionsOf(model) });
 }
 
 /**
@@ -536,12 +534,17 @@ export function factorsFrom(G: readonly number[], budget = RETRIALS_PER_LEVEL): 
  * average (plan.crossings): then most main trials split, and starting them on a twin costs
  * less than replaying them to their first split (see runHistory). Only the cost depends on it.
  */
-export function eagerTwin(plan: SplitPlan): boolean {
+function eagerTwin(plan: SplitPlan): boolean {
   let g = 0;
   plan.factors.forEach((r, l) => {
     if (l > 0 && r > 1) g += plan.crossings[l] ?? 0;
   });
   return g >= 0.5;
+}
+
+/** The settings of a splitting run of `base` with the factors the pilots chose in `plan`. */
+export function splitSettings(base: { seed: number; horizon: number; warmup: number }, plan: SplitPlan): SplitSettings {
+  return { ...base, factors: plan.factors, eagerTwin: eagerTwin(plan) };
 }
 
 /** What the pilots chose: the service split on, the factors, and the plain crossings per history by level. */

@@ -6,7 +6,7 @@
 import { Scheduler, EventLimitError } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { SystemSim, type TraceEvent } from '../sim/system.js';
+import { recorderOptionsOf, SystemSim, type TraceEvent } from '../sim/system.js';
 import type { OutageRecord } from '../metrics/recorder.js';
 import type { ReplicationResult } from '../metrics/replication.js';
 
@@ -53,12 +53,11 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
     SIMS.set(model, sys);
   }
   const scheduler = sys.scheduler;
-  const m = model.metrics;
   const onOutage = settings.onOutage;
   sys.reset(
     new StreamFactory(settings.seed, replication),
     warmup,
-    { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget },
+    recorderOptionsOf(model),
     onOutage ? (s, o) => onOutage(s, replication, o) : undefined,
     opts.trace ?? null,
   );

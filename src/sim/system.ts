@@ -1522,6 +1522,15 @@ export interface TransitionObserver {
   groupChanged(full: boolean): void;
 }
 
+/** What a replication's recorders take from the model (the rest of RecorderOptions is per run): SystemSim.reset's `recorderOptions`. */
+export type ModelRecorderOptions = Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>;
+
+/** The recorder options of `model`'s metrics (capacity thresholds, SAL bounds, probation, downtime budget), for SystemSim.reset. */
+export function recorderOptionsOf(model: SystemModel): ModelRecorderOptions {
+  const m = model.metrics;
+  return { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
+}
+
 /** The whole system in one replication. */
 export class SystemSim {
   readonly components: ComponentSim[];
@@ -1713,7 +1722,7 @@ export class SystemSim {
   reset(
     streams: StreamFactory,
     windowStart: number,
-    recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>,
+    recorderOptions: ModelRecorderOptions,
     onOutage?: (service: number, o: OutageRecord) => void,
     trace: ((e: TraceEvent) => void) | null = null,
   ): void {

@@ -17,15 +17,14 @@ import { Scheduler } from '../engine/scheduler.js';
 import { RandomStream, StreamFactory } from '../engine/rng.js';
 import { copyInto, sharedBetween, Skeleton } from '../engine/snapshot.js';
 import type { SystemModel } from '../model/build.js';
-import type { RecorderOptions } from '../metrics/recorder.js';
-import { SystemSim } from './system.js';
+import { SystemSim, type ModelRecorderOptions } from './system.js';
 
 /** What a twin is reset with (the same for the original and all its copies). Times in seconds. */
 export interface TwinSetup {
   seed: number;
   replication: number;
   warmup: number;
-  recorderOptions: Omit<RecorderOptions, 'windowStart' | 'zones' | 'onOutage'>;
+  recorderOptions: ModelRecorderOptions;
 }
 
 /** One simulation of the pool: its random streams' factory and its skeleton (see engine/snapshot.ts). */

@@ -142,6 +142,15 @@ export interface AnalyzeOptions {
    * A(t) and mission reliability R(t) = P(no outage in [0, t]) (see ServiceAnalysis.transient).
    */
   times?: readonly number[];
+  /**
+   * Leave out the states whose likeliest path from everything up is taken with a
+   * probability below this (0 < truncate < 1; default: every reachable state): each block
+   * is explored likeliest first (LikeliestFirst) and the states left out become one
+   * (Truncated); the figures then come with an estimate of what was left out
+   * (BlockResult.truncation, ServiceAnalysis.truncation) and `exact` is false. A block
+   * with nothing beyond the cut-off is solved whole, as without it.
+   */
+  truncate?: number;
 }
 
 /** One non-exponential delay replaced by an exponential of the same mean (with `approximate`). */
@@ -170,6 +179,13 @@ export interface BlockResult {
   transitions: number;
   /** Relative residual sum |pi Q| / sum pi q of the solution. */
   residual: number;
+  /**
+   * With AnalyzeOptions.truncate, when states were left out: how many, the estimated
+   * share of time spent among them (`outside`: counted as up in the block's figures,
+   * added to the upper ones), the rate (1/s) at which the chain enters them, and the mean
+   * stay assumed there (s). `states` counts the one state standing for them.
+   */
+  truncation?: { leftOut: number; outside: number; entryRate: number; staySeconds: number };
 }
 
 /** Exact figures of one service. */
@@ -201,6 +217,12 @@ export interface ServiceAnalysis {
   transient?: { times: number[]; availability: number[]; reliability: number[] } | null;
   /** Why the transient figures could not be computed (a stiff chain), when asked for. */
   transientRefused?: string;
+  /**
+   * With AnalyzeOptions.truncate, when a block it spans was truncated: estimates of what
+   * the states left out may add (the figures above count them as up): up to
+   * `unavailability` more unavailability, up to `outagesPerYear` more outages per year.
+   */
+  truncation?: { unavailability: number; outagesPerYear: number };
 }
 
 /** The result of `analyzeModel`. */
@@ -957,12 +979,25 @@ interface Outcome {
   visited: Array<Set<number>>;
 }
 
-/** Every outcome of firing one clock from the state whose key is `key` (branches over the random choices). */
-function fire(blk: BlockModel, sym: Symmetry | null, key: string, startUp: boolean[], act: (w: World) => void): Outcome[] {
+/** A deep copy of plain data (what a state holds: objects, arrays, numbers, strings, booleans, null); twice as fast as a JSON round trip. */
+function copyData<T>(x: T): T {
+  if (x === null || typeof x !== 'object') return x;
+  if (Array.isArray(x)) {
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) a[i] = copyData(x[i]);
+    return a as T;
+  }
+  const o: Record<string, unknown> = {};
+  for (const k in x) o[k] = copyData((x as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/** Every outcome of firing one clock from state `from` (left as it is; branches over the random choices). */
+function fire(blk: BlockModel, sym: Symmetry | null, from: State, startUp: boolean[], act: (w: World) => void): Outcome[] {
   const out: Outcome[] = [];
   const script: boolean[] = [];
   for (;;) {
-    const w = new World(blk, JSON.parse(key) as State, script, sym);
+    const w = new World(blk, copyData(from), script, sym);
     const seen = blk.watch.map((ch) => ch.every((i) => startUp[i]));
     // Components hold their state in the block's objects while an event runs (see World.load).
     const cUp = (c: number) => blk.chain.comps[c].up;
@@ -1206,8 +1241,9 @@ class Symmetry {
 }
 
 /** The clocks running in a tangible state: [rate, action]. */
-function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> {
-  const list: Array<[number, (w: World) => void]> = [];
+/** The clocks that run in state `s`: rate (1/s), what firing does, and a name (the same clock in every state it runs in). */
+function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void, string]> {
+  const list: Array<[number, (w: World) => void, string]> = [];
   // The services repair steps wait for, up or not in this state (their groups are in the block).
   const servicesUp: Record<number, boolean> = {};
   if (blk.needs.size > 0) {
@@ -1215,27 +1251,154 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void]> 
     for (const [sv, groups] of blk.needs) servicesUp[sv] = groups.every((g) => up[g]);
   }
   s.c.forEach((c, ci) => {
-    if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j)]));
-    if (c.up && c.y === true) list.push([blk.comps[ci].age, (w) => w.grownUp(ci)]);
+    if (c.up) blk.comps[ci].modes.forEach((m, j) => list.push([m.rate, (w) => w.fail(ci, j), `f${ci}.${j}`]));
+    if (c.up && c.y === true) list.push([blk.comps[ci].age, (w) => w.grownUp(ci), `y${ci}`]);
     if (c.t !== null && c.sp !== true && (c.t.needs === undefined || c.t.needs.every((sv) => servicesUp[sv]))) {
       const kind = c.t.kind;
-      list.push([c.t.rate, (w) => w.componentTimer(ci, kind)]);
+      list.push([c.t.rate, (w) => w.componentTimer(ci, kind), `c${ci}.${kind}`]);
     }
   });
-  for (const cc of blk.commons) list.push([cc.rate, (w) => w.failCommon(cc)]);
+  blk.commons.forEach((cc, i) => list.push([cc.rate, (w) => w.failCommon(cc), `x${i}`]));
   s.g.forEach((g, gi) => {
     g.t.forEach((slot, k) => {
       if (slot !== null)
         list.push([slot.rate, (w) => {
           w.s.g[gi].t[k] = null;
           w.groupTimer(gi, k);
-        }]);
+        }, `g${gi}.${k}`]);
     });
   });
   return list;
 }
 
-/** Breadth-first exploration: expands every state added so far (and those it adds). */
+/**
+ * The order in which states are expanded: `next` gives the discovery index of the next
+ * state to expand (-1: stop), `expanded` hears each expanded state's transitions (to the
+ * discovery index of each successor, at its rate, self-loops included), the longest mean
+ * (s) of its clocks that do not run in everything up, and whether it is at rest (its
+ * clocks are those of everything up, same names and rates: all is well again, whatever
+ * roles the instances now hold).
+ */
+interface ExploreOrder {
+  readonly measuresExtra?: boolean;
+  next(discovered: number): number;
+  expanded(from: number, out: ReadonlyArray<Jump>, longestRepairClock: number, atRest: boolean): void;
+}
+
+/** A transition as exploration hears it: to a discovery index, at a rate (1/s), by a rare clock (one that runs in everything up at the same rate, or one as slow as such a clock: a failure) or not (a repair, a detection, a recovery step...). */
+interface Jump {
+  to: number;
+  rate: number;
+  rare: boolean;
+  /** For a rare jump when exploring likeliest first: the longest mean (s) of the clocks its event started (those of the state reached that did not run before, same names and rates); else 0. */
+  extra: number;
+  /** The clock's name (see `clocks`). */
+  clock: string;
+}
+
+/** Breadth first: every state discovered, in the order discovered (the exact chain). */
+function breadthFirst(): ExploreOrder {
+  let i = 0;
+  return { next: (discovered) => (i < discovered ? i++ : -1), expanded: () => {} };
+}
+
+/**
+ * Likeliest first, with a cut-off (AnalyzeOptions.truncate): a state's cost is the least
+ * over paths from everything up of -ln of the product of the jump probabilities on the
+ * way (each transition's rate over its state's total rate out), so that exp(-cost) is the
+ * chance that the likeliest path to it is taken from the start; states are expanded by
+ * rising cost (Dijkstra, a binary heap) while the cost is at most `cutoff`. The states
+ * discovered but not expanded are left out of the chain (see `truncate`).
+ */
+class LikeliestFirst implements ExploreOrder {
+  /** Per discovery index: the least cost found so far (Infinity before it is reached). */
+  readonly cost: number[] = [0];
+  /** Per discovery index: whether it was expanded. */
+  readonly done: boolean[] = [];
+  /** Discovery indices in the order expanded. */
+  readonly order: number[] = [];
+  /** Per discovery index of an expanded state: at rest (see ExploreOrder). */
+  readonly atRest: boolean[] = [];
+  /** The rare jumps between distinct states (by discovery index): those to states left out are the ways out of the truncated chain. */
+  readonly exits: Array<{ from: number; to: number; rate: number; extra: number; clock: string }> = [];
+  /** The jumps out of everything up (discovery index 0), by clock name. */
+  readonly firstJumps = new Map<string, Array<{ to: number; rate: number }>>();
+  /** Whether exploration should measure each rare jump's `extra` (Jump). */
+  readonly measuresExtra = true;
+  /** The longest mean (s) of a clock of an expanded state that does not run with the same rate in everything up (not a failure: a repair, a detection...). */
+  longestRepairClock = 0;
+  private heap: Array<{ cost: number; id: number }> = [{ cost: 0, id: 0 }];
+  constructor(private readonly cutoff: number) {}
+  next(): number {
+    while (this.heap.length > 0) {
+      const { cost, id: top } = this.pop();
+      if (this.done[top] || cost > this.cost[top]) continue;
+      if (cost > this.cutoff) return -1;
+      this.done[top] = true;
+      this.order.push(top);
+      return top;
+    }
+    return -1;
+  }
+  expanded(from: number, out: ReadonlyArray<Jump>, longest: number, atRest: boolean): void {
+    if (longest > this.longestRepairClock) this.longestRepairClock = longest;
+    this.atRest[from] = atRest;
+    for (const t of out) {
+      if (t.rare && t.to !== from) this.exits.push({ from, to: t.to, rate: t.rate, extra: t.extra, clock: t.clock });
+      if (from === 0) {
+        const list = this.firstJumps.get(t.clock);
+        if (list) list.push({ to: t.to, rate: t.rate });
+        else this.firstJumps.set(t.clock, [{ to: t.to, rate: t.rate }]);
+      }
+    }
+    let total = 0;
+    for (const t of out) if (t.to !== from) total += t.rate;
+    for (const t of out) {
+      if (t.to === from) continue;
+      const c = t.rare ? this.cost[from] - Math.log(t.rate / total) : this.cost[from];
+      if (!(c < (this.cost[t.to] ?? Infinity))) continue;
+      this.cost[t.to] = c;
+      this.push(t.to);
+    }
+  }
+  /** Heap entries as pushed: the cost then (a state pushed again at a lower cost leaves its old entry, skipped when popped). */
+  private less(a: number, b: number): boolean {
+    const h = this.heap;
+    return h[a].cost < h[b].cost || (h[a].cost === h[b].cost && h[a].id < h[b].id);
+  }
+  private push(id: number): void {
+    const h = this.heap;
+    let k = h.push({ cost: this.cost[id], id }) - 1;
+    while (k > 0) {
+      const p = (k - 1) >> 1;
+      if (!this.less(k, p)) break;
+      [h[k], h[p]] = [h[p], h[k]];
+      k = p;
+    }
+  }
+  private pop(): { cost: number; id: number } {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let k = 0;
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < h.length && this.less(l, m)) m = l;
+        if (r < h.length && this.less(r, m)) m = r;
+        if (m === k) break;
+        [h[k], h[m]] = [h[m], h[k]];
+        k = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Expands states in `order` (each state's clocks fired, every outcome added), recording transitions by discovery index. */
 function explore(
   blk: BlockModel,
   sym: Symmetry | null,
@@ -1246,16 +1409,49 @@ function explore(
   outageFlows: Array<Array<{ from: number; rate: number }>>,
   patternIn: number[][],
   logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>,
+  order: ExploreOrder,
 ): void {
-  for (let from = 0; from < keys.length; from++) {
+  const out: Jump[] = [];
+  // Rare clocks: failures, the clocks of mechanisms that run in everything up (by name and rate: spurious detections...), and any as slow as a failure.
+  const nominal = new Set<string>();
+  let failureRate = 0;
+  let failures = 0;
+  for (let from = order.next(keys.length); from >= 0; from = order.next(keys.length)) {
+    out.length = 0;
+    let longest = 0;
+    let running = 0;
+    let unusual = false;
     const s = JSON.parse(keys[from]) as State;
     const startUp = groupsUp(blk, s);
-    for (const [rate, act] of clocks(blk, s)) {
+    const clockList = clocks(blk, s);
+    const before = order.measuresExtra ? new Set(clockList.map(([rate, , name]) => `${name}@${rate}`)) : null;
+    if (from === 0) {
+      for (const [rate, , name] of clockList) {
+        if (name[0] === 'f' || name[0] === 'x') {
+          failures++;
+          if (rate > failureRate) failureRate = rate;
+        } else if (name[0] === 'g') nominal.add(`${name}@${rate}`);
+      }
+    }
+    for (const [rate, act, name] of clockList) {
       if (!(rate > 0)) continue;
-      for (const o of fire(blk, sym, keys[from], startUp, act)) {
+      const failure = name[0] === 'f' || name[0] === 'x';
+      const rare = failure || rate <= failureRate || nominal.has(`${name}@${rate}`);
+      if (failure) running++;
+      else if (!rare) {
+        unusual = true;
+        if (rate !== IMMEDIATE && 1 / rate > longest) longest = 1 / rate;
+      } else if (!nominal.has(`${name}@${rate}`)) unusual = true;
+      for (const o of fire(blk, sym, s, startUp, act)) {
         if (!(o.prob > 0)) continue;
+        // Before lumping renumbers the components (and so the clocks' names).
+        let extra = 0;
+        if (rare && before !== null) {
+          for (const [r2, , n2] of clocks(blk, o.state)) if (r2 !== IMMEDIATE && r2 > 0 && !before.has(`${n2}@${r2}`) && 1 / r2 > extra) extra = 1 / r2;
+        }
         const to = add(o.state);
         const r = rate * o.prob;
+        out.push({ to, rate: r, rare, extra, clock: name });
         if (to !== from) transitions.push({ from, to, rate: r });
         blk.watch.forEach((_, k) => {
           if (o.seenUp[k] && !upIn[to][k]) outageFlows[k].push({ from, rate: r });
@@ -1272,6 +1468,7 @@ function explore(
         });
       }
     }
+    order.expanded(from, out, longest, !unusual && running === failures);
   }
 }
 
@@ -1288,6 +1485,74 @@ interface Explored {
   patternIn: number[][];
   /** Per expression service: transitions by the patterns they went through and their end pattern (`v1,v2|end`). */
   logicFlows: Array<Map<string, Array<{ from: number; rate: number }>>>;
+  /** With a cut-off that left states out: the index of the state standing for all of them (the last) and what `truncate` reports. */
+  truncated?: Truncated;
+}
+
+/**
+ * A truncated chain (AnalyzeOptions.truncate). The states left out (discovered beyond the
+ * cut-off) are one state, `beyond` (the last index), counted as up in the block's figures,
+ * which leads back to everything up. A state left out is reached from a kept state by one
+ * rare event (a failure, or a clock as slow), so its way back is estimated as the kept
+ * state's mean time to rest (toRest: until it is at rest, all well again) plus the longest
+ * mean of the clocks that event started (`extra`); the mean stay in `beyond` is that,
+ * averaged over the ways in weighted by their flow in the solved chain (solveBlock solves
+ * twice, first with the longest such stay). The downtime the states left out may add
+ * is estimated alike, per watched service: the kept state's mean downtime to rest plus
+ * `extra`, times the flow; added to the unavailability's upper figure, as the flow is to
+ * the outage rate's (about one more outage per excursion). Estimates, not bounds.
+ */
+interface Truncated {
+  beyond: number;
+  /** States discovered but left out. */
+  leftOut: number;
+  /** The ways into `beyond`: from a kept state, at a rate (1/s), with the longest mean (s) of the clocks its event started. */
+  entries: Array<{ from: number; rate: number; extra: number }>;
+  /** Per kept state, its mean time (s) to rest. */
+  toRest: Float64Array;
+  /** Per watched service, per kept state, its mean downtime (s) to rest. */
+  downToRest: Float64Array[];
+}
+
+/**
+ * Per state of a chain, the mean of what it accrues (`reward(i)` per second in state i)
+ * until it reaches a state at rest (`atRest`: 0 there), by Gauss-Seidel sweeps on
+ * v(s) = (reward(s) + sum_t q(s,t) v(t)) / q(s) (transitions to or from `skip` ignored),
+ * until no value changes by more than 1e-9 relative; null when it does not settle in
+ * `maxSweeps` sweeps or a state other than `skip` has no way out.
+ */
+function accruedToRest(n: number, transitions: Ctmc['transitions'], atRest: (i: number) => boolean, skip: number, reward: (i: number) => number, maxSweeps = 5000): Float64Array | null {
+  const start = new Int32Array(n + 1);
+  for (const t of transitions) if (t.from !== skip && t.to !== skip) start[t.from + 1]++;
+  for (let i = 0; i < n; i++) start[i + 1] += start[i];
+  const fill = start.slice(0, n);
+  const to = new Int32Array(start[n]);
+  const rate = new Float64Array(start[n]);
+  const out = new Float64Array(n);
+  for (const t of transitions) {
+    if (t.from === skip || t.to === skip) continue;
+    const k = fill[t.from]++;
+    to[k] = t.to;
+    rate[k] = t.rate;
+    out[t.from] += t.rate;
+  }
+  const perSecond = Float64Array.from({ length: n }, (_, i) => reward(i));
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) if (i !== skip && !atRest(i) && !(out[i] > 0)) return null;
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let change = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      if (i === skip || atRest(i)) continue;
+      let acc = perSecond[i];
+      for (let k = start[i]; k < start[i + 1]; k++) acc += rate[k] * v[to[k]];
+      const x = acc / out[i];
+      const d = x === v[i] ? 0 : Math.abs(x - v[i]) / Math.max(Math.abs(x), 1e-300);
+      if (d > change) change = d;
+      v[i] = x;
+    }
+    if (change <= 1e-9) return v;
+  }
+  return null;
 }
 
 /**
@@ -1313,10 +1578,16 @@ function multipliers(blk: BlockModel, keys: readonly string[]): string {
   return top.map(([what, n]) => `${what}: ${n}`).join(', ');
 }
 
-/** Explores one block breadth first from everything up (the simulator's start), each state lumped by `sym` (null: not lumped). */
-function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string): Explored {
+/**
+ * Explores one block from everything up (the simulator's start), each state lumped by
+ * `sym` (null: not lumped): breadth first, every reachable state (`cutoff` Infinity), or
+ * likeliest first up to the cost `cutoff` (LikeliestFirst), the states beyond it made one
+ * (Truncated).
+ */
+function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, describe: string, cutoff = Infinity): Explored {
   const index = new Map<string, number>();
   const x: Explored = { keys: [], upIn: [], transitions: [], outageFlows: blk.watch.map(() => []), unlumped: 0, patternIn: [], logicFlows: blk.logic.map(() => new Map()) };
+  const orbits: number[] = [];
   const add = (s: State): number => {
     const orbit = sym === null ? 1 : sym.lump(s);
     // Lumping renumbers components in the queues.
@@ -1325,12 +1596,12 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     let i = index.get(k);
     if (i === undefined) {
       if (x.keys.length >= maxStates) {
-        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
+        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states, or ${cutoff === Infinity ? 'leave out the least likely states with --truncate, e.g. --truncate 1e-6' : 'truncate more: a larger --truncate'}; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
       }
       i = x.keys.length;
       index.set(k, i);
       x.keys.push(k);
-      x.unlumped += orbit;
+      orbits.push(orbit);
       const up = groupsUp(blk, s);
       x.upIn.push(blk.watch.map((ch) => ch.every((g) => up[g])));
       x.patternIn.push(blk.logic.map((L) => pattern(L, up, (c) => s.c[c].up)));
@@ -1338,13 +1609,58 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     return i;
   };
   add(initialState(blk));
+  const order = cutoff === Infinity ? breadthFirst() : new LikeliestFirst(cutoff);
   try {
-    explore(blk, sym, x.keys, add, x.upIn, x.transitions, x.outageFlows, x.patternIn, x.logicFlows);
+    explore(blk, sym, x.keys, add, x.upIn, x.transitions, x.outageFlows, x.patternIn, x.logicFlows, order);
   } catch (e) {
     if (e instanceof ZeroDelayLoop) throw new AnalysisRefused('', [`${describe}: zero delays trigger each other without end (time would not advance); give one of them a duration > 0`]);
     throw e;
   }
-  return x;
+  if (!(order instanceof LikeliestFirst) || order.order.length === x.keys.length) {
+    x.unlumped = orbits.reduce((a, b) => a + b, 0);
+    return x;
+  }
+  return truncate(blk, x, orbits, order, describe);
+}
+
+/** Renumbers an exploration cut off by `order`: the expanded states in the order expanded, then one state standing for those left out (Truncated). */
+function truncate(blk: BlockModel, x: Explored, orbits: readonly number[], order: LikeliestFirst, describe: string): Explored {
+  const kept = order.order;
+  const beyond = kept.length;
+  const to = new Int32Array(x.keys.length).fill(beyond);
+  kept.forEach((d, i) => (to[d] = i));
+  const from = (list: Array<{ from: number; rate: number }>) => list.map((t) => ({ from: to[t.from], rate: t.rate }));
+  const transitions = x.transitions.map((t) => ({ from: to[t.from], to: to[t.to], rate: t.rate })).filter((t) => t.from !== t.to);
+  const atRest = (i: number) => order.atRest[kept[i]];
+  const upIn = [...kept.map((d) => x.upIn[d]), blk.watch.map(() => true)];
+  const toRest = accruedToRest(beyond + 1, transitions, atRest, beyond, () => 1);
+  const downToRest = blk.watch.map((_, k) => accruedToRest(beyond + 1, transitions, atRest, beyond, (i) => (upIn[i][k] ? 0 : 1)));
+  if (toRest === null || downToRest.some((d) => d === null)) {
+    throw new AnalysisRefused('', [`${describe}: truncated (--truncate), but some kept states never come back to rest without a rarer event; a smaller --truncate keeps more of the chain`]);
+  }
+  // The mean time to rest after the same event from everything up (0 when unknown: its states were cut off too).
+  const alone = (clock: string): number => {
+    const jumps = order.firstJumps.get(clock);
+    if (!jumps || jumps.some((j) => to[j.to] === beyond)) return 0;
+    const total = jumps.reduce((a, j) => a + j.rate, 0);
+    return jumps.reduce((a, j) => a + j.rate * toRest[to[j.to]], 0) / total;
+  };
+  return {
+    keys: [...kept.map((d) => x.keys[d]), '"beyond the cut-off"'],
+    upIn,
+    transitions,
+    outageFlows: x.outageFlows.map(from),
+    unlumped: kept.reduce((a, d) => a + orbits[d], 1),
+    patternIn: [...kept.map((d) => x.patternIn[d]), x.patternIn[0]],
+    logicFlows: x.logicFlows.map((m) => new Map([...m].map(([k, list]) => [k, from(list)]))),
+    truncated: {
+      beyond,
+      leftOut: x.keys.length - kept.length,
+      entries: order.exits.filter((e) => to[e.to] === beyond).map((e) => ({ from: to[e.from], rate: e.rate, extra: Math.max(e.extra, alone(e.clock)) })),
+      toRest,
+      downToRest: downToRest as Float64Array[],
+    },
+  };
 }
 
 /**
@@ -1358,12 +1674,13 @@ function solveBlock(
   describe: string,
   lump: boolean,
   times?: readonly number[],
-): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; transient?: Array<{ availability: number[]; reliability: number[] }> | string; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+  cutoff = Infinity,
+): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; transient?: Array<{ availability: number[]; reliability: number[] }> | string; cutDown?: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
   let sym = lump ? Symmetry.of(blk) : null;
   let x: Explored;
   for (;;) {
     try {
-      x = exploreBlock(blk, sym, maxStates, describe);
+      x = exploreBlock(blk, sym, maxStates, describe, cutoff);
       break;
     } catch (e) {
       if (!(e instanceof Asymmetric) || sym === null) throw e;
@@ -1371,9 +1688,24 @@ function solveBlock(
     }
   }
   const { keys, upIn, transitions, outageFlows } = x;
+  const cut = x.truncated;
   const chain: Ctmc = { n: keys.length, transitions };
   let pi: Float64Array;
   try {
+    if (cut) {
+      // Back from beyond the cut-off: first after the longest stay of a way in, then after the flow-weighted one (Truncated).
+      const stayAfter = (e: Truncated['entries'][number]) => cut.toRest[e.from] + e.extra;
+      const back = { from: cut.beyond, to: 0, rate: 1 / cut.entries.reduce((m, e) => Math.max(m, stayAfter(e)), 1) };
+      transitions.push(back);
+      pi = steadyStateSparse(chain);
+      let flow = 0;
+      let stay = 0;
+      for (const e of cut.entries) {
+        flow += pi[e.from] * e.rate;
+        stay += pi[e.from] * e.rate * stayAfter(e);
+      }
+      if (flow > 0 && stay > 0) back.rate = flow / stay;
+    }
     pi = steadyStateSparse(chain);
   } catch (e) {
     if (e instanceof FillError) {
@@ -1397,8 +1729,16 @@ function solveBlock(
     });
     return { global: L.global, probs: [...probs], flows };
   });
-  const transient = times ? blockTransient(chain, upIn, blk.watch.length, times, describe) : undefined;
-  return { avail, unavail, rate, logic, transient, result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi) } };
+  const transient = !times ? undefined : cut ? `${describe}: a truncated chain (--truncate): transient figures are computed on whole chains only` : blockTransient(chain, upIn, blk.watch.length, times, describe);
+  const truncation = cut && {
+    leftOut: cut.leftOut,
+    outside: pi[cut.beyond],
+    entryRate: cut.entries.reduce((acc, e) => acc + pi[e.from] * e.rate, 0),
+    staySeconds: 1 / transitions.find((t) => t.from === cut.beyond)!.rate,
+  };
+  // Per watched service: the share of time the states left out may add to its downtime (Truncated).
+  const cutDown = cut && blk.watch.map((_, k) => cut.entries.reduce((acc, e) => acc + pi[e.from] * e.rate * (cut.downToRest[k][e.from] + e.extra), 0));
+  return { avail, unavail, rate, logic, transient, ...(cutDown ? { cutDown } : {}), result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi), ...(truncation ? { truncation } : {}) } };
 }
 
 /**
@@ -1754,7 +2094,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
     const nm = p.fns.length > 0 ? blockName(p.fns) : { name: `block {${p.paths.join(', ')}}`, groups: [], hosts: [] };
     let solved;
     try {
-      solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true, opts.times);
+      solved = solveBlock(p.blk, maxStates, nm.name, opts.lump ?? true, opts.times, opts.truncate === undefined ? Infinity : -Math.log(opts.truncate));
     } catch (e) {
       if (e instanceof AnalysisRefused) throw new AnalysisRefused(model.file, e.reasons);
       throw e;
@@ -1764,7 +2104,30 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   });
   // Delays a mechanism made only when it needed them (during exploration) are refused now.
   if (res.refusals.length > 0) throw new AnalysisRefused(model.file, res.refusals, res.nonExponentialRefused ? '--approximate replaces the non-exponential delays by exponentials of the same mean' : '');
-  const services: ServiceAnalysis[] = model.services.map((s, si) => {
+  const services: ServiceAnalysis[] = model.services.map((s, si) => withTruncation(serviceOf(s, si), si));
+  return {
+    services,
+    blocks,
+    approximations: res.approximations,
+    exact: res.approximations.length === 0 && blocks.every((b) => b.truncation === undefined),
+    residual: blocks.reduce((m, b) => Math.max(m, b.residual), 0),
+  };
+
+  /** A service's figures with what truncated blocks left out (ServiceAnalysis.truncation): the downtime estimate of a chain's watch, the whole share left out for an expression. */
+  function withTruncation(sv: ServiceAnalysis, si: number): ServiceAnalysis {
+    const cut = sv.blocks.filter((b) => blocks[b].truncation !== undefined);
+    if (cut.length === 0) return sv;
+    const down = (b: number) => (sv.logic !== undefined ? blocks[b].truncation!.outside : perBlock[b].cutDown![pendings[b].services.indexOf(si)]);
+    return {
+      ...sv,
+      truncation: {
+        unavailability: cut.reduce((a, b) => a + down(b), 0),
+        outagesPerYear: cut.reduce((a, b) => a + blocks[b].truncation!.entryRate, 0) * YEAR,
+      },
+    };
+  }
+
+  function serviceOf(s: SystemModel['services'][number], si: number): ServiceAnalysis {
     const bs = serviceBlocks[si];
     if (s.logic !== null) {
       const parts = bs.map((b) => perBlock[b].logic[pendings[b].logicServices.indexOf(si)]);
@@ -1831,14 +2194,7 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
       blocks: bs,
       ...(times ? { transient, ...(transientRefused !== undefined ? { transientRefused } : {}) } : {}),
     };
-  });
-  return {
-    services,
-    blocks,
-    approximations: res.approximations,
-    exact: res.approximations.length === 0,
-    residual: blocks.reduce((m, b) => Math.max(m, b.residual), 0),
-  };
+  }
 }
 
 /** One block's part of an expression service: its leaves' numbers, the probability of each pattern, and the flows of transitions by the patterns they went through. */

@@ -14,9 +14,9 @@ import { simulateParallel } from '../simulate.js';
 import { VERSION } from '../version.js';
 import type { RunReport } from '../report/json.js';
 import type { Estimate } from '../metrics/stats.js';
-import { formatDuration } from '../engine/units.js';
+import { formatDuration, YEAR } from '../engine/units.js';
 import { sig } from '../report/format.js';
-import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
+import { durationOption, nonNegativeInt, openProbability, positiveInt, UsageError } from './options.js';
 
 /** Options of `nfvsim analyze`. */
 interface AnalyzeCliOptions {
@@ -31,6 +31,8 @@ interface AnalyzeCliOptions {
   lump: boolean;
   /** Times (seconds) of the exact transient A(t), R(t) (--at). */
   at?: number[];
+  /** Leave out states less likely than this (--truncate; AnalyzeOptions.truncate). */
+  truncate?: number;
 }
 
 /** One figure, exact against simulated. */
@@ -45,7 +47,7 @@ export interface ComparedFigure {
 export interface AnalyzeReport {
   nfvsim: string;
   input: { file: string; name: string; sha256: string };
-  settings: { approximate: boolean; maxStates: number; lump: boolean };
+  settings: { approximate: boolean; maxStates: number; lump: boolean; truncate: number | null };
   analysis: AnalysisResult;
   /** With --compare: the simulation settings and, per service, exact against simulated. */
   comparison: null | {
@@ -79,9 +81,18 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
   );
   // The largest blocks first; many small ones are summarised.
   const shown = [...a.blocks].sort((x, y) => y.states - x.states).slice(0, 8);
-  for (const b of shown) out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states${full(b.states, b.statesUnlumped)}, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+  for (const b of shown) {
+    out.push(`  ${b.name}: ${b.states.toLocaleString('en-US')} states${full(b.states, b.statesUnlumped)}, ${b.transitions.toLocaleString('en-US')} transitions, residual ${sig(b.residual, 2)}`);
+    const t = b.truncation;
+    if (t) {
+      out.push(
+        `    TRUNCATED (--truncate ${r.settings.truncate?.toExponential()}): ${t.leftOut.toLocaleString('en-US')} less likely states left out (one state stands for them, counted as up); ` +
+          `entered ${sig(t.entryRate * YEAR, 3)} times a year, for about ${formatDuration(t.staySeconds, 3)} each (estimated): ${sig(t.outside, 3)} of the time`,
+      );
+    }
+  }
   if (a.blocks.length > shown.length) out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks`);
-  if (!a.exact) {
+  if (a.approximations.length > 0) {
     out.push('');
     out.push(`APPROXIMATE (--approximate): ${a.approximations.length} non-exponential delay${a.approximations.length === 1 ? '' : 's'} replaced by exponentials of the same mean:`);
     for (const x of a.approximations) out.push(`  ${x.where}: ${x.original} -> exponential(mean ${formatDuration(x.meanSeconds)})`);
@@ -96,6 +107,10 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     out.push('');
     out.push(`${s.name}  (${s.plane} plane: ${s.logic !== undefined ? `up = ${s.logic}` : s.chain.join(' -> ')}; ${s.blocks.length} block${s.blocks.length === 1 ? '' : 's'})`);
     const d = pctDecimals(s.unavailability);
+    if (s.truncation) {
+      const t = s.truncation;
+      out.push(`  truncated: the states left out may add up to about ${sig(t.unavailability, 3)} of unavailability (${sig((t.unavailability * YEAR) / 60, 3)} min a year) and ${sig(t.outagesPerYear, 3)} outages a year (estimates; the figures below count them as up)`);
+    }
     if (s.transientRefused) out.push(`  transient (--at): not computed: ${s.transientRefused}`);
     if (s.transient) {
       const t = s.transient;
@@ -149,6 +164,11 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
     .option('-j, --jobs <n>', `worker threads for --compare (default: ${availableParallelism()}, or none for a run too small to be worth starting them)`, positiveInt())
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--max-states <n>', 'refuse a block that needs more states than this', positiveInt(), CLI_DEFAULT_MAX_STATES)
+    .option(
+      '--truncate <p>',
+      'leave out the states whose likeliest path from everything up is taken with a probability below p (e.g. 1e-12): explores likeliest first, and reports an estimate of what was left out',
+      openProbability,
+    )
     .option('--no-lump', 'do not merge states that differ only by a permutation of interchangeable instances (same results, more states)')
     .option(
       '--at <duration>',
@@ -164,7 +184,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       let analysis: AnalysisResult;
       try {
         const times = opts.at ? [...opts.at].sort((x, y) => x - y) : undefined;
-        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump, ...(times ? { times } : {}) });
+        analysis = analyzeModel(topo.model, { approximate: opts.approximate, maxStates: opts.maxStates, lump: opts.lump, ...(times ? { times } : {}), ...(opts.truncate !== undefined ? { truncate: opts.truncate } : {}) });
       } catch (e) {
         if (e instanceof AnalysisRefused) throw new UsageError(e.message);
         throw e;
@@ -172,7 +192,7 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
       const report: AnalyzeReport = {
         nfvsim: VERSION,
         input: { file: topo.file, name: topo.model.name, sha256: topo.sha256 },
-        settings: { approximate: opts.approximate ?? false, maxStates: opts.maxStates, lump: opts.lump },
+        settings: { approximate: opts.approximate ?? false, maxStates: opts.maxStates, lump: opts.lump, truncate: opts.truncate ?? null },
         analysis,
         comparison: null,
       };

@@ -32,3 +32,10 @@ export function durationOption(v: string): number {
     throw new InvalidArgumentError((e as Error).message);
   }
 }
+
+/** A commander option parser for a probability strictly between 0 and 1 ('1e-12'). */
+export function openProbability(v: string): number {
+  const x = Number(v.trim());
+  if (v.trim() === '' || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a probability between 0 and 1 (exclusive), e.g. 1e-12, got '${v}'`);
+  return x;
+}

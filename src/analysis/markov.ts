@@ -1274,15 +1274,13 @@ function clocks(blk: BlockModel, s: State): Array<[number, (w: World) => void, s
 /**
  * The order in which states are expanded: `next` gives the discovery index of the next
  * state to expand (-1: stop), `expanded` hears each expanded state's transitions (to the
- * discovery index of each successor, at its rate, self-loops included), the longest mean
- * (s) of its clocks that do not run in everything up, and whether it is at rest (its
- * clocks are those of everything up, same names and rates: all is well again, whatever
- * roles the instances now hold).
+ * discovery index of each successor, at its rate, self-loops included) and whether it
+ * is at rest (see `explore`: all is well again, whatever roles the instances now hold).
  */
 interface ExploreOrder {
   readonly measuresExtra?: boolean;
   next(discovered: number): number;
-  expanded(from: number, out: ReadonlyArray<Jump>, longestRepairClock: number, atRest: boolean): void;
+  expanded(from: number, out: ReadonlyArray<Jump>, atRest: boolean): void;
 }
 
 /** A transition as exploration hears it: to a discovery index, at a rate (1/s), by a rare clock (one that runs in everything up at the same rate, or one as slow as such a clock: a failure) or not (a repair, a detection, a recovery step...). */
@@ -1325,8 +1323,6 @@ class LikeliestFirst implements ExploreOrder {
   readonly firstJumps = new Map<string, Array<{ to: number; rate: number }>>();
   /** Whether exploration should measure each rare jump's `extra` (Jump). */
   readonly measuresExtra = true;
-  /** The longest mean (s) of a clock of an expanded state that does not run with the same rate in everything up (not a failure: a repair, a detection...). */
-  longestRepairClock = 0;
   private heap: Array<{ cost: number; id: number }> = [{ cost: 0, id: 0 }];
   constructor(private readonly cutoff: number) {}
   next(): number {
@@ -1340,8 +1336,7 @@ class LikeliestFirst implements ExploreOrder {
     }
     return -1;
   }
-  expanded(from: number, out: ReadonlyArray<Jump>, longest: number, atRest: boolean): void {
-    if (longest > this.longestRepairClock) this.longestRepairClock = longest;
+  expanded(from: number, out: ReadonlyArray<Jump>, atRest: boolean): void {
     this.atRest[from] = atRest;
     for (const t of out) {
       if (t.rare && t.to !== from) this.exits.push({ from, to: t.to, rate: t.rate, extra: t.extra, clock: t.clock });
@@ -1412,13 +1407,12 @@ function explore(
   order: ExploreOrder,
 ): void {
   const out: Jump[] = [];
-  // Rare clocks: failures, the clocks of mechanisms that run in everything up (by name and rate: spurious detections...), and any as slow as a failure.
+  // Rare clocks: failures (and common causes), and any clock as slow as the fastest failure of everything up. At rest: a state whose clocks are failures and those mechanisms' clocks that run in everything up (same names and rates: a spurious detection...).
   const nominal = new Set<string>();
   let failureRate = 0;
   let failures = 0;
   for (let from = order.next(keys.length); from >= 0; from = order.next(keys.length)) {
     out.length = 0;
-    let longest = 0;
     let running = 0;
     let unusual = false;
     const s = JSON.parse(keys[from]) as State;
@@ -1436,12 +1430,9 @@ function explore(
     for (const [rate, act, name] of clockList) {
       if (!(rate > 0)) continue;
       const failure = name[0] === 'f' || name[0] === 'x';
-      const rare = failure || rate <= failureRate || nominal.has(`${name}@${rate}`);
+      const rare = failure || rate <= failureRate;
       if (failure) running++;
-      else if (!rare) {
-        unusual = true;
-        if (rate !== IMMEDIATE && 1 / rate > longest) longest = 1 / rate;
-      } else if (!nominal.has(`${name}@${rate}`)) unusual = true;
+      else if (!nominal.has(`${name}@${rate}`)) unusual = true;
       for (const o of fire(blk, sym, s, startUp, act)) {
         if (!(o.prob > 0)) continue;
         // Before lumping renumbers the components (and so the clocks' names).
@@ -1468,7 +1459,7 @@ function explore(
         });
       }
     }
-    order.expanded(from, out, longest, !unusual && running === failures);
+    order.expanded(from, out, !unusual && running === failures);
   }
 }
 
@@ -1494,13 +1485,16 @@ interface Explored {
  * cut-off) are one state, `beyond` (the last index), counted as up in the block's figures,
  * which leads back to everything up. A state left out is reached from a kept state by one
  * rare event (a failure, or a clock as slow), so its way back is estimated as the kept
- * state's mean time to rest (toRest: until it is at rest, all well again) plus the longest
- * mean of the clocks that event started (`extra`); the mean stay in `beyond` is that,
- * averaged over the ways in weighted by their flow in the solved chain (solveBlock solves
- * twice, first with the longest such stay). The downtime the states left out may add
- * is estimated alike, per watched service: the kept state's mean downtime to rest plus
- * `extra`, times the flow; added to the unavailability's upper figure, as the flow is to
- * the outage rate's (about one more outage per excursion). Estimates, not bounds.
+ * state's mean time to rest (toRest: until it is at rest, all well again) plus `extra`:
+ * the mean time to rest after the same event from everything up, or, when that is
+ * unknown (cut off too) or shorter, the longest mean of the clocks the event started.
+ * The mean stay in `beyond` is that, averaged over the ways in weighted by their flow in
+ * the solved chain (solveBlock solves twice, first with the longest such stay). The
+ * downtime the states left out may add is estimated alike, per watched service: the
+ * kept state's mean downtime to rest plus `extra` (the whole recovery from the extra
+ * event counted as down), times the flow; added to the unavailability's upper figure, as
+ * the flow is to the outage rate's (about one more outage per excursion). Estimates, not
+ * bounds (test/truncate.test.ts checks them against whole chains).
  */
 interface Truncated {
   beyond: number;

@@ -128,6 +128,19 @@ process.argv = [process.argv[0], 'bin/nfvsim.js', ...${JSON.stringify(RUN)}]; re
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
   });
 
+  it('binds its code cache to the bundle: by its digest, unless the file is the one the cache was made for (size and mtime)', () => {
+    type Stat = { size: number; mtimeMs: number };
+    const L = createRequire(import.meta.url)(join(ROOT, 'bin', 'load-cli.js')) as { readBundle(): { bytes: Buffer; stat: Stat }; readCodeCache(b: Buffer, s?: Stat): Buffer | undefined };
+    const { bytes, stat } = L.readBundle();
+    expect(L.readCodeCache(bytes, stat)).toBeDefined();
+    expect(L.readCodeCache(bytes)).toBeDefined();
+    // Other bytes of the same length (what V8 would take): refused unless size and mtime are the recorded ones.
+    const other = Buffer.from(bytes);
+    other[other.length >> 1] ^= 1;
+    expect(L.readCodeCache(other, { size: stat.size, mtimeMs: stat.mtimeMs + 1 })).toBeUndefined();
+    expect(L.readCodeCache(other)).toBeUndefined();
+  });
+
   it("has a code cache that this Node's V8 takes", () => {
     const r = node(['-e', `const L = require(${JSON.stringify(join(ROOT, 'bin', 'load-cli.js'))}); const b = require('node:fs').readFileSync(L.BUNDLE); const data = L.readCodeCache(b); process.stdout.write(String(data !== undefined && !L.compileBundle(b.toString('latin1'), data).cachedDataRejected));`]);
     expect(r.stdout, r.stderr).toBe('true');

@@ -22,6 +22,7 @@
 import { build } from 'esbuild';
 import { statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire, isBuiltin } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +34,12 @@ export const BUNDLE = join(DIST, 'bundle', 'nfvsim.cjs');
 const INPUTS = `${BUNDLE}.inputs.json`;
 /** The packages bundled: small, and loaded by every command. Any other stays external. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'seedrandom']);
+/**
+ * Node's modules that the bundle loads on first use of one of their exports, not when it
+ * starts: a run of the CLI uses none of them (worker threads start only for big runs;
+ * commander spawns no child for our commands), and each costs some milliseconds to load.
+ */
+const LAZY_BUILTINS = ['node:worker_threads', 'node:child_process'];
 
 /** The package a bare import specifier names ('@scope/name/sub' -> '@scope/name'). */
 function packageOf(spec) {
@@ -45,8 +52,21 @@ const nfvsimPlugin = {
   name: 'nfvsim',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      // The lazy module's own require() of the builtin, and every other builtin: external.
+      const builtin = args.path.startsWith('node:') ? args.path : isBuiltin(args.path) ? `node:${args.path}` : undefined;
+      if (builtin && LAZY_BUILTINS.includes(builtin) && args.namespace !== 'nfvsim-lazy') return { path: builtin, namespace: 'nfvsim-lazy' };
+      if (builtin) return { path: args.path, external: true };
       return BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+    });
+    // A CommonJS module with a getter for each export of the builtin (its names as in this
+    // Node), each of which loads the builtin on first use: code reads an import's property
+    // where it uses it (esbuild: `import_x.name`), so nothing is loaded until then.
+    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path));
+      const contents =
+        `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
+        `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
+      return { contents, loader: 'js' };
     });
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(DIST + sep)) return undefined;
@@ -71,8 +91,13 @@ const result = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // Class and function names as in dist/ (an error's name may be printed).
-  keepNames: true,
+  // No keepNames: it wraps every function in a call that redefines its `name`, also each
+  // closure a hot function creates, each time it creates it (some 15 ms of a 10-history
+  // run, in process). Names stay those of dist/ but for one esbuild renames (a class that names
+  // itself: `_Command`, a name taken twice: `date2`); nfvsim prints no function's or
+  // class's name (its errors set `name` themselves), and test/bundle.test.ts compares
+  // the bundle's output, errors included, with dist/'s.
+  keepNames: false,
   // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
   minifyWhitespace: true,
   // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.

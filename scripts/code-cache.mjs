@@ -10,16 +10,16 @@
  *
  *   node scripts/code-cache.mjs      (from the package root)
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE, CODE_CACHE, codeCacheFile, compileBundle, runBundle } from '../bin/load-cli.js';
+import { CODE_CACHE, codeCacheFile, compileBundle, readBundle, runBundle } from '../bin/load-cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A cache of an older bundle must not stay beside a new one (it would be refused, but
 // it is a file that no longer belongs).
 rmSync(CODE_CACHE, { force: true });
-const bytes = readFileSync(BUNDLE);
+const { bytes, stat } = readBundle();
 const script = compileBundle(bytes.toString('latin1'));
 const { main } = runBundle(script);
 const write = process.stdout.write;
@@ -38,6 +38,6 @@ try {
   process.stdout.write = write;
 }
 const data = script.createCachedData();
-writeFileSync(`${CODE_CACHE}.tmp`, codeCacheFile(bytes, data));
+writeFileSync(`${CODE_CACHE}.tmp`, codeCacheFile(bytes, data, stat));
 renameSync(`${CODE_CACHE}.tmp`, CODE_CACHE);
 process.stdout.write(`code cache: ${relative(ROOT, CODE_CACHE)} (${(data.length / 1024).toFixed(0)} KiB)\n`);

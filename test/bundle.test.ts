@@ -85,11 +85,60 @@ describe('the bundle', () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
+  // The bundle keeps no function names (scripts/bundle.mjs: keepNames): errors of every
+  // layer (the topology's schema and meaning, commander, an option's parser, a usage rule)
+  // must read the same.
+  it.each([
+    ['a topology error (schema)', ['run', 'test/bad.yaml']],
+    ['a topology error (meaning)', ['validate', 'test/bad-meaning.yaml']],
+    ['an unknown option', ['run', 'topologies/minimal.yaml', '--colour']],
+    ["an option's bad value", ['run', 'topologies/minimal.yaml', '--runs', 'ten']],
+    ['a usage error', ['run', 'topologies/minimal.yaml', '--fail-on-sal']],
+    ['no such file', ['run', 'test/no-such-file.yaml']],
+  ])('gives the same error as dist/cli/main.js: %s', (_what, args) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-bundle-errors-'));
+    try {
+      writeFileSync(join(dir, 'bad.yaml'), 'components:\n  hw: { layer: hardware, failures: { crash: { ttf: { dist: exponential, mean: 1000 } } } }\n');
+      writeFileSync(join(dir, 'bad-meaning.yaml'), readFileSync(join(ROOT, 'topologies', 'minimal.yaml'), 'utf8').replace('group: server }', 'group: nosuch }'));
+      const at = args.map((a) => (a.startsWith('test/') ? join(dir, a.slice(5)) : a));
+      const bundled = node(['bin/nfvsim.js', ...at]);
+      const reference = esModules(at);
+      expect(bundled.code).toBe(reference.code);
+      expect(bundled.code).not.toBe(0);
+      expect(bundled.stderr).toBe(reference.stderr);
+      expect(bundled.stdout).toBe(reference.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads worker_threads and child_process only on first use (a small run uses neither)', () => {
+    const probe = `process.on('exit', () => process.stderr.write('LOADED ' + process.moduleLoadList.filter((m) => /^NativeModule (worker_threads|child_process)$/.test(m)).join(',')));
+process.argv = [process.argv[0], 'bin/nfvsim.js', ...${JSON.stringify(RUN)}]; require('./bin/nfvsim.js');`;
+    const r = node(['-e', probe]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(reference.stdout);
+    expect(r.stderr).toMatch(/LOADED $/);
+  });
+
   it('loads its packages that are ES modules (vega) on first use', () => {
     const out = join(copy, 'report');
     const r = node(['bin/nfvsim.js', 'run', 'topologies/minimal.yaml', '--runs', '5', '--report', out, '--no-progress']);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
+  });
+
+  it('binds its code cache to the bundle: by its digest, unless the file is the one the cache was made for (size and mtime)', () => {
+    type Stat = { size: number; mtimeMs: number };
+    const L = createRequire(import.meta.url)(join(ROOT, 'bin', 'load-cli.js')) as { readBundle(): { bytes: Buffer; stat: Stat }; readCodeCache(b: Buffer, s?: Stat): Buffer | undefined };
+    const { bytes, stat } = L.readBundle();
+    expect(L.readCodeCache(bytes, stat)).toBeDefined();
+    expect(L.readCodeCache(bytes)).toBeDefined();
+    // Other bytes of the same length (what V8 would take): refused unless size and mtime are the recorded ones.
+    const other = Buffer.from(bytes);
+    other[other.length >> 1] ^= 1;
+    expect(L.readCodeCache(other, { size: stat.size, mtimeMs: stat.mtimeMs + 1 })).toBeUndefined();
+    expect(L.readCodeCache(other)).toBeUndefined();
   });
 
   it("has a code cache that this Node's V8 takes", () => {

@@ -1,7 +1,11 @@
 /** Instantiation: placement policies, stacks and links, defaults. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TopologyError } from '../src/index.js';
-import { exp, topo } from './helpers.js';
+import { parseText } from '../src/model/load.js';
+import { TopologySpec } from '../src/model/schema.js';
+import { exp, ROOT, topo } from './helpers.js';
 
 function doc(placement: object, instances = 4, extra: object = {}) {
   return {
@@ -110,5 +114,25 @@ describe('defaults and checks found in review', () => {
     expect(() => topo({ ...base({}), racks: JSON.parse('{"__proto__": {}}') })).toThrow(/'__proto__' cannot be a name/);
     const ap = { mechanism: 'active-passive', detector: { interval: '1s' }, switchover: 5 };
     expect(() => topo(base({ a: { instances: 2, app: 'app', placement: { group: 'h' }, ha: ap } }))).toThrow(/expected a duration with a unit such as '5s', or a distribution/);
+  });
+});
+
+describe('validation with and without zod\'s compiled fast path', () => {
+  // validateTopologyData checks a thread's first document jitless and later ones (a
+  // sweep's points) with zod's fast path: both must give the same data, keys in the same
+  // order, and the same issues.
+  const files = readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml'));
+  it.each(files)('%s: the same data', (f) => {
+    const { data } = parseText(readFileSync(join(ROOT, 'topologies', f), 'utf8'), f);
+    const jitless = TopologySpec.safeParse(data, { jitless: true });
+    const compiled = TopologySpec.safeParse(data);
+    expect(JSON.stringify(jitless)).toBe(JSON.stringify(compiled));
+  });
+  it('the same issues for a bad document', () => {
+    const bad = { components: { hw: { layer: 'hardware', failures: { crash: { ttf: { dist: 'exponential', mean: 1000 } } }, colour: 'blue' } }, hosts: [] };
+    const jitless = TopologySpec.safeParse(bad, { jitless: true });
+    const compiled = TopologySpec.safeParse(bad);
+    expect(jitless.success).toBe(false);
+    expect(JSON.stringify(jitless.error?.issues)).toBe(JSON.stringify(compiled.error?.issues));
   });
 });

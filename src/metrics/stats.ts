@@ -150,10 +150,24 @@ export function studentTCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
-/** The p-quantile of Student's t with `df` degrees of freedom (bisection on the CDF, |error| < 1e-10). */
+/** The quantile `studentTQuantile` computed last: a summary asks for the same one for each of its estimates. */
+let lastQuantile = { p: NaN, df: NaN, t: NaN };
+
+/**
+ * The p-quantile of Student's t with `df` degrees of freedom (bisection on the CDF, |error|
+ * < 1e-10). The same (p, df) as the call before gives the number computed then.
+ */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`p must lie in (0, 1), got ${p}`);
   if (!(df > 0)) throw new RangeError(`df must be > 0, got ${df}`);
+  if (p === lastQuantile.p && df === lastQuantile.df) return lastQuantile.t;
+  const t = bisectStudentT(p, df);
+  lastQuantile = { p, df, t };
+  return t;
+}
+
+/** `studentTQuantile` worked out. */
+function bisectStudentT(p: number, df: number): number {
   let lo = -1e3;
   let hi = 1e3;
   for (let i = 0; i < 200 && hi - lo > 1e-10; i++) {

@@ -263,9 +263,17 @@ function logicBranches(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[
   return out;
 }
 
+/** Documents validated so far in this thread (see `validateTopologyData`). */
+let validated = 0;
+
 /**
  * Validates a parsed document against the topology schema. Throws a TopologyError
  * listing every schema violation.
+ *
+ * The first document of a thread is checked without zod's compiled fast path (`jitless`):
+ * compiling it (code generated for each object schema) costs more than a single check
+ * gains, and a run checks one document. Later documents (a sweep's points) use it. Either
+ * way zod gives the same data and the same issues.
  */
 export function validateTopologyData(parsed: ParsedText, file: string): Topology {
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
@@ -283,7 +291,7 @@ export function validateTopologyData(parsed: ParsedText, file: string): Topology
   };
   walk(parsed.data, []);
   if (protoKeys.length > 0) throw new TopologyError(file, protoKeys);
-  const result = TopologySpec.safeParse(parsed.data);
+  const result = TopologySpec.safeParse(parsed.data, validated++ === 0 ? { jitless: true } : undefined);
   if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
   return result.data;
 }

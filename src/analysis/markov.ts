@@ -1047,6 +1047,43 @@ function fire(blk: BlockModel, sym: Symmetry | null, from: State, startUp: boole
   return out;
 }
 
+/**
+ * A state's key: its fields by position (JSON of arrays: components as [flags, failed
+ * mode, clock, plan(, in use)], crews as [busy, queue], groups as [verdict, mechanism
+ * state, timers], clocks as [id, kind, rate(, needs)] or 0), half the length of the
+ * state's own JSON and as quick to make. `decodeState` gives the state back, its objects
+ * with their properties in the order `ChainComponent.save` and the World make them.
+ */
+function encodeState(s: State): string {
+  const slot = (t: Slot | null) => (t === null ? 0 : t.needs === undefined ? [t.id, t.kind, t.rate] : [t.id, t.kind, t.rate, t.needs]);
+  return JSON.stringify([
+    s.c.map((c) => {
+      const flags = (c.up ? 1 : 0) | (c.sup ? 2 : 0) | (c.rs ? 4 : 0) | (c.hc ? 8 : 0) | (c.sp === true ? 16 : 0) | (c.y === true ? 32 : 0);
+      return c.u === undefined ? [flags, c.f, slot(c.t), c.plan] : [flags, c.f, slot(c.t), c.plan, c.u];
+    }),
+    s.pools.map((p) => [p.busy, p.q]),
+    s.g.map((g) => [g.mu ? 1 : 0, g.s, g.t.map(slot)]),
+  ]);
+}
+
+/** The state a key of `encodeState` stands for (fresh objects). */
+function decodeState(key: string): State {
+  type SlotT = 0 | [number, number, number] | [number, number, number, number[]];
+  const [c, pools, g] = JSON.parse(key) as [Array<[number, number, SlotT, PlanStep[], boolean[]?]>, Array<[number, number[]]>, Array<[number, Record<string, unknown>, SlotT[]]>];
+  const slot = (t: SlotT): Slot | null => (t === 0 ? null : t.length === 3 ? { id: t[0], kind: t[1], rate: t[2] } : { id: t[0], kind: t[1], rate: t[2], needs: t[3] });
+  return {
+    c: c.map(([flags, f, t, plan, u]) => {
+      const x: CompState = { up: (flags & 1) !== 0, sup: (flags & 2) !== 0, rs: (flags & 4) !== 0, f, hc: (flags & 8) !== 0, t: slot(t), plan };
+      if (u !== undefined) x.u = u;
+      if ((flags & 16) !== 0) x.sp = true;
+      if ((flags & 32) !== 0) x.y = true;
+      return x;
+    }),
+    pools: pools.map(([busy, q]) => ({ busy, q })),
+    g: g.map(([mu, st, t]) => ({ mu: mu === 1, s: st, t: t.map(slot) })),
+  };
+}
+
 /** Clears what the mechanisms keep but never read again (their shapes' `canonical`), so that states that behave the same have one key. */
 function canonical(blk: BlockModel, s: State): void {
   s.g.forEach((g, gi) => {
@@ -1415,7 +1452,7 @@ function explore(
     out.length = 0;
     let running = 0;
     let unusual = false;
-    const s = JSON.parse(keys[from]) as State;
+    const s = decodeState(keys[from]);
     const startUp = groupsUp(blk, s);
     const clockList = clocks(blk, s);
     const before = order.measuresExtra ? new Set(clockList.map(([rate, , name]) => `${name}@${rate}`)) : null;
@@ -1560,7 +1597,7 @@ function multipliers(blk: BlockModel, keys: readonly string[]): string {
   const comps = blk.chain.comps.map(() => new Set<string>());
   const groups = blk.groups.map(() => new Set<string>());
   for (let k = 0; k < keys.length; k += step) {
-    const s = JSON.parse(keys[k]) as State;
+    const s = decodeState(keys[k]);
     s.c.forEach((c, ci) => comps[ci].add(JSON.stringify(c)));
     s.g.forEach((g, gi) => groups[gi].add(JSON.stringify(g)));
   }
@@ -1586,7 +1623,7 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     const orbit = sym === null ? 1 : sym.lump(s);
     // Lumping renumbers components in the queues.
     if (sym !== null) sortRandomQueues(blk, s);
-    const k = JSON.stringify(s);
+    const k = encodeState(s);
     let i = index.get(k);
     if (i === undefined) {
       if (x.keys.length >= maxStates) {
@@ -1640,7 +1677,7 @@ function truncate(blk: BlockModel, x: Explored, orbits: readonly number[], order
     return jumps.reduce((a, j) => a + j.rate * toRest[to[j.to]], 0) / total;
   };
   return {
-    keys: [...kept.map((d) => x.keys[d]), '"beyond the cut-off"'],
+    keys: [...kept.map((d) => x.keys[d]), encodeState({ c: [], pools: [], g: [] })],
     upIn,
     transitions,
     outageFlows: x.outageFlows.map(from),

@@ -50,6 +50,19 @@ const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
 
 /**
+ * Empties `a` (an array reset at each replication). Setting `length` is a call into the
+ * runtime, which most of these arrays (empty at the end of most histories) do not need.
+ */
+function empty(a: unknown[]): void {
+  if (a.length !== 0) a.length = 0;
+}
+
+/** Sets every entry of `a` to `v` (a loop: `fill` calls into the runtime, slow on the short arrays reset at each replication). */
+function fillWith<T>(a: T[], v: T): void {
+  for (let i = 0; i < a.length; i++) a[i] = v;
+}
+
+/**
  * Repair crews of one pool: at most `size` repairs at once, the rest wait; a freed crew
  * takes the one waiting longest (fifo), one drawn alike among those waiting (random:
  * `choose`), or the first waiting of the least rank (priority: `rank` by component index).
@@ -79,9 +92,9 @@ export class CrewPool {
   /** All crews free, nobody waiting. */
   reset(): void {
     this.busy = 0;
-    this.queue.length = 0;
+    empty(this.queue);
     this.head = 0;
-    this.running.length = 0;
+    empty(this.running);
   }
   /** Asks for a crew; returns true if one is free now (or taken from a repair it preempts), else queues `c`. */
   request(c: ComponentSim): boolean {
@@ -310,7 +323,7 @@ class ComponentRare {
     this.suspendedLeft = -1;
     this.restartSeeded = false;
     this.dispatchSeeded = false;
-    this.noticeSeeded.fill(false);
+    fillWith(this.noticeSeeded, false);
     this.stages = null;
   }
 }
@@ -469,8 +482,13 @@ export class ComponentSim implements EventHandler {
     }
     // Relocations of the previous history are undone.
     const m = this.model;
-    this.children.length = 0;
-    for (const i of m.children) this.children.push(byIndex[i]);
+    const ch = this.children;
+    let moved = ch.length !== m.children.length;
+    for (let k = 0; k < ch.length && !moved; k++) moved = ch[k] !== byIndex[m.children[k]];
+    if (moved) {
+      ch.length = 0;
+      for (const i of m.children) ch.push(byIndex[i]);
+    }
     this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
     this.repairBy = null;
     this.hostHook = null;
@@ -1213,9 +1231,9 @@ export class GroupSim implements GroupOutput {
     this.mechPhase = PHASE_INDEX.restart;
     this.requiredDown = 0;
     this.held = 0;
-    this.counters.fill(0);
-    this.upWatchers.length = 0;
-    this.phased.length = this.phasedStatic;
+    fillWith(this.counters, 0);
+    empty(this.upWatchers);
+    if (this.phased.length !== this.phasedStatic) this.phased.length = this.phasedStatic;
   }
   /** Called after any of its instances comes up (planned work waiting for redundancy). */
   readonly upWatchers: Array<() => void> = [];
@@ -1353,8 +1371,8 @@ class ServiceSim {
     this.downMembers = 0;
     this.capacity = 1;
     this.phase = -1;
-    this.upListeners.length = 0;
-    this.stageWatchers.length = 0;
+    empty(this.upListeners);
+    empty(this.stageWatchers);
     // One extra slot in each attribution for outages no failure started (spurious detections).
     const sys = this.sys;
     const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
@@ -1571,6 +1589,8 @@ export class SystemSim {
   private readonly hostLoad: number[];
   /** Per group, per instance: index of the host it runs on now. */
   private readonly instanceHost: number[][];
+  /** Per group, per instance: index of the host the model places it on (where each replication starts). */
+  private readonly instanceHome: number[][];
   /** Per host (model order): in maintenance (draining, down for the work, or coming back): no instance may move there. */
   private readonly hostInMaintenance: boolean[];
   private readonly hostIndex: Map<string, number>;
@@ -1686,6 +1706,7 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.instanceHome = model.functions.map((f) => f.instances.map((inst) => this.hostIndex.get(inst.host)!));
     this.grayInstances = model.functions.flatMap((f, gi) =>
       f.instances.flatMap((inst, i): Array<[number, number]> => (model.components[inst.top].modes.some((m) => m.degraded > 0) ? [[gi, i]] : [])),
     );
@@ -1731,7 +1752,7 @@ export class SystemSim {
     scheduler.reset();
     this.windowStart = windowStart;
     this.trace = trace;
-    this.failuresByLayer.fill(0);
+    fillWith(this.failuresByLayer, 0);
     this.cause.layer = 0;
     this.cause.announced = true;
     this.cause.unhealthy = false;
@@ -1781,23 +1802,29 @@ export class SystemSim {
     for (const svc of this.services) {
       for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
     }
-    this.services.forEach((svc, si) =>
-      svc.reset({
-        ...recorderOptions,
+    // One literal shape for every replication (a spread and added keys made a new map each time).
+    for (let si = 0; si < this.services.length; si++) {
+      this.services[si].reset({
+        capacityThresholds: recorderOptions.capacityThresholds,
+        salBounds: recorderOptions.salBounds,
+        probation: recorderOptions.probation,
+        downtimeBudget: recorderOptions.downtimeBudget,
         windowStart,
         zones: this.zoneComponents.length + 1,
         onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
-      }),
-    );
-    this.hostLoad.fill(0);
-    this.hostInMaintenance.fill(false);
-    model.functions.forEach((f, gi) =>
-      f.instances.forEach((inst, i) => {
-        const h = this.hostIndex.get(inst.host)!;
+      });
+    }
+    fillWith(this.hostLoad, 0);
+    fillWith(this.hostInMaintenance, false);
+    const home = this.instanceHome;
+    for (let gi = 0; gi < home.length; gi++) {
+      const row = home[gi];
+      for (let i = 0; i < row.length; i++) {
+        const h = row[i];
         this.hostLoad[h]++;
         this.instanceHost[gi][i] = h;
-      }),
-    );
+      }
+    }
     // Controllers last: they see the placement above, and hook on in registry order.
     this.streams = streams;
     this.controllers = [];

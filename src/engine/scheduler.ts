@@ -165,9 +165,21 @@ export class Scheduler {
     this.stopped = false;
     // A handler that threw left its event at the root.
     this.dropConsumedTop();
+    this.loop(until, maxEvents);
+    this.currentId = -1;
+    if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
+  }
+
+  /**
+   * The event loop of `run`. A function of its own, ending at the loop: V8 compiles a long
+   * loop on the fly (on-stack replacement) before the code after it has ever run, and code
+   * compiled so left the function at that code at the end of every history (a deoptimization
+   * per history, the next history starting in the interpreter).
+   */
+  private loop(until: number, maxEvents: number): void {
     while (this.size > 0) {
       const t = this.heapT[0];
-      if (t > until) break;
+      if (t > until) return;
       const slot = this.heapS[0];
       const seq = this.seqs[slot];
       this.free[this.freeCount++] = slot;
@@ -188,10 +200,8 @@ export class Scheduler {
         this.topConsumed = false;
         this.popTop();
       }
-      if (this.stopped) break;
+      if (this.stopped) return;
     }
-    this.currentId = -1;
-    if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
   }
 
   /** Removes the root if it is the event just handled and nothing replaced it. */

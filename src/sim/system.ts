@@ -544,6 +544,17 @@ export class ComponentSim implements EventHandler {
     this.armFailure();
   }
 
+  /**
+   * Tells the history's trace (the host's `trace`, which must be set) that this component
+   * did `event` now, with `detail`. Out of line: the hot paths only test that a trace is set.
+   */
+  private traced(event: string, detail?: string): void {
+    const sys = this.sys;
+    const e: TraceEvent = { t: sys.scheduler.now, kind: 'component', name: this.model.path, event };
+    if (detail !== undefined) e.detail = detail;
+    sys.trace!(e);
+  }
+
   handle(kind: number, arg: number): void {
     // Stale events (superseded when the component went down) are skipped here rather
     // than cancelled in the scheduler: a component expects exactly one event at a time.
@@ -621,7 +632,7 @@ export class ComponentSim implements EventHandler {
     this.up = false;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
     sys.recordFailure(this, mode);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
+    if (sys.trace !== null) this.traced('fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
     this.propagateDown();
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
     if (this.repairBy !== null) {
@@ -885,7 +896,7 @@ export class ComponentSim implements EventHandler {
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
+    if (sys.trace !== null) this.traced('repaired');
     if (this.holdsCrew) {
       this.holdsCrew = false;
       const next = this.crew!.release(this);
@@ -956,7 +967,7 @@ export class ComponentSim implements EventHandler {
     this.up = false;
     const sys = this.sys;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: this.restarting ? 'switch-over' : 'too few members up' });
+    if (sys.trace !== null) this.traced('down', this.restarting ? 'switch-over' : 'too few members up');
     this.propagateDown();
   }
 
@@ -964,7 +975,7 @@ export class ComponentSim implements EventHandler {
     this.up = true;
     const sys = this.sys;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, true, false);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
+    if (sys.trace !== null) this.traced('up');
     this.armFailure();
     if (this.upHook !== null) this.upHook();
     if (this.leafHook !== null) this.leafHook();
@@ -989,7 +1000,7 @@ export class ComponentSim implements EventHandler {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'planned work' });
+    if (sys.trace !== null) this.traced('down', 'planned work');
     this.freezeClocks(-1);
     this.pending = -1;
     sys.inPlannedStop = true;
@@ -1025,7 +1036,7 @@ export class ComponentSim implements EventHandler {
       this.up = false;
       const sys = this.sys;
       if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-      if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'the layer below went down' });
+      if (sys.trace !== null) this.traced('down', 'the layer below went down');
       this.freezeClocks(-1);
       this.cancelTimer();
       this.propagateDown();
@@ -1046,7 +1057,7 @@ export class ComponentSim implements EventHandler {
     this.parent = to;
     to.children.push(this);
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'moved', detail: `to ${to.model.path} (up in ${delay} s)` });
+    if (sys.trace !== null) this.traced('moved', `to ${to.model.path} (up in ${delay} s)`);
     if (this.up) return;
     this.restarting = false;
     this.planned = false;

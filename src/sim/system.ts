@@ -346,7 +346,13 @@ export class ComponentSim implements EventHandler {
   downSupports = 0;
   restarting = false;
   up = true;
-  upSince = 0;
+  /** When it last came up (seconds): an entry of `remaining` (see there). */
+  get upSince(): number {
+    return this.remaining[this.modeCount];
+  }
+  set upSince(v: number) {
+    this.remaining[this.modeCount] = v;
+  }
   /** True while a repair crew works on (or is queued for) this component. */
   holdsCrew = false;
   /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
@@ -371,13 +377,22 @@ export class ComponentSim implements EventHandler {
   private rare: ComponentRare | null = null;
   /** Its rarely used state, made on first use. */
   private get x(): ComponentRare {
-    return (this.rare ??= new ComponentRare(this.remaining.length));
+    return (this.rare ??= new ComponentRare(this.modeCount));
   }
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
   hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
   pending: EventId = -1;
   failedMode = -1;
+  /** Its failure modes (model.modes.length). */
+  readonly modeCount: number;
+  /**
+   * Per failure mode, the up time left before it fires (seconds; frozen while down), then
+   * at index `modeCount` the time it last came up (`upSince`) and at `modeCount + 1` when
+   * its running repair is due (`repairDue`): the component's times in one array of unboxed
+   * doubles (a field holding a double is a number object of its own, one more cache line to
+   * load per event on a large model).
+   */
   readonly remaining: number[];
   /** Streams live as long as the component and are re-seeded for each replication. */
   private readonly ttfStreams: RandomStream[];
@@ -439,7 +454,9 @@ export class ComponentSim implements EventHandler {
   ) {
     const modes = model.modes;
     this.names = streamNames(model);
-    this.remaining = new Array<number>(modes.length).fill(0);
+    this.modeCount = modes.length;
+    this.remaining = [];
+    for (let j = 0; j < modes.length + 2; j++) this.remaining.push(0);
     this.ttf = this.names.ttfDist;
     this.repair = this.names.repairDist;
     this.ttfStreams = [];
@@ -473,7 +490,9 @@ export class ComponentSim implements EventHandler {
     this.pending = -1;
     this.failedMode = -1;
     this.streams = streams;
-    for (let j = 0; j < this.remaining.length; j++) {
+    this.upSince = 0;
+    this.repairDue = 0;
+    for (let j = 0; j < this.modeCount; j++) {
       const ttf = this.ttfStreams[j];
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
@@ -529,7 +548,7 @@ export class ComponentSim implements EventHandler {
   /** Starts the clocks at time 0 (everything new and up). */
   start(): void {
     const scale = this.sys.ttfScale;
-    for (let j = 0; j < this.remaining.length; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
+    for (let j = 0; j < this.modeCount; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
     this.armFailure();
   }
 
@@ -569,8 +588,8 @@ export class ComponentSim implements EventHandler {
   /** Schedules the earliest failure mode's event (the component is up). */
   protected armFailure(): void {
     const r = this.remaining;
-    const n = r.length;
-    this.upSince = this.sys.scheduler.now;
+    const n = this.modeCount;
+    r[n] = this.sys.scheduler.now; // upSince
     if (n === 0) return;
     let j = 0;
     if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
@@ -583,10 +602,11 @@ export class ComponentSim implements EventHandler {
 
   /** Stops the failure clocks (the component leaves the up state without failing). */
   protected freezeClocks(except: number): void {
-    if (this.remaining.length === 1 && except === 0) return;
-    const elapsed = this.sys.scheduler.now - this.upSince;
+    const n = this.modeCount;
+    if (n === 1 && except === 0) return;
     const r = this.remaining;
-    for (let i = 0; i < r.length; i++) {
+    const elapsed = this.sys.scheduler.now - r[n]; // upSince
+    for (let i = 0; i < n; i++) {
       if (i === except) continue;
       const left = r[i] - elapsed;
       r[i] = left > 0 ? left : 0;
@@ -820,7 +840,13 @@ export class ComponentSim implements EventHandler {
   private set suspendedLeft(v: number) {
     if (this.rare !== null || v >= 0) this.x.suspendedLeft = v;
   }
-  private repairDue = 0;
+  /** When its running crew repair is due (seconds): an entry of `remaining` (see there). */
+  private get repairDue(): number {
+    return this.remaining[this.modeCount + 1];
+  }
+  private set repairDue(v: number) {
+    this.remaining[this.modeCount + 1] = v;
+  }
 
   /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
   suspendRepair(): void {
@@ -864,10 +890,10 @@ export class ComponentSim implements EventHandler {
     const r = this.remaining;
     const exp = this.ttfExp;
     let any = false;
-    for (let j = 0; j < r.length; j++) if (exp[j] > 0) any = true;
+    for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) any = true;
     if (any) {
       if (this.up) this.freezeClocks(-1);
-      for (let j = 0; j < r.length; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
+      for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
       if (this.up) this.armFailure();
     }
     // An own repair with a crew's dispatch delay in it is not memoryless: kept.

@@ -78,11 +78,11 @@ export class Scheduler {
   private size = 0;
   /** True while the root is the event being handled: the next push replaces it. */
   private topConsumed = false;
-  // Slots, indexed by slot number: plain arrays, so that seqs, kinds and arguments stay
+  // Slots, indexed by slot number: seqs and arguments in plain arrays, so that they stay
   // small integers (unboxed, and read back as such by handlers) and become doubles only if
-  // they must.
+  // they must; kinds (32-bit integers) in a typed array.
   private seqs: number[] = [];
-  private kinds: number[] = [];
+  private kinds = new Int32Array(INITIAL_CAPACITY);
   private args: number[] = [];
   private handlers: EventHandler[] = [];
   /** Free slots, a stack of `freeCount` entries (as long as the slots at least). */
@@ -165,14 +165,23 @@ export class Scheduler {
     this.stopped = false;
     // A handler that threw left its event at the root.
     this.dropConsumedTop();
-    while (this.size > 0 && !this.stopped) {
+    this.loop(until, maxEvents);
+    this.currentId = -1;
+    if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
+  }
+
+  /**
+   * The event loop of `run`. A function of its own, ending at the loop: V8 compiles a long
+   * loop on the fly (on-stack replacement) before the code after it has ever run, and code
+   * compiled so left the function at that code at the end of every history (a deoptimization
+   * per history, the next history starting in the interpreter).
+   */
+  private loop(until: number, maxEvents: number): void {
+    while (this.size > 0) {
       const t = this.heapT[0];
-      if (t > until) break;
+      if (t > until) return;
       const slot = this.heapS[0];
       const seq = this.seqs[slot];
-      const handler = this.handlers[slot];
-      const kind = this.kinds[slot];
-      const arg = this.args[slot];
       this.free[this.freeCount++] = slot;
       if (this.cancelled.size > 0 && this.cancelled.delete(seq)) {
         this.popTop();
@@ -186,11 +195,13 @@ export class Scheduler {
       }
       // The event stays at the root while it is handled (see the class comment).
       this.topConsumed = true;
-      handler.handle(kind, arg);
-      this.dropConsumedTop();
+      this.handlers[slot].handle(this.kinds[slot], this.args[slot]);
+      if (this.topConsumed) {
+        this.topConsumed = false;
+        this.popTop();
+      }
+      if (this.stopped) return;
     }
-    this.currentId = -1;
-    if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
   }
 
   /** Removes the root if it is the event just handled and nothing replaced it. */
@@ -205,20 +216,8 @@ export class Scheduler {
   private pushTime = 0.5;
 
   private push(handler: EventHandler, kind: number, arg: number): EventId {
-    const time = this.pushTime;
     const seq = this.nextSeq++;
-    let slot: number;
-    if (this.freeCount > 0) slot = this.free[--this.freeCount];
-    else {
-      slot = this.slotCount++;
-      if (slot === this.seqs.length) {
-        this.seqs.push(0);
-        this.kinds.push(0);
-        this.args.push(0);
-        this.handlers.push(handler);
-      }
-      if (slot === this.free.length) this.free = grownI32(this.free, 2 * slot);
-    }
+    const slot = this.freeCount > 0 ? this.free[--this.freeCount] : this.newSlot(handler);
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
     this.args[slot] = arg;
@@ -226,15 +225,32 @@ export class Scheduler {
     if (this.topConsumed) {
       // Replace the event being handled (the root) and sift down.
       this.topConsumed = false;
-      this.siftTime = time;
+      this.siftTime = this.pushTime;
       this.siftDown(slot, this.size);
-      return seq;
+    } else this.siftUp(slot);
+    return seq;
+  }
+
+  /** A slot not used yet in this history (the slot arrays grow when full); `handler` fills a new entry of `handlers`. */
+  private newSlot(handler: EventHandler): number {
+    const slot = this.slotCount++;
+    if (slot === this.seqs.length) {
+      this.seqs.push(0);
+      this.args.push(0);
+      this.handlers.push(handler);
     }
+    if (slot === this.kinds.length) this.kinds = grownI32(this.kinds, 2 * slot);
+    if (slot === this.free.length) this.free = grownI32(this.free, 2 * slot);
+    return slot;
+  }
+
+  /** Adds the event of slot `slot` (time `pushTime`) at the end of the heap and sifts it up. */
+  private siftUp(slot: number): void {
+    const time = this.pushTime;
     if (this.size === this.heapT.length) {
       this.heapT = grownF64(this.heapT, 2 * this.size);
       this.heapS = grownI32(this.heapS, 2 * this.size);
     }
-    // Sift up from the end.
     const ht = this.heapT;
     const hs = this.heapS;
     let i = this.size++;
@@ -249,7 +265,6 @@ export class Scheduler {
     }
     ht[i] = time;
     hs[i] = slot;
-    return seq;
   }
 
   /** Removes the root: the last entry takes its place and sifts down. */
@@ -274,10 +289,17 @@ export class Scheduler {
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
+      let tc = ht[c];
       const r = c + 1;
-      if (r < n && (ht[r] < ht[c] || (ht[r] === ht[c] && seqs[hs[r]] < seqs[hs[c]]))) c = r;
-      if (t < ht[c] || (t === ht[c] && s < seqs[hs[c]])) break;
-      ht[i] = ht[c];
+      if (r < n) {
+        const tr = ht[r];
+        if (tr < tc || (tr === tc && seqs[hs[r]] < seqs[hs[c]])) {
+          c = r;
+          tc = tr;
+        }
+      }
+      if (t < tc || (t === tc && s < seqs[hs[c]])) break;
+      ht[i] = tc;
       hs[i] = hs[c];
       i = c;
     }

@@ -142,6 +142,13 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
   }
 }
 
+/** `n` zeros (a loop: `fill` calls into the runtime, slow on the short arrays made for each replication). */
+function zeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
+
 /** Books one service's history. */
 export class ServiceRecorder {
   readonly result: ServiceReplication;
@@ -151,7 +158,7 @@ export class ServiceRecorder {
   private since: number;
   private outageStart = -1;
   private outageCause: OutageCause | null = null;
-  private readonly outagePhases: number[] = new Array(PHASES.length).fill(0);
+  private readonly outagePhases: number[] = zeros(PHASES.length);
   private incidentStart = -1;
   private incidentMin = 1;
   private readonly zoneWindow: Map<number, number> = new Map();
@@ -165,7 +172,6 @@ export class ServiceRecorder {
     nModes: number,
   ) {
     this.since = opts.windowStart;
-    const zeros = (n: number) => new Array(n).fill(0);
     this.result = {
       downtime: 0,
       outages: 0,
@@ -203,7 +209,7 @@ export class ServiceRecorder {
     if (wasUp && !up) {
       this.outageStart = t;
       this.outageCause = cause;
-      this.outagePhases.fill(0);
+      for (let i = 0; i < this.outagePhases.length; i++) this.outagePhases[i] = 0;
     } else if (!wasUp && up) this.closeOutage(t);
     if (capacity < 1 && this.incidentStart < 0) {
       this.incidentStart = t;

@@ -87,7 +87,7 @@ export function finishReplication(sys: SystemSim, replication: number, end: numb
     events: sys.scheduler.processed,
     truncated,
     services: sys.services.map((s) => s.result()),
-    failuresByLayer: [...sys.failuresByLayer],
-    groupCounters: sys.groups.map((g) => [...g.counters]),
+    failuresByLayer: sys.failuresByLayer.slice(),
+    groupCounters: sys.groups.map((g) => g.counters.slice()),
   };
 }

@@ -24,7 +24,7 @@ class SimTimers implements Timers, EventHandler {
   }
   /** Every timer disarmed (a new replication). */
   reset(): void {
-    this.ids.fill(-1);
+    for (let s = 0; s < this.ids.length; s++) this.ids[s] = -1;
     this.mechanism = null;
   }
   arm(slot: number, delay: Delay): void {

@@ -50,6 +50,19 @@ const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
 
 /**
+ * Empties `a` (an array reset at each replication). Setting `length` is a call into the
+ * runtime, which most of these arrays (empty at the end of most histories) do not need.
+ */
+function empty(a: unknown[]): void {
+  if (a.length !== 0) a.length = 0;
+}
+
+/** Sets every entry of `a` to `v` (a loop: `fill` calls into the runtime, slow on the short arrays reset at each replication). */
+function fillWith<T>(a: T[], v: T): void {
+  for (let i = 0; i < a.length; i++) a[i] = v;
+}
+
+/**
  * Repair crews of one pool: at most `size` repairs at once, the rest wait; a freed crew
  * takes the one waiting longest (fifo), one drawn alike among those waiting (random:
  * `choose`), or the first waiting of the least rank (priority: `rank` by component index).
@@ -79,9 +92,9 @@ export class CrewPool {
   /** All crews free, nobody waiting. */
   reset(): void {
     this.busy = 0;
-    this.queue.length = 0;
+    empty(this.queue);
     this.head = 0;
-    this.running.length = 0;
+    empty(this.running);
   }
   /** Asks for a crew; returns true if one is free now (or taken from a repair it preempts), else queues `c`. */
   request(c: ComponentSim): boolean {
@@ -310,7 +323,7 @@ class ComponentRare {
     this.suspendedLeft = -1;
     this.restartSeeded = false;
     this.dispatchSeeded = false;
-    this.noticeSeeded.fill(false);
+    fillWith(this.noticeSeeded, false);
     this.stages = null;
   }
 }
@@ -333,7 +346,13 @@ export class ComponentSim implements EventHandler {
   downSupports = 0;
   restarting = false;
   up = true;
-  upSince = 0;
+  /** When it last came up (seconds): an entry of `remaining` (see there). */
+  get upSince(): number {
+    return this.remaining[this.modeCount];
+  }
+  set upSince(v: number) {
+    this.remaining[this.modeCount] = v;
+  }
   /** True while a repair crew works on (or is queued for) this component. */
   holdsCrew = false;
   /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
@@ -358,13 +377,22 @@ export class ComponentSim implements EventHandler {
   private rare: ComponentRare | null = null;
   /** Its rarely used state, made on first use. */
   private get x(): ComponentRare {
-    return (this.rare ??= new ComponentRare(this.remaining.length));
+    return (this.rare ??= new ComponentRare(this.modeCount));
   }
   /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
   hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
   pending: EventId = -1;
   failedMode = -1;
+  /** Its failure modes (model.modes.length). */
+  readonly modeCount: number;
+  /**
+   * Per failure mode, the up time left before it fires (seconds; frozen while down), then
+   * at index `modeCount` the time it last came up (`upSince`) and at `modeCount + 1` when
+   * its running repair is due (`repairDue`): the component's times in one array of unboxed
+   * doubles (a field holding a double is a number object of its own, one more cache line to
+   * load per event on a large model).
+   */
   readonly remaining: number[];
   /** Streams live as long as the component and are re-seeded for each replication. */
   private readonly ttfStreams: RandomStream[];
@@ -426,7 +454,9 @@ export class ComponentSim implements EventHandler {
   ) {
     const modes = model.modes;
     this.names = streamNames(model);
-    this.remaining = new Array<number>(modes.length).fill(0);
+    this.modeCount = modes.length;
+    this.remaining = [];
+    for (let j = 0; j < modes.length + 2; j++) this.remaining.push(0);
     this.ttf = this.names.ttfDist;
     this.repair = this.names.repairDist;
     this.ttfStreams = [];
@@ -460,7 +490,9 @@ export class ComponentSim implements EventHandler {
     this.pending = -1;
     this.failedMode = -1;
     this.streams = streams;
-    for (let j = 0; j < this.remaining.length; j++) {
+    this.upSince = 0;
+    this.repairDue = 0;
+    for (let j = 0; j < this.modeCount; j++) {
       const ttf = this.ttfStreams[j];
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
@@ -469,8 +501,13 @@ export class ComponentSim implements EventHandler {
     }
     // Relocations of the previous history are undone.
     const m = this.model;
-    this.children.length = 0;
-    for (const i of m.children) this.children.push(byIndex[i]);
+    const ch = this.children;
+    let moved = ch.length !== m.children.length;
+    for (let k = 0; k < ch.length && !moved; k++) moved = ch[k] !== byIndex[m.children[k]];
+    if (moved) {
+      ch.length = 0;
+      for (const i of m.children) ch.push(byIndex[i]);
+    }
     this.parent = m.parent >= 0 ? byIndex[m.parent] : null;
     this.repairBy = null;
     this.hostHook = null;
@@ -511,7 +548,7 @@ export class ComponentSim implements EventHandler {
   /** Starts the clocks at time 0 (everything new and up). */
   start(): void {
     const scale = this.sys.ttfScale;
-    for (let j = 0; j < this.remaining.length; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
+    for (let j = 0; j < this.modeCount; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
     this.armFailure();
   }
 
@@ -524,6 +561,17 @@ export class ComponentSim implements EventHandler {
     this.freezeClocks(-1);
     this.remaining[mode] = 0;
     this.armFailure();
+  }
+
+  /**
+   * Tells the history's trace (the host's `trace`, which must be set) that this component
+   * did `event` now, with `detail`. Out of line: the hot paths only test that a trace is set.
+   */
+  private traced(event: string, detail?: string): void {
+    const sys = this.sys;
+    const e: TraceEvent = { t: sys.scheduler.now, kind: 'component', name: this.model.path, event };
+    if (detail !== undefined) e.detail = detail;
+    sys.trace!(e);
   }
 
   handle(kind: number, arg: number): void {
@@ -540,8 +588,8 @@ export class ComponentSim implements EventHandler {
   /** Schedules the earliest failure mode's event (the component is up). */
   protected armFailure(): void {
     const r = this.remaining;
-    const n = r.length;
-    this.upSince = this.sys.scheduler.now;
+    const n = this.modeCount;
+    r[n] = this.sys.scheduler.now; // upSince
     if (n === 0) return;
     let j = 0;
     if (n > 1) for (let i = 1; i < n; i++) if (r[i] < r[j]) j = i;
@@ -554,10 +602,11 @@ export class ComponentSim implements EventHandler {
 
   /** Stops the failure clocks (the component leaves the up state without failing). */
   protected freezeClocks(except: number): void {
-    if (this.remaining.length === 1 && except === 0) return;
-    const elapsed = this.sys.scheduler.now - this.upSince;
+    const n = this.modeCount;
+    if (n === 1 && except === 0) return;
     const r = this.remaining;
-    for (let i = 0; i < r.length; i++) {
+    const elapsed = this.sys.scheduler.now - r[n]; // upSince
+    for (let i = 0; i < n; i++) {
       if (i === except) continue;
       const left = r[i] - elapsed;
       r[i] = left > 0 ? left : 0;
@@ -603,7 +652,7 @@ export class ComponentSim implements EventHandler {
     this.up = false;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
     sys.recordFailure(this, mode);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'fail', detail: common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name });
+    if (sys.trace !== null) this.traced('fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
     this.propagateDown();
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
     if (this.repairBy !== null) {
@@ -791,7 +840,13 @@ export class ComponentSim implements EventHandler {
   private set suspendedLeft(v: number) {
     if (this.rare !== null || v >= 0) this.x.suspendedLeft = v;
   }
-  private repairDue = 0;
+  /** When its running crew repair is due (seconds): an entry of `remaining` (see there). */
+  private get repairDue(): number {
+    return this.remaining[this.modeCount + 1];
+  }
+  private set repairDue(v: number) {
+    this.remaining[this.modeCount + 1] = v;
+  }
 
   /** Its crew repair is preempted (CrewPool): it stops now and resumes with the time left when it gets a crew again. */
   suspendRepair(): void {
@@ -835,10 +890,10 @@ export class ComponentSim implements EventHandler {
     const r = this.remaining;
     const exp = this.ttfExp;
     let any = false;
-    for (let j = 0; j < r.length; j++) if (exp[j] > 0) any = true;
+    for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) any = true;
     if (any) {
       if (this.up) this.freezeClocks(-1);
-      for (let j = 0; j < r.length; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
+      for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
       if (this.up) this.armFailure();
     }
     // An own repair with a crew's dispatch delay in it is not memoryless: kept.
@@ -867,7 +922,7 @@ export class ComponentSim implements EventHandler {
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'repaired' });
+    if (sys.trace !== null) this.traced('repaired');
     if (this.holdsCrew) {
       this.holdsCrew = false;
       const next = this.crew!.release(this);
@@ -938,7 +993,7 @@ export class ComponentSim implements EventHandler {
     this.up = false;
     const sys = this.sys;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: this.restarting ? 'switch-over' : 'too few members up' });
+    if (sys.trace !== null) this.traced('down', this.restarting ? 'switch-over' : 'too few members up');
     this.propagateDown();
   }
 
@@ -946,7 +1001,7 @@ export class ComponentSim implements EventHandler {
     this.up = true;
     const sys = this.sys;
     if (sys.observer !== null) sys.observer.componentChanged(this.model.index, true, false);
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'up' });
+    if (sys.trace !== null) this.traced('up');
     this.armFailure();
     if (this.upHook !== null) this.upHook();
     if (this.leafHook !== null) this.leafHook();
@@ -971,7 +1026,7 @@ export class ComponentSim implements EventHandler {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'planned work' });
+    if (sys.trace !== null) this.traced('down', 'planned work');
     this.freezeClocks(-1);
     this.pending = -1;
     sys.inPlannedStop = true;
@@ -1007,7 +1062,7 @@ export class ComponentSim implements EventHandler {
       this.up = false;
       const sys = this.sys;
       if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-      if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'down', detail: 'the layer below went down' });
+      if (sys.trace !== null) this.traced('down', 'the layer below went down');
       this.freezeClocks(-1);
       this.cancelTimer();
       this.propagateDown();
@@ -1028,7 +1083,7 @@ export class ComponentSim implements EventHandler {
     this.parent = to;
     to.children.push(this);
     const sys = this.sys;
-    if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'component', name: this.model.path, event: 'moved', detail: `to ${to.model.path} (up in ${delay} s)` });
+    if (sys.trace !== null) this.traced('moved', `to ${to.model.path} (up in ${delay} s)`);
     if (this.up) return;
     this.restarting = false;
     this.planned = false;
@@ -1213,9 +1268,9 @@ export class GroupSim implements GroupOutput {
     this.mechPhase = PHASE_INDEX.restart;
     this.requiredDown = 0;
     this.held = 0;
-    this.counters.fill(0);
-    this.upWatchers.length = 0;
-    this.phased.length = this.phasedStatic;
+    fillWith(this.counters, 0);
+    empty(this.upWatchers);
+    if (this.phased.length !== this.phasedStatic) this.phased.length = this.phasedStatic;
   }
   /** Called after any of its instances comes up (planned work waiting for redundancy). */
   readonly upWatchers: Array<() => void> = [];
@@ -1353,8 +1408,8 @@ class ServiceSim {
     this.downMembers = 0;
     this.capacity = 1;
     this.phase = -1;
-    this.upListeners.length = 0;
-    this.stageWatchers.length = 0;
+    empty(this.upListeners);
+    empty(this.stageWatchers);
     // One extra slot in each attribution for outages no failure started (spurious detections).
     const sys = this.sys;
     const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
@@ -1571,6 +1626,8 @@ export class SystemSim {
   private readonly hostLoad: number[];
   /** Per group, per instance: index of the host it runs on now. */
   private readonly instanceHost: number[][];
+  /** Per group, per instance: index of the host the model places it on (where each replication starts). */
+  private readonly instanceHome: number[][];
   /** Per host (model order): in maintenance (draining, down for the work, or coming back): no instance may move there. */
   private readonly hostInMaintenance: boolean[];
   private readonly hostIndex: Map<string, number>;
@@ -1686,6 +1743,7 @@ export class SystemSim {
     });
     this.hostLoad = new Array(model.hosts.length).fill(0);
     this.instanceHost = model.functions.map((f) => f.instances.map(() => 0));
+    this.instanceHome = model.functions.map((f) => f.instances.map((inst) => this.hostIndex.get(inst.host)!));
     this.grayInstances = model.functions.flatMap((f, gi) =>
       f.instances.flatMap((inst, i): Array<[number, number]> => (model.components[inst.top].modes.some((m) => m.degraded > 0) ? [[gi, i]] : [])),
     );
@@ -1731,7 +1789,7 @@ export class SystemSim {
     scheduler.reset();
     this.windowStart = windowStart;
     this.trace = trace;
-    this.failuresByLayer.fill(0);
+    fillWith(this.failuresByLayer, 0);
     this.cause.layer = 0;
     this.cause.announced = true;
     this.cause.unhealthy = false;
@@ -1781,23 +1839,29 @@ export class SystemSim {
     for (const svc of this.services) {
       for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
     }
-    this.services.forEach((svc, si) =>
-      svc.reset({
-        ...recorderOptions,
+    // One literal shape for every replication (a spread and added keys made a new map each time).
+    for (let si = 0; si < this.services.length; si++) {
+      this.services[si].reset({
+        capacityThresholds: recorderOptions.capacityThresholds,
+        salBounds: recorderOptions.salBounds,
+        probation: recorderOptions.probation,
+        downtimeBudget: recorderOptions.downtimeBudget,
         windowStart,
         zones: this.zoneComponents.length + 1,
         onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
-      }),
-    );
-    this.hostLoad.fill(0);
-    this.hostInMaintenance.fill(false);
-    model.functions.forEach((f, gi) =>
-      f.instances.forEach((inst, i) => {
-        const h = this.hostIndex.get(inst.host)!;
+      });
+    }
+    fillWith(this.hostLoad, 0);
+    fillWith(this.hostInMaintenance, false);
+    const home = this.instanceHome;
+    for (let gi = 0; gi < home.length; gi++) {
+      const row = home[gi];
+      for (let i = 0; i < row.length; i++) {
+        const h = row[i];
         this.hostLoad[h]++;
         this.instanceHost[gi][i] = h;
-      }),
-    );
+      }
+    }
     // Controllers last: they see the placement above, and hook on in registry order.
     this.streams = streams;
     this.controllers = [];

@@ -219,8 +219,10 @@ export interface ServiceAnalysis {
   transientRefused?: string;
   /**
    * With AnalyzeOptions.truncate, when a block it spans was truncated: estimates of what
-   * the states left out may add (the figures above count them as up): up to
-   * `unavailability` more unavailability, up to `outagesPerYear` more outages per year.
+   * the states left out may change (the figures above count them as up): up to
+   * `unavailability` more unavailability, and the outage rate off by up to `outagesPerYear`
+   * either way. For a service given by an expression, loose: the whole share of time
+   * beyond each cut-off counted as down, one outage per excursion.
    */
   truncation?: { unavailability: number; outagesPerYear: number };
 }
@@ -1356,8 +1358,9 @@ class LikeliestFirst implements ExploreOrder {
   readonly atRest: boolean[] = [];
   /** The rare jumps between distinct states (by discovery index): those to states left out are the ways out of the truncated chain. */
   readonly exits: Array<{ from: number; to: number; rate: number; extra: number; clock: string }> = [];
-  /** The jumps out of everything up (discovery index 0), by clock name. */
-  readonly firstJumps = new Map<string, Array<{ to: number; rate: number }>>();
+  /** The jumps out of the first state expanded at rest (all well: the likeliest), by clock name; they cost nothing, so that the recovery from each single event is kept. */
+  readonly restJumps = new Map<string, Array<{ to: number; rate: number }>>();
+  private restSeen = false;
   /** Whether exploration should measure each rare jump's `extra` (Jump). */
   readonly measuresExtra = true;
   private heap: Array<{ cost: number; id: number }> = [{ cost: 0, id: 0 }];
@@ -1375,19 +1378,21 @@ class LikeliestFirst implements ExploreOrder {
   }
   expanded(from: number, out: ReadonlyArray<Jump>, atRest: boolean): void {
     this.atRest[from] = atRest;
+    const first = atRest && !this.restSeen;
+    if (first) this.restSeen = true;
     for (const t of out) {
       if (t.rare && t.to !== from) this.exits.push({ from, to: t.to, rate: t.rate, extra: t.extra, clock: t.clock });
-      if (from === 0) {
-        const list = this.firstJumps.get(t.clock);
+      if (first && t.to !== from) {
+        const list = this.restJumps.get(t.clock);
         if (list) list.push({ to: t.to, rate: t.rate });
-        else this.firstJumps.set(t.clock, [{ to: t.to, rate: t.rate }]);
+        else this.restJumps.set(t.clock, [{ to: t.to, rate: t.rate }]);
       }
     }
     let total = 0;
     for (const t of out) if (t.to !== from) total += t.rate;
     for (const t of out) {
       if (t.to === from) continue;
-      const c = t.rare ? this.cost[from] - Math.log(t.rate / total) : this.cost[from];
+      const c = t.rare && !first ? this.cost[from] - Math.log(t.rate / total) : this.cost[from];
       if (!(c < (this.cost[t.to] ?? Infinity))) continue;
       this.cost[t.to] = c;
       this.push(t.to);
@@ -1444,7 +1449,7 @@ function explore(
   order: ExploreOrder,
 ): void {
   const out: Jump[] = [];
-  // Rare clocks: failures (and common causes), and any clock as slow as the fastest failure of everything up. At rest: a state whose clocks are failures and those mechanisms' clocks that run in everything up (same names and rates: a spurious detection...).
+  // Rare clocks: failures (and common causes), and a mechanism's clock as slow as the fastest failure of everything up (a spurious detection); repairs, restarts and recovery steps, however slow, are not. At rest: a state whose clocks are failures and those mechanisms' clocks that run in everything up (same names and rates: a spurious detection...).
   const nominal = new Set<string>();
   let failureRate = 0;
   let failures = 0;
@@ -1459,6 +1464,7 @@ function explore(
     if (from === 0) {
       for (const [rate, , name] of clockList) {
         if (name[0] === 'f' || name[0] === 'x') {
+          if (!(rate > 0)) continue;
           failures++;
           if (rate > failureRate) failureRate = rate;
         } else if (name[0] === 'g') nominal.add(`${name}@${rate}`);
@@ -1467,7 +1473,7 @@ function explore(
     for (const [rate, act, name] of clockList) {
       if (!(rate > 0)) continue;
       const failure = name[0] === 'f' || name[0] === 'x';
-      const rare = failure || rate <= failureRate;
+      const rare = failure || (name[0] === 'g' && rate <= failureRate);
       if (failure) running++;
       else if (!nominal.has(`${name}@${rate}`)) unusual = true;
       for (const o of fire(blk, sym, s, startUp, act)) {
@@ -1521,28 +1527,33 @@ interface Explored {
  * A truncated chain (AnalyzeOptions.truncate). The states left out (discovered beyond the
  * cut-off) are one state, `beyond` (the last index), counted as up in the block's figures,
  * which leads back to everything up. A state left out is reached from a kept state by one
- * rare event (a failure, or a clock as slow), so its way back is estimated as the kept
- * state's mean time to rest (toRest: until it is at rest, all well again) plus `extra`:
- * the mean time to rest after the same event from everything up, or, when that is
- * unknown (cut off too) or shorter, the longest mean of the clocks the event started.
- * The mean stay in `beyond` is that, averaged over the ways in weighted by their flow in
- * the solved chain (solveBlock solves twice, first with the longest such stay). The
- * downtime the states left out may add is estimated alike, per watched service: the
- * kept state's mean downtime to rest plus `extra` (the whole recovery from the extra
- * event counted as down), times the flow; added to the unavailability's upper figure, as
- * the flow is to the outage rate's (about one more outage per excursion). Estimates, not
- * bounds (test/truncate.test.ts checks them against whole chains).
+ * rare event (a failure, or a mechanism's clock as slow), so its way back is estimated as
+ * the kept state's mean time to rest (toRest: until it is at rest, all well again) plus
+ * `extra`: the mean time to rest after the same event from rest (the first state at rest
+ * explored, whose jumps cost nothing, so that the recovery from each single event is
+ * kept), or the longest mean of the clocks the event started when that is longer or
+ * unknown. The mean stay in `beyond` is that, averaged over the ways in weighted by their
+ * flow in the solved chain (solveBlock solves twice, first with the longest such stay).
+ * The downtime the states left out may add is estimated alike, per watched service: the
+ * kept state's mean downtime to rest plus `extra` (the whole recovery from the extra event
+ * counted as down), times the flow, added to the unavailability's upper figure; the
+ * outages, as one at the event plus the kept state's mean outages to rest plus those of
+ * the recovery from the event alone (one when unknown), times the flow: the outage rate
+ * may be off by that either way (a stay misjudged moves the kept states' share too).
+ * Estimates, not bounds (test/truncate.test.ts checks them against whole chains).
  */
 interface Truncated {
   beyond: number;
   /** States discovered but left out. */
   leftOut: number;
-  /** The ways into `beyond`: from a kept state, at a rate (1/s), with the longest mean (s) of the clocks its event started. */
-  entries: Array<{ from: number; rate: number; extra: number }>;
+  /** The ways into `beyond`: from a kept state, at a rate (1/s), with `extra` (s) and, per watched service, the outages the event and its recovery may start (see above). */
+  entries: Array<{ from: number; rate: number; extra: number; extraOutages: number[] }>;
   /** Per kept state, its mean time (s) to rest. */
   toRest: Float64Array;
   /** Per watched service, per kept state, its mean downtime (s) to rest. */
   downToRest: Float64Array[];
+  /** Per watched service, per kept state, the mean number of its outages to rest. */
+  outagesToRest: Float64Array[];
 }
 
 /**
@@ -1627,7 +1638,7 @@ function exploreBlock(blk: BlockModel, sym: Symmetry | null, maxStates: number, 
     let i = index.get(k);
     if (i === undefined) {
       if (x.keys.length >= maxStates) {
-        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states (raise --max-states, or ${cutoff === Infinity ? 'leave out the least likely states with --truncate, e.g. --truncate 1e-6' : 'truncate more: a larger --truncate'}; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
+        throw new AnalysisRefused('', [`${describe} needs more than ${maxStates} states${cutoff === Infinity ? '' : ' (found: kept or left out)'} (raise --max-states, or ${cutoff === Infinity ? 'leave out the least likely states with --truncate, e.g. --truncate 1e-6' : 'truncate more: a larger --truncate'}; groups that share no host, rack, crew or dependency are solved apart); what multiplies them (the distinct conditions of each part in the states explored): ${multipliers(blk, x.keys)}`]);
       }
       i = x.keys.length;
       index.set(k, i);
@@ -1666,15 +1677,21 @@ function truncate(blk: BlockModel, x: Explored, orbits: readonly number[], order
   const upIn = [...kept.map((d) => x.upIn[d]), blk.watch.map(() => true)];
   const toRest = accruedToRest(beyond + 1, transitions, atRest, beyond, () => 1);
   const downToRest = blk.watch.map((_, k) => accruedToRest(beyond + 1, transitions, atRest, beyond, (i) => (upIn[i][k] ? 0 : 1)));
-  if (toRest === null || downToRest.some((d) => d === null)) {
+  // Per watched service, per kept state: the rate (1/s) of the jumps that start an outage of it.
+  const outageRates = x.outageFlows.map((list) => {
+    const r = new Float64Array(beyond + 1);
+    for (const t of list) r[to[t.from]] += t.rate;
+    return r;
+  });
+  const outagesToRest = outageRates.map((r) => accruedToRest(beyond + 1, transitions, atRest, beyond, (i) => (i === beyond ? 0 : r[i])));
+  if (toRest === null || downToRest.some((d) => d === null) || outagesToRest.some((d) => d === null)) {
     throw new AnalysisRefused('', [`${describe}: truncated (--truncate), but some kept states never come back to rest without a rarer event; a smaller --truncate keeps more of the chain`]);
   }
-  // The mean time to rest after the same event from everything up (0 when unknown: its states were cut off too).
-  const alone = (clock: string): number => {
-    const jumps = order.firstJumps.get(clock);
-    if (!jumps || jumps.some((j) => to[j.to] === beyond)) return 0;
+  // After the same event from rest (the first state at rest): the mean of `of` over its kept branches (null when none was kept).
+  const alone = (clock: string, of: (i: number) => number): number | null => {
+    const jumps = (order.restJumps.get(clock) ?? []).filter((j) => to[j.to] !== beyond);
     const total = jumps.reduce((a, j) => a + j.rate, 0);
-    return jumps.reduce((a, j) => a + j.rate * toRest[to[j.to]], 0) / total;
+    return total > 0 ? jumps.reduce((a, j) => a + j.rate * of(to[j.to]), 0) / total : null;
   };
   return {
     keys: [...kept.map((d) => x.keys[d]), encodeState({ c: [], pools: [], g: [] })],
@@ -1687,9 +1704,18 @@ function truncate(blk: BlockModel, x: Explored, orbits: readonly number[], order
     truncated: {
       beyond,
       leftOut: x.keys.length - kept.length,
-      entries: order.exits.filter((e) => to[e.to] === beyond).map((e) => ({ from: to[e.from], rate: e.rate, extra: Math.max(e.extra, alone(e.clock)) })),
+      entries: order.exits
+        .filter((e) => to[e.to] === beyond)
+        .map((e) => ({
+          from: to[e.from],
+          rate: e.rate,
+          extra: Math.max(e.extra, alone(e.clock, (i) => toRest[i]) ?? 0),
+          // One outage at the event at most, and those of its recovery from rest (at least one when unknown).
+          extraOutages: blk.watch.map((_, k) => 1 + (alone(e.clock, (i) => (outagesToRest[k] as Float64Array)[i]) ?? 1)),
+        })),
       toRest,
       downToRest: downToRest as Float64Array[],
+      outagesToRest: outagesToRest as Float64Array[],
     },
   };
 }
@@ -1706,7 +1732,7 @@ function solveBlock(
   lump: boolean,
   times?: readonly number[],
   cutoff = Infinity,
-): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; transient?: Array<{ availability: number[]; reliability: number[] }> | string; cutDown?: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
+): { avail: number[]; unavail: number[]; rate: number[]; logic: LogicPart[]; transient?: Array<{ availability: number[]; reliability: number[] }> | string; cutDown?: number[]; cutOutages?: number[]; result: Omit<BlockResult, 'name' | 'groups' | 'hosts'> } {
   let sym = lump ? Symmetry.of(blk) : null;
   let x: Explored;
   for (;;) {
@@ -1769,7 +1795,9 @@ function solveBlock(
   };
   // Per watched service: the share of time the states left out may add to its downtime (Truncated).
   const cutDown = cut && blk.watch.map((_, k) => cut.entries.reduce((acc, e) => acc + pi[e.from] * e.rate * (cut.downToRest[k][e.from] + e.extra), 0));
-  return { avail, unavail, rate, logic, transient, ...(cutDown ? { cutDown } : {}), result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi), ...(truncation ? { truncation } : {}) } };
+  // Per watched service: the outage rate (1/s) the states left out may add or take away (Truncated).
+  const cutOutages = cut && blk.watch.map((_, k) => cut.entries.reduce((acc, e) => acc + pi[e.from] * e.rate * (cut.outagesToRest[k][e.from] + e.extraOutages[k]), 0));
+  return { avail, unavail, rate, logic, transient, ...(cutDown && cutOutages ? { cutDown, cutOutages } : {}), result: { states: chain.n, statesUnlumped: x.unlumped, transitions: transitions.length, residual: ctmcResidual(chain, pi), ...(truncation ? { truncation } : {}) } };
 }
 
 /**
@@ -2148,12 +2176,14 @@ export function analyzeModel(model: SystemModel, opts: AnalyzeOptions = {}): Ana
   function withTruncation(sv: ServiceAnalysis, si: number): ServiceAnalysis {
     const cut = sv.blocks.filter((b) => blocks[b].truncation !== undefined);
     if (cut.length === 0) return sv;
+    // An expression service: the whole share of time beyond each cut-off counted as down, and one outage per excursion (loose).
     const down = (b: number) => (sv.logic !== undefined ? blocks[b].truncation!.outside : perBlock[b].cutDown![pendings[b].services.indexOf(si)]);
+    const outages = (b: number) => (sv.logic !== undefined ? blocks[b].truncation!.entryRate : perBlock[b].cutOutages![pendings[b].services.indexOf(si)]);
     return {
       ...sv,
       truncation: {
         unavailability: cut.reduce((a, b) => a + down(b), 0),
-        outagesPerYear: cut.reduce((a, b) => a + blocks[b].truncation!.entryRate, 0) * YEAR,
+        outagesPerYear: cut.reduce((a, b) => a + outages(b), 0) * YEAR,
       },
     };
   }

@@ -39,7 +39,9 @@ interface AnalyzeCliOptions {
 export interface ComparedFigure {
   exact: number;
   simulated: Estimate;
-  /** True when the exact value lies inside the simulated 95% confidence interval. */
+  /** With a truncated chain: the range the figure may lie in, given what the states left out may add (ServiceAnalysis.truncation). */
+  range?: [number, number];
+  /** True when the exact value (with a truncated chain: some value of `range`) lies inside the simulated 95% confidence interval. */
   inside: boolean;
 }
 
@@ -56,7 +58,9 @@ export interface AnalyzeReport {
   };
 }
 
-const compared = (exact: number, simulated: Estimate): ComparedFigure => ({ exact, simulated, inside: simulated.lo <= exact && exact <= simulated.hi });
+/** An exact figure against the simulated estimate; with `range` (a truncated chain), whether the range meets the confidence interval. */
+const compared = (exact: number, simulated: Estimate, range?: [number, number]): ComparedFigure =>
+  range ? { exact, simulated, range, inside: simulated.lo <= range[1] && range[0] <= simulated.hi } : { exact, simulated, inside: simulated.lo <= exact && exact <= simulated.hi };
 
 /** Decimals of a percentage that show three significant digits of its complement `u` (an unavailability). */
 function pctDecimals(u: number): number {
@@ -91,7 +95,10 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
       );
     }
   }
-  if (a.blocks.length > shown.length) out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks`);
+  if (a.blocks.length > shown.length) {
+    const cut = a.blocks.filter((b) => !shown.includes(b) && b.truncation !== undefined).length;
+    out.push(`  ... and ${a.blocks.length - shown.length} smaller blocks${cut > 0 ? ` (${cut} of them truncated too; --json gives each)` : ''}`);
+  }
   if (a.approximations.length > 0) {
     out.push('');
     out.push(`APPROXIMATE (--approximate): ${a.approximations.length} non-exponential delay${a.approximations.length === 1 ? '' : 's'} replaced by exponentials of the same mean:`);
@@ -109,7 +116,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     const d = pctDecimals(s.unavailability);
     if (s.truncation) {
       const t = s.truncation;
-      out.push(`  truncated: the states left out may add up to about ${sig(t.unavailability, 3)} of unavailability (${sig((t.unavailability * YEAR) / 60, 3)} min a year) and ${sig(t.outagesPerYear, 3)} outages a year (estimates; the figures below count them as up)`);
+      out.push(`  truncated: the states left out may add up to about ${sig(t.unavailability, 3)} of unavailability (${sig((t.unavailability * YEAR) / 60, 3)} min a year), and move the outages by up to ${sig(t.outagesPerYear, 3)} a year either way (estimates; the figures below count them as up)`);
     }
     if (s.transientRefused) out.push(`  transient (--at): not computed: ${s.transientRefused}`);
     if (s.transient) {
@@ -129,6 +136,7 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
     }
     const label = a.exact ? 'exact' : 'Markov (approx.)';
     out.push(`  ${''.padEnd(22)}${label.padEnd(20)}${'simulated'.padEnd(20)}${'95% CI'.padEnd(30)}${a.exact ? 'exact' : 'Markov'} inside CI`);
+    if (s.truncation) out.push(`  (truncated: "inside" when the range from the figure to the figure with what was left out meets the CI)`);
     const row = (label: string, f: ComparedFigure, fmt: (x: number) => string) =>
       out.push(`  ${label.padEnd(22)}${fmt(f.exact).padEnd(20)}${fmt(f.simulated.mean).padEnd(20)}${`${fmt(f.simulated.lo)} .. ${fmt(f.simulated.hi)}`.padEnd(30)}${f.inside ? 'yes' : 'NO'}  (${zText(f)})`);
     row('availability', c.availability, (x) => pct(x, d));
@@ -141,7 +149,10 @@ export function renderAnalyzeText(r: AnalyzeReport): string {
 function zText(f: ComparedFigure): string {
   const se = f.simulated.se;
   if (!(se > 0)) return 'no spread';
-  return `${sig(Math.abs(f.simulated.mean - f.exact) / se, 2)} SE apart`;
+  const m = f.simulated.mean;
+  // With a range (a truncated chain): the distance to its nearer end, none inside it.
+  const gap = f.range ? Math.max(0, f.range[0] - m, m - f.range[1]) : Math.abs(m - f.exact);
+  return `${sig(gap / se, 2)} SE apart`;
 }
 
 /**
@@ -205,11 +216,13 @@ export function registerAnalyze(program: Command, io: { out: NodeJS.WritableStre
           settings: sim.settings,
           services: analysis.services.map((s) => {
             const m = sim.results.services.find((x) => x.name === s.name)!;
+            // A truncated chain: each figure judged by the range what was left out allows (the unavailability may only grow; the outage rate may move either way).
+            const t = s.truncation;
             return {
               name: s.name,
-              availability: compared(s.availability, m.availability),
-              downtimeMinutesPerYear: compared(s.downtimeMinutesPerYear, m.downtimeMinutesPerYear),
-              outagesPerYear: compared(s.outagesPerYear, m.outagesPerYear),
+              availability: compared(s.availability, m.availability, t && [s.availability - t.unavailability, s.availability]),
+              downtimeMinutesPerYear: compared(s.downtimeMinutesPerYear, m.downtimeMinutesPerYear, t && [s.downtimeMinutesPerYear, s.downtimeMinutesPerYear + (t.unavailability * YEAR) / 60]),
+              outagesPerYear: compared(s.outagesPerYear, m.outagesPerYear, t && [s.outagesPerYear - t.outagesPerYear, s.outagesPerYear + t.outagesPerYear]),
             };
           }),
         };

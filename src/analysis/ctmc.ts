@@ -6,6 +6,7 @@
  */
 
 import { denseMatrix, type DenseKernel } from './dense-kernel.js';
+import { CostHeap } from './heap.js';
 
 /** A sparse generator: transitions (from, to, rate) between states 0..n-1. */
 export interface Ctmc {
@@ -181,53 +182,13 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
       nnz += r.size;
     });
   }
-  // A binary min-heap of (cost, state), with stale entries skipped when popped.
-  const heapCost: number[] = [];
-  const heapState: number[] = [];
-  const push = (c: number, k: number) => {
-    let i = heapCost.length;
-    heapCost.push(c);
-    heapState.push(k);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (heapCost[p] <= c) break;
-      heapCost[i] = heapCost[p];
-      heapState[i] = heapState[p];
-      i = p;
-    }
-    heapCost[i] = c;
-    heapState[i] = k;
-  };
-  let poppedCost = 0;
-  /** Pops the cheapest entry: returns its state, its cost in `poppedCost`. */
-  const pop = (): number => {
-    const top = heapState[0];
-    poppedCost = heapCost[0];
-    const c = heapCost.pop()!;
-    const k = heapState.pop()!;
-    const size = heapCost.length;
-    if (size > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const m = r < size && heapCost[r] < heapCost[l] ? r : l;
-        if (heapCost[m] >= c) break;
-        heapCost[i] = heapCost[m];
-        heapState[i] = heapState[m];
-        i = m;
-      }
-      heapCost[i] = c;
-      heapState[i] = k;
-    }
-    return top;
-  };
+  // Cheapest first, stale entries skipped when popped.
+  const heap = new CostHeap();
   const cost = (k: number) => inn[k].size * len[k];
   const current = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     current[k] = cost(k);
-    push(current[k], k);
+    heap.push(current[k], k);
   }
   const eliminated = new Uint8Array(n);
   const order: number[] = [];
@@ -254,8 +215,8 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
       break;
     }
     // Entries whose cost is no longer current were superseded by a newer push.
-    let k = pop();
-    while (eliminated[k] || poppedCost !== current[k]) k = pop();
+    let k = heap.pop();
+    while (eliminated[k] || heap.poppedCost !== current[k]) k = heap.pop();
     const lk = len[k];
     const ck = cols[k];
     const vk = vals[k];
@@ -317,7 +278,7 @@ export function steadyStateSparse(chain: Ctmc, maxFill = DEFAULT_MAX_FILL): Floa
     inn[k].clear();
     for (const t of touched) {
       const c = cost(t);
-      if (c !== current[t]) push((current[t] = c), t);
+      if (c !== current[t]) heap.push((current[t] = c), t);
     }
   }
   if (!denseDone) {

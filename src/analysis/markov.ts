@@ -123,6 +123,7 @@ import type { Scheduler } from '../engine/scheduler.js';
 import { ComponentSim, CrewPool, InstanceGate, NOTICED, REPAIR_DONE, RESTART_DONE, type ComponentHost, type SumPlan } from '../sim/system.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
 import { DistDelay, type Delay, type DelayPath, type FailureCause, type GroupMechanism, type MechanismContext, type MechanismShape, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
+import { CostHeap } from './heap.js';
 import { FillError, residual as ctmcResidual, StiffChainError, steadyStateSparse, transientDistribution, type Ctmc } from './ctmc.js';
 
 /** Default limit on the states of one block. */
@@ -1363,11 +1364,15 @@ class LikeliestFirst implements ExploreOrder {
   private restSeen = false;
   /** Whether exploration should measure each rare jump's `extra` (Jump). */
   readonly measuresExtra = true;
-  private heap: Array<{ cost: number; id: number }> = [{ cost: 0, id: 0 }];
-  constructor(private readonly cutoff: number) {}
+  /** States to expand, cheapest first (a state pushed again at a lower cost leaves its old entry, skipped when popped). */
+  private readonly heap = new CostHeap();
+  constructor(private readonly cutoff: number) {
+    this.heap.push(0, 0);
+  }
   next(): number {
-    while (this.heap.length > 0) {
-      const { cost, id: top } = this.pop();
+    while (this.heap.size > 0) {
+      const top = this.heap.pop();
+      const cost = this.heap.poppedCost;
       if (this.done[top] || cost > this.cost[top]) continue;
       if (cost > this.cutoff) return -1;
       this.done[top] = true;
@@ -1395,43 +1400,8 @@ class LikeliestFirst implements ExploreOrder {
       const c = t.rare && !first ? this.cost[from] - Math.log(t.rate / total) : this.cost[from];
       if (!(c < (this.cost[t.to] ?? Infinity))) continue;
       this.cost[t.to] = c;
-      this.push(t.to);
+      this.heap.push(c, t.to);
     }
-  }
-  /** Heap entries as pushed: the cost then (a state pushed again at a lower cost leaves its old entry, skipped when popped). */
-  private less(a: number, b: number): boolean {
-    const h = this.heap;
-    return h[a].cost < h[b].cost || (h[a].cost === h[b].cost && h[a].id < h[b].id);
-  }
-  private push(id: number): void {
-    const h = this.heap;
-    let k = h.push({ cost: this.cost[id], id }) - 1;
-    while (k > 0) {
-      const p = (k - 1) >> 1;
-      if (!this.less(k, p)) break;
-      [h[k], h[p]] = [h[p], h[k]];
-      k = p;
-    }
-  }
-  private pop(): { cost: number; id: number } {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let k = 0;
-      for (;;) {
-        const l = 2 * k + 1;
-        const r = l + 1;
-        let m = k;
-        if (l < h.length && this.less(l, m)) m = l;
-        if (r < h.length && this.less(r, m)) m = r;
-        if (m === k) break;
-        [h[k], h[m]] = [h[m], h[k]];
-        k = m;
-      }
-    }
-    return top;
   }
 }
 

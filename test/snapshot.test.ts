@@ -100,7 +100,7 @@ describe('snapshots of a running replication', () => {
       expect(streams.length).toBeGreaterThan(0);
       for (const s of streams) s.reseed(3 + TWO32, key);
       copy.factory.rekey(3 + TWO32, key);
-      copy.sys.redrawMemoryless();
+      copy.sys.redrawClocks();
       copy.sys.scheduler.run(horizon);
       outs.push(JSON.stringify(finishReplication(copy.sys, 5, horizon, 0)));
     }

@@ -3,7 +3,7 @@
  * A distribution is immutable and shared by all replications; the random stream is
  * passed to every `sample` call, so a distribution never owns randomness.
  */
-import { gammaFn, normalCdf } from './special.js';
+import { gammaFn, gammaQ, normalCdf, normalSurvival } from './special.js';
 import type { RandomStream } from './rng.js';
 
 export { gammaFn };
@@ -21,8 +21,58 @@ export interface Distribution {
   readonly mean: number;
   /** Draws one value (seconds, >= 0) from `rng`. */
   sample(rng: RandomStream): number;
+  /**
+   * P(X > x): the probability that a clock of this law has not fired after running `x`
+   * seconds (1 for x < 0).
+   */
+  survival(x: number): number;
+  /**
+   * The time left (seconds, >= 0) of a clock of this law that has run `age` seconds without
+   * firing: a draw from `rng` of X - age given X > age. Returns -1, drawing nothing, when
+   * the law has no such draw worth making (a fixed or discrete value, a clock that
+   * has outrun almost all of its law: survival below RESIDUAL_MIN_SURVIVAL with only
+   * rejection to draw it); the clock then keeps what it drew. Whether it returns -1
+   * depends on `age` alone, never on the draws. Used by splitting's copies (a copy redraws
+   * its clocks so that it diverges from its original at once, with the same law of the future).
+   */
+  residual(age: number, rng: RandomStream): number;
   /** A short human description, e.g. `exponential(mean 1 y)`. */
   describe(): string;
+}
+
+/**
+ * Laws drawn by rejection (X drawn again until X > age) redraw a clock only while
+ * P(X > age) is at least this: at most 100 draws expected.
+ */
+export const RESIDUAL_MIN_SURVIVAL = 0.01;
+
+/** X - age given X > age for a law `d` that can only be drawn whole: by rejection, or -1 (see Distribution.residual). */
+function residualByRejection(d: Distribution, age: number, rng: RandomStream): number {
+  if (d.survival(age) < RESIDUAL_MIN_SURVIVAL) return -1;
+  for (;;) {
+    const x = d.sample(rng);
+    if (x > age) return x - age;
+  }
+}
+
+/**
+ * A standard normal draw Z given Z > a: plain rejection for a <= 0 (acceptance at least
+ * 1/2), else Robert's (1995) exponential proposal with the optimal rate (acceptance above
+ * 0.75 for every a > 0).
+ */
+export function normalTail(a: number, rng: RandomStream): number {
+  if (a <= 0) {
+    for (;;) {
+      const z = standardNormal(rng);
+      if (z > a) return z;
+    }
+  }
+  const alpha = (a + Math.sqrt(a * a + 4)) / 2;
+  for (;;) {
+    const z = a - Math.log(rng.nextOpen()) / alpha;
+    const d = z - alpha;
+    if (rng.next() <= Math.exp(-0.5 * d * d)) return z;
+  }
 }
 
 function requirePositive(name: string, v: number): void {
@@ -48,6 +98,13 @@ export class Exponential implements Distribution {
   sample(rng: RandomStream): number {
     return -this.mean * Math.log(1 - rng.next());
   }
+  survival(x: number): number {
+    return x <= 0 ? 1 : Math.exp(-x / this.mean);
+  }
+  /** Memoryless: a new draw whatever the age. */
+  residual(_age: number, rng: RandomStream): number {
+    return -this.mean * Math.log(rng.nextOpen());
+  }
   describe(): string {
     return `exponential(mean ${this.mean} s)`;
   }
@@ -70,6 +127,15 @@ export class Weibull implements Distribution {
   }
   sample(rng: RandomStream): number {
     return this.scale * Math.pow(-Math.log(1 - rng.next()), this.invShape);
+  }
+  survival(x: number): number {
+    return x <= 0 ? 1 : Math.exp(-Math.pow(x / this.scale, this.shape));
+  }
+  /** Exact: the cumulative hazard (age / scale)^shape plus a unit exponential, inverted. */
+  residual(age: number, rng: RandomStream): number {
+    const h = age > 0 ? Math.pow(age / this.scale, this.shape) : 0;
+    const x = this.scale * Math.pow(h - Math.log(rng.nextOpen()), this.invShape) - age;
+    return x > 0 ? x : 0;
   }
   describe(): string {
     return `weibull(shape ${this.shape}, scale ${this.scale} s)`;
@@ -99,6 +165,15 @@ export class Lognormal implements Distribution {
   sample(rng: RandomStream): number {
     return Math.exp(this.mu + this.sigma * standardNormal(rng));
   }
+  survival(x: number): number {
+    return x <= 0 ? 1 : normalSurvival((Math.log(x) - this.mu) / this.sigma);
+  }
+  /** Exact: the normal exponent drawn above its value at `age` (normalTail). */
+  residual(age: number, rng: RandomStream): number {
+    const a = age > 0 ? (Math.log(age) - this.mu) / this.sigma : -Infinity;
+    const x = (a === -Infinity ? Math.exp(this.mu + this.sigma * standardNormal(rng)) : Math.exp(this.mu + this.sigma * normalTail(a, rng))) - age;
+    return x > 0 ? x : 0;
+  }
   describe(): string {
     return `lognormal(mean ${this.mean} s, sigma ${this.sigma})`;
   }
@@ -118,6 +193,13 @@ export class GammaDist implements Distribution {
   }
   sample(rng: RandomStream): number {
     return this.scale * sampleStdGamma(this.shape, rng);
+  }
+  survival(x: number): number {
+    return x <= 0 ? 1 : gammaQ(this.shape, x / this.scale);
+  }
+  /** By rejection (see Distribution.residual). */
+  residual(age: number, rng: RandomStream): number {
+    return residualByRejection(this, age, rng);
   }
   describe(): string {
     return `gamma(shape ${this.shape}, scale ${this.scale} s)`;
@@ -168,6 +250,14 @@ export class TruncatedNormal implements Distribution {
       if (x >= 0) return x;
     }
   }
+  survival(x: number): number {
+    return x <= 0 ? 1 : normalSurvival((x - this.mu) / this.sd) / normalSurvival(-this.mu / this.sd);
+  }
+  /** Exact: the normal drawn above max(age, 0) (normalTail). */
+  residual(age: number, rng: RandomStream): number {
+    const x = this.mu + this.sd * normalTail((Math.max(age, 0) - this.mu) / this.sd, rng) - age;
+    return x > 0 ? x : 0;
+  }
   describe(): string {
     return `normal(mean ${this.mu} s, sd ${this.sd} s, truncated at 0)`;
   }
@@ -189,6 +279,15 @@ export class Uniform implements Distribution {
   sample(rng: RandomStream): number {
     return this.min + (this.max - this.min) * rng.next();
   }
+  survival(x: number): number {
+    return x < this.min ? 1 : x >= this.max ? 0 : (this.max - x) / (this.max - this.min);
+  }
+  /** Exact: uniform on [max(min, age), max]; -1 for a single value or a clock past its max. */
+  residual(age: number, rng: RandomStream): number {
+    const lo = Math.max(this.min, age);
+    if (!(this.max > lo)) return -1;
+    return lo + (this.max - lo) * rng.next() - age;
+  }
   describe(): string {
     return `uniform(${this.min} s .. ${this.max} s)`;
   }
@@ -202,6 +301,13 @@ export class Deterministic implements Distribution {
   }
   sample(): number {
     return this.mean;
+  }
+  survival(x: number): number {
+    return x < this.mean ? 1 : 0;
+  }
+  /** A fixed value: nothing to redraw. */
+  residual(): number {
+    return -1;
   }
   describe(): string {
     return `deterministic(${this.mean} s)`;
@@ -218,6 +324,13 @@ export class Never implements Distribution {
   readonly mean = Infinity;
   sample(): number {
     return Infinity;
+  }
+  survival(): number {
+    return 1;
+  }
+  /** Never fires: nothing to redraw. */
+  residual(): number {
+    return -1;
   }
   describe(): string {
     return 'never';
@@ -263,6 +376,19 @@ export class Empirical implements Distribution {
       else lo = mid + 1;
     }
     return this.values[lo];
+  }
+  survival(x: number): number {
+    if (x < 0) return 1;
+    let p = 0;
+    for (let i = 0; i < this.values.length; i++) if (this.values[i] > x) p += this.cumulative[i] - (i > 0 ? this.cumulative[i - 1] : 0);
+    return p;
+  }
+  /**
+   * Discrete: -1 (kept). A value equal to the age would be an event due now whose order
+   * among same-time events a redraw could not keep.
+   */
+  residual(): number {
+    return -1;
   }
   describe(): string {
     return `empirical(${this.values.length} values, mean ${this.mean} s)`;

@@ -65,10 +65,23 @@ function gammaQcf(a: number, x: number, gln: number): number {
   return Math.exp(-x + a * Math.log(x) - gln) * h;
 }
 
+/** Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x), accurate in the upper tail. */
+export function gammaQ(a: number, x: number): number {
+  if (x <= 0) return 1;
+  if (x < a + 1) return 1 - gammaP(a, x);
+  return gammaQcf(a, x, lgamma(a));
+}
+
 /** The error function. */
 export function erf(x: number): number {
   const p = gammaP(0.5, x * x);
   return x < 0 ? -p : p;
+}
+
+/** 1 - CDF of the standard normal distribution, accurate in the upper tail (no cancellation for large z). */
+export function normalSurvival(z: number): number {
+  const q = 0.5 * gammaQ(0.5, (z * z) / 2);
+  return z >= 0 ? q : 1 - q;
 }
 
 /** CDF of the standard normal distribution. */

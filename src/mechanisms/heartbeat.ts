@@ -89,6 +89,13 @@ class BeatsLaw implements Distribution {
   sample(): number {
     throw new Error('the beats path is drawn by its detector');
   }
+  survival(): number {
+    throw new Error('the beats path is drawn by its detector');
+  }
+  /** Not a clock's law: nothing to redraw. */
+  residual(): number {
+    return -1;
+  }
   describe(): string {
     return this.text;
   }

@@ -29,7 +29,9 @@
  * crossed waits. The copy's future is its own: every random stream it holds is re-keyed
  * to seed s + 2^32 (1 + history), replication = the retrial's number in its history (a
  * sub-stream named like the original), later streams too (StreamFactory.rekey), and its
- * memoryless clocks are redrawn (their law is the same, so the state is). So a history's
+ * components' clocks are redrawn given their ages (ComponentSim.redrawClocks: times to
+ * failure and repairs under way, of any law with a residual draw; their law given the
+ * history is the same, so the state is). So a history's
  * tree is a function of the seed and the history alone. The cost of a retrial is one copy
  * (about a millisecond on the shipped topologies, a tenth of one on a 1-of-3 group) and
  * its own events. The main trial is exactly the plain history of the same seed and
@@ -395,7 +397,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
             acc.copies++;
             for (const s of pool.copy(twin!, copy)) s.reseed(keySeed, retrials);
             copy.factory.rekey(keySeed, retrials);
-            copy.sys.redrawMemoryless();
+            copy.sys.redrawClocks();
             runTrial(copy.sys, copy, j, depth + 1);
             pool.release(copy);
           }

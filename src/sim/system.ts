@@ -388,10 +388,12 @@ export class ComponentSim implements EventHandler {
   readonly modeCount: number;
   /**
    * Per failure mode, the up time left before it fires (seconds; frozen while down), then
-   * at index `modeCount` the time it last came up (`upSince`) and at `modeCount + 1` when
-   * its running repair is due (`repairDue`): the component's times in one array of unboxed
-   * doubles (a field holding a double is a number object of its own, one more cache line to
-   * load per event on a large model).
+   * at index `modeCount` the time it last came up (`upSince`), at `modeCount + 1` when
+   * its running repair is due (`repairDue`), at `modeCount + 2` when that repair was drawn
+   * (`repairFrom`), and from `modeCount + 3` per mode the up time its clock was drawn with
+   * (so its age is that minus what is left: `redrawClocks`): the component's times in one
+   * array of unboxed doubles (a field holding a double is a number object of its own, one
+   * more cache line to load per event on a large model).
    */
   readonly remaining: number[];
   /** Streams live as long as the component and are re-seeded for each replication. */
@@ -456,7 +458,7 @@ export class ComponentSim implements EventHandler {
     this.names = streamNames(model);
     this.modeCount = modes.length;
     this.remaining = [];
-    for (let j = 0; j < modes.length + 2; j++) this.remaining.push(0);
+    for (let j = 0; j < 2 * modes.length + 3; j++) this.remaining.push(0);
     this.ttf = this.names.ttfDist;
     this.repair = this.names.repairDist;
     this.ttfStreams = [];
@@ -498,6 +500,7 @@ export class ComponentSim implements EventHandler {
       else ttf.reseed(streams.seed, streams.replication);
       this.repairSeeded[j] = false;
       this.remaining[j] = 0;
+      this.remaining[this.modeCount + 3 + j] = 0;
     }
     // Relocations of the previous history are undone.
     const m = this.model;
@@ -548,7 +551,9 @@ export class ComponentSim implements EventHandler {
   /** Starts the clocks at time 0 (everything new and up). */
   start(): void {
     const scale = this.sys.ttfScale;
-    for (let j = 0; j < this.modeCount; j++) this.remaining[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
+    const r = this.remaining;
+    const drawn = this.modeCount + 3;
+    for (let j = 0; j < this.modeCount; j++) r[drawn + j] = r[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
     this.armFailure();
   }
 
@@ -623,10 +628,12 @@ export class ComponentSim implements EventHandler {
     this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
     const rng = this.ttfStreams[mode];
+    const r = this.remaining;
     if (mean > 0) {
       rng.advance();
-      this.remaining[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
-    } else this.remaining[mode] = this.ttf[mode].sample(rng) * this.sys.ttfScale;
+      r[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
+    } else r[mode] = this.ttf[mode].sample(rng) * this.sys.ttfScale;
+    r[this.modeCount + 3 + mode] = r[mode];
   }
 
   /** Drops the one event it expects (its failure, repair or restart): it will not come. */
@@ -872,6 +879,7 @@ export class ComponentSim implements EventHandler {
     } else scheduler.delay = this.repair[m].sample(rng);
     if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
     this.repairDue = scheduler.now + scheduler.delay;
+    this.remaining[this.modeCount + 2] = scheduler.now; // repairFrom
     this.pending = this.repairEvent = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
   }
 
@@ -880,27 +888,47 @@ export class ComponentSim implements EventHandler {
 
   /**
    * Splitting (src/rare/splitting.ts), at a level crossing after its streams were
-   * re-keyed: draws afresh every clock that is memoryless, so that copies of the state
-   * diverge. The remaining time of an exponential time to failure (running or frozen)
-   * and of an exponential own repair under way is again exponential with the same mean,
-   * whatever has happened, so a new draw leaves the law of the future unchanged; other
-   * clocks keep what they drew (their remaining time depends on their age).
+   * re-keyed: draws afresh the time left of every clock whose law allows it, given the
+   * clock's age, so that copies of the state diverge at once. A clock's drawn time is
+   * seen by nothing but its firing, so given the history it is its law conditioned on not
+   * having fired by its age (Distribution.residual): a time to failure (running or frozen;
+   * its age the up time it has run) and an own repair under way (its age the time since it
+   * was drawn), exponential or not. A new draw from that law leaves the law of the future
+   * unchanged. Kept as drawn: fixed and discrete times, clocks far in their tail (see
+   * Distribution.residual), a repair with a crew's dispatch delay in it (a sum of two
+   * laws), a staged or resumed repair, and every other timer (restarts, notices,
+   * mechanisms' timers, common-cause clocks).
    */
-  redrawMemoryless(): void {
+  redrawClocks(): void {
     const r = this.remaining;
-    const exp = this.ttfExp;
-    let any = false;
-    for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) any = true;
-    if (any) {
+    const n = this.modeCount;
+    const scale = this.sys.ttfScale;
+    if (n > 0) {
       if (this.up) this.freezeClocks(-1);
-      for (let j = 0; j < this.modeCount; j++) if (exp[j] > 0) r[j] = -exp[j] * this.sys.ttfScale * Math.log(this.ttfStreams[j].nextOpen());
+      for (let j = 0; j < n; j++) {
+        const exp = this.ttfExp[j];
+        if (exp > 0) {
+          r[j] = -exp * scale * Math.log(this.ttfStreams[j].nextOpen());
+          r[n + 3 + j] = r[j];
+          continue;
+        }
+        const drawn = r[n + 3 + j];
+        if (!(drawn < Infinity)) continue;
+        const age = (drawn - r[j]) / scale;
+        const left = this.ttf[j].residual(age, this.ttfStreams[j]);
+        if (left < 0) continue;
+        r[j] = left * scale;
+        r[n + 3 + j] = age * scale + r[j];
+      }
       if (this.up) this.armFailure();
     }
-    // An own repair with a crew's dispatch delay in it is not memoryless: kept.
-    if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && this.repairExp[this.failedMode] > 0 && (this.crew === null || this.crew.dispatch === null)) {
-      const mean = this.repairExp[this.failedMode];
-      const d = -mean * Math.log(this.repairStream(this.failedMode).nextOpen());
-      this.repairDue = this.sys.scheduler.now + d;
+    if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && (this.crew === null || this.crew.dispatch === null)) {
+      const m = this.failedMode;
+      const mean = this.repairExp[m];
+      const now = this.sys.scheduler.now;
+      const d = mean > 0 ? -mean * Math.log(this.repairStream(m).nextOpen()) : this.repair[m].residual(now - r[n + 2], this.repairStream(m));
+      if (d < 0) return;
+      this.repairDue = now + d;
       this.pending = this.repairEvent = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);
     }
   }
@@ -2114,9 +2142,9 @@ export class SystemSim {
     };
   }
 
-  /** Splitting (src/rare/splitting.ts): every component draws its memoryless clocks afresh (ComponentSim.redrawMemoryless). */
-  redrawMemoryless(): void {
-    for (const c of this.components) c.redrawMemoryless();
+  /** Splitting (src/rare/splitting.ts): every component draws its clocks afresh given their ages (ComponentSim.redrawClocks). */
+  redrawClocks(): void {
+    for (const c of this.components) c.redrawClocks();
   }
 
   /** Closes every service's books at the horizon. */

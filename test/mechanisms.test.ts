@@ -483,6 +483,26 @@ describe('evacuation and replica sets', () => {
     expect(none.results.services[0].meanOutageSeconds!.mean).toBeCloseTo(36000, 6);
   });
 
+  it('a pod left without a node stays Pending and is placed when a node comes up (an OpenStack VM waits for its own host)', () => {
+    // Fixed times: node b fails at 95 h (back at 105 h), node a, under the pod, at 100 h
+    // (back at 110 h). At 100 h + 40 s + 5 min no node is up: the pod stays Pending, is
+    // placed on b when b comes up at 105 h and is up 30 s later: an outage of 5 h 30 s.
+    // An OpenStack VM in its place waits for its own host: 10 h.
+    const hw = (ttf: string) => ({ layer: 'hardware', failures: { crash: { ttf: { dist: 'deterministic', value: ttf } } }, repair: { dist: 'deterministic', value: '10h' } });
+    const doc = (rescheduling: object): any => ({
+      components: { hwa: hw('100h'), hwb: hw('95h'), ctl: { layer: 'hardware' }, kvm: { layer: 'hypervisor' }, vm: { layer: 'vm' }, app: { layer: 'vnf' }, api: { layer: 'vim' } },
+      hosts: { a: { stack: ['hwa', 'kvm'] }, b: { stack: ['hwb', 'kvm'] }, controller: { stack: ['ctl'] } },
+      vim: { api: { instances: 1, app: 'api', placement: { group: 'controller' } } },
+      vnfs: { f: { instances: 1, vm: 'vm', app: 'app', placement: { group: ['a', 'b'], policy: 'pack' }, ...rescheduling } },
+      services: { data: { chain: ['f'] }, control: { chain: ['api'] } },
+    });
+    const pod = run(doc({ replicaSet: { controlPlane: 'control', nodeMonitorGracePeriod: '40s', podEvictionTimeout: '5m', podStart: '30s' } }), { runs: 1, horizon: 120 * H });
+    expect(pod.results.services[0].meanOutageSeconds!.mean).toBeCloseTo(5 * 3600 + 30, 6);
+    expect(pod.results.groups.find((x) => x.name === 'f')!.perYear.evacuations!.mean).toBeGreaterThan(0);
+    const vm = run(doc({ evacuation: { vim: 'control', detection: '40s', wait: '5m', rebuild: '30s' } }), { runs: 1, horizon: 120 * H });
+    expect(vm.results.services[0].meanOutageSeconds!.mean).toBeCloseTo(10 * 3600, 6);
+  });
+
   it('anti-affinity is kept: a 1+1 pair on 2 hosts has nowhere to go', () => {
     const doc: any = evacDoc(null, { evacuation: { vim: 'control', detection: '0s', rebuild: '10m' } });
     doc.hosts.compute.count = 2;

@@ -94,9 +94,9 @@ describe('residual draws (a clock of age a: X - a given X > a)', () => {
 
   it('laws with no residual draw keep what they drew: fixed, never, discrete, a uniform past its end, a clock deep in a tail drawn by rejection', () => {
     const rng = new RandomStream('residual none');
-    expect(new Deterministic(20).residual(5, rng)).toBe(-1);
-    expect(new Never().residual(5, rng)).toBe(-1);
-    expect(new Empirical([10, 20, 30]).residual(5, rng)).toBe(-1);
+    expect((new Deterministic(20) as Distribution).residual(5, rng)).toBe(-1);
+    expect((new Never() as Distribution).residual(5, rng)).toBe(-1);
+    expect((new Empirical([10, 20, 30]) as Distribution).residual(5, rng)).toBe(-1);
     expect(new Uniform(10, 10).residual(0, rng)).toBe(-1);
     expect(new Uniform(10, 20).residual(25, rng)).toBe(-1);
     const g = new GammaDist(2, 15);

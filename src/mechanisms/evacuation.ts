@@ -12,8 +12,12 @@
  *      for it (counted as a second-order outage);
  *   4. a target host is chosen among the group's placement hosts: up, with a free slot,
  *      and, under anti-affinity, not holding another instance of the group (under rack
- *      anti-affinity, not in a rack that does); the least loaded first. Without one, the
- *      instance waits for its own host to be repaired;
+ *      anti-affinity, not in a rack that does); the least loaded first. Without one, an
+ *      OpenStack instance waits for its own host to be repaired (a failed `nova evacuate`
+ *      is not retried by itself); a Kubernetes pod stays Pending and is placed as soon as
+ *      one of the group's placement hosts comes up while it waits (kube-scheduler retries
+ *      unschedulable pods on node events), from step 3 (the control plane must be up), or
+ *      when its own host comes back, whichever is first;
  *   5. the instance's VM (or pod, or process) is rebuilt there: `rebuild` time, after
  *      which its application restarts with its own restart time. It stays on the new host.
  * If the host comes back before step 5, nothing moves.
@@ -35,17 +39,23 @@
  */
 import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
-import type { EvacuationModel, FunctionModel } from '../model/build.js';
+import type { EvacuationModel, FunctionModel, SystemModel } from '../model/build.js';
 import type { Controller, ControllerFactory, CounterName, PlacementControl } from './types.js';
 
 const READY = 0;
 const FENCED = 1;
 const FENCE_FAILED = 2;
+/** Pods left without a host are placed again (`hostCameUp`). */
+const PLACE_WAITING = 3;
 
 /** Reschedules the instances of one group off failed hosts. */
 export class Evacuator implements EventHandler {
   private readonly pending: EventId[];
   private readonly waitingForVim: boolean[];
+  /** Per instance: a pod of a replica set left without a host (step 4), placed when a host comes up (`hostCameUp`). */
+  private readonly waitingForHost: boolean[];
+  /** The event that places waiting pods (PLACE_WAITING), or -1. */
+  private placing: EventId = -1;
   /** Per instance: its host was alive when the VIM declared it failed (a false evacuation under way). */
   private readonly alive: boolean[];
   /** Per instance: the fencing level being tried (an index into `fencing.escalation`; its length: the power fence). */
@@ -64,6 +74,7 @@ export class Evacuator implements EventHandler {
   ) {
     this.pending = new Array(group.n).fill(-1);
     this.waitingForVim = new Array(group.n).fill(false);
+    this.waitingForHost = new Array(group.n).fill(false);
     this.alive = new Array(group.n).fill(false);
     this.level = new Array(group.n).fill(0);
     this.killed = new Array(group.n).fill(-1);
@@ -96,6 +107,7 @@ export class Evacuator implements EventHandler {
       // an instance fenced alone there boots again.
       this.pending[i] = -1;
       this.waitingForVim[i] = false;
+      this.waitingForHost[i] = false;
       if (this.killed[i] >= 0) {
         this.sys.unfenceInstance(this.index, i, this.killed[i]);
         this.killed[i] = -1;
@@ -108,6 +120,15 @@ export class Evacuator implements EventHandler {
   }
 
   handle(kind: number, i: number): void {
+    if (kind === PLACE_WAITING) {
+      this.placing = -1;
+      for (let j = 0; j < this.waitingForHost.length; j++) {
+        if (!this.waitingForHost[j]) continue;
+        this.waitingForHost[j] = false;
+        this.rebuild(j);
+      }
+      return;
+    }
     if (this.sys.scheduler.currentId !== this.pending[i]) return;
     this.pending[i] = -1;
     if (this.seen(i)) return;
@@ -155,7 +176,10 @@ export class Evacuator implements EventHandler {
       return;
     }
     const host = this.sys.pickHost(this.index, i);
-    if (host < 0) return;
+    if (host < 0) {
+      if (this.cfg.style === 'replicaSet') this.waitingForHost[i] = true;
+      return;
+    }
     this.count('evacuations');
     if (this.alive[i]) this.count('falseEvacuations');
     this.alive[i] = false;
@@ -163,6 +187,31 @@ export class Evacuator implements EventHandler {
     this.killed[i] = -1;
     this.sys.move(this.index, i, host, this.cfg.rebuild.sample(this.rng), true);
   }
+
+  /**
+   * One of the group's placement hosts came up (its whole stack): the pods left without a
+   * host are placed if they can be (step 4), in instance order, by an event at this same
+   * time (after the host's own coming up is done: what runs on it restarts first).
+   */
+  hostCameUp(): void {
+    if (this.placing >= 0 || !this.waitingForHost.includes(true)) return;
+    this.placing = this.sys.scheduler.schedule(0, this, PLACE_WAITING, -1);
+  }
+}
+
+/** Per evacuation model: its placement hosts' indices (model.hosts), in the order of `candidates`. */
+const CANDIDATE_HOSTS = new WeakMap<EvacuationModel, number[]>();
+
+/** The indices of `cfg`'s placement hosts in `model`. */
+function candidateHosts(model: SystemModel, cfg: EvacuationModel): number[] {
+  let hs = CANDIDATE_HOSTS.get(cfg);
+  if (hs === undefined) {
+    const names = new Set(cfg.candidates);
+    hs = [];
+    model.hosts.forEach((h, k) => names.has(h.name) && hs!.push(k));
+    CANDIDATE_HOSTS.set(cfg, hs);
+  }
+  return hs;
 }
 
 /**
@@ -192,6 +241,7 @@ export const evacuation: ControllerFactory = {
         }),
       );
       ctl.watchReach(g, (i) => ev.hostChanged(i));
+      if (f.evacuation.style === 'replicaSet') for (const h of candidateHosts(model, f.evacuation)) ctl.watchHost(h, () => ev.hostCameUp());
     });
     return out;
   },

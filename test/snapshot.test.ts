@@ -12,7 +12,7 @@ import { loadTopologyFile } from '../src/model/index.js';
 import { runReplication, finishReplication } from '../src/runner/replication.js';
 import { TwinPool, type TwinSetup } from '../src/sim/twins.js';
 import { recorderOptionsOf } from '../src/sim/system.js';
-import { copyInto, sharedBetween, Skeleton, SnapshotError } from '../src/engine/snapshot.js';
+import { copyInto, sharedBetween, Skeleton, snapshotChecks, SnapshotError } from '../src/engine/snapshot.js';
 import type { SystemModel } from '../src/model/build.js';
 import { ROOT } from './helpers.js';
 
@@ -23,6 +23,9 @@ const TOPOLOGIES = readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWit
 function setupOf(model: SystemModel, seed: number, replication: number, warmup: number): TwinSetup {
   return { seed, replication, warmup, recorderOptions: recorderOptionsOf(model) };
 }
+
+// Every copy here also checks that each class instance still has the fields its compiled copier copies.
+snapshotChecks.fields = true;
 
 describe('snapshots of a running replication', () => {
   for (const file of TOPOLOGIES) {
@@ -132,5 +135,52 @@ describe('snapshots of a running replication', () => {
     a.items[0].hook = () => calls++;
     expect(() => copyInto(sa, sb)).toThrow(SnapshotError);
     expect(() => copyInto(sa, sb)).toThrow(/root\.items\[0\]\.hook: a function made while the simulation ran/);
+  });
+
+  it('copies objects made during the run (class instances, literals, arrays of any kind) and literals with accessors; checks catch a field added at run time', () => {
+    class Cell {
+      v = 0;
+      next: Cell | null = null;
+    }
+    const mk = () => {
+      let hidden = 0;
+      const ctl = {
+        get hidden() {
+          return hidden;
+        },
+        set hidden(x: number) {
+          hidden = x;
+        },
+        n: 0,
+      };
+      return { ctl, cells: [new Cell()], nums: [1.5, 2], mixed: [] as unknown[], extra: null as unknown };
+    };
+    const a = mk();
+    const b = mk();
+    const shared = sharedBetween(a, b);
+    const sa = new Skeleton(a, shared);
+    const sb = new Skeleton(b, shared);
+    // Made during the run: a chain of cells, a literal, arrays of another kind than when recorded.
+    const c2 = new Cell();
+    c2.v = 7;
+    a.cells[0].next = c2;
+    c2.next = a.cells[0];
+    a.nums.push(3, 4.25);
+    a.mixed.push({ x: 1, y: [c2] }, 'text', null);
+    a.ctl.n = 9;
+    a.ctl.hidden = 4;
+    copyInto(sa, sb);
+    expect(b.cells[0].next!.v).toBe(7);
+    expect(b.cells[0].next!.next).toBe(b.cells[0]);
+    expect(b.cells[0].next).not.toBe(c2);
+    expect(b.nums).toEqual([1.5, 2, 3, 4.25]);
+    expect((b.mixed[0] as { y: Cell[] }).y[0]).toBe(b.cells[0].next);
+    expect(b.mixed.slice(1)).toEqual(['text', null]);
+    expect(b.ctl.n).toBe(9);
+    // The twin keeps its own accessor (its own closure): the captured `let` is not state.
+    expect(b.ctl.hidden).toBe(0);
+    // A field added to a class instance after it was built is caught by the checks.
+    (a.cells[0] as unknown as Record<string, number>).late = 1;
+    expect(() => copyInto(sa, sb)).toThrow(/fields changed after it was built/);
   });
 });

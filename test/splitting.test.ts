@@ -242,4 +242,15 @@ describe('rare events: multilevel splitting over histories', () => {
     expect(cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'auto']).code).toBe(2);
     expect(cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--csv', '/tmp/x.csv']).code).toBe(2);
   });
+
+  it('is the same bytes on worker threads (--jobs 2, batches added in order) as in one thread, with splits, Weibull clocks redrawn and planned work', () => {
+    for (const file of ['topologies/maintenance-rolling.yaml', 'topologies/kubernetes.yaml']) {
+      const one = cli(['run', file, '--rare-event', 'splitting', '--runs', '64', '--json', '--jobs', '1']);
+      const two = cli(['run', file, '--rare-event', 'splitting', '--runs', '64', '--json', '--jobs', '2']);
+      expect(one.code, one.stderr).toBe(0);
+      expect(two.stdout).toBe(one.stdout);
+      const r = JSON.parse(one.stdout);
+      expect(r.results.copies).toBeGreaterThan(0);
+    }
+  });
 });

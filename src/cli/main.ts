@@ -451,6 +451,8 @@ export async function main(argv: string[]): Promise<number> {
         maxHistories: opts.maxRuns,
         maxTimeSeconds: opts.maxTime,
         plan: auto?.plan,
+        jobs: opts.jobs ?? availableParallelism(),
+        jobsChosen: opts.jobs === undefined,
       });
     } catch (e) {
       if (e instanceof SplittingError) throw new UsageError(`${topo.file}: ${e.message}`);

@@ -152,6 +152,145 @@ export function sharedBetween(a: object, b: object): Set<object> {
   return shared;
 }
 
+/** How a skeleton node is copied in place. */
+const KIND_FUNCTION = 0;
+const KIND_ARRAY = 1;
+const KIND_TYPED = 2;
+const KIND_MAP = 3;
+const KIND_SET = 4;
+/** An object literal (own properties may come and go, or be accessors): property by property, from its keys. */
+const KIND_LITERAL = 5;
+/** A class instance: its fields, by the compiled copier of its class and field list. */
+const KIND_CLASS = 6;
+
+function kindOf(o: Node, accessors: boolean): number {
+  if (typeof o === 'function') return KIND_FUNCTION;
+  if (Array.isArray(o)) return KIND_ARRAY;
+  if (isTypedArray(o)) return KIND_TYPED;
+  if (o instanceof Map) return KIND_MAP;
+  if (o instanceof Set) return KIND_SET;
+  return accessors || mayHaveAccessors(o) ? KIND_LITERAL : KIND_CLASS;
+}
+
+/**
+ * Copies the own fields of a class instance `o` into `t` (of the same class), each object
+ * value through `conv`: code generated per class and field list (`copierFor`), so that
+ * every field is a named load and store V8 can inline, not a keyed one by a key list.
+ * `keys` is the field list it copies (joined by newlines).
+ */
+export interface Copier {
+  (o: object, t: object, conv: (v: unknown) => unknown): void;
+  keys?: string;
+}
+
+/** Compiled copiers by prototype, then by field list. */
+const COPIERS = new WeakMap<object, Map<string, Copier>>();
+
+/** Per prototype: the copier of its class's fields (the first list seen), for instances made during a run. */
+const CLASS_COPIERS = new WeakMap<object, Copier>();
+
+/** Per field list of object literals made during a run: its copier, or null when one such literal had accessors. */
+const LITERAL_COPIERS = new Map<string, Copier | null>();
+
+/**
+ * The copier of class instance `o`'s fields as they are now. A class's fields are all
+ * defined by its constructor (ES2022 class fields), so its instances share one list; an
+ * instance whose list differs gets a copier of its own list.
+ */
+/** The body of an array copier: every element, object values through `conv`. */
+const ARRAY_COPY = `const n = o.length;
+if (t.length !== n) t.length = n;
+for (let i = 0; i < n; i++) {
+  const x = o[i];
+  t[i] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
+}`;
+
+/**
+ * Array copiers by what an array held when first seen: numbers (0), objects (1), anything
+ * else or nothing (2). The same code made three times, so that V8's element loads and
+ * stores in each see few kinds of arrays (one function for all would see every kind and
+ * slow down to the generic path); any array is copied right by any of them.
+ */
+const ARRAY_COPIERS = [0, 1, 2].map(() => new Function('o', 't', 'conv', ARRAY_COPY) as Copier);
+
+/** Which ARRAY_COPIERS entry copies `a` (by its first element). */
+function arrayClass(a: readonly unknown[]): number {
+  const x = a.length > 0 ? a[0] : undefined;
+  return typeof x === 'number' ? 0 : x !== null && typeof x === 'object' ? 1 : 2;
+}
+
+/** Stands for the null prototype in the copier tables (a WeakMap key must be an object). */
+const NULL_PROTO = {};
+
+function copierFor(o: Node): Copier {
+  const proto = (Object.getPrototypeOf(o) as object | null) ?? NULL_PROTO;
+  let byKeys = COPIERS.get(proto);
+  if (byKeys === undefined) COPIERS.set(proto, (byKeys = new Map()));
+  const keys = Object.keys(o);
+  const sig = keys.join('\n');
+  let c = byKeys.get(sig);
+  if (c === undefined) {
+    const body = keys
+      .map((k) => {
+        const f = JSON.stringify(k);
+        return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
+      })
+      .join('\n');
+    c = new Function('o', 't', 'conv', `let x;\n${body}`) as Copier;
+    c.keys = sig;
+    byKeys.set(sig, c);
+  }
+  if (!CLASS_COPIERS.has(proto)) CLASS_COPIERS.set(proto, c);
+  return c;
+}
+
+/**
+ * The copier of object literal `o`'s own data properties (not its accessors: a twin in
+ * place has its own, made by the same code), compiled for its keys as they are now;
+ * `keys` is then every own key (accessors included), for the check that they still are.
+ */
+function dataCopierFor(o: Node): Copier {
+  const ds = Object.getOwnPropertyDescriptors(o);
+  const data = Object.keys(ds).filter((k) => 'value' in ds[k]);
+  const body = data.map((k) => {
+    const f = JSON.stringify(k);
+    return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
+  });
+  const c = new Function('o', 't', 'conv', `let x;\n${body.join('\n')}`) as Copier;
+  c.keys = Object.keys(o).join('\n');
+  return c;
+}
+
+/** True when object `o` has an own accessor property. */
+function hasAccessors(o: object): boolean {
+  const ds = Object.getOwnPropertyDescriptors(o);
+  for (const k of Object.keys(ds)) if (!('value' in ds[k])) return true;
+  return false;
+}
+
+/** Shapes (per node: its prototype, or 'function', and kind) seen so far, by their first prototype's position. */
+const SHAPES: Array<{ protos: unknown[]; kinds: Uint8Array }> = [];
+
+/** The id of a skeleton shape (an index into SHAPES, added when new). */
+function shapeIdOf(protos: unknown[], kinds: Uint8Array): number {
+  for (let id = 0; id < SHAPES.length; id++) {
+    const sh = SHAPES[id];
+    if (sh.protos.length !== protos.length) continue;
+    let same = true;
+    for (let k = 0; k < protos.length && same; k++) same = sh.protos[k] === protos[k] && sh.kinds[k] === kinds[k];
+    if (same) return id;
+  }
+  SHAPES.push({ protos, kinds });
+  return SHAPES.length - 1;
+}
+
+/**
+ * When true, every in-place copy of a class instance checks that its fields are still
+ * those its copier was compiled for (a field added after construction would otherwise be
+ * missed): the tests turn it on; off, a copy costs only its loads and stores.
+ */
+export const snapshotChecks = { fields: false };
+
 /**
  * The objects and functions a graph reaches from its root when recorded (outside
  * `shared`), numbered in walk order: see the top of this file.
@@ -159,10 +298,20 @@ export function sharedBetween(a: object, b: object): Set<object> {
 export class Skeleton {
   /** The nodes in walk order. */
   readonly nodes: Node[] = [];
-  /** Node -> its number. */
+  /** Node -> its number; and every object of `shared` -> -1 (one look-up tells a copy what to do with either). */
   readonly ordinal = new Map<Node, number>();
   /** The object literals among the nodes that have accessor properties (the others are copied property by property). */
   readonly withAccessors = new Set<Node>();
+  /** Per node: how it is copied in place (KIND_*). */
+  readonly kinds: Uint8Array;
+  /**
+   * Per node: the compiled copier of a class instance (KIND_CLASS), of an array
+   * (ARRAY_COPIERS), or of an object literal's data properties when it has accessors
+   * (`dataCopierFor`: its keys as when recorded); else null.
+   */
+  readonly copiers: Array<Copier | null>;
+  /** The id of the nodes' kinds and prototypes, in order: two skeletons with the same id are of graphs built alike. */
+  readonly shapeId: number;
 
   /**
    * @param root the graph's root (a simulation)
@@ -173,6 +322,21 @@ export class Skeleton {
     readonly shared: ReadonlySet<object>,
   ) {
     this.add(root);
+    const n = this.nodes.length;
+    for (const o of shared) this.ordinal.set(o, -1);
+    this.kinds = new Uint8Array(n);
+    this.copiers = new Array<Copier | null>(n).fill(null);
+    const protos: unknown[] = [];
+    for (let k = 0; k < n; k++) {
+      const o = this.nodes[k];
+      const kind = kindOf(o, this.withAccessors.has(o));
+      this.kinds[k] = kind;
+      protos.push(typeof o === 'function' ? 'function' : Object.getPrototypeOf(o));
+      if (kind === KIND_CLASS) this.copiers[k] = copierFor(o);
+      else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
+      else if (kind === KIND_LITERAL && this.withAccessors.has(o)) this.copiers[k] = dataCopierFor(o);
+    }
+    this.shapeId = shapeIdOf(protos, this.kinds);
   }
 
   /** Walks from `v` (depth first, explicit stack: the same order in twins). */
@@ -267,12 +431,18 @@ function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<ob
  * skeleton was recorded (its state is overwritten).
  */
 export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
-  const { shared, ordinal, withAccessors } = srcSkeleton;
+  const { shared, ordinal, withAccessors, kinds, copiers } = srcSkeleton;
   const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
   if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
     throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcNodes.length}: they were not built alike`);
   }
+  if (dstSkeleton.shapeId !== srcSkeleton.shapeId) {
+    let k = 0;
+    while (k < srcNodes.length && dstSkeleton.kinds[k] === kinds[k] && (typeof srcNodes[k] === 'function' || Object.getPrototypeOf(dstNodes[k]) === Object.getPrototypeOf(srcNodes[k]))) k++;
+    throw new SnapshotError(`internal error: cannot copy skeleton node ${k}: its twin is of another kind: the graphs were not built alike`);
+  }
+  const checks = snapshotChecks.fields;
   // Copies made afresh; skeleton nodes already copied are marked in `done`.
   const map = new Map<Node, Node>();
   const done = new Uint8Array(srcNodes.length);
@@ -280,39 +450,73 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
   // The path is found only for an error (tracking it on the way costs more than the copy).
   const where = (o: object) => pathTo([srcSkeleton.root, ...srcNodes], o, shared);
 
+  /** Skeleton node k of src, copied in place into node k of dst (once). */
+  const convAt = (k: number): Node => {
+    const t = dstNodes[k];
+    if (done[k] === 1) return t;
+    done[k] = 1;
+    const kind = kinds[k];
+    if (kind === KIND_FUNCTION) return t;
+    const o = srcNodes[k];
+    const c = copiers[k];
+    if (kind === KIND_CLASS) {
+      if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
+      c!(o, t, conv);
+    } else if (kind === KIND_ARRAY) c!(o, t, conv);
+    else if (c !== null && Object.keys(o).join('\n') === c.keys) c(o, t, conv);
+    else fill(o, t, true);
+    onCopy?.(t);
+    return t;
+  };
+
   const conv = (v: unknown): unknown => {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
     const o = v as Node;
     const k = ordinal.get(o);
-    let t: Node;
-    let inPlace = false;
-    if (k !== undefined) {
-      t = dstNodes[k];
-      if (done[k] === 1) return t;
-      done[k] = 1;
-      inPlace = true;
-      if (typeof t !== typeof o || Object.getPrototypeOf(t) !== Object.getPrototypeOf(o)) {
-        throw new SnapshotError(`internal error: cannot copy ${where(o)}: its twin (skeleton node ${k}) is of another kind: the graphs were not built alike`);
-      }
-    } else if (shared.has(o)) {
-      return o;
-    } else if (map.has(o)) {
-      return map.get(o);
-    } else if (typeof o === 'function') {
+    if (k !== undefined) return k >= 0 ? convAt(k) : o;
+    const made = map.get(o);
+    if (made !== undefined) return made;
+    if (typeof o === 'function') {
       throw new SnapshotError(`internal error: cannot copy ${where(o)}: a function made while the simulation ran (a closure over run-time state); schedule a handler object with an event kind instead`);
-    } else {
-      checkCopyable(o, () => where(o));
-      if (isTypedArray(o)) t = new (o.constructor as new (n: number) => typeof o)(o.length);
-      else if (Array.isArray(o)) t = new Array(o.length);
-      else if (o instanceof Map) t = new Map();
-      else if (o instanceof Set) t = new Set();
-      else t = Object.create(Object.getPrototypeOf(o)) as Node;
-      map.set(o, t);
     }
-    if (typeof o === 'function') return t;
-    fill(o, t, inPlace);
+    // Made during the run: copied afresh.
+    checkCopyable(o, () => where(o));
+    let t: Node;
+    let c: Copier | null = null;
+    if (isTypedArray(o)) t = new (o.constructor as new (n: number) => typeof o)(o.length);
+    else if (Array.isArray(o)) t = new Array(o.length);
+    else if (o instanceof Map) t = new Map();
+    else if (o instanceof Set) t = new Set();
+    else {
+      const proto = Object.getPrototypeOf(o) as object | null;
+      t = Object.create(proto) as Node;
+      c = afreshCopier(o, proto);
+    }
+    map.set(o, t);
+    if (c !== null) c(o, t, conv);
+    else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv);
+    else fill(o, t, false);
     onCopy?.(t);
     return t;
+  };
+
+  /**
+   * The copier of an object made during the run: a class instance's class copier (its
+   * fields are its constructor's: checked with `snapshotChecks.fields`); a literal's by its
+   * field list, or null for a literal with accessors (copied by `fill`).
+   */
+  const afreshCopier = (o: Node, proto: object | null): Copier | null => {
+    if (proto !== Object.prototype && proto !== null) {
+      const c = CLASS_COPIERS.get(proto) ?? copierFor(o);
+      return checks && Object.keys(o).join('\n') !== c.keys ? copierFor(o) : c;
+    }
+    const sig = Object.keys(o).join('\n');
+    let c = LITERAL_COPIERS.get(sig);
+    if (c === undefined || (checks && c !== null && hasAccessors(o))) {
+      c = hasAccessors(o) ? null : copierFor(o);
+      LITERAL_COPIERS.set(sig, c);
+    }
+    return c;
   };
 
   const fill = (o: Node, t: Node, inPlace: boolean): void => {
@@ -378,5 +582,5 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
 
   conv(srcSkeleton.root);
   // Skeleton objects no property reaches any more may still be captured by the twin's functions.
-  for (let i = 0; i < srcNodes.length; i++) conv(srcNodes[i]);
+  for (let i = 0; i < srcNodes.length; i++) if (done[i] === 0) convAt(i);
 }

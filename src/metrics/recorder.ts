@@ -76,6 +76,14 @@ export interface RecorderOptions {
   downtimeBudget?: number;
   /** Called for every outage booked (for --csv); optional. */
   onOutage?: (o: OutageRecord) => void;
+  /**
+   * Book the totals only: downtime, capacity time, outages (censored ones too) and outages
+   * over 15 s, the same as otherwise; no distributions (recovery, detection, impact,
+   * yearly and monthly downtime), SAL breaches, correlated failures or attribution, and
+   * no unplanned view. For splitting's trials (src/rare/splitting.ts), whose estimator
+   * reads nothing else and whose copies then carry nothing else. Default false.
+   */
+  totalsOnly?: boolean;
 }
 
 /** What one replication recorded for one service. Plain JSON. */
@@ -227,6 +235,7 @@ export class ServiceRecorder {
     if (!this.up) this.closeOutage(t, true);
     if (this.incidentStart >= 0) this.closeIncident(t);
     const r = this.result;
+    if (this.opts.totalsOnly) return;
     const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
     const budget = this.opts.downtimeBudget ?? Infinity;
     for (let y = 0; y < years; y++) {
@@ -250,7 +259,7 @@ export class ServiceRecorder {
       if (!this.up) {
         r.downtime += dt;
         r.phaseTime[this.phase] += dt;
-        this.spread(from, t);
+        if (!this.opts.totalsOnly) this.spread(from, t);
       }
     }
     if (!this.up && t > this.since) this.outagePhases[this.phase] += t - this.since;
@@ -276,6 +285,13 @@ export class ServiceRecorder {
     const r = this.result;
     // Downtime inside the window is attributed even for an outage that began before it.
     const inWindow = t - Math.max(start, this.opts.windowStart);
+    if (this.opts.totalsOnly) {
+      if (!(inWindow > 0)) return;
+      r.outages++;
+      if (censoredAtEnd || start < this.opts.windowStart) r.censored++;
+      else if (t - start > TL9000_SECONDS) r.tl9000++;
+      return;
+    }
     if (inWindow > 0) {
       r.downtimeByLayer[cause.layer] += inWindow;
       r.downtimeByType[cause.type] += inWindow;
@@ -312,7 +328,7 @@ export class ServiceRecorder {
   }
 
   private closeIncident(t: number): void {
-    if (t > this.incidentStart && this.incidentStart >= this.opts.windowStart) addLin(this.result.impact, 1 - this.incidentMin);
+    if (!this.opts.totalsOnly && t > this.incidentStart && this.incidentStart >= this.opts.windowStart) addLin(this.result.impact, 1 - this.incidentMin);
     this.incidentStart = -1;
     this.incidentMin = 1;
   }

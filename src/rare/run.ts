@@ -121,16 +121,17 @@ function checkRareBudget(topo: LoadedTopology, settings: RareSettings, cycles: n
 /** First step of a run to precision, in batches; each step then doubles the batches done. */
 export const RARE_PRECISION_FIRST = 2 * BATCHES_PER_SHARD;
 
-/** A thread pool started on first use and kept for the steps of a run to precision. */
-class LazyPool {
+/** A thread pool of `jobs` workers running `worker` (a module URL; default: the failure-biasing shard), started on first use and kept for the steps of a run to precision. */
+export class LazyPool {
   private pool: Piscina | null = null;
   constructor(
     private readonly topo: LoadedTopology,
-    private readonly jobs: number,
+    readonly jobs: number,
+    private readonly worker = WORKER,
   ) {}
   get(): Piscina {
     const workerData = { text: this.topo.text, file: this.topo.file, sha256: this.topo.sha256 };
-    return (this.pool ??= new Piscina({ filename: WORKER, minThreads: this.jobs, maxThreads: this.jobs, idleTimeout: 1000, workerData }));
+    return (this.pool ??= new Piscina({ filename: this.worker, minThreads: this.jobs, maxThreads: this.jobs, idleTimeout: 1000, workerData }));
   }
   async destroy(): Promise<void> {
     await this.pool?.destroy();

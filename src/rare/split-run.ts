@@ -1,12 +1,23 @@
 /**
  * Running the splitting estimator (splitting.ts) for a topology: a fixed number of
  * histories, or to precision; and the automatic choice between plain histories, failure
- * biasing and splitting (`chooseMethod`). Everything runs in this thread, batch after
- * batch in order, so the result is the same bytes for any `--jobs`.
+ * biasing and splitting (`chooseMethod`). The pilots run in this thread; the run's
+ * batches run here or, with `jobs` > 1, on worker threads (split-worker.ts), and are
+ * added to the accumulator in batch order whoever ran them (computeSplitBatch,
+ * addSplitBatch), so the result is the same bytes for any `--jobs`.
  */
 import type { LoadedTopology } from '../model/index.js';
 import { VERSION } from '../version.js';
-import { chooseFactors, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
+import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, splitSettings, type SplitBatch, type SplitPlan, type SplitSummary } from './splitting.js';
+import { LazyPool } from './run.js';
+import { THREADS_WORTH_EVENTS } from '../runner/run.js';
+import type { SplitShardTask } from './split-worker.js';
+
+/** The compiled splitting worker, resolved from the package root (works compiled and from the sources). */
+const SPLIT_WORKER = new URL('../../dist/rare/split-worker.js', import.meta.url).href;
+
+/** Batches per task sent to a worker thread (small: a run stopped by --max-time waits for the tasks under way). */
+const BATCHES_PER_TASK = 2;
 import { rareEventBlockers } from './applicability.js';
 import { autoBias, emptyRareAccumulator, failureTable, runRareBatch, summarizeRare, CYCLES_PER_BATCH, RareEventError } from './cycles.js';
 
@@ -29,6 +40,13 @@ export interface SplitRunOptions {
   plan?: SplitPlan;
   /** Called after each step with the histories done and the worst relative half-width. */
   onStep?: (histories: number, worst: number) => void;
+  /** Threads running the batches (default 1: this one); the result is the same for any number. */
+  jobs?: number;
+  /**
+   * True when `jobs` is nfvsim's choice, not the user's: then a step of batches whose
+   * estimated work (plan.workPerHistory) is under THREADS_WORTH_EVENTS runs in this thread.
+   */
+  jobsChosen?: boolean;
 }
 
 /** How a splitting run to precision ended (see RareStop). */
@@ -73,64 +91,107 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
   const acc = emptySplitAccumulator(model, imp.maxLevel);
   let stop: SplitStop | undefined;
   const summary = (): SplitSummary => summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
-  if (options.precision === undefined) {
-    const histories = options.histories ?? 800;
-    if (!(Number.isInteger(histories) && histories > 0)) throw new RangeError(`histories must be a positive integer, got ${histories}`);
-    const batches = Math.ceil(histories / HISTORIES_PER_BATCH);
-    for (let b = 0; b < batches; b++) {
-      runSplitBatch(model, imp, settings, b, acc);
-      await yieldNow();
-    }
-  } else {
-    const { precision } = options;
-    if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
-    const maxHistories = options.maxHistories ?? 1_000_000;
-    const maxBatches = Math.ceil(maxHistories / HISTORIES_PER_BATCH);
-    const started = Date.now();
-    let done = 0;
-    for (;;) {
-      const to = Math.min(maxBatches, done === 0 ? 16 : 2 * done);
-      for (let b = done; b < to; b++) {
-        runSplitBatch(model, imp, settings, b, acc);
+  const jobs = options.jobs ?? 1;
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
+  const pool = jobs > 1 ? new LazyPool(topo, jobs, SPLIT_WORKER) : null;
+  try {
+    await run();
+  } finally {
+    await pool?.destroy();
+  }
+  return report();
+
+  /**
+   * Runs batches [from, to) and adds them in order into `acc`: here, or on the pool's
+   * threads in tasks of BATCHES_PER_TASK. Stops starting batches (tasks) once
+   * `outOfTime()` says so, and returns the batches done (a whole prefix).
+   */
+  async function runBatches(from: number, to: number, outOfTime: () => boolean): Promise<number> {
+    const small = options.jobsChosen === true && (to - from) * HISTORIES_PER_BATCH * (plan.workPerHistory ?? Infinity) < THREADS_WORTH_EVENTS;
+    if (pool === null || small || to - from < 2) {
+      for (let b = from; b < to; b++) {
+        addSplitBatch(model, settings, acc, computeSplitBatch(model, imp, settings, b));
         await yieldNow();
-        if (options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds && b + 1 < to) {
-          // A step cut by the time budget ends at a whole batch.
-          done = b + 1;
+        if (b + 1 < to && outOfTime()) return b + 1;
+      }
+      return to;
+    }
+    const threads = pool.get();
+    const results = new Map<number, SplitBatch[]>();
+    let next = from;
+    let added = from;
+    let stopped = false;
+    const addReady = () => {
+      for (let r = results.get(added); r !== undefined; r = results.get(added)) {
+        results.delete(added);
+        for (const b of r) addSplitBatch(model, settings, acc, b);
+        added += r.length;
+      }
+    };
+    const lane = async () => {
+      while (next < to && !stopped) {
+        const task: SplitShardTask = { settings, target: plan.target, from: next, to: Math.min(to, next + BATCHES_PER_TASK) };
+        next = task.to;
+        results.set(task.from, (await threads.run(task)) as SplitBatch[]);
+        addReady();
+        if (outOfTime()) stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: pool.jobs }, lane));
+    return added;
+  }
+
+  async function run(): Promise<void> {
+    if (options.precision === undefined) {
+      const histories = options.histories ?? 800;
+      if (!(Number.isInteger(histories) && histories > 0)) throw new RangeError(`histories must be a positive integer, got ${histories}`);
+      await runBatches(0, Math.ceil(histories / HISTORIES_PER_BATCH), () => false);
+    } else {
+      const { precision } = options;
+      if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
+      const maxHistories = options.maxHistories ?? 1_000_000;
+      const maxBatches = Math.ceil(maxHistories / HISTORIES_PER_BATCH);
+      const started = Date.now();
+      let done = 0;
+      for (;;) {
+        const to = Math.min(maxBatches, done === 0 ? 16 : 2 * done);
+        // A step cut by the time budget ends at a whole batch.
+        done = await runBatches(done, to, () => options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds);
+        const s = summary();
+        const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+        options.onStep?.(acc.histories, worst);
+        const reason: SplitStop['reason'] | null =
+          worst <= precision && s.problems.length === 0
+            ? 'precision'
+            : done >= maxBatches
+              ? 'max-histories'
+              : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds
+                ? 'max-time'
+                : null;
+        if (reason) {
+          stop = { precision, maxHistories, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
           break;
         }
-        done = b + 1;
-      }
-      const s = summary();
-      const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
-      options.onStep?.(acc.histories, worst);
-      const reason: SplitStop['reason'] | null =
-        worst <= precision && s.problems.length === 0
-          ? 'precision'
-          : done >= maxBatches
-            ? 'max-histories'
-            : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds
-              ? 'max-time'
-              : null;
-      if (reason) {
-        stop = { precision, maxHistories, maxTimeSeconds: options.maxTimeSeconds ?? null, reason };
-        break;
       }
     }
   }
-  return {
-    nfvsim: VERSION,
-    input: { file: topo.file, name: model.name, sha256: topo.sha256 },
-    settings: {
-      seed,
-      method: 'splitting',
-      horizonSeconds: horizon,
-      warmupSeconds: warmup,
-      target: plan.target >= 0 ? model.services[plan.target].name : null,
-      historiesPerBatch: HISTORIES_PER_BATCH,
-      ...(stop ? { stop } : {}),
-    },
-    results: summary(),
-  };
+
+  function report(): SplitReport {
+    return {
+      nfvsim: VERSION,
+      input: { file: topo.file, name: model.name, sha256: topo.sha256 },
+      settings: {
+        seed,
+        method: 'splitting',
+        horizonSeconds: horizon,
+        warmupSeconds: warmup,
+        target: plan.target >= 0 ? model.services[plan.target].name : null,
+        historiesPerBatch: HISTORIES_PER_BATCH,
+        ...(stop ? { stop } : {}),
+      },
+      results: summary(),
+    };
+  }
 }
 
 /** Lets the event loop run (signals, progress) between batches. */

@@ -47,7 +47,7 @@
 import { Scheduler } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { recorderOptionsOf, SystemSim, type TransitionObserver } from '../sim/system.js';
+import { recorderOptionsOf, SystemSim, type ModelRecorderOptions, type TransitionObserver } from '../sim/system.js';
 import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
@@ -260,6 +260,11 @@ export interface SplitSettings {
 /** Thrown when a history needs more trials than allowed. */
 export class SplittingError extends Error {}
 
+/** The recorder options of trials: the model's, booking totals only (the estimator reads nothing else; see RecorderOptions.totalsOnly). */
+function trialRecorderOptions(model: SystemModel): ModelRecorderOptions {
+  return { ...recorderOptionsOf(model), totalsOnly: true };
+}
+
 const TRIAL_SIMS = new WeakMap<SystemModel, SystemSim>();
 
 /** The simulation the main trials of `model` share in this thread (reset for each, like plain replications), until their first split. */
@@ -282,11 +287,11 @@ function twinPool(model: SystemModel): TwinPool {
  * Runs the RESTART tree of one history (replication `history`) and adds its weighted
  * books per service into `out` (downtime, outages, outages over 15 s), its counts into `acc`.
  */
-function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings, history: number, out: Float64Array, acc: SplitAccumulator): void {
+function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings, history: number, out: Float64Array, acc: SplitWork): void {
   const R = settings.factors;
   const w = weights(R);
   const nS = model.services.length;
-  const recorderOptions = recorderOptionsOf(model);
+  const recorderOptions = trialRecorderOptions(model);
   const keySeed = settings.seed + TWO32 * (1 + history);
   const maxTrials = settings.maxTrialsPerHistory ?? 200_000;
   const pool = twinPool(model);
@@ -434,18 +439,55 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
 /** Histories per batch. */
 export const HISTORIES_PER_BATCH = 8;
 
+/** The work a batch's trees did: trials, events, copies, and per level the trials that rose to it and the weighted crossings. */
+export interface SplitWork {
+  trials: number;
+  events: number;
+  copies: number;
+  reached: number[];
+  crossings: number[];
+}
+
+/**
+ * What one batch of histories booked, as plain JSON (it may come from a worker thread):
+ * per history, per service s, the weighted downtime, outages and outages over 15 s at
+ * 3 s .. 3 s + 2; and the batch's work. `addSplitBatch` adds it to a run's accumulator;
+ * batches are added in batch order whoever ran them, so a run is the same bytes for any
+ * number of threads.
+ */
+export interface SplitBatch extends SplitWork {
+  histories: number[][];
+}
+
 /**
  * Runs batch `batch` (histories batch * HISTORIES_PER_BATCH .. + HISTORIES_PER_BATCH - 1,
- * each its own replication) and adds it into `acc`. `first` offsets the replications (pilots use their own range).
+ * each its own replication) and returns what it booked. `first` offsets the replications
+ * (pilots use their own range). A function of its arguments alone (any thread).
  */
-export function runSplitBatch(model: SystemModel, imp: Importance, settings: SplitSettings, batch: number, acc: SplitAccumulator, first = 0): void {
+export function computeSplitBatch(model: SystemModel, imp: Importance, settings: SplitSettings, batch: number, first = 0): SplitBatch {
   const nS = model.services.length;
-  const window = settings.horizon - settings.warmup;
-  const sums = new Float64Array(3 * nS);
+  const L = imp.maxLevel;
+  const r: SplitBatch = { histories: [], trials: 0, events: 0, copies: 0, reached: new Array(L + 1).fill(0), crossings: new Array(L + 1).fill(0) };
   const one = new Float64Array(3 * nS);
   for (let h = 0; h < HISTORIES_PER_BATCH; h++) {
     one.fill(0);
-    runHistory(model, imp, settings, first + batch * HISTORIES_PER_BATCH + h, one, acc);
+    runHistory(model, imp, settings, first + batch * HISTORIES_PER_BATCH + h, one, r);
+    r.histories.push(Array.from(one));
+  }
+  return r;
+}
+
+/** Adds batch `b` (computeSplitBatch) into `acc`, after the batches before it. */
+export function addSplitBatch(model: SystemModel, settings: SplitSettings, acc: SplitAccumulator, b: SplitBatch): void {
+  const nS = model.services.length;
+  const window = settings.horizon - settings.warmup;
+  const sums = new Float64Array(3 * nS);
+  acc.trials += b.trials;
+  acc.events += b.events;
+  acc.copies += b.copies;
+  b.reached.forEach((x, l) => (acc.reached[l] += x));
+  b.crossings.forEach((x, l) => (acc.crossings[l] += x));
+  for (const one of b.histories) {
     for (let s = 0; s < nS; s++) {
       const a = acc.services[s];
       if (one[3 * s + 1] > 0) a.historiesWithOutage++;
@@ -466,6 +508,11 @@ export function runSplitBatch(model: SystemModel, imp: Importance, settings: Spl
     if (a.largest.length > 2 * 4096) trimTail(a.largest);
   }
   acc.batches++;
+}
+
+/** Runs batch `batch` here and adds it into `acc` (computeSplitBatch, then addSplitBatch). */
+export function runSplitBatch(model: SystemModel, imp: Importance, settings: SplitSettings, batch: number, acc: SplitAccumulator, first = 0): void {
+  addSplitBatch(model, settings, acc, computeSplitBatch(model, imp, settings, batch, first));
 }
 
 /** Histories of each pilot stage of `chooseFactors`. */
@@ -489,12 +536,20 @@ const MAX_RETRIALS_PER_LEVEL = 64;
 const MAX_TOP_FACTOR = 4;
 
 /**
+ * Events one node of a copy's skeleton costs as much as. Measured on the shipped
+ * topologies (2026-12-03, compiled copiers, trials booking totals only): a copy costs 0.2
+ * to 0.25 us per node (maintenance-rolling 738 nodes in 180 us, kubernetes 871 in 150 to
+ * 200, default 2,240 in 550, openstack-control-plane 3,163 in 790), an event 0.4 to 0.8 us.
+ * A constant, not a timing: the factors, and so the estimates, depend on the seed alone.
+ */
+const EVENTS_PER_COPY_NODE = 0.4;
+
+/**
  * The work of one copy of a running simulation, in events: the nodes of its skeleton
- * (engine/snapshot.ts). Measured on the shipped topologies, a copy costs 1 to 3 us per
- * node and an event 0.4 to 3 us, so one node is taken as one event.
+ * (engine/snapshot.ts) times EVENTS_PER_COPY_NODE.
  */
 export function copyWork(model: SystemModel, settings: Omit<SplitSettings, 'factors'>): number {
-  return twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: recorderOptionsOf(model) });
+  return EVENTS_PER_COPY_NODE * twinPool(model).size({ seed: settings.seed, replication: PILOT_FIRST, warmup: settings.warmup, recorderOptions: trialRecorderOptions(model) });
 }
 
 /**
@@ -555,6 +610,13 @@ export interface SplitPlan {
   target: number;
   factors: number[];
   crossings: number[];
+  /**
+   * The work of one history with these factors, in events, roughly: a plain history's
+   * events once, plus about as much per level split (each level's retrials are kept to
+   * about a history's work, see retrialBudget). Decides only whether worker threads are
+   * worth starting; results do not depend on it. Absent: unknown.
+   */
+  workPerHistory?: number;
 }
 
 /**
@@ -587,10 +649,11 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
       target = s;
     }
   });
-  if (target < 0) return { target, factors: [1], crossings: [0] };
+  const plainWork = plain.events / plain.histories;
+  if (target < 0) return { target, factors: [1], crossings: [0], workPerHistory: plainWork };
   const imp = importanceOf(model, [target]);
   const L = imp.maxLevel;
-  const budget = retrialBudget(plain.events / plain.histories, copyWork(model, settings));
+  const budget = retrialBudget(plainWork, copyWork(model, settings));
   let R = new Array<number>(L + 1).fill(1);
   let G = new Array<number>(L + 1).fill(0);
   let chosen = R;
@@ -611,7 +674,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
     R = [...chosen];
     R[reach] = Math.min(MAX_FACTOR * 4, R[reach] * boost);
   }
-  return { target, factors: chosen, crossings: G };
+  return { target, factors: chosen, crossings: G, workPerHistory: plainWork * (1 + chosen.filter((r) => r > 1).length) };
 }
 
 /** The estimates of one service (see RareFigures). Rates per year, times in seconds unless named. */

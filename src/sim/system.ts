@@ -1442,7 +1442,7 @@ class ServiceSim {
     const sys = this.sys;
     const modes = sys.modeNames.length + sys.model.plannedCauses.length + 1;
     this.recorder = new ServiceRecorder(opts, SPURIOUS_LAYER + 1, sys.typeNames.length + 2, modes);
-    this.unplanned = sys.hasPlannedWork ? new ServiceRecorder({ ...opts, onOutage: undefined }, SPURIOUS_LAYER + 1, sys.typeNames.length + 2, modes) : null;
+    this.unplanned = sys.hasPlannedWork && !opts.totalsOnly ? new ServiceRecorder({ ...opts, onOutage: undefined }, SPURIOUS_LAYER + 1, sys.typeNames.length + 2, modes) : null;
     this.outagePlanned = false;
     this.incidentPlanned = false;
     this.unplannedCapacity = 1;
@@ -1874,6 +1874,7 @@ export class SystemSim {
         salBounds: recorderOptions.salBounds,
         probation: recorderOptions.probation,
         downtimeBudget: recorderOptions.downtimeBudget,
+        totalsOnly: recorderOptions.totalsOnly === true,
         windowStart,
         zones: this.zoneComponents.length + 1,
         onOutage: onOutage ? (o) => onOutage(si, o) : undefined,

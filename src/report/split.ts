@@ -36,6 +36,7 @@ export function renderSplitText(report: SplitReport, elapsedSeconds?: number): s
       (elapsedSeconds !== undefined ? `, ${elapsedSeconds.toFixed(1)} s` : ''),
   );
   for (const p of r.problems) lines.push(`WARNING: ${p}.`);
+  for (const n of r.notes ?? []) lines.push(`Note: ${n}.`);
   const stop = set.stop;
   if (stop) {
     const why = stop.reason === 'max-histories' ? `--max-runs ${num(stop.maxHistories)} ran out` : 'the estimate is not trustworthy (see the warnings)';

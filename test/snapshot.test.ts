@@ -114,6 +114,22 @@ describe('snapshots of a running replication', () => {
     expect(outs[1]).not.toBe(outs[0]);
   });
 
+  it('redrawing a copy\'s clocks keeps how long each component has been up (registration reads it), and changes only clocks with a residual draw', () => {
+    // recovery-chain.yaml: instances register after being up a while (recovery.ts, upLongerThan).
+    const { model } = loadTopologyFile(join(ROOT, 'topologies', 'recovery-chain.yaml'));
+    const pool = new TwinPool(model);
+    const t = pool.start(setupOf(model, 1, 0, 0));
+    t.sys.scheduler.run(YEAR / 2);
+    const upSince = t.sys.components.map((c) => c.upSince);
+    const upNow = t.sys.components.map((c) => c.up);
+    t.sys.redrawClocks();
+    expect(t.sys.components.map((c) => c.upSince)).toEqual(upSince);
+    expect(t.sys.components.map((c) => c.up)).toEqual(upNow);
+    // Still a valid simulation: it runs on to the horizon.
+    t.sys.scheduler.run(YEAR);
+    expect(t.sys.scheduler.now).toBeGreaterThan(YEAR / 2);
+  });
+
   it('refuses a closure made while the simulation ran, naming its path; keeps shared objects by reference', () => {
     class Holder {
       hook: (() => void) | null = null;
@@ -179,6 +195,13 @@ describe('snapshots of a running replication', () => {
     expect(b.ctl.n).toBe(9);
     // The twin keeps its own accessor (its own closure): the captured `let` is not state.
     expect(b.ctl.hidden).toBe(0);
+    // An instance made during the run whose fields differ from its class's others is caught by the checks.
+    const odd = new Cell();
+    (odd as unknown as Record<string, number>).late = 1;
+    a.mixed.push(odd);
+    expect(() => copyInto(sa, sb)).toThrow(/not those of its class's other instances/);
+    a.mixed.pop();
+    copyInto(sa, sb);
     // A field added to a class instance after it was built is caught by the checks.
     (a.cells[0] as unknown as Record<string, number>).late = 1;
     expect(() => copyInto(sa, sb)).toThrow(/fields changed after it was built/);

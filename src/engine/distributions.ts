@@ -29,7 +29,7 @@ export interface Distribution {
   /**
    * The time left (seconds, >= 0) of a clock of this law that has run `age` seconds without
    * firing: a draw from `rng` of X - age given X > age. Returns -1, drawing nothing, when
-   * the law has no such draw worth making (a fixed or discrete value, a clock that
+   * the law has no such draw worth making (an age that is not finite and >= 0, a fixed or discrete value, a clock that
    * has outrun almost all of its law: survival below RESIDUAL_MIN_SURVIVAL with only
    * rejection to draw it); the clock then keeps what it drew. Whether it returns -1
    * depends on `age` alone, never on the draws. Used by splitting's copies (a copy redraws
@@ -46,9 +46,14 @@ export interface Distribution {
  */
 export const RESIDUAL_MIN_SURVIVAL = 0.01;
 
+/** True for an age a residual draw can condition on: finite and >= 0 (else the clock keeps its draw). */
+function validAge(age: number): boolean {
+  return age >= 0 && age < Infinity;
+}
+
 /** X - age given X > age for a law `d` that can only be drawn whole: by rejection, or -1 (see Distribution.residual). */
 function residualByRejection(d: Distribution, age: number, rng: RandomStream): number {
-  if (d.survival(age) < RESIDUAL_MIN_SURVIVAL) return -1;
+  if (!validAge(age) || !(d.survival(age) >= RESIDUAL_MIN_SURVIVAL)) return -1;
   for (;;) {
     const x = d.sample(rng);
     if (x > age) return x - age;
@@ -133,6 +138,7 @@ export class Weibull implements Distribution {
   }
   /** Exact: the cumulative hazard (age / scale)^shape plus a unit exponential, inverted. */
   residual(age: number, rng: RandomStream): number {
+    if (!validAge(age)) return -1;
     const h = age > 0 ? Math.pow(age / this.scale, this.shape) : 0;
     const x = this.scale * Math.pow(h - Math.log(rng.nextOpen()), this.invShape) - age;
     return x > 0 ? x : 0;
@@ -170,6 +176,7 @@ export class Lognormal implements Distribution {
   }
   /** Exact: the normal exponent drawn above its value at `age` (normalTail). */
   residual(age: number, rng: RandomStream): number {
+    if (!validAge(age)) return -1;
     const a = age > 0 ? (Math.log(age) - this.mu) / this.sigma : -Infinity;
     const x = (a === -Infinity ? Math.exp(this.mu + this.sigma * standardNormal(rng)) : Math.exp(this.mu + this.sigma * normalTail(a, rng))) - age;
     return x > 0 ? x : 0;
@@ -255,6 +262,7 @@ export class TruncatedNormal implements Distribution {
   }
   /** Exact: the normal drawn above max(age, 0) (normalTail). */
   residual(age: number, rng: RandomStream): number {
+    if (!validAge(age)) return -1;
     const x = this.mu + this.sd * normalTail((Math.max(age, 0) - this.mu) / this.sd, rng) - age;
     return x > 0 ? x : 0;
   }
@@ -284,6 +292,7 @@ export class Uniform implements Distribution {
   }
   /** Exact: uniform on [max(min, age), max]; -1 for a single value or a clock past its max. */
   residual(age: number, rng: RandomStream): number {
+    if (!validAge(age)) return -1;
     const lo = Math.max(this.min, age);
     if (!(this.max > lo)) return -1;
     return lo + (this.max - lo) * rng.next() - age;

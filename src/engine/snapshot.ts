@@ -463,7 +463,7 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
       if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
       c!(o, t, conv);
     } else if (kind === KIND_ARRAY) c!(o, t, conv);
-    else if (c !== null && Object.keys(o).join('\n') === c.keys) c(o, t, conv);
+    else if (c !== null && Object.keys(o).join('\n') === c.keys && Object.keys(t).join('\n') === c.keys) c(o, t, conv);
     else fill(o, t, true);
     onCopy?.(t);
     return t;
@@ -508,13 +508,16 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
   const afreshCopier = (o: Node, proto: object | null): Copier | null => {
     if (proto !== Object.prototype && proto !== null) {
       const c = CLASS_COPIERS.get(proto) ?? copierFor(o);
-      return checks && Object.keys(o).join('\n') !== c.keys ? copierFor(o) : c;
+      if (checks && Object.keys(o).join('\n') !== c.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields are not those of its class's other instances (a field added or deleted at run time)`);
+      return c;
     }
     const sig = Object.keys(o).join('\n');
     let c = LITERAL_COPIERS.get(sig);
-    if (c === undefined || (checks && c !== null && hasAccessors(o))) {
+    if (c === undefined) {
       c = hasAccessors(o) ? null : copierFor(o);
       LITERAL_COPIERS.set(sig, c);
+    } else if (checks && c !== null && hasAccessors(o)) {
+      throw new SnapshotError(`internal error: cannot copy ${where(o)}: an object literal with accessors whose keys were first seen without`);
     }
     return c;
   };

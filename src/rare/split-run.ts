@@ -8,10 +8,10 @@
  */
 import type { LoadedTopology } from '../model/index.js';
 import { VERSION } from '../version.js';
-import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, summarizeSplit, splitSettings, type SplitBatch, type SplitPlan, type SplitSummary } from './splitting.js';
+import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, SplittingError, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
 import { LazyPool } from './run.js';
 import { THREADS_WORTH_EVENTS } from '../runner/run.js';
-import type { SplitShardTask } from './split-worker.js';
+import type { SplitShardResult, SplitShardTask } from './split-worker.js';
 
 /** The compiled splitting worker, resolved from the package root (works compiled and from the sources). */
 const SPLIT_WORKER = new URL('../../dist/rare/split-worker.js', import.meta.url).href;
@@ -117,27 +117,31 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
       return to;
     }
     const threads = pool.get();
-    const results = new Map<number, SplitBatch[]>();
+    const results = new Map<number, SplitShardResult>();
     let next = from;
     let added = from;
     let stopped = false;
     const addReady = () => {
       for (let r = results.get(added); r !== undefined; r = results.get(added)) {
         results.delete(added);
-        for (const b of r) addSplitBatch(model, settings, acc, b);
-        added += r.length;
+        // The error of the earliest batch that failed, as in one thread.
+        if ('splittingError' in r) throw new SplittingError(r.splittingError);
+        for (const b of r.batches) addSplitBatch(model, settings, acc, b);
+        added += r.batches.length;
       }
     };
     const lane = async () => {
       while (next < to && !stopped) {
         const task: SplitShardTask = { settings, target: plan.target, from: next, to: Math.min(to, next + BATCHES_PER_TASK) };
         next = task.to;
-        results.set(task.from, (await threads.run(task)) as SplitBatch[]);
-        addReady();
+        const r = (await threads.run(task)) as SplitShardResult;
+        results.set(task.from, r);
+        if ('splittingError' in r) stopped = true;
         if (outOfTime()) stopped = true;
       }
     };
     await Promise.all(Array.from({ length: pool.jobs }, lane));
+    addReady();
     return added;
   }
 

@@ -7,7 +7,7 @@
 import { workerData } from 'piscina';
 import { loadTopologyCached } from '../model/index.js';
 import type { PoolData } from '../runner/worker.js';
-import { computeSplitBatch, importanceOf, type SplitBatch, type SplitSettings } from './splitting.js';
+import { computeSplitBatch, importanceOf, SplittingError, type SplitBatch, type SplitSettings } from './splitting.js';
 
 /** What the calling thread sends per shard: the run's settings, the service split on (-1: none), and the batches. */
 export interface SplitShardTask {
@@ -17,12 +17,20 @@ export interface SplitShardTask {
   to: number;
 }
 
+/** A shard's batches, or the message of the SplittingError that stopped it (an error crossing threads loses its class). */
+export type SplitShardResult = { batches: SplitBatch[] } | { splittingError: string };
+
 /** Runs one shard's batches in order (the default export is what piscina calls). */
-export default function runSplitShardTask(task: SplitShardTask): SplitBatch[] {
+export default function runSplitShardTask(task: SplitShardTask): SplitShardResult {
   const data = workerData as PoolData;
   const model = loadTopologyCached(data.text, data.file, data.sha256).model;
   const imp = importanceOf(model, task.target >= 0 ? [task.target] : []);
   const out: SplitBatch[] = [];
-  for (let b = task.from; b < task.to; b++) out.push(computeSplitBatch(model, imp, task.settings, b));
-  return out;
+  try {
+    for (let b = task.from; b < task.to; b++) out.push(computeSplitBatch(model, imp, task.settings, b));
+  } catch (e) {
+    if (e instanceof SplittingError) return { splittingError: e.message };
+    throw e;
+  }
+  return { batches: out };
 }

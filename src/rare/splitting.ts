@@ -624,8 +624,8 @@ export interface SplitPlan {
   crossings: number[];
   /**
    * The work of one history with these factors, in events, roughly: a plain history's
-   * events once, plus about as much per level split (each level's retrials are kept to
-   * about a history's work, see retrialBudget). Decides only whether worker threads are
+   * events once, plus HISTORIES_PER_LEVEL times as much per level split (each level's
+   * retrials are kept to about that, see retrialBudget). Decides only whether worker threads are
    * worth starting; results do not depend on it. Absent: unknown.
    */
   workPerHistory?: number;
@@ -686,7 +686,7 @@ export function chooseFactors(model: SystemModel, settings: Omit<SplitSettings, 
     R = [...chosen];
     R[reach] = Math.min(MAX_FACTOR * 4, R[reach] * boost);
   }
-  return { target, factors: chosen, crossings: G, workPerHistory: plainWork * (1 + chosen.filter((r) => r > 1).length) };
+  return { target, factors: chosen, crossings: G, workPerHistory: plainWork * (1 + HISTORIES_PER_LEVEL * chosen.filter((r) => r > 1).length) };
 }
 
 /** The estimates of one service (see RareFigures). Rates per year, times in seconds unless named. */

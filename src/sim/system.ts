@@ -904,23 +904,29 @@ export class ComponentSim implements EventHandler {
     const n = this.modeCount;
     const scale = this.sys.ttfScale;
     if (n > 0) {
-      if (this.up) this.freezeClocks(-1);
+      // Up time the clocks have run since the component last came up (frozen while down).
+      // `upSince` is kept: it is state of its own (how long the component has been up,
+      // e.g. whether it has registered: SystemControl.upLongerThan).
+      const elapsed = this.up ? this.sys.scheduler.now - r[n] : 0;
+      let changed = false;
       for (let j = 0; j < n; j++) {
-        const exp = this.ttfExp[j];
-        if (exp > 0) {
-          r[j] = -exp * scale * Math.log(this.ttfStreams[j].nextOpen());
-          r[n + 3 + j] = r[j];
-          continue;
-        }
         const drawn = r[n + 3 + j];
-        if (!(drawn < Infinity)) continue;
-        const age = (drawn - r[j]) / scale;
-        const left = this.ttf[j].residual(age, this.ttfStreams[j]);
-        if (left < 0) continue;
-        r[j] = left * scale;
-        r[n + 3 + j] = age * scale + r[j];
+        const leftNow = r[j] > elapsed ? r[j] - elapsed : 0;
+        const exp = this.ttfExp[j];
+        let left: number;
+        if (exp > 0) left = -exp * scale * Math.log(this.ttfStreams[j].nextOpen());
+        else {
+          if (!(drawn < Infinity)) continue;
+          const x = this.ttf[j].residual((drawn - leftNow) / scale, this.ttfStreams[j]);
+          if (x < 0) continue;
+          left = x * scale;
+        }
+        // What it has run plus what is now left; kept relative to `upSince` as the clocks are.
+        r[n + 3 + j] = drawn - leftNow + left;
+        r[j] = left + elapsed;
+        changed = true;
       }
-      if (this.up) this.armFailure();
+      if (changed && this.up) this.rearmFailure(elapsed);
     }
     if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && (this.crew === null || this.crew.dispatch === null)) {
       const m = this.failedMode;
@@ -931,6 +937,22 @@ export class ComponentSim implements EventHandler {
       this.repairDue = now + d;
       this.pending = this.repairEvent = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);
     }
+  }
+
+  /**
+   * Schedules the earliest failure mode's event again after its clocks were redrawn while
+   * it is up (`redrawClocks`), `elapsed` seconds after it came up: unlike `armFailure`, it
+   * keeps `upSince`. The event it expected before is dropped.
+   */
+  private rearmFailure(elapsed: number): void {
+    const r = this.remaining;
+    let j = 0;
+    for (let i = 1; i < this.modeCount; i++) if (r[i] < r[j]) j = i;
+    if (r[j] === Infinity) {
+      this.pending = -1;
+      return;
+    }
+    this.pending = this.sys.scheduler.schedule(r[j] > elapsed ? r[j] - elapsed : 0, this, FAIL, j);
   }
 
   /** The stream of its crew's dispatch times, `<path>:dispatch` (made on first use in a replication). */

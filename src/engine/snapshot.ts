@@ -192,11 +192,6 @@ const CLASS_COPIERS = new WeakMap<object, Copier>();
 /** Per field list of object literals made during a run: its copier, or null when one such literal had accessors. */
 const LITERAL_COPIERS = new Map<string, Copier | null>();
 
-/**
- * The copier of class instance `o`'s fields as they are now. A class's fields are all
- * defined by its constructor (ES2022 class fields), so its instances share one list; an
- * instance whose list differs gets a copier of its own list.
- */
 /** The body of an array copier: every element, object values through `conv`. */
 const ARRAY_COPY = `const n = o.length;
 if (t.length !== n) t.length = n;
@@ -222,6 +217,22 @@ function arrayClass(a: readonly unknown[]): number {
 /** Stands for the null prototype in the copier tables (a WeakMap key must be an object). */
 const NULL_PROTO = {};
 
+/** A copier of the properties `copied` (a load and a store each), whose `keys` is `keys`. */
+function compileCopier(copied: readonly string[], keys: string): Copier {
+  const body = copied.map((k) => {
+    const f = JSON.stringify(k);
+    return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
+  });
+  const c = new Function('o', 't', 'conv', `let x;\n${body.join('\n')}`) as Copier;
+  c.keys = keys;
+  return c;
+}
+
+/**
+ * The copier of class instance `o`'s fields as they are now. A class's fields are all
+ * defined by its constructor (ES2022 class fields), so its instances share one list; an
+ * instance whose list differs gets a copier of its own list.
+ */
 function copierFor(o: Node): Copier {
   const proto = (Object.getPrototypeOf(o) as object | null) ?? NULL_PROTO;
   let byKeys = COPIERS.get(proto);
@@ -229,17 +240,7 @@ function copierFor(o: Node): Copier {
   const keys = Object.keys(o);
   const sig = keys.join('\n');
   let c = byKeys.get(sig);
-  if (c === undefined) {
-    const body = keys
-      .map((k) => {
-        const f = JSON.stringify(k);
-        return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
-      })
-      .join('\n');
-    c = new Function('o', 't', 'conv', `let x;\n${body}`) as Copier;
-    c.keys = sig;
-    byKeys.set(sig, c);
-  }
+  if (c === undefined) byKeys.set(sig, (c = compileCopier(keys, sig)));
   if (!CLASS_COPIERS.has(proto)) CLASS_COPIERS.set(proto, c);
   return c;
 }
@@ -251,14 +252,10 @@ function copierFor(o: Node): Copier {
  */
 function dataCopierFor(o: Node): Copier {
   const ds = Object.getOwnPropertyDescriptors(o);
-  const data = Object.keys(ds).filter((k) => 'value' in ds[k]);
-  const body = data.map((k) => {
-    const f = JSON.stringify(k);
-    return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
-  });
-  const c = new Function('o', 't', 'conv', `let x;\n${body.join('\n')}`) as Copier;
-  c.keys = Object.keys(o).join('\n');
-  return c;
+  return compileCopier(
+    Object.keys(ds).filter((k) => 'value' in ds[k]),
+    Object.keys(o).join('\n'),
+  );
 }
 
 /** True when object `o` has an own accessor property. */
@@ -266,22 +263,6 @@ function hasAccessors(o: object): boolean {
   const ds = Object.getOwnPropertyDescriptors(o);
   for (const k of Object.keys(ds)) if (!('value' in ds[k])) return true;
   return false;
-}
-
-/** Shapes (per node: its prototype, or 'function', and kind) seen so far, by their first prototype's position. */
-const SHAPES: Array<{ protos: unknown[]; kinds: Uint8Array }> = [];
-
-/** The id of a skeleton shape (an index into SHAPES, added when new). */
-function shapeIdOf(protos: unknown[], kinds: Uint8Array): number {
-  for (let id = 0; id < SHAPES.length; id++) {
-    const sh = SHAPES[id];
-    if (sh.protos.length !== protos.length) continue;
-    let same = true;
-    for (let k = 0; k < protos.length && same; k++) same = sh.protos[k] === protos[k] && sh.kinds[k] === kinds[k];
-    if (same) return id;
-  }
-  SHAPES.push({ protos, kinds });
-  return SHAPES.length - 1;
 }
 
 /**
@@ -310,8 +291,8 @@ export class Skeleton {
    * (`dataCopierFor`: its keys as when recorded); else null.
    */
   readonly copiers: Array<Copier | null>;
-  /** The id of the nodes' kinds and prototypes, in order: two skeletons with the same id are of graphs built alike. */
-  readonly shapeId: number;
+  /** Skeletons found built alike with this one (node k of each of the same kind and prototype), by `alike`. */
+  private readonly alikeWith = new WeakSet<Skeleton>();
 
   /**
    * @param root the graph's root (a simulation)
@@ -326,17 +307,31 @@ export class Skeleton {
     for (const o of shared) this.ordinal.set(o, -1);
     this.kinds = new Uint8Array(n);
     this.copiers = new Array<Copier | null>(n).fill(null);
-    const protos: unknown[] = [];
     for (let k = 0; k < n; k++) {
       const o = this.nodes[k];
       const kind = kindOf(o, this.withAccessors.has(o));
       this.kinds[k] = kind;
-      protos.push(typeof o === 'function' ? 'function' : Object.getPrototypeOf(o));
       if (kind === KIND_CLASS) this.copiers[k] = copierFor(o);
       else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
       else if (kind === KIND_LITERAL && this.withAccessors.has(o)) this.copiers[k] = dataCopierFor(o);
     }
-    this.shapeId = shapeIdOf(protos, this.kinds);
+  }
+
+  /**
+   * The first skeleton node where `other` differs from this one in kind or prototype, or
+   * -1 when they are alike (checked once per pair, then remembered).
+   */
+  differsFrom(other: Skeleton): number {
+    if (this.alikeWith.has(other)) return -1;
+    const n = this.nodes.length;
+    if (other.nodes.length !== n) return Math.min(n, other.nodes.length);
+    for (let k = 0; k < n; k++) {
+      const a = this.nodes[k];
+      const b = other.nodes[k];
+      if (this.kinds[k] !== other.kinds[k] || (typeof a !== 'function' && Object.getPrototypeOf(a) !== Object.getPrototypeOf(b))) return k;
+    }
+    this.alikeWith.add(other);
+    return -1;
   }
 
   /** Walks from `v` (depth first, explicit stack: the same order in twins). */
@@ -437,11 +432,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
   if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
     throw new SnapshotError(`internal error: the twin's skeleton has ${dstNodes.length} nodes, the original's ${srcNodes.length}: they were not built alike`);
   }
-  if (dstSkeleton.shapeId !== srcSkeleton.shapeId) {
-    let k = 0;
-    while (k < srcNodes.length && dstSkeleton.kinds[k] === kinds[k] && (typeof srcNodes[k] === 'function' || Object.getPrototypeOf(dstNodes[k]) === Object.getPrototypeOf(srcNodes[k]))) k++;
-    throw new SnapshotError(`internal error: cannot copy skeleton node ${k}: its twin is of another kind: the graphs were not built alike`);
-  }
+  const differs = dstSkeleton.differsFrom(srcSkeleton);
+  if (differs >= 0) throw new SnapshotError(`internal error: cannot copy skeleton node ${differs}: its twin is of another kind: the graphs were not built alike`);
   const checks = snapshotChecks.fields;
   // Copies made afresh; skeleton nodes already copied are marked in `done`.
   const map = new Map<Node, Node>();
@@ -522,17 +514,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     return c;
   };
 
+  /** Copies a typed array, Map, Set or object literal (arrays and class instances have compiled copiers). */
   const fill = (o: Node, t: Node, inPlace: boolean): void => {
-    if (Array.isArray(o)) {
-      const ta = t as unknown[];
-      const n = o.length;
-      if (ta.length !== n) ta.length = n;
-      for (let i = 0; i < n; i++) {
-        const x: unknown = o[i];
-        ta[i] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
-      }
-      return;
-    }
     if (isTypedArray(o)) {
       if (o.byteOffset !== 0 || o.byteLength !== o.buffer.byteLength || buffers.has(o.buffer)) {
         throw new SnapshotError(`internal error: cannot copy ${where(o)}: a typed array that shares its buffer`);

@@ -39,7 +39,7 @@
  */
 import type { EventHandler, EventId } from '../engine/scheduler.js';
 import type { RandomStream } from '../engine/rng.js';
-import type { EvacuationModel, FunctionModel, SystemModel } from '../model/build.js';
+import type { EvacuationModel, FunctionModel } from '../model/build.js';
 import type { Controller, ControllerFactory, CounterName, PlacementControl } from './types.js';
 
 const READY = 0;
@@ -199,21 +199,6 @@ export class Evacuator implements EventHandler {
   }
 }
 
-/** Per evacuation model: its placement hosts' indices (model.hosts), in the order of `candidates`. */
-const CANDIDATE_HOSTS = new WeakMap<EvacuationModel, number[]>();
-
-/** The indices of `cfg`'s placement hosts in `model`. */
-function candidateHosts(model: SystemModel, cfg: EvacuationModel): number[] {
-  let hs = CANDIDATE_HOSTS.get(cfg);
-  if (hs === undefined) {
-    const names = new Set(cfg.candidates);
-    hs = [];
-    model.hosts.forEach((h, k) => names.has(h.name) && hs!.push(k));
-    CANDIDATE_HOSTS.set(cfg, hs);
-  }
-  return hs;
-}
-
 /**
  * The evacuation controller: one Evacuator per function with `evacuation`, told when
  * the host under each of its instances goes down or comes back. A host taken down for
@@ -241,7 +226,7 @@ export const evacuation: ControllerFactory = {
         }),
       );
       ctl.watchReach(g, (i) => ev.hostChanged(i));
-      if (f.evacuation.style === 'replicaSet') for (const h of candidateHosts(model, f.evacuation)) ctl.watchHost(h, () => ev.hostCameUp());
+      if (f.evacuation.style === 'replicaSet') for (const h of ctl.candidateHosts(g)) ctl.watchHost(h, () => ev.hostCameUp());
     });
     return out;
   },

@@ -241,7 +241,9 @@ export interface PlacementControl {
   serviceUp(service: number): boolean;
   /** Calls `fn` every time the service comes up. */
   onServiceUp(service: number, fn: () => void): void;
-  /** Picks a target host for the instance (or -1): up, free slot, policy kept. */
+  /** The hosts (indices into model.hosts) the group's instances may be placed on, in placement order. */
+  candidateHosts(group: number): readonly number[];
+  /** Picks a target host for the instance (or -1): one of `candidateHosts`, up, free slot, policy kept. */
   pickHost(group: number, instance: number): number;
   /**
    * Moves the instance to `host`; its base component comes up after `rebuild` seconds. With

@@ -1996,6 +1996,7 @@ export class SystemSim {
     const model = this.model;
     const hostTop = (h: number) => this.components[model.hosts[h].top];
     const candidates: number[][] = [];
+    const candidateHosts = (g: number): readonly number[] => (candidates[g] ??= model.functions[g].candidates.map((name) => sys.hostIndex.get(name)!));
     // The instance's lowest own component (it stays the same component when the instance moves).
     const base = (g: number, i: number) => this.components[model.functions[g].instances[i].base];
     return {
@@ -2014,10 +2015,10 @@ export class SystemSim {
       unfenceInstance: (g, i, token) => base(g, i).plannedUp(true, token),
       serviceUp: (s) => this.services[s].downMembers === 0,
       onServiceUp: (s, fn) => this.services[s].upListeners.push(fn),
+      candidateHosts,
       pickHost(g, i) {
         const f = model.functions[g];
-        let cands = candidates[g];
-        if (cands === undefined) cands = candidates[g] = f.candidates.map((name) => sys.hostIndex.get(name)!);
+        const cands = candidateHosts(g);
         const mine = sys.instanceHost[g];
         let best = -1;
         for (let c = 0; c < cands.length; c++) {

@@ -11,6 +11,7 @@ import { emptyAccumulator, summarize, type RunAccumulator } from './metrics/summ
 import { runAll, runAllYielding, runsInline, SHARD_SIZE } from './runner/run.js';
 import type { RunSettings } from './runner/replication.js';
 import { estimateEvents, SWEEP_PILOT_EVENTS } from './runner/budget.js';
+import { nextPrecisionStep } from './runner/precision-step.js';
 import type { PrecisionStop, RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 
@@ -126,13 +127,16 @@ export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
 /** Default budget of replications of a run to precision. */
 export const DEFAULT_MAX_RUNS = 1_000_000;
 
-/** First batch of a run to precision; then each batch doubles the replications done. */
+/** First batch of a run to precision; later ones are sized by `nextPrecisionStep`. */
 export const PRECISION_FIRST_BATCH = 4 * SHARD_SIZE;
 
 /**
  * Adds replications in batches until the 95% CI half-width of every service's
- * unavailability is within `precision` of its estimate, or a budget runs out. The batch
- * boundaries (200, 400, 800, ... replications, or `maxRuns`) do not depend on `jobs`, and
+ * unavailability is within `precision` of its estimate, or a budget runs out. The first
+ * batch is PRECISION_FIRST_BATCH replications; each later one is sized from the half-width
+ * reached (runner/precision-step.ts: aimed at the predicted total with a margin, at least
+ * a quarter more, at most double), in whole shards or up to `maxRuns`. The boundaries
+ * depend on the results only, not on `jobs`, and
  * a batch continues the same shards in the same order, so a run stopped by precision or
  * `maxRuns` after R replications is byte-identical to a plain run of R (report.settings.stop
  * aside). A service with no outage yet never meets the rule (its estimate is 0).
@@ -149,8 +153,9 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
   let done = 0;
   let reason: PrecisionStop['reason'];
   let achieved: PrecisionStop['achieved'];
+  let worst = Infinity;
   for (;;) {
-    const to = Math.min(maxRuns, done === 0 ? PRECISION_FIRST_BATCH : 2 * done);
+    const to = Math.min(maxRuns, SHARD_SIZE * Math.ceil(nextPrecisionStep(done, worst, precision, PRECISION_FIRST_BATCH, maxRuns) / SHARD_SIZE));
     const progress = options.onProgress ? (d: number) => options.onProgress!(d, to) : undefined;
     if (runsInline(jobs, to - done, eventsPerRun)) await runAllYielding(topo.model, settings, to, progress, { from: done, into: acc });
     else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });
@@ -160,7 +165,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
       const half = (u.hi - u.lo) / 2;
       return { service: s.name, relativeHalfWidth: u.mean > 0 && Number.isFinite(half) ? half / u.mean : Infinity };
     });
-    const worst = Math.max(...achieved.map((a) => a.relativeHalfWidth));
+    worst = Math.max(...achieved.map((a) => a.relativeHalfWidth));
     options.onBatch?.(done, worst);
     if (worst <= precision) {
       reason = 'precision';

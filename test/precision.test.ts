@@ -1,12 +1,13 @@
 /**
- * Run to precision (`--precision`): batches of 200, 400, 800, ... replications until the
- * unavailability's 95% CI half-width is within the target share of its estimate, or the
- * budget runs out. The stop must not depend on the number of threads: a run stopped
+ * Run to precision (`--precision`): a batch of 200 replications, then batches sized from
+ * the half-width reached (runner/precision-step.ts), until the unavailability's 95% CI
+ * half-width is within the target share of its estimate, or the budget runs out. The stop must not depend on the number of threads: a run stopped
  * after R replications is the same bytes as a plain run of R.
  */
 import { describe, expect, it } from 'vitest';
 import { loadTopologyText, simulate, simulateToPrecision, type RunReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
+import { nextPrecisionStep, STEP_MARGIN } from '../src/runner/precision-step.js';
 import { cli, zScore } from './helpers.js';
 
 const YEAR = 365 * 86400;
@@ -16,13 +17,46 @@ const withoutStop = (r: RunReport) => {
   return JSON.stringify({ ...r, settings });
 };
 
+describe('the step of a run to precision', () => {
+  it('aims at done (worst / target)^2 with a margin, grows by a quarter to double, doubles without an estimate, and keeps to the budget', () => {
+    expect(nextPrecisionStep(0, Infinity, 0.1, 16, 1000)).toBe(16);
+    expect(nextPrecisionStep(0, Infinity, 0.1, 16, 10)).toBe(10);
+    expect(nextPrecisionStep(1000, 0.11, 0.1, 16, 1e9)).toBe(Math.ceil(STEP_MARGIN * 1000 * 1.21));
+    // Close to the target: at least a quarter more.
+    expect(nextPrecisionStep(1000, 0.101, 0.1, 16, 1e9)).toBe(1250);
+    // Far from it, or no outage yet: double (an early half-width is unreliable).
+    expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1e9)).toBe(2000);
+    expect(nextPrecisionStep(1000, Infinity, 0.1, 16, 1e9)).toBe(2000);
+    expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1500)).toBe(1500);
+    // The predicted total for a CI that narrows as 1/sqrt(n) reaches the target with the margin to spare.
+    const to = nextPrecisionStep(4000, 0.13, 0.1, 16, 1e9);
+    expect(0.13 * Math.sqrt(4000 / to)).toBeLessThan(0.1);
+  });
+});
+
 describe('run to precision', () => {
   it('stops at a batch boundary once the precision is reached, with the bytes of a plain run of that length, and covers the exact value', async () => {
     const topo = b1();
     const batches: number[] = [];
-    const r = await simulateToPrecision(topo, { precision: 0.15, horizon: 2 * YEAR, seed: 3, jobs: 1, onBatch: (n) => batches.push(n) });
+    const worsts: number[] = [];
+    const r = await simulateToPrecision(topo, {
+      precision: 0.15,
+      horizon: 2 * YEAR,
+      seed: 3,
+      jobs: 1,
+      onBatch: (n, w) => {
+        batches.push(n);
+        worsts.push(w);
+      },
+    });
     expect(r.settings.stop?.reason).toBe('precision');
-    expect(batches).toEqual(batches.map((_, i) => 200 * 2 ** i));
+    // 200 first, then each batch from the half-width before it, in whole shards of 50.
+    expect(batches[0]).toBe(200);
+    for (let i = 1; i < batches.length; i++) {
+      expect(batches[i]).toBe(50 * Math.ceil(nextPrecisionStep(batches[i - 1], worsts[i - 1], 0.15, 200, 1_000_000) / 50));
+      expect(batches[i] / batches[i - 1]).toBeGreaterThanOrEqual(1.25);
+      expect(batches[i] / batches[i - 1]).toBeLessThanOrEqual(2);
+    }
     expect(r.settings.runs).toBe(batches[batches.length - 1]);
     const worst = Math.max(...r.settings.stop!.achieved.map((a) => a.relativeHalfWidth));
     expect(worst).toBeLessThanOrEqual(0.15);

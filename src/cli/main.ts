@@ -215,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--events <file>', 'write the event log of one replication (JSON lines) to this file, to replay and read a history')
     .option('--events-run <n>', 'the replication --events writes (0-based; default 0)', nonNegativeInt)
     .option('--report <dir>', 'also write report.json, charts (Vega-Lite, SVG, PNG) and report.html into this folder')
-    .option('--precision <pct>', "run to precision: add replications in batches (200, 400, 800, ...) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
+    .option('--precision <pct>', "run to precision: add replications in batches (200, then sized from the half-width reached) until every service's unavailability has a 95% CI half-width within this share of its estimate, e.g. '10%'", percentage)
     .option('--max-runs <n>', 'with --precision: budget of replications (default 1000000)', positiveInt())
     .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", durationOption)
     .option(

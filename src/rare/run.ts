@@ -25,6 +25,7 @@ import {
 } from './cycles.js';
 import type { RareShardTask } from './worker.js';
 import { EVENT_BUDGET, limitValue } from '../model/limits.js';
+import { nextPrecisionStep } from '../runner/precision-step.js';
 
 /** The compiled worker, resolved from the package root (works compiled and from the sources). */
 const WORKER = new URL('../../dist/rare/worker.js', import.meta.url).href;
@@ -118,7 +119,7 @@ function checkRareBudget(topo: LoadedTopology, settings: RareSettings, cycles: n
   }
 }
 
-/** First step of a run to precision, in batches; each step then doubles the batches done. */
+/** First step of a run to precision, in batches; later ones are sized by `nextPrecisionStep`. */
 export const RARE_PRECISION_FIRST = 2 * BATCHES_PER_SHARD;
 
 /** A thread pool of `jobs` workers running `worker` (a module URL; default: the failure-biasing shard), started on first use and kept for the steps of a run to precision. */
@@ -219,12 +220,13 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
       const maxBatches = Math.ceil(maxCycles / CYCLES_PER_BATCH);
       const started = Date.now();
       let done = 0;
+      let worst = Infinity;
       for (;;) {
-        const to = Math.min(maxBatches, done === 0 ? RARE_PRECISION_FIRST : 2 * done);
+        const to = nextPrecisionStep(done, worst, precision, RARE_PRECISION_FIRST, maxBatches);
         await runBatches(topo, settings, done, to, pool, acc, options.onProgress ? (d) => options.onProgress!(d, to * CYCLES_PER_BATCH) : undefined);
         done = to;
         summary = summarizeRare(model, acc, bias, biasReason);
-        const worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
+        worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
         options.onStep?.(acc.cycles, worst);
         // Untrustworthy weights reach no precision, and more cycles of the same bias do not mend them.
         const reason = summary.problems.length > 0 ? 'degenerate' : worst <= precision ? 'precision' : done >= maxBatches ? 'max-cycles' : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds ? 'max-time' : null;

@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, SplittingError, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
 import { LazyPool } from './run.js';
 import { THREADS_WORTH_EVENTS } from '../runner/run.js';
+import { nextPrecisionStep } from '../runner/precision-step.js';
 import type { SplitShardResult, SplitShardTask } from './split-worker.js';
 
 /** The compiled splitting worker, resolved from the package root (works compiled and from the sources). */
@@ -157,12 +158,13 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
       const maxBatches = Math.ceil(maxHistories / HISTORIES_PER_BATCH);
       const started = Date.now();
       let done = 0;
+      let worst = Infinity;
       for (;;) {
-        const to = Math.min(maxBatches, done === 0 ? 16 : 2 * done);
+        const to = nextPrecisionStep(done, worst, precision, 16, maxBatches);
         // A step cut by the time budget ends at a whole batch.
         done = await runBatches(done, to, () => options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds);
         const s = summary();
-        const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
+        worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
         options.onStep?.(acc.histories, worst);
         const reason: SplitStop['reason'] | null =
           worst <= precision && s.problems.length === 0

@@ -1,0 +1,40 @@
+/**
+ * How far a run to precision goes next: the one rule shared by plain histories
+ * (simulate.ts), splitting (rare/split-run.ts) and failure biasing (rare/run.ts).
+ *
+ * Work is counted in units (shards of replications, batches of histories or of cycles),
+ * so that a step ends where a run of that many units would end. A 95% CI half-width
+ * narrows as one over the square root of the work, so after `done` units with the worst
+ * relative half-width `worst`, reaching `precision` takes about done (worst / precision)^2
+ * units. The next step aims there with a margin (STEP_MARGIN, for the noise in `worst`),
+ * and grows the run by at least a quarter (a step has a fixed cost: a summary, threads'
+ * tasks) and at most doubles it (an early `worst` from few outages is unreliable). A
+ * service with no outage yet (`worst` not finite) doubles the run.
+ *
+ * The steps depend only on the results so far, which depend only on the seed: a run to
+ * precision is the same for any number of threads, and equal to a plain run of the same
+ * number of units.
+ */
+
+/** The step aims at this multiple of the predicted work (the half-width is itself estimated). */
+export const STEP_MARGIN = 1.15;
+
+/**
+ * The number of units a run to precision should have done after its next step.
+ *
+ * @param done units done so far (0 before the first step)
+ * @param worst the worst relative 95% CI half-width after them (Infinity: a service has no outage yet)
+ * @param precision the target relative half-width, in (0, 1)
+ * @param first units of the first step
+ * @param max the budget, in units
+ * @returns a number of units in (done, max] (or `max` when done >= max)
+ */
+export function nextPrecisionStep(done: number, worst: number, precision: number, first: number, max: number): number {
+  if (done <= 0) return Math.min(max, first);
+  let to = 2 * done;
+  if (Number.isFinite(worst) && worst > 0) {
+    const predicted = Math.ceil(STEP_MARGIN * done * (worst / precision) ** 2);
+    to = Math.min(2 * done, Math.max(done + Math.ceil(done / 4), predicted));
+  }
+  return Math.min(max, to);
+}

@@ -15,7 +15,9 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { simulate, type LoadedTopology } from '../src/index.js';
-import { chooseFactors, emptySplitAccumulator, importanceOf, runSplitBatch, summarizeSplit, type SplitSummary } from '../src/rare/splitting.js';
+import { chooseFactors, emptySplitAccumulator, importanceOf, LevelWatch, runSplitBatch, summarizeSplit, type SplitSummary } from '../src/rare/splitting.js';
+import { TwinPool } from '../src/sim/twins.js';
+import { recorderOptionsOf } from '../src/sim/system.js';
 import { cli, exp, topo } from './helpers.js';
 
 const YEAR = 365.25 * 86400;
@@ -174,10 +176,66 @@ describe('rare events: multilevel splitting over histories', () => {
     agrees('lost beats outages/y', s.services[0].outagesPerYear, p.outagesPerYear);
   });
 
+  it("counts a replica set's spare node and control plane in its level: a node lost, two nodes lost, the API down", () => {
+    const t = replicaSet();
+    const m = t.model;
+    const imp = importanceOf(m, [0]);
+    const sys = new TwinPool(m).start({ seed: 5, replication: 0, warmup: 0, recorderOptions: recorderOptionsOf(m) }).sys;
+    const watch = new LevelWatch(imp);
+    sys.observer = watch;
+    watch.attach(sys);
+    const at = (seconds: number) => {
+      while (sys.scheduler.now < seconds) {
+        watch.stopped = false;
+        sys.scheduler.run(seconds);
+      }
+      return watch.level();
+    };
+    const hardware = (name: string) => sys.components[m.hosts.find((h) => h.name === name)!.hardware];
+    // All up: two pods of slack, a spare node and the API: distance 4, level 0.
+    expect(at(60)).toBe(0);
+    // A worker lost: its pod is down and no node is spare (distance 1 + 1), level 2; once
+    // the pod is rescheduled (after 40 s + 5 min and its start), all three run, still no spare: level 1.
+    hardware('worker-1').failNow(0);
+    expect(at(61)).toBe(2);
+    expect(at(60 + 3600)).toBe(1);
+    // A second worker lost: its pod has nowhere to go (two nodes for three pods): level 3.
+    hardware('worker-2').failNow(0);
+    expect(at(3661)).toBe(3);
+    // A pod's application failing now takes the service down: level 4.
+    const podApp = m.functions.find((f) => f.name === 'upf')!.instances.map((i) => sys.components[i.top]).find((c) => c.up)!;
+    podApp.failNow(0);
+    expect(at(3662)).toBe(4);
+    expect(sys.serviceUp(0)).toBe(false);
+  });
+
+  it('reads the control plane: with the API down, a lost pod cannot be replaced (one step nearer than with it up)', () => {
+    const t = replicaSet();
+    const m = t.model;
+    const sys = new TwinPool(m).start({ seed: 5, replication: 0, warmup: 0, recorderOptions: recorderOptionsOf(m) }).sys;
+    const watch = new LevelWatch(importanceOf(m, [0]));
+    sys.observer = watch;
+    watch.attach(sys);
+    const api = sys.components[m.functions.find((f) => f.name === 'api')!.instances[0].top];
+    api.failNow(0);
+    sys.scheduler.run(1);
+    // The API down: no re-placement, so no spare and no capacity beyond the pods up (distance 2 + 1): level 1.
+    expect(sys.serviceUp(1)).toBe(false);
+    expect(watch.level()).toBe(1);
+    // A pod's application failing then: two up and no way to a third (distance 1): level 3;
+    // with the API up the same failure is level 1 (a spare node and a replacement to come).
+    const apps = m.functions.find((f) => f.name === 'upf')!.instances.map((i) => sys.components[i.top]);
+    apps[0].failNow(0);
+    sys.scheduler.run(2);
+    expect(watch.level()).toBe(3);
+  });
+
   it('is unbiased with a replica set that reschedules pods off failed nodes (Weibull nodes): against plain histories', () => {
     const t = replicaSet();
+    // Four levels: two pods of slack, then the spare node and the control plane the rescheduling needs.
+    expect(importanceOf(t.model, [0]).maxLevel).toBe(4);
     const horizon = 0.03 * YEAR;
-    const s = split(t, [1, 2, 2], 100, horizon, 11, 0);
+    const s = split(t, [1, 1, 3, 2, 2], 100, horizon, 11, 0);
     expect(s.trials).toBeGreaterThan(3 * s.histories);
     const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
     agrees('replica set: user plane U', s.services[0].unavailability, p[0].unavailability, false);
@@ -189,7 +247,7 @@ describe('rare events: multilevel splitting over histories', () => {
   it('is unbiased with planned rolling maintenance (drain by cold migration, waiting for the control plane): against plain histories', () => {
     const t = replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } });
     const horizon = 0.03 * YEAR;
-    const s = split(t, [1, 2, 2], 80, horizon, 11, 0);
+    const s = split(t, [1, 1, 2, 2, 2], 80, horizon, 11, 0);
     expect(s.trials).toBeGreaterThan(3 * s.histories);
     const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
     agrees('maintenance: user plane U', s.services[0].unavailability, p[0].unavailability, false);

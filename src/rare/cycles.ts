@@ -249,6 +249,9 @@ class CycleObserver implements TransitionObserver {
       if (--this.notFull === 0 && this.down === 0) this.scheduler.stop();
     } else this.notFull++;
   }
+
+  /** Cycles regenerate on components and groups only. */
+  serviceChanged(): void {}
 }
 
 /** An error of a rare-event run that is the input's doing (a bias so large that cycles never end). */

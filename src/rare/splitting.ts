@@ -5,11 +5,20 @@
  *
  * Importance function (from the model): for a service with redundancy, how much of it is
  * used up. Its groups are the functions of its chain and the groups they require (a
- * balancer, a broker); group g has n_g instances and needs k_g. The service's depth is
- * D = min_g (n_g - k_g + 1), its distance from an outage d = min_g (up_g - k_g + 1)
- * clipped to [0, D] (up_g: instances whose application is up), its level D - d. The
- * level of the system is the largest level of a service with D >= 2. It is read from
- * the instances' up states as the simulation reports them (SystemSim.observer).
+ * balancer, a broker); group g has n_g instances and needs k_g. A group that re-places
+ * its instances off failed hosts (`evacuation`, a replica set) with an anti-affinity
+ * policy and more candidate hosts than instances has one step more: a spare host,
+ * s_g = 1 while more of its candidate hosts are up (their whole stack) than it has
+ * instances and the control plane the re-placement needs is up, else 0 (S_g = 1 is its
+ * most; 0 for other groups). So a worker node lost, or the Kubernetes API down, counts
+ * as redundancy used up: the long outages of a replica set come from there (its pods
+ * wait days for a node or for the API), not from a pod's restart. The service's depth
+ * is D = min_g (n_g - k_g + 1 + S_g), a group's distance from failing the service
+ * d_g = 0 when up_g < k_g, else up_g - k_g + 1 + s_g (up_g: instances whose application
+ * is up), the service's distance min_g d_g clipped to [0, D], its level D - distance.
+ * The level of the system is the largest level of a service with D >= 2. It is read from
+ * the components' and services' up states as the simulation reports them
+ * (SystemSim.observer), so it is a function of the simulation's state.
  *
  * RESTART over one history of horizon H: the history is the *main trial*. When a trial's
  * level rises from a to b, for each level j in (a, b] it gets (R_j - 1) prod_{a<i<j} R_i
@@ -62,6 +71,14 @@ export interface Importance {
   /** Per group: its instances' top components, and k. */
   readonly tops: readonly (readonly number[])[];
   readonly k: readonly number[];
+  /** Per group: its instances (n), and its most spare-host steps S_g (0 or 1). */
+  readonly n: readonly number[];
+  readonly spareMax: readonly number[];
+  /** Per group with S_g = 1: the top components of its candidate hosts' stacks, and the control-plane service its re-placement needs (-1: none). */
+  readonly hostTops: readonly (readonly number[])[];
+  readonly controlPlane: readonly number[];
+  /** Per component: the groups (S_g = 1) it is the top of a candidate host of. */
+  readonly hostGroupsOf: readonly (readonly number[])[];
   /** Per service: its depth D (0 when the service has no redundancy: not split on). */
   readonly depth: readonly number[];
   /** Per service: its groups (chain and what they require, transitively). */
@@ -69,6 +86,9 @@ export interface Importance {
   /** The largest level: max D over services. */
   readonly maxLevel: number;
 }
+
+/** The anti-affinity policies: one instance of a group per host (or rack, site, zone), so a host beyond its instances is a spare. */
+const ANTI_AFFINE = new Set(['anti-affinity', 'rack-anti-affinity', 'site-anti-affinity', 'zone-anti-affinity']);
 
 /**
  * The importance function of `model`, over the services in `targets` (indices; default:
@@ -82,6 +102,17 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
       return inst.top;
     }),
   );
+  const hostIndex = new Map(model.hosts.map((h, i) => [h.name, i]));
+  const hostGroupsOf: number[][] = model.components.map(() => []);
+  const hostTops = model.functions.map((f, g) => {
+    const e = f.evacuation;
+    if (e === null || !ANTI_AFFINE.has(e.policy) || e.candidates.length <= f.n) return [];
+    const ts = e.candidates.map((name) => model.hosts[hostIndex.get(name)!].top);
+    for (const t of ts) hostGroupsOf[t].push(g);
+    return ts;
+  });
+  const spareMax = hostTops.map((ts) => (ts.length > 0 ? 1 : 0));
+  const controlPlane = model.functions.map((f, g) => (spareMax[g] > 0 ? f.evacuation!.vim : -1));
   const groups = model.services.map((s) => {
     const seen = new Set<number>();
     const visit = (g: number) => {
@@ -93,44 +124,67 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
     return [...seen].sort((a, b) => a - b);
   });
   const depth = groups.map((gs, s) => {
-    const d = Math.min(...gs.map((g) => model.functions[g].n - model.functions[g].k + 1));
+    const d = Math.min(...gs.map((g) => { const f = model.functions[g]; return f.n - f.k + 1 + (spareMax[g] > 0 ? f.n - f.k + 1 : 0); }));
     return d >= 2 && (targets === undefined || targets.includes(s)) ? d : 0;
   });
-  return { topGroup, tops, k: model.functions.map((f) => f.k), depth, groups, maxLevel: Math.max(0, ...depth) };
+  return {
+    topGroup,
+    tops,
+    k: model.functions.map((f) => f.k),
+    n: model.functions.map((f) => f.n),
+    spareMax,
+    hostTops,
+    controlPlane,
+    hostGroupsOf,
+    depth,
+    groups,
+    maxLevel: Math.max(0, ...depth),
+  };
 }
 
 /**
  * Follows the level of one simulation and stops its scheduler after any event that
- * changes it (the trial driver then acts on the crossing).
+ * changes it (the trial driver then acts on the crossing). Exported for the tests of the
+ * importance function.
  */
-class LevelWatch implements TransitionObserver {
+export class LevelWatch implements TransitionObserver {
   /** The level the driver last saw; an event that leaves another level stops the run. */
   seen = 0;
   /** True once this run was stopped for a level change. */
   stopped = false;
-  /** Per group: instances up, clipped distance (up - k + 1 in [0, D]) as counted in `hist`. */
+  /** Per group: instances up, clipped distance (d_g in [0, the largest depth]) as counted in `hist`. */
   private readonly up: Int32Array;
   private readonly x: Int32Array;
+  /** Per group with S_g = 1: candidate hosts up; and 1 while its control plane is up (or it needs none). */
+  private readonly hostsUp: Int32Array;
+  private readonly cpUp: Int32Array;
   /** Per split-on service: how many of its groups are at each distance 0 .. D (D: D or more). */
   private readonly hist: Int32Array[];
   /** Per group: the split-on services it belongs to. */
   private readonly servicesOf: number[][];
+  /** Groups whose spare-host step reads a control-plane service. */
+  private readonly cpGroups: number[];
   private sys!: SystemSim;
   constructor(private readonly imp: Importance) {
     this.up = new Int32Array(imp.tops.length);
     this.x = new Int32Array(imp.tops.length);
+    this.hostsUp = new Int32Array(imp.tops.length);
+    this.cpUp = new Int32Array(imp.tops.length);
     this.hist = imp.depth.map((D) => new Int32Array(D + 1));
     this.servicesOf = imp.tops.map(() => []);
     imp.groups.forEach((gs, s) => {
       if (imp.depth[s] > 0) for (const g of gs) this.servicesOf[g].push(s);
     });
+    this.cpGroups = imp.controlPlane.flatMap((v, g) => (v >= 0 && this.servicesOf[g].length > 0 ? [g] : []));
   }
-  /** Watches `sys` (reset and started): counts its instances up. */
+  /** Watches `sys` (reset and started): counts its instances, hosts and control planes up. */
   attach(sys: SystemSim): void {
     this.sys = sys;
     for (const h of this.hist) h.fill(0);
     for (let g = 0; g < this.up.length; g++) {
       this.up[g] = this.count(g);
+      this.hostsUp[g] = this.countHosts(g);
+      this.cpUp[g] = this.controlPlaneUp(g);
       this.x[g] = this.clipped(g);
       for (const s of this.servicesOf[g]) this.hist[s][Math.min(this.x[g], this.imp.depth[s])]++;
     }
@@ -142,10 +196,33 @@ class LevelWatch implements TransitionObserver {
     for (const t of this.imp.tops[g]) if (c[t].up) n++;
     return n;
   }
-  /** Group g's distance from failing its services, clipped to [0, the largest depth]. */
+  private countHosts(g: number): number {
+    const c = this.sys.components;
+    let n = 0;
+    for (const t of this.imp.hostTops[g]) if (c[t].up) n++;
+    return n;
+  }
+  private controlPlaneUp(g: number): number {
+    const v = this.imp.controlPlane[g];
+    return v < 0 || this.sys.serviceUp(v) ? 1 : 0;
+  }
+  /** Group g's distance from failing its services (see the top of this file), clipped to [0, the largest depth]. */
   private clipped(g: number): number {
-    const d = this.up[g] - this.imp.k[g] + 1;
-    return d < 0 ? 0 : d > this.imp.maxLevel ? this.imp.maxLevel : d;
+    const imp = this.imp;
+    const up = this.up[g];
+    const k = imp.k[g];
+    let d = up - k + 1;
+    if (d <= 0) return 0;
+    if (imp.spareMax[g] > 0) {
+      const hosts = this.hostsUp[g];
+      const n = imp.n[g];
+      const cp = this.cpUp[g] === 1;
+      // The instances it could run: on the hosts up while the control plane is (at most n), else those up.
+      const cap = cp ? (hosts < n ? hosts : n) : up;
+      d += (cap > up ? cap : up) - k;
+      if (cp && hosts > n) d++;
+    }
+    return d > imp.maxLevel ? imp.maxLevel : d;
   }
   /** The level now: the largest over split-on services of D - (their smallest group distance, at most D). */
   level(): number {
@@ -161,26 +238,54 @@ class LevelWatch implements TransitionObserver {
     }
     return best;
   }
-  componentChanged(index: number): void {
-    const g = this.imp.topGroup[index];
-    if (g < 0 || this.servicesOf[g].length === 0) return;
-    // Recounted from the components (a planned stop of an application is not reported: it is seen at the next report).
-    const n = this.count(g);
-    if (n === this.up[g]) return;
-    this.up[g] = n;
+  /** Moves group g to its distance now in the services' counts. */
+  private place(g: number): void {
     const x = this.clipped(g);
-    if (x !== this.x[g]) {
-      for (const s of this.servicesOf[g]) {
-        const D = this.imp.depth[s];
-        this.hist[s][Math.min(this.x[g], D)]--;
-        this.hist[s][Math.min(x, D)]++;
-      }
-      this.x[g] = x;
+    if (x === this.x[g]) return;
+    for (const s of this.servicesOf[g]) {
+      const D = this.imp.depth[s];
+      this.hist[s][Math.min(this.x[g], D)]--;
+      this.hist[s][Math.min(x, D)]++;
     }
+    this.x[g] = x;
+  }
+  /** Stops the run when the level changed. */
+  private check(): void {
     if (!this.stopped && this.level() !== this.seen) {
       this.stopped = true;
       this.sys.scheduler.stop();
     }
+  }
+  componentChanged(index: number): void {
+    const hg = this.imp.hostGroupsOf[index];
+    for (let i = 0; i < hg.length; i++) {
+      const g = hg[i];
+      if (this.servicesOf[g].length === 0) continue;
+      this.hostsUp[g] = this.countHosts(g);
+      this.place(g);
+    }
+    const g = this.imp.topGroup[index];
+    if (g >= 0 && this.servicesOf[g].length > 0) {
+      // Recounted from the components (a planned stop of an application is not reported: it is seen at the next report).
+      const n = this.count(g);
+      if (n !== this.up[g]) {
+        this.up[g] = n;
+        this.place(g);
+      }
+    }
+    this.check();
+  }
+  serviceChanged(): void {
+    const gs = this.cpGroups;
+    if (gs.length === 0) return;
+    for (let i = 0; i < gs.length; i++) {
+      const g = gs[i];
+      const up = this.controlPlaneUp(g);
+      if (up === this.cpUp[g]) continue;
+      this.cpUp[g] = up;
+      this.place(g);
+    }
+    this.check();
   }
   groupChanged(): void {}
 }

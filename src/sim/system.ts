@@ -1545,6 +1545,7 @@ class ServiceSim {
     const cause = isDown && !wasDown ? this.sys.outageCause() : NO_CAUSE;
     this.recorder.update(this.sys.scheduler.now, !isDown, cap, phase < 0 ? PHASE_INDEX.restart : phase, cause);
     if (this.unplanned !== null) this.updateUnplanned(wasFull, isDown, wasDown, cap, phase, cause);
+    if (isDown !== wasDown && sys.observer !== null) sys.observer.serviceChanged();
     if (!isDown && wasDown) for (const fn of this.upListeners) fn();
     if (isDown !== wasDown && this.stageWatchers.length > 0) for (const c of this.stageWatchers.slice()) c.stageCheck();
   }
@@ -1625,6 +1626,8 @@ export interface TransitionObserver {
   componentChanged(index: number, up: boolean, failed: boolean): void;
   /** A group became full (up at capacity 1: `full`) or stopped being full. */
   groupChanged(full: boolean): void;
+  /** A service went up or down (read it with SystemSim.serviceUp). */
+  serviceChanged(): void;
 }
 
 /** What a replication's recorders take from the model (the rest of RecorderOptions is per run): SystemSim.reset's `recorderOptions`. */
@@ -2097,6 +2100,11 @@ export class SystemSim {
   }
 
   /** True when every service in `services` is up. */
+  /** True when service `s` (model order) is up. */
+  serviceUp(s: number): boolean {
+    return this.services[s].downMembers === 0;
+  }
+
   servicesUp(services: readonly number[]): boolean {
     for (let i = 0; i < services.length; i++) if (this.services[services[i]].downMembers > 0) return false;
     return true;

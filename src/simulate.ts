@@ -122,6 +122,13 @@ export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
   jobs?: number;
   /** Called after each batch with the replications done and the worst relative half-width. */
   onBatch?: (runs: number, worst: number) => void;
+  /**
+   * Asked after each batch that reached neither the precision nor a budget, with the
+   * replications done, the worst relative half-width and the events handled: true
+   * abandons the run (`simulateToPrecision` then returns null; `run --precision` uses it
+   * to hand a costly run to the rare-event pilots, see rare/split-run.ts `plainIsEnough`).
+   */
+  abandon?: (runs: number, worst: number, events: number) => boolean;
 }
 
 /** Default budget of replications of a run to precision. */
@@ -141,7 +148,9 @@ export const PRECISION_FIRST_BATCH = 4 * SHARD_SIZE;
  * `maxRuns` after R replications is byte-identical to a plain run of R (report.settings.stop
  * aside). A service with no outage yet never meets the rule (its estimate is 0).
  */
-export async function simulateToPrecision(topo: LoadedTopology, options: PrecisionOptions): Promise<RunReport> {
+export async function simulateToPrecision(topo: LoadedTopology, options: PrecisionOptions & { abandon: NonNullable<PrecisionOptions['abandon']> }): Promise<RunReport | null>;
+export async function simulateToPrecision(topo: LoadedTopology, options: Omit<PrecisionOptions, 'abandon'>): Promise<RunReport>;
+export async function simulateToPrecision(topo: LoadedTopology, options: PrecisionOptions): Promise<RunReport | null> {
   const { precision } = options;
   if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
@@ -179,6 +188,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
       reason = 'max-time';
       break;
     }
+    if (options.abandon?.(done, worst, acc.events)) return null;
   }
   const r = report(topo, { ...options, runs: done }, done, settings, acc);
   r.settings.stop = { precision, maxRuns, maxTimeSeconds: options.maxTimeSeconds ?? null, reason, achieved };

@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { loadTopologyText, simulate, simulateToPrecision, type RunReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
 import { nextPrecisionStep, STEP_MARGIN } from '../src/runner/precision-step.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { cli, zScore } from './helpers.js';
 
 const YEAR = 365 * 86400;
@@ -80,5 +84,41 @@ describe('run to precision', () => {
     expect(c.stdout).toMatch(/Run to precision: NOT reached: --max-runs 200 ran out; worst relative half-width [\d.]+%, target 0\.1%; 200 runs\./);
     expect(cli(['run', '--precision', '10%', '--runs', '5']).code).toBe(2);
     expect(cli(['run', '--precision', '2']).code).toBe(2);
+  });
+
+  it('without --rare-event is plain first: goes on with plain histories when their first batch predicts little work, else lets the pilots choose', () => {
+    // Cheap: plain, said on stdout (stderr with --json, stdout then pure JSON).
+    const cheap = cli(['run', 'topologies/exp-ap-pair.yaml', '--precision', '10%', '--jobs', '1']);
+    expect(cheap.code).toBe(0);
+    expect(cheap.stdout).toMatch(/^Method: plain \(its first 200 histories predict [\d.]+ M events to reach 10\.0%: within the 200 M events over which pilots choose the method/);
+    expect(cheap.stdout).toMatch(/Run to precision: precision reached/);
+    const json = cli(['run', 'topologies/exp-ap-pair.yaml', '--precision', '10%', '--jobs', '1', '--json']);
+    expect(JSON.parse(json.stdout).settings.stop.reason).toBe('precision');
+    expect(json.stderr).toMatch(/^Method: plain/);
+    // The same as forcing plain histories, byte for byte.
+    const forced = cli(['run', 'topologies/exp-ap-pair.yaml', '--precision', '10%', '--jobs', '1', '--json', '--rare-event', 'plain']);
+    expect(forced.stdout).toBe(json.stdout);
+    // Rare outages (a 1-of-3 group, U about 1e-12): 200 histories see none, so the pilots choose.
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-plain-first-'));
+    const file = join(dir, 'rare.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name: 'rare',
+        components: { host: { layer: 'hardware' }, app: { layer: 'vnf', failures: { crash: { ttf: { dist: 'exponential', mean: '10000h' } } }, repair: { dist: 'exponential', mean: '1h' } } },
+        hosts: { h: { count: 1, stack: ['host'], slots: 10 } },
+        vnfs: { f: { instances: 3, k: 1, app: 'app', placement: { group: 'h', policy: 'pack' } } },
+        services: { s: { chain: ['f'] } },
+      }),
+    );
+    const rare = cli(['run', file, '--precision', '30%', '--max-time', '20s', '--jobs', '1']);
+    expect(rare.code, rare.stderr).toBe(0);
+    expect(rare.stdout).toMatch(/^Plain histories: the first 200 histories predict no estimate \(a service has no outage yet\) to reach 30\.0%, over 200 M events: pilots choose the method/);
+    expect(rare.stdout).toMatch(/^Method: (failure-biasing|splitting) \(automatic choice for 30\.0%/m);
+    // An option only plain histories serve keeps the run plain (no hand-over, no pilots).
+    const csv = cli(['run', file, '--precision', '30%', '--max-runs', '400', '--jobs', '1', '--csv', join(dir, 'o.csv')]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).not.toMatch(/Method:|pilots/);
+    expect(csv.stdout).toMatch(/NOT reached: --max-runs 400 ran out/);
   });
 });

@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { loadTopologyFile, TopologyError, topologyJsonSchema, type LoadedTopology } from '../model/index.js';
 import { runReplication } from '../runner/replication.js';
 import { PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
+import { PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents } from '../runner/precision-step.js';
 import { VERSION } from '../version.js';
 import type { RunReport } from '../report/json.js';
 import type { SweepResults } from '../sweep/sweep.js';
@@ -127,8 +128,41 @@ interface RunOptions {
   maxCycles?: number;
 }
 
-/** The methods `--rare-event` takes. */
-const RARE_METHODS = ['failure-biasing', 'splitting', 'auto'] as const;
+/** The methods `--rare-event` takes ('plain': plain histories, no rare-event method and no automatic choice). */
+const RARE_METHODS = ['failure-biasing', 'splitting', 'auto', 'plain'] as const;
+
+/** The options given that only plain histories serve (outage lists, event logs, reports, verdicts, capped histories), as [flag, value]. */
+function plainOnlyOptions(opts: RunOptions): Array<[string, unknown]> {
+  return given([
+    ['--csv', opts.csv],
+    ['--events', opts.events],
+    ['--report', opts.report],
+    ['--fail-on-sal', opts.failOnSal],
+    ['--fail-on-target', opts.failOnTarget],
+    ['--max-events', opts.maxEvents],
+  ]);
+}
+
+/** The [flag, value] pairs whose option was given (not undefined, not false). */
+function given(options: Array<[string, unknown]>): Array<[string, unknown]> {
+  return options.filter(([, v]) => v !== undefined && v !== false);
+}
+
+/** The options given that shape histories, which failure biasing (regenerative cycles) does not have, as [flag, value]. */
+function historyOptions(opts: RunOptions): Array<[string, unknown]> {
+  return given([
+    ['--runs', opts.runs],
+    ['--horizon', opts.horizon],
+    ['--warmup', opts.warmup],
+    ['--max-runs', opts.maxRuns],
+  ]);
+}
+
+/** The work a plain run's first batch predicts to reach the precision, in words. */
+function predictionText(events: number, worst: number, precision: number): string {
+  const e = predictedEvents(events, worst, precision);
+  return Number.isFinite(e) ? `${(e / 1e6).toPrecision(3)} M events` : 'no estimate (a service has no outage yet)';
+}
 type RareMethodOption = (typeof RARE_METHODS)[number];
 
 /** A commander option parser for `--rare-event [method]`. */
@@ -220,20 +254,24 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-time <duration>', "with --precision: budget of wall time, e.g. '10m' (a run it stops is not reproducible from the seed)", durationOption)
     .option(
       '--rare-event [method]',
-      "estimate rare figures (unavailability, outages, outages over 15 s, mean outage) by a rare-event method instead of plain histories: 'failure-biasing' (the default: regenerative cycles; needs exponential times to failure), 'splitting' (RESTART over histories; any model), or 'auto' (with --precision: pilots pick plain, failure-biasing or splitting and the report says which); see README",
+      "estimate rare figures (unavailability, outages, outages over 15 s, mean outage) by a rare-event method instead of plain histories: 'failure-biasing' (the default: regenerative cycles; needs exponential times to failure), 'splitting' (RESTART over histories; any model), 'auto' (with --precision: pilots pick plain, failure-biasing or splitting and the report says which), or 'plain' (plain histories only). Without it, --precision runs plain histories first and lets the pilots choose when their first batch predicts more than 200 M events; see README",
       rareMethod,
     )
     .option('--bias <theta>', 'with --rare-event: failure-biasing factor (>= 1; default: automatic, 1 + 1 / (2 Λ r_max))', biasFactor)
     .option('--cycles <n>', 'with --rare-event: regenerative cycles to run (default 100000; with --precision, see --max-cycles)', positiveInt())
     .option('--max-cycles <n>', 'with --rare-event --precision: budget of cycles (default 100000000)', positiveInt())
-    .action(async (file: string | undefined, opts: RunOptions) => {
+    .action(async function runAction(this: unknown, file: string | undefined, opts: RunOptions): Promise<void> {
       const topo = file === undefined ? loadTopologyFile(DEFAULT_TOPOLOGY, 'built-in topologies/default.yaml') : loadTopologyFile(file);
       if (opts.rareEvent === 'splitting') return runSplit(topo, opts);
+      // Without --rare-event, a run to precision is plain first (see plainIsEnough), unless
+      // an option only plain histories give was asked for.
+      let plainFirst = opts.rareEvent === undefined && opts.precision !== undefined && plainOnlyOptions(opts).length === 0;
       if (opts.rareEvent === 'auto') {
         const chosen = await runAuto(topo, opts);
         if (chosen === null) return;
         opts.rareEvent = undefined;
-      } else if (opts.rareEvent) return runRare(topo, opts);
+      } else if (opts.rareEvent === 'plain') opts.rareEvent = undefined;
+      else if (opts.rareEvent) return runRare(topo, opts);
       if (opts.bias !== undefined || opts.cycles !== undefined || opts.maxCycles !== undefined) throw new UsageError('--bias, --cycles and --max-cycles go with --rare-event');
       const horizon = opts.horizon ?? topo.model.defaults.horizon;
       const warmup = opts.warmup ?? topo.model.defaults.warmup;
@@ -295,10 +333,23 @@ export async function main(argv: string[]): Promise<number> {
             onProgress: bar.active ? (d: number, t: number) => bar.update(d, t) : undefined,
             onOutage: csv ? (s: number, r: number, o: OutageRecord) => csv.write(s, r, o) : undefined,
           };
-          report =
-            opts.precision !== undefined
-              ? await simulateToPrecision(topo, { ...common, precision: opts.precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime })
-              : await simulateParallel(topo, { ...common, runs: opts.runs });
+          if (opts.precision === undefined) report = await simulateParallel(topo, { ...common, runs: opts.runs });
+          else {
+            const precision = opts.precision;
+            const abandon = (done: number, worst: number, events: number) => {
+              if (!plainFirst) return false;
+              plainFirst = false;
+              const enough = plainIsEnough(events, worst, precision);
+              const predicted = `${done} histories predict ${predictionText(events, worst, precision)} to reach ${(precision * 100).toFixed(1)}%`;
+              const limit = `${PLAIN_ENOUGH_EVENTS / 1e6} M events`;
+              const line = enough
+                ? `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`
+                : `Plain histories: the first ${predicted}, over ${limit}: pilots choose the method (--rare-event forces one).\n`;
+              (opts.json ? err : out).write(line);
+              return !enough;
+            };
+            report = await simulateToPrecision(topo, { ...common, precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime, abandon });
+          }
           complete = true;
           interrupts.writing();
         } finally {
@@ -307,11 +358,18 @@ export async function main(argv: string[]): Promise<number> {
           else csv?.abort();
           bar.finish();
         }
-        code = await writeRunOutputs(topo, report, opts, started);
+        if (report !== null) code = await writeRunOutputs(topo, report, opts, started);
       } finally {
         interrupts.dispose();
       }
       if (interrupts.requested) code = EXIT_INTERRUPTED;
+      // A costly plain run handed over: the pilots choose (plain again: run from the start, without the rule).
+      else if (report === null) {
+        // The time budget covers the whole command.
+        const left = opts.maxTime === undefined ? undefined : Math.max(1, opts.maxTime - (Date.now() - started) / 1000);
+        const rest = { ...opts, maxTime: left };
+        if ((await runAuto(topo, rest)) === 'plain') await runAction(file, { ...rest, rareEvent: 'plain' });
+      }
     });
 
   program
@@ -398,7 +456,9 @@ export async function main(argv: string[]): Promise<number> {
     const { chooseMethod } = await import('../rare/split-run.js');
     const { renderChoiceText } = await import('../report/split.js');
     const d = topo.model.defaults;
-    const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup });
+    const given = historyOptions(opts);
+    const noFailureBiasing = given.length > 0 ? `${given.map(([n]) => n).join(', ')} given: it runs regenerative cycles, not histories` : undefined;
+    const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup }, noFailureBiasing);
     if (choice.chosen === 'splitting') {
       await runSplit(topo, opts, { choice, plan });
       return null;
@@ -415,19 +475,14 @@ export async function main(argv: string[]): Promise<number> {
 
   /** `run --rare-event splitting`: multilevel splitting over histories (rare/splitting.ts). */
   async function runSplit(topo: LoadedTopology, opts: RunOptions, auto?: { choice: import('../rare/split-run.js').MethodChoice; plan: import('../rare/splitting.js').SplitPlan }): Promise<void> {
-    const clash = (
-      [
-        ['--csv', opts.csv],
-        ['--events', opts.events],
-        ['--report', opts.report],
-        ['--fail-on-sal', opts.failOnSal],
-        ['--fail-on-target', opts.failOnTarget],
-        ['--max-events', opts.maxEvents],
+    const clash = [
+      ...plainOnlyOptions(opts),
+      ...given([
         ['--bias', opts.bias],
         ['--cycles', opts.cycles],
         ['--max-cycles', opts.maxCycles],
-      ] as Array<[string, unknown]>
-    ).filter(([, v]) => v !== undefined && v !== false);
+      ]),
+    ];
     if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event splitting (it estimates unavailability, outage rates and mean outage only; SAL verdicts and outage lists need plain histories)`);
     if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of histories: give --max-runs as its budget instead of --runs');
     if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
@@ -464,20 +519,7 @@ export async function main(argv: string[]): Promise<number> {
 
   /** `run --rare-event`: the regenerative failure-biasing estimator. */
   async function runRare(topo: LoadedTopology, opts: RunOptions): Promise<void> {
-    const clash = (
-      [
-        ['--runs', opts.runs],
-        ['--horizon', opts.horizon],
-        ['--warmup', opts.warmup],
-        ['--csv', opts.csv],
-        ['--events', opts.events],
-        ['--report', opts.report],
-        ['--fail-on-sal', opts.failOnSal],
-        ['--fail-on-target', opts.failOnTarget],
-        ['--max-runs', opts.maxRuns],
-        ['--max-events', opts.maxEvents],
-      ] as Array<[string, unknown]>
-    ).filter(([, v]) => v !== undefined && v !== false);
+    const clash = [...historyOptions(opts), ...plainOnlyOptions(opts)];
     if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
     if (opts.precision !== undefined && opts.cycles !== undefined) throw new UsageError('--precision decides the number of cycles: give --max-cycles as its budget instead of --cycles');
     if (opts.precision === undefined && (opts.maxCycles !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-cycles and --max-time are budgets of --precision: give --precision too');

@@ -11,7 +11,7 @@ import { VERSION } from '../version.js';
 import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, SplittingError, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
 import { LazyPool } from './run.js';
 import { THREADS_WORTH_EVENTS } from '../runner/run.js';
-import { nextPrecisionStep } from '../runner/precision-step.js';
+import { nextPrecisionStep, predictedEvents } from '../runner/precision-step.js';
 import type { SplitShardResult, SplitShardTask } from './split-worker.js';
 
 /** The compiled splitting worker, resolved from the package root (works compiled and from the sources). */
@@ -236,12 +236,18 @@ export interface MethodChoice {
  * outage of some service predicts Infinity; with all at Infinity, splitting is chosen when it
  * splits, else plain.
  */
-export function chooseMethod(topo: LoadedTopology, precision: number, base: { seed: number; horizon: number; warmup: number }): { choice: MethodChoice; plan: SplitPlan } {
+export function chooseMethod(
+  topo: LoadedTopology,
+  precision: number,
+  base: { seed: number; horizon: number; warmup: number },
+  /** Why failure biasing may not be used (options it does not take, e.g. a horizon), or undefined. */
+  noFailureBiasing?: string,
+): { choice: MethodChoice; plan: SplitPlan } {
   const model = topo.model;
   const seed = base.seed;
   const plan = chooseFactors(model, base);
   const pilots: MethodPilot[] = [];
-  const predict = (events: number, worst: number) => (Number.isFinite(worst) ? events * (worst / precision) ** 2 : Infinity);
+  const predict = (events: number, worst: number) => predictedEvents(events, worst, precision);
   // Plain: the splitting machinery with every factor 1 is exactly plain histories.
   const flat = plan.factors.map(() => 1);
   const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
@@ -261,7 +267,7 @@ export function chooseMethod(topo: LoadedTopology, precision: number, base: { se
   } else {
     pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
   }
-  const blockers = rareEventBlockers(model);
+  const blockers = noFailureBiasing !== undefined ? [noFailureBiasing] : rareEventBlockers(model);
   if (blockers.length > 0) {
     pilots.push({ method: 'failure-biasing', refused: `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
   } else {

@@ -38,3 +38,29 @@ export function nextPrecisionStep(done: number, worst: number, precision: number
   }
   return Math.min(max, to);
 }
+
+/**
+ * The work a pilot predicts to reach `precision`: its `events` times (worst relative
+ * half-width / precision)^2, as a CI narrows as the square root of the work; Infinity
+ * when a service saw no outage.
+ */
+export function predictedEvents(events: number, worst: number, precision: number): number {
+  return Number.isFinite(worst) ? events * (worst / precision) ** 2 : Infinity;
+}
+
+/**
+ * Events under which a run to precision stays with plain histories without pilots: about
+ * 25 s of two cores' work on the shipped topologies (4 M events per second and core).
+ */
+export const PLAIN_ENOUGH_EVENTS = 200e6;
+
+/**
+ * The plain-first rule of `run --precision` without `--rare-event`: plain histories run
+ * their first batch; if it predicts (`predictedEvents`) at most PLAIN_ENOUGH_EVENTS to
+ * reach the precision, the run goes on with plain histories (they cost no pilots and give
+ * every figure, SAL verdicts included); else the pilots of `chooseMethod` (rare/split-run.ts) choose the
+ * method. Events, not seconds, so the choice depends on the seed alone.
+ */
+export function plainIsEnough(events: number, worst: number, precision: number): boolean {
+  return predictedEvents(events, worst, precision) <= PLAIN_ENOUGH_EVENTS;
+}

@@ -124,11 +124,12 @@ export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
   onBatch?: (runs: number, worst: number) => void;
   /**
    * Asked after each batch that reached neither the precision nor a budget, with the
-   * replications done, the worst relative half-width and the events handled: true
+   * replications done, the worst relative half-width, the events handled and the fewest
+   * outages observed of a service: true
    * abandons the run (`simulateToPrecision` then returns null; `run --precision` uses it
-   * to hand a costly run to the rare-event pilots, see rare/split-run.ts `plainIsEnough`).
+   * to hand a costly run to the rare-event pilots, see runner/precision-step.ts `plainIsEnough`).
    */
-  abandon?: (runs: number, worst: number, events: number) => boolean;
+  abandon?: (runs: number, worst: number, events: number, fewestOutages: number) => boolean;
 }
 
 /** Default budget of replications of a run to precision. */
@@ -169,7 +170,8 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
     if (runsInline(jobs, to - done, eventsPerRun)) await runAllYielding(topo.model, settings, to, progress, { from: done, into: acc });
     else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });
     done = to;
-    achieved = summarize(topo.model, acc).services.map((s) => {
+    const services = summarize(topo.model, acc).services;
+    achieved = services.map((s) => {
       const u = s.unavailability;
       const half = (u.hi - u.lo) / 2;
       return { service: s.name, relativeHalfWidth: u.mean > 0 && Number.isFinite(half) ? half / u.mean : Infinity };
@@ -188,7 +190,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
       reason = 'max-time';
       break;
     }
-    if (options.abandon?.(done, worst, acc.events)) return null;
+    if (options.abandon?.(done, worst, acc.events, Math.min(...services.map((s) => s.outagesObserved)))) return null;
   }
   const r = report(topo, { ...options, runs: done }, done, settings, acc);
   r.settings.stop = { precision, maxRuns, maxTimeSeconds: options.maxTimeSeconds ?? null, reason, achieved };

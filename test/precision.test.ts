@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTopologyText, simulate, simulateToPrecision, type RunReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
-import { nextPrecisionStep, STEP_MARGIN } from '../src/runner/precision-step.js';
+import { nextPrecisionStep, plainIsEnough, predictedEvents, STEP_MARGIN } from '../src/runner/precision-step.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,11 @@ describe('the step of a run to precision', () => {
     expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1e9)).toBe(2000);
     expect(nextPrecisionStep(1000, Infinity, 0.1, 16, 1e9)).toBe(2000);
     expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1500)).toBe(1500);
+    // A prediction needs 10 outages of every service (fewer: a heavy tail not seen yet).
+    expect(predictedEvents(1e6, 0.2, 0.1, 10)).toBe(4e6);
+    expect(predictedEvents(1e6, 0.2, 0.1, 9)).toBe(Infinity);
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10)).toBe(true);
+    expect(plainIsEnough(60e6, 0.2, 0.1, 10)).toBe(false);
     // The predicted total for a CI that narrows as 1/sqrt(n) reaches the target with the margin to spare.
     const to = nextPrecisionStep(4000, 0.13, 0.1, 16, 1e9);
     expect(0.13 * Math.sqrt(4000 / to)).toBeLessThan(0.1);
@@ -113,7 +118,7 @@ describe('run to precision', () => {
     );
     const rare = cli(['run', file, '--precision', '30%', '--max-time', '20s', '--jobs', '1']);
     expect(rare.code, rare.stderr).toBe(0);
-    expect(rare.stdout).toMatch(/^Plain histories: the first 200 histories predict no estimate \(a service has no outage yet\) to reach 30\.0%, over 200 M events: pilots choose the method/);
+    expect(rare.stdout).toMatch(/^Plain histories: the first 200 histories predict nothing \(a service has no outage yet, under the 10 a prediction needs\): pilots choose the method/);
     expect(rare.stdout).toMatch(/^Method: (failure-biasing|splitting) \(automatic choice for 30\.0%/m);
     // An option only plain histories serve keeps the run plain (no hand-over, no pilots).
     const csv = cli(['run', file, '--precision', '30%', '--max-runs', '400', '--jobs', '1', '--csv', join(dir, 'o.csv')]);

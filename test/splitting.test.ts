@@ -209,6 +209,43 @@ describe('rare events: multilevel splitting over histories', () => {
     expect(sys.serviceUp(0)).toBe(false);
   });
 
+  it('follows every change of state it reads: after any event the level it followed equals the level counted afresh (planned upgrades and maintenance included)', () => {
+    const variants = [
+      replicaSet({ upgrades: { u: { target: 'upf', start: '1d', every: '2d', step: ln('12h', 0.3) } } }),
+      replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } }),
+    ];
+    for (const t of variants) {
+      const m = t.model;
+      const imp = importanceOf(m, [0]);
+      let probes = 0;
+      let mismatches = 0;
+      for (let r = 0; r < 3; r++) {
+        const sys = new TwinPool(m).start({ seed: 2, replication: r, warmup: 0, recorderOptions: recorderOptionsOf(m) }).sys;
+        const watch = new LevelWatch(imp);
+        watch.attach(sys);
+        sys.observer = watch;
+        // A probe every 5 simulated minutes, between events: a stale count stays stale until the next report, so it is seen.
+        const probe = {
+          handle() {
+            const fresh = new LevelWatch(imp);
+            fresh.attach(sys);
+            probes++;
+            if (fresh.level() !== watch.level()) mismatches++;
+            sys.scheduler.schedule(300, probe);
+          },
+        };
+        sys.scheduler.schedule(150, probe);
+        const horizon = 0.1 * YEAR;
+        while (sys.scheduler.now < horizon) {
+          watch.stopped = false;
+          sys.scheduler.run(horizon);
+        }
+      }
+      expect(probes).toBeGreaterThan(20_000);
+      expect(mismatches).toBe(0);
+    }
+  });
+
   it('reads the control plane: with the API down, a lost pod cannot be replaced (one step nearer than with it up)', () => {
     const t = replicaSet();
     const m = t.model;
@@ -254,6 +291,16 @@ describe('rare events: multilevel splitting over histories', () => {
     agrees('maintenance: user plane outages/y', s.services[0].outagesPerYear, p[0].outagesPerYear, false);
     agrees('maintenance: control plane U', s.services[1].unavailability, p[1].unavailability);
     agrees('maintenance: control plane outages/y', s.services[1].outagesPerYear, p[1].outagesPerYear);
+  });
+
+  it('is unbiased with a rolling upgrade of the replica set (planned stops of its pods): against plain histories', () => {
+    const t = replicaSet({ upgrades: { u: { target: 'upf', start: '1d', every: '2d', step: ln('12h', 0.3) } } });
+    const horizon = 0.03 * YEAR;
+    const s = split(t, [1, 1, 3, 2, 2], 80, horizon, 11, 0);
+    expect(s.trials).toBeGreaterThan(3 * s.histories);
+    const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
+    agrees('upgrade: user plane U', s.services[0].unavailability, p[0].unavailability);
+    agrees('upgrade: user plane outages/y', s.services[0].outagesPerYear, p[0].outagesPerYear, false);
   });
 
   it('catches a forgotten weight: counting each of 10 copies of an all-down period as a whole history lands far outside 4 SE', () => {

@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { loadTopologyFile, TopologyError, topologyJsonSchema, type LoadedTopology } from '../model/index.js';
 import { runReplication } from '../runner/replication.js';
 import { PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
-import { PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents } from '../runner/precision-step.js';
+import { MIN_OUTAGES_TO_PREDICT, PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents } from '../runner/precision-step.js';
+import { EVENT_BUDGET, limitValue } from '../model/limits.js';
 import { VERSION } from '../version.js';
 import type { RunReport } from '../report/json.js';
 import type { SweepResults } from '../sweep/sweep.js';
@@ -158,10 +159,15 @@ function historyOptions(opts: RunOptions): Array<[string, unknown]> {
   ]);
 }
 
+/** Histories the budget must allow for a hand-over to the pilots (the splitting run's check: rare/split-run.ts). */
+const HAND_OVER_HISTORIES = 4 * PRECISION_FIRST_BATCH;
+
 /** The work a plain run's first batch predicts to reach the precision, in words. */
-function predictionText(events: number, worst: number, precision: number): string {
-  const e = predictedEvents(events, worst, precision);
-  return Number.isFinite(e) ? `${(e / 1e6).toPrecision(3)} M events` : 'no estimate (a service has no outage yet)';
+function predictionText(events: number, worst: number, precision: number, seen: number): string {
+  const e = predictedEvents(events, worst, precision, seen);
+  return Number.isFinite(e)
+    ? `predict ${(e / 1e6).toPrecision(3)} M events to reach ${(precision * 100).toFixed(1)}%`
+    : `predict nothing (a service has ${seen === 0 ? 'no outage' : `only ${seen} outage${seen === 1 ? '' : 's'}`} yet, under the ${MIN_OUTAGES_TO_PREDICT} a prediction needs)`;
 }
 type RareMethodOption = (typeof RARE_METHODS)[number];
 
@@ -311,6 +317,9 @@ export async function main(argv: string[]): Promise<number> {
       const started = Date.now();
       let report;
       let complete = false;
+      // The plain-first rule's decision (see `abandon` below): what it says, and the first batch as the plain pilot when it hands over.
+      let methodLine = '';
+      let plainPilot: { events: number; worst: number; seen: number } | undefined;
       // Ctrl-C or SIGTERM during the run, on any number of threads: nothing is half-written
       // (the CSV's temporary file is removed; the event log and report are written only
       // after the run), exit 130. While the outputs are written, they are completed first.
@@ -336,17 +345,22 @@ export async function main(argv: string[]): Promise<number> {
           if (opts.precision === undefined) report = await simulateParallel(topo, { ...common, runs: opts.runs });
           else {
             const precision = opts.precision;
-            const abandon = (done: number, worst: number, events: number) => {
+            const abandon = (done: number, worst: number, events: number, seen: number) => {
               if (!plainFirst) return false;
               plainFirst = false;
-              const enough = plainIsEnough(events, worst, precision);
-              const predicted = `${done} histories predict ${predictionText(events, worst, precision)} to reach ${(precision * 100).toFixed(1)}%`;
+              const enough = plainIsEnough(events, worst, precision, seen);
+              const predicted = `${done} histories ${predictionText(events, worst, precision, seen)}`;
               const limit = `${PLAIN_ENOUGH_EVENTS / 1e6} M events`;
-              const line = enough
+              // The hand-over needs the time and the event budget the pilots and the rare-event run take.
+              const elapsed = (Date.now() - started) / 1000;
+              const keep = enough ? null : opts.maxTime !== undefined && elapsed > opts.maxTime / 2 ? 'over half of --max-time is spent' : eventsPerRun * HAND_OVER_HISTORIES > limitValue(EVENT_BUDGET) ? `${HAND_OVER_HISTORIES} histories would exceed the event budget` : null;
+              methodLine = enough
                 ? `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`
-                : `Plain histories: the first ${predicted}, over ${limit}: pilots choose the method (--rare-event forces one).\n`;
-              (opts.json ? err : out).write(line);
-              return !enough;
+                : keep !== null
+                  ? `Method: plain (its first ${predicted}, over ${limit}, but ${keep}: no pilots; --rare-event forces one)\n`
+                  : `Plain histories: the first ${predicted}${Number.isFinite(predictedEvents(events, worst, precision, seen)) ? `, over ${limit}` : ''}: pilots choose the method (--rare-event forces one).\n`;
+              if (!enough && keep === null) plainPilot = { events, worst, seen };
+              return plainPilot !== undefined;
             };
             report = await simulateToPrecision(topo, { ...common, precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime, abandon });
           }
@@ -357,6 +371,8 @@ export async function main(argv: string[]): Promise<number> {
           if (complete) csv?.close();
           else csv?.abort();
           bar.finish();
+          // Said once the bar is gone (on stderr with --json: stdout is the report).
+          if (methodLine !== '') (opts.json ? err : out).write(methodLine);
         }
         if (report !== null) code = await writeRunOutputs(topo, report, opts, started);
       } finally {
@@ -365,10 +381,10 @@ export async function main(argv: string[]): Promise<number> {
       if (interrupts.requested) code = EXIT_INTERRUPTED;
       // A costly plain run handed over: the pilots choose (plain again: run from the start, without the rule).
       else if (report === null) {
-        // The time budget covers the whole command.
+        // The time budget left bounds the rest of the run (not the pilots).
         const left = opts.maxTime === undefined ? undefined : Math.max(1, opts.maxTime - (Date.now() - started) / 1000);
         const rest = { ...opts, maxTime: left };
-        if ((await runAuto(topo, rest)) === 'plain') await runAction(file, { ...rest, rareEvent: 'plain' });
+        if ((await runAuto(topo, rest, plainPilot)) === 'plain') await runAction(file, { ...rest, rareEvent: 'plain' });
       }
     });
 
@@ -451,14 +467,14 @@ export async function main(argv: string[]): Promise<number> {
    * histories, prints the choice (text: before the report; --json: on stderr) and returns
    * 'plain' for the caller to run them.
    */
-  async function runAuto(topo: LoadedTopology, opts: RunOptions): Promise<'plain' | null> {
+  async function runAuto(topo: LoadedTopology, opts: RunOptions, plainPilot?: { events: number; worst: number; seen: number }): Promise<'plain' | null> {
     if (opts.precision === undefined) throw new UsageError('--rare-event auto chooses the method that reaches a precision soonest: give --precision too, e.g. --precision 10%');
     const { chooseMethod } = await import('../rare/split-run.js');
     const { renderChoiceText } = await import('../report/split.js');
     const d = topo.model.defaults;
     const given = historyOptions(opts);
     const noFailureBiasing = given.length > 0 ? `${given.map(([n]) => n).join(', ')} given: it runs regenerative cycles, not histories` : undefined;
-    const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup }, noFailureBiasing);
+    const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup }, noFailureBiasing, plainPilot);
     if (choice.chosen === 'splitting') {
       await runSplit(topo, opts, { choice, plan });
       return null;
@@ -490,7 +506,7 @@ export async function main(argv: string[]): Promise<number> {
     const warmup = opts.warmup ?? topo.model.defaults.warmup;
     if (!(horizon > warmup)) throw new UsageError(`the horizon (${formatDuration(horizon)}) must be longer than the warm-up (${formatDuration(warmup)})`);
     // The pilots and the first step are some hundreds of plain histories: refuse what plain histories would refuse.
-    checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: 4 * PRECISION_FIRST_BATCH }, topo.file, 'shorten the horizon (--horizon) or run plain histories with --max-events N');
+    checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: HAND_OVER_HISTORIES }, topo.file, 'shorten the horizon (--horizon) or run plain histories with --max-events N');
     const { runSplitting } = await import('../rare/split-run.js');
     const { SplittingError } = await import('../rare/splitting.js');
     const { renderSplitText } = await import('../report/split.js');

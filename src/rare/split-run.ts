@@ -242,19 +242,27 @@ export function chooseMethod(
   base: { seed: number; horizon: number; warmup: number },
   /** Why failure biasing may not be used (options it does not take, e.g. a horizon), or undefined. */
   noFailureBiasing?: string,
+  /** Plain histories already run (a plain-first run's first batch): their events and worst relative half-width, used as the plain pilot. */
+  plainPilot?: { events: number; worst: number; seen: number },
 ): { choice: MethodChoice; plan: SplitPlan } {
   const model = topo.model;
   const seed = base.seed;
   const plan = chooseFactors(model, base);
   const pilots: MethodPilot[] = [];
-  const predict = (events: number, worst: number) => predictedEvents(events, worst, precision);
+  const predict = (events: number, worst: number, seen: number) => predictedEvents(events, worst, precision, seen);
+  const fewest = (s: SplitSummary) => Math.min(...s.services.map((x) => x.historiesWithOutage));
   // Plain: the splitting machinery with every factor 1 is exactly plain histories.
   const flat = plan.factors.map(() => 1);
   const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
-  const plainAcc = emptySplitAccumulator(model, imp.maxLevel);
-  for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: flat }, b, plainAcc, PILOT_OF_CHOICE);
-  const plainWorst = Math.max(...summarizeSplit(model, imp, plainAcc, flat, plan.crossings).services.map((s) => s.relativeHalfWidth));
-  pilots.push({ method: 'plain', refused: null, events: plainAcc.events, worstRelativeHalfWidth: plainWorst, predictedEvents: predict(plainAcc.events, plainWorst) });
+  if (plainPilot !== undefined) {
+    pilots.push({ method: 'plain', refused: null, events: plainPilot.events, worstRelativeHalfWidth: plainPilot.worst, predictedEvents: predict(plainPilot.events, plainPilot.worst, plainPilot.seen) });
+  } else {
+    const plainAcc = emptySplitAccumulator(model, imp.maxLevel);
+    for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: flat }, b, plainAcc, PILOT_OF_CHOICE);
+    const ps = summarizeSplit(model, imp, plainAcc, flat, plan.crossings);
+    const plainWorst = Math.max(...ps.services.map((s) => s.relativeHalfWidth));
+    pilots.push({ method: 'plain', refused: null, events: plainAcc.events, worstRelativeHalfWidth: plainWorst, predictedEvents: predict(plainAcc.events, plainWorst, fewest(ps)) });
+  }
   const splits = plan.factors.some((r) => r > 1);
   if (splits) {
     const acc = emptySplitAccumulator(model, imp.maxLevel);
@@ -263,7 +271,7 @@ export function chooseMethod(
     const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
     // Copies count as work too (see copyWork).
     const work = acc.events + acc.copies * copyWork(model, base);
-    pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst) });
+    pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst, fewest(s)) });
   } else {
     pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
   }
@@ -275,12 +283,12 @@ export function chooseMethod(
     const bias = autoBias(table);
     const acc = emptyRareAccumulator(model);
     try {
-      // A cycle that never returns to all-up is refused (RareEventError), as `--rare-event` would.
+      // A cycle that never returns to all-up is refused (RareEventError), as `--rare-event` would; its weights have their own checks (problems), so no outage count is asked.
       for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
       const s = summarizeRare(model, acc, bias, 'automatic');
       const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
       if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN });
-      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst) });
+      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst, Infinity) });
     } catch (e) {
       if (!(e instanceof RareEventError)) throw e;
       pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });

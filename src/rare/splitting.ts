@@ -7,15 +7,19 @@
  * used up. Its groups are the functions of its chain and the groups they require (a
  * balancer, a broker); group g has n_g instances and needs k_g. A group that re-places
  * its instances off failed hosts (`evacuation`, a replica set) with an anti-affinity
- * policy and more candidate hosts than instances has one step more: a spare host,
- * s_g = 1 while more of its candidate hosts are up (their whole stack) than it has
- * instances and the control plane the re-placement needs is up, else 0 (S_g = 1 is its
- * most; 0 for other groups). So a worker node lost, or the Kubernetes API down, counts
- * as redundancy used up: the long outages of a replica set come from there (its pods
- * wait days for a node or for the API), not from a pod's restart. The service's depth
- * is D = min_g (n_g - k_g + 1 + S_g), a group's distance from failing the service
- * d_g = 0 when up_g < k_g, else up_g - k_g + 1 + s_g (up_g: instances whose application
- * is up), the service's distance min_g d_g clipped to [0, D], its level D - distance.
+ * policy and more candidate hosts than instances (S_g = 1; else S_g = 0) counts its
+ * hosts and control plane too: cap_g, the instances it could run, is its candidate hosts
+ * up (their whole stack; at most n_g) while the control plane its re-placement needs is
+ * up, else up_g; and s_g = 1 while a spare host is up (more candidate hosts up than
+ * instances) with the control plane, else 0. A group's distance from failing the service
+ * is d_g = 0 when up_g < k_g (up_g: instances whose application is up), else
+ * up_g - k_g + 1, plus, when S_g = 1, (max(cap_g, up_g) - k_g) + s_g; all up, that is
+ * n_g - k_g + 1, or 2 (n_g - k_g + 1) when S_g = 1. So a worker node lost, or the
+ * Kubernetes API down, counts as redundancy used up, and two nodes lost is a level of its
+ * own: the long outages of a replica set come from there (its pods wait days for a node
+ * or for the API), not from a pod's restart. The service's depth D is the smallest of its
+ * groups' distances all up, its distance the smallest now (clipped to [0, D]), its level
+ * D - distance.
  * The level of the system is the largest level of a service with D >= 2. It is read from
  * the components' and services' up states as the simulation reports them
  * (SystemSim.observer), so it is a function of the simulation's state.
@@ -238,8 +242,9 @@ export class LevelWatch implements TransitionObserver {
     }
     return best;
   }
-  /** Moves group g to its distance now in the services' counts. */
+  /** Moves group g to its distance now (its instances recounted) in the services' counts. */
   private place(g: number): void {
+    this.up[g] = this.count(g);
     const x = this.clipped(g);
     if (x === this.x[g]) return;
     for (const s of this.servicesOf[g]) {
@@ -265,14 +270,7 @@ export class LevelWatch implements TransitionObserver {
       this.place(g);
     }
     const g = this.imp.topGroup[index];
-    if (g >= 0 && this.servicesOf[g].length > 0) {
-      // Recounted from the components (a planned stop of an application is not reported: it is seen at the next report).
-      const n = this.count(g);
-      if (n !== this.up[g]) {
-        this.up[g] = n;
-        this.place(g);
-      }
-    }
+    if (g >= 0 && this.servicesOf[g].length > 0) this.place(g);
     this.check();
   }
   serviceChanged(): void {
@@ -413,13 +411,13 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
   // With `eagerTwin` (most histories split), it starts on a twin at once instead.
   if (settings.eagerTwin && R.some((r) => r > 1)) {
     const t = pool.start(setup);
-    pool.release(runTrial(t.sys, t, 0, 0) ?? t);
+    pool.release(runTrial(t.sys, t, 0, 0, -1) ?? t);
   } else {
     const main = trialSim(model);
     main.observer = null;
     main.reset(new StreamFactory(settings.seed, history), settings.warmup, recorderOptions);
     main.start();
-    const twin = runTrial(main, null, 0, 0);
+    const twin = runTrial(main, null, 0, 0, -1);
     if (twin !== null) pool.release(twin);
   }
 
@@ -454,7 +452,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
    * streams from there, while it waits. Returns the twin it ended on (the main trial's, if
    * it was promoted), or null.
    */
-  function runTrial(start: SystemSim, twinAtStart: Twin | null, made: number, depth: number): Twin | null {
+  function runTrial(start: SystemSim, twinAtStart: Twin | null, made: number, depth: number, parentLevel: number): Twin | null {
     acc.trials++;
     let twin = twinAtStart;
     let sys = start;
@@ -465,6 +463,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
     let events = -sch.processed;
     const b = booksAt(depth);
     let level = watch.level();
+    if (parentLevel >= 0) sameLevel(level, parentLevel);
     watch.seen = level;
     read(sys, b, 0);
     for (;;) {
@@ -497,6 +496,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
             sch = sys.scheduler;
             watch = new LevelWatch(imp);
             watch.attach(sys);
+            sameLevel(watch.level(), now);
             watch.seen = now;
             sys.observer = watch;
             events -= sch.processed;
@@ -508,7 +508,7 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
             for (const s of pool.copy(twin!, copy)) s.reseed(keySeed, retrials);
             copy.factory.rekey(keySeed, retrials);
             copy.sys.redrawClocks();
-            runTrial(copy.sys, copy, j, depth + 1);
+            runTrial(copy.sys, copy, j, depth + 1, now);
             pool.release(copy);
           }
           copies *= R[j];
@@ -519,6 +519,15 @@ function runHistory(model: SystemModel, imp: Importance, settings: SplitSettings
     sys.observer = null;
     acc.events += events + sch.processed;
     return twin;
+  }
+
+  /**
+   * A copy's level, counted afresh from its state, must be its original's as followed
+   * event by event: else the importance function read state that changed unreported, the
+   * weights would be wrong, and the run stops instead of being silently biased.
+   */
+  function sameLevel(copy: number, original: number): void {
+    if (copy !== original) throw new Error(`internal error: a copy of a running history is at level ${copy}, its original at ${original}: the importance function read state the simulation did not report`);
   }
 
   /** Reads the books of every service (downtime, outages, outages over 15 s) into `into` from `at`. */

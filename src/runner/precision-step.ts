@@ -40,12 +40,20 @@ export function nextPrecisionStep(done: number, worst: number, precision: number
 }
 
 /**
+ * Outages a pilot must have seen of every service to predict from its half-width: with
+ * fewer, the spread of a heavy-tailed downtime is seen too small (the long outages that
+ * carry it have not come yet), and the prediction would be far too low.
+ */
+export const MIN_OUTAGES_TO_PREDICT = 10;
+
+/**
  * The work a pilot predicts to reach `precision`: its `events` times (worst relative
  * half-width / precision)^2, as a CI narrows as the square root of the work; Infinity
- * when a service saw no outage.
+ * (no prediction) when a service saw fewer than MIN_OUTAGES_TO_PREDICT outages (`seen`:
+ * the fewest over the services; for splitting, histories with one).
  */
-export function predictedEvents(events: number, worst: number, precision: number): number {
-  return Number.isFinite(worst) ? events * (worst / precision) ** 2 : Infinity;
+export function predictedEvents(events: number, worst: number, precision: number, seen: number): number {
+  return Number.isFinite(worst) && seen >= MIN_OUTAGES_TO_PREDICT ? events * (worst / precision) ** 2 : Infinity;
 }
 
 /**
@@ -61,6 +69,6 @@ export const PLAIN_ENOUGH_EVENTS = 200e6;
  * every figure, SAL verdicts included); else the pilots of `chooseMethod` (rare/split-run.ts) choose the
  * method. Events, not seconds, so the choice depends on the seed alone.
  */
-export function plainIsEnough(events: number, worst: number, precision: number): boolean {
-  return predictedEvents(events, worst, precision) <= PLAIN_ENOUGH_EVENTS;
+export function plainIsEnough(events: number, worst: number, precision: number, seen: number): boolean {
+  return predictedEvents(events, worst, precision, seen) <= PLAIN_ENOUGH_EVENTS;
 }

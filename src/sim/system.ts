@@ -1076,6 +1076,7 @@ export class ComponentSim implements EventHandler {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
     if (sys.trace !== null) this.traced('down', 'planned work');
     this.freezeClocks(-1);
     this.pending = -1;
@@ -2105,6 +2106,7 @@ export class SystemSim {
     return this.services[s].downMembers === 0;
   }
 
+  /** True when every service in `services` (model order) is up. */
   servicesUp(services: readonly number[]): boolean {
     for (let i = 0; i < services.length; i++) if (this.services[services[i]].downMembers > 0) return false;
     return true;

@@ -76,18 +76,30 @@ function bucketOf(x: number): number {
   return Math.min(MAX_INDEX, Math.ceil(Math.log(x) / LN_GAMMA));
 }
 
+/**
+ * `n` zeros followed by the entries of `tail`, as a new array built by pushes (packed
+ * numbers: `new Array(n).fill(0)` and `concat` make holey arrays, through the runtime).
+ */
+function zerosThen(n: number, tail: readonly number[]): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  for (let i = 0; i < tail.length; i++) a.push(tail[i]);
+  return a;
+}
+
+const NONE: readonly number[] = [];
+
 /** Makes room for buckets lo..hi in `s` (growing its dense array on either side). */
 function reserve(s: QuantileSketch, lo: number, hi: number): void {
   if (s.bins.length === 0) {
     s.offset = lo;
-    s.bins = new Array(hi - lo + 1).fill(0);
-    s.sole = new Array(hi - lo + 1).fill(0);
+    s.bins = zerosThen(hi - lo + 1, NONE);
+    s.sole = zerosThen(hi - lo + 1, NONE);
     return;
   }
   if (lo < s.offset) {
-    const pad = () => new Array(s.offset - lo).fill(0);
-    s.bins = pad().concat(s.bins);
-    s.sole = pad().concat(s.sole);
+    s.bins = zerosThen(s.offset - lo, s.bins);
+    s.sole = zerosThen(s.offset - lo, s.sole);
     s.offset = lo;
   }
   const top = s.offset + s.bins.length - 1;

@@ -1577,12 +1577,15 @@ class ServiceSim {
 /** What every replication of a model shares: names and indices, computed once per model. */
 interface ModelStatics {
   typeNames: string[];
-  typeIndex: Map<string, number>;
   modeNames: string[];
-  modeIndex: Map<string, number>;
   zoneComponents: number[];
-  zoneIndex: Map<number, number>;
   hostIndex: Map<string, number>;
+  /** Per component (model order): the index of its type in `typeNames`. */
+  typeOf: number[];
+  /** Per component, per failure mode: the index of its `type/mode` key in `modeNames`. */
+  modeOf: number[][];
+  /** Per component: its index in `zoneComponents`, or undefined for a component that is no impact zone. */
+  zoneOf: Array<number | undefined>;
 }
 
 const STATICS = new WeakMap<SystemModel, ModelStatics>();
@@ -1604,14 +1607,16 @@ function modelStatics(model: SystemModel): ModelStatics {
   }
   // A redundant set is no impact zone (it never fails itself; its members are zones).
   const zoneComponents = model.components.filter(isImpactZone).map((c) => c.index);
+  const typeIndex = new Map(typeNames.map((t, i) => [t, i]));
+  const zoneIndex = new Map(zoneComponents.map((c, i) => [c, i]));
   st = {
     typeNames,
-    typeIndex: new Map(typeNames.map((t, i) => [t, i])),
     modeNames,
-    modeIndex,
     zoneComponents,
-    zoneIndex: new Map(zoneComponents.map((c, i) => [c, i])),
     hostIndex: new Map(model.hosts.map((h, i) => [h.name, i])),
+    typeOf: model.components.map((c) => typeIndex.get(c.type)!),
+    modeOf: model.components.map((c) => c.modes.map((m) => modeIndex.get(`${c.type}/${m.name}`)!)),
+    zoneOf: model.components.map((c) => zoneIndex.get(c.index)),
   };
   STATICS.set(model, st);
   return st;
@@ -1673,9 +1678,10 @@ export class SystemSim {
   readonly modeNames: string[];
   /** Impact zones: component indices of the sites, racks and host hardware. */
   readonly zoneComponents: number[];
-  private readonly zoneIndex: Map<number, number>;
-  private readonly typeIndex: Map<string, number>;
-  private readonly modeIndex: Map<string, number>;
+  /** Per component: its type's index, its modes' `type/mode` indices, its impact zone's index (ModelStatics): an outage's cause without a look-up by name. */
+  private readonly typeOf: number[];
+  private readonly modeOf: number[][];
+  private readonly zoneOf: Array<number | undefined>;
   /** Per host (model order): instances placed on it now. */
   private readonly hostLoad: number[];
   /** Per group, per instance: index of the host it runs on now. */
@@ -1726,11 +1732,11 @@ export class SystemSim {
   ) {
     const st = modelStatics(model);
     this.typeNames = st.typeNames;
-    this.typeIndex = st.typeIndex;
+    this.typeOf = st.typeOf;
     this.modeNames = st.modeNames;
-    this.modeIndex = st.modeIndex;
+    this.modeOf = st.modeOf;
     this.zoneComponents = st.zoneComponents;
-    this.zoneIndex = st.zoneIndex;
+    this.zoneOf = st.zoneOf;
     this.hostIndex = st.hostIndex;
     this.crews = model.crews.map((c) => new CrewPool(c.size, c.order, c.rank, c.dispatch, c.preemptive));
     this.components = model.components.map((c) => new ComponentSim(c, this, c.crew >= 0 ? this.crews[c.crew] : null));
@@ -2169,10 +2175,10 @@ export class SystemSim {
     const planned = this.plannedCause >= 0;
     return {
       layer: planned ? PLANNED_LAYER : c.layer,
-      type: planned ? this.typeNames.length : this.typeIndex.get(c.model.type)!,
-      mode: planned ? this.modeNames.length + this.plannedCause : this.modeIndex.get(`${c.model.type}/${c.model.modes[this.causeMode].name}`)!,
+      type: planned ? this.typeNames.length : this.typeOf[c.model.index],
+      mode: planned ? this.modeNames.length + this.plannedCause : this.modeOf[c.model.index][this.causeMode],
       component: c.model.index,
-      zone: z !== null ? this.zoneIndex.get(z.model.index)! : 0,
+      zone: z !== null ? this.zoneOf[z.model.index]! : 0,
     };
   }
 

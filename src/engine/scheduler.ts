@@ -182,22 +182,25 @@ export class Scheduler {
       if (t > until) return;
       const slot = this.heapS[0];
       const seq = this.seqs[slot];
-      this.free[this.freeCount++] = slot;
       if (this.cancelled.size > 0 && this.cancelled.delete(seq)) {
+        this.free[this.freeCount++] = slot;
         this.popTop();
         continue;
       }
       this.now = t;
       this.currentId = seq;
       if (++this.processed > maxEvents) {
+        this.free[this.freeCount++] = slot;
         this.popTop();
         throw new EventLimitError(`more than ${maxEvents} events in one history (at time ${t})`);
       }
-      // The event stays at the root while it is handled (see the class comment).
+      // The event stays at the root while it is handled (see the class comment); its slot
+      // is the one the first event the handler schedules takes (`push`).
       this.topConsumed = true;
       this.handlers[slot].handle(this.kinds[slot], this.args[slot]);
       if (this.topConsumed) {
         this.topConsumed = false;
+        this.free[this.freeCount++] = slot;
         this.popTop();
       }
       if (this.stopped) return;
@@ -208,6 +211,7 @@ export class Scheduler {
   private dropConsumedTop(): void {
     if (this.topConsumed) {
       this.topConsumed = false;
+      this.free[this.freeCount++] = this.heapS[0];
       this.popTop();
     }
   }
@@ -217,13 +221,15 @@ export class Scheduler {
 
   private push(handler: EventHandler, kind: number, arg: number): EventId {
     const seq = this.nextSeq++;
-    const slot = this.freeCount > 0 ? this.free[--this.freeCount] : this.newSlot(handler);
+    // Replacing the event being handled (the root): its slot, else a free or a new one.
+    const replace = this.topConsumed;
+    const slot = replace ? this.heapS[0] : this.freeCount > 0 ? this.free[--this.freeCount] : this.newSlot(handler);
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
     this.args[slot] = arg;
     this.handlers[slot] = handler;
-    if (this.topConsumed) {
-      // Replace the event being handled (the root) and sift down.
+    if (replace) {
+      // It takes the root's place and sifts down.
       this.topConsumed = false;
       this.siftTime = this.pushTime;
       this.siftDown(slot, this.size);

@@ -216,8 +216,10 @@ export const evacuation: ControllerFactory = {
       }),
   attach(model, ctl) {
     const out: Controller[] = [];
-    model.functions.forEach((f, g) => {
-      if (!f.evacuation) return;
+    // A plain loop over the functions: run at every replication, and `forEach` on the model's frozen arrays takes the slow path.
+    for (let g = 0; g < model.functions.length; g++) {
+      const f = model.functions[g];
+      if (!f.evacuation) continue;
       const ev = new Evacuator(f, g, f.evacuation, ctl, ctl.streams, (c) => ctl.count(g, c));
       out.push(ev as Controller);
       f.instances.forEach((_, i) =>
@@ -227,7 +229,7 @@ export const evacuation: ControllerFactory = {
       );
       ctl.watchReach(g, (i) => ev.hostChanged(i));
       if (f.evacuation.style === 'replicaSet') for (const h of ctl.candidateHosts(g)) ctl.watchHost(h, () => ev.hostCameUp());
-    });
+    }
     return out;
   },
 };

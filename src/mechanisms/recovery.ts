@@ -142,9 +142,11 @@ export const recovery: ControllerFactory = {
   description: 'detection-driven recovery: detector or operator, notification, then restart / reboot / rebuild until one works',
   attach(model, ctl) {
     const out: Controller[] = [];
-    model.functions.forEach((f, g) => {
+    // A plain loop over the functions: run at every replication, and `forEach` on the model's frozen arrays takes the slow path.
+    for (let g = 0; g < model.functions.length; g++) {
+      const f = model.functions[g];
       const cfg = f.recovery;
-      if (!cfg) return;
+      if (!cfg) continue;
       f.instances.forEach((inst, i) => {
         const evacuate = () => {
           const h = ctl.pickHost(g, i);
@@ -161,7 +163,7 @@ export const recovery: ControllerFactory = {
           ctl.takeRepair(g, i, (announced, plan, mode) => r.repair(vmLayer, announced, vm.modes[mode].unhealthy, plan), 'base');
         }
       });
-    });
+    }
     return out;
   },
   unanalyzable: (model) =>

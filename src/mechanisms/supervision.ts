@@ -76,15 +76,17 @@ export const supervision: ControllerFactory = {
   description: 'process supervision: restart in place, escalating to a VM reboot and a rebuild',
   attach(model, ctl) {
     const out: Controller[] = [];
-    model.functions.forEach((f, g) => {
+    // A plain loop over the functions: run at every replication, and `forEach` on the model's frozen arrays takes the slow path.
+    for (let g = 0; g < model.functions.length; g++) {
+      const f = model.functions[g];
       const cfg = f.supervision;
-      if (!cfg) return;
+      if (!cfg) continue;
       f.instances.forEach((inst, i) => {
         const sup = new Supervisor(cfg, ctl.streams.stream(`${inst.path}:supervision`), (c) => ctl.count(g, c), ctl.scheduler, ctl, f.path);
         ctl.takeRepair(g, i, (announced, plan) => sup.repair(announced, plan));
         out.push(sup as Controller);
       });
-    });
+    }
     return out;
   },
   unanalyzable: (model) =>

@@ -553,7 +553,17 @@ export class ComponentSim implements EventHandler {
     const scale = this.sys.ttfScale;
     const r = this.remaining;
     const drawn = this.modeCount + 3;
-    for (let j = 0; j < this.modeCount; j++) r[drawn + j] = r[j] = this.ttf[j].sample(this.ttfStreams[j]) * scale;
+    for (let j = 0; j < this.modeCount; j++) {
+      // An exponential drawn inline (see ttfExp), its draw then scaled: exactly sample(rng) * scale.
+      const mean = this.ttfExp[j];
+      const rng = this.ttfStreams[j];
+      let x: number;
+      if (mean > 0) {
+        rng.advance();
+        x = -mean * Math.log(1 - rng.u);
+      } else x = this.ttf[j].sample(rng);
+      r[drawn + j] = r[j] = x * scale;
+    }
     this.armFailure();
   }
 

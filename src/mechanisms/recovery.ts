@@ -61,7 +61,8 @@ class Recoverer {
   private readonly detector: Detector | null;
   private readonly notification: Delay;
   private readonly undetected: Delay | null;
-  private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly time: Delay; readonly success: number; readonly needs: readonly number[] }>;
+  /** The ladder, with each action's counter and whether it evacuates looked up once (not by name at each failure). */
+  private readonly actions: ReadonlyArray<{ readonly action: RecoveryModel['actions'][number]['action']; readonly counter: CounterName; readonly evacuate: boolean; readonly time: Delay; readonly success: number; readonly needs: readonly number[] }>;
   /** The ladder for a failure of the VM or pod: without `restart`. */
   private readonly vmActions: Recoverer['actions'];
   private readonly restartOnLoss: boolean;
@@ -90,7 +91,7 @@ class Recoverer {
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;
     this.registered = cfg.registration ? ctl.upLongerThan(g, i, ctl.delay(cfg.registration, rng, `${where}.registration`)) : null;
-    this.actions = cfg.actions.map((a, j) => ({ action: a.action, time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
+    this.actions = cfg.actions.map((a, j) => ({ action: a.action, counter: ACTION_COUNTER[a.action], evacuate: a.action === 'evacuate', time: ctl.delay(a.time, rng, `${where}.actions.${j}.time`), success: a.success, needs: a.needs }));
     this.vmActions = this.actions.filter((a) => a.action !== 'restart');
     this.restartOnLoss = cfg.restartOnLoss;
     this.managers = cfg.managers;
@@ -120,9 +121,9 @@ class Recoverer {
     plan.phase('restart');
     for (let k = 0; k < ladder.length; k++) {
       const a = ladder[k];
-      this.count(ACTION_COUNTER[a.action]);
+      this.count(a.counter);
       // Moved as the action starts; re-created there during its time.
-      if (a.action === 'evacuate') plan.then(this.evacuate);
+      if (a.evacuate) plan.then(this.evacuate);
       if (a.needs.length > 0) plan.step(a.time, a.needs, this.restartOnLoss);
       else plan.step(a.time);
       if (k === ladder.length - 1 || plan.endsHere(this.rng, a.success)) return true;

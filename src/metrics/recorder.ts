@@ -35,6 +35,17 @@ export type Phase = (typeof PHASES)[number];
 /** Index of each phase. */
 export const PHASE_INDEX: Readonly<Record<Phase, number>> = Object.fromEntries(PHASES.map((p, i) => [p, i])) as Record<Phase, number>;
 
+/** PHASE_INDEX as a Map, for `phaseIndex`. */
+const PHASE_MAP: ReadonlyMap<Phase, number> = new Map(PHASES.map((p, i) => [p, i]));
+
+/**
+ * The index of phase `p` (PHASE_INDEX[p]) for a phase that varies at run time: a Map
+ * look-up, where indexing PHASE_INDEX by a varying name is a megamorphic keyed load.
+ */
+export function phaseIndex(p: Phase): number {
+  return PHASE_MAP.get(p)!;
+}
+
 /** What caused an outage: indices into the model's lists. */
 export interface OutageCause {
   /** Layer index (into LAYERS). */

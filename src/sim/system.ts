@@ -34,7 +34,7 @@ import { DistDelay, type Controller, type Delay, type GroupMechanism, type Group
 import { SimMechanismHost } from './mechanism-runtime.js';
 import { NetworkSim } from './network.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
-import { ServiceRecorder, PHASES, PHASE_INDEX, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
+import { ServiceRecorder, PHASES, PHASE_INDEX, phaseIndex, type OutageCause, type OutageRecord, type Phase, type RecorderOptions, type ServiceReplication } from '../metrics/recorder.js';
 import { COUNTERS, PLANNED_LAYER, SPURIOUS_LAYER, type CounterName } from '../metrics/replication.js';
 
 const FAIL = 0;
@@ -43,8 +43,8 @@ export const REPAIR_DONE = 1;
 export const RESTART_DONE = 2;
 export const NOTICED = 3;
 
-/** Index of each counter name. */
-const COUNTER_INDEX: Readonly<Record<CounterName, number>> = Object.fromEntries(COUNTERS.map((c, i) => [c, i])) as Record<CounterName, number>;
+/** Index of each counter name (a Map: the name varies at the call site, and indexing an object by it is a megamorphic keyed load). */
+const COUNTER_INDEX: ReadonlyMap<CounterName, number> = new Map(COUNTERS.map((c, i) => [c, i]));
 
 /** Index of each layer name, for per-layer counters. */
 const LAYER_INDEX: Readonly<Record<string, number>> = Object.fromEntries(LAYERS.map((l, i) => [l, i]));
@@ -1259,7 +1259,7 @@ export class SumPlan implements RepairPlan {
     this.hook = null;
   }
   phase(p: Phase): void {
-    this.ph = PHASE_INDEX[p];
+    this.ph = phaseIndex(p);
   }
   step(delay: Delay, needs?: readonly number[], restart = false, orElse?: Delay): void {
     const d = delay.sample();
@@ -1343,7 +1343,7 @@ export class GroupSim implements GroupOutput {
   set(up: boolean, capacity: number, phase: Phase = 'restart'): void {
     this.mechUp = up;
     this.mechCapacity = capacity;
-    this.mechPhase = PHASE_INDEX[phase];
+    this.mechPhase = phaseIndex(phase);
     this.refresh();
   }
   /** A group this one requires went up (-1) or down (+1), or changed phase (0). */
@@ -1582,6 +1582,31 @@ class ServiceSim {
     this.recorder.finish(end);
     this.unplanned?.finish(end);
   }
+}
+
+/** In hostDomains: the policy keeps nothing apart (placementDomain gives undefined). */
+const NO_DOMAIN = -1;
+/** In hostDomains: the host has no domain under the policy, so it cannot take an instance (placementDomain gives null). */
+const NO_PLACE = -2;
+
+/**
+ * Per host (model order), function f's placement domain (model/build.ts placementDomain)
+ * as a number: equal numbers for equal domains (>= 0), else NO_DOMAIN or NO_PLACE. So
+ * placement compares numbers, not names, for every candidate host and instance.
+ */
+function hostDomains(model: SystemModel, f: FunctionModel): Int32Array {
+  const ids = new Map<string, number>();
+  const out = new Int32Array(model.hosts.length);
+  model.hosts.forEach((host, h) => {
+    const dom = placementDomain(f.policy, f.zone, host);
+    if (dom === undefined) out[h] = NO_DOMAIN;
+    else if (dom === null) out[h] = NO_PLACE;
+    else {
+      if (!ids.has(dom)) ids.set(dom, ids.size);
+      out[h] = ids.get(dom)!;
+    }
+  });
+  return out;
 }
 
 /** What every replication of a model shares: names and indices, computed once per model. */
@@ -2006,7 +2031,7 @@ export class SystemSim {
   /** Adds one to group g's counter now (inside the window only), and traces it. */
   private count(g: number, c: CounterName, amount = 1): void {
     const now = this.scheduler.now;
-    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX[c]] += amount;
+    if (now >= this.windowStart) this.groups[g].counters[COUNTER_INDEX.get(c)!] += amount;
     if (this.trace) this.trace({ t: now, kind: 'counter', name: this.model.functions[g].name, event: c });
   }
 
@@ -2017,6 +2042,10 @@ export class SystemSim {
     const hostTop = (h: number) => this.components[model.hosts[h].top];
     const candidates: number[][] = [];
     const candidateHosts = (g: number): readonly number[] => (candidates[g] ??= model.functions[g].candidates.map((name) => sys.hostIndex.get(name)!));
+    const domains: Int32Array[] = [];
+    const domainsOf = (g: number): Int32Array => (domains[g] ??= hostDomains(model, model.functions[g]));
+    // Per host: whether its stack has a hypervisor (an instance with a VM needs one).
+    const hypervisor = model.hosts.map((h) => h.layers.includes('hypervisor'));
     // The instance's lowest own component (it stays the same component when the instance moves).
     const base = (g: number, i: number) => this.components[model.functions[g].instances[i].base];
     return {
@@ -2040,20 +2069,21 @@ export class SystemSim {
         const f = model.functions[g];
         const cands = candidateHosts(g);
         const mine = sys.instanceHost[g];
+        const domain = domainsOf(g);
         let best = -1;
         for (let c = 0; c < cands.length; c++) {
           const h = cands[c];
           const host = model.hosts[h];
           if (h === mine[i] || sys.hostLoad[h] >= host.slots || !hostTop(h).up || sys.hostInMaintenance[h] || (sys.net !== null && !sys.net.reachable(h))) continue;
-          if (f.hasVm && !host.layers.includes('hypervisor')) continue;
+          if (f.hasVm && !hypervisor[h]) continue;
           // The placement policy's domains (model/build.ts placementDomain): never two instances in one.
-          const dom = placementDomain(f.policy, f.zone, host);
-          if (dom === null) continue;
+          const dom = domain[h];
+          if (dom === NO_PLACE) continue;
           let clash = false;
-          if (dom !== undefined) {
+          if (dom !== NO_DOMAIN) {
             for (let j = 0; j < mine.length && !clash; j++) {
               if (j === i) continue;
-              clash = mine[j] === h || placementDomain(f.policy, f.zone, model.hosts[mine[j]]) === dom;
+              clash = mine[j] === h || domain[mine[j]] === dom;
             }
           }
           if (clash) continue;

@@ -77,13 +77,13 @@ function bucketOf(x: number): number {
 }
 
 /**
- * `n` zeros followed by the entries of `tail`, as a new array built by pushes (packed
- * numbers: `new Array(n).fill(0)` and `concat` make holey arrays, through the runtime).
+ * `n` zeros followed by the entries of `tail`, as a new array of that length filled by a
+ * loop (`fill` and `concat` are calls into the runtime; pushes grow the array step by step).
  */
 function zerosThen(n: number, tail: readonly number[]): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < n; i++) a.push(0);
-  for (let i = 0; i < tail.length; i++) a.push(tail[i]);
+  const a = new Array<number>(n + tail.length);
+  for (let i = 0; i < n; i++) a[i] = 0;
+  for (let i = 0; i < tail.length; i++) a[n + i] = tail[i];
   return a;
 }
 

@@ -57,6 +57,15 @@ function empty(a: unknown[]): void {
   if (a.length !== 0) a.length = 0;
 }
 
+/**
+ * Removes entry `at` (0 <= at < a.length) of `a`, keeping the order of the others: the
+ * same as `a.splice(at, 1)` without the runtime call and the array of removed entries.
+ */
+function removeAt<T>(a: T[], at: number): void {
+  for (let i = at + 1; i < a.length; i++) a[i - 1] = a[i];
+  a.pop();
+}
+
 /** Sets every entry of `a` to `v` (a loop: `fill` calls into the runtime, slow on the short arrays reset at each replication). */
 function fillWith<T>(a: T[], v: T): void {
   for (let i = 0; i < a.length; i++) a[i] = v;
@@ -2159,11 +2168,12 @@ export class SystemSim {
   }
 
   watchStage(c: ComponentSim, services: readonly number[], on: boolean): void {
-    for (const s of services) {
-      const w = this.services[s].stageWatchers;
+    // An index loop: `services` is the model's (frozen), which for-of iterates through the runtime.
+    for (let k = 0; k < services.length; k++) {
+      const w = this.services[services[k]].stageWatchers;
       const at = w.indexOf(c);
       if (on && at < 0) w.push(c);
-      else if (!on && at >= 0) w.splice(at, 1);
+      else if (!on && at >= 0) removeAt(w, at);
     }
   }
 

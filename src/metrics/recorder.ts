@@ -144,7 +144,8 @@ const MONTH = YEAR / 12;
 
 /**
  * Adds the time [a, b] to `tally`, split over periods of `size` seconds from `w0`
- * (tally[k] covers [w0 + k size, w0 + (k + 1) size)).
+ * (tally[k] covers [w0 + k size, w0 + (k + 1) size)). `tally` stays dense: periods before
+ * the one reached are 0 (no holes, read and written at known element kinds).
  */
 function spreadOver(w0: number, size: number, tally: number[], a: number, b: number): void {
   // The index is computed once and then stepped: recomputing it from x at an edge
@@ -155,7 +156,10 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
   while (x < b) {
     const edge = w0 + (idx + 1) * size;
     const y = Math.min(b, edge);
-    if (y > x) tally[idx] = (tally[idx] ?? 0) + (y - x);
+    if (y > x) {
+      while (tally.length <= idx) tally.push(0);
+      tally[idx] += y - x;
+    }
     x = y;
     idx++;
   }

@@ -83,6 +83,6 @@ export function renderRareText(report: RareEventReport, elapsedSeconds?: number)
     lines.push(`  ${'cycles with an outage'.padEnd(W)}${num(s.cyclesWithOutage)} of ${num(r.cycles)} (under the biased measure)`);
   }
   lines.push('');
-  lines.push('Only the figures above are estimated in this mode (no recovery-time distribution, SAL verdicts or attribution: run without --rare-event for those).');
+  lines.push('Only the figures above are estimated in this mode (no recovery-time distribution, SAL verdicts or attribution: run with --rare-event plain, or without --precision, for those).');
   return lines.join('\n') + '\n';
 }

@@ -54,6 +54,6 @@ export function renderSplitText(report: SplitReport, elapsedSeconds?: number): s
     lines.push(...figureLines(s, trustedNames.has(s.name)));
   }
   lines.push('');
-  lines.push('Only the figures above are estimated in this mode: recovery-time distributions, SAL verdicts and attribution need plain histories (run without --rare-event).');
+  lines.push('Only the figures above are estimated in this mode: recovery-time distributions, SAL verdicts and attribution need plain histories (run with --rare-event plain, or without --precision).');
   return lines.join('\n') + '\n';
 }

@@ -98,11 +98,16 @@ describe('run to precision', () => {
     expect(cheap.stdout).toMatch(/^Method: plain \(its first 200 histories predict [\d.]+ M events to reach 10\.0%: within the 200 M events over which pilots choose the method/);
     expect(cheap.stdout).toMatch(/Run to precision: precision reached/);
     const json = cli(['run', 'topologies/exp-ap-pair.yaml', '--precision', '10%', '--jobs', '1', '--json']);
-    expect(JSON.parse(json.stdout).settings.stop.reason).toBe('precision');
+    const chosen = JSON.parse(json.stdout) as RunReport;
+    expect(chosen.settings.stop?.reason).toBe('precision');
     expect(json.stderr).toMatch(/^Method: plain/);
-    // The same as forcing plain histories, byte for byte.
+    // The report records how plain histories were chosen.
+    expect(chosen.settings.choice).toMatchObject({ chosen: 'plain', by: 'first batch' });
+    expect(chosen.settings.choice!.text).toMatch(/^Method: plain \(its first 200 histories predict/);
+    // The same as forcing plain histories, byte for byte, but for that record.
     const forced = cli(['run', 'topologies/exp-ap-pair.yaml', '--precision', '10%', '--jobs', '1', '--json', '--rare-event', 'plain']);
-    expect(forced.stdout).toBe(json.stdout);
+    const { choice: _choice, ...settings } = chosen.settings;
+    expect(forced.stdout).toBe(JSON.stringify({ ...chosen, settings }, null, 2) + '\n');
     // Rare outages (a 1-of-3 group, U about 1e-12): 200 histories see none, so the pilots choose.
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-plain-first-'));
     const file = join(dir, 'rare.yaml');

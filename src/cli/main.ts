@@ -19,7 +19,7 @@ import { PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '..
 import { MIN_OUTAGES_TO_PREDICT, PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents } from '../runner/precision-step.js';
 import { EVENT_BUDGET, limitValue } from '../model/limits.js';
 import { VERSION } from '../version.js';
-import type { RunReport } from '../report/json.js';
+import type { PlainChoice, RunReport } from '../report/json.js';
 import type { SweepResults } from '../sweep/sweep.js';
 import type { ReportOptions, WrittenReport } from '../report/html.js';
 import { OutageCsv, OutputError } from '../report/csv.js';
@@ -227,6 +227,8 @@ export async function main(argv: string[]): Promise<number> {
   const out = process.stdout;
   const err = process.stderr;
   let code = 0;
+  /** How plain histories were chosen automatically, for the next plain report (`settings.choice`), or undefined. */
+  let plainChoice: PlainChoice | undefined;
   const program = new Command();
   program
     .name('nfvsim')
@@ -360,6 +362,7 @@ export async function main(argv: string[]): Promise<number> {
                   ? `Method: plain (its first ${predicted}, over ${limit}, but ${keep}: no pilots; --rare-event forces one)\n`
                   : `Plain histories: the first ${predicted}${Number.isFinite(predictedEvents(events, worst, precision, seen)) ? `, over ${limit}` : ''}: pilots choose the method (--rare-event forces one).\n`;
               if (!enough && keep === null) plainPilot = { events, worst, seen };
+              else plainChoice = { chosen: 'plain', by: 'first batch', text: methodLine.trim() };
               return plainPilot !== undefined;
             };
             report = await simulateToPrecision(topo, { ...common, precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime, abandon });
@@ -374,6 +377,8 @@ export async function main(argv: string[]): Promise<number> {
           // Said once the bar is gone (on stderr with --json: stdout is the report).
           if (methodLine !== '') (opts.json ? err : out).write(methodLine);
         }
+        if (report !== null && plainChoice !== undefined) report.settings.choice = plainChoice;
+        plainChoice = undefined;
         if (report !== null) code = await writeRunOutputs(topo, report, opts, started);
       } finally {
         interrupts.dispose();
@@ -486,6 +491,8 @@ export async function main(argv: string[]): Promise<number> {
       await runRare(topo, { ...opts, rareEvent: true });
       return null;
     }
+    // Recorded in the plain run's report (`settings.choice`).
+    plainChoice = { chosen: 'plain', by: 'pilots', text: text.trim(), pilots: choice.pilots };
     return 'plain';
   }
 

@@ -17,6 +17,19 @@ export interface PrecisionStop {
   achieved: Array<{ service: string; relativeHalfWidth: number }>;
 }
 
+/**
+ * How plain histories were chosen: by their first batch (`by: 'first batch'`: the
+ * plain-first rule, runner/precision-step.ts `plainIsEnough`) or by the pilots of the
+ * automatic choice (`by: 'pilots'`, with each pilot's figures; non-finite numbers are
+ * written as null). `text` is what was printed.
+ */
+export interface PlainChoice {
+  chosen: 'plain';
+  by: 'first batch' | 'pilots';
+  text: string;
+  pilots?: ReadonlyArray<{ method: string; refused: string | null; events: number; worstRelativeHalfWidth: number; predictedEvents: number }>;
+}
+
 /** The document `nfvsim run --json` prints. Times are in seconds unless a name says otherwise. */
 export interface RunReport {
   /** The nfvsim version that produced it. */
@@ -33,6 +46,8 @@ export interface RunReport {
     maxEvents: number | null;
     /** With run-to-precision (`--precision`): the rule and why the run stopped. Absent otherwise. */
     stop?: PrecisionStop;
+    /** When plain histories were chosen automatically (`--precision` without `--rare-event`, or `--rare-event auto`): how. Absent otherwise. */
+    choice?: PlainChoice;
   };
   /** Groups with no HA mechanism configured (ideal k-of-n). */
   idealGroups: string[];

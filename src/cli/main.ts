@@ -132,35 +132,33 @@ interface RunOptions {
 /** The methods `--rare-event` takes ('plain': plain histories, no rare-event method and no automatic choice). */
 const RARE_METHODS = ['failure-biasing', 'splitting', 'auto', 'plain'] as const;
 
-/** The options given that only plain histories serve (outage lists, event logs, reports, verdicts, capped histories), as [flag, value]. */
-function plainOnlyOptions(opts: RunOptions): Array<[string, unknown]> {
-  return given([
-    ['--csv', opts.csv],
-    ['--events', opts.events],
-    ['--report', opts.report],
-    ['--fail-on-sal', opts.failOnSal],
-    ['--fail-on-target', opts.failOnTarget],
-    ['--max-events', opts.maxEvents],
-  ]);
+/** The flags of the options in `keys` that were given (not undefined, not false), e.g. 'failOnSal' -> '--fail-on-sal'. */
+function flagsGiven(opts: RunOptions, keys: ReadonlyArray<keyof RunOptions>): string[] {
+  return keys.filter((k) => opts[k] !== undefined && opts[k] !== false).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 }
 
-/** The [flag, value] pairs whose option was given (not undefined, not false). */
-function given(options: Array<[string, unknown]>): Array<[string, unknown]> {
-  return options.filter(([, v]) => v !== undefined && v !== false);
-}
+/** Options only plain histories serve (outage lists, event logs, reports, verdicts, capped histories). */
+const PLAIN_ONLY: ReadonlyArray<keyof RunOptions> = ['csv', 'events', 'report', 'failOnSal', 'failOnTarget', 'maxEvents'];
 
-/** The options given that shape histories, which failure biasing (regenerative cycles) does not have, as [flag, value]. */
-function historyOptions(opts: RunOptions): Array<[string, unknown]> {
-  return given([
-    ['--runs', opts.runs],
-    ['--horizon', opts.horizon],
-    ['--warmup', opts.warmup],
-    ['--max-runs', opts.maxRuns],
-  ]);
-}
+/** Options that shape histories, which failure biasing (regenerative cycles) does not have. */
+const HISTORY_OPTIONS: ReadonlyArray<keyof RunOptions> = ['runs', 'horizon', 'warmup', 'maxRuns'];
+
+/** Options of failure biasing only. */
+const CYCLE_OPTIONS: ReadonlyArray<keyof RunOptions> = ['bias', 'cycles', 'maxCycles'];
 
 /** Histories the budget must allow for a hand-over to the pilots (the splitting run's check: rare/split-run.ts). */
 const HAND_OVER_HISTORIES = 4 * PRECISION_FIRST_BATCH;
+
+/**
+ * Why a costly plain run may not be handed to the pilots, or null: the pilots and the
+ * rare-event run need time (`elapsed` of `maxTime` seconds) and an event budget for
+ * HAND_OVER_HISTORIES histories of `eventsPerRun` events.
+ */
+function handOverBlocked(elapsed: number, eventsPerRun: number, maxTime: number | undefined): string | null {
+  if (maxTime !== undefined && elapsed > maxTime / 2) return 'over half of --max-time is spent';
+  if (eventsPerRun * HAND_OVER_HISTORIES > limitValue(EVENT_BUDGET)) return `${HAND_OVER_HISTORIES} histories would exceed the event budget`;
+  return null;
+}
 
 /** The work a plain run's first batch predicts to reach the precision, in words. */
 function predictionText(events: number, worst: number, precision: number, seen: number): string {
@@ -273,7 +271,7 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.rareEvent === 'splitting') return runSplit(topo, opts);
       // Without --rare-event, a run to precision is plain first (see plainIsEnough), unless
       // an option only plain histories give was asked for.
-      let plainFirst = opts.rareEvent === undefined && opts.precision !== undefined && plainOnlyOptions(opts).length === 0;
+      let plainFirst = opts.rareEvent === undefined && opts.precision !== undefined && flagsGiven(opts, PLAIN_ONLY).length === 0;
       if (opts.rareEvent === 'auto') {
         const chosen = await runAuto(topo, opts);
         if (chosen === null) return;
@@ -350,20 +348,22 @@ export async function main(argv: string[]): Promise<number> {
             const abandon = (done: number, worst: number, events: number, seen: number) => {
               if (!plainFirst) return false;
               plainFirst = false;
-              const enough = plainIsEnough(events, worst, precision, seen);
               const predicted = `${done} histories ${predictionText(events, worst, precision, seen)}`;
               const limit = `${PLAIN_ENOUGH_EVENTS / 1e6} M events`;
-              // The hand-over needs the time and the event budget the pilots and the rare-event run take.
-              const elapsed = (Date.now() - started) / 1000;
-              const keep = enough ? null : opts.maxTime !== undefined && elapsed > opts.maxTime / 2 ? 'over half of --max-time is spent' : eventsPerRun * HAND_OVER_HISTORIES > limitValue(EVENT_BUDGET) ? `${HAND_OVER_HISTORIES} histories would exceed the event budget` : null;
-              methodLine = enough
-                ? `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`
-                : keep !== null
-                  ? `Method: plain (its first ${predicted}, over ${limit}, but ${keep}: no pilots; --rare-event forces one)\n`
-                  : `Plain histories: the first ${predicted}${Number.isFinite(predictedEvents(events, worst, precision, seen)) ? `, over ${limit}` : ''}: pilots choose the method (--rare-event forces one).\n`;
-              if (!enough && keep === null) plainPilot = { events, worst, seen };
-              else plainChoice = { chosen: 'plain', by: 'first batch', text: methodLine.trim() };
-              return plainPilot !== undefined;
+              if (plainIsEnough(events, worst, precision, seen)) {
+                methodLine = `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`;
+              } else {
+                const keep = handOverBlocked((Date.now() - started) / 1000, eventsPerRun, opts.maxTime);
+                const over = Number.isFinite(predictedEvents(events, worst, precision, seen)) ? `, over ${limit}` : '';
+                if (keep === null) {
+                  methodLine = `Plain histories: the first ${predicted}${over}: pilots choose the method (--rare-event forces one).\n`;
+                  plainPilot = { events, worst, seen };
+                  return true;
+                }
+                methodLine = `Method: plain (its first ${predicted}${over}, but ${keep}: no pilots; --rare-event forces one)\n`;
+              }
+              plainChoice = { chosen: 'plain', by: 'first batch', text: methodLine.trim() };
+              return false;
             };
             report = await simulateToPrecision(topo, { ...common, precision, maxRuns: opts.maxRuns, maxTimeSeconds: opts.maxTime, abandon });
           }
@@ -477,8 +477,8 @@ export async function main(argv: string[]): Promise<number> {
     const { chooseMethod } = await import('../rare/split-run.js');
     const { renderChoiceText } = await import('../report/split.js');
     const d = topo.model.defaults;
-    const given = historyOptions(opts);
-    const noFailureBiasing = given.length > 0 ? `${given.map(([n]) => n).join(', ')} given: it runs regenerative cycles, not histories` : undefined;
+    const given = flagsGiven(opts, HISTORY_OPTIONS);
+    const noFailureBiasing = given.length > 0 ? `${given.join(', ')} given: it runs regenerative cycles, not histories` : undefined;
     const { choice, plan } = chooseMethod(topo, opts.precision, { seed: opts.seed ?? d.seed, horizon: opts.horizon ?? d.horizon, warmup: opts.warmup ?? d.warmup }, noFailureBiasing, plainPilot);
     if (choice.chosen === 'splitting') {
       await runSplit(topo, opts, { choice, plan });
@@ -498,15 +498,8 @@ export async function main(argv: string[]): Promise<number> {
 
   /** `run --rare-event splitting`: multilevel splitting over histories (rare/splitting.ts). */
   async function runSplit(topo: LoadedTopology, opts: RunOptions, auto?: { choice: import('../rare/split-run.js').MethodChoice; plan: import('../rare/splitting.js').SplitPlan }): Promise<void> {
-    const clash = [
-      ...plainOnlyOptions(opts),
-      ...given([
-        ['--bias', opts.bias],
-        ['--cycles', opts.cycles],
-        ['--max-cycles', opts.maxCycles],
-      ]),
-    ];
-    if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event splitting (it estimates unavailability, outage rates and mean outage only; SAL verdicts and outage lists need plain histories)`);
+    const clash = flagsGiven(opts, [...PLAIN_ONLY, ...CYCLE_OPTIONS]);
+    if (clash.length > 0) throw new UsageError(`${clash.join(', ')}: not with --rare-event splitting (it estimates unavailability, outage rates and mean outage only; SAL verdicts and outage lists need plain histories)`);
     if (opts.precision !== undefined && opts.runs !== undefined) throw new UsageError('--precision decides the number of histories: give --max-runs as its budget instead of --runs');
     if (opts.precision === undefined && (opts.maxRuns !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-runs and --max-time are budgets of --precision: give --precision too');
     const horizon = opts.horizon ?? topo.model.defaults.horizon;
@@ -542,8 +535,8 @@ export async function main(argv: string[]): Promise<number> {
 
   /** `run --rare-event`: the regenerative failure-biasing estimator. */
   async function runRare(topo: LoadedTopology, opts: RunOptions): Promise<void> {
-    const clash = [...historyOptions(opts), ...plainOnlyOptions(opts)];
-    if (clash.length > 0) throw new UsageError(`${clash.map(([n]) => n).join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
+    const clash = flagsGiven(opts, [...HISTORY_OPTIONS, ...PLAIN_ONLY]);
+    if (clash.length > 0) throw new UsageError(`${clash.join(', ')}: not with --rare-event (it runs cycles, not histories; see --cycles, --precision, --max-cycles)`);
     if (opts.precision !== undefined && opts.cycles !== undefined) throw new UsageError('--precision decides the number of cycles: give --max-cycles as its budget instead of --cycles');
     if (opts.precision === undefined && (opts.maxCycles !== undefined || opts.maxTime !== undefined)) throw new UsageError('--max-cycles and --max-time are budgets of --precision: give --precision too');
     const { runRareEvent } = await import('../rare/run.js');

@@ -157,12 +157,13 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
       const maxHistories = options.maxHistories ?? 1_000_000;
       const maxBatches = Math.ceil(maxHistories / HISTORIES_PER_BATCH);
       const started = Date.now();
+      const outOfTime = () => options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds;
       let done = 0;
       let worst = Infinity;
       for (;;) {
         const to = nextPrecisionStep(done, worst, precision, 16, maxBatches);
         // A step cut by the time budget ends at a whole batch.
-        done = await runBatches(done, to, () => options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds);
+        done = await runBatches(done, to, outOfTime);
         const s = summary();
         worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
         options.onStep?.(acc.histories, worst);
@@ -171,7 +172,7 @@ export async function runSplitting(topo: LoadedTopology, options: SplitRunOption
             ? 'precision'
             : done >= maxBatches
               ? 'max-histories'
-              : options.maxTimeSeconds !== undefined && (Date.now() - started) / 1000 >= options.maxTimeSeconds
+              : outOfTime()
                 ? 'max-time'
                 : null;
         if (reason) {

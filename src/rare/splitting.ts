@@ -60,7 +60,7 @@
 import { Scheduler } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
-import { recorderOptionsOf, SystemSim, type ModelRecorderOptions, type TransitionObserver } from '../sim/system.js';
+import { hostIndexOf, recorderOptionsOf, SystemSim, type ModelRecorderOptions, type TransitionObserver } from '../sim/system.js';
 import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
@@ -106,7 +106,7 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
       return inst.top;
     }),
   );
-  const hostIndex = new Map(model.hosts.map((h, i) => [h.name, i]));
+  const hostIndex = hostIndexOf(model);
   const hostGroupsOf: number[][] = model.components.map(() => []);
   const hostTops = model.functions.map((f, g) => {
     const e = f.evacuation;

@@ -1634,6 +1634,11 @@ interface ModelStatics {
 
 const STATICS = new WeakMap<SystemModel, ModelStatics>();
 
+/** Host name -> index in `model.hosts` (built once per model). */
+export function hostIndexOf(model: SystemModel): ReadonlyMap<string, number> {
+  return modelStatics(model).hostIndex;
+}
+
 function modelStatics(model: SystemModel): ModelStatics {
   let st = STATICS.get(model);
   if (st) return st;

@@ -162,9 +162,15 @@ const KIND_SET = 4;
 const KIND_LITERAL = 5;
 /** A class instance: its fields, by the compiled copier of its class and field list. */
 const KIND_CLASS = 6;
+/**
+ * A frozen object: not copied. It cannot have changed since it was recorded, and its
+ * twin (built alike, frozen too) holds the images of its values: the twin's own nodes.
+ */
+const KIND_FROZEN = 7;
 
 function kindOf(o: Node, accessors: boolean): number {
   if (typeof o === 'function') return KIND_FUNCTION;
+  if (Object.isFrozen(o)) return KIND_FROZEN;
   if (Array.isArray(o)) return KIND_ARRAY;
   if (isTypedArray(o)) return KIND_TYPED;
   if (o instanceof Map) return KIND_MAP;
@@ -181,6 +187,8 @@ function kindOf(o: Node, accessors: boolean): number {
 export interface Copier {
   (o: object, t: object, conv: (v: unknown) => unknown): void;
   keys?: string;
+  /** The same keys as a list. */
+  keyList?: readonly string[];
 }
 
 /** Compiled copiers by prototype, then by field list. */
@@ -217,14 +225,15 @@ function arrayClass(a: readonly unknown[]): number {
 /** Stands for the null prototype in the copier tables (a WeakMap key must be an object). */
 const NULL_PROTO = {};
 
-/** A copier of the properties `copied` (a load and a store each), whose `keys` is `keys`. */
-function compileCopier(copied: readonly string[], keys: string): Copier {
+/** A copier of the properties `copied` (a load and a store each), whose keys are `all` (`copied` and accessors). */
+function compileCopier(copied: readonly string[], all: readonly string[]): Copier {
   const body = copied.map((k) => {
     const f = JSON.stringify(k);
     return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
   });
   const c = new Function('o', 't', 'conv', `let x;\n${body.join('\n')}`) as Copier;
-  c.keys = keys;
+  c.keys = all.join('\n');
+  c.keyList = all.slice();
   return c;
 }
 
@@ -240,7 +249,7 @@ function copierFor(o: Node): Copier {
   const keys = Object.keys(o);
   const sig = keys.join('\n');
   let c = byKeys.get(sig);
-  if (c === undefined) byKeys.set(sig, (c = compileCopier(keys, sig)));
+  if (c === undefined) byKeys.set(sig, (c = compileCopier(keys, keys)));
   if (!CLASS_COPIERS.has(proto)) CLASS_COPIERS.set(proto, c);
   return c;
 }
@@ -254,8 +263,16 @@ function dataCopierFor(o: Node): Copier {
   const ds = Object.getOwnPropertyDescriptors(o);
   return compileCopier(
     Object.keys(ds).filter((k) => 'value' in ds[k]),
-    Object.keys(o).join('\n'),
+    Object.keys(o),
   );
+}
+
+/** True when object `o`'s own enumerable keys are `keys`, in order. */
+function hasKeys(o: object, keys: readonly string[]): boolean {
+  const ks = Object.keys(o);
+  if (ks.length !== keys.length) return false;
+  for (let i = 0; i < ks.length; i++) if (ks[i] !== keys[i]) return false;
+  return true;
 }
 
 /** True when object `o` has an own accessor property. */
@@ -287,8 +304,8 @@ export class Skeleton {
   readonly kinds: Uint8Array;
   /**
    * Per node: the compiled copier of a class instance (KIND_CLASS), of an array
-   * (ARRAY_COPIERS), or of an object literal's data properties when it has accessors
-   * (`dataCopierFor`: its keys as when recorded); else null.
+   * (ARRAY_COPIERS), or of an object literal's data properties (its keys as when
+   * recorded; `dataCopierFor` when it has accessors); else null.
    */
   readonly copiers: Array<Copier | null>;
   /** Skeletons found built alike with this one (node k of each of the same kind and prototype), by `alike`. */
@@ -313,7 +330,7 @@ export class Skeleton {
       this.kinds[k] = kind;
       if (kind === KIND_CLASS) this.copiers[k] = copierFor(o);
       else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
-      else if (kind === KIND_LITERAL && this.withAccessors.has(o)) this.copiers[k] = dataCopierFor(o);
+      else if (kind === KIND_LITERAL) this.copiers[k] = this.withAccessors.has(o) ? dataCopierFor(o) : copierFor(o);
     }
   }
 
@@ -448,14 +465,14 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     if (done[k] === 1) return t;
     done[k] = 1;
     const kind = kinds[k];
-    if (kind === KIND_FUNCTION) return t;
+    if (kind === KIND_FUNCTION || kind === KIND_FROZEN) return t;
     const o = srcNodes[k];
     const c = copiers[k];
     if (kind === KIND_CLASS) {
       if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
       c!(o, t, conv);
     } else if (kind === KIND_ARRAY) c!(o, t, conv);
-    else if (c !== null && Object.keys(o).join('\n') === c.keys && Object.keys(t).join('\n') === c.keys) c(o, t, conv);
+    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv);
     else fill(o, t, true);
     onCopy?.(t);
     return t;

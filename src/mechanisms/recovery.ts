@@ -86,7 +86,8 @@ class Recoverer {
   ) {
     const where = `${f.path}.recovery`;
     const rng = (this.rng = ctl.streams.stream(`${instancePath}:recovery`));
-    const ctx = { streams: ctl.streams, delay: ctl.delay, get now() { return ctl.scheduler.now; } };
+    // Frozen: it never changes (a copy of a running simulation skips it).
+    const ctx = Object.freeze({ streams: ctl.streams, delay: ctl.delay, get now() { return ctl.scheduler.now; } });
     this.detector = cfg.detector ? Detector.at(cfg.detector, ctx, `${instancePath}:recovery`, `${where}.detector`, { spurious: false }) : null;
     this.notification = ctl.delay(cfg.notification, rng, `${where}.notification`);
     this.undetected = cfg.undetected ? ctl.delay(cfg.undetected, rng, `${where}.undetected`) : null;

@@ -92,9 +92,9 @@ export function createSimMechanism(factory: GroupMechanismFactory, group: Functi
   return new SimMechanismHost(factory, group, scheduler, hooks, out).create();
 }
 
-/** The context of a mechanism in the simulation. */
+/** The context of a mechanism in the simulation (frozen: it never changes, and a copy of a running simulation skips it). */
 function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHooks): MechanismContext {
-  return {
+  return Object.freeze({
     get streams() {
       return hooks.streams;
     },
@@ -114,5 +114,5 @@ function simContext(timers: SimTimers, scheduler: Scheduler, hooks: SimGroupHook
     spurious: () => hooks.spurious(),
     groupUp: (g: number) => (hooks.groupUp ? hooks.groupUp(g) : true),
     componentUp: (c: number) => (hooks.componentUp ? hooks.componentUp(c) : true),
-  };
+  });
 }

@@ -167,10 +167,28 @@ const KIND_CLASS = 6;
  * twin (built alike, frozen too) holds the images of its values: the twin's own nodes.
  */
 const KIND_FROZEN = 7;
+/** A memo (see `memo`): not copied, the twin keeps its own. */
+const KIND_MEMO = 8;
+
+/** Objects declared memos (see `memo`). */
+const MEMOS = new WeakSet<object>();
+
+/**
+ * Declares `o` a memo: a cache whose entries are made on demand from what the graph was
+ * built with (the same key gives an equivalent entry in every twin), are never changed,
+ * and matter by value, not identity. A copy leaves a twin's memo as it is (its entries,
+ * made by the twin itself, are its own and valid); an entry that the rest of the state
+ * refers to is copied with that state. Returns `o`.
+ */
+export function memo<T extends object>(o: T): T {
+  MEMOS.add(o);
+  return o;
+}
 
 function kindOf(o: Node, accessors: boolean): number {
   if (typeof o === 'function') return KIND_FUNCTION;
   if (Object.isFrozen(o)) return KIND_FROZEN;
+  if (MEMOS.has(o)) return KIND_MEMO;
   if (Array.isArray(o)) return KIND_ARRAY;
   if (isTypedArray(o)) return KIND_TYPED;
   if (o instanceof Map) return KIND_MAP;
@@ -185,10 +203,19 @@ function kindOf(o: Node, accessors: boolean): number {
  * `keys` is the field list it copies (joined by newlines).
  */
 export interface Copier {
-  (o: object, t: object, conv: (v: unknown) => unknown): void;
+  /**
+   * @param S the source's skeleton nodes, `D` the twin's
+   * @param h per field copied (in `copied` order): the skeleton node it held when recorded
+   *   (-1: none). A value still that node (`S[j]`) takes its twin (`D[j]`) without a look-up.
+   */
+  (o: object, t: object, conv: (v: unknown) => unknown, S: readonly Node[], D: readonly Node[], h: Int32Array): void;
   keys?: string;
   /** The same keys as a list. */
   keyList?: readonly string[];
+  /** The keys it copies (`keyList` without accessors), in order: what `h` is indexed by. */
+  copied?: readonly string[];
+  /** Hints of -1 for every field copied (an object made during the run). */
+  noHints?: Int32Array;
 }
 
 /** Compiled copiers by prototype, then by field list. */
@@ -200,12 +227,16 @@ const CLASS_COPIERS = new WeakMap<object, Copier>();
 /** Per field list of object literals made during a run: its copier, or null when one such literal had accessors. */
 const LITERAL_COPIERS = new Map<string, Copier | null>();
 
-/** The body of an array copier: every element, object values through `conv`. */
+/** The body of an array copier: every element, object values through `conv` (or a hint: see Copier). */
 const ARRAY_COPY = `const n = o.length;
 if (t.length !== n) t.length = n;
+const m = h.length;
 for (let i = 0; i < n; i++) {
   const x = o[i];
-  t[i] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;
+  if (x !== null && (typeof x === 'object' || typeof x === 'function')) {
+    const j = i < m ? h[i] : -1;
+    t[i] = j >= 0 && S[j] === x ? D[j] : conv(x);
+  } else t[i] = x;
 }`;
 
 /**
@@ -214,7 +245,10 @@ for (let i = 0; i < n; i++) {
  * stores in each see few kinds of arrays (one function for all would see every kind and
  * slow down to the generic path); any array is copied right by any of them.
  */
-const ARRAY_COPIERS = [0, 1, 2].map(() => new Function('o', 't', 'conv', ARRAY_COPY) as Copier);
+const ARRAY_COPIERS = [0, 1, 2].map(() => new Function('o', 't', 'conv', 'S', 'D', 'h', ARRAY_COPY) as Copier);
+
+/** No hints (an array made during the run). */
+const NO_HINTS = new Int32Array(0);
 
 /** Which ARRAY_COPIERS entry copies `a` (by its first element). */
 function arrayClass(a: readonly unknown[]): number {
@@ -227,13 +261,15 @@ const NULL_PROTO = {};
 
 /** A copier of the properties `copied` (a load and a store each), whose keys are `all` (`copied` and accessors). */
 function compileCopier(copied: readonly string[], all: readonly string[]): Copier {
-  const body = copied.map((k) => {
+  const body = copied.map((k, i) => {
     const f = JSON.stringify(k);
-    return `x = o[${f}]; t[${f}] = x !== null && (typeof x === 'object' || typeof x === 'function') ? conv(x) : x;`;
+    return `x = o[${f}]; if (x !== null && (typeof x === 'object' || typeof x === 'function')) { j = h[${i}]; t[${f}] = j >= 0 && S[j] === x ? D[j] : conv(x); } else t[${f}] = x;`;
   });
-  const c = new Function('o', 't', 'conv', `let x;\n${body.join('\n')}`) as Copier;
+  const c = new Function('o', 't', 'conv', 'S', 'D', 'h', `let x, j;\n${body.join('\n')}`) as Copier;
   c.keys = all.join('\n');
   c.keyList = all.slice();
+  c.copied = copied.slice();
+  c.noHints = new Int32Array(copied.length).fill(-1);
   return c;
 }
 
@@ -308,6 +344,8 @@ export class Skeleton {
    * recorded; `dataCopierFor` when it has accessors); else null.
    */
   readonly copiers: Array<Copier | null>;
+  /** Per node with a copier: its hints (see Copier), from the values it held when recorded. */
+  readonly hints: Int32Array[];
   /** Skeletons found built alike with this one (node k of each of the same kind and prototype), by `alike`. */
   private readonly alikeWith = new WeakSet<Skeleton>();
 
@@ -332,6 +370,12 @@ export class Skeleton {
       else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
       else if (kind === KIND_LITERAL) this.copiers[k] = this.withAccessors.has(o) ? dataCopierFor(o) : copierFor(o);
     }
+    const hintOf = (v: unknown): number => (v !== null && (typeof v === 'object' || typeof v === 'function') ? (this.ordinal.get(v as Node) ?? -1) : -1);
+    this.hints = this.copiers.map((c, k) => {
+      if (c === null) return NO_HINTS;
+      const o = this.nodes[k] as Record<string, unknown>;
+      return this.kinds[k] === KIND_ARRAY ? Int32Array.from(o as unknown as unknown[], hintOf) : Int32Array.from(c.copied!, (key) => hintOf(o[key]));
+    });
   }
 
   /**
@@ -443,7 +487,7 @@ function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<ob
  * skeleton was recorded (its state is overwritten).
  */
 export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
-  const { shared, ordinal, withAccessors, kinds, copiers } = srcSkeleton;
+  const { shared, ordinal, withAccessors, kinds, copiers, hints } = srcSkeleton;
   const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
   if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
@@ -465,14 +509,14 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     if (done[k] === 1) return t;
     done[k] = 1;
     const kind = kinds[k];
-    if (kind === KIND_FUNCTION || kind === KIND_FROZEN) return t;
+    if (kind === KIND_FUNCTION || kind === KIND_FROZEN || kind === KIND_MEMO) return t;
     const o = srcNodes[k];
     const c = copiers[k];
     if (kind === KIND_CLASS) {
       if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
-      c!(o, t, conv);
-    } else if (kind === KIND_ARRAY) c!(o, t, conv);
-    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv);
+      c!(o, t, conv, srcNodes, dstNodes, hints[k]);
+    } else if (kind === KIND_ARRAY) c!(o, t, conv, srcNodes, dstNodes, hints[k]);
+    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv, srcNodes, dstNodes, hints[k]);
     else fill(o, t, true);
     onCopy?.(t);
     return t;
@@ -502,8 +546,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
       c = afreshCopier(o, proto);
     }
     map.set(o, t);
-    if (c !== null) c(o, t, conv);
-    else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv);
+    if (c !== null) c(o, t, conv, srcNodes, dstNodes, c.noHints!);
+    else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv, srcNodes, dstNodes, NO_HINTS);
     else fill(o, t, false);
     onCopy?.(t);
     return t;

@@ -41,6 +41,7 @@
 import { Deterministic, type Distribution } from '../engine/distributions.js';
 import type { RandomStream } from '../engine/rng.js';
 import { formatDuration } from '../engine/units.js';
+import { memo } from '../engine/snapshot.js';
 import { beatsSee, detectionPaths, type DetectionPaths, type DetectorModel } from '../model/build.js';
 import type { Delay, DelayPath, FailureCause } from './types.js';
 
@@ -147,8 +148,8 @@ export class Detector {
   private readonly where: string;
   private readonly announced: Delay | null;
   private readonly peer: Delay | null;
-  /** Detection delays by cause (index: layer x 2 + announced), made on first use. */
-  private readonly byCause: Array<Delay | undefined> = [];
+  /** Detection delays by cause (index: see `detection`), made on first use: a memo (a copy of a running simulation keeps its twin's). */
+  private readonly byCause = memo<Array<Delay | undefined>>([]);
   /** Time from now to a spurious detection, or null when beats are never lost. */
   readonly spurious: Delay | null;
   /** One interval: from a spurious removal back into rotation (null when beats are never lost, or not asked for). */

@@ -531,6 +531,20 @@ export class ComponentSim implements EventHandler {
     }
   }
 
+  /**
+   * Makes now what it would make on first use (its rarely used state, its restart and
+   * repair streams), so that a copy of a running simulation (sim/twins.ts) finds it in
+   * place instead of making it afresh. Changes no draw: a stream's first use in a
+   * replication reseeds it (its `seeded` flag is left false), as a new one would start.
+   */
+  makeLazyState(): void {
+    for (let m = 0; m < this.modeCount; m++) {
+      if (this.repairStreams[m] === null) this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
+    }
+    const x = this.x;
+    if (x.restartStream === null) x.restartStream = this.streams.streamHashed(this.names.restart, this.names.restartHash);
+  }
+
   private repairStream(m: number): RandomStream {
     let r = this.repairStreams[m];
     if (r === null) r = this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
@@ -2121,6 +2135,11 @@ export class SystemSim {
         b.relocate(hostTop(h), rebuild);
       },
     };
+  }
+
+  /** Makes what components make on first use, now (see ComponentSim.makeLazyState): for twins of a running simulation. */
+  makeLazyState(): void {
+    for (const c of this.components) c.makeLazyState();
   }
 
   /** Starts every component's clocks (all up at time 0), then the controllers. */

@@ -86,6 +86,8 @@ export class TwinPool {
     sys.observer = null;
     sys.reset(factory, setup.warmup, setup.recorderOptions);
     sys.start();
+    // What a running simulation makes on first use is made now, in the skeleton: copied in place, not afresh.
+    sys.makeLazyState();
     return factory;
   }
 

@@ -663,12 +663,14 @@ const MAX_TOP_FACTOR = 16;
 
 /**
  * Events one node of a copy's skeleton costs as much as. Measured on the shipped
- * topologies (2026-12-03, compiled copiers, trials booking totals only): a copy costs 0.2
- * to 0.25 us per node (maintenance-rolling 738 nodes in 180 us, kubernetes 871 in 150 to
- * 200, default 2,240 in 550, openstack-control-plane 3,163 in 790), an event 0.4 to 0.8 us.
- * A constant, not a timing: the factors, and so the estimates, depend on the seed alone.
+ * topologies (2026-12-03, second measurement: hints, lazily made state made in twins, memos
+ * kept, trials booking totals only): a copy costs 0.08 to 0.1 us per node (kubernetes
+ * 1,055 nodes in 85 us, maintenance-rolling 924 in 97, default 2,681 in 258,
+ * openstack-control-plane 3,656 in 370), plus its streams' reseeding and clocks' redrawing
+ * (about a fifth more); an event 0.4 to 0.8 us. A constant, not a timing: the factors,
+ * and so the estimates, depend on the seed alone.
  */
-const EVENTS_PER_COPY_NODE = 0.4;
+const EVENTS_PER_COPY_NODE = 0.2;
 
 /**
  * The work of one copy of a running simulation, in events: the nodes of its skeleton

@@ -268,6 +268,9 @@ interface StreamNames {
   /** The modes' distributions (shared, read-only). */
   ttfDist: Distribution[];
   repairDist: Distribution[];
+  /** Per mode, the mean of an exponential time to failure / repair, else 0 (see ComponentSim.ttfExp; shared, frozen). */
+  ttfExp: readonly number[];
+  repairExp: readonly number[];
 }
 
 /** Stream names per component model, built once per model rather than per replication. */
@@ -285,6 +288,8 @@ function streamNames(model: ComponentModel): StreamNames {
       restartHash: [0, 0],
       ttfDist: model.modes.map((m) => m.ttf),
       repairDist: model.modes.map((m) => m.repair),
+      ttfExp: Object.freeze(model.modes.map((m) => expMean(m.ttf))),
+      repairExp: Object.freeze(model.modes.map((m) => expMean(m.repair))),
     };
     n.ttfHash = n.ttf.map(nameHash);
     n.repairHash = n.repair.map(nameHash);
@@ -293,6 +298,9 @@ function streamNames(model: ComponentModel): StreamNames {
   }
   return n;
 }
+
+/** The set members and members in use of a component that is not a redundant set: empty, shared by all (not part of a copy's state). */
+const NOT_A_SET: never[] = Object.freeze([]) as unknown as never[];
 
 /** The mean of an exponential distribution, else 0 (see ComponentSim.ttfExp). */
 function expMean(d: Distribution): number {
@@ -314,25 +322,23 @@ class ComponentRare {
   restartSeeded = false;
   dispatchStream: RandomStream | null = null;
   dispatchSeeded = false;
-  readonly noticeStreams: Array<RandomStream | null>;
-  readonly noticeSeeded: boolean[];
+  /** Per mode (made when a notice is first drawn: most components have none). */
+  noticeStreams: Array<RandomStream | null> | null = null;
+  noticeSeeded: boolean[] | null = null;
   stages: Stage[] | null = null;
   stageAt = 0;
   stageDue = -1;
   stageLeft = 0;
   stageNeeds: readonly number[] = NO_NEEDS;
   stageWaitedOnce = false;
-  constructor(modes: number) {
-    this.noticeStreams = new Array<RandomStream | null>(modes).fill(null);
-    this.noticeSeeded = new Array<boolean>(modes).fill(false);
-  }
+  constructor(readonly modes: number) {}
   /** For a new replication (the planned-stop token keeps counting). */
   reset(): void {
     this.rebuildAfterRepair = -1;
     this.suspendedLeft = -1;
     this.restartSeeded = false;
     this.dispatchSeeded = false;
-    fillWith(this.noticeSeeded, false);
+    if (this.noticeSeeded !== null) fillWith(this.noticeSeeded, false);
     this.stages = null;
   }
 }
@@ -419,9 +425,10 @@ export class ComponentSim implements EventHandler {
    * Per mode, the mean of an exponential time to failure / repair, else 0. The hot paths
    * draw exponentials inline (-mean * ln(1 - u), exactly Exponential.sample): a call
    * that returns a double and is not inlined boxes it, a heap allocation per event.
+   * Shared by every simulation of the model (not part of a copy's state).
    */
-  private readonly ttfExp: number[];
-  private readonly repairExp: number[];
+  private readonly ttfExp: readonly number[];
+  private readonly repairExp: readonly number[];
   readonly layer: number;
   /**
    * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy / is a
@@ -447,7 +454,7 @@ export class ComponentSim implements EventHandler {
   /** A redundant set's rule (the component of `shared` with `of`), or null. */
   readonly redundancy: RedundancyModel | null;
   /** A redundant set's members, in preference order (linked at `reset`; analysis links its own). */
-  setMembers: ComponentSim[] = [];
+  setMembers: readonly ComponentSim[] = NOT_A_SET;
   /** A redundant set's members in use, by position in `setMembers` (analysis saves it with its state). */
   readonly inUse: boolean[];
   /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
@@ -475,14 +482,14 @@ export class ComponentSim implements EventHandler {
     this.repairSeeded = modes.map(() => false);
     this.notices = modes.some((m) => m.notice !== null);
     this.restart = model.restart;
-    this.ttfExp = this.ttf.map(expMean);
-    this.repairExp = this.repair.map(expMean);
+    this.ttfExp = this.names.ttfExp;
+    this.repairExp = this.names.repairExp;
     this.layer = LAYER_INDEX[model.layer];
     this.announcedBits = modes.reduce((b, m, i) => (m.announced && i < 30 ? b | (1 << i) : b), 0);
     this.unhealthyBits = modes.reduce((b, m, i) => (m.unhealthy && i < 30 ? b | (1 << i) : b), 0);
     this.degradedBits = modes.reduce((b, m, i) => (m.degraded !== 0 && i < 30 ? b | (1 << i) : b), 0);
     this.redundancy = model.redundancy ?? null;
-    this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : [];
+    this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : NOT_A_SET;
   }
 
   /** Back to new and up, for a replication drawing from `streams` (links as in the model). */
@@ -555,10 +562,12 @@ export class ComponentSim implements EventHandler {
 
   private noticeStream(m: number): RandomStream {
     const x = this.x;
-    let r = x.noticeStreams[m];
-    if (r === null) r = x.noticeStreams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
-    else if (!x.noticeSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
-    x.noticeSeeded[m] = true;
+    const streams = (x.noticeStreams ??= new Array<RandomStream | null>(x.modes).fill(null));
+    const seeded = (x.noticeSeeded ??= new Array<boolean>(x.modes).fill(false));
+    let r = streams[m];
+    if (r === null) r = streams[m] = this.streams.stream(`${this.model.path}:${this.model.modes[m].name}:notice`);
+    else if (!seeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    seeded[m] = true;
     return r;
   }
 

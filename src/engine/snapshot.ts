@@ -205,10 +205,12 @@ function kindOf(o: Node, accessors: boolean): number {
 export interface Copier {
   /**
    * @param S the source's skeleton nodes, `D` the twin's
-   * @param h per field copied (in `copied` order): the skeleton node it held when recorded
-   *   (-1: none). A value still that node (`S[j]`) takes its twin (`D[j]`) without a look-up.
+   * @param h per field copied (in `copied` order): the skeleton node j >= 0 it held when
+   *   recorded, or the shared object `HS[-j - 2]` (j <= -2), or nothing (-1). A value still
+   *   that node (`S[j]`) takes its twin (`D[j]`), a value still that shared object is kept,
+   *   both without a look-up.
    */
-  (o: object, t: object, conv: (v: unknown) => unknown, S: readonly Node[], D: readonly Node[], h: Int32Array): void;
+  (o: object, t: object, conv: (v: unknown) => unknown, S: readonly Node[], D: readonly Node[], h: Int32Array, HS: readonly object[]): void;
   keys?: string;
   /** The same keys as a list. */
   keyList?: readonly string[];
@@ -235,7 +237,7 @@ for (let i = 0; i < n; i++) {
   const x = o[i];
   if (x !== null && (typeof x === 'object' || typeof x === 'function')) {
     const j = i < m ? h[i] : -1;
-    t[i] = j >= 0 && S[j] === x ? D[j] : conv(x);
+    t[i] = j >= 0 ? (S[j] === x ? D[j] : conv(x)) : j < -1 && HS[-j - 2] === x ? x : conv(x);
   } else t[i] = x;
 }`;
 
@@ -245,7 +247,7 @@ for (let i = 0; i < n; i++) {
  * stores in each see few kinds of arrays (one function for all would see every kind and
  * slow down to the generic path); any array is copied right by any of them.
  */
-const ARRAY_COPIERS = [0, 1, 2].map(() => new Function('o', 't', 'conv', 'S', 'D', 'h', ARRAY_COPY) as Copier);
+const ARRAY_COPIERS = [0, 1, 2].map(() => new Function('o', 't', 'conv', 'S', 'D', 'h', 'HS', ARRAY_COPY) as Copier);
 
 /** No hints (an array made during the run). */
 const NO_HINTS = new Int32Array(0);
@@ -263,9 +265,9 @@ const NULL_PROTO = {};
 function compileCopier(copied: readonly string[], all: readonly string[]): Copier {
   const body = copied.map((k, i) => {
     const f = JSON.stringify(k);
-    return `x = o[${f}]; if (x !== null && (typeof x === 'object' || typeof x === 'function')) { j = h[${i}]; t[${f}] = j >= 0 && S[j] === x ? D[j] : conv(x); } else t[${f}] = x;`;
+    return `x = o[${f}]; if (x !== null && (typeof x === 'object' || typeof x === 'function')) { j = h[${i}]; t[${f}] = j >= 0 ? (S[j] === x ? D[j] : conv(x)) : j < -1 && HS[-j - 2] === x ? x : conv(x); } else t[${f}] = x;`;
   });
-  const c = new Function('o', 't', 'conv', 'S', 'D', 'h', `let x, j;\n${body.join('\n')}`) as Copier;
+  const c = new Function('o', 't', 'conv', 'S', 'D', 'h', 'HS', `let x, j;\n${body.join('\n')}`) as Copier;
   c.keys = all.join('\n');
   c.keyList = all.slice();
   c.copied = copied.slice();
@@ -346,6 +348,8 @@ export class Skeleton {
   readonly copiers: Array<Copier | null>;
   /** Per node with a copier: its hints (see Copier), from the values it held when recorded. */
   readonly hints: Int32Array[];
+  /** The shared objects the hints name (HS in Copier). */
+  readonly sharedHints: object[] = [];
   /** Skeletons found built alike with this one (node k of each of the same kind and prototype), by `alike`. */
   private readonly alikeWith = new WeakSet<Skeleton>();
 
@@ -370,12 +374,32 @@ export class Skeleton {
       else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
       else if (kind === KIND_LITERAL) this.copiers[k] = this.withAccessors.has(o) ? dataCopierFor(o) : copierFor(o);
     }
-    const hintOf = (v: unknown): number => (v !== null && (typeof v === 'object' || typeof v === 'function') ? (this.ordinal.get(v as Node) ?? -1) : -1);
-    this.hints = this.copiers.map((c, k) => {
-      if (c === null) return NO_HINTS;
+    const sharedIndex = new Map<object, number>();
+    const hintOf = (v: unknown): number => {
+      if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return -1;
+      const j = this.ordinal.get(v as Node);
+      if (j === undefined) return -1;
+      if (j >= 0) return j;
+      let h = sharedIndex.get(v as object);
+      if (h === undefined) {
+        sharedIndex.set(v as object, (h = this.sharedHints.length));
+        this.sharedHints.push(v as object);
+      }
+      return -h - 2;
+    };
+    this.hints = [];
+    for (let k = 0; k < n; k++) {
+      const c = this.copiers[k];
+      if (c === null) {
+        this.hints.push(NO_HINTS);
+        continue;
+      }
       const o = this.nodes[k] as Record<string, unknown>;
-      return this.kinds[k] === KIND_ARRAY ? Int32Array.from(o as unknown as unknown[], hintOf) : Int32Array.from(c.copied!, (key) => hintOf(o[key]));
-    });
+      const fields = this.kinds[k] === KIND_ARRAY ? (o as unknown as unknown[]) : c.copied!.map((key) => o[key]);
+      const h = new Int32Array(fields.length);
+      for (let i = 0; i < fields.length; i++) h[i] = hintOf(fields[i]);
+      this.hints.push(h);
+    }
   }
 
   /**
@@ -487,7 +511,7 @@ function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<ob
  * skeleton was recorded (its state is overwritten).
  */
 export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
-  const { shared, ordinal, withAccessors, kinds, copiers, hints } = srcSkeleton;
+  const { shared, ordinal, withAccessors, kinds, copiers, hints, sharedHints } = srcSkeleton;
   const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
   if (dstNodes.length !== srcNodes.length || dstSkeleton.shared !== shared) {
@@ -514,9 +538,9 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     const c = copiers[k];
     if (kind === KIND_CLASS) {
       if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
-      c!(o, t, conv, srcNodes, dstNodes, hints[k]);
-    } else if (kind === KIND_ARRAY) c!(o, t, conv, srcNodes, dstNodes, hints[k]);
-    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv, srcNodes, dstNodes, hints[k]);
+      c!(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
+    } else if (kind === KIND_ARRAY) c!(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
+    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
     else fill(o, t, true);
     onCopy?.(t);
     return t;
@@ -546,8 +570,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
       c = afreshCopier(o, proto);
     }
     map.set(o, t);
-    if (c !== null) c(o, t, conv, srcNodes, dstNodes, c.noHints!);
-    else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv, srcNodes, dstNodes, NO_HINTS);
+    if (c !== null) c(o, t, conv, srcNodes, dstNodes, c.noHints!, sharedHints);
+    else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv, srcNodes, dstNodes, NO_HINTS, sharedHints);
     else fill(o, t, false);
     onCopy?.(t);
     return t;

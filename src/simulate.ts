@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { LoadedTopology } from './model/index.js';
-import { emptyAccumulator, summarize, type RunAccumulator } from './metrics/summary.js';
+import { emptyAccumulator, summarize, unavailabilityTail, type RunAccumulator } from './metrics/summary.js';
 import { runAll, runAllYielding, runsInline, SHARD_SIZE } from './runner/run.js';
 import type { RunSettings } from './runner/replication.js';
 import { estimateEvents, SWEEP_PILOT_EVENTS } from './runner/budget.js';
@@ -124,12 +124,13 @@ export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
   onBatch?: (runs: number, worst: number) => void;
   /**
    * Asked after each batch that reached neither the precision nor a budget, with the
-   * replications done, the worst relative half-width, the events handled and the fewest
-   * outages observed of a service: true
+   * replications done, the worst relative half-width, the events handled, the fewest
+   * outages observed of a service and the Pareto k of the per-replication unavailability
+   * of the service with the worst half-width (`unavailabilityTail`; NaN: no fit): true
    * abandons the run (`simulateToPrecision` then returns null; `run --precision` uses it
    * to hand a costly run to the rare-event pilots, see runner/precision-step.ts `plainIsEnough`).
    */
-  abandon?: (runs: number, worst: number, events: number, fewestOutages: number) => boolean;
+  abandon?: (runs: number, worst: number, events: number, fewestOutages: number, tail: number) => boolean;
 }
 
 /** Default budget of replications of a run to precision. */
@@ -190,7 +191,10 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
       reason = 'max-time';
       break;
     }
-    if (options.abandon?.(done, worst, acc.events, Math.min(...services.map((s) => s.outagesObserved)))) return null;
+    if (options.abandon !== undefined) {
+      const w = achieved.findIndex((a) => a.relativeHalfWidth === worst);
+      if (options.abandon(done, worst, acc.events, Math.min(...services.map((s) => s.outagesObserved)), unavailabilityTail(acc.services[w]))) return null;
+    }
   }
   const r = report(topo, { ...options, runs: done }, done, settings, acc);
   r.settings.stop = { precision, maxRuns, maxTimeSeconds: options.maxTimeSeconds ?? null, reason, achieved };

@@ -7,12 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { loadTopologyText, simulate, simulateToPrecision, type RunReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
-import { nextPrecisionStep, plainIsEnough, predictedEvents, STEP_MARGIN } from '../src/runner/precision-step.js';
+import { HEAVY_TAIL_K, nextPrecisionStep, plainIsEnough, predictedEvents, STEP_MARGIN } from '../src/runner/precision-step.js';
+import { loadTopologyFile } from '../src/model/index.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cli, zScore } from './helpers.js';
+import { cli, ROOT, zScore } from './helpers.js';
 
 const YEAR = 365 * 86400;
 const b1 = () => loadTopologyText(seriesOfPairs(20), 'b1.yaml');
@@ -35,8 +36,11 @@ describe('the step of a run to precision', () => {
     // A prediction needs 10 outages of every service (fewer: a heavy tail not seen yet).
     expect(predictedEvents(1e6, 0.2, 0.1, 10)).toBe(4e6);
     expect(predictedEvents(1e6, 0.2, 0.1, 9)).toBe(Infinity);
-    expect(plainIsEnough(1e6, 0.2, 0.1, 10)).toBe(true);
-    expect(plainIsEnough(60e6, 0.2, 0.1, 10)).toBe(false);
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10, NaN)).toBe(true);
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10, 0.3)).toBe(true);
+    expect(plainIsEnough(60e6, 0.2, 0.1, 10, NaN)).toBe(false);
+    // A prediction from a heavy tail (Pareto k >= 1/2) is not trusted, however small.
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10, 0.5)).toBe(false);
     // The predicted total for a CI that narrows as 1/sqrt(n) reaches the target with the margin to spare.
     const to = nextPrecisionStep(4000, 0.13, 0.1, 16, 1e9);
     expect(0.13 * Math.sqrt(4000 / to)).toBeLessThan(0.1);
@@ -130,5 +134,30 @@ describe('run to precision', () => {
     expect(csv.code).toBe(0);
     expect(csv.stdout).not.toMatch(/Method:|pilots/);
     expect(csv.stdout).toMatch(/NOT reached: --max-runs 400 ran out/);
+  });
+
+  it('does not trust a first batch whose worst service has a heavy-tailed per-history unavailability (Pareto k >= 1/2): the pilots choose', async () => {
+    // The tail of the first 200 histories, as the plain-first rule sees it, on any number of threads.
+    const tailOf = async (file: string, jobs: number): Promise<number> => {
+      let tail = NaN;
+      await simulateToPrecision(loadTopologyFile(join(ROOT, 'topologies', file)), { precision: 0.01, jobs, abandon: (_r, _w, _e, _s, k) => ((tail = k), true) });
+      return tail;
+    };
+    // kubernetes.yaml: long outages (two worker nodes down for days) in a few histories;
+    // its first batch predicts 162 M events where plain histories need about 450 M.
+    const heavy = await tailOf('kubernetes.yaml', 1);
+    expect(heavy).toBeGreaterThanOrEqual(HEAVY_TAIL_K);
+    expect(await tailOf('kubernetes.yaml', 2)).toBe(heavy);
+    // A 1+1 pair with exponential times: many short outages, a light tail.
+    const light = await tailOf('exp-ap-pair.yaml', 1);
+    expect(light).toBeLessThan(HEAVY_TAIL_K);
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10, heavy)).toBe(false);
+    expect(plainIsEnough(1e6, 0.2, 0.1, 10, light)).toBe(true);
+    // A small model with a heavy tail: the first batch predicts little, but the pilots choose, and the plain pilot is marked.
+    const r = cli(['run', 'topologies/shared-software-fault.yaml', '--precision', '10%', '--max-time', '60s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Plain histories: the first 200 histories predict [\d.]+ M events to reach 10\.0%, but from a heavy tail \(Pareto k [\d.]+ >= 0\.5/m);
+    expect(r.stdout).toMatch(/^  plain +pilot .*not trusted: a heavy tail/m);
+    expect(r.stdout).toMatch(/^Method: (splitting|failure-biasing) \(automatic choice/m);
   });
 });

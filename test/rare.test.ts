@@ -14,7 +14,7 @@ import { analyzeModel } from '../src/analysis/markov.js';
 import { loadTopologyFile, loadTopologyText, runRareEvent, RareEventRefused, rareEventBlockers, type RareEventReport } from '../src/index.js';
 import { seriesOfPairs, seriesOfPairsExact } from '../src/bench/models.js';
 import { RandomStream } from '../src/engine/rng.js';
-import { paretoK } from '../src/rare/pareto.js';
+import { paretoK } from '../src/metrics/pareto.js';
 import { cli, exp, ROOT, topo, zScore } from './helpers.js';
 
 /** A 1-of-2 group of applications on one host that never fails: exponential failures (mean `mttf`), repairs `repair`. */

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { loadTopologyFile, TopologyError, topologyJsonSchema, type LoadedTopology } from '../model/index.js';
 import { runReplication } from '../runner/replication.js';
 import { PRECISION_FIRST_BATCH, simulateParallel, simulateToPrecision } from '../simulate.js';
-import { MIN_OUTAGES_TO_PREDICT, PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents } from '../runner/precision-step.js';
+import { HEAVY_TAIL_K, heavyTail, MIN_OUTAGES_TO_PREDICT, PLAIN_ENOUGH_EVENTS, plainIsEnough, predictedEvents, type PilotFigures } from '../runner/precision-step.js';
 import { EVENT_BUDGET, limitValue } from '../model/limits.js';
 import { VERSION } from '../version.js';
 import type { PlainChoice, RunReport } from '../report/json.js';
@@ -160,12 +160,12 @@ function handOverBlocked(elapsed: number, eventsPerRun: number, maxTime: number 
   return null;
 }
 
-/** The work a plain run's first batch predicts to reach the precision, in words. */
-function predictionText(events: number, worst: number, precision: number, seen: number): string {
+/** The work a plain run's first batch predicts to reach the precision, in words (`tail`: see plainIsEnough). */
+function predictionText(events: number, worst: number, precision: number, seen: number, tail: number): string {
   const e = predictedEvents(events, worst, precision, seen);
-  return Number.isFinite(e)
-    ? `predict ${(e / 1e6).toPrecision(3)} M events to reach ${(precision * 100).toFixed(1)}%`
-    : `predict nothing (a service has ${seen === 0 ? 'no outage' : `only ${seen} outage${seen === 1 ? '' : 's'}`} yet, under the ${MIN_OUTAGES_TO_PREDICT} a prediction needs)`;
+  if (!Number.isFinite(e)) return `predict nothing (a service has ${seen === 0 ? 'no outage' : `only ${seen} outage${seen === 1 ? '' : 's'}`} yet, under the ${MIN_OUTAGES_TO_PREDICT} a prediction needs)`;
+  const text = `predict ${(e / 1e6).toPrecision(3)} M events to reach ${(precision * 100).toFixed(1)}%`;
+  return heavyTail(tail) ? `${text}, but from a heavy tail (Pareto k ${tail.toFixed(2)} >= ${HEAVY_TAIL_K}: a few histories carry the downtime, so the spread seen so far, and the prediction, are too low)` : text;
 }
 type RareMethodOption = (typeof RARE_METHODS)[number];
 
@@ -319,7 +319,7 @@ export async function main(argv: string[]): Promise<number> {
       let complete = false;
       // The plain-first rule's decision (see `abandon` below): what it says, and the first batch as the plain pilot when it hands over.
       let methodLine = '';
-      let plainPilot: { events: number; worst: number; seen: number } | undefined;
+      let plainPilot: PilotFigures | undefined;
       // Ctrl-C or SIGTERM during the run, on any number of threads: nothing is half-written
       // (the CSV's temporary file is removed; the event log and report are written only
       // after the run), exit 130. While the outputs are written, they are completed first.
@@ -345,19 +345,19 @@ export async function main(argv: string[]): Promise<number> {
           if (opts.precision === undefined) report = await simulateParallel(topo, { ...common, runs: opts.runs });
           else {
             const precision = opts.precision;
-            const abandon = (done: number, worst: number, events: number, seen: number) => {
+            const abandon = (done: number, worst: number, events: number, seen: number, tail: number) => {
               if (!plainFirst) return false;
               plainFirst = false;
-              const predicted = `${done} histories ${predictionText(events, worst, precision, seen)}`;
+              const predicted = `${done} histories ${predictionText(events, worst, precision, seen, tail)}`;
               const limit = `${PLAIN_ENOUGH_EVENTS / 1e6} M events`;
-              if (plainIsEnough(events, worst, precision, seen)) {
+              if (plainIsEnough(events, worst, precision, seen, tail)) {
                 methodLine = `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`;
               } else {
                 const keep = handOverBlocked((Date.now() - started) / 1000, eventsPerRun, opts.maxTime);
-                const over = Number.isFinite(predictedEvents(events, worst, precision, seen)) ? `, over ${limit}` : '';
+                const over = heavyTail(tail) || !Number.isFinite(predictedEvents(events, worst, precision, seen)) ? '' : `, over ${limit}`;
                 if (keep === null) {
                   methodLine = `Plain histories: the first ${predicted}${over}: pilots choose the method (--rare-event forces one).\n`;
-                  plainPilot = { events, worst, seen };
+                  plainPilot = { events, worst, seen, tail };
                   return true;
                 }
                 methodLine = `Method: plain (its first ${predicted}${over}, but ${keep}: no pilots; --rare-event forces one)\n`;
@@ -472,7 +472,7 @@ export async function main(argv: string[]): Promise<number> {
    * histories, prints the choice (text: before the report; --json: on stderr) and returns
    * 'plain' for the caller to run them.
    */
-  async function runAuto(topo: LoadedTopology, opts: RunOptions, plainPilot?: { events: number; worst: number; seen: number }): Promise<'plain' | null> {
+  async function runAuto(topo: LoadedTopology, opts: RunOptions, plainPilot?: PilotFigures): Promise<'plain' | null> {
     if (opts.precision === undefined) throw new UsageError('--rare-event auto chooses the method that reaches a precision soonest: give --precision too, e.g. --precision 10%');
     const { chooseMethod } = await import('../rare/split-run.js');
     const { renderChoiceText } = await import('../report/split.js');

@@ -12,6 +12,7 @@ import { CAUSE_LAYERS, COUNTERS, PLANNED, SPURIOUS, type CounterName, type Repli
 import { PHASES, type Phase } from './recorder.js';
 import { LIN_BINS, linBins, linHistogram, linQuantile, mergeLin, type LinHistogram } from './histogram.js';
 import { mergeSketch, sketch, sketchBins, sketchError, sketchQuantile, type Bin, type QuantileSketch } from './sketch.js';
+import { paretoK, TAIL_KEEP, trimTail } from './pareto.js';
 import { clopperPearson, salVerdict, targetVerdict, type SalVerdict, type TargetVerdict } from './sal.js';
 import {
   addBivariate,
@@ -34,6 +35,11 @@ import {
 export interface ServiceAccumulator {
   /** Per replication: downtime / window (unavailability). */
   unavailability: Moments;
+  /**
+   * The largest per-replication unavailabilities (at least the TAIL_KEEP largest, in any
+   * order; see `unavailabilityTail`): the tail the CI of the mean rests on.
+   */
+  largest: number[];
   /** Per replication: outages per year. */
   outageRate: Moments;
   /** Per replication: correlated failures per year (after the probation window). */
@@ -100,6 +106,7 @@ function emptyService(model: SystemModel, names: { types: string[]; modes: strin
   const zeros = (n: number) => new Array(n).fill(0);
   const a: ServiceAccumulator = {
       unavailability: moments(),
+      largest: [],
       outageRate: moments(),
       correlatedRate: moments(),
       tl9000Rate: moments(),
@@ -215,6 +222,8 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
 function addService(a: ServiceAccumulator, s: ServiceReplication, window: number): void {
   const years = window / YEAR;
   addMoment(a.unavailability, s.downtime / window);
+  a.largest.push(s.downtime / window);
+  if (a.largest.length >= 2 * TAIL_KEEP) trimTail(a.largest);
   addMoment(a.outageRate, s.outages / years);
   addMoment(a.correlatedRate, s.correlated / years);
   addMoment(a.tl9000Rate, s.tl9000 / years);
@@ -228,6 +237,8 @@ function addService(a: ServiceAccumulator, s: ServiceReplication, window: number
 /** Merges service accumulator `t` (and its unplanned view) into `s`. */
 function mergeService(s: ServiceAccumulator, t: ServiceAccumulator): void {
   mergeMoments(s.unavailability, t.unavailability);
+  for (const x of t.largest) s.largest.push(x);
+  if (s.largest.length >= 2 * TAIL_KEEP) trimTail(s.largest);
   mergeMoments(s.outageRate, t.outageRate);
   mergeMoments(s.correlatedRate, t.correlatedRate);
   mergeMoments(s.tl9000Rate, t.tl9000Rate);
@@ -236,6 +247,18 @@ function mergeService(s: ServiceAccumulator, t: ServiceAccumulator): void {
   mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
   addTotals(s, t);
   if (s.unplanned && t.unplanned) mergeService(s.unplanned, t.unplanned);
+}
+
+/**
+ * The Pareto k of a service's per-replication unavailability (metrics/pareto.ts): below 1/2
+ * its variance is finite and the CI of the mean holds; at 1/2 or more a few histories
+ * carry the estimate and the spread seen so far understates the true one (a half-width,
+ * and a prediction of the work to a precision, come out too small). NaN: too few
+ * histories with downtime to fit a tail. A function of the values, not of how they were
+ * sharded.
+ */
+export function unavailabilityTail(a: ServiceAccumulator): number {
+  return paretoK(a.largest, a.unavailability.n);
 }
 
 /** Merges `b` into `a`. Merge shards in shard order for reproducible bytes. */

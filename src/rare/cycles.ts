@@ -41,7 +41,7 @@ import type { SystemModel } from '../model/build.js';
 import { recorderOptionsOf, SystemSim, type TransitionObserver } from '../sim/system.js';
 import { addBivariate, addMoment, bivariate, mergeBivariate, mergeMoments, moments, ratioEstimate, meanEstimate, clipEstimate, scaleEstimate, type Bivariate, type Estimate, type Moments } from '../metrics/stats.js';
 import { RareEventRefused, rareEventBlockers } from './applicability.js';
-import { paretoK, trimTail } from './pareto.js';
+import { paretoK, trimTail } from '../metrics/pareto.js';
 
 /** Cycles per batch (one fresh system each). Part of the reproducibility contract. */
 export const CYCLES_PER_BATCH = 250;

@@ -11,7 +11,7 @@ import { VERSION } from '../version.js';
 import { addSplitBatch, chooseFactors, computeSplitBatch, copyWork, emptySplitAccumulator, HISTORIES_PER_BATCH, importanceOf, runSplitBatch, SplittingError, summarizeSplit, splitSettings, type SplitPlan, type SplitSummary } from './splitting.js';
 import { LazyPool } from './run.js';
 import { THREADS_WORTH_EVENTS } from '../runner/run.js';
-import { nextPrecisionStep, predictedEvents } from '../runner/precision-step.js';
+import { heavyTail, nextPrecisionStep, predictedEvents, type PilotFigures } from '../runner/precision-step.js';
 import type { SplitShardResult, SplitShardTask } from './split-worker.js';
 
 /** The compiled splitting worker, resolved from the package root (works compiled and from the sources). */
@@ -216,6 +216,12 @@ export interface MethodPilot {
   worstRelativeHalfWidth: number;
   /** events * (worst / precision)^2: the work the pilot predicts to reach the precision (Infinity: a service saw no outage). */
   predictedEvents: number;
+  /**
+   * The Pareto k of its worst service's per-history unavailability (NaN: too few histories
+   * with downtime to fit, or not a history method): from HEAVY_TAIL_K on, its prediction
+   * is not trusted (see chooseMethod).
+   */
+  tail: number;
 }
 
 /** The automatic choice of a method and the pilots behind it. */
@@ -243,8 +249,8 @@ export function chooseMethod(
   base: { seed: number; horizon: number; warmup: number },
   /** Why failure biasing may not be used (options it does not take, e.g. a horizon), or undefined. */
   noFailureBiasing?: string,
-  /** Plain histories already run (a plain-first run's first batch): their events and worst relative half-width, used as the plain pilot. */
-  plainPilot?: { events: number; worst: number; seen: number },
+  /** Plain histories already run (a plain-first run's first batch), used as the plain pilot. */
+  plainPilot?: PilotFigures,
 ): { choice: MethodChoice; plan: SplitPlan } {
   const model = topo.model;
   const seed = base.seed;
@@ -256,13 +262,13 @@ export function chooseMethod(
   const flat = plan.factors.map(() => 1);
   const imp = importanceOf(model, plan.target >= 0 ? [plan.target] : []);
   if (plainPilot !== undefined) {
-    pilots.push({ method: 'plain', refused: null, events: plainPilot.events, worstRelativeHalfWidth: plainPilot.worst, predictedEvents: predict(plainPilot.events, plainPilot.worst, plainPilot.seen) });
+    pilots.push({ method: 'plain', refused: null, events: plainPilot.events, worstRelativeHalfWidth: plainPilot.worst, predictedEvents: predict(plainPilot.events, plainPilot.worst, plainPilot.seen), tail: plainPilot.tail });
   } else {
     const plainAcc = emptySplitAccumulator(model, imp.maxLevel);
     for (let b = 0; b < 8; b++) runSplitBatch(model, imp, { ...base, factors: flat }, b, plainAcc, PILOT_OF_CHOICE);
     const ps = summarizeSplit(model, imp, plainAcc, flat, plan.crossings);
     const plainWorst = Math.max(...ps.services.map((s) => s.relativeHalfWidth));
-    pilots.push({ method: 'plain', refused: null, events: plainAcc.events, worstRelativeHalfWidth: plainWorst, predictedEvents: predict(plainAcc.events, plainWorst, fewest(ps)) });
+    pilots.push({ method: 'plain', refused: null, events: plainAcc.events, worstRelativeHalfWidth: plainWorst, predictedEvents: predict(plainAcc.events, plainWorst, fewest(ps)), tail: worstTail(ps) });
   }
   const splits = plan.factors.some((r) => r > 1);
   if (splits) {
@@ -272,13 +278,13 @@ export function chooseMethod(
     const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
     // Copies count as work too (see copyWork).
     const work = acc.events + acc.copies * copyWork(model, base);
-    pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst, fewest(s)) });
+    pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst, fewest(s)), tail: worstTail(s) });
   } else {
-    pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+    pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
   }
   const blockers = noFailureBiasing !== undefined ? [noFailureBiasing] : rareEventBlockers(model);
   if (blockers.length > 0) {
-    pilots.push({ method: 'failure-biasing', refused: `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+    pilots.push({ method: 'failure-biasing', refused: `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
   } else {
     const table = failureTable(model);
     const bias = autoBias(table);
@@ -288,17 +294,26 @@ export function chooseMethod(
       for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
       const s = summarizeRare(model, acc, bias, 'automatic');
       const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
-      if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN });
-      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst, Infinity) });
+      if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN, tail: NaN });
+      else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst, Infinity), tail: NaN });
     } catch (e) {
       if (!(e instanceof RareEventError)) throw e;
-      pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN });
+      pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
     }
   }
   const usable = pilots.filter((p) => p.refused === null);
-  let chosen = usable.reduce((a, b) => (b.predictedEvents < a.predictedEvents ? b : a)).method;
+  // A prediction from a heavy tail is too low (see HEAVY_TAIL_K): the others go first.
+  const trusted = usable.filter((p) => !heavyTail(p.tail));
+  let chosen = (trusted.length > 0 ? trusted : usable).reduce((a, b) => (b.predictedEvents < a.predictedEvents ? b : a)).method;
   if (usable.every((p) => p.predictedEvents === Infinity)) chosen = splits ? 'splitting' : 'plain';
   return { choice: { chosen, precision, pilots }, plan };
+}
+
+/** The Pareto k of the per-history unavailability of a pilot's service with the worst half-width. */
+function worstTail(s: SplitSummary): number {
+  let w = s.services[0];
+  for (const x of s.services) if (x.relativeHalfWidth > w.relativeHalfWidth) w = x;
+  return w.paretoK;
 }
 
 /** First replication (and batch) of the choice's pilots, apart from the runs' and chooseFactors'. */

@@ -64,7 +64,7 @@ import { hostIndexOf, recorderOptionsOf, SystemSim, type ModelRecorderOptions, t
 import { TwinPool, type Twin, type TwinSetup } from '../sim/twins.js';
 import { addBivariate } from '../metrics/stats.js';
 import { mergeRareBooks, rareBooks, rareFigures, type RareBooks, type RareFigures } from './cycles.js';
-import { paretoK, trimTail } from './pareto.js';
+import { paretoK, trimTail } from '../metrics/pareto.js';
 
 const TWO32 = 4294967296;
 

@@ -27,7 +27,7 @@ export interface PlainChoice {
   chosen: 'plain';
   by: 'first batch' | 'pilots';
   text: string;
-  pilots?: ReadonlyArray<{ method: string; refused: string | null; events: number; worstRelativeHalfWidth: number; predictedEvents: number }>;
+  pilots?: ReadonlyArray<{ method: string; refused: string | null; events: number; worstRelativeHalfWidth: number; predictedEvents: number; tail: number }>;
 }
 
 /** The document `nfvsim run --json` prints. Times are in seconds unless a name says otherwise. */

@@ -1,5 +1,5 @@
 /** The terminal report of a splitting run (`nfvsim run --rare-event splitting`) and of an automatic choice of method. */
-import { MIN_OUTAGES_TO_PREDICT } from '../runner/precision-step.js';
+import { HEAVY_TAIL_K, heavyTail, MIN_OUTAGES_TO_PREDICT } from '../runner/precision-step.js';
 import type { MethodChoice, SplitReport } from '../rare/split-run.js';
 import { num, sig } from './format.js';
 import { figureLines, precisionLine } from './rare.js';
@@ -12,7 +12,8 @@ export function renderChoiceText(c: MethodChoice): string {
       `  ${p.method.padEnd(16)}` +
         (p.refused !== null
           ? `not considered: ${p.refused}`
-          : `pilot ${num(p.events)} events, worst relative half-width ${Number.isFinite(p.worstRelativeHalfWidth) ? `${(p.worstRelativeHalfWidth * 100).toFixed(0)}%` : 'no outage seen'}; predicted ${Number.isFinite(p.predictedEvents) ? `${sig(p.predictedEvents / 1e6)} M events` : Number.isFinite(p.worstRelativeHalfWidth) ? `n/a (fewer than ${MIN_OUTAGES_TO_PREDICT} outages of a service)` : 'n/a'}`),
+          : `pilot ${num(p.events)} events, worst relative half-width ${Number.isFinite(p.worstRelativeHalfWidth) ? `${(p.worstRelativeHalfWidth * 100).toFixed(0)}%` : 'no outage seen'}; predicted ${Number.isFinite(p.predictedEvents) ? `${sig(p.predictedEvents / 1e6)} M events` : Number.isFinite(p.worstRelativeHalfWidth) ? `n/a (fewer than ${MIN_OUTAGES_TO_PREDICT} outages of a service)` : 'n/a'}` +
+            (heavyTail(p.tail) ? `, not trusted: a heavy tail (Pareto k ${p.tail.toFixed(2)} >= ${HEAVY_TAIL_K})` : '')),
     );
   }
   return lines.join('\n') + '\n';

@@ -63,12 +63,37 @@ export function predictedEvents(events: number, worst: number, precision: number
 export const PLAIN_ENOUGH_EVENTS = 200e6;
 
 /**
+ * Pareto k of a pilot's per-history unavailability from which its prediction is not
+ * trusted: with k >= 1/2 the variance is (likely) infinite (metrics/pareto.ts), the
+ * spread a pilot saw understates the true one, and so does the work it predicts
+ * (kubernetes.yaml: 200 plain histories predicted 162 M events to 10%; 454 M were needed).
+ */
+export const HEAVY_TAIL_K = 0.5;
+
+/** What a pilot of plain histories measured (a plain-first run's first batch, handed to the pilots). */
+export interface PilotFigures {
+  events: number;
+  /** The worst relative half-width over the services. */
+  worst: number;
+  /** The fewest outages of a service. */
+  seen: number;
+  /** The Pareto k of the worst service's per-history unavailability (NaN: no fit). */
+  tail: number;
+}
+
+/** True when a pilot's tail (its Pareto k; NaN: too few histories with downtime to fit one) makes its prediction untrustworthy. */
+export function heavyTail(k: number): boolean {
+  return k >= HEAVY_TAIL_K;
+}
+
+/**
  * The plain-first rule of `run --precision` without `--rare-event`: plain histories run
  * their first batch; if it predicts (`predictedEvents`) at most PLAIN_ENOUGH_EVENTS to
- * reach the precision, the run goes on with plain histories (they cost no pilots and give
- * every figure, SAL verdicts included); else the pilots of `chooseMethod` (rare/split-run.ts) choose the
+ * reach the precision and the tail of its worst service (`tail`, a Pareto k) is not heavy,
+ * the run goes on with plain histories (they cost no pilots and give every figure, SAL
+ * verdicts included); else the pilots of `chooseMethod` (rare/split-run.ts) choose the
  * method. Events, not seconds, so the choice depends on the seed alone.
  */
-export function plainIsEnough(events: number, worst: number, precision: number, seen: number): boolean {
-  return predictedEvents(events, worst, precision, seen) <= PLAIN_ENOUGH_EVENTS;
+export function plainIsEnough(events: number, worst: number, precision: number, seen: number, tail: number): boolean {
+  return predictedEvents(events, worst, precision, seen) <= PLAIN_ENOUGH_EVENTS && !heavyTail(tail);
 }

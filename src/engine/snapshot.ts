@@ -299,11 +299,16 @@ function copierFor(o: Node): Copier {
  */
 function dataCopierFor(o: Node): Copier {
   const ds = Object.getOwnPropertyDescriptors(o);
-  return compileCopier(
-    Object.keys(ds).filter((k) => 'value' in ds[k]),
-    Object.keys(o),
-  );
+  const copied = Object.keys(ds).filter((k) => 'value' in ds[k]);
+  const all = Object.keys(o);
+  const sig = `${all.join('\n')}\u0000${copied.join('\n')}`;
+  let c = DATA_COPIERS.get(sig);
+  if (c === undefined) DATA_COPIERS.set(sig, (c = compileCopier(copied, all)));
+  return c;
 }
+
+/** Copiers of object literals with accessors, by their keys and data keys. */
+const DATA_COPIERS = new Map<string, Copier>();
 
 /** True when object `o`'s own enumerable keys are `keys`, in order. */
 function hasKeys(o: object, keys: readonly string[]): boolean {
@@ -334,7 +339,7 @@ export const snapshotChecks = { fields: false };
 export class Skeleton {
   /** The nodes in walk order. */
   readonly nodes: Node[] = [];
-  /** Node -> its number; and every object of `shared` -> -1 (one look-up tells a copy what to do with either). */
+  /** Node -> its number. */
   readonly ordinal = new Map<Node, number>();
   /** The object literals among the nodes that have accessor properties (the others are copied property by property). */
   readonly withAccessors = new Set<Node>();
@@ -349,7 +354,7 @@ export class Skeleton {
   /** Per node with a copier: its hints (see Copier), from the values it held when recorded. */
   readonly hints: Int32Array[];
   /** The shared objects the hints name (HS in Copier). */
-  readonly sharedHints: object[] = [];
+  readonly sharedHints: object[];
   /** Skeletons found built alike with this one (node k of each of the same kind and prototype), by `alike`. */
   private readonly alikeWith = new WeakSet<Skeleton>();
 
@@ -360,16 +365,29 @@ export class Skeleton {
   constructor(
     readonly root: object,
     readonly shared: ReadonlySet<object>,
+    template?: Skeleton,
   ) {
     this.add(root);
     const n = this.nodes.length;
-    for (const o of shared) this.ordinal.set(o, -1);
     this.kinds = new Uint8Array(n);
-    this.copiers = new Array<Copier | null>(n).fill(null);
     for (let k = 0; k < n; k++) {
       const o = this.nodes[k];
-      const kind = kindOf(o, this.withAccessors.has(o));
-      this.kinds[k] = kind;
+      this.kinds[k] = kindOf(o, this.withAccessors.has(o));
+    }
+    if (template !== undefined && template.shared === shared && this.alike(template)) {
+      // Built alike: the same copiers and hints (node numbers, the same in both).
+      this.copiers = template.copiers;
+      this.hints = template.hints;
+      this.sharedHints = template.sharedHints;
+      this.alikeWith.add(template);
+      template.alikeWith.add(this);
+      return;
+    }
+    this.copiers = new Array<Copier | null>(n).fill(null);
+    this.sharedHints = [];
+    for (let k = 0; k < n; k++) {
+      const o = this.nodes[k];
+      const kind = this.kinds[k];
       if (kind === KIND_CLASS) this.copiers[k] = copierFor(o);
       else if (kind === KIND_ARRAY) this.copiers[k] = ARRAY_COPIERS[arrayClass(o as unknown[])];
       else if (kind === KIND_LITERAL) this.copiers[k] = this.withAccessors.has(o) ? dataCopierFor(o) : copierFor(o);
@@ -378,8 +396,8 @@ export class Skeleton {
     const hintOf = (v: unknown): number => {
       if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return -1;
       const j = this.ordinal.get(v as Node);
-      if (j === undefined) return -1;
-      if (j >= 0) return j;
+      if (j !== undefined) return j;
+      if (!shared.has(v as object)) return -1;
       let h = sharedIndex.get(v as object);
       if (h === undefined) {
         sharedIndex.set(v as object, (h = this.sharedHints.length));
@@ -400,6 +418,21 @@ export class Skeleton {
       for (let i = 0; i < fields.length; i++) h[i] = hintOf(fields[i]);
       this.hints.push(h);
     }
+  }
+
+  /**
+   * True when `other` has as many nodes, each of the same kind and prototype, and (with
+   * `snapshotChecks.fields`) each class instance the same fields: built alike.
+   */
+  private alike(other: Skeleton): boolean {
+    const n = this.nodes.length;
+    if (other.nodes.length !== n) return false;
+    for (let k = 0; k < n; k++) {
+      const a = this.nodes[k];
+      if (this.kinds[k] !== other.kinds[k] || (typeof a !== 'function' && Object.getPrototypeOf(a) !== Object.getPrototypeOf(other.nodes[k]))) return false;
+      if (snapshotChecks.fields && this.kinds[k] === KIND_CLASS && Object.keys(a).join('\n') !== other.copiers[k]!.keys) return false;
+    }
+    return true;
   }
 
   /**
@@ -550,7 +583,8 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
     const o = v as Node;
     const k = ordinal.get(o);
-    if (k !== undefined) return k >= 0 ? convAt(k) : o;
+    if (k !== undefined) return convAt(k);
+    if (shared.has(o)) return o;
     const made = map.get(o);
     if (made !== undefined) return made;
     if (typeof o === 'function') {

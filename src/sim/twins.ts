@@ -42,6 +42,8 @@ const MAX_SPARE = 64;
 /** Makes and copies twin simulations of one model (one per thread; see the top of this file). */
 export class TwinPool {
   private shared: Set<object> | null = null;
+  /** The first twin's skeleton: later ones built alike share its copiers and hints. */
+  private template: Skeleton | null = null;
   /** Twins that served and may take a copy. */
   private readonly spare: Twin[] = [];
   constructor(readonly model: SystemModel) {}
@@ -59,7 +61,9 @@ export class TwinPool {
       this.begin(other, setup);
       this.shared = sharedBetween(sys, other);
     }
-    return { sys, factory, skeleton: new Skeleton(sys, this.shared), streams: null };
+    const skeleton = new Skeleton(sys, this.shared, this.template ?? undefined);
+    this.template ??= skeleton;
+    return { sys, factory, skeleton, streams: null };
   }
 
   /** The nodes of a twin's skeleton (the size of a copy), starting one for `setup` if none is spare. */

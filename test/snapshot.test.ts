@@ -12,7 +12,7 @@ import { loadTopologyFile } from '../src/model/index.js';
 import { runReplication, finishReplication } from '../src/runner/replication.js';
 import { TwinPool, type TwinSetup } from '../src/sim/twins.js';
 import { recorderOptionsOf } from '../src/sim/system.js';
-import { copyInto, sharedBetween, Skeleton, snapshotChecks, SnapshotError } from '../src/engine/snapshot.js';
+import { copyInto, memo, sharedBetween, Skeleton, snapshotChecks, SnapshotError } from '../src/engine/snapshot.js';
 import type { SystemModel } from '../src/model/build.js';
 import { ROOT } from './helpers.js';
 
@@ -205,5 +205,57 @@ describe('snapshots of a running replication', () => {
     // A field added to a class instance after it was built is caught by the checks.
     (a.cells[0] as unknown as Record<string, number>).late = 1;
     expect(() => copyInto(sa, sb)).toThrow(/fields changed after it was built/);
+  });
+  it('hints: a field still on the node or shared object it held when recorded, or moved to another, or to an object made during the run, gets its image; frozen objects and memos are not copied', () => {
+    class Node2 {
+      next: Node2 | null = null;
+      dist: object | null = null;
+      v = 0;
+    }
+    const dists = [{ kind: 'a' }, { kind: 'b' }];
+    const mk = () => {
+      const n1 = new Node2();
+      const n2 = new Node2();
+      n1.next = n2;
+      n1.dist = dists[0];
+      const fixed = Object.freeze({ to: n2, k: 3 });
+      const cache = memo<Array<{ of: Node2 } | undefined>>([]);
+      return { n1, n2, fixed, cache, list: [n2, dists[1]] as unknown[], held: null as unknown };
+    };
+    const a = mk();
+    const b = mk();
+    const shared = sharedBetween(a, b);
+    expect(shared.has(dists[0])).toBe(true);
+    const sa = new Skeleton(a, shared);
+    const sb = new Skeleton(b, shared, sa);
+    // Moved: to the other node, to the other shared object, to a new object; the list reversed.
+    a.n1.next = a.n1;
+    a.n1.dist = dists[1];
+    a.n2.next = new Node2();
+    a.n2.next.v = 5;
+    a.list.reverse();
+    // A memo entry made in the original, and one the state refers to.
+    a.cache[2] = { of: a.n2 };
+    a.held = a.cache[2];
+    b.cache[1] = { of: b.n1 };
+    copyInto(sa, sb);
+    expect(b.n1.next).toBe(b.n1);
+    expect(b.n1.dist).toBe(dists[1]);
+    expect(b.n2.next).not.toBe(a.n2.next);
+    expect(b.n2.next!.v).toBe(5);
+    expect(b.list).toEqual([dists[1], b.n2]);
+    expect(b.list[1]).toBe(b.n2);
+    // The frozen object is the twin's own, pointing at the twin's node.
+    expect(b.fixed.to).toBe(b.n2);
+    // The twin keeps its own memo (entries it made, on its own objects); what the state refers to is copied.
+    expect(b.cache[1]!.of).toBe(b.n1);
+    expect(b.cache[2]).toBeUndefined();
+    expect((b.held as { of: Node2 }).of).toBe(b.n2);
+    // And back: the hints are right again when the fields return to what they held.
+    a.n1.next = a.n2;
+    a.n1.dist = dists[0];
+    copyInto(sa, sb);
+    expect(b.n1.next).toBe(b.n2);
+    expect(b.n1.dist).toBe(dists[0]);
   });
 });

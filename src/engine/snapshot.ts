@@ -539,11 +539,12 @@ function pathTo(roots: readonly object[], target: object, shared: ReadonlySet<ob
 /**
  * Copies the state of `src` (the graph of `srcSkeleton`) into its twin `dst` (the graph
  * of `dstSkeleton`, built alike): see the top of this file. Afterwards dst's graph is
- * an image of src's; src is not changed. `onCopy` is called with every copy made (in
- * place or afresh), e.g. to find the copied random streams. `dst` may have run since its
- * skeleton was recorded (its state is overwritten).
+ * an image of src's; src is not changed. `onFresh` is called with every object copied
+ * afresh (one made during the run: the skeleton's own nodes are copied in place, and a
+ * caller finds what it needs among them once), e.g. to find the copied random streams.
+ * `dst` may have run since its skeleton was recorded (its state is overwritten).
  */
-export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: (copy: object) => void): void {
+export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onFresh?: (copy: object) => void): void {
   const { shared, ordinal, withAccessors, kinds, copiers, hints, sharedHints } = srcSkeleton;
   const srcNodes = srcSkeleton.nodes;
   const dstNodes = dstSkeleton.nodes;
@@ -575,7 +576,6 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     } else if (kind === KIND_ARRAY) c!(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
     else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
     else fill(o, t, true);
-    onCopy?.(t);
     return t;
   };
 
@@ -607,7 +607,7 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onCopy?: 
     if (c !== null) c(o, t, conv, srcNodes, dstNodes, c.noHints!, sharedHints);
     else if (Array.isArray(o)) ARRAY_COPIERS[arrayClass(o)](o, t, conv, srcNodes, dstNodes, NO_HINTS, sharedHints);
     else fill(o, t, false);
-    onCopy?.(t);
+    onFresh?.(t);
     return t;
   };
 

@@ -34,6 +34,8 @@ export interface Twin {
   readonly skeleton: Skeleton;
   /** Its random streams, once a state was copied into it (null before). */
   streams: RandomStream[] | null;
+  /** The random streams among its skeleton's nodes (copied in place by every copy). */
+  readonly ownStreams: readonly RandomStream[];
 }
 
 /** Spare twins kept at most (more are left to the garbage collector). */
@@ -63,7 +65,8 @@ export class TwinPool {
     }
     const skeleton = new Skeleton(sys, this.shared, this.template ?? undefined);
     this.template ??= skeleton;
-    return { sys, factory, skeleton, streams: null };
+    const ownStreams = skeleton.nodes.filter((n): n is RandomStream => n instanceof RandomStream);
+    return { sys, factory, skeleton, streams: null, ownStreams };
   }
 
   /** The nodes of a twin's skeleton (the size of a copy), starting one for `setup` if none is spare. */
@@ -103,7 +106,7 @@ export class TwinPool {
   copy(from: Twin, to: Twin): RandomStream[] {
     const observer = from.sys.observer;
     from.sys.observer = null;
-    const streams: RandomStream[] = [];
+    const streams = to.ownStreams.slice();
     try {
       copyInto(from.skeleton, to.skeleton, (c) => {
         if (c instanceof RandomStream) streams.push(c);

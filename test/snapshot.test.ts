@@ -220,7 +220,9 @@ describe('snapshots of a running replication', () => {
       n1.dist = dists[0];
       const fixed = Object.freeze({ to: n2, k: 3 });
       const cache = memo<Array<{ of: Node2 } | undefined>>([]);
-      return { n1, n2, fixed, cache, list: [n2, dists[1]] as unknown[], held: null as unknown };
+      // Freezing a Map does not freeze its entries: it is copied.
+      const table = Object.freeze(new Map<string, Node2>());
+      return { n1, n2, fixed, cache, table, list: [n2, dists[1]] as unknown[], held: null as unknown };
     };
     const a = mk();
     const b = mk();
@@ -238,7 +240,9 @@ describe('snapshots of a running replication', () => {
     a.cache[2] = { of: a.n2 };
     a.held = a.cache[2];
     b.cache[1] = { of: b.n1 };
+    a.table.set('x', a.n1);
     copyInto(sa, sb);
+    expect(b.table.get('x')).toBe(b.n1);
     expect(b.n1.next).toBe(b.n1);
     expect(b.n1.dist).toBe(dists[1]);
     expect(b.n2.next).not.toBe(a.n2.next);

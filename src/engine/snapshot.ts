@@ -163,8 +163,10 @@ const KIND_LITERAL = 5;
 /** A class instance: its fields, by the compiled copier of its class and field list. */
 const KIND_CLASS = 6;
 /**
- * A frozen object: not copied. It cannot have changed since it was recorded, and its
- * twin (built alike, frozen too) holds the images of its values: the twin's own nodes.
+ * A frozen object (an object literal, an array or a class instance, not a Map or Set,
+ * whose entries freezing does not reach): not copied. It cannot have changed since it was
+ * recorded, and its twin (built alike, frozen too) holds the images of its values: the
+ * twin's own nodes.
  */
 const KIND_FROZEN = 7;
 /** A memo (see `memo`): not copied, the twin keeps its own. */
@@ -187,12 +189,13 @@ export function memo<T extends object>(o: T): T {
 
 function kindOf(o: Node, accessors: boolean): number {
   if (typeof o === 'function') return KIND_FUNCTION;
+  // A frozen Map or Set still changes (freezing does not reach its entries): copied.
+  if (isTypedArray(o)) return KIND_TYPED;
+  if (o instanceof Map) return MEMOS.has(o) ? KIND_MEMO : KIND_MAP;
+  if (o instanceof Set) return MEMOS.has(o) ? KIND_MEMO : KIND_SET;
   if (Object.isFrozen(o)) return KIND_FROZEN;
   if (MEMOS.has(o)) return KIND_MEMO;
   if (Array.isArray(o)) return KIND_ARRAY;
-  if (isTypedArray(o)) return KIND_TYPED;
-  if (o instanceof Map) return KIND_MAP;
-  if (o instanceof Set) return KIND_SET;
   return accessors || mayHaveAccessors(o) ? KIND_LITERAL : KIND_CLASS;
 }
 

@@ -254,11 +254,14 @@ function mergeService(s: ServiceAccumulator, t: ServiceAccumulator): void {
  * its variance is finite and the CI of the mean holds; at 1/2 or more a few histories
  * carry the estimate and the spread seen so far understates the true one (a half-width,
  * and a prediction of the work to a precision, come out too small). NaN: too few
- * histories with downtime to fit a tail. A function of the values, not of how they were
- * sharded.
+ * histories with downtime to fit a tail. A function of the values (of their TAIL_KEEP
+ * largest), not of how they were sharded.
  */
 export function unavailabilityTail(a: ServiceAccumulator): number {
-  return paretoK(a.largest, a.unavailability.n);
+  // The TAIL_KEEP largest only: `largest` may hold more, depending on when it was trimmed.
+  const top = a.largest.slice();
+  trimTail(top);
+  return paretoK(top, a.unavailability.n);
 }
 
 /** Merges `b` into `a`. Merge shards in shard order for reproducible bytes. */

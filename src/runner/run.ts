@@ -186,13 +186,17 @@ function* allSteps(
 ): Generator<void, RunAccumulator> {
   const from = range?.from ?? 0;
   let done = from;
-  const total = range?.into ?? emptyAccumulator(model);
+  // Without an accumulator to continue, the first shard's is the total: merging it into an
+  // empty one would copy every figure unchanged (0 + x, a sketch's buckets into none).
+  let total = range?.into;
   onProgress?.(done, runs);
   for (const shard of planShards(runs)) {
     if (shard.from < from) continue;
-    mergeAccumulators(total, yield* shardSteps(model, settings, shard, () => onProgress?.(++done, runs)));
+    const acc = yield* shardSteps(model, settings, shard, () => onProgress?.(++done, runs));
+    if (total) mergeAccumulators(total, acc);
+    else total = acc;
   }
-  return total;
+  return total ?? emptyAccumulator(model);
 }
 
 /**

@@ -27,8 +27,8 @@ const LOADER = fileURLToPath(new URL('../../bin/load-cli.js', import.meta.url));
  * The worker threads' entry: the worker bundle (dist/bundle/worker.cjs, scripts/bundle.mjs)
  * when it is there and current, else WORKER. The bundle runs the same code from one file
  * instead of many modules (some forty of nfvsim's, and zod's and yaml's) to resolve, read
- * and link: a worker starts sooner (on a
- * loaded two-core machine, its code in some 95 ms instead of 200).
+ * and link: a worker starts sooner (on a loaded two-core machine, its code in some 95 ms
+ * instead of 200).
  */
 function workerEntry(): string {
   const loader = createRequire(import.meta.url)(LOADER) as { WORKER_BUNDLE: string; bundleCurrent(bundle: string): boolean };

@@ -27,6 +27,12 @@ const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'nfvsim.cjs');
 const CODE_CACHE = `${BUNDLE}.v8cache`;
 /** The bundle's inputs: [path from dist/, size, mtimeMs] of each file it was made from (scripts/bundle.mjs). */
 const INPUTS = `${BUNDLE}.inputs.json`;
+/**
+ * The worker threads' bundle (of dist/runner/worker.js, scripts/bundle.mjs; with its
+ * inputs beside it as the CLI's), which runner/parallel.ts gives the worker threads when
+ * it is current.
+ */
+const WORKER_BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'worker.cjs');
 /** The first bytes of a code cache file (its format's version). */
 const MAGIC = Buffer.from('nfvsim code cache 2\n');
 /** Bytes of a SHA-256 digest. */
@@ -107,14 +113,15 @@ function readBundle() {
 }
 
 /**
- * True when the bundle is there and was made from dist/ as it is: every file it was made
- * from has the size and mtime it had then (dist/ compiled again by tsc alone, without
- * `npm run build`, makes the bundle stale; a copy that does not keep mtimes too).
+ * True when the bundle `bundle` (default: the CLI's) is there and was made from dist/ as
+ * it is: every file it was made from (`${bundle}.inputs.json`) has the size and mtime it
+ * had then (dist/ compiled again by tsc alone, without `npm run build`, makes the bundle
+ * stale; a copy that does not keep mtimes too).
  */
-function bundleCurrent() {
+function bundleCurrent(bundle = BUNDLE) {
   let inputs;
   try {
-    inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));
+    inputs = JSON.parse(readFileSync(`${bundle}.inputs.json`, 'utf8'));
   } catch {
     return false;
   }
@@ -139,4 +146,4 @@ async function loadCli() {
   return runBundle(compileBundle(bundle.bytes.toString('latin1'), readCodeCache(bundle.bytes, bundle.stat)));
 }
 
-module.exports = { BUNDLE, CODE_CACHE, INPUTS, bundleCurrent, compileBundle, runBundle, codeCacheFile, readCodeCache, readBundle, loadCli };
+module.exports = { BUNDLE, CODE_CACHE, INPUTS, WORKER_BUNDLE, bundleCurrent, compileBundle, runBundle, codeCacheFile, readCodeCache, readBundle, loadCli };

@@ -6,8 +6,13 @@
  * file that a V8 code cache can be made for (scripts/code-cache.mjs; bin/load-cli.js loads
  * both, and falls back to dist/cli/main.js when the bundle is missing or stale).
  *
- * The bundle is made from the compiled modules in dist/, so it runs the same code as they
- * do. Rules:
+ * It also bundles the worker threads' entry (dist/runner/worker.js) into
+ * dist/bundle/worker.cjs, which the worker threads of a run load when it is current
+ * (runner/parallel.ts): one file to read and compile instead of some forty modules, so
+ * that a worker starts its first shard sooner.
+ *
+ * The bundles are made from the compiled modules in dist/, so they run the same code as
+ * they do. Rules:
  * - Of the packages in node_modules only the small ones every command needs are bundled
  *   (BUNDLED); every other package stays external: required (CommonJS) or imported
  *   (ES modules, with `import()`) from node_modules, by the command that needs it and
@@ -16,6 +21,8 @@
  * - `import.meta.url` in each module becomes the URL of that module's file in dist/, so
  *   that paths built from it (the default topology, package.json, fonts, the worker
  *   threads' entry dist/runner/worker.js) name the same files as from dist/.
+ * - Each bundle has a list of the files it was made from, with their sizes and mtimes
+ *   (`<bundle>.inputs.json`): bin/load-cli.js `bundleCurrent` tells a stale bundle by it.
  *
  *   node scripts/bundle.mjs      (from the package root, after tsc)
  */
@@ -30,8 +37,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
 /** The bundle (bin/load-cli.js reads it from here). */
 export const BUNDLE = join(DIST, 'bundle', 'nfvsim.cjs');
-/** Its inputs (bin/load-cli.js: INPUTS). */
-const INPUTS = `${BUNDLE}.inputs.json`;
+/** The worker threads' bundle (bin/load-cli.js WORKER_BUNDLE). */
+const WORKER_BUNDLE = join(DIST, 'bundle', 'worker.cjs');
 /** The packages bundled: small, and loaded by every command. Any other stays external. */
 const BUNDLED = new Set(['commander', 'zod', 'yaml', 'seedrandom']);
 /**
@@ -82,48 +89,63 @@ const nfvsimPlugin = {
   },
 };
 
-const result = await build({
-  // The metafile's paths are relative to this.
-  absWorkingDir: ROOT,
-  entryPoints: [join(DIST, 'cli', 'main.js')],
-  outfile: BUNDLE,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // No keepNames: it wraps every function in a call that redefines its `name`, also each
-  // closure a hot function creates, each time it creates it (some 15 ms of a 10-history
-  // run, in process). Names stay those of dist/ but for one esbuild renames (a class that names
-  // itself: `_Command`, a name taken twice: `date2`); nfvsim prints no function's or
-  // class's name (its errors set `name` themselves), and test/bundle.test.ts compares
-  // the bundle's output, errors included, with dist/'s.
-  keepNames: false,
-  // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
-  minifyWhitespace: true,
-  // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.
-  charset: 'ascii',
-  legalComments: 'none',
-  logLevel: 'warning',
-  banner: { js: `var __nfvsimDist = require("node:url").pathToFileURL(require("node:path").join(__dirname, "..") + "/").href;` },
-  plugins: [nfvsimPlugin],
-  metafile: true,
-});
-const text = await readFile(BUNDLE);
-if (text.some((c) => c > 0x7f)) throw new Error(`${BUNDLE}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
-const left = /\bimport\(.{0,40}/.exec(text.toString('latin1'));
-if (left) throw new Error(`${BUNDLE}: an import() not through __nfvsimImport: ${left[0]}`);
-// What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
-// compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
-// of dist/ in it and the package.json of each package in it, with size and mtime.
-const inputs = [
-  ...Object.keys(result.metafile.inputs)
-    .map((f) => resolve(ROOT, f))
-    .filter((f) => f.startsWith(DIST + sep)),
-  ...[...BUNDLED].map((name) => join(ROOT, 'node_modules', name, 'package.json')),
-].map((f) => {
-  const s = statSync(f);
-  return [relative(DIST, f).split(sep).join('/'), s.size, s.mtimeMs];
-});
-writeFileSync(INPUTS, JSON.stringify(inputs) + '\n');
-const bytes = text.length;
-process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(bytes / 1024).toFixed(0)} KiB) from dist/cli/main.js and ${inputs.length - 1} more files\n`);
+/**
+ * Bundles `entry` (a module of dist/) into `outfile` and writes the list of its inputs
+ * beside it (`${outfile}.inputs.json`). `banner`: code before the bundle's own (after
+ * __nfvsimDist, the URL of dist/). Returns the bundle's size and the number of its inputs.
+ */
+async function bundle(entry, outfile, banner = '') {
+  const head = `var __nfvsimDist = require("node:url").pathToFileURL(require("node:path").join(__dirname, "..") + "/").href;${banner}`;
+  const result = await build({
+    // The metafile's paths are relative to this.
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    // No keepNames: it wraps every function in a call that redefines its `name`, also each
+    // closure a hot function creates, each time it creates it (some 15 ms of a 10-history
+    // run, in process). Names stay those of dist/ but for one esbuild renames (a class that names
+    // itself: `_Command`, a name taken twice: `date2`); nfvsim prints no function's or
+    // class's name (its errors set `name` themselves), and test/bundle.test.ts compares
+    // the bundle's output, errors included, with dist/'s.
+    keepNames: false,
+    // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
+    minifyWhitespace: true,
+    // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.
+    charset: 'ascii',
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: head },
+    plugins: [nfvsimPlugin],
+    metafile: true,
+  });
+  const text = await readFile(outfile);
+  if (text.some((c) => c > 0x7f)) throw new Error(`${outfile}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
+  // The banner's own import() aside.
+  const left = /\bimport\(.{0,40}/.exec(text.toString('latin1').replace(head, ''));
+  if (left) throw new Error(`${outfile}: an import() not through __nfvsimImport: ${left[0]}`);
+  // What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
+  // compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
+  // of dist/ in it and the package.json of each package in it, with size and mtime.
+  const inputs = [
+    ...Object.keys(result.metafile.inputs)
+      .map((f) => resolve(ROOT, f))
+      .filter((f) => f.startsWith(DIST + sep)),
+    ...[...BUNDLED].map((name) => join(ROOT, 'node_modules', name, 'package.json')),
+  ].map((f) => {
+    const s = statSync(f);
+    return [relative(DIST, f).split(sep).join('/'), s.size, s.mtimeMs];
+  });
+  writeFileSync(`${outfile}.inputs.json`, JSON.stringify(inputs) + '\n');
+  return { bytes: text.length, inputs: inputs.length };
+}
+
+const cli = await bundle(join(DIST, 'cli', 'main.js'), BUNDLE);
+process.stdout.write(`bundle: ${relative(ROOT, BUNDLE)} (${(cli.bytes / 1024).toFixed(0)} KiB) from dist/cli/main.js and ${cli.inputs - 1} more files\n`);
+// A worker thread requires its bundle as a module of its own: import() of a package is
+// the module's own (the CLI's bundle gets it from bin/load-cli.js, see the plugin).
+const worker = await bundle(join(DIST, 'runner', 'worker.js'), WORKER_BUNDLE, 'var __nfvsimImport = (specifier) => import(specifier);');
+process.stdout.write(`bundle: ${relative(ROOT, WORKER_BUNDLE)} (${(worker.bytes / 1024).toFixed(0)} KiB) from dist/runner/worker.js and ${worker.inputs - 1} more files\n`);

@@ -1,6 +1,7 @@
 /**
  * The CLI's bundle and its code cache (scripts/bundle.mjs, scripts/code-cache.mjs,
- * bin/load-cli.js): the bundle gives the same bytes as the ES modules of dist/, the build's
+ * bin/load-cli.js), and the worker threads' bundle (runner/parallel.ts): the bundles give
+ * the same bytes as the ES modules of dist/, the build's
  * code cache is one that V8 takes, and a code cache that is damaged, made for another
  * script or missing, or a missing bundle, changes nothing but the start-up time.
  * (No timing here: start-up is measured by `npm run bench`.)
@@ -77,12 +78,35 @@ describe('the bundle', () => {
     expect(r.stderr).toBe(reference.stderr);
   });
 
-  it('gives the same bytes with --jobs 2 (worker threads from dist/runner/worker.js) as with --jobs 1', () => {
-    const args = ['run', 'topologies/sal1-pair.yaml', '--runs', '40', '--horizon', '5y', '--seed', '7', '--json'];
+  it('gives the same bytes with --jobs 2 (worker threads from the worker bundle, dist/bundle/worker.cjs) as with --jobs 1', () => {
+    const load = createRequire(import.meta.url)(join(ROOT, 'bin', 'load-cli.js')) as { WORKER_BUNDLE: string; bundleCurrent(bundle: string): boolean };
+    expect(load.bundleCurrent(load.WORKER_BUNDLE)).toBe(true);
+    const args = ['run', 'topologies/sal1-pair.yaml', '--runs', '120', '--horizon', '3y', '--seed', '7', '--json'];
     const one = esModules([...args, '--jobs', '1']);
     const two = node(['bin/nfvsim.js', ...args, '--jobs', '2']);
     expect(two.code, two.stderr).toBe(0);
     expect(two.stdout).toBe(one.stdout);
+  });
+
+  it('worker threads load the worker bundle when it is current, else dist/runner/worker.js (the same bytes)', () => {
+    const args = ['bin/nfvsim.js', 'run', 'topologies/sal1-pair.yaml', '--runs', '120', '--horizon', '2y', '--seed', '3', '--json', '--jobs'];
+    const one = node([...args, '1']);
+    expect(one.code, one.stderr).toBe(0);
+    const dir = join(copy, 'dist', 'bundle');
+    const inputs = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'worker.cjs.inputs.json'), 'utf8')) as Array<[string, number, number]>;
+    const worker = (text: string, list: Array<[string, number, number]>) => {
+      install(readFileSync(BUNDLE), readFileSync(CACHE));
+      writeFileSync(join(dir, 'worker.cjs'), text);
+      writeFileSync(join(dir, 'worker.cjs.inputs.json'), JSON.stringify(list));
+    };
+    // Current (the build's inputs) but failing when loaded: the run fails, so it was loaded.
+    worker('throw new Error("the worker bundle ran");\n', inputs);
+    expect(node([...args, '2'], copy).code).not.toBe(0);
+    // The same, made from a file of dist/ of another size: stale, dist/runner/worker.js runs.
+    worker('throw new Error("a stale worker bundle ran");\n', inputs.map(([f, size, mtime], i): [string, number, number] => [f, i === 0 ? size + 1 : size, mtime]));
+    const stale = node([...args, '2'], copy);
+    expect(stale.code, stale.stderr).toBe(0);
+    expect(stale.stdout).toBe(one.stdout);
   });
 
   // The bundle keeps no function names (scripts/bundle.mjs: keepNames): errors of every

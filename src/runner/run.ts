@@ -86,6 +86,22 @@ export function planShards(runs: number): Shard[] {
   return shards;
 }
 
+/**
+ * Claims the next shard of a queue shared between threads: `queue` is one Int32 in
+ * shared memory (the position of the next unclaimed shard, from 0), `count` the shards
+ * in the queue. Returns the claimed position, or -1 when every shard is claimed (or the
+ * queue was closed by `closeShardQueue`). Each position is claimed once, by one thread.
+ */
+export function claimShard(queue: Int32Array, count: number): number {
+  const i = Atomics.add(queue, 0, 1);
+  return i < count ? i : -1;
+}
+
+/** Closes a shared shard queue (see `claimShard`) of `count` shards: no thread claims another. */
+export function closeShardQueue(queue: Int32Array, count: number): void {
+  Atomics.store(queue, 0, count);
+}
+
 /** The replications of a shard in order, folded; a step after each (`onReplication` is called with its result). */
 function* shardSteps(model: SystemModel, settings: RunSettings, shard: Shard, onReplication?: (r: ReplicationResult) => void): Generator<void, RunAccumulator> {
   const acc = emptyAccumulator(model);
@@ -170,13 +186,17 @@ function* allSteps(
 ): Generator<void, RunAccumulator> {
   const from = range?.from ?? 0;
   let done = from;
-  const total = range?.into ?? emptyAccumulator(model);
+  // Without an accumulator to continue, the first shard's is the total: merging it into an
+  // empty one would copy every figure unchanged (0 + x, a sketch's buckets into none).
+  let total = range?.into;
   onProgress?.(done, runs);
   for (const shard of planShards(runs)) {
     if (shard.from < from) continue;
-    mergeAccumulators(total, yield* shardSteps(model, settings, shard, () => onProgress?.(++done, runs)));
+    const acc = yield* shardSteps(model, settings, shard, () => onProgress?.(++done, runs));
+    if (total) mergeAccumulators(total, acc);
+    else total = acc;
   }
-  return total;
+  return total ?? emptyAccumulator(model);
 }
 
 /**

@@ -25,6 +25,11 @@
  * - an object made after the skeleton (during the run) is copied afresh: arrays, typed
  *   arrays, Maps, Sets, and class instances by prototype (Object.create(proto) plus own
  *   properties);
+ * - frozen skeleton objects (not Maps or Sets) and memos (`memo`) are not copied: the
+ *   twin's own are already right;
+ * - each field of a skeleton object carries a hint, the skeleton node or shared object it
+ *   held when recorded: a value still that object takes its image without a look-up
+ *   (checked by identity, so a stale hint only costs the look-up);
  * - skeleton function k of src becomes skeleton function k of dst; any other function
  *   (one made during the run, a closure over run-time state) is refused with a
  *   SnapshotError naming its path: scheduled work must be data (a handler object, an event

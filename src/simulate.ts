@@ -11,7 +11,7 @@ import { emptyAccumulator, summarize, unavailabilityTail, type RunAccumulator } 
 import { runAll, runAllYielding, runsInline, SHARD_SIZE } from './runner/run.js';
 import type { RunSettings } from './runner/replication.js';
 import { estimateEvents, SWEEP_PILOT_EVENTS } from './runner/budget.js';
-import { nextPrecisionStep } from './runner/precision-step.js';
+import { nextPrecisionStep, type PilotFigures } from './runner/precision-step.js';
 import type { PrecisionStop, RunReport } from './report/json.js';
 import { VERSION } from './version.js';
 
@@ -124,13 +124,14 @@ export interface PrecisionOptions extends Omit<SimulateOptions, 'runs'> {
   onBatch?: (runs: number, worst: number) => void;
   /**
    * Asked after each batch that reached neither the precision nor a budget, with the
-   * replications done, the worst relative half-width, the events handled, the fewest
-   * outages observed of a service and the Pareto k of the per-replication unavailability
-   * of the service with the worst half-width (`unavailabilityTail`; NaN: no fit): true
+   * replications done and what they measured as a pilot (`PilotFigures`: events, worst
+   * relative half-width, fewest outages of a service, and the Pareto k of the
+   * per-replication unavailability of the service with the worst half-width,
+   * `unavailabilityTail`; NaN: no fit): true
    * abandons the run (`simulateToPrecision` then returns null; `run --precision` uses it
    * to hand a costly run to the rare-event pilots, see runner/precision-step.ts `plainIsEnough`).
    */
-  abandon?: (runs: number, worst: number, events: number, fewestOutages: number, tail: number) => boolean;
+  abandon?: (runs: number, pilot: PilotFigures) => boolean;
 }
 
 /** Default budget of replications of a run to precision. */
@@ -193,7 +194,8 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
     }
     if (options.abandon !== undefined) {
       const w = achieved.findIndex((a) => a.relativeHalfWidth === worst);
-      if (options.abandon(done, worst, acc.events, Math.min(...services.map((s) => s.outagesObserved)), unavailabilityTail(acc.services[w]))) return null;
+      const pilot = { events: acc.events, worst, seen: Math.min(...services.map((s) => s.outagesObserved)), tail: unavailabilityTail(acc.services[w]) };
+      if (options.abandon(done, pilot)) return null;
     }
   }
   const r = report(topo, { ...options, runs: done }, done, settings, acc);

@@ -141,7 +141,7 @@ describe('run to precision', () => {
     // The tail of the first 200 histories, as the plain-first rule sees it, on any number of threads.
     const tailOf = async (file: string, jobs: number): Promise<number> => {
       let tail = NaN;
-      await simulateToPrecision(loadTopologyFile(join(ROOT, 'topologies', file)), { precision: 0.01, jobs, abandon: (_r, _w, _e, _s, k) => ((tail = k), true) });
+      await simulateToPrecision(loadTopologyFile(join(ROOT, 'topologies', file)), { precision: 0.01, jobs, abandon: (_r, pilot) => ((tail = pilot.tail), true) });
       return tail;
     };
     // kubernetes.yaml: long outages (two worker nodes down for days) in a few histories;

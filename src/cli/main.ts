@@ -160,9 +160,10 @@ function handOverBlocked(elapsed: number, eventsPerRun: number, maxTime: number 
   return null;
 }
 
-/** The work a plain run's first batch predicts to reach the precision, in words (`tail`: see plainIsEnough). */
-function predictionText(events: number, worst: number, precision: number, seen: number, tail: number): string {
-  const e = predictedEvents(events, worst, precision, seen);
+/** The work a plain run's first batch (`p`) predicts to reach the precision, in words (its tail: see plainIsEnough). */
+function predictionText(p: PilotFigures, precision: number): string {
+  const { seen, tail } = p;
+  const e = predictedEvents(p.events, p.worst, precision, seen);
   if (!Number.isFinite(e)) return `predict nothing (a service has ${seen === 0 ? 'no outage' : `only ${seen} outage${seen === 1 ? '' : 's'}`} yet, under the ${MIN_OUTAGES_TO_PREDICT} a prediction needs)`;
   const text = `predict ${(e / 1e6).toPrecision(3)} M events to reach ${(precision * 100).toFixed(1)}%`;
   return heavyTail(tail) ? `${text}, but from a heavy tail (Pareto k ${tail.toFixed(2)} >= ${HEAVY_TAIL_K}: a few histories carry the downtime, so the spread seen so far, and the prediction, are too low)` : text;
@@ -345,10 +346,11 @@ export async function main(argv: string[]): Promise<number> {
           if (opts.precision === undefined) report = await simulateParallel(topo, { ...common, runs: opts.runs });
           else {
             const precision = opts.precision;
-            const abandon = (done: number, worst: number, events: number, seen: number, tail: number) => {
+            const abandon = (done: number, pilot: PilotFigures) => {
               if (!plainFirst) return false;
               plainFirst = false;
-              const predicted = `${done} histories ${predictionText(events, worst, precision, seen, tail)}`;
+              const { events, worst, seen, tail } = pilot;
+              const predicted = `${done} histories ${predictionText(pilot, precision)}`;
               const limit = `${PLAIN_ENOUGH_EVENTS / 1e6} M events`;
               if (plainIsEnough(events, worst, precision, seen, tail)) {
                 methodLine = `Method: plain (its first ${predicted}: within the ${limit} over which pilots choose the method; --rare-event forces one)\n`;
@@ -357,7 +359,7 @@ export async function main(argv: string[]): Promise<number> {
                 const over = heavyTail(tail) || !Number.isFinite(predictedEvents(events, worst, precision, seen)) ? '' : `, over ${limit}`;
                 if (keep === null) {
                   methodLine = `Plain histories: the first ${predicted}${over}: pilots choose the method (--rare-event forces one).\n`;
-                  plainPilot = { events, worst, seen, tail };
+                  plainPilot = pilot;
                   return true;
                 }
                 methodLine = `Method: plain (its first ${predicted}${over}, but ${keep}: no pilots; --rare-event forces one)\n`;

@@ -208,7 +208,6 @@ function kindOf(o: Node, accessors: boolean): number {
  * Copies the own fields of a class instance `o` into `t` (of the same class), each object
  * value through `conv`: code generated per class and field list (`copierFor`), so that
  * every field is a named load and store V8 can inline, not a keyed one by a key list.
- * `keys` is the field list it copies (joined by newlines).
  */
 export interface Copier {
   /**
@@ -219,10 +218,9 @@ export interface Copier {
    *   both without a look-up.
    */
   (o: object, t: object, conv: (v: unknown) => unknown, S: readonly Node[], D: readonly Node[], h: Int32Array, HS: readonly object[]): void;
-  keys?: string;
-  /** The same keys as a list. */
-  keyList?: readonly string[];
-  /** The keys it copies (`keyList` without accessors), in order: what `h` is indexed by. */
+  /** Every own key of the objects it copies (accessors included), in order: what the checks compare with. */
+  keys?: readonly string[];
+  /** The keys it copies (`keys` without accessors), in order: what `h` is indexed by. */
   copied?: readonly string[];
   /** Hints of -1 for every field copied (an object made during the run). */
   noHints?: Int32Array;
@@ -237,6 +235,9 @@ const CLASS_COPIERS = new WeakMap<object, Copier>();
 /** Per field list of object literals made during a run: its copier, or null when one such literal had accessors. */
 const LITERAL_COPIERS = new Map<string, Copier | null>();
 
+/** Generated code: the image of object value `x` whose hint is `j` (see Copier). */
+const IMAGE = 'j >= 0 ? (S[j] === x ? D[j] : conv(x)) : j < -1 && HS[-j - 2] === x ? x : conv(x)';
+
 /** The body of an array copier: every element, object values through `conv` (or a hint: see Copier). */
 const ARRAY_COPY = `const n = o.length;
 if (t.length !== n) t.length = n;
@@ -245,7 +246,7 @@ for (let i = 0; i < n; i++) {
   const x = o[i];
   if (x !== null && (typeof x === 'object' || typeof x === 'function')) {
     const j = i < m ? h[i] : -1;
-    t[i] = j >= 0 ? (S[j] === x ? D[j] : conv(x)) : j < -1 && HS[-j - 2] === x ? x : conv(x);
+    t[i] = ${IMAGE};
   } else t[i] = x;
 }`;
 
@@ -273,11 +274,10 @@ const NULL_PROTO = {};
 function compileCopier(copied: readonly string[], all: readonly string[]): Copier {
   const body = copied.map((k, i) => {
     const f = JSON.stringify(k);
-    return `x = o[${f}]; if (x !== null && (typeof x === 'object' || typeof x === 'function')) { j = h[${i}]; t[${f}] = j >= 0 ? (S[j] === x ? D[j] : conv(x)) : j < -1 && HS[-j - 2] === x ? x : conv(x); } else t[${f}] = x;`;
+    return `x = o[${f}]; if (x !== null && (typeof x === 'object' || typeof x === 'function')) { j = h[${i}]; t[${f}] = ${IMAGE}; } else t[${f}] = x;`;
   });
   const c = new Function('o', 't', 'conv', 'S', 'D', 'h', 'HS', `let x, j;\n${body.join('\n')}`) as Copier;
-  c.keys = all.join('\n');
-  c.keyList = all.slice();
+  c.keys = all.slice();
   c.copied = copied.slice();
   c.noHints = new Int32Array(copied.length).fill(-1);
   return c;
@@ -438,7 +438,7 @@ export class Skeleton {
     for (let k = 0; k < n; k++) {
       const a = this.nodes[k];
       if (this.kinds[k] !== other.kinds[k] || (typeof a !== 'function' && Object.getPrototypeOf(a) !== Object.getPrototypeOf(other.nodes[k]))) return false;
-      if (snapshotChecks.fields && this.kinds[k] === KIND_CLASS && Object.keys(a).join('\n') !== other.copiers[k]!.keys) return false;
+      if (snapshotChecks.fields && this.kinds[k] === KIND_CLASS && !hasKeys(a, other.copiers[k]!.keys!)) return false;
     }
     return true;
   }
@@ -579,10 +579,10 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onFresh?:
     const o = srcNodes[k];
     const c = copiers[k];
     if (kind === KIND_CLASS) {
-      if (checks && Object.keys(o).join('\n') !== c!.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
+      if (checks && !hasKeys(o, c!.keys!)) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields changed after it was built (a field added or deleted at run time)`);
       c!(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
     } else if (kind === KIND_ARRAY) c!(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
-    else if (c !== null && hasKeys(o, c.keyList!) && hasKeys(t, c.keyList!)) c(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
+    else if (c !== null && hasKeys(o, c.keys!) && hasKeys(t, c.keys!)) c(o, t, conv, srcNodes, dstNodes, hints[k], sharedHints);
     else fill(o, t, true);
     return t;
   };
@@ -627,7 +627,7 @@ export function copyInto(srcSkeleton: Skeleton, dstSkeleton: Skeleton, onFresh?:
   const afreshCopier = (o: Node, proto: object | null): Copier | null => {
     if (proto !== Object.prototype && proto !== null) {
       const c = CLASS_COPIERS.get(proto) ?? copierFor(o);
-      if (checks && Object.keys(o).join('\n') !== c.keys) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields are not those of its class's other instances (a field added or deleted at run time)`);
+      if (checks && !hasKeys(o, c.keys!)) throw new SnapshotError(`internal error: cannot copy ${where(o)}: its fields are not those of its class's other instances (a field added or deleted at run time)`);
       return c;
     }
     const sig = Object.keys(o).join('\n');

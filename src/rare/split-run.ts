@@ -280,11 +280,11 @@ export function chooseMethod(
     const work = acc.events + acc.copies * copyWork(model, base);
     pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst, fewest(s)), tail: worstTail(s) });
   } else {
-    pilots.push({ method: 'splitting', refused: 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)', events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
+    pilots.push(refusedPilot('splitting', 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)'));
   }
   const blockers = noFailureBiasing !== undefined ? [noFailureBiasing] : rareEventBlockers(model);
   if (blockers.length > 0) {
-    pilots.push({ method: 'failure-biasing', refused: `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
+    pilots.push(refusedPilot('failure-biasing', `not applicable: ${blockers[0]}${blockers.length > 1 ? ` (and ${blockers.length - 1} more)` : ''}`));
   } else {
     const table = failureTable(model);
     const bias = autoBias(table);
@@ -294,11 +294,11 @@ export function chooseMethod(
       for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
       const s = summarizeRare(model, acc, bias, 'automatic');
       const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
-      if (s.problems.length > 0) pilots.push({ method: 'failure-biasing', refused: `its pilot's weights are degenerate: ${s.problems[0]}`, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: NaN, tail: NaN });
+      if (s.problems.length > 0) pilots.push({ ...refusedPilot('failure-biasing', `its pilot's weights are degenerate: ${s.problems[0]}`), events: acc.events, worstRelativeHalfWidth: worst });
       else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst, Infinity), tail: NaN });
     } catch (e) {
       if (!(e instanceof RareEventError)) throw e;
-      pilots.push({ method: 'failure-biasing', refused: e.message, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN });
+      pilots.push(refusedPilot('failure-biasing', e.message));
     }
   }
   const usable = pilots.filter((p) => p.refused === null);
@@ -307,6 +307,11 @@ export function chooseMethod(
   let chosen = (trusted.length > 0 ? trusted : usable).reduce((a, b) => (b.predictedEvents < a.predictedEvents ? b : a)).method;
   if (usable.every((p) => p.predictedEvents === Infinity)) chosen = splits ? 'splitting' : 'plain';
   return { choice: { chosen, precision, pilots }, plan };
+}
+
+/** A method not considered, and why (its figures NaN). */
+function refusedPilot(method: MethodPilot['method'], why: string): MethodPilot {
+  return { method, refused: why, events: NaN, worstRelativeHalfWidth: NaN, predictedEvents: NaN, tail: NaN };
 }
 
 /** The Pareto k of the per-history unavailability of a pilot's service with the worst half-width. */

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { limitLoop } from '../src/bench/limit.js';
 import { handLoop } from '../src/bench/hand.js';
 import { seriesOfPairsExact } from '../src/bench/models.js';
+import { agreement, gainRow, gainTable, type GainCell } from '../src/bench/gain.js';
+import { loadTopologyFile } from '../src/model/index.js';
 import { ROOT } from './helpers.js';
 
 describe('bench loops', () => {
@@ -37,4 +39,33 @@ describe('bench loops', () => {
     expect(r.events).toBeGreaterThan(0);
     expect(r.eventsPerSecond).toBeGreaterThan(0);
   });
+
+  it("the gain table's agreement: combined standard errors against plain histories, the worst service named, over 3 flagged", () => {
+    const cell = (estimates: GainCell['estimates']): GainCell => ({ refused: null, units: 1, events: 1, seconds: 1, reached: true, worst: 0.1, problem: null, estimates });
+    const plain = cell([
+      { service: 'a', mean: 1e-5, se: 3e-7 },
+      { service: 'b', mean: 2e-4, se: 0 },
+    ]);
+    // a: |1.2e-5 - 1e-5| / hypot(4e-7, 3e-7) = 4; b: both SEs 0, not compared.
+    const off = cell([
+      { service: 'a', mean: 1.2e-5, se: 4e-7 },
+      { service: 'b', mean: 3e-4, se: 0 },
+    ]);
+    const z = agreement(off, plain)!;
+    expect(z.service).toBe('a');
+    expect(z.z).toBeCloseTo(4, 10);
+    expect(agreement(cell([{ service: 'b', mean: 1, se: 0 }]), cell([{ service: 'b', mean: 2, se: 0 }]))).toBeNull();
+    const row = { topology: 't.yaml', plain, failureBiasing: { ...cell([]), refused: 'not applicable' }, splitting: off };
+    expect(gainTable([row])[2]).toMatch(/\| -; 4\.00 \(a\) OVER 3 \|$/);
+  });
+
+  it('a gain row runs the three methods on a shipped topology, and the accelerated estimates agree with plain histories within 3 combined SE', async () => {
+    const t = loadTopologyFile(join(ROOT, 'topologies/exp-ap-pair.yaml'), 'topologies/exp-ap-pair.yaml');
+    const row = await gainRow(t, 'exp-ap-pair.yaml', 20);
+    for (const c of [row.plain, row.failureBiasing, row.splitting]) {
+      expect(c.refused).toBeNull();
+      expect(c.estimates.map((e) => e.service)).toEqual(t.model.services.map((s) => s.name));
+    }
+    for (const c of [row.failureBiasing, row.splitting]) expect(agreement(c, row.plain)!.z).toBeLessThanOrEqual(3);
+  }, 120_000);
 });

@@ -15,7 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../src/analysis/markov.js';
 import { simulate, type LoadedTopology } from '../src/index.js';
-import { chooseFactors, emptySplitAccumulator, importanceOf, LevelWatch, runSplitBatch, summarizeSplit, type SplitSummary } from '../src/rare/splitting.js';
+import { chooseFactors, emptySplitAccumulator, FAST_RESTORE, importanceOf, LevelWatch, restoreTimeOf, runSplitBatch, summarizeSplit, type SplitSummary } from '../src/rare/splitting.js';
 import { TwinPool } from '../src/sim/twins.js';
 import { recorderOptionsOf } from '../src/sim/system.js';
 import { cli, exp, topo } from './helpers.js';
@@ -82,6 +82,39 @@ function replicaSet(extra: object = {}): LoadedTopology {
     services: { up: { chain: ['upf'] }, cp: { chain: ['api'] } },
     ...extra,
   });
+}
+
+/**
+ * A 1-of-3 group on three hosts whose server restores slowly (repair `serverRepair`) and
+ * whose application fast (1 h): a weighted group of the importance function.
+ */
+function slowFast(extra: object = {}, serverRepair: object = exp('50h')): LoadedTopology {
+  return topo({
+    components: {
+      server: { layer: 'hardware', failures: { crash: { ttf: exp('500h') } }, repair: serverRepair },
+      app: { layer: 'vnf', failures: { crash: { ttf: exp('100h') } }, repair: exp('1h') },
+    },
+    hosts: { h: { count: 3, stack: ['server'], slots: 2 } },
+    vnfs: { f: { instances: 3, k: 1, app: 'app', placement: { group: 'h', policy: 'anti-affinity' } } },
+    services: { s: { chain: ['f'] } },
+    ...extra,
+  });
+}
+
+/** A simulation of `m` (seed 5) watched by a LevelWatch of `imp`, and `at(t)`: runs it to time t (seconds) and gives the level there. */
+function watched(m: LoadedTopology['model'], imp: ReturnType<typeof importanceOf>) {
+  const sys = new TwinPool(m).start({ seed: 5, replication: 0, warmup: 0, recorderOptions: recorderOptionsOf(m) }).sys;
+  const watch = new LevelWatch(imp);
+  sys.observer = watch;
+  watch.attach(sys);
+  const at = (seconds: number) => {
+    while (sys.scheduler.now < seconds) {
+      watch.stopped = false;
+      sys.scheduler.run(seconds);
+    }
+    return watch.level();
+  };
+  return { sys, at };
 }
 
 describe('rare events: multilevel splitting over histories', () => {
@@ -180,17 +213,7 @@ describe('rare events: multilevel splitting over histories', () => {
     const t = replicaSet();
     const m = t.model;
     const imp = importanceOf(m, [0]);
-    const sys = new TwinPool(m).start({ seed: 5, replication: 0, warmup: 0, recorderOptions: recorderOptionsOf(m) }).sys;
-    const watch = new LevelWatch(imp);
-    sys.observer = watch;
-    watch.attach(sys);
-    const at = (seconds: number) => {
-      while (sys.scheduler.now < seconds) {
-        watch.stopped = false;
-        sys.scheduler.run(seconds);
-      }
-      return watch.level();
-    };
+    const { sys, at } = watched(m, imp);
     const hardware = (name: string) => sys.components[m.hosts.find((h) => h.name === name)!.hardware];
     // All up: two pods of slack, a spare node and the API: distance 4, level 0.
     expect(at(60)).toBe(0);
@@ -213,6 +236,8 @@ describe('rare events: multilevel splitting over histories', () => {
     const variants = [
       replicaSet({ upgrades: { u: { target: 'upf', start: '1d', every: '2d', step: ln('12h', 0.3) } } }),
       replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } }),
+      // A weighted group (slow servers, fast applications) under planned stops of its applications.
+      slowFast({ upgrades: { u: { target: 'f', start: '1d', every: '2d', step: ln('2h', 0.3) } } }),
     ];
     for (const t of variants) {
       const m = t.model;
@@ -243,6 +268,54 @@ describe('rare events: multilevel splitting over histories', () => {
       }
       expect(probes).toBeGreaterThan(20_000);
       expect(mismatches).toBe(0);
+    }
+  });
+
+  it('counts an instance down by a fast cause as up below the outage: a slow server down is a level, a fast application restart is not (until it is the last one)', () => {
+    const t = slowFast();
+    const m = t.model;
+    const imp = importanceOf(m, [0]);
+    // Server 50 h against application 1 h: under FAST_RESTORE (1/10) of the slowest, so weighted.
+    expect(FAST_RESTORE).toBe(0.1);
+    expect(restoreTimeOf(m, m.functions[0].instances[0].top)).toBe(3600);
+    expect(imp.weighted).toEqual([1]);
+    expect(imp.maxLevel).toBe(3);
+    // All restores alike (server 5 h, application 1 h): not weighted, every down instance counts as before.
+    expect(importanceOf(slowFast({}, exp('5h')).model, [0]).weighted).toEqual([0]);
+    const { sys, at } = watched(m, imp);
+    const apps = m.functions[0].instances.map((i) => sys.components[i.top]);
+    const servers = m.hosts.map((h) => sys.components[h.hardware]);
+    expect(at(1)).toBe(0);
+    // An application crash (1 h to restore): level 0 still.
+    apps[0].failNow(0);
+    expect(at(2)).toBe(0);
+    expect(apps[0].up).toBe(false);
+    // A server down under the second instance: level 1; under the first too (its application was already down): level 2.
+    servers[1].failNow(0);
+    expect(at(3)).toBe(1);
+    servers[0].failNow(0);
+    expect(at(4)).toBe(2);
+    // The last instance's application crashing takes the service down: the outage level, whatever its cause.
+    apps[2].failNow(0);
+    expect(at(5)).toBe(3);
+    expect(sys.serviceUp(0)).toBe(false);
+  });
+
+  it('is unbiased with a weighted importance function (fast application restarts not counted below the outage): against the exact Markov chain, and 30% off is outside 4 SE', () => {
+    const t = slowFast();
+    const exact = analyzeModel(t.model).services[0];
+    const plan = chooseFactors(t.model, { seed: 5, horizon: 0.1 * YEAR, warmup: 0 });
+    expect(plan.factors.slice(1).some((f) => f > 1)).toBe(true);
+    for (const factors of [plan.factors, [1, 3, 3, 3]]) {
+      const r = split(t, [...factors], 150, 0.1 * YEAR);
+      expect(r.copies).toBeGreaterThan(r.histories);
+      for (const key of ['unavailability', 'outagesPerYear'] as const) {
+        const e = exact[key];
+        const u = r.services[0][key];
+        if (process.env.NFVSIM_TEST_VERBOSE) console.log(`weighted ${factors} ${key}: exact ${e} splitting ${u.mean} se ${u.se}`);
+        expect(Math.abs(u.mean - e) / u.se, `${key} with factors ${factors}`).toBeLessThanOrEqual(4);
+        expect(0.3 * e).toBeGreaterThan(4 * u.se);
+      }
     }
   });
 

@@ -56,17 +56,23 @@ function agrees(name: string, s: { mean: number; se: number }, p: { mean: number
   if (power) expect(combinedZ({ mean: p.mean * 1.3, se: s.se }, p), `${name}: 30% off is inside the band`).toBeGreaterThan(3);
 }
 
-/** A 2-of-3 group of pods under a replica set on 4 workers (Weibull server crashes), and a control plane of one API on a master. */
-function replicaSet(extra: object = {}): LoadedTopology {
+/**
+ * A 2-of-3 group of pods under a replica set on 4 workers (Weibull server crashes), and a
+ * control plane of one API on a master. With `os`, the workers' servers take 2 days to
+ * repair and a host OS that panics (restored in 1 h) sits on them: the candidate hosts of a
+ * weighted importance function.
+ */
+function replicaSet(extra: object = {}, os = false): LoadedTopology {
   return topo({
     components: {
-      server: { layer: 'hardware', failures: { crash: { ttf: { dist: 'weibull', shape: 1.3, scale: '400h' } } }, repair: ln('2h', 0.5), restart: { dist: 'uniform', min: '3m', max: '6m' } },
+      server: { layer: 'hardware', failures: { crash: { ttf: { dist: 'weibull', shape: 1.3, scale: '400h' } } }, repair: os ? ln('2d', 0.5) : ln('2h', 0.5), restart: { dist: 'uniform', min: '3m', max: '6m' } },
+      ...(os ? { os: { layer: 'hostOS', failures: { panic: { ttf: exp('200h') } }, repair: exp('1h') } } : {}),
       rt: { layer: 'hypervisor' },
       pod: { layer: 'vm', failures: { evicted: { ttf: exp('500h') } }, repair: { dist: 'gamma', shape: 2, scale: '15s' }, restart: { dist: 'deterministic', value: '10s' } },
       app: { layer: 'vnf', failures: { crash: { ttf: exp('300h') } }, repair: ln('45s'), restart: { dist: 'deterministic', value: '5s' } },
       api: { layer: 'vim', failures: { crash: { ttf: exp('1000h') } }, repair: ln('5m') },
     },
-    hosts: { master: { count: 1, stack: ['server'], slots: 10 }, worker: { count: 4, stack: ['server', 'rt'], slots: 10 } },
+    hosts: { master: { count: 1, stack: ['server'], slots: 10 }, worker: { count: 4, stack: os ? ['server', 'os', 'rt'] : ['server', 'rt'], slots: 10 } },
     vim: { api: { instances: 1, app: 'api', placement: { group: 'master' } } },
     vnfs: {
       upf: {
@@ -236,6 +242,8 @@ describe('rare events: multilevel splitting over histories', () => {
     const variants = [
       replicaSet({ upgrades: { u: { target: 'upf', start: '1d', every: '2d', step: ln('12h', 0.3) } } }),
       replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } }),
+      // Weighted candidate hosts (a host OS restored fast on slow servers) under rolling maintenance.
+      replicaSet({ maintenance: { rolling: { hosts: 'worker', every: '10d', start: '1d', spacing: '12h', duration: ln('3h', 0.5), vim: 'cp', coldMigration: ln('3m', 0.5) } } }, true),
       // A weighted group (slow servers, fast applications) under planned stops of its applications.
       slowFast({ upgrades: { u: { target: 'f', start: '1d', every: '2d', step: ln('2h', 0.3) } } }),
     ];
@@ -319,6 +327,29 @@ describe('rare events: multilevel splitting over histories', () => {
     }
   });
 
+  it("weighs a replica set's candidate hosts: a worker's host OS panic (1 h) is its pod down, not a node lost; its server down (2 d) is a node lost", () => {
+    const t = replicaSet({}, true);
+    const m = t.model;
+    const imp = importanceOf(m, [0]);
+    const upf = m.functions.findIndex((f) => f.name === 'upf');
+    expect(imp.hostWeighted[upf]).toBe(1);
+    // Without the host OS (a server alone under a runtime that never fails): not weighted.
+    expect(importanceOf(replicaSet().model, [0]).hostWeighted[upf]).toBe(0);
+    const worker = m.hosts.find((h) => h.name === 'worker-1')!;
+    // Worker 1's host OS panics: its pod is down, the node counts as up (distance 1 + 1 + a spare node = 3): level 1, as a pod's own crash.
+    const a = watched(m, imp);
+    expect(a.at(60)).toBe(0);
+    const os = a.sys.components[m.components[worker.top].parent];
+    expect(os.model.type).toBe('os');
+    os.failNow(0);
+    expect(a.at(61)).toBe(1);
+    // Its server fails instead: a node lost, no spare left (distance 1 + 1 + 0 = 2): level 2.
+    const b = watched(m, imp);
+    expect(b.at(60)).toBe(0);
+    b.sys.components[worker.hardware].failNow(0);
+    expect(b.at(61)).toBe(2);
+  });
+
   it('reads the control plane: with the API down, a lost pod cannot be replaced (one step nearer than with it up)', () => {
     const t = replicaSet();
     const m = t.model;
@@ -340,18 +371,25 @@ describe('rare events: multilevel splitting over histories', () => {
     expect(watch.level()).toBe(3);
   });
 
-  it('is unbiased with a replica set that reschedules pods off failed nodes (Weibull nodes): against plain histories', () => {
-    const t = replicaSet();
-    // Four levels: two pods of slack, then the spare node and the control plane the rescheduling needs.
-    expect(importanceOf(t.model, [0]).maxLevel).toBe(4);
-    const horizon = 0.03 * YEAR;
-    const s = split(t, [1, 1, 3, 2, 2], 100, horizon, 11, 0);
-    expect(s.trials).toBeGreaterThan(3 * s.histories);
-    const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
-    agrees('replica set: user plane U', s.services[0].unavailability, p[0].unavailability, false);
-    agrees('replica set: user plane outages/y', s.services[0].outagesPerYear, p[0].outagesPerYear, false);
-    agrees('replica set: control plane U', s.services[1].unavailability, p[1].unavailability);
-    agrees('replica set: control plane outages/y', s.services[1].outagesPerYear, p[1].outagesPerYear);
+  it('is unbiased with a replica set that reschedules pods off failed nodes (Weibull nodes), its candidate hosts weighted or not: against plain histories', () => {
+    // Weighted hosts: host OS panics (1 h) on servers repaired in 2 days, not counted as nodes lost.
+    for (const [os, factors] of [
+      [false, [1, 1, 3, 2, 2]],
+      [true, [1, 2, 2, 2, 2]],
+    ] as const) {
+      const t = replicaSet({}, os);
+      const name = os ? 'weighted hosts' : 'replica set';
+      // Four levels: two pods of slack, then the spare node and the control plane the rescheduling needs.
+      expect(importanceOf(t.model, [0]).maxLevel).toBe(4);
+      const horizon = 0.03 * YEAR;
+      const s = split(t, [...factors], 100, horizon, 11, 0);
+      expect(s.trials).toBeGreaterThan(3 * s.histories);
+      const p = simulate(t, { runs: 8000, horizon, warmup: 0, seed: 3 }).results.services;
+      agrees(`${name}: user plane U`, s.services[0].unavailability, p[0].unavailability, false);
+      agrees(`${name}: user plane outages/y`, s.services[0].outagesPerYear, p[0].outagesPerYear, false);
+      agrees(`${name}: control plane U`, s.services[1].unavailability, p[1].unavailability);
+      agrees(`${name}: control plane outages/y`, s.services[1].outagesPerYear, p[1].outagesPerYear);
+    }
   });
 
   it('is unbiased with planned rolling maintenance (drain by cold migration, waiting for the control plane): against plain histories', () => {

@@ -22,7 +22,10 @@
  * the slowest's mean time to restore: an application restarted in minutes on a server
  * repaired in days) is *weighted*: below the outage its up_g counts as down only the
  * instances whose lowest component down restores slowly (d_g = n_g - long_g - k_g + 1
- * while up_g >= k_g), so a fast restart is not a level until it is the last straw. The
+ * while up_g >= k_g), so a fast restart is not a level until it is the last straw. Its
+ * candidate hosts are weighed alike (`hostWeighted`): a host down by a fast cause (a host
+ * OS panic of an hour on servers repaired in days) counts as up in cap_g and s_g, so it is
+ * its pod down, not a node lost. The
  * service's depth D is the smallest of its
  * groups' distances all up, its distance the smallest now (clipped to [0, D]), its level
  * D - distance.
@@ -99,6 +102,14 @@ export interface Importance {
   /** Per weighted group, per instance: its stack from the top down (the top, the layer below, ... its host's hardware), and 1 where that component is slow. */
   readonly chains: readonly (readonly (readonly number[])[])[];
   readonly slow: readonly (readonly (readonly number[])[])[];
+  /**
+   * Per group with S_g = 1: 1 when its candidate hosts' stacks restore at very different
+   * speeds (as for `weighted`): a host down by a fast cause then counts as up in cap_g and
+   * s_g; and per such group and candidate host its stack and slow flags (as `chains`, `slow`).
+   */
+  readonly hostWeighted: readonly number[];
+  readonly hostChains: readonly (readonly (readonly number[])[])[];
+  readonly hostSlow: readonly (readonly (readonly number[])[])[];
   /** Per component: the weighted groups whose instances' stacks hold it. */
   readonly chainGroupsOf: readonly (readonly number[])[];
   /** Per service: its depth D (0 when the service has no redundancy: not split on). */
@@ -116,10 +127,13 @@ export interface Importance {
  * the lowest component down in its stack restores slowly: a 2-minute application restart
  * beside 3-day server repairs makes retrials that die within minutes, each a copy of the
  * whole simulation, while a server down is where the long overlaps (and the outages) come
- * from. The level is still a function of the state (any function is unbiased for RESTART);
- * only its efficiency changes. On maintenance-rolling.yaml's API (server 3 d, host OS 1 h,
+ * from. The same for a candidate host of a group that re-places its instances. The level
+ * is still a function of the state (any function is unbiased for RESTART); only its
+ * efficiency changes. On maintenance-rolling.yaml's API (server 3 d, host OS 1 h,
  * application 2 min) the levels become one and two controllers' servers down (crossed 15
- * and 0.2 times per plain history, against 167 and 2.9 when every down instance counted).
+ * and 0.2 times per plain history, against 167 and 2.9 when every down instance counted);
+ * on kubernetes.yaml (workers' host OS 1 h, kubelet 5 min, server 3 d) levels 2 and 3 are
+ * crossed 57 and 1.3 times per history instead of 359 and 12.
  */
 export const FAST_RESTORE = 0.1;
 
@@ -135,6 +149,13 @@ export function restoreTimeOf(model: SystemModel, c: number): number {
   let worst = 0;
   for (const m of comp.modes) worst = Math.max(worst, (m.notice === null ? 0 : m.notice.mean) + m.repair.mean);
   return worst + comp.restart.mean;
+}
+
+/** Per stack of `chains`, per component: 1 when it restores slowly (at least FAST_RESTORE of the slowest restore of all the stacks), else 0. */
+function slowFlags(model: SystemModel, chains: readonly (readonly number[])[]): number[][] {
+  const times = chains.flat().map((c) => restoreTimeOf(model, c)).filter((t) => t < Infinity);
+  const slowest = times.length > 0 ? Math.max(...times) : 0;
+  return chains.map((chain) => chain.map((c) => (restoreTimeOf(model, c) >= FAST_RESTORE * slowest ? 1 : 0)));
 }
 
 /** The stack of the component `top`: it, the layer below, ... down to its host's hardware. */
@@ -160,27 +181,25 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
     }),
   );
   const hostIndex = hostIndexOf(model);
-  const hostGroupsOf: number[][] = model.components.map(() => []);
-  const hostTops = model.functions.map((f, g) => {
+  const hostTops = model.functions.map((f) => {
     const e = f.evacuation;
     if (e === null || !ANTI_AFFINE.has(e.policy) || e.candidates.length <= f.n) return [];
-    const ts = e.candidates.map((name) => model.hosts[hostIndex.get(name)!].top);
-    for (const t of ts) hostGroupsOf[t].push(g);
-    return ts;
+    return e.candidates.map((name) => model.hosts[hostIndex.get(name)!].top);
   });
   const spareMax = hostTops.map((ts) => (ts.length > 0 ? 1 : 0));
-  // Weighted groups (see Importance.weighted): each instance's stack, its restore times.
+  // Weighted groups and hosts (see Importance.weighted): each instance's and candidate host's stack, its restore times.
   const chains = model.functions.map((f) => f.instances.map((inst) => stackOf(model, inst.top)));
-  const slow = chains.map((cs) => {
-    const times = cs.flat().map((c) => restoreTimeOf(model, c)).filter((t) => t < Infinity);
-    const slowest = times.length > 0 ? Math.max(...times) : 0;
-    return cs.map((chain) => chain.map((c) => (restoreTimeOf(model, c) >= FAST_RESTORE * slowest ? 1 : 0)));
-  });
+  const slow = chains.map((cs) => slowFlags(model, cs));
   const weighted = model.functions.map((_, g) => (spareMax[g] === 0 && slow[g].some((ch) => ch.includes(0)) ? 1 : 0));
+  const hostChains = hostTops.map((ts) => ts.map((t) => stackOf(model, t)));
+  const hostSlow = hostChains.map((cs) => slowFlags(model, cs));
+  const hostWeighted = hostSlow.map((ss) => (ss.some((ch) => ch.includes(0)) ? 1 : 0));
   const chainGroupsOf: number[][] = model.components.map(() => []);
-  chains.forEach((cs, g) => {
-    if (weighted[g] === 0) return;
-    for (const c of new Set(cs.flat())) chainGroupsOf[c].push(g);
+  const hostGroupsOf: number[][] = model.components.map(() => []);
+  model.functions.forEach((_, g) => {
+    if (weighted[g] === 1) for (const c of new Set(chains[g].flat())) chainGroupsOf[c].push(g);
+    // A weighted host is read through its whole stack, another through its top only.
+    for (const c of new Set(hostWeighted[g] === 1 ? hostChains[g].flat() : hostTops[g])) hostGroupsOf[c].push(g);
   });
   const controlPlane = model.functions.map((f, g) => (spareMax[g] > 0 ? f.evacuation!.vim : -1));
   const groups = model.services.map((s) => {
@@ -209,6 +228,9 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
     weighted,
     chains: chains.map((cs, g) => (weighted[g] ? cs : [])),
     slow: slow.map((ss, g) => (weighted[g] ? ss : [])),
+    hostWeighted,
+    hostChains: hostChains.map((cs, g) => (hostWeighted[g] ? cs : [])),
+    hostSlow: hostSlow.map((ss, g) => (hostWeighted[g] ? ss : [])),
     chainGroupsOf,
     depth,
     groups,
@@ -277,23 +299,32 @@ export class LevelWatch implements TransitionObserver {
   /** Weighted group g's instances down by a slow cause: the top down and the lowest component down in its stack slow (0 for other groups). */
   private countLong(g: number): number {
     if (this.imp.weighted[g] === 0) return 0;
-    const c = this.sys.components;
     const chains = this.imp.chains[g];
     const slow = this.imp.slow[g];
     let n = 0;
-    for (let i = 0; i < chains.length; i++) {
-      const chain = chains[i];
-      if (c[chain[0]].up) continue;
-      let j = chain.length - 1;
-      while (j > 0 && c[chain[j]].up) j--;
-      if (slow[i][j] === 1) n++;
-    }
+    for (let i = 0; i < chains.length; i++) if (this.downSlowly(chains[i], slow[i])) n++;
     return n;
   }
+  /** True when the top of `chain` (a stack, top first) is down and the lowest component down in it is slow (`slow`: its flags). */
+  private downSlowly(chain: readonly number[], slow: readonly number[]): boolean {
+    const c = this.sys.components;
+    if (c[chain[0]].up) return false;
+    let j = chain.length - 1;
+    while (j > 0 && c[chain[j]].up) j--;
+    return slow[j] === 1;
+  }
+  /** Group g's candidate hosts up; with weighted hosts, those down by a fast cause count as up. */
   private countHosts(g: number): number {
     const c = this.sys.components;
+    const tops = this.imp.hostTops[g];
     let n = 0;
-    for (const t of this.imp.hostTops[g]) if (c[t].up) n++;
+    if (this.imp.hostWeighted[g] === 0) {
+      for (const t of tops) if (c[t].up) n++;
+      return n;
+    }
+    const chains = this.imp.hostChains[g];
+    const slow = this.imp.hostSlow[g];
+    for (let i = 0; i < chains.length; i++) if (!this.downSlowly(chains[i], slow[i])) n++;
     return n;
   }
   private controlPlaneUp(g: number): number {

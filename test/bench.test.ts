@@ -43,20 +43,32 @@ describe('bench loops', () => {
   it("the gain table's agreement: combined standard errors against plain histories, the worst service named, over 3 flagged", () => {
     const cell = (estimates: GainCell['estimates']): GainCell => ({ refused: null, units: 1, events: 1, seconds: 1, reached: true, worst: 0.1, problem: null, estimates });
     const plain = cell([
-      { service: 'a', mean: 1e-5, se: 3e-7 },
-      { service: 'b', mean: 2e-4, se: 0 },
+      { service: 'a', mean: 1e-5, se: 3e-7, trusted: true },
+      { service: 'b', mean: 2e-4, se: 0, trusted: true },
     ]);
     // a: |1.2e-5 - 1e-5| / hypot(4e-7, 3e-7) = 4; b: both SEs 0, not compared.
     const off = cell([
-      { service: 'a', mean: 1.2e-5, se: 4e-7 },
-      { service: 'b', mean: 3e-4, se: 0 },
+      { service: 'a', mean: 1.2e-5, se: 4e-7, trusted: true },
+      { service: 'b', mean: 3e-4, se: 0, trusted: true },
     ]);
     const z = agreement(off, plain)!;
     expect(z.service).toBe('a');
     expect(z.z).toBeCloseTo(4, 10);
-    expect(agreement(cell([{ service: 'b', mean: 1, se: 0 }]), cell([{ service: 'b', mean: 2, se: 0 }]))).toBeNull();
+    expect(agreement(cell([{ service: 'b', mean: 1, se: 0, trusted: true }]), cell([{ service: 'b', mean: 2, se: 0, trusted: true }]))).toBeNull();
+    // A service whose SE its method does not trust (a heavy tail) is left out, and named.
+    const tailed = cell([
+      { service: 'a', mean: 1.2e-5, se: 1e-9, trusted: false },
+      { service: 'c', mean: 1e-3, se: 1e-4, trusted: true },
+    ]);
+    const some = agreement(tailed, cell([
+      { service: 'a', mean: 1e-5, se: 3e-7, trusted: true },
+      { service: 'c', mean: 1.1e-3, se: 1e-4, trusted: true },
+    ]))!;
+    expect(some.service).toBe('c');
+    expect(some.untrusted).toEqual(['a']);
     const row = { topology: 't.yaml', plain, failureBiasing: { ...cell([]), refused: 'not applicable' }, splitting: off };
     expect(gainTable([row])[2]).toMatch(/\| -; 4\.00 \(a\) OVER 3 \|$/);
+    expect(gainTable([{ ...row, splitting: tailed, plain: cell([{ service: 'a', mean: 1e-5, se: 3e-7, trusted: true }, { service: 'c', mean: 1.1e-3, se: 1e-4, trusted: true }]) }])[2]).toMatch(/; 0\.71 \(c\), not compared: a \(heavy tail\) \|$/);
   });
 
   it('a gain row runs the three methods on a shipped topology, and the accelerated estimates agree with plain histories within 3 combined SE', async () => {

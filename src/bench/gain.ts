@@ -18,6 +18,7 @@ import { loadTopologyFile, type LoadedTopology } from '../model/index.js';
 import { simulateToPrecision } from '../simulate.js';
 import { runRareEvent } from '../rare/run.js';
 import { runSplitting } from '../rare/split-run.js';
+import { SPLIT_LIMITS } from '../rare/splitting.js';
 import { rareEventBlockers } from '../rare/applicability.js';
 
 /** One method's run to 10% on one topology. */
@@ -39,33 +40,45 @@ export interface GainCell {
   worst: number;
   /** A warning of the method that the run ended with (degenerate weights or too few outages), or null. */
   problem: string | null;
-  /** Per service (model order): its unavailability's estimate and standard error (empty when refused). */
-  estimates: Array<{ service: string; mean: number; se: number }>;
+  /**
+   * Per service (model order): its unavailability's estimate and standard error (empty
+   * when refused), and whether the method trusts that standard error: false for a service
+   * whose per-history (weighted) downtime has a heavy tail (Pareto k >= 0.7: splitting's
+   * own warning or note), whose SE a run that missed the rare long outages sees far too
+   * small.
+   */
+  estimates: Array<{ service: string; mean: number; se: number; trusted: boolean }>;
 }
 
 /**
  * How far an accelerated method's estimates lie from plain histories': the largest, over
- * the services whose two standard errors are both known and not both 0, of
- * |mean - plain mean| / sqrt(se^2 + plain se^2) (combined standard errors), with the
- * service it was found on; null when no service can be compared. Unbiased methods give
- * |z| <= 3 nearly always (a few services per table, each |z| > 3 with probability 0.3%).
+ * the services whose two standard errors are both known, not both 0 and trusted by their
+ * methods, of |mean - plain mean| / sqrt(se^2 + plain se^2) (combined standard errors),
+ * with the service it was found on (null when no service can be compared), and the
+ * services left out for an untrusted SE. With trusted SEs, unbiased methods give |z| <= 3
+ * nearly always (each comparison |z| > 3 with probability 0.3%).
  */
-export function agreement(method: GainCell, plain: GainCell): { z: number; service: string } | null {
-  let worst: { z: number; service: string } | null = null;
+export function agreement(method: GainCell, plain: GainCell): { z: number; service: string; untrusted: string[] } | null {
+  let worst: { z: number; service: string; untrusted: string[] } | null = null;
+  const untrusted: string[] = [];
   for (let i = 0; i < method.estimates.length && i < plain.estimates.length; i++) {
     const a = method.estimates[i];
     const b = plain.estimates[i];
+    if (!a.trusted || !b.trusted) {
+      untrusted.push(a.service);
+      continue;
+    }
     const se = Math.hypot(a.se, b.se);
     if (!(se > 0) || !Number.isFinite(a.mean) || !Number.isFinite(b.mean)) continue;
     const z = Math.abs(a.mean - b.mean) / se;
-    if (worst === null || z > worst.z) worst = { z, service: a.service };
+    if (worst === null || z > worst.z) worst = { z, service: a.service, untrusted };
   }
   return worst;
 }
 
-/** Estimates of a result's services, as GainCell.estimates wants them. */
-function estimatesOf(services: ReadonlyArray<{ name: string; unavailability: { mean: number; se: number } }>): GainCell['estimates'] {
-  return services.map((s) => ({ service: s.name, mean: s.unavailability.mean, se: s.unavailability.se }));
+/** Estimates of a result's services, as GainCell.estimates wants them (`paretoK`: splitting's per service; its SE is not trusted at SPLIT_LIMITS.paretoK or more). */
+function estimatesOf(services: ReadonlyArray<{ name: string; unavailability: { mean: number; se: number }; paretoK?: number }>): GainCell['estimates'] {
+  return services.map((s) => ({ service: s.name, mean: s.unavailability.mean, se: s.unavailability.se, trusted: !(s.paretoK !== undefined && s.paretoK >= SPLIT_LIMITS.paretoK) }));
 }
 
 /** The three methods on one topology. */
@@ -132,7 +145,9 @@ function cell(c: GainCell, unit: string): string {
 function agreementText(method: GainCell, plain: GainCell): string {
   if (method.refused !== null) return '-';
   const a = agreement(method, plain);
-  return a === null ? 'no service to compare' : `${a.z.toFixed(2)} (${a.service})${a.z > 3 ? ' OVER 3' : ''}`;
+  if (a === null) return 'no service to compare';
+  const left = a.untrusted.length > 0 ? `, not compared: ${a.untrusted.join(', ')} (heavy tail)` : '';
+  return `${a.z.toFixed(2)} (${a.service})${a.z > 3 ? ' OVER 3' : ''}${left}`;
 }
 
 /** The table as Markdown (README) lines. */

@@ -90,12 +90,15 @@ export interface Importance {
   /** Per group with S_g = 1: the top components of its candidate hosts' stacks, and the control-plane service its re-placement needs (-1: none). */
   readonly hostTops: readonly (readonly number[])[];
   readonly controlPlane: readonly number[];
-  /** Per component: the groups (S_g = 1) it is the top of a candidate host of. */
+  /** Per component: the groups (S_g = 1) whose candidate hosts it is read for: the top of one, or any component of its stack when the group's hosts are weighted (`hostWeighted`). */
   readonly hostGroupsOf: readonly (readonly number[])[];
   /**
    * Per group: 1 when its instances' restores differ by more than FAST_RESTORE (some
    * component of their stacks restores in under FAST_RESTORE of the slowest's time) and it
-   * re-places nothing (S_g = 0): an instance down by a fast cause then counts as up in the
+   * re-places nothing (no evacuation, no replica set; planned work may still move an
+   * instance for a while, and the level then reads the stack it was placed on: a poorer
+   * weighting, never a bias, as it is still a function of the reported state): an
+   * instance down by a fast cause then counts as up in the
    * levels below the outage (see `restoreTimeOf`); else 0.
    */
   readonly weighted: readonly number[];
@@ -190,7 +193,8 @@ export function importanceOf(model: SystemModel, targets?: readonly number[]): I
   // Weighted groups and hosts (see Importance.weighted): each instance's and candidate host's stack, its restore times.
   const chains = model.functions.map((f) => f.instances.map((inst) => stackOf(model, inst.top)));
   const slow = chains.map((cs) => slowFlags(model, cs));
-  const weighted = model.functions.map((_, g) => (spareMax[g] === 0 && slow[g].some((ch) => ch.includes(0)) ? 1 : 0));
+  // Only a group that never moves its instances: one that does (any evacuation) would leave its stacks, read from the placement, behind.
+  const weighted = model.functions.map((f, g) => (f.evacuation === null && slow[g].some((ch) => ch.includes(0)) ? 1 : 0));
   const hostChains = hostTops.map((ts) => ts.map((t) => stackOf(model, t)));
   const hostSlow = hostChains.map((cs) => slowFlags(model, cs));
   const hostWeighted = hostSlow.map((ss) => (ss.some((ch) => ch.includes(0)) ? 1 : 0));

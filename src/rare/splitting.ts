@@ -25,9 +25,8 @@
  * while up_g >= k_g), so a fast restart is not a level until it is the last straw. Its
  * candidate hosts are weighed alike (`hostWeighted`): a host down by a fast cause (a host
  * OS panic of an hour on servers repaired in days) counts as up in cap_g and s_g, so it is
- * its pod down, not a node lost. The
- * service's depth D is the smallest of its
- * groups' distances all up, its distance the smallest now (clipped to [0, D]), its level
+ * its pod down, not a node lost. The service's depth D is the smallest of its groups'
+ * distances all up, its distance the smallest now (clipped to [0, D]), its level
  * D - distance.
  * The level of the system is the largest level of a service with D >= 2. It is read from
  * the components' and services' up states as the simulation reports them
@@ -98,8 +97,8 @@ export interface Importance {
    * re-places nothing (no evacuation, no replica set; planned work may still move an
    * instance for a while, and the level then reads the stack it was placed on: a poorer
    * weighting, never a bias, as it is still a function of the reported state): an
-   * instance down by a fast cause then counts as up in the
-   * levels below the outage (see `restoreTimeOf`); else 0.
+   * instance down by a fast cause then counts as up in the levels below the outage (see
+   * `restoreTimeOf`); else 0.
    */
   readonly weighted: readonly number[];
   /** Per weighted group, per instance: its stack from the top down (the top, the layer below, ... its host's hardware), and 1 where that component is slow. */

@@ -1342,7 +1342,10 @@ export class GroupSim implements GroupOutput {
    */
   phased: ComponentSim[] = [];
   phasedStatic = 0;
+  /** The services it is a member of (once per place in a chain) ... */
   services: ServiceSim[] = [];
+  /** ... and, per entry of `services`, its place in that service's chain (ServiceSim.members). */
+  servicePlaces: number[] = [];
   dependents: GroupSim[] = [];
   mechanism!: GroupMechanism;
   /** Per-replication counters, indexed like COUNTERS. */
@@ -1434,7 +1437,8 @@ export class GroupSim implements GroupOutput {
     if (sys.trace) sys.trace({ t: sys.scheduler.now, kind: 'group', name: this.model.name, event: up ? 'up' : 'down', detail: up ? `capacity ${capacity}` : `phase ${PHASES[phase]}` });
     const delta = changedUp ? (up ? -1 : 1) : 0;
     const s = this.services;
-    for (let i = 0; i < s.length; i++) s[i].memberChanged(delta);
+    const places = this.servicePlaces;
+    for (let i = 0; i < s.length; i++) s[i].memberChanged(delta, places[i]);
     if (changedUp || !up) {
       const d = this.dependents;
       for (let i = 0; i < d.length; i++) d[i].requiredChanged(delta);
@@ -1461,10 +1465,24 @@ export interface TraceEvent {
 
 const NO_CAUSE: OutageCause = { layer: 0, type: 0, mode: 0, component: 0, zone: 0 };
 
-/** A service (chain) at run time: feeds its recorder. */
+/**
+ * A service (chain) at run time: feeds its recorder.
+ *
+ * A chain is up while every member group is, at the capacity of its least member, and
+ * while down in the phase of its first member (in chain order) that is down. It keeps
+ * the places of its members that are short of full capacity (down ones included, at
+ * capacity 0) in an unordered set, so that a member's change costs the size of that set
+ * (a few members at a time), not the length of the chain.
+ */
 class ServiceSim {
   downMembers = 0;
+  /** Its chain's member groups (see `setMembers`). */
   members: GroupSim[] = [];
+  /** Places in `members` of the members below full capacity, unordered (`shortCount` of them). */
+  private short: number[] = [];
+  private shortCount = 0;
+  /** Per place in `members`: its index in `short`, or -1 when the member is at full capacity. */
+  private shortAt: number[] = [];
   /** Called when the service comes back up. */
   readonly upListeners: Array<() => void> = [];
   /** Components whose running repair step needs it: told when it goes up or down. */
@@ -1496,9 +1514,23 @@ class ServiceSim {
     this.leafCap = logic.leaves.map(() => 1);
   }
 
+  /** Makes `members` its chain (each told its place: GroupSim.servicePlaces). */
+  setMembers(members: GroupSim[]): void {
+    this.members = members;
+    this.shortAt = members.map(() => -1);
+    this.short = members.map(() => -1);
+    this.shortCount = 0;
+    members.forEach((g, place) => {
+      g.services.push(this);
+      g.servicePlaces.push(place);
+    });
+  }
+
   /** Up at full capacity, with a fresh recorder. */
   reset(opts: RecorderOptions): void {
     this.downMembers = 0;
+    for (let j = 0; j < this.shortCount; j++) this.shortAt[this.short[j]] = -1;
+    this.shortCount = 0;
     this.capacity = 1;
     this.phase = -1;
     empty(this.upListeners);
@@ -1518,25 +1550,50 @@ class ServiceSim {
     return this.unplanned === null ? this.recorder.result : { ...this.recorder.result, unplanned: this.unplanned.result };
   }
 
-  /** A member changed: `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase. */
-  memberChanged(downDelta: number): void {
+  /**
+   * The member at place `place` of the chain changed: `downDelta` is +1 when it went down,
+   * -1 when it came up, 0 for capacity or phase. (A leaf of an `up` expression: `place`
+   * unused.)
+   */
+  memberChanged(downDelta: number, place: number): void {
     if (this.logic !== null) return this.logicChanged();
+    const m = this.members;
+    const short = this.short;
+    const shortAt = this.shortAt;
+    // The member joins or leaves the set of those short of full capacity.
+    const at = shortAt[place];
+    if (m[place].capacity < 1) {
+      if (at < 0) {
+        short[this.shortCount] = place;
+        shortAt[place] = this.shortCount++;
+      }
+    } else if (at >= 0) {
+      const last = short[--this.shortCount];
+      short[at] = last;
+      shortAt[last] = at;
+      shortAt[place] = -1;
+    }
     const wasDown = this.downMembers > 0;
     this.downMembers += downDelta;
     const isDown = this.downMembers > 0;
-    const m = this.members;
+    const n = this.shortCount;
     let cap = 0;
     let phase = -1;
     if (!isDown) {
+      // The least capacity: of the members short of it (the others are at 1).
       cap = 1;
-      for (let i = 0; i < m.length; i++) if (m[i].capacity < cap) cap = m[i].capacity;
-    } else {
-      for (let i = 0; i < m.length; i++) {
-        if (!m[i].up) {
-          phase = m[i].phase;
-          break;
-        }
+      for (let j = 0; j < n; j++) {
+        const c = m[short[j]].capacity;
+        if (c < cap) cap = c;
       }
+    } else {
+      // The phase of the first member down in chain order (a member down is short of capacity).
+      let first = m.length;
+      for (let j = 0; j < n; j++) {
+        const i = short[j];
+        if (i < first && !m[i].up) first = i;
+      }
+      if (first < m.length) phase = m[first].phase;
     }
     this.changed(wasDown, isDown, cap, phase);
   }
@@ -1868,8 +1925,7 @@ export class SystemSim {
     });
     this.services = model.services.map((s) => {
       const sim = new ServiceSim(this, s.name);
-      sim.members = s.chain.map((i) => this.groups[i]);
-      for (const g of sim.members) g.services.push(sim);
+      sim.setMembers(s.chain.map((i) => this.groups[i]));
       if (s.logic !== null) sim.useLogic(s.logic, this.groups, this.components);
       return sim;
     });
@@ -1969,7 +2025,7 @@ export class SystemSim {
     this.net?.reset(streams);
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
-      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
+      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0, -1));
     }
     // One literal shape for every replication (a spread and added keys made a new map each time).
     for (let si = 0; si < this.services.length; si++) {

@@ -94,7 +94,12 @@ class Quorum implements GroupMechanism {
    */
   private serving(): { side: number; votes: number } {
     const links = this.links;
-    if (links === null) return { side: -1, votes: this.state.upCount };
+    const upCount = this.state.upCount;
+    if (links === null) return { side: -1, votes: upCount };
+    // Every link up (the usual case): one side, the connected one, with every member up on it.
+    let cut = false;
+    for (let j = 0; j < links.length && !cut; j++) cut = links[j] >= 0 && !this.ctx.componentUp(links[j]);
+    if (!cut) return { side: -1, votes: upCount > 0 && this.quorumDevice ? upCount + 1 : upCount };
     let best = { side: -1, votes: -1 };
     // Sides in order: the connected one, then each down element by index (the tie-break).
     const sides = [-1, ...new Set(links.filter((c) => c >= 0 && !this.ctx.componentUp(c)))].sort((a, b) => a - b);

@@ -276,11 +276,12 @@ export class NetworkSim {
       this.lastCut[h] = by;
       this.cuts[h]++;
     }
-    this.model.functions.forEach((_, g) => {
+    const functions = this.model.functions;
+    for (let g = 0; g < functions.length; g++) {
       const hooks = this.reachHooks[g];
-      if (hooks.length === 0) return;
-      for (let i = 0; i < this.model.functions[g].n; i++) if (this.sys.hostOf(g, i) === h) for (const fn of hooks) fn(i, now);
-    });
+      if (hooks.length === 0) continue;
+      for (let i = 0; i < functions[g].n; i++) if (this.sys.hostOf(g, i) === h) for (let k = 0; k < hooks.length; k++) hooks[k](i, now);
+    }
   }
 
   /** The management element whose loss last cut host h off (a component index). */

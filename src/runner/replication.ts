@@ -41,10 +41,42 @@ export interface TraceOptions {
 
 const SIMS = new WeakMap<SystemModel, SystemSim>();
 
+/**
+ * Replication 0 of a model as a pilot ran it (the event budget's, runner/budget.ts), kept
+ * for the run that usually follows in the same thread: it is the result that run would
+ * compute (a replication is a function of its inputs), so `runReplication` hands it over
+ * once instead of running the same history twice. Kept only when nothing it was run with
+ * can make it differ: no warm-up, not stopped by its event cap; handed over only for the
+ * same model, seed and horizon, no warm-up, a cap it stays under, and nothing that must
+ * see the history happen (no outage callback, trace or initial failures).
+ */
+let pilotKept: { model: SystemModel; seed: number; horizon: number; result: ReplicationResult } | null = null;
+
+/** Keeps `result`, replication 0 of `model` run by a pilot with `settings` (see pilotKept), or forgets any kept one when it may not be handed over. */
+export function keepPilot(model: SystemModel, settings: RunSettings, result: ReplicationResult): void {
+  const plain = settings.warmup === 0 && settings.onOutage === undefined && settings.initialFailures === undefined;
+  pilotKept = plain && !result.truncated && result.replication === 0 ? { model, seed: settings.seed, horizon: settings.horizon, result } : null;
+}
+
 /** Runs replication `replication` of `model` under `settings`. Deterministic in its inputs. */
 export function runReplication(model: SystemModel, settings: RunSettings, replication: number, opts: TraceOptions = {}): ReplicationResult {
   const { horizon, warmup } = settings;
   if (!(horizon > warmup) || !(warmup >= 0)) throw new RangeError(`horizon (${horizon} s) must exceed warm-up (${warmup} s) >= 0`);
+  const kept = pilotKept;
+  if (kept !== null && replication === 0) {
+    pilotKept = null;
+    if (
+      kept.model === model &&
+      kept.seed === settings.seed &&
+      kept.horizon === horizon &&
+      warmup === 0 &&
+      (settings.maxEvents ?? Infinity) >= kept.result.events &&
+      settings.onOutage === undefined &&
+      settings.initialFailures === undefined &&
+      opts.trace === undefined
+    )
+      return kept.result;
+  }
   // One SystemSim per model and thread, reset for each replication (allocating a fresh
   // one per short history cost more than the history itself).
   let sys = SIMS.get(model);

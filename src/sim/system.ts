@@ -1438,7 +1438,11 @@ export class GroupSim implements GroupOutput {
     const delta = changedUp ? (up ? -1 : 1) : 0;
     const s = this.services;
     const places = this.servicePlaces;
-    for (let i = 0; i < s.length; i++) s[i].memberChanged(delta, places[i]);
+    // Every service notes its member's new capacity before any reacts to it: a service's
+    // reaction (a repair step waiting on it) may change another group, which tells its
+    // services, among them one of ours not told yet (see ServiceSim).
+    for (let i = 0; i < s.length; i++) s[i].noteMember(places[i]);
+    for (let i = 0; i < s.length; i++) s[i].memberChanged(delta);
     if (changedUp || !up) {
       const d = this.dependents;
       for (let i = 0; i < d.length; i++) d[i].requiredChanged(delta);
@@ -1472,7 +1476,11 @@ const NO_CAUSE: OutageCause = { layer: 0, type: 0, mode: 0, component: 0, zone: 
  * while down in the phase of its first member (in chain order) that is down. It keeps
  * the places of its members that are short of full capacity (down ones included, at
  * capacity 0) in an unordered set, so that a member's change costs the size of that set
- * (a few members at a time), not the length of the chain.
+ * (a few members at a time), not the length of the chain. A group that changes has every
+ * service it is in note it (`noteMember`) before it tells any of them (`memberChanged`),
+ * so the set holds every member short of capacity whenever a service works out its state,
+ * also when a service's reaction changes another group while the first is still telling
+ * its services.
  */
 class ServiceSim {
   downMembers = 0;
@@ -1551,18 +1559,16 @@ class ServiceSim {
   }
 
   /**
-   * The member at place `place` of the chain changed: `downDelta` is +1 when it went down,
-   * -1 when it came up, 0 for capacity or phase. (A leaf of an `up` expression: `place`
-   * unused.)
+   * The member at place `place` of the chain changed capacity (or went up or down): it
+   * joins or leaves the set of those short of full capacity. Called by the member for
+   * every service it is in before `memberChanged` (see the class comment).
    */
-  memberChanged(downDelta: number, place: number): void {
-    if (this.logic !== null) return this.logicChanged();
-    const m = this.members;
+  noteMember(place: number): void {
+    if (this.logic !== null) return;
     const short = this.short;
     const shortAt = this.shortAt;
-    // The member joins or leaves the set of those short of full capacity.
     const at = shortAt[place];
-    if (m[place].capacity < 1) {
+    if (this.members[place].capacity < 1) {
       if (at < 0) {
         short[this.shortCount] = place;
         shortAt[place] = this.shortCount++;
@@ -1573,6 +1579,16 @@ class ServiceSim {
       shortAt[last] = at;
       shortAt[place] = -1;
     }
+  }
+
+  /**
+   * A member changed (and its `noteMember` is done; for an `up` expression, a leaf):
+   * `downDelta` is +1 when it went down, -1 when it came up, 0 for capacity or phase.
+   */
+  memberChanged(downDelta: number): void {
+    if (this.logic !== null) return this.logicChanged();
+    const m = this.members;
+    const short = this.short;
     const wasDown = this.downMembers > 0;
     this.downMembers += downDelta;
     const isDown = this.downMembers > 0;
@@ -2025,7 +2041,7 @@ export class SystemSim {
     this.net?.reset(streams);
     // Infrastructure elements a service's expression names tell it when they go up or down.
     for (const svc of this.services) {
-      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0, -1));
+      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
     }
     // One literal shape for every replication (a spread and added keys made a new map each time).
     for (let si = 0; si < this.services.length; si++) {

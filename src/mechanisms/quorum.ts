@@ -28,6 +28,9 @@ type Config = Extract<FunctionModel['ha'], { mechanism: 'quorum' }>;
 /** Its one timer: the election under way. */
 const ELECTION = 0;
 
+/** The sides while no partition link is down: the connected one alone (see `serving`). */
+const CONNECTED_ONLY: readonly number[] = [-1];
+
 class Quorum implements GroupMechanism {
   state: {
     up: boolean[];
@@ -94,15 +97,13 @@ class Quorum implements GroupMechanism {
    */
   private serving(): { side: number; votes: number } {
     const links = this.links;
-    const upCount = this.state.upCount;
-    if (links === null) return { side: -1, votes: upCount };
-    // Every link up (the usual case): one side, the connected one, with every member up on it.
+    if (links === null) return { side: -1, votes: this.state.upCount };
     let cut = false;
     for (let j = 0; j < links.length && !cut; j++) cut = links[j] >= 0 && !this.ctx.componentUp(links[j]);
-    if (!cut) return { side: -1, votes: upCount > 0 && this.quorumDevice ? upCount + 1 : upCount };
     let best = { side: -1, votes: -1 };
-    // Sides in order: the connected one, then each down element by index (the tie-break).
-    const sides = [-1, ...new Set(links.filter((c) => c >= 0 && !this.ctx.componentUp(c)))].sort((a, b) => a - b);
+    // Sides in order: the connected one, then each down element by index (the tie-break);
+    // with every link up (the usual case) only the connected one, built without allocating.
+    const sides = cut ? [-1, ...new Set(links.filter((c) => c >= 0 && !this.ctx.componentUp(c)))].sort((a, b) => a - b) : CONNECTED_ONLY;
     for (const side of sides) {
       let n = 0;
       for (let j = 0; j < links.length; j++) if (this.member(j, side)) n++;

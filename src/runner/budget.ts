@@ -15,7 +15,7 @@ import type { SystemModel } from '../model/build.js';
 import { TopologyError, type InputIssue } from '../model/errors.js';
 import { EVENT_BUDGET, limitValue } from '../model/limits.js';
 import { formatDuration } from '../engine/units.js';
-import { keepPilot, runReplication } from './replication.js';
+import { keepPilot, runReplication, type RunSettings } from './replication.js';
 
 /** Events the pilot replication may handle (a few tens of milliseconds of work). */
 export const PILOT_EVENTS = 200_000;
@@ -55,10 +55,11 @@ export interface EventEstimate {
  */
 export function estimateEvents(model: SystemModel, seed: number, horizon: number, pilotEvents = PILOT_EVENTS): EventEstimate {
   // No warm-up: it changes what is counted, not what happens.
-  const pilot = (maxEvents: number) => runReplication(model, { seed, horizon, warmup: 0, maxEvents }, 0);
+  const settings = (maxEvents: number): RunSettings => ({ seed, horizon, warmup: 0, maxEvents });
+  const pilot = (maxEvents: number) => runReplication(model, settings(maxEvents), 0);
   const r = pilot(pilotEvents);
   // A whole history: the run's replication 0 when it follows with the same settings.
-  keepPilot(model, { seed, horizon, warmup: 0, maxEvents: pilotEvents }, r);
+  keepPilot(model, settings(pilotEvents), r);
   if (!r.truncated) return { perReplication: r.events, pilotEvents: r.events, pilotSeconds: horizon, complete: true };
   const mean = r.window > 0 ? (r.events / r.window) * horizon : Infinity;
   const half = pilot(Math.floor(pilotEvents / 2));

@@ -54,8 +54,12 @@ let pilotKept: { model: SystemModel; seed: number; horizon: number; result: Repl
 
 /** Keeps `result`, replication 0 of `model` run by a pilot with `settings` (see pilotKept), or forgets any kept one when it may not be handed over. */
 export function keepPilot(model: SystemModel, settings: RunSettings, result: ReplicationResult): void {
-  const plain = settings.warmup === 0 && settings.onOutage === undefined && settings.initialFailures === undefined;
-  pilotKept = plain && !result.truncated && result.replication === 0 ? { model, seed: settings.seed, horizon: settings.horizon, result } : null;
+  pilotKept = plainSettings(settings) && !result.truncated && result.replication === 0 ? { model, seed: settings.seed, horizon: settings.horizon, result } : null;
+}
+
+/** True when `settings` neither skip a warm-up nor watch the history (outage callback, initial failures): what a kept pilot needs on both sides. */
+function plainSettings(settings: RunSettings): boolean {
+  return settings.warmup === 0 && settings.onOutage === undefined && settings.initialFailures === undefined;
 }
 
 /** Runs replication `replication` of `model` under `settings`. Deterministic in its inputs. */
@@ -69,10 +73,8 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
       kept.model === model &&
       kept.seed === settings.seed &&
       kept.horizon === horizon &&
-      warmup === 0 &&
+      plainSettings(settings) &&
       (settings.maxEvents ?? Infinity) >= kept.result.events &&
-      settings.onOutage === undefined &&
-      settings.initialFailures === undefined &&
       opts.trace === undefined
     )
       return kept.result;

@@ -11,10 +11,9 @@
  *
  *   node dist/bench/limit.js GROUPS HISTORIES [SEED]   # prints one JSON line
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { HandResult } from './hand.js';
 import { siftUp } from './heap.js';
+import { loopCli } from './loop-cli.js';
 
 /** Replica MTTF and MTTR of the reference models (hours). */
 const MTTF_H = 2000;
@@ -100,20 +99,4 @@ export function limitLoop(groups: number, histories: number, horizon: number, se
   return { histories, events, availability: sumA / histories };
 }
 
-/** True when this module is the process's entry point (`node dist/bench/limit.js ...`). */
-function isMain(): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-}
-
-if (isMain()) {
-  const [groups, histories, seed] = process.argv.slice(2).map(Number);
-  if (!(groups > 0 && histories > 0)) {
-    process.stderr.write('usage: node dist/bench/limit.js GROUPS HISTORIES [SEED]\n');
-    process.exit(2);
-  }
-  const t0 = performance.now();
-  const r = limitLoop(groups, histories, 87600, seed || 1);
-  const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ groups, ...r, loopSeconds: seconds, eventsPerSecond: r.events / seconds }) + '\n');
-}
+loopCli(import.meta.url, 'limit', limitLoop);

@@ -12,8 +12,16 @@
  * Whole processes, as a user runs them: `nfvsim run --jobs 1` against the limit as a
  * process (`node dist/bench/limit.js`), the same histories, B1 at 10,000 histories and
  * B2 at 1,000, run in turn (A B A B ...), CPU time (all threads, from the process's
- * start: cpu-report.ts) and wall time, the median of the pairwise ratios; the start-up
- * (`node bin/nfvsim.js run topologies/minimal.yaml --runs 10` as a user runs it, wall,
+ * start: cpu-report.ts) and wall time, the median of the pairwise ratios. Beside them,
+ * unless `--no-refs`, two published discrete-event libraries on the same model, as
+ * whole processes in the same turns: SIM.JS 2.0.3 (npm simjs, a dev dependency:
+ * `node dist/bench/simjs.js`, simjs.ts) at the same histories, and SimPy 2 (Debian's
+ * python3-simpy for /usr/bin/python3: src/bench/simpy_loop.py; its CPU time is the
+ * process's own getrusage at exit, start-up included) at a fifth of them (B1 2,000, B2
+ * 200: SimPy takes some 35 s for 10,000 B1 histories), compared in histories per second:
+ * nfvsim's speed-up over each, wall and CPU, the median of the ratios within each turn.
+ * A reference that is missing stops the bench (exit 1) with how to install it. The
+ * start-up (`node bin/nfvsim.js run topologies/minimal.yaml --runs 10` as a user runs it, wall,
  * beside `node -e 0`: `startup`); and events per second from 20 to 2,000 groups
  * (flatness, in process).
  *
@@ -34,11 +42,14 @@
  * measured (a process that fails, a rate that is not a positive number) stops the bench
  * with a message and exit code 1.
  *
- *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-gain --gain-budget 60 --no-scaling --scaling-pairs 3]
+ *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-gain --gain-budget 60 --no-scaling --scaling-pairs 3 --no-refs]
  *   npm run bench -- --only-startup      (the start-up figure alone)
  *   npm run bench -- --only-scaling      (the --jobs 2 figure alone, after B2's rate in process; with --only-startup, both)
+ *   npm run bench -- --only-refs         (the whole-process comparison alone: nfvsim, the limit, SIM.JS and SimPy;
+ *                                         may be combined with --only-startup and --only-scaling; --repeats applies)
+ *   --no-refs                            (no SIM.JS or SimPy: the whole-process comparison is nfvsim against the limit)
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
@@ -86,12 +97,19 @@ const CPU_HOOK = fileURLToPath(new URL('./cpu-report.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/nfvsim.js', import.meta.url));
 const LIMIT = fileURLToPath(new URL('./limit.js', import.meta.url));
+/** The SIM.JS reference as a command (simjs.ts). */
+const SIMJS = fileURLToPath(new URL('./simjs.js', import.meta.url));
+/** The SimPy reference (not compiled: run from src/ by Debian's Python, which has python3-simpy). */
+const SIMPY = fileURLToPath(new URL('../../src/bench/simpy_loop.py', import.meta.url));
+/** Debian's Python, for which python3-simpy installs SimPy 2 (not whatever `python3` is first on PATH). */
+const PYTHON = '/usr/bin/python3';
 const topologyPath = (name: string) => fileURLToPath(new URL(`../../topologies/${name}`, import.meta.url));
 
-/** Wall and CPU seconds of one whole process. */
+/** Wall and CPU seconds of one whole process (and what it printed). */
 interface ProcessTime {
   wall: number;
   cpu: number;
+  stdout: string;
 }
 
 /**
@@ -119,27 +137,169 @@ function timeProcess(what: string, args: string[]): ProcessTime {
   } finally {
     rmSync(file, { force: true });
   }
-  return { wall: measured(`${what} (wall)`, wall), cpu: measured(`${what} (CPU)`, cpu.user + cpu.system) };
+  return { wall: measured(`${what} (wall)`, wall), cpu: measured(`${what} (CPU)`, cpu.user + cpu.system), stdout: r.stdout };
 }
 
 /**
- * Times processes A and B in turn, `repeats` times each (A B A B ...), and returns the
- * median times of each and the median of the pairwise ratios B / A (pairing keeps the
- * ratio meaningful when the machine's speed drifts).
+ * Runs the SimPy reference (`/usr/bin/python3 src/bench/simpy_loop.py args...`) to its end
+ * and returns its wall time (measured here, around the process: the interpreter's start-up
+ * included) and CPU time (user + system of the whole process from its start, which the
+ * script reports from getrusage(RUSAGE_SELF) as it ends). A process that fails is a BenchError.
  */
-function timePair(what: string, a: string[], b: string[], repeats: number) {
-  const as: ProcessTime[] = [];
-  const bs: ProcessTime[] = [];
-  for (let i = 0; i < repeats; i++) {
-    as.push(timeProcess(`${what}: nfvsim`, a));
-    bs.push(timeProcess(`${what}: the limit`, b));
+function timePython(what: string, args: string[]): ProcessTime {
+  const t0 = performance.now();
+  const r = spawnSync(PYTHON, [SIMPY, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new BenchError(`cannot measure ${what}: \`${PYTHON} ${SIMPY} ${args.join(' ')}\` exited with ${r.status ?? r.signal}: ${(r.stderr || String(r.error ?? '')).trim().slice(0, 500)}`);
+  let cpu: number;
+  try {
+    cpu = (JSON.parse(r.stdout) as { cpuSeconds: number }).cpuSeconds;
+  } catch (e) {
+    throw new BenchError(`cannot measure ${what}: no JSON line from the process (${(e as Error).message})`);
   }
-  return {
-    nfvsim: { wallSeconds: median(as.map((x) => x.wall)), cpuSeconds: median(as.map((x) => x.cpu)) },
-    limit: { wallSeconds: median(bs.map((x) => x.wall)), cpuSeconds: median(bs.map((x) => x.cpu)) },
-    ratioWall: median(as.map((x, i) => bs[i].wall / x.wall)),
-    ratioCpu: median(as.map((x, i) => bs[i].cpu / x.cpu)),
-  };
+  return { wall: measured(`${what} (wall)`, wall), cpu: measured(`${what} (CPU)`, cpu), stdout: r.stdout };
+}
+
+/**
+ * The published references' requirements, checked before anything is measured: SIM.JS's
+ * command runs (npm simjs, a dev dependency), and /usr/bin/python3 imports SimPy 2 (Debian's
+ * python3-simpy). Else a BenchError that says how to install it.
+ */
+function checkReferences(): void {
+  const js = spawnSync(process.execPath, [SIMJS, '2', '1', '1'], { encoding: 'utf8' });
+  if (js.status !== 0) {
+    throw new BenchError(
+      `the SIM.JS reference does not run (\`node ${SIMJS} 2 1 1\` exited with ${js.status ?? js.signal}: ${(js.stderr || String(js.error ?? '')).trim().slice(0, 300)}): ` +
+        'install SIM.JS 2.0.3, a dev dependency, with `npm install` (and build with `npm run build`), or leave the references out with --no-refs',
+    );
+  }
+  const py = existsSync(PYTHON) ? spawnSync(PYTHON, ['-c', 'import SimPy.Simulation; print(SimPy.__version__)'], { encoding: 'utf8' }) : null;
+  if (!py || py.status !== 0) {
+    const why = py ? (py.stderr || String(py.error ?? '')).trim().split('\n').pop() : `${PYTHON} not found`;
+    throw new BenchError(
+      `the SimPy reference needs SimPy 2 for ${PYTHON} (${why}): install Debian's package with \`apt-get install python3-simpy\` ` +
+        "(PyPI's simpy 3 and 4 are another API), or leave the references out with --no-refs",
+    );
+  }
+}
+
+/** A reference's JSON line (simjs.ts, simpy_loop.py). */
+interface ReferenceLine {
+  library: string;
+  histories: number;
+  events: number;
+  availability: number;
+  availabilityStdErr: number;
+  historiesPerSecond: number;
+  eventsPerSecond: number;
+}
+
+/** One process of the whole-process comparison: its name, the histories it runs and how to time one run. */
+interface Contender {
+  name: string;
+  histories: number;
+  time: () => ProcessTime;
+}
+
+/**
+ * Times the contenders in turn, `repeats` turns (A B C ... A B C ...), and returns each
+ * one's runs, turn by turn (a ratio taken within a turn stays meaningful when the
+ * machine's speed drifts).
+ */
+function timeInTurn(contenders: Contender[], repeats: number): ProcessTime[][] {
+  const runs: ProcessTime[][] = contenders.map(() => []);
+  for (let i = 0; i < repeats; i++) contenders.forEach((c, j) => runs[j].push(c.time()));
+  return runs;
+}
+
+/**
+ * Whole processes, --jobs 1: `nfvsim run --json` against the limit as a process (same
+ * histories) and, with `refs`, SIM.JS (same histories) and SimPy (a fifth of them), in
+ * turn, on B1 (10,000 histories) and B2 (1,000); prints each line and the targets, and
+ * returns the figures.
+ */
+function wholeProcesses(repeats: number, refs: boolean) {
+  console.log(
+    `Whole processes, --jobs 1 (nfvsim run --json against node dist/bench/limit.js${refs ? ', SIM.JS (node dist/bench/simjs.js) and SimPy (/usr/bin/python3 src/bench/simpy_loop.py)' : ''}, in turn; medians of ${repeats}):`,
+  );
+  const loadBefore = loadavg()[0];
+  const processRatios: Record<string, unknown> = {};
+  for (const [name, file, groups, histories] of [
+    ['B1', 'b1-20-pairs.yaml', 20, 10_000],
+    ['B2', 'b2-200-pairs.yaml', 200, 1_000],
+  ] as Array<[string, string, number, number]>) {
+    const what = `${name}, ${histories} histories`;
+    const simpyHistories = histories / 5;
+    const contenders: Contender[] = [
+      { name: 'nfvsim', histories, time: () => timeProcess(`${what}: nfvsim`, [CLI, 'run', topologyPath(file), '--runs', String(histories), '--jobs', '1', '--json']) },
+      { name: 'limit', histories, time: () => timeProcess(`${what}: the limit`, [LIMIT, String(groups), String(histories), '1']) },
+    ];
+    if (refs) {
+      contenders.push(
+        { name: 'simjs', histories, time: () => timeProcess(`${what}: SIM.JS`, [SIMJS, String(groups), String(histories), '1']) },
+        { name: 'simpy', histories: simpyHistories, time: () => timePython(`${name}, ${simpyHistories} histories: SimPy`, [String(groups), String(simpyHistories), '1']) },
+      );
+    }
+    const runs = timeInTurn(contenders, repeats);
+    const [as, bs] = runs;
+    const times = (xs: ProcessTime[]) => ({ wallSeconds: median(xs.map((x) => x.wall)), cpuSeconds: median(xs.map((x) => x.cpu)) });
+    const p = {
+      nfvsim: times(as),
+      limit: times(bs),
+      ratioWall: median(as.map((x, i) => bs[i].wall / x.wall)),
+      ratioCpu: median(as.map((x, i) => bs[i].cpu / x.cpu)),
+    };
+    const row: Record<string, unknown> = { histories, ...p };
+    console.log(
+      `${name}, ${histories.toLocaleString('en-US')} histories: nfvsim ${p.nfvsim.wallSeconds.toFixed(2)} s wall, ${p.nfvsim.cpuSeconds.toFixed(2)} s CPU; ` +
+        `the limit ${p.limit.wallSeconds.toFixed(2)} s wall, ${p.limit.cpuSeconds.toFixed(2)} s CPU: nfvsim at ${(100 * p.ratioWall).toFixed(1)}% of the limit's histories/s (wall), ${(100 * p.ratioCpu).toFixed(1)}% (CPU)`,
+    );
+    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, wall`, `${(100 * p.ratioWall).toFixed(1)}%`, p.ratioWall >= 0.5);
+    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, CPU`, `${(100 * p.ratioCpu).toFixed(1)}%`, p.ratioCpu >= 0.5);
+    if (refs) {
+      const exact = seriesOfPairsExact(groups);
+      for (const [j, label, goal] of [
+        [2, 'SIM.JS', 3],
+        [3, 'SimPy', 10],
+      ] as Array<[number, string, number]>) {
+        const c = contenders[j];
+        const xs = runs[j];
+        // nfvsim's histories/s over the reference's, within each turn.
+        const speedup = (k: 'wall' | 'cpu') => median(as.map((x, i) => xs[i][k] / c.histories / (x[k] / histories)));
+        const lines = xs.map((x) => JSON.parse(x.stdout) as ReferenceLine);
+        const z = Math.abs(lines[0].availability - exact) / lines[0].availabilityStdErr;
+        // A reference far from the exact availability simulates another model: no comparison.
+        if (!(z < 6)) throw new BenchError(`cannot compare with ${label} on ${name}: its availability ${lines[0].availability} is ${z.toFixed(1)} standard errors from the exact ${exact}`);
+        const r = {
+          library: lines[0].library,
+          histories: c.histories,
+          ...times(xs),
+          historiesPerSecondWall: c.histories / median(xs.map((x) => x.wall)),
+          historiesPerSecondCpu: c.histories / median(xs.map((x) => x.cpu)),
+          loopHistoriesPerSecond: median(lines.map((l) => l.historiesPerSecond)),
+          loopEventsPerSecond: median(lines.map((l) => l.eventsPerSecond)),
+          events: lines[0].events,
+          availability: lines[0].availability,
+          availabilityStdErr: lines[0].availabilityStdErr,
+          speedupWall: measured(`${name}: nfvsim over ${label} (wall)`, speedup('wall')),
+          speedupCpu: measured(`${name}: nfvsim over ${label} (CPU)`, speedup('cpu')),
+        };
+        row[c.name] = r;
+        const fewer = c.histories === histories ? '' : ` (${c.histories.toLocaleString('en-US')} histories, a fifth of nfvsim's: ${label} is slow; compared in histories/s)`;
+        console.log(
+          `${name}, ${r.library}${fewer}: ${r.wallSeconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU: ${r.historiesPerSecondWall.toFixed(0)} histories/s wall, ${r.historiesPerSecondCpu.toFixed(0)} CPU ` +
+            `(nfvsim ${(histories / p.nfvsim.wallSeconds).toFixed(0)} wall, ${(histories / p.nfvsim.cpuSeconds).toFixed(0)} CPU); in its own loop (wall) ${r.loopHistoriesPerSecond.toFixed(0)} histories/s, ${(r.loopEventsPerSecond / 1e6).toFixed(2)} M events/s; ` +
+            `availability ${r.availability.toFixed(8)} ± ${r.availabilityStdErr.toExponential(1)} (exact ${exact.toFixed(8)}, ${z.toFixed(1)} SE): nfvsim ${r.speedupWall.toFixed(2)}x its histories/s (wall), ${r.speedupCpu.toFixed(2)}x (CPU)`,
+        );
+        target(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, wall`, `${r.speedupWall.toFixed(2)}x`, r.speedupWall >= goal);
+        target(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, CPU`, `${r.speedupCpu.toFixed(2)}x`, r.speedupCpu >= goal);
+      }
+    }
+    processRatios[name] = row;
+  }
+  processRatios.loadAverage = [loadBefore, loadavg()[0]];
+  console.log(`whole processes: load average ${loadBefore.toFixed(2)} to ${loadavg()[0].toFixed(2)}`);
+  return processRatios;
 }
 
 interface Measurement {
@@ -315,7 +475,12 @@ async function main(): Promise<void> {
   const repeats = Number(arg('repeats', 5));
   const out = arg('out', 'bench-results.json');
   const results: Record<string, unknown> = {};
-  if (process.argv.includes('--only-startup') || process.argv.includes('--only-scaling')) {
+  const refs = !process.argv.includes('--no-refs');
+  const only = ['--only-startup', '--only-scaling', '--only-refs'].some((o) => process.argv.includes(o));
+  // A missing reference stops the bench before anything is measured.
+  if (refs && (!only || process.argv.includes('--only-refs'))) checkReferences();
+  if (only) {
+    if (process.argv.includes('--only-refs')) results.wholeProcess = wholeProcesses(repeats, refs);
     if (process.argv.includes('--only-startup')) results.startup = startup(repeats);
     if (process.argv.includes('--only-scaling')) {
       const model = loadTopologyText(seriesOfPairs(200), 'B2.yaml').model;
@@ -351,28 +516,8 @@ async function main(): Promise<void> {
     );
   }
 
-  // Whole processes, --jobs 1: nfvsim run against the limit as a process, same histories.
-  console.log('Whole processes, --jobs 1 (nfvsim run --json against node dist/bench/limit.js, in turn; medians):');
-  const processRatios: Record<string, unknown> = {};
-  for (const [name, file, groups, histories] of [
-    ['B1', 'b1-20-pairs.yaml', 20, 10_000],
-    ['B2', 'b2-200-pairs.yaml', 200, 1_000],
-  ] as Array<[string, string, number, number]>) {
-    const p = timePair(
-      `${name}, ${histories} histories`,
-      [CLI, 'run', topologyPath(file), '--runs', String(histories), '--jobs', '1', '--json'],
-      [LIMIT, String(groups), String(histories), '1'],
-      repeats,
-    );
-    processRatios[name] = { histories, ...p };
-    console.log(
-      `${name}, ${histories.toLocaleString('en-US')} histories: nfvsim ${p.nfvsim.wallSeconds.toFixed(2)} s wall, ${p.nfvsim.cpuSeconds.toFixed(2)} s CPU; ` +
-        `the limit ${p.limit.wallSeconds.toFixed(2)} s wall, ${p.limit.cpuSeconds.toFixed(2)} s CPU: nfvsim at ${(100 * p.ratioWall).toFixed(1)}% of the limit's histories/s (wall), ${(100 * p.ratioCpu).toFixed(1)}% (CPU)`,
-    );
-    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, wall`, `${(100 * p.ratioWall).toFixed(1)}%`, p.ratioWall >= 0.5);
-    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, CPU`, `${(100 * p.ratioCpu).toFixed(1)}%`, p.ratioCpu >= 0.5);
-  }
-  results.wholeProcess = processRatios;
+  // Whole processes, --jobs 1: nfvsim run against the limit as a process, same histories; and the references.
+  results.wholeProcess = wholeProcesses(repeats, refs);
 
   results.startup = startup(repeats);
 

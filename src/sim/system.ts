@@ -270,7 +270,7 @@ interface StreamNames {
   /** The modes' distributions (shared, read-only). */
   ttfDist: Distribution[];
   repairDist: Distribution[];
-  /** Per mode, the mean of an exponential time to failure / repair, else 0 (see ComponentSim.ttfExp; shared, frozen). */
+  /** Per mode, the mean of an exponential time to failure / repair, else 0 (see ComponentSim.ttfExp; shared, readonly, not frozen: see ttfExp below). */
   ttfExp: readonly number[];
   repairExp: readonly number[];
 }
@@ -290,8 +290,10 @@ function streamNames(model: ComponentModel): StreamNames {
       restartHash: [0, 0],
       ttfDist: model.modes.map((m) => m.ttf),
       repairDist: model.modes.map((m) => m.repair),
-      ttfExp: Object.freeze(model.modes.map((m) => expMean(m.ttf))),
-      repairExp: Object.freeze(model.modes.map((m) => expMean(m.repair))),
+      // Not frozen (readonly by type): V8's optimised code reads a frozen array through a
+      // generic keyed load, a call per read (one per event here).
+      ttfExp: model.modes.map((m) => expMean(m.ttf)),
+      repairExp: model.modes.map((m) => expMean(m.repair)),
     };
     n.ttfHash = n.ttf.map(nameHash);
     n.repairHash = n.repair.map(nameHash);

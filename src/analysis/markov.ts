@@ -654,6 +654,7 @@ class ChainHost implements ComponentHost {
   readonly ttfScale = 1;
   readonly observer = null;
   readonly trace = null;
+  readonly watched = false;
   inPlannedStop = false;
   constructor(readonly res: DelayResolver) {}
   get scheduler(): Scheduler {

@@ -227,7 +227,9 @@ export class Scheduler {
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
     this.args[slot] = arg;
-    this.handlers[slot] = handler;
+    // Mostly the handler already there (a component scheduling its own next event): the
+    // store, and its write barrier, only when it changes.
+    if (this.handlers[slot] !== handler) this.handlers[slot] = handler;
     if (replace) {
       // It takes the root's place and sifts down.
       this.topConsumed = false;

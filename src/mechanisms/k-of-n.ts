@@ -10,6 +10,8 @@ class KOfN implements GroupMechanism {
   state: { upCount: number; up: boolean; capacity: number };
   private readonly k: number;
   private readonly m: number;
+  /** max(k, m): with at least this many instances up, the group is up with full capacity. */
+  private readonly full: number;
 
   constructor(
     group: FunctionModel,
@@ -18,11 +20,15 @@ class KOfN implements GroupMechanism {
     this.state = { upCount: group.n, up: true, capacity: 1 };
     this.k = group.k;
     this.m = group.m;
+    this.full = Math.max(group.k, group.m);
   }
 
   instanceChanged(_i: number, isUp: boolean): void {
     const s = this.state;
-    s.upCount += isUp ? 1 : -1;
+    const n = (s.upCount += isUp ? 1 : -1);
+    // Above both k and m before and after the change (one instance more or less): still
+    // up with full capacity, nothing to tell (the common case; no division).
+    if ((isUp ? n - 1 : n) >= this.full) return;
     const up = s.upCount >= this.k;
     const capacity = up ? Math.min(s.upCount, this.m) / this.m : 0;
     if (up !== s.up || capacity !== s.capacity) {

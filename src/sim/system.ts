@@ -192,6 +192,8 @@ export interface ComponentHost {
   readonly ttfScale: number;
   readonly observer: TransitionObserver | null;
   readonly trace: ((e: TraceEvent) => void) | null;
+  /** True when `observer` or `trace` is set (one test on the hot paths). */
+  readonly watched: boolean;
   inPlannedStop: boolean;
   readonly repairPlan: SumPlan;
   /** Records the failure of `c` in `mode` (now): the cause that what goes down next inherits. */
@@ -268,7 +270,7 @@ interface StreamNames {
   /** The modes' distributions (shared, read-only). */
   ttfDist: Distribution[];
   repairDist: Distribution[];
-  /** Per mode, the mean of an exponential time to failure / repair, else 0 (see ComponentSim.ttfExp; shared, frozen). */
+  /** Per mode, the mean of an exponential time to failure / repair, else 0 (see ComponentSim.ttfExp; shared, readonly, not frozen: see ttfExp below). */
   ttfExp: readonly number[];
   repairExp: readonly number[];
 }
@@ -288,8 +290,10 @@ function streamNames(model: ComponentModel): StreamNames {
       restartHash: [0, 0],
       ttfDist: model.modes.map((m) => m.ttf),
       repairDist: model.modes.map((m) => m.repair),
-      ttfExp: Object.freeze(model.modes.map((m) => expMean(m.ttf))),
-      repairExp: Object.freeze(model.modes.map((m) => expMean(m.repair))),
+      // Not frozen (readonly by type): V8's optimised code reads a frozen array through a
+      // generic keyed load, a call per read (one per event here).
+      ttfExp: model.modes.map((m) => expMean(m.ttf)),
+      repairExp: model.modes.map((m) => expMean(m.repair)),
     };
     n.ttfHash = n.ttf.map(nameHash);
     n.repairHash = n.repair.map(nameHash);
@@ -553,9 +557,15 @@ export class ComponentSim implements EventHandler {
   }
 
   private repairStream(m: number): RandomStream {
+    const r = this.repairStreams[m];
+    return r !== null && this.repairSeeded[m] ? r : this.seedRepairStream(m);
+  }
+
+  /** Mode m's repair stream, made or re-seeded on its first use in a replication (`repairStream`). */
+  private seedRepairStream(m: number): RandomStream {
     let r = this.repairStreams[m];
     if (r === null) r = this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
-    else if (!this.repairSeeded[m]) r.reseed(this.streams.seed, this.streams.replication);
+    else r.reseed(this.streams.seed, this.streams.replication);
     this.repairSeeded[m] = true;
     return r;
   }
@@ -667,15 +677,21 @@ export class ComponentSim implements EventHandler {
 
   /** Mode `mode` fired: the other clocks stop where they are, its own is drawn afresh. */
   protected redraw(mode: number): void {
-    this.freezeClocks(mode);
+    // With one mode, the clock that fired is the only one: nothing to freeze.
+    if (this.modeCount !== 1) this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
-    const rng = this.ttfStreams[mode];
-    const r = this.remaining;
     if (mean > 0) {
+      const rng = this.ttfStreams[mode];
+      const r = this.remaining;
       rng.advance();
-      r[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
-    } else r[mode] = this.ttf[mode].sample(rng) * this.sys.ttfScale;
-    r[this.modeCount + 3 + mode] = r[mode];
+      r[this.modeCount + 3 + mode] = r[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
+    } else this.redrawOther(mode);
+  }
+
+  /** `redraw` of a mode whose time to failure is not exponential. */
+  private redrawOther(mode: number): void {
+    const r = this.remaining;
+    r[this.modeCount + 3 + mode] = r[mode] = this.ttf[mode].sample(this.ttfStreams[mode]) * this.sys.ttfScale;
   }
 
   /** Drops the one event it expects (its failure, repair or restart): it will not come. */
@@ -699,10 +715,31 @@ export class ComponentSim implements EventHandler {
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
+    if (sys.watched) this.watchFail(mode, common);
     sys.recordFailure(this, mode);
-    if (sys.trace !== null) this.traced('fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
     this.propagateDown();
+    // The common case (its own repair, asked for at once) here; the rest out of line, so
+    // that this stays small enough for V8 to inline into the event loop.
+    if (this.repairBy !== null || this.notices) this.repairAfterFailure(mode);
+    else this.requestRepair();
+  }
+
+  /** `fail` tells the observer and the trace (out of line: see `traced`). */
+  private watchFail(mode: number, common: boolean): void {
+    const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
+    if (sys.trace !== null) this.traced('fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
+  }
+
+  /** Tells the observer and the trace (which are set: `sys.watched`) that it went up or down (not by its own failure: `watchFail`). */
+  private watchChange(up: boolean, event: string, detail?: string): void {
+    const sys = this.sys;
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, up, false);
+    if (sys.trace !== null) this.traced(event, detail);
+  }
+
+  /** After `fail`, when a controller may take the repair over or a mode is noticed late: who repairs, and when it starts. */
+  private repairAfterFailure(mode: number): void {
     // A controller that took over the repair (a supervisor) decides at the crash: no crew needed.
     if (this.repairBy !== null) {
       const plan = this.newRepairPlan();
@@ -905,12 +942,7 @@ export class ComponentSim implements EventHandler {
 
   /** Begins the repair of the failed mode (a crew, if any, is already held), or resumes a preempted one. */
   startRepair(): void {
-    if (this.suspendedLeft >= 0) {
-      this.pending = this.sys.scheduler.schedule(this.suspendedLeft, this, REPAIR_DONE, 0);
-      this.repairDue = this.sys.scheduler.now + this.suspendedLeft;
-      this.suspendedLeft = -1;
-      return;
-    }
+    if (this.rare !== null && this.rare.suspendedLeft >= 0) return this.resumeRepair();
     const m = this.failedMode;
     const mean = this.repairExp[m];
     const rng = this.repairStream(m);
@@ -919,10 +951,22 @@ export class ComponentSim implements EventHandler {
       rng.advance();
       scheduler.delay = -mean * Math.log(1 - rng.u);
     } else scheduler.delay = this.repair[m].sample(rng);
-    if (this.crew !== null && this.crew.dispatch !== null) scheduler.delay += this.crew.dispatch.sample(this.dispatchStream());
+    if (this.crew !== null && this.crew.dispatch !== null) this.addDispatch();
     this.repairDue = scheduler.now + scheduler.delay;
     this.remaining[this.modeCount + 2] = scheduler.now; // repairFrom
     this.pending = this.repairEvent = scheduler.scheduleDelay(this, REPAIR_DONE, 0);
+  }
+
+  /** A preempted crew repair resumes with the time it had left (`startRepair`). */
+  private resumeRepair(): void {
+    this.pending = this.sys.scheduler.schedule(this.suspendedLeft, this, REPAIR_DONE, 0);
+    this.repairDue = this.sys.scheduler.now + this.suspendedLeft;
+    this.suspendedLeft = -1;
+  }
+
+  /** Adds the crew's dispatch time, drawn now, to the repair time `startRepair` drew (in `scheduler.delay`). */
+  private addDispatch(): void {
+    this.sys.scheduler.delay += this.crew!.dispatch!.sample(this.dispatchStream());
   }
 
   /** The event of the repair `startRepair` drew last (its own repair: not a notice, a taken-over or a staged repair). */
@@ -1010,25 +1054,29 @@ export class ComponentSim implements EventHandler {
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
-    if (this.stages !== null && this.nextStage()) return;
+    if (this.rare !== null && this.rare.stages !== null && this.nextStage()) return;
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
     if (sys.trace !== null) this.traced('repaired');
-    if (this.holdsCrew) {
-      this.holdsCrew = false;
-      const next = this.crew!.release(this);
-      if (next) next.startRepair();
-    }
+    if (this.holdsCrew) this.releaseCrew();
     if (!this.supported) return;
-    if (this.rebuildAfterRepair >= 0) {
-      // Moved to another host while failed: rebuilt there once repaired.
-      this.restarting = true;
-      this.pending = this.sys.scheduler.schedule(this.rebuildAfterRepair, this, RESTART_DONE, 0);
-      this.rebuildAfterRepair = -1;
-      return;
-    }
-    this.becomeUp();
+    if (this.rare !== null && this.rare.rebuildAfterRepair >= 0) this.rebuild();
+    else this.becomeUp();
+  }
+
+  /** Its crew is free for the next repair waiting (`onRepaired`). */
+  private releaseCrew(): void {
+    this.holdsCrew = false;
+    const next = this.crew!.release(this);
+    if (next) next.startRepair();
+  }
+
+  /** Moved to another host while failed: rebuilt there once repaired (`onRepaired`). */
+  private rebuild(): void {
+    this.restarting = true;
+    this.pending = this.sys.scheduler.schedule(this.rebuildAfterRepair, this, RESTART_DONE, 0);
+    this.rebuildAfterRepair = -1;
   }
 
   /** Its restart is done. */
@@ -1084,16 +1132,14 @@ export class ComponentSim implements EventHandler {
   private setDown(): void {
     this.up = false;
     const sys = this.sys;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-    if (sys.trace !== null) this.traced('down', this.restarting ? 'switch-over' : 'too few members up');
+    if (sys.watched) this.watchChange(false, 'down', this.restarting ? 'switch-over' : 'too few members up');
     this.propagateDown();
   }
 
   private becomeUp(): void {
     this.up = true;
     const sys = this.sys;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, true, false);
-    if (sys.trace !== null) this.traced('up');
+    if (sys.watched) this.watchChange(true, 'up');
     this.armFailure();
     if (this.upHook !== null) this.upHook();
     if (this.leafHook !== null) this.leafHook();
@@ -1118,8 +1164,7 @@ export class ComponentSim implements EventHandler {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-    if (sys.trace !== null) this.traced('down', 'planned work');
+    if (sys.watched) this.watchChange(false, 'down', 'planned work');
     this.freezeClocks(-1);
     this.pending = -1;
     sys.inPlannedStop = true;
@@ -1154,8 +1199,7 @@ export class ComponentSim implements EventHandler {
     if (this.up) {
       this.up = false;
       const sys = this.sys;
-      if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, false);
-      if (sys.trace !== null) this.traced('down', 'the layer below went down');
+      if (sys.watched) this.watchChange(false, 'down', 'the layer below went down');
       this.freezeClocks(-1);
       this.cancelTimer();
       this.propagateDown();
@@ -1845,9 +1889,25 @@ export class SystemSim {
    */
   ttfScale = 1;
   /** Receives every up/down transition (src/rare), or null (the default: no cost). Not reset. */
-  observer: TransitionObserver | null = null;
+  get observer(): TransitionObserver | null {
+    return this.observerNow;
+  }
+  set observer(o: TransitionObserver | null) {
+    this.observerNow = o;
+    this.watched = o !== null || this.traceNow !== null;
+  }
   /** Receives every event of the history, or null (the default: no cost). */
-  trace: ((e: TraceEvent) => void) | null = null;
+  get trace(): ((e: TraceEvent) => void) | null {
+    return this.traceNow;
+  }
+  set trace(t: ((e: TraceEvent) => void) | null) {
+    this.traceNow = t;
+    this.watched = t !== null || this.observerNow !== null;
+  }
+  private observerNow: TransitionObserver | null = null;
+  private traceNow: ((e: TraceEvent) => void) | null = null;
+  /** True when `observer` or `trace` is set: components test this one flag on their hot paths. */
+  watched = false;
   private readonly crews: CrewPool[];
   /** The common-cause clocks (`beta`, `common` on failure modes). */
   private readonly commons: CommonCauseSim[];
@@ -2301,20 +2361,21 @@ export class SystemSim {
     this.causeMode = mode;
     this.spuriousCause = false;
     this.plannedCause = -1;
+    if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
     // One object, overwritten per failure (no allocation on the hot path).
-    this.cause.layer = c.layer;
+    const cause = this.cause;
+    cause.layer = c.layer;
     if (mode < 30) {
       const bit = 1 << mode;
-      this.cause.announced = (c.announcedBits & bit) !== 0;
-      this.cause.unhealthy = (c.unhealthyBits & bit) !== 0;
-      this.cause.degraded = (c.degradedBits & bit) !== 0 ? c.model.modes[mode].degraded : 0;
+      cause.announced = (c.announcedBits & bit) !== 0;
+      cause.unhealthy = (c.unhealthyBits & bit) !== 0;
+      cause.degraded = (c.degradedBits & bit) !== 0 ? c.model.modes[mode].degraded : 0;
     } else {
-      this.cause.announced = c.model.modes[mode].announced;
-      this.cause.unhealthy = c.model.modes[mode].unhealthy;
-      this.cause.degraded = c.model.modes[mode].degraded;
+      cause.announced = c.model.modes[mode].announced;
+      cause.unhealthy = c.model.modes[mode].unhealthy;
+      cause.degraded = c.model.modes[mode].degraded;
     }
-    this.cause.clean = false;
-    if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
+    cause.clean = false;
   }
 
   /** The cause of an outage starting now: the most recent failure, with its impact zone. */

@@ -216,7 +216,7 @@ export const evacuation: ControllerFactory = {
       }),
   attach(model, ctl) {
     const out: Controller[] = [];
-    // A plain loop over the functions: run at every replication, and `forEach` on the model's frozen arrays takes the slow path.
+    // A plain loop over the functions: run at every replication, and `forEach` took V8's slow path on the model's arrays when they were frozen.
     for (let g = 0; g < model.functions.length; g++) {
       const f = model.functions[g];
       if (!f.evacuation) continue;

@@ -1,7 +1,8 @@
 /**
  * Semantic checks and instantiation: a schema-valid topology -> an immutable
- * SystemModel shared by every replication. Every problem found (unknown names,
- * layer order, k > n, impossible placement, bad distribution parameters) is
+ * SystemModel (its objects frozen, its arrays readonly by type: see deepFreeze) shared
+ * by every replication. Every problem found (unknown names, layer order, k > n,
+ * impossible placement, bad distribution parameters) is
  * collected with its path and thrown together as one TopologyError.
  */
 import {

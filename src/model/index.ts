@@ -1,6 +1,6 @@
 /**
  * Loading a topology: file or text -> YAML/JSON syntax -> schema -> semantic checks ->
- * an immutable SystemModel. Every failure is a TopologyError naming the file and path.
+ * an immutable SystemModel (objects frozen, arrays readonly by type). Every failure is a TopologyError naming the file and path.
  */
 import { createHash } from 'node:crypto';
 import { buildModel, type SystemModel } from './build.js';

@@ -622,7 +622,7 @@ export class ComponentSim implements EventHandler {
 
   /**
    * Tells the history's trace (the host's `trace`, which must be set) that this component
-   * did `event` now, with `detail`. Out of line: the hot paths only test that a trace is set.
+   * did `event` now, with `detail`. Out of line: the hot paths only test `sys.watched` (or that a trace is set).
    */
   private traced(event: string, detail?: string): void {
     const sys = this.sys;
@@ -1894,7 +1894,7 @@ export class SystemSim {
   }
   set observer(o: TransitionObserver | null) {
     this.observerNow = o;
-    this.watched = o !== null || this.traceNow !== null;
+    (this as { watched: boolean }).watched = o !== null || this.traceNow !== null;
   }
   /** Receives every event of the history, or null (the default: no cost). */
   get trace(): ((e: TraceEvent) => void) | null {
@@ -1902,12 +1902,14 @@ export class SystemSim {
   }
   set trace(t: ((e: TraceEvent) => void) | null) {
     this.traceNow = t;
-    this.watched = t !== null || this.observerNow !== null;
+    (this as { watched: boolean }).watched = t !== null || this.observerNow !== null;
   }
+  /** What `observer` returns (set through its setter, which keeps `watched`). */
   private observerNow: TransitionObserver | null = null;
+  /** What `trace` returns (set through its setter, which keeps `watched`). */
   private traceNow: ((e: TraceEvent) => void) | null = null;
-  /** True when `observer` or `trace` is set: components test this one flag on their hot paths. */
-  watched = false;
+  /** True when `observer` or `trace` is set: components test this one flag on their hot paths. Kept by their setters. */
+  readonly watched: boolean = false;
   private readonly crews: CrewPool[];
   /** The common-cause clocks (`beta`, `common` on failure modes). */
   private readonly commons: CommonCauseSim[];
@@ -2333,7 +2335,7 @@ export class SystemSim {
   }
 
   watchStage(c: ComponentSim, services: readonly number[], on: boolean): void {
-    // An index loop: `services` is the model's (frozen), which for-of iterates through the runtime.
+    // An index loop over the model's (readonly) array.
     for (let k = 0; k < services.length; k++) {
       const w = this.services[services[k]].stageWatchers;
       const at = w.indexOf(c);

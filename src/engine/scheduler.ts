@@ -198,12 +198,12 @@ export class Scheduler {
       // is the one the first event the handler schedules takes (`push`).
       this.topConsumed = true;
       this.handlers[slot].handle(this.kinds[slot], this.args[slot]);
-      if (this.topConsumed) {
+      if (this.topConsumed === true) {
         this.topConsumed = false;
         this.free[this.freeCount++] = slot;
         this.popTop();
       }
-      if (this.stopped) return;
+      if (this.stopped === true) return;
     }
   }
 
@@ -222,7 +222,9 @@ export class Scheduler {
   private push(handler: EventHandler, kind: number, arg: number): EventId {
     const seq = this.nextSeq++;
     // Replacing the event being handled (the root): its slot, else a free or a new one.
-    const replace = this.topConsumed;
+    // `=== true`: V8 reads a boolean field as any value, and a bare test of it checks for
+    // every falsy kind (an empty string, a number, a bigint) before it finds `true`.
+    const replace = this.topConsumed === true;
     const slot = replace ? this.heapS[0] : this.freeCount > 0 ? this.free[--this.freeCount] : this.newSlot(handler);
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;

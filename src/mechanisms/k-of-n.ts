@@ -25,10 +25,11 @@ class KOfN implements GroupMechanism {
 
   instanceChanged(_i: number, isUp: boolean): void {
     const s = this.state;
-    const n = (s.upCount += isUp ? 1 : -1);
+    // `=== true`: a parameter's type is unknown to V8 (see Scheduler.push).
+    const n = (s.upCount += isUp === true ? 1 : -1);
     // Above both k and m before and after the change (one instance more or less): still
     // up with full capacity, nothing to tell (the common case; no division).
-    if ((isUp ? n - 1 : n) >= this.full) return;
+    if ((isUp === true ? n - 1 : n) >= this.full) return;
     const up = s.upCount >= this.k;
     const capacity = up ? Math.min(s.upCount, this.m) / this.m : 0;
     if (up !== s.up || capacity !== s.capacity) {

@@ -558,7 +558,8 @@ export class ComponentSim implements EventHandler {
 
   private repairStream(m: number): RandomStream {
     const r = this.repairStreams[m];
-    return r !== null && this.repairSeeded[m] ? r : this.seedRepairStream(m);
+    // `=== true`: see Scheduler.push.
+    return r !== null && this.repairSeeded[m] === true ? r : this.seedRepairStream(m);
   }
 
   /** Mode m's repair stream, made or re-seeded on its first use in a replication (`repairStream`). */
@@ -1059,8 +1060,8 @@ export class ComponentSim implements EventHandler {
     this.failedMode = -1;
     const sys = this.sys;
     if (sys.trace !== null) this.traced('repaired');
-    if (this.holdsCrew) this.releaseCrew();
-    if (!this.supported) return;
+    if (this.holdsCrew === true) this.releaseCrew();
+    if (this.supported === false) return;
     if (this.rare !== null && this.rare.rebuildAfterRepair >= 0) this.rebuild();
     else this.becomeUp();
   }
@@ -1416,7 +1417,7 @@ export class GroupSim implements GroupOutput {
   readonly upWatchers: Array<() => void> = [];
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
-    if (up && this.upWatchers.length > 0) for (const fn of this.upWatchers) fn();
+    if (up === true && this.upWatchers.length > 0) for (const fn of this.upWatchers) fn();
   }
   /** Called by the mechanism. */
   set(up: boolean, capacity: number, phase: Phase = 'restart'): void {

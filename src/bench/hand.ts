@@ -6,6 +6,7 @@
  */
 import seedrandom from 'seedrandom';
 import { siftUp } from './heap.js';
+import { MTTF_H, MTTR_H } from './models.js';
 
 /** Result of running `histories` histories. */
 export interface HandResult {
@@ -18,8 +19,8 @@ export interface HandResult {
 /** Runs the hand-written loop. */
 export function handLoop(groups: number, histories: number, horizon: number, seed: number, first = 0): HandResult {
   const n = groups * 2;
-  const mttf = 2000;
-  const mttr = 1;
+  const mttf = MTTF_H;
+  const mttr = MTTR_H;
   const heapT = new Float64Array(n);
   const heapC = new Int32Array(n);
   const down = new Uint8Array(n);

@@ -14,10 +14,8 @@
 import type { HandResult } from './hand.js';
 import { siftUp } from './heap.js';
 import { loopCli } from './loop-cli.js';
+import { MTTF_H, MTTR_H } from './models.js';
 
-/** Replica MTTF and MTTR of the reference models (hours). */
-const MTTF_H = 2000;
-const MTTR_H = 1;
 /** 2^-32: a 32-bit integer times this is a fraction in [0, 1). */
 const TWO_POW_MINUS_32 = 1 / 4294967296;
 

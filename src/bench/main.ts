@@ -243,12 +243,9 @@ function wholeProcesses(repeats: number, refs: boolean) {
     const runs = timeInTurn(contenders, repeats);
     const [as, bs] = runs;
     const times = (xs: ProcessTime[]) => ({ wallSeconds: median(xs.map((x) => x.wall)), cpuSeconds: median(xs.map((x) => x.cpu)) });
-    const p = {
-      nfvsim: times(as),
-      limit: times(bs),
-      ratioWall: median(as.map((x, i) => bs[i].wall / x.wall)),
-      ratioCpu: median(as.map((x, i) => bs[i].cpu / x.cpu)),
-    };
+    // nfvsim's histories/s over contender j's, within each turn, the median over the turns.
+    const speedup = (j: number, k: 'wall' | 'cpu') => median(as.map((x, i) => runs[j][i][k] / contenders[j].histories / (x[k] / histories)));
+    const p = { nfvsim: times(as), limit: times(bs), ratioWall: speedup(1, 'wall'), ratioCpu: speedup(1, 'cpu') };
     const row: Record<string, unknown> = { histories, ...p };
     console.log(
       `${name}, ${histories.toLocaleString('en-US')} histories: nfvsim ${p.nfvsim.wallSeconds.toFixed(2)} s wall, ${p.nfvsim.cpuSeconds.toFixed(2)} s CPU; ` +
@@ -264,8 +261,6 @@ function wholeProcesses(repeats: number, refs: boolean) {
       ] as Array<[number, string, number]>) {
         const c = contenders[j];
         const xs = runs[j];
-        // nfvsim's histories/s over the reference's, within each turn.
-        const speedup = (k: 'wall' | 'cpu') => median(as.map((x, i) => xs[i][k] / c.histories / (x[k] / histories)));
         const lines = xs.map((x) => JSON.parse(x.stdout) as ReferenceLine);
         const z = Math.abs(lines[0].availability - exact) / lines[0].availabilityStdErr;
         // A reference far from the exact availability simulates another model: no comparison.
@@ -281,8 +276,8 @@ function wholeProcesses(repeats: number, refs: boolean) {
           events: lines[0].events,
           availability: lines[0].availability,
           availabilityStdErr: lines[0].availabilityStdErr,
-          speedupWall: measured(`${name}: nfvsim over ${label} (wall)`, speedup('wall')),
-          speedupCpu: measured(`${name}: nfvsim over ${label} (CPU)`, speedup('cpu')),
+          speedupWall: measured(`${name}: nfvsim over ${label} (wall)`, speedup(j, 'wall')),
+          speedupCpu: measured(`${name}: nfvsim over ${label} (CPU)`, speedup(j, 'cpu')),
         };
         row[c.name] = r;
         const fewer = c.histories === histories ? '' : ` (${c.histories.toLocaleString('en-US')} histories, a fifth of nfvsim's: ${label} is slow; compared in histories/s)`;

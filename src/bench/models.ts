@@ -6,6 +6,11 @@
  */
 import { stringify } from 'yaml';
 
+/** A replica's mean time to failure (hours), the same in every loop of the bench. */
+export const MTTF_H = 2000;
+/** A replica's mean time to repair (hours). */
+export const MTTR_H = 1;
+
 /** The topology text of the G-group reference model. */
 export function seriesOfPairs(groups: number): string {
   const vnfs: Record<string, unknown> = {};
@@ -18,7 +23,7 @@ export function seriesOfPairs(groups: number): string {
     name: `B${groups === 20 ? 1 : groups === 200 ? 2 : groups}: ${groups} 1+1 groups in series`,
     components: {
       host: { layer: 'hardware' },
-      replica: { layer: 'vnf', failures: { crash: { ttf: { dist: 'exponential', mean: '2000h' } } }, repair: { dist: 'exponential', mean: '1h' } },
+      replica: { layer: 'vnf', failures: { crash: { ttf: { dist: 'exponential', mean: `${MTTF_H}h` } } }, repair: { dist: 'exponential', mean: `${MTTR_H}h` } },
     },
     hosts: { h: { count: 1, stack: ['host'], slots: Math.max(1000, 2 * groups) } },
     vnfs,
@@ -29,6 +34,6 @@ export function seriesOfPairs(groups: number): string {
 
 /** Exact availability of the G-group model. */
 export function seriesOfPairsExact(groups: number): number {
-  const u = 1 / 2001;
+  const u = MTTR_H / (MTTF_H + MTTR_H);
   return (1 - u * u) ** groups;
 }

@@ -24,10 +24,7 @@ import { createRequire } from 'node:module';
 import type * as SimJS from 'simjs';
 import type { HandResult } from './hand.js';
 import { loopCli } from './loop-cli.js';
-
-/** Replica MTTF and MTTR of the reference models (hours). */
-const MTTF_H = 2000;
-const MTTR_H = 1;
+import { MTTF_H, MTTR_H } from './models.js';
 
 /** A reference's result: HandResult, plus the standard error of the mean availability. */
 export interface ReferenceResult extends HandResult {

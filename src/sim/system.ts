@@ -661,7 +661,6 @@ export class ComponentSim implements EventHandler {
   /** Stops the failure clocks (the component leaves the up state without failing). */
   protected freezeClocks(except: number): void {
     const n = this.modeCount;
-    if (n === 1 && except === 0) return;
     const r = this.remaining;
     const elapsed = this.sys.scheduler.now - r[n]; // upSince
     for (let i = 0; i < n; i++) {
@@ -716,7 +715,7 @@ export class ComponentSim implements EventHandler {
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
-    if (sys.watched) this.watchFail(mode, common);
+    if (sys.watched) this.watchChange(false, true, 'fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
     sys.recordFailure(this, mode);
     this.propagateDown();
     // The common case (its own repair, asked for at once) here; the rest out of line, so
@@ -725,17 +724,13 @@ export class ComponentSim implements EventHandler {
     else this.requestRepair();
   }
 
-  /** `fail` tells the observer and the trace (out of line: see `traced`). */
-  private watchFail(mode: number, common: boolean): void {
+  /**
+   * Tells the observer and the trace (which are set: `sys.watched`; out of line, see
+   * `traced`) that it went up or down, `failed` when by a failure of its own.
+   */
+  private watchChange(up: boolean, failed: boolean, event: string, detail?: string): void {
     const sys = this.sys;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, false, true);
-    if (sys.trace !== null) this.traced('fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
-  }
-
-  /** Tells the observer and the trace (which are set: `sys.watched`) that it went up or down (not by its own failure: `watchFail`). */
-  private watchChange(up: boolean, event: string, detail?: string): void {
-    const sys = this.sys;
-    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, up, false);
+    if (sys.observer !== null) sys.observer.componentChanged(this.model.index, up, failed);
     if (sys.trace !== null) this.traced(event, detail);
   }
 
@@ -943,7 +938,7 @@ export class ComponentSim implements EventHandler {
 
   /** Begins the repair of the failed mode (a crew, if any, is already held), or resumes a preempted one. */
   startRepair(): void {
-    if (this.rare !== null && this.rare.suspendedLeft >= 0) return this.resumeRepair();
+    if (this.suspendedLeft >= 0) return this.resumeRepair();
     const m = this.failedMode;
     const mean = this.repairExp[m];
     const rng = this.repairStream(m);
@@ -1055,14 +1050,14 @@ export class ComponentSim implements EventHandler {
 
   /** Its repair (the last step of it) is done. */
   onRepaired(): void {
-    if (this.rare !== null && this.rare.stages !== null && this.nextStage()) return;
+    if (this.stages !== null && this.nextStage()) return;
     this.failed = false;
     this.failedMode = -1;
     const sys = this.sys;
     if (sys.trace !== null) this.traced('repaired');
     if (this.holdsCrew === true) this.releaseCrew();
     if (this.supported === false) return;
-    if (this.rare !== null && this.rare.rebuildAfterRepair >= 0) this.rebuild();
+    if (this.rebuildAfterRepair >= 0) this.rebuild();
     else this.becomeUp();
   }
 
@@ -1133,14 +1128,14 @@ export class ComponentSim implements EventHandler {
   private setDown(): void {
     this.up = false;
     const sys = this.sys;
-    if (sys.watched) this.watchChange(false, 'down', this.restarting ? 'switch-over' : 'too few members up');
+    if (sys.watched) this.watchChange(false, false, 'down', this.restarting ? 'switch-over' : 'too few members up');
     this.propagateDown();
   }
 
   private becomeUp(): void {
     this.up = true;
     const sys = this.sys;
-    if (sys.watched) this.watchChange(true, 'up');
+    if (sys.watched) this.watchChange(true, false, 'up');
     this.armFailure();
     if (this.upHook !== null) this.upHook();
     if (this.leafHook !== null) this.leafHook();
@@ -1165,7 +1160,7 @@ export class ComponentSim implements EventHandler {
     this.planned = true;
     this.up = false;
     const sys = this.sys;
-    if (sys.watched) this.watchChange(false, 'down', 'planned work');
+    if (sys.watched) this.watchChange(false, false, 'down', 'planned work');
     this.freezeClocks(-1);
     this.pending = -1;
     sys.inPlannedStop = true;
@@ -1200,7 +1195,7 @@ export class ComponentSim implements EventHandler {
     if (this.up) {
       this.up = false;
       const sys = this.sys;
-      if (sys.watched) this.watchChange(false, 'down', 'the layer below went down');
+      if (sys.watched) this.watchChange(false, false, 'down', 'the layer below went down');
       this.freezeClocks(-1);
       this.cancelTimer();
       this.propagateDown();

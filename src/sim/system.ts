@@ -30,7 +30,7 @@ import { Exponential, type Distribution } from '../engine/distributions.js';
 import { isImpactZone, placementDomain, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
 import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
-import { DistDelay, type Controller, type Delay, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
+import { DistDelay, type Controller, type Delay, type FailureCause, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
 import { SimMechanismHost } from './mechanism-runtime.js';
 import { NetworkSim } from './network.js';
 import { CONTROLLERS, MECHANISMS } from '../mechanisms/registry.js';
@@ -434,15 +434,6 @@ export class ComponentSim implements EventHandler {
   private readonly ttfExp: readonly number[];
   private readonly repairExp: readonly number[];
   readonly layer: number;
-  /**
-   * Bit m set when mode m (m < 30) is announced / leaves the component unhealthy / is a
-   * gray failure (degraded > 0) (model.modes[m]): read at each failure from the object
-   * already in cache, not through the model (three dependent loads, cache misses on large
-   * models).
-   */
-  readonly announcedBits: number;
-  readonly unhealthyBits: number;
-  readonly degradedBits: number;
   children: ComponentSim[] = [];
   /** The component it runs on (changes when its instance is moved to another host). */
   parent: ComponentSim | null = null;
@@ -489,9 +480,6 @@ export class ComponentSim implements EventHandler {
     this.ttfExp = this.names.ttfExp;
     this.repairExp = this.names.repairExp;
     this.layer = LAYER_INDEX[model.layer];
-    this.announcedBits = modes.reduce((b, m, i) => (m.announced && i < 30 ? b | (1 << i) : b), 0);
-    this.unhealthyBits = modes.reduce((b, m, i) => (m.unhealthy && i < 30 ? b | (1 << i) : b), 0);
-    this.degradedBits = modes.reduce((b, m, i) => (m.degraded !== 0 && i < 30 ? b | (1 << i) : b), 0);
     this.redundancy = model.redundancy ?? null;
     this.inUse = this.redundancy !== null ? this.redundancy.members.map(() => false) : NOT_A_SET;
   }
@@ -1830,6 +1818,53 @@ export function recorderOptionsOf(model: SystemModel): ModelRecorderOptions {
   return { capacityThresholds: m.capacityThresholds, salBounds: m.salBounds, probation: m.probation, downtimeBudget: m.downtimeBudget };
 }
 
+/**
+ * The most recent failure as the HA mechanisms see it (`MechanismContext.cause`, a
+ * FailureCause), worked out from the system's latest cause when a field is read rather
+ * than written at every failure: most failures take down nothing whose mechanism reads
+ * it, and the five fields cost some 130 instructions a failure on the hot path. A read
+ * gives what the latest `recordFailure`, `recordCleanStop` or `reset` described, at the
+ * time of the read: the same as one object overwritten at each of them, which is the
+ * contract (a mechanism that keeps the object sees the next failure's values).
+ * - a failure of component c in mode m: c's layer, and mode m's `announced`,
+ *   `unhealthy` and `degraded`; not clean;
+ * - a clean stop of c (planned work, fencing): c's layer, announced, healthy, not
+ *   degraded, clean;
+ * - nothing yet this history: layer 0, announced, healthy, not degraded, not clean.
+ */
+export class CauseView implements FailureCause {
+  constructor(private readonly sys: SystemSim) {}
+
+  /** Layer index (into LAYERS) of the component that failed or stopped (0 before any). */
+  get layer(): number {
+    const c = this.sys.causeComponent;
+    return c === null ? 0 : c.layer;
+  }
+
+  /** True for an announced failure (and a clean stop, and before any failure). */
+  get announced(): boolean {
+    const c = this.sys.causeComponent;
+    return c === null || this.sys.causeClean ? true : c.model.modes[this.sys.causeMode].announced;
+  }
+
+  /** True for a silent failure the health check reports as not healthy. */
+  get unhealthy(): boolean {
+    const c = this.sys.causeComponent;
+    return c === null || this.sys.causeClean ? false : c.model.modes[this.sys.causeMode].unhealthy;
+  }
+
+  /** The share of requests a gray failure serves badly (0: none). */
+  get degraded(): number {
+    const c = this.sys.causeComponent;
+    return c === null || this.sys.causeClean ? 0 : c.model.modes[this.sys.causeMode].degraded;
+  }
+
+  /** True when planned work or fencing stopped it cleanly. */
+  get clean(): boolean {
+    return this.sys.causeClean;
+  }
+}
+
 /** The whole system in one replication. */
 export class SystemSim {
   readonly components: ComponentSim[];
@@ -1837,13 +1872,15 @@ export class SystemSim {
   readonly services: ServiceSim[];
   /** Own failures inside the window, by layer. */
   readonly failuresByLayer: number[] = new Array(LAYERS.length).fill(0);
-  /** The most recent failure, as mechanisms see it. */
-  readonly cause: { layer: number; announced: boolean; unhealthy: boolean; clean: boolean; degraded: number } = { layer: 0, announced: true, unhealthy: false, clean: false, degraded: 0 };
+  /** The most recent failure, as mechanisms see it (worked out when read: see CauseView). */
+  readonly cause: CauseView = new CauseView(this);
   /** True while planned work is taking something down (hooks that react to host failures ignore it). */
   inPlannedStop = false;
   /** The most recent failure: component and mode (the cause of an outage that starts now). */
-  private causeComponent: ComponentSim | null = null;
-  private causeMode = 0;
+  causeComponent: ComponentSim | null = null;
+  causeMode = 0;
+  /** True when the latest thing to go down was stopped cleanly (recordCleanStop), not failed. */
+  causeClean = false;
   /** True when the latest thing to go down was started by a spurious detection. */
   spuriousCause = false;
   /** The planned-work slot (into model.plannedCauses) of the latest thing to go down, or -1 for a failure. */
@@ -2052,11 +2089,7 @@ export class SystemSim {
     this.windowStart = windowStart;
     this.trace = trace;
     fillWith(this.failuresByLayer, 0);
-    this.cause.layer = 0;
-    this.cause.announced = true;
-    this.cause.unhealthy = false;
-    this.cause.degraded = 0;
-    this.cause.clean = false;
+    this.causeClean = false;
     this.inPlannedStop = false;
     this.causeComponent = null;
     this.causeMode = 0;
@@ -2311,11 +2344,7 @@ export class SystemSim {
     this.causeMode = 0;
     this.plannedCause = planned;
     this.spuriousCause = false;
-    this.cause.layer = c.layer;
-    this.cause.announced = true;
-    this.cause.unhealthy = false;
-    this.cause.degraded = 0;
-    this.cause.clean = true;
+    this.causeClean = true;
   }
 
   /** True when every service in `services` is up. */
@@ -2357,23 +2386,10 @@ export class SystemSim {
   recordFailure(c: ComponentSim, mode: number): void {
     this.causeComponent = c;
     this.causeMode = mode;
+    this.causeClean = false;
     this.spuriousCause = false;
     this.plannedCause = -1;
     if (this.scheduler.now >= this.windowStart) this.failuresByLayer[c.layer]++;
-    // One object, overwritten per failure (no allocation on the hot path).
-    const cause = this.cause;
-    cause.layer = c.layer;
-    if (mode < 30) {
-      const bit = 1 << mode;
-      cause.announced = (c.announcedBits & bit) !== 0;
-      cause.unhealthy = (c.unhealthyBits & bit) !== 0;
-      cause.degraded = (c.degradedBits & bit) !== 0 ? c.model.modes[mode].degraded : 0;
-    } else {
-      cause.announced = c.model.modes[mode].announced;
-      cause.unhealthy = c.model.modes[mode].unhealthy;
-      cause.degraded = c.model.modes[mode].degraded;
-    }
-    cause.clean = false;
   }
 
   /** The cause of an outage starting now: the most recent failure, with its impact zone. */

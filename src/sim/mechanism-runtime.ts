@@ -48,7 +48,7 @@ class SimTimers implements Timers, EventHandler {
 export interface SimGroupHooks {
   /** The streams of the replication being run. */
   readonly streams: StreamFactory;
-  /** The failure being propagated now: one object, rewritten at each failure (read once, when the context is made). */
+  /** The failure being propagated now: one object whose fields give the latest failure when read (read once, when the context is made). */
   readonly cause: FailureCause;
   /** Adds one to the group's counter. */
   count(counter: CounterName): void;

@@ -165,7 +165,8 @@ export class Scheduler {
     this.stopped = false;
     // A handler that threw left its event at the root.
     this.dropConsumedTop();
-    this.loop(until, maxEvents);
+    this.eventCap = maxEvents;
+    this.loop(until);
     this.currentId = -1;
     if (until !== Infinity && this.now < until && !this.stopped) this.now = until;
   }
@@ -176,7 +177,8 @@ export class Scheduler {
    * compiled so left the function at that code at the end of every history (a deoptimization
    * per history, the next history starting in the interpreter).
    */
-  private loop(until: number, maxEvents: number): void {
+  private loop(until: number): void {
+    const maxEvents = this.eventCap;
     while (this.size > 0) {
       const t = this.heapT[0];
       if (t > until) return;
@@ -206,6 +208,14 @@ export class Scheduler {
       if (this.stopped === true) return;
     }
   }
+
+  /**
+   * The `maxEvents` of the running `run`, kept in a field that has held a double
+   * (Infinity) from the start, so that V8 reads it as a double whatever it holds: passed as
+   * an argument, a whole number (a pilot's cap) taught the optimised loop to expect a small
+   * integer, and the first uncapped run (Infinity) threw the loop out of its optimised code.
+   */
+  private eventCap = Infinity;
 
   /** Removes the root if it is the event just handled and nothing replaced it. */
   private dropConsumedTop(): void {

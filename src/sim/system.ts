@@ -1288,6 +1288,18 @@ interface Stage {
 }
 const NO_NEEDS: readonly number[] = [];
 
+// V8 gives a field the representation of the first value stored in it. ComponentRare's
+// times start at a whole number (-1, 0: none) and later hold fractions of seconds; the
+// first fraction, mid-run, gave every ComponentRare a new hidden class and threw out each
+// optimised function that had inlined a read of one (a component's `fail`, `startRepair`,
+// `onRepaired`, `reset`: a dozen deoptimizations in a default run). One object written
+// with fractions when this module loads (after NO_NEEDS, which its fields use) makes
+// them doubles from the start.
+{
+  const primed = new ComponentRare(0);
+  primed.rebuildAfterRepair = primed.suspendedLeft = primed.stageDue = primed.stageLeft = 0.5;
+}
+
 /** A repair plan that draws each step as it is laid out and sums them (seconds). */
 export class SumPlan implements RepairPlan {
   total = 0;

@@ -35,17 +35,19 @@ export type Phase = (typeof PHASES)[number];
 /** Index of each phase. */
 export const PHASE_INDEX: Readonly<Record<Phase, number>> = Object.fromEntries(PHASES.map((p, i) => [p, i])) as Record<Phase, number>;
 
+/** PHASE_INDEX as a Map, for `phaseIndex`. */
+const PHASE_MAP: ReadonlyMap<Phase, number> = new Map(PHASES.map((p, i) => [p, i]));
+
+/** PHASE_INDEX.restart, the phase a group reports most (GroupOutput.set's default). */
+const RESTART_INDEX = PHASE_INDEX.restart;
+
 /**
- * The index of phase `p` (PHASE_INDEX[p]) for a phase that varies at run time. A loop of
- * identity tests over PHASES: phase names are string constants (internalized), so each
- * test is a pointer comparison in optimised code (`restart`, a group's default, is found
- * at the fourth). A Map look-up hashed the name on every call (some 40 instructions an
- * event on the default topology); indexing PHASE_INDEX by a varying name is a
- * megamorphic keyed load.
+ * The index of phase `p` (PHASE_INDEX[p]) for a phase that varies at run time: `restart`
+ * by one comparison with a constant string, the others by a Map look-up (indexing
+ * PHASE_INDEX by a varying name is a megamorphic keyed load).
  */
 export function phaseIndex(p: Phase): number {
-  for (let i = 0; i < PHASES.length; i++) if (PHASES[i] === p) return i;
-  throw new Error(`internal error: unknown recovery phase '${p}'`);
+  return p === 'restart' ? RESTART_INDEX : PHASE_MAP.get(p)!;
 }
 
 /** What caused an outage: indices into the model's lists. */

@@ -27,7 +27,7 @@
 import type { EventHandler, EventId, Scheduler } from '../engine/scheduler.js';
 import { nameHash, type RandomStream, type StreamFactory } from '../engine/rng.js';
 import { Exponential, type Distribution } from '../engine/distributions.js';
-import { isImpactZone, placementDomain, type CommonCauseModel, type ComponentModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
+import { isImpactZone, placementDomain, type CommonCauseModel, type ComponentModel, type FailureModeModel, type FunctionModel, type RedundancyModel, type SystemModel } from '../model/build.js';
 import { logicCapacity, logicUp, type LogicModel } from '../model/logic.js';
 import { LAYERS } from '../model/schema.js';
 import { DistDelay, type Controller, type Delay, type FailureCause, type GroupMechanism, type GroupOutput, type PlacementControl, type RepairPlan, type RepairTaker, type SystemControl } from '../mechanisms/types.js';
@@ -311,6 +311,9 @@ function expMean(d: Distribution): number {
   return d instanceof Exponential ? d.mean : 0;
 }
 
+/** What a step that needs nothing needs (shared, never changed). */
+const NO_NEEDS: readonly number[] = [];
+
 /**
  * The rarely used state of a component (planned stops, moves, silent failures, staged
  * and preempted repairs, its restart and dispatch streams), made on its first use: the
@@ -344,6 +347,17 @@ class ComponentRare {
     this.dispatchSeeded = false;
     if (this.noticeSeeded !== null) fillWith(this.noticeSeeded, false);
     this.stages = null;
+  }
+
+  // V8 gives a field the representation of the first value stored in it. The times above
+  // start at a whole number (-1, 0: none) and later hold fractions of seconds; the first
+  // fraction, mid-run, gave every ComponentRare a new hidden class and threw out each
+  // optimised function that had inlined a read of one (a component's `fail`,
+  // `startRepair`, `onRepaired`, `reset`: a dozen deoptimizations in a default run). One
+  // object written with fractions when the class is defined makes them doubles from the start.
+  static {
+    const primed = new ComponentRare(0);
+    primed.rebuildAfterRepair = primed.suspendedLeft = primed.stageDue = primed.stageLeft = 0.5;
   }
 }
 
@@ -1286,19 +1300,6 @@ interface Stage {
   /** Run as it starts (RepairPlan.then), or null. */
   readonly before: (() => void) | null;
 }
-const NO_NEEDS: readonly number[] = [];
-
-// V8 gives a field the representation of the first value stored in it. ComponentRare's
-// times start at a whole number (-1, 0: none) and later hold fractions of seconds; the
-// first fraction, mid-run, gave every ComponentRare a new hidden class and threw out each
-// optimised function that had inlined a read of one (a component's `fail`, `startRepair`,
-// `onRepaired`, `reset`: a dozen deoptimizations in a default run). One object written
-// with fractions when this module loads (after NO_NEEDS, which its fields use) makes
-// them doubles from the start.
-{
-  const primed = new ComponentRare(0);
-  primed.rebuildAfterRepair = primed.suspendedLeft = primed.stageDue = primed.stageLeft = 0.5;
-}
 
 /** A repair plan that draws each step as it is laid out and sums them (seconds). */
 export class SumPlan implements RepairPlan {
@@ -1853,22 +1854,28 @@ export class CauseView implements FailureCause {
     return c === null ? 0 : c.layer;
   }
 
+  /** The latest failure's mode, or null after a clean stop or before any failure. */
+  private get mode(): FailureModeModel | null {
+    const c = this.sys.causeComponent;
+    return c === null || this.sys.causeClean ? null : c.model.modes[this.sys.causeMode];
+  }
+
   /** True for an announced failure (and a clean stop, and before any failure). */
   get announced(): boolean {
-    const c = this.sys.causeComponent;
-    return c === null || this.sys.causeClean ? true : c.model.modes[this.sys.causeMode].announced;
+    const m = this.mode;
+    return m === null || m.announced;
   }
 
   /** True for a silent failure the health check reports as not healthy. */
   get unhealthy(): boolean {
-    const c = this.sys.causeComponent;
-    return c === null || this.sys.causeClean ? false : c.model.modes[this.sys.causeMode].unhealthy;
+    const m = this.mode;
+    return m !== null && m.unhealthy;
   }
 
   /** The share of requests a gray failure serves badly (0: none). */
   get degraded(): number {
-    const c = this.sys.causeComponent;
-    return c === null || this.sys.causeClean ? 0 : c.model.modes[this.sys.causeMode].degraded;
+    const m = this.mode;
+    return m === null ? 0 : m.degraded;
   }
 
   /** True when planned work or fencing stopped it cleanly. */

@@ -62,7 +62,7 @@ function seedMixOf(seed: number): number {
 
 /** Word j (0..2) of the initial state of (seed, replication, name hash), as a fraction in (0, 1). */
 function stateWord(a: number, b: number, seedMix: number, replication: number, j: number): number {
-  return finishWord(nameSeedWord(a, b, seedMix, j), replicationMix(replication, j));
+  return finishWord(nameSeedWord(a, b, seedMix, j), replicationMix(replication, j)) / 4294967296;
 }
 
 /** The part of word j that depends on the name hash (a, b) and the seed only (kept per stream). */
@@ -77,9 +77,9 @@ function replicationMix(replication: number, j: number): number {
   return fmix32((replication >>> 0) + Math.imul(j + 1, 0x85ebca6b));
 }
 
-/** Word j from its name-and-seed part and its replication part, as a fraction in (0, 1). */
+/** Word j from its name-and-seed part and its replication part, as an integer in [1, 2^32). */
 function finishWord(nameSeed: number, repMix: number): number {
-  return (fmix32(nameSeed ^ repMix) || 1) / 4294967296;
+  return fmix32(nameSeed ^ repMix) || 1;
 }
 
 /** The replication parts of the last replication asked for (streams are re-seeded a replication at a time). */
@@ -104,6 +104,15 @@ function replicationMixes(replication: number): number[] {
  * garbage collection, than a short history).
  */
 export class RandomStream {
+  /**
+   * Alea's state: the carry `c` (an integer below 2091640) and the three words, each
+   * Alea's fraction times 2^32 (an integer in [0, 2^32)) kept as a signed 32-bit
+   * integer (`| 0`; read back with `>>> 0`). Whole numbers of 32 bits are small
+   * integers to V8 (64-bit Node), held in the object itself, where fractions would each
+   * be a number object of its own: the step then reads and writes one object instead
+   * of five, which matters when a large model's thousands of streams do not fit the
+   * cache. The step's arithmetic is exact either way (see `advance`).
+   */
   private c = 1;
   private s0 = 0;
   private s1 = 0;
@@ -151,23 +160,29 @@ export class RandomStream {
     }
     const r = replicationMixes(replication);
     this.c = 1;
-    this.s0 = finishWord(this.ns0, r[0]);
-    this.s1 = finishWord(this.ns1, r[1]);
-    this.s2 = finishWord(this.ns2, r[2]);
+    this.s0 = finishWord(this.ns0, r[0]) | 0;
+    this.s1 = finishWord(this.ns1, r[1]) | 0;
+    this.s2 = finishWord(this.ns2, r[2]) | 0;
   }
-
-  /** The number the last `advance` drew. */
-  u = 0.5;
 
   /**
    * Draws the next uniform number into `u` (Alea's step). Hot paths call this and read
    * `u`: a double returned from a call that is not inlined is boxed, an allocation per draw.
    */
   advance(): void {
-    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    // Alea's t = 2091639 s0 + c 2^-32 is T / 2^32 with the integer T = 2091639 S0 + c
+    // (S0 = s0 2^32), below 2^53: exact in a double, as Alea's own t is. Its new carry
+    // floor(t) is floor(T / 2^32), its new word t - floor(t) is (T mod 2^32) / 2^32.
+    const t = 2091639 * (this.s0 >>> 0) + this.c;
     this.s0 = this.s1;
     this.s1 = this.s2;
-    this.u = this.s2 = t - (this.c = t | 0);
+    this.s2 = t | 0; // T mod 2^32, as a signed 32-bit integer
+    this.c = (t * 2.3283064365386963e-10) | 0; // floor(T / 2^32); 2^-32 exactly
+  }
+
+  /** The number the last `advance` drew, in [0, 1): Alea's fraction, the last word over 2^32 (exact). */
+  get u(): number {
+    return (this.s2 >>> 0) * 2.3283064365386963e-10;
   }
 
   /** Draws a uniform number in [0, 1) with 32 bits of resolution. */

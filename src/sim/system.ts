@@ -372,12 +372,6 @@ class ComponentRare {
 export class ComponentSim implements EventHandler {
   failed = false;
   supported = true;
-  /**
-   * How many of its supports are down: the component below, plus the shared elements a
-   * host's hardware depends on. `supported` is true exactly when this is 0.
-   */
-  downSupports = 0;
-  restarting = false;
   up = true;
   /** When it last came up (seconds): an entry of `remaining` (see there). */
   get upSince(): number {
@@ -388,8 +382,6 @@ export class ComponentSim implements EventHandler {
   }
   /** True while a repair crew works on (or is queued for) this component. */
   holdsCrew = false;
-  /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
-  planned = false;
   /** Counts planned stops; `plannedDown` returns it and `plannedUp` must present it. */
   private get plannedToken(): number {
     return this.rare === null ? 0 : this.rare.plannedToken;
@@ -412,8 +404,6 @@ export class ComponentSim implements EventHandler {
   private get x(): ComponentRare {
     return (this.rare ??= new ComponentRare(this.modeCount));
   }
-  /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
-  hostHook: ((up: boolean) => void) | null = null;
   /** Id of the one event this component expects next; others are stale. */
   pending: EventId = -1;
   failedMode = -1;
@@ -434,11 +424,6 @@ export class ComponentSim implements EventHandler {
   /** Re-seeded on first use in a replication (many components never fail or never restart in a history). */
   private readonly repairStreams: Array<RandomStream | null>;
   private readonly repairSeeded: boolean[];
-  private readonly names: StreamNames;
-  private streams!: StreamFactory;
-  readonly ttf: readonly Distribution[];
-  readonly repair: readonly Distribution[];
-  readonly restart: Distribution;
   /**
    * Per mode, the mean of an exponential time to failure / repair, else 0. The hot paths
    * draw exponentials inline (-mean * ln(1 - u), exactly Exponential.sample): a call
@@ -449,8 +434,6 @@ export class ComponentSim implements EventHandler {
   private readonly repairExp: readonly number[];
   readonly layer: number;
   children: ComponentSim[] = [];
-  /** The component it runs on (changes when its instance is moved to another host). */
-  parent: ComponentSim | null = null;
   /** The group instance this component is the top of, if any. */
   group: InstanceListener | null = null;
   /**
@@ -460,14 +443,39 @@ export class ComponentSim implements EventHandler {
    */
   repairBy: RepairTaker | null = null;
   instance = -1;
+  /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
+  leafHook: (() => void) | null = null;
+  /** True when a failure mode is noticed after a delay (then `fail` looks at the mode's). */
+  private readonly notices: boolean;
+  /** The event of the repair `startRepair` drew last (its own repair: not a notice, a taken-over or a staged repair). */
+  private repairEvent: EventId = -1;
+  // The fields above are what a failure and a repair read (the event loop's path): V8
+  // lays an object's fields out in the order they are declared, so they share a few
+  // cache lines. Those below are read off that path (planned work, relocation,
+  // redundant sets, a stream's first use in a history).
+  /**
+   * How many of its supports are down: the component below, plus the shared elements a
+   * host's hardware depends on. `supported` is true exactly when this is 0.
+   */
+  downSupports = 0;
+  restarting = false;
+  /** True while it is taken down for planned work (maintenance, an upgrade step, a migration blackout). */
+  planned = false;
+  /** Called when the layer below goes down or comes back (the base of an evacuable instance). */
+  hostHook: ((up: boolean) => void) | null = null;
+  private readonly names: StreamNames;
+  private streams!: StreamFactory;
+  readonly ttf: readonly Distribution[];
+  readonly repair: readonly Distribution[];
+  readonly restart: Distribution;
+  /** The component it runs on (changes when its instance is moved to another host). */
+  parent: ComponentSim | null = null;
   /** A redundant set's rule (the component of `shared` with `of`), or null. */
   readonly redundancy: RedundancyModel | null;
   /** A redundant set's members, in preference order (linked at `reset`; analysis links its own). */
   setMembers: readonly ComponentSim[] = NOT_A_SET;
   /** A redundant set's members in use, by position in `setMembers` (analysis saves it with its state). */
   readonly inUse: boolean[];
-  /** Told when it goes up or down (an infrastructure element a service's expression names, a side component instances need), or null. */
-  leafHook: (() => void) | null = null;
   /** Adds `fn` to what is told when it goes up or down, after any hook it has (its `reset` clears them). */
   addLeafHook(fn: () => void): void {
     const prev = this.leafHook;
@@ -758,9 +766,6 @@ export class ComponentSim implements EventHandler {
     if (this.crew === null || this.crew.request(this)) this.startRepair();
   }
 
-  /** True when a failure mode is noticed after a delay (then `fail` looks at the mode's). */
-  private readonly notices: boolean;
-
   /** Its failure (in `failedMode`) is noticed after its mode's `notice` delay, drawn now. */
   protected scheduleNotice(): void {
     const m = this.failedMode;
@@ -966,9 +971,6 @@ export class ComponentSim implements EventHandler {
   private addDispatch(): void {
     this.sys.scheduler.delay += this.crew!.dispatch!.sample(this.dispatchStream());
   }
-
-  /** The event of the repair `startRepair` drew last (its own repair: not a notice, a taken-over or a staged repair). */
-  private repairEvent: EventId = -1;
 
   /**
    * Splitting (src/rare/splitting.ts), at a level crossing after its streams were

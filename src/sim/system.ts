@@ -292,8 +292,8 @@ function streamNames(model: ComponentModel): StreamNames {
       repairDist: model.modes.map((m) => m.repair),
       // Not frozen (readonly by type): V8's optimised code reads a frozen array through a
       // generic keyed load, a call per read (one per event here).
-      ttfExp: model.modes.map((m) => expMean(m.ttf)),
-      repairExp: model.modes.map((m) => expMean(m.repair)),
+      ttfExp: sharedMeans(model.modes.map((m) => expMean(m.ttf))),
+      repairExp: sharedMeans(model.modes.map((m) => expMean(m.repair))),
     };
     n.ttfHash = n.ttf.map(nameHash);
     n.repairHash = n.repair.map(nameHash);
@@ -301,6 +301,24 @@ function streamNames(model: ComponentModel): StreamNames {
     STREAM_NAMES.set(model, n);
   }
   return n;
+}
+
+/** One array per distinct list of means (sharedMeans). */
+const SHARED_MEANS = new Map<string, readonly number[]>();
+
+/**
+ * The array of `means` that every component with the same means uses (never changed:
+ * see StreamNames.ttfExp): the thousand replicas of a large model then read one array,
+ * which stays in the cache, instead of one each.
+ */
+function sharedMeans(means: number[]): readonly number[] {
+  const key = means.join(',');
+  let a = SHARED_MEANS.get(key);
+  if (a === undefined) {
+    if (SHARED_MEANS.size > 100_000) SHARED_MEANS.clear();
+    SHARED_MEANS.set(key, (a = means));
+  }
+  return a;
 }
 
 /** The set members and members in use of a component that is not a redundant set: empty, shared by all (not part of a copy's state). */

@@ -310,12 +310,16 @@ export class Scheduler {
       let c = 2 * i + 1;
       if (c >= n) break;
       let tc = ht[c];
-      const r = c + 1;
-      if (r < n) {
-        const tr = ht[r];
-        if (tr < tc || (tr === tc && seqs[hs[r]] < seqs[hs[c]])) {
-          c = r;
-          tc = tr;
+      if (c + 1 < n) {
+        const tr = ht[c + 1];
+        // The earlier child, without a branch on which it is (`+(tr < tc)` is 0 or 1: a
+        // comparison whose outcome is a coin toss costs a mispredicted jump at every level
+        // when it is a branch). Equal times, rare, go by sequence number.
+        if (tr === tc) {
+          if (seqs[hs[c + 1]] < seqs[hs[c]]) c++;
+        } else {
+          c += +(tr < tc);
+          tc = ht[c];
         }
       }
       if (t < tc || (t === tc && s < seqs[hs[c]])) break;

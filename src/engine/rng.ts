@@ -17,6 +17,9 @@
  * every draw goes through a stream.
  */
 
+/** 2^-32, exactly: turns a 32-bit word into Alea's fraction. */
+const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+
 /** murmur3's 32-bit finalizer: a bijective avalanche mix. */
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -62,7 +65,7 @@ function seedMixOf(seed: number): number {
 
 /** Word j (0..2) of the initial state of (seed, replication, name hash), as a fraction in (0, 1). */
 function stateWord(a: number, b: number, seedMix: number, replication: number, j: number): number {
-  return finishWord(nameSeedWord(a, b, seedMix, j), replicationMix(replication, j)) / 4294967296;
+  return finishWord(nameSeedWord(a, b, seedMix, j), replicationMix(replication, j)) * TWO_POW_MINUS_32;
 }
 
 /** The part of word j that depends on the name hash (a, b) and the seed only (kept per stream). */
@@ -166,8 +169,9 @@ export class RandomStream {
   }
 
   /**
-   * Draws the next uniform number into `u` (Alea's step). Hot paths call this and read
-   * `u`: a double returned from a call that is not inlined is boxed, an allocation per draw.
+   * Alea's step: draws the next uniform number, which `u` then reads (from the new state).
+   * Hot paths call this and read `u`: a double returned from a call that is not inlined
+   * is boxed, an allocation per draw.
    */
   advance(): void {
     // Alea's t = 2091639 s0 + c 2^-32 is T / 2^32 with the integer T = 2091639 S0 + c
@@ -177,12 +181,12 @@ export class RandomStream {
     this.s0 = this.s1;
     this.s1 = this.s2;
     this.s2 = t | 0; // T mod 2^32, as a signed 32-bit integer
-    this.c = (t * 2.3283064365386963e-10) | 0; // floor(T / 2^32); 2^-32 exactly
+    this.c = (t * TWO_POW_MINUS_32) | 0; // floor(T / 2^32)
   }
 
   /** The number the last `advance` drew, in [0, 1): Alea's fraction, the last word over 2^32 (exact). */
   get u(): number {
-    return (this.s2 >>> 0) * 2.3283064365386963e-10;
+    return (this.s2 >>> 0) * TWO_POW_MINUS_32;
   }
 
   /** Draws a uniform number in [0, 1) with 32 bits of resolution. */

@@ -2128,10 +2128,10 @@ export class SystemSim {
     this.windowStart = windowStart;
     this.trace = trace;
     fillWith(this.failuresByLayer, 0);
-    this.causeClean = false;
     this.inPlannedStop = false;
     this.causeComponent = null;
     this.causeMode = 0;
+    this.causeClean = false;
     this.spuriousCause = false;
     this.plannedCause = -1;
     for (const c of this.crews) c.reset();

@@ -104,7 +104,8 @@ export class Scheduler {
     this.nextSeq = 0;
     this.freeCount = 0;
     this.slotCount = 0;
-    this.cancelled.clear();
+    // Only when it holds something: clearing a Set gives it a new table (an allocation per history).
+    if (this.cancelled.size > 0) this.cancelled.clear();
     this.stopped = false;
   }
 

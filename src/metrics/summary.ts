@@ -206,9 +206,11 @@ export function addReplication(acc: RunAccumulator, r: ReplicationResult): void 
   acc.events += r.events;
   acc.observed += r.window;
   if (!(r.window > 0)) return;
-  r.services.forEach((s, i) => addService(acc.services[i], s, r.window));
+  const services = r.services;
+  for (let i = 0; i < services.length; i++) addService(acc.services[i], services[i], r.window);
   const years = r.window / YEAR;
-  r.failuresByLayer.forEach((n, l) => addMoment(acc.failureRate[l], n / years));
+  const byLayer = r.failuresByLayer;
+  for (let l = 0; l < byLayer.length; l++) addMoment(acc.failureRate[l], byLayer[l] / years);
   // Plain loops: groups times counters moments per replication (thousands on large models).
   const rows = r.groupCounters;
   for (let g = 0; g < rows.length; g++) {

@@ -282,3 +282,70 @@ describe('special functions agree with mathjs', async () => {
     expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 13);
   });
 });
+
+describe('scheduler: the wheel of a large calendar', () => {
+  /**
+   * A workload of `n` handlers that reschedule themselves at random (ties at equal whole
+   * times, zero delays, far ahead past the wheel, at Infinity), now and then twice while
+   * fewer than `cap` events are pending, and cancel events at random; the log of (time,
+   * handler, kind, pending) it produces on `s`, run to each of `stops` in turn.
+   */
+  function workload(s: Scheduler, seed: string, n: number, stops: number[], cap = 600): string[] {
+    const rng = new RandomStream(seed);
+    const log: string[] = [];
+    const ids: number[] = [];
+    const handlers: EventHandler[] = [];
+    const delay = (): number => {
+      const u = rng.next();
+      if (u < 0.1) return 0;
+      if (u < 0.5) return Math.floor(rng.next() * 5);
+      if (u < 0.9) return Math.floor(-1000 * Math.log(1 - rng.next()));
+      if (u < 0.995) return 1e6 * rng.next();
+      return Infinity;
+    };
+    for (let i = 0; i < n; i++) {
+      const h: EventHandler = {
+        handle(kind, arg) {
+          log.push(`${s.now} ${arg} ${kind} ${s.pending}`);
+          ids.push(s.schedule(delay(), h, kind + 1, arg));
+          if (rng.next() < 0.2 && s.pending < cap) ids.push(s.schedule(delay(), h, kind + 1, arg));
+          if (rng.next() < 0.05 && ids.length > 0) s.cancel(ids[Math.floor(rng.next() * ids.length)]);
+        },
+      };
+      handlers.push(h);
+      ids.push(s.schedule(delay(), h, 0, i));
+    }
+    for (const t of stops) {
+      s.run(t);
+      log.push(`stop ${s.now} ${s.pending} ${s.processed}`);
+    }
+    return log;
+  }
+
+  const wheelOn = (s: Scheduler) => (s as unknown as { wheel: boolean }).wheel;
+
+  it('gives the events out in the order of a plain heap, across stops, rebases and resets', () => {
+    const s = new Scheduler();
+    // A first history with enough events (and enough pending at its end) sets the wheel up at the reset.
+    workload(s, 'wheel-first', 300, [20_000]);
+    s.reset();
+    expect(wheelOn(s)).toBe(true);
+    for (const seed of ['wheel-a', 'wheel-b']) {
+      const plain = new Scheduler();
+      expect(wheelOn(plain)).toBe(false);
+      const expected = workload(plain, seed, 300, [500, 500, 3_000, 2e6, 5e7]);
+      const got = workload(s, seed, 300, [500, 500, 3_000, 2e6, 5e7]);
+      expect(got.length).toBeGreaterThan(5_000);
+      expect(got).toEqual(expected);
+      s.reset();
+    }
+  });
+
+  it('stays a plain heap for a small calendar', () => {
+    const s = new Scheduler();
+    workload(s, 'small-first', 20, [1e6], 0);
+    expect(s.processed).toBeGreaterThan(256);
+    s.reset();
+    expect(wheelOn(s)).toBe(false);
+  });
+});

@@ -9,8 +9,6 @@
  * - Time is a plain number (the simulator uses seconds); it never decreases.
  * - `cancel` is lazy: the event stays in the heap and is skipped when popped.
  * - A negative or NaN delay, or a time in the past, throws a SchedulingError.
- * - How the calendar is laid out (a heap, or a heap of the near events and a wheel of
- *   buckets for the later ones, below) changes the speed, never the order.
  */
 
 /** Receives the events scheduled for it. One method, so call sites stay monomorphic. */
@@ -34,22 +32,6 @@ export type EventId = number;
 
 /** Initial capacity of the heap and slot arrays (they double when full). */
 const INITIAL_CAPACITY = 64;
-
-/** Buckets of the wheel (see Scheduler): events further ahead wait in an overflow list. */
-const WHEEL = 512;
-
-/** Events handled per bucket the wheel's width aims at (from the rate of the history before). */
-const EVENTS_PER_BUCKET = 4;
-
-/** Events a history must have handled for its rate to set the wheel's width. */
-const TUNE_EVENTS = 256;
-
-/**
- * Events pending at the end of that history from which the wheel is used: with fewer, a
- * plain heap is as fast (a sift-down of a few levels; the wheel's waiting and refilling
- * cost about as much).
- */
-const WHEEL_MIN_PENDING = 128;
 
 /** A Float64Array of `n` entries holding a copy of `a` (n >= a.length). */
 function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
@@ -77,22 +59,6 @@ function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
  * common case of a component that always has exactly one pending event, instead of a
  * sift-down to remove it and a sift-up to add the new one. Events still leave in
  * (time, seq) order, a total order, so the order is that of any other heap.
- *
- * The wheel. From its second history on (once a history has shown its rate of events),
- * only the near events are in the heap: time is cut into buckets of `width` seconds from
- * `base` (bucket k starts at `edge(k)` = base + k width), and the heap holds the events
- * of buckets up to `cur`, those before `nearEnd` = edge(cur + 1). Later events wait, unsorted, in a linked list
- * per bucket (`head`, `next`) up to WHEEL buckets ahead, and beyond in an overflow list.
- * When the heap runs empty, the next non-empty bucket moves into it (`refill`); when the
- * wheel is used up, it starts again from the overflow's earliest event (`rebase`). An
- * event's bucket is decided by comparisons with the edges (which never decrease with k),
- * so every event in the heap is earlier than every event waiting, and every event in a
- * bucket earlier than every event in a later one: the heap gives them out in (time, seq)
- * order as before, the same order, so the same results. A large model's heap then holds a few
- * events instead of one per component (a sift-down of a level or two instead of nine for
- * 400 events), and an event far ahead costs a list insertion. The width aims at a few
- * events per bucket (EVENTS_PER_BUCKET, from the rate of the first history with enough
- * events); it only changes the speed.
  */
 export class Scheduler {
   /** Current simulation time. */
@@ -128,58 +94,8 @@ export class Scheduler {
   private cancelled = new Set<number>();
   private stopped = false;
 
-  // The wheel (see the class comment). Off (`wheel` false) until a width is known, and
-  // after a rebase found only events that never come (at time Infinity).
-  private wheel = false;
-  /** 0 until a history has shown its rate, then 1 (the wheel, of `width`) or -1 (too few events pending: no wheel). */
-  private tuned = 0;
-  // Seconds per bucket, its inverse, and the start of bucket 0. Fractions from the start:
-  // V8 keeps a field that first held a small integer as one, and the first fraction
-  // stored changes the object's layout, throwing out the code compiled for the old one.
-  private width = 0.5;
-  private invWidth = 0.5;
-  private base = 0.5;
-  /** The last bucket whose events are in the heap, and the end of that bucket (Infinity without the wheel): the heap holds the events before it. */
-  private cur = 0;
-  private nearEnd = Infinity;
-  /** The end of the wheel's last bucket: later events wait in the overflow. */
-  private wheelEnd = Infinity;
-  /** First slot of each bucket's list (-1: empty), and the next slot in a list, by slot. */
-  private head = new Int32Array(WHEEL).fill(-1);
-  private next = new Int32Array(INITIAL_CAPACITY);
-  /** Events beyond the wheel: first slot of their list (-1: none) and their earliest time. */
-  private overHead = -1;
-  private overMin = Infinity;
-  /** Events waiting in the wheel's lists and the overflow, and in the overflow alone. */
-  private farCount = 0;
-  private overCount = 0;
-  /** `processed` when the wheel last started a turn (`rebase`), and the empty buckets passed over since. */
-  private turnStart = 0;
-  private skipped = 0;
-  /** The time of each waiting event, by slot (the heap keeps the times of its own). */
-  private slotT = new Float64Array(INITIAL_CAPACITY);
-
   /** Empties the calendar and sets the clock and counters back to 0 (for reuse across histories). */
   reset(): void {
-    // The wheel's width from the history just run (once): EVENTS_PER_BUCKET events per bucket.
-    if (this.tuned === 0 && this.processed >= TUNE_EVENTS && this.now > 0) {
-      const w = (EVENTS_PER_BUCKET * this.now) / this.processed;
-      this.tuned = this.pending >= WHEEL_MIN_PENDING && w > 0 && w < Infinity ? 1 : -1;
-      if (this.tuned === 1) this.width = w;
-    }
-    this.wheel = this.tuned === 1;
-    this.invWidth = this.wheel ? 1 / this.width : 0;
-    this.base = 0;
-    this.cur = 0;
-    this.nearEnd = this.wheel ? this.edge(1) : Infinity;
-    this.wheelEnd = this.wheel ? this.edge(WHEEL) : Infinity;
-    if (this.farCount > 0) this.head.fill(-1);
-    this.overHead = -1;
-    this.overMin = Infinity;
-    this.overCount = 0;
-    this.farCount = 0;
-    this.turnStart = 0;
-    this.skipped = 0;
     this.now = 0;
     this.processed = 0;
     this.currentId = -1;
@@ -195,7 +111,7 @@ export class Scheduler {
 
   /** Number of events in the calendar, cancelled ones included until they are popped. */
   get pending(): number {
-    return (this.topConsumed ? this.size - 1 : this.size) + this.farCount;
+    return this.topConsumed ? this.size - 1 : this.size;
   }
 
   /**
@@ -264,9 +180,7 @@ export class Scheduler {
    */
   private loop(until: number): void {
     const maxEvents = this.eventCap;
-    for (;;) {
-      // The heap ran empty: the wheel's next bucket moves in (if anything waits there).
-      if (this.size === 0 && (this.farCount === 0 || !this.refill())) return;
+    while (this.size > 0) {
       const t = this.heapT[0];
       if (t > until) return;
       const slot = this.heapS[0];
@@ -318,12 +232,10 @@ export class Scheduler {
 
   private push(handler: EventHandler, kind: number, arg: number): EventId {
     const seq = this.nextSeq++;
-    // Into the heap when its bucket's events are there (always without the wheel), else it waits.
-    const near = this.pushTime < this.nearEnd || this.wheel === false;
     // Replacing the event being handled (the root): its slot, else a free or a new one.
     // `=== true`: V8 reads a boolean field as any value, and a bare test of it checks for
     // every falsy kind (an empty string, a number, a bigint) before it finds `true`.
-    const replace = near && this.topConsumed === true;
+    const replace = this.topConsumed === true;
     const slot = replace ? this.heapS[0] : this.freeCount > 0 ? this.free[--this.freeCount] : this.newSlot(handler);
     this.seqs[slot] = seq;
     this.kinds[slot] = kind;
@@ -336,114 +248,8 @@ export class Scheduler {
       this.topConsumed = false;
       this.siftTime = this.pushTime;
       this.siftDown(slot, this.size);
-    } else if (near) this.siftUp(slot);
-    else this.wait(slot, this.pushTime);
+    } else this.siftUp(slot);
     return seq;
-  }
-
-  /** The start of the wheel's bucket `k` (seconds): non-decreasing in `k`; bucket k is [edge(k), edge(k + 1)). */
-  private edge(k: number): number {
-    return this.base + k * this.width;
-  }
-
-  /** Puts the event of slot `slot` (time `t` >= `nearEnd`: in a bucket after `cur`) in its bucket's list, or the overflow's. */
-  private wait(slot: number, t: number): void {
-    if (t < this.wheelEnd) {
-      // A first guess from the time, then the edges decide (a guess may be a bucket off by rounding).
-      let b = Math.floor((t - this.base) * this.invWidth);
-      if (!(b > this.cur)) b = this.cur + 1;
-      else if (b > WHEEL - 1) b = WHEEL - 1;
-      while (b > this.cur + 1 && t < this.edge(b)) b--;
-      while (b < WHEEL - 1 && t >= this.edge(b + 1)) b++;
-      this.next[slot] = this.head[b];
-      this.head[b] = slot;
-    } else {
-      this.next[slot] = this.overHead;
-      this.overHead = slot;
-      this.overCount++;
-      if (t < this.overMin) this.overMin = t;
-    }
-    this.slotT[slot] = t;
-    this.farCount++;
-  }
-
-  /**
-   * The heap is empty and events wait (`farCount` > 0): moves the next non-empty bucket's
-   * events into the heap, rebasing the wheel on the overflow when it is used up. True
-   * when the heap then holds events.
-   */
-  private refill(): boolean {
-    const head = this.head;
-    for (;;) {
-      let c = this.cur;
-      while (++c < WHEEL) {
-        const first = head[c];
-        if (first >= 0) {
-          head[c] = -1;
-          this.skipped += c - this.cur - 1;
-          this.cur = c;
-          this.nearEnd = this.edge(c + 1);
-          this.takeList(first);
-          return true;
-        }
-      }
-      this.skipped += WHEEL - 1 - this.cur;
-      this.cur = WHEEL;
-      if (this.rebase()) return this.size > 0;
-    }
-  }
-
-  /**
-   * The wheel is used up and only the overflow waits: the wheel starts again at its
-   * earliest event (bucket 0; nothing is earlier) and its events go to their buckets.
-   * When the wheel's last turn handled fewer events than the overflow now holds, or
-   * skipped over four empty buckets per event handled, its buckets were too narrow for
-   * this calendar (events spread far beyond the wheel, or few and far apart): their width
-   * doubles, so that a turn's cost is paid for by its events. With only events at time
-   * Infinity left, or buckets too narrow to tell these times apart, every event goes to
-   * the heap and the wheel is off until the next reset: true then.
-   */
-  private rebase(): boolean {
-    let s = this.overHead;
-    const min = this.overMin;
-    const handled = this.processed - this.turnStart;
-    if (handled < this.overCount || this.skipped > 4 * handled) {
-      this.width *= 2;
-      this.invWidth = 1 / this.width;
-    }
-    this.turnStart = this.processed;
-    this.skipped = 0;
-    this.overHead = -1;
-    this.overMin = Infinity;
-    this.overCount = 0;
-    this.base = min;
-    this.cur = -1;
-    this.nearEnd = min;
-    this.wheelEnd = this.edge(WHEEL);
-    if (!(min < Infinity) || !(this.wheelEnd > min)) {
-      this.wheel = false;
-      this.nearEnd = Infinity;
-      this.wheelEnd = Infinity;
-      this.takeList(s);
-      return true;
-    }
-    const next = this.next;
-    while (s >= 0) {
-      const after = next[s];
-      this.farCount--;
-      this.wait(s, this.slotT[s]);
-      s = after;
-    }
-    return false;
-  }
-
-  /** Moves the waiting events of the list from slot `first` into the heap. */
-  private takeList(first: number): void {
-    const next = this.next;
-    for (let s = first; s >= 0; s = next[s]) {
-      this.farCount--;
-      this.siftUpAny(s, this.slotT[s]);
-    }
   }
 
   /** A slot not used yet in this history (the slot arrays grow when full); `handler` fills a new entry of `handlers`. */
@@ -456,10 +262,6 @@ export class Scheduler {
     }
     if (slot === this.kinds.length) this.kinds = grownI32(this.kinds, 2 * slot);
     if (slot === this.free.length) this.free = grownI32(this.free, 2 * slot);
-    if (slot === this.next.length) {
-      this.next = grownI32(this.next, 2 * slot);
-      this.slotT = grownF64(this.slotT, 2 * slot);
-    }
     return slot;
   }
 
@@ -478,33 +280,6 @@ export class Scheduler {
       const pt = ht[p];
       // Ties go by seq: the new event has the largest seq, so it stays below an equal time.
       if (pt <= time) break;
-      ht[i] = pt;
-      hs[i] = hs[p];
-      i = p;
-    }
-    ht[i] = time;
-    hs[i] = slot;
-  }
-
-  /**
-   * Adds the event of slot `slot` (time `time`), which may be older than events in the
-   * heap (it waited in the wheel), at the end of the heap and sifts it up: equal times
-   * go by sequence number.
-   */
-  private siftUpAny(slot: number, time: number): void {
-    if (this.size === this.heapT.length) {
-      this.heapT = grownF64(this.heapT, 2 * this.size);
-      this.heapS = grownI32(this.heapS, 2 * this.size);
-    }
-    const ht = this.heapT;
-    const hs = this.heapS;
-    const seqs = this.seqs;
-    const s = seqs[slot];
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      const pt = ht[p];
-      if (pt < time || (pt === time && seqs[hs[p]] < s)) break;
       ht[i] = pt;
       hs[i] = hs[p];
       i = p;

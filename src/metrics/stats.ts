@@ -18,14 +18,11 @@ export function moments(): Moments {
 
 /** Adds one observation. */
 export function addMoment(a: Moments, x: number): void {
+  a.n++;
   // A zero into a run of zeros (most per-group counters, most histories): only the count
   // moves. Exactly what the update below gives: d = 0 - 0, mean += d / n and m2 += d * x
   // leave +0 in both (they never hold -0: they start at +0, and +0 plus a zero is +0).
-  if (x === 0 && a.mean === 0 && a.m2 === 0) {
-    a.n++;
-    return;
-  }
-  a.n++;
+  if (x === 0 && a.mean === 0 && a.m2 === 0) return;
   const d = x - a.mean;
   a.mean += d / a.n;
   a.m2 += d * (x - a.mean);

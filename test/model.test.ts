@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TopologyError } from '../src/index.js';
 import { parseText } from '../src/model/load.js';
-import { TopologySpec } from '../src/model/schema.js';
+import { topologySchemas } from '../src/model/schema.js';
+
+const TopologySpec = topologySchemas().TopologySpec;
 import { exp, ROOT, topo } from './helpers.js';
 
 function doc(placement: object, instances = 4, extra: object = {}) {

@@ -4,7 +4,10 @@
  * source of truth for the experiment types and their JSON Schema (`nfvsim schema --experiment`).
  */
 import { z } from 'zod';
-import { Duration, type JsonSchemaOptions } from '../model/schema.js';
+import { topologySchemas, type JsonSchemaOptions } from '../model/schema.js';
+
+/** The topology's duration schema (the same object, so that the JSON Schemas share its definition). */
+const Duration = topologySchemas().Duration;
 
 /** A dotted path into the topology document, e.g. `vnfs.vMME.ha.detector.interval` (a number segment indexes a list). */
 export const ParameterPath = z

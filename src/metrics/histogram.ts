@@ -20,7 +20,10 @@ export interface LinHistogram {
 
 /** An empty linear histogram. */
 export function linHistogram(): LinHistogram {
-  return { count: 0, sum: 0, max: 0, bins: [] };
+  // sum and max doubles from the start (see `doubles`).
+  const h = { count: 0, sum: 0.5, max: 0.5, bins: [] };
+  h.sum = h.max = 0;
+  return h;
 }
 
 /** Adds a fraction in [0, 1]. */

@@ -22,6 +22,7 @@
 import { addLin, linHistogram, type LinHistogram } from './histogram.js';
 import { addSketch, sketch, type QuantileSketch } from './sketch.js';
 import { TL9000_SECONDS, type SalBounds } from './sal.js';
+import { doubles } from './stats.js';
 
 /**
  * Recovery phases of an outage, in report order. `notification` and `waiting` come from
@@ -169,12 +170,6 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
   }
 }
 
-/** `n` zeros (a loop: `fill` calls into the runtime, slow on the short arrays made for each replication). */
-function zeros(n: number): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < n; i++) a.push(0);
-  return a;
-}
 
 /** Books one service's history. */
 export class ServiceRecorder {
@@ -185,7 +180,7 @@ export class ServiceRecorder {
   private since: number;
   private outageStart = -1;
   private outageCause: OutageCause | null = null;
-  private readonly outagePhases: number[] = zeros(PHASES.length);
+  private readonly outagePhases: number[] = doubles(PHASES.length);
   private incidentStart = -1;
   private incidentMin = 1;
   private readonly zoneWindow: Map<number, number> = new Map();
@@ -200,29 +195,31 @@ export class ServiceRecorder {
   ) {
     this.since = opts.windowStart;
     this.result = {
-      downtime: 0,
+      downtime: 0.5,
       outages: 0,
       censored: 0,
-      capacityTime: 0,
-      timeAtLeast: zeros(opts.capacityThresholds.length),
+      capacityTime: 0.5,
+      timeAtLeast: doubles(opts.capacityThresholds.length),
       recovery: sketch(),
       detection: sketch(),
-      phaseTime: zeros(PHASES.length),
+      phaseTime: doubles(PHASES.length),
       impact: linHistogram(),
-      salBreaches: zeros(opts.salBounds.length),
-      salDetectionBreaches: zeros(opts.salBounds.length),
-      salRecoveryBreaches: zeros(opts.salBounds.length),
+      salBreaches: doubles(opts.salBounds.length),
+      salDetectionBreaches: doubles(opts.salBounds.length),
+      salRecoveryBreaches: doubles(opts.salBounds.length),
       tl9000: 0,
       correlated: 0,
-      correlatedByZone: zeros(opts.zones),
-      downtimeByLayer: zeros(nLayers),
-      downtimeByType: zeros(nTypes),
-      downtimeByMode: zeros(nModes),
-      outagesByLayer: zeros(nLayers),
+      correlatedByZone: doubles(opts.zones),
+      downtimeByLayer: doubles(nLayers),
+      downtimeByType: doubles(nTypes),
+      downtimeByMode: doubles(nModes),
+      outagesByLayer: doubles(nLayers),
       yearly: sketch(),
       monthly: sketch(),
       yearsOverBudget: 0,
     };
+    // Doubles from the start (see `doubles`), then zero.
+    this.result.downtime = this.result.capacityTime = 0;
   }
 
   /**

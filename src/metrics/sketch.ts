@@ -27,6 +27,7 @@
  * order of the operands, and every quantile is order-independent; `sum` (for the mean) is
  * a floating-point sum, so merge in a fixed order (shard order) for reproducible bytes.
  */
+import { doubles } from './stats.js';
 
 /** Bucket ratio gamma = (1 + alpha) / (1 - alpha). */
 export const SKETCH_GAMMA = 1.01;
@@ -66,9 +67,11 @@ export interface QuantileSketch {
   exact: number[] | null;
 }
 
-/** An empty sketch. */
+/** An empty sketch (its sum and values doubles from the start: see `doubles`). */
 export function sketch(): QuantileSketch {
-  return { count: 0, sum: 0, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: [], sole: [], exact: [] };
+  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: [], sole: doubles(0), exact: doubles(0) };
+  s.sum = 0;
+  return s;
 }
 
 /** The bucket index of a value >= SKETCH_MIN. */
@@ -80,8 +83,11 @@ function bucketOf(x: number): number {
  * `n` zeros followed by the entries of `tail`, as a new array of that length filled by a
  * loop (`fill` and `concat` are calls into the runtime; pushes grow the array step by step).
  */
-function zerosThen(n: number, tail: readonly number[]): number[] {
+function zerosThen(n: number, tail: readonly number[], fractions: boolean): number[] {
   const a = new Array<number>(n + tail.length);
+  // An array of doubles from the start when it will hold fractions (see `doubles`); the
+  // loops below overwrite a[0] (n + tail.length >= 1).
+  if (fractions) a[0] = 0.5;
   for (let i = 0; i < n; i++) a[i] = 0;
   for (let i = 0; i < tail.length; i++) a[n + i] = tail[i];
   return a;
@@ -93,13 +99,13 @@ const NONE: readonly number[] = [];
 function reserve(s: QuantileSketch, lo: number, hi: number): void {
   if (s.bins.length === 0) {
     s.offset = lo;
-    s.bins = zerosThen(hi - lo + 1, NONE);
-    s.sole = zerosThen(hi - lo + 1, NONE);
+    s.bins = zerosThen(hi - lo + 1, NONE, false);
+    s.sole = zerosThen(hi - lo + 1, NONE, true);
     return;
   }
   if (lo < s.offset) {
-    s.bins = zerosThen(s.offset - lo, s.bins);
-    s.sole = zerosThen(s.offset - lo, s.sole);
+    s.bins = zerosThen(s.offset - lo, s.bins, false);
+    s.sole = zerosThen(s.offset - lo, s.sole, true);
     s.offset = lo;
   }
   const top = s.offset + s.bins.length - 1;

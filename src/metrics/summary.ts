@@ -18,6 +18,7 @@ import {
   addBivariate,
   addMoment,
   bivariate,
+  doubles,
   clipEstimate,
   meanEstimate,
   mergeBivariate,
@@ -91,22 +92,25 @@ export interface RunAccumulator {
 /** An empty accumulator for `model`. */
 export function emptyAccumulator(model: SystemModel): RunAccumulator {
   const names = attributionNames(model);
-  return {
+  const acc = {
     replications: 0,
     truncated: 0,
-    events: 0,
-    observed: 0,
+    events: 0.5,
+    observed: 0.5,
     services: model.services.map(() => emptyService(model, names)),
     failureRate: LAYERS.map(() => moments()),
     groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
   };
+  // Sums that outgrow V8's small integers: doubles from the start (see `doubles`).
+  acc.events = acc.observed = 0;
+  return acc;
 }
 
-function emptyService(model: SystemModel, names: { types: string[]; modes: string[]; zones: string[] }, view: 'all' | 'unplanned' = 'all'): ServiceAccumulator {
-  const zeros = (n: number) => new Array(n).fill(0);
+function emptyService(model: SystemModel, names: AttributionNames, view: 'all' | 'unplanned' = 'all'): ServiceAccumulator {
+  const zeros = doubles;
   const a: ServiceAccumulator = {
       unavailability: moments(),
-      largest: [],
+      largest: doubles(0),
       outageRate: moments(),
       correlatedRate: moments(),
       tl9000Rate: moments(),
@@ -135,12 +139,29 @@ function emptyService(model: SystemModel, names: { types: string[]; modes: strin
   return a;
 }
 
+/** The names behind the attribution indices (`attributionNames`); shared by every caller, never changed. */
+export interface AttributionNames {
+  readonly types: readonly string[];
+  readonly modes: readonly string[];
+  readonly zones: readonly string[];
+}
+
 /**
  * The names behind the attribution indices, in the order the simulation uses:
  * component types in order of first use, `type/mode` pairs, and impact zones (sites,
  * racks, host hardware, in component order).
  */
-export function attributionNames(model: SystemModel): { types: string[]; modes: string[]; zones: string[] } {
+export function attributionNames(model: SystemModel): AttributionNames {
+  // Once per model: an accumulator is made for every shard of histories.
+  let names = namesOf.get(model);
+  if (!names) namesOf.set(model, (names = computeAttributionNames(model)));
+  return names;
+}
+
+/** attributionNames of models seen (a model is not changed once built). */
+const namesOf = new WeakMap<SystemModel, AttributionNames>();
+
+function computeAttributionNames(model: SystemModel): AttributionNames {
   const types = [...new Set(model.components.map((c) => c.type))];
   const modes: string[] = [];
   for (const c of model.components) for (const m of c.modes) if (!modes.includes(`${c.type}/${m.name}`)) modes.push(`${c.type}/${m.name}`);
@@ -537,7 +558,7 @@ export function summarize(model: SystemModel, acc: RunAccumulator): RunSummary {
     CAUSE_LAYERS.forEach((l, li) => {
       if (a.downtimeByLayer[li] > 0) downtimeByLayer[l as LayerName] = perYearOfTotal(a.downtimeByLayer[li]);
     });
-    const byName = (names: string[], values: number[]) => {
+    const byName = (names: readonly string[], values: number[]) => {
       const out: Record<string, number> = {};
       values
         .map((v, k) => [names[k], v] as const)

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { buildModel, type SystemModel } from './build.js';
 import { parseText, readInputFile, validateTopologyData, type ParsedText } from './load.js';
 import { TopologyError } from './errors.js';
+import { entryBytes, readValidated, writeValidated } from './cache.js';
 
 export * from './build.js';
 export * from './errors.js';
-export { topologyJsonSchema, TopologySpec, LAYERS, type Topology, type TopologyInput, type LayerName } from './schema.js';
+export { topologyJsonSchema, topologySchemas, LAYERS, type Topology, type TopologyInput, type LayerName } from './schema.js';
 
 /** A loaded topology: the model and the identity of its input. */
 export interface LoadedTopology {
@@ -31,6 +32,31 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
 }
 
 /**
+ * `loadTopologyText` through the cache of validated topologies (model/cache.ts): a text
+ * validated before is not parsed or validated again, only built; one that was not is
+ * loaded as by `loadTopologyText` and, once its model is built, stored. The same model
+ * either way; errors are those of `loadTopologyText` (an entry is only ever made for a
+ * text without any, and a cached text whose build fails is loaded again from the text).
+ */
+export function loadTopologyTextCached(text: string, file: string): LoadedTopology {
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const validated = readValidated(sha256);
+  if (validated !== undefined) {
+    try {
+      return { model: buildModel(validated, file), file, sha256, text };
+    } catch {
+      // Not what was stored (another build of the model's code): the text decides.
+    }
+  }
+  const parsed = parseText(text, file);
+  const topology = validateTopologyData(parsed, file);
+  const entry = entryBytes(topology);
+  const model = buildModel(topology, file, parsed);
+  if (entry !== undefined) writeValidated(sha256, entry);
+  return { model, file, sha256, text };
+}
+
+/**
  * Loads a topology from JSON `text` whose parsed value is `data` (a fresh object: an
  * experiment's point, built as data): the same model and identity as
  * `loadTopologyText(text, file)`, without the YAML parser (ten times faster on a large
@@ -42,10 +68,10 @@ export function loadTopologyData(text: string, data: unknown, file: string): Loa
   return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
 }
 
-/** Loads a topology file (YAML or JSON); `displayName` (default: `file`) is the name used in reports and errors. */
+/** Loads a topology file (YAML or JSON), through the cache of validated topologies; `displayName` (default: `file`) is the name used in reports and errors. */
 export function loadTopologyFile(file: string, displayName = file): LoadedTopology {
   try {
-    return loadTopologyText(readInputFile(file), displayName);
+    return loadTopologyTextCached(readInputFile(file), displayName);
   } catch (e) {
     if (e instanceof TopologyError && e.file !== displayName) throw new TopologyError(displayName, e.issues);
     throw e;
@@ -55,14 +81,14 @@ export function loadTopologyFile(file: string, displayName = file): LoadedTopolo
 const RECENT = new Map<string, LoadedTopology>();
 
 /**
- * `loadTopologyText` for processes that receive the same topologies again and again
+ * `loadTopologyTextCached` for processes that receive the same topologies again and again
  * (worker threads, queue workers): keeps the 8 most recently loaded, by SHA-256. Throws
  * if the text does not hash to `sha256`.
  */
 export function loadTopologyCached(text: string, file: string, sha256: string): LoadedTopology {
   let topo = RECENT.get(sha256);
   if (!topo) {
-    topo = loadTopologyText(text, file);
+    topo = loadTopologyTextCached(text, file);
     if (topo.sha256 !== sha256) throw new Error(`topology hash mismatch for ${file}`);
     // A sweep sends its points in order: a few recent topologies are all a process needs.
     if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value!);

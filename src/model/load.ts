@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isAlias, isCollection, isMap, isNode, isPair, isScalar, type Document, type Node, type Pair } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError, formatPath, type InputIssue } from './errors.js';
-import { CREW_UNION_ERROR, LOGIC_UNION_ERROR, TopologySpec, type Topology } from './schema.js';
+import { CREW_UNION_ERROR, LOGIC_UNION_ERROR, topologySchemas, type Topology } from './schema.js';
 import { limitValue, MAX_BYTES, MAX_DEPTH, MAX_ENTRIES, MAX_ITEMS, MAX_NODES, overLimit } from './limits.js';
 
 /** A parsed document with a way to find where a path lies in the text. */
@@ -291,7 +291,7 @@ export function validateTopologyData(parsed: ParsedText, file: string): Topology
   };
   walk(parsed.data, []);
   if (protoKeys.length > 0) throw new TopologyError(file, protoKeys);
-  const result = TopologySpec.safeParse(parsed.data, validated++ === 0 ? { jitless: true } : undefined);
+  const result = topologySchemas().TopologySpec.safeParse(parsed.data, validated++ === 0 ? { jitless: true } : undefined);
   if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
   return result.data;
 }

@@ -18,7 +18,7 @@
  */
 import { TopologyError, type InputIssue } from '../model/errors.js';
 import type { z } from 'zod';
-import { FailureModeSpec, TopologySpec, type DistributionSpecT, type LayerName } from '../model/schema.js';
+import { topologySchemas, type DistributionSpecT, type LayerName, type TopologySchemas } from '../model/schema.js';
 import type { SystemModel } from '../model/build.js';
 import { MAX_DURATION, parseDuration, UNIT_SECONDS } from '../engine/units.js';
 import { ParameterPath } from '../experiment/schema.js';
@@ -67,7 +67,7 @@ export interface DesignOptions {
 /** The failure modes a component type gets in the `failed` variant: one silent mode that fires 1 ms after start and is never repaired. */
 export const ALWAYS_FAILED = {
   failed: { ttf: { dist: 'deterministic', value: '1ms' }, announced: false, undetected: '0s', repair: { dist: 'deterministic', value: '1000000000y' } },
-} as const satisfies Record<string, z.input<typeof FailureModeSpec>>;
+} as const satisfies Record<string, z.input<TopologySchemas['FailureModeSpec']>>;
 
 /** Probabilities of a good outcome: improving one divides the chance of the bad outcome, 1 - p, by the factor. */
 const SUCCESS_KEYS = new Set(['coverage', 'success', 'rebootSuccess']);
@@ -149,7 +149,7 @@ function haParameters(node: Record<string, unknown>, path: string, owner: string
 
 /** Every parameter of a topology (validated data, defaults filled in) that can improve, in topology order; only types the model uses. */
 export function allParameters(data: unknown, model: SystemModel, f: number): SensitivityParameter[] {
-  const topo = TopologySpec.parse(data);
+  const topo = topologySchemas().TopologySpec.parse(data);
   const used = new Set(model.components.map((c) => c.type));
   const out: SensitivityParameter[] = [];
   for (const [type, spec] of Object.entries(topo.components)) {

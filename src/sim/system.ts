@@ -2200,7 +2200,10 @@ export class SystemSim {
     // Controllers last: they see the placement above, and hook on in registry order.
     this.streams = streams;
     this.controllers = [];
-    for (const kind of CONTROLLERS) for (const c of kind.attach(model, this.systemControl)) this.controllers.push(c);
+    for (let k = 0; k < CONTROLLERS.length; k++) {
+      const attached = CONTROLLERS[k].attach(model, this.systemControl);
+      for (let i = 0; i < attached.length; i++) this.controllers.push(attached[i]);
+    }
   }
 
   /** What controllers may use of the running system (see SystemControl in mechanisms/types.ts). */

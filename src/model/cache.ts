@@ -1,0 +1,176 @@
+/**
+ * The cache of validated topologies: a topology file that was read, checked and built
+ * once is not parsed and validated again. The YAML parser, the schema's construction
+ * (some 600 zod objects) and its validation are a fifth of a short run's start-up (some
+ * 50 ms), and the parser's code is hot enough in that time for V8 to compile it in the
+ * background, work no later history uses. A run of a topology seen before reads its
+ * validated data (defaults filled in) from here and only builds the model from it.
+ *
+ * Rules:
+ * - An entry is the schema's output for one text, written only after the model was built
+ *   from it without an error, so a file with any error is never cached and always gets
+ *   its located messages.
+ * - Its key is the SHA-256 of the text and of the identity of the code that decides
+ *   validation: the files of the compiled schema, loader, limits and units modules and
+ *   zod's package.json (path, size, modification time; `validationCode`). Other code (the
+ *   model's build, the simulation) reads the entry, it does not shape it. The key also
+ *   holds the document bounds in force (NFVSIM_MAX_BYTES, _ITEMS, _ENTRIES, _NODES,
+ *   _DEPTH): a text accepted under raised bounds is read and refused again under lower ones.
+ * - An entry holds a SHA-256 of its data, checked before the data is read: a damaged,
+ *   truncated or foreign file is a miss. Entries are written to a temporary file and
+ *   renamed, so a process reading while another writes sees all of an entry or none.
+ * - The data is stored with V8's serializer (node:v8), which keeps every number
+ *   (Infinity, -0), `undefined`, key order and shared objects: what is read is equal to
+ *   what the schema returned.
+ * - The cache lives in `node_modules/.cache/nfvsim/topologies` under the package root,
+ *   or in the directory NFVSIM_CACHE names; NFVSIM_CACHE=off turns it off. Any failure to
+ *   read or write it (no such directory, read-only, full) is a miss, never an error. It
+ *   keeps at most MAX_ENTRIES entries, removing the oldest beyond that.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { limitValue, MAX_BYTES, MAX_DEPTH, MAX_ENTRIES as MAX_DOCUMENT_ENTRIES, MAX_ITEMS, MAX_NODES } from './limits.js';
+import type { Topology } from './schema.js';
+
+/** The first bytes of an entry (its format's version). */
+const MAGIC = Buffer.from('nfvsim validated topology 1\n');
+/** Bytes of a SHA-256 digest. */
+const DIGEST = 32;
+/** The most entries kept; beyond, the oldest (by modification time) are removed. */
+export const MAX_ENTRIES = 256;
+
+/** The bounds on a document that reading and validating it check (model/limits.ts), part of an entry's key. */
+const PARSE_LIMITS = [MAX_BYTES, MAX_ITEMS, MAX_DOCUMENT_ENTRIES, MAX_NODES, MAX_DEPTH];
+
+/** The modules (beside this one, in model/ and engine/) whose code decides what validation returns. */
+const VALIDATION_MODULES = ['./schema', './load', './limits', '../engine/units'];
+
+/** The cache's directory, or null when it is off (NFVSIM_CACHE=off). */
+export function cacheDirectory(): string | null {
+  const env = process.env.NFVSIM_CACHE;
+  if (env === 'off') return null;
+  if (env !== undefined && env !== '') return env;
+  return fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url));
+}
+
+let codeIdentity: string | null | undefined;
+
+/**
+ * The identity of the validation's code (see VALIDATION_MODULES) and of zod: the path,
+ * size and modification time of each module's file and of zod's package.json, worked
+ * out once per process (a few `stat` calls: reading and hashing the files cost more than
+ * the cache saves on a small topology); null when one cannot be found (then nothing is
+ * cached). Building again or installing another zod changes it; the bundle is current
+ * only while these files are as they were when it was made.
+ */
+function validationCode(): string | null {
+  if (codeIdentity !== undefined) return codeIdentity;
+  try {
+    // The modules as this one runs: .js in dist/ (the bundle is made from them), .ts from
+    // the sources under the test runner.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const files = VALIDATION_MODULES.map((m) => fileURLToPath(new URL(m + ext, import.meta.url)));
+    // zod's package.json where an install from this package's root puts it, else where Node finds it.
+    const zod = fileURLToPath(new URL('../../node_modules/zod/package.json', import.meta.url));
+    files.push(statSync(zod, { throwIfNoEntry: false }) ? zod : createRequire(import.meta.url).resolve('zod/package.json'));
+    const hash = createHash('sha256');
+    for (const f of files) {
+      const s = statSync(f);
+      hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`);
+    }
+    codeIdentity = hash.digest('hex');
+  } catch {
+    codeIdentity = null;
+  }
+  return codeIdentity;
+}
+
+/** An entry's file for the text whose SHA-256 is `textSha256` (hex), or null when the cache is off. */
+function entryFile(textSha256: string): string | null {
+  const dir = cacheDirectory();
+  if (dir === null) return null;
+  const code = validationCode();
+  if (code === null) return null;
+  // The bounds checked before validation, as set now: a text accepted under raised
+  // bounds must be refused again under lower ones.
+  const bounds = PARSE_LIMITS.map((l) => limitValue(l)).join(',');
+  return join(dir, `${createHash('sha256').update(code).update('\0').update(bounds).update('\0').update(textSha256).digest('hex')}.bin`);
+}
+
+/** The validated data of the text whose SHA-256 is `textSha256`, if the cache holds a sound entry for it. */
+export function readValidated(textSha256: string): Topology | undefined {
+  const file = entryFile(textSha256);
+  if (file === null) return undefined;
+  try {
+    const bytes = readFileSync(file);
+    const at = MAGIC.length;
+    if (bytes.length < at + DIGEST || !bytes.subarray(0, at).equals(MAGIC)) return undefined;
+    const data = bytes.subarray(at + DIGEST);
+    if (!createHash('sha256').update(data).digest().equals(bytes.subarray(at, at + DIGEST))) return undefined;
+    return deserialize(data) as Topology;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bytes of an entry for `topology` (the schema's output), made before the model is
+ * built from it (the build must not be able to change what is stored); undefined when
+ * the cache is off or the data cannot be serialized.
+ */
+export function entryBytes(topology: Topology): Buffer | undefined {
+  if (cacheDirectory() === null) return undefined;
+  try {
+    const data = serialize(topology);
+    return Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores an entry (`entryBytes`) for the text whose SHA-256 is `textSha256`; failures are ignored. */
+export function writeValidated(textSha256: string, entry: Buffer): void {
+  const file = entryFile(textSha256);
+  if (file === null) return;
+  const dir = cacheDirectory()!;
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(temporary, entry);
+    renameSync(temporary, file);
+    prune(dir);
+  } catch {
+    // A cache that cannot be written is a cache that misses.
+  }
+}
+
+/** Removes the oldest entries of `dir` beyond MAX_ENTRIES (and temporary files over a minute old). */
+function prune(dir: string): void {
+  const names = readdirSync(dir);
+  if (names.length <= MAX_ENTRIES) return;
+  const now = Date.now();
+  const entries: Array<{ path: string; mtime: number }> = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const mtime = statSync(path).mtimeMs;
+      if (name.endsWith('.tmp')) {
+        if (now - mtime > 60_000) unlinkSync(path);
+      } else if (name.endsWith('.bin')) entries.push({ path, mtime });
+    } catch {
+      // Removed meanwhile by another process.
+    }
+  }
+  entries.sort((a, b) => a.mtime - b.mtime);
+  for (let i = 0; i < entries.length - MAX_ENTRIES; i++) {
+    try {
+      unlinkSync(entries[i].path);
+    } catch {
+      // Removed meanwhile by another process.
+    }
+  }
+}

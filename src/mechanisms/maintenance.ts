@@ -40,7 +40,7 @@
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import type { MaintenanceModel, SystemModel } from '../model/build.js';
-import type { ControllerFactory, PlannedControl } from './types.js';
+import type { Controller, ControllerFactory, PlannedControl } from './types.js';
 
 /**
  * Live-migration slots of every function, shared by all maintenance plans of a
@@ -286,8 +286,11 @@ export const maintenance: ControllerFactory = {
   unanalyzable: (model) =>
     model.maintenance.map((p) => `maintenance.${p.name}: scheduled maintenance windows follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
   attach(model, ctl) {
-    if (model.maintenance.length === 0) return [];
+    // A plain loop (see the upgrade controller's attach).
+    const out: Controller[] = [];
+    if (model.maintenance.length === 0) return out;
     const slots = new MigrationSlots(model, ctl.streams);
-    return model.maintenance.map((plan) => new MaintenanceController(plan, model, ctl, ctl.streams, slots));
+    for (let i = 0; i < model.maintenance.length; i++) out.push(new MaintenanceController(model.maintenance[i], model, ctl, ctl.streams, slots));
+    return out;
   },
 };

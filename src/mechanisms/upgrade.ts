@@ -18,7 +18,7 @@
 import type { EventHandler } from '../engine/scheduler.js';
 import type { RandomStream, StreamFactory } from '../engine/rng.js';
 import type { SystemModel, UpgradeModel } from '../model/build.js';
-import type { ControllerFactory, PlannedControl } from './types.js';
+import type { Controller, ControllerFactory, PlannedControl } from './types.js';
 
 const CAMPAIGN_DUE = 0;
 const STEP_DONE = 1;
@@ -124,5 +124,11 @@ export const upgrades: ControllerFactory = {
   description: 'rolling software upgrades, one instance at a time, with failed steps rolled back',
   unanalyzable: (model) =>
     model.upgrades.map((p) => `upgrades.${p.name}: scheduled upgrade campaigns follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
-  attach: (model, ctl) => model.upgrades.map((plan) => new UpgradeController(plan, model, ctl, ctl.streams)),
+  attach(model, ctl) {
+    // A plain loop, as the other controllers: run at every replication, and an array made
+    // by \`map\` changed its shape once \`reset\` was compiled (V8 threw that code away).
+    const out: Controller[] = [];
+    for (let i = 0; i < model.upgrades.length; i++) out.push(new UpgradeController(model.upgrades[i], model, ctl, ctl.streams));
+    return out;
+  },
 };

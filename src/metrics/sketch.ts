@@ -69,7 +69,7 @@ export interface QuantileSketch {
 
 /** An empty sketch (its sum and values doubles from the start: see `doubles`). */
 export function sketch(): QuantileSketch {
-  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: [], sole: doubles(0), exact: doubles(0) };
+  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: doubles(0), sole: doubles(0), exact: doubles(0) };
   s.sum = 0;
   return s;
 }
@@ -80,16 +80,12 @@ function bucketOf(x: number): number {
 }
 
 /**
- * `n` zeros followed by the entries of `tail`, as a new array of that length filled by a
- * loop (`fill` and `concat` are calls into the runtime; pushes grow the array step by step).
+ * `n` zeros followed by the entries of `tail`, as a new array of doubles (`doubles`: every
+ * array of a sketch is one, so that the code that reads them sees one shape).
  */
-function zerosThen(n: number, tail: readonly number[], fractions: boolean): number[] {
-  const a = new Array<number>(n + tail.length);
-  // An array of doubles from the start when it will hold fractions (see `doubles`); the
-  // loops below overwrite a[0] (n + tail.length >= 1).
-  if (fractions) a[0] = 0.5;
-  for (let i = 0; i < n; i++) a[i] = 0;
-  for (let i = 0; i < tail.length; i++) a[n + i] = tail[i];
+function zerosThen(n: number, tail: readonly number[]): number[] {
+  const a = doubles(n);
+  for (let i = 0; i < tail.length; i++) a.push(tail[i]);
   return a;
 }
 
@@ -99,13 +95,13 @@ const NONE: readonly number[] = [];
 function reserve(s: QuantileSketch, lo: number, hi: number): void {
   if (s.bins.length === 0) {
     s.offset = lo;
-    s.bins = zerosThen(hi - lo + 1, NONE, false);
-    s.sole = zerosThen(hi - lo + 1, NONE, true);
+    s.bins = zerosThen(hi - lo + 1, NONE);
+    s.sole = zerosThen(hi - lo + 1, NONE);
     return;
   }
   if (lo < s.offset) {
-    s.bins = zerosThen(s.offset - lo, s.bins, false);
-    s.sole = zerosThen(s.offset - lo, s.sole, true);
+    s.bins = zerosThen(s.offset - lo, s.bins);
+    s.sole = zerosThen(s.offset - lo, s.sole);
     s.offset = lo;
   }
   const top = s.offset + s.bins.length - 1;
@@ -117,9 +113,12 @@ function reserve(s: QuantileSketch, lo: number, hi: number): void {
 
 /** Adds `count` values to bucket j of `s` (which exists); `sole` their common value, or -1 when they differ. */
 function fill(s: QuantileSketch, j: number, count: number, sole: number): void {
-  if (s.bins[j] === 0) s.sole[j] = sole;
-  else if (s.sole[j] !== sole) s.sole[j] = -1;
-  s.bins[j] += count;
+  // Both entries read on every call (no branch that early histories never take, whose
+  // missing type feedback would make V8 throw away the code compiled for this).
+  const had = s.bins[j];
+  const was = s.sole[j];
+  s.sole[j] = had === 0 ? sole : was !== sole ? -1 : was;
+  s.bins[j] = had + count;
 }
 
 /** Adds a value (>= 0; seconds or any unit). */

@@ -92,18 +92,31 @@ export interface RunAccumulator {
 /** An empty accumulator for `model`. */
 export function emptyAccumulator(model: SystemModel): RunAccumulator {
   const names = attributionNames(model);
+  // Plain loops, not \`map\`: an array made by \`map\` gets another shape once this is
+  // compiled, and the code that reads accumulators would be thrown away (see \`doubles\`).
+  const services: ServiceAccumulator[] = [];
+  for (let i = 0; i < model.services.length; i++) services.push(emptyService(model, names));
+  const groupCounters: Moments[][] = [];
+  for (let g = 0; g < model.functions.length; g++) groupCounters.push(momentsList(COUNTERS.length));
   const acc = {
     replications: 0,
     truncated: 0,
     events: 0.5,
     observed: 0.5,
-    services: model.services.map(() => emptyService(model, names)),
-    failureRate: LAYERS.map(() => moments()),
-    groupCounters: model.functions.map(() => COUNTERS.map(() => moments())),
+    services,
+    failureRate: momentsList(LAYERS.length),
+    groupCounters,
   };
   // Sums that outgrow V8's small integers: doubles from the start (see `doubles`).
   acc.events = acc.observed = 0;
   return acc;
+}
+
+/** `n` empty moments (a plain loop: see `emptyAccumulator`). */
+function momentsList(n: number): Moments[] {
+  const out: Moments[] = [];
+  for (let i = 0; i < n; i++) out.push(moments());
+  return out;
 }
 
 function emptyService(model: SystemModel, names: AttributionNames, view: 'all' | 'unplanned' = 'all'): ServiceAccumulator {
@@ -115,7 +128,7 @@ function emptyService(model: SystemModel, names: AttributionNames, view: 'all' |
       correlatedRate: moments(),
       tl9000Rate: moments(),
       capacityLoss: moments(),
-      belowThreshold: model.metrics.capacityThresholds.map(() => moments()),
+      belowThreshold: momentsList(model.metrics.capacityThresholds.length),
       downtimePerOutage: bivariate(),
       recovery: sketch(),
       detection: sketch(),

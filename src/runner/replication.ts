@@ -7,7 +7,7 @@ import { Scheduler, EventLimitError } from '../engine/scheduler.js';
 import { StreamFactory } from '../engine/rng.js';
 import type { SystemModel } from '../model/build.js';
 import { recorderOptionsOf, SystemSim, type TraceEvent } from '../sim/system.js';
-import type { OutageRecord } from '../metrics/recorder.js';
+import type { OutageRecord, ServiceReplication } from '../metrics/recorder.js';
 import type { ReplicationResult } from '../metrics/replication.js';
 
 export type { ReplicationResult } from '../metrics/replication.js';
@@ -125,13 +125,19 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
  */
 export function finishReplication(sys: SystemSim, replication: number, end: number, warmup: number, truncated = false): ReplicationResult {
   sys.finish(end);
+  // Plain loops, not \`map\`: V8 gives an array made by \`map\` another shape once the
+  // caller is compiled, and the code that reads it is then thrown away.
+  const services: ServiceReplication[] = [];
+  for (let i = 0; i < sys.services.length; i++) services.push(sys.services[i].result());
+  const groupCounters: number[][] = [];
+  for (let g = 0; g < sys.groups.length; g++) groupCounters.push(sys.groups[g].counters.slice());
   return {
     replication,
     window: Math.max(0, end - warmup),
     events: sys.scheduler.processed,
     truncated,
-    services: sys.services.map((s) => s.result()),
+    services,
     failuresByLayer: sys.failuresByLayer.slice(),
-    groupCounters: sys.groups.map((g) => g.counters.slice()),
+    groupCounters,
   };
 }

@@ -67,9 +67,9 @@ export interface QuantileSketch {
   exact: number[] | null;
 }
 
-/** An empty sketch (its sum and values doubles from the start: see `doubles`). */
+/** An empty sketch (its sum and arrays doubles from the start: see `doubles` and `emptyDoubles`). */
 export function sketch(): QuantileSketch {
-  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: doubles(0), sole: doubles(0), exact: doubles(0) };
+  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: emptyDoubles(), sole: emptyDoubles(), exact: doubles(0) };
   s.sum = 0;
   return s;
 }
@@ -80,12 +80,27 @@ function bucketOf(x: number): number {
 }
 
 /**
- * `n` zeros followed by the entries of `tail`, as a new array of doubles (`doubles`: every
- * array of a sketch is one, so that the code that reads them sees one shape).
+ * `n` zeros followed by the entries of `tail`, as a new array of its final length, of
+ * doubles from the start (V8's holey-double kind, as every array of a sketch: see
+ * `emptyDoubles`), filled by a loop (`fill` and `concat` are calls into the runtime).
  */
 function zerosThen(n: number, tail: readonly number[]): number[] {
-  const a = doubles(n);
-  for (let i = 0; i < tail.length; i++) a.push(tail[i]);
+  const a = new Array<number>(n + tail.length);
+  // Doubles from the start (see `doubles` in stats.ts); the loops overwrite a[0] (n + tail.length >= 1).
+  a[0] = 0.5;
+  for (let i = 0; i < n; i++) a[i] = 0;
+  for (let i = 0; i < tail.length; i++) a[n + i] = tail[i];
+  return a;
+}
+
+/**
+ * An empty array of the kind `zerosThen` makes: a sketch's arrays are all of one kind, so
+ * that the code reading them never meets another (V8 throws compiled code away when it does).
+ */
+function emptyDoubles(): number[] {
+  const a = new Array<number>(1);
+  a[0] = 0.5;
+  a.length = 0;
   return a;
 }
 

@@ -1,15 +1,18 @@
 /**
  * The cache of validated topologies (model/cache.ts, `loadTopologyTextCached`): a text
  * seen before is built from its entry without being parsed or validated; an entry is only
- * made for a text without errors; a damaged entry, or one whose build fails, is a miss;
- * NFVSIM_CACHE=off turns it off; the cache keeps at most MAX_ENTRIES entries; and runs
- * of the CLI give the same bytes with an empty cache, a full one and none.
+ * made for a text without errors, and only by the process that read the file; a damaged
+ * entry, or one whose build fails, is a miss; the bounds are checked again on a hit;
+ * NFVSIM_CACHE=off turns it off; the cache keeps the MAX_ENTRIES most recently used
+ * entries and touches no other file; and runs of the CLI give the same bytes with an empty
+ * cache, a full one and none, on one thread and on two.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheDirectory, entryBytes, MAX_ENTRIES, readValidated, writeValidated } from '../src/model/cache.js';
 import { loadTopologyFile, loadTopologyTextCached, TopologyError } from '../src/model/index.js';
@@ -22,15 +25,19 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const validated = (text: string) => validateTopologyData(parseText(text, 'x.yaml'), 'x.yaml');
 
 let dir: string;
-const saved = process.env.NFVSIM_CACHE;
+/** The environment variables the tests set, as they were before (restored after each test). */
+const VARIABLES = ['NFVSIM_CACHE', 'NFVSIM_MAX_BYTES', 'NFVSIM_MAX_COMPONENTS'];
+const saved = new Map(VARIABLES.map((v) => [v, process.env[v]]));
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'nfvsim-cache-'));
   process.env.NFVSIM_CACHE = join(dir, 'cache');
 });
 afterEach(() => {
-  if (saved === undefined) delete process.env.NFVSIM_CACHE;
-  else process.env.NFVSIM_CACHE = saved;
+  for (const [v, value] of saved) {
+    if (value === undefined) delete process.env[v];
+    else process.env[v] = value;
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,7 +50,10 @@ describe('the cache of validated topologies', () => {
     expect(readValidated(sha(TEXT))).toEqual(validated(TEXT));
     const second = loadTopologyTextCached(TEXT, 'small.yaml');
     expect(second.sha256).toBe(first.sha256);
-    expect(JSON.stringify(second.model)).toBe(JSON.stringify(first.model));
+    // Everything, Infinity, -0, undefined and functions' names included.
+    const all = (m: unknown) => inspect(m, { depth: Infinity, maxArrayLength: Infinity, maxStringLength: Infinity });
+    expect(all(second.model)).toBe(all(first.model));
+    expect(all(second.model)).toContain("name: 'cached'");
   });
 
   it('does not parse or validate a text it holds: the entry decides', () => {
@@ -59,7 +69,10 @@ describe('the cache of validated topologies', () => {
     const [name] = entries();
     const file = join(dir, 'cache', name);
     const bytes = readFileSync(file);
-    bytes[bytes.length - 3] ^= 0xff;
+    // A changed letter inside a string: the data still reads, the digest tells.
+    const at = bytes.lastIndexOf(Buffer.from('cached'));
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 5] = 'x'.charCodeAt(0);
     writeFileSync(file, bytes);
     expect(readValidated(sha(TEXT))).toBeUndefined();
     writeFileSync(file, bytes.subarray(0, 20));
@@ -74,6 +87,7 @@ describe('the cache of validated topologies', () => {
     const data = validated(TEXT);
     const broken = { ...data, services: { s: { chain: ['no-such-vnf'] } } } as typeof data;
     expect(() => loadTopologyTextCached(JSON.stringify(broken), 'broken.json')).toThrow(TopologyError);
+    expect(entries()).toEqual([]);
     writeValidated(sha(TEXT), entryBytes(broken)!);
     expect(loadTopologyTextCached(TEXT, 'small.yaml').model.name).toBe(data.name);
   });
@@ -98,17 +112,26 @@ describe('the cache of validated topologies', () => {
   });
 
   it('checks the document bounds in force: a text cached under raised bounds is refused under lower ones', () => {
-    const savedBytes = process.env.NFVSIM_MAX_BYTES;
-    try {
-      process.env.NFVSIM_MAX_BYTES = '5000000';
-      loadTopologyTextCached(TEXT, 'small.yaml');
-      expect(entries()).toHaveLength(1);
-      process.env.NFVSIM_MAX_BYTES = '100';
-      expect(() => loadTopologyTextCached(TEXT, 'small.yaml')).toThrow(/NFVSIM_MAX_BYTES/);
-    } finally {
-      if (savedBytes === undefined) delete process.env.NFVSIM_MAX_BYTES;
-      else process.env.NFVSIM_MAX_BYTES = savedBytes;
-    }
+    process.env.NFVSIM_MAX_BYTES = '5000000';
+    loadTopologyTextCached(TEXT, 'small.yaml');
+    expect(entries()).toHaveLength(1);
+    process.env.NFVSIM_MAX_BYTES = '100';
+    expect(() => loadTopologyTextCached(TEXT, 'small.yaml')).toThrow(/NFVSIM_MAX_BYTES/);
+  });
+
+  it('checks the model bounds again on a hit (the build runs on every load)', () => {
+    loadTopologyTextCached(TEXT, 'small.yaml');
+    expect(entries()).toHaveLength(1);
+    process.env.NFVSIM_MAX_COMPONENTS = '2';
+    expect(() => loadTopologyTextCached(TEXT, 'small.yaml')).toThrow(/NFVSIM_MAX_COMPONENTS/);
+  });
+
+  it('is only read, not written, by worker threads (store false)', () => {
+    loadTopologyTextCached(TEXT, 'small.yaml', false);
+    expect(entries()).toEqual([]);
+    const other = TEXT.replace('name: cached', 'name: from the entry');
+    writeValidated(sha(TEXT), entryBytes(validated(other))!);
+    expect(loadTopologyTextCached(TEXT, 'small.yaml', false).model.name).toBe('from the entry');
   });
 
   it('is off with NFVSIM_CACHE=off', () => {
@@ -119,17 +142,44 @@ describe('the cache of validated topologies', () => {
     expect(readValidated(sha(TEXT))).toBeUndefined();
   });
 
-  it(`keeps at most ${MAX_ENTRIES} entries`, () => {
+  it(`keeps the ${MAX_ENTRIES} most recently used entries, and touches no other file`, () => {
+    const cache = join(dir, 'cache');
+    mkdirSync(cache, { recursive: true });
+    const old = new Date(Date.now() - 3_600_000);
+    const foreign = ['firmware-1.bin', 'notes.tmp', `${'a'.repeat(64)}.txt`];
+    for (const f of foreign) {
+      writeFileSync(join(cache, f), 'not nfvsim');
+      utimesSync(join(cache, f), old, old);
+    }
     const entry = entryBytes(validated(TEXT))!;
-    for (let i = 0; i < MAX_ENTRIES + 20; i++) writeValidated(sha(`text ${i}`), entry);
-    expect(entries().length).toBe(MAX_ENTRIES);
-    expect(entries().every((n) => n.endsWith('.bin'))).toBe(true);
+    const texts = Array.from({ length: MAX_ENTRIES }, (_, i) => `text ${i}`);
+    const seen = new Set(readdirSync(cache));
+    texts.forEach((t, i) => {
+      writeValidated(sha(t), entry);
+      const added = readdirSync(cache).filter((n) => !seen.has(n));
+      expect(added).toHaveLength(1);
+      seen.add(added[0]);
+      // Used i minutes after the first (modification times decide what goes first).
+      const when = new Date(old.getTime() + i * 60_000);
+      utimesSync(join(cache, added[0]), when, when);
+    });
+    expect(entries().filter((n) => /^[0-9a-f]{64}\.bin$/.test(n))).toHaveLength(MAX_ENTRIES);
+    // The oldest (text 0) is read now: used, it outlives the next ones.
+    expect(readValidated(sha('text 0'))).toBeDefined();
+    for (let i = 0; i < 10; i++) writeValidated(sha(`new ${i}`), entry);
+    const names = entries();
+    expect(names.filter((n) => /^[0-9a-f]{64}\.bin$/.test(n))).toHaveLength(MAX_ENTRIES);
+    expect(readValidated(sha('text 0'))).toBeDefined();
+    for (let i = 1; i <= 10; i++) expect(readValidated(sha(`text ${i}`)), `text ${i}`).toBeUndefined();
+    expect(readValidated(sha('text 11'))).toBeDefined();
+    for (let i = 0; i < 10; i++) expect(readValidated(sha(`new ${i}`))).toBeDefined();
+    for (const f of foreign) expect(names).toContain(f);
   });
 
   it('gives the CLI the same bytes with an empty cache, a full one and none', { timeout: 60_000 }, () => {
     const cache = join(dir, 'cli-cache');
-    const runCli = (env: string) =>
-      spawnSync(process.execPath, ['bin/nfvsim.js', 'run', 'topologies/sal1-pair.yaml', '--runs', '4', '--seed', '3', '--json'], {
+    const runCli = (env: string, jobs = '1') =>
+      spawnSync(process.execPath, ['bin/nfvsim.js', 'run', 'topologies/sal1-pair.yaml', '--runs', '4', '--seed', '3', '--json', '--jobs', jobs], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, NFVSIM_CACHE: env },
@@ -139,7 +189,12 @@ describe('the cache of validated topologies', () => {
     expect(readdirSync(cache)).toHaveLength(1);
     const warm = runCli(cache);
     const none = runCli('off');
+    // Worker threads read the entry the first process wrote.
+    const threads = runCli(cache, '2');
+    expect(threads.status, threads.stderr).toBe(0);
     expect(warm.stdout).toBe(cold.stdout);
     expect(none.stdout).toBe(cold.stdout);
+    expect(threads.stdout).toBe(cold.stdout);
+    expect(readdirSync(cache)).toHaveLength(1);
   });
 });

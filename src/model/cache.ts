@@ -9,26 +9,33 @@
  * Rules:
  * - An entry is the schema's output for one text, written only after the model was built
  *   from it without an error, so a file with any error is never cached and always gets
- *   its located messages.
- * - Its key is the SHA-256 of the text and of the identity of the code that decides
+ *   its located messages. Entries are written for topology files the CLI loads
+ *   (`loadTopologyFile`); worker threads and queue workers read them but do not write
+ *   (a sweep's points, texts made per point, would crowd out the user's files).
+ * - Its key is the SHA-256 of the text, of the document bounds in force (NFVSIM_MAX_BYTES,
+ *   _ITEMS, _ENTRIES, _NODES, _DEPTH: a text accepted under raised bounds is read and
+ *   refused again under lower ones) and of the identity of the code that decides
  *   validation: the files of the compiled schema, loader, limits and units modules and
- *   zod's package.json (path, size, modification time; `validationCode`). Other code (the
- *   model's build, the simulation) reads the entry, it does not shape it. The key also
- *   holds the document bounds in force (NFVSIM_MAX_BYTES, _ITEMS, _ENTRIES, _NODES,
- *   _DEPTH): a text accepted under raised bounds is read and refused again under lower ones.
+ *   the package.json of zod and of the YAML parser (path, size, modification time;
+ *   `codeIdentity`, taken when this module loads). Other code (the model's build, the
+ *   simulation) reads the entry, it does not shape it: it runs on every load.
  * - An entry holds a SHA-256 of its data, checked before the data is read: a damaged,
- *   truncated or foreign file is a miss. Entries are written to a temporary file and
- *   renamed, so a process reading while another writes sees all of an entry or none.
+ *   truncated or foreign file is a miss. (A check against damage, not tampering: whoever
+ *   can write the cache directory can make nfvsim build a model from data the schema did
+ *   not check; keep NFVSIM_CACHE in a directory only you write.) Entries are written to a
+ *   temporary file and renamed, so a process reading while another writes sees all of an
+ *   entry or none.
  * - The data is stored with V8's serializer (node:v8), which keeps every number
  *   (Infinity, -0), `undefined`, key order and shared objects: what is read is equal to
  *   what the schema returned.
  * - The cache lives in `node_modules/.cache/nfvsim/topologies` under the package root,
  *   or in the directory NFVSIM_CACHE names; NFVSIM_CACHE=off turns it off. Any failure to
  *   read or write it (no such directory, read-only, full) is a miss, never an error. It
- *   keeps at most MAX_ENTRIES entries, removing the oldest beyond that.
+ *   keeps at most MAX_ENTRIES entries, removing the least recently used beyond that (a
+ *   hit marks its entry used), and never touches a file not named as its entries are.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +55,11 @@ const PARSE_LIMITS = [MAX_BYTES, MAX_ITEMS, MAX_DOCUMENT_ENTRIES, MAX_NODES, MAX
 
 /** The modules (beside this one, in model/ and engine/) whose code decides what validation returns. */
 const VALIDATION_MODULES = ['./schema', './load', './limits', '../engine/units'];
+/** The packages whose code decides it too: the schema library and the YAML parser. */
+const VALIDATION_PACKAGES = ['zod', 'yaml'];
+/** The names of entries, and of their temporary files: pruning touches nothing else in the directory. */
+const ENTRY_NAME = /^[0-9a-f]{64}\.bin$/;
+const TEMPORARY_NAME = /^[0-9a-f]{64}\.bin\.\d+\.[0-9a-z]+\.tmp$/;
 
 /** The cache's directory, or null when it is off (NFVSIM_CACHE=off). */
 export function cacheDirectory(): string | null {
@@ -57,43 +69,42 @@ export function cacheDirectory(): string | null {
   return fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url));
 }
 
-let codeIdentity: string | null | undefined;
-
 /**
- * The identity of the validation's code (see VALIDATION_MODULES) and of zod: the path,
- * size and modification time of each module's file and of zod's package.json, worked
- * out once per process (a few `stat` calls: reading and hashing the files cost more than
- * the cache saves on a small topology); null when one cannot be found (then nothing is
- * cached). Building again or installing another zod changes it; the bundle is current
- * only while these files are as they were when it was made.
+ * The identity of the code that decides what a text validates to: the path, size and
+ * modification time of each validation module's file (VALIDATION_MODULES) and of the
+ * package.json of zod and of the YAML parser; null when one cannot be found (then nothing
+ * is cached). Worked out when this module loads, so that a long-lived process (a queue
+ * worker) built again while it runs keeps storing under the identity of the code it runs.
+ * A few `stat` calls: reading and hashing the files cost more than the cache saves on a
+ * small topology. Building again or installing another zod or yaml changes it.
  */
-function validationCode(): string | null {
-  if (codeIdentity !== undefined) return codeIdentity;
+const codeIdentity: string | null = (() => {
   try {
     // The modules as this one runs: .js in dist/ (the bundle is made from them), .ts from
     // the sources under the test runner.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const files = VALIDATION_MODULES.map((m) => fileURLToPath(new URL(m + ext, import.meta.url)));
-    // zod's package.json where an install from this package's root puts it, else where Node finds it.
-    const zod = fileURLToPath(new URL('../../node_modules/zod/package.json', import.meta.url));
-    files.push(statSync(zod, { throwIfNoEntry: false }) ? zod : createRequire(import.meta.url).resolve('zod/package.json'));
+    for (const pkg of VALIDATION_PACKAGES) {
+      // Where an install from this package's root puts it, else where Node finds it.
+      const local = fileURLToPath(new URL(`../../node_modules/${pkg}/package.json`, import.meta.url));
+      files.push(statSync(local, { throwIfNoEntry: false }) ? local : createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+    }
     const hash = createHash('sha256');
     for (const f of files) {
-      const s = statSync(f);
-      hash.update(`${f}\0${s.size}\0${s.mtimeMs}\0`);
+      const st = statSync(f);
+      hash.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
     }
-    codeIdentity = hash.digest('hex');
+    return hash.digest('hex');
   } catch {
-    codeIdentity = null;
+    return null;
   }
-  return codeIdentity;
-}
+})();
 
 /** An entry's file for the text whose SHA-256 is `textSha256` (hex), or null when the cache is off. */
 function entryFile(textSha256: string): string | null {
   const dir = cacheDirectory();
   if (dir === null) return null;
-  const code = validationCode();
+  const code = codeIdentity;
   if (code === null) return null;
   // The bounds checked before validation, as set now: a text accepted under raised
   // bounds must be refused again under lower ones.
@@ -111,9 +122,21 @@ export function readValidated(textSha256: string): Topology | undefined {
     if (bytes.length < at + DIGEST || !bytes.subarray(0, at).equals(MAGIC)) return undefined;
     const data = bytes.subarray(at + DIGEST);
     if (!createHash('sha256').update(data).digest().equals(bytes.subarray(at, at + DIGEST))) return undefined;
-    return deserialize(data) as Topology;
+    const topology = deserialize(data) as Topology;
+    touch(file);
+    return topology;
   } catch {
     return undefined;
+  }
+}
+
+/** Marks an entry used now (its modification time), so that pruning removes the least recently used. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // Read-only: pruning then goes by the time the entry was written.
   }
 }
 
@@ -148,9 +171,13 @@ export function writeValidated(textSha256: string, entry: Buffer): void {
   }
 }
 
-/** Removes the oldest entries of `dir` beyond MAX_ENTRIES (and temporary files over a minute old). */
+/**
+ * Removes the least recently used entries of `dir` beyond MAX_ENTRIES (and temporary files
+ * of entries over a minute old); files of other names are never touched (NFVSIM_CACHE may
+ * name a directory that holds other things).
+ */
 function prune(dir: string): void {
-  const names = readdirSync(dir);
+  const names = readdirSync(dir).filter((name) => ENTRY_NAME.test(name) || TEMPORARY_NAME.test(name));
   if (names.length <= MAX_ENTRIES) return;
   const now = Date.now();
   const entries: Array<{ path: string; mtime: number }> = [];
@@ -158,9 +185,9 @@ function prune(dir: string): void {
     const path = join(dir, name);
     try {
       const mtime = statSync(path).mtimeMs;
-      if (name.endsWith('.tmp')) {
+      if (TEMPORARY_NAME.test(name)) {
         if (now - mtime > 60_000) unlinkSync(path);
-      } else if (name.endsWith('.bin')) entries.push({ path, mtime });
+      } else entries.push({ path, mtime });
     } catch {
       // Removed meanwhile by another process.
     }

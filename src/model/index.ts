@@ -37,8 +37,10 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
  * loaded as by `loadTopologyText` and, once its model is built, stored. The same model
  * either way; errors are those of `loadTopologyText` (an entry is only ever made for a
  * text without any, and a cached text whose build fails is loaded again from the text).
+ * `store`: false to read the cache only (worker threads and queue workers: a sweep's
+ * points are texts made per point, which would crowd out the user's files).
  */
-export function loadTopologyTextCached(text: string, file: string): LoadedTopology {
+export function loadTopologyTextCached(text: string, file: string, store = true): LoadedTopology {
   const sha256 = createHash('sha256').update(text).digest('hex');
   const validated = readValidated(sha256);
   if (validated !== undefined) {
@@ -50,9 +52,9 @@ export function loadTopologyTextCached(text: string, file: string): LoadedTopolo
   }
   const parsed = parseText(text, file);
   const topology = validateTopologyData(parsed, file);
-  const entry = entryBytes(topology);
+  const entry = store ? entryBytes(topology) : undefined;
   const model = buildModel(topology, file, parsed);
-  if (entry !== undefined) writeValidated(sha256, entry);
+  if (entry !== undefined && store) writeValidated(sha256, entry);
   return { model, file, sha256, text };
 }
 
@@ -88,7 +90,9 @@ const RECENT = new Map<string, LoadedTopology>();
 export function loadTopologyCached(text: string, file: string, sha256: string): LoadedTopology {
   let topo = RECENT.get(sha256);
   if (!topo) {
-    topo = loadTopologyTextCached(text, file);
+    // Reads the cache, does not write it: the process that sent the text loaded it from its
+    // file, and wrote the entry then; a sweep's points are not worth entries.
+    topo = loadTopologyTextCached(text, file, false);
     if (topo.sha256 !== sha256) throw new Error(`topology hash mismatch for ${file}`);
     // A sweep sends its points in order: a few recent topologies are all a process needs.
     if (RECENT.size >= 8) RECENT.delete(RECENT.keys().next().value!);

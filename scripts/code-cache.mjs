@@ -11,7 +11,8 @@
  *   node scripts/code-cache.mjs      (from the package root)
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CODE_CACHE, codeCacheFile, compileBundle, readBundle, runBundle } from '../bin/load-cli.js';
 
@@ -25,6 +26,11 @@ const { main } = runBundle(script);
 const write = process.stdout.write;
 process.stdout.write = () => true;
 const minimal = fileURLToPath(new URL('../topologies/minimal.yaml', import.meta.url));
+// The warm-up runs as a user's run of a file seen before: the cache of validated topologies
+// (src/model/cache.ts) is filled first, by a process of its own, so that the code cache
+// holds the code such a run uses and not the YAML parser's and the schema's, which a run
+// of a new file compiles when it needs them.
+spawnSync(process.execPath, [join(ROOT, 'bin', 'nfvsim.js'), 'run', minimal, '--runs', '1', '--no-progress'], { stdio: 'ignore' });
 try {
   // The text report and the JSON one.
   for (const args of [['run', minimal, '--runs', '10', '--no-progress'], ['run', minimal, '--runs', '10', '--json', '--no-progress']]) {

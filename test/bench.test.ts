@@ -4,7 +4,9 @@
  * must be the exact one within the statistical error, and the limit's command prints
  * one JSON line.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { limitLoop } from '../src/bench/limit.js';
@@ -80,4 +82,31 @@ describe('bench loops', () => {
     }
     for (const c of [row.failureBiasing, row.splitting]) expect(agreement(c, row.plain)!.z).toBeLessThanOrEqual(3);
   }, 120_000);
+
+  it('--compare runs two builds in one process (this one against itself: ratios near 1), and a missing build is a message, exit 1 (needs npm run build)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-compare-'));
+    try {
+      const out = join(dir, 'compare.json');
+      const ok = spawnSync(process.execPath, [join(ROOT, 'dist/bench/main.js'), '--compare', join(ROOT, 'dist'), '--compare-pairs', '4', '--out', out], { encoding: 'utf8' });
+      expect(ok.status, ok.stderr).toBe(0);
+      const { compare } = JSON.parse(readFileSync(out, 'utf8')) as { compare: Array<{ model: string; pairs: number; ratio: number; low: number; high: number; thisNsPerEvent: number }> };
+      expect(compare.map((c) => c.model)).toEqual(['B1', 'B2']);
+      for (const c of compare) {
+        expect(c.pairs).toBe(4);
+        expect(c.thisNsPerEvent).toBeGreaterThan(0);
+        // The same code on both sides: the median ratio is 1 up to the machine's noise.
+        expect(c.ratio).toBeGreaterThan(0.5);
+        expect(c.ratio).toBeLessThan(2);
+        expect(c.low).toBeLessThanOrEqual(c.ratio);
+        expect(c.high).toBeGreaterThanOrEqual(c.ratio);
+      }
+      expect(ok.stdout).toMatch(/compare, B1 \(20 groups, 4 pairs of 50 histories/);
+      const missing = spawnSync(process.execPath, [join(ROOT, 'dist/bench/main.js'), '--compare', join(dir, 'nowhere'), '--out', out], { encoding: 'utf8' });
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/--compare: .*nowhere.*model\/index\.js is missing/);
+      expect(missing.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -48,6 +48,9 @@
  *   npm run bench -- --only-refs         (the whole-process comparison alone: nfvsim, the limit, SIM.JS and SimPy;
  *                                         may be combined with --only-startup and --only-scaling; --repeats applies)
  *   --no-refs                            (no SIM.JS or SimPy: the whole-process comparison is nfvsim against the limit)
+ *   npm run bench -- --compare DIR [--compare-pairs 30]
+ *                                        (alone: this build against the one in DIR, another build's dist/
+ *                                         directory, in one process, B1 and B2; bench/compare.ts)
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,6 +61,7 @@ import { loadTopologyFile, loadTopologyText } from '../model/index.js';
 import { runAll } from '../runner/run.js';
 import { summarize } from '../metrics/summary.js';
 import type { SystemModel } from '../model/build.js';
+import { CompareError, compareBuilds } from './compare.js';
 import { handLoop, type HandResult } from './hand.js';
 import { limitLoop } from './limit.js';
 import type { CpuReport } from './cpu-report.js';
@@ -503,6 +507,15 @@ async function main(): Promise<void> {
   const repeats = Number(arg('repeats', 5));
   const out = arg('out', 'bench-results.json');
   const results: Record<string, unknown> = {};
+  if (process.argv.includes('--compare')) {
+    // Two builds in one process (bench/compare.ts), alone: a yardstick for a change, not a target.
+    const dir = arg('compare', '');
+    if (dir === '' || dir.startsWith('--')) throw new CompareError('--compare: expected the dist/ directory of another build');
+    results.compare = await compareBuilds(dir, Number(arg('compare-pairs', 30)));
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    console.log(`figures written to ${out}`);
+    return;
+  }
   const refs = !process.argv.includes('--no-refs');
   const only = ['--only-startup', '--only-scaling', '--only-refs'].some((o) => process.argv.includes(o));
   // A missing reference stops the bench before anything is measured.
@@ -610,7 +623,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (e) {
-  if (!(e instanceof BenchError)) throw e;
+  if (!(e instanceof BenchError || e instanceof CompareError)) throw e;
   process.stderr.write(`nfvsim bench: ${e.message}\n`);
   process.exitCode = 1;
 }

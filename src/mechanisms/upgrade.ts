@@ -126,7 +126,7 @@ export const upgrades: ControllerFactory = {
     model.upgrades.map((p) => `upgrades.${p.name}: scheduled upgrade campaigns follow a calendar, which a time-homogeneous Markov chain cannot hold; remove it to analyze the rest`),
   attach(model, ctl) {
     // A plain loop, as the other controllers: run at every replication, and an array made
-    // by \`map\` changed its shape once \`reset\` was compiled (V8 threw that code away).
+    // by `map` changed its shape once `reset` was compiled (V8 threw that code away).
     const out: Controller[] = [];
     for (let i = 0; i < model.upgrades.length; i++) out.push(new UpgradeController(model.upgrades[i], model, ctl, ctl.streams));
     return out;

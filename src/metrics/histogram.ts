@@ -5,6 +5,7 @@
  * 0.01 above the exact order statistic. Durations use the quantile sketch (sketch.ts).
  */
 import type { Bin } from './sketch.js';
+import { FRACTION } from './stats.js';
 
 /** Bins of the linear histogram. */
 export const LIN_BINS = 100;
@@ -20,8 +21,8 @@ export interface LinHistogram {
 
 /** An empty linear histogram. */
 export function linHistogram(): LinHistogram {
-  // sum and max doubles from the start (see `doubles`).
-  const h = { count: 0, sum: 0.5, max: 0.5, bins: [] };
+  // sum and max doubles from the start (see FRACTION in stats.ts).
+  const h = { count: 0, sum: FRACTION, max: FRACTION, bins: [] };
   h.sum = h.max = 0;
   return h;
 }

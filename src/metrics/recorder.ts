@@ -22,7 +22,7 @@
 import { addLin, linHistogram, type LinHistogram } from './histogram.js';
 import { addSketch, sketch, type QuantileSketch } from './sketch.js';
 import { TL9000_SECONDS, type SalBounds } from './sal.js';
-import { doubles } from './stats.js';
+import { doubles, FRACTION } from './stats.js';
 
 /**
  * Recovery phases of an outage, in report order. `notification` and `waiting` come from
@@ -195,10 +195,10 @@ export class ServiceRecorder {
   ) {
     this.since = opts.windowStart;
     this.result = {
-      downtime: 0.5,
+      downtime: FRACTION,
       outages: 0,
       censored: 0,
-      capacityTime: 0.5,
+      capacityTime: FRACTION,
       timeAtLeast: doubles(opts.capacityThresholds.length),
       recovery: sketch(),
       detection: sketch(),

@@ -27,7 +27,7 @@
  * order of the operands, and every quantile is order-independent; `sum` (for the mean) is
  * a floating-point sum, so merge in a fixed order (shard order) for reproducible bytes.
  */
-import { doubles } from './stats.js';
+import { doubles, FRACTION } from './stats.js';
 
 /** Bucket ratio gamma = (1 + alpha) / (1 - alpha). */
 export const SKETCH_GAMMA = 1.01;
@@ -69,7 +69,7 @@ export interface QuantileSketch {
 
 /** An empty sketch (its sum and arrays doubles from the start: see `doubles` and `emptyDoubles`). */
 export function sketch(): QuantileSketch {
-  const s = { count: 0, sum: 0.5, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: emptyDoubles(), sole: emptyDoubles(), exact: doubles(0) };
+  const s = { count: 0, sum: FRACTION, min: Infinity, max: -Infinity, zeros: 0, offset: 0, bins: emptyDoubles(), sole: emptyDoubles(), exact: doubles(0) };
   s.sum = 0;
   return s;
 }
@@ -87,7 +87,7 @@ function bucketOf(x: number): number {
 function zerosThen(n: number, tail: readonly number[]): number[] {
   const a = new Array<number>(n + tail.length);
   // Doubles from the start (see `doubles` in stats.ts); the loops overwrite a[0] (n + tail.length >= 1).
-  a[0] = 0.5;
+  a[0] = FRACTION;
   for (let i = 0; i < n; i++) a[i] = 0;
   for (let i = 0; i < tail.length; i++) a[n + i] = tail[i];
   return a;
@@ -99,7 +99,7 @@ function zerosThen(n: number, tail: readonly number[]): number[] {
  */
 function emptyDoubles(): number[] {
   const a = new Array<number>(1);
-  a[0] = 0.5;
+  a[0] = FRACTION;
   a.length = 0;
   return a;
 }

@@ -19,7 +19,7 @@ export interface Moments {
  * compiled six times). Fields and arrays made here hold +0 stored as a double, so the
  * shape never changes. Same values, same bytes; only V8's layout differs.
  */
-const FRACTION = 0.5;
+export const FRACTION = 0.5;
 
 /** `n` zeros in an array of doubles (see FRACTION): an accumulator's or a replication's totals. */
 export function doubles(n: number): number[] {

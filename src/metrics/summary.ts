@@ -19,6 +19,7 @@ import {
   addMoment,
   bivariate,
   doubles,
+  FRACTION,
   clipEstimate,
   meanEstimate,
   mergeBivariate,
@@ -92,8 +93,8 @@ export interface RunAccumulator {
 /** An empty accumulator for `model`. */
 export function emptyAccumulator(model: SystemModel): RunAccumulator {
   const names = attributionNames(model);
-  // Plain loops, not \`map\`: an array made by \`map\` gets another shape once this is
-  // compiled, and the code that reads accumulators would be thrown away (see \`doubles\`).
+  // Plain loops, not `map`: an array made by `map` gets another shape once this is
+  // compiled, and the code that reads accumulators would be thrown away (see `doubles`).
   const services: ServiceAccumulator[] = [];
   for (let i = 0; i < model.services.length; i++) services.push(emptyService(model, names));
   const groupCounters: Moments[][] = [];
@@ -101,8 +102,8 @@ export function emptyAccumulator(model: SystemModel): RunAccumulator {
   const acc = {
     replications: 0,
     truncated: 0,
-    events: 0.5,
-    observed: 0.5,
+    events: FRACTION,
+    observed: FRACTION,
     services,
     failureRate: momentsList(LAYERS.length),
     groupCounters,
@@ -120,7 +121,6 @@ function momentsList(n: number): Moments[] {
 }
 
 function emptyService(model: SystemModel, names: AttributionNames, view: 'all' | 'unplanned' = 'all'): ServiceAccumulator {
-  const zeros = doubles;
   const a: ServiceAccumulator = {
       unavailability: moments(),
       largest: doubles(0),
@@ -138,15 +138,15 @@ function emptyService(model: SystemModel, names: AttributionNames, view: 'all' |
       yearsOverBudget: 0,
       outages: 0,
       censored: 0,
-      phaseTime: zeros(PHASES.length),
-      salBreaches: zeros(3),
-      salDetectionBreaches: zeros(3),
-      salRecoveryBreaches: zeros(3),
-      downtimeByLayer: zeros(CAUSE_LAYERS.length),
-      downtimeByType: zeros(names.types.length),
-      downtimeByMode: zeros(names.modes.length),
-      outagesByLayer: zeros(CAUSE_LAYERS.length),
-      correlatedByZone: zeros(names.zones.length),
+      phaseTime: doubles(PHASES.length),
+      salBreaches: doubles(3),
+      salDetectionBreaches: doubles(3),
+      salRecoveryBreaches: doubles(3),
+      downtimeByLayer: doubles(CAUSE_LAYERS.length),
+      downtimeByType: doubles(names.types.length),
+      downtimeByMode: doubles(names.modes.length),
+      outagesByLayer: doubles(CAUSE_LAYERS.length),
+      correlatedByZone: doubles(names.zones.length),
   };
   if (view === 'all' && model.plannedCauses.length > 0) a.unplanned = emptyService(model, names, 'unplanned');
   return a;

@@ -23,8 +23,8 @@
  *   truncated or foreign file is a miss. (A check against damage, not tampering: whoever
  *   can write the cache directory can make nfvsim build a model from data the schema did
  *   not check; keep NFVSIM_CACHE in a directory only you write.) Entries are written to a
- *   temporary file and renamed, so a process reading while another writes sees all of an
- *   entry or none.
+ *   temporary file and renamed (`writeFileAtomic`), so a process reading while another
+ *   writes sees all of an entry or none.
  * - The data is stored with V8's serializer (node:v8), which keeps every number
  *   (Infinity, -0), `undefined`, key order and shared objects: what is read is equal to
  *   what the schema returned.
@@ -35,11 +35,12 @@
  *   hit marks its entry used), and never touches a file not named as its entries are.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
+import { writeFileAtomic } from '../output.js';
 import { limitValue, MAX_BYTES, MAX_DEPTH, MAX_ENTRIES as MAX_DOCUMENT_ENTRIES, MAX_ITEMS, MAX_NODES } from './limits.js';
 import type { Topology } from './schema.js';
 
@@ -59,7 +60,7 @@ const VALIDATION_MODULES = ['./schema', './load', './limits', '../engine/units']
 const VALIDATION_PACKAGES = ['zod', 'yaml'];
 /** The names of entries, and of their temporary files: pruning touches nothing else in the directory. */
 const ENTRY_NAME = /^[0-9a-f]{64}\.bin$/;
-const TEMPORARY_NAME = /^[0-9a-f]{64}\.bin\.\d+\.[0-9a-z]+\.tmp$/;
+const TEMPORARY_NAME = /^\.[0-9a-f]{64}\.bin\.\d+\.\d+\.tmp$/;
 
 /** The cache's directory, or null when it is off (NFVSIM_CACHE=off). */
 export function cacheDirectory(): string | null {
@@ -159,13 +160,11 @@ export function entryBytes(topology: Topology): Buffer | undefined {
 export function writeValidated(textSha256: string, entry: Buffer): void {
   const file = entryFile(textSha256);
   if (file === null) return;
-  const dir = cacheDirectory()!;
   try {
-    mkdirSync(dir, { recursive: true });
-    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(temporary, entry);
-    renameSync(temporary, file);
-    prune(dir);
+    mkdirSync(dirname(file), { recursive: true });
+    // Through a temporary name unique to this process and thread, then a rename.
+    writeFileAtomic(file, entry);
+    prune(dirname(file));
   } catch {
     // A cache that cannot be written is a cache that misses.
   }

@@ -23,12 +23,28 @@ export interface LoadedTopology {
   text: string;
 }
 
+/** SHA-256 of a topology's text (hex): its identity in reports, for worker threads and in the cache. */
+function textSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 /** Loads a topology from YAML or JSON text; `file` is the name used in error messages. */
 export function loadTopologyText(text: string, file: string): LoadedTopology {
+  return fromText(text, file, textSha256(text), false);
+}
+
+/**
+ * Parses, validates and builds `text` (SHA-256 `sha256`); with `store`, and once the model
+ * is built, keeps its validated data in the cache of validated topologies (model/cache.ts).
+ */
+function fromText(text: string, file: string, sha256: string, store: boolean): LoadedTopology {
   const parsed = parseText(text, file);
   const topology = validateTopologyData(parsed, file);
+  // Serialized before the build, which must not be able to change what is stored.
+  const entry = store ? entryBytes(topology) : undefined;
   const model = buildModel(topology, file, parsed);
-  return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
+  if (entry !== undefined) writeValidated(sha256, entry);
+  return { model, file, sha256, text };
 }
 
 /**
@@ -41,7 +57,7 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
  * points are texts made per point, which would crowd out the user's files).
  */
 export function loadTopologyTextCached(text: string, file: string, store = true): LoadedTopology {
-  const sha256 = createHash('sha256').update(text).digest('hex');
+  const sha256 = textSha256(text);
   const validated = readValidated(sha256);
   if (validated !== undefined) {
     try {
@@ -50,12 +66,7 @@ export function loadTopologyTextCached(text: string, file: string, store = true)
       // Not what was stored (another build of the model's code): the text decides.
     }
   }
-  const parsed = parseText(text, file);
-  const topology = validateTopologyData(parsed, file);
-  const entry = store ? entryBytes(topology) : undefined;
-  const model = buildModel(topology, file, parsed);
-  if (entry !== undefined && store) writeValidated(sha256, entry);
-  return { model, file, sha256, text };
+  return fromText(text, file, sha256, store);
 }
 
 /**
@@ -67,7 +78,7 @@ export function loadTopologyTextCached(text: string, file: string, store = true)
 export function loadTopologyData(text: string, data: unknown, file: string): LoadedTopology {
   const parsed: ParsedText = { data, locate: () => undefined };
   const model = buildModel(validateTopologyData(parsed, file), file, parsed);
-  return { model, file, sha256: createHash('sha256').update(text).digest('hex'), text };
+  return { model, file, sha256: textSha256(text), text };
 }
 
 /** Loads a topology file (YAML or JSON), through the cache of validated topologies; `displayName` (default: `file`) is the name used in reports and errors. */

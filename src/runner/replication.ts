@@ -125,7 +125,7 @@ export function runReplication(model: SystemModel, settings: RunSettings, replic
  */
 export function finishReplication(sys: SystemSim, replication: number, end: number, warmup: number, truncated = false): ReplicationResult {
   sys.finish(end);
-  // Plain loops, not \`map\`: V8 gives an array made by \`map\` another shape once the
+  // Plain loops, not `map`: V8 gives an array made by `map` another shape once the
   // caller is compiled, and the code that reads it is then thrown away.
   const services: ServiceReplication[] = [];
   for (let i = 0; i < sys.services.length; i++) services.push(sys.services[i].result());

@@ -129,6 +129,70 @@ describe('quantile sketch', () => {
     expect(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4]))).toBe(JSON.stringify(fold([3, 1, 0, 2, 6, 5, 4])));
   });
 
+  it('keeps no buckets while it keeps the values, and makes from them the buckets it would have kept', () => {
+    // The buckets as the module's contract defines them, worked out here on their own:
+    // bucket ceil(ln x / ln 1.01) counts the values >= 1 ns in it, and knows their value
+    // when they are all the same (-1 when they differ).
+    const reference = (values: number[]) => {
+      const counts = new Map<number, number>();
+      const sole = new Map<number, number>();
+      for (const x of values) {
+        if (!(x >= 1e-9)) continue;
+        const i = Math.ceil(Math.log(x) / Math.log(1.01));
+        counts.set(i, (counts.get(i) ?? 0) + 1);
+        sole.set(i, !sole.has(i) || sole.get(i) === x ? x : -1);
+      }
+      const lo = Math.min(...counts.keys());
+      const hi = Math.max(...counts.keys());
+      return {
+        offset: lo,
+        bins: Array.from({ length: hi - lo + 1 }, (_, j) => counts.get(lo + j) ?? 0),
+        sole: Array.from({ length: hi - lo + 1 }, (_, j) => sole.get(lo + j) ?? 0),
+      };
+    };
+    const values = samples['mixture with an atom at zero'].slice(0, 3 * EXACT_LIMIT);
+    // A replication's sketch: a few values, no bucket array however wide they spread.
+    const small = sketchOf([1e-3, 5, 86_400 * 30, 0]);
+    expect(small.bins.length).toBe(0);
+    expect(small.sole.length).toBe(0);
+    const kept = sketchOf(values.slice(0, EXACT_LIMIT));
+    expect(kept.exact).toHaveLength(EXACT_LIMIT);
+    expect(kept.bins.length).toBe(0);
+    // One value more: the buckets are made, every value in them.
+    const crossed = sketchOf(values.slice(0, EXACT_LIMIT + 1));
+    expect(crossed.exact).toBeNull();
+    expect({ offset: crossed.offset, bins: crossed.bins, sole: crossed.sole }).toEqual(reference(values.slice(0, EXACT_LIMIT + 1)));
+    const all = sketchOf(values);
+    expect({ offset: all.offset, bins: all.bins, sole: all.sole }).toEqual(reference(values));
+    // Merges past the limit, with the values on either side or both: the same buckets.
+    const cut = 700;
+    for (const [a, b] of [
+      [sketchOf(values.slice(0, cut)), sketchOf(values.slice(cut))],
+      [sketchOf(values.slice(cut)), sketchOf(values.slice(0, cut))],
+      [sketchOf(values.slice(0, cut)), sketchOf(values.slice(cut, 2 * cut))],
+    ]) {
+      const n = a.count + b.count;
+      const b0 = JSON.stringify(b);
+      mergeSketch(a, b);
+      expect(JSON.stringify(b), 'b unchanged').toBe(b0);
+      expect(a.exact).toBeNull();
+      expect({ offset: a.offset, bins: a.bins, sole: a.sole }).toEqual(reference(n === values.length ? values : values.slice(0, n)));
+    }
+    // The chart's bins of a sketch that keeps its values are those of its buckets.
+    const chart = sketchBins(kept);
+    const viaBuckets = sketchOf(values.slice(0, EXACT_LIMIT));
+    mergeSketch(viaBuckets, sketchOf(values.slice(0, EXACT_LIMIT)));
+    expect(chart.map((b) => [b.lo, b.hi, 2 * b.count])).toEqual(sketchBins(viaBuckets).map((b) => [b.lo, b.hi, b.count]));
+    expect(kept.bins.length, 'sketchBins leaves the sketch as it was').toBe(0);
+    // Buckets a sketch has beside its values (as sketches written before this rule have) are ignored.
+    const stale = sketchOf(values.slice(0, 10));
+    stale.offset = 5;
+    stale.bins = [99, 99];
+    stale.sole = [-1, -1];
+    for (const x of values.slice(10, EXACT_LIMIT + 1)) addSketch(stale, x);
+    expect({ offset: stale.offset, bins: stale.bins, sole: stale.sole }).toEqual(reference(values.slice(0, EXACT_LIMIT + 1)));
+  });
+
   it('a deterministic time (an atom) is reported exactly, not at its bucket\'s estimate', () => {
     // 3,000 detections of exactly 1 s (three missed beats of 1/3 s) among 2,000 spread values
     // (none in 1 s's bucket, (1/1.01, 1]: a bucket holding other values too gives its estimate).

@@ -22,7 +22,15 @@
  * Plain JSON (the sweep journal writes it, worker threads clone it): buckets are dense
  * arrays (counts, and each bucket's sole value or -1) from `offset` (the lowest bucket
  * used) to the highest bucket used, at most SKETCH_BUCKETS long; V8 keeps such arrays of
- * numbers unboxed, and JSON writes the -1 of a bucket with mixed values in two bytes. Merging adds
+ * numbers unboxed, and JSON writes the -1 of a bucket with mixed values in two bytes.
+ * While the values themselves are kept (`exact` not null) they are the sketch and the
+ * buckets are not kept (left empty): they are made from the values when the sketch
+ * drops them (its EXACT_LIMIT + 1st value, or a merge past it) and, for a chart, by
+ * `sketchBins`. A bucket's count and sole value depend only on the values in it, so the
+ * buckets are the same whenever they are made (a bucket array a sketch has while
+ * `exact` is not null, as sketches written before this rule have, is ignored). A
+ * replication's sketches, which hold a few values over a thousand buckets' span, then
+ * allocate no bucket arrays. Merging adds
  * counts: the buckets, counts, min, max and exact samples of a merge do not depend on the
  * order of the operands, and every quantile is order-independent; `sum` (for the mean) is
  * a floating-point sum, so merge in a fixed order (shard order) for reproducible bytes.
@@ -142,28 +150,68 @@ export function addSketch(s: QuantileSketch, x: number): void {
   s.sum += x;
   if (x < s.min) s.min = x;
   if (x > s.max) s.max = x;
+  if (!(x >= SKETCH_MIN)) s.zeros++;
   if (s.exact !== null) {
-    if (s.count <= EXACT_LIMIT) s.exact.push(x);
-    else s.exact = null;
+    if (s.count <= EXACT_LIMIT) {
+      s.exact.push(x);
+      return;
+    }
+    // The values kept so far go to buckets; from now on only the buckets are kept.
+    toBuckets(s);
   }
-  if (!(x >= SKETCH_MIN)) {
-    s.zeros++;
-    return;
-  }
+  if (x >= SKETCH_MIN) addToBucket(s, x);
+}
+
+/** Adds `x` (>= SKETCH_MIN) to its bucket (already counted in count, sum, min and max). */
+function addToBucket(s: QuantileSketch, x: number): void {
   const i = bucketOf(x);
   if (s.bins.length === 0 || i < s.offset || i >= s.offset + s.bins.length) reserve(s, i, i);
   fill(s, i - s.offset, 1, x);
 }
 
+/**
+ * Puts the values `s` keeps (`exact`, not null) in buckets made afresh, and drops them:
+ * the buckets the sketch would have had had it kept them from the start (see the module's
+ * contract). The buckets span the values' lowest to highest bucket, made at that length at once.
+ */
+function toBuckets(s: QuantileSketch): void {
+  const values = s.exact!;
+  s.exact = null;
+  s.bins = emptyDoubles();
+  s.sole = emptyDoubles();
+  s.offset = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < values.length; k++) {
+    const x = values[k];
+    if (!(x >= SKETCH_MIN)) continue;
+    const i = bucketOf(x);
+    if (i < lo) lo = i;
+    if (i > hi) hi = i;
+  }
+  if (lo > hi) return;
+  reserve(s, lo, hi);
+  for (let k = 0; k < values.length; k++) if (values[k] >= SKETCH_MIN) addToBucket(s, values[k]);
+}
+
 /** Adds `b` into `a` (b unchanged). */
 export function mergeSketch(a: QuantileSketch, b: QuantileSketch): void {
   if (b.count === 0) return;
-  a.exact = a.exact !== null && b.exact !== null && a.count + b.count <= EXACT_LIMIT ? a.exact.concat(b.exact) : null;
+  const exact = a.exact !== null && b.exact !== null && a.count + b.count <= EXACT_LIMIT;
+  if (exact) a.exact = a.exact!.concat(b.exact!);
+  else if (a.exact !== null) toBuckets(a);
   a.count += b.count;
   a.sum += b.sum;
   a.min = Math.min(a.min, b.min);
   a.max = Math.max(a.max, b.max);
   a.zeros += b.zeros;
+  if (exact) return;
+  if (b.exact !== null) {
+    // b's values one by one: the buckets of a merge of b's buckets (see the module's contract).
+    const values = b.exact;
+    for (let k = 0; k < values.length; k++) if (values[k] >= SKETCH_MIN) addToBucket(a, values[k]);
+    return;
+  }
   if (b.bins.length === 0) return;
   reserve(a, b.offset, b.offset + b.bins.length - 1);
   const shift = b.offset - a.offset;
@@ -218,6 +266,12 @@ export interface Bin {
  * Bin edges are bucket edges, so the counts are exact.
  */
 export function sketchBins(s: QuantileSketch, group = 10): Bin[] {
+  if (s.exact !== null) {
+    // Its buckets are made from its values (the module's contract), on a copy.
+    const c = { ...s, exact: [...s.exact] };
+    toBuckets(c);
+    s = c;
+  }
   const out: Bin[] = [];
   if (s.zeros > 0) out.push({ lo: 0, hi: SKETCH_MIN, count: s.zeros });
   let current: Bin | null = null;

@@ -47,6 +47,12 @@ const BUNDLED = new Set(['commander', 'zod', 'yaml', 'seedrandom']);
  * commander spawns no child for our commands), and each costs some milliseconds to load.
  */
 const LAZY_BUILTINS = ['node:worker_threads', 'node:child_process'];
+/**
+ * Packages bundled but run (their modules' top level) on first use of one of their exports,
+ * not when the bundle starts: zod and yaml validate and parse a topology, which a run of a
+ * topology validated before does not do (src/model/cache.ts).
+ */
+const LAZY_PACKAGES = ['zod', 'yaml'];
 
 /** The package a bare import specifier names ('@scope/name/sub' -> '@scope/name'). */
 function packageOf(spec) {
@@ -59,6 +65,12 @@ const nfvsimPlugin = {
   name: 'nfvsim',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
+      // A lazy package: its stand-in for the modules of dist/, the package itself (its ES
+      // module entry, bundled) for the stand-in's own require().
+      if (LAZY_PACKAGES.includes(args.path)) {
+        if (args.namespace !== 'nfvsim-lazy-package') return { path: args.path, namespace: 'nfvsim-lazy-package' };
+        return { path: fileURLToPath(import.meta.resolve(args.path)) };
+      }
       // The lazy module's own require() of the builtin, and every other builtin: external.
       const builtin = args.path.startsWith('node:') ? args.path : isBuiltin(args.path) ? `node:${args.path}` : undefined;
       if (builtin && LAZY_BUILTINS.includes(builtin) && args.namespace !== 'nfvsim-lazy') return { path: builtin, namespace: 'nfvsim-lazy' };
@@ -74,6 +86,17 @@ const nfvsimPlugin = {
         `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
         `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
       return { contents, loader: 'js' };
+    });
+    // A stand-in for a lazy package, as for a lazy builtin: a getter for each of its exports
+    // (its names as the package has them), each of which runs the package's bundled modules
+    // on first use (esbuild makes a module that is require()d a function run on the first
+    // require()).
+    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy-package' }, async (args) => {
+      const names = Object.keys(await import(args.path));
+      const contents =
+        `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
+        `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
+      return { contents, loader: 'js', resolveDir: ROOT };
     });
     // zod's locales: English only, the messages zod sets up by default (nfvsim sets no
     // other locale). The 63 others were a fifth of the bundle, read, compiled from the code

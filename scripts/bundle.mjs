@@ -25,6 +25,13 @@
  *   (`<bundle>.inputs.json`): bin/load-cli.js `bundleCurrent` tells a stale bundle by it.
  *
  *   node scripts/bundle.mjs      (from the package root, after tsc)
+ *
+ * For profiling: `NFVSIM_BUNDLE_DEBUG=1 node scripts/bundle.mjs && node
+ * scripts/code-cache.mjs` makes the same bundles with their whitespace and comments, each
+ * module after a line `// <its file>`, so that a CPU profile's line numbers tell the
+ * module. Their comments may hold characters outside ASCII (read as latin1: only the
+ * comments change) and the word import(), which the two checks below then let pass.
+ * `npm run build` makes the usual bundles again.
  */
 import { build } from 'esbuild';
 import { statSync, writeFileSync } from 'node:fs';
@@ -144,7 +151,7 @@ async function bundle(entry, outfile, banner = '') {
     // the bundle's output, errors included, with dist/'s.
     keepNames: false,
     // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
-    minifyWhitespace: true,
+    minifyWhitespace: !process.env.NFVSIM_BUNDLE_DEBUG,
     // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.
     charset: 'ascii',
     legalComments: 'none',
@@ -154,10 +161,10 @@ async function bundle(entry, outfile, banner = '') {
     metafile: true,
   });
   const text = await readFile(outfile);
-  if (text.some((c) => c > 0x7f)) throw new Error(`${outfile}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
+  if (!process.env.NFVSIM_BUNDLE_DEBUG && text.some((c) => c > 0x7f)) throw new Error(`${outfile}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
   // The banner's own import() aside.
   const left = /\bimport\(.{0,40}/.exec(text.toString('latin1').replace(head, ''));
-  if (left) throw new Error(`${outfile}: an import() not through __nfvsimImport: ${left[0]}`);
+  if (left && !process.env.NFVSIM_BUNDLE_DEBUG) throw new Error(`${outfile}: an import() not through __nfvsimImport: ${left[0]}`);
   // What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
   // compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
   // of dist/ in it and the package.json of each package in it, with size and mtime.

@@ -9,12 +9,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirectory, entryBytes, MAX_ENTRIES, readValidated, writeValidated } from '../src/model/cache.js';
+import { cacheDirectories, entryBytes, MAX_ENTRIES, readValidated, userCacheDirectory, writeValidated } from '../src/model/cache.js';
 import { loadTopologyFile, loadTopologyTextCached, TopologyError } from '../src/model/index.js';
 import { parseText, validateTopologyData } from '../src/model/load.js';
 import { ROOT, SMALL_TOPOLOGY } from './helpers.js';
@@ -26,7 +26,7 @@ const validated = (text: string) => validateTopologyData(parseText(text, 'x.yaml
 
 let dir: string;
 /** The environment variables the tests set, as they were before (restored after each test). */
-const VARIABLES = ['NFVSIM_CACHE', 'NFVSIM_MAX_BYTES', 'NFVSIM_MAX_COMPONENTS'];
+const VARIABLES = ['NFVSIM_CACHE', 'NFVSIM_MAX_BYTES', 'NFVSIM_MAX_COMPONENTS', 'XDG_CACHE_HOME'];
 const saved = new Map(VARIABLES.map((v) => [v, process.env[v]]));
 
 beforeEach(() => {
@@ -136,7 +136,7 @@ describe('the cache of validated topologies', () => {
 
   it('is off with NFVSIM_CACHE=off', () => {
     process.env.NFVSIM_CACHE = 'off';
-    expect(cacheDirectory()).toBeNull();
+    expect(cacheDirectories()).toEqual([]);
     loadTopologyTextCached(TEXT, 'small.yaml');
     expect(existsSync(join(dir, 'cache'))).toBe(false);
     expect(readValidated(sha(TEXT))).toBeUndefined();
@@ -196,5 +196,48 @@ describe('the cache of validated topologies', () => {
     expect(none.stdout).toBe(cold.stdout);
     expect(threads.stdout).toBe(cold.stdout);
     expect(readdirSync(cache)).toHaveLength(1);
+  });
+
+  it("lives in the package's directory, then the user's: NFVSIM_CACHE names one instead", () => {
+    const own = join(ROOT, 'node_modules', '.cache', 'nfvsim', 'topologies');
+    process.env.NFVSIM_CACHE = join(dir, 'mine');
+    expect(cacheDirectories()).toEqual([join(dir, 'mine')]);
+    delete process.env.NFVSIM_CACHE;
+    process.env.XDG_CACHE_HOME = join(dir, 'xdg');
+    expect(cacheDirectories()).toEqual([own, join(dir, 'xdg', 'nfvsim', 'topologies')]);
+    // A relative XDG_CACHE_HOME is ignored (the XDG rule): the home directory's.
+    process.env.XDG_CACHE_HOME = 'relative/cache';
+    const home = process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : process.platform === 'win32' ? (process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local')) : join(homedir(), '.cache');
+    expect(userCacheDirectory()).toBe(join(home, 'nfvsim', 'topologies'));
+    expect(cacheDirectories()).toEqual([own, join(home, 'nfvsim', 'topologies')]);
+  });
+
+  it("falls back to the user's directory when the package's cannot be written (a global install)", { timeout: 60_000 }, () => {
+    // A copy of the package whose node_modules/.cache is a file: its cache directory cannot
+    // be made, not even by root (whom permissions do not stop).
+    const pkg = join(dir, 'installed');
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true, preserveTimestamps: true });
+    mkdirSync(join(pkg, 'topologies'));
+    writeFileSync(join(pkg, 'topologies', 'small.yaml'), TEXT);
+    mkdirSync(join(pkg, 'node_modules'));
+    for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+      if (name !== '.cache' && name !== '.bin') symlinkSync(join(ROOT, 'node_modules', name), join(pkg, 'node_modules', name));
+    }
+    writeFileSync(join(pkg, 'node_modules', '.cache'), 'not a directory\n');
+    const user = join(dir, 'xdg', 'nfvsim', 'topologies');
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(dir, 'xdg') };
+    delete env.NFVSIM_CACHE;
+    const runCli = () => spawnSync(process.execPath, ['bin/nfvsim.js', 'run', 'topologies/small.yaml', '--runs', '3', '--json'], { cwd: pkg, encoding: 'utf8', env });
+    const first = runCli();
+    expect(first.status, first.stderr).toBe(0);
+    const [entry] = readdirSync(user);
+    expect(readdirSync(user)).toHaveLength(1);
+    // The second run reads it there: a hit marks its entry used (its modification time).
+    const long = new Date(Date.now() - 3_600_000);
+    utimesSync(join(user, entry), long, long);
+    const second = runCli();
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(statSync(join(user, entry)).mtimeMs).toBeGreaterThan(long.getTime() + 1_000_000);
   });
 });

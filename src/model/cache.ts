@@ -29,15 +29,22 @@
  *   (Infinity, -0), `undefined`, key order and shared objects: what is read is equal to
  *   what the schema returned.
  * - The cache lives in `node_modules/.cache/nfvsim/topologies` under the package root,
- *   or in the directory NFVSIM_CACHE names; NFVSIM_CACHE=off turns it off. Any failure to
- *   read or write it (no such directory, read-only, full) is a miss, never an error. It
- *   keeps at most MAX_ENTRIES entries, removing the least recently used beyond that (a
- *   hit marks its entry used), and never touches a file not named as its entries are.
+ *   and, when that cannot be written (an install the user cannot write: a global one, a
+ *   read-only file system), in the user's cache directory (`userCacheDirectory`:
+ *   `$XDG_CACHE_HOME/nfvsim/topologies`, else `~/.cache/nfvsim/topologies`; on macOS
+ *   `~/Library/Caches`, on Windows `%LOCALAPPDATA%`): an entry is read from the first of
+ *   the two that holds a sound one and written to the first that takes it. NFVSIM_CACHE
+ *   names one directory instead of both; NFVSIM_CACHE=off turns the cache off. Any
+ *   failure to read or write (no such directory, read-only, full) is a miss, never an
+ *   error. Each directory keeps at most MAX_ENTRIES entries, removing the least recently
+ *   used beyond that (a hit marks its entry used), and never touches a file not named as
+ *   its entries are.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../output.js';
@@ -62,12 +69,41 @@ const VALIDATION_PACKAGES = ['zod', 'yaml'];
 const ENTRY_NAME = /^[0-9a-f]{64}\.bin$/;
 const TEMPORARY_NAME = /^\.[0-9a-f]{64}\.bin\.\d+\.\d+\.tmp$/;
 
-/** The cache's directory, or null when it is off (NFVSIM_CACHE=off). */
-export function cacheDirectory(): string | null {
+/**
+ * The cache's directories, in the order an entry is looked for and written (see the
+ * module's rules): none when it is off (NFVSIM_CACHE=off), the one NFVSIM_CACHE names,
+ * else the package's and then the user's (when the user's can be worked out).
+ */
+export function cacheDirectories(): string[] {
   const env = process.env.NFVSIM_CACHE;
-  if (env === 'off') return null;
-  if (env !== undefined && env !== '') return env;
-  return fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url));
+  if (env === 'off') return [];
+  if (env !== undefined && env !== '') return [env];
+  const user = userCacheDirectory();
+  const own = fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url));
+  return user === null ? [own] : [own, user];
+}
+
+/**
+ * The directory in the user's cache for entries the package's directory does not take:
+ * `nfvsim/topologies` under $XDG_CACHE_HOME when it is an absolute path, else under the
+ * platform's cache directory (`~/Library/Caches` on macOS, %LOCALAPPDATA% on Windows,
+ * `~/.cache` elsewhere); null when there is no home directory to put it in.
+ */
+export function userCacheDirectory(): string | null {
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'nfvsim', 'topologies');
+  const local = process.env.LOCALAPPDATA;
+  if (process.platform === 'win32' && local !== undefined && isAbsolute(local)) return join(local, 'nfvsim', 'topologies');
+  let home: string;
+  try {
+    home = homedir();
+  } catch {
+    return null;
+  }
+  if (home === '' || !isAbsolute(home)) return null;
+  if (process.platform === 'darwin') return join(home, 'Library', 'Caches', 'nfvsim', 'topologies');
+  if (process.platform === 'win32') return join(home, 'AppData', 'Local', 'nfvsim', 'topologies');
+  return join(home, '.cache', 'nfvsim', 'topologies');
 }
 
 /**
@@ -101,22 +137,31 @@ const codeIdentity: string | null = (() => {
   }
 })();
 
-/** An entry's file for the text whose SHA-256 is `textSha256` (hex), or null when the cache is off. */
-function entryFile(textSha256: string): string | null {
-  const dir = cacheDirectory();
-  if (dir === null) return null;
+/** The name of the entry for the text whose SHA-256 is `textSha256` (hex), or null when nothing is cached (the code's identity is unknown). */
+function entryName(textSha256: string): string | null {
   const code = codeIdentity;
   if (code === null) return null;
   // The bounds checked before validation, as set now: a text accepted under raised
   // bounds must be refused again under lower ones.
   const bounds = PARSE_LIMITS.map((l) => limitValue(l)).join(',');
-  return join(dir, `${createHash('sha256').update(code).update('\0').update(bounds).update('\0').update(textSha256).digest('hex')}.bin`);
+  return `${createHash('sha256').update(code).update('\0').update(bounds).update('\0').update(textSha256).digest('hex')}.bin`;
 }
 
-/** The validated data of the text whose SHA-256 is `textSha256`, if the cache holds a sound entry for it. */
+/** The validated data of the text whose SHA-256 is `textSha256`, from the first directory that holds a sound entry for it. */
 export function readValidated(textSha256: string): Topology | undefined {
-  const file = entryFile(textSha256);
-  if (file === null) return undefined;
+  const dirs = cacheDirectories();
+  if (dirs.length === 0) return undefined;
+  const name = entryName(textSha256);
+  if (name === null) return undefined;
+  for (const dir of dirs) {
+    const topology = readEntry(join(dir, name));
+    if (topology !== undefined) return topology;
+  }
+  return undefined;
+}
+
+/** The data of the entry in `file` when it is there and sound (then marked used), else undefined. */
+function readEntry(file: string): Topology | undefined {
   try {
     const bytes = readFileSync(file);
     const at = MAGIC.length;
@@ -147,7 +192,7 @@ function touch(file: string): void {
  * the cache is off or the data cannot be serialized.
  */
 export function entryBytes(topology: Topology): Buffer | undefined {
-  if (cacheDirectory() === null) return undefined;
+  if (cacheDirectories().length === 0) return undefined;
   try {
     const data = serialize(topology);
     return Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]);
@@ -156,17 +201,28 @@ export function entryBytes(topology: Topology): Buffer | undefined {
   }
 }
 
-/** Stores an entry (`entryBytes`) for the text whose SHA-256 is `textSha256`; failures are ignored. */
+/**
+ * Stores an entry (`entryBytes`) for the text whose SHA-256 is `textSha256` in the first
+ * directory that takes it (see `cacheDirectories`); failures are ignored.
+ */
 export function writeValidated(textSha256: string, entry: Buffer): void {
-  const file = entryFile(textSha256);
-  if (file === null) return;
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    // Through a temporary name unique to this process and thread, then a rename.
-    writeFileAtomic(file, entry);
-    prune(dirname(file));
-  } catch {
-    // A cache that cannot be written is a cache that misses.
+  const name = entryName(textSha256);
+  if (name === null) return;
+  for (const dir of cacheDirectories()) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      // Through a temporary name unique to this process and thread, then a rename.
+      writeFileAtomic(join(dir, name), entry);
+    } catch {
+      // This one cannot be written: the next, if any.
+      continue;
+    }
+    try {
+      prune(dir);
+    } catch {
+      // Pruned next time.
+    }
+    return;
   }
 }
 

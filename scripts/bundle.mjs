@@ -60,6 +60,8 @@ const LAZY_BUILTINS = ['node:worker_threads', 'node:child_process'];
  * topology validated before does not do (src/model/cache.ts).
  */
 const LAZY_PACKAGES = ['zod', 'yaml'];
+/** NFVSIM_BUNDLE_DEBUG=1: the bundles for reading a profile (see the header). */
+const DEBUG = process.env.NFVSIM_BUNDLE_DEBUG === '1';
 
 /** The package a bare import specifier names ('@scope/name/sub' -> '@scope/name'). */
 function packageOf(spec) {
@@ -71,12 +73,14 @@ function packageOf(spec) {
 const nfvsimPlugin = {
   name: 'nfvsim',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
       // A lazy package: its stand-in for the modules of dist/, the package itself (its ES
-      // module entry, bundled) for the stand-in's own require().
-      if (LAZY_PACKAGES.includes(args.path)) {
+      // module entry, found by esbuild as for an import, and bundled) for the stand-in's
+      // own require().
+      if (LAZY_PACKAGES.includes(args.path) && args.pluginData?.lazyPackage !== true) {
         if (args.namespace !== 'nfvsim-lazy-package') return { path: args.path, namespace: 'nfvsim-lazy-package' };
-        return { path: fileURLToPath(import.meta.resolve(args.path)) };
+        const found = await b.resolve(args.path, { kind: 'import-statement', resolveDir: ROOT, pluginData: { lazyPackage: true } });
+        return found.errors.length > 0 ? { errors: found.errors } : { path: found.path };
       }
       // The lazy module's own require() of the builtin, and every other builtin: external.
       const builtin = args.path.startsWith('node:') ? args.path : isBuiltin(args.path) ? `node:${args.path}` : undefined;
@@ -94,10 +98,11 @@ const nfvsimPlugin = {
         `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
       return { contents, loader: 'js' };
     });
-    // A stand-in for a lazy package, as for a lazy builtin: a getter for each of its exports
-    // (its names as the package has them), each of which runs the package's bundled modules
-    // on first use (esbuild makes a module that is require()d a function run on the first
-    // require()).
+    // A stand-in for a lazy package, as for a lazy builtin: a getter for each export of its
+    // ES module entry, each of which runs the package's bundled modules on first use
+    // (esbuild makes a module that is require()d a function run on the first require()).
+    // Named imports only (a default import would get the stand-in itself: the check in
+    // the next onLoad refuses one).
     b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy-package' }, async (args) => {
       const names = Object.keys(await import(args.path));
       const contents =
@@ -115,9 +120,12 @@ const nfvsimPlugin = {
     }));
     b.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(DIST + sep)) return undefined;
+      const source = await readFile(args.path, 'utf8');
+      const lazyDefault = new RegExp(`import\\s+[\\w$]+\\s*(?:,[^'"]*)?from\\s*['"](${LAZY_PACKAGES.join('|')})['"]`).exec(source);
+      if (lazyDefault) throw new Error(`${args.path}: a default import of ${lazyDefault[1]}, which the bundle loads on first use through named imports only (scripts/bundle.mjs LAZY_PACKAGES)`);
       // __nfvsimDist (the banner) is the URL of dist/, ending in '/'.
       const url = `(__nfvsimDist + ${JSON.stringify(relative(DIST, args.path).split(sep).join('/'))})`;
-      const text = (await readFile(args.path, 'utf8'))
+      const text = source
         .replaceAll('import.meta.url', url)
         // import() of a package: through __nfvsimImport, the loader's import() (bin/load-cli.js:
         // V8 loses the import() of a script compiled from a code cache in Node 20).
@@ -151,7 +159,7 @@ async function bundle(entry, outfile, banner = '') {
     // the bundle's output, errors included, with dist/'s.
     keepNames: false,
     // Only whitespace: names and syntax as in dist/, in a smaller file to read and hash.
-    minifyWhitespace: !process.env.NFVSIM_BUNDLE_DEBUG,
+    minifyWhitespace: !DEBUG,
     // ASCII only (non-ASCII characters escaped), so bin/load-cli.js reads the file as latin1.
     charset: 'ascii',
     legalComments: 'none',
@@ -161,10 +169,10 @@ async function bundle(entry, outfile, banner = '') {
     metafile: true,
   });
   const text = await readFile(outfile);
-  if (!process.env.NFVSIM_BUNDLE_DEBUG && text.some((c) => c > 0x7f)) throw new Error(`${outfile}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
+  if (!DEBUG && text.some((c) => c > 0x7f)) throw new Error(`${outfile}: a byte outside ASCII (bin/load-cli.js reads the bundle as latin1)`);
   // The banner's own import() aside.
   const left = /\bimport\(.{0,40}/.exec(text.toString('latin1').replace(head, ''));
-  if (left && !process.env.NFVSIM_BUNDLE_DEBUG) throw new Error(`${outfile}: an import() not through __nfvsimImport: ${left[0]}`);
+  if (left && !DEBUG) throw new Error(`${outfile}: an import() not through __nfvsimImport: ${left[0]}`);
   // What the bundle was made from, for bin/load-cli.js to tell a stale bundle (dist/
   // compiled again, by tsc alone, or a package updated) and run dist/ instead: each module
   // of dist/ in it and the package.json of each package in it, with size and mtime.

@@ -57,6 +57,9 @@ export type { OutageRecord } from './metrics/recorder.js';
 export { runAll, runShard, planShards, mergeShards, SHARD_SIZE, type Shard } from './runner/run.js';
 export { summarize, type RunSummary, type ServiceSummary, type RunAccumulator } from './metrics/summary.js';
 export type { Estimate } from './metrics/stats.js';
+// A RunAccumulator's quantile sketches (recovery, detection, yearly, monthly) are read through these: a sketch
+// that still keeps its values has no buckets (src/metrics/sketch.ts).
+export { sketchBins, sketchError, sketchQuantile, type Bin, type QuantileSketch } from './metrics/sketch.js';
 export { renderText } from './report/text.js';
 export { renderJson, type RunReport, type PrecisionStop } from './report/json.js';
 export { parseDuration, formatDuration } from './engine/units.js';

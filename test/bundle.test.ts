@@ -145,6 +145,28 @@ process.argv = [process.argv[0], 'bin/nfvsim.js', ...${JSON.stringify(RUN)}]; re
     expect(r.stderr).toMatch(/LOADED $/);
   });
 
+  it('runs zod and yaml only when a topology is validated: not for a topology validated before', () => {
+    // zod sets globalThis.__zod_globalConfig when its modules run; the bundle runs them on
+    // the first use of an export (scripts/bundle.mjs LAZY_PACKAGES).
+    const cache = mkdtempSync(join(tmpdir(), 'nfvsim-lazy-'));
+    try {
+      const probe = `process.on('exit', () => process.stderr.write('ZOD ' + (globalThis.__zod_globalConfig !== undefined)));
+process.argv = [process.argv[0], 'bin/nfvsim.js', ...${JSON.stringify(RUN)}]; require('./bin/nfvsim.js');`;
+      const run = (nfvsimCache: string) => {
+        const r = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NFVSIM_CACHE: nfvsimCache } });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toBe(reference.stdout);
+        return r.stderr;
+      };
+      // The first run validates (and fills the cache); the second reads the cache.
+      expect(run(cache)).toMatch(/ZOD true$/);
+      expect(run(cache)).toMatch(/ZOD false$/);
+      expect(run('off')).toMatch(/ZOD true$/);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('loads its packages that are ES modules (vega) on first use', () => {
     const out = join(copy, 'report');
     const r = node(['bin/nfvsim.js', 'run', 'topologies/minimal.yaml', '--runs', '5', '--report', out, '--no-progress']);

@@ -9,10 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheDirectories, entryBytes, MAX_ENTRIES, readValidated, userCacheDirectory, writeValidated } from '../src/model/cache.js';
 import { loadTopologyFile, loadTopologyTextCached, TopologyError } from '../src/model/index.js';
@@ -207,6 +208,7 @@ describe('the cache of validated topologies', () => {
     expect(cacheDirectories()).toEqual([own, join(dir, 'xdg', 'nfvsim', 'topologies')]);
     // A relative XDG_CACHE_HOME is ignored (the XDG rule): the home directory's.
     process.env.XDG_CACHE_HOME = 'relative/cache';
+    if (homedir() === '') return;
     const home = process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : process.platform === 'win32' ? (process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local')) : join(homedir(), '.cache');
     expect(userCacheDirectory()).toBe(join(home, 'nfvsim', 'topologies'));
     expect(cacheDirectories()).toEqual([own, join(home, 'nfvsim', 'topologies')]);
@@ -221,9 +223,17 @@ describe('the cache of validated topologies', () => {
     writeFileSync(join(pkg, 'topologies', 'small.yaml'), TEXT);
     mkdirSync(join(pkg, 'node_modules'));
     for (const name of readdirSync(join(ROOT, 'node_modules'))) {
-      if (name !== '.cache' && name !== '.bin') symlinkSync(join(ROOT, 'node_modules', name), join(pkg, 'node_modules', name));
+      if (name !== '.cache' && name !== '.bin') symlinkSync(join(ROOT, 'node_modules', name), join(pkg, 'node_modules', name), 'junction');
     }
     writeFileSync(join(pkg, 'node_modules', '.cache'), 'not a directory\n');
+    // The copies' modification times (a copy rounds them to the millisecond) in the bundles'
+    // lists of inputs, so that the copy runs its bundle, as an install does.
+    for (const list of ['nfvsim.cjs.inputs.json', 'worker.cjs.inputs.json']) {
+      const file = join(pkg, 'dist', 'bundle', list);
+      const inputs = JSON.parse(readFileSync(file, 'utf8')) as Array<[string, number, number]>;
+      writeFileSync(file, JSON.stringify(inputs.map(([f]) => [f, statSync(join(pkg, 'dist', f)).size, statSync(join(pkg, 'dist', f)).mtimeMs])) + '\n');
+    }
+    expect((createRequire(import.meta.url)(join(pkg, 'bin', 'load-cli.js')) as { bundleCurrent: () => boolean }).bundleCurrent()).toBe(true);
     const user = join(dir, 'xdg', 'nfvsim', 'topologies');
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(dir, 'xdg') };
     delete env.NFVSIM_CACHE;
@@ -239,5 +249,17 @@ describe('the cache of validated topologies', () => {
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(statSync(join(user, entry)).mtimeMs).toBeGreaterThan(long.getTime() + 1_000_000);
+    if (typeof process.getuid === 'function') {
+      // Made private; and not used once others may write it (XDG_CACHE_HOME or the home
+      // directory may be shared): no hit, no entry written.
+      expect(statSync(user).mode & 0o777).toBe(0o700);
+      chmodSync(user, 0o777);
+      utimesSync(join(user, entry), long, long);
+      const third = runCli();
+      expect(third.status, third.stderr).toBe(0);
+      expect(third.stdout).toBe(first.stdout);
+      expect(statSync(join(user, entry)).mtimeMs).toBe(long.getTime());
+      expect(readdirSync(user)).toEqual([entry]);
+    }
   });
 });

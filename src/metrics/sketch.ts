@@ -65,9 +65,13 @@ export interface QuantileSketch {
   max: number;
   /** Values below SKETCH_MIN (exact zeros included). */
   zeros: number;
-  /** Bucket index of bins[0]; bucket i holds the values in (gamma^(i-1), gamma^i]. */
+  /** Bucket index of bins[0]; bucket i holds the values in (gamma^(i-1), gamma^i]. 0 while `exact` is not null. */
   offset: number;
-  /** Counts of buckets offset, offset + 1, ...; empty until the first value >= SKETCH_MIN. */
+  /**
+   * Counts of buckets offset, offset + 1, ...; empty while `exact` is not null (the values
+   * are the sketch then: `sketchBins` gives a chart's bins either way) and until the first
+   * value >= SKETCH_MIN.
+   */
   bins: number[];
   /** Per bucket, indexed like `bins`: the value of all its values when they are the same, -1 when they differ, 0 when empty. */
   sole: number[];
@@ -180,6 +184,15 @@ function toBuckets(s: QuantileSketch): void {
   s.bins = emptyDoubles();
   s.sole = emptyDoubles();
   s.offset = 0;
+  addToBuckets(s, values);
+}
+
+/**
+ * Adds `values` (already counted in count, sum, min, max and zeros) to the buckets of `s`
+ * (which keeps no values): room for their lowest to highest bucket made at once, then each
+ * value >= SKETCH_MIN in its bucket.
+ */
+function addToBuckets(s: QuantileSketch, values: readonly number[]): void {
   let lo = Infinity;
   let hi = -Infinity;
   for (let k = 0; k < values.length; k++) {
@@ -208,8 +221,7 @@ export function mergeSketch(a: QuantileSketch, b: QuantileSketch): void {
   if (exact) return;
   if (b.exact !== null) {
     // b's values one by one: the buckets of a merge of b's buckets (see the module's contract).
-    const values = b.exact;
-    for (let k = 0; k < values.length; k++) if (values[k] >= SKETCH_MIN) addToBucket(a, values[k]);
+    addToBuckets(a, b.exact);
     return;
   }
   if (b.bins.length === 0) return;
@@ -267,8 +279,9 @@ export interface Bin {
  */
 export function sketchBins(s: QuantileSketch, group = 10): Bin[] {
   if (s.exact !== null) {
-    // Its buckets are made from its values (the module's contract), on a copy.
-    const c = { ...s, exact: [...s.exact] };
+    // Its buckets are made from its values (the module's contract), on a copy (which
+    // shares the values: toBuckets only reads them).
+    const c = { ...s };
     toBuckets(c);
     s = c;
   }

@@ -31,17 +31,21 @@
  * - The cache lives in `node_modules/.cache/nfvsim/topologies` under the package root,
  *   and, when that cannot be written (an install the user cannot write: a global one, a
  *   read-only file system), in the user's cache directory (`userCacheDirectory`:
- *   `$XDG_CACHE_HOME/nfvsim/topologies`, else `~/.cache/nfvsim/topologies`; on macOS
- *   `~/Library/Caches`, on Windows `%LOCALAPPDATA%`): an entry is read from the first of
- *   the two that holds a sound one and written to the first that takes it. NFVSIM_CACHE
- *   names one directory instead of both; NFVSIM_CACHE=off turns the cache off. Any
+ *   `$XDG_CACHE_HOME/nfvsim/topologies` when XDG_CACHE_HOME is an absolute path, else
+ *   `~/.cache/nfvsim/topologies`, `~/Library/Caches/...` on macOS, `%LOCALAPPDATA%\...`
+ *   on Windows): an entry is read from the first of the two that holds a sound one and
+ *   written to the first that takes it. The user's directory is not asked for, and
+ *   XDG_CACHE_HOME or the home directory may be shared (`/tmp` in some containers), so it
+ *   is made private (mode 0700) and, on POSIX systems, used only while it is a directory
+ *   of this user's that no one else may write (`privateDirectory`). NFVSIM_CACHE
+ *   names one directory instead of both, used as it is; NFVSIM_CACHE=off turns the cache off. Any
  *   failure to read or write (no such directory, read-only, full) is a miss, never an
  *   error. Each directory keeps at most MAX_ENTRIES entries, removing the least recently
  *   used beyond that (a hit marks its entry used), and never touches a file not named as
  *   its entries are.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -75,12 +79,38 @@ const TEMPORARY_NAME = /^\.[0-9a-f]{64}\.bin\.\d+\.\d+\.tmp$/;
  * else the package's and then the user's (when the user's can be worked out).
  */
 export function cacheDirectories(): string[] {
+  return places().map((p) => p.dir);
+}
+
+/** A directory of the cache, and whether it must be private to be used (the user's: see `privateDirectory`). */
+interface Place {
+  dir: string;
+  private: boolean;
+}
+
+/** The cache's directories (`cacheDirectories`), each with whether it must be private. */
+function places(): Place[] {
   const env = process.env.NFVSIM_CACHE;
   if (env === 'off') return [];
-  if (env !== undefined && env !== '') return [env];
+  if (env !== undefined && env !== '') return [{ dir: env, private: false }];
+  const own = { dir: fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url)), private: false };
   const user = userCacheDirectory();
-  const own = fileURLToPath(new URL('../../node_modules/.cache/nfvsim/topologies', import.meta.url));
-  return user === null ? [own] : [own, user];
+  return user === null ? [own] : [own, { dir: user, private: true }];
+}
+
+/**
+ * True when `dir` is a directory only this user may write, so that entries in it are this
+ * user's: on POSIX systems, its own (not a link) and not writable by its group or others;
+ * elsewhere (Windows: no user ids here), any directory.
+ */
+function privateDirectory(dir: string): boolean {
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) return false;
+    return typeof process.getuid !== 'function' || (st.uid === process.getuid() && (st.mode & 0o022) === 0);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -149,12 +179,13 @@ function entryName(textSha256: string): string | null {
 
 /** The validated data of the text whose SHA-256 is `textSha256`, from the first directory that holds a sound entry for it. */
 export function readValidated(textSha256: string): Topology | undefined {
-  const dirs = cacheDirectories();
+  const dirs = places();
   if (dirs.length === 0) return undefined;
   const name = entryName(textSha256);
   if (name === null) return undefined;
-  for (const dir of dirs) {
-    const topology = readEntry(join(dir, name));
+  for (const place of dirs) {
+    if (place.private && !privateDirectory(place.dir)) continue;
+    const topology = readEntry(join(place.dir, name));
     if (topology !== undefined) return topology;
   }
   return undefined;
@@ -208,9 +239,12 @@ export function entryBytes(topology: Topology): Buffer | undefined {
 export function writeValidated(textSha256: string, entry: Buffer): void {
   const name = entryName(textSha256);
   if (name === null) return;
-  for (const dir of cacheDirectories()) {
+  for (const { dir, private: mine } of places()) {
     try {
-      mkdirSync(dir, { recursive: true });
+      // The user's directory is made private (a directory made earlier is left as it is
+      // and used only if it is private).
+      mkdirSync(dir, mine ? { recursive: true, mode: 0o700 } : { recursive: true });
+      if (mine && !privateDirectory(dir)) continue;
       // Through a temporary name unique to this process and thread, then a rename.
       writeFileAtomic(join(dir, name), entry);
     } catch {

@@ -193,16 +193,19 @@ function toBuckets(s: QuantileSketch): void {
  * value >= SKETCH_MIN in its bucket.
  */
 function addToBuckets(s: QuantileSketch, values: readonly number[]): void {
-  let lo = Infinity;
-  let hi = -Infinity;
+  // Bucket indices are whole numbers (negative below 1 s): the range starts empty (hi <
+  // lo) rather than at +-Infinity, so that V8 keeps them small integers.
+  let lo = 0;
+  let hi = -1;
   for (let k = 0; k < values.length; k++) {
     const x = values[k];
     if (!(x >= SKETCH_MIN)) continue;
     const i = bucketOf(x);
-    if (i < lo) lo = i;
-    if (i > hi) hi = i;
+    if (hi < lo) lo = hi = i;
+    else if (i < lo) lo = i;
+    else if (i > hi) hi = i;
   }
-  if (lo > hi) return;
+  if (hi < lo) return;
   reserve(s, lo, hi);
   for (let k = 0; k < values.length; k++) if (values[k] >= SKETCH_MIN) addToBucket(s, values[k]);
 }

@@ -63,6 +63,18 @@ const LAZY_PACKAGES = ['zod', 'yaml'];
 /** NFVSIM_BUNDLE_DEBUG=1: the bundles for reading a profile (see the header). */
 const DEBUG = process.env.NFVSIM_BUNDLE_DEBUG === '1';
 
+/**
+ * The source of a stand-in for the module `specifier` (a lazy builtin or package): a
+ * CommonJS module with a getter for each of `names`, each of which requires the module on
+ * first use.
+ */
+function standIn(specifier, names) {
+  return (
+    `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(specifier)}));\n` +
+    `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`
+  );
+}
+
 /** The package a bare import specifier names ('@scope/name/sub' -> '@scope/name'). */
 function packageOf(spec) {
   const parts = spec.split('/');
@@ -91,25 +103,20 @@ const nfvsimPlugin = {
     // A CommonJS module with a getter for each export of the builtin (its names as in this
     // Node), each of which loads the builtin on first use: code reads an import's property
     // where it uses it (esbuild: `import_x.name`), so nothing is loaded until then.
-    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy' }, (args) => {
-      const names = Object.keys(createRequire(import.meta.url)(args.path));
-      const contents =
-        `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
-        `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
-      return { contents, loader: 'js' };
-    });
+    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy' }, (args) => ({
+      contents: standIn(args.path, Object.keys(createRequire(import.meta.url)(args.path))),
+      loader: 'js',
+    }));
     // A stand-in for a lazy package, as for a lazy builtin: a getter for each export of its
     // ES module entry, each of which runs the package's bundled modules on first use
     // (esbuild makes a module that is require()d a function run on the first require()).
     // Named imports only (a default import would get the stand-in itself: the check in
     // the next onLoad refuses one).
-    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy-package' }, async (args) => {
-      const names = Object.keys(await import(args.path));
-      const contents =
-        `let loaded;\nconst load = () => (loaded ??= require(${JSON.stringify(args.path)}));\n` +
-        `for (const name of ${JSON.stringify(names)}) Object.defineProperty(module.exports, name, { get: () => load()[name], enumerable: true });\n`;
-      return { contents, loader: 'js', resolveDir: ROOT };
-    });
+    b.onLoad({ filter: /.*/, namespace: 'nfvsim-lazy-package' }, async (args) => ({
+      contents: standIn(args.path, Object.keys(await import(args.path))),
+      loader: 'js',
+      resolveDir: ROOT,
+    }));
     // zod's locales: English only, the messages zod sets up by default (nfvsim sets no
     // other locale). The 63 others were a fifth of the bundle, read, compiled from the code
     // cache and initialised at every start for nothing.

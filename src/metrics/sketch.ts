@@ -189,24 +189,21 @@ function toBuckets(s: QuantileSketch): void {
 
 /**
  * Adds `values` (already counted in count, sum, min, max and zeros) to the buckets of `s`
- * (which keeps no values): room for their lowest to highest bucket made at once, then each
- * value >= SKETCH_MIN in its bucket.
+ * (which keeps no values): room for their lowest to highest bucket made at once (those of
+ * the smallest value >= SKETCH_MIN and of the largest: `bucketOf` does not decrease), then
+ * each value >= SKETCH_MIN in its bucket.
  */
 function addToBuckets(s: QuantileSketch, values: readonly number[]): void {
-  // Bucket indices are whole numbers (negative below 1 s): the range starts empty (hi <
-  // lo) rather than at +-Infinity, so that V8 keeps them small integers.
-  let lo = 0;
-  let hi = -1;
+  let smallest = Infinity;
+  let largest = 0;
   for (let k = 0; k < values.length; k++) {
     const x = values[k];
     if (!(x >= SKETCH_MIN)) continue;
-    const i = bucketOf(x);
-    if (hi < lo) lo = hi = i;
-    else if (i < lo) lo = i;
-    else if (i > hi) hi = i;
+    if (x < smallest) smallest = x;
+    if (x > largest) largest = x;
   }
-  if (hi < lo) return;
-  reserve(s, lo, hi);
+  if (largest === 0) return;
+  reserve(s, bucketOf(smallest), bucketOf(largest));
   for (let k = 0; k < values.length; k++) if (values[k] >= SKETCH_MIN) addToBucket(s, values[k]);
 }
 

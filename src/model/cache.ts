@@ -223,7 +223,7 @@ function touch(file: string): void {
  * the cache is off or the data cannot be serialized.
  */
 export function entryBytes(topology: Topology): Buffer | undefined {
-  if (cacheDirectories().length === 0) return undefined;
+  if (places().length === 0) return undefined;
   try {
     const data = serialize(topology);
     return Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]);

@@ -13,6 +13,7 @@ import { limitLoop } from '../src/bench/limit.js';
 import { handLoop } from '../src/bench/hand.js';
 import { seriesOfPairsExact } from '../src/bench/models.js';
 import { agreement, gainRow, gainTable, type GainCell } from '../src/bench/gain.js';
+import { turnVerdict } from '../src/bench/verdict.js';
 import { loadTopologyFile } from '../src/model/index.js';
 import { ROOT } from './helpers.js';
 
@@ -109,4 +110,18 @@ describe('bench loops', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('bench verdicts on per-turn ratios', () => {
+  it('the median decides; turns on the other side of the line are counted', () => {
+    // All five turns above the line: met, no turn against.
+    expect(turnVerdict([0.52, 0.51, 0.55, 0.53, 0.54], 0.5)).toEqual({ median: 0.53, min: 0.51, max: 0.55, met: true, against: 0 });
+    // Median above, two turns below: met but borderline.
+    expect(turnVerdict([0.49, 0.51, 0.52, 0.48, 0.53], 0.5)).toMatchObject({ median: 0.51, met: true, against: 2 });
+    // Median below, one turn at the line (at the line counts as meeting it): not met, one against.
+    expect(turnVerdict([2.4, 3, 2.5, 2.6, 2.45], 3)).toMatchObject({ median: 2.5, met: false, against: 1 });
+    // An even count takes the upper middle ratio.
+    expect(turnVerdict([1, 4, 2, 3], 2.5).median).toBe(3);
+    expect(() => turnVerdict([], 1)).toThrow(RangeError);
+  });
 });

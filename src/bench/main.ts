@@ -69,6 +69,7 @@ import { simulateToPrecision } from '../index.js';
 import { runRareEvent } from '../rare/run.js';
 import { seriesOfPairs, seriesOfPairsExact } from './models.js';
 import { runGain } from './gain.js';
+import { turnVerdict } from './verdict.js';
 
 const HORIZON_H = 87600;
 
@@ -88,6 +89,15 @@ interface Target {
   target: string;
   figure: string;
   met: boolean;
+  /**
+   * For a figure that is the median of ratios taken turn by turn: how many turns fell on
+   * the other side of the line than the median (0: every turn agrees with the verdict).
+   * A verdict that some turns contradict is printed as borderline: the machine's noise
+   * can turn it on another run.
+   */
+  turnsAgainst?: number;
+  /** The number of turns (with `turnsAgainst`). */
+  turns?: number;
 }
 const targets: Target[] = [];
 
@@ -95,6 +105,19 @@ const targets: Target[] = [];
 function target(name: string, figure: string, met: boolean): void {
   targets.push({ target: name, figure, met });
   console.log(`  target: ${name}: ${figure}: ${met ? 'MET' : 'NOT MET'}`);
+}
+
+/**
+ * A target judged on the median of per-turn ratios `turns` against `goal` (turnVerdict);
+ * `format` prints a ratio. The figure shows the turns' range, and the verdict says how
+ * many turns disagree with it.
+ */
+function turnTarget(name: string, turns: number[], goal: number, format: (x: number) => string): void {
+  const v = turnVerdict(turns, goal);
+  const figure = `${format(v.median)} (turns ${format(v.min)} to ${format(v.max)})`;
+  targets.push({ target: name, figure, met: v.met, turnsAgainst: v.against, turns: turns.length });
+  const note = v.against > 0 ? ` (borderline: ${v.against} of ${turns.length} turns ${v.met ? 'below' : 'at or above'} the line)` : '';
+  console.log(`  target: ${name}: ${figure}: ${v.met ? 'MET' : 'NOT MET'}${note}`);
 }
 
 const CPU_HOOK = fileURLToPath(new URL('./cpu-report.js', import.meta.url));
@@ -247,16 +270,19 @@ function wholeProcesses(repeats: number, refs: boolean) {
     const runs = timeInTurn(contenders, repeats);
     const [as, bs] = runs;
     const times = (xs: ProcessTime[]) => ({ wallSeconds: median(xs.map((x) => x.wall)), cpuSeconds: median(xs.map((x) => x.cpu)) });
-    // nfvsim's histories/s over contender j's, within each turn, the median over the turns.
-    const speedup = (j: number, k: 'wall' | 'cpu') => median(as.map((x, i) => runs[j][i][k] / contenders[j].histories / (x[k] / histories)));
+    // nfvsim's histories/s over contender j's, within each turn; the median over the turns.
+    const perTurn = (j: number, k: 'wall' | 'cpu') => as.map((x, i) => runs[j][i][k] / contenders[j].histories / (x[k] / histories));
+    const speedup = (j: number, k: 'wall' | 'cpu') => median(perTurn(j, k));
+    const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+    const factor = (x: number) => `${x.toFixed(2)}x`;
     const p = { nfvsim: times(as), limit: times(bs), ratioWall: speedup(1, 'wall'), ratioCpu: speedup(1, 'cpu') };
     const row: Record<string, unknown> = { histories, ...p };
     console.log(
       `${name}, ${histories.toLocaleString('en-US')} histories: nfvsim ${p.nfvsim.wallSeconds.toFixed(2)} s wall, ${p.nfvsim.cpuSeconds.toFixed(2)} s CPU; ` +
         `the limit ${p.limit.wallSeconds.toFixed(2)} s wall, ${p.limit.cpuSeconds.toFixed(2)} s CPU: nfvsim at ${(100 * p.ratioWall).toFixed(1)}% of the limit's histories/s (wall), ${(100 * p.ratioCpu).toFixed(1)}% (CPU)`,
     );
-    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, wall`, `${(100 * p.ratioWall).toFixed(1)}%`, p.ratioWall >= 0.5);
-    target(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, CPU`, `${(100 * p.ratioCpu).toFixed(1)}%`, p.ratioCpu >= 0.5);
+    turnTarget(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, wall`, perTurn(1, 'wall'), 0.5, percent);
+    turnTarget(`${name}: nfvsim >= 50% of the limit's histories/s, --jobs 1, CPU`, perTurn(1, 'cpu'), 0.5, percent);
     if (refs) {
       const exact = seriesOfPairsExact(groups);
       for (const [j, label, goal] of [
@@ -290,8 +316,8 @@ function wholeProcesses(repeats: number, refs: boolean) {
             `(nfvsim ${(histories / p.nfvsim.wallSeconds).toFixed(0)} wall, ${(histories / p.nfvsim.cpuSeconds).toFixed(0)} CPU); in its own loop (wall) ${r.loopHistoriesPerSecond.toFixed(0)} histories/s, ${(r.loopEventsPerSecond / 1e6).toFixed(2)} M events/s; ` +
             `availability ${r.availability.toFixed(8)} ± ${r.availabilityStdErr.toExponential(1)} (exact ${exact.toFixed(8)}, ${z.toFixed(1)} SE): nfvsim ${r.speedupWall.toFixed(2)}x its histories/s (wall), ${r.speedupCpu.toFixed(2)}x (CPU)`,
         );
-        target(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, wall`, `${r.speedupWall.toFixed(2)}x`, r.speedupWall >= goal);
-        target(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, CPU`, `${r.speedupCpu.toFixed(2)}x`, r.speedupCpu >= goal);
+        turnTarget(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, wall`, perTurn(j, 'wall'), goal, factor);
+        turnTarget(`${name}: nfvsim >= ${goal}x ${label}'s histories/s, --jobs 1, CPU`, perTurn(j, 'cpu'), goal, factor);
       }
     }
     processRatios[name] = row;
@@ -616,7 +642,11 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-scaling')) results.scaling = scaling(s2, Number(arg('scaling-pairs', 3)));
   results.targets = targets;
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  console.log(`targets: ${targets.filter((t) => t.met).length} of ${targets.length} met${targets.some((t) => !t.met) ? ` (not met: ${targets.filter((t) => !t.met).map((t) => t.target).join('; ')})` : ''}`);
+  const borderline = targets.filter((t) => (t.turnsAgainst ?? 0) > 0);
+  console.log(
+    `targets: ${targets.filter((t) => t.met).length} of ${targets.length} met${targets.some((t) => !t.met) ? ` (not met: ${targets.filter((t) => !t.met).map((t) => t.target).join('; ')})` : ''}` +
+      (borderline.length > 0 ? `; borderline (some turns on the other side of the line): ${borderline.map((t) => t.target).join('; ')}` : ''),
+  );
   console.log(`figures written to ${out}`);
 }
 

@@ -1,0 +1,29 @@
+/**
+ * The verdict on a bench target judged on ratios taken turn by turn (nfvsim and a
+ * contender run in turn, one ratio per turn): the median ratio decides, and the turns
+ * that fall on the other side of the line say how far the verdict can be trusted on a
+ * noisy machine.
+ */
+
+/** The verdict on per-turn ratios against a goal (see `turnVerdict`). */
+export interface TurnVerdict {
+  /** The median of the turns' ratios (the upper middle one for an even count). */
+  median: number;
+  /** The smallest and the largest ratio of a turn. */
+  min: number;
+  max: number;
+  /** True when the median is at least the goal. */
+  met: boolean;
+  /** Turns whose ratio is on the other side of the goal than the median's (0: all agree). */
+  against: number;
+}
+
+/** The verdict of `turns` (ratios, at least one) against `goal`: met when the median is >= goal. */
+export function turnVerdict(turns: readonly number[], goal: number): TurnVerdict {
+  if (turns.length === 0) throw new RangeError('turnVerdict: no turns');
+  const sorted = [...turns].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const met = median >= goal;
+  const against = turns.filter((x) => x >= goal !== met).length;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], met, against };
+}

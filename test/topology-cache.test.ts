@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirectories, entryBytes, MAX_ENTRIES, readValidated, userCacheDirectory, writeValidated } from '../src/model/cache.js';
+import { cacheDirectories, entryBytes, MAX_ENTRIES, readValidated, userCacheDirectory, userCacheDirectoryFor, writeValidated } from '../src/model/cache.js';
 import { loadTopologyFile, loadTopologyTextCached, TopologyError } from '../src/model/index.js';
 import { parseText, validateTopologyData } from '../src/model/load.js';
 import { ROOT, SMALL_TOPOLOGY } from './helpers.js';
@@ -212,6 +212,27 @@ describe('the cache of validated topologies', () => {
     const home = process.platform === 'darwin' ? join(homedir(), 'Library', 'Caches') : process.platform === 'win32' ? (process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local')) : join(homedir(), '.cache');
     expect(userCacheDirectory()).toBe(join(home, 'nfvsim', 'topologies'));
     expect(cacheDirectories()).toEqual([own, join(home, 'nfvsim', 'topologies')]);
+  });
+
+  it("the user's cache directory on each platform, from full paths only (a Windows path rooted on the current drive is not one)", () => {
+    const home = (h: string) => () => h;
+    const noHome = () => {
+      throw new Error('no home');
+    };
+    // Linux and macOS: XDG_CACHE_HOME when absolute, else the home directory's.
+    expect(userCacheDirectoryFor({ XDG_CACHE_HOME: '/var/cache/u' }, 'linux', home('/home/u'))).toBe('/var/cache/u/nfvsim/topologies');
+    expect(userCacheDirectoryFor({ XDG_CACHE_HOME: 'rel' }, 'linux', home('/home/u'))).toBe('/home/u/.cache/nfvsim/topologies');
+    expect(userCacheDirectoryFor({}, 'darwin', home('/Users/u'))).toBe('/Users/u/Library/Caches/nfvsim/topologies');
+    expect(userCacheDirectoryFor({}, 'linux', home(''))).toBeNull();
+    expect(userCacheDirectoryFor({}, 'linux', home('relative'))).toBeNull();
+    expect(userCacheDirectoryFor({}, 'linux', noHome)).toBeNull();
+    // Windows: LOCALAPPDATA with a drive or on a share; a path rooted on the current drive is skipped.
+    expect(userCacheDirectoryFor({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', home('C:\\Users\\u'))).toBe('C:\\Users\\u\\AppData\\Local\\nfvsim\\topologies');
+    expect(userCacheDirectoryFor({ LOCALAPPDATA: '\\\\srv\\share\\u' }, 'win32', noHome)).toBe('\\\\srv\\share\\u\\nfvsim\\topologies');
+    expect(userCacheDirectoryFor({ LOCALAPPDATA: '\\Users\\u\\AppData\\Local' }, 'win32', home('D:\\u'))).toBe('D:\\u\\AppData\\Local\\nfvsim\\topologies');
+    expect(userCacheDirectoryFor({ LOCALAPPDATA: '\\Users\\u' }, 'win32', home('\\u'))).toBeNull();
+    expect(userCacheDirectoryFor({ XDG_CACHE_HOME: 'C:/cache' }, 'win32', noHome)).toBe('C:\\cache\\nfvsim\\topologies');
+    expect(userCacheDirectoryFor({ XDG_CACHE_HOME: '/cache' }, 'win32', noHome)).toBeNull();
   });
 
   it("falls back to the user's directory when the package's cannot be written (a global install)", { timeout: 60_000 }, () => {

@@ -48,7 +48,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { writeFileAtomic } from '../output.js';
@@ -120,20 +120,33 @@ function privateDirectory(dir: string): boolean {
  * `~/.cache` elsewhere); null when there is no home directory to put it in.
  */
 export function userCacheDirectory(): string | null {
-  const xdg = process.env.XDG_CACHE_HOME;
-  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, 'nfvsim', 'topologies');
-  const local = process.env.LOCALAPPDATA;
-  if (process.platform === 'win32' && local !== undefined && isAbsolute(local)) return join(local, 'nfvsim', 'topologies');
-  let home: string;
+  return userCacheDirectoryFor(process.env, process.platform, homedir);
+}
+
+/**
+ * `userCacheDirectory` for environment `env` on `platform`, `home` giving the home
+ * directory (it may throw: no home). Paths are taken only when they are full: on Windows
+ * a drive and its root (`C:\...`) or a network share (`\\server\share`), not a path
+ * rooted on whatever drive is current (`\Users\...`), which names another directory
+ * when the command runs from another drive.
+ */
+export function userCacheDirectoryFor(env: Record<string, string | undefined>, platform: string, home: () => string): string | null {
+  const path = platform === 'win32' ? win32 : posix;
+  const full = (p: string) => path.isAbsolute(p) && (platform !== 'win32' || /^(?:[a-zA-Z]:[\\/]|[\\/]{2}[^\\/])/.test(p));
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg !== undefined && full(xdg)) return path.join(xdg, 'nfvsim', 'topologies');
+  const local = env.LOCALAPPDATA;
+  if (platform === 'win32' && local !== undefined && full(local)) return path.join(local, 'nfvsim', 'topologies');
+  let dir: string;
   try {
-    home = homedir();
+    dir = home();
   } catch {
     return null;
   }
-  if (home === '' || !isAbsolute(home)) return null;
-  if (process.platform === 'darwin') return join(home, 'Library', 'Caches', 'nfvsim', 'topologies');
-  if (process.platform === 'win32') return join(home, 'AppData', 'Local', 'nfvsim', 'topologies');
-  return join(home, '.cache', 'nfvsim', 'topologies');
+  if (dir === '' || !full(dir)) return null;
+  if (platform === 'darwin') return path.join(dir, 'Library', 'Caches', 'nfvsim', 'topologies');
+  if (platform === 'win32') return path.join(dir, 'AppData', 'Local', 'nfvsim', 'topologies');
+  return path.join(dir, '.cache', 'nfvsim', 'topologies');
 }
 
 /**

@@ -439,9 +439,22 @@ export class ComponentSim implements EventHandler {
   readonly remaining: number[];
   /** Streams live as long as the component and are re-seeded for each replication. */
   private readonly ttfStreams: RandomStream[];
-  /** Re-seeded on first use in a replication (many components never fail or never restart in a history). */
+  /**
+   * Made on first use and re-seeded on first use in a replication (many components never
+   * fail or never restart in a history): a stream whose `mark` is not `epoch` has not
+   * been seeded in this one.
+   */
   private readonly repairStreams: Array<RandomStream | null>;
-  private readonly repairSeeded: boolean[];
+  /**
+   * Mode 0's streams (`ttfStreams[0]`, `repairStreams[0]`) in fields of their own: the
+   * event path reads one field instead of an array and its elements, two more objects
+   * to load, which on a large model are cache misses (every component has mode 0; most
+   * have no other).
+   */
+  private ttf0: RandomStream | null = null;
+  private repair0: RandomStream | null = null;
+  /** Counts its replications (`reset`): the `mark` of a repair stream seeded in this one. */
+  private epoch = 0;
   /**
    * Per mode, the mean of an exponential time to failure / repair, else 0. The hot paths
    * draw exponentials inline (-mean * ln(1 - u), exactly Exponential.sample): a call
@@ -514,7 +527,6 @@ export class ComponentSim implements EventHandler {
     this.repair = this.names.repairDist;
     this.ttfStreams = [];
     this.repairStreams = modes.map(() => null);
-    this.repairSeeded = modes.map(() => false);
     this.notices = modes.some((m) => m.notice !== null);
     this.restart = model.restart;
     this.ttfExp = this.names.ttfExp;
@@ -546,10 +558,12 @@ export class ComponentSim implements EventHandler {
       const ttf = this.ttfStreams[j];
       if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
       else ttf.reseed(streams.seed, streams.replication);
-      this.repairSeeded[j] = false;
       this.remaining[j] = 0;
       this.remaining[this.modeCount + 3 + j] = 0;
     }
+    if (this.modeCount > 0) this.ttf0 = this.ttfStreams[0];
+    // A new replication: every repair stream is seeded again on first use (`repairStream`).
+    this.epoch++;
     // Relocations of the previous history are undone.
     const m = this.model;
     const ch = this.children;
@@ -574,28 +588,35 @@ export class ComponentSim implements EventHandler {
    * Makes now what it would make on first use (its rarely used state, its restart and
    * repair streams), so that a copy of a running simulation (sim/twins.ts) finds it in
    * place instead of making it afresh. Changes no draw: a stream's first use in a
-   * replication reseeds it (its `seeded` flag is left false), as a new one would start.
+   * replication reseeds it (a repair stream's `mark` is left unset, the restart stream's
+   * `seeded` flag false), as a new one would start.
    */
   makeLazyState(): void {
-    for (let m = 0; m < this.modeCount; m++) {
-      if (this.repairStreams[m] === null) this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
-    }
+    for (let m = 0; m < this.modeCount; m++) if (this.repairStreams[m] === null) this.newRepairStream(m);
     const x = this.x;
     if (x.restartStream === null) x.restartStream = this.streams.streamHashed(this.names.restart, this.names.restartHash);
   }
 
+  /** Mode m's repair stream, seeded for this replication. */
   private repairStream(m: number): RandomStream {
-    const r = this.repairStreams[m];
-    // `=== true`: see Scheduler.push.
-    return r !== null && this.repairSeeded[m] === true ? r : this.seedRepairStream(m);
+    const r = m === 0 ? this.repair0 : this.repairStreams[m];
+    return r !== null && r.mark === this.epoch ? r : this.seedRepairStream(m);
   }
 
   /** Mode m's repair stream, made or re-seeded on its first use in a replication (`repairStream`). */
   private seedRepairStream(m: number): RandomStream {
     let r = this.repairStreams[m];
-    if (r === null) r = this.repairStreams[m] = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
+    if (r === null) r = this.newRepairStream(m);
     else r.reseed(this.streams.seed, this.streams.replication);
-    this.repairSeeded[m] = true;
+    r.mark = this.epoch;
+    return r;
+  }
+
+  /** Makes mode m's repair stream (seeded for the factory's replication, not marked as seeded in it: `repairStream`). */
+  private newRepairStream(m: number): RandomStream {
+    const r = this.streams.streamHashed(this.names.repair[m], this.names.repairHash[m]);
+    this.repairStreams[m] = r;
+    if (m === 0) this.repair0 = r;
     return r;
   }
 
@@ -709,7 +730,7 @@ export class ComponentSim implements EventHandler {
     if (this.modeCount !== 1) this.freezeClocks(mode);
     const mean = this.ttfExp[mode];
     if (mean > 0) {
-      const rng = this.ttfStreams[mode];
+      const rng = mode === 0 ? this.ttf0! : this.ttfStreams[mode];
       const r = this.remaining;
       rng.advance();
       r[this.modeCount + 3 + mode] = r[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);

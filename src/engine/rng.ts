@@ -120,16 +120,17 @@ export class RandomStream {
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
+  /**
+   * A number for the stream's owner (-1 until it sets one), e.g. which of its histories
+   * the stream was last seeded for; the stream itself never reads it. Kept here rather
+   * than beside the stream so that the owner's check reads the object it draws from next,
+   * next to the state words that the draw reads.
+   */
+  mark = -1;
   private hashA = 0;
   private hashB = 0;
   /** The seed `ns0`..`ns2` are for (NaN: none yet). */
   private nsSeed = NaN;
-  /**
-   * A number for the stream's owner (-1 until it sets one), e.g. which of its histories
-   * the stream was last seeded for; the stream itself never reads it. Kept here rather
-   * than beside the stream so that the owner's check reads the object it draws from next.
-   */
-  mark = -1;
   // The name-and-seed parts of the three state words (see nameSeedWord).
   private ns0 = 0;
   private ns1 = 0;

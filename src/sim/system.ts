@@ -437,16 +437,8 @@ export class ComponentSim implements EventHandler {
    * more cache line to load per event on a large model).
    */
   readonly remaining: number[];
-  /** Streams live as long as the component and are re-seeded for each replication. */
-  private readonly ttfStreams: RandomStream[];
   /**
-   * Made on first use and re-seeded on first use in a replication (many components never
-   * fail or never restart in a history): a stream whose `mark` is not `epoch` has not
-   * been seeded in this one.
-   */
-  private readonly repairStreams: Array<RandomStream | null>;
-  /**
-   * Mode 0's streams (`ttfStreams[0]`, `repairStreams[0]`) in fields of their own: the
+   * Mode 0's streams (`ttfStreams[0]`, `repairStreams[0]`, below) in fields of their own: the
    * event path reads one field instead of an array and its elements, two more objects
    * to load, which on a large model are cache misses (every component has mode 0; most
    * have no other).
@@ -483,7 +475,15 @@ export class ComponentSim implements EventHandler {
   // The fields above are what a failure and a repair read (the event loop's path): V8
   // lays an object's fields out in the order they are declared, so they share a few
   // cache lines. Those below are read off that path (planned work, relocation,
-  // redundant sets, a stream's first use in a history).
+  // redundant sets, the streams of modes other than 0, a stream's first use in a history).
+  /** Streams live as long as the component and are re-seeded for each replication. */
+  private readonly ttfStreams: RandomStream[];
+  /**
+   * Made on first use and re-seeded on first use in a replication (many components never
+   * fail or never restart in a history): a stream whose `mark` is not `epoch` has not
+   * been seeded in this one.
+   */
+  private readonly repairStreams: Array<RandomStream | null>;
   /**
    * How many of its supports are down: the component below, plus the shared elements a
    * host's hardware depends on. `supported` is true exactly when this is 0.

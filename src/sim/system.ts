@@ -476,6 +476,8 @@ export class ComponentSim implements EventHandler {
   // lays an object's fields out in the order they are declared, so they share a few
   // cache lines. Those below are read off that path (planned work, relocation,
   // redundant sets, the streams of modes other than 0, a stream's first use in a history).
+  /** What it is in the model (read off the event path: names, modes' rarely used settings, links). */
+  readonly model: ComponentModel;
   /** Streams live as long as the component and are re-seeded for each replication. */
   private readonly ttfStreams: RandomStream[];
   /**
@@ -514,10 +516,11 @@ export class ComponentSim implements EventHandler {
   }
 
   constructor(
-    readonly model: ComponentModel,
+    model: ComponentModel,
     readonly sys: ComponentHost,
     readonly crew: CrewPool | null,
   ) {
+    this.model = model;
     const modes = model.modes;
     this.names = streamNames(model);
     this.modeCount = modes.length;

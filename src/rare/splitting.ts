@@ -796,8 +796,11 @@ const MAX_TOP_FACTOR = 16;
  * kept, trials booking totals only): a copy costs 0.08 to 0.1 us per node (kubernetes
  * 1,055 nodes in 85 us, maintenance-rolling 924 in 97, default 2,681 in 258,
  * openstack-control-plane 3,656 in 370), plus its streams' reseeding and clocks' redrawing
- * (about a fifth more); an event 0.4 to 0.8 us. A constant, not a timing: the factors,
- * and so the estimates, depend on the seed alone.
+ * (about a fifth more); an event 0.4 to 0.8 us. A constant, not a timing, so the factors,
+ * and so the estimates, depend on the seed and the model, not on the machine's speed.
+ * They do depend on the build: the node count is that of the objects a simulation holds,
+ * so a change of what it holds can move a factor (2026-12-05: a per-component array
+ * fewer moved the automatic factors of 5 of 23 shipped topologies).
  */
 const EVENTS_PER_COPY_NODE = 0.2;
 

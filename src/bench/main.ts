@@ -69,7 +69,7 @@ import { simulateToPrecision } from '../index.js';
 import { runRareEvent } from '../rare/run.js';
 import { seriesOfPairs, seriesOfPairsExact } from './models.js';
 import { runGain } from './gain.js';
-import { turnVerdict } from './verdict.js';
+import { median, turnVerdict } from './verdict.js';
 
 const HORIZON_H = 87600;
 
@@ -336,11 +336,6 @@ interface Measurement {
 function arg(name: string, fallback: number | string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : String(fallback);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** CPU seconds this process has used (user + system). */

@@ -18,12 +18,17 @@ export interface TurnVerdict {
   against: number;
 }
 
+/** The median of `xs` (the upper middle one for an even count; `xs` is not changed). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 /** The verdict of `turns` (ratios, at least one) against `goal`: met when the median is >= goal. */
 export function turnVerdict(turns: readonly number[], goal: number): TurnVerdict {
   if (turns.length === 0) throw new RangeError('turnVerdict: no turns');
-  const sorted = [...turns].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const met = median >= goal;
+  const m = median(turns);
+  const met = m >= goal;
   const against = turns.filter((x) => x >= goal !== met).length;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1], met, against };
+  return { median: m, min: Math.min(...turns), max: Math.max(...turns), met, against };
 }

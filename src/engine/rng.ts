@@ -121,10 +121,10 @@ export class RandomStream {
   private s1 = 0;
   private s2 = 0;
   /**
-   * A number for the stream's owner (-1 until it sets one), e.g. which of its histories
-   * the stream was last seeded for; the stream itself never reads it. Kept here rather
-   * than beside the stream so that the owner's check reads the object it draws from next,
-   * next to the state words that the draw reads.
+   * A number for the stream's single owner (-1 until it sets one), e.g. which of its
+   * histories the stream was last seeded for; the stream itself never reads it. On the
+   * stream, next to the state words a draw reads, so that the owner's check loads what
+   * the draw loads anyway.
    */
   mark = -1;
   private hashA = 0;

@@ -799,8 +799,7 @@ const MAX_TOP_FACTOR = 16;
  * (about a fifth more); an event 0.4 to 0.8 us. A constant, not a timing, so the factors,
  * and so the estimates, depend on the seed and the model, not on the machine's speed.
  * They do depend on the build: the node count is that of the objects a simulation holds,
- * so a change of what it holds can move a factor (2026-12-05: a per-component array
- * fewer moved the automatic factors of 5 of 23 shipped topologies).
+ * so a change of what it holds can move a factor, and the estimates with it.
  */
 const EVENTS_PER_COPY_NODE = 0.2;
 

@@ -559,12 +559,11 @@ export class ComponentSim implements EventHandler {
     this.repairDue = 0;
     for (let j = 0; j < this.modeCount; j++) {
       const ttf = this.ttfStreams[j];
-      if (ttf === undefined) this.ttfStreams[j] = streams.streamHashed(this.names.ttf[j], this.names.ttfHash[j]);
+      if (ttf === undefined) this.newTtfStream(j, streams);
       else ttf.reseed(streams.seed, streams.replication);
       this.remaining[j] = 0;
       this.remaining[this.modeCount + 3 + j] = 0;
     }
-    if (this.modeCount > 0) this.ttf0 = this.ttfStreams[0];
     // A new replication: every repair stream is seeded again on first use (`repairStream`).
     this.epoch++;
     // Relocations of the previous history are undone.
@@ -613,6 +612,13 @@ export class ComponentSim implements EventHandler {
     else r.reseed(this.streams.seed, this.streams.replication);
     r.mark = this.epoch;
     return r;
+  }
+
+  /** Makes mode m's time-to-failure stream, from `streams` (seeded for its replication). */
+  private newTtfStream(m: number, streams: StreamFactory): void {
+    const r = streams.streamHashed(this.names.ttf[m], this.names.ttfHash[m]);
+    this.ttfStreams[m] = r;
+    if (m === 0) this.ttf0 = r;
   }
 
   /** Makes mode m's repair stream (seeded for the factory's replication, not marked as seeded in it: `repairStream`). */

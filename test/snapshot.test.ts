@@ -15,6 +15,7 @@ import { recorderOptionsOf } from '../src/sim/system.js';
 import { copyInto, memo, sharedBetween, Skeleton, snapshotChecks, SnapshotError } from '../src/engine/snapshot.js';
 import type { SystemModel } from '../src/model/build.js';
 import { ROOT } from './helpers.js';
+import { copyNodes } from '../src/rare/splitting.js';
 
 const YEAR = 365.25 * 86400;
 const TWO32 = 4294967296;
@@ -86,6 +87,17 @@ describe('snapshots of a running replication', () => {
       }
     }
     expect(copies).toBeGreaterThan(0);
+  });
+
+  it("splitting's copy cost model (copyNodes, from the model alone) stays within 0.6x to 1.6x of a copy's real node count on every shipped topology (else refit it)", () => {
+    const off: string[] = [];
+    for (const file of TOPOLOGIES) {
+      const { model } = loadTopologyFile(join(ROOT, 'topologies', file));
+      const real = new TwinPool(model).size(setupOf(model, 7, 0, 0));
+      const ratio = copyNodes(model) / real;
+      if (!(ratio >= 0.6 && ratio <= 1.6)) off.push(`${file}: estimated ${copyNodes(model)}, real ${real} (${ratio.toFixed(2)}x)`);
+    }
+    expect(off).toEqual([]);
   });
 
   it('a copy that diverges (its streams re-keyed, its memoryless clocks redrawn) leaves the original unchanged', () => {

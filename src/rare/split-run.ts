@@ -277,7 +277,7 @@ export function chooseMethod(
     const s = summarizeSplit(model, imp, acc, plan.factors, plan.crossings);
     const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
     // Copies count as work too (see copyWork).
-    const work = acc.events + acc.copies * copyWork(model, base);
+    const work = acc.events + acc.copies * copyWork(model);
     pilots.push({ method: 'splitting', refused: null, events: work, worstRelativeHalfWidth: worst, predictedEvents: predict(work, worst, fewest(s)), tail: worstTail(s) });
   } else {
     pilots.push(refusedPilot('splitting', 'no level of the importance function is rare enough to split on (every factor is 1: it would be plain histories)'));

@@ -47,7 +47,7 @@
  *   npm run bench -- --only-scaling      (the --jobs 2 figure alone, after B2's rate in process; with --only-startup, both)
  *   npm run bench -- --only-flatness     (events per second from 20 to 2,000 groups alone; may be combined with the others)
  *   npm run bench -- --only-refs         (the whole-process comparison alone: nfvsim, the limit, SIM.JS and SimPy;
- *                                         may be combined with --only-startup and --only-scaling; --repeats applies)
+ *                                         may be combined with --only-startup, --only-scaling and --only-flatness; --repeats applies)
  *   --no-refs                            (no SIM.JS or SimPy: the whole-process comparison is nfvsim against the limit)
  *   npm run bench -- --compare DIR [--compare-pairs 30]
  *                                        (alone: this build against the one in DIR, another build's dist/
@@ -383,7 +383,9 @@ function rates(what: string, seconds: number, repeats: number, batch: (first: nu
  * a turn's ratio 2,000 / 20 compares measurements taken a few seconds apart (the machine's
  * speed drifts more than that between the start and the end of the bench). The target is
  * judged on the turns' ratios (turnTarget); the limit's median ratio is printed beside it.
- * Returns per size the median rates.
+ * The sizes run from 20 up in even turns and from 2,000 down in odd ones, so that a steady
+ * drift of the machine's speed does not lean every turn's ratio the same way. Returns per
+ * size the median rates (`sizes`), and the turns' ratios of nfvsim and of the limit.
  */
 function flatness(seconds: number, repeats: number) {
   // Histories per call (`runAll`, one accumulator of the model's size each): a call at
@@ -403,7 +405,7 @@ function flatness(seconds: number, repeats: number) {
     return { groups, sim, limit, simRates: [] as number[], limitRates: [] as number[] };
   });
   for (let turn = 0; turn < repeats; turn++) {
-    for (const r of runs) {
+    for (const r of turn % 2 === 0 ? runs : [...runs].reverse()) {
       r.simRates.push(measured(`${r.groups} groups, nfvsim (events/s)`, measure(seconds, r.sim).eventsPerSecond));
       r.limitRates.push(measured(`${r.groups} groups, the limit (events/s)`, measure(seconds, r.limit).eventsPerSecond));
     }
@@ -572,6 +574,8 @@ function scaling(b2PerSecond: number, pairs: number) {
 async function main(): Promise<void> {
   const seconds = Number(arg('seconds', 5));
   const repeats = Number(arg('repeats', 5));
+  if (!(seconds > 0)) throw new BenchError(`--seconds: expected a positive number, got ${arg('seconds', 5)}`);
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new BenchError(`--repeats: expected a whole number >= 1, got ${arg('repeats', 5)}`);
   const out = arg('out', 'bench-results.json');
   const results: Record<string, unknown> = {};
   if (process.argv.includes('--compare')) {

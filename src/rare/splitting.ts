@@ -814,8 +814,8 @@ const EVENTS_PER_COPY_NODE = 0.2;
  * on the machine's speed nor on how many objects this build's simulation happens to hold
  * (counting them made the factors move with changes that leave every draw the same).
  * Refit it (to copies made as splitting makes them: recorders booking totals only) when a
- * copy's cost per
- * component changes by much; it is a cost model, so a refit changes the factors chosen.
+ * copy's cost per component changes by much; it is a cost model, so a refit changes the
+ * factors chosen.
  */
 export function copyNodes(model: SystemModel): number {
   let modes = 0;

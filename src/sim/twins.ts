@@ -69,7 +69,10 @@ export class TwinPool {
     return { sys, factory, skeleton, streams: null, ownStreams };
   }
 
-  /** The nodes of a twin's skeleton (the size of a copy), starting one for `setup` if none is spare. */
+  /**
+   * The nodes of a twin's skeleton (the size of a copy), starting one for `setup` if none is
+   * spare. Off the run's path: the yardstick `copyNodes` (rare/splitting.ts) is tested against.
+   */
   size(setup: TwinSetup): number {
     const t = this.take(setup);
     this.release(t);

@@ -167,7 +167,7 @@ export async function simulateToPrecision(topo: LoadedTopology, options: Precisi
   let achieved: PrecisionStop['achieved'];
   let worst = Infinity;
   for (;;) {
-    const to = Math.min(maxRuns, SHARD_SIZE * Math.ceil(nextPrecisionStep(done, worst, precision, PRECISION_FIRST_BATCH, maxRuns) / SHARD_SIZE));
+    const to = nextPrecisionStep(done, worst, precision, PRECISION_FIRST_BATCH, maxRuns, SHARD_SIZE);
     const progress = options.onProgress ? (d: number) => options.onProgress!(d, to) : undefined;
     if (runsInline(jobs, to - done, eventsPerRun)) await runAllYielding(topo.model, settings, to, progress, { from: done, into: acc });
     else await runParallel(topo, settings, to, jobs, progress, { from: done, into: acc });

@@ -193,9 +193,11 @@ describe('rare events: failure biasing over regenerative cycles', () => {
     expect(zScore(sound.results.services[0].unavailability, exact.unavailability)).toBeLessThanOrEqual(4);
     for (const bias of [30, 300]) {
       const r = await runRareEvent(t, { seed: 1, cycles: 100_000, bias });
-      // The naive interval is wrong (the exact value lies far outside it) ...
-      expect(zScore(r.results.services[0].unavailability, exact.unavailability)).toBeGreaterThan(4);
-      // ... and the run says so, naming the cause.
+      // At 300 the naive interval is wrong (the exact value lies far outside it: 25 to 100
+      // standard errors on seeds 1 to 5); at 30 it is as often right as wrong (z from 0.6 to 8
+      // on seeds 1 to 5): its weights' tail is too heavy for the interval to mean anything ...
+      if (bias === 300) expect(zScore(r.results.services[0].unavailability, exact.unavailability)).toBeGreaterThan(4);
+      // ... and the run says so, naming the cause, either way.
       expect(r.results.problems.join(' ')).toMatch(/heavy tail \(Pareto k = \d\.\d\d >= 0\.5/);
     }
     const text = cli(['run', `${ROOT}/topologies/exp-ap-pair.yaml`, '--rare-event', '--bias', '300', '--cycles', '20000', '--no-progress']);

@@ -311,7 +311,9 @@ describe('placement zones', () => {
     expect(by.power.map((z) => z.zone).sort()).toEqual(['pdu-1', 'pdu-2', 'pdu-3']);
     const total = by.power.reduce((acc, z) => acc + z.perYear, 0);
     expect(total).toBeCloseTo(s.failureFrequency.correlatedPerYear.mean, 9);
-    expect(by.az).toEqual([{ zone: 'az-1', perYear: total }]);
+    // The same failures counted once (the three zones' sum may differ in its last bit).
+    expect(by.az.map((z) => z.zone)).toEqual(['az-1']);
+    expect(by.az[0].perYear).toBeCloseTo(total, 9);
   });
 
   it('evacuation keeps zone anti-affinity (a traced history)', () => {

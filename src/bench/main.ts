@@ -43,6 +43,7 @@
  * with a message and exit code 1.
  *
  *   npm run bench [-- --seconds 5 --repeats 5 --out bench-results.json --no-rare --no-gain --gain-budget 60 --no-scaling --scaling-pairs 3 --no-refs]
+ *   npm run bench -- --help              (this list; an option not in it stops the bench)
  *   npm run bench -- --only-startup      (the start-up figure alone)
  *   npm run bench -- --only-scaling      (the --jobs 2 figure alone, after B2's rate in process; with --only-startup, both)
  *   npm run bench -- --only-flatness     (events per second from 20 to 2,000 groups alone; may be combined with the others)
@@ -571,7 +572,29 @@ function scaling(b2PerSecond: number, pairs: number) {
   return r;
 }
 
+/** The bench's options: those that take a value, then the flags. */
+const VALUE_OPTIONS = ['seconds', 'repeats', 'out', 'gain-budget', 'scaling-pairs', 'compare', 'compare-pairs'];
+const FLAG_OPTIONS = ['no-rare', 'no-gain', 'no-scaling', 'no-refs', 'only-startup', 'only-scaling', 'only-flatness', 'only-refs', 'help'];
+
+/** Stops at an option the bench does not know (a typo would otherwise run the whole bench, some 15 minutes). */
+function checkOptions(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name !== null && VALUE_OPTIONS.includes(name)) i++;
+    else if (name === null || !FLAG_OPTIONS.includes(name)) throw new BenchError(`unknown option ${a} (npm run bench -- --help lists them)`);
+  }
+}
+
 async function main(): Promise<void> {
+  checkOptions(process.argv.slice(2));
+  if (process.argv.includes('--help')) {
+    // The usage is this file's doc comment, from its first option line.
+    const doc = readFileSync(fileURLToPath(new URL('../../src/bench/main.ts', import.meta.url)), 'utf8');
+    const usage = doc.slice(doc.indexOf(' *   npm run bench'), doc.indexOf(' */'));
+    console.log(usage.replace(/^ \* ?/gm, ''));
+    return;
+  }
   const seconds = Number(arg('seconds', 5));
   const repeats = Number(arg('repeats', 5));
   if (!(seconds > 0)) throw new BenchError(`--seconds: expected a positive number, got ${arg('seconds', 5)}`);

@@ -74,7 +74,7 @@ export function normalTail(a: number, rng: RandomStream): number {
   }
   const alpha = (a + Math.sqrt(a * a + 4)) / 2;
   for (;;) {
-    const z = a - Math.log(rng.nextOpen()) / alpha;
+    const z = a + rng.exponential() / alpha;
     const d = z - alpha;
     if (rng.next() <= Math.exp(-0.5 * d * d)) return z;
   }
@@ -100,15 +100,16 @@ export class Exponential implements Distribution {
   constructor(readonly mean: number) {
     requirePositive('exponential mean', mean);
   }
+  /** The mean times the stream's standard exponential draw (the ziggurat: RandomStream.exponential). */
   sample(rng: RandomStream): number {
-    return -this.mean * Math.log(1 - rng.next());
+    return this.mean * rng.exponential();
   }
   survival(x: number): number {
     return x <= 0 ? 1 : Math.exp(-x / this.mean);
   }
   /** Memoryless: a new draw whatever the age. */
   residual(_age: number, rng: RandomStream): number {
-    return -this.mean * Math.log(rng.nextOpen());
+    return this.mean * rng.exponential();
   }
   describe(): string {
     return `exponential(mean ${this.mean} s)`;
@@ -130,8 +131,9 @@ export class Weibull implements Distribution {
     this.mean = scale * gammaFn(1 + 1 / shape);
     if (!Number.isFinite(this.mean)) throw new DistributionError(`weibull shape ${shape} gives an infinite mean`);
   }
+  /** scale E^(1/shape), E the stream's standard exponential draw (RandomStream.exponential). */
   sample(rng: RandomStream): number {
-    return this.scale * Math.pow(-Math.log(1 - rng.next()), this.invShape);
+    return this.scale * Math.pow(rng.exponential(), this.invShape);
   }
   survival(x: number): number {
     return x <= 0 ? 1 : Math.exp(-Math.pow(x / this.scale, this.shape));
@@ -140,7 +142,7 @@ export class Weibull implements Distribution {
   residual(age: number, rng: RandomStream): number {
     if (!validAge(age)) return -1;
     const h = age > 0 ? Math.pow(age / this.scale, this.shape) : 0;
-    const x = this.scale * Math.pow(h - Math.log(rng.nextOpen()), this.invShape) - age;
+    const x = this.scale * Math.pow(h + rng.exponential(), this.invShape) - age;
     return x > 0 ? x : 0;
   }
   describe(): string {

@@ -149,6 +149,8 @@ async function runBatches(
   into: RareAccumulator,
   onProgress?: (cycles: number) => void,
 ): Promise<void> {
+  // A range starts at a shard's start (runs to precision step by whole shards): a shard is never cut in two.
+  if (from % BATCHES_PER_SHARD !== 0) throw new RangeError(`batches from ${from}: not the start of a shard of ${BATCHES_PER_SHARD}`);
   const shards = planRareShards(to).filter((s) => s.from >= from);
   let done = from * CYCLES_PER_BATCH;
   if (pool === null || shards.length <= 1) {
@@ -222,7 +224,7 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
       let done = 0;
       let worst = Infinity;
       for (;;) {
-        const to = nextPrecisionStep(done, worst, precision, RARE_PRECISION_FIRST, maxBatches);
+        const to = nextPrecisionStep(done, worst, precision, RARE_PRECISION_FIRST, maxBatches, BATCHES_PER_SHARD);
         await runBatches(topo, settings, done, to, pool, acc, options.onProgress ? (d) => options.onProgress!(d, to * CYCLES_PER_BATCH) : undefined);
         done = to;
         summary = summarizeRare(model, acc, bias, biasReason);

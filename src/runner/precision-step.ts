@@ -27,16 +27,21 @@ export const STEP_MARGIN = 1.15;
  * @param precision the target relative half-width, in (0, 1)
  * @param first units of the first step
  * @param max the budget, in units
+ * @param shard the units a thread's task holds (a shard): a step ends at a multiple of it
+ *   (or at `max`), so that its tasks are a plain run's tasks, merged in the same groups
+ *   (the same bytes), and a step never starts inside a task
  * @returns a number of units in (done, max] (or `max` when done >= max)
  */
-export function nextPrecisionStep(done: number, worst: number, precision: number, first: number, max: number): number {
-  if (done <= 0) return Math.min(max, first);
-  let to = 2 * done;
-  if (Number.isFinite(worst) && worst > 0) {
-    const predicted = Math.ceil(STEP_MARGIN * done * (worst / precision) ** 2);
-    to = Math.min(2 * done, Math.max(done + Math.ceil(done / 4), predicted));
+export function nextPrecisionStep(done: number, worst: number, precision: number, first: number, max: number, shard = 1): number {
+  let to = first;
+  if (done > 0) {
+    to = 2 * done;
+    if (Number.isFinite(worst) && worst > 0) {
+      const predicted = Math.ceil(STEP_MARGIN * done * (worst / precision) ** 2);
+      to = Math.min(2 * done, Math.max(done + Math.ceil(done / 4), predicted));
+    }
   }
-  return Math.min(max, to);
+  return Math.min(max, shard * Math.ceil(to / shard));
 }
 
 /**

@@ -449,8 +449,9 @@ export class ComponentSim implements EventHandler {
   private epoch = 0;
   /**
    * Per mode, the mean of an exponential time to failure / repair, else 0. The hot paths
-   * draw exponentials inline (-mean * ln(1 - u), exactly Exponential.sample): a call
-   * that returns a double and is not inlined boxes it, a heap allocation per event.
+   * draw such a clock as the mean times `drawExponential`'s `e`, exactly
+   * Exponential.sample, without its call: a call that returns a double and is not inlined
+   * boxes it, a heap allocation per event.
    * Shared by every simulation of the model (not part of a copy's state).
    */
   private readonly ttfExp: readonly number[];
@@ -655,13 +656,13 @@ export class ComponentSim implements EventHandler {
     const r = this.remaining;
     const drawn = this.modeCount + 3;
     for (let j = 0; j < this.modeCount; j++) {
-      // An exponential drawn inline (see ttfExp), its draw then scaled: exactly sample(rng) * scale.
+      // An exponential drawn without a call (see ttfExp), then scaled: exactly sample(rng) * scale.
       const mean = this.ttfExp[j];
       const rng = this.ttfStreams[j];
       let x: number;
       if (mean > 0) {
-        rng.advance();
-        x = -mean * Math.log(1 - rng.u);
+        rng.drawExponential();
+        x = mean * rng.e;
       } else x = this.ttf[j].sample(rng);
       r[drawn + j] = r[j] = x * scale;
     }
@@ -741,8 +742,8 @@ export class ComponentSim implements EventHandler {
     if (mean > 0) {
       const rng = mode === 0 ? this.ttf0! : this.ttfStreams[mode];
       const r = this.remaining;
-      rng.advance();
-      r[this.modeCount + 3 + mode] = r[mode] = -mean * this.sys.ttfScale * Math.log(1 - rng.u);
+      rng.drawExponential();
+      r[this.modeCount + 3 + mode] = r[mode] = mean * this.sys.ttfScale * rng.e;
     } else this.redrawOther(mode);
   }
 
@@ -999,8 +1000,8 @@ export class ComponentSim implements EventHandler {
     const rng = this.repairStream(m);
     const scheduler = this.sys.scheduler;
     if (mean > 0) {
-      rng.advance();
-      scheduler.delay = -mean * Math.log(1 - rng.u);
+      rng.drawExponential();
+      scheduler.delay = mean * rng.e;
     } else scheduler.delay = this.repair[m].sample(rng);
     if (this.crew !== null && this.crew.dispatch !== null) this.addDispatch();
     this.repairDue = scheduler.now + scheduler.delay;
@@ -1048,7 +1049,7 @@ export class ComponentSim implements EventHandler {
         const leftNow = r[j] > elapsed ? r[j] - elapsed : 0;
         const exp = this.ttfExp[j];
         let left: number;
-        if (exp > 0) left = -exp * scale * Math.log(this.ttfStreams[j].nextOpen());
+        if (exp > 0) left = exp * scale * this.ttfStreams[j].exponential();
         else {
           if (!(drawn < Infinity)) continue;
           const x = this.ttf[j].residual((drawn - leftNow) / scale, this.ttfStreams[j]);
@@ -1066,7 +1067,7 @@ export class ComponentSim implements EventHandler {
       const m = this.failedMode;
       const mean = this.repairExp[m];
       const now = this.sys.scheduler.now;
-      const d = mean > 0 ? -mean * Math.log(this.repairStream(m).nextOpen()) : this.repair[m].residual(now - r[n + 2], this.repairStream(m));
+      const d = mean > 0 ? mean * this.repairStream(m).exponential() : this.repair[m].residual(now - r[n + 2], this.repairStream(m));
       if (d < 0) return;
       this.repairDue = now + d;
       this.pending = this.repairEvent = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);

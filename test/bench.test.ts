@@ -110,6 +110,16 @@ describe('bench loops', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('--help lists the options; an unknown option stops the bench at once with a message, exit 1 (needs npm run build)', () => {
+    const help = spawnSync(process.execPath, [join(ROOT, 'dist/bench/main.js'), '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    for (const o of ['--seconds', '--repeats', '--only-refs', '--only-flatness', '--compare', '--help']) expect(help.stdout).toContain(o);
+    const typo = spawnSync(process.execPath, [join(ROOT, 'dist/bench/main.js'), '--secnds', '2'], { encoding: 'utf8', timeout: 20_000 });
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toMatch(/unknown option --secnds/);
+    expect(typo.stdout).toBe('');
+  });
 });
 
 describe('bench verdicts on per-turn ratios', () => {

@@ -216,14 +216,16 @@ export class RandomStream {
 
   /**
    * The standard exponential number the last `drawExponential` drew. A field of its own,
-   * written in place: a double returned from a call V8 does not inline (the event loop's
-   * inlining budget runs out) would be a new heap number per draw.
+   * written in place (a double from the start, so V8 keeps it as one): a double returned
+   * from a call V8 does not inline (the event loop's inlining budget runs out) would be a
+   * new heap number per draw.
    */
   e = 0.5;
 
   /**
    * Draws a standard exponential number into `e`: the ziggurat of Marsaglia and Tsang
-   * (2000), 256 strips of equal area, on one 32-bit word of the stream for 98.9% of draws.
+   * (2000), 256 strips of equal area: 97.8% of draws are one 32-bit word of the stream, a
+   * table look-up and a product (98.9% of words are accepted, the rest drawn again).
    * The word's low 8 bits choose a strip i, its high 24 bits j a point (j + 1/2) w_i in it
    * (w_i: the strip's width over 2^24); a point left of the strip above (j < k_i) is the
    * draw. Otherwise `exponentialRest` finishes exactly: the base strip's tail (r + a new

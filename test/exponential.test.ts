@@ -1,7 +1,8 @@
 /**
  * The ziggurat behind every exponential draw (RandomStream.exponential, src/engine/rng.ts):
- * its tables against the exponential density, and its draws against the exact law, each
- * test also showing that a law 1% off (mean 1.01) falls outside the same bound.
+ * its tables against the exponential density, its draws against the exact law, and its
+ * slow path alone (the wedges, the tail) against the exact law of what it should return;
+ * each test also showing that a wrong law falls outside the same bound.
  */
 import { describe, expect, it } from 'vitest';
 import { RandomStream, ZIGGURAT } from '../src/engine/rng.js';
@@ -121,6 +122,43 @@ describe('the ziggurat for exponential draws', () => {
     expect(Math.abs(excess / count - 1)).toBeLessThan(4 / Math.sqrt(count));
     // The same bound tells a law 3% off (P(X > 9) = exp(-9 / 1.03), 6.6 standard errors away).
     expect(Math.abs(count / big.length - Math.exp(-9 / 1.03))).toBeGreaterThan(4 * se);
+  });
+
+  it('accepts a wedge point x of strip i with probability (exp(-x) - f_i) / (f_{i-1} - f_i), by Kolmogorov-Smirnov on the slow path alone, and accepting every wedge point does not fit', () => {
+    const words = new RandomStream('exp:wedge-words', 3, 0);
+    const rng = new RandomStream('exp:wedge-rest', 3, 0);
+    const n = 100_000;
+    for (const i of [1, 2, 64, 128, 200, 254, 255]) {
+      // The points the slow path gets in strip i: j uniform in [k_i, 2^24), x = (j + 1/2) w_i, in [lo, b).
+      const lo = k[i]! * w[i]!;
+      const [a, b, fi, fa] = [edge(i - 1), edge(i), f[i]!, f[i - 1]!];
+      const x = new Float64Array(n);
+      for (let s = 0; s < n; s++) x[s] = ZIGGURAT.rest(rng, i, k[i]! + Math.floor(words.next() * (m - k[i]!)));
+      x.sort();
+      // Accepted in the wedge, up to y: left of a always (under f_{i-1}), then with the probability above.
+      const wedge = (y: number) => {
+        if (y <= lo) return 0;
+        const z = Math.min(y, b);
+        const under = Math.min(z, a) - lo + (z > a ? (Math.exp(-a) - Math.exp(-z) - fi * (z - a)) / (fa - fi) : 0);
+        return under / (b - lo);
+      };
+      // A rejected point is followed by a whole new draw, exponential: a mixture of the two.
+      const accepted = wedge(b);
+      expect(ksStatistic(x, (y) => wedge(y) + (1 - accepted) * -Math.expm1(-y)), `strip ${i}`).toBeLessThan(KS_CRITICAL);
+      const all = (y: number) => Math.max(0, Math.min(1, (y - lo) / (b - lo)));
+      expect(ksStatistic(x, all), `strip ${i}, every point accepted`).toBeGreaterThan(KS_CRITICAL);
+    }
+  });
+
+  it('draws the base strip beyond its rectangle as r plus an exponential (the slow path alone), and r plus 0.9 of one does not fit', () => {
+    const words = new RandomStream('exp:tail-words', 3, 0);
+    const rng = new RandomStream('exp:tail-rest', 3, 0);
+    const n = 100_000;
+    const x = new Float64Array(n);
+    for (let s = 0; s < n; s++) x[s] = ZIGGURAT.rest(rng, 0, k[0]! + Math.floor(words.next() * (m - k[0]!))) - r;
+    x.sort();
+    expect(ksStatistic(x, expCdf(1))).toBeLessThan(KS_CRITICAL);
+    expect(ksStatistic(x, expCdf(0.9))).toBeGreaterThan(KS_CRITICAL);
   });
 
   it('is what Exponential and Weibull draw, and reproducible from the stream', () => {

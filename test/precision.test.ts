@@ -33,6 +33,13 @@ describe('the step of a run to precision', () => {
     expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1e9)).toBe(2000);
     expect(nextPrecisionStep(1000, Infinity, 0.1, 16, 1e9)).toBe(2000);
     expect(nextPrecisionStep(1000, 0.5, 0.1, 16, 1500)).toBe(1500);
+    // In shards: a step ends at a whole shard (40 batches, 0.339 against 0.3: 59, so 60), or at the budget.
+    expect(nextPrecisionStep(40, 0.339, 0.3, 40, 4e5)).toBe(59);
+    expect(nextPrecisionStep(40, 0.339, 0.3, 40, 4e5, 20)).toBe(60);
+    expect(nextPrecisionStep(0, Infinity, 0.3, 40, 4e5, 20)).toBe(40);
+    expect(nextPrecisionStep(40, Infinity, 0.3, 40, 50, 20)).toBe(50);
+    expect(nextPrecisionStep(1000, 0.101, 0.1, 16, 1e9, 50)).toBe(1250);
+    expect(nextPrecisionStep(1000, 0.11, 0.1, 16, 1e9, 50)).toBe(1400);
     // A prediction needs 10 outages of every service (fewer: a heavy tail not seen yet).
     expect(predictedEvents(1e6, 0.2, 0.1, 10)).toBe(4e6);
     expect(predictedEvents(1e6, 0.2, 0.1, 9)).toBe(Infinity);

@@ -320,8 +320,11 @@ const ZIG_F = new Float64Array(256);
   }
 }
 
-/** The ziggurat's tables, for tests: r, v, and for each strip k_i, w_i and f_i. */
-export const ZIGGURAT = { r: ZIG_R, v: ZIG_V, k: ZIG_K, w: ZIG_W, f: ZIG_F } as const;
+/**
+ * The ziggurat, for tests: r, v, for each strip k_i, w_i and f_i, and `rest`, the slow
+ * path (`exponentialRest`: its draw after the word (i, j) missed strip i's rectangle).
+ */
+export const ZIGGURAT = { r: ZIG_R, v: ZIG_V, k: ZIG_K, w: ZIG_W, f: ZIG_F, rest: exponentialRest } as const;
 
 /**
  * The rest of `drawExponential` after the word (i, j) fell outside strip i's rectangle

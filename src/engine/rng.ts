@@ -229,7 +229,7 @@ export class RandomStream {
    * The word's low 8 bits choose a strip i, its high 24 bits j a point (j + 1/2) w_i in it
    * (w_i: the strip's width over 2^24); a point left of the strip above (j < k_i) is the
    * draw. Otherwise `exponentialRest` finishes exactly: the base strip's tail (r + a new
-   * exponential, r = 7.697), or the wedge's test against exp(-x), or a new word. The law
+   * exponential, r = 7.697), or the wedge's test against exp(-x), or a new draw. The law
    * is exactly exponential but for the 24-bit grid of points (spacing at most 5.2e-7 of
    * the mean, in the base strip; the half step keeps the grid's mean unbiased).
    */
@@ -328,19 +328,14 @@ export const ZIGGURAT = { r: ZIG_R, v: ZIG_V, k: ZIG_K, w: ZIG_W, f: ZIG_F, rest
 
 /**
  * The rest of `drawExponential` after the word (i, j) fell outside strip i's rectangle
- * under the strip above: exact, in a loop of new words until one is accepted.
+ * under the strip above: exact. A point rejected in a wedge starts the draw again from a
+ * new word (`exponential`).
  */
 function exponentialRest(rng: RandomStream, i: number, j: number): number {
-  for (;;) {
-    // The base strip beyond r: the tail, r plus a (memoryless) exponential.
-    if (i === 0) return ZIG_R - Math.log(1 - rng.next());
-    const x = (j + 0.5) * ZIG_W[i]!;
-    // The wedge: a uniform height in the strip, under the density or not.
-    if (ZIG_F[i]! + rng.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-x)) return x;
-    rng.advance();
-    const w = Math.floor(rng.u * 4294967296);
-    i = w & 255;
-    j = w >>> 8;
-    if (j < ZIG_K[i]!) return (j + 0.5) * ZIG_W[i]!;
-  }
+  // The base strip beyond r: the tail, r plus a (memoryless) exponential.
+  if (i === 0) return ZIG_R - Math.log(1 - rng.next());
+  const x = (j + 0.5) * ZIG_W[i]!;
+  // The wedge: a uniform height in the strip, under the density or not.
+  if (ZIG_F[i]! + rng.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-x)) return x;
+  return rng.exponential();
 }

@@ -1047,15 +1047,10 @@ export class ComponentSim implements EventHandler {
       for (let j = 0; j < n; j++) {
         const drawn = r[n + 3 + j];
         const leftNow = r[j] > elapsed ? r[j] - elapsed : 0;
-        const exp = this.ttfExp[j];
-        let left: number;
-        if (exp > 0) left = exp * scale * this.ttfStreams[j].exponential();
-        else {
-          if (!(drawn < Infinity)) continue;
-          const x = this.ttf[j].residual((drawn - leftNow) / scale, this.ttfStreams[j]);
-          if (x < 0) continue;
-          left = x * scale;
-        }
+        if (!(drawn < Infinity)) continue;
+        const x = this.ttf[j].residual((drawn - leftNow) / scale, this.ttfStreams[j]);
+        if (x < 0) continue;
+        const left = x * scale;
         // What it has run plus what is now left; kept relative to `upSince` as the clocks are.
         r[n + 3 + j] = drawn - leftNow + left;
         r[j] = left + elapsed;
@@ -1065,9 +1060,8 @@ export class ComponentSim implements EventHandler {
     }
     if (this.failed && this.pending >= 0 && this.pending === this.repairEvent && this.stages === null && (this.crew === null || this.crew.dispatch === null)) {
       const m = this.failedMode;
-      const mean = this.repairExp[m];
       const now = this.sys.scheduler.now;
-      const d = mean > 0 ? mean * this.repairStream(m).exponential() : this.repair[m].residual(now - r[n + 2], this.repairStream(m));
+      const d = this.repair[m].residual(now - r[n + 2], this.repairStream(m));
       if (d < 0) return;
       this.repairDue = now + d;
       this.pending = this.repairEvent = this.sys.scheduler.schedule(d, this, REPAIR_DONE, 0);

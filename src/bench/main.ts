@@ -611,7 +611,7 @@ async function main(): Promise<void> {
     return;
   }
   const refs = !process.argv.includes('--no-refs');
-  const only = ['--only-startup', '--only-scaling', '--only-refs', '--only-flatness'].some((o) => process.argv.includes(o));
+  const only = FLAG_OPTIONS.some((o) => o.startsWith('only-') && process.argv.includes(`--${o}`));
   // A missing reference stops the bench before anything is measured.
   if (refs && (!only || process.argv.includes('--only-refs'))) checkReferences();
   if (only) {

@@ -8,6 +8,7 @@ import { RandomStream } from '../src/engine/rng.js';
 import { Exponential, Lognormal } from '../src/engine/distributions.js';
 import {
   addSketch,
+  addZeros,
   EXACT_LIMIT,
   mergeSketch,
   sketch,
@@ -100,6 +101,47 @@ describe('quantile sketch', () => {
     expect(a.exact).toBeNull();
   });
 
+  it('zeros are counted, not kept: addZeros(n) is n zeros added one by one, and zeros kept among the values (older sketches) read the same', () => {
+    const values = samples['mixture with an atom at zero'];
+    for (const n of [10, 600, EXACT_LIMIT, 3 * EXACT_LIMIT]) {
+      const part = values.slice(0, n);
+      const nonZero = part.filter((x) => x !== 0);
+      const zeros = n - nonZero.length;
+      expect(zeros, 'the sample has zeros to count').toBeGreaterThan(0.3 * n);
+      const oneByOne = sketchOf(part);
+      // The non-zero values, then the zeros at once, in two lots (one crossing the limit when n > it).
+      const atOnce = sketchOf(nonZero);
+      addZeros(atOnce, zeros - 1);
+      addZeros(atOnce, 1);
+      addZeros(atOnce, 0);
+      const sorted = [...part].sort((a, b) => a - b);
+      for (const s of [oneByOne, atOnce]) {
+        expect([s.count, s.zeros, s.min, s.max, s.sum]).toEqual([n, zeros, 0, sorted[n - 1], oneByOne.sum]);
+        expect(s.exact === null).toBe(n > EXACT_LIMIT);
+        for (const q of [0, ...QS, 1]) {
+          const k = Math.min(n, Math.max(1, Math.ceil(q * n - 1e-9)));
+          if (n <= EXACT_LIMIT) expect(sketchQuantile(s, q), `n ${n} q ${q}`).toBe(sorted[k - 1]);
+          else expect(sketchQuantile(s, q), `n ${n} q ${q}`).toBe(sketchQuantile(oneByOne, q));
+        }
+      }
+      expect({ offset: atOnce.offset, bins: atOnce.bins, sole: atOnce.sole }).toEqual({ offset: oneByOne.offset, bins: oneByOne.bins, sole: oneByOne.sole });
+    }
+    // A sketch written with its zeros among its values (as before this rule) reads the same,
+    // alone and merged with one that counts them.
+    const part = values.slice(0, 400);
+    const old = sketchOf(part);
+    old.exact = [...part];
+    for (const q of QS) expect(sketchQuantile(old, q)).toBe(sketchQuantile(sketchOf(part), q));
+    mergeSketch(old, sketchOf(values.slice(400, 900)));
+    const sorted900 = values.slice(0, 900).sort((a, b) => a - b);
+    for (const q of QS) expect(sketchQuantile(old, q)).toBe(exactQuantile(sorted900, q));
+    // Wrong on purpose: reading the kept values alone as the sample misses the zeros.
+    const s = sketchOf(part);
+    const keptOnly = [...s.exact!].sort((a, b) => a - b);
+    expect(exactQuantile(keptOnly, 0.25)).not.toBe(sketchQuantile(s, 0.25));
+    expect(sketchQuantile(s, 0.25)).toBe(0);
+  });
+
   it('a merge does not depend on how the values were split, nor on the order of merging', () => {
     const values = samples['mixture with an atom at zero'];
     const whole = sketchOf(values);
@@ -156,7 +198,9 @@ describe('quantile sketch', () => {
     expect(small.bins.length).toBe(0);
     expect(small.sole.length).toBe(0);
     const kept = sketchOf(values.slice(0, EXACT_LIMIT));
-    expect(kept.exact).toHaveLength(EXACT_LIMIT);
+    // Every value but the exact zeros (the values it lacks are zeros).
+    expect(kept.exact).toHaveLength(values.slice(0, EXACT_LIMIT).filter((x) => x !== 0).length);
+    expect(kept.exact!.length).toBeLessThan(0.7 * EXACT_LIMIT);
     expect(kept.bins.length).toBe(0);
     // One value more: the buckets are made, every value in them.
     const crossed = sketchOf(values.slice(0, EXACT_LIMIT + 1));

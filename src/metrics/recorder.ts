@@ -20,7 +20,7 @@
  *   as one correlated failure.
  */
 import { addLin, linHistogram, type LinHistogram } from './histogram.js';
-import { addSketch, sketch, type QuantileSketch } from './sketch.js';
+import { addSketch, addZeros, sketch, type QuantileSketch } from './sketch.js';
 import { TL9000_SECONDS, type SalBounds } from './sal.js';
 import { doubles, FRACTION } from './stats.js';
 
@@ -171,6 +171,26 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
 }
 
 
+/**
+ * Adds the downtime of periods 0..periods-1 to `into`, `tally[k]` for period k (0 beyond
+ * the tally's end, and for most periods: those go in as a count, `addZeros`). Returns how
+ * many exceed `budget` (seconds).
+ */
+function addPeriods(into: QuantileSketch, tally: readonly number[], periods: number, budget: number): number {
+  let zeros = periods;
+  let over = 0;
+  const n = Math.min(periods, tally.length);
+  for (let k = 0; k < n; k++) {
+    const d = tally[k];
+    if (d === 0) continue;
+    zeros--;
+    addSketch(into, d);
+    if (d > budget) over++;
+  }
+  addZeros(into, zeros);
+  return 0 > budget ? over + zeros : over;
+}
+
 /** Books one service's history. */
 export class ServiceRecorder {
   readonly result: ServiceReplication;
@@ -254,13 +274,9 @@ export class ServiceRecorder {
     if (this.opts.totalsOnly) return;
     const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
     const budget = this.opts.downtimeBudget ?? Infinity;
-    for (let y = 0; y < years; y++) {
-      const d = this.yearDown[y] ?? 0;
-      addSketch(r.yearly, d);
-      if (d > budget) r.yearsOverBudget++;
-    }
-    const months = Math.floor((t - this.opts.windowStart) / MONTH + 1e-9);
-    for (let m = 0; m < months; m++) addSketch(r.monthly, this.monthDown[m] ?? 0);
+    const overBudget = addPeriods(r.yearly, this.yearDown, years, budget);
+    r.yearsOverBudget += overBudget;
+    addPeriods(r.monthly, this.monthDown, Math.floor((t - this.opts.windowStart) / MONTH + 1e-9), Infinity);
   }
 
   /** Accrues time-weighted figures from `since` to `t`. */

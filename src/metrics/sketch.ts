@@ -30,7 +30,10 @@
  * buckets are the same whenever they are made (a bucket array a sketch has while
  * `exact` is not null, as sketches written before this rule have, is ignored). A
  * replication's sketches, which hold a few values over a thousand buckets' span, then
- * allocate no bucket arrays. Merging adds
+ * allocate no bucket arrays. Exact zeros (x === 0) are not kept among the values: they
+ * are the `count - exact.length` values the kept ones lack (a sketch written with zeros
+ * among its values, as older ones were, reads the same), so that a history's monthly
+ * downtimes, mostly zero, cost a count each (`addZeros`) instead of an entry each. Merging adds
  * counts: the buckets, counts, min, max and exact samples of a merge do not depend on the
  * order of the operands, and every quantile is order-independent; `sum` (for the mean) is
  * a floating-point sum, so merge in a fixed order (shard order) for reproducible bytes.
@@ -75,7 +78,11 @@ export interface QuantileSketch {
   bins: number[];
   /** Per bucket, indexed like `bins`: the value of all its values when they are the same, -1 when they differ, 0 when empty. */
   sole: number[];
-  /** Every value added, in no particular order, while count <= EXACT_LIMIT; null beyond. */
+  /**
+   * While count <= EXACT_LIMIT, every value added other than exact zeros, in no particular
+   * order (the `count - exact.length` values it lacks are zeros; see the module's
+   * contract); null beyond.
+   */
   exact: number[] | null;
 }
 
@@ -110,11 +117,17 @@ function zerosThen(n: number, tail: readonly number[]): number[] {
  * that the code reading them never meets another (V8 throws compiled code away when it does).
  */
 function emptyDoubles(): number[] {
+  // A copy of a kept one: one builtin call (setting `length` goes to the runtime).
+  return EMPTY_DOUBLES.slice();
+}
+
+/** The empty array `emptyDoubles` copies (never changed). */
+const EMPTY_DOUBLES: readonly number[] = (() => {
   const a = new Array<number>(1);
   a[0] = FRACTION;
   a.length = 0;
   return a;
-}
+})();
 
 const NONE: readonly number[] = [];
 
@@ -157,13 +170,25 @@ export function addSketch(s: QuantileSketch, x: number): void {
   if (!(x >= SKETCH_MIN)) s.zeros++;
   if (s.exact !== null) {
     if (s.count <= EXACT_LIMIT) {
-      s.exact.push(x);
+      if (x !== 0) s.exact.push(x);
       return;
     }
     // The values kept so far go to buckets; from now on only the buckets are kept.
     toBuckets(s);
   }
   if (x >= SKETCH_MIN) addToBucket(s, x);
+}
+
+/** Adds `n` (>= 0) zeros: `addSketch(s, 0)` `n` times, at the cost of one. */
+export function addZeros(s: QuantileSketch, n: number): void {
+  if (n === 0) return;
+  s.count += n;
+  s.zeros += n;
+  // sum + 0 is sum (it is never -0: it starts at +0 and adds values >= 0).
+  if (0 < s.min) s.min = 0;
+  if (0 > s.max) s.max = 0;
+  // Zeros have no bucket: past EXACT_LIMIT only the kept values move to buckets.
+  if (s.exact !== null && s.count > EXACT_LIMIT) toBuckets(s);
 }
 
 /** Adds `x` (>= SKETCH_MIN) to its bucket (already counted in count, sum, min and max). */
@@ -243,7 +268,11 @@ export function quantileRank(q: number, n: number): number {
 export function sketchQuantile(s: QuantileSketch, q: number): number {
   if (s.count === 0) return NaN;
   const k = quantileRank(q, s.count);
-  if (s.exact !== null) return [...s.exact].sort((x, y) => x - y)[k - 1];
+  if (s.exact !== null) {
+    // The zeros not kept come first (see the module's contract).
+    const lacking = s.count - s.exact.length;
+    return k <= lacking ? 0 : [...s.exact].sort((x, y) => x - y)[k - 1 - lacking];
+  }
   if (k === s.count) return s.max;
   if (k === 1) return s.min;
   if (k <= s.zeros) return 0;

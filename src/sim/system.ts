@@ -774,13 +774,19 @@ export class ComponentSim implements EventHandler {
     this.failed = true;
     this.failedMode = mode;
     this.up = false;
-    if (sys.watched) this.watchChange(false, true, 'fail', common ? `${this.model.modes[mode].name} (common cause)` : this.model.modes[mode].name);
+    if (sys.watched) this.watchFail(mode, common);
     sys.recordFailure(this, mode);
     this.propagateDown();
     // The common case (its own repair, asked for at once) here; the rest out of line, so
     // that this stays small enough for V8 to inline into the event loop.
     if (this.repairBy !== null || this.notices) this.repairAfterFailure(mode);
     else this.requestRepair();
+  }
+
+  /** `watchChange` for a failure of its own in `mode` (by a common cause or not): out of line, so that `fail` stays small. */
+  private watchFail(mode: number, common: boolean): void {
+    const name = this.model.modes[mode].name;
+    this.watchChange(false, true, 'fail', common ? `${name} (common cause)` : name);
   }
 
   /**

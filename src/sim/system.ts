@@ -1464,7 +1464,12 @@ export class GroupSim implements GroupOutput {
   readonly upWatchers: Array<() => void> = [];
   instanceChanged(i: number, up: boolean): void {
     this.mechanism.instanceChanged(i, up);
-    if (up === true && this.upWatchers.length > 0) for (const fn of this.upWatchers) fn();
+    if (up === true && this.upWatchers.length > 0) this.tellUpWatchers();
+  }
+  /** Calls every `upWatchers` entry (out of line: `instanceChanged`, on every event's path, stays small enough to inline). */
+  private tellUpWatchers(): void {
+    const w = this.upWatchers;
+    for (let k = 0; k < w.length; k++) w[k]();
   }
   /** Called by the mechanism. */
   set(up: boolean, capacity: number, phase: Phase = 'restart'): void {

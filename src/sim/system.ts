@@ -2158,9 +2158,7 @@ export class SystemSim {
     onOutage?: (service: number, o: OutageRecord) => void,
     trace: ((e: TraceEvent) => void) | null = null,
   ): void {
-    const model = this.model;
-    const scheduler = this.scheduler;
-    scheduler.reset();
+    this.scheduler.reset();
     this.windowStart = windowStart;
     this.trace = trace;
     fillWith(this.failuresByLayer, 0);
@@ -2170,19 +2168,60 @@ export class SystemSim {
     this.causeClean = false;
     this.spuriousCause = false;
     this.plannedCause = -1;
+    // Indexed loops, and what most models do not have in methods of their own behind a
+    // test: this runs once a history, so V8 compiles it after some tens of histories, and a
+    // for-of (its iterator protocol), a destructuring or a closure per element made it the
+    // largest of a run's compile jobs.
+    if (this.crews.length > 0) this.resetCrews(streams);
+    const components = this.components;
+    for (let i = 0; i < components.length; i++) components[i].reset(streams, components);
+    const commons = this.commons;
+    for (let i = 0; i < commons.length; i++) commons[i].reset(streams);
+    this.streams = streams;
+    const groups = this.groups;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const g = groups[gi];
+      g.reset();
+      g.mechanism = this.mechanismHosts[gi].create();
+    }
+    if (this.gates.length > 0 || this.grayInstances.length > 0 || this.reads.length > 0) this.hookInstances();
+    // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
+    if (this.net !== null) this.net.reset(streams);
+    this.resetServices(windowStart, recorderOptions, onOutage);
+    fillWith(this.hostLoad, 0);
+    fillWith(this.hostInMaintenance, false);
+    const home = this.instanceHome;
+    for (let gi = 0; gi < home.length; gi++) {
+      const row = home[gi];
+      for (let i = 0; i < row.length; i++) {
+        const h = row[i];
+        this.hostLoad[h]++;
+        this.instanceHost[gi][i] = h;
+      }
+    }
+    // Controllers last: they see the placement above, and hook on in registry order.
+    this.streams = streams;
+    this.controllers = [];
+    for (let k = 0; k < CONTROLLERS.length; k++) {
+      const attached = CONTROLLERS[k].attach(this.model, this.systemControl);
+      for (let i = 0; i < attached.length; i++) this.controllers.push(attached[i]);
+    }
+  }
+
+  /** `reset` of the repair crews, drawing the random ones' picks from `streams`. */
+  private resetCrews(streams: StreamFactory): void {
+    const model = this.model;
     for (const c of this.crews) c.reset();
     this.crews.forEach((c, i) => {
       if (c.order !== 'random') return;
       c.pickStream = streams.stream(`crews.${model.crews[i].name}:pick`);
       c.choose = (n) => Math.min(n - 1, Math.floor(c.pickStream!.next() * n));
     });
-    for (const c of this.components) c.reset(streams, this.components);
-    for (const cc of this.commons) cc.reset(streams);
-    this.streams = streams;
-    this.groups.forEach((g, gi) => {
-      g.reset();
-      g.mechanism = this.mechanismHosts[gi].create();
-    });
+  }
+
+  /** `reset`'s hooks on instances (after the components' and groups' reset): gates, gray applications, components a mechanism reads. */
+  private hookInstances(): void {
+    const model = this.model;
     // Side components tell the gates of the instances that need them.
     for (const { gate, i } of this.gates) {
       gate.reset();
@@ -2203,15 +2242,23 @@ export class SystemSim {
       const g = this.groups[gi];
       this.components[ci].addLeafHook(() => g.mechanism.onGroupsChanged?.());
     }
-    // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
-    this.net?.reset(streams);
+  }
+
+  /** `reset` of the services: hooks on the infrastructure elements their expressions name, and a new recorder each. */
+  private resetServices(windowStart: number, recorderOptions: ModelRecorderOptions, onOutage: ((service: number, o: OutageRecord) => void) | undefined): void {
+    const services = this.services;
     // Infrastructure elements a service's expression names tell it when they go up or down.
-    for (const svc of this.services) {
-      for (const c of svc.leafComponents) if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
+    for (let si = 0; si < services.length; si++) {
+      const svc = services[si];
+      const leaves = svc.leafComponents;
+      for (let k = 0; k < leaves.length; k++) {
+        const c = leaves[k];
+        if (c !== null) c.addLeafHook(() => svc.memberChanged(0));
+      }
     }
     // One literal shape for every replication (a spread and added keys made a new map each time).
-    for (let si = 0; si < this.services.length; si++) {
-      this.services[si].reset({
+    for (let si = 0; si < services.length; si++) {
+      services[si].reset({
         capacityThresholds: recorderOptions.capacityThresholds,
         salBounds: recorderOptions.salBounds,
         probation: recorderOptions.probation,
@@ -2221,24 +2268,6 @@ export class SystemSim {
         zones: this.zoneComponents.length + 1,
         onOutage: onOutage ? (o) => onOutage(si, o) : undefined,
       });
-    }
-    fillWith(this.hostLoad, 0);
-    fillWith(this.hostInMaintenance, false);
-    const home = this.instanceHome;
-    for (let gi = 0; gi < home.length; gi++) {
-      const row = home[gi];
-      for (let i = 0; i < row.length; i++) {
-        const h = row[i];
-        this.hostLoad[h]++;
-        this.instanceHost[gi][i] = h;
-      }
-    }
-    // Controllers last: they see the placement above, and hook on in registry order.
-    this.streams = streams;
-    this.controllers = [];
-    for (let k = 0; k < CONTROLLERS.length; k++) {
-      const attached = CONTROLLERS[k].attach(model, this.systemControl);
-      for (let i = 0; i < attached.length; i++) this.controllers.push(attached[i]);
     }
   }
 

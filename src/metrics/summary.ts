@@ -264,7 +264,8 @@ function addService(a: ServiceAccumulator, s: ServiceReplication, window: number
   addMoment(a.correlatedRate, s.correlated / years);
   addMoment(a.tl9000Rate, s.tl9000 / years);
   addMoment(a.capacityLoss, 1 - s.capacityTime / window);
-  s.timeAtLeast.forEach((t, k) => addMoment(a.belowThreshold[k], 1 - t / window));
+  const atLeast = s.timeAtLeast;
+  for (let k = 0; k < atLeast.length; k++) addMoment(a.belowThreshold[k], 1 - atLeast[k] / window);
   addBivariate(a.downtimePerOutage, s.downtime, s.outages);
   addTotals(a, s);
   if (a.unplanned && s.unplanned) addService(a.unplanned, s.unplanned, window);
@@ -273,13 +274,13 @@ function addService(a: ServiceAccumulator, s: ServiceReplication, window: number
 /** Merges service accumulator `t` (and its unplanned view) into `s`. */
 function mergeService(s: ServiceAccumulator, t: ServiceAccumulator): void {
   mergeMoments(s.unavailability, t.unavailability);
-  for (const x of t.largest) s.largest.push(x);
+  for (let k = 0; k < t.largest.length; k++) s.largest.push(t.largest[k]);
   if (s.largest.length >= 2 * TAIL_KEEP) trimTail(s.largest);
   mergeMoments(s.outageRate, t.outageRate);
   mergeMoments(s.correlatedRate, t.correlatedRate);
   mergeMoments(s.tl9000Rate, t.tl9000Rate);
   mergeMoments(s.capacityLoss, t.capacityLoss);
-  s.belowThreshold.forEach((m, k) => mergeMoments(m, t.belowThreshold[k]));
+  for (let k = 0; k < s.belowThreshold.length; k++) mergeMoments(s.belowThreshold[k], t.belowThreshold[k]);
   mergeBivariate(s.downtimePerOutage, t.downtimePerOutage);
   addTotals(s, t);
   if (s.unplanned && t.unplanned) mergeService(s.unplanned, t.unplanned);
@@ -306,9 +307,14 @@ export function mergeAccumulators(a: RunAccumulator, b: RunAccumulator): void {
   a.truncated += b.truncated;
   a.events += b.events;
   a.observed += b.observed;
-  a.services.forEach((s, i) => mergeService(s, b.services[i]));
-  a.failureRate.forEach((m, l) => mergeMoments(m, b.failureRate[l]));
-  a.groupCounters.forEach((row, g) => row.forEach((m, c) => mergeMoments(m, b.groupCounters[g][c])));
+  // Plain loops (see `addReplication`): run at every shard's end.
+  for (let i = 0; i < a.services.length; i++) mergeService(a.services[i], b.services[i]);
+  for (let l = 0; l < a.failureRate.length; l++) mergeMoments(a.failureRate[l], b.failureRate[l]);
+  for (let g = 0; g < a.groupCounters.length; g++) {
+    const into = a.groupCounters[g];
+    const from = b.groupCounters[g];
+    for (let c = 0; c < into.length; c++) mergeMoments(into[c], from[c]);
+  }
 }
 
 /**

@@ -2526,7 +2526,8 @@ export class SystemSim {
 
   /** Closes every service's books at the horizon. */
   finish(horizon: number): void {
-    for (const s of this.services) s.finish(horizon);
-    this.net?.finish(horizon);
+    const services = this.services;
+    for (let i = 0; i < services.length; i++) services[i].finish(horizon);
+    if (this.net !== null) this.net.finish(horizon);
   }
 }

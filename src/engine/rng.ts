@@ -239,7 +239,7 @@ export class RandomStream {
     const i = w & 255;
     const j = w >>> 8;
     if (j < ZIG_K[i]!) this.e = (j + 0.5) * ZIG_W[i]!;
-    else this.e = exponentialRest(this, i, j);
+    else exponentialRest(this, i, j);
   }
 
   /** The stream's identity, `seed:replication:name`. */
@@ -324,18 +324,32 @@ const ZIG_F = new Float64Array(256);
  * The ziggurat, for tests: r, v, for each strip k_i, w_i and f_i, and `rest`, the slow
  * path (`exponentialRest`: its draw after the word (i, j) missed strip i's rectangle).
  */
-export const ZIGGURAT = { r: ZIG_R, v: ZIG_V, k: ZIG_K, w: ZIG_W, f: ZIG_F, rest: exponentialRest } as const;
+export const ZIGGURAT = {
+  r: ZIG_R,
+  v: ZIG_V,
+  k: ZIG_K,
+  w: ZIG_W,
+  f: ZIG_F,
+  rest: (rng: RandomStream, i: number, j: number): number => {
+    exponentialRest(rng, i, j);
+    return rng.e;
+  },
+} as const;
 
 /**
  * The rest of `drawExponential` after the word (i, j) fell outside strip i's rectangle
- * under the strip above: exact. A point rejected in a wedge starts the draw again from a
- * new word (`exponential`).
+ * under the strip above: exact; the draw goes to `rng.e` (a double returned from this call,
+ * which V8 does not inline, was a new heap number per slow draw). A point rejected in a
+ * wedge starts the draw again from a new word (`drawExponential`).
  */
-function exponentialRest(rng: RandomStream, i: number, j: number): number {
+function exponentialRest(rng: RandomStream, i: number, j: number): void {
   // The base strip beyond r: the tail, r plus a (memoryless) exponential.
-  if (i === 0) return ZIG_R - Math.log(1 - rng.next());
+  if (i === 0) {
+    rng.e = ZIG_R - Math.log(1 - rng.next());
+    return;
+  }
   const x = (j + 0.5) * ZIG_W[i]!;
   // The wedge: a uniform height in the strip, under the density or not.
-  if (ZIG_F[i]! + rng.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-x)) return x;
-  return rng.exponential();
+  if (ZIG_F[i]! + rng.next() * (ZIG_F[i - 1]! - ZIG_F[i]!) < Math.exp(-x)) rng.e = x;
+  else rng.drawExponential();
 }

@@ -170,7 +170,6 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
   }
 }
 
-
 /**
  * Adds the downtime of periods 0..periods-1 to `into`, `tally[k]` for period k (0 beyond
  * the tally's end, and for most periods: those go in as a count, `addZeros`). Returns how
@@ -274,8 +273,7 @@ export class ServiceRecorder {
     if (this.opts.totalsOnly) return;
     const years = Math.floor((t - this.opts.windowStart) / YEAR + 1e-9);
     const budget = this.opts.downtimeBudget ?? Infinity;
-    const overBudget = addPeriods(r.yearly, this.yearDown, years, budget);
-    r.yearsOverBudget += overBudget;
+    r.yearsOverBudget += addPeriods(r.yearly, this.yearDown, years, budget);
     addPeriods(r.monthly, this.monthDown, Math.floor((t - this.opts.windowStart) / MONTH + 1e-9), Infinity);
   }
 

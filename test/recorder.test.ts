@@ -98,6 +98,16 @@ describe('recorder', () => {
     expect(r.result.monthly.count).toBe(24);
     expect(r.result.monthly.zeros).toBe(21);
   });
+
+  it('a history that ends before its window begins (stopped by its event cap during the warm-up) has no year or month', () => {
+    const r = new ServiceRecorder({ windowStart: 5 * YEAR, capacityThresholds: [], salBounds: DEFAULT_SAL_BOUNDS, probation: 0, zones: 1 }, 8, 1, 1);
+    outage(r, 1000, [['restart', 600]], cause(0));
+    r.finish(2 * YEAR);
+    for (const s of [r.result.yearly, r.result.monthly]) {
+      expect([s.count, s.zeros, s.min, s.max, s.sum]).toEqual([0, 0, Infinity, -Infinity, 0]);
+    }
+    expect(r.result.yearsOverBudget).toBe(0);
+  });
 });
 
 describe('period boundaries', () => {

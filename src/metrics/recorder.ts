@@ -173,9 +173,11 @@ function spreadOver(w0: number, size: number, tally: number[], a: number, b: num
 /**
  * Adds the downtime of periods 0..periods-1 to `into`, `tally[k]` for period k (0 beyond
  * the tally's end, and for most periods: those go in as a count, `addZeros`). Returns how
- * many exceed `budget` (seconds).
+ * many exceed `budget` (seconds). No period when `periods` <= 0 (a history stopped by its
+ * event cap before the window began: its end lies before the window's start).
  */
 function addPeriods(into: QuantileSketch, tally: readonly number[], periods: number, budget: number): number {
+  if (!(periods > 0)) return 0;
   let zeros = periods;
   let over = 0;
   const n = Math.min(periods, tally.length);

@@ -179,8 +179,9 @@ export function addSketch(s: QuantileSketch, x: number): void {
   if (x >= SKETCH_MIN) addToBucket(s, x);
 }
 
-/** Adds `n` (>= 0) zeros: `addSketch(s, 0)` `n` times, at the cost of one. */
+/** Adds `n` (a whole number >= 0) zeros: `addSketch(s, 0)` `n` times, at the cost of one. */
 export function addZeros(s: QuantileSketch, n: number): void {
+  if (!(n >= 0) || n !== Math.floor(n)) throw new RangeError(`addZeros: ${n} is not a count of zeros`);
   if (n === 0) return;
   s.count += n;
   s.zeros += n;

@@ -345,7 +345,7 @@ export const ZIGGURAT = {
 function exponentialRest(rng: RandomStream, i: number, j: number): void {
   // The base strip beyond r: the tail, r plus a (memoryless) exponential.
   if (i === 0) {
-    rng.e = ZIG_R - Math.log(1 - rng.next());
+    rng.e = ZIG_R - Math.log(rng.nextOpen());
     return;
   }
   const x = (j + 0.5) * ZIG_W[i]!;

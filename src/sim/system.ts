@@ -2200,7 +2200,6 @@ export class SystemSim {
       }
     }
     // Controllers last: they see the placement above, and hook on in registry order.
-    this.streams = streams;
     this.controllers = [];
     for (let k = 0; k < CONTROLLERS.length; k++) {
       const attached = CONTROLLERS[k].attach(this.model, this.systemControl);
@@ -2211,8 +2210,8 @@ export class SystemSim {
   /** `reset` of the repair crews, drawing the random ones' picks from `streams`. */
   private resetCrews(streams: StreamFactory): void {
     const model = this.model;
-    for (const c of this.crews) c.reset();
     this.crews.forEach((c, i) => {
+      c.reset();
       if (c.order !== 'random') return;
       c.pickStream = streams.stream(`crews.${model.crews[i].name}:pick`);
       c.choose = (n) => Math.min(n - 1, Math.floor(c.pickStream!.next() * n));

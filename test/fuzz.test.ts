@@ -7,7 +7,7 @@
  * each input in a child process with a heap and a time limit (src/fuzz/harness.ts): exit
  * 0, 2 or 3, no stack trace, `validate` within its CPU bound.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,16 @@ describe('fuzzed input files', () => {
     expect(bases.some((b) => b.kind === 'experiment') && bases.some((b) => b.kind === 'topology')).toBe(true);
   });
 
+  it('an operator meets what an earlier one left: an experiment whose set is a string (seed 3, input 1838)', () => {
+    // The number operator replaced the experiment's whole `set` by '1e-400s'; the rate
+    // operator then set a key on that string and threw, which ended a whole campaign.
+    const input = generateInput(bases, 3, 1838);
+    expect(input.kind).toBe('experiment');
+    expect(input.ops[0]).toBe('number set = "1e-400s"');
+    expect(input.ops[1]).toMatch(/^rate: set vnfs\./);
+    expect(input.bytes.toString()).toContain('vnfs.vCSCF.recovery.actions.2.time.mean');
+  });
+
   it('every mutated topology and experiment runs or is refused naming the file, each within a time bound', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-'));
     const outcomes: Record<string, { ran: number; rejected: number }> = {};
@@ -132,5 +142,23 @@ describe('fuzzing through the command line (npm run fuzz)', () => {
     expect(text).toMatch(/^fuzz: 40 inputs tried \(seed 20261203: .*\n {2}validate {2}exit 0 \d+, exit 2 \d+\n/);
     expect(text).toMatch(/slowest {3}input \d+: \w+ used [\d.]+ s of CPU/);
     expect(text).toMatch(/memory {4}peak \d+ MB resident/);
+  });
+
+  it('an input the fuzzer cannot make is a finding, saved, and the campaign goes on', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-findings-'));
+    // No bases: making an input throws (there is nothing to draw from), input after input.
+    const summary = await runFuzz([], { count: 3, first: 7, seed: 9, jobs: 2, out, timeoutMs: 5000, validateCpuMs: 2000, maxOldSpaceMb: 256, env: {}, recycle: 10 });
+    expect(summary.tried).toBe(3);
+    expect(summary.codes).toEqual({ generate: { error: 3 } });
+    expect(summary.findings.map((f) => [f.index, f.command])).toEqual([
+      [7, 'generate'],
+      [8, 'generate'],
+      [9, 'generate'],
+    ]);
+    expect(summary.findings[0].what).toMatch(/^the fuzzer threw: /);
+    const saved = readFileSync(summary.findings[0].file!, 'utf8');
+    expect(saved).toContain('input 7 of seed 9: the fuzzer could not make it');
+    expect(saved).toContain('npm run fuzz -- --seed 9 --first 7 --count 1');
+    expect(formatSummary(summary)).toMatch(/generate  error 3\n {2}findings  3 /);
   });
 });

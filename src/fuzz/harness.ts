@@ -80,7 +80,10 @@ export interface FuzzFinding {
   index: number;
   base: string;
   ops: string[];
-  /** The command that failed (`validate`, `run`, `sweep`), or `input` when the child died without saying which. */
+  /**
+   * The command that failed (`validate`, `run`, `sweep`), `input` when the child died
+   * without saying which, or `generate` when the fuzzer itself could not make the input.
+   */
   command: string;
   /** What happened: `exit 70`, `exit 1`, `stack trace`, `timeout`, `slow validate`, `crash (SIGABRT)`. */
   what: string;
@@ -164,6 +167,14 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
   const finding = (input: FuzzInput, command: string, what: string, detail: string) => {
     summary.findings.push({ index: input.index, base: input.base, ops: input.ops, command, what, file: saveFinding(opts.out, opts.seed, input, what, detail, opts.env) });
   };
+  /** An input the mutators could not make: what they threw, saved as `seed-S-input-I.generate.txt`. */
+  const generateFinding = (index: number, e: unknown) => {
+    mkdirSync(opts.out, { recursive: true });
+    const file = join(opts.out, `seed-${opts.seed}-input-${index}.generate.txt`);
+    const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    writeFileSync(file, [`input ${index} of seed ${opts.seed}: the fuzzer could not make it`, '', 'reproduce:', `npm run fuzz -- --seed ${opts.seed} --first ${index} --count 1`, '', stack, ''].join('\n'));
+    summary.findings.push({ index, base: '(none)', ops: [], command: 'generate', what: `the fuzzer threw: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200), file });
+  };
   const record = (input: FuzzInput, reply: ChildReply) => {
     for (const o of reply.outcomes) {
       count(o.command, String(o.code));
@@ -199,7 +210,18 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
     };
     while (next < end) {
       const index = next++;
-      const input = generateInput(bases, opts.seed, index);
+      let input: FuzzInput;
+      try {
+        input = generateInput(bases, opts.seed, index);
+      } catch (e) {
+        // A fault of the fuzzer's own (an operator that met a document it did not expect):
+        // a finding like any other, so that the inputs already tried keep their figures.
+        summary.tried++;
+        count('generate', 'error');
+        generateFinding(index, e);
+        opts.onProgress?.(summary.tried, opts.count, summary.findings.length);
+        continue;
+      }
       summary.kinds[input.kind] = (summary.kinds[input.kind] ?? 0) + 1;
       const file = join(dir, `input-${index}${input.ext}`);
       writeFileSync(file, input.bytes);

@@ -168,6 +168,7 @@ function nodes(doc: Json, keep: (v: Json) => boolean = () => true): Path[] {
 
 const isDuration = (v: Json) => typeof v === 'string' && /^\d/.test(v);
 const isCollection = (v: Json) => v !== null && typeof v === 'object';
+const isMapping = (v: Json) => isCollection(v) && !Array.isArray(v);
 const show = (v: Json) => (typeof v === 'number' ? String(v) : JSON.stringify(v)).slice(0, 60);
 
 /** A number drawn from a wide range: ordinary, tiny, huge, negative, non-finite. */
@@ -257,7 +258,9 @@ const TREE_OPS: Record<string, TreeOp> = {
   },
   rate(doc, r, base) {
     // A pathological clock: a common-cause clock of 1 ms, an upgrade every millisecond, a tiny or heavy-tailed duration.
-    const top = base.kind === 'topology' ? doc : (doc.set ??= {});
+    // An experiment's `set`, made a mapping again when an earlier operator replaced it
+    // (by a string, a number, a list): the keys below are set on it.
+    const top = base.kind === 'topology' ? doc : isMapping(doc.set) ? doc.set : (doc.set = {});
     const kind = r.int(4);
     if (base.kind === 'topology' && kind === 0 && doc.components && typeof doc.components === 'object') {
       const type = r.pick(Object.keys(doc.components).concat('none'));

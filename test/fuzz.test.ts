@@ -88,6 +88,17 @@ describe('fuzzed input files', () => {
     expect(input.bytes.toString()).toContain('vnfs.vCSCF.recovery.actions.2.time.mean');
   });
 
+  it('an input does not depend on the inputs made before it (seed 3: input 6194 edits a value that input 6524 draws)', () => {
+    // 6194 puts a list of 50,000 items into one of the grid values it drew; that value was
+    // the fuzzer's own (not a copy), so 6524 drew it with the list, and a long campaign
+    // grew its values until it ran out of memory.
+    const first = generateInput(bases, 3, 6524).bytes;
+    const edits = generateInput(bases, 3, 6194);
+    expect(edits.ops[1]).toMatch(/^collection grid\..* = list of 50000$/);
+    expect(generateInput(bases, 3, 6524).bytes.equals(first)).toBe(true);
+    expect(first.length).toBeLessThan(200_000);
+  });
+
   it('every mutated topology and experiment runs or is refused naming the file, each within a time bound', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-'));
     const outcomes: Record<string, { ran: number; rejected: number }> = {};

@@ -128,19 +128,36 @@ export function loadBases(root: string): FuzzBase[] {
   return bases;
 }
 
-/** Values a careless edit puts anywhere. */
-const NASTY_VALUES: Json[] = [
+/**
+ * Deep-freezes a table of values the operators draw from, and returns it. An input gets
+ * a copy of what it draws (`structuredClone`): a drawn object put into a document as it
+ * is could be edited there by a later operator, and the edit would stay in the table for
+ * every later input (seed 3 grew a 50,000-item list inside one, and inputs stopped being
+ * the same for the same seed and number). Frozen, such an edit throws instead.
+ */
+function frozen<T extends Json[]>(table: T): T {
+  const freeze = (v: Json): void => {
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+    for (const x of Object.values(v)) freeze(x as Json);
+    Object.freeze(v);
+  };
+  freeze(table);
+  return table;
+}
+
+/** Values a careless edit puts anywhere (frozen: see `frozen`). */
+const NASTY_VALUES: Json[] = frozen([
   0, -1, 1, 2, 3, 1e9, -1e9, 0.5, 1e308, null, true, false, '', 'abc', '1ms', '0s', '-1h', '1e400h', '1y', '10',
   '200ms', '1e-9s', [], {}, ['x'], { dist: 'exponential', mean: '1ms' }, { dist: 'weibull', shape: 0.001, scale: '1h' },
   { dist: 'lognormal', mean: '1h', cv: 1e200 }, { dist: 'uniform', min: '0s', max: '0s' }, { dist: 'empirical', values: [] },
   { dist: 'deterministic', value: '0s' }, '__proto__', 'constructor', 'compute-1', 'rack-a', 'vMME',
-];
+]);
 /** Keys a careless edit renames a key to. */
 const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'x', '1', 'compute', 'k', 'layer', ''];
 /** Huge, tiny and non-finite numbers and durations. */
 const HUGE: Json[] = [1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 1e-320, '1e400y', '1e309s', '9e15y', '1.1e9y', '1e9y', '1e-400s', '0.0000001ms', 1e21, -0, Infinity, -Infinity, NaN, 2 ** 31, 2 ** 53, '1e18ms'];
-/** Pathological clocks put in place of a duration. */
-const RATES: Json[] = [
+/** Pathological clocks put in place of a duration (frozen: see `frozen`). */
+const RATES: Json[] = frozen([
   '1ms',
   '0.001ms',
   '1e-9s',
@@ -150,7 +167,7 @@ const RATES: Json[] = [
   { dist: 'weibull', shape: 50, scale: '1ms' },
   { dist: 'lognormal', mean: '1ms', cv: 100 },
   { dist: 'exponential', rate: '1e9/s' },
-];
+]);
 /** Bytes that corruption writes: NUL, invalid UTF-8, a flipped case bit, YAML punctuation. */
 const BYTES = [0x00, 0xff, 0xc3, 0x80, -1, 0x7b, 0x5b, 0x26, 0x2a, 0x3a, 0x09, 0x22, 0x0a];
 /** Text pasted into a file. */
@@ -309,7 +326,7 @@ const TREE_OPS: Record<string, TreeOp> = {
     const keys = base.parameters.length > 0 ? base.parameters : ['vnfs.f.instances'];
     const dims = 1 + r.int(4);
     const width = r.pick([2, 10, 50, 100, 2000, 30_000]);
-    const values = () => Array.from({ length: width }, (_, i) => (r.chance(0.5) ? i : r.pick(NASTY_VALUES)));
+    const values = () => Array.from({ length: width }, (_, i) => (r.chance(0.5) ? i : structuredClone(r.pick(NASTY_VALUES))));
     doc.grid = {};
     for (let d = 0; d < dims; d++) doc.grid[r.chance(0.9) ? r.pick(keys) : r.pick(['__proto__.x', 'nope.nothing', '', 'simulation.runs'])] = values();
     return `grid of ${dims} parameters x ${width} values`;

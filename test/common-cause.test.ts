@@ -305,6 +305,16 @@ describe('errors name the path', () => {
     expectError(pair({ ttf: exp('100h'), beta: 0.1, common: true }), 'components.app.failures.crash.common', "not both");
   });
 
+  it('a beta whose clocks overflow: so near 0 that mean / beta is infinite, or a mean so large that mean / (1 - beta) is', () => {
+    // Found by the fuzzer (seed 4, input 1622): an internal error (exit 70) before.
+    expectError(pair({ ttf: exp('100h'), beta: 5e-324 }), 'components.app.failures.crash.beta', 'beta 5e-324 splits a mean time to failure of 360000 s into clocks of mean Infinity s (in common: mean / beta)');
+    // A rate given per second is not bounded as a duration is: a mean of 1.79e308 s.
+    expectError(pair({ ttf: { dist: 'exponential', rate: '5.6e-309/s' }, beta: 0.999 }), 'components.app.failures.crash.beta', 'mean / beta) and Infinity s (its own: mean / (1 - beta)); each must be a finite number of seconds');
+    // The smallest beta that leaves both finite still builds, and so does beta 1 (all in common).
+    expect(topo(pair({ ttf: exp('100h'), beta: 1e-300 })).model.commonCauses).toHaveLength(1);
+    expect(topo(pair({ ttf: exp('100h'), beta: 1 })).model.commonCauses).toHaveLength(1);
+  });
+
   it('beta outside [0, 1]', () => {
     expectError(pair({ ttf: exp('100h'), beta: 1.5 }), 'components.app.failures.crash.beta', '');
   });

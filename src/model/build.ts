@@ -1667,8 +1667,19 @@ function commonCause(
     b.fail([...mp, 'beta'], `a beta factor splits a constant failure rate: it needs an exponential ttf, got ${ttf.kind} (use 'common: true' for a shared clock of any distribution)`);
     return undefined;
   }
-  out.push({ type, mode, modeIndex, ttf: new Exponential(ttf.mean / beta), beta, path });
-  return beta < 1 ? new Exponential(ttf.mean / (1 - beta)) : new Never();
+  // The two clocks' means overflow for a beta near 0 (mean / 5e-324) or a mean near the
+  // largest double (mean / (1 - beta)): refused here, as a bad value at `beta`.
+  const commonMean = ttf.mean / beta;
+  const ownMean = beta < 1 ? ttf.mean / (1 - beta) : 0;
+  if (!Number.isFinite(commonMean) || !Number.isFinite(ownMean)) {
+    b.fail(
+      [...mp, 'beta'],
+      `beta ${beta} splits a mean time to failure of ${ttf.mean} s into clocks of mean ${commonMean} s (in common: mean / beta)${beta < 1 ? ` and ${ownMean} s (its own: mean / (1 - beta))` : ''}; each must be a finite number of seconds (beta 0: no common cause)`,
+    );
+    return undefined;
+  }
+  out.push({ type, mode, modeIndex, ttf: new Exponential(commonMean), beta, path });
+  return beta < 1 ? new Exponential(ownMean) : new Never();
 }
 
 /**

@@ -310,7 +310,7 @@ describe('errors name the path', () => {
     expectError(pair({ ttf: exp('100h'), beta: 5e-324 }), 'components.app.failures.crash.beta', 'beta 5e-324 splits a mean time to failure of 360000 s into clocks of mean Infinity s (in common: mean / beta)');
     // A rate given per second is not bounded as a duration is: a mean of 1.79e308 s.
     expectError(pair({ ttf: { dist: 'exponential', rate: '5.6e-309/s' }, beta: 0.999 }), 'components.app.failures.crash.beta', 'mean / beta) and Infinity s (its own: mean / (1 - beta)); each must be a finite number of seconds');
-    // The smallest beta that leaves both finite still builds, and so does beta 1 (all in common).
+    // A beta as small as 1e-300 still builds (for 100 h the limit is near 2e-303), and so does beta 1 (all in common).
     expect(topo(pair({ ttf: exp('100h'), beta: 1e-300 })).model.commonCauses).toHaveLength(1);
     expect(topo(pair({ ttf: exp('100h'), beta: 1 })).model.commonCauses).toHaveLength(1);
   });

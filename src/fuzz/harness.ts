@@ -85,9 +85,9 @@ export interface FuzzFinding {
    * without saying which, or `generate` when the fuzzer itself could not make the input.
    */
   command: string;
-  /** What happened: `exit 70`, `exit 1`, `stack trace`, `timeout`, `slow validate`, `crash (SIGABRT)`. */
+  /** What happened: `exit 70`, `exit 1`, `stack trace`, `timeout`, `slow validate`, `crash (SIGABRT)`, `the fuzzer threw: ...`. */
   what: string;
-  /** Where the input is saved (with a `.txt` beside it that says what happened), when it was. */
+  /** Where the input is saved (with a `.txt` beside it that says what happened), when it was; for `generate`, the `.txt` itself. */
   file?: string;
 }
 
@@ -172,7 +172,8 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
     mkdirSync(opts.out, { recursive: true });
     const file = join(opts.out, `seed-${opts.seed}-input-${index}.generate.txt`);
     const stack = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    writeFileSync(file, [`input ${index} of seed ${opts.seed}: the fuzzer could not make it`, '', 'reproduce:', `npm run fuzz -- --seed ${opts.seed} --first ${index} --count 1`, '', stack, ''].join('\n'));
+    const make = `node -e "import('./dist/fuzz/mutate.js').then((m) => m.generateInput(m.loadBases('.'), ${opts.seed}, ${index}))"`;
+    writeFileSync(file, [`input ${index} of seed ${opts.seed}: the fuzzer could not make it`, '', 'reproduce (in the package, built):', make, `or: npm run fuzz -- --seed ${opts.seed} --first ${index} --count 1`, '', stack, ''].join('\n'));
     summary.findings.push({ index, base: '(none)', ops: [], command: 'generate', what: `the fuzzer threw: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200), file });
   };
   const record = (input: FuzzInput, reply: ChildReply) => {
@@ -280,7 +281,8 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
 
 /** The figures as text: inputs tried, exit codes by command and class, findings, the slowest input and the peak memory. */
 export function formatSummary(s: FuzzSummary): string {
-  const lines = [`fuzz: ${s.tried.toLocaleString('en-US')} input${s.tried === 1 ? '' : 's'} tried (seed ${s.seed}: ${Object.entries(s.kinds).map(([k, n]) => `${n.toLocaleString('en-US')} ${k} file${n === 1 ? '' : 's'}`).join(', ')}) in ${(s.wallMs / 1000).toFixed(0)} s`];
+  const kinds = Object.entries(s.kinds).map(([k, n]) => `${n.toLocaleString('en-US')} ${k} file${n === 1 ? '' : 's'}`);
+  const lines = [`fuzz: ${s.tried.toLocaleString('en-US')} input${s.tried === 1 ? '' : 's'} tried (seed ${s.seed}${kinds.length > 0 ? `: ${kinds.join(', ')}` : ''}) in ${(s.wallMs / 1000).toFixed(0)} s`];
   for (const [command, codes] of Object.entries(s.codes)) {
     const byClass = Object.entries(codes)
       .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
@@ -288,7 +290,10 @@ export function formatSummary(s: FuzzSummary): string {
     lines.push(`  ${command.padEnd(9)} ${byClass.join(', ')}`);
   }
   lines.push(`  findings  ${s.findings.length}${s.findings.length > 0 ? ' (inputs saved; see the .txt beside each):' : ''}`);
-  for (const f of s.findings.slice(0, 30)) lines.push(`    input ${f.index} (${f.base}; ${f.ops.join('; ').slice(0, 120)}): ${f.command} ${f.what}${f.file ? ` -> ${f.file}` : ''}`);
+  for (const f of s.findings.slice(0, 30)) {
+    if (f.command === 'generate') lines.push(`    input ${f.index}: ${f.what.slice(0, 160)} -> ${f.file}`);
+    else lines.push(`    input ${f.index} (${f.base}; ${f.ops.join('; ').slice(0, 120)}): ${f.command} ${f.what}${f.file ? ` -> ${f.file}` : ''}`);
+  }
   if (s.findings.length > 30) lines.push(`    ... and ${s.findings.length - 30} more`);
   if (s.slowest) lines.push(`  slowest   input ${s.slowest.index}: ${s.slowest.command} used ${(s.slowest.cpuMs / 1000).toFixed(2)} s of CPU (${s.slowest.base}; ${s.slowest.ops.join('; ').slice(0, 120)}); slowest validate ${(s.slowestValidateMs / 1000).toFixed(2)} s`);
   if (s.peak) lines.push(`  memory    peak ${(s.peak.maxRssKb / 1024).toFixed(0)} MB resident in a child, reached in input ${s.peak.index} (${s.peak.base}; ${s.peak.ops.join('; ').slice(0, 120)})`);

@@ -275,9 +275,10 @@ const TREE_OPS: Record<string, TreeOp> = {
   },
   rate(doc, r, base) {
     // A pathological clock: a common-cause clock of 1 ms, an upgrade every millisecond, a tiny or heavy-tailed duration.
-    // An experiment's `set`, made a mapping again when an earlier operator replaced it
-    // (by a string, a number, a list): the keys below are set on it.
-    const top = base.kind === 'topology' ? doc : isMapping(doc.set) ? doc.set : (doc.set = {});
+    // The keys below go on an experiment's `set` (made when it has none). When an earlier
+    // operator replaced it by a string, a number or a list, that edit stays: nothing here.
+    if (base.kind === 'experiment' && doc.set !== undefined && !isMapping(doc.set)) return 'rate (set is not a mapping)';
+    const top = base.kind === 'topology' ? doc : (doc.set ??= {});
     const kind = r.int(4);
     if (base.kind === 'topology' && kind === 0 && doc.components && typeof doc.components === 'object') {
       const type = r.pick(Object.keys(doc.components).concat('none'));

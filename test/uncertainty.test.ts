@@ -141,6 +141,8 @@ describe('input errors name the file, the path and what was expected', () => {
     [{ samples: 10, parameters: { [MTTF]: { dist: 'discrete', values: ['1d', '2d'], weights: [1] } } }, `uncertain.parameters["${MTTF}"].weights`, 'one weight per value'],
     [{ samples: 10, parameters: { [MTTF]: { dist: 'lognormal', median: '1y', errorFactor: 0.5 } } }, `uncertain.parameters["${MTTF}"].errorFactor`, ''],
     [{ samples: 10, parameters: { 'components.nope.failures': { dist: 'uniform', min: 1, max: 2 } } }, 'uncertain.parameters', "no 'nope'"],
+    // Found by the fuzzer (seed 11, input 3119): an internal error (exit 70) before.
+    [{ samples: 10, parameters: { [MTTF]: { dist: 'lognormal', median: '1ms', errorFactor: 1e308 } } }, `uncertain.parameters["${MTTF}"].errorFactor`, 'a lognormal law with median 1ms, errorFactor 1e+308 cannot be drawn from: lognormal mean overflows'],
   ])('%#', (uncertain, path, message) => {
     const e = thrown(() => loadExperimentFile(files(uncertain))) as TopologyError;
     expect(e).toBeInstanceOf(TopologyError);

@@ -5,7 +5,7 @@
  */
 import { RandomStream } from '../engine/rng.js';
 import { DURATION_PATTERN, parseDuration, UNIT_SECONDS } from '../engine/units.js';
-import { GammaDist, Lognormal, TruncatedNormal } from '../engine/distributions.js';
+import { DistributionError, GammaDist, Lognormal, TruncatedNormal } from '../engine/distributions.js';
 import { gridValues, parameterLabelsOf, type Experiment, type RangeSpecT, type UncertainValueT } from './schema.js';
 
 /** One point of a design before its topology is built. */
@@ -292,6 +292,18 @@ export function uncertainProblems(u: UncertainValueT): Array<{ path: string[]; m
     if (!(values.min >= 0)) out.push({ path: ['min'], message: 'min must be at least 0' });
     if (u.dist === 'loguniform' && !(values.min > 0)) out.push({ path: ['min'], message: 'a loguniform needs min > 0' });
     if (!(values.max > values.min)) out.push({ path: ['max'], message: `max (${formatValue(u.max)}) must be above min (${formatValue(u.min)})` });
+  }
+  if (out.length > 0) return out;
+  // The law itself, made as drawUncertain makes it (no draw): parameters that pass the
+  // checks above may still overflow it, e.g. a lognormal's mean, median x exp(sigma^2 / 2),
+  // for an error factor of 1e308 (sigma = ln(errorFactor) / 1.645 = 431).
+  try {
+    drawUncertain(u, 0, new RandomStream('experiment/uncertain/check', 0, 0));
+  } catch (e) {
+    if (!(e instanceof DistributionError)) throw e;
+    const at = u.dist === 'lognormal' ? 'errorFactor' : fields[0][0];
+    const given = fields.map(([k, v]) => `${k} ${formatValue(v)}`).join(', ') + (u.dist === 'lognormal' ? `, errorFactor ${u.errorFactor}` : '');
+    out.push({ path: [at], message: `a ${u.dist} law with ${given} cannot be drawn from: ${e.message}` });
   }
   return out;
 }

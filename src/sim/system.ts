@@ -2184,7 +2184,7 @@ export class SystemSim {
       g.reset();
       g.mechanism = this.mechanismHosts[gi].create();
     }
-    if (this.gates.length > 0 || this.grayInstances.length > 0 || this.reads.length > 0) this.hookInstances();
+    if (this.hasInstanceHooks) this.hookInstances();
     // Management planes after the components' reset (they hook on their leaf hooks), before the controllers.
     if (this.net !== null) this.net.reset(streams);
     this.resetServices(windowStart, recorderOptions, onOutage);
@@ -2216,6 +2216,15 @@ export class SystemSim {
       c.pickStream = streams.stream(`crews.${model.crews[i].name}:pick`);
       c.choose = (n) => Math.min(n - 1, Math.floor(c.pickStream!.next() * n));
     });
+  }
+
+  /**
+   * True when `hookInstances` has something to hook: one of the three lists it walks is not
+   * empty. Beside it, so that a fourth kind of hook is added to both; `reset` calls it only
+   * then, so that a model without such hooks never runs (nor compiles) it.
+   */
+  private get hasInstanceHooks(): boolean {
+    return this.gates.length > 0 || this.grayInstances.length > 0 || this.reads.length > 0;
   }
 
   /** `reset`'s hooks on instances (after the components' and groups' reset): gates, gray applications, components a mechanism reads. */

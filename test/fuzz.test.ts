@@ -7,7 +7,7 @@
  * each input in a child process with a heap and a time limit (src/fuzz/harness.ts): exit
  * 0, 2 or 3, no stack trace, `validate` within its CPU bound.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { loadExperimentFile } from '../src/experiment/load.js';
 import { checkEventBudget, SWEEP_PILOT_EVENTS } from '../src/runner/budget.js';
 import { YEAR } from '../src/engine/units.js';
 import { generateInput, loadBases, OPERATORS, type FuzzInput } from '../src/fuzz/mutate.js';
-import { formatSummary, FUZZ_DEFAULTS, FUZZ_EVENT_BUDGET, runFuzz } from '../src/fuzz/harness.js';
+import { childEnvironment, formatSummary, FUZZ_DEFAULTS, FUZZ_EVENT_BUDGET, runFuzz } from '../src/fuzz/harness.js';
 import { ROOT } from './helpers.js';
 
 const bases = loadBases(ROOT);
@@ -153,6 +153,27 @@ describe('fuzzing through the command line (npm run fuzz)', () => {
     expect(text).toMatch(/^fuzz: 40 inputs tried \(seed 20261203: .*\n {2}validate {2}exit 0 \d+, exit 2 \d+\n/);
     expect(text).toMatch(/slowest {3}input \d+: \w+ used [\d.]+ s of CPU/);
     expect(text).toMatch(/memory {4}peak \d+ MB resident/);
+  });
+
+  it("gives its children a cache of validated topologies of the campaign's own, unless one is named", () => {
+    // A campaign validates thousands of inputs, each an entry: in the package's cache
+    // (the 256 most recently used) they would push out the user's own topologies.
+    const work = mkdtempSync(join(tmpdir(), 'nfvsim-fuzz-work-'));
+    const saved = process.env.NFVSIM_CACHE;
+    try {
+      delete process.env.NFVSIM_CACHE;
+      const env = childEnvironment(work, { NFVSIM_EVENT_BUDGET: '5' });
+      expect(env.NFVSIM_CACHE).toBe(join(work, 'cache'));
+      expect(existsSync(env.NFVSIM_CACHE!) && statSync(env.NFVSIM_CACHE!).isDirectory()).toBe(true);
+      expect(env.NFVSIM_EVENT_BUDGET).toBe('5');
+      expect(env.PATH).toBe(process.env.PATH);
+      process.env.NFVSIM_CACHE = 'off';
+      expect(childEnvironment(work, {}).NFVSIM_CACHE).toBe('off');
+      expect(childEnvironment(work, { NFVSIM_CACHE: '/elsewhere' }).NFVSIM_CACHE).toBe('/elsewhere');
+    } finally {
+      if (saved === undefined) delete process.env.NFVSIM_CACHE;
+      else process.env.NFVSIM_CACHE = saved;
+    }
   });
 
   it('an input the fuzzer cannot make is a finding, saved, and the campaign goes on', async () => {

@@ -151,6 +151,20 @@ function saveFinding(out: string, seed: number, input: FuzzInput, what: string, 
 }
 
 /**
+ * The children's environment: this process's, with the cache of validated topologies in
+ * the campaign's work directory `work` (created here; removed with it at the end), so
+ * that a campaign's thousands of inputs neither evict the user's entries from the
+ * package's cache (it keeps the most recently used 256) nor leave theirs in it, then
+ * `extra` on top. An NFVSIM_CACHE set in this process's environment or in `extra` wins.
+ * The cache's code still runs: an input `validate` accepts is read back by its `run`.
+ */
+export function childEnvironment(work: string, extra: Record<string, string>): Record<string, string | undefined> {
+  const cache = join(work, 'cache');
+  mkdirSync(cache, { recursive: true });
+  return { NFVSIM_CACHE: cache, ...process.env, ...extra };
+}
+
+/**
  * Runs `opts.count` inputs of `bases` through the command line, `opts.jobs` child
  * processes at once, and returns the figures. Inputs are made here, in order, from
  * (seed, number): the figures other than times do not depend on `jobs`.
@@ -189,7 +203,7 @@ export async function runFuzz(bases: readonly FuzzBase[], opts: FuzzOptions): Pr
 
   let next = first;
   const end = first + opts.count;
-  const env = { ...process.env, ...opts.env };
+  const env = childEnvironment(work, opts.env);
 
   /** One child: takes inputs until none are left; replaced after a crash, a time-out or `recycle` inputs. */
   const lane = async (lane: number): Promise<void> => {

@@ -4,7 +4,7 @@
  * collapse (b2-200-pairs: 400 instances on one host, a chain of 200; and 40 identical
  * hosts drawn as one box); the SVG is a standalone document; the CLI writes each format.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,8 +103,53 @@ describe('the topology diagram', () => {
     expect(cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, 'm.dot')]).code).toBe(0);
     expect(readFileSync(join(dir, 'm.dot'), 'utf8')).toMatch(/^digraph "minimal"/);
     expect(cli(['diagram', 'topologies/minimal.yaml']).stdout).toMatch(/^<svg /);
-    const bad = cli(['diagram', 'topologies/minimal.yaml', '--format', 'png']);
+    const bad = cli(['diagram', 'topologies/minimal.yaml', '--format', 'svgg']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--format png: expected svg, dot or mermaid/);
+    expect(bad.stderr).toMatch(/--format svgg: expected svg, png, dot, mermaid/);
+  });
+
+  it('nfvsim diagram writes PNG (the SVG rendered) for .png or --format png; an extension that names no format, or PNG on stdout, exits 2 and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-diagram-'));
+    const png = cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, 'm.png')]);
+    expect(png.code, png.stderr).toBe(0);
+    const bytes = readFileSync(join(dir, 'm.png'));
+    expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    // Twice the SVG's size (its width and height, in the PNG's header).
+    const svg = cli(['diagram', 'topologies/minimal.yaml']).stdout;
+    const width = Number(/^<svg [^>]*width="([\d.]+)"/.exec(svg)![1]);
+    expect(bytes.readUInt32BE(16)).toBe(Math.round(width * 2));
+    expect(cli(['diagram', 'topologies/minimal.yaml', '--format', 'png', '--out', join(dir, 'picture')]).code).toBe(0);
+    expect(readFileSync(join(dir, 'picture')).subarray(0, 4).toString('hex')).toBe('89504e47');
+    const txt = cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, 'm.txt')]);
+    expect(txt.code).toBe(2);
+    expect(txt.stderr).toMatch(/--out .*m\.txt: cannot tell the format from '\.txt' \(expected \.svg, \.png, \.dot\/\.gv, \.mmd\/\.mermaid\); give --format svg\|png\|dot\|mermaid/);
+    expect(existsSync(join(dir, 'm.txt'))).toBe(false);
+    const stdout = cli(['diagram', 'topologies/minimal.yaml', '--format', 'png']);
+    expect(stdout.code).toBe(2);
+    expect(stdout.stdout).toBe('');
+    expect(stdout.stderr).toMatch(/--format png writes binary: give --out <file>\.png/);
+    // No extension, no --format: SVG, as on stdout.
+    expect(cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, 'plain')]).code).toBe(0);
+    expect(readFileSync(join(dir, 'plain'), 'utf8')).toMatch(/^<svg /);
+  });
+
+  it('says what each shared element is to the model: what its failure takes down, or what else uses it', () => {
+    const labels = (f: string) => Object.fromEntries(topologyPicture(model(f)).shared.map((s) => [s.name, s.label]));
+    const d = labels('default.yaml');
+    // A redundant set: its members, how many are in use, the hosts standing on it.
+    expect(d['lag-a']).toBe('shared lag-a (redundant set: 1 of tor-a1, tor-a2 in use): its failure takes down controller-1, controller-3, compute-1, compute-3, compute-5');
+    // A member no host stands on takes down nothing alone (not "takes down" followed by no one).
+    expect(d['tor-a1']).toBe('shared tor-a1 (tor-switch): its failure alone takes down nothing; a member of lag-a');
+    // A management switch cuts hosts off from the VIM.
+    expect(d['mgmt-a']).toBe('shared mgmt-a (mgmt-switch): the VIM reaches controller-1, controller-3, compute-1, compute-3, compute-5 through it');
+    expect(labels('openstack-control-plane.yaml')['ctl1-bond']).toMatch(/^shared ctl1-bond \(redundant set: 1 of ctl1-port-a, ctl1-port-b in use\): the cluster link of pacemaker, galera, sdn-controller$/);
+    expect(labels('campus.yaml').backbone).toBe('shared backbone (switch): named in the up rule of office, any-building');
+    // Every shipped topology: no label ends in "takes down" with nobody named.
+    for (const f of readdirSync(join(ROOT, 'topologies')).filter((f) => f.endsWith('.yaml'))) {
+      for (const [name, label] of Object.entries(labels(f))) expect(label, `${f}: ${name}`).not.toMatch(/takes down ?$|: $/);
+    }
+    // The three formats draw the same line.
+    const p = topologyPicture(model('default.yaml'));
+    for (const text of [diagramDot(p), diagramMermaid(p), diagramSvg(p)]) expect(text).toContain('its failure alone takes down nothing; a member of lag-a');
   });
 });

@@ -199,7 +199,15 @@ describe('rare events: failure biasing over regenerative cycles', () => {
       if (bias === 300) expect(zScore(r.results.services[0].unavailability, exact.unavailability)).toBeGreaterThan(4);
       // ... and the run says so, naming the cause, either way.
       expect(r.results.problems.join(' ')).toMatch(/heavy tail \(Pareto k = \d\.\d\d >= 0\.5/);
+      // A bias given by hand is advised down, or to the automatic one.
+      expect(r.results.problems.join(' ')).toMatch(/the failure bias is too large \(try a smaller --bias, or the automatic one\)/);
     }
+    // The automatic bias on too few cycles (2,000: a tail fitted on few is uncertain) is
+    // flagged too, with the advice to run more cycles, not to use the bias it already uses.
+    const few = await runRareEvent(t, { seed: 1, cycles: 2_000 });
+    expect(few.results.problems.length).toBeGreaterThan(0);
+    expect(few.results.problems.join(' ')).toMatch(/the automatic failure bias is too large for this model, or the cycles too few to tell \(run more cycles/);
+    expect(few.results.problems.join(' ')).not.toMatch(/or the automatic one/);
     const text = cli(['run', `${ROOT}/topologies/exp-ap-pair.yaml`, '--rare-event', '--bias', '300', '--cycles', '20000', '--no-progress']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/WARNING: no estimate below can be trusted/);

@@ -40,7 +40,7 @@ import { registerSensitivity } from './sensitivity.js';
 import { registerTransient } from './transient.js';
 import { registerUncertainty } from './uncertainty.js';
 import { registerOptimize } from './optimize.js';
-import { DEFAULT_COLLAPSE_HOSTS, renderDiagram } from '../report/diagram.js';
+import { DEFAULT_COLLAPSE_HOSTS, renderDiagram, type DiagramFormat } from '../report/diagram.js';
 import { redactUrl } from '../sweep/redis-access.js';
 
 /** Sweeps, their journal and text (loaded by sweep, merge and chart). */
@@ -54,11 +54,30 @@ async function writeReport(dir: string, results: SweepResults | RunReport, optio
   return (await import('../report/html.js')).writeReport(dir, results, options);
 }
 
-/** The diagram format a file name implies (`.dot`/`.gv`: dot, `.mmd`/`.mermaid`: mermaid), else svg. */
-function diagramFormatOf(file: string | undefined): string {
-  if (file && /\.(dot|gv)$/i.test(file)) return 'dot';
-  if (file && /\.(mmd|mermaid)$/i.test(file)) return 'mermaid';
-  return 'svg';
+/** The formats of `nfvsim diagram`, and the file extensions that imply each. */
+const DIAGRAM_FORMATS: Readonly<Record<string, readonly string[]>> = { svg: ['svg'], png: ['png'], dot: ['dot', 'gv'], mermaid: ['mmd', 'mermaid'] };
+
+/**
+ * The diagram format of `nfvsim diagram`: `--format` when given, else the one `--out`'s
+ * extension implies (DIAGRAM_FORMATS), else svg (stdout, or a file name without an
+ * extension). An extension that implies none (`x.txt`, `x.html`) is a usage error rather
+ * than an SVG under a name that says otherwise; so is PNG on stdout (binary).
+ */
+function diagramFormatOf(format: string | undefined, file: string | undefined): string {
+  const known = Object.keys(DIAGRAM_FORMATS);
+  if (format !== undefined) {
+    if (!known.includes(format)) throw new UsageError(`--format ${format}: expected ${known.join(', ')}`);
+  } else if (file !== undefined && /\.[^./\\]+$/.test(file)) {
+    const ext = file.slice(file.lastIndexOf('.') + 1).toLowerCase();
+    format = known.find((f) => DIAGRAM_FORMATS[f].includes(ext));
+    if (format === undefined) {
+      const all = known.map((f) => DIAGRAM_FORMATS[f].map((e) => `.${e}`).join('/')).join(', ');
+      throw new UsageError(`--out ${file}: cannot tell the format from '.${ext}' (expected ${all}); give --format ${known.join('|')}`);
+    }
+  }
+  format ??= 'svg';
+  if (format === 'png' && file === undefined) throw new UsageError('--format png writes binary: give --out <file>.png');
+  return format;
 }
 
 /** The BullMQ queue module (bullmq and ioredis: loaded only by --queue and worker). */
@@ -778,13 +797,18 @@ export async function main(argv: string[]): Promise<number> {
     .command('diagram')
     .description('draw a topology: sites, racks, hosts and their stacks, where every instance is placed, the services\' chains and the impact zones')
     .argument('<topology>', 'topology file (YAML or JSON)')
-    .option('-f, --format <format>', 'svg (drawn here, no Graphviz needed), dot (Graphviz) or mermaid (default: from --out\'s extension, else svg)')
+    .option('-f, --format <format>', 'svg (drawn here, no Graphviz needed), png (the SVG rendered, needs --out), dot (Graphviz) or mermaid (default: from --out\'s extension: .svg, .png, .dot/.gv, .mmd/.mermaid; else svg)')
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .option('--collapse <n>', `draw more than n hosts of one group in one rack as one box (default ${DEFAULT_COLLAPSE_HOSTS})`, nonNegativeInt)
-    .action((file: string, opts: { format?: string; out?: string; collapse?: number }) => {
-      const format = opts.format ?? diagramFormatOf(opts.out);
-      if (format !== 'svg' && format !== 'dot' && format !== 'mermaid') throw new UsageError(`--format ${format}: expected svg, dot or mermaid`);
-      const text = renderDiagram(loadTopologyFile(file).model, format, { collapseHosts: opts.collapse });
+    .action(async (file: string, opts: { format?: string; out?: string; collapse?: number }) => {
+      const format = diagramFormatOf(opts.format, opts.out);
+      const model = loadTopologyFile(file).model;
+      if (format === 'png') {
+        const svg = renderDiagram(model, 'svg', { collapseHosts: opts.collapse });
+        writeFileAtomic(opts.out!, (await import('../report/render.js')).renderPng(svg));
+        return;
+      }
+      const text = renderDiagram(model, format as DiagramFormat, { collapseHosts: opts.collapse });
       if (opts.out) writeFileAtomic(opts.out, text);
       else out.write(text);
     });

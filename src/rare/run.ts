@@ -212,7 +212,7 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
       if (!(Number.isInteger(cycles) && cycles > 0)) throw new RangeError(`cycles must be a positive integer, got ${cycles}`);
       const batches = Math.ceil(cycles / CYCLES_PER_BATCH);
       await runBatches(topo, settings, 0, batches, pool, acc, options.onProgress ? (d) => options.onProgress!(d, batches * CYCLES_PER_BATCH) : undefined);
-      summary = summarizeRare(model, acc, bias, biasReason);
+      summary = summarizeRare(model, acc, bias, biasReason, options.bias === undefined);
     } else {
       const { precision } = options;
       if (!(precision > 0 && precision < 1)) throw new RangeError(`precision must be in (0, 1), e.g. 0.1 for 10%, got ${precision}`);
@@ -227,7 +227,7 @@ export async function runRareEvent(topo: LoadedTopology, options: RareRunOptions
         const to = nextPrecisionStep(done, worst, precision, RARE_PRECISION_FIRST, maxBatches, BATCHES_PER_SHARD);
         await runBatches(topo, settings, done, to, pool, acc, options.onProgress ? (d) => options.onProgress!(d, to * CYCLES_PER_BATCH) : undefined);
         done = to;
-        summary = summarizeRare(model, acc, bias, biasReason);
+        summary = summarizeRare(model, acc, bias, biasReason, options.bias === undefined);
         worst = Math.max(...summary.services.map((s) => s.relativeHalfWidth));
         options.onStep?.(acc.cycles, worst);
         // Untrustworthy weights reach no precision, and more cycles of the same bias do not mend them.

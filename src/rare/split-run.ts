@@ -292,7 +292,7 @@ export function chooseMethod(
     try {
       // A cycle that never returns to all-up is refused (RareEventError), as `--rare-event` would; its weights have their own checks (problems), so no outage count is asked.
       for (let b = 0; b < 20; b++) runRareBatch(model, { seed, bias, maxEventsPerCycle: 200_000 }, PILOT_OF_CHOICE + b, acc, CYCLES_PER_BATCH);
-      const s = summarizeRare(model, acc, bias, 'automatic');
+      const s = summarizeRare(model, acc, bias, 'automatic', true);
       const worst = Math.max(...s.services.map((x) => x.relativeHalfWidth));
       if (s.problems.length > 0) pilots.push({ ...refusedPilot('failure-biasing', `its pilot's weights are degenerate: ${s.problems[0]}`), events: acc.events, worstRelativeHalfWidth: worst });
       else pilots.push({ method: 'failure-biasing', refused: null, events: acc.events, worstRelativeHalfWidth: worst, predictedEvents: predict(acc.events, worst, Infinity), tail: NaN });

@@ -95,8 +95,11 @@ export interface TopologyPicture {
   sites: SiteBox[];
   services: ChainLine[];
   functions: FunctionBox[];
-  /** Shared elements: name, component type, the hosts depending on it (as text, collapsed). */
-  shared: Array<{ name: string; type: string; hosts: string }>;
+  /**
+   * Shared elements: name, component type (or `redundant set`), the hosts depending on it
+   * (as text, collapsed), and the line every format draws (`sharedLabel`).
+   */
+  shared: Array<{ name: string; type: string; hosts: string; label: string }>;
   /** What was collapsed, in words (empty when nothing was). */
   collapsed: string[];
 }
@@ -195,8 +198,59 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
     if (s.chain.length > max) collapsed.push(`chain of ${s.name}: ${s.chain.length} members, the ends shown`);
     return { name: s.name, plane: s.plane, sal: s.sal, members: ends([...s.chain], max), ...(s.logic !== null ? { logic: s.logic.text } : {}) };
   });
-  const shared = model.shared.map((s) => ({ name: s.name, type: comps[s.component].type, hosts: hostList([...s.hosts], max) }));
+  const sharedOf = new Map(model.shared.map((s) => [s.component, s.name]));
+  const shared = model.shared.map((s) => {
+    const c = comps[s.component];
+    const hosts = hostList([...s.hosts], max);
+    const type = c.redundancy ? 'redundant set' : c.type;
+    const ci = s.component;
+    const members = c.redundancy ? c.redundancy.members.map((m) => sharedOf.get(m) ?? comps[m].path) : [];
+    const uses: SharedUses = {
+      sets: model.shared.filter((o) => comps[o.component].redundancy?.members.includes(ci)).map((o) => o.name),
+      management: hostList(model.hosts.filter((h) => h.management.includes(ci)).map((h) => h.name), max),
+      data: hostList(model.hosts.filter((h) => h.data.includes(ci)).map((h) => h.name), max),
+      links: model.functions.filter((f) => (f.ha.mechanism === 'active-passive' && f.ha.partition?.link === ci) || (f.ha.mechanism === 'quorum' && f.ha.links?.includes(ci))).map((f) => f.name),
+      services: model.services.filter((v) => v.logic !== null && v.logic.leaves.some((l) => l.kind === 'element' && l.component === ci)).map((v) => v.name),
+    };
+    return { name: s.name, type, hosts, label: sharedLabel(s.name, type, hosts, members, c.redundancy?.k ?? 0, uses) };
+  });
   return { name: model.name, sites, services, functions, shared, collapsed };
+}
+
+/** What else than the hosts standing on it uses a shared element (host lists as text, collapsed). */
+interface SharedUses {
+  /** Redundant sets it is a member of. */
+  sets: string[];
+  /** Hosts the VIM reaches through it (their `management`). */
+  management: string;
+  /** Hosts whose instances need it to serve (their `data`). */
+  data: string;
+  /** Groups whose heartbeat or cluster link it is (`partition`). */
+  links: string[];
+  /** Services whose `up` expression names it. */
+  services: string[];
+}
+
+/**
+ * The line drawn for a shared element (every format draws this one): what it is, what
+ * its failure takes down, and what else it is to the model. A redundant set names its
+ * members and how many are in use; a member of a set that no host stands on takes down
+ * nothing alone (the set does, when too few members are left); a management switch cuts
+ * hosts off from the VIM, a data-plane element stops their instances serving, a cluster
+ * link partitions its groups, and a service's `up` expression may name it. An element
+ * nothing uses says so rather than naming no one.
+ */
+function sharedLabel(name: string, type: string, hosts: string, members: string[], k: number, uses: SharedUses): string {
+  const what = members.length > 0 ? `redundant set: ${k} of ${members.join(', ')} in use` : type;
+  const parts: string[] = [];
+  if (hosts !== '') parts.push(`its failure takes down ${hosts}`);
+  if (uses.management !== '') parts.push(`the VIM reaches ${uses.management} through it`);
+  if (uses.data !== '') parts.push(`instances on ${uses.data} need it to serve`);
+  if (uses.links.length > 0) parts.push(`the cluster link of ${uses.links.join(', ')}`);
+  if (uses.services.length > 0) parts.push(`named in the up rule of ${uses.services.join(', ')}`);
+  if (parts.length === 0 && uses.sets.length > 0) parts.push('its failure alone takes down nothing');
+  if (uses.sets.length > 0) parts.push(`a member of ${uses.sets.join(', ')}`);
+  return `shared ${name} (${what}): ${parts.length > 0 ? parts.join('; ') : 'nothing uses it'}`;
 }
 
 // ---------------------------------------------------------------- text formats
@@ -254,7 +308,7 @@ export function diagramDot(p: TopologyPicture): string {
     }
     if (named) out.push('  }');
   }
-  for (const s of p.shared) out.push(`  ${next()} [label=${dq(`shared ${s.name} (${s.type}): its failure takes down ${s.hosts}`)}, shape=cylinder, fillcolor="#fdecea"];`);
+  for (const s of p.shared) out.push(`  ${next()} [label=${dq(s.label)}, shape=cylinder, fillcolor="#fdecea"];`);
   out.push('}');
   return out.join('\n') + '\n';
 }
@@ -304,7 +358,7 @@ export function diagramMermaid(p: TopologyPicture): string {
   }
   for (const s of p.shared) {
     const n = next();
-    out.push(`  ${n}[(${mq(`shared ${s.name} (${s.type}): its failure takes down ${s.hosts}`)})]`);
+    out.push(`  ${n}[(${mq(s.label)})]`);
     zones.push(n);
   }
   if (zones.length) out.push('  classDef zone stroke:#c62828,stroke-width:2px', `  class ${zones.join(',')} zone`);
@@ -476,7 +530,7 @@ export function diagramSvg(p: TopologyPicture): string {
     }
   }
   for (const s of p.shared) {
-    const text = `shared ${s.name} (${s.type}): its failure takes down ${s.hosts}`;
+    const text = s.label;
     const w = textWidth(text, 11.5) + 20;
     body.push(
       `<g transform="translate(${W0},${y})"><rect width="${w.toFixed(1)}" height="26" rx="13" fill="#fdecea" stroke="#c62828" stroke-width="1.5"><title>${x(text)}</title></rect>` +

@@ -1,4 +1,5 @@
 /** The terminal report of a splitting run (`nfvsim run --rare-event splitting`) and of an automatic choice of method. */
+import { formatDuration } from '../engine/units.js';
 import { HEAVY_TAIL_K, heavyTail, MIN_OUTAGES_TO_PREDICT } from '../runner/precision-step.js';
 import type { MethodChoice, SplitReport } from '../rare/split-run.js';
 import { num, sig } from './format.js';
@@ -28,8 +29,8 @@ export function renderSplitText(report: SplitReport, elapsedSeconds?: number): s
   if (set.choice) lines.push(renderChoiceText(set.choice).trimEnd());
   const levels = r.factors.slice(1).map((f, i) => `level ${i + 1}: ${f}`).join(', ');
   lines.push(
-    `Rare-event estimate: multilevel splitting (RESTART) over histories of ${sig(set.horizonSeconds / (365.25 * 86400))} y` +
-      (set.warmupSeconds > 0 ? ` (warm-up ${sig(set.warmupSeconds / 86400)} d)` : '') +
+    `Rare-event estimate: multilevel splitting (RESTART) over histories of ${formatDuration(set.horizonSeconds)}` +
+      (set.warmupSeconds > 0 ? ` (warm-up ${formatDuration(set.warmupSeconds)})` : '') +
       `, seed ${set.seed}; importance: redundancy used in ${set.target ?? '(no service has redundancy: nothing split)'}`,
   );
   lines.push(`Splitting factors ${levels || 'none'}; plain crossings per history ${r.pilotCrossings.slice(1).map((c) => sig(c)).join(', ') || 'n/a'} (pilot)`);

@@ -58,6 +58,37 @@ describe('bad input', () => {
     }
   });
 
+  it('an experiment given where a topology is expected, and a topology where an experiment is: one line naming what the file is and the command for it', () => {
+    for (const cmd of ['run', 'analyze', 'diagram', 'transient']) {
+      const r = cli([cmd, 'experiments/heartbeat-sal1.yaml']);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^nfvsim: invalid input\nexperiments\/heartbeat-sal1\.yaml:\d+:\d+: base: expected a topology, but this is an experiment file \(it has 'base:', the topology it varies\): run it with nfvsim sweep/);
+      // Not the schema's complaint about every key a topology has and an experiment lacks.
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    }
+    for (const cmd of ['sweep', 'uncertainty', 'optimize']) {
+      const r = cli([cmd, 'topologies/minimal.yaml']);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^nfvsim: invalid input\ntopologies\/minimal\.yaml:\d+:\d+: expected an experiment \(a file with 'base:', the topology it varies\), but this is a topology: run it with nfvsim run/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+    }
+    // validate tells them apart by the same rule.
+    expect(cli(['validate', 'experiments/heartbeat-sal1.yaml']).stdout).toMatch(/: valid experiment: grid/);
+    expect(cli(['validate', 'topologies/minimal.yaml']).stdout).toMatch(/: valid: 1 host, 2 components, 1 VNF\/VIM service, 1 service\n/);
+  });
+
+  it('no command: the help on stderr and exit 2 (a script sees the mistake); asked for, the help on stdout and exit 0', () => {
+    const none = cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/Usage: nfvsim/);
+    for (const args of [['--help'], ['help'], ['help', 'run'], ['run', '--help']]) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/Usage: nfvsim/);
+    }
+  });
+
   it('a missing file', () => {
     const r = cli(['run', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);
@@ -78,7 +109,7 @@ describe('good input', () => {
   it('validate says what it found', () => {
     const r = cli(['validate', write('good.yaml', BASE)]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/valid: 2 hosts, 4 components, 1 VNFs\/VIM services, 1 services/);
+    expect(r.stdout).toMatch(/valid: 2 hosts, 4 components, 1 VNF\/VIM service, 1 service/);
   });
 
   it('run prints availability with a confidence interval, downtime and outages per year', () => {

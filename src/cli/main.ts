@@ -30,9 +30,10 @@ import { DEFAULT_RUNS, DEFAULT_SEED } from '../model/build.js';
 import { formatDuration } from '../engine/units.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
+import { counted } from '../report/format.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
 import { EXIT_INTERRUPTED, handleInterrupts } from './interrupt.js';
-import { parseText, readInputFile } from '../model/load.js';
+import { isExperimentDocument, parseText, readInputFile } from '../model/load.js';
 import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
 import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
@@ -420,10 +421,10 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'topology or experiment file (YAML or JSON); an experiment is a file with a `base:` topology')
     .action(async (file: string) => {
       const data = parseText(readInputFile(file), file).data;
-      if (data !== null && typeof data === 'object' && 'base' in data) {
+      if (isExperimentDocument(data)) {
         const exp = (await experimentModule()).loadExperimentFile(file);
         out.write(
-          `${file}: valid experiment: ${exp.design}, ${exp.points.length} points x ${exp.runs} runs on ${exp.base.file}, ` +
+          `${file}: valid experiment: ${exp.design}, ${counted(exp.points.length, 'point')} x ${counted(exp.runs, 'run')} on ${exp.base.file}, ` +
             `baseline '${exp.points[exp.baseline].name}', service ${exp.service.name}\n`,
         );
         return;
@@ -431,10 +432,10 @@ export async function main(argv: string[]): Promise<number> {
       const topo = loadTopologyFile(file);
       const m = topo.model;
       out.write(
-        `${file}: valid: ${m.hosts.length} hosts, ${m.components.length} components, ` +
-          `${m.functions.length} VNFs/VIM services, ${m.services.length} services` +
+        `${file}: valid: ${counted(m.hosts.length, 'host')}, ${counted(m.components.length, 'component')}, ` +
+          `${counted(m.functions.length, 'VNF/VIM service')}, ${counted(m.services.length, 'service')}` +
           // Common causes, only where the topology has them.
-          (m.shared.length > 0 ? `, ${m.shared.length} shared elements` : '') +
+          (m.shared.length > 0 ? `, ${counted(m.shared.length, 'shared element')}` : '') +
           (m.commonCauses.length > 0 ? `, common-cause clocks on ${m.commonCauses.map((c) => `${c.type}/${c.mode}`).join(', ')}` : '') +
           // Planned work, only where the topology has it.
           (m.maintenance.length > 0 ? `, maintenance plans ${m.maintenance.map((p) => `${p.name} (${p.hosts.length} hosts)`).join(', ')}` : '') +
@@ -827,7 +828,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_INPUT;
+      // Help asked for (--help, help [command]) and the version exit 0; help shown because
+      // no command was given (`nfvsim` alone: commander's help with error) is a usage error.
+      code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0) ? 0 : EXIT_INPUT;
     } else if (e instanceof TopologyError) {
       err.write(`nfvsim: invalid input\n${e.message}\n`);
       code = EXIT_INPUT;

@@ -267,6 +267,24 @@ function logicBranches(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[
 let validated = 0;
 
 /**
+ * True when a parsed document is an experiment file rather than a topology: a mapping
+ * with a `base:` key (the topology it varies; no topology has one). The one rule for
+ * telling the two apart (`nfvsim validate`, and the loaders' errors when one is given
+ * for the other).
+ */
+export function isExperimentDocument(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && !Array.isArray(data) && Object.hasOwn(data, 'base');
+}
+
+/**
+ * True when a parsed document looks like a topology rather than an experiment: a mapping
+ * without `base:` that has `components:` (which every topology has).
+ */
+export function isTopologyDocument(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && !Array.isArray(data) && !Object.hasOwn(data, 'base') && Object.hasOwn(data, 'components');
+}
+
+/**
  * Validates a parsed document against the topology schema. Throws a TopologyError
  * listing every schema violation.
  *
@@ -276,6 +294,17 @@ let validated = 0;
  * way zod gives the same data and the same issues.
  */
 export function validateTopologyData(parsed: ParsedText, file: string): Topology {
+  // An experiment given where a topology is expected: one line that says so, not the
+  // schema's complaint about every key an experiment has and a topology lacks.
+  if (isExperimentDocument(parsed.data)) {
+    throw new TopologyError(file, [
+      {
+        path: 'base',
+        message: "expected a topology, but this is an experiment file (it has 'base:', the topology it varies): run it with nfvsim sweep (or nfvsim uncertainty, nfvsim optimize for those designs)",
+        ...parsed.locate(['base']),
+      },
+    ]);
+  }
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
     throw new TopologyError(file, [{ path: '', message: 'expected a mapping (an object) at the top of the document' }]);
   }

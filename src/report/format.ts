@@ -11,6 +11,11 @@ export function decimalsFor(halfWidth: number): number {
 /** en-US formatters by number of decimals, for the numbers `num` leaves to Intl (see there). */
 const FORMATTERS: Intl.NumberFormat[] = [];
 
+/** `n` and a noun that agrees with it: `counted(1, 'host')` is `1 host`, `counted(2, 'host')` `2 hosts` (`plural` when it is not the noun plus s). */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${num(n)} ${n === 1 ? singular : plural}`;
+}
+
 /**
  * `x` with thousands separators and `decimals` decimals: the same characters as
  * `x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits:

@@ -2,7 +2,7 @@
 import { formatDuration } from '../engine/units.js';
 import type { Distribution, RunSummary, ServiceSummary } from '../metrics/summary.js';
 import type { TargetVerdict } from '../metrics/sal.js';
-import { durationParts, estimateParts, num, sig } from './format.js';
+import { counted, durationParts, estimateParts, num, sig } from './format.js';
 import type { RunReport } from './json.js';
 
 const W = 22;
@@ -134,7 +134,7 @@ export function renderText(report: RunReport, elapsedSeconds?: number): string {
   const lines: string[] = [];
   lines.push(`nfvsim ${report.nfvsim}   ${report.input.name} (${report.input.file})`);
   lines.push(
-    `${num(set.runs)} runs x ${formatDuration(set.horizonSeconds)} horizon (${set.horizonReason}), ` +
+    `${counted(set.runs, 'run')} x ${formatDuration(set.horizonSeconds)} horizon (${set.horizonReason}), ` +
       `${set.warmupSeconds > 0 ? `warm-up ${formatDuration(set.warmupSeconds)}` : 'no warm-up'}, seed ${set.seed}`,
   );
   lines.push(

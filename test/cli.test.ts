@@ -39,6 +39,8 @@ const BAD: Array<[string, string, string, string]> = [
   ['a layer out of place', BASE.replace('app: app,', 'app: hw,'), 'vnfs.f.app', "has layer 'hardware', expected 'vnf'"],
   ['bad distribution parameters', BASE.replace('{ dist: exponential, mean: 10h }', '{ dist: uniform, min: 5h, max: 1h }'), 'components.hw.repair', 'must be >= min'],
   ['a zero time to failure', BASE.replace('mean: 1000h', 'mean: 0s'), 'components.hw.failures.crash.ttf.mean', 'expected a duration above zero'],
+  ['a unit written as a word', BASE.replace('mean: 1000h', 'mean: 5 minutes'), 'components.hw.failures.crash.ttf.mean', "unknown unit 'minutes' in '5 minutes': write '5min'"],
+  ['a negative duration', BASE.replace('mean: 1000h', 'mean: -30s'), 'components.hw.failures.crash.ttf.mean', "a duration cannot be negative: '-30s'"],
   ['warm-up longer than the horizon', BASE.replace('horizon: 2y', 'horizon: 2y, warmup: 3y'), 'simulation.warmup', 'shorter than the horizon'],
   ['a list where a mapping belongs', 'components: []\nhosts: {}\nservices: {}\n', 'components', 'expected record'],
   ['an empty file', '', 'bad.yaml', 'expected a mapping'],

@@ -14,7 +14,7 @@ import {
   Weibull,
   type Distribution,
 } from '../src/engine/distributions.js';
-import { parseDuration, formatDuration } from '../src/engine/units.js';
+import { durationProblem, parseDuration, formatDuration } from '../src/engine/units.js';
 import { TimeWeightedMonitor } from '../src/engine/monitor.js';
 import { studentTQuantile } from '../src/metrics/stats.js';
 
@@ -245,6 +245,25 @@ describe('units', () => {
     expect(() => parseDuration('1 parsec')).toThrow();
     expect(formatDuration(90)).toBe('1.5 min');
     expect(formatDuration(0.2)).toBe('200 ms');
+  });
+
+  it('says what is wrong with a duration: a sign, a unit written as a word, an unknown unit, no unit', () => {
+    expect(durationProblem('30s')).toBeNull();
+    expect(durationProblem('5 min')).toBeNull();
+    expect(durationProblem('0s')).toBeNull();
+    expect(durationProblem('0s', true)).toBe("expected a duration above zero, e.g. '30s', got '0s'");
+    expect(durationProblem('-30s')).toBe("a duration cannot be negative: '-30s' (e.g. '30s')");
+    expect(durationProblem('5 minutes')).toBe("unknown unit 'minutes' in '5 minutes': write '5min' (units: ms, s, m or min, h, d, w, mo, y)");
+    expect(durationProblem('1 year')).toMatch(/write '1y'/);
+    expect(durationProblem('2hrs')).toMatch(/write '2h'/);
+    expect(durationProblem('3 Days')).toMatch(/write '3d'/);
+    expect(durationProblem('5H')).toMatch(/unknown unit 'H' in '5H': write '5h'/);
+    expect(durationProblem('5 parsecs')).toBe("unknown unit 'parsecs' in '5 parsecs' (units: ms, s, m or min, h, d, w, mo, y; e.g. '30s', '4h', '2y')");
+    expect(durationProblem('10')).toBe("'10' has no unit (units: ms, s, m or min, h, d, w, mo, y; e.g. '10s', '10h')");
+    expect(durationProblem('soon')).toMatch(/^expected a duration with a unit, e\.g\. .*, got 'soon'/);
+    // The command line's options say the same (parseDuration throws these).
+    expect(() => parseDuration('-1y')).toThrow("a duration cannot be negative: '-1y'");
+    expect(() => parseDuration('5minutes')).toThrow("write '5min'");
   });
 });
 

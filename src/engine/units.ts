@@ -25,6 +25,44 @@ export const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(ms|s|mi
 /** Human-readable description of the duration syntax, for error messages. */
 export const DURATION_HELP = "a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2w', '1mo', '2y'";
 
+/** Words people write for the units, and the unit each means (for `durationProblem`'s advice). */
+const UNIT_WORDS: Readonly<Record<string, string>> = {
+  millisecond: 'ms', milliseconds: 'ms', msec: 'ms', msecs: 'ms',
+  sec: 's', secs: 's', second: 's', seconds: 's',
+  mins: 'min', minute: 'min', minutes: 'min',
+  hr: 'h', hrs: 'h', hour: 'h', hours: 'h',
+  day: 'd', days: 'd',
+  wk: 'w', wks: 'w', week: 'w', weeks: 'w',
+  mon: 'mo', month: 'mo', months: 'mo',
+  yr: 'y', yrs: 'y', year: 'y', years: 'y',
+};
+
+/** The units a duration may have, as the messages list them. */
+const UNIT_LIST = 'ms, s, m or min, h, d, w, mo, y';
+
+/**
+ * Why `text` is not a duration (DURATION_PATTERN), in words that name the actual mistake,
+ * or null when it is one: a sign (durations are not negative), a unit written as a word
+ * (`5 minutes`: "write '5min'"), a unit not known, a number missing. `positive`: zero is
+ * refused too (the mean of an exponential). The one place these messages are made: the
+ * topology schema and the command line's options use it.
+ */
+export function durationProblem(text: string, positive = false): string | null {
+  const m = DURATION_PATTERN.exec(text);
+  if (m) return positive && !(Number(m[1]) > 0) ? `expected a duration above zero, e.g. '30s', got '${text}'` : null;
+  const t = text.trim();
+  if (/^[-−]/.test(t)) return `a duration cannot be negative: '${text}' (e.g. '30s')`;
+  const parts = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$/.exec(t);
+  if (parts) {
+    const word = parts[2];
+    const unit = UNIT_WORDS[word.toLowerCase()] ?? (Object.hasOwn(UNIT_SECONDS, word.toLowerCase()) ? word.toLowerCase() : undefined);
+    if (unit !== undefined) return `unknown unit '${word}' in '${text}': write '${parts[1]}${unit}' (units: ${UNIT_LIST})`;
+    return `unknown unit '${word}' in '${text}' (units: ${UNIT_LIST}; e.g. '30s', '4h', '2y')`;
+  }
+  if (/^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(t)) return `'${text}' has no unit (units: ${UNIT_LIST}; e.g. '${t}s', '${t}h')`;
+  return `expected ${DURATION_HELP}, got '${text}' (units: ${UNIT_LIST})`;
+}
+
 /**
  * The longest duration accepted anywhere (seconds): a billion years. Longer ones are
  * typing errors (or attempts to say "never", which an omitted failure mode says); at
@@ -39,7 +77,7 @@ export const MAX_DURATION = 1e9 * YEAR;
  */
 export function parseDuration(text: string): number {
   const m = typeof text === 'string' ? DURATION_PATTERN.exec(text) : null;
-  if (!m) throw new DurationError(`'${text}' is not ${DURATION_HELP}`);
+  if (!m) throw new DurationError(typeof text === 'string' ? durationProblem(text)! : `'${text}' is not ${DURATION_HELP}`);
   const value = Number(m[1]) * UNIT_SECONDS[m[2]];
   if (!Number.isFinite(value)) throw new DurationError(`'${text}' is not a finite duration (at most 1e9y)`);
   if (value > MAX_DURATION) throw new DurationError(`'${text}' is longer than the longest duration accepted, 1e9y (a billion years)`);

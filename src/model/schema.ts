@@ -8,10 +8,14 @@
  * path-addressed errors.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../engine/units.js';
+import { DURATION_PATTERN, durationProblem } from '../engine/units.js';
 
-/** A string schema for durations matching `pattern`, with the loader's messages. */
-function durationString(pattern: RegExp, message: string) {
+/**
+ * A string schema for durations matching `pattern`, with the loader's messages: a string
+ * that is not one says what is wrong with it (`durationProblem`: a sign, a unit written as
+ * a word, no unit), else `message`. `positive`: zero is refused too.
+ */
+function durationString(pattern: RegExp, message: string, positive = false) {
   return z
     .string({
       error: (iss) =>
@@ -21,7 +25,7 @@ function durationString(pattern: RegExp, message: string) {
             ? `expected a duration with a unit, e.g. '${iss.input}h' or '${iss.input}s'; a bare number has no unit`
             : `expected a duration with a unit, e.g. '30s', got ${typeof iss.input}`,
     })
-    .regex(pattern, { message })
+    .regex(pattern, { error: (iss) => (typeof iss.input === 'string' ? durationProblem(iss.input, positive) : null) ?? message })
     .describe("A duration: a number and a unit (ms, s, m|min, h, d, w, mo, y), e.g. '30s', '4h', '1y'. A year is 365 days.");
 }
 
@@ -56,7 +60,7 @@ function buildSchemas() {
    * A duration string that is not zero (the mean of an exponential): DURATION_PATTERN
    * with a look-ahead for a non-zero digit, so the JSON Schema refuses '0s' as the loader does.
    */
-  const PositiveDuration = durationString(new RegExp(`^(?=\\s*[0.]*[1-9])${DURATION_PATTERN.source.slice(1)}`), "expected a duration above zero, e.g. '30s'");
+  const PositiveDuration = durationString(new RegExp(`^(?=\\s*[0.]*[1-9])${DURATION_PATTERN.source.slice(1)}`), "expected a duration above zero, e.g. '30s'", true);
 
   /** A rate string: a number per time unit, e.g. "2/y" (not zero). */
   const Rate = z

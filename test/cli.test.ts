@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, SMALL_TOPOLOGY } from './helpers.js';
+import { cli, ROOT, SMALL_TOPOLOGY } from './helpers.js';
 
 let dir: string;
 const BASE = SMALL_TOPOLOGY;
@@ -27,7 +27,13 @@ const BAD: Array<[string, string, string, string]> = [
   ['YAML syntax error', 'components:\n  hw: { layer: hardware\nhosts: [\n', 'bad.yaml:3:1', 'syntax error'],
   ['a duration without a unit', BASE.replace('mean: 1000h', 'mean: 1000'), 'components.hw.failures.crash.ttf.mean', 'duration with a unit'],
   ['an unknown key', BASE.replace('count: 2,', 'count: 2, colour: blue,'), 'hosts.h.colour', "unknown key 'colour'"],
-  ['a wrong type', BASE.replace('instances: 2', 'instances: two'), 'vnfs.f.instances', 'expected number'],
+  ['a misspelt optional key', BASE.replace('failures:', 'failure:'), 'components.hw.failure', "unknown key 'failure' (did you mean 'failures'?)"],
+  ['a misspelt required key', BASE.replace('instances: 2', 'instnaces: 2'), 'vnfs.f.instnaces', "unknown key 'instnaces' (did you mean 'instances'?)"],
+  ['a misspelt name among choices', BASE.replace('policy: anti-affinity', 'policy: anti-afinity'), 'vnfs.f.placement.policy', "got 'anti-afinity' (did you mean 'anti-affinity'?)"],
+  ['a fraction where a whole number belongs', BASE.replace('instances: 2', 'instances: 1.5'), 'vnfs.f.instances', 'expected a whole number, got 1.5'],
+  ['a number below its bound', BASE.replace('instances: 2', 'instances: -1'), 'vnfs.f.instances', 'expected a number > 0, got -1'],
+  ['a missing required section', BASE.replace(/services:[^\n]*\n(  .*\n)*/, ''), 'services', 'missing: a mapping is required here'],
+  ['a wrong type', BASE.replace('instances: 2', 'instances: two'), 'vnfs.f.instances', "expected a number, got 'two'"],
   ['an unknown distribution', BASE.replace('dist: exponential, mean: 10h', 'dist: exponentail, mean: 10h'), 'components.hw.repair.dist', "'exponential'"],
   ['an unknown component type', BASE.replace('stack: [hw]', 'stack: [hw, linux]'), 'hosts.h.stack[1]', "unknown component type 'linux'"],
   ['an unknown host', BASE.replace('placement: { group: h, policy: anti-affinity }', 'placement: { hosts: [h-1, h-7] }'), 'vnfs.f.placement.hosts[1]', "unknown host 'h-7'"],
@@ -42,7 +48,7 @@ const BAD: Array<[string, string, string, string]> = [
   ['a unit written as a word', BASE.replace('mean: 1000h', 'mean: 5 minutes'), 'components.hw.failures.crash.ttf.mean', "unknown unit 'minutes' in '5 minutes': write '5min'"],
   ['a negative duration', BASE.replace('mean: 1000h', 'mean: -30s'), 'components.hw.failures.crash.ttf.mean', "a duration cannot be negative: '-30s'"],
   ['warm-up longer than the horizon', BASE.replace('horizon: 2y', 'horizon: 2y, warmup: 3y'), 'simulation.warmup', 'shorter than the horizon'],
-  ['a list where a mapping belongs', 'components: []\nhosts: {}\nservices: {}\n', 'components', 'expected record'],
+  ['a list where a mapping belongs', 'components: []\nhosts: {}\nservices: {}\n', 'components', 'expected a mapping, got a list'],
   ['an empty file', '', 'bad.yaml', 'expected a mapping'],
 ];
 
@@ -77,6 +83,16 @@ describe('bad input', () => {
     // validate tells them apart by the same rule.
     expect(cli(['validate', 'experiments/heartbeat-sal1.yaml']).stdout).toMatch(/: valid experiment: grid/);
     expect(cli(['validate', 'topologies/minimal.yaml']).stdout).toMatch(/: valid: 1 host, 2 components, 1 VNF\/VIM service, 1 service\n/);
+  });
+
+  it('an experiment with a misspelt key or design is told the nearest key it may have there', () => {
+    const text = readFileSync(join(ROOT, 'experiments/fencing.yaml'), 'utf8').replace('base: ../topologies/sal1-pair.yaml', `base: ${join(ROOT, 'topologies/sal1-pair.yaml')}`);
+    const r = cli(['sweep', write('exp-typo.yaml', text.replace('runs: 100', 'runz: 100').replace('  - name: slow fencing', '  - nmae: slow fencing'))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/runz: unknown key 'runz' \(did you mean 'runs'\?\)/);
+    expect(r.stderr).toMatch(/scenarios\[2\]\.nmae: unknown key 'nmae' \(did you mean 'name'\?\)/);
+    // The required name reported missing is the misspelt key's, said once.
+    expect(r.stderr).not.toMatch(/scenarios\[2\]\.name: missing/);
   });
 
   it('no command: the help on stderr and exit 2 (a script sees the mistake); asked for, the help on stdout and exit 0', () => {

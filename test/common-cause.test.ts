@@ -282,8 +282,8 @@ describe('shared elements (SAN)', () => {
 
 describe('validate', () => {
   it('names the shared elements and the common-cause clocks of a topology', () => {
-    expect(cli(['validate', join(ROOT, 'topologies', 'shared-software-fault.yaml')]).stdout).toContain('1 services, common-cause clocks on vnf-app/defect\n');
-    expect(cli(['validate', join(ROOT, 'topologies', 'shared-san.yaml')]).stdout).toContain('1 services, 1 shared elements\n');
+    expect(cli(['validate', join(ROOT, 'topologies', 'shared-software-fault.yaml')]).stdout).toContain('1 service, common-cause clocks on vnf-app/defect\n');
+    expect(cli(['validate', join(ROOT, 'topologies', 'shared-san.yaml')]).stdout).toContain('1 service, 1 shared element\n');
   });
 });
 

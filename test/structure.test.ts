@@ -236,7 +236,7 @@ describe('validation names the path', () => {
 
   it('service expressions', () => {
     expect(messages({ ...base, services: { s: { up: { any: ['LB-a', { all: ['FW-a', 3] }] } } } })).toEqual([expect.stringMatching(/^services\.s\.up\.any\[1\]\.all\[1\]: expected a name/)]);
-    expect(messages({ ...base, services: { s: { up: { any: ['LB-a', { alll: ['FW-a'] }] } } } })).toEqual(["services.s.up.any[1].alll: unknown key 'alll'"]);
+    expect(messages({ ...base, services: { s: { up: { any: ['LB-a', { alll: ['FW-a'] }] } } } })).toEqual(["services.s.up.any[1].alll: unknown key 'alll' (did you mean 'all'?)"]);
     expect(messages({ ...base, services: { s: { up: { any: ['LB-a', 'nope'] } } } })[0]).toMatch(/^services\.s\.up\.any\[1\]: unknown VNF, VIM service, shared element, rack or site 'nope'/);
     expect(messages({ ...base, services: { s: { up: { k: 3, of: ['LB-a', 'FW-a'] } } } })[0]).toMatch(/^services\.s\.up\.k: k \(3\) exceeds the number of parts \(2\)/);
     expect(messages({ ...base, services: { s: { up: { of: ['LB-a', 'FW-a'] } } } })[0]).toMatch(/^services\.s\.up: 'of' needs 'k'/);

@@ -51,7 +51,7 @@ export function durationProblem(text: string, positive = false): string | null {
   const m = DURATION_PATTERN.exec(text);
   if (m) return positive && !(Number(m[1]) > 0) ? `expected a duration above zero, e.g. '30s', got '${text}'` : null;
   const t = text.trim();
-  if (/^[-−]/.test(t)) return `a duration cannot be negative: '${text}' (e.g. '30s')`;
+  if (/^[-\u2212]/.test(t)) return `a duration cannot be negative: '${text}' (e.g. '30s')`;
   const parts = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$/.exec(t);
   if (parts) {
     const word = parts[2];

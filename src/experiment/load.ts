@@ -73,7 +73,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     ]);
   }
   const result = ExperimentSpec.safeParse(parsed.data);
-  if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
+  if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed, ExperimentSpec));
   const spec = result.data;
   const issue = (path: Array<string | number>, message: string): InputIssue => ({ path: formatPath(path), message, ...parsed.locate(path) });
   const problems: InputIssue[] = [];

@@ -217,27 +217,208 @@ function firstLine(s: string): string {
  */
 const MAX_LOCATED = 200;
 
-/** Converts zod issues to input issues with dotted paths and positions (the first MAX_LOCATED issues located). */
-export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined): InputIssue[] {
+/**
+ * Converts zod issues to input issues with dotted paths and positions (the first
+ * MAX_LOCATED issues located). zod's own wording is put in the file's terms where it is
+ * zod's default (`friendlyMessage`); the schema's own messages are kept. With `schema`
+ * (the one that was validated), an unknown key close to a key the schema allows at that
+ * place says which (`did you mean 'instances'?`), and a misspelt required key is one
+ * issue, not two (the unknown key, and the required one reported missing).
+ */
+export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined, schema?: z.ZodType): InputIssue[] {
   const out: InputIssue[] = [];
-  for (const [n, issue] of logicBranches(error.issues, []).entries()) {
+  const issues = logicBranches(error.issues, []);
+  // Keys meant by misspelt keys, per object path: their "missing" issues are dropped.
+  const meant = new Set<string>();
+  const suggestions = new Map<z.core.$ZodIssue, Map<string, string>>();
+  if (schema !== undefined) {
+    for (const issue of issues) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
+      const known = knownKeys(schema, segs);
+      const present = valueAt(parsedText?.data, segs).value;
+      const map = new Map<string, string>();
+      for (const key of issue.keys) {
+        const near = nearestKey(key, known.filter((k) => !(present !== null && typeof present === 'object' && Object.hasOwn(present, k))));
+        if (near === null) continue;
+        map.set(key, near);
+        meant.add(formatPath([...segs, near]));
+      }
+      suggestions.set(issue, map);
+    }
+  }
+  for (const [n, issue] of issues.entries()) {
     const parsed = n < MAX_LOCATED ? parsedText : undefined;
     const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...segs, key];
-        out.push({ path: formatPath(path), message: `unknown key '${key}'`, ...parsed?.locate(path) });
+        const near = suggestions.get(issue)?.get(key);
+        out.push({ path: formatPath(path), message: `unknown key '${key}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}`, ...parsed?.locate(path) });
       }
       continue;
     }
+    // A required key reported missing because it was misspelt: the unknown key says it.
+    if (issue.code === 'invalid_type' && meant.has(formatPath(segs)) && !valueAt(parsedText?.data, segs).has) continue;
     // A bad record key: zod says only 'Invalid key in record'; the key's own issue says what was expected.
     if (issue.code === 'invalid_key' && issue.issues.length > 0) {
       out.push({ path: formatPath(segs), message: issue.issues[0].message, ...parsed?.locate(segs) });
       continue;
     }
-    out.push({ path: formatPath(segs), message: issue.message, ...parsed?.locate(segs) });
+    out.push({ path: formatPath(segs), message: friendlyMessage(issue, parsedText === undefined ? undefined : valueAt(parsedText.data, segs)), ...parsed?.locate(segs) });
   }
   return out;
+}
+
+/** The value at `path` in parsed data, and whether it is there at all (a key present with null is there). */
+function valueAt(data: unknown, path: ReadonlyArray<string | number>): { has: boolean; value: unknown } {
+  let v = data;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object' || !Object.hasOwn(v, seg)) return { has: false, value: undefined };
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return { has: true, value: v };
+}
+
+/** zod's names of types, in the file's terms. */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  record: 'a mapping',
+  object: 'a mapping',
+  array: 'a list',
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  boolean: 'true or false',
+};
+
+/** A value as an error message shows it: a string quoted, a mapping or list named, a number as it is. */
+function shown(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}...` : v}'`;
+  return String(v);
+}
+
+/**
+ * An issue's message in the file's terms where zod worded it by default ("Invalid input:
+ * expected record, received undefined" is "missing: a mapping is required"; "Too small:
+ * expected number to be >0" is "expected a number > 0, got -1"; a name not among the
+ * choices lists them, with the nearest when it is a near miss); the schema's own
+ * messages are returned as they are. `at`: the value the issue is about, when known.
+ */
+function friendlyMessage(issue: z.core.$ZodIssue, at: { has: boolean; value: unknown } | undefined): string {
+  if (issue.code === 'invalid_type' && /^Invalid input: expected /.test(issue.message)) {
+    const want = TYPE_WORDS[issue.expected] ?? issue.expected;
+    if (at !== undefined && !at.has) return `missing: ${want} is required here`;
+    if (at !== undefined) return `expected ${want}, got ${shown(at.value)}`;
+    return `expected ${want}`;
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big): /.test(issue.message)) {
+    const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+    const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+    const got = at?.has ? `, got ${Array.isArray(at.value) ? `${at.value.length} items` : shown(at.value)}` : '';
+    if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `expected a number ${op} ${bound}${got}`;
+    if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} items${got}`;
+    if (issue.origin === 'string') return `expected a string of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} characters${got}`;
+  }
+  // A name not among the choices (a discriminator such as `dist`, an enumeration such as
+  // `policy`): the choices, and the nearest when the name is a near miss.
+  const choices =
+    issue.code === 'invalid_union' && Array.isArray((issue as { options?: unknown }).options) && /^Invalid discriminator value/.test(issue.message)
+      ? ((issue as unknown as { options: unknown[] }).options.map(String))
+      : issue.code === 'invalid_value' && /^Invalid option: /.test(issue.message)
+        ? issue.values.map(String)
+        : null;
+  if (choices !== null) {
+    const got = at?.has ? at.value : undefined;
+    const near = typeof got === 'string' ? nearestKey(got, choices) : null;
+    return `expected one of ${choices.map((c) => `'${c}'`).join(', ')}${at?.has ? `, got ${shown(got)}` : ''}${near !== null ? ` (did you mean '${near}'?)` : ''}`;
+  }
+  return issue.message;
+}
+
+/**
+ * The keys `schema` allows on the mapping at `path` (the union of every branch's where
+ * the schema branches there), empty when it cannot tell. Walks zod's definitions:
+ * objects by key, records and lists to their values, wrappers (optional, default, lazy,
+ * pipes) to what they wrap, unions to each option.
+ */
+export function knownKeys(schema: z.ZodType, path: ReadonlyArray<string | number>): string[] {
+  const out = new Set<string>();
+  const walk = (s: z.core.$ZodType | undefined, i: number, depth: number): void => {
+    if (s === undefined || depth > 64) return;
+    const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+    switch (def.type) {
+      case 'optional':
+      case 'nullable':
+      case 'default':
+      case 'prefault':
+      case 'readonly':
+      case 'catch':
+      case 'nonoptional':
+        return walk(def.innerType as z.core.$ZodType, i, depth + 1);
+      case 'pipe':
+        return walk(def.in as z.core.$ZodType, i, depth + 1);
+      case 'lazy':
+        return walk((def.getter as () => z.core.$ZodType)(), i, depth + 1);
+      case 'union':
+        for (const o of def.options as z.core.$ZodType[]) walk(o, i, depth + 1);
+        return;
+      case 'intersection':
+        walk(def.left as z.core.$ZodType, i, depth + 1);
+        walk(def.right as z.core.$ZodType, i, depth + 1);
+        return;
+      case 'object': {
+        const shape = def.shape as Record<string, z.core.$ZodType>;
+        if (i === path.length) for (const k of Object.keys(shape)) out.add(k);
+        else if (typeof path[i] === 'string') walk(shape[path[i] as string], i + 1, depth + 1);
+        return;
+      }
+      case 'record':
+        if (i < path.length) walk(def.valueType as z.core.$ZodType, i + 1, depth + 1);
+        return;
+      case 'array':
+        if (i < path.length) walk(def.element as z.core.$ZodType, i + 1, depth + 1);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(schema as unknown as z.core.$ZodType, 0, 0);
+  return [...out];
+}
+
+/** The key (or name) of `known` nearest `key` by edit distance (a transposition is one edit), within 2 and under half the key's length, or null. */
+function nearestKey(key: string, known: readonly string[]): string | null {
+  const lower = key.toLowerCase();
+  const limit = Math.min(2, Math.floor((key.length - 1) / 2));
+  let best: string | null = null;
+  let bestD = limit + 1;
+  for (const k of known) {
+    if (Math.abs(k.length - key.length) >= bestD) continue;
+    const d = editDistance(lower, k.toLowerCase());
+    // The first of equals in the schema's order.
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** The optimal string alignment distance of `a` and `b` (insertions, deletions, substitutions, transpositions of neighbours). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
 }
 
 /**
@@ -321,7 +502,7 @@ export function validateTopologyData(parsed: ParsedText, file: string): Topology
   walk(parsed.data, []);
   if (protoKeys.length > 0) throw new TopologyError(file, protoKeys);
   const result = topologySchemas().TopologySpec.safeParse(parsed.data, validated++ === 0 ? { jitless: true } : undefined);
-  if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed));
+  if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed, topologySchemas().TopologySpec));
   return result.data;
 }
 

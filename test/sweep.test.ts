@@ -408,6 +408,14 @@ describe('charts', () => {
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('volte-call-control');
     const empty = cli(['chart', tmp()]);
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toMatch(/no results\.json/);
+    expect(empty.stderr).toMatch(/: no results there: none of transient\.json, uncertainty\.json, optimize\.json, sensitivity\.json \(from those studies\), results\.json \(from nfvsim sweep\) or report\.json/);
+    // A folder that is not there, or a file: said so.
+    const none = cli(['chart', join(tmp(), 'nope')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/nope: no such folder\n/);
+    const file = join(dir, 'report.json');
+    const notDir = cli(['chart', file]);
+    expect(notDir.code).toBe(2);
+    expect(notDir.stderr).toMatch(/report\.json: not a folder/);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 // writeReport loads vega and resvg on first use: commands that do not draw stay light.
@@ -255,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(see nfvsim --help)');
 
   program
     .command('run')
@@ -742,6 +742,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('redraw the charts and report.html of a results folder (from nfvsim sweep, sensitivity, transient, uncertainty, optimize, or run --report)')
     .argument('<dir>', 'results folder holding transient.json, uncertainty.json, optimize.json or sensitivity.json (a study), results.json (a sweep) or report.json (a run)')
     .action(async (dir: string) => {
+      if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder`);
+      if (!statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder (chart takes the folder a study, a sweep or run --report wrote)`);
       // Transient, uncertainty and optimize studies keep their own results (an uncertainty study's folder also holds its sweep's results.json).
       const studies: Array<[string, (r: Record<string, unknown>) => boolean, (r: never) => Promise<string[]>]> = [
         ['transient.json', (r) => Array.isArray(r.times) && Array.isArray(r.services), async (r) => (await import('../report/transient.js')).writeTransientReport(dir, r)],
@@ -780,7 +782,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       const { isSweepResults } = await import('../report/charts.js');
       const path = existsSync(join(dir, 'results.json')) ? join(dir, 'results.json') : join(dir, 'report.json');
-      if (!existsSync(path)) throw new UsageError(`${dir}: no results.json (from nfvsim sweep) or report.json (from nfvsim run --report) there`);
+      if (!existsSync(path)) {
+        throw new UsageError(
+          `${dir}: no results there: none of transient.json, uncertainty.json, optimize.json, sensitivity.json (from those studies), results.json (from nfvsim sweep) or report.json (from nfvsim run --report)`,
+        );
+      }
       let results;
       try {
         results = JSON.parse(readFileSync(path, 'utf8'));
@@ -823,6 +829,9 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.experiment) out.write(JSON.stringify((await import('../experiment/schema.js')).experimentJsonSchema(), null, 2) + '\n');
       else out.write(opts.markdown ? (await import('../report/reference.js')).topologyReferenceMarkdown() : JSON.stringify(topologyJsonSchema(), null, 2) + '\n');
     });
+
+  // After a usage error, the command whose help to read (`nfvsim run --help`), not "--help".
+  for (const c of program.commands) c.showHelpAfterError(`(see nfvsim ${c.name()} --help)`);
 
   try {
     await program.parseAsync(argv);

@@ -31,7 +31,7 @@ export function renderSplitText(report: SplitReport, elapsedSeconds?: number): s
   lines.push(
     `Rare-event estimate: multilevel splitting (RESTART) over histories of ${formatDuration(set.horizonSeconds)}` +
       (set.warmupSeconds > 0 ? ` (warm-up ${formatDuration(set.warmupSeconds)})` : '') +
-      `, seed ${set.seed}; importance: redundancy used in ${set.target ?? '(no service has redundancy: nothing split)'}`,
+      `, seed ${set.seed}; importance: ${set.target !== null ? `redundancy used in ${set.target}` : 'none (no service has redundancy: nothing to split)'}`,
   );
   lines.push(`Splitting factors ${levels || 'none'}; plain crossings per history ${r.pilotCrossings.slice(1).map((c) => sig(c)).join(', ') || 'n/a'} (pilot)`);
   lines.push(

@@ -138,7 +138,8 @@ export function renderText(report: RunReport, elapsedSeconds?: number): string {
       `${set.warmupSeconds > 0 ? `warm-up ${formatDuration(set.warmupSeconds)}` : 'no warm-up'}, seed ${set.seed}`,
   );
   lines.push(
-    `${num(s.observedYears)} simulated years, ${sig(s.events / 1e6)} M events` +
+    // Many years with separators (10,000); fewer in significant digits (1.5, 2.85e-5), not rounded to 2 or 0.
+    `${s.observedYears >= 1000 ? num(s.observedYears) : sig(s.observedYears)} simulated years, ${sig(s.events / 1e6)} M events` +
       (elapsedSeconds !== undefined ? `, ${elapsedSeconds.toFixed(1)} s` : ''),
   );
   const stop = set.stop;

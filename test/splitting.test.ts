@@ -450,6 +450,12 @@ describe('rare events: multilevel splitting over histories', () => {
     const few = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--runs', '16', '--no-progress']);
     expect(few.stdout).toMatch(/WARNING: firewall: (only \d+ of 2 batches saw downtime|only 2 batches, all with downtime): a batch CI needs at least 10 batches with downtime: run more histories/);
     expect(few.stdout).toMatch(/unavailability +\S+ +no trustworthy 95% CI/);
+    // --runs that is not a whole number of batches: what runs is said, on stderr.
+    const odd = cli(['run', 'topologies/exp-ap-pair.yaml', '--rare-event', 'splitting', '--runs', '12', '--json']);
+    expect(odd.code).toBe(0);
+    expect(odd.stderr).toContain('nfvsim: splitting runs whole batches of 8 histories: --runs 12 runs 16\n');
+    expect(JSON.parse(odd.stdout).results.histories).toBe(16);
+    expect(few.stderr).not.toContain('whole batches');
     // The horizon in the units of the plain report (a year of 365 days: 20 y, not 19.99 y).
     expect(few.stdout).toMatch(/^Rare-event estimate: multilevel splitting \(RESTART\) over histories of 20 y, seed 1;/m);
     expect(r.results.problems.length).toBeGreaterThan(0);

@@ -530,8 +530,13 @@ export async function main(argv: string[]): Promise<number> {
     // The pilots and the first step are some hundreds of plain histories: refuse what plain histories would refuse.
     checkEventBudget([topo.model], { seed: opts.seed ?? topo.model.defaults.seed, horizon, runs: HAND_OVER_HISTORIES }, topo.file, 'shorten the horizon (--horizon) or run plain histories with --max-events N');
     const { runSplitting } = await import('../rare/split-run.js');
-    const { SplittingError } = await import('../rare/splitting.js');
+    const { SplittingError, HISTORIES_PER_BATCH } = await import('../rare/splitting.js');
     const { renderSplitText } = await import('../report/split.js');
+    // Splitting runs whole batches: say so when --runs is not a multiple (the report counts what ran).
+    if (opts.runs !== undefined && opts.runs % HISTORIES_PER_BATCH !== 0) {
+      const ran = Math.ceil(opts.runs / HISTORIES_PER_BATCH) * HISTORIES_PER_BATCH;
+      err.write(`nfvsim: splitting runs whole batches of ${HISTORIES_PER_BATCH} histories: --runs ${opts.runs} runs ${ran}\n`);
+    }
     const started = Date.now();
     let report;
     try {

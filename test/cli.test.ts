@@ -85,6 +85,26 @@ describe('bad input', () => {
     expect(cli(['validate', 'topologies/minimal.yaml']).stdout).toMatch(/: valid: 1 host, 2 components, 1 VNF\/VIM service, 1 service\n/);
   });
 
+  it('a misspelt key is one message, and a suggestion names only a key allowed there (the branch the discriminator chose)', () => {
+    const typo = cli(['validate', write('typo-instances.yaml', BASE.replace('instances: 2', 'instnaces: 2'))]);
+    expect(typo.stderr).toMatch(/vnfs\.f\.instnaces: unknown key 'instnaces' \(did you mean 'instances'\?\)/);
+    expect(typo.stderr).not.toMatch(/vnfs\.f\.instances:/);
+    const repair = (spec: string) => cli(['validate', write('typo-dist.yaml', BASE.replace('{ dist: exponential, mean: 10h }', spec))]).stderr;
+    // An exponential has no cv: no suggestion of the lognormal's.
+    expect(repair('{ dist: exponential, mean: 10h, cvv: 1 }')).toMatch(/components\.hw\.repair\.cvv: unknown key 'cvv'\n/);
+    // A uniform's max, not the exponential's mean; and max is not reported missing as well.
+    const man = repair('{ dist: uniform, min: 1h, man: 2h }');
+    expect(man).toMatch(/components\.hw\.repair\.man: unknown key 'man' \(did you mean 'max'\?\)/);
+    expect(man).not.toMatch(/repair\.max/);
+    // A misspelt discriminator: zod reports the discriminator missing; the key written for it is named.
+    expect(repair('{ dsit: exponential, mean: 10h }')).toMatch(/components\.hw\.repair\.dist: missing: required here \('dsit' is not a key here: did you mean 'dist'\?\)/);
+    // A long bad duration is quoted cut short, not echoed whole.
+    const long = cli(['validate', write('long-duration.yaml', BASE.replace('mean: 1000h', `mean: "${'1'.repeat(100_000)}x"`))]);
+    expect(long.code).toBe(2);
+    expect(long.stderr.length).toBeLessThan(1000);
+    expect(long.stderr).toMatch(/unknown unit 'x' in '1{40}\.\.\.'/);
+  });
+
   it('an experiment with a misspelt key or design is told the nearest key it may have there', () => {
     const text = readFileSync(join(ROOT, 'experiments/fencing.yaml'), 'utf8').replace('base: ../topologies/sal1-pair.yaml', `base: ${join(ROOT, 'topologies/sal1-pair.yaml')}`);
     const r = cli(['sweep', write('exp-typo.yaml', text.replace('runs: 100', 'runz: 100').replace('  - name: slow fencing', '  - nmae: slow fencing'))]);
@@ -93,6 +113,16 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/scenarios\[2\]\.nmae: unknown key 'nmae' \(did you mean 'name'\?\)/);
     // The required name reported missing is the misspelt key's, said once.
     expect(r.stderr).not.toMatch(/scenarios\[2\]\.name: missing/);
+    // A point that sets `base` sets an unknown key of the topology (not "this is an experiment file").
+    const setBase = cli(['sweep', write('exp-set-base.yaml', text.replace('  vnfs.vCSCF.ha.aliveProbability: 0.2', '  vnfs.vCSCF.ha.aliveProbability: 0.2\n  base: 1'))]);
+    expect(setBase.code).toBe(2);
+    expect(setBase.stderr).toMatch(/unknown key 'base'/);
+    expect(setBase.stderr).not.toMatch(/this is an experiment file/);
+    // A base that is an experiment: said so at `base`.
+    const inner = write('exp-inner.yaml', text);
+    const outer = cli(['sweep', write('exp-outer.yaml', text.replace(/base: .*/, `base: ${inner}`))]);
+    expect(outer.code).toBe(2);
+    expect(outer.stderr).toMatch(/exp-outer\.yaml:\d+:\d+: base: must name a topology, but .*exp-inner\.yaml is an experiment file/);
   });
 
   it('no command: the help on stderr and exit 2 (a script sees the mistake); asked for, the help on stdout and exit 0', () => {

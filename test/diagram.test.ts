@@ -128,9 +128,17 @@ describe('the topology diagram', () => {
     expect(stdout.code).toBe(2);
     expect(stdout.stdout).toBe('');
     expect(stdout.stderr).toMatch(/--format png writes binary: give --out <file>\.png/);
-    // No extension, no --format: SVG, as on stdout.
+    // No extension, no --format: SVG, as on stdout; so for a dotfile's name (`.hidden`).
     expect(cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, 'plain')]).code).toBe(0);
     expect(readFileSync(join(dir, 'plain'), 'utf8')).toMatch(/^<svg /);
+    expect(cli(['diagram', 'topologies/minimal.yaml', '--out', join(dir, '.hidden')]).code).toBe(0);
+    expect(readFileSync(join(dir, '.hidden'), 'utf8')).toMatch(/^<svg /);
+    // --format in any case; a --format the extension contradicts is refused.
+    expect(cli(['diagram', 'topologies/minimal.yaml', '--format', 'PNG', '--out', join(dir, 'upper.png')]).code).toBe(0);
+    const clash = cli(['diagram', 'topologies/minimal.yaml', '--format', 'png', '--out', join(dir, 'z.svg')]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--format png but --out .*z\.svg names svg/);
+    expect(existsSync(join(dir, 'z.svg'))).toBe(false);
   });
 
   it('says what each shared element is to the model: what its failure takes down, or what else uses it', () => {

@@ -167,6 +167,9 @@ describe('fuzzing through the command line (npm run fuzz)', () => {
       expect(existsSync(env.NFVSIM_CACHE!) && statSync(env.NFVSIM_CACHE!).isDirectory()).toBe(true);
       expect(env.NFVSIM_EVENT_BUDGET).toBe('5');
       expect(env.PATH).toBe(process.env.PATH);
+      // Set but empty: as unset (empty would mean the package's cache).
+      process.env.NFVSIM_CACHE = '';
+      expect(childEnvironment(work, {}).NFVSIM_CACHE).toBe(join(work, 'cache'));
       process.env.NFVSIM_CACHE = 'off';
       expect(childEnvironment(work, {}).NFVSIM_CACHE).toBe('off');
       expect(childEnvironment(work, { NFVSIM_CACHE: '/elsewhere' }).NFVSIM_CACHE).toBe('/elsewhere');

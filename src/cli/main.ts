@@ -67,14 +67,19 @@ const DIAGRAM_FORMATS: Readonly<Record<string, readonly string[]>> = { svg: ['sv
 function diagramFormatOf(format: string | undefined, file: string | undefined): string {
   const known = Object.keys(DIAGRAM_FORMATS);
   if (format !== undefined) {
+    format = format.toLowerCase();
     if (!known.includes(format)) throw new UsageError(`--format ${format}: expected ${known.join(', ')}`);
-  } else if (file !== undefined && /\.[^./\\]+$/.test(file)) {
-    const ext = file.slice(file.lastIndexOf('.') + 1).toLowerCase();
-    format = known.find((f) => DIAGRAM_FORMATS[f].includes(ext));
-    if (format === undefined) {
+  }
+  // The extension of the file's own name (`x.png`; not `.hidden`, nor a dot in a folder's name).
+  const ext = file === undefined ? undefined : /[^/\\]\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+  if (ext !== undefined) {
+    const implied = known.find((f) => DIAGRAM_FORMATS[f].includes(ext));
+    if (implied === undefined && format === undefined) {
       const all = known.map((f) => DIAGRAM_FORMATS[f].map((e) => `.${e}`).join('/')).join(', ');
       throw new UsageError(`--out ${file}: cannot tell the format from '.${ext}' (expected ${all}); give --format ${known.join('|')}`);
     }
+    if (implied !== undefined && format !== undefined && implied !== format) throw new UsageError(`--format ${format} but --out ${file} names ${implied}: give one, or make them agree`);
+    format ??= implied;
   }
   format ??= 'svg';
   if (format === 'png' && file === undefined) throw new UsageError('--format png writes binary: give --out <file>.png');
@@ -438,7 +443,7 @@ export async function main(argv: string[]): Promise<number> {
           (m.shared.length > 0 ? `, ${counted(m.shared.length, 'shared element')}` : '') +
           (m.commonCauses.length > 0 ? `, common-cause clocks on ${m.commonCauses.map((c) => `${c.type}/${c.mode}`).join(', ')}` : '') +
           // Planned work, only where the topology has it.
-          (m.maintenance.length > 0 ? `, maintenance plans ${m.maintenance.map((p) => `${p.name} (${p.hosts.length} hosts)`).join(', ')}` : '') +
+          (m.maintenance.length > 0 ? `, maintenance plans ${m.maintenance.map((p) => `${p.name} (${counted(p.hosts.length, 'host')})`).join(', ')}` : '') +
           (m.upgrades.length > 0 ? `, upgrade campaigns ${m.upgrades.map((p) => `${p.name} (${m.functions[p.target].name})`).join(', ')}` : '') +
           '\n',
       );

@@ -49,18 +49,20 @@ const UNIT_LIST = 'ms, s, m or min, h, d, w, mo, y';
  */
 export function durationProblem(text: string, positive = false): string | null {
   const m = DURATION_PATTERN.exec(text);
-  if (m) return positive && !(Number(m[1]) > 0) ? `expected a duration above zero, e.g. '30s', got '${text}'` : null;
+  // The input as the message shows it: cut after 40 characters (a file may hold a long one).
+  const q = (t: string) => (t.length > 40 ? `${t.slice(0, 40)}...` : t);
+  if (m) return positive && !(Number(m[1]) > 0) ? `expected a duration above zero, e.g. '30s', got '${q(text)}'` : null;
   const t = text.trim();
-  if (/^[-\u2212]/.test(t)) return `a duration cannot be negative: '${text}' (e.g. '30s')`;
+  if (/^[-\u2212]/.test(t)) return `a duration cannot be negative: '${q(text)}' (e.g. '30s')`;
   const parts = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$/.exec(t);
   if (parts) {
     const word = parts[2];
     const unit = UNIT_WORDS[word.toLowerCase()] ?? (Object.hasOwn(UNIT_SECONDS, word.toLowerCase()) ? word.toLowerCase() : undefined);
-    if (unit !== undefined) return `unknown unit '${word}' in '${text}': write '${parts[1]}${unit}' (units: ${UNIT_LIST})`;
-    return `unknown unit '${word}' in '${text}' (units: ${UNIT_LIST}; e.g. '30s', '4h', '2y')`;
+    if (unit !== undefined) return `unknown unit '${q(word)}' in '${q(text)}': write '${q(parts[1])}${unit}' (units: ${UNIT_LIST})`;
+    return `unknown unit '${q(word)}' in '${q(text)}' (units: ${UNIT_LIST}; e.g. '30s', '4h', '2y')`;
   }
-  if (/^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(t)) return `'${text}' has no unit (units: ${UNIT_LIST}; e.g. '${t}s', '${t}h')`;
-  return `expected ${DURATION_HELP}, got '${text}' (units: ${UNIT_LIST})`;
+  if (/^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(t)) return `'${q(text)}' has no unit (units: ${UNIT_LIST}; e.g. '${q(t)}s', '${q(t)}h')`;
+  return `expected ${DURATION_HELP}, got '${q(text)}' (units: ${UNIT_LIST})`;
 }
 
 /**

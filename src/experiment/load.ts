@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 import { loadTopologyData, loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
-import { isTopologyDocument, parseText, readInputFile, zodIssues } from '../model/load.js';
+import { isExperimentDocument, isTopologyDocument, parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
@@ -125,9 +125,11 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     if (e instanceof TopologyError) throw new TopologyError(file, [issue(['base'], `${e.issues[0].message}: ${basePath}`)]);
     throw e;
   }
+  const baseParsed = parseText(baseText, baseDisplay);
+  if (isExperimentDocument(baseParsed.data)) throw new TopologyError(file, [issue(['base'], `must name a topology, but ${baseDisplay} is an experiment file (it has 'base:' itself)`)]);
   const baseTopology = loadTopologyText(baseText, baseDisplay);
   // Aliases in YAML share objects; a plain JSON copy gives each path its own value.
-  const baseData = JSON.parse(JSON.stringify(parseText(baseText, baseDisplay).data)) as Record<string, unknown>;
+  const baseData = JSON.parse(JSON.stringify(baseParsed.data)) as Record<string, unknown>;
 
   const points: ExperimentPoint[] = [];
   const maxNodes = limitValue(MAX_NODES);

@@ -155,13 +155,16 @@ function saveFinding(out: string, seed: number, input: FuzzInput, what: string, 
  * the campaign's work directory `work` (created here; removed with it at the end), so
  * that a campaign's thousands of inputs neither evict the user's entries from the
  * package's cache (it keeps the most recently used 256) nor leave theirs in it, then
- * `extra` on top. An NFVSIM_CACHE set in this process's environment or in `extra` wins.
+ * `extra` on top. An NFVSIM_CACHE set (not empty) in this process's environment or in `extra` wins.
  * The cache's code still runs: an input `validate` accepts is read back by its `run`.
  */
 export function childEnvironment(work: string, extra: Record<string, string>): Record<string, string | undefined> {
   const cache = join(work, 'cache');
   mkdirSync(cache, { recursive: true });
-  return { NFVSIM_CACHE: cache, ...process.env, ...extra };
+  const env: Record<string, string | undefined> = { ...process.env, ...extra };
+  // Unset or empty: the campaign's own (an empty NFVSIM_CACHE would mean the package's).
+  if (!env.NFVSIM_CACHE) env.NFVSIM_CACHE = cache;
+  return env;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { buildModel, type SystemModel } from './build.js';
-import { parseText, readInputFile, validateTopologyData, type ParsedText } from './load.js';
+import { parseText, readInputFile, refuseExperimentAsTopology, validateTopologyData, type ParsedText } from './load.js';
 import { TopologyError } from './errors.js';
 import { entryBytes, readValidated, writeValidated } from './cache.js';
 
@@ -39,6 +39,7 @@ export function loadTopologyText(text: string, file: string): LoadedTopology {
  */
 function fromText(text: string, file: string, sha256: string, store: boolean): LoadedTopology {
   const parsed = parseText(text, file);
+  refuseExperimentAsTopology(parsed, file);
   const topology = validateTopologyData(parsed, file);
   // Serialized before the build, which must not be able to change what is stored.
   const entry = store ? entryBytes(topology) : undefined;

@@ -231,11 +231,15 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
   // Keys meant by misspelt keys, per object path: their "missing" issues are dropped.
   const meant = new Set<string>();
   const suggestions = new Map<z.core.$ZodIssue, Map<string, string>>();
+  // The keys allowed per object path, worked out once for all the unknown keys there.
+  const knownAt = new Map<string, string[]>();
   if (schema !== undefined) {
     for (const issue of issues) {
       if (issue.code !== 'unrecognized_keys') continue;
       const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
-      const known = knownKeys(schema, segs);
+      const at = formatPath(segs);
+      let known = knownAt.get(at);
+      if (known === undefined) knownAt.set(at, (known = knownKeys(schema, segs, parsedText?.data)));
       const present = valueAt(parsedText?.data, segs).value;
       const map = new Map<string, string>();
       for (const key of issue.keys) {
@@ -258,16 +262,36 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
       }
       continue;
     }
-    // A required key reported missing because it was misspelt: the unknown key says it.
-    if (issue.code === 'invalid_type' && meant.has(formatPath(segs)) && !valueAt(parsedText?.data, segs).has) continue;
+    // A required key reported missing (whatever zod calls it) because it was misspelt: the unknown key says it.
+    if (meant.has(formatPath(segs)) && !valueAt(parsedText?.data, segs).has) continue;
     // A bad record key: zod says only 'Invalid key in record'; the key's own issue says what was expected.
     if (issue.code === 'invalid_key' && issue.issues.length > 0) {
       out.push({ path: formatPath(segs), message: issue.issues[0].message, ...parsed?.locate(segs) });
       continue;
     }
-    out.push({ path: formatPath(segs), message: friendlyMessage(issue, parsedText === undefined ? undefined : valueAt(parsedText.data, segs)), ...parsed?.locate(segs) });
+    const at = parsedText === undefined ? undefined : valueAt(parsedText.data, segs);
+    out.push({ path: formatPath(segs), message: friendlyMessage(issue, at) + misspeltAs(segs, at), ...parsed?.locate(segs) });
   }
   return out;
+
+  /**
+   * For a required key that is missing: the key written in its place, when the mapping has
+   * one that is not a key of its own there and is near the missing one (`dsit:` for
+   * `dist:`, which zod reports only as `dist` missing: a union is not entered without it).
+   */
+  function misspeltAs(segs: Array<string | number>, at: { has: boolean } | undefined): string {
+    const key = segs.at(-1);
+    if (schema === undefined || at === undefined || at.has || typeof key !== 'string') return '';
+    const parentPath = segs.slice(0, -1);
+    const parent = valueAt(parsedText?.data, parentPath).value;
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return '';
+    const where = formatPath(parentPath);
+    let known = knownAt.get(where);
+    if (known === undefined) knownAt.set(where, (known = knownKeys(schema, parentPath, parsedText?.data)));
+    const allowed = known;
+    const near = nearestKey(key, Object.keys(parent).filter((k) => !allowed.includes(k)));
+    return near === null ? '' : ` ('${near}' is not a key here: did you mean '${key}'?)`;
+  }
 }
 
 /** The value at `path` in parsed data, and whether it is there at all (a key present with null is there). */
@@ -314,22 +338,30 @@ function friendlyMessage(issue: z.core.$ZodIssue, at: { has: boolean; value: unk
     if (at !== undefined) return `expected ${want}, got ${shown(at.value)}`;
     return `expected ${want}`;
   }
+  // A required key not there, whatever its schema (a union, an enumeration, a duration...).
+  if (at !== undefined && !at.has && issue.code !== 'unrecognized_keys') {
+    return /^Invalid /.test(issue.message) ? 'missing: required here' : `missing: required here (${issue.message})`;
+  }
   if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big): /.test(issue.message)) {
     const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
     const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-    const got = at?.has ? `, got ${Array.isArray(at.value) ? `${at.value.length} items` : shown(at.value)}` : '';
+    const got = at?.has ? `, got ${Array.isArray(at.value) ? (at.value.length === 1 ? '1 item' : `${at.value.length} items`) : shown(at.value)}` : '';
     if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `expected a number ${op} ${bound}${got}`;
-    if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} items${got}`;
-    if (issue.origin === 'string') return `expected a string of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} characters${got}`;
+    const n = Number(bound);
+    if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} ${n === 1 ? 'item' : 'items'}${got}`;
+    if (issue.origin === 'string') return `expected a string of ${issue.code === 'too_small' ? 'at least' : 'at most'} ${bound} ${n === 1 ? 'character' : 'characters'}${got}`;
   }
   // A name not among the choices (a discriminator such as `dist`, an enumeration such as
   // `policy`): the choices, and the nearest when the name is a near miss.
   const choices =
     issue.code === 'invalid_union' && Array.isArray((issue as { options?: unknown }).options) && /^Invalid discriminator value/.test(issue.message)
-      ? ((issue as unknown as { options: unknown[] }).options.map(String))
+      ? (issue as unknown as { options: unknown[] }).options.map(String)
       : issue.code === 'invalid_value' && /^Invalid option: /.test(issue.message)
         ? issue.values.map(String)
-        : null;
+        : issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0 && issue.errors.every((b) => b.length === 1 && b[0].code === 'invalid_value' && b[0].path.length === 0)
+          ? // A union of literals (`sal: 1 | 2 | 3`): its values.
+            issue.errors.flatMap((b) => (b[0] as { values: unknown[] }).values.map(String))
+          : null;
   if (choices !== null) {
     const got = at?.has ? at.value : undefined;
     const near = typeof got === 'string' ? nearestKey(got, choices) : null;
@@ -339,16 +371,22 @@ function friendlyMessage(issue: z.core.$ZodIssue, at: { has: boolean; value: unk
 }
 
 /**
- * The keys `schema` allows on the mapping at `path` (the union of every branch's where
- * the schema branches there), empty when it cannot tell. Walks zod's definitions:
- * objects by key, records and lists to their values, wrappers (optional, default, lazy,
- * pipes) to what they wrap, unions to each option.
+ * The keys `schema` allows on the mapping at `path` of `data` (the union of every
+ * branch's where the schema branches there), empty when it cannot tell. Walks zod's
+ * definitions: objects by key, records and lists to their values, wrappers (optional,
+ * default, lazy, pipes) to what they wrap, unions to each option, but a discriminated
+ * union (`dist:`, `mechanism:`) only to the options the data's discriminator selects
+ * (all of them when it selects none: the discriminator itself is wrong or missing).
  */
-export function knownKeys(schema: z.ZodType, path: ReadonlyArray<string | number>): string[] {
+export function knownKeys(schema: z.ZodType, path: ReadonlyArray<string | number>, data?: unknown): string[] {
   const out = new Set<string>();
-  const walk = (s: z.core.$ZodType | undefined, i: number, depth: number): void => {
-    if (s === undefined || depth > 64) return;
+  // `stall`: steps taken without going down the path (wrappers, unions), bounded so that
+  // a schema that wraps itself cannot loop; every step down the path resets it.
+  const walk = (s: z.core.$ZodType | undefined, i: number, here: unknown, stall: number): void => {
+    if (s === undefined || stall > 32) return;
     const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+    const same = (t: unknown) => walk(t as z.core.$ZodType, i, here, stall + 1);
+    const down = (t: unknown) => walk(t as z.core.$ZodType, i + 1, valueAt(here, [path[i]]).value, 0);
     switch (def.type) {
       case 'optional':
       case 'nullable':
@@ -357,35 +395,39 @@ export function knownKeys(schema: z.ZodType, path: ReadonlyArray<string | number
       case 'readonly':
       case 'catch':
       case 'nonoptional':
-        return walk(def.innerType as z.core.$ZodType, i, depth + 1);
+        return same(def.innerType);
       case 'pipe':
-        return walk(def.in as z.core.$ZodType, i, depth + 1);
+        return same(def.in);
       case 'lazy':
-        return walk((def.getter as () => z.core.$ZodType)(), i, depth + 1);
-      case 'union':
-        for (const o of def.options as z.core.$ZodType[]) walk(o, i, depth + 1);
+        // zod keeps what the getter made (`innerType`); the getter would build it again.
+        return same((s as unknown as { _zod: { innerType: z.core.$ZodType } })._zod.innerType);
+      case 'union': {
+        const options = def.options as z.core.$ZodType[];
+        const disc = def.discriminator;
+        const value = typeof disc === 'string' ? valueAt(here, [disc]).value : undefined;
+        const chosen = value === undefined ? [] : options.filter((o) => (o._zod as { propValues?: Record<string, Set<unknown>> }).propValues?.[disc as string]?.has(value));
+        for (const o of chosen.length > 0 ? chosen : options) same(o);
         return;
+      }
       case 'intersection':
-        walk(def.left as z.core.$ZodType, i, depth + 1);
-        walk(def.right as z.core.$ZodType, i, depth + 1);
+        same(def.left);
+        same(def.right);
         return;
       case 'object': {
         const shape = def.shape as Record<string, z.core.$ZodType>;
         if (i === path.length) for (const k of Object.keys(shape)) out.add(k);
-        else if (typeof path[i] === 'string') walk(shape[path[i] as string], i + 1, depth + 1);
+        else if (typeof path[i] === 'string' && Object.hasOwn(shape, path[i])) down(shape[path[i] as string]);
         return;
       }
       case 'record':
-        if (i < path.length) walk(def.valueType as z.core.$ZodType, i + 1, depth + 1);
-        return;
       case 'array':
-        if (i < path.length) walk(def.element as z.core.$ZodType, i + 1, depth + 1);
+        if (i < path.length) down(def.type === 'record' ? def.valueType : def.element);
         return;
       default:
         return;
     }
   };
-  walk(schema as unknown as z.core.$ZodType, 0, 0);
+  walk(schema as unknown as z.core.$ZodType, 0, data, 0);
   return [...out];
 }
 
@@ -458,6 +500,24 @@ export function isExperimentDocument(data: unknown): boolean {
 }
 
 /**
+ * Throws when the topology file `file` (parsed) is an experiment file: one line that says
+ * so and names the command for it, not the schema's complaint about every key an
+ * experiment has and a topology lacks. For files given as topologies (the loaders of
+ * files and texts); an experiment's points are checked by the schema alone (a `set` of
+ * `base` is an unknown key there).
+ */
+export function refuseExperimentAsTopology(parsed: ParsedText, file: string): void {
+  if (!isExperimentDocument(parsed.data)) return;
+  throw new TopologyError(file, [
+    {
+      path: 'base',
+      message: "expected a topology, but this is an experiment file (it has 'base:', the topology it varies): run it with nfvsim sweep (or nfvsim uncertainty, nfvsim optimize for those designs)",
+      ...parsed.locate(['base']),
+    },
+  ]);
+}
+
+/**
  * True when a parsed document looks like a topology rather than an experiment: a mapping
  * without `base:` that has `components:` (which every topology has).
  */
@@ -475,17 +535,6 @@ export function isTopologyDocument(data: unknown): boolean {
  * way zod gives the same data and the same issues.
  */
 export function validateTopologyData(parsed: ParsedText, file: string): Topology {
-  // An experiment given where a topology is expected: one line that says so, not the
-  // schema's complaint about every key an experiment has and a topology lacks.
-  if (isExperimentDocument(parsed.data)) {
-    throw new TopologyError(file, [
-      {
-        path: 'base',
-        message: "expected a topology, but this is an experiment file (it has 'base:', the topology it varies): run it with nfvsim sweep (or nfvsim uncertainty, nfvsim optimize for those designs)",
-        ...parsed.locate(['base']),
-      },
-    ]);
-  }
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
     throw new TopologyError(file, [{ path: '', message: 'expected a mapping (an object) at the top of the document' }]);
   }

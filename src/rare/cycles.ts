@@ -424,7 +424,7 @@ export const RARE_LIMITS = { paretoK: 0.5, essShare: 0.01, lrMeanSe: 4 } as cons
 export function weightProblems(acc: RareAccumulator, lrMean: Estimate, k: number, automatic: boolean): string[] {
   const out: string[] = [];
   const hint = automatic
-    ? 'the automatic failure bias is too large for this model, or the cycles too few to tell (run more cycles: --cycles or --precision; if this stays, give a smaller --bias)'
+    ? 'the automatic failure bias is too large for this model, or the cycles too few to tell (run more cycles with --cycles; if this stays, give a smaller --bias)'
     : 'the failure bias is too large (try a smaller --bias, or the automatic one)';
   if (k >= RARE_LIMITS.paretoK) {
     out.push(`the likelihood ratios have a heavy tail (Pareto k = ${k.toFixed(2)} >= ${RARE_LIMITS.paretoK}: their variance is likely infinite, so no CI can be trusted): ${hint}`);

@@ -999,7 +999,10 @@ export function summarizeSplit(model: SystemModel, imp: Importance, acc: SplitAc
     const nonzero = a.batchesWithDowntime;
     if (a.total > 0) {
       if (nonzero < SPLIT_LIMITS.minBatchesWithOutage) {
-        const saw = nonzero === acc.batches ? `only ${acc.batches} batches, all with downtime:` : `only ${nonzero} of ${acc.batches} batches saw downtime:`;
+        const saw =
+          nonzero === acc.batches
+            ? `only ${acc.batches === 1 ? '1 batch, with downtime:' : `${acc.batches} batches, all with downtime:`}`
+            : `only ${nonzero} of ${acc.batches} batches saw downtime:`;
         problems.push(`${svc.name}: ${saw} a batch CI needs at least ${SPLIT_LIMITS.minBatchesWithOutage} batches with downtime: run more histories`);
       }
       if (share > SPLIT_LIMITS.largestShare) problems.push(`${svc.name}: one history carries ${(share * 100).toFixed(0)}% of the downtime (over ${SPLIT_LIMITS.largestShare * 100}%): the estimate rests on too few outages`);

@@ -4,7 +4,7 @@
  * interrupted write leaves no file that looks complete (and never half of an older
  * one). Failures are OutputErrors, which the CLI reports with exit code 1.
  */
-import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -43,10 +43,30 @@ export function outputStep<T>(path: string, fn: () => T): T {
 }
 
 /**
+ * True when `path` is (or links to) something other than a file or folder: a device
+ * (`/dev/stdout`, `/dev/null`), a FIFO, a socket. Such an output is written in place:
+ * renaming a temporary file over it would replace the device or the link itself (as
+ * root, `/dev/null` with a regular file), and it has no old content to protect.
+ */
+export function specialTarget(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Writes `data` to `path` through a temporary name and a rename. On failure the
  * temporary file is removed, `path` is left as it was, and an OutputError is thrown.
+ * A device or FIFO (`specialTarget`) is written in place.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  if (specialTarget(path)) {
+    outputStep(path, () => writeFileSync(path, data));
+    return;
+  }
   const tmp = temporaryName(path);
   outputStep(path, () => {
     try {
@@ -62,9 +82,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 /**
  * Checks, before any work is spent, that `path` can be written: creates and removes its
  * temporary file (so nothing is left at `path` itself, and an existing file there is
- * untouched). Throws an OutputError when it cannot.
+ * untouched; a device or FIFO is checked for write access). Throws an OutputError when it cannot.
  */
 export function checkWritable(path: string): void {
+  // A device or FIFO: may this process write it? (Opening a FIFO to try would wait for a reader.)
+  if (specialTarget(path)) return outputStep(path, () => accessSync(path, constants.W_OK));
   const tmp = temporaryName(path);
   outputStep(path, () => {
     if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });

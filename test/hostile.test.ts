@@ -5,8 +5,8 @@
  * complete after a failure. Loader-level checks run in this process; a few go through
  * the real CLI (each spawn costs about a second).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +267,33 @@ describe('outputs', () => {
     const refused = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', join(out, 'p.csv'), '--max-runs', '5']);
     expect(refused.code, refused.stderr).toBe(2);
     expect(readdirSync(out).sort()).toEqual(['done.csv', 'e.jsonl', 'o.csv', 'x.json']);
+  });
+});
+
+describe('outputs that are devices', () => {
+  it('a device or FIFO (or a link to one) is written in place, never renamed over: /dev/null stays a device, a link stays a link', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nfvsim-dev-'));
+    const link = join(out, 'null-link');
+    symlinkSync('/dev/null', link);
+    for (const args of [['diagram', 'topologies/minimal.yaml', '--out', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--events', link]]) {
+      const r = cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(lstatSync(link).isSymbolicLink(), args.join(' ')).toBe(true);
+    }
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(readdirSync(out)).toEqual(['null-link']);
+    // A FIFO, with a reader: the diagram arrives through it whole.
+    const fifo = join(out, 'pipe');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) return;
+    const reader = spawn('cat', [fifo]);
+    let got = '';
+    reader.stdout.on('data', (d) => (got += d));
+    const done = new Promise((resolve) => reader.on('close', resolve));
+    const r = cli(['diagram', 'topologies/minimal.yaml', '--format', 'svg', '--out', fifo]);
+    expect(r.code, r.stderr).toBe(0);
+    await done;
+    expect(got).toMatch(/^<svg [\s\S]*<\/svg>\n?$/);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
 import { attributionNames, CAUSE_LAYERS, PLANNED_LAYER } from '../metrics/summary.js';
-import { outputStep, temporaryName } from '../output.js';
+import { outputStep, specialTarget, temporaryName } from '../output.js';
 
 export { OutputError } from '../output.js';
 
@@ -28,7 +28,8 @@ export class OutageCsv {
     private readonly path: string,
     private readonly model: SystemModel,
   ) {
-    this.tmp = temporaryName(path);
+    // A device or FIFO (`/dev/stdout`) is written in place: there is nothing to rename over.
+    this.tmp = specialTarget(path) ? path : temporaryName(path);
     this.fd = outputStep(path, () => openSync(this.tmp, 'w'));
     this.names = attributionNames(model);
     const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone', 'censored'];
@@ -61,10 +62,10 @@ export class OutageCsv {
     try {
       outputStep(this.path, () => {
         closeSync(this.fd);
-        renameSync(this.tmp, this.path);
+        if (this.tmp !== this.path) renameSync(this.tmp, this.path);
       });
     } catch (e) {
-      rmSync(this.tmp, { force: true });
+      if (this.tmp !== this.path) rmSync(this.tmp, { force: true });
       throw e;
     }
   }
@@ -76,7 +77,7 @@ export class OutageCsv {
     } catch {
       // Already closed, or the disk is gone: the file is removed all the same.
     }
-    rmSync(this.tmp, { force: true });
+    if (this.tmp !== this.path) rmSync(this.tmp, { force: true });
   }
 
   private put(text: string): void {

@@ -38,7 +38,8 @@ export function outputStep<T>(path: string, fn: () => T): T {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     if (e instanceof OutputError || typeof code !== 'string') throw e;
-    throw new OutputError(path, e, code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' ? ' (a file or folder is in the way)' : '');
+    const hint = /[\\/]$/.test(path) || code === 'EISDIR' ? ' (a folder: give a file name)' : code === 'ENOTDIR' || code === 'EEXIST' ? ' (a file or folder is in the way)' : '';
+    throw new OutputError(path, e, hint);
   }
 }
 

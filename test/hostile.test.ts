@@ -227,6 +227,12 @@ describe('outputs', () => {
       // Checked before the run: no report was printed.
       expect(r.stdout).toBe('');
     }
+    // A folder where a file is asked for: said so, whether it exists or is only named with a slash.
+    for (const out of [dir, join(dir, 'not-yet') + '/']) {
+      const r = cli(['run', top, '--jobs', '1', '--csv', out]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/cannot write .*: E(ISDIR|NOTDIR) \(a folder: give a file name\)/);
+    }
     const exp = write('exp-out.yaml', 'base: base.yaml\nruns: 2\ngrid: { vnfs.f.instances: [2] }\n');
     const s = cli(['sweep', exp, '--out', join(blocker, 'out'), '--jobs', '1', '--no-charts']);
     expect(s.code, s.stderr).toBe(1);

@@ -231,15 +231,19 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
   // Keys meant by misspelt keys, per object path: their "missing" issues are dropped.
   const meant = new Set<string>();
   const suggestions = new Map<z.core.$ZodIssue, Map<string, string>>();
-  // The keys allowed per object path, worked out once for all the unknown keys there.
+  // The keys allowed per object path, worked out once for all the issues there.
   const knownAt = new Map<string, string[]>();
+  const keysAt = (s: z.ZodType, segs: Array<string | number>): string[] => {
+    const at = formatPath(segs);
+    let known = knownAt.get(at);
+    if (known === undefined) knownAt.set(at, (known = knownKeys(s, segs, parsedText?.data)));
+    return known;
+  };
   if (schema !== undefined) {
     for (const issue of issues) {
       if (issue.code !== 'unrecognized_keys') continue;
       const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
-      const at = formatPath(segs);
-      let known = knownAt.get(at);
-      if (known === undefined) knownAt.set(at, (known = knownKeys(schema, segs, parsedText?.data)));
+      const known = keysAt(schema, segs);
       const present = valueAt(parsedText?.data, segs).value;
       const map = new Map<string, string>();
       for (const key of issue.keys) {
@@ -285,10 +289,7 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
     const parentPath = segs.slice(0, -1);
     const parent = valueAt(parsedText?.data, parentPath).value;
     if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return '';
-    const where = formatPath(parentPath);
-    let known = knownAt.get(where);
-    if (known === undefined) knownAt.set(where, (known = knownKeys(schema, parentPath, parsedText?.data)));
-    const allowed = known;
+    const allowed = keysAt(schema, parentPath);
     const near = nearestKey(key, Object.keys(parent).filter((k) => !allowed.includes(k)));
     return near === null ? '' : ` ('${near}' is not a key here: did you mean '${key}'?)`;
   }

@@ -126,4 +126,12 @@ describe('nfvsim optimize', () => {
     expect(c.stdout).toContain('Pareto front');
     expect(c.stderr).toContain('pareto.png');
   });
+
+  it('--runs, --horizon and --seed replace the experiment\'s (runs: the most histories a design gets)', () => {
+    const file = files({ ...SPEC, target: { availability: 0.99 } }, { runs: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-opt-set-'));
+    const r = cli(['optimize', file, '-o', join(dir, 'o'), '--json', '--no-charts', '--no-progress', '--runs', '100', '--horizon', '1y', '--seed', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).settings).toMatchObject({ seed: 4, maxRuns: 100, horizonSeconds: 365 * 86400 });
+  });
 });

@@ -227,6 +227,45 @@ describe('sweep identity', () => {
     expect(other.stderr).toMatch(/cannot resume: the sweep there was made with different code/);
   });
 
+  it('--runs, --horizon and --seed replace the experiment\'s for one sweep, and are part of its identity (resume, shards, merge)', () => {
+    const dir = tmp();
+    const f = join(ROOT, 'experiments/fencing.yaml');
+    const out = join(dir, 'small');
+    const small = ['--runs', '20', '--horizon', '2y', '--seed', '3'];
+    const r = cli(['sweep', f, '--out', out, '--jobs', '1', '--no-charts', ...small]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/3 points x 20 runs x 2 y, seed 3/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.settings).toMatchObject({ seed: 3, runs: 20, horizonSeconds: 2 * 365 * 86400, horizonReason: 'set on the command line' });
+    // The same as a copy of the file with those settings in it: the same results.
+    const copy = join(dir, 'fencing-small.yaml');
+    writeFileSync(copy, readFileSync(f, 'utf8').replace('base: ../topologies/sal1-pair.yaml', `base: ${join(ROOT, 'topologies/sal1-pair.yaml')}`).replace('runs: 100', 'runs: 20').replace('seed: 1', 'seed: 3').replace('horizon: 10y', 'horizon: 2y'));
+    const c = cli(['sweep', copy, '--out', join(dir, 'copy'), '--jobs', '1', '--no-charts', '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).points).toEqual(results.points);
+    // Resuming without them is another sweep: refused, saying what differs; with them, it goes on.
+    const other = cli(['sweep', f, '--out', out, '--resume', '--no-charts']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/cannot resume: the sweep there was made with different seed, runs, horizonSeconds/);
+    expect(cli(['sweep', f, '--out', out, '--resume', '--jobs', '1', '--no-charts', ...small]).code).toBe(0);
+    // Array-job shards: the merge command printed carries the settings, and merge needs them.
+    const sharded = join(dir, 'sharded');
+    const sh = cli(['sweep', f, '--out', sharded, '--shard', '0/1', '--jobs', '1', ...small]);
+    expect(sh.code, sh.stderr).toBe(0);
+    expect(sh.stderr).toContain(`nfvsim merge ${f} --out ${sharded} --runs 20 --horizon 63072000s --seed 3`);
+    expect(cli(['merge', f, '--out', sharded, '--no-charts']).code).toBe(2);
+    const merged = cli(['merge', f, '--out', sharded, '--no-charts', '--json', ...small]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(JSON.parse(merged.stdout).points).toEqual(results.points);
+    // A horizon within the experiment's warm-up: exit 2, no stack trace.
+    const warm = join(dir, 'warm.yaml');
+    writeFileSync(warm, readFileSync(copy, 'utf8').replace('horizon: 2y', 'horizon: 2y\nwarmup: 1y'));
+    const w = cli(['sweep', warm, '--out', join(dir, 'w'), '--horizon', '6mo', '--no-charts']);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toMatch(/the horizon \(\d+ s\) must exceed the experiment's warm-up/);
+    expect(w.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('--out naming a file, and chart on results that are not a sweep, are clear errors', () => {
     const dir = tmp();
     const f = join(dir, 'afile');

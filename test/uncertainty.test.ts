@@ -172,6 +172,14 @@ describe('nfvsim uncertainty', () => {
     expect(readFileSync(join(dir, 'c', 'report.html'), 'utf8')).toContain('uncertain inputs');
   });
 
+  it('--runs, --horizon and --seed replace the experiment\'s', () => {
+    const file = files({ samples: 4, parameters: { [MTTF]: { dist: 'lognormal', median: '30d', errorFactor: 3 } } }, { runs: 60 });
+    const dir = mkdtempSync(join(tmpdir(), 'nfvsim-unc-set-'));
+    const r = cli(['uncertainty', file, '-o', join(dir, 'u'), '--json', '--no-charts', '--no-progress', '--runs', '7', '--horizon', '30d', '--seed', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).settings).toMatchObject({ seed: 5, runs: 7, horizonSeconds: 30 * 86400 });
+  });
+
   it('an experiment without an uncertain section: exit 2, with what to do', () => {
     const r = cli(['uncertainty', join(process.cwd(), 'experiments', 'fencing.yaml'), '--no-progress']);
     expect(r.code).toBe(2);

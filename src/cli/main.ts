@@ -36,7 +36,7 @@ import { EXIT_INTERRUPTED, handleInterrupts } from './interrupt.js';
 import { isExperimentDocument, parseText, readInputFile } from '../model/load.js';
 import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
-import { durationOption, nonNegativeInt, positiveInt, UsageError } from './options.js';
+import { asUsage, durationOption, experimentSettingArgs, experimentSettingOptions, nonNegativeInt, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
 import { registerTransient } from './transient.js';
 import { registerUncertainty } from './uncertainty.js';
@@ -208,7 +208,7 @@ function biasFactor(v: string): number {
   return x;
 }
 
-interface SweepCliOptions {
+interface SweepCliOptions extends ExperimentSettingOptions {
   out?: string;
   queue?: string;
   queueName?: string;
@@ -598,8 +598,8 @@ export async function main(argv: string[]): Promise<number> {
     out.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderRareText(report, (Date.now() - started) / 1000));
   }
 
-  program
-    .command('sweep')
+  experimentSettingOptions(program
+    .command('sweep'))
     .description('run an experiment (a base topology and parameters to vary) point by point; resumable; writes results, charts and report.html')
     .argument('<experiment>', 'experiment file (YAML or JSON), e.g. experiments/heartbeat-sal1.yaml')
     .option('-o, --out <dir>', 'results folder (default: results/<experiment name>)')
@@ -616,9 +616,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {
       const { runSweep, runSweepShard, renderSweepText } = await sweepModules();
-      const exp = (await experimentModule()).loadExperimentFile(file);
+      const { loadExperimentFile, withOverrides } = await experimentModule();
+      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
       const dir = opts.out ?? join('results', exp.name);
-      checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon in the experiment', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
+      // The settings given here, to repeat in the commands printed below (--resume, merge).
+      const settings = experimentSettingArgs(opts);
+      checkEventBudget(exp.points.map((p) => p.topology.model), exp, exp.file, 'lower runs or the horizon (in the experiment, or --runs, --horizon)', { pilotEvents: SWEEP_PILOT_EVENTS, clockIn: exp.base.file });
       const bar = createProgress(err, 'sweeping', opts.progress);
       const started = Date.now();
       if (opts.queue && opts.shard) throw new UsageError('--queue and --shard are two ways to split a sweep: give one');
@@ -627,8 +630,8 @@ export async function main(argv: string[]): Promise<number> {
       const interrupts = handleInterrupts(err, () => {
         bar.finish();
         const again = opts.shard
-          ? `nfvsim sweep ${file} --out ${dir} --shard ${opts.shard}`
-          : `nfvsim sweep ${file} --out ${dir} --resume${opts.queue ? ` --queue ${redactUrl(opts.queue)}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
+          ? `nfvsim sweep ${file} --out ${dir}${settings} --shard ${opts.shard}`
+          : `nfvsim sweep ${file} --out ${dir}${settings} --resume${opts.queue ? ` --queue ${redactUrl(opts.queue)}${opts.queueName ? ` --queue-name ${opts.queueName}` : ''}` : ''}`;
         err.write(`\nnfvsim: interrupted; finished shards are kept in the journal in ${dir}. Continue with:\n  ${again}\n`);
         process.exit(EXIT_INTERRUPTED);
       });
@@ -641,7 +644,7 @@ export async function main(argv: string[]): Promise<number> {
           bar.finish();
           err.write(
             `nfvsim: shard ${shard.index}/${shard.count}: ${r.ran} of its ${r.tasks} tasks run now (the rest were done before), in ${r.journal}; ` +
-              `when every shard is done: nfvsim merge ${file} --out ${dir}\n`,
+              `when every shard is done: nfvsim merge ${file} --out ${dir}${settings}\n`,
           );
           return;
         }
@@ -723,17 +726,18 @@ export async function main(argv: string[]): Promise<number> {
       });
     });
 
-  program
-    .command('merge')
+  experimentSettingOptions(program
+    .command('merge'))
     .description('merge the journals of an array-job sweep (nfvsim sweep --shard i/n) into results, charts and report.html')
     .argument('<experiment>', 'the experiment file the shards ran')
     .option('-o, --out <dir>', 'results folder (default: results/<experiment name>)')
     .option('--from <dirs...>', 'more folders whose journals to read (shards that wrote elsewhere)')
     .option('--no-charts', 'do not draw the charts and report.html')
     .option('--json', 'print results.json on stdout instead of the table')
-    .action(async (file: string, opts: { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: ExperimentSettingOptions & { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
       const { mergeSweep, SweepInterrupted, renderSweepText } = await sweepModules();
-      const exp = (await experimentModule()).loadExperimentFile(file);
+      const { loadExperimentFile, withOverrides } = await experimentModule();
+      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
       const dir = opts.out ?? join('results', exp.name);
       let results;
       try {

@@ -7,10 +7,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
-import { positiveInt, UsageError } from './options.js';
+import { asUsage, experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 
 /** Options of `nfvsim optimize`. */
-interface OptimizeCliOptions {
+interface OptimizeCliOptions extends ExperimentSettingOptions {
   out?: string;
   jobs?: number;
   charts: boolean;
@@ -21,8 +21,8 @@ interface OptimizeCliOptions {
 /** Registers `optimize` on `program`; it writes its summary (or JSON) to `out` and its notes to `err`. */
 export function registerOptimize(program: Command, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): void {
   const { out, err } = io;
-  program
-    .command('optimize')
+  experimentSettingOptions(program
+    .command('optimize'), 'the most histories a design gets')
     .description(
       "design search over an experiment's 'optimize:' section: the cheapest designs that meet the availability and/or SAL target and the cost/downtime Pareto front, " +
         'racing the designs with common random numbers (more histories only where a verdict is still open), with a 95% verdict per design',
@@ -36,8 +36,8 @@ export function registerOptimize(program: Command, io: { out: NodeJS.WritableStr
     .option('--no-progress', 'no progress (the same as --progress none)')
     .action(async (file: string, opts: OptimizeCliOptions) => {
       // Loaded here, not at start-up: only this command needs them.
-      const { loadExperimentFile } = await import('../experiment/load.js');
-      const exp = loadExperimentFile(file);
+      const { loadExperimentFile, withOverrides } = await import('../experiment/load.js');
+      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
       if (exp.design !== 'optimize') throw new UsageError(`${file}: no 'optimize:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Design search"`);
       const { optimize, checkCosts } = await import('../optimize/run.js');
       const { renderOptimizeText, writeOptimizeReport } = await import('../report/optimize.js');

@@ -3,7 +3,7 @@
  * and commander option parsers. A leaf module, so commands import it without importing
  * each other.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../engine/units.js';
 
 /** An error in the user's input that the CLI reports without a stack trace (exit 2). */
@@ -38,4 +38,38 @@ export function openProbability(v: string): number {
   const x = Number(v.trim());
   if (v.trim() === '' || !(x > 0 && x < 1)) throw new InvalidArgumentError(`expected a probability between 0 and 1 (exclusive), e.g. 1e-12, got '${v}'`);
   return x;
+}
+
+/** The options of an experiment's settings given on the command line (`--runs`, `--horizon`, `--seed`; see ExperimentOverrides). */
+export interface ExperimentSettingOptions {
+  runs?: number;
+  horizon?: number;
+  seed?: number;
+}
+
+/**
+ * Adds `--runs`, `--horizon` and `--seed` to a command that runs an experiment file
+ * (sweep, merge, uncertainty, optimize): they replace the file's for this run. `runs`
+ * says what a run is in that command.
+ */
+export function experimentSettingOptions<T extends Command>(cmd: T, runs = 'replications per point'): T {
+  return cmd
+    .option('-n, --runs <n>', `${runs} (default: the experiment's runs)`, positiveInt())
+    .option('--horizon <duration>', "simulated time per replication, e.g. '2y' (default: the experiment's)", durationOption)
+    .option('-s, --seed <n>', "seed of every random stream (default: the experiment's)", nonNegativeInt) as T;
+}
+
+/** The same settings as command-line arguments (to repeat them in a command the CLI prints: --resume, merge). */
+export function experimentSettingArgs(o: ExperimentSettingOptions): string {
+  return (o.runs !== undefined ? ` --runs ${o.runs}` : '') + (o.horizon !== undefined ? ` --horizon ${o.horizon}s` : '') + (o.seed !== undefined ? ` --seed ${o.seed}` : '');
+}
+
+/** Runs `fn`; a RangeError it throws (a setting out of range, e.g. `withOverrides`) becomes a UsageError (exit 2). */
+export function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { progressMode } from './progress.js';
 import { runStudySweep, type StudyCliOptions } from './study-sweep.js';
-import { positiveInt, UsageError } from './options.js';
+import { asUsage, experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 
 /** Registers `uncertainty` on `program`; it writes its summary (or JSON) to `out` and its notes to `err`. */
 export function registerUncertainty(program: Command, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): void {
   const { out, err } = io;
-  program
-    .command('uncertainty')
+  experimentSettingOptions(program
+    .command('uncertainty'), 'histories per parameter set')
     .description(
       "two-level run of an experiment with an 'uncertain:' section: parameter sets drawn from distributions over values, then histories of each; " +
         'the distribution of availability and downtime per year across the parameter uncertainty, P(meet the availability target) and P(meet each SAL), with 95% CIs; runs as a sweep, resumable',
@@ -31,10 +31,10 @@ export function registerUncertainty(program: Command, io: { out: NodeJS.Writable
     .option('--json', 'print uncertainty.json on stdout instead of the summary')
     .option('--progress <mode>', "progress on stderr: 'auto', 'bar', 'plain', 'none'", progressMode)
     .option('--no-progress', 'no progress (the same as --progress none)')
-    .action(async (file: string, opts: StudyCliOptions) => {
+    .action(async (file: string, opts: StudyCliOptions & ExperimentSettingOptions) => {
       // Loaded here, not at start-up: only this command needs them.
-      const { loadExperimentFile } = await import('../experiment/load.js');
-      const exp = loadExperimentFile(file);
+      const { loadExperimentFile, withOverrides } = await import('../experiment/load.js');
+      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
       if (exp.design !== 'uncertain') throw new UsageError(`${file}: no 'uncertain:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Uncertain inputs"`);
       const { readJournals } = await import('../sweep/sweep.js');
       const { uncertaintyResults } = await import('../uncertainty/run.js');

@@ -53,6 +53,36 @@ export interface LoadedExperiment {
 }
 
 /** Loads and validates an experiment file. */
+/**
+ * Settings given on the command line in place of an experiment's own (`nfvsim sweep
+ * --runs 20 --horizon 2y --seed 3`, to try a study small or on another seed). They become
+ * the experiment's settings everywhere: its runs, shards, results and manifest, so that a
+ * sweep resumed, sharded or merged with other settings is refused, saying what differs.
+ */
+export interface ExperimentOverrides {
+  runs?: number;
+  seed?: number;
+  /** Seconds. */
+  horizon?: number;
+}
+
+/**
+ * `exp` with `o` in place of its runs, seed and horizon (the same object when `o` sets
+ * none). Throws a RangeError when the horizon would not exceed the warm-up.
+ */
+export function withOverrides(exp: LoadedExperiment, o: ExperimentOverrides): LoadedExperiment {
+  if (o.runs === undefined && o.seed === undefined && o.horizon === undefined) return exp;
+  const horizon = o.horizon ?? exp.horizon;
+  if (!(horizon > exp.warmup)) throw new RangeError(`the horizon (${horizon} s) must exceed the experiment's warm-up (${exp.warmup} s)`);
+  return {
+    ...exp,
+    runs: o.runs ?? exp.runs,
+    seed: o.seed ?? exp.seed,
+    horizon,
+    horizonReason: o.horizon !== undefined ? 'set on the command line' : exp.horizonReason,
+  };
+}
+
 export function loadExperimentFile(file: string): LoadedExperiment {
   return loadExperimentText(readInputFile(file), file, dirname(file));
 }

@@ -91,6 +91,17 @@ describe('sizes', () => {
     expect(r.stderr).toMatch(/keys\.yaml:2:3: components: 15,000 entries; the limit is 10,000 entries in one mapping or list \(set NFVSIM_MAX_ENTRIES to raise it\)/);
   });
 
+  it('9,000 unknown keys in one mapping: the first 200 messages located, the rest without a line, quickly', () => {
+    const text = BASE.replace('f: { instances: 2,', `f: { ${Array.from({ length: 9_000 }, (_, i) => `x${i}: 1, `).join('')}instances: 2,`);
+    const started = Date.now();
+    const e = thrown(() => loadTopologyText(text, 'unknown.yaml')) as TopologyError;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(e.issues).toHaveLength(9_000);
+    expect(e.issues.filter((i) => i.line !== undefined)).toHaveLength(200);
+    expect(e.issues[0]).toMatchObject({ path: 'vnfs.f.x0', message: "unknown key 'x0'" });
+    expect(e.issues[8_999].line).toBeUndefined();
+  });
+
   it('duplicate keys are found in linear time, with both lines; the limit can be raised', () => {
     const many = (n: number) => `components:\n${Array.from({ length: n }, (_, i) => `  k${i}: 1\n`).join('')}  k7: 2\n`;
     const started = Date.now();

@@ -211,15 +211,16 @@ function firstLine(s: string): string {
 }
 
 /**
- * Issues given a line and column: the first this many (a few are printed; finding a
+ * Messages given a line and column: the first this many (a few are printed; finding a
  * node's line walks its mappings, so locating 10,000 issues in a mapping of 5,000 keys
- * would take seconds).
+ * would take seconds). Counted in messages, so one issue of 10,000 unknown keys is
+ * located for its first 200.
  */
 const MAX_LOCATED = 200;
 
 /**
  * Converts zod issues to input issues with dotted paths and positions (the first
- * MAX_LOCATED issues located). zod's own wording is put in the file's terms where it is
+ * MAX_LOCATED messages located). zod's own wording is put in the file's terms where it is
  * zod's default (`friendlyMessage`); the schema's own messages are kept. With `schema`
  * (the one that was validated), an unknown key close to a key the schema allows at that
  * place says which (`did you mean 'instances'?`), and a misspelt required key is one
@@ -255,14 +256,16 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
       suggestions.set(issue, map);
     }
   }
-  for (const [n, issue] of issues.entries()) {
-    const parsed = n < MAX_LOCATED ? parsedText : undefined;
+  // Messages are located while fewer than MAX_LOCATED are out (an issue of unknown keys is one message per key).
+  const locator = () => (out.length < MAX_LOCATED ? parsedText : undefined);
+  for (const issue of issues) {
+    const parsed = locator();
     const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...segs, key];
         const near = suggestions.get(issue)?.get(key);
-        out.push({ path: formatPath(path), message: `unknown key '${key}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}`, ...parsed?.locate(path) });
+        out.push({ path: formatPath(path), message: `unknown key '${key}'${near !== undefined ? ` (did you mean '${near}'?)` : ''}`, ...locator()?.locate(path) });
       }
       continue;
     }

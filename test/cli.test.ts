@@ -82,6 +82,10 @@ describe('bad input', () => {
     }
     // validate tells them apart by the same rule.
     expect(cli(['validate', 'experiments/heartbeat-sal1.yaml']).stdout).toMatch(/: valid experiment: grid/);
+    // An experiment whose base: is misspelt is still read as one: one line, not the topology schema's complaints.
+    const bsae = cli(['validate', write('bsae.yaml', readFileSync(join(ROOT, 'experiments/fencing.yaml'), 'utf8').replace('base: ../topologies/sal1-pair.yaml', `bsae: ${join(ROOT, 'topologies/sal1-pair.yaml')}`))]);
+    expect(bsae.code).toBe(2);
+    expect(bsae.stderr).toMatch(/bsae: unknown key 'bsae' \(did you mean 'base'\?\)\n$/);
     expect(cli(['validate', 'topologies/minimal.yaml']).stdout).toMatch(/: valid: 1 host, 2 components, 1 VNF\/VIM service, 1 service\n/);
   });
 

@@ -33,7 +33,7 @@ import { renderText } from '../report/text.js';
 import { counted } from '../report/format.js';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
 import { EXIT_INTERRUPTED, handleInterrupts } from './interrupt.js';
-import { isExperimentDocument, parseText, readInputFile } from '../model/load.js';
+import { parseText, readAsExperiment, readInputFile } from '../model/load.js';
 import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
 import { asUsage, durationOption, experimentSettingArgs, experimentSettingOptions, nonNegativeInt, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
@@ -426,7 +426,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'topology or experiment file (YAML or JSON); an experiment is a file with a `base:` topology')
     .action(async (file: string) => {
       const data = parseText(readInputFile(file), file).data;
-      if (isExperimentDocument(data)) {
+      if (readAsExperiment(data)) {
         const exp = (await experimentModule()).loadExperimentFile(file);
         out.write(
           `${file}: valid experiment: ${exp.design}, ${counted(exp.points.length, 'point')} x ${counted(exp.runs, 'run')} on ${exp.base.file}, ` +

@@ -522,6 +522,18 @@ export function refuseExperimentAsTopology(parsed: ParsedText, file: string): vo
 }
 
 /**
+ * True when `validate` should read a parsed document as an experiment: it is one
+ * (`isExperimentDocument`), or it has no `components:` (every topology has) and a key
+ * within two edits of `base` (`bsae:`), so that the experiment's schema says "did you
+ * mean 'base'?" instead of the topology's complaining about every key.
+ */
+export function readAsExperiment(data: unknown): boolean {
+  if (isExperimentDocument(data)) return true;
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || Object.hasOwn(data, 'components')) return false;
+  return nearestKey('base', Object.keys(data)) !== null;
+}
+
+/**
  * True when a parsed document looks like a topology rather than an experiment: a mapping
  * without `base:` that has `components:` (which every topology has).
  */

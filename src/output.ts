@@ -4,7 +4,7 @@
  * interrupted write leaves no file that looks complete (and never half of an older
  * one). Failures are OutputErrors, which the CLI reports with exit code 1.
  */
-import { accessSync, closeSync, constants, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -31,6 +31,24 @@ export function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.tmp`);
 }
 
+/** True when `path` is (or links to) a character device: /dev/null, a terminal. */
+function isCharacterDevice(path: string): boolean {
+  try {
+    return statSync(path).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** True when `path` is a folder (following links). */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Runs `fn`; a file-system error (one with an errno code) becomes an OutputError naming `path`; others pass unchanged. */
 export function outputStep<T>(path: string, fn: () => T): T {
   try {
@@ -38,7 +56,10 @@ export function outputStep<T>(path: string, fn: () => T): T {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     if (e instanceof OutputError || typeof code !== 'string') throw e;
-    const hint = /[\\/]$/.test(path) || code === 'EISDIR' ? ' (a folder: give a file name)' : code === 'ENOTDIR' || code === 'EEXIST' ? ' (a file or folder is in the way)' : '';
+    // A file asked for under a name that ends in '/' (nothing there): ENOTDIR, but nothing is in the way.
+    const bare = path.replace(/[\\/]+$/, '');
+    const slash = code === 'ENOTDIR' && bare !== path && !existsSync(bare) && isFolder(dirname(resolve(bare)));
+    const hint = slash ? " (the name ends in '/': a file name is needed here)" : code === 'EISDIR' ? ' (a folder is in the way)' : code === 'ENOTDIR' || code === 'EEXIST' ? ' (a file or folder is in the way)' : '';
     throw new OutputError(path, e, hint);
   }
 }
@@ -59,20 +80,45 @@ export function specialTarget(path: string): boolean {
 }
 
 /**
+ * Where an output named `path` is written: a symbolic link is followed (to its target,
+ * even one not there yet), so that the file it names is replaced and the link is kept;
+ * `inPlace` when that is a device or FIFO (`specialTarget`: `/dev/stdout` on a pipe or a
+ * terminal, `/dev/null`, a named pipe), which is written directly, not renamed over.
+ */
+export function outputTarget(path: string): { path: string; inPlace: boolean } {
+  let target = path;
+  try {
+    if (lstatSync(path).isSymbolicLink()) {
+      try {
+        target = realpathSync(path);
+      } catch {
+        // A link to nothing yet: its target, as the link names it.
+        target = resolve(dirname(path), readlinkSync(path));
+      }
+    }
+  } catch {
+    // Not there: a new file.
+  }
+  return { path: target, inPlace: specialTarget(target) };
+}
+
+/**
  * Writes `data` to `path` through a temporary name and a rename. On failure the
  * temporary file is removed, `path` is left as it was, and an OutputError is thrown.
- * A device or FIFO (`specialTarget`) is written in place.
+ * A link is followed (`outputTarget`: the link stays a link); a device or FIFO is
+ * written in place (a FIFO waits for its reader, as any writer does).
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  if (specialTarget(path)) {
-    outputStep(path, () => writeFileSync(path, data));
+  const target = outputTarget(path);
+  if (target.inPlace) {
+    outputStep(path, () => writeFileSync(target.path, data));
     return;
   }
-  const tmp = temporaryName(path);
+  const tmp = temporaryName(target.path);
   outputStep(path, () => {
     try {
       writeFileSync(tmp, data);
-      renameSync(tmp, path);
+      renameSync(tmp, target.path);
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -86,11 +132,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * untouched; a device or FIFO is checked for write access). Throws an OutputError when it cannot.
  */
 export function checkWritable(path: string): void {
+  const target = outputTarget(path);
   // A device or FIFO: may this process write it? (Opening a FIFO to try would wait for a reader.)
-  if (specialTarget(path)) return outputStep(path, () => accessSync(path, constants.W_OK));
-  const tmp = temporaryName(path);
+  if (target.inPlace) return outputStep(path, () => accessSync(target.path, constants.W_OK));
+  const tmp = temporaryName(target.path);
   outputStep(path, () => {
-    if (existsSync(path) && statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (existsSync(target.path) && statSync(target.path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     closeSync(openSync(tmp, 'w'));
     rmSync(tmp, { force: true });
   });
@@ -135,7 +182,8 @@ export function outputClash(inputs: ReadonlyArray<[string, string]>, outputs: Re
   }
   for (let i = 0; i < outputs.length; i++) {
     for (let j = i + 1; j < outputs.length; j++) {
-      if (same(outputs[i][1], outputs[j][1])) return `${outputs[i][0]} and ${outputs[j][0]} name the same file (${outputs[j][1]}); give each its own`;
+      // Two outputs to a sink such as /dev/null are no clash (a device holds no file to mix up).
+      if (same(outputs[i][1], outputs[j][1]) && !isCharacterDevice(outputs[i][1])) return `${outputs[i][0]} and ${outputs[j][0]} name the same file (${outputs[j][1]}); give each its own`;
     }
   }
   return null;

@@ -239,11 +239,16 @@ describe('outputs', () => {
       expect(r.stdout).toBe('');
     }
     // A folder where a file is asked for: said so, whether it exists or is only named with a slash.
-    for (const out of [dir, join(dir, 'not-yet') + '/']) {
-      const r = cli(['run', top, '--jobs', '1', '--csv', out]);
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/cannot write .*: E(ISDIR|NOTDIR) \(a folder: give a file name\)/);
-    }
+    const folder = cli(['run', top, '--jobs', '1', '--csv', dir]);
+    expect(folder.code, folder.stderr).toBe(1);
+    expect(folder.stderr).toMatch(/cannot write .*: EISDIR \(a folder is in the way\)/);
+    const slash = cli(['run', top, '--jobs', '1', '--csv', join(dir, 'not-yet') + '/']);
+    expect(slash.code, slash.stderr).toBe(1);
+    expect(slash.stderr).toMatch(/cannot write .*not-yet\/: ENOTDIR \(the name ends in '\/': a file name is needed here\)/);
+    // A folder output under a file: what is in the way, not "give a file name".
+    const under = cli(['run', top, '--jobs', '1', '--report', join(blocker, 'rep') + '/']);
+    expect(under.code, under.stderr).toBe(1);
+    expect(under.stderr).toMatch(/cannot write .*afile.*ENOTDIR \(a file or folder is in the way\)/);
     const exp = write('exp-out.yaml', 'base: base.yaml\nruns: 2\ngrid: { vnfs.f.instances: [2] }\n');
     const s = cli(['sweep', exp, '--out', join(blocker, 'out'), '--jobs', '1', '--no-charts']);
     expect(s.code, s.stderr).toBe(1);
@@ -288,17 +293,32 @@ describe('outputs', () => {
 });
 
 describe('outputs that are devices', () => {
-  it('a device or FIFO (or a link to one) is written in place, never renamed over: /dev/null stays a device, a link stays a link', async () => {
+  it('a device or FIFO (or a link to one) is written in place, never renamed over; a link to a file has its file replaced: /dev/null stays a device, a link stays a link', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nfvsim-dev-'));
     const link = join(out, 'null-link');
     symlinkSync('/dev/null', link);
-    for (const args of [['diagram', 'topologies/minimal.yaml', '--out', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--events', link]]) {
+    // Never /dev/null itself: a fault here would replace it on the machine (tests may run as root).
+    const link2 = join(out, 'null-link-2');
+    symlinkSync('/dev/null', link2);
+    for (const args of [['diagram', 'topologies/minimal.yaml', '--out', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--events', link], ['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', link, '--events', link2]]) {
       const r = cli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(lstatSync(link).isSymbolicLink(), args.join(' ')).toBe(true);
     }
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
-    expect(readdirSync(out)).toEqual(['null-link']);
+    expect(readdirSync(out)).toEqual(['null-link', 'null-link-2']);
+    // A link to a file, or to none yet: the file it names is written (atomically), the link kept.
+    writeFileSync(join(out, 'target.csv'), 'old');
+    symlinkSync('target.csv', join(out, 'file-link.csv'));
+    symlinkSync('new.csv', join(out, 'dangling.csv'));
+    for (const name of ['file-link.csv', 'dangling.csv']) {
+      const r = cli(['run', join(dir, 'base.yaml'), '--jobs', '1', '--csv', join(out, name)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lstatSync(join(out, name)).isSymbolicLink(), name).toBe(true);
+    }
+    expect(readFileSync(join(out, 'target.csv'), 'utf8')).toMatch(/^replication,service,/);
+    expect(readFileSync(join(out, 'new.csv'), 'utf8')).toMatch(/^replication,service,/);
+    expect(readdirSync(out).sort()).toEqual(['dangling.csv', 'file-link.csv', 'new.csv', 'null-link', 'null-link-2', 'target.csv']);
     // A FIFO, with a reader: the diagram arrives through it whole.
     const fifo = join(out, 'pipe');
     if (spawnSync('mkfifo', [fifo]).status !== 0) return;

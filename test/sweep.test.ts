@@ -262,7 +262,7 @@ describe('sweep identity', () => {
     writeFileSync(warm, readFileSync(copy, 'utf8').replace('horizon: 2y', 'horizon: 2y\nwarmup: 1y'));
     const w = cli(['sweep', warm, '--out', join(dir, 'w'), '--horizon', '6mo', '--no-charts']);
     expect(w.code).toBe(2);
-    expect(w.stderr).toMatch(/the horizon \(\d+ s\) must exceed the experiment's warm-up/);
+    expect(w.stderr).toMatch(/warm\.yaml:\d+:\d+: horizon: the horizon \(--horizon\) \(183 d\) must exceed the warm-up \(1 y\)/);
     expect(w.stderr).not.toMatch(/\n\s+at /);
   });
 

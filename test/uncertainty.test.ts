@@ -177,7 +177,15 @@ describe('nfvsim uncertainty', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nfvsim-unc-set-'));
     const r = cli(['uncertainty', file, '-o', join(dir, 'u'), '--json', '--no-charts', '--no-progress', '--runs', '7', '--horizon', '30d', '--seed', '5']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).settings).toMatchObject({ seed: 5, runs: 7, horizonSeconds: 30 * 86400 });
+    const got = JSON.parse(r.stdout);
+    expect(got.settings).toMatchObject({ seed: 5, runs: 7, horizonSeconds: 30 * 86400 });
+    // As a copy of the file with those values: the same parameter sets (drawn from the seed) and results.
+    const copy = files({ samples: 4, parameters: { [MTTF]: { dist: 'lognormal', median: '30d', errorFactor: 3 } } }, { runs: 7, seed: 5, horizon: '30d' });
+    const c = cli(['uncertainty', copy, '-o', join(dir, 'c'), '--json', '--no-charts', '--no-progress']);
+    expect(c.code, c.stderr).toBe(0);
+    const want = JSON.parse(c.stdout);
+    expect(got.sets).toEqual(want.sets);
+    expect(got.services).toEqual(want.services);
   });
 
   it('an experiment without an uncertain section: exit 2, with what to do', () => {

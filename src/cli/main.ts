@@ -36,7 +36,7 @@ import { EXIT_INTERRUPTED, handleInterrupts } from './interrupt.js';
 import { parseText, readAsExperiment, readInputFile } from '../model/load.js';
 import type { ArrayShard } from '../sweep/sweep.js';
 import { registerAnalyze } from './analyze.js';
-import { asUsage, durationOption, experimentSettingArgs, experimentSettingOptions, nonNegativeInt, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
+import { durationOption, experimentSettingArgs, experimentSettingOptions, nonNegativeInt, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 import { registerSensitivity } from './sensitivity.js';
 import { registerTransient } from './transient.js';
 import { registerUncertainty } from './uncertainty.js';
@@ -616,8 +616,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {
       const { runSweep, runSweepShard, renderSweepText } = await sweepModules();
-      const { loadExperimentFile, withOverrides } = await experimentModule();
-      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
+      const exp = (await experimentModule()).loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
       const dir = opts.out ?? join('results', exp.name);
       // The settings given here, to repeat in the commands printed below (--resume, merge).
       const settings = experimentSettingArgs(opts);
@@ -736,8 +735,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: ExperimentSettingOptions & { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
       const { mergeSweep, SweepInterrupted, renderSweepText } = await sweepModules();
-      const { loadExperimentFile, withOverrides } = await experimentModule();
-      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
+      const exp = (await experimentModule()).loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
       const dir = opts.out ?? join('results', exp.name);
       let results;
       try {

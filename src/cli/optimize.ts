@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createProgress, progressMode, type ProgressMode } from './progress.js';
-import { asUsage, experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
+import { experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 
 /** Options of `nfvsim optimize`. */
 interface OptimizeCliOptions extends ExperimentSettingOptions {
@@ -36,8 +36,8 @@ export function registerOptimize(program: Command, io: { out: NodeJS.WritableStr
     .option('--no-progress', 'no progress (the same as --progress none)')
     .action(async (file: string, opts: OptimizeCliOptions) => {
       // Loaded here, not at start-up: only this command needs them.
-      const { loadExperimentFile, withOverrides } = await import('../experiment/load.js');
-      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
+      const { loadExperimentFile } = await import('../experiment/load.js');
+      const exp = loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
       if (exp.design !== 'optimize') throw new UsageError(`${file}: no 'optimize:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Design search"`);
       const { optimize, checkCosts } = await import('../optimize/run.js');
       const { renderOptimizeText, writeOptimizeReport } = await import('../report/optimize.js');
@@ -47,7 +47,7 @@ export function registerOptimize(program: Command, io: { out: NodeJS.WritableStr
         exp.points.map((p) => p.topology.model),
         exp,
         file,
-        'lower runs or the horizon, or search fewer designs',
+        'lower runs or the horizon (in the experiment, or --runs, --horizon), or search fewer designs',
         { pilotEvents: SWEEP_PILOT_EVENTS },
       );
       const dir = opts.out ?? join('results', exp.name);

@@ -5,14 +5,16 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../engine/units.js';
+import { MAX_EXPERIMENT_RUNS } from '../model/limits.js';
 
 /** An error in the user's input that the CLI reports without a stack trace (exit 2). */
 export class UsageError extends Error {}
 
-/** A commander option parser for a positive integer. */
-export function positiveInt() {
+/** A commander option parser for a positive integer, at most `max` (default: the largest safe integer). */
+export function positiveInt(max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     if (!/^\d+$/.test(v.trim()) || Number(v) <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+    if (!(Number(v) <= max)) throw new InvalidArgumentError(`expected a positive integer up to ${max.toLocaleString('en-US')}, got '${v}'`);
     return Number(v);
   };
 }
@@ -54,7 +56,7 @@ export interface ExperimentSettingOptions {
  */
 export function experimentSettingOptions<T extends Command>(cmd: T, runs = 'replications per point'): T {
   return cmd
-    .option('-n, --runs <n>', `${runs} (default: the experiment's runs)`, positiveInt())
+    .option('-n, --runs <n>', `${runs} (default: the experiment's runs; at most ${MAX_EXPERIMENT_RUNS.toLocaleString('en-US')})`, positiveInt(MAX_EXPERIMENT_RUNS))
     .option('--horizon <duration>', "simulated time per replication, e.g. '2y' (default: the experiment's)", durationOption)
     .option('-s, --seed <n>', "seed of every random stream (default: the experiment's)", nonNegativeInt) as T;
 }
@@ -64,12 +66,3 @@ export function experimentSettingArgs(o: ExperimentSettingOptions): string {
   return (o.runs !== undefined ? ` --runs ${o.runs}` : '') + (o.horizon !== undefined ? ` --horizon ${o.horizon}s` : '') + (o.seed !== undefined ? ` --seed ${o.seed}` : '');
 }
 
-/** Runs `fn`; a RangeError it throws (a setting out of range, e.g. `withOverrides`) becomes a UsageError (exit 2). */
-export function asUsage<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
-    throw e;
-  }
-}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { progressMode } from './progress.js';
 import { runStudySweep, type StudyCliOptions } from './study-sweep.js';
-import { asUsage, experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
+import { experimentSettingOptions, positiveInt, UsageError, type ExperimentSettingOptions } from './options.js';
 
 /** Registers `uncertainty` on `program`; it writes its summary (or JSON) to `out` and its notes to `err`. */
 export function registerUncertainty(program: Command, io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): void {
@@ -33,15 +33,15 @@ export function registerUncertainty(program: Command, io: { out: NodeJS.Writable
     .option('--no-progress', 'no progress (the same as --progress none)')
     .action(async (file: string, opts: StudyCliOptions & ExperimentSettingOptions) => {
       // Loaded here, not at start-up: only this command needs them.
-      const { loadExperimentFile, withOverrides } = await import('../experiment/load.js');
-      const exp = asUsage(() => withOverrides(loadExperimentFile(file), opts));
+      const { loadExperimentFile } = await import('../experiment/load.js');
+      const exp = loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
       if (exp.design !== 'uncertain') throw new UsageError(`${file}: no 'uncertain:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Uncertain inputs"`);
       const { readJournals } = await import('../sweep/sweep.js');
       const { uncertaintyResults } = await import('../uncertainty/run.js');
       const { renderUncertaintyText, writeUncertaintyReport } = await import('../report/uncertainty.js');
       const dir = opts.out ?? join('results', exp.name);
       const started = Date.now();
-      await runStudySweep(exp, dir, file, 'uncertainty', 'lower runs (histories per set), uncertain.samples or the horizon', opts, err);
+      await runStudySweep(exp, dir, file, 'uncertainty', 'lower runs (histories per set; or --runs), uncertain.samples or the horizon (or --horizon)', opts, err);
       const results = uncertaintyResults(exp, readJournals([dir]));
       const files = await writeUncertaintyReport(dir, results, { charts: opts.charts });
       out.write(opts.json ? JSON.stringify(results, null, 2) + '\n' : renderUncertaintyText(results));

@@ -9,7 +9,7 @@ import { dirname, resolve, isAbsolute, relative } from 'node:path';
 import { loadTopologyData, loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
 import { isExperimentDocument, isTopologyDocument, parseText, readInputFile, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
-import { parseDuration } from '../engine/units.js';
+import { formatDuration, parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
 import { designKind, designParameters, designPoints, designSize, formatValue, rangeProblems, uncertainProblems, type DesignKind } from './design.js';
 import { limitValue, MAX_NODES, MAX_POINTS, overLimit } from '../model/limits.js';
@@ -52,46 +52,33 @@ export interface LoadedExperiment {
   baseline: number;
 }
 
-/** Loads and validates an experiment file. */
 /**
  * Settings given on the command line in place of an experiment's own (`nfvsim sweep
- * --runs 20 --horizon 2y --seed 3`, to try a study small or on another seed). They become
- * the experiment's settings everywhere: its runs, shards, results and manifest, so that a
- * sweep resumed, sharded or merged with other settings is refused, saying what differs.
+ * --runs 20 --horizon 2y --seed 3`, to try a study small or on another seed). The loader
+ * puts them in the experiment before anything is drawn from it, so the result is the
+ * experiment a copy of the file with those values would give: its parameter sets (a
+ * `sample:` or `uncertain:` design draws them from the seed), runs, shards, results and
+ * manifest; a sweep resumed, sharded or merged with other settings is then refused,
+ * saying what differs.
  */
 export interface ExperimentOverrides {
+  /** At most MAX_EXPERIMENT_RUNS (model/limits.ts), as in the file. */
   runs?: number;
   seed?: number;
   /** Seconds. */
   horizon?: number;
 }
 
-/**
- * `exp` with `o` in place of its runs, seed and horizon (the same object when `o` sets
- * none). Throws a RangeError when the horizon would not exceed the warm-up.
- */
-export function withOverrides(exp: LoadedExperiment, o: ExperimentOverrides): LoadedExperiment {
-  if (o.runs === undefined && o.seed === undefined && o.horizon === undefined) return exp;
-  const horizon = o.horizon ?? exp.horizon;
-  if (!(horizon > exp.warmup)) throw new RangeError(`the horizon (${horizon} s) must exceed the experiment's warm-up (${exp.warmup} s)`);
-  return {
-    ...exp,
-    runs: o.runs ?? exp.runs,
-    seed: o.seed ?? exp.seed,
-    horizon,
-    horizonReason: o.horizon !== undefined ? 'set on the command line' : exp.horizonReason,
-  };
-}
-
-export function loadExperimentFile(file: string): LoadedExperiment {
-  return loadExperimentText(readInputFile(file), file, dirname(file));
+/** Loads and validates an experiment file, with `overrides` in place of its own settings (see ExperimentOverrides). */
+export function loadExperimentFile(file: string, overrides: ExperimentOverrides = {}): LoadedExperiment {
+  return loadExperimentText(readInputFile(file), file, dirname(file), overrides);
 }
 
 /**
  * Loads an experiment from text. `file` names it in errors; `dir` is the folder the
- * base topology path is relative to.
+ * base topology path is relative to; `overrides` replace its settings (ExperimentOverrides).
  */
-export function loadExperimentText(text: string, file: string, dir: string): LoadedExperiment {
+export function loadExperimentText(text: string, file: string, dir: string, overrides: ExperimentOverrides = {}): LoadedExperiment {
   const parsed = parseText(text, file);
   if (isTopologyDocument(parsed.data)) {
     throw new TopologyError(file, [
@@ -104,7 +91,8 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
   }
   const result = ExperimentSpec.safeParse(parsed.data);
   if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed, ExperimentSpec));
-  const spec = result.data;
+  // The command line's settings, in the spec before anything is drawn from it (the design's seed).
+  const spec = { ...result.data, runs: overrides.runs ?? result.data.runs, seed: overrides.seed ?? result.data.seed };
   const issue = (path: Array<string | number>, message: string): InputIssue => ({ path: formatPath(path), message, ...parsed.locate(path) });
   const problems: InputIssue[] = [];
   if (spec.sample) {
@@ -224,9 +212,12 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     baseline = points.findIndex((p) => p.name === spec.baseline);
     if (baseline < 0) throw new TopologyError(file, [issue(['baseline'], `no point named '${spec.baseline}'; the points are: ${points.map((p) => `'${p.name}'`).join(', ')}`)]);
   }
-  const horizon = horizonSet ?? model.defaults.horizon;
+  const horizon = overrides.horizon ?? horizonSet ?? model.defaults.horizon;
   const warmup = warmupSet ?? model.defaults.warmup;
-  if (!(horizon > warmup)) throw new TopologyError(file, [issue(['horizon'], `the horizon (${horizon} s) must exceed the warm-up (${warmup} s)`)]);
+  if (!(horizon > warmup)) {
+    const given = overrides.horizon !== undefined ? ' (--horizon)' : '';
+    throw new TopologyError(file, [issue(['horizon'], `the horizon${given} (${formatDuration(horizon)}) must exceed the warm-up (${formatDuration(warmup)})`)]);
+  }
   return {
     file,
     sha256: createHash('sha256').update(text).digest('hex'),
@@ -240,7 +231,7 @@ export function loadExperimentText(text: string, file: string, dir: string): Loa
     seed: spec.seed,
     horizon,
     warmup,
-    horizonReason: spec.horizon !== undefined ? 'set in the experiment' : `the base topology's: ${model.defaults.horizonReason}`,
+    horizonReason: overrides.horizon !== undefined ? 'set on the command line' : spec.horizon !== undefined ? 'set in the experiment' : `the base topology's: ${model.defaults.horizonReason}`,
     service,
     sal: spec.sal ?? model.services[service.index].sal ?? 1,
     baseline,

@@ -4,6 +4,8 @@
  * source of truth for the experiment types and their JSON Schema (`nfvsim schema --experiment`).
  */
 import { z } from 'zod';
+
+import { MAX_EXPERIMENT_RUNS } from '../model/limits.js';
 import { topologySchemas, type JsonSchemaOptions } from '../model/schema.js';
 
 /** The topology's duration schema (the same object, so that the JSON Schemas share its definition). */
@@ -156,7 +158,7 @@ export const ExperimentSpec = z
     name: z.string().min(1).optional().describe('A name for reports (default: the file name).'),
     description: z.string().optional().describe('What the experiment asks, for reports.'),
     base: z.string().min(1).describe('The base topology file, relative to the experiment file.'),
-    runs: z.number().int().positive().max(1e7).describe('Replications per point.'),
+    runs: z.number().int().positive().max(MAX_EXPERIMENT_RUNS).describe('Replications per point.'),
     seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(1).describe('Seed of every random stream (and of the sampling). Every point uses it: common random numbers.'),
     horizon: Duration.optional().describe("Simulated time per replication (default: the base topology's, the same for every point)."),
     warmup: Duration.optional().describe("Initial time not counted (default: the base topology's)."),

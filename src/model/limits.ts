@@ -33,6 +33,8 @@ export const MAX_DEPTH: Limit = { env: 'NFVSIM_MAX_DEPTH', fallback: 64, what: '
 export const MAX_COMPONENTS: Limit = { env: 'NFVSIM_MAX_COMPONENTS', fallback: 100_000, what: 'components in one topology' };
 /** Points of an experiment (a grid's combinations, scenarios or samples). */
 export const MAX_POINTS: Limit = { env: 'NFVSIM_MAX_POINTS', fallback: 2_000, what: 'points in an experiment' };
+/** The most replications per point an experiment may ask for: its `runs`, or `--runs` on the command line (a fixed bound, not raised). */
+export const MAX_EXPERIMENT_RUNS = 1e7;
 /** Syntax and schema problems printed for one file (the rest are counted). */
 export const MAX_ISSUES_SHOWN: Limit = { env: 'NFVSIM_MAX_ISSUES', fallback: 20, what: 'problems listed for one file' };
 /**

@@ -234,17 +234,17 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
   const suggestions = new Map<z.core.$ZodIssue, Map<string, string>>();
   // The keys allowed per object path, worked out once for all the issues there.
   const knownAt = new Map<string, string[]>();
-  const keysAt = (s: z.ZodType, segs: Array<string | number>): string[] => {
+  const keysAt = (segs: Array<string | number>): string[] => {
     const at = formatPath(segs);
     let known = knownAt.get(at);
-    if (known === undefined) knownAt.set(at, (known = knownKeys(s, segs, parsedText?.data)));
+    if (known === undefined) knownAt.set(at, (known = schema === undefined ? [] : knownKeys(schema, segs, parsedText?.data)));
     return known;
   };
   if (schema !== undefined) {
     for (const issue of issues) {
       if (issue.code !== 'unrecognized_keys') continue;
       const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
-      const known = keysAt(schema, segs);
+      const known = keysAt(segs);
       const present = valueAt(parsedText?.data, segs).value;
       const map = new Map<string, string>();
       for (const key of issue.keys) {
@@ -292,7 +292,7 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
     const parentPath = segs.slice(0, -1);
     const parent = valueAt(parsedText?.data, parentPath).value;
     if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return '';
-    const allowed = keysAt(schema, parentPath);
+    const allowed = keysAt(parentPath);
     const near = nearestKey(key, Object.keys(parent).filter((k) => !allowed.includes(k)));
     return near === null ? '' : ` ('${near}' is not a key here: did you mean '${key}'?)`;
   }

@@ -9,7 +9,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { SystemModel } from '../model/build.js';
 import { PHASES, type OutageRecord } from '../metrics/recorder.js';
 import { attributionNames, CAUSE_LAYERS, PLANNED_LAYER } from '../metrics/summary.js';
-import { outputStep, specialTarget, temporaryName } from '../output.js';
+import { outputStep, outputTarget, temporaryName } from '../output.js';
 
 export { OutputError } from '../output.js';
 
@@ -21,6 +21,8 @@ export { OutputError } from '../output.js';
 export class OutageCsv {
   private readonly fd: number;
   private readonly tmp: string;
+  /** The file written: `path`, or the file a link there names (`outputTarget`). */
+  private readonly target: string;
   private readonly names: ReturnType<typeof attributionNames>;
 
   /** Opens the temporary file and writes the header. An unwritable path throws an OutputError. */
@@ -28,8 +30,10 @@ export class OutageCsv {
     private readonly path: string,
     private readonly model: SystemModel,
   ) {
-    // A device or FIFO (`/dev/stdout`) is written in place: there is nothing to rename over.
-    this.tmp = specialTarget(path) ? path : temporaryName(path);
+    // A link is followed (it stays a link); a device or FIFO (`/dev/stdout`) is written in place.
+    const target = outputTarget(path);
+    this.target = target.path;
+    this.tmp = target.inPlace ? target.path : temporaryName(target.path);
     this.fd = outputStep(path, () => openSync(this.tmp, 'w'));
     this.names = attributionNames(model);
     const header = ['replication', 'service', 'start_s', 'end_s', 'duration_s', ...PHASES.map((p) => `${p}_s`), 'cause_layer', 'cause_type', 'cause_mode', 'cause_component', 'impact_zone', 'censored'];
@@ -62,10 +66,10 @@ export class OutageCsv {
     try {
       outputStep(this.path, () => {
         closeSync(this.fd);
-        if (this.tmp !== this.path) renameSync(this.tmp, this.path);
+        if (this.tmp !== this.target) renameSync(this.tmp, this.target);
       });
     } catch (e) {
-      if (this.tmp !== this.path) rmSync(this.tmp, { force: true });
+      if (this.tmp !== this.target) rmSync(this.tmp, { force: true });
       throw e;
     }
   }
@@ -77,7 +81,7 @@ export class OutageCsv {
     } catch {
       // Already closed, or the disk is gone: the file is removed all the same.
     }
-    if (this.tmp !== this.path) rmSync(this.tmp, { force: true });
+    if (this.tmp !== this.target) rmSync(this.tmp, { force: true });
   }
 
   private put(text: string): void {

@@ -4,7 +4,7 @@
  * interrupted write leaves no file that looks complete (and never half of an older
  * one). Failures are OutputErrors, which the CLI reports with exit code 1.
  */
-import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -31,23 +31,20 @@ export function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${threadId}.tmp`);
 }
 
-/** True when `path` is (or links to) a character device: /dev/null, a terminal. */
-function isCharacterDevice(path: string): boolean {
+/** What `path` is (links followed), or undefined when it cannot be told (not there, no access). */
+function statOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isCharacterDevice();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+/** True when `path` is (or links to) a character device: /dev/null, a terminal. */
+const isCharacterDevice = (path: string): boolean => statOf(path)?.isCharacterDevice() === true;
+
 /** True when `path` is a folder (following links). */
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+const isFolder = (path: string): boolean => statOf(path)?.isDirectory() === true;
 
 /** Runs `fn`; a file-system error (one with an errno code) becomes an OutputError naming `path`; others pass unchanged. */
 export function outputStep<T>(path: string, fn: () => T): T {
@@ -71,12 +68,8 @@ export function outputStep<T>(path: string, fn: () => T): T {
  * root, `/dev/null` with a regular file), and it has no old content to protect.
  */
 export function specialTarget(path: string): boolean {
-  try {
-    const st = statSync(path);
-    return !st.isFile() && !st.isDirectory();
-  } catch {
-    return false;
-  }
+  const st = statOf(path);
+  return st !== undefined && !st.isFile() && !st.isDirectory();
 }
 
 /**
@@ -160,12 +153,8 @@ function identity(path: string): string {
 
 /** Device and inode of an existing file (hard links to one file share them), or undefined. */
 function inode(path: string): string | undefined {
-  try {
-    const s = statSync(path);
-    return `${s.dev}:${s.ino}`;
-  } catch {
-    return undefined;
-  }
+  const s = statOf(path);
+  return s === undefined ? undefined : `${s.dev}:${s.ino}`;
 }
 
 /**

@@ -616,7 +616,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: SweepCliOptions) => {
       const { runSweep, runSweepShard, renderSweepText } = await sweepModules();
-      const exp = (await experimentModule()).loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
+      const exp = (await experimentModule()).loadExperimentFile(file, opts);
       const dir = opts.out ?? join('results', exp.name);
       // The settings given here, to repeat in the commands printed below (--resume, merge).
       const settings = experimentSettingArgs(opts);
@@ -735,7 +735,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json on stdout instead of the table')
     .action(async (file: string, opts: ExperimentSettingOptions & { out?: string; from?: string[]; charts: boolean; json?: boolean }) => {
       const { mergeSweep, SweepInterrupted, renderSweepText } = await sweepModules();
-      const exp = (await experimentModule()).loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
+      const exp = (await experimentModule()).loadExperimentFile(file, opts);
       const dir = opts.out ?? join('results', exp.name);
       let results;
       try {

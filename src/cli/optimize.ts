@@ -37,7 +37,7 @@ export function registerOptimize(program: Command, io: { out: NodeJS.WritableStr
     .action(async (file: string, opts: OptimizeCliOptions) => {
       // Loaded here, not at start-up: only this command needs them.
       const { loadExperimentFile } = await import('../experiment/load.js');
-      const exp = loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
+      const exp = loadExperimentFile(file, opts);
       if (exp.design !== 'optimize') throw new UsageError(`${file}: no 'optimize:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Design search"`);
       const { optimize, checkCosts } = await import('../optimize/run.js');
       const { renderOptimizeText, writeOptimizeReport } = await import('../report/optimize.js');

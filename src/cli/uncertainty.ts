@@ -34,7 +34,7 @@ export function registerUncertainty(program: Command, io: { out: NodeJS.Writable
     .action(async (file: string, opts: StudyCliOptions & ExperimentSettingOptions) => {
       // Loaded here, not at start-up: only this command needs them.
       const { loadExperimentFile } = await import('../experiment/load.js');
-      const exp = loadExperimentFile(file, { runs: opts.runs, seed: opts.seed, horizon: opts.horizon });
+      const exp = loadExperimentFile(file, opts);
       if (exp.design !== 'uncertain') throw new UsageError(`${file}: no 'uncertain:' section (its design is ${exp.design}); run it with nfvsim sweep, or see the README's "Uncertain inputs"`);
       const { readJournals } = await import('../sweep/sweep.js');
       const { uncertaintyResults } = await import('../uncertainty/run.js');

@@ -19,8 +19,11 @@ export const UNIT_SECONDS: Readonly<Record<string, number>> = {
 /** Seconds in one (365-day) year. */
 export const YEAR = UNIT_SECONDS.y;
 
+/** A duration's number (non-negative, decimal, an optional exponent), as a pattern's source. */
+const NUMBER = String.raw`\d+(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+
 /** The pattern a duration string must match: a non-negative number and a unit. */
-export const DURATION_PATTERN = /^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(ms|s|min|m|h|d|w|mo|y)\s*$/;
+export const DURATION_PATTERN = new RegExp(String.raw`^\s*(${NUMBER})\s*(ms|s|min|m|h|d|w|mo|y)\s*$`);
 
 /** Human-readable description of the duration syntax, for error messages. */
 export const DURATION_HELP = "a duration with a unit, e.g. '200ms', '30s', '5m', '4h', '3d', '2w', '1mo', '2y'";
@@ -36,6 +39,10 @@ const UNIT_WORDS: Readonly<Record<string, string>> = {
   mon: 'mo', month: 'mo', months: 'mo',
   yr: 'y', yrs: 'y', year: 'y', years: 'y',
 };
+
+/** A number and a word (`5 minutes`, `3 parsecs`), and a number alone: what `durationProblem` tells apart. */
+const NUMBER_AND_WORD = new RegExp(String.raw`^(${NUMBER})\s*([A-Za-z]+)$`);
+const NUMBER_ALONE = new RegExp(`^${NUMBER}$`);
 
 /** The units a duration may have, as the messages list them. */
 const UNIT_LIST = 'ms, s, m or min, h, d, w, mo, y';
@@ -54,14 +61,14 @@ export function durationProblem(text: string, positive = false): string | null {
   if (m) return positive && !(Number(m[1]) > 0) ? `expected a duration above zero, e.g. '30s', got '${q(text)}'` : null;
   const t = text.trim();
   if (/^[-\u2212]/.test(t)) return `a duration cannot be negative: '${q(text)}' (e.g. '30s')`;
-  const parts = /^(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)$/.exec(t);
+  const parts = NUMBER_AND_WORD.exec(t);
   if (parts) {
     const word = parts[2];
     const unit = UNIT_WORDS[word.toLowerCase()] ?? (Object.hasOwn(UNIT_SECONDS, word.toLowerCase()) ? word.toLowerCase() : undefined);
     if (unit !== undefined) return `unknown unit '${q(word)}' in '${q(text)}': write '${q(parts[1])}${unit}' (units: ${UNIT_LIST})`;
     return `unknown unit '${q(word)}' in '${q(text)}' (units: ${UNIT_LIST}; e.g. '30s', '4h', '2y')`;
   }
-  if (/^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(t)) return `'${q(text)}' has no unit (units: ${UNIT_LIST}; e.g. '${q(t)}s', '${q(t)}h')`;
+  if (NUMBER_ALONE.test(t)) return `'${q(text)}' has no unit (units: ${UNIT_LIST}; e.g. '${q(t)}s', '${q(t)}h')`;
   return `expected ${DURATION_HELP}, got '${q(text)}' (units: ${UNIT_LIST})`;
 }
 

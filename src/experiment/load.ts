@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve, isAbsolute, relative } from 'node:path';
 import { loadTopologyData, loadTopologyText, TopologyError, type LoadedTopology } from '../model/index.js';
-import { isExperimentDocument, isTopologyDocument, parseText, readInputFile, zodIssues } from '../model/load.js';
+import { isExperimentDocument, parseText, readInputFile, refuseTopologyAsExperiment, zodIssues } from '../model/load.js';
 import { formatPath, type InputIssue } from '../model/errors.js';
 import { formatDuration, parseDuration } from '../engine/units.js';
 import { ExperimentSpec, type Experiment } from './schema.js';
@@ -80,15 +80,7 @@ export function loadExperimentFile(file: string, overrides: ExperimentOverrides 
  */
 export function loadExperimentText(text: string, file: string, dir: string, overrides: ExperimentOverrides = {}): LoadedExperiment {
   const parsed = parseText(text, file);
-  if (isTopologyDocument(parsed.data)) {
-    throw new TopologyError(file, [
-      {
-        path: '',
-        message: "expected an experiment (a file with 'base:', the topology it varies), but this is a topology: run it with nfvsim run, or name it as an experiment's base",
-        ...parsed.locate([]),
-      },
-    ]);
-  }
+  refuseTopologyAsExperiment(parsed, file);
   const result = ExperimentSpec.safeParse(parsed.data);
   if (!result.success) throw new TopologyError(file, zodIssues(result.error, parsed, ExperimentSpec));
   // The command line's settings, in the spec before anything is drawn from it (the design's seed).

@@ -4,7 +4,6 @@
  * source of truth for the experiment types and their JSON Schema (`nfvsim schema --experiment`).
  */
 import { z } from 'zod';
-
 import { MAX_EXPERIMENT_RUNS } from '../model/limits.js';
 import { topologySchemas, type JsonSchemaOptions } from '../model/schema.js';
 

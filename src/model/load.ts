@@ -243,12 +243,13 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
   if (schema !== undefined) {
     for (const issue of issues) {
       if (issue.code !== 'unrecognized_keys') continue;
-      const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
+      const segs = pathOf(issue);
       const known = keysAt(segs);
       const present = valueAt(parsedText?.data, segs).value;
       const map = new Map<string, string>();
       for (const key of issue.keys) {
-        const near = nearestKey(key, known.filter((k) => !(present !== null && typeof present === 'object' && Object.hasOwn(present, k))));
+        // A key the mapping already has is not what a misspelt one stands for.
+        const near = nearestKey(key, known.filter((k) => !valueAt(present, [k]).has));
         if (near === null) continue;
         map.set(key, near);
         meant.add(formatPath([...segs, near]));
@@ -260,7 +261,7 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
   const locator = () => (out.length < MAX_LOCATED ? parsedText : undefined);
   for (const issue of issues) {
     const parsed = locator();
-    const segs = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
+    const segs = pathOf(issue);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...segs, key];
@@ -296,6 +297,11 @@ export function zodIssues(error: z.ZodError, parsedText: ParsedText | undefined,
     const near = nearestKey(key, Object.keys(parent).filter((k) => !allowed.includes(k)));
     return near === null ? '' : ` ('${near}' is not a key here: did you mean '${key}'?)`;
   }
+}
+
+/** An issue's path, its symbols (which zod allows) as strings. */
+function pathOf(issue: z.core.$ZodIssue): Array<string | number> {
+  return issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) as Array<string | number>;
 }
 
 /** The value at `path` in parsed data, and whether it is there at all (a key present with null is there). */
@@ -517,6 +523,22 @@ export function refuseExperimentAsTopology(parsed: ParsedText, file: string): vo
       path: 'base',
       message: "expected a topology, but this is an experiment file (it has 'base:', the topology it varies): run it with nfvsim sweep (or nfvsim uncertainty, nfvsim optimize for those designs)",
       ...parsed.locate(['base']),
+    },
+  ]);
+}
+
+/**
+ * Throws when the experiment file `file` (parsed) is a topology (`isTopologyDocument`):
+ * one line that says so and names the command for it (the mirror of
+ * `refuseExperimentAsTopology`).
+ */
+export function refuseTopologyAsExperiment(parsed: ParsedText, file: string): void {
+  if (!isTopologyDocument(parsed.data)) return;
+  throw new TopologyError(file, [
+    {
+      path: '',
+      message: "expected an experiment (a file with 'base:', the topology it varies), but this is a topology: run it with nfvsim run, or name it as an experiment's base",
+      ...parsed.locate([]),
     },
   ]);
 }

@@ -10,6 +10,7 @@
  * them per VNF, and chains or lists longer than `maxItems` keep their ends and say how
  * many are left out. The picture is a pure function of the model and the options.
  */
+import { MECHANISMS } from '../mechanisms/registry.js';
 import type { SystemModel } from '../model/build.js';
 
 /** Options of the diagram. */
@@ -209,7 +210,8 @@ export function topologyPicture(model: SystemModel, opts: DiagramOptions = {}): 
       sets: model.shared.filter((o) => comps[o.component].redundancy?.members.includes(ci)).map((o) => o.name),
       management: hostList(model.hosts.filter((h) => h.management.includes(ci)).map((h) => h.name), max),
       data: hostList(model.hosts.filter((h) => h.data.includes(ci)).map((h) => h.name), max),
-      links: model.functions.filter((f) => (f.ha.mechanism === 'active-passive' && f.ha.partition?.link === ci) || (f.ha.mechanism === 'quorum' && f.ha.links?.includes(ci))).map((f) => f.name),
+      // What each group's mechanism reads (its heartbeat or cluster links), as its factory declares it.
+      links: model.functions.filter((f) => MECHANISMS[f.ha.mechanism].reads?.(f).includes(ci)).map((f) => f.name),
       services: model.services.filter((v) => v.logic !== null && v.logic.leaves.some((l) => l.kind === 'element' && l.component === ci)).map((v) => v.name),
     };
     return { name: s.name, type, hosts, label: sharedLabel(s.name, type, hosts, members, c.redundancy?.k ?? 0, uses) };
@@ -225,7 +227,7 @@ interface SharedUses {
   management: string;
   /** Hosts whose instances need it to serve (their `data`). */
   data: string;
-  /** Groups whose heartbeat or cluster link it is (`partition`). */
+  /** Groups whose heartbeat or cluster link it is (what their mechanism `reads`). */
   links: string[];
   /** Services whose `up` expression names it. */
   services: string[];
